@@ -1,0 +1,133 @@
+"""The one protocol every chain backend implements, and the records it returns."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+ETHER = 10**18
+BLOCK_GAS_LIMIT = 30_000_000
+"""Block gas limit of the embedded chain (and of anvil as .ci/run starts it)."""
+TX_GAS_CAP = 16_777_216
+"""Largest gas of one transaction after Osaka (EIP-7825); chunked deploys stay below it."""
+
+
+@dataclass(frozen=True)
+class Log:
+    """One event log as the chain returns it."""
+
+    address: str
+    topics: tuple[bytes, ...]
+    data: bytes
+    block_number: int
+    tx_hash: str
+    log_index: int
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """The outcome of a mined, successful transaction."""
+
+    tx_hash: str
+    block_number: int
+    timestamp: int
+    gas_used: int
+    contract_address: str | None = None
+    logs: tuple[Log, ...] = field(default=())
+
+
+@runtime_checkable
+class Chain(Protocol):
+    """What sumchain needs from a chain: the embedded EVM and JSON-RPC alike.
+
+    Every method raises :class:`~sumchain.errors.ContractReverted` (with the
+    decoded reason) when the EVM reverts, and another
+    :class:`~sumchain.errors.SumchainError` for any other failure.
+    """
+
+    @property
+    def accounts(self) -> list[str]:
+        """Addresses this chain can send transactions from, dev accounts first."""
+        ...
+
+    @property
+    def is_dev(self) -> bool:
+        """Whether time can be advanced and snapshots taken (local dev chains)."""
+        ...
+
+    def deploy(self, bytecode: bytes, *, sender: str, value: int = 0) -> Receipt:
+        """Create a contract from creation code (constructor arguments appended)."""
+        ...
+
+    def transact(self, to: str, data: bytes, *, sender: str, value: int = 0) -> Receipt:
+        """Send a transaction and wait until it is mined."""
+        ...
+
+    def call(self, to: str, data: bytes, *, sender: str | None = None) -> bytes:
+        """Run a read-only call against the latest block."""
+        ...
+
+    def estimate_gas(self, to: str | None, data: bytes, *, sender: str, value: int = 0) -> int:
+        """Gas a transaction would use now (``to=None`` for a deployment)."""
+        ...
+
+    def logs(self, address: str, from_block: int = 0, to_block: int | None = None) -> list[Log]:
+        """Logs emitted by ``address`` in the block range (inclusive)."""
+        ...
+
+    def time(self) -> int:
+        """Timestamp of the latest block, in seconds."""
+        ...
+
+    def block_number(self) -> int:
+        """Number of the latest block."""
+        ...
+
+    def advance_time(self, seconds: int) -> None:
+        """Move the chain's clock forward (dev chains only)."""
+        ...
+
+    def balance(self, address: str) -> int:
+        """Balance of an account, in wei."""
+        ...
+
+    def anchor(self) -> AbstractContextManager[None]:
+        """Undo everything done inside the ``with`` block (dev chains only)."""
+        ...
+
+
+def resolve_account(chain: Chain, account: str | int | None) -> str:
+    """Turn an account index, an address or None (account 0) into an address.
+
+    Raises
+    ------
+    UnknownAccount
+        When the index is out of range or the chain cannot sign for the address.
+    """
+    from eth_utils import is_address, to_checksum_address
+
+    from sumchain.errors import UnknownAccount
+
+    accounts = chain.accounts
+    if account is None:
+        account = 0
+    if isinstance(account, str) and account.isdigit():
+        account = int(account)
+    if isinstance(account, int):
+        if not 0 <= account < len(accounts):
+            raise UnknownAccount(f"account index {account} is not between 0 and {len(accounts) - 1}")
+        return accounts[account]
+    if not is_address(account):
+        raise UnknownAccount(f"{account!r} is neither an account index nor an address")
+    address = to_checksum_address(account)
+    if address not in accounts:
+        raise UnknownAccount(f"this chain cannot sign for {address}")
+    return address
+
+
+def iter_chunks(items: list[int], size: int) -> Iterator[tuple[int, list[int]]]:
+    """Yield ``(start, chunk)`` pairs that cover ``items`` in order."""
+    for start in range(0, len(items), size):
+        yield start, items[start : start + size]

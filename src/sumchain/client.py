@@ -1,0 +1,342 @@
+"""SharedModel: the one client of an on-chain model, on any :class:`Chain`.
+
+The CLI, the demo and the tests all go through it; nothing else talks to the
+contracts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eth_utils import to_checksum_address
+
+from sumchain.chain.abi import ContractABI
+from sumchain.chain.base import TX_GAS_CAP, Chain, Receipt, resolve_account
+from sumchain.chain.compiler import compile_contract
+from sumchain.incentives import DepositRefundTake
+from sumchain.models import SparsePerceptron
+from sumchain.models.packing import pack_int64, unpack_int64
+from sumchain.models.sparse_perceptron import check_label, check_sample
+
+CONTRACT = "trainer"
+MAX_WORDS_PER_CALL = 2_048
+_GAS_BUDGET = TX_GAS_CAP * 9 // 10
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One contribution and its state under Deposit, Refund and Take.
+
+    Attributes
+    ----------
+    data, label, added_time, author
+        What identifies it on chain.
+    deposit : int
+        Deposit paid, in wei.
+    claimable : int
+        Part of the deposit still held.
+    refunded : bool
+        Whether the author got its deposit back.
+    refundable_from : int
+        Time from which the author may ask for a refund (and others may report).
+    owner_claim_from, any_claim_from : int
+        Times from which the owner, then anyone, may take what is left.
+    """
+
+    data: tuple[int, ...]
+    label: int
+    added_time: int
+    author: str
+    deposit: int
+    claimable: int
+    refunded: bool
+    refundable_from: int
+    owner_claim_from: int
+    any_claim_from: int
+
+    @property
+    def status(self) -> str:
+        """``"refunded"``, ``"taken"`` (by reports/claims), ``"partly taken"`` or ``"held"``."""
+        if self.refunded:
+            return "refunded"
+        if self.claimable == 0 and self.deposit > 0:
+            return "taken"
+        if self.claimable < self.deposit:
+            return "partly taken"
+        return "held"
+
+
+@dataclass(frozen=True)
+class Added:
+    """What ``add_data`` did: the contribution, the deposit kept and the receipt."""
+
+    contribution: Contribution
+    cost: int
+    receipt: Receipt
+
+    @property
+    def time(self) -> int:
+        """Block time of the contribution (needed to refund or report it)."""
+        return self.contribution.added_time
+
+
+class SharedModel:
+    """A sparse perceptron with Deposit, Refund and Take, deployed on a chain.
+
+    Parameters
+    ----------
+    chain : Chain
+        Where the model lives.
+    address : str
+        Address of its trainer contract.
+
+    Examples
+    --------
+    >>> from sumchain.chain.embedded import EmbeddedChain
+    >>> chain = EmbeddedChain()
+    >>> model = SharedModel.deploy(chain, SparsePerceptron.from_weights([5, -5, 0, 0]))
+    >>> model.predict([0]), model.predict([1])
+    (1, 0)
+    >>> added = model.add_data([1], 1, sender=1)
+    >>> model.predict([1])
+    1
+    """
+
+    def __init__(self, chain: Chain, address: str) -> None:
+        self.chain = chain
+        self.address = to_checksum_address(address)
+        self.abi = ContractABI(compile_contract(CONTRACT).abi)
+
+    # -- plumbing ----------------------------------------------------------
+
+    def _call(self, name: str, *args: Any) -> Any:
+        return self.abi.decode_output(name, self.chain.call(self.address, self.abi.encode_call(name, *args)))
+
+    def _transact(self, name: str, *args: Any, sender: str | int | None, value: int = 0) -> Receipt:
+        account = resolve_account(self.chain, sender)
+        return self.chain.transact(
+            self.address, self.abi.encode_call(name, *args), sender=account, value=value
+        )
+
+    def _events(self, receipt: Receipt, name: str) -> list[dict[str, Any]]:
+        found = []
+        for log in receipt.logs:
+            decoded = self.abi.decode_event(list(log.topics), log.data)
+            if log.address == self.address and decoded and decoded[0] == name:
+                found.append(decoded[1])
+        return found
+
+    # -- deployment ----------------------------------------------------------
+
+    @classmethod
+    def deploy(
+        cls,
+        chain: Chain,
+        model: SparsePerceptron,
+        *,
+        incentive: DepositRefundTake | None = None,
+        sender: str | int | None = None,
+        on_chunk: Callable[[int, int, Receipt], None] | None = None,
+    ) -> SharedModel:
+        """Deploy a fitted mirror as a new on-chain model.
+
+        The weights go up in chunks after the contract is created; each chunk
+        is as large as gas estimates allow under the Osaka per-transaction cap
+        (16,777,216 gas) with a 10% margin.
+
+        Parameters
+        ----------
+        chain : Chain
+            Target chain.
+        model : SparsePerceptron
+            A fitted mirror; its weights, intercept and learning rate are used.
+        incentive : DepositRefundTake, optional
+            Mechanism parameters (defaults: see :class:`DepositRefundTake`).
+        sender : account index or address, optional
+            The owner (account 0 by default).
+        on_chunk : callable, optional
+            Called as ``on_chunk(words_done, words_total, receipt)`` after each
+            transaction, for progress display.
+        """
+        model._check_fitted("coef_")
+        drt = incentive or DepositRefundTake()
+        compiled = compile_contract(CONTRACT)
+        abi = ContractABI(compiled.abi)
+        args = abi.encode_constructor(
+            model.n_features, model.intercept_, model.learning_rate,
+            drt.cost_weight, drt.refund_wait, drt.owner_claim_wait, drt.any_claim_wait,
+        )
+        receipt = chain.deploy(compiled.bytecode + args, sender=resolve_account(chain, sender))
+        assert receipt.contract_address is not None
+        if on_chunk:
+            on_chunk(0, (model.n_features + 3) // 4, receipt)
+        shared = cls(chain, receipt.contract_address)
+        shared.upload_weights(model.coef_.tolist(), sender=sender, on_chunk=on_chunk)
+        return shared
+
+    def upload_weights(
+        self,
+        coef: Sequence[int],
+        *,
+        sender: str | int | None = None,
+        on_chunk: Callable[[int, int, Receipt], None] | None = None,
+    ) -> None:
+        """Load the weights, continuing where an interrupted upload stopped."""
+        words = pack_int64(coef)
+        done = int(self._call("words_loaded"))
+        account = resolve_account(self.chain, sender)
+        while done < len(words):
+            size = self._chunk_size(words[done:], account, done)
+            receipt = self._transact("load_weights", done, words[done : done + size], sender=account)
+            done += size
+            if on_chunk:
+                on_chunk(done, len(words), receipt)
+
+    def _chunk_size(self, remaining: list[int], account: str, start: int) -> int:
+        """Largest chunk whose estimated gas stays within the budget."""
+        probe = min(len(remaining), 64)
+        if probe == 1:
+            return 1
+
+        def gas(count: int) -> int:
+            data = self.abi.encode_call("load_weights", start, remaining[:count])
+            return self.chain.estimate_gas(self.address, data, sender=account)
+
+        one, many = gas(1), gas(probe)
+        per_word = max((many - one) // (probe - 1), 1)
+        size = (_GAS_BUDGET - one) // per_word + 1
+        return max(1, min(size, len(remaining), MAX_WORDS_PER_CALL))
+
+    # -- reading -------------------------------------------------------------
+
+    @property
+    def n_features(self) -> int:
+        """Size of the feature space."""
+        return int(self._call("n_features"))
+
+    @property
+    def owner(self) -> str:
+        """The account that deployed the model."""
+        return to_checksum_address(self._call("owner"))
+
+    @property
+    def incentive(self) -> DepositRefundTake:
+        """The mechanism's parameters, read from the chain."""
+        return DepositRefundTake(
+            cost_weight=int(self._call("cost_weight")),
+            refund_wait=int(self._call("refund_wait")),
+            owner_claim_wait=int(self._call("owner_claim_wait")),
+            any_claim_wait=int(self._call("any_claim_wait")),
+        )
+
+    def mirror(self) -> SparsePerceptron:
+        """A Python mirror holding exactly the on-chain weights."""
+        n = self.n_features
+        total = (n + 3) // 4
+        words: list[int] = []
+        while len(words) < total:
+            count = min(MAX_WORDS_PER_CALL, total - len(words))
+            words.extend(self._call("weight_words", len(words), count))
+        return SparsePerceptron.from_weights(
+            unpack_int64(words, n),
+            intercept=int(self._call("intercept")),
+            learning_rate=int(self._call("learning_rate")),
+        )
+
+    def predict(self, sample: Iterable[int]) -> int:
+        """The model's class for one sample (a free call)."""
+        return int(self._call("predict", check_sample(sample, self.n_features)))
+
+    def cost(self) -> int:
+        """The deposit a contribution needs now, in wei."""
+        return int(self._call("cost"))
+
+    def num_valid(self, account: str | int | None) -> int:
+        """Refunded (validated) contributions of an account."""
+        return int(self._call("num_valid", resolve_account(self.chain, account)))
+
+    def pending_withdrawal(self, account: str | int | None) -> int:
+        """Payments kept for ``account`` because it refused a push."""
+        return int(self._call("pending_withdrawals", resolve_account(self.chain, account)))
+
+    def balance(self, account: str | int | None) -> int:
+        """Balance of an account in wei."""
+        return self.chain.balance(resolve_account(self.chain, account))
+
+    def contribution(self, data: Iterable[int], label: int, added_time: int, author: str) -> Contribution:
+        """The current state of one contribution."""
+        sample = tuple(int(i) for i in data)
+        deposit, claimable, refunded = self._call(
+            "contribution", list(sample), label, added_time, to_checksum_address(author)
+        )
+        drt = self.incentive
+        return Contribution(
+            data=sample, label=label, added_time=added_time, author=to_checksum_address(author),
+            deposit=int(deposit), claimable=int(claimable), refunded=bool(refunded),
+            refundable_from=added_time + drt.refund_wait,
+            owner_claim_from=added_time + drt.owner_claim_wait,
+            any_claim_from=added_time + drt.any_claim_wait,
+        )
+
+    def contributions(self, account: str | int | None = None, *, everyone: bool = False) -> list[Contribution]:
+        """Contributions of ``account`` (account 0 by default), or of everyone."""
+        author = None if everyone else resolve_account(self.chain, account)
+        found = []
+        for log in self.chain.logs(self.address):
+            decoded = self.abi.decode_event(list(log.topics), log.data)
+            if not decoded or decoded[0] != "DataAdded":
+                continue
+            args = decoded[1]
+            sender = to_checksum_address(args["sender"])
+            if author is None or sender == author:
+                found.append(self.contribution(args["data"], args["label"], args["time"], sender))
+        return found
+
+    # -- transactions --------------------------------------------------------
+
+    def add_data(
+        self, sample: Iterable[int], label: int, *, sender: str | int | None = None, value: int | None = None
+    ) -> Added:
+        """Teach the model one labelled sample, paying the current deposit.
+
+        Parameters
+        ----------
+        sample : iterable of int
+            Sorted, unique feature indices.
+        label : int
+            0 or 1.
+        sender : account index or address, optional
+            The contributor (account 0 by default).
+        value : int, optional
+            Value to send; by default the current cost. The contract keeps the
+            deposit it needs and sends the rest back.
+        """
+        data = check_sample(sample, self.n_features)
+        check_label(label)
+        paid = self.cost() if value is None else value
+        receipt = self._transact("add_data", data, label, sender=sender, value=paid)
+        event = self._events(receipt, "DataAdded")[0]
+        author = to_checksum_address(event["sender"])
+        return Added(self.contribution(data, label, event["time"], author), int(event["cost"]), receipt)
+
+    def refund(self, sample: Iterable[int], label: int, added_time: int, *, sender: str | int | None = None) -> int:
+        """Get back the deposit of one's own contribution; returns the amount."""
+        data = check_sample(sample, self.n_features)
+        receipt = self._transact("refund", data, label, added_time, sender=sender)
+        return int(self._events(receipt, "Refunded")[0]["amount"])
+
+    def report(
+        self, sample: Iterable[int], label: int, added_time: int, author: str, *, sender: str | int | None = None
+    ) -> int:
+        """Take (part of) the deposit of another's contribution; returns the amount."""
+        data = check_sample(sample, self.n_features)
+        receipt = self._transact("report", data, label, added_time, to_checksum_address(author), sender=sender)
+        return int(self._events(receipt, "Reported")[0]["amount"])
+
+    def withdraw(self, *, sender: str | int | None = None) -> int:
+        """Collect payments that could not be pushed; returns the amount."""
+        receipt = self._transact("withdraw", sender=sender)
+        return int(self._events(receipt, "Withdrawn")[0]["amount"])
+

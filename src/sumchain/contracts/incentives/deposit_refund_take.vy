@@ -1,0 +1,148 @@
+# pragma version ~=0.4.3
+# pragma nonreentrancy on
+"""
+@title Deposit, Refund and Take (self-assessment)
+@custom:contract-name deposit_refund_take
+@license MIT
+@notice Every contribution carries a deposit. Its author gets the deposit back
+        once `refund_wait` has passed if the model then agrees with the label.
+        Others who proved honest take (part of) the deposit of a contribution
+        the model then rejects. After `owner_claim_wait` the owner, and after
+        `any_claim_wait` anyone, may take whatever is left, so that no deposit
+        stays locked for ever.
+@dev Improved over 0xDeCA10B (issue 195 there): an author can never take back
+     its own deposit through `report`, whatever the window; only `refund`,
+     which needs the model to agree, pays an author.
+"""
+
+from .. import data_handler
+
+uses: data_handler
+
+
+# @dev Largest cost weight: keeps every deposit below 2**96 wei.
+_MAX_COST_WEIGHT: constant(uint256) = (2**96 - 1) // 3_600
+
+
+# @dev Scale of the deposit: cost = cost_weight * 3600 / isqrt(seconds since last update).
+cost_weight: public(immutable(uint256))
+# @dev Seconds an author waits before a refund, and before anyone may report.
+refund_wait: public(immutable(uint256))
+# @dev Seconds after which the owner may take any deposit that is left.
+owner_claim_wait: public(immutable(uint256))
+# @dev Seconds after which anyone may take any deposit that is left.
+any_claim_wait: public(immutable(uint256))
+
+# @dev Time of the last accepted contribution (or of deployment).
+last_update_time: public(uint256)
+# @dev Number of refunded (so: validated) contributions of each account.
+num_valid: public(HashMap[address, uint256])
+# @dev Number of refunded contributions of all accounts.
+total_good: public(uint256)
+
+
+@deploy
+def __init__(
+    _cost_weight: uint256, _refund_wait: uint256, _owner_claim_wait: uint256, _any_claim_wait: uint256
+):
+    """
+    @dev Checks and stores the parameters.
+    @param _cost_weight Scale of the deposit, in wei.
+    @param _refund_wait Seconds before a refund or a report.
+    @param _owner_claim_wait Seconds before the owner may take what is left.
+    @param _any_claim_wait Seconds before anyone may take what is left.
+    """
+    assert _cost_weight <= _MAX_COST_WEIGHT, "deposit_refund_take: cost weight too large"
+    assert _refund_wait <= _owner_claim_wait, "deposit_refund_take: refund wait above owner claim wait"
+    assert _owner_claim_wait <= _any_claim_wait, "deposit_refund_take: owner claim wait above any claim wait"
+    cost_weight = _cost_weight
+    refund_wait = _refund_wait
+    owner_claim_wait = _owner_claim_wait
+    any_claim_wait = _any_claim_wait
+    self.last_update_time = block.timestamp
+
+
+@internal
+@view
+def _cost() -> uint256:
+    """
+    @dev The deposit a contribution needs in the current block.
+    @return The deposit in wei.
+    """
+    if cost_weight == 0:
+        return 0
+    return cost_weight * 3_600 // max(isqrt(block.timestamp - self.last_update_time), 1)
+
+
+@internal
+def _on_add(key: bytes32, paid: uint256) -> uint256:
+    """
+    @dev Charges the deposit of a new contribution and records it.
+    @param key The contribution key.
+    @param paid The value sent with the contribution.
+    @return The deposit kept; the rest of `paid` goes back to the sender.
+    """
+    cost: uint256 = self._cost()
+    assert paid >= cost, "deposit_refund_take: insufficient deposit"
+    data_handler._record(key, cost)
+    self.last_update_time = block.timestamp
+    return cost
+
+
+@internal
+def _refund(key: bytes32, added_time: uint256, author: address) -> uint256:
+    """
+    @dev Checks and books the author's refund; the caller still has to check
+         that the model agrees with the label.
+    @param key The contribution key (it binds the author).
+    @param added_time When the contribution was added.
+    @param author The author, who gets the refund.
+    @return The amount to pay the author.
+    """
+    initial: uint256 = 0
+    claimable: uint256 = 0
+    refunded: bool = False
+    initial, claimable, refunded = data_handler._load(key)
+    assert not refunded, "deposit_refund_take: already refunded"
+    assert claimable > 0, "deposit_refund_take: nothing left to claim"
+    assert block.timestamp - added_time >= refund_wait, "deposit_refund_take: refund wait not over"
+    data_handler._take(key, claimable, True)
+    self.num_valid[author] += 1
+    self.total_good += 1
+    return claimable
+
+
+@internal
+def _report(key: bytes32, added_time: uint256, author: address, reporter: address, is_owner: bool) -> (uint256, bool):
+    """
+    @dev Checks and books a report, in the order: owner after
+         `owner_claim_wait` takes all; anyone after `any_claim_wait` takes
+         all; otherwise a share for an account with validated contributions.
+    @param key The contribution key.
+    @param added_time When the contribution was added.
+    @param author The contribution's author.
+    @param reporter The account that reports.
+    @param is_owner Whether the reporter owns the model.
+    @return The amount to pay the reporter, and whether the caller must still
+            check that the model rejects the label.
+    """
+    initial: uint256 = 0
+    claimable: uint256 = 0
+    refunded: bool = False
+    initial, claimable, refunded = data_handler._load(key)
+    assert reporter != author, "deposit_refund_take: authors cannot report their own data"
+    assert claimable > 0, "deposit_refund_take: nothing left to claim"
+    age: uint256 = block.timestamp - added_time
+    if (is_owner and age >= owner_claim_wait) or age >= any_claim_wait:
+        data_handler._take(key, claimable, False)
+        return claimable, False
+    assert age >= refund_wait, "deposit_refund_take: refund wait not over"
+    assert not data_handler._was_reported_by(key, reporter), "deposit_refund_take: already reported by this account"
+    valid: uint256 = self.num_valid[reporter]
+    assert valid > 0, "deposit_refund_take: reporter has no refunded contributions"
+    reward: uint256 = initial * valid // self.total_good
+    if reward == 0 or reward > claimable:
+        reward = claimable
+    data_handler._mark_reported_by(key, reporter)
+    data_handler._take(key, reward, False)
+    return reward, True

@@ -1,0 +1,65 @@
+"""Every error sumchain raises descends from :class:`SumchainError`.
+
+Backends translate their own failures into these at the boundary, so callers
+never need to know whether an embedded EVM or a JSON-RPC node answered.
+"""
+
+from __future__ import annotations
+
+
+class SumchainError(Exception):
+    """Root of every error sumchain raises."""
+
+
+class ContractReverted(SumchainError):
+    """A call or transaction reverted.
+
+    Parameters
+    ----------
+    reason : str
+        The decoded revert reason (``"trainer: ..."``), or a description when
+        the contract gave none.
+    data : bytes
+        The raw revert data.
+    """
+
+    def __init__(self, reason: str, *, data: bytes = b"") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.data = data
+
+
+    @classmethod
+    def from_reason(cls, reason: str, *, data: bytes = b"") -> ContractReverted:
+        """The most specific error class for a revert reason."""
+        if reason.endswith("insufficient deposit"):
+            return InsufficientDeposit(reason, data=data)
+        return ContractReverted(reason, data=data)
+
+
+class InsufficientDeposit(ContractReverted):
+    """The value sent with a contribution is below the current deposit."""
+
+
+class InvalidSample(SumchainError, ValueError):
+    """A sample or label that the model cannot accept, caught before sending."""
+
+
+class ChainError(SumchainError):
+    """The chain backend failed: unreachable node, corrupt state file, ..."""
+
+
+class UnknownAccount(SumchainError, LookupError):
+    """An account name, index or address that the chain cannot sign for."""
+
+
+class CompilationError(SumchainError):
+    """A Vyper contract failed to compile."""
+
+
+class NotFittedError(SumchainError, ValueError):
+    """A model mirror was used before ``fit`` or ``partial_fit``."""
+
+
+class ModelFileError(SumchainError, ValueError):
+    """A model file is malformed or of an unsupported type."""
