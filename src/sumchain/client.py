@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from eth_utils import to_checksum_address
@@ -165,8 +166,13 @@ class SharedModel:
         compiled = compile_contract(CONTRACT)
         abi = ContractABI(compiled.abi)
         args = abi.encode_constructor(
-            model.n_features, model.intercept_, model.learning_rate,
-            drt.cost_weight, drt.refund_wait, drt.owner_claim_wait, drt.any_claim_wait,
+            model.n_features,
+            model.intercept_,
+            model.learning_rate,
+            drt.cost_weight,
+            drt.refund_wait,
+            drt.owner_claim_wait,
+            drt.any_claim_wait,
         )
         receipt = chain.deploy(compiled.bytecode + args, sender=resolve_account(chain, sender))
         assert receipt.contract_address is not None
@@ -211,19 +217,19 @@ class SharedModel:
 
     # -- reading -------------------------------------------------------------
 
-    @property
+    @cached_property
     def n_features(self) -> int:
-        """Size of the feature space."""
+        """Size of the feature space (immutable on chain, read once)."""
         return int(self._call("n_features"))
 
-    @property
+    @cached_property
     def owner(self) -> str:
         """The account that deployed the model."""
         return to_checksum_address(self._call("owner"))
 
-    @property
+    @cached_property
     def incentive(self) -> DepositRefundTake:
-        """The mechanism's parameters, read from the chain."""
+        """The mechanism's parameters (immutable on chain, read once)."""
         return DepositRefundTake(
             cost_weight=int(self._call("cost_weight")),
             refund_wait=int(self._call("refund_wait")),
@@ -273,14 +279,21 @@ class SharedModel:
         )
         drt = self.incentive
         return Contribution(
-            data=sample, label=label, added_time=added_time, author=to_checksum_address(author),
-            deposit=int(deposit), claimable=int(claimable), refunded=bool(refunded),
+            data=sample,
+            label=label,
+            added_time=added_time,
+            author=to_checksum_address(author),
+            deposit=int(deposit),
+            claimable=int(claimable),
+            refunded=bool(refunded),
             refundable_from=added_time + drt.refund_wait,
             owner_claim_from=added_time + drt.owner_claim_wait,
             any_claim_from=added_time + drt.any_claim_wait,
         )
 
-    def contributions(self, account: str | int | None = None, *, everyone: bool = False) -> list[Contribution]:
+    def contributions(
+        self, account: str | int | None = None, *, everyone: bool = False
+    ) -> list[Contribution]:
         """Contributions of ``account`` (account 0 by default), or of everyone."""
         author = None if everyone else resolve_account(self.chain, account)
         found = []
@@ -297,7 +310,12 @@ class SharedModel:
     # -- transactions --------------------------------------------------------
 
     def add_data(
-        self, sample: Iterable[int], label: int, *, sender: str | int | None = None, value: int | None = None
+        self,
+        sample: Iterable[int],
+        label: int,
+        *,
+        sender: str | int | None = None,
+        value: int | None = None,
     ) -> Added:
         """Teach the model one labelled sample, paying the current deposit.
 
@@ -321,22 +339,31 @@ class SharedModel:
         author = to_checksum_address(event["sender"])
         return Added(self.contribution(data, label, event["time"], author), int(event["cost"]), receipt)
 
-    def refund(self, sample: Iterable[int], label: int, added_time: int, *, sender: str | int | None = None) -> int:
+    def refund(
+        self, sample: Iterable[int], label: int, added_time: int, *, sender: str | int | None = None
+    ) -> int:
         """Get back the deposit of one's own contribution; returns the amount."""
         data = check_sample(sample, self.n_features)
         receipt = self._transact("refund", data, label, added_time, sender=sender)
         return int(self._events(receipt, "Refunded")[0]["amount"])
 
     def report(
-        self, sample: Iterable[int], label: int, added_time: int, author: str, *, sender: str | int | None = None
+        self,
+        sample: Iterable[int],
+        label: int,
+        added_time: int,
+        author: str,
+        *,
+        sender: str | int | None = None,
     ) -> int:
         """Take (part of) the deposit of another's contribution; returns the amount."""
         data = check_sample(sample, self.n_features)
-        receipt = self._transact("report", data, label, added_time, to_checksum_address(author), sender=sender)
+        receipt = self._transact(
+            "report", data, label, added_time, to_checksum_address(author), sender=sender
+        )
         return int(self._events(receipt, "Reported")[0]["amount"])
 
     def withdraw(self, *, sender: str | int | None = None) -> int:
         """Collect payments that could not be pushed; returns the amount."""
         receipt = self._transact("withdraw", sender=sender)
         return int(self._events(receipt, "Withdrawn")[0]["amount"])
-

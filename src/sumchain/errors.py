@@ -28,7 +28,6 @@ class ContractReverted(SumchainError):
         self.reason = reason
         self.data = data
 
-
     @classmethod
     def from_reason(cls, reason: str, *, data: bytes = b"") -> ContractReverted:
         """The most specific error class for a revert reason."""

@@ -164,8 +164,15 @@ class EmbeddedChain:
             self._conn.executemany(
                 "INSERT INTO logs VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
-                    (seq, log.address, ",".join(t.hex() for t in log.topics), log.data,
-                     log.block_number, log.tx_hash, log.log_index)
+                    (
+                        seq,
+                        log.address,
+                        ",".join(t.hex() for t in log.topics),
+                        log.data,
+                        log.block_number,
+                        log.tx_hash,
+                        log.log_index,
+                    )
                     for seq, log in enumerate(self._logs)
                     if seq >= min(self._saved_logs, len(self._logs))
                 ),
@@ -235,12 +242,18 @@ class EmbeddedChain:
         self._root = state.state_root
         self._block_number += 1
         self._timestamp += 1
-        tx_hash = "0x" + keccak(
-            self._block_number.to_bytes(8, "big") + to_canonical_address(sender) + data
-        ).hex()
+        tx_hash = (
+            "0x" + keccak(self._block_number.to_bytes(8, "big") + to_canonical_address(sender) + data).hex()
+        )
         logs = tuple(
-            Log(to_checksum_address(address), tuple(t.to_bytes(32, "big") for t in topics),
-                log_data, self._block_number, tx_hash, index)
+            Log(
+                to_checksum_address(address),
+                tuple(t.to_bytes(32, "big") for t in topics),
+                log_data,
+                self._block_number,
+                tx_hash,
+                index,
+            )
             for index, (address, topics, log_data) in enumerate(computation.get_log_entries())
         )
         self._logs.extend(logs)
@@ -284,10 +297,7 @@ class EmbeddedChain:
         """Logs of ``address`` in the block range (inclusive)."""
         last = self._block_number if to_block is None else to_block
         wanted = to_checksum_address(address)
-        return [
-            log for log in self._logs
-            if log.address == wanted and from_block <= log.block_number <= last
-        ]
+        return [log for log in self._logs if log.address == wanted and from_block <= log.block_number <= last]
 
     def time(self) -> int:
         """Timestamp of the latest block."""

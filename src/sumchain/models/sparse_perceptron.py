@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -32,7 +33,7 @@ def check_sample(sample: Iterable[int], n_features: int) -> list[int]:
     indices = [int(i) for i in sample]
     if len(indices) > MAX_SAMPLE:
         raise InvalidSample(f"a sample has at most {MAX_SAMPLE} indices, got {len(indices)}")
-    for previous, current in zip(indices, indices[1:], strict=False):
+    for previous, current in itertools.pairwise(indices):
         if current <= previous:
             raise InvalidSample(f"indices must be sorted and unique: {current} follows {previous}")
     if indices and (indices[0] < 0 or indices[-1] >= n_features):

@@ -1,0 +1,425 @@
+"""The ``sumchain`` command line: a thin layer over :class:`SharedModel`.
+
+Every command parses its options, calls the client, prints the result, and
+turns any :class:`~sumchain.errors.SumchainError` into one red line and exit
+status 1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sumchain.chain.base import Chain, resolve_account
+from sumchain.chain.embedded import EmbeddedChain
+from sumchain.client import SharedModel
+from sumchain.encoders import VocabularyEncoder
+from sumchain.errors import ChainError, ModelFileError, SumchainError
+from sumchain.incentives import DepositRefundTake
+from sumchain.models import SCALE, SparsePerceptron
+
+app = typer.Typer(
+    help="sumchain: shared machine-learning models on a blockchain.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+time_app = typer.Typer(help="Move a dev chain's clock.", no_args_is_help=True)
+app.add_typer(time_app, name="time")
+out = Console()
+err = Console(stderr=True)
+
+DEFAULT_CHAIN_FILE = Path(".sumchain") / "chain.sqlite"
+_DURATION = re.compile(r"(\d+)([smhdw]?)")
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
+
+
+class _State:
+    chain_spec: str = "embedded"
+    account: str = "0"
+    model: str | None = None
+    _chain: Chain | None = None
+
+    def chain(self) -> Chain:
+        if self._chain is None:
+            self._chain = open_chain(self.chain_spec)
+        return self._chain
+
+
+state = _State()
+
+
+def open_chain(spec: str) -> Chain:
+    """Open a chain from its spec.
+
+    ``embedded`` (default) is the chain file ``.sumchain/chain.sqlite`` in the
+    current folder, ``embedded:PATH`` another file, ``memory`` a throwaway
+    in-memory chain, and an ``http(s)://`` or ``ws(s)://`` URL a JSON-RPC node.
+    """
+    if spec == "memory":
+        return EmbeddedChain()
+    if spec == "embedded" or spec.startswith("embedded:"):
+        path = Path(spec.partition(":")[2] or DEFAULT_CHAIN_FILE)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return EmbeddedChain(path)
+    if re.match(r"^(https?|wss?)://", spec):
+        from sumchain.chain.rpc import RpcChain
+
+        return RpcChain(spec)
+    raise ChainError(f"unknown chain {spec!r}: use embedded, embedded:PATH, memory or a node URL")
+
+
+def parse_duration(text: str) -> int:
+    """Seconds in ``90``, ``45s``, ``30m``, ``2h``, ``1d`` or ``1w``.
+
+    >>> parse_duration("1d"), parse_duration("90")
+    (86400, 90)
+    """
+    match = _DURATION.fullmatch(text.strip().lower())
+    if not match:
+        raise typer.BadParameter(f"{text!r} is not a duration like 90, 30m, 2h or 1d")
+    return int(match[1]) * _UNITS[match[2]]
+
+
+def parse_label(text: str) -> int:
+    """0 or 1 from ``0``/``1``/``neg``/``negative``/``pos``/``positive``."""
+    value = text.strip().lower()
+    if value in {"0", "neg", "negative"}:
+        return 0
+    if value in {"1", "pos", "positive"}:
+        return 1
+    raise typer.BadParameter(f"label must be 0/negative or 1/positive, got {text!r}")
+
+
+def _eth(wei: int) -> str:
+    return f"{wei / 10**18:,.6f} ETH"
+
+
+def _when(timestamp: int) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _model() -> SharedModel:
+    chain = state.chain()
+    address = state.model or os.environ.get("SUMCHAIN_MODEL")
+    if address is None and isinstance(chain, EmbeddedChain):
+        address = chain.notes.get("model")
+    if address is None:
+        raise SumchainError("no model given: pass --model ADDRESS (or deploy one first)")
+    return SharedModel(chain, address)
+
+
+def _sample(model: SharedModel, text: str | None, indices: str | None) -> list[int]:
+    if (text is None) == (indices is None):
+        raise SumchainError("give the sample either as TEXT or with --indices, not both")
+    if indices is not None:
+        try:
+            return [int(i) for i in indices.replace(" ", "").split(",") if i]
+        except ValueError:
+            raise SumchainError(f"--indices must be comma-separated integers, got {indices!r}") from None
+    return VocabularyEncoder.imdb().encode(text or "")
+
+
+@app.callback()
+def _global(
+    chain: Annotated[
+        str,
+        typer.Option(
+            help="embedded (default), embedded:PATH, memory, or a node URL.",
+            envvar="SUMCHAIN_CHAIN",
+        ),
+    ] = "embedded",
+    account: Annotated[
+        str,
+        typer.Option(help="Account index (0-9) or address to act as.", envvar="SUMCHAIN_ACCOUNT"),
+    ] = "0",
+    model: Annotated[
+        str | None,
+        typer.Option(help="Model (trainer) address; default: the last one deployed on an embedded chain."),
+    ] = None,
+) -> None:
+    state.chain_spec, state.account, state.model = chain, account, model
+
+
+def load_sparse_perceptron_file(path: Path) -> SparsePerceptron:
+    """Read a reference-format ``sparse perceptron`` JSON model file."""
+    try:
+        spec = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ModelFileError(f"cannot read {path}: {exc}") from None
+    if spec.get("type") != "sparse perceptron":
+        raise ModelFileError(
+            f"{path}: only 'sparse perceptron' model files are supported, got {spec.get('type')!r}"
+        )
+    weights = [round(w * SCALE) for w in spec["weights"]]
+    for index, weight in spec.get("sparseWeights", {}).items():
+        weights.extend([0] * (int(index) + 1 - len(weights)))
+        weights[int(index)] = round(weight * SCALE)
+    return SparsePerceptron.from_weights(
+        weights,
+        intercept=round(spec.get("intercept", 0) * SCALE),
+        learning_rate=round(spec.get("learningRate", 0.5) * SCALE),
+    )
+
+
+@app.command()
+def demo(
+    days: Annotated[int, typer.Option(min=1, max=60, help="Simulated days of contributions.")] = 10,
+    seed: Annotated[int, typer.Option(help="Seed of the sample order.")] = 0,
+) -> None:
+    """Deploy a sentiment model and watch an honest and a label-flipping contributor."""
+    from sumchain.demo import run_demo
+
+    chain = EmbeddedChain() if state.chain_spec == "embedded" else state.chain()
+    out.print("[bold]sumchain demo[/]: a shared sentiment model with Deposit, Refund and Take\n")
+
+    def on_deploy(model: SharedModel, accuracy: float) -> None:
+        out.print(
+            f"Owner trained a sparse perceptron on 40 reviews and deployed it at [cyan]{model.address}[/]."
+        )
+        out.print(
+            f"Accuracy on 60 held-out reviews: [bold]{accuracy:.1%}[/]. Deposit now: {_eth(model.cost())}."
+        )
+        out.print("Each day the honest contributor adds 10 correctly labelled reviews and the flipper 2 with")
+        out.print("flipped labels; after the 1-day wait each refunds its own data the model agrees with and")
+        out.print("reports the other's data the model rejects.\n")
+
+    table = Table(title="Day by day: balance change in ETH; adds/refunds/reports so far")
+    for column in (
+        "day",
+        "accuracy",
+        "honest ΔETH",
+        "flipper ΔETH",
+        "honest a/r/r",
+        "flipper a/r/r",
+    ):
+        table.add_column(column, justify="right")
+
+    def on_day(report, agents) -> None:  # type: ignore[no-untyped-def]
+        label = "settle" if report.day > days else str(report.day)
+        table.add_row(
+            label,
+            f"{report.accuracy:.1%}",
+            *(f"{report.balances[a.name] / 10**18:+.4f}" for a in agents),
+            *(f"{a.added}/{a.refunds}/{a.reports}" for a in agents),
+        )
+
+    result = run_demo(chain, days=days, seed=seed, on_day=on_day, on_deploy=on_deploy)
+    out.print(table)
+    final = result.days[-1].balances
+    out.print(
+        f"\nHonest contributor [green]{final['honest'] / 10**18:+.4f} ETH[/], "
+        f"label-flipper [red]{final['flipper'] / 10**18:+.4f} ETH[/]; "
+        f"accuracy {result.initial_accuracy:.1%} -> {result.days[-1].accuracy:.1%}."
+    )
+    model = SharedModel(chain, result.address)
+    encoder = VocabularyEncoder.imdb()
+    for text in ("A wonderful film, I loved the music.", "Boring plot and awful acting. Avoid it."):
+        verdict = "positive" if model.predict(encoder.encode(text)) else "negative"
+        out.print(f"Free prediction: {text!r} -> [bold]{verdict}[/]")
+
+
+@app.command()
+def deploy(
+    model_file: Annotated[
+        Path | None,
+        typer.Argument(
+            help="A reference-format 'sparse perceptron' JSON file; default: train on the shipped tiny sample."
+        ),
+    ] = None,
+    cost_weight: Annotated[int, typer.Option(help="Deposit scale in wei.")] = 10**15,
+    refund_wait: Annotated[str, typer.Option(help="Wait before refunds and reports.")] = "1d",
+    owner_claim_wait: Annotated[
+        str, typer.Option(help="Wait before the owner may take what is left.")
+    ] = "9d",
+    any_claim_wait: Annotated[str, typer.Option(help="Wait before anyone may take what is left.")] = "9d",
+) -> None:
+    """Deploy a sparse perceptron with Deposit, Refund and Take."""
+    from sumchain.data import tiny_reviews
+
+    if model_file is None:
+        texts, labels = tiny_reviews()
+        encoder = VocabularyEncoder.imdb()
+        mirror = SparsePerceptron(n_features=encoder.n_features).fit(
+            [encoder.encode(t) for t in texts], labels
+        )
+    else:
+        mirror = load_sparse_perceptron_file(model_file)
+    incentive = DepositRefundTake(
+        cost_weight=cost_weight,
+        refund_wait=parse_duration(refund_wait),
+        owner_claim_wait=parse_duration(owner_claim_wait),
+        any_claim_wait=parse_duration(any_claim_wait),
+    )
+    chain = state.chain()
+    total_gas = 0
+
+    def on_chunk(done: int, total: int, receipt) -> None:  # type: ignore[no-untyped-def]
+        nonlocal total_gas
+        total_gas += receipt.gas_used
+        out.print(f"  weights {done}/{total} words loaded (tx gas {receipt.gas_used:,})")
+
+    model = SharedModel.deploy(chain, mirror, incentive=incentive, sender=state.account, on_chunk=on_chunk)
+    if isinstance(chain, EmbeddedChain):
+        chain.remember("model", model.address)
+    out.print(
+        f"Deployed model at [cyan]{model.address}[/] ({mirror.n_features} features, total gas {total_gas:,})"
+    )
+
+
+@app.command()
+def predict(
+    text: Annotated[str | None, typer.Argument(help="Text, encoded with the IMDB vocabulary.")] = None,
+    indices: Annotated[
+        str | None, typer.Option(help="The sample as comma-separated feature indices.")
+    ] = None,
+) -> None:
+    """Classify a sample (free)."""
+    model = _model()
+    label = model.predict(_sample(model, text, indices))
+    out.print(f"{label} ({'positive' if label else 'negative'})")
+
+
+@app.command()
+def add(
+    text: Annotated[str | None, typer.Argument(help="Text, encoded with the IMDB vocabulary.")] = None,
+    label: Annotated[str, typer.Option(help="0/negative or 1/positive.")] = "1",
+    indices: Annotated[
+        str | None, typer.Option(help="The sample as comma-separated feature indices.")
+    ] = None,
+    value: Annotated[int | None, typer.Option(help="Wei to send; default: the current deposit.")] = None,
+) -> None:
+    """Add a labelled sample, paying the current deposit."""
+    model = _model()
+    sample = _sample(model, text, indices)
+    if value is None:
+        out.print(f"Deposit now: {_eth(model.cost())}")
+    added = model.add_data(sample, parse_label(label), sender=state.account, value=value)
+    c = added.contribution
+    out.print(
+        f"Added {list(c.data)} with label {c.label} at time {c.added_time}; deposit {_eth(added.cost)}."
+    )
+    out.print(f"Refundable from {_when(c.refundable_from)} if the model then agrees.")
+
+
+@app.command()
+def refund(
+    added_time: Annotated[int, typer.Option("--time", help="The contribution's time, as `add` printed it.")],
+    text: Annotated[str | None, typer.Argument(help="The text as it was added.")] = None,
+    label: Annotated[str, typer.Option(help="The label as it was added.")] = "1",
+    indices: Annotated[
+        str | None, typer.Option(help="The sample as comma-separated feature indices.")
+    ] = None,
+) -> None:
+    """Get back the deposit of your own contribution."""
+    model = _model()
+    amount = model.refund(_sample(model, text, indices), parse_label(label), added_time, sender=state.account)
+    out.print(f"Refunded {_eth(amount)}.")
+
+
+@app.command()
+def report(
+    added_time: Annotated[int, typer.Option("--time", help="The contribution's time.")],
+    author: Annotated[str, typer.Option(help="Address of the contribution's author.")],
+    text: Annotated[str | None, typer.Argument(help="The text as it was added.")] = None,
+    label: Annotated[str, typer.Option(help="The label as it was added.")] = "1",
+    indices: Annotated[
+        str | None, typer.Option(help="The sample as comma-separated feature indices.")
+    ] = None,
+) -> None:
+    """Take (part of) the deposit of someone else's contribution the model rejects."""
+    model = _model()
+    amount = model.report(
+        _sample(model, text, indices), parse_label(label), added_time, author, sender=state.account
+    )
+    out.print(f"Took {_eth(amount)}.")
+
+
+@app.command()
+def contributions(
+    everyone: Annotated[bool, typer.Option("--all", help="Show every account's contributions.")] = False,
+) -> None:
+    """List contributions with their deposit state and claim windows."""
+    model = _model()
+    found = model.contributions(state.account, everyone=everyone)
+    now = model.chain.time()
+    table = Table(title=f"Contributions (chain time {_when(now)})")
+    columns = ["author"] if everyone else []
+    columns += ["time", "label", "indices", "deposit ETH", "held ETH", "status", "refundable from"]
+    for column in columns:
+        table.add_column(column, no_wrap=column in {"author", "time"})
+    for c in found:
+        shown = ",".join(map(str, c.data[:4])) + ("…" if len(c.data) > 4 else "")
+        row = [c.author[:8] + "…"] if everyone else []
+        row += [
+            str(c.added_time),
+            str(c.label),
+            shown,
+            f"{c.deposit / 10**18:.4f}",
+            f"{c.claimable / 10**18:.4f}",
+            c.status,
+            _when(c.refundable_from),
+        ]
+        table.add_row(*row)
+    out.print(table if found else "No contributions.")
+
+
+@app.command()
+def balance() -> None:
+    """Show the balance of the acting account."""
+    chain = state.chain()
+    address = resolve_account(chain, state.account)
+    out.print(f"{address}: {_eth(chain.balance(address))}")
+
+
+@time_app.command("advance")
+def time_advance(
+    duration: Annotated[str, typer.Argument(help="How far: 90, 30m, 2h, 1d, 1w.")],
+) -> None:
+    """Move the clock of a dev chain forward."""
+    chain = state.chain()
+    if not chain.is_dev:
+        raise SumchainError("time can only be advanced on a dev chain")
+    chain.advance_time(parse_duration(duration))
+    out.print(f"Chain time is now {_when(chain.time())}.")
+
+
+_GLOBAL_OPTIONS = ("--chain", "--account", "--model")
+
+
+def hoist_global_options(argv: list[str]) -> list[str]:
+    """Move global options to the front, so they work after the command too.
+
+    >>> hoist_global_options(["add", "text", "--account", "1", "--label=1"])
+    ['--account', '1', 'add', 'text', '--label=1']
+    """
+    front: list[str] = []
+    rest: list[str] = []
+    args = iter(argv)
+    for arg in args:
+        if arg in _GLOBAL_OPTIONS:
+            front += [arg, next(args, "")]
+        elif arg.split("=", 1)[0] in _GLOBAL_OPTIONS:
+            front.append(arg)
+        else:
+            rest.append(arg)
+    return front + rest
+
+
+def main() -> None:
+    """Entry point of the ``sumchain`` console script."""
+    import sys
+
+    try:
+        app(args=hoist_global_options(sys.argv[1:]), prog_name="sumchain")
+    except SumchainError as exc:
+        err.print(f"[red]{type(exc).__name__}[/]: {exc}", highlight=False, soft_wrap=True)
+        raise SystemExit(1) from None
