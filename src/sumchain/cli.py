@@ -22,7 +22,7 @@ from sumchain.chain.base import Chain, resolve_account
 from sumchain.chain.embedded import EmbeddedChain
 from sumchain.client import SharedModel
 from sumchain.encoders import VocabularyEncoder
-from sumchain.errors import ChainError, ModelFileError, SumchainError
+from sumchain.errors import ChainError, InvalidSample, ModelFileError, SumchainError
 from sumchain.incentives import DepositRefundTake
 from sumchain.models import SCALE, SparsePerceptron
 
@@ -85,7 +85,7 @@ def parse_duration(text: str) -> int:
     """
     match = _DURATION.fullmatch(text.strip().lower())
     if not match:
-        raise typer.BadParameter(f"{text!r} is not a duration like 90, 30m, 2h or 1d")
+        raise SumchainError(f"{text!r} is not a duration like 90, 30m, 2h or 1d")
     return int(match[1]) * _UNITS[match[2]]
 
 
@@ -96,7 +96,7 @@ def parse_label(text: str) -> int:
         return 0
     if value in {"1", "pos", "positive"}:
         return 1
-    raise typer.BadParameter(f"label must be 0/negative or 1/positive, got {text!r}")
+    raise InvalidSample(f"label must be 0/negative or 1/positive, got {text!r}")
 
 
 def _eth(wei: int) -> str:
@@ -156,9 +156,7 @@ def load_sparse_perceptron_file(path: Path) -> SparsePerceptron:
     except (OSError, ValueError) as exc:
         raise ModelFileError(f"cannot read {path}: {exc}") from None
     if spec.get("type") != "sparse perceptron":
-        raise ModelFileError(
-            f"{path}: only 'sparse perceptron' model files are supported, got {spec.get('type')!r}"
-        )
+        raise ModelFileError(f"{path}: only 'sparse perceptron' model files are supported, got {spec.get('type')!r}")
     weights = [round(w * SCALE) for w in spec["weights"]]
     for index, weight in spec.get("sparseWeights", {}).items():
         weights.extend([0] * (int(index) + 1 - len(weights)))
@@ -182,12 +180,8 @@ def demo(
     out.print("[bold]sumchain demo[/]: a shared sentiment model with Deposit, Refund and Take\n")
 
     def on_deploy(model: SharedModel, accuracy: float) -> None:
-        out.print(
-            f"Owner trained a sparse perceptron on 40 reviews and deployed it at [cyan]{model.address}[/]."
-        )
-        out.print(
-            f"Accuracy on 60 held-out reviews: [bold]{accuracy:.1%}[/]. Deposit now: {_eth(model.cost())}."
-        )
+        out.print(f"Owner trained a sparse perceptron on 40 reviews and deployed it at [cyan]{model.address}[/].")
+        out.print(f"Accuracy on 60 held-out reviews: [bold]{accuracy:.1%}[/]. Deposit now: {_eth(model.cost())}.")
         out.print("Each day the honest contributor adds 10 correctly labelled reviews and the flipper 2 with")
         out.print("flipped labels; after the 1-day wait each refunds its own data the model agrees with and")
         out.print("reports the other's data the model rejects.\n")
@@ -231,15 +225,11 @@ def demo(
 def deploy(
     model_file: Annotated[
         Path | None,
-        typer.Argument(
-            help="A reference-format 'sparse perceptron' JSON file; default: train on the shipped tiny sample."
-        ),
+        typer.Argument(help="A reference-format 'sparse perceptron' JSON file; default: train on the tiny sample."),
     ] = None,
     cost_weight: Annotated[int, typer.Option(help="Deposit scale in wei.")] = 10**15,
     refund_wait: Annotated[str, typer.Option(help="Wait before refunds and reports.")] = "1d",
-    owner_claim_wait: Annotated[
-        str, typer.Option(help="Wait before the owner may take what is left.")
-    ] = "9d",
+    owner_claim_wait: Annotated[str, typer.Option(help="Wait before the owner may take what is left.")] = "9d",
     any_claim_wait: Annotated[str, typer.Option(help="Wait before anyone may take what is left.")] = "9d",
 ) -> None:
     """Deploy a sparse perceptron with Deposit, Refund and Take."""
@@ -248,9 +238,7 @@ def deploy(
     if model_file is None:
         texts, labels = tiny_reviews()
         encoder = VocabularyEncoder.imdb()
-        mirror = SparsePerceptron(n_features=encoder.n_features).fit(
-            [encoder.encode(t) for t in texts], labels
-        )
+        mirror = SparsePerceptron(n_features=encoder.n_features).fit([encoder.encode(t) for t in texts], labels)
     else:
         mirror = load_sparse_perceptron_file(model_file)
     incentive = DepositRefundTake(
@@ -270,17 +258,13 @@ def deploy(
     model = SharedModel.deploy(chain, mirror, incentive=incentive, sender=state.account, on_chunk=on_chunk)
     if isinstance(chain, EmbeddedChain):
         chain.remember("model", model.address)
-    out.print(
-        f"Deployed model at [cyan]{model.address}[/] ({mirror.n_features} features, total gas {total_gas:,})"
-    )
+    out.print(f"Deployed model at [cyan]{model.address}[/] ({mirror.n_features} features, total gas {total_gas:,})")
 
 
 @app.command()
 def predict(
     text: Annotated[str | None, typer.Argument(help="Text, encoded with the IMDB vocabulary.")] = None,
-    indices: Annotated[
-        str | None, typer.Option(help="The sample as comma-separated feature indices.")
-    ] = None,
+    indices: Annotated[str | None, typer.Option(help="The sample as comma-separated feature indices.")] = None,
 ) -> None:
     """Classify a sample (free)."""
     model = _model()
@@ -292,9 +276,7 @@ def predict(
 def add(
     text: Annotated[str | None, typer.Argument(help="Text, encoded with the IMDB vocabulary.")] = None,
     label: Annotated[str, typer.Option(help="0/negative or 1/positive.")] = "1",
-    indices: Annotated[
-        str | None, typer.Option(help="The sample as comma-separated feature indices.")
-    ] = None,
+    indices: Annotated[str | None, typer.Option(help="The sample as comma-separated feature indices.")] = None,
     value: Annotated[int | None, typer.Option(help="Wei to send; default: the current deposit.")] = None,
 ) -> None:
     """Add a labelled sample, paying the current deposit."""
@@ -304,9 +286,7 @@ def add(
         out.print(f"Deposit now: {_eth(model.cost())}")
     added = model.add_data(sample, parse_label(label), sender=state.account, value=value)
     c = added.contribution
-    out.print(
-        f"Added {list(c.data)} with label {c.label} at time {c.added_time}; deposit {_eth(added.cost)}."
-    )
+    out.print(f"Added {list(c.data)} with label {c.label} at time {c.added_time}; deposit {_eth(added.cost)}.")
     out.print(f"Refundable from {_when(c.refundable_from)} if the model then agrees.")
 
 
@@ -315,9 +295,7 @@ def refund(
     added_time: Annotated[int, typer.Option("--time", help="The contribution's time, as `add` printed it.")],
     text: Annotated[str | None, typer.Argument(help="The text as it was added.")] = None,
     label: Annotated[str, typer.Option(help="The label as it was added.")] = "1",
-    indices: Annotated[
-        str | None, typer.Option(help="The sample as comma-separated feature indices.")
-    ] = None,
+    indices: Annotated[str | None, typer.Option(help="The sample as comma-separated feature indices.")] = None,
 ) -> None:
     """Get back the deposit of your own contribution."""
     model = _model()
@@ -331,15 +309,11 @@ def report(
     author: Annotated[str, typer.Option(help="Address of the contribution's author.")],
     text: Annotated[str | None, typer.Argument(help="The text as it was added.")] = None,
     label: Annotated[str, typer.Option(help="The label as it was added.")] = "1",
-    indices: Annotated[
-        str | None, typer.Option(help="The sample as comma-separated feature indices.")
-    ] = None,
+    indices: Annotated[str | None, typer.Option(help="The sample as comma-separated feature indices.")] = None,
 ) -> None:
     """Take (part of) the deposit of someone else's contribution the model rejects."""
     model = _model()
-    amount = model.report(
-        _sample(model, text, indices), parse_label(label), added_time, author, sender=state.account
-    )
+    amount = model.report(_sample(model, text, indices), parse_label(label), added_time, author, sender=state.account)
     out.print(f"Took {_eth(amount)}.")
 
 
@@ -376,7 +350,7 @@ def contributions(
 def balance() -> None:
     """Show the balance of the acting account."""
     chain = state.chain()
-    address = resolve_account(chain, state.account)
+    address = resolve_account(chain, state.account, signing=False)
     out.print(f"{address}: {_eth(chain.balance(address))}")
 
 

@@ -16,6 +16,7 @@ from eth_utils import to_checksum_address
 from sumchain.chain.abi import ContractABI
 from sumchain.chain.base import TX_GAS_CAP, Chain, Receipt, resolve_account
 from sumchain.chain.compiler import compile_contract
+from sumchain.errors import SumchainError
 from sumchain.incentives import DepositRefundTake
 from sumchain.models import SparsePerceptron
 from sumchain.models.packing import pack_int64, unpack_int64
@@ -113,13 +114,14 @@ class SharedModel:
     # -- plumbing ----------------------------------------------------------
 
     def _call(self, name: str, *args: Any) -> Any:
-        return self.abi.decode_output(name, self.chain.call(self.address, self.abi.encode_call(name, *args)))
+        answer = self.chain.call(self.address, self.abi.encode_call(name, *args))
+        if not answer:
+            raise SumchainError(f"{self.address} returned nothing for {name}: is it a sumchain model?")
+        return self.abi.decode_output(name, answer)
 
     def _transact(self, name: str, *args: Any, sender: str | int | None, value: int = 0) -> Receipt:
         account = resolve_account(self.chain, sender)
-        return self.chain.transact(
-            self.address, self.abi.encode_call(name, *args), sender=account, value=value
-        )
+        return self.chain.transact(self.address, self.abi.encode_call(name, *args), sender=account, value=value)
 
     def _events(self, receipt: Receipt, name: str) -> list[dict[str, Any]]:
         found = []
@@ -261,15 +263,15 @@ class SharedModel:
 
     def num_valid(self, account: str | int | None) -> int:
         """Refunded (validated) contributions of an account."""
-        return int(self._call("num_valid", resolve_account(self.chain, account)))
+        return int(self._call("num_valid", resolve_account(self.chain, account, signing=False)))
 
     def pending_withdrawal(self, account: str | int | None) -> int:
         """Payments kept for ``account`` because it refused a push."""
-        return int(self._call("pending_withdrawals", resolve_account(self.chain, account)))
+        return int(self._call("pending_withdrawals", resolve_account(self.chain, account, signing=False)))
 
     def balance(self, account: str | int | None) -> int:
         """Balance of an account in wei."""
-        return self.chain.balance(resolve_account(self.chain, account))
+        return self.chain.balance(resolve_account(self.chain, account, signing=False))
 
     def contribution(self, data: Iterable[int], label: int, added_time: int, author: str) -> Contribution:
         """The current state of one contribution."""
@@ -291,11 +293,9 @@ class SharedModel:
             any_claim_from=added_time + drt.any_claim_wait,
         )
 
-    def contributions(
-        self, account: str | int | None = None, *, everyone: bool = False
-    ) -> list[Contribution]:
+    def contributions(self, account: str | int | None = None, *, everyone: bool = False) -> list[Contribution]:
         """Contributions of ``account`` (account 0 by default), or of everyone."""
-        author = None if everyone else resolve_account(self.chain, account)
+        author = None if everyone else resolve_account(self.chain, account, signing=False)
         found = []
         for log in self.chain.logs(self.address):
             decoded = self.abi.decode_event(list(log.topics), log.data)
@@ -339,9 +339,7 @@ class SharedModel:
         author = to_checksum_address(event["sender"])
         return Added(self.contribution(data, label, event["time"], author), int(event["cost"]), receipt)
 
-    def refund(
-        self, sample: Iterable[int], label: int, added_time: int, *, sender: str | int | None = None
-    ) -> int:
+    def refund(self, sample: Iterable[int], label: int, added_time: int, *, sender: str | int | None = None) -> int:
         """Get back the deposit of one's own contribution; returns the amount."""
         data = check_sample(sample, self.n_features)
         receipt = self._transact("refund", data, label, added_time, sender=sender)
@@ -358,9 +356,7 @@ class SharedModel:
     ) -> int:
         """Take (part of) the deposit of another's contribution; returns the amount."""
         data = check_sample(sample, self.n_features)
-        receipt = self._transact(
-            "report", data, label, added_time, to_checksum_address(author), sender=sender
-        )
+        receipt = self._transact("report", data, label, added_time, to_checksum_address(author), sender=sender)
         return int(self._events(receipt, "Reported")[0]["amount"])
 
     def withdraw(self, *, sender: str | int | None = None) -> int:

@@ -107,9 +107,7 @@ def run_demo(
 
     mirror = SparsePerceptron(n_features=encoder.n_features, learning_rate=SCALE // 2, max_iter=5)
     mirror.fit([samples[i] for i in train], [labels[i] for i in train])
-    incentive = DepositRefundTake(
-        cost_weight=10**15, refund_wait=DAY, owner_claim_wait=9 * DAY, any_claim_wait=9 * DAY
-    )
+    incentive = DepositRefundTake(cost_weight=10**15, refund_wait=DAY, owner_claim_wait=9 * DAY, any_claim_wait=9 * DAY)
     model = SharedModel.deploy(chain, mirror, incentive=incentive, sender=0)
 
     def accuracy() -> float:
@@ -149,9 +147,7 @@ def run_demo(
     return DemoResult(model.address, initial, reports, agents)
 
 
-def _end_of_day(
-    model: SharedModel, agents: list[Agent], day: int, accuracy: Callable[[], float]
-) -> DayReport:
+def _end_of_day(model: SharedModel, agents: list[Agent], day: int, accuracy: Callable[[], float]) -> DayReport:
     """Let every agent claim, then record accuracy and balance changes."""
     for agent in agents:
         _claim(model, agent, model.contributions(everyone=True), model.chain.time())

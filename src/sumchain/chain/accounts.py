@@ -20,8 +20,7 @@ def dev_private_keys(count: int = DEV_ACCOUNT_COUNT) -> tuple[bytes, ...]:
 
     Account.enable_unaudited_hdwallet_features()
     return tuple(
-        bytes(Account.from_mnemonic(DEV_MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}").key)
-        for i in range(count)
+        bytes(Account.from_mnemonic(DEV_MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}").key) for i in range(count)
     )
 
 

@@ -98,13 +98,16 @@ class Chain(Protocol):
         ...
 
 
-def resolve_account(chain: Chain, account: str | int | None) -> str:
+def resolve_account(chain: Chain, account: str | int | None, *, signing: bool = True) -> str:
     """Turn an account index, an address or None (account 0) into an address.
+
+    With ``signing=False`` (for reads) any valid address is accepted.
 
     Raises
     ------
     UnknownAccount
-        When the index is out of range or the chain cannot sign for the address.
+        When the index is out of range, or the chain cannot sign for the
+        address and ``signing`` is set.
     """
     from eth_utils import is_address, to_checksum_address
 
@@ -122,7 +125,7 @@ def resolve_account(chain: Chain, account: str | int | None) -> str:
     if not is_address(account):
         raise UnknownAccount(f"{account!r} is neither an account index nor an address")
     address = to_checksum_address(account)
-    if address not in accounts:
+    if signing and address not in accounts:
         raise UnknownAccount(f"this chain cannot sign for {address}")
     return address
 

@@ -242,9 +242,7 @@ class EmbeddedChain:
         self._root = state.state_root
         self._block_number += 1
         self._timestamp += 1
-        tx_hash = (
-            "0x" + keccak(self._block_number.to_bytes(8, "big") + to_canonical_address(sender) + data).hex()
-        )
+        tx_hash = "0x" + keccak(self._block_number.to_bytes(8, "big") + to_canonical_address(sender) + data).hex()
         logs = tuple(
             Log(
                 to_checksum_address(address),

@@ -75,6 +75,7 @@ def _load_words(start: uint256, words: DynArray[uint256, MAX_WORDS_PER_CALL]):
     @param words The packed words.
     """
     loaded: uint256 = self.words_loaded
+    assert loaded < self._total_words(), "sparse_perceptron: weights already loaded"
     assert start == loaded, "sparse_perceptron: chunk out of order"
     assert len(words) > 0, "sparse_perceptron: empty chunk"
     assert loaded + len(words) <= self._total_words(), "sparse_perceptron: too many weights"

@@ -1,0 +1,33 @@
+# pragma version ~=0.4.3
+"""
+@title Contributor that refuses ETH (test mock)
+@custom:contract-name rejecting_contributor_mock
+@license MIT
+@notice Adds data to a trainer but has no payable fallback, so every payment
+        pushed to it fails: it shows the trainer's pull-payment fallback.
+"""
+
+interface Trainer:
+    def add_data(data: DynArray[uint32, 2_000], label: uint8): payable
+    def withdraw(): nonpayable
+
+
+@external
+@payable
+def add(trainer: Trainer, data: DynArray[uint32, 2_000], label: uint8):
+    """
+    @dev Forwards a contribution with all the value sent.
+    @param trainer The trainer.
+    @param data The sample.
+    @param label The label.
+    """
+    extcall trainer.add_data(data, label, value=msg.value)
+
+
+@external
+def withdraw(trainer: Trainer):
+    """
+    @dev Asks the trainer for deferred payments (fails: this contract refuses ETH).
+    @param trainer The trainer.
+    """
+    extcall trainer.withdraw()

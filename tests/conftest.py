@@ -1,0 +1,38 @@
+"""Shared fixtures: one embedded chain per session, isolated per test by anchor()."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from sumchain import DepositRefundTake, EmbeddedChain, SharedModel, SparsePerceptron
+from sumchain.incentives import DAY
+
+GENESIS = 1_700_000_000
+INCENTIVE = DepositRefundTake(cost_weight=10**15, refund_wait=DAY, owner_claim_wait=5 * DAY, any_claim_wait=9 * DAY)
+WEIGHTS = [3, -3, 2, -2, 1, -1, 0, 0, 5, -5]
+"""Weights of the small test model: feature 0 says 1, feature 1 says 0, ..."""
+
+
+@pytest.fixture(scope="session")
+def session_chain() -> EmbeddedChain:
+    return EmbeddedChain(genesis_time=GENESIS)
+
+
+@pytest.fixture(scope="session")
+def deployed(session_chain: EmbeddedChain) -> SharedModel:
+    mirror = SparsePerceptron.from_weights(WEIGHTS, intercept=0, learning_rate=2)
+    return SharedModel.deploy(session_chain, mirror, incentive=INCENTIVE, sender=0)
+
+
+@pytest.fixture
+def chain(session_chain: EmbeddedChain, deployed: SharedModel) -> Iterator[EmbeddedChain]:
+    """The session chain, rolled back after each test."""
+    with session_chain.anchor():
+        yield session_chain
+
+
+@pytest.fixture
+def model(chain: EmbeddedChain, deployed: SharedModel) -> SharedModel:
+    return deployed

@@ -1,0 +1,352 @@
+"""Every Deposit, Refund and Take rule of the trainer, each beside its revert twin."""
+
+from __future__ import annotations
+
+import pytest
+
+from sumchain import ContractReverted, InsufficientDeposit, SharedModel
+from sumchain.chain.abi import ContractABI
+from sumchain.chain.compiler import compile_contract
+from sumchain.incentives import DAY
+from tests.conftest import INCENTIVE
+from tests.helpers import observable_state
+
+POSITIVE = [0]  # the test model predicts 1
+NEGATIVE = [1]  # the test model predicts 0
+
+
+def reverts(model: SharedModel, reason: str, action, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    """Assert that ``action`` reverts with ``reason`` and changes nothing."""
+    before = observable_state(model)
+    with pytest.raises(ContractReverted, match=reason):
+        action(*args, **kwargs)
+    assert observable_state(model) == before
+
+
+# -- add_data --------------------------------------------------------------
+
+
+def test_add_data_charges_the_current_cost_and_returns_the_excess(chain, model) -> None:
+    chain.advance_time(3_600)
+    alice = chain.accounts[1]
+    start = chain.balance(alice)
+    preview = model.cost()
+    added = model.add_data(POSITIVE, 1, sender=alice, value=10**20)
+    seconds = added.time - model._call("last_update_time")  # 0: it is the new last update
+    assert seconds == 0
+    # the block is 1 s after the preview's, so the cost can only have fallen
+    assert added.cost <= preview
+    assert added.cost == INCENTIVE.cost(3_601)
+    assert chain.balance(alice) == start - added.cost
+    assert chain.balance(model.address) == added.cost
+    assert added.contribution.deposit == added.contribution.claimable == added.cost
+
+
+def test_cost_follows_the_formula(chain, model) -> None:
+    model.add_data(POSITIVE, 1, sender=1)
+    for seconds in (0, 1, 99, 10_000):
+        chain.advance_time(seconds)
+        elapsed = chain.time() - model._call("last_update_time")
+        assert model.cost() == INCENTIVE.cost(elapsed)
+    assert INCENTIVE.cost(0) == INCENTIVE.cost_weight * 3600
+
+
+def test_short_deposit_reverts(chain, model) -> None:
+    cost = model.cost()
+    before = observable_state(model)
+    with pytest.raises(InsufficientDeposit, match="deposit_refund_take: insufficient deposit"):
+        model.add_data(POSITIVE, 1, sender=1, value=cost // 2)
+    assert observable_state(model) == before
+
+
+def test_add_data_emits_the_sample(chain, model) -> None:
+    added = model.add_data([0, 2, 9], 0, sender=2)
+    event = model._events(added.receipt, "DataAdded")[0]
+    assert list(event["data"]) == [0, 2, 9]
+    assert event["label"] == 0
+    assert event["time"] == added.receipt.timestamp
+    assert event["sender"].lower() == chain.accounts[2].lower()
+    assert event["cost"] == added.cost
+
+
+@pytest.mark.parametrize(
+    ("data", "label", "reason"),
+    [
+        ([10], 1, "sparse_perceptron: index out of range"),
+        ([0, 0], 1, "sparse_perceptron: indices not sorted and unique"),
+        ([3, 1], 1, "sparse_perceptron: indices not sorted and unique"),
+        ([0], 2, "sparse_perceptron: label out of range"),
+    ],
+)
+def test_bad_samples_revert_on_chain(chain, model, data, label, reason) -> None:
+    calldata = model.abi.encode_call("add_data", data, label)
+    reverts(model, reason, chain.transact, model.address, calldata, sender=chain.accounts[1], value=10**19)
+
+
+def test_predict_checks_its_input(model) -> None:
+    calldata = model.abi.encode_call("predict", [5, 4])
+    with pytest.raises(ContractReverted, match="sparse_perceptron: indices not sorted and unique"):
+        model.chain.call(model.address, calldata)
+
+
+def test_zero_cost_weight_makes_contributions_free(chain) -> None:
+    from sumchain import DepositRefundTake, SparsePerceptron
+
+    free = SharedModel.deploy(chain, SparsePerceptron.from_weights([1, -1]), incentive=DepositRefundTake(cost_weight=0))
+    start = chain.balance(chain.accounts[1])
+    added = free.add_data([0], 1, sender=1, value=123)
+    assert added.cost == 0
+    assert chain.balance(chain.accounts[1]) == start
+
+
+# -- refund ----------------------------------------------------------------
+
+
+def test_refund_after_the_wait_returns_the_deposit(chain, model) -> None:
+    alice = chain.accounts[1]
+    added = model.add_data(POSITIVE, 1, sender=alice)
+    chain.advance_time(DAY)
+    start = chain.balance(alice)
+    assert model.refund(POSITIVE, 1, added.time, sender=alice) == added.cost
+    assert chain.balance(alice) == start + added.cost
+    assert model.num_valid(alice) == 1
+    assert model._call("total_good") == 1
+    state = model.contribution(POSITIVE, 1, added.time, alice)
+    assert state.refunded and state.claimable == 0 and state.status == "refunded"
+
+
+def test_refund_before_the_wait_reverts(chain, model) -> None:
+    added = model.add_data(POSITIVE, 1, sender=1)
+    chain.advance_time(DAY - 2)
+    reverts(model, "deposit_refund_take: refund wait not over", model.refund, POSITIVE, 1, added.time, sender=1)
+
+
+def test_refund_of_data_the_model_rejects_reverts(chain, model) -> None:
+    added = model.add_data(NEGATIVE, 0, sender=1)
+    for _ in range(2):  # two mistakes move weight 1 from -3 to +1
+        model.add_data(NEGATIVE, 1, sender=2, value=10**19)
+    assert model.predict(NEGATIVE) == 1
+    chain.advance_time(DAY)
+    reverts(model, "trainer: model does not agree with the label", model.refund, NEGATIVE, 0, added.time, sender=1)
+
+
+def test_double_refund_reverts(chain, model) -> None:
+    added = model.add_data(POSITIVE, 1, sender=1)
+    chain.advance_time(DAY)
+    model.refund(POSITIVE, 1, added.time, sender=1)
+    reverts(model, "deposit_refund_take: already refunded", model.refund, POSITIVE, 1, added.time, sender=1)
+
+
+def test_refund_by_another_account_finds_no_contribution(chain, model) -> None:
+    added = model.add_data(POSITIVE, 1, sender=1)
+    chain.advance_time(DAY)
+    reverts(model, "data_handler: unknown contribution", model.refund, POSITIVE, 1, added.time, sender=2)
+
+
+def test_refund_with_a_wrong_time_finds_no_contribution(chain, model) -> None:
+    added = model.add_data(POSITIVE, 1, sender=1)
+    chain.advance_time(DAY)
+    reverts(model, "data_handler: unknown contribution", model.refund, POSITIVE, 1, added.time + 1, sender=1)
+
+
+def test_refund_after_the_deposit_was_taken_reverts(chain, model) -> None:
+    added = model.add_data(POSITIVE, 1, sender=1)
+    chain.advance_time(9 * DAY)
+    model.report(POSITIVE, 1, added.time, chain.accounts[1], sender=2)
+    reverts(model, "deposit_refund_take: nothing left to claim", model.refund, POSITIVE, 1, added.time, sender=1)
+
+
+# -- report ----------------------------------------------------------------
+
+
+def _honest_and_bad(chain, model):  # type: ignore[no-untyped-def]
+    """Account 1 gets one refund (num_valid 1); account 2 adds a wrong label."""
+    good = model.add_data(POSITIVE, 1, sender=1)
+    bad = model.add_data(NEGATIVE, 1, sender=2, value=10**19)  # a mistake: weight 1 goes -3 -> -1
+    assert model.predict(NEGATIVE) == 0
+    chain.advance_time(DAY)
+    model.refund(POSITIVE, 1, good.time, sender=1)
+    return good, bad
+
+
+def test_report_takes_a_share_of_a_rejected_deposit(chain, model) -> None:
+    _good, bad = _honest_and_bad(chain, model)
+    reporter = chain.accounts[1]
+    start = chain.balance(reporter)
+    share = bad.cost * model.num_valid(reporter) // model._call("total_good")
+    taken = model.report(NEGATIVE, 1, bad.time, chain.accounts[2], sender=reporter)
+    assert taken == min(share, bad.cost) > 0
+    assert chain.balance(reporter) == start + taken
+    assert model.contribution(NEGATIVE, 1, bad.time, chain.accounts[2]).claimable == bad.cost - taken
+
+
+def test_report_share_is_proportional_to_validated_contributions(chain, model) -> None:
+    _good, bad = _honest_and_bad(chain, model)
+    # account 3 also gets one refund: account 1 now holds half of the good contributions
+    third = model.add_data(NEGATIVE, 0, sender=3)
+    chain.advance_time(DAY)
+    model.refund(NEGATIVE, 0, third.time, sender=3)
+    taken = model.report(NEGATIVE, 1, bad.time, chain.accounts[2], sender=1)
+    assert model._call("total_good") == 2
+    assert taken == bad.cost * 1 // 2
+
+
+def test_second_report_by_the_same_account_reverts(chain, model) -> None:
+    _good, bad = _honest_and_bad(chain, model)
+    third = model.add_data(NEGATIVE, 0, sender=3)
+    chain.advance_time(DAY)
+    model.refund(NEGATIVE, 0, third.time, sender=3)
+    model.report(NEGATIVE, 1, bad.time, chain.accounts[2], sender=1)
+    reverts(
+        model,
+        "deposit_refund_take: already reported by this account",
+        model.report,
+        NEGATIVE,
+        1,
+        bad.time,
+        chain.accounts[2],
+        sender=1,
+    )
+
+
+def test_report_of_data_the_model_accepts_reverts(chain, model) -> None:
+    _good, _ = _honest_and_bad(chain, model)
+    other = model.add_data(POSITIVE, 1, sender=2)
+    chain.advance_time(DAY)
+    reverts(
+        model,
+        "trainer: model agrees with the label",
+        model.report,
+        POSITIVE,
+        1,
+        other.time,
+        chain.accounts[2],
+        sender=1,
+    )
+
+
+def test_report_before_the_wait_reverts(chain, model) -> None:
+    _honest_and_bad(chain, model)
+    late = model.add_data(NEGATIVE, 1, sender=2, value=10**19)
+    reverts(
+        model,
+        "deposit_refund_take: refund wait not over",
+        model.report,
+        NEGATIVE,
+        1,
+        late.time,
+        chain.accounts[2],
+        sender=1,
+    )
+
+
+def test_report_without_validated_contributions_reverts(chain, model) -> None:
+    _, bad = _honest_and_bad(chain, model)
+    reverts(
+        model,
+        "deposit_refund_take: reporter has no refunded contributions",
+        model.report,
+        NEGATIVE,
+        1,
+        bad.time,
+        chain.accounts[2],
+        sender=4,
+    )
+
+
+def test_report_of_an_unknown_contribution_reverts(chain, model) -> None:
+    _, bad = _honest_and_bad(chain, model)
+    reverts(
+        model,
+        "data_handler: unknown contribution",
+        model.report,
+        NEGATIVE,
+        1,
+        bad.time,
+        chain.accounts[3],
+        sender=1,
+    )
+
+
+@pytest.mark.parametrize("wait", [0, DAY, 5 * DAY, 9 * DAY, 30 * DAY])
+@pytest.mark.parametrize("author", [0, 1])
+def test_an_author_can_never_report_its_own_data(chain, model, wait, author) -> None:
+    """Improved over 0xDeCA10B #195: whatever the window, even for the owner."""
+    added = model.add_data(NEGATIVE, 1, sender=author, value=10**19)
+    if author == 1:  # give the author validated contributions too
+        good = model.add_data(POSITIVE, 1, sender=author)
+        chain.advance_time(DAY)
+        model.refund(POSITIVE, 1, good.time, sender=author)
+    chain.advance_time(wait)
+    reverts(
+        model,
+        "deposit_refund_take: authors cannot report their own data",
+        model.report,
+        NEGATIVE,
+        1,
+        added.time,
+        chain.accounts[author],
+        sender=author,
+    )
+
+
+def test_owner_takes_what_is_left_after_the_owner_window(chain, model) -> None:
+    added = model.add_data(POSITIVE, 1, sender=1)  # the model agrees: no model check applies
+    chain.advance_time(5 * DAY)
+    owner = chain.accounts[0]
+    start = chain.balance(owner)
+    assert model.report(POSITIVE, 1, added.time, chain.accounts[1], sender=owner) == added.cost
+    assert chain.balance(owner) == start + added.cost
+    reverts(
+        model,
+        "deposit_refund_take: nothing left to claim",
+        model.report,
+        POSITIVE,
+        1,
+        added.time,
+        chain.accounts[1],
+        sender=2,
+    )
+
+
+def test_non_owner_cannot_use_the_owner_window(chain, model) -> None:
+    added = model.add_data(POSITIVE, 1, sender=1)
+    chain.advance_time(5 * DAY)
+    reverts(
+        model,
+        "deposit_refund_take: reporter has no refunded contributions",
+        model.report,
+        POSITIVE,
+        1,
+        added.time,
+        chain.accounts[1],
+        sender=2,
+    )
+
+
+def test_anyone_takes_what_is_left_after_the_any_window(chain, model) -> None:
+    added = model.add_data(POSITIVE, 1, sender=1)
+    chain.advance_time(9 * DAY)
+    assert model.report(POSITIVE, 1, added.time, chain.accounts[1], sender=3) == added.cost
+    assert chain.balance(model.address) == 0
+
+
+# -- payments that bounce --------------------------------------------------
+
+
+def test_refused_payments_wait_for_withdraw(chain, model) -> None:
+    mock = compile_contract("mocks/rejecting_contributor_mock")
+    address = chain.deploy(mock.bytecode, sender=chain.accounts[0]).contract_address
+    abi = ContractABI(mock.abi)
+    cost = model.cost()
+    chain.transact(address, abi.encode_call("add", model.address, [0], 1), sender=chain.accounts[1], value=cost + 777)
+    assert model.pending_withdrawal(address) >= 777
+    assert chain.balance(model.address) == model.pending_withdrawal(address) + sum(
+        c.claimable for c in model.contributions(everyone=True)
+    )
+    with pytest.raises(ContractReverted):
+        chain.transact(address, abi.encode_call("withdraw", model.address), sender=chain.accounts[1])
+
+
+def test_withdraw_with_nothing_pending_reverts(model) -> None:
+    reverts(model, "trainer: nothing to withdraw", model.withdraw, sender=1)

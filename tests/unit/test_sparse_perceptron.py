@@ -1,0 +1,140 @@
+"""The sparse perceptron's rules on chain, and its chunked deployment."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sumchain import ContractReverted, DepositRefundTake, InvalidSample, SharedModel, SparsePerceptron
+from sumchain.chain.abi import ContractABI
+from sumchain.chain.compiler import compile_contract
+from sumchain.models.packing import pack_int64
+from tests.conftest import WEIGHTS
+
+
+def test_predict_is_the_sign_of_the_weight_sum(model) -> None:
+    assert model.predict([0]) == 1  # 3
+    assert model.predict([1]) == 0  # -3
+    assert model.predict([0, 1]) == 0  # exactly 0 gives 0
+    assert model.predict([0, 3]) == 1  # 3 - 2
+    assert model.predict([]) == 0  # intercept 0
+    assert model.predict([6, 7]) == 0
+
+
+def test_no_update_when_the_model_is_right(chain, model) -> None:
+    model.add_data([0, 2], 1, sender=1)
+    assert model.mirror().coef_.tolist() == WEIGHTS
+
+
+def test_update_on_a_mistake_moves_present_weights_by_the_learning_rate(chain, model) -> None:
+    model.add_data([0, 1, 9], 1, sender=1)  # 3 - 3 - 5 < 0: wrong
+    expected = list(WEIGHTS)
+    for i in (0, 1, 9):
+        expected[i] += 2
+    after = model.mirror()
+    assert after.coef_.tolist() == expected
+    assert after.intercept_ == 0  # the intercept never moves
+    model.add_data([8], 0, sender=1, value=10**19)  # 5 > 0: wrong the other way
+    expected[8] -= 2
+    assert model.mirror().coef_.tolist() == expected
+
+
+def test_weight_overflow_reverts_and_changes_nothing(chain) -> None:
+    top = 2**63 - 1
+    weights = [top - 1, -top]  # sum -1: predicts 0; learning label 1 would push weight 0 past the top
+    model = SharedModel.deploy(
+        chain,
+        SparsePerceptron.from_weights(weights, learning_rate=5),
+        incentive=DepositRefundTake(cost_weight=0),
+    )
+    with pytest.raises(ContractReverted, match="sparse_perceptron: weight overflow"):
+        model.add_data([0, 1], 1, sender=1)
+    assert model.mirror().coef_.tolist() == weights
+    mirror = SparsePerceptron.from_weights(weights, learning_rate=5)
+    with pytest.raises(InvalidSample, match="overflow"):
+        mirror.partial_fit([[0, 1]], [1])
+    assert mirror.coef_.tolist() == weights
+
+
+def test_weights_must_be_loaded_before_data(chain) -> None:
+    compiled = compile_contract("trainer")
+    abi = ContractABI(compiled.abi)
+    owner = chain.accounts[0]
+    args = abi.encode_constructor(9, 0, 1, 0, 0, 0, 0)
+    address = chain.deploy(compiled.bytecode + args, sender=owner).contract_address
+    bare = SharedModel(chain, address)
+    with pytest.raises(ContractReverted, match="sparse_perceptron: weights not loaded"):
+        bare.add_data([0], 1, sender=1)
+    words = pack_int64([1] * 9)  # 3 words
+
+    def load(start, chunk, sender=owner):  # type: ignore[no-untyped-def]
+        chain.transact(address, abi.encode_call("load_weights", start, chunk), sender=sender)
+
+    with pytest.raises(ContractReverted, match="trainer: caller is not the owner"):
+        load(0, words[:1], sender=chain.accounts[1])
+    with pytest.raises(ContractReverted, match="sparse_perceptron: chunk out of order"):
+        load(1, words[1:2])
+    with pytest.raises(ContractReverted, match="sparse_perceptron: empty chunk"):
+        load(0, [])
+    with pytest.raises(ContractReverted, match="sparse_perceptron: too many weights"):
+        load(0, [*words, 0])
+    load(0, words[:2])
+    with pytest.raises(ContractReverted, match="sparse_perceptron: chunk out of order"):
+        load(0, words[:2])
+    load(2, words[2:])
+    assert bare._call("ready")
+    with pytest.raises(ContractReverted, match="sparse_perceptron: weights already loaded"):
+        load(3, [1])
+    assert bare.mirror().coef_.tolist() == [1] * 9
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        ((0, 0, 1, 0, 0, 0, 0), "sparse_perceptron: n_features out of range"),
+        ((4, 0, 0, 0, 0, 0, 0), "sparse_perceptron: learning rate out of range"),
+        ((4, 2**63, 1, 0, 0, 0, 0), "sparse_perceptron: intercept out of range"),
+        ((4, 0, 1, 2**96, 0, 0, 0), "deposit_refund_take: cost weight too large"),
+        ((4, 0, 1, 0, 2, 1, 3), "deposit_refund_take: refund wait above owner claim wait"),
+        ((4, 0, 1, 0, 1, 3, 2), "deposit_refund_take: owner claim wait above any claim wait"),
+    ],
+)
+def test_bad_parameters_revert_at_deployment(chain, args, reason) -> None:
+    compiled = compile_contract("trainer")
+    data = compiled.bytecode + ContractABI(compiled.abi).encode_constructor(*args)
+    with pytest.raises(ContractReverted, match=reason):
+        chain.deploy(data, sender=chain.accounts[0])
+
+
+def test_contract_is_under_the_eip170_limit() -> None:
+    assert compile_contract("trainer").runtime_size < 24_576
+
+
+def test_large_model_deploys_in_gas_sized_chunks_and_resumes(chain) -> None:
+    rng = np.random.default_rng(7)
+    weights = rng.integers(-(10**12), 10**12, size=4_000).tolist()
+    mirror = SparsePerceptron.from_weights(weights, intercept=5)
+    receipts = []
+
+    class Interrupted(Exception):
+        pass
+
+    def stop_after_first_chunk(done: int, total: int, receipt) -> None:  # type: ignore[no-untyped-def]
+        receipts.append(receipt)
+        if done > 0:
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        SharedModel.deploy(chain, mirror, on_chunk=stop_after_first_chunk)
+    address = receipts[0].contract_address
+    partial = SharedModel(chain, address)
+    loaded = partial._call("words_loaded")
+    assert 0 < loaded < 1_000
+    with pytest.raises(ContractReverted, match="weights not loaded"):
+        partial.predict([0])
+    partial.upload_weights(weights, on_chunk=lambda d, t, r: receipts.append(r))
+    assert partial.mirror().coef_.tolist() == weights
+    assert len(receipts) >= 3  # creation + at least two chunks
+    assert all(r.gas_used < 16_777_216 for r in receipts)
+    sample = sorted(rng.choice(4_000, size=50, replace=False).tolist())
+    assert partial.predict(sample) == mirror.predict([sample])[0]
