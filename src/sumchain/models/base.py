@@ -34,6 +34,4 @@ class ParamsMixin:
 
     def _check_fitted(self, attribute: str) -> None:
         if not hasattr(self, attribute):
-            raise NotFittedError(
-                f"this {type(self).__name__} is not fitted yet: call fit or partial_fit first"
-            )
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet: call fit or partial_fit first")
