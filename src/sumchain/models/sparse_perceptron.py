@@ -12,7 +12,7 @@ from sumchain.models.base import SCALE, ParamsMixin
 from sumchain.models.packing import INT64_MAX, INT64_MIN
 
 MAX_FEATURES = 2**24
-MAX_SAMPLE = 2_000
+MAX_SAMPLE = 512
 
 
 def check_sample(sample: Iterable[int], n_features: int) -> list[int]:

@@ -8,13 +8,13 @@
 """
 
 interface Trainer:
-    def add_data(data: DynArray[uint32, 2_000], label: uint8): payable
+    def add_data(data: DynArray[uint32, 512], label: uint8): payable
     def withdraw(): nonpayable
 
 
 @external
 @payable
-def add(trainer: Trainer, data: DynArray[uint32, 2_000], label: uint8):
+def add(trainer: Trainer, data: DynArray[uint32, 512], label: uint8):
     """
     @dev Forwards a contribution with all the value sent.
     @param trainer The trainer.
