@@ -1,0 +1,288 @@
+"""A chain reached over JSON-RPC (anvil, Hardhat, or any Ethereum node), via web3.py.
+
+Transactions are signed locally with eth-account and sent raw, so the node
+needs no unlocked accounts: the signers are anvil's default dev keys, plus the
+key in ``SUMCHAIN_PRIVATE_KEY`` when that variable is set. Every transaction is
+gas-estimated first, so a revert is reported with its reason before anything
+is sent. Time travel and snapshots work on dev nodes only (anvil, Hardhat).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from functools import cached_property
+from typing import Any
+
+import requests
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from eth_utils import to_checksum_address
+from web3 import HTTPProvider, Web3
+from web3.exceptions import ContractLogicError, TimeExhausted, Web3Exception, Web3RPCError
+
+from sumchain.chain.abi import decode_revert
+from sumchain.chain.accounts import dev_private_keys
+from sumchain.chain.base import TX_GAS_CAP, Log, Receipt
+from sumchain.errors import ChainError, ContractReverted, UnknownAccount
+
+GAS_MARGIN = 1.2
+"""Gas sent with a transaction, relative to its estimate."""
+PRIVATE_KEY_VARIABLE = "SUMCHAIN_PRIVATE_KEY"
+_REVERT_PREFIX = "execution reverted"
+
+
+def _revert_error(exc: ContractLogicError) -> ContractReverted:
+    """Translate web3's revert error into ours, with the decoded reason."""
+    raw = exc.data.get("data") if isinstance(exc.data, Mapping) else exc.data
+    data = bytes.fromhex(raw[2:]) if isinstance(raw, str) and raw.startswith("0x") else b""
+    if data:
+        return ContractReverted.from_reason(decode_revert(data), data=data)
+    message = str(exc.message or "").removeprefix(_REVERT_PREFIX).lstrip(": ")
+    return ContractReverted.from_reason(message or decode_revert(b""), data=data)
+
+
+def _one_line(exc: BaseException) -> str:
+    """A short description of a connection failure (requests' are long)."""
+    text = str(exc)
+    found = re.search(r"\[Errno -?\d+\] ([^'\")]+)", text)
+    if found:
+        return found.group(1).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+class RpcChain:
+    """A chain behind a JSON-RPC endpoint, with locally held signing keys.
+
+    Parameters
+    ----------
+    url : str
+        HTTP(S) address of the node, e.g. ``http://127.0.0.1:8545``.
+    private_keys : sequence of bytes, optional
+        Keys to sign with; anvil's ten default dev keys by default. A key in the
+        ``SUMCHAIN_PRIVATE_KEY`` environment variable (hex) comes first.
+    timeout : float
+        Seconds to wait for one request, and for a transaction to be mined.
+
+    Raises
+    ------
+    ChainError
+        When the node cannot be reached or the extra private key is invalid.
+    """
+
+    def __init__(self, url: str, *, private_keys: Sequence[bytes] | None = None, timeout: float = 30) -> None:
+        self.url = url
+        self.timeout = timeout
+        provider = HTTPProvider(url, request_kwargs={"timeout": timeout}, exception_retry_configuration=None)
+        self.w3 = Web3(provider)
+        keys = list(dev_private_keys() if private_keys is None else private_keys)
+        extra = os.environ.get(PRIVATE_KEY_VARIABLE, "").strip()
+        if extra:
+            try:
+                keys.insert(0, bytes(Account.from_key(bytes.fromhex(extra.removeprefix("0x"))).key))
+            except ValueError:
+                raise ChainError(f"{PRIVATE_KEY_VARIABLE} is not a valid private key") from None
+        self._signers: dict[str, LocalAccount] = {}
+        for account in map(Account.from_key, keys):
+            self._signers.setdefault(account.address, account)
+        with self._errors():
+            self.chain_id = int(self.w3.eth.chain_id)
+
+    # -- plumbing ------------------------------------------------------------
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Translate web3 and transport failures into sumchain errors."""
+        try:
+            yield
+        except ContractLogicError as exc:
+            raise _revert_error(exc) from None
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise ChainError(f"cannot reach {self.url}: {_one_line(exc)}") from None
+        except TimeExhausted as exc:
+            raise ChainError(f"{self.url}: {exc}") from None
+        except Web3RPCError as exc:
+            error = (exc.rpc_response or {}).get("error")
+            message = error.get("message") if isinstance(error, Mapping) else None
+            raise ChainError(f"{self.url}: {message or exc.message}") from None
+        except (Web3Exception, requests.RequestException) as exc:
+            raise ChainError(f"{self.url}: {_one_line(exc)}") from None
+
+    def _request(self, method: str, *params: Any) -> Any:
+        """A raw JSON-RPC request (dev methods web3 does not wrap)."""
+        with self._errors():
+            return self.w3.manager.request_blocking(method, list(params))
+
+    def _supports(self, method: str) -> bool:
+        """Whether the node answers ``method`` (called without parameters)."""
+        with self._errors():
+            try:
+                self.w3.manager.request_blocking(method, [])
+            except (Web3RPCError, requests.HTTPError):
+                return False
+        return True
+
+    def _tx(self, to: str | None, data: bytes, sender: str | None, value: int = 0) -> dict[str, Any]:
+        tx: dict[str, Any] = {"data": data, "value": value}
+        if to is not None:
+            tx["to"] = to_checksum_address(to)
+        if sender is not None:
+            tx["from"] = to_checksum_address(sender)
+        return tx
+
+    def _fees(self) -> dict[str, int]:
+        """EIP-1559 fees (twice the base fee plus a tip), or a legacy gas price."""
+        block = self.w3.eth.get_block("latest")
+        base_fee = block.get("baseFeePerGas")
+        if base_fee is None:
+            return {"gasPrice": int(self.w3.eth.gas_price)}
+        with warnings.catch_warnings():  # web3 warns when it falls back to eth_feeHistory
+            warnings.simplefilter("ignore")
+            tip = int(self.w3.eth.max_priority_fee)
+        return {"maxFeePerGas": 2 * int(base_fee) + tip, "maxPriorityFeePerGas": tip}
+
+    def _gas_limit(self, estimate: int) -> int:
+        """The estimate plus a margin, within the block gas limit and (if it fits) the Osaka cap."""
+        gas = min(int(estimate * GAS_MARGIN), int(self.w3.eth.get_block("latest")["gasLimit"]))
+        return min(gas, TX_GAS_CAP) if estimate <= TX_GAS_CAP else gas
+
+    def _log(self, entry: Mapping[str, Any]) -> Log:
+        return Log(
+            address=to_checksum_address(entry["address"]),
+            topics=tuple(bytes(t) for t in entry["topics"]),
+            data=bytes(entry["data"]),
+            block_number=int(entry["blockNumber"]),
+            tx_hash=self.w3.to_hex(entry["transactionHash"]),
+            log_index=int(entry["logIndex"]),
+        )
+
+    def _send(self, to: str | None, data: bytes, sender: str, value: int) -> Receipt:
+        """Estimate, sign, send and wait for one transaction."""
+        signer = self._signers.get(to_checksum_address(sender))
+        if signer is None:
+            raise UnknownAccount(f"this chain cannot sign for {sender}")
+        estimate = self.estimate_gas(to, data, sender=sender, value=value)
+        with self._errors():
+            gas = self._gas_limit(estimate)
+            tx = self._tx(to, data, None, value) | self._fees()
+            tx |= {
+                "gas": gas,
+                "nonce": self.w3.eth.get_transaction_count(signer.address, "pending"),
+                "chainId": self.chain_id,
+            }
+            signed = signer.sign_transaction(tx)
+            tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
+            mined = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=self.timeout, poll_latency=0.05)
+            if mined["status"] == 0:
+                self.w3.eth.call(self._tx(to, data, sender, value) | {"gas": gas}, mined["blockNumber"])
+                raise ContractReverted(
+                    f"transaction {self.w3.to_hex(tx_hash)} reverted, but not when replayed (out of gas?)"
+                )
+            timestamp = self.w3.eth.get_block(mined["blockNumber"])["timestamp"]
+        created = mined.get("contractAddress")
+        return Receipt(
+            tx_hash=self.w3.to_hex(mined["transactionHash"]),
+            block_number=int(mined["blockNumber"]),
+            timestamp=int(timestamp),
+            gas_used=int(mined["gasUsed"]),
+            contract_address=to_checksum_address(created) if created else None,
+            logs=tuple(self._log(entry) for entry in mined["logs"]),
+        )
+
+    # -- the Chain protocol --------------------------------------------------
+
+    @property
+    def accounts(self) -> list[str]:
+        """Addresses of the signing keys, the ``SUMCHAIN_PRIVATE_KEY`` one first."""
+        return list(self._signers)
+
+    @cached_property
+    def is_dev(self) -> bool:
+        """Whether the node is anvil or Hardhat (answers ``anvil_nodeInfo`` or ``hardhat_metadata``)."""
+        return self._supports("anvil_nodeInfo") or self._supports("hardhat_metadata")
+
+    def deploy(self, bytecode: bytes, *, sender: str, value: int = 0) -> Receipt:
+        """Create a contract; see :class:`~sumchain.chain.base.Chain`."""
+        return self._send(None, bytecode, sender, value)
+
+    def transact(self, to: str, data: bytes, *, sender: str, value: int = 0) -> Receipt:
+        """Send a transaction and wait until it is mined.
+
+        Raises
+        ------
+        ContractReverted
+            When the gas estimate reverts (nothing is sent), or the mined
+            transaction failed (the reason comes from replaying it).
+        """
+        return self._send(to, data, sender, value)
+
+    def call(self, to: str, data: bytes, *, sender: str | None = None) -> bytes:
+        """Run a read-only call against the latest block."""
+        with self._errors():
+            return bytes(self.w3.eth.call(self._tx(to, data, sender), "latest"))
+
+    def estimate_gas(self, to: str | None, data: bytes, *, sender: str, value: int = 0) -> int:
+        """The node's gas estimate (``to=None`` for a deployment)."""
+        with self._errors():
+            return int(self.w3.eth.estimate_gas(self._tx(to, data, sender, value)))
+
+    def logs(self, address: str, from_block: int = 0, to_block: int | None = None) -> list[Log]:
+        """Logs emitted by ``address`` in the block range (inclusive)."""
+        query = {
+            "address": to_checksum_address(address),
+            "fromBlock": from_block,
+            "toBlock": "latest" if to_block is None else to_block,
+        }
+        with self._errors():
+            return [self._log(entry) for entry in self.w3.eth.get_logs(query)]
+
+    def time(self) -> int:
+        """Timestamp of the latest block."""
+        with self._errors():
+            return int(self.w3.eth.get_block("latest")["timestamp"])
+
+    def block_number(self) -> int:
+        """Number of the latest block."""
+        with self._errors():
+            return int(self.w3.eth.block_number)
+
+    def advance_time(self, seconds: int) -> None:
+        """Move the clock forward and mine a block (``evm_increaseTime``, ``evm_mine``).
+
+        Raises
+        ------
+        ChainError
+            On a node that is not a dev chain, or for negative ``seconds``.
+        """
+        if not self.is_dev:
+            raise ChainError("advance_time works only on dev chains (anvil)")
+        if seconds < 0:
+            raise ChainError("time only moves forward")
+        self._request("evm_increaseTime", seconds)
+        self._request("evm_mine")
+
+    def balance(self, address: str) -> int:
+        """Balance of ``address`` in wei."""
+        with self._errors():
+            return int(self.w3.eth.get_balance(to_checksum_address(address)))
+
+    @contextmanager
+    def anchor(self) -> Iterator[None]:
+        """Undo everything done inside the block (``evm_snapshot``, ``evm_revert``).
+
+        Raises
+        ------
+        ChainError
+            When the node does not support snapshots.
+        """
+        if not self.is_dev:
+            raise ChainError("anchor works only on dev chains (anvil)")
+        snapshot = self._request("evm_snapshot")
+        try:
+            yield
+        finally:
+            if not self._request("evm_revert", snapshot):
+                raise ChainError(f"{self.url} could not revert to snapshot {snapshot}")
