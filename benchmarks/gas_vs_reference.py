@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from sumchain import DepositRefundTake, EmbeddedChain, SharedModel
-from sumchain.cli import load_sparse_perceptron_file
+from sumchain.models.reference_file import load_sparse_perceptron_file
 
 SAMPLE = [1, 2, 3, 14, 15, 26, 37, 48, 59, 110, 111, 112, 213, 314, 515, 616, 717, 818, 919, 920]
 REFERENCE_BPO1 = {  # gas-baseline.md, imdb-sparse-perceptron, optimizer off, bpo1

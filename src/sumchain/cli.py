@@ -7,7 +7,6 @@ status 1.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from datetime import UTC, datetime
@@ -22,9 +21,10 @@ from sumchain.chain.base import Chain, resolve_account
 from sumchain.chain.embedded import EmbeddedChain
 from sumchain.client import SharedModel
 from sumchain.encoders import VocabularyEncoder
-from sumchain.errors import ChainError, InvalidSample, ModelFileError, SumchainError
+from sumchain.errors import ChainError, InvalidSample, SumchainError
 from sumchain.incentives import DepositRefundTake
-from sumchain.models import SCALE, SparsePerceptron
+from sumchain.models import SparsePerceptron
+from sumchain.models.reference_file import load_sparse_perceptron_file
 
 app = typer.Typer(
     help="sumchain: shared machine-learning models on a blockchain.",
@@ -147,25 +147,6 @@ def _global(
     ] = None,
 ) -> None:
     state.chain_spec, state.account, state.model = chain, account, model
-
-
-def load_sparse_perceptron_file(path: Path) -> SparsePerceptron:
-    """Read a reference-format ``sparse perceptron`` JSON model file."""
-    try:
-        spec = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise ModelFileError(f"cannot read {path}: {exc}") from None
-    if spec.get("type") != "sparse perceptron":
-        raise ModelFileError(f"{path}: only 'sparse perceptron' model files are supported, got {spec.get('type')!r}")
-    weights = [round(w * SCALE) for w in spec["weights"]]
-    for index, weight in spec.get("sparseWeights", {}).items():
-        weights.extend([0] * (int(index) + 1 - len(weights)))
-        weights[int(index)] = round(weight * SCALE)
-    return SparsePerceptron.from_weights(
-        weights,
-        intercept=round(spec.get("intercept", 0) * SCALE),
-        learning_rate=round(spec.get("learningRate", 0.5) * SCALE),
-    )
 
 
 @app.command()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
@@ -128,9 +127,3 @@ def resolve_account(chain: Chain, account: str | int | None, *, signing: bool = 
     if signing and address not in accounts:
         raise UnknownAccount(f"this chain cannot sign for {address}")
     return address
-
-
-def iter_chunks(items: list[int], size: int) -> Iterator[tuple[int, list[int]]]:
-    """Yield ``(start, chunk)`` pairs that cover ``items`` in order."""
-    for start in range(0, len(items), size):
-        yield start, items[start : start + size]
