@@ -44,20 +44,20 @@ def measure(original: Path) -> dict[str, int]:
     )
     gas = {"deploy_total": sum(r.gas_used for r in receipts), "deploy_model": sum(r.gas_used for r in receipts[1:])}
     gas["predict"] = chain.estimate_gas(
-        model.address, model.abi.encode_call("predict", SAMPLE), sender=chain.accounts[0]
+        model.address, model.abi.encode_call("predict", model.codec.encode(SAMPLE)), sender=chain.accounts[0]
     )
     label = model.predict(SAMPLE)
     kept = model.add_data(SAMPLE, label, sender=0, value=10**17)
     gas["add_data_no_update"] = kept.receipt.gas_used
     refund = chain.transact(
-        model.address, model.abi.encode_call("refund", SAMPLE, label, kept.time), sender=chain.accounts[0]
+        model.address, model.abi.encode_call("refund", model.codec.encode(SAMPLE), label, kept.time), sender=chain.accounts[0]
     )
     gas["refund"] = refund.gas_used
     wrong = model.add_data(SAMPLE, 1 - label, sender=1, value=10**17)
     gas["add_data_update"] = wrong.receipt.gas_used
     report = chain.transact(
         model.address,
-        model.abi.encode_call("report", SAMPLE, 1 - label, wrong.time, chain.accounts[1]),
+        model.abi.encode_call("report", model.codec.encode(SAMPLE), 1 - label, wrong.time, chain.accounts[1]),
         sender=chain.accounts[0],
     )
     gas["report"] = report.gas_used

@@ -11,20 +11,20 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from eth_utils import to_checksum_address
+from eth_abi import decode
+from eth_utils import keccak, to_checksum_address
 
 from sumchain.chain.abi import ContractABI
 from sumchain.chain.base import TX_GAS_CAP, Chain, Receipt, resolve_account
-from sumchain.chain.compiler import compile_contract
-from sumchain.errors import SumchainError
+from sumchain.chain.compiler import compile_trainer
+from sumchain.errors import InvalidSample, SumchainError
 from sumchain.incentives import DepositRefundTake
-from sumchain.models import SparsePerceptron
-from sumchain.models.packing import pack_int64, unpack_int64
-from sumchain.models.sparse_perceptron import check_label, check_sample
+from sumchain.models import MIRRORS, OnChainModel
+from sumchain.models.samples import SampleCodec
 
-CONTRACT = "trainer"
 MAX_WORDS_PER_CALL = 2_048
 _GAS_BUDGET = TX_GAS_CAP * 9 // 10
+_MODEL_TYPE_CALL = keccak(text="model_type()")[:4]
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,11 @@ class Added:
 
 
 class SharedModel:
-    """A sparse perceptron with Deposit, Refund and Take, deployed on a chain.
+    """A model with Deposit, Refund and Take, deployed on a chain.
+
+    Works with every model of :data:`sumchain.models.MIRRORS`: the contract
+    tells which one it is (``model_type()``), and the matching mirror class
+    validates and packs samples before anything is sent.
 
     Parameters
     ----------
@@ -98,6 +102,7 @@ class SharedModel:
     --------
     >>> from sumchain.chain.embedded import EmbeddedChain
     >>> chain = EmbeddedChain()
+    >>> from sumchain.models import SparsePerceptron
     >>> model = SharedModel.deploy(chain, SparsePerceptron.from_weights([5, -5, 0, 0]))
     >>> model.predict([0]), model.predict([1])
     (1, 0)
@@ -109,7 +114,15 @@ class SharedModel:
     def __init__(self, chain: Chain, address: str) -> None:
         self.chain = chain
         self.address = to_checksum_address(address)
-        self.abi = ContractABI(compile_contract(CONTRACT).abi)
+        answer = chain.call(self.address, _MODEL_TYPE_CALL)
+        try:
+            model_type = decode(["string"], answer)[0]
+        except Exception:  # noqa: BLE001 - anything undecodable means "not a model"
+            raise SumchainError(f"{self.address} is not a sumchain model (no model_type)") from None
+        if model_type not in MIRRORS:
+            raise SumchainError(f"{self.address} holds a {model_type!r} model, which this sumchain does not know")
+        self.mirror_class = MIRRORS[model_type]
+        self.abi = ContractABI(compile_trainer(self.mirror_class.contract_model).abi)
 
     # -- plumbing ----------------------------------------------------------
 
@@ -137,7 +150,7 @@ class SharedModel:
     def deploy(
         cls,
         chain: Chain,
-        model: SparsePerceptron,
+        model: OnChainModel,
         *,
         incentive: DepositRefundTake | None = None,
         sender: str | int | None = None,
@@ -145,16 +158,17 @@ class SharedModel:
     ) -> SharedModel:
         """Deploy a fitted mirror as a new on-chain model.
 
-        The weights go up in chunks after the contract is created; each chunk
-        is as large as gas estimates allow under the Osaka per-transaction cap
-        (16,777,216 gas) with a 10% margin.
+        The model's packed parameters go up in chunks after the contract is
+        created; each chunk is as large as gas estimates allow under the Osaka
+        per-transaction cap (16,777,216 gas) with a 10% margin. If the upload
+        is interrupted, :meth:`upload_parameters` resumes it.
 
         Parameters
         ----------
         chain : Chain
             Target chain.
-        model : SparsePerceptron
-            A fitted mirror; its weights, intercept and learning rate are used.
+        model : OnChainModel
+            A fitted mirror (any model of :data:`sumchain.models.MIRRORS`).
         incentive : DepositRefundTake, optional
             Mechanism parameters (defaults: see :class:`DepositRefundTake`).
         sender : account index or address, optional
@@ -163,14 +177,13 @@ class SharedModel:
             Called as ``on_chunk(words_done, words_total, receipt)`` after each
             transaction, for progress display.
         """
-        model._check_fitted("coef_")
+        model._check_fitted(model._fitted_attribute)
         drt = incentive or DepositRefundTake()
-        compiled = compile_contract(CONTRACT)
+        compiled = compile_trainer(model.contract_model)
         abi = ContractABI(compiled.abi)
+        words = model.to_words()
         args = abi.encode_constructor(
-            model.n_features,
-            model.intercept_,
-            model.learning_rate,
+            model.model_params(),
             drt.cost_weight,
             drt.refund_wait,
             drt.owner_claim_wait,
@@ -179,37 +192,50 @@ class SharedModel:
         receipt = chain.deploy(compiled.bytecode + args, sender=resolve_account(chain, sender))
         assert receipt.contract_address is not None
         if on_chunk:
-            on_chunk(0, (model.n_features + 3) // 4, receipt)
+            on_chunk(0, len(words), receipt)
         shared = cls(chain, receipt.contract_address)
-        shared.upload_weights(model.coef_.tolist(), sender=sender, on_chunk=on_chunk)
+        shared.upload_parameters(words, sender=sender, on_chunk=on_chunk)
         return shared
 
-    def upload_weights(
+    def upload_parameters(
         self,
-        coef: Sequence[int],
+        words: Sequence[int],
         *,
         sender: str | int | None = None,
         on_chunk: Callable[[int, int, Receipt], None] | None = None,
     ) -> None:
-        """Load the weights, continuing where an interrupted upload stopped."""
-        words = pack_int64(coef)
+        """Load the packed parameters, continuing where an interrupted upload stopped.
+
+        Parameters
+        ----------
+        words : sequence of int
+            All parameter words (``model.to_words()``); the ones already on
+            chain (``words_loaded``) are skipped.
+        sender : account index or address, optional
+            The owner.
+        on_chunk : callable, optional
+            Called as ``on_chunk(words_done, words_total, receipt)``.
+        """
+        total = int(self._call("total_words"))
+        if len(words) != total:
+            raise SumchainError(f"the model holds {total} parameter words, got {len(words)}")
         done = int(self._call("words_loaded"))
         account = resolve_account(self.chain, sender)
         while done < len(words):
             size = self._chunk_size(words[done:], account, done)
-            receipt = self._transact("load_weights", done, words[done : done + size], sender=account)
+            receipt = self._transact("load_parameters", done, list(words[done : done + size]), sender=account)
             done += size
             if on_chunk:
                 on_chunk(done, len(words), receipt)
 
-    def _chunk_size(self, remaining: list[int], account: str, start: int) -> int:
+    def _chunk_size(self, remaining: Sequence[int], account: str, start: int) -> int:
         """Largest chunk whose estimated gas stays within the budget."""
         probe = min(len(remaining), 64)
         if probe == 1:
             return 1
 
         def gas(count: int) -> int:
-            data = self.abi.encode_call("load_weights", start, remaining[:count])
+            data = self.abi.encode_call("load_parameters", start, list(remaining[:count]))
             return self.chain.estimate_gas(self.address, data, sender=account)
 
         one, many = gas(1), gas(probe)
@@ -220,9 +246,32 @@ class SharedModel:
     # -- reading -------------------------------------------------------------
 
     @cached_property
+    def params(self) -> tuple[int, ...]:
+        """The model's parameters (immutable on chain, read once)."""
+        return tuple(int(p) for p in self._call("parameters"))
+
+    @property
     def n_features(self) -> int:
-        """Size of the feature space (immutable on chain, read once)."""
-        return int(self._call("n_features"))
+        """Size of the feature space, or the dimension of a dense model."""
+        return self.params[0]
+
+    @cached_property
+    def n_classes(self) -> int:
+        """Number of classes (immutable on chain, read once)."""
+        return int(self._call("n_classes"))
+
+    @cached_property
+    def codec(self) -> SampleCodec:
+        """Validates and packs this model's samples."""
+        return self.mirror_class.codec_for(self.params)
+
+    def _encode(self, sample: Iterable[int]) -> bytes:
+        return self.codec.encode(sample)
+
+    def _check_label(self, label: int) -> int:
+        if not 0 <= int(label) < self.n_classes:
+            raise InvalidSample(f"label must be in [0, {self.n_classes}), got {label}")
+        return int(label)
 
     @cached_property
     def owner(self) -> str:
@@ -239,23 +288,22 @@ class SharedModel:
             any_claim_wait=int(self._call("any_claim_wait")),
         )
 
-    def mirror(self) -> SparsePerceptron:
-        """A Python mirror holding exactly the on-chain weights."""
-        n = self.n_features
-        total = (n + 3) // 4
+    def parameter_words(self) -> list[int]:
+        """Every packed parameter word, as stored on chain."""
+        total = int(self._call("total_words"))
         words: list[int] = []
         while len(words) < total:
             count = min(MAX_WORDS_PER_CALL, total - len(words))
-            words.extend(self._call("weight_words", len(words), count))
-        return SparsePerceptron.from_weights(
-            unpack_int64(words, n),
-            intercept=int(self._call("intercept")),
-            learning_rate=int(self._call("learning_rate")),
-        )
+            words.extend(int(w) for w in self._call("parameter_words", len(words), count))
+        return words
+
+    def mirror(self) -> OnChainModel:
+        """A Python mirror holding exactly the on-chain state."""
+        return self.mirror_class.from_chain(self.params, self.parameter_words())
 
     def predict(self, sample: Iterable[int]) -> int:
         """The model's class for one sample (a free call)."""
-        return int(self._call("predict", check_sample(sample, self.n_features)))
+        return int(self._call("predict", self._encode(sample)))
 
     def cost(self) -> int:
         """The deposit a contribution needs now, in wei."""
@@ -275,9 +323,9 @@ class SharedModel:
 
     def contribution(self, data: Iterable[int], label: int, added_time: int, author: str) -> Contribution:
         """The current state of one contribution."""
-        sample = tuple(int(i) for i in data)
+        sample = self.codec.check(data)
         deposit, claimable, refunded = self._call(
-            "contribution", list(sample), label, added_time, to_checksum_address(author)
+            "contribution", self._encode(sample), label, added_time, to_checksum_address(author)
         )
         drt = self.incentive
         return Contribution(
@@ -304,7 +352,7 @@ class SharedModel:
             args = decoded[1]
             sender = to_checksum_address(args["sender"])
             if author is None or sender == author:
-                found.append(self.contribution(args["data"], args["label"], args["time"], sender))
+                found.append(self.contribution(self.codec.decode(args["data"]), args["label"], args["time"], sender))
         return found
 
     # -- transactions --------------------------------------------------------
@@ -322,27 +370,27 @@ class SharedModel:
         Parameters
         ----------
         sample : iterable of int
-            Sorted, unique feature indices.
+            Sorted, unique feature indices (sparse models) or fixed-point
+            values (dense models).
         label : int
-            0 or 1.
+            A class, ``0 .. n_classes - 1``.
         sender : account index or address, optional
             The contributor (account 0 by default).
         value : int, optional
             Value to send; by default the current cost. The contract keeps the
             deposit it needs and sends the rest back.
         """
-        data = check_sample(sample, self.n_features)
-        check_label(label)
+        data = self.codec.check(sample)
+        label = self._check_label(label)
         paid = self.cost() if value is None else value
-        receipt = self._transact("add_data", data, label, sender=sender, value=paid)
+        receipt = self._transact("add_data", self._encode(data), label, sender=sender, value=paid)
         event = self._events(receipt, "DataAdded")[0]
         author = to_checksum_address(event["sender"])
         return Added(self.contribution(data, label, event["time"], author), int(event["cost"]), receipt)
 
     def refund(self, sample: Iterable[int], label: int, added_time: int, *, sender: str | int | None = None) -> int:
         """Get back the deposit of one's own contribution; returns the amount."""
-        data = check_sample(sample, self.n_features)
-        receipt = self._transact("refund", data, label, added_time, sender=sender)
+        receipt = self._transact("refund", self._encode(sample), label, added_time, sender=sender)
         return int(self._events(receipt, "Refunded")[0]["amount"])
 
     def report(
@@ -355,8 +403,9 @@ class SharedModel:
         sender: str | int | None = None,
     ) -> int:
         """Take (part of) the deposit of another's contribution; returns the amount."""
-        data = check_sample(sample, self.n_features)
-        receipt = self._transact("report", data, label, added_time, to_checksum_address(author), sender=sender)
+        receipt = self._transact(
+            "report", self._encode(sample), label, added_time, to_checksum_address(author), sender=sender
+        )
         return int(self._events(receipt, "Reported")[0]["amount"])
 
     def withdraw(self, *, sender: str | int | None = None) -> int:

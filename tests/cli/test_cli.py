@@ -116,7 +116,7 @@ def test_bad_input_gives_one_line_errors(tmp_path) -> None:
     fails(tmp_path, "--account", "12", "balance", message="account index 12 is not between 0 and 9")
     fails(tmp_path, "time", "advance", "soon", message="is not a duration")
     fails(tmp_path, "--chain", "ftp://nowhere", "balance", message="unknown chain")
-    fails(tmp_path, "--model", "0x" + "12" * 20, "predict", "good", message="is it a sumchain model?")
+    fails(tmp_path, "--model", "0x" + "12" * 20, "predict", "good", message="is not a sumchain model")
 
 
 @pytest.mark.skipif(not REFERENCE_MODEL.exists(), reason="../shared/original is not next to the checkout")

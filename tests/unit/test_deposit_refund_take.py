@@ -62,20 +62,26 @@ def test_short_deposit_reverts(chain, model) -> None:
 def test_add_data_emits_the_sample(chain, model) -> None:
     added = model.add_data([0, 2, 9], 0, sender=2)
     event = model._events(added.receipt, "DataAdded")[0]
-    assert list(event["data"]) == [0, 2, 9]
+    assert model.codec.decode(event["data"]) == (0, 2, 9)
     assert event["label"] == 0
     assert event["time"] == added.receipt.timestamp
     assert event["sender"].lower() == chain.accounts[2].lower()
     assert event["cost"] == added.cost
 
 
+def packed(*indices: int) -> bytes:
+    """A sparse sample as the contract reads it, without the client's checks."""
+    return b"".join(i.to_bytes(4, "big") for i in indices)
+
+
 @pytest.mark.parametrize(
     ("data", "label", "reason"),
     [
-        ([10], 1, "sparse_perceptron: index out of range"),
-        ([0, 0], 1, "sparse_perceptron: indices not sorted and unique"),
-        ([3, 1], 1, "sparse_perceptron: indices not sorted and unique"),
-        ([0], 2, "sparse_perceptron: label out of range"),
+        (packed(10), 1, "samples: index out of range"),
+        (packed(0, 0), 1, "samples: indices not sorted and unique"),
+        (packed(3, 1), 1, "samples: indices not sorted and unique"),
+        (packed(1)[:3], 1, "samples: sparse sample length is not a multiple of 4 bytes"),
+        (packed(0), 2, "sparse_perceptron: label out of range"),
     ],
 )
 def test_bad_samples_revert_on_chain(chain, model, data, label, reason) -> None:
@@ -84,8 +90,8 @@ def test_bad_samples_revert_on_chain(chain, model, data, label, reason) -> None:
 
 
 def test_predict_checks_its_input(model) -> None:
-    calldata = model.abi.encode_call("predict", [5, 4])
-    with pytest.raises(ContractReverted, match="sparse_perceptron: indices not sorted and unique"):
+    calldata = model.abi.encode_call("predict", packed(5, 4))
+    with pytest.raises(ContractReverted, match="samples: indices not sorted and unique"):
         model.chain.call(model.address, calldata)
 
 
@@ -339,7 +345,7 @@ def test_refused_payments_wait_for_withdraw(chain, model) -> None:
     address = chain.deploy(mock.bytecode, sender=chain.accounts[0]).contract_address
     abi = ContractABI(mock.abi)
     cost = model.cost()
-    chain.transact(address, abi.encode_call("add", model.address, [0], 1), sender=chain.accounts[1], value=cost + 777)
+    chain.transact(address, abi.encode_call("add", model.address, packed(0), 1), sender=chain.accounts[1], value=cost + 777)
     assert model.pending_withdrawal(address) >= 777
     assert chain.balance(model.address) == model.pending_withdrawal(address) + sum(
         c.claimable for c in model.contributions(everyone=True)

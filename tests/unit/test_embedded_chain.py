@@ -85,7 +85,7 @@ def test_time_moves_only_forward() -> None:
 def test_receipts_report_exact_gas() -> None:
     chain = EmbeddedChain()
     model = SharedModel.deploy(chain, SparsePerceptron.from_weights([4, -4]))
-    data = model.abi.encode_call("add_data", [0], 1)
+    data = model.abi.encode_call("add_data", model.codec.encode([0]), 1)
     value = model.cost()
     estimate = chain.estimate_gas(model.address, data, sender=chain.accounts[1], value=value)
     receipt = chain.transact(model.address, data, sender=chain.accounts[1], value=value)

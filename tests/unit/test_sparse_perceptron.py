@@ -7,9 +7,11 @@ import pytest
 
 from sumchain import ContractReverted, DepositRefundTake, InvalidSample, SharedModel, SparsePerceptron
 from sumchain.chain.abi import ContractABI
-from sumchain.chain.compiler import compile_contract
-from sumchain.models.packing import pack_int64
+from sumchain.chain.compiler import compile_trainer
+from sumchain.models.packing import pack
 from tests.conftest import WEIGHTS
+
+TRAINER = "sparse_perceptron"
 
 
 def test_predict_is_the_sign_of_the_weight_sum(model) -> None:
@@ -39,51 +41,56 @@ def test_update_on_a_mistake_moves_present_weights_by_the_learning_rate(chain, m
     assert model.mirror().coef_.tolist() == expected
 
 
-def test_weight_overflow_reverts_and_changes_nothing(chain) -> None:
-    top = 2**63 - 1
-    weights = [top - 1, -top]  # sum -1: predicts 0; learning label 1 would push weight 0 past the top
-    model = SharedModel.deploy(
-        chain,
-        SparsePerceptron.from_weights(weights, learning_rate=5),
-        incentive=DepositRefundTake(cost_weight=0),
-    )
-    with pytest.raises(ContractReverted, match="sparse_perceptron: weight overflow"):
+@pytest.mark.parametrize("bits", [8, 40, 64])
+def test_weight_overflow_reverts_and_changes_nothing(chain, bits) -> None:
+    top = 2 ** (bits - 1) - 1
+    weights = [top - 1, -top, 3]  # sum -1: predicts 0; learning label 1 would push weight 0 past the top
+    mirror = SparsePerceptron.from_weights(weights, learning_rate=5, weight_bits=bits)
+    model = SharedModel.deploy(chain, mirror, incentive=DepositRefundTake(cost_weight=0))
+    with pytest.raises(ContractReverted, match="fields: value overflows its field"):
         model.add_data([0, 1], 1, sender=1)
     assert model.mirror().coef_.tolist() == weights
-    mirror = SparsePerceptron.from_weights(weights, learning_rate=5)
     with pytest.raises(InvalidSample, match="overflow"):
         mirror.partial_fit([[0, 1]], [1])
     assert mirror.coef_.tolist() == weights
 
 
+def test_weights_are_packed_at_the_chosen_width(chain) -> None:
+    weights = list(range(-7, 8))
+    model = SharedModel.deploy(chain, SparsePerceptron.from_weights(weights, learning_rate=3, weight_bits=16))
+    assert model.params == (15, 0, 3, 16)
+    assert model.parameter_words() == pack(weights, 16)  # 15 weights, 16 per word: one word
+    assert len(model.parameter_words()) == 1
+
+
 def test_weights_must_be_loaded_before_data(chain) -> None:
-    compiled = compile_contract("trainer")
+    compiled = compile_trainer(TRAINER)
     abi = ContractABI(compiled.abi)
     owner = chain.accounts[0]
-    args = abi.encode_constructor(9, 0, 1, 0, 0, 0, 0)
+    args = abi.encode_constructor([9, 0, 1, 64], 0, 0, 0, 0)
     address = chain.deploy(compiled.bytecode + args, sender=owner).contract_address
     bare = SharedModel(chain, address)
-    with pytest.raises(ContractReverted, match="sparse_perceptron: weights not loaded"):
+    with pytest.raises(ContractReverted, match="trainer: parameters not loaded"):
         bare.add_data([0], 1, sender=1)
-    words = pack_int64([1] * 9)  # 3 words
+    words = pack([1] * 9, 64)  # 3 words
 
     def load(start, chunk, sender=owner):  # type: ignore[no-untyped-def]
-        chain.transact(address, abi.encode_call("load_weights", start, chunk), sender=sender)
+        chain.transact(address, abi.encode_call("load_parameters", start, chunk), sender=sender)
 
     with pytest.raises(ContractReverted, match="trainer: caller is not the owner"):
         load(0, words[:1], sender=chain.accounts[1])
-    with pytest.raises(ContractReverted, match="sparse_perceptron: chunk out of order"):
+    with pytest.raises(ContractReverted, match="packed_words: chunk out of order"):
         load(1, words[1:2])
-    with pytest.raises(ContractReverted, match="sparse_perceptron: empty chunk"):
+    with pytest.raises(ContractReverted, match="packed_words: empty chunk"):
         load(0, [])
-    with pytest.raises(ContractReverted, match="sparse_perceptron: too many weights"):
+    with pytest.raises(ContractReverted, match="packed_words: chunk beyond the last word"):
         load(0, [*words, 0])
     load(0, words[:2])
-    with pytest.raises(ContractReverted, match="sparse_perceptron: chunk out of order"):
+    with pytest.raises(ContractReverted, match="packed_words: chunk out of order"):
         load(0, words[:2])
     load(2, words[2:])
     assert bare._call("ready")
-    with pytest.raises(ContractReverted, match="sparse_perceptron: weights already loaded"):
+    with pytest.raises(ContractReverted, match="packed_words: parameters already loaded"):
         load(3, [1])
     assert bare.mirror().coef_.tolist() == [1] * 9
 
@@ -91,23 +98,28 @@ def test_weights_must_be_loaded_before_data(chain) -> None:
 @pytest.mark.parametrize(
     ("args", "reason"),
     [
-        ((0, 0, 1, 0, 0, 0, 0), "sparse_perceptron: n_features out of range"),
-        ((4, 0, 0, 0, 0, 0, 0), "sparse_perceptron: learning rate out of range"),
-        ((4, 2**63, 1, 0, 0, 0, 0), "sparse_perceptron: intercept out of range"),
-        ((4, 0, 1, 2**96, 0, 0, 0), "deposit_refund_take: cost weight too large"),
-        ((4, 0, 1, 0, 2, 1, 3), "deposit_refund_take: refund wait above owner claim wait"),
-        ((4, 0, 1, 0, 1, 3, 2), "deposit_refund_take: owner claim wait above any claim wait"),
+        (([0, 0, 1, 64], 0, 0, 0, 0), "sparse_perceptron: n_features out of range"),
+        (([4, 0, 0, 64], 0, 0, 0, 0), "sparse_perceptron: learning rate out of range"),
+        (([4, 0, 128, 8], 0, 0, 0, 0), "sparse_perceptron: learning rate out of range"),
+        (([4, 2**63, 1, 64], 0, 0, 0, 0), "sparse_perceptron: intercept out of range"),
+        (([4, -129, 1, 8], 0, 0, 0, 0), "sparse_perceptron: intercept out of range"),
+        (([4, 0, 1, 7], 0, 0, 0, 0), "sparse_perceptron: weight_bits out of range"),
+        (([4, 0, 1, 65], 0, 0, 0, 0), "sparse_perceptron: weight_bits out of range"),
+        (([4, 0, 1], 0, 0, 0, 0), "sparse_perceptron: expected 4 parameters"),
+        (([4, 0, 1, 64], 2**96, 0, 0, 0), "deposit_refund_take: cost weight too large"),
+        (([4, 0, 1, 64], 0, 2, 1, 3), "deposit_refund_take: refund wait above owner claim wait"),
+        (([4, 0, 1, 64], 0, 1, 3, 2), "deposit_refund_take: owner claim wait above any claim wait"),
     ],
 )
 def test_bad_parameters_revert_at_deployment(chain, args, reason) -> None:
-    compiled = compile_contract("trainer")
+    compiled = compile_trainer(TRAINER)
     data = compiled.bytecode + ContractABI(compiled.abi).encode_constructor(*args)
     with pytest.raises(ContractReverted, match=reason):
         chain.deploy(data, sender=chain.accounts[0])
 
 
 def test_contract_is_under_the_eip170_limit() -> None:
-    assert compile_contract("trainer").runtime_size < 24_576
+    assert compile_trainer(TRAINER).runtime_size < 24_576
 
 
 def test_large_model_deploys_in_gas_sized_chunks_and_resumes(chain) -> None:
@@ -129,10 +141,10 @@ def test_large_model_deploys_in_gas_sized_chunks_and_resumes(chain) -> None:
     address = receipts[0].contract_address
     partial = SharedModel(chain, address)
     loaded = partial._call("words_loaded")
-    assert 0 < loaded < 1_000
-    with pytest.raises(ContractReverted, match="weights not loaded"):
+    assert 0 < loaded < len(mirror.to_words())
+    with pytest.raises(ContractReverted, match="parameters not loaded"):
         partial.predict([0])
-    partial.upload_weights(weights, on_chunk=lambda d, t, r: receipts.append(r))
+    partial.upload_parameters(mirror.to_words(), on_chunk=lambda d, t, r: receipts.append(r))
     assert partial.mirror().coef_.tolist() == weights
     assert len(receipts) >= 3  # creation + at least two chunks
     assert all(r.gas_used < 16_777_216 for r in receipts)

@@ -11,15 +11,23 @@
      compiled into this one contract, so the trainer controls them by
      construction (0xDeCA10B issue 40 cannot arise). Payments are pushed and,
      when the recipient refuses them, kept for `withdraw` (pull fallback).
+     One contract is built per model: `sumchain.chain.compiler` compiles this
+     file with the `models` import below pointing at the chosen model module.
+     Every model module has the same internal interface (`SAMPLE_BYTES`,
+     `__init__(params)`, `_words_needed`, `_check_sample`, `_check_label`,
+     `_predict`, `_update`) and keeps its parameters in `packed_words`, which
+     the owner loads in chunks after deployment.
 """
 
 from . import data_handler
 from .incentives import deposit_refund_take as mechanism
+from .models import packed_words
 from .models import sparse_perceptron as model
 
 initializes: data_handler
 initializes: mechanism[data_handler := data_handler]
-initializes: model
+initializes: packed_words
+initializes: model[packed_words := packed_words]
 
 exports: (
     mechanism.cost_weight,
@@ -29,16 +37,15 @@ exports: (
     mechanism.last_update_time,
     mechanism.num_valid,
     mechanism.total_good,
-    model.n_features,
-    model.intercept,
-    model.learning_rate,
-    model.words_loaded,
+    packed_words.total_words,
+    packed_words.words_loaded,
+    model.__interface__,
 )
 
 
 # @dev Emitted once a contribution is recorded and the model has learned from it.
 event DataAdded:
-    data: DynArray[uint32, model.MAX_SAMPLE]
+    data: Bytes[model.SAMPLE_BYTES]
     label: uint8
     time: uint256
     sender: indexed(address)
@@ -72,7 +79,7 @@ event Withdrawn:
     amount: uint256
 
 
-# @dev The account that deployed the model: it loads the weights and may take
+# @dev The account that deployed the model: it loads the parameters and may take
 #      deposits left after `owner_claim_wait`.
 owner: public(immutable(address))
 # @dev Payments that could not be pushed, per recipient.
@@ -81,73 +88,72 @@ pending_withdrawals: public(HashMap[address, uint256])
 
 @deploy
 def __init__(
-    n_features: uint256,
-    intercept: int256,
-    learning_rate: int256,
+    model_params: DynArray[int256, 8],
     cost_weight: uint256,
     refund_wait: uint256,
     owner_claim_wait: uint256,
     any_claim_wait: uint256,
 ):
     """
-    @dev Creates the model without weights; the owner loads them next with
-         `load_weights`.
-    @param n_features Size of the feature space.
-    @param intercept The intercept, at the model's scale.
-    @param learning_rate The learning rate, at the model's scale.
+    @dev Creates the model without its parameters; the owner loads them next
+         with `load_parameters`.
+    @param model_params The model's shape and fixed parameters (the model
+           module documents their order).
     @param cost_weight Scale of the deposit, in wei.
     @param refund_wait Seconds before a refund or a report.
     @param owner_claim_wait Seconds before the owner may take what is left.
     @param any_claim_wait Seconds before anyone may take what is left.
     """
     owner = msg.sender
-    model.__init__(n_features, intercept, learning_rate)
+    model.__init__(model_params)
+    packed_words.__init__(model._words_needed())
     mechanism.__init__(cost_weight, refund_wait, owner_claim_wait, any_claim_wait)
 
 
 @external
-def load_weights(start: uint256, words: DynArray[uint256, model.MAX_WORDS_PER_CALL]):
+def load_parameters(start: uint256, words: DynArray[uint256, packed_words.MAX_WORDS_PER_CALL]):
     """
-    @notice Loads the next chunk of packed weights (owner only, in order).
+    @notice Loads the next chunk of the model's packed parameters (owner
+            only, in order); an interrupted upload resumes at `words_loaded`.
     @dev Chunks must start where the previous one ended.
-    @param start Index of the first packed word in this chunk.
-    @param words Packed weights, four signed 64-bit weights per word.
+    @param start Position of the first word of this chunk.
+    @param words Packed parameter words, laid out as the model documents.
     """
     assert msg.sender == owner, "trainer: caller is not the owner"
-    model._load_words(start, words)
+    packed_words._load(start, words)
 
 
 @external
 @view
 def ready() -> bool:
     """
-    @notice Whether every weight is loaded, so that the model accepts data.
+    @notice Whether every parameter is loaded, so that the model accepts data.
     @return True when ready.
     """
-    return model._is_ready()
+    return packed_words._is_ready()
 
 
 @external
 @view
-def weight_words(start: uint256, count: uint256) -> DynArray[uint256, model.MAX_WORDS_PER_CALL]:
+def parameter_words(start: uint256, count: uint256) -> DynArray[uint256, packed_words.MAX_WORDS_PER_CALL]:
     """
-    @notice Reads packed weights, for mirrors and audits.
-    @param start Index of the first packed word.
+    @notice Reads packed parameters, for mirrors and audits.
+    @param start Position of the first word.
     @param count Number of words.
     @return The packed words.
     """
-    return model._read_words(start, count)
+    return packed_words._read(start, count)
 
 
 @external
 @view
-def predict(data: DynArray[uint32, model.MAX_SAMPLE]) -> uint8:
+def predict(data: Bytes[model.SAMPLE_BYTES]) -> uint8:
     """
     @notice Classifies a sample, free of charge.
-    @param data Sorted, unique feature indices.
+    @param data The packed sample (see `samples`).
     @return The predicted class.
     """
-    model._check_sample(data)
+    self._check_sample(data)
     return model._predict(data)
 
 
@@ -163,7 +169,7 @@ def cost() -> uint256:
 
 @external
 @view
-def contribution(data: DynArray[uint32, model.MAX_SAMPLE], label: uint8, added_time: uint256, author: address) -> (uint256, uint256, bool):
+def contribution(data: Bytes[model.SAMPLE_BYTES], label: uint8, added_time: uint256, author: address) -> (uint256, uint256, bool):
     """
     @notice Reads a contribution's record.
     @param data The sample as it was added.
@@ -178,15 +184,15 @@ def contribution(data: DynArray[uint32, model.MAX_SAMPLE], label: uint8, added_t
 
 @external
 @payable
-def add_data(data: DynArray[uint32, model.MAX_SAMPLE], label: uint8):
+def add_data(data: Bytes[model.SAMPLE_BYTES], label: uint8):
     """
     @notice Teaches the model one labelled sample, paying the current
             deposit; any excess value goes back to the sender.
     @dev Reverts when the sample or label is invalid or the value is short.
-    @param data Sorted, unique feature indices.
+    @param data The packed sample (see `samples`).
     @param label The class.
     """
-    model._check_sample(data)
+    self._check_sample(data)
     model._check_label(label)
     key: bytes32 = self._key(data, label, block.timestamp, msg.sender)
     deposit: uint256 = mechanism._on_add(key, msg.value)
@@ -196,7 +202,7 @@ def add_data(data: DynArray[uint32, model.MAX_SAMPLE], label: uint8):
 
 
 @external
-def refund(data: DynArray[uint32, model.MAX_SAMPLE], label: uint8, added_time: uint256):
+def refund(data: Bytes[model.SAMPLE_BYTES], label: uint8, added_time: uint256):
     """
     @notice Returns the caller's deposit for its own contribution once the
             refund wait is over, if the model now agrees with its label.
@@ -212,7 +218,7 @@ def refund(data: DynArray[uint32, model.MAX_SAMPLE], label: uint8, added_time: u
 
 
 @external
-def report(data: DynArray[uint32, model.MAX_SAMPLE], label: uint8, added_time: uint256, author: address):
+def report(data: Bytes[model.SAMPLE_BYTES], label: uint8, added_time: uint256, author: address):
     """
     @notice Takes (part of) the deposit of another account's contribution
             that the model now rejects, or whatever is left of any deposit
@@ -245,8 +251,19 @@ def withdraw():
 
 
 @internal
+@view
+def _check_sample(data: Bytes[model.SAMPLE_BYTES]):
+    """
+    @dev Reverts unless the model is loaded and `data` is a valid sample.
+    @param data The packed sample.
+    """
+    assert packed_words._is_ready(), "trainer: parameters not loaded"
+    model._check_sample(data)
+
+
+@internal
 @pure
-def _key(data: DynArray[uint32, model.MAX_SAMPLE], label: uint8, added_time: uint256, author: address) -> bytes32:
+def _key(data: Bytes[model.SAMPLE_BYTES], label: uint8, added_time: uint256, author: address) -> bytes32:
     """
     @dev The key of a contribution.
     @param data The sample.

@@ -1,11 +1,16 @@
-"""What every fixed-point model mirror shares: parameters and fitted checks."""
+"""What every fixed-point model mirror shares: parameters, fitted checks and
+the mapping to its contract (parameters, packed words, sample encoding)."""
 
 from __future__ import annotations
 
 import inspect
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, ClassVar
 
-from sumchain.errors import NotFittedError
+import numpy as np
+
+from sumchain.errors import InvalidSample, NotFittedError
+from sumchain.models.samples import SampleCodec
 
 SCALE = 10**9
 """Fixed-point scale of real numbers (0xDeCA10B's ``toFloat``): x is sent as round(x * 1e9)."""
@@ -35,3 +40,81 @@ class ParamsMixin:
     def _check_fitted(self, attribute: str) -> None:
         if not hasattr(self, attribute):
             raise NotFittedError(f"this {type(self).__name__} is not fitted yet: call fit or partial_fit first")
+
+
+class OnChainModel(ParamsMixin):
+    """Base of the mirrors: a fixed-point model that has a contract twin.
+
+    A subclass names its contract module (``contract_model``), says how its
+    samples travel (``sparse``) and converts its state to and from the
+    contract's parameters (a list of at most 8 integers, fixed at deployment)
+    and packed parameter words (loaded in chunks, then updated by learning).
+    The contract and the mirror agree bit for bit: same integers, same
+    predictions, same reverts.
+    """
+
+    contract_model: ClassVar[str]
+    """Module in ``sumchain/contracts/models`` (the trainer is built with it)."""
+    model_type: ClassVar[str]
+    """The contract's ``model_type()``, also the reference file's ``type``."""
+    sparse: ClassVar[bool]
+    """Samples are feature indices (True) or dense vectors (False)."""
+    n_features: int
+    _fitted_attribute: ClassVar[str] = "classes_"
+
+    # -- contract mapping -------------------------------------------------------
+
+    def model_params(self) -> list[int]:
+        """The contract's constructor parameters."""
+        raise NotImplementedError
+
+    def to_words(self) -> list[int]:
+        """The packed parameter words, as the contract stores them."""
+        raise NotImplementedError
+
+    @classmethod
+    def from_chain(cls, params: Sequence[int], words: Sequence[int]) -> OnChainModel:
+        """A fitted mirror from a contract's parameters and words."""
+        raise NotImplementedError
+
+    @classmethod
+    def n_words(cls, params: Sequence[int]) -> int:
+        """Number of parameter words of a contract with these parameters."""
+        raise NotImplementedError
+
+    @classmethod
+    def codec_for(cls, params: Sequence[int]) -> SampleCodec:
+        """The sample codec of a contract with these parameters (n_features first)."""
+        return SampleCodec(sparse=cls.sparse, n_features=int(params[0]))
+
+    @property
+    def codec(self) -> SampleCodec:
+        """Validates and packs this model's samples."""
+        return SampleCodec(sparse=self.sparse, n_features=self.n_features)
+
+    @property
+    def n_classes(self) -> int:
+        """Number of classes (labels are 0 .. n_classes - 1)."""
+        self._check_fitted(self._fitted_attribute)
+        return len(self.classes_)
+
+    def check_label(self, label: int) -> int:
+        """Validate a label as the contract does."""
+        if not 0 <= int(label) < self.n_classes:
+            raise InvalidSample(f"label must be in [0, {self.n_classes}), got {label}")
+        return int(label)
+
+    # -- scikit-learn API shared by all -------------------------------------------
+
+    def _predict_one(self, sample: tuple[int, ...]) -> int:
+        raise NotImplementedError
+
+    def predict(self, X: Iterable[Iterable[int]]) -> np.ndarray:
+        """Predicted class of each sample, exactly as the contract computes it."""
+        self._check_fitted(self._fitted_attribute)
+        return np.array([self._predict_one(self.codec.check(x)) for x in X], dtype=np.int64)
+
+    def score(self, X: Iterable[Iterable[int]], y: Iterable[int]) -> float:
+        """Mean accuracy on the given samples."""
+        labels = np.asarray(list(y))
+        return float(np.mean(self.predict(X) == labels)) if len(labels) else 0.0

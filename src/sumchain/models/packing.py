@@ -1,39 +1,69 @@
-"""Packing signed 64-bit integers four to a 256-bit storage word.
+"""Packing integers side by side in 256-bit storage words.
 
-This is the storage layout of the sparse perceptron's weights: value i lives
-in word i // 4 at bits 64 * (i % 4) and up, in two's complement.
+This mirrors ``contracts/models/fields.vy``: with fields of ``bits`` bits a
+word holds ``256 // bits`` of them, field i lives in word ``i // per_word``
+at bit offset ``(i % per_word) * bits``, signed fields in two's complement.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-INT64_MIN = -(2**63)
-INT64_MAX = 2**63 - 1
-PER_WORD = 4
+WORD_BITS = 256
 
 
-def pack_int64(values: Sequence[int]) -> list[int]:
-    """Pack signed 64-bit values into words.
+def signed_range(bits: int) -> tuple[int, int]:
+    """Smallest and largest value of a signed field.
 
-    >>> pack_int64([1, -1])
+    >>> signed_range(8)
+    (-128, 127)
+    """
+    return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+
+
+def pack(values: Sequence[int], bits: int, *, signed: bool = True) -> list[int]:
+    """Pack integers into words, ``256 // bits`` per word.
+
+    Raises
+    ------
+    OverflowError
+        When a value does not fit in its field.
+
+    Examples
+    --------
+    >>> pack([1, -1], 64)
     [340282366920938463444927863358058659841]
-    >>> unpack_int64(pack_int64([1, -1, 7]), 3)
+    >>> unpack(pack([1, -1, 7], 40), 3, 40)
     [1, -1, 7]
     """
-    words = [0] * ((len(values) + PER_WORD - 1) // PER_WORD)
+    per_word = WORD_BITS // bits
+    low, high = signed_range(bits) if signed else (0, (1 << bits) - 1)
+    words = [0] * ((len(values) + per_word - 1) // per_word)
     for i, value in enumerate(values):
         value = int(value)
-        if not INT64_MIN <= value <= INT64_MAX:
-            raise OverflowError(f"value {value} at position {i} does not fit in 64 signed bits")
-        words[i // PER_WORD] |= (value % 2**64) << (64 * (i % PER_WORD))
+        if not low <= value <= high:
+            kind = "signed" if signed else "unsigned"
+            raise OverflowError(f"value {value} at position {i} does not fit in {bits} {kind} bits")
+        words[i // per_word] |= (value % (1 << bits)) << (bits * (i % per_word))
     return words
 
 
-def unpack_int64(words: Sequence[int], count: int) -> list[int]:
-    """Read ``count`` signed 64-bit values back from packed words."""
+def unpack(words: Sequence[int], count: int, bits: int, *, signed: bool = True) -> list[int]:
+    """Read ``count`` packed integers back from words (see :func:`pack`)."""
+    per_word = WORD_BITS // bits
+    mask = (1 << bits) - 1
     out = []
     for i in range(count):
-        raw = (words[i // PER_WORD] >> (64 * (i % PER_WORD))) & (2**64 - 1)
-        out.append(raw - 2**64 if raw > INT64_MAX else raw)
+        raw = (int(words[i // per_word]) >> (bits * (i % per_word))) & mask
+        out.append(raw - (1 << bits) if signed and raw >> (bits - 1) else raw)
     return out
+
+
+def words_for(count: int, bits: int) -> int:
+    """Number of words that hold ``count`` fields of ``bits`` bits.
+
+    >>> words_for(1000, 40)
+    167
+    """
+    per_word = WORD_BITS // bits
+    return (count + per_word - 1) // per_word

@@ -2,60 +2,36 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 
 from sumchain.errors import InvalidSample
-from sumchain.models.base import SCALE, ParamsMixin
-from sumchain.models.packing import INT64_MAX, INT64_MIN
+from sumchain.models.base import SCALE, OnChainModel
+from sumchain.models.packing import pack, signed_range, unpack, words_for
 
-MAX_FEATURES = 2**24
-MAX_SAMPLE = 512
+MAX_FEATURES = 2**32
+WEIGHT_BITS = tuple(range(16, 65, 8))
+"""Widths the automatic choice picks from (the contract accepts 8 to 64)."""
+HEADROOM_STEPS = 1024
+"""The automatic width leaves room for this many more steps of every weight."""
 
 
-def check_sample(sample: Iterable[int], n_features: int) -> list[int]:
-    """Validate a sparse sample as the contract does and return it as a list.
+def auto_weight_bits(values: Iterable[int], learning_rate: int) -> int:
+    """Narrowest width of :data:`WEIGHT_BITS` that holds every value with room
+    for :data:`HEADROOM_STEPS` more learning steps.
 
-    Raises
-    ------
-    InvalidSample
-        When the indices are not sorted and unique, or out of range.
-
-    Examples
-    --------
-    >>> check_sample([3, 1], 8)
-    Traceback (most recent call last):
-    ...
-    sumchain.errors.InvalidSample: indices must be sorted and unique: 1 follows 3
+    >>> auto_weight_bits([17_773_274_147, -5], 500_000_000)   # the IMDB model
+    40
     """
-    indices = [int(i) for i in sample]
-    if len(indices) > MAX_SAMPLE:
-        raise InvalidSample(f"a sample has at most {MAX_SAMPLE} indices, got {len(indices)}")
-    for previous, current in itertools.pairwise(indices):
-        if current <= previous:
-            raise InvalidSample(f"indices must be sorted and unique: {current} follows {previous}")
-    if indices and (indices[0] < 0 or indices[-1] >= n_features):
-        bad = indices[0] if indices[0] < 0 else indices[-1]
-        raise InvalidSample(f"index {bad} is outside [0, {n_features})")
-    return indices
+    largest = max((abs(int(v)) for v in values), default=0) + HEADROOM_STEPS * int(learning_rate)
+    for bits in WEIGHT_BITS:
+        if largest <= signed_range(bits)[1]:
+            return bits
+    raise OverflowError(f"weights up to {largest} do not fit in 64 signed bits with learning headroom")
 
 
-def check_label(label: int) -> int:
-    """Validate a binary label.
-
-    >>> check_label(2)
-    Traceback (most recent call last):
-    ...
-    sumchain.errors.InvalidSample: label must be 0 or 1, got 2
-    """
-    if label not in (0, 1):
-        raise InvalidSample(f"label must be 0 or 1, got {label}")
-    return int(label)
-
-
-class SparsePerceptron(ParamsMixin):
+class SparsePerceptron(OnChainModel):
     """Fixed-point sparse perceptron, bit-exact with the on-chain model.
 
     A sample is a sorted list of unique feature indices. The model predicts 1
@@ -75,6 +51,13 @@ class SparsePerceptron(ParamsMixin):
     max_iter : int
         Passes over the data in ``fit``; it stops early after a pass with no
         mistake.
+    weight_bits : int or None
+        Width of one weight on chain (8 to 64 bits; ``256 // weight_bits``
+        weights share a storage word). A learning step that would leave the
+        width is refused, on chain and here. ``None`` (default) computes in 64
+        bits off chain and picks, when deployed, the narrowest width that
+        holds the weights with room for 1024 more steps of each
+        (:func:`auto_weight_bits`); a model read from chain has it set.
 
     Attributes
     ----------
@@ -94,6 +77,11 @@ class SparsePerceptron(ParamsMixin):
     [1, 0]
     """
 
+    contract_model = "sparse_perceptron"
+    model_type = "sparse perceptron"
+    sparse = True
+    _fitted_attribute = "coef_"
+
     def __init__(
         self,
         *,
@@ -101,19 +89,27 @@ class SparsePerceptron(ParamsMixin):
         learning_rate: int = SCALE // 2,
         intercept: int = 0,
         max_iter: int = 10,
+        weight_bits: int | None = None,
     ) -> None:
         self.n_features = n_features
         self.learning_rate = learning_rate
         self.intercept = intercept
         self.max_iter = max_iter
+        self.weight_bits = weight_bits
+
+    def _bits(self) -> int:
+        return 64 if self.weight_bits is None else self.weight_bits
 
     def _validate_params(self) -> None:
         if not 0 < self.n_features <= MAX_FEATURES:
             raise ValueError(f"n_features must be in [1, {MAX_FEATURES}], got {self.n_features}")
-        if not 0 < self.learning_rate <= INT64_MAX:
-            raise ValueError(f"learning_rate must be in [1, 2**63 - 1], got {self.learning_rate}")
-        if not INT64_MIN <= self.intercept <= INT64_MAX:
-            raise ValueError(f"intercept must fit in 64 signed bits, got {self.intercept}")
+        if self.weight_bits is not None and not 8 <= self.weight_bits <= 64:
+            raise ValueError(f"weight_bits must be in [8, 64], got {self.weight_bits}")
+        low, high = signed_range(self._bits())
+        if not 0 < self.learning_rate <= high:
+            raise ValueError(f"learning_rate must be in [1, {high}], got {self.learning_rate}")
+        if not low <= self.intercept <= high:
+            raise ValueError(f"intercept must fit in {self._bits()} signed bits, got {self.intercept}")
         if self.max_iter < 1:
             raise ValueError(f"max_iter must be at least 1, got {self.max_iter}")
 
@@ -125,23 +121,64 @@ class SparsePerceptron(ParamsMixin):
 
     @classmethod
     def from_weights(
-        cls, coef: Sequence[int], *, intercept: int = 0, learning_rate: int = SCALE // 2
+        cls,
+        coef: Sequence[int],
+        *,
+        intercept: int = 0,
+        learning_rate: int = SCALE // 2,
+        weight_bits: int | None = None,
     ) -> SparsePerceptron:
         """A fitted model with the given fixed-point weights.
 
         >>> SparsePerceptron.from_weights([2, -3], intercept=1).predict([[0], [1]]).tolist()
         [1, 0]
         """
-        model = cls(n_features=len(coef), learning_rate=learning_rate, intercept=intercept)
+        model = cls(n_features=len(coef), learning_rate=learning_rate, intercept=intercept, weight_bits=weight_bits)
         model._init_state()
+        low, high = signed_range(model._bits())
+        for i, c in enumerate(coef):
+            if not low <= int(c) <= high:
+                raise OverflowError(f"weight {c} of feature {i} does not fit in {model._bits()} signed bits")
         model.coef_ = np.array([int(c) for c in coef], dtype=np.int64)
         return model
+
+    # -- contract mapping -------------------------------------------------------
+
+    def deployed_weight_bits(self) -> int:
+        """The width the contract gets: ``weight_bits``, or the automatic choice."""
+        self._check_fitted("coef_")
+        if self.weight_bits is not None:
+            return self.weight_bits
+        return auto_weight_bits([*self.coef_.tolist(), self.intercept_], self.learning_rate)
+
+    def model_params(self) -> list[int]:
+        """``[n_features, intercept, learning_rate, weight_bits]``."""
+        return [self.n_features, self.intercept_, self.learning_rate, self.deployed_weight_bits()]
+
+    def to_words(self) -> list[int]:
+        """The weights packed ``256 // weight_bits`` per word."""
+        return pack(self.coef_.tolist(), self.deployed_weight_bits())
+
+    @classmethod
+    def n_words(cls, params: Sequence[int]) -> int:
+        """Words that hold the weights: ``ceil(n_features / (256 // weight_bits))``."""
+        return words_for(int(params[0]), int(params[3]))
+
+    @classmethod
+    def from_chain(cls, params: Sequence[int], words: Sequence[int]) -> SparsePerceptron:
+        """The mirror of a deployed model."""
+        n_features, intercept, learning_rate, bits = (int(p) for p in params)
+        return cls.from_weights(
+            unpack(words, n_features, bits), intercept=intercept, learning_rate=learning_rate, weight_bits=bits
+        )
+
+    # -- learning and predicting ------------------------------------------------
 
     def fit(self, X: Iterable[Iterable[int]], y: Iterable[int]) -> SparsePerceptron:
         """Learn from scratch: ``max_iter`` passes of :meth:`partial_fit`."""
         self._init_state()
-        samples = [check_sample(x, self.n_features) for x in X]
-        labels = [check_label(int(label)) for label in y]
+        samples = [self.codec.check(x) for x in X]
+        labels = [self.check_label(int(label)) for label in y]
         if len(samples) != len(labels):
             raise ValueError(f"X has {len(samples)} samples but y has {len(labels)} labels")
         for _ in range(self.max_iter):
@@ -155,20 +192,23 @@ class SparsePerceptron(ParamsMixin):
         if not hasattr(self, "coef_"):
             self._init_state()
         for x, label in zip(X, y, strict=True):
-            self._learn(check_sample(x, self.n_features), check_label(int(label)))
+            self._learn(self.codec.check(x), self.check_label(int(label)))
         return self
 
-    def _score(self, sample: list[int]) -> int:
+    def _score(self, sample: tuple[int, ...]) -> int:
         return self.intercept_ + int(sum(int(self.coef_[i]) for i in sample))
 
-    def _learn(self, sample: list[int], label: int) -> bool:
-        if (self._score(sample) > 0) == (label == 1):
+    def _predict_one(self, sample: tuple[int, ...]) -> int:
+        return 1 if self._score(sample) > 0 else 0
+
+    def _learn(self, sample: tuple[int, ...], label: int) -> bool:
+        if self._predict_one(sample) == label:
             return False
         step = self.learning_rate if label == 1 else -self.learning_rate
+        low, high = signed_range(self._bits())
         for i in sample:
-            weight = int(self.coef_[i]) + step
-            if not INT64_MIN <= weight <= INT64_MAX:
-                raise InvalidSample(f"weight {i} would overflow 64 signed bits")
+            if not low <= int(self.coef_[i]) + step <= high:
+                raise InvalidSample(f"weight {i} would overflow {self._bits()} signed bits")
         for i in sample:
             self.coef_[i] += step
         return True
@@ -176,13 +216,4 @@ class SparsePerceptron(ParamsMixin):
     def decision_function(self, X: Iterable[Iterable[int]]) -> np.ndarray:
         """The fixed-point score of each sample (as Python ints in an object array)."""
         self._check_fitted("coef_")
-        return np.array([self._score(check_sample(x, self.n_features)) for x in X], dtype=object)
-
-    def predict(self, X: Iterable[Iterable[int]]) -> np.ndarray:
-        """Predicted class of each sample."""
-        return np.array([1 if s > 0 else 0 for s in self.decision_function(X)], dtype=np.int64)
-
-    def score(self, X: Iterable[Iterable[int]], y: Iterable[int]) -> float:
-        """Mean accuracy on the given samples."""
-        labels = np.asarray(list(y))
-        return float(np.mean(self.predict(X) == labels)) if len(labels) else 0.0
+        return np.array([self._score(self.codec.check(x)) for x in X], dtype=object)

@@ -8,17 +8,17 @@
 """
 
 interface Trainer:
-    def add_data(data: DynArray[uint32, 512], label: uint8): payable
+    def add_data(data: Bytes[2048], label: uint8): payable
     def withdraw(): nonpayable
 
 
 @external
 @payable
-def add(trainer: Trainer, data: DynArray[uint32, 512], label: uint8):
+def add(trainer: Trainer, data: Bytes[2048], label: uint8):
     """
     @dev Forwards a contribution with all the value sent.
     @param trainer The trainer.
-    @param data The sample.
+    @param data The packed sample.
     @param label The label.
     """
     extcall trainer.add_data(data, label, value=msg.value)

@@ -1,0 +1,99 @@
+# pragma version ~=0.4.3
+# pragma nonreentrancy on
+"""
+@title Packed Words
+@custom:contract-name packed_words
+@license MIT
+@notice The parameter memory of a model: a fixed number of 256-bit storage
+        words, loaded once by the owner in chunks (in order, resumable after an
+        interruption) and then read and updated by the model.
+@dev Each model documents how its parameters map onto these words. A chunk
+     stores only its non-zero words: a zero word is already zero in storage,
+     so sparse parameters cost nothing to load.
+"""
+
+# @dev Largest number of words in one loading call.
+MAX_WORDS_PER_CALL: constant(uint256) = 2_048
+
+
+# @dev Number of words that hold every parameter.
+total_words: public(immutable(uint256))
+
+# @dev The words, by position.
+_words: HashMap[uint256, uint256]
+# @dev Number of words loaded so far (the next chunk starts here).
+words_loaded: public(uint256)
+
+
+@deploy
+def __init__(_total_words: uint256):
+    """
+    @dev Fixes the size of the parameter memory.
+    @param _total_words Number of words.
+    """
+    total_words = _total_words
+
+
+@internal
+def _load(start: uint256, words: DynArray[uint256, MAX_WORDS_PER_CALL]):
+    """
+    @dev Stores the next chunk of words; chunks must come in order.
+    @param start Position of the first word of this chunk.
+    @param words The words.
+    """
+    loaded: uint256 = self.words_loaded
+    assert loaded < total_words, "packed_words: parameters already loaded"
+    assert start == loaded, "packed_words: chunk out of order"
+    assert len(words) > 0, "packed_words: empty chunk"
+    assert loaded + len(words) <= total_words, "packed_words: chunk beyond the last word"
+    for word: uint256 in words:
+        if word != 0:
+            self._words[loaded] = word
+        loaded += 1
+    self.words_loaded = loaded
+
+
+@internal
+@view
+def _is_ready() -> bool:
+    """
+    @dev Whether every word is loaded.
+    @return True once the model may predict and learn.
+    """
+    return self.words_loaded == total_words
+
+
+@internal
+@view
+def _get(position: uint256) -> uint256:
+    """
+    @dev One word.
+    @param position Its position.
+    @return The word.
+    """
+    return self._words[position]
+
+
+@internal
+def _set(position: uint256, word: uint256):
+    """
+    @dev Overwrites one word.
+    @param position Its position.
+    @param word The new word.
+    """
+    self._words[position] = word
+
+
+@internal
+@view
+def _read(start: uint256, count: uint256) -> DynArray[uint256, MAX_WORDS_PER_CALL]:
+    """
+    @dev A range of words, for mirrors and audits.
+    @param start Position of the first word.
+    @param count Number of words, at most MAX_WORDS_PER_CALL.
+    @return The words (zero beyond the last one).
+    """
+    out: DynArray[uint256, MAX_WORDS_PER_CALL] = []
+    for i: uint256 in range(start, start + count, bound=MAX_WORDS_PER_CALL):
+        out.append(self._words[i])
+    return out

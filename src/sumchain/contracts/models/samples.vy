@@ -1,0 +1,80 @@
+# pragma version ~=0.4.3
+"""
+@title Samples
+@custom:contract-name samples
+@license MIT
+@notice How samples travel: packed big-endian in `Bytes`, 4 bytes per feature
+        index (sparse models) or 8 bytes per signed value (dense models).
+@dev Packing keeps calldata, memory and event logs small: a sample of 512
+     indices takes 2 KB of memory instead of the 16 KB of an ABI array, and
+     every copy of a sample (argument, key hash, event) pays for its size.
+"""
+
+# @dev Largest number of features in one sample.
+MAX_SAMPLE: constant(uint256) = 512
+# @dev Bytes of one sparse feature index (unsigned).
+INDEX_BYTES: constant(uint256) = 4
+# @dev Bytes of one dense value (signed, two's complement).
+VALUE_BYTES: constant(uint256) = 8
+# @dev Largest packed sparse sample.
+SPARSE_BYTES: constant(uint256) = MAX_SAMPLE * INDEX_BYTES
+# @dev Largest packed dense sample.
+DENSE_BYTES: constant(uint256) = MAX_SAMPLE * VALUE_BYTES
+
+
+@internal
+@pure
+def _index(data: Bytes[SPARSE_BYTES], i: uint256) -> uint256:
+    """
+    @dev Feature index `i` of a sparse sample.
+    @param data The packed sample.
+    @param i Position in the sample.
+    @return The index.
+    """
+    return convert(slice(data, i * INDEX_BYTES, INDEX_BYTES), uint256)
+
+
+@internal
+@pure
+def _check_sparse(data: Bytes[SPARSE_BYTES], n_features: uint256) -> uint256:
+    """
+    @dev Reverts unless `data` holds sorted, unique indices below `n_features`.
+    @param data The packed sample.
+    @param n_features Size of the feature space.
+    @return The number of indices.
+    """
+    assert len(data) % INDEX_BYTES == 0, "samples: sparse sample length is not a multiple of 4 bytes"
+    count: uint256 = len(data) // INDEX_BYTES
+    previous: uint256 = 0
+    for i: uint256 in range(count, bound=MAX_SAMPLE):
+        index: uint256 = convert(slice(data, i * INDEX_BYTES, INDEX_BYTES), uint256)
+        assert i == 0 or index > previous, "samples: indices not sorted and unique"
+        previous = index
+    assert count == 0 or previous < n_features, "samples: index out of range"
+    return count
+
+
+@internal
+@pure
+def _value(data: Bytes[DENSE_BYTES], i: uint256) -> int256:
+    """
+    @dev Value `i` of a dense sample.
+    @param data The packed sample.
+    @param i Position in the sample.
+    @return The signed value.
+    """
+    raw: uint256 = convert(slice(data, i * VALUE_BYTES, VALUE_BYTES), uint256)
+    if raw >> 63 == 1:
+        return convert(raw, int256) - 2**64
+    return convert(raw, int256)
+
+
+@internal
+@pure
+def _check_dense(data: Bytes[DENSE_BYTES], n_features: uint256):
+    """
+    @dev Reverts unless `data` holds exactly `n_features` values.
+    @param data The packed sample.
+    @param n_features Dimension of the model.
+    """
+    assert len(data) == n_features * VALUE_BYTES, "samples: wrong dimension"

@@ -1,0 +1,109 @@
+"""How samples travel to the contracts: packed big-endian bytes.
+
+Mirrors ``contracts/models/samples.vy``. Sparse models take sorted, unique
+feature indices, 4 bytes each; dense models take signed values, 8 bytes
+each. The codecs validate exactly as the contracts do, so bad input is caught
+before anything is sent.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sumchain.errors import InvalidSample
+
+MAX_SAMPLE = 512
+"""Largest number of features in one sample."""
+INDEX_BYTES = 4
+VALUE_BYTES = 8
+MAX_INDEX = 2**32 - 1
+VALUE_MIN, VALUE_MAX = -(2**63), 2**63 - 1
+
+
+def check_sparse(sample: Iterable[int], n_features: int) -> tuple[int, ...]:
+    """Validate sparse indices as the contract does.
+
+    Raises
+    ------
+    InvalidSample
+        When the indices are too many, not sorted and unique, or out of range.
+
+    Examples
+    --------
+    >>> check_sparse([3, 1], 8)
+    Traceback (most recent call last):
+    ...
+    sumchain.errors.InvalidSample: indices must be sorted and unique: 1 follows 3
+    """
+    indices = tuple(int(i) for i in sample)
+    if len(indices) > MAX_SAMPLE:
+        raise InvalidSample(f"a sample has at most {MAX_SAMPLE} indices, got {len(indices)}")
+    for previous, current in itertools.pairwise(indices):
+        if current <= previous:
+            raise InvalidSample(f"indices must be sorted and unique: {current} follows {previous}")
+    if indices and (indices[0] < 0 or indices[-1] >= n_features):
+        bad = indices[0] if indices[0] < 0 else indices[-1]
+        raise InvalidSample(f"index {bad} is outside [0, {n_features})")
+    return indices
+
+
+def check_dense(sample: Iterable[int], n_features: int) -> tuple[int, ...]:
+    """Validate a dense vector of fixed-point integers as the contract does.
+
+    >>> check_dense([1, 2], 3)
+    Traceback (most recent call last):
+    ...
+    sumchain.errors.InvalidSample: expected 3 values, got 2
+    """
+    values = tuple(int(v) for v in sample)
+    if len(values) != n_features:
+        raise InvalidSample(f"expected {n_features} values, got {len(values)}")
+    for i, value in enumerate(values):
+        if not VALUE_MIN <= value <= VALUE_MAX:
+            raise InvalidSample(f"value {value} at position {i} does not fit in 64 signed bits")
+    return values
+
+
+@dataclass(frozen=True)
+class SampleCodec:
+    """Validates, packs and unpacks the samples of one model.
+
+    Parameters
+    ----------
+    sparse : bool
+        Feature indices (True) or a dense vector (False).
+    n_features : int
+        Size of the feature space, or the dimension.
+
+    Examples
+    --------
+    >>> codec = SampleCodec(sparse=True, n_features=1000)
+    >>> codec.encode([1, 300]).hex()
+    '000000010000012c'
+    >>> codec.decode(codec.encode([1, 300]))
+    (1, 300)
+    """
+
+    sparse: bool
+    n_features: int
+
+    def check(self, sample: Iterable[int]) -> tuple[int, ...]:
+        """The sample as a tuple of ints, validated."""
+        if self.sparse:
+            return check_sparse(sample, self.n_features)
+        return check_dense(sample, self.n_features)
+
+    def encode(self, sample: Iterable[int]) -> bytes:
+        """Validate and pack a sample for the contract."""
+        if self.sparse:
+            return b"".join(i.to_bytes(INDEX_BYTES, "big") for i in self.check(sample))
+        return b"".join(v.to_bytes(VALUE_BYTES, "big", signed=True) for v in self.check(sample))
+
+    def decode(self, data: bytes) -> tuple[int, ...]:
+        """Unpack a sample as the contract stores it in events."""
+        size = INDEX_BYTES if self.sparse else VALUE_BYTES
+        return tuple(
+            int.from_bytes(data[i : i + size], "big", signed=not self.sparse) for i in range(0, len(data), size)
+        )
