@@ -50,7 +50,9 @@ def measure(original: Path) -> dict[str, int]:
     kept = model.add_data(SAMPLE, label, sender=0, value=10**17)
     gas["add_data_no_update"] = kept.receipt.gas_used
     refund = chain.transact(
-        model.address, model.abi.encode_call("refund", model.codec.encode(SAMPLE), label, kept.time), sender=chain.accounts[0]
+        model.address,
+        model.abi.encode_call("refund", model.codec.encode(SAMPLE), label, kept.time),
+        sender=chain.accounts[0],
     )
     gas["refund"] = refund.gas_used
     wrong = model.add_data(SAMPLE, 1 - label, sender=1, value=10**17)

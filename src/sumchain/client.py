@@ -117,7 +117,7 @@ class SharedModel:
         answer = chain.call(self.address, _MODEL_TYPE_CALL)
         try:
             model_type = decode(["string"], answer)[0]
-        except Exception:  # noqa: BLE001 - anything undecodable means "not a model"
+        except Exception:
             raise SumchainError(f"{self.address} is not a sumchain model (no model_type)") from None
         if model_type not in MIRRORS:
             raise SumchainError(f"{self.address} holds a {model_type!r} model, which this sumchain does not know")

@@ -345,7 +345,9 @@ def test_refused_payments_wait_for_withdraw(chain, model) -> None:
     address = chain.deploy(mock.bytecode, sender=chain.accounts[0]).contract_address
     abi = ContractABI(mock.abi)
     cost = model.cost()
-    chain.transact(address, abi.encode_call("add", model.address, packed(0), 1), sender=chain.accounts[1], value=cost + 777)
+    chain.transact(
+        address, abi.encode_call("add", model.address, packed(0), 1), sender=chain.accounts[1], value=cost + 777
+    )
     assert model.pending_withdrawal(address) >= 777
     assert chain.balance(model.address) == model.pending_withdrawal(address) + sum(
         c.claimable for c in model.contributions(everyone=True)
