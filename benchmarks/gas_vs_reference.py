@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from sumchain import DepositRefundTake, EmbeddedChain, SharedModel
-from sumchain.models.reference_file import load_sparse_perceptron_file
+from sumchain.models.reference_file import read_model_file
 
 SAMPLE = [1, 2, 3, 14, 15, 26, 37, 48, 59, 110, 111, 112, 213, 314, 515, 616, 717, 818, 919, 920]
 REFERENCE_BPO1 = {  # gas-baseline.md, imdb-sparse-perceptron, optimizer off, bpo1
@@ -32,7 +32,7 @@ REFERENCE_BPO1 = {  # gas-baseline.md, imdb-sparse-perceptron, optimizer off, bp
 def measure(original: Path) -> dict[str, int]:
     """Run the workload once and return gas per operation."""
     chain = EmbeddedChain(genesis_time=1_580_945_565)
-    mirror = load_sparse_perceptron_file(original / "imdb-sentiment-model.json")
+    mirror = read_model_file(original / "imdb-sentiment-model.json")
     receipts = []
     owner = chain.accounts[9]  # as in the baseline, the accounts below are not the owner
     model = SharedModel.deploy(

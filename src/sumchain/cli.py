@@ -24,7 +24,7 @@ from sumchain.encoders import VocabularyEncoder
 from sumchain.errors import ChainError, InvalidSample, SumchainError
 from sumchain.incentives import DepositRefundTake
 from sumchain.models import SparsePerceptron
-from sumchain.models.reference_file import load_sparse_perceptron_file
+from sumchain.models.reference_file import read_model_file
 
 app = typer.Typer(
     help="sumchain: shared machine-learning models on a blockchain.",
@@ -221,7 +221,7 @@ def deploy(
         encoder = VocabularyEncoder.imdb()
         mirror = SparsePerceptron(n_features=encoder.n_features).fit([encoder.encode(t) for t in texts], labels)
     else:
-        mirror = load_sparse_perceptron_file(model_file)
+        mirror = read_model_file(model_file)
     incentive = DepositRefundTake(
         cost_weight=cost_weight,
         refund_wait=parse_duration(refund_wait),

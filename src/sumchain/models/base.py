@@ -59,6 +59,8 @@ class OnChainModel(ParamsMixin):
     """The contract's ``model_type()``, also the reference file's ``type``."""
     sparse: ClassVar[bool]
     """Samples are feature indices (True) or dense vectors (False)."""
+    reference_types: ClassVar[tuple[str, ...]]
+    """The ``type`` strings of the reference's model files that this class reads."""
     n_features: int
     _fitted_attribute: ClassVar[str] = "classes_"
 
@@ -103,6 +105,15 @@ class OnChainModel(ParamsMixin):
         if not 0 <= int(label) < self.n_classes:
             raise InvalidSample(f"label must be in [0, {self.n_classes}), got {label}")
         return int(label)
+
+    @classmethod
+    def from_reference_spec(cls, spec: dict[str, Any]) -> OnChainModel:
+        """A fitted mirror from a parsed reference-format model file (see ``reference_file``)."""
+        raise NotImplementedError
+
+    def to_reference_spec(self) -> dict[str, Any]:
+        """This model as a reference-format JSON object."""
+        raise NotImplementedError
 
     # -- scikit-learn API shared by all -------------------------------------------
 

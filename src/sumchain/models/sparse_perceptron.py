@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -79,6 +80,7 @@ class SparsePerceptron(OnChainModel):
 
     contract_model = "sparse_perceptron"
     model_type = "sparse perceptron"
+    reference_types = ("sparse perceptron",)
     sparse = True
     _fitted_attribute = "coef_"
 
@@ -171,6 +173,32 @@ class SparsePerceptron(OnChainModel):
         return cls.from_weights(
             unpack(words, n_features, bits), intercept=intercept, learning_rate=learning_rate, weight_bits=bits
         )
+
+    @classmethod
+    def from_reference_spec(cls, spec: dict[str, Any]) -> SparsePerceptron:
+        """Read a reference ``"sparse perceptron"`` model: ``weights`` (position i = feature i),
+        optional ``sparseWeights`` ``{"index": weight}`` beyond them, ``intercept``, optional
+        ``learningRate`` (default 0.5); every real becomes ``round(x * SCALE)``."""
+        weights = [round(float(w) * SCALE) for w in spec["weights"]]
+        for index, weight in spec.get("sparseWeights", {}).items():
+            weights.extend([0] * (int(index) + 1 - len(weights)))
+            weights[int(index)] = round(float(weight) * SCALE)
+        return cls.from_weights(
+            weights,
+            intercept=round(float(spec.get("intercept", 0)) * SCALE),
+            learning_rate=round(float(spec.get("learningRate", 0.5)) * SCALE),
+        )
+
+    def to_reference_spec(self) -> dict[str, Any]:
+        """This model as a reference ``"sparse perceptron"`` JSON object (reals = integers / SCALE)."""
+        self._check_fitted("coef_")
+        return {
+            "type": self.model_type,
+            "classifications": ["0", "1"],
+            "weights": [int(w) / SCALE for w in self.coef_.tolist()],
+            "intercept": self.intercept_ / SCALE,
+            "learningRate": self.learning_rate / SCALE,
+        }
 
     # -- learning and predicting ------------------------------------------------
 
