@@ -352,7 +352,7 @@ def test_refused_payments_wait_for_withdraw(chain, model) -> None:
     assert chain.balance(model.address) == model.pending_withdrawal(address) + sum(
         c.claimable for c in model.contributions(everyone=True)
     )
-    with pytest.raises(ContractReverted):
+    with pytest.raises(ContractReverted, match=r"^execution reverted without a reason$"):
         chain.transact(address, abi.encode_call("withdraw", model.address), sender=chain.accounts[1])
 
 

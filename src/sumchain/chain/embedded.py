@@ -26,6 +26,7 @@ from eth.abc import ComputationAPI
 from eth.constants import BLANK_ROOT_HASH
 from eth.db.atomic import AtomicDB
 from eth.db.backends.memory import MemoryDB
+from eth.exceptions import Revert
 from eth.vm.execution_context import ExecutionContext
 from eth.vm.forks.prague import PragueVM
 from eth.vm.spoof import SpoofTransaction
@@ -232,7 +233,10 @@ class EmbeddedChain:
             raise ChainError(f"transaction rejected: {exc}") from None
         if computation.is_error:
             output = computation.output
-            reason = decode_revert(output) if output else str(computation.error) or "reverted"
+            if isinstance(computation.error, Revert):
+                reason = decode_revert(output)
+            else:  # out of gas, invalid opcode, ...: no revert data
+                reason = f"execution failed: {type(computation.error).__name__}"
             raise ContractReverted.from_reason(reason, data=output)
         return state, spoofed, computation
 
