@@ -12,7 +12,7 @@ def observable_state(model: SharedModel) -> dict[str, Any]:
     chain = model.chain
     return {
         "balances": [chain.balance(a) for a in chain.accounts[:4]] + [chain.balance(model.address)],
-        "weights": model.mirror().coef_.tolist(),
+        "parameters": model.parameter_words(),
         "contributions": model.contributions(everyone=True),
         "last_update": model._call("last_update_time"),
         "total_good": model._call("total_good"),

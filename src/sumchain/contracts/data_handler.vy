@@ -15,6 +15,8 @@
      Amounts are bounded by the incentive mechanism to less than 2**96 wei.
 """
 
+from . import reverts
+
 
 _AMOUNT_BITS: constant(uint256) = 96
 _AMOUNT_MASK: constant(uint256) = 2**96 - 1
@@ -35,7 +37,8 @@ def _record(key: bytes32, deposit: uint256):
     @param key The contribution key.
     @param deposit The deposit kept for the contribution, below 2**96.
     """
-    assert self._records[key] == 0, "data_handler: contribution already recorded"
+    if self._records[key] != 0:
+        reverts._fail("data_handler: contribution already recorded")
     self._records[key] = _RECORDED | (deposit << _AMOUNT_BITS) | deposit
 
 
@@ -49,7 +52,8 @@ def _load(key: bytes32) -> (uint256, uint256, bool):
             already refunded it.
     """
     word: uint256 = self._records[key]
-    assert word & _RECORDED != 0, "data_handler: unknown contribution"
+    if word & _RECORDED == 0:
+        reverts._fail("data_handler: unknown contribution")
     return (word >> _AMOUNT_BITS) & _AMOUNT_MASK, word & _AMOUNT_MASK, word & _REFUNDED != 0
 
 

@@ -16,10 +16,13 @@
      Every model module has the same internal interface (`SAMPLE_BYTES`,
      `__init__(params)`, `_words_needed`, `_check_sample`, `_check_label`,
      `_predict`, `_update`) and keeps its parameters in `packed_words`, which
-     the owner loads in chunks after deployment.
+     the owner loads in chunks after deployment; the incentive mechanism
+     opens once the last chunk is in, so that contributions check readiness
+     with the same storage read that prices their deposit.
 """
 
 from . import data_handler
+from . import reverts
 from .incentives import deposit_refund_take as mechanism
 from .models import packed_words
 from .models import sparse_perceptron as model
@@ -108,6 +111,8 @@ def __init__(
     model.__init__(model_params)
     packed_words.__init__(model._words_needed())
     mechanism.__init__(cost_weight, refund_wait, owner_claim_wait, any_claim_wait)
+    if packed_words._is_ready():
+        mechanism._open()
 
 
 @external
@@ -115,12 +120,18 @@ def load_parameters(start: uint256, words: DynArray[uint256, packed_words.MAX_WO
     """
     @notice Loads the next chunk of the model's packed parameters (owner
             only, in order); an interrupted upload resumes at `words_loaded`.
-    @dev Chunks must start where the previous one ended.
+    @dev Chunks must start where the previous one ended; the last one opens
+         the incentive mechanism. (Whether it is the last one is computed
+         from the arguments: a local or a call result here would sit above
+         the 64 KB copy of `words` in memory and pay for all of it.)
     @param start Position of the first word of this chunk.
     @param words Packed parameter words, laid out as the model documents.
     """
-    assert msg.sender == owner, "trainer: caller is not the owner"
+    if msg.sender != owner:
+        reverts._fail("trainer: caller is not the owner")
     packed_words._load(start, words)
+    if start + len(words) == packed_words.total_words:
+        mechanism._open()
 
 
 @external
@@ -212,7 +223,8 @@ def refund(data: Bytes[model.SAMPLE_BYTES], label: uint8, added_time: uint256):
     """
     key: bytes32 = self._key(data, label, added_time, msg.sender)
     amount: uint256 = mechanism._refund(key, added_time, msg.sender)
-    assert model._predict(data) == label, "trainer: model does not agree with the label"
+    if model._predict(data) != label:
+        reverts._fail("trainer: model does not agree with the label")
     log Refunded(key=key, author=msg.sender, amount=amount)
     self._pay(msg.sender, amount)
 
@@ -233,7 +245,8 @@ def report(data: Bytes[model.SAMPLE_BYTES], label: uint8, added_time: uint256, a
     check_model: bool = False
     amount, check_model = mechanism._report(key, added_time, author, msg.sender, msg.sender == owner)
     if check_model:
-        assert model._predict(data) != label, "trainer: model agrees with the label"
+        if model._predict(data) == label:
+            reverts._fail("trainer: model agrees with the label")
     log Reported(key=key, reporter=msg.sender, author=author, amount=amount)
     self._pay(msg.sender, amount)
 
@@ -244,7 +257,8 @@ def withdraw():
     @notice Sends the caller the payments that could not be pushed to it.
     """
     amount: uint256 = self.pending_withdrawals[msg.sender]
-    assert amount > 0, "trainer: nothing to withdraw"
+    if amount == 0:
+        reverts._fail("trainer: nothing to withdraw")
     self.pending_withdrawals[msg.sender] = 0
     log Withdrawn(recipient=msg.sender, amount=amount)
     send(msg.sender, amount)
@@ -254,10 +268,12 @@ def withdraw():
 @view
 def _check_sample(data: Bytes[model.SAMPLE_BYTES]):
     """
-    @dev Reverts unless the model is loaded and `data` is a valid sample.
+    @dev Reverts unless the model is loaded (so the mechanism open) and
+         `data` is a valid sample.
     @param data The packed sample.
     """
-    assert packed_words._is_ready(), "trainer: parameters not loaded"
+    if not mechanism._is_open():
+        reverts._fail("trainer: parameters not loaded")
     model._check_sample(data)
 
 

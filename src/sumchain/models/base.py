@@ -10,10 +10,10 @@ from typing import Any, ClassVar
 import numpy as np
 
 from sumchain.errors import InvalidSample, NotFittedError
+from sumchain.models.fixed_point import SCALE, truncated_div
 from sumchain.models.samples import SampleCodec
 
-SCALE = 10**9
-"""Fixed-point scale of real numbers (0xDeCA10B's ``toFloat``): x is sent as round(x * 1e9)."""
+__all__ = ["SCALE", "OnChainModel", "ParamsMixin", "truncated_div"]
 
 
 class ParamsMixin:

@@ -9,10 +9,12 @@ before anything is sent.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sumchain.errors import InvalidSample
+from sumchain.models.fixed_point import SCALE, truncated_div
 
 MAX_SAMPLE = 512
 """Largest number of features in one sample."""
@@ -64,6 +66,21 @@ def check_dense(sample: Iterable[int], n_features: int) -> tuple[int, ...]:
         if not VALUE_MIN <= value <= VALUE_MAX:
             raise InvalidSample(f"value {value} at position {i} does not fit in 64 signed bits")
     return values
+
+
+def normalize(values: Iterable[float]) -> list[int]:
+    """A dense input as the reference prepares it: ``x -> round(x * 1e9)``, then each value
+    times 1e9 divided (truncating) by the Euclidean norm of the scaled vector, so the
+    result is a unit vector at scale 1e9.
+
+    >>> normalize([3.0, -4.0])
+    [600000000, -800000000]
+    """
+    scaled = [round(float(v) * SCALE) for v in values]
+    norm = math.isqrt(sum(v * v for v in scaled))
+    if norm == 0:
+        raise InvalidSample("cannot normalize the zero vector")
+    return [truncated_div(v * SCALE, norm) for v in scaled]
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from sumchain.errors import InvalidSample
+from sumchain.errors import InvalidSample, NotFittedError
 from sumchain.models.base import SCALE, OnChainModel
 from sumchain.models.packing import pack, signed_range, unpack, words_for
 
@@ -30,6 +31,58 @@ def auto_weight_bits(values: Iterable[int], learning_rate: int) -> int:
         if largest <= signed_range(bits)[1]:
             return bits
     raise OverflowError(f"weights up to {largest} do not fit in 64 signed bits with learning headroom")
+
+
+@dataclass(frozen=True)
+class FixedLinear:
+    """A binary linear classifier at the fixed-point scale (see :func:`linear_classifier_to_fixed`)."""
+
+    coef: list[int]
+    """``round(w * SCALE)`` for each weight."""
+    intercept: int
+    """``round(b * SCALE)``."""
+    learning_rate: int | None
+    """``round(eta0 * SCALE)`` for a ``Perceptron`` (its update on a mistake is the perceptrons'), else None."""
+
+
+def linear_classifier_to_fixed(estimator: Any) -> FixedLinear:
+    """Weights and intercept of a fitted binary scikit-learn ``Perceptron`` or
+    ``SGDClassifier`` at the fixed-point scale (label 1 = ``classes_[1]``).
+
+    Raises
+    ------
+    TypeError
+        When the estimator is not one of these linear classifiers.
+    NotFittedError
+        When it is not fitted.
+    ValueError
+        When it is fitted on more than two classes or has non-finite weights.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import Perceptron
+    >>> fixed = linear_classifier_to_fixed(Perceptron().fit([[0.0], [1.0]], [0, 1]))
+    >>> fixed.coef, fixed.intercept, fixed.learning_rate
+    ([2000000000], -1000000000, 1000000000)
+    """
+    from sklearn.linear_model import Perceptron, SGDClassifier
+
+    if not isinstance(estimator, (Perceptron, SGDClassifier)):
+        name = type(estimator).__name__
+        raise TypeError(f"expected a fitted binary sklearn.linear_model.Perceptron or SGDClassifier, got {name}")
+    if not hasattr(estimator, "coef_"):
+        raise NotFittedError(f"this {type(estimator).__name__} is not fitted yet: call its fit first")
+    coef = np.asarray(estimator.coef_, dtype=float)
+    intercept = np.asarray(estimator.intercept_, dtype=float).ravel()
+    if len(estimator.classes_) != 2 or coef.shape[0] != 1:
+        raise ValueError(f"expected a binary classifier, got {len(estimator.classes_)} classes")
+    if not (np.isfinite(coef).all() and np.isfinite(intercept).all()):
+        raise ValueError("the estimator has non-finite weights")
+    return FixedLinear(
+        coef=[round(float(w) * SCALE) for w in coef[0]],
+        intercept=round(float(intercept[0]) * SCALE),
+        learning_rate=round(float(estimator.eta0) * SCALE) if isinstance(estimator, Perceptron) else None,
+    )
 
 
 class SparsePerceptron(OnChainModel):
@@ -144,6 +197,54 @@ class SparsePerceptron(OnChainModel):
         model.coef_ = np.array([int(c) for c in coef], dtype=np.int64)
         return model
 
+    @classmethod
+    def from_sklearn(
+        cls,
+        estimator: Any,
+        *,
+        learning_rate: int | None = None,
+        weight_bits: int | None = None,
+    ) -> SparsePerceptron:
+        """Convert a binary ``sklearn.linear_model.Perceptron`` or ``SGDClassifier``
+        fitted on 0/1 columns (a bag of words).
+
+        Weights and intercept become ``round(x * SCALE)``; a sample is the
+        list of the columns that are 1 (:func:`~sumchain.models.convert.binary_to_indices`),
+        so the fixed-point score is the float score at scale, up to rounding
+        (measure it with :func:`~sumchain.models.convert.conversion_report`).
+        Label 1 is the estimator's ``classes_[1]``.
+
+        Parameters
+        ----------
+        estimator : Perceptron or SGDClassifier
+            Fitted on two classes.
+        learning_rate : int, optional
+            At scale; by default a ``Perceptron``'s ``eta0`` (on 0/1 columns its
+            update on a mistake is exactly this model's), else 0.5.
+        weight_bits : int, optional
+            See the class parameters.
+
+        Raises
+        ------
+        TypeError
+            When the estimator is not one of these linear classifiers.
+        ValueError
+            When it is not fitted on exactly two classes.
+
+        Examples
+        --------
+        >>> from sklearn.linear_model import Perceptron
+        >>> clf = Perceptron().fit([[1, 0, 1], [0, 1, 0]], [1, 0])
+        >>> SparsePerceptron.from_sklearn(clf).predict([[0, 2], [1]]).tolist()
+        [1, 0]
+        """
+        fixed = linear_classifier_to_fixed(estimator)
+        if learning_rate is None:
+            learning_rate = SCALE // 2 if fixed.learning_rate is None else fixed.learning_rate
+        return cls.from_weights(
+            fixed.coef, intercept=fixed.intercept, learning_rate=learning_rate, weight_bits=weight_bits
+        )
+
     # -- contract mapping -------------------------------------------------------
 
     def deployed_weight_bits(self) -> int:
@@ -179,10 +280,15 @@ class SparsePerceptron(OnChainModel):
         """Read a reference ``"sparse perceptron"`` model: ``weights`` (position i = feature i),
         optional ``sparseWeights`` ``{"index": weight}`` beyond them, ``intercept``, optional
         ``learningRate`` (default 0.5); every real becomes ``round(x * SCALE)``."""
+        if not isinstance(spec["weights"], list):
+            raise ValueError(f"weights must be a list, got {type(spec['weights']).__name__}")
         weights = [round(float(w) * SCALE) for w in spec["weights"]]
-        for index, weight in spec.get("sparseWeights", {}).items():
-            weights.extend([0] * (int(index) + 1 - len(weights)))
-            weights[int(index)] = round(float(weight) * SCALE)
+        for key, weight in spec.get("sparseWeights", {}).items():
+            index = int(key)
+            if index < 0:
+                raise ValueError(f"sparseWeights index {index} is negative")
+            weights.extend([0] * (index + 1 - len(weights)))
+            weights[index] = round(float(weight) * SCALE)
         return cls.from_weights(
             weights,
             intercept=round(float(spec.get("intercept", 0)) * SCALE),

@@ -13,15 +13,26 @@
 @dev Improved over 0xDeCA10B (issue 195 there): an author can never take back
      its own deposit through `report`, whatever the window; only `refund`,
      which needs the model to agree, pays an author.
+     The mechanism opens when the trainer's model has all its parameters
+     (`_open`); the deposit is priced from the time of the last accepted
+     contribution, or of the opening.
+     Storage: that time and the number of refunded contributions share one
+     word, `_state` (time in bits 0 .. 63, 0 while closed; count above), so
+     that `add_data` checks the opening and prices the deposit with one cold
+     read, and a refund writes a word that is already non-zero.
 """
 
 from .. import data_handler
+from .. import reverts
 
 uses: data_handler
 
 
 # @dev Largest cost weight: keeps every deposit below 2**96 wei.
 _MAX_COST_WEIGHT: constant(uint256) = (2**96 - 1) // 3_600
+# @dev Bits of `_state` that hold a time.
+_TIME_BITS: constant(uint256) = 64
+_TIME_MASK: constant(uint256) = 2**64 - 1
 
 
 # @dev Scale of the deposit: cost = cost_weight * 3600 / isqrt(seconds since last update).
@@ -33,12 +44,11 @@ owner_claim_wait: public(immutable(uint256))
 # @dev Seconds after which anyone may take any deposit that is left.
 any_claim_wait: public(immutable(uint256))
 
-# @dev Time of the last accepted contribution (or of deployment).
-last_update_time: public(uint256)
+# @dev Time of the last accepted contribution, or of the opening (0 while
+#      closed), in bits 0 .. 63; number of refunded contributions above.
+_state: uint256
 # @dev Number of refunded (so: validated) contributions of each account.
 num_valid: public(HashMap[address, uint256])
-# @dev Number of refunded contributions of all accounts.
-total_good: public(uint256)
 
 
 @deploy
@@ -46,20 +56,62 @@ def __init__(
     _cost_weight: uint256, _refund_wait: uint256, _owner_claim_wait: uint256, _any_claim_wait: uint256
 ):
     """
-    @dev Checks and stores the parameters.
+    @dev Checks and stores the parameters; the mechanism is closed until `_open`.
     @param _cost_weight Scale of the deposit, in wei.
     @param _refund_wait Seconds before a refund or a report.
     @param _owner_claim_wait Seconds before the owner may take what is left.
     @param _any_claim_wait Seconds before anyone may take what is left.
     """
-    assert _cost_weight <= _MAX_COST_WEIGHT, "deposit_refund_take: cost weight too large"
-    assert _refund_wait <= _owner_claim_wait, "deposit_refund_take: refund wait above owner claim wait"
-    assert _owner_claim_wait <= _any_claim_wait, "deposit_refund_take: owner claim wait above any claim wait"
+    if _cost_weight > _MAX_COST_WEIGHT:
+        reverts._fail("deposit_refund_take: cost weight too large")
+    if _refund_wait > _owner_claim_wait:
+        reverts._fail("deposit_refund_take: refund wait above owner claim wait")
+    if _owner_claim_wait > _any_claim_wait:
+        reverts._fail("deposit_refund_take: owner claim wait above any claim wait")
     cost_weight = _cost_weight
     refund_wait = _refund_wait
     owner_claim_wait = _owner_claim_wait
     any_claim_wait = _any_claim_wait
-    self.last_update_time = block.timestamp
+
+
+@internal
+def _open():
+    """
+    @dev Opens the mechanism to contributions (once, when the model has all
+         its parameters): the deposit is priced from now on.
+    """
+    self._state = block.timestamp
+
+
+@internal
+@view
+def _is_open() -> bool:
+    """
+    @dev Whether the mechanism accepts contributions.
+    @return True once `_open` was called.
+    """
+    return self._state & _TIME_MASK != 0
+
+
+@external
+@view
+def last_update_time() -> uint256:
+    """
+    @notice Time of the last accepted contribution, or of the opening (0 while
+            the model's parameters are not all loaded).
+    @return The block time.
+    """
+    return self._state & _TIME_MASK
+
+
+@external
+@view
+def total_good() -> uint256:
+    """
+    @notice Number of refunded (so: validated) contributions of all accounts.
+    @return The count.
+    """
+    return self._state >> _TIME_BITS
 
 
 @internal
@@ -69,9 +121,21 @@ def _cost() -> uint256:
     @dev The deposit a contribution needs in the current block.
     @return The deposit in wei.
     """
+    return self._cost_since(self._state & _TIME_MASK)
+
+
+@internal
+@view
+def _cost_since(last_update: uint256) -> uint256:
+    """
+    @dev The deposit a contribution needs in the current block.
+    @param last_update Time of the last accepted contribution (or of the opening).
+    @return `cost_weight * 3600 // isqrt(seconds since last_update)`, the
+            divisor at least 1.
+    """
     if cost_weight == 0:
         return 0
-    return cost_weight * 3_600 // max(isqrt(block.timestamp - self.last_update_time), 1)
+    return cost_weight * 3_600 // max(isqrt(block.timestamp - last_update), 1)
 
 
 @internal
@@ -82,10 +146,12 @@ def _on_add(key: bytes32, paid: uint256) -> uint256:
     @param paid The value sent with the contribution.
     @return The deposit kept; the rest of `paid` goes back to the sender.
     """
-    cost: uint256 = self._cost()
-    assert paid >= cost, "deposit_refund_take: insufficient deposit"
+    state: uint256 = self._state
+    cost: uint256 = self._cost_since(state & _TIME_MASK)
+    if paid < cost:
+        reverts._fail("deposit_refund_take: insufficient deposit")
     data_handler._record(key, cost)
-    self.last_update_time = block.timestamp
+    self._state = state - (state & _TIME_MASK) + block.timestamp
     return cost
 
 
@@ -103,12 +169,15 @@ def _refund(key: bytes32, added_time: uint256, author: address) -> uint256:
     claimable: uint256 = 0
     refunded: bool = False
     initial, claimable, refunded = data_handler._load(key)
-    assert not refunded, "deposit_refund_take: already refunded"
-    assert claimable > 0, "deposit_refund_take: nothing left to claim"
-    assert block.timestamp - added_time >= refund_wait, "deposit_refund_take: refund wait not over"
+    if refunded:
+        reverts._fail("deposit_refund_take: already refunded")
+    if claimable == 0:
+        reverts._fail("deposit_refund_take: nothing left to claim")
+    if block.timestamp - added_time < refund_wait:
+        reverts._fail("deposit_refund_take: refund wait not over")
     data_handler._take(key, claimable, True)
     self.num_valid[author] += 1
-    self.total_good += 1
+    self._state += 1 << _TIME_BITS
     return claimable
 
 
@@ -130,17 +199,22 @@ def _report(key: bytes32, added_time: uint256, author: address, reporter: addres
     claimable: uint256 = 0
     refunded: bool = False
     initial, claimable, refunded = data_handler._load(key)
-    assert reporter != author, "deposit_refund_take: authors cannot report their own data"
-    assert claimable > 0, "deposit_refund_take: nothing left to claim"
+    if reporter == author:
+        reverts._fail("deposit_refund_take: authors cannot report their own data")
+    if claimable == 0:
+        reverts._fail("deposit_refund_take: nothing left to claim")
     age: uint256 = block.timestamp - added_time
     if (is_owner and age >= owner_claim_wait) or age >= any_claim_wait:
         data_handler._take(key, claimable, False)
         return claimable, False
-    assert age >= refund_wait, "deposit_refund_take: refund wait not over"
-    assert not data_handler._was_reported_by(key, reporter), "deposit_refund_take: already reported by this account"
+    if age < refund_wait:
+        reverts._fail("deposit_refund_take: refund wait not over")
+    if data_handler._was_reported_by(key, reporter):
+        reverts._fail("deposit_refund_take: already reported by this account")
     valid: uint256 = self.num_valid[reporter]
-    assert valid > 0, "deposit_refund_take: reporter has no refunded contributions"
-    reward: uint256 = initial * valid // self.total_good
+    if valid == 0:
+        reverts._fail("deposit_refund_take: reporter has no refunded contributions")
+    reward: uint256 = initial * valid // (self._state >> _TIME_BITS)
     if reward == 0 or reward > claimable:
         reward = claimable
     data_handler._mark_reported_by(key, reporter)

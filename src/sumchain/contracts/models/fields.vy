@@ -6,8 +6,13 @@
 @notice Signed and unsigned integers packed side by side in 256-bit words.
 @dev With fields of `bits` bits, a word holds `256 // bits` of them; field
      `i` of a packed array lives in word `i // (256 // bits)` at bit offset
-     `(i % (256 // bits)) * bits`. Signed fields are two's complement.
+     `(i % (256 // bits)) * bits`. Signed fields are two's complement: one is
+     read by shifting it to the top of the word, then back down with an
+     arithmetic shift, which sign-extends it. Every field lies inside its
+     word: `offset + bits <= 256`.
 """
+
+from .. import reverts
 
 
 @internal
@@ -20,10 +25,7 @@ def _signed(word: uint256, offset: uint256, bits: uint256) -> int256:
     @param bits Width of the field.
     @return The value.
     """
-    raw: uint256 = (word >> offset) & ((1 << bits) - 1)
-    if raw >> (bits - 1) == 1:
-        return convert(raw, int256) - convert(1 << bits, int256)
-    return convert(raw, int256)
+    return convert(convert(word << (256 - offset - bits), bytes32), int256) >> (256 - bits)
 
 
 @internal
@@ -37,11 +39,22 @@ def _with_signed(word: uint256, offset: uint256, bits: uint256, x: int256) -> ui
     @param x The new value.
     @return The word with the field replaced.
     """
-    limit: int256 = convert(1 << (bits - 1), int256)
-    assert x >= -limit and x < limit, "fields: value overflows its field"
-    raw: uint256 = convert(x, uint256) if x >= 0 else convert(x + 2 * limit, uint256)
+    self._check_signed(x, bits)
     mask: uint256 = ((1 << bits) - 1) << offset
-    return (word & ~mask) | (raw << offset)
+    return (word & ~mask) | ((convert(convert(x, bytes32), uint256) << offset) & mask)
+
+
+@internal
+@pure
+def _check_signed(x: int256, bits: uint256):
+    """
+    @dev Reverts unless `x` fits a signed field of `bits` bits, that is
+         unless every bit from bit `bits - 1` up equals the sign.
+    @param x The value.
+    @param bits Width of the field.
+    """
+    if x >> (bits - 1) != 0 and x >> (bits - 1) != -1:
+        reverts._fail("fields: value overflows its field")
 
 
 @internal
@@ -68,6 +81,7 @@ def _with_unsigned(word: uint256, offset: uint256, bits: uint256, x: uint256) ->
     @param x The new value.
     @return The word with the field replaced.
     """
-    assert x >> bits == 0, "fields: value overflows its field"
+    if x >> bits != 0:
+        reverts._fail("fields: value overflows its field")
     mask: uint256 = ((1 << bits) - 1) << offset
     return (word & ~mask) | (x << offset)

@@ -17,8 +17,12 @@
      fields make deployment and updates cheaper; an update that would leave
      the field reverts. The Python mirror picks the width (see
      `SparsePerceptron.weight_bits`).
+     The loops read the sample a chunk at a time (see `samples`) and the
+     weights inline, straight from `packed_words._words`, as `fields` reads a
+     signed field: an internal call per feature would cost about 200 gas.
 """
 
+from .. import reverts
 from . import fields
 from . import packed_words
 from . import samples
@@ -29,6 +33,8 @@ uses: packed_words
 MAX_FEATURES: constant(uint256) = 2**32
 # @dev The sample encoding this model reads (sparse feature indices).
 SAMPLE_BYTES: constant(uint256) = samples.SPARSE_BYTES
+# @dev Right shift that brings the top index of a sample chunk down to bits 0 .. 31.
+_INDEX_SHIFT: constant(uint256) = 256 - samples.INDEX_BITS
 
 # @dev What the model is, for clients that find it on chain.
 model_type: public(constant(String[32])) = "sparse perceptron"
@@ -52,12 +58,17 @@ def __init__(params: DynArray[int256, 8]):
     @dev Checks and stores the shape and the fixed parameters.
     @param params `[n_features, intercept, learning_rate, weight_bits]`.
     """
-    assert len(params) == 4, "sparse_perceptron: expected 4 parameters"
-    assert params[0] > 0 and params[0] <= convert(MAX_FEATURES, int256), "sparse_perceptron: n_features out of range"
-    assert params[3] >= 8 and params[3] <= 64, "sparse_perceptron: weight_bits out of range"
+    if len(params) != 4:
+        reverts._fail("sparse_perceptron: expected 4 parameters")
+    if params[0] <= 0 or params[0] > convert(MAX_FEATURES, int256):
+        reverts._fail("sparse_perceptron: n_features out of range")
+    if params[3] < 8 or params[3] > 64:
+        reverts._fail("sparse_perceptron: weight_bits out of range")
     limit: int256 = convert(1 << convert(params[3] - 1, uint256), int256)
-    assert params[1] >= -limit and params[1] < limit, "sparse_perceptron: intercept out of range"
-    assert params[2] > 0 and params[2] < limit, "sparse_perceptron: learning rate out of range"
+    if params[1] < -limit or params[1] >= limit:
+        reverts._fail("sparse_perceptron: intercept out of range")
+    if params[2] <= 0 or params[2] >= limit:
+        reverts._fail("sparse_perceptron: learning rate out of range")
     n_features = convert(params[0], uint256)
     intercept = params[1]
     learning_rate = params[2]
@@ -102,26 +113,40 @@ def _check_label(label: uint8):
     @dev Reverts unless `label` is a class of the model.
     @param label The class.
     """
-    assert label <= 1, "sparse_perceptron: label out of range"
+    if label > 1:
+        reverts._fail("sparse_perceptron: label out of range")
 
 
 @internal
 @view
 def _predict(data: Bytes[SAMPLE_BYTES]) -> uint8:
     """
-    @dev Classifies a checked sample.
+    @dev Classifies a checked sample. Weight `index` is the field at
+         `(index % per_word) * bits` of word `index // per_word`: shifted
+         `lift` bits left, its top bit becomes bit 255, and an arithmetic
+         shift back down sign-extends it.
     @param data The packed sample.
     @return 1 when the score is above 0, else 0.
     """
+    padded: Bytes[SAMPLE_BYTES + 32] = concat(data, empty(bytes32))
+    per_word: uint256 = _PER_WORD
+    bits: uint256 = weight_bits
+    top: uint256 = 256 - bits
     score: int256 = intercept
     position: uint256 = max_value(uint256)
     word: uint256 = 0
+    chunk: uint256 = 0
     for i: uint256 in range(len(data) // samples.INDEX_BYTES, bound=samples.MAX_SAMPLE):
-        index: uint256 = convert(slice(data, i * samples.INDEX_BYTES, samples.INDEX_BYTES), uint256)
-        if index // _PER_WORD != position:
-            position = index // _PER_WORD
-            word = packed_words._get(position)
-        score += fields._signed(word, (index % _PER_WORD) * weight_bits, weight_bits)
+        if i & (samples.CHUNK_INDICES - 1) == 0:
+            chunk = extract32(padded, unsafe_mul(i, samples.INDEX_BYTES), output_type=uint256)
+        index: uint256 = chunk >> _INDEX_SHIFT
+        chunk = chunk << samples.INDEX_BITS
+        place: uint256 = unsafe_div(index, per_word)
+        if place != position:
+            position = place
+            word = packed_words._words[place]
+        lift: uint256 = unsafe_sub(top, unsafe_mul(unsafe_sub(index, unsafe_mul(place, per_word)), bits))
+        score = unsafe_add(score, convert(convert(word << lift, bytes32), int256) >> top)
     if score > 0:
         return 1
     return 0
@@ -131,26 +156,44 @@ def _predict(data: Bytes[SAMPLE_BYTES]) -> uint8:
 def _update(data: Bytes[SAMPLE_BYTES], label: uint8):
     """
     @dev Learns from a checked sample: on a mistake, every present weight
-         moves by the learning rate towards `label`. Consecutive weights of
-         one word are written with a single store.
+         moves by the learning rate towards `label`. Each word is read and
+         written once, its fields rebuilt as `_predict` reads them. The
+         updated weight furthest in the step's direction is checked against
+         the field once, after the loop (its revert undoes the stores).
     @param data The packed sample.
     @param label The class, 0 or 1.
     """
     if self._predict(data) == label:
         return
-    step: int256 = learning_rate
+    direction: int256 = 1
     if label == 0:
-        step = -learning_rate
+        direction = -1
+    step: int256 = direction * learning_rate
+    padded: Bytes[SAMPLE_BYTES + 32] = concat(data, empty(bytes32))
+    per_word: uint256 = _PER_WORD
+    bits: uint256 = weight_bits
+    top: uint256 = 256 - bits
+    field_mask: uint256 = (1 << bits) - 1
+    extreme: int256 = min_value(int256)
     position: uint256 = max_value(uint256)
     word: uint256 = 0
+    chunk: uint256 = 0
     for i: uint256 in range(len(data) // samples.INDEX_BYTES, bound=samples.MAX_SAMPLE):
-        index: uint256 = convert(slice(data, i * samples.INDEX_BYTES, samples.INDEX_BYTES), uint256)
-        if index // _PER_WORD != position:
+        if i & (samples.CHUNK_INDICES - 1) == 0:
+            chunk = extract32(padded, unsafe_mul(i, samples.INDEX_BYTES), output_type=uint256)
+        index: uint256 = chunk >> _INDEX_SHIFT
+        chunk = chunk << samples.INDEX_BITS
+        place: uint256 = unsafe_div(index, per_word)
+        if place != position:
             if position != max_value(uint256):
-                packed_words._set(position, word)
-            position = index // _PER_WORD
-            word = packed_words._get(position)
-        offset: uint256 = (index % _PER_WORD) * weight_bits
-        word = fields._with_signed(word, offset, weight_bits, fields._signed(word, offset, weight_bits) + step)
+                packed_words._words[position] = word
+            position = place
+            word = packed_words._words[place]
+        offset: uint256 = unsafe_mul(unsafe_sub(index, unsafe_mul(place, per_word)), bits)
+        weight: int256 = unsafe_add(convert(convert(word << unsafe_sub(top, offset), bytes32), int256) >> top, step)
+        if unsafe_mul(weight, direction) > extreme:
+            extreme = unsafe_mul(weight, direction)
+        word = (word & ~(field_mask << offset)) | ((convert(convert(weight, bytes32), uint256) & field_mask) << offset)
     if position != max_value(uint256):
-        packed_words._set(position, word)
+        packed_words._words[position] = word
+        fields._check_signed(unsafe_mul(extreme, direction), bits)

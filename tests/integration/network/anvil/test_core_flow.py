@@ -1,4 +1,6 @@
-"""The core flow of the embedded-chain tests, on a real anvil node, through SharedModel only.
+"""The core flow of the embedded-chain tests, on a real anvil node, through SharedModel only:
+add, refund and report with deposits; a 10,000-feature model deployed in gas-sized chunks
+and resumed after an interruption; the loading and field-overflow revert reasons over RPC.
 
 On anvil gas costs money, so every balance check adds the fee of the
 transaction (gas used times effective gas price, read from the node).
@@ -37,7 +39,7 @@ def snapshot(model: SharedModel, added: list[Any]) -> dict[str, Any]:
     return {
         "block": chain.block_number(),
         "balances": [chain.balance(a) for a in [*chain.accounts[:3], model.address]],
-        "weights": model.mirror().coef_.tolist(),
+        "words": model.parameter_words(),
         "contributions": [model.contribution(a.data, a.label, a.added_time, a.author) for a in added],
     }
 
@@ -152,20 +154,80 @@ def test_failed_transaction_is_replayed_for_its_reason(
     assert chain.block_number() == block + 1
 
 
-def test_chunked_deploy(chain: RpcChain) -> None:
+class Interrupted(Exception):
+    """Stands for a deployment killed between two transactions."""
+
+
+def test_large_model_deploys_in_gas_sized_chunks_and_resumes(chain: RpcChain) -> None:
+    """10,000 features at 64 bits (2,500 words): several chunks, each within the 30M block gas limit."""
     rng = random.Random(7)
-    weights = [rng.randint(-(10**12), 10**12) for _ in range(3_000)]
+    weights = [rng.randint(-(10**12), 10**12) for _ in range(10_000)]
+    mirror = SparsePerceptron.from_weights(weights, weight_bits=64)
     receipts: list[Receipt] = []
-    model = SharedModel.deploy(
-        chain,
-        SparsePerceptron.from_weights(weights),
-        incentive=INCENTIVE,
-        on_chunk=lambda done, total, receipt: receipts.append(receipt),
-    )
+
+    def stop_after_first_chunk(done: int, total: int, receipt: Receipt) -> None:
+        receipts.append(receipt)
+        if done > 0:
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        SharedModel.deploy(chain, mirror, incentive=INCENTIVE, on_chunk=stop_after_first_chunk)
+    assert receipts[0].contract_address is not None
+    model = SharedModel(chain, receipts[0].contract_address)
+    loaded = model._call("words_loaded")
+    assert 0 < loaded < model._call("total_words") == len(mirror.to_words()) == 2_500
+    assert not model._call("ready")
+    with pytest.raises(ContractReverted, match="trainer: parameters not loaded"):
+        model.predict([0])
+    model.upload_parameters(mirror.to_words(), on_chunk=lambda done, total, receipt: receipts.append(receipt))
+    assert model._call("ready")
     loads = receipts[1:]
-    assert len(loads) > 1
-    assert all(r.gas_used <= chain.w3.eth.get_block(r.block_number)["gasLimit"] for r in loads)
-    assert model.mirror().coef_.tolist() == weights
+    assert len(loads) >= 3
+    assert all(r.gas_used <= chain.w3.eth.get_block(r.block_number)["gasLimit"] for r in receipts)
+    assert model.parameter_words() == mirror.to_words()
+    for _ in range(5):
+        sample = sorted(rng.sample(range(10_000), 40))
+        assert model.predict(sample) == mirror.predict([sample])[0]
+
+
+def test_loading_rules_revert_with_their_reasons(chain: RpcChain) -> None:
+    mirror = SparsePerceptron.from_weights([1] * 9, learning_rate=1, weight_bits=64)  # 3 words
+    receipts: list[Receipt] = []
+
+    def stop_after_creation(done: int, total: int, receipt: Receipt) -> None:
+        receipts.append(receipt)
+        raise Interrupted
+
+    with pytest.raises(Interrupted):
+        SharedModel.deploy(chain, mirror, on_chunk=stop_after_creation)
+    assert receipts[0].contract_address is not None
+    model = SharedModel(chain, receipts[0].contract_address)
+    words = mirror.to_words()
+    with pytest.raises(ContractReverted) as caught:
+        model._transact("load_parameters", 0, words[:1], sender=1)
+    assert caught.value.reason == "trainer: caller is not the owner"
+    with pytest.raises(ContractReverted) as caught:
+        model._transact("load_parameters", 1, words[1:2], sender=0)
+    assert caught.value.reason == "packed_words: chunk out of order"
+    with pytest.raises(ContractReverted) as caught:
+        model.add_data([0], 1, sender=1)
+    assert caught.value.reason == "trainer: parameters not loaded"
+    model.upload_parameters(words)
+    with pytest.raises(ContractReverted) as caught:
+        model._transact("load_parameters", 3, [1], sender=0)
+    assert caught.value.reason == "packed_words: parameters already loaded"
+    assert model.parameter_words() == words
+
+
+def test_overflowing_update_reverts_with_its_reason(chain: RpcChain) -> None:
+    weights = [126, -127, 3]  # score -1: predicts 0; learning label 1 pushes weight 0 to 128 > 127
+    model = SharedModel.deploy(chain, SparsePerceptron.from_weights(weights, learning_rate=2, weight_bits=8))
+    state = snapshot(model, [])
+    with pytest.raises(ContractReverted) as caught:
+        model.add_data([0, 1], 1, sender=1)
+    assert caught.value.reason == "fields: value overflows its field"
+    assert snapshot(model, []) == state
+    assert model.parameter_words() == SparsePerceptron.from_weights(weights, learning_rate=2, weight_bits=8).to_words()
 
 
 def test_advance_time_needs_a_dev_chain(anvil_chain: RpcChain) -> None:
