@@ -9,7 +9,7 @@ from sumchain.chain.embedded import EmbeddedChain
 from sumchain.client import Contribution, SharedModel
 from sumchain.errors import ContractReverted, InsufficientDeposit, InvalidSample, SumchainError
 from sumchain.incentives import DepositRefundTake
-from sumchain.models import SparsePerceptron
+from sumchain.models import DensePerceptron, NaiveBayes, NearestCentroid, SparseNearestCentroid, SparsePerceptron
 
 __version__ = "0.1.0"
 
@@ -17,11 +17,15 @@ __all__ = [
     "Chain",
     "ContractReverted",
     "Contribution",
+    "DensePerceptron",
     "DepositRefundTake",
     "EmbeddedChain",
     "InsufficientDeposit",
     "InvalidSample",
+    "NaiveBayes",
+    "NearestCentroid",
     "SharedModel",
+    "SparseNearestCentroid",
     "SparsePerceptron",
     "SumchainError",
 ]

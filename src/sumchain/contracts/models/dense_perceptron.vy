@@ -1,0 +1,208 @@
+# pragma version ~=0.4.3
+# pragma nonreentrancy on
+"""
+@title Dense Perceptron (fixed point)
+@custom:contract-name dense_perceptron
+@license MIT
+@notice A binary perceptron over dense inputs: a sample is a vector of
+        `n_features` signed fixed-point values. It predicts 1 when
+        `sum(w[i] * x[i]) + intercept * SCALE` is above 0, else 0 (exactly 0
+        gives 0). On a mistake every weight moves by
+        `x[i] * learning_rate * sign // SCALE` (sign +1 towards label 1, -1
+        towards label 0; `//` truncates towards zero); the intercept stays
+        fixed, as in 0xDeCA10B.
+@dev Parameters: `[n_features, intercept, learning_rate, weight_bits]`.
+     Storage layout (in `packed_words`): the weights are signed integers of
+     `weight_bits` bits (8 to 64) at the model's scale, `256 // weight_bits`
+     per word in two's complement, the layout of `fields`: weight i lives in
+     word `i // per_word` at bit offset `(i % per_word) * weight_bits`. The
+     loops walk a word field by field with shifts instead of calling
+     `fields` per weight (an internal call per weight costs more than the
+     arithmetic). An update that would leave the field reverts
+     ("dense_perceptron: weight overflows its field") and changes nothing.
+     Bounds: a value travels in 8 signed bytes (|x| <= 2**63), a weight has
+     at most 64 bits, the intercept and the learning rate fit in 64 signed
+     bits and there are at most 512 features, so |score| < 2**136 and
+     |x * learning_rate| < 2**126: no int256 arithmetic can overflow (the
+     loops run unchecked), and every sample of the right dimension is
+     accepted.
+     Inputs need not be normalized: the reference rejects, on update, an
+     input whose norm is not 1 (at scale); sumchain leaves that convention
+     to the client's encoder.
+"""
+
+from . import packed_words
+from . import samples
+
+uses: packed_words
+
+# @dev The fixed-point scale of real numbers (1.0 = 10**9).
+SCALE: constant(int256) = 10**9
+# @dev Bound of the intercept and of the learning rate (64 signed bits).
+_INT64_MAX: constant(int256) = 2**63 - 1
+# @dev Width of one sample value, in bits, and values in 32 bytes of a sample.
+_VALUE_BITS: constant(uint256) = 8 * samples.VALUE_BYTES
+_CHUNK_VALUES: constant(uint256) = 32 // samples.VALUE_BYTES
+# @dev The sample encoding this model reads (dense signed values).
+SAMPLE_BYTES: constant(uint256) = samples.DENSE_BYTES
+
+# @dev What the model is, for clients that find it on chain.
+model_type: public(constant(String[32])) = "dense perceptron"
+# @dev Number of classes.
+n_classes: public(constant(uint256)) = 2
+
+# @dev Dimension of a sample.
+n_features: public(immutable(uint256))
+# @dev Added to the score after multiplying it by `SCALE`.
+intercept: public(immutable(int256))
+# @dev Scales the input that a mistake adds to the weights.
+learning_rate: public(immutable(int256))
+# @dev Width of one packed weight, in bits.
+weight_bits: public(immutable(uint256))
+_PER_WORD: immutable(uint256)
+
+
+@deploy
+def __init__(params: DynArray[int256, 8]):
+    """
+    @dev Checks and stores the shape and the fixed parameters.
+    @param params `[n_features, intercept, learning_rate, weight_bits]`.
+    """
+    assert len(params) == 4, "dense_perceptron: expected 4 parameters"
+    assert params[0] > 0 and params[0] <= convert(samples.MAX_SAMPLE, int256), "dense_perceptron: n_features out of range"
+    assert params[1] >= -_INT64_MAX - 1 and params[1] <= _INT64_MAX, "dense_perceptron: intercept out of range"
+    assert params[2] > 0 and params[2] <= _INT64_MAX, "dense_perceptron: learning rate out of range"
+    assert params[3] >= 8 and params[3] <= 64, "dense_perceptron: weight_bits out of range"
+    n_features = convert(params[0], uint256)
+    intercept = params[1]
+    learning_rate = params[2]
+    weight_bits = convert(params[3], uint256)
+    _PER_WORD = 256 // weight_bits
+
+
+@internal
+@view
+def _words_needed() -> uint256:
+    """
+    @dev Number of packed words that hold all weights.
+    @return The word count.
+    """
+    return (n_features + _PER_WORD - 1) // _PER_WORD
+
+
+@external
+@view
+def parameters() -> DynArray[int256, 8]:
+    """
+    @notice The parameters the model was deployed with.
+    @return `[n_features, intercept, learning_rate, weight_bits]`.
+    """
+    return [convert(n_features, int256), intercept, learning_rate, convert(weight_bits, int256)]
+
+
+@internal
+@view
+def _check_sample(data: Bytes[SAMPLE_BYTES]):
+    """
+    @dev Reverts unless `data` holds exactly `n_features` values (any 8-byte
+         value is in range, see the bounds above).
+    @param data The packed sample.
+    """
+    samples._check_dense(data, n_features)
+
+
+@internal
+@pure
+def _check_label(label: uint8):
+    """
+    @dev Reverts unless `label` is a class of the model.
+    @param label The class.
+    """
+    assert label <= 1, "dense_perceptron: label out of range"
+
+
+@internal
+@view
+def _predict(data: Bytes[SAMPLE_BYTES]) -> uint8:
+    """
+    @dev Classifies a checked sample. The loop reads each weight word once
+         and each 32 bytes of the sample once (4 values), then shifts the
+         next weight and value into place; the sample is padded with 32 zero
+         bytes so that the last read stays in bounds.
+    @param data The packed sample.
+    @return 1 when the score is above 0, else 0.
+    """
+    score: int256 = intercept * SCALE
+    bits: uint256 = weight_bits
+    top: uint256 = 256 - bits
+    padded: Bytes[SAMPLE_BYTES + 32] = concat(data, empty(bytes32))
+    position: uint256 = 0
+    left: uint256 = 0
+    word: uint256 = 0
+    chunk: uint256 = 0
+    for i: uint256 in range(n_features, bound=samples.MAX_SAMPLE):
+        if left == 0:
+            word = packed_words._get(position)
+            position = unsafe_add(position, 1)
+            left = _PER_WORD
+        left = unsafe_sub(left, 1)
+        if i & (_CHUNK_VALUES - 1) == 0:
+            chunk = convert(extract32(padded, unsafe_mul(i, samples.VALUE_BYTES)), uint256)
+        x: int256 = convert(convert(chunk, bytes32), int256) >> (256 - _VALUE_BITS)
+        w: int256 = convert(convert(word << top, bytes32), int256) >> top
+        score = unsafe_add(score, unsafe_mul(w, x))
+        chunk = chunk << _VALUE_BITS
+        word = word >> bits
+    if score > 0:
+        return 1
+    return 0
+
+
+@internal
+def _update(data: Bytes[SAMPLE_BYTES], label: uint8):
+    """
+    @dev Learns from a checked sample: on a mistake, weight i moves by
+         `x[i] * learning_rate // SCALE` towards `label`. Each word is read,
+         rebuilt field by field and written once; the loop reads the sample
+         as `_predict` does.
+    @param data The packed sample.
+    @param label The class, 0 or 1.
+    """
+    if self._predict(data) == label:
+        return
+    step: int256 = learning_rate
+    if label == 0:
+        step = -learning_rate
+    bits: uint256 = weight_bits
+    top: uint256 = 256 - bits
+    high: int256 = convert(1 << (bits - 1), int256) - 1
+    low: int256 = -high - 1
+    mask: uint256 = (1 << bits) - 1
+    padded: Bytes[SAMPLE_BYTES + 32] = concat(data, empty(bytes32))
+    position: uint256 = 0
+    left: uint256 = 0
+    word: uint256 = 0
+    updated: uint256 = 0
+    offset: uint256 = 0
+    chunk: uint256 = 0
+    for i: uint256 in range(n_features, bound=samples.MAX_SAMPLE):
+        if left == 0:
+            if position > 0:
+                packed_words._set(unsafe_sub(position, 1), updated)
+            word = packed_words._get(position)
+            position = unsafe_add(position, 1)
+            left = _PER_WORD
+            updated = 0
+            offset = 0
+        left = unsafe_sub(left, 1)
+        if i & (_CHUNK_VALUES - 1) == 0:
+            chunk = convert(extract32(padded, unsafe_mul(i, samples.VALUE_BYTES)), uint256)
+        x: int256 = convert(convert(chunk, bytes32), int256) >> (256 - _VALUE_BITS)
+        w: int256 = convert(convert(word << top, bytes32), int256) >> top
+        w = unsafe_add(w, unsafe_div(unsafe_mul(x, step), SCALE))
+        assert w >= low and w <= high, "dense_perceptron: weight overflows its field"
+        updated |= (convert(convert(w, bytes32), uint256) & mask) << offset
+        offset = unsafe_add(offset, bits)
+        chunk = chunk << _VALUE_BITS
+        word = word >> bits
+    packed_words._set(unsafe_sub(position, 1), updated)

@@ -1,0 +1,339 @@
+# pragma version ~=0.4.3
+# pragma nonreentrancy on
+"""
+@title Multinomial Naive Bayes (fixed point)
+@custom:contract-name naive_bayes
+@license MIT
+@notice A multinomial naive Bayes classifier over sparse inputs: a sample is
+        a sorted list of unique feature indices, each present feature
+        counting once. Every contribution is counted (its class gains one
+        sample, and one occurrence of each present feature); the model
+        predicts the class `c` with the highest smoothed probability
+        `P(c) * prod_f (count[c][f] + alpha) / (total[c] + alpha * n_features)`
+        over the present features `f`, as in 0xDeCA10B. A class without
+        samples is never predicted (unless no class has any: then 0); ties go
+        to the lowest class.
+@dev Parameters: `[n_features, n_classes, smoothing, count_bits]`:
+     2 to 64 classes (`MAX_CLASSES`: prediction keeps per-class products in
+     memory arrays of that size, and a larger bound costs every prediction
+     more memory gas), `smoothing` is alpha at the
+     model's scale (1e9 = 1.0, Laplace), from 1 to 2**64 - 1, and
+     `count_bits` (8 to 64) the width of one feature count.
+     Storage layout (in `packed_words`), all fields unsigned:
+     - header, words `[0, ceil(n_classes / 2))`: 64-bit fields, four per
+       word; field `2c` is the number of samples of class `c` and field
+       `2c + 1` the total number of feature occurrences of class `c`
+       (the sum of its counts). Class `c` lives in word `c // 2` at bit
+       offset `(c % 2) * 128` (samples) and `(c % 2) * 128 + 64` (total).
+     - counts, from word `ceil(n_classes / 2)` on: `count[c][f]` in fields of
+       `count_bits` bits, `256 // count_bits` per word, feature-major:
+       field `f * n_classes + c`, so that the counts of one feature for all
+       classes are adjacent (one storage read serves every class). Field `i`
+       lives in word `ceil(n_classes / 2) + i // per_word` at bit offset
+       `(i % per_word) * count_bits`.
+     An update that would leave a field reverts. Prediction is exact integer
+     arithmetic, reproduced by `sumchain.models.naive_bayes`: per class, the
+     product `samples[c] * prod_f (count[c][f] * 1e9 + smoothing)` is kept as
+     a mantissa below 2**159 and a count of 97-bit right shifts (every
+     factor is below 2**95, so no product overflows); the denominator
+     `(total[c] * 1e9 + smoothing * n_features) ** len(sample)` is raised by
+     square and multiply on 128-bit normalized mantissas; their quotient as
+     a normalized 128-bit mantissa and a binary exponent is compared across
+     classes. Each step truncates by less than 2**-62 relative, so every
+     class's probability is exact to a relative 2**-52: classes are ranked
+     as by exact arithmetic unless their probabilities differ by less than
+     that (a near tie).
+"""
+
+from . import packed_words
+from . import samples
+
+uses: packed_words
+
+# @dev Largest number of features.
+MAX_FEATURES: constant(uint256) = 2**32
+# @dev Largest number of classes.
+MAX_CLASSES: constant(uint256) = 64
+# @dev Largest smoothing (alpha at scale).
+MAX_SMOOTHING: constant(uint256) = 2**64 - 1
+# @dev The sample encoding this model reads (sparse feature indices).
+SAMPLE_BYTES: constant(uint256) = samples.SPARSE_BYTES
+# @dev Fixed-point scale of the counts in the smoothed ratios.
+SCALE: constant(uint256) = 10**9
+# @dev Width of the header fields (sample count and total per class).
+HEADER_BITS: constant(uint256) = 64
+# @dev Largest value of a header field.
+HEADER_MAX: constant(uint256) = 2**64 - 1
+# @dev A product mantissa stays below 2**MANTISSA_BITS between factors.
+MANTISSA_BITS: constant(uint256) = 159
+# @dev How far a product mantissa is shifted once it reaches 2**MANTISSA_BITS.
+SHIFT_BITS: constant(uint256) = 97
+# @dev Normalized mantissas lie in [2**NORMAL_BITS, 2**(NORMAL_BITS + 1)).
+NORMAL_BITS: constant(uint256) = 127
+# @dev Bits of the largest sample length (512 < 2**10), for square and multiply.
+POWER_BITS: constant(uint256) = 10
+
+# @dev What the model is, for clients that find it on chain.
+model_type: public(constant(String[32])) = "naive bayes"
+
+# @dev Size of the feature space; indices lie in [0, n_features).
+n_features: public(immutable(uint256))
+# @dev Number of classes.
+n_classes: public(immutable(uint256))
+# @dev The additive smoothing alpha, at scale.
+smoothing: public(immutable(uint256))
+# @dev Width of one packed feature count, in bits.
+count_bits: public(immutable(uint256))
+_PER_WORD: immutable(uint256)
+_WORD_END: immutable(uint256)
+_MASK: immutable(uint256)
+_HEADER_WORDS: immutable(uint256)
+_SMOOTHING_TOTAL: immutable(uint256)
+
+
+@deploy
+def __init__(params: DynArray[int256, 8]):
+    """
+    @dev Checks and stores the shape and the fixed parameters.
+    @param params `[n_features, n_classes, smoothing, count_bits]`.
+    """
+    assert len(params) == 4, "naive_bayes: expected 4 parameters"
+    assert params[0] > 0 and params[0] <= convert(MAX_FEATURES, int256), "naive_bayes: n_features out of range"
+    assert params[1] >= 2 and params[1] <= convert(MAX_CLASSES, int256), "naive_bayes: n_classes out of range"
+    assert params[2] > 0 and params[2] <= convert(MAX_SMOOTHING, int256), "naive_bayes: smoothing out of range"
+    assert params[3] >= 8 and params[3] <= 64, "naive_bayes: count_bits out of range"
+    n_features = convert(params[0], uint256)
+    n_classes = convert(params[1], uint256)
+    smoothing = convert(params[2], uint256)
+    count_bits = convert(params[3], uint256)
+    _PER_WORD = 256 // count_bits
+    _WORD_END = _PER_WORD * count_bits
+    _MASK = (1 << count_bits) - 1
+    _HEADER_WORDS = (n_classes + 1) // 2
+    _SMOOTHING_TOTAL = smoothing * n_features
+
+
+@internal
+@view
+def _words_needed() -> uint256:
+    """
+    @dev Number of packed words: the header, then the counts.
+    @return The word count.
+    """
+    return _HEADER_WORDS + (n_features * n_classes + _PER_WORD - 1) // _PER_WORD
+
+
+@external
+@view
+def parameters() -> DynArray[int256, 8]:
+    """
+    @notice The parameters the model was deployed with.
+    @return `[n_features, n_classes, smoothing, count_bits]`.
+    """
+    return [
+        convert(n_features, int256),
+        convert(n_classes, int256),
+        convert(smoothing, int256),
+        convert(count_bits, int256),
+    ]
+
+
+@internal
+@view
+def _check_sample(data: Bytes[SAMPLE_BYTES]):
+    """
+    @dev Reverts unless `data` is a valid sample (sorted, unique, in range).
+    @param data The packed sample.
+    """
+    samples._check_sparse(data, n_features)
+
+
+@internal
+@view
+def _check_label(label: uint8):
+    """
+    @dev Reverts unless `label` is a class of the model.
+    @param label The class.
+    """
+    assert convert(label, uint256) < n_classes, "naive_bayes: label out of range"
+
+
+@internal
+@pure
+def _normalize(x: uint256) -> (uint256, int256):
+    """
+    @dev Splits a positive integer into a normalized mantissa and a binary
+         exponent, truncating the bits shifted out.
+    @param x The integer, above 0.
+    @return `m` in [2**127, 2**128) and `e` with `x ~ m * 2**e`.
+    """
+    msb: uint256 = 0
+    y: uint256 = x
+    if y >> 128 != 0:
+        y >>= 128
+        msb = 128
+    if y >> 64 != 0:
+        y >>= 64
+        msb |= 64
+    if y >> 32 != 0:
+        y >>= 32
+        msb |= 32
+    if y >> 16 != 0:
+        y >>= 16
+        msb |= 16
+    if y >> 8 != 0:
+        y >>= 8
+        msb |= 8
+    if y >> 4 != 0:
+        y >>= 4
+        msb |= 4
+    if y >> 2 != 0:
+        y >>= 2
+        msb |= 2
+    if y >> 1 != 0:
+        msb |= 1
+    if msb >= NORMAL_BITS:
+        return x >> (msb - NORMAL_BITS), convert(msb - NORMAL_BITS, int256)
+    return x << (NORMAL_BITS - msb), -convert(NORMAL_BITS - msb, int256)
+
+
+@internal
+@pure
+def _renormalize(product: uint256) -> (uint256, int256):
+    """
+    @dev Brings the product of two normalized mantissas back to normal.
+    @param product A product in [2**254, 2**256).
+    @return The normalized mantissa (truncated) and the bits shifted out.
+    """
+    if product >> 255 != 0:
+        return product >> (NORMAL_BITS + 1), convert(NORMAL_BITS + 1, int256)
+    return product >> NORMAL_BITS, convert(NORMAL_BITS, int256)
+
+
+@internal
+@pure
+def _power(base: uint256, exponent: uint256) -> (uint256, int256):
+    """
+    @dev `base ** exponent` by square and multiply on normalized mantissas.
+    @param base The base, above 0.
+    @param exponent The exponent, below 2**POWER_BITS.
+    @return The normalized mantissa and the binary exponent of the power.
+    """
+    base_mantissa: uint256 = 0
+    base_exponent: int256 = 0
+    base_mantissa, base_exponent = self._normalize(base)
+    mantissa: uint256 = 1 << NORMAL_BITS
+    power_exponent: int256 = -convert(NORMAL_BITS, int256)
+    shifted: int256 = 0
+    for k: uint256 in range(POWER_BITS):
+        high: uint256 = exponent >> (POWER_BITS - 1 - k)
+        if high == 0:
+            continue
+        # both factors lie in [2**127, 2**128), their product in [2**254, 2**256)
+        mantissa, shifted = self._renormalize(unsafe_mul(mantissa, mantissa))
+        power_exponent = 2 * power_exponent + shifted
+        if high & 1 == 1:
+            mantissa, shifted = self._renormalize(unsafe_mul(mantissa, base_mantissa))
+            power_exponent += base_exponent + shifted
+    return mantissa, power_exponent
+
+
+@internal
+@view
+def _predict(data: Bytes[SAMPLE_BYTES]) -> uint8:
+    """
+    @dev Classifies a checked sample (see the contract's `@dev` for the
+         arithmetic).
+    @param data The packed sample.
+    @return The class with the highest smoothed probability, the lowest one
+            on a tie.
+    """
+    size: uint256 = len(data) // samples.INDEX_BYTES
+    classes: uint256 = n_classes
+    bits: uint256 = count_bits
+    mask: uint256 = _MASK
+    alpha: uint256 = smoothing
+    word_end: uint256 = _WORD_END
+    products: uint256[MAX_CLASSES] = empty(uint256[MAX_CLASSES])
+    shifts: uint256[MAX_CLASSES] = empty(uint256[MAX_CLASSES])
+    word: uint256 = 0
+    for c: uint256 in range(classes, bound=MAX_CLASSES):
+        if c % 2 == 0:
+            word = packed_words._get(c // 2)
+        products[c] = (word >> ((c % 2) * 128)) & HEADER_MAX
+    loaded: uint256 = max_value(uint256)
+    for i: uint256 in range(size, bound=samples.MAX_SAMPLE):
+        field: uint256 = convert(slice(data, i * samples.INDEX_BYTES, samples.INDEX_BYTES), uint256) * classes
+        position: uint256 = _HEADER_WORDS + field // _PER_WORD
+        offset: uint256 = (field % _PER_WORD) * bits
+        if position != loaded:
+            loaded = position
+            word = packed_words._get(position)
+        for c: uint256 in range(classes, bound=MAX_CLASSES):
+            if offset == word_end:
+                offset = 0
+                loaded += 1
+                word = packed_words._get(loaded)
+            # products[c] < 2**159 and the factor < 2**95: no overflow
+            product: uint256 = unsafe_mul(products[c], unsafe_add(unsafe_mul((word >> offset) & mask, SCALE), alpha))
+            if product >> MANTISSA_BITS != 0:
+                product >>= SHIFT_BITS
+                shifts[c] += 1
+            products[c] = product
+            offset = unsafe_add(offset, bits)
+    best: uint256 = 0
+    best_mantissa: uint256 = 0
+    best_exponent: int256 = min_value(int256)
+    for c: uint256 in range(n_classes, bound=MAX_CLASSES):
+        if products[c] == 0:
+            continue
+        total: uint256 = (packed_words._get(c // 2) >> ((c % 2) * 128 + HEADER_BITS)) & HEADER_MAX
+        denominator: uint256 = 0
+        exponent: int256 = 0
+        denominator, exponent = self._power(total * SCALE + _SMOOTHING_TOTAL, size)
+        numerator: uint256 = 0
+        numerator_exponent: int256 = 0
+        numerator, numerator_exponent = self._normalize(products[c])
+        exponent = numerator_exponent + convert(shifts[c] * SHIFT_BITS, int256) - exponent
+        quotient: uint256 = (numerator << (NORMAL_BITS + 1)) // denominator
+        if quotient >> (NORMAL_BITS + 1) != 0:
+            quotient >>= 1
+            exponent += 1
+        if exponent > best_exponent or (exponent == best_exponent and quotient > best_mantissa):
+            best = c
+            best_mantissa = quotient
+            best_exponent = exponent
+    return convert(best, uint8)
+
+
+@internal
+def _update(data: Bytes[SAMPLE_BYTES], label: uint8):
+    """
+    @dev Counts a checked sample: one more sample of class `label`, its
+         total grows by the sample's length and each present feature's
+         count by one. Consecutive counts of one word are written with a
+         single store. Reverts when a field would overflow.
+    @param data The packed sample.
+    @param label The class.
+    """
+    size: uint256 = len(data) // samples.INDEX_BYTES
+    c: uint256 = convert(label, uint256)
+    header: uint256 = packed_words._get(c // 2)
+    offset: uint256 = (c % 2) * 128
+    assert (header >> offset) & HEADER_MAX != HEADER_MAX, "naive_bayes: count overflows its field"
+    assert ((header >> (offset + HEADER_BITS)) & HEADER_MAX) + size <= HEADER_MAX, "naive_bayes: count overflows its field"
+    packed_words._set(c // 2, unsafe_add(header, (1 | (size << HEADER_BITS)) << offset))
+    position: uint256 = max_value(uint256)
+    word: uint256 = 0
+    for i: uint256 in range(size, bound=samples.MAX_SAMPLE):
+        field: uint256 = convert(slice(data, i * samples.INDEX_BYTES, samples.INDEX_BYTES), uint256) * n_classes + c
+        if _HEADER_WORDS + field // _PER_WORD != position:
+            if position != max_value(uint256):
+                packed_words._set(position, word)
+            position = _HEADER_WORDS + field // _PER_WORD
+            word = packed_words._get(position)
+        offset = (field % _PER_WORD) * count_bits
+        assert (word >> offset) & _MASK != _MASK, "naive_bayes: count overflows its field"
+        word = unsafe_add(word, 1 << offset)
+    if position != max_value(uint256):
+        packed_words._set(position, word)

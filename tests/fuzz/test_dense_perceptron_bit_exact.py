@@ -1,0 +1,95 @@
+"""The dense perceptron's mirror and contract agree bit for bit.
+
+Hypothesis draws a model (dimension 1 to 64, sometimes the 512 bound; any
+weight width from 8 to 64 bits; weights, intercept and learning rate up to
+their bounds) and a sequence of labelled samples (values up to the 8-byte
+bounds). The model is deployed on the embedded chain and every sample goes
+both to ``add_data`` and to the mirror's ``partial_fit``. Before each step both
+predict the same class; after it the packed words read back from chain equal
+the mirror's and both predict the same class again. An update that leaves the weight width reverts on chain and
+raises in the mirror, and changes nothing on either side.
+
+One chain per module; each example runs inside ``chain.anchor()``.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+
+from sumchain import ContractReverted, DensePerceptron, DepositRefundTake, EmbeddedChain, InvalidSample, SharedModel
+from sumchain.models.base import SCALE
+from sumchain.models.packing import signed_range
+
+GENESIS = 1_700_000_000
+INT64_MIN, INT64_MAX = signed_range(64)
+FREE = DepositRefundTake(cost_weight=0)
+
+
+def bounded(low: int, high: int, small: int) -> st.SearchStrategy[int]:
+    """Integers in ``[low, high]``: often small, often at or next to a bound, sometimes anywhere."""
+    return st.one_of(
+        st.integers(max(low, -small), min(high, small)),
+        st.sampled_from([v for v in (low, low + 1, -1, 0, 1, high - 1, high) if low <= v <= high]),
+        st.integers(low, high),
+    )
+
+
+dimensions = st.one_of(st.integers(1, 64), st.sampled_from([1, 4, 5, 8, 33]), st.just(512))
+values = bounded(INT64_MIN, INT64_MAX, 4 * SCALE)
+small_values = st.integers(-4 * SCALE, 4 * SCALE)
+
+
+@st.composite
+def models(draw: st.DrawFn) -> DensePerceptron:
+    n = draw(dimensions)
+    bits = draw(st.integers(8, 64))
+    low, high = signed_range(bits)
+    weights = draw(st.lists(bounded(low, high, 4 * SCALE), min_size=n, max_size=n))
+    return DensePerceptron.from_weights(
+        weights,
+        intercept=draw(bounded(INT64_MIN, INT64_MAX, 4 * SCALE)),
+        learning_rate=draw(bounded(1, INT64_MAX, 2 * SCALE)),
+        weight_bits=bits,
+    )
+
+
+def steps(n: int) -> st.SearchStrategy[list[tuple[list[int], int | None]]]:
+    """Labelled samples, mostly of small values; a label of None means "the wrong one" (a mistake)."""
+    sample = st.one_of(st.lists(small_values, min_size=n, max_size=n), st.lists(values, min_size=n, max_size=n))
+    return st.lists(st.tuples(sample, st.sampled_from([0, 1, None, None])), min_size=1, max_size=6)
+
+
+@pytest.fixture(scope="module")
+def chain() -> EmbeddedChain:
+    return EmbeddedChain(genesis_time=GENESIS)
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_mirror_and_contract_agree_after_every_step(chain: EmbeddedChain, data: st.DataObject) -> None:
+    mirror = data.draw(models(), label="model")
+    history = data.draw(steps(mirror.n_features), label="steps")
+    if mirror.n_features == 512:
+        event("512 features")
+    with chain.anchor():
+        model = SharedModel.deploy(chain, mirror, incentive=FREE)
+        assert model.parameter_words() == mirror.to_words()
+        for sample, label in history:
+            predicted = model.predict(sample)
+            assert predicted == mirror.predict([sample])[0]
+            label = 1 - predicted if label is None else label
+            before = mirror.to_words()
+            try:
+                mirror.partial_fit([sample], [label])
+            except InvalidSample:
+                event("update overflows")
+                with pytest.raises(ContractReverted, match="dense_perceptron: weight overflows its field"):
+                    model.add_data(sample, label, sender=1)
+                assert mirror.to_words() == before
+            else:
+                model.add_data(sample, label, sender=1)
+                event("mistake" if label != predicted else "right")
+            assert model.parameter_words() == mirror.to_words()
+            assert model.predict(sample) == mirror.predict([sample])[0]

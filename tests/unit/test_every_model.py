@@ -1,0 +1,132 @@
+"""What every model shares, checked for each: one trainer source, generic chunked
+loading, discovery from chain, mirror parity, the incentive mechanism.
+
+Each model is built from a small reference-format spec (the format of
+``shared/original/FORMATS.md``), so this file also exercises the import path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from sumchain import ContractReverted, DepositRefundTake, InvalidSample, SharedModel
+from sumchain.chain.compiler import MODELS, compile_trainer
+from sumchain.models import MIRRORS
+from sumchain.models.reference_file import model_from_spec
+from tests.helpers import observable_state
+
+RNG_SEED = 11
+
+
+def spec_for(model_type: str, rng: np.random.Generator) -> dict[str, Any]:
+    """A small random model of each type, in the reference format."""
+    n = 12
+    if model_type == "sparse perceptron":
+        return {"type": model_type, "weights": rng.normal(size=n).tolist(), "intercept": 0.1, "learningRate": 0.5}
+    if model_type == "dense perceptron":
+        return {"type": model_type, "weights": rng.normal(size=n).tolist(), "intercept": 0.0, "learningRate": 1.0}
+    if model_type == "naive bayes":
+        return {
+            "type": model_type,
+            "classifications": ["a", "b", "c"],
+            "classCounts": [5, 7, 3],
+            "featureCounts": [[[int(f), int(rng.integers(1, 9))] for f in range(0, n, k)] for k in (1, 2, 3)],
+            "totalNumFeatures": n,
+        }
+    if model_type == "dense nearest centroid classifier":
+        return {
+            "type": model_type,
+            "centroids": {name: {"centroid": rng.normal(size=n).tolist(), "dataCount": 4} for name in "xyz"},
+        }
+    if model_type == "sparse nearest centroid classifier":
+        return {
+            "type": model_type,
+            "centroids": {
+                name: {
+                    "centroid": {str(f): float(rng.uniform(0, 0.95)) for f in range(n) if rng.random() < 0.6},
+                    "dataCount": 4,
+                }
+                for name in "xyz"
+            },
+        }
+    raise AssertionError(f"no example for {model_type!r}: add one")
+
+
+def sample_for(model: SharedModel, rng: np.random.Generator) -> list[int]:
+    n = model.n_features
+    if model.codec.sparse:
+        return sorted(rng.choice(n, size=4, replace=False).tolist())
+    return [int(v) for v in rng.integers(-(10**9), 10**9, size=n)]
+
+
+TYPES = sorted(MIRRORS)
+
+
+def test_every_trainer_model_is_registered_and_compiles_under_eip170() -> None:
+    assert sorted(cls.contract_model for cls in MIRRORS.values()) == sorted(MODELS)
+    for name in MODELS:
+        assert compile_trainer(name).runtime_size < 24_576, name
+
+
+@pytest.mark.parametrize("model_type", TYPES)
+def test_model_deploys_is_found_on_chain_and_matches_its_mirror(chain, model_type) -> None:
+    rng = np.random.default_rng(RNG_SEED)
+    mirror = model_from_spec(spec_for(model_type, rng))
+    shared = SharedModel.deploy(chain, mirror, incentive=DepositRefundTake(cost_weight=0))
+    found = SharedModel(chain, shared.address)
+    assert found.mirror_class is type(mirror)
+    assert found.parameter_words() == mirror.to_words()
+    assert found.n_classes == mirror.n_classes
+    samples = [sample_for(found, rng) for _ in range(6)]
+    assert [found.predict(s) for s in samples] == mirror.predict(samples).tolist()
+    for i, sample in enumerate(samples):
+        label = i % mirror.n_classes
+        found.add_data(sample, label, sender=1)
+        mirror.partial_fit([sample], [label])
+        assert found.parameter_words() == mirror.to_words()
+    assert [found.predict(s) for s in samples] == mirror.predict(samples).tolist()
+
+
+@pytest.mark.parametrize("model_type", TYPES)
+def test_bad_label_and_sample_are_refused_before_sending_and_on_chain(chain, model_type) -> None:
+    rng = np.random.default_rng(RNG_SEED)
+    mirror = model_from_spec(spec_for(model_type, rng))
+    shared = SharedModel.deploy(chain, mirror, incentive=DepositRefundTake(cost_weight=0))
+    before = observable_state(shared)
+    with pytest.raises(InvalidSample):
+        shared.add_data(sample_for(shared, rng), mirror.n_classes, sender=1)
+    bad_label = shared.abi.encode_call("add_data", shared.codec.encode(sample_for(shared, rng)), mirror.n_classes)
+    with pytest.raises(ContractReverted, match="label out of range"):
+        chain.transact(shared.address, bad_label, sender=chain.accounts[1])
+    too_long = shared.codec.encode(sample_for(shared, rng)) + bytes(8)
+    with pytest.raises(ContractReverted, match="samples: "):
+        chain.call(shared.address, shared.abi.encode_call("predict", too_long))
+    assert observable_state(shared) == before
+
+
+@pytest.mark.parametrize("model_type", TYPES)
+def test_interrupted_deploy_resumes_where_it_stopped(chain, model_type) -> None:
+    rng = np.random.default_rng(RNG_SEED)
+    mirror = model_from_spec(spec_for(model_type, rng))
+    receipts = []
+
+    class Interrupted(Exception):
+        pass
+
+    def stop_after_creation(done: int, total: int, receipt) -> None:  # type: ignore[no-untyped-def]
+        receipts.append(receipt)
+        raise Interrupted
+
+    with pytest.raises(Interrupted):
+        SharedModel.deploy(chain, mirror, on_chunk=stop_after_creation)
+    partial = SharedModel(chain, receipts[0].contract_address)
+    assert partial._call("words_loaded") == 0
+    assert not partial._call("ready")
+    with pytest.raises(ContractReverted, match="trainer: parameters not loaded"):
+        partial.predict(sample_for(partial, rng))
+    partial.upload_parameters(mirror.to_words())
+    assert partial._call("ready")
+    assert partial.mirror().to_words() == mirror.to_words()
