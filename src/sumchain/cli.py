@@ -22,9 +22,10 @@ from sumchain.chain.embedded import EmbeddedChain
 from sumchain.client import SharedModel
 from sumchain.encoders import VocabularyEncoder
 from sumchain.errors import ChainError, InvalidSample, SumchainError
-from sumchain.incentives import DepositRefundTake
-from sumchain.models import SparsePerceptron
-from sumchain.models.reference_file import read_model_file
+from sumchain.gas import BASELINE, HARDFORK_NOTE, IMDB_MODEL, WORKLOADS, gas_report, rows_to_json, workload
+from sumchain.incentives import DAY, DepositRefundTake
+from sumchain.models import OnChainModel, SparsePerceptron
+from sumchain.models.reference_file import read_model_file, write_model_file
 
 app = typer.Typer(
     help="sumchain: shared machine-learning models on a blockchain.",
@@ -202,44 +203,89 @@ def demo(
         out.print(f"Free prediction: {text!r} -> [bold]{verdict}[/]")
 
 
-@app.command()
-def deploy(
-    model_file: Annotated[
-        Path | None,
-        typer.Argument(help="A reference-format 'sparse perceptron' JSON file; default: train on the tiny sample."),
-    ] = None,
-    cost_weight: Annotated[int, typer.Option(help="Deposit scale in wei.")] = 10**15,
-    refund_wait: Annotated[str, typer.Option(help="Wait before refunds and reports.")] = "1d",
-    owner_claim_wait: Annotated[str, typer.Option(help="Wait before the owner may take what is left.")] = "9d",
-    any_claim_wait: Annotated[str, typer.Option(help="Wait before anyone may take what is left.")] = "9d",
-) -> None:
-    """Deploy a sparse perceptron with Deposit, Refund and Take."""
-    from sumchain.data import tiny_reviews
+CostWeight = Annotated[int, typer.Option(help="Deposit scale in wei.")]
+RefundWait = Annotated[str, typer.Option(help="Wait before refunds and reports.")]
+OwnerClaimWait = Annotated[str, typer.Option(help="Wait before the owner may take what is left.")]
+AnyClaimWait = Annotated[str, typer.Option(help="Wait before anyone may take what is left.")]
+_DRT = DepositRefundTake()
+_REFUND_WAIT, _OWNER_CLAIM_WAIT, _ANY_CLAIM_WAIT = (
+    f"{seconds // DAY}d" for seconds in (_DRT.refund_wait, _DRT.owner_claim_wait, _DRT.any_claim_wait)
+)
+"""Defaults of the incentive options, as :class:`DepositRefundTake`'s, in days."""
 
-    if model_file is None:
-        texts, labels = tiny_reviews()
-        encoder = VocabularyEncoder.imdb()
-        mirror = SparsePerceptron(n_features=encoder.n_features).fit([encoder.encode(t) for t in texts], labels)
-    else:
-        mirror = read_model_file(model_file)
-    incentive = DepositRefundTake(
-        cost_weight=cost_weight,
-        refund_wait=parse_duration(refund_wait),
-        owner_claim_wait=parse_duration(owner_claim_wait),
-        any_claim_wait=parse_duration(any_claim_wait),
-    )
+
+def _deploy(
+    mirror: OnChainModel, cost_weight: int, refund_wait: str, owner_claim_wait: str, any_claim_wait: str
+) -> None:
+    """Deploy a fitted mirror with Deposit, Refund and Take, showing each chunk; it becomes the current model."""
+    try:
+        incentive = DepositRefundTake(
+            cost_weight=cost_weight,
+            refund_wait=parse_duration(refund_wait),
+            owner_claim_wait=parse_duration(owner_claim_wait),
+            any_claim_wait=parse_duration(any_claim_wait),
+        )
+    except ValueError as exc:
+        raise SumchainError(str(exc)) from None
     chain = state.chain()
     total_gas = 0
 
     def on_chunk(done: int, total: int, receipt) -> None:  # type: ignore[no-untyped-def]
         nonlocal total_gas
         total_gas += receipt.gas_used
-        out.print(f"  weights {done}/{total} words loaded (tx gas {receipt.gas_used:,})")
+        step = f"parameters {done}/{total} words loaded" if done else "contract created"
+        out.print(f"  {step} (tx gas {receipt.gas_used:,})")
 
     model = SharedModel.deploy(chain, mirror, incentive=incentive, sender=state.account, on_chunk=on_chunk)
     if isinstance(chain, EmbeddedChain):
         chain.remember("model", model.address)
-    out.print(f"Deployed model at [cyan]{model.address}[/] ({mirror.n_features} features, total gas {total_gas:,})")
+    out.print(
+        f"Deployed a {mirror.model_type} ({mirror.n_features} features, {mirror.n_classes} classes), "
+        f"total gas {total_gas:,}, at:",
+        soft_wrap=True,
+    )
+    out.print(model.address, highlight=False)
+
+
+@app.command()
+def deploy(
+    cost_weight: CostWeight = _DRT.cost_weight,
+    refund_wait: RefundWait = _REFUND_WAIT,
+    owner_claim_wait: OwnerClaimWait = _OWNER_CLAIM_WAIT,
+    any_claim_wait: AnyClaimWait = _ANY_CLAIM_WAIT,
+) -> None:
+    """Train a sparse perceptron on the shipped sample reviews and deploy it (model files: `import`)."""
+    from sumchain.data import tiny_reviews
+
+    texts, labels = tiny_reviews()
+    encoder = VocabularyEncoder.imdb()
+    mirror = SparsePerceptron(n_features=encoder.n_features).fit([encoder.encode(t) for t in texts], labels)
+    _deploy(mirror, cost_weight, refund_wait, owner_claim_wait, any_claim_wait)
+
+
+@app.command("import")
+def import_model(
+    model_file: Annotated[Path, typer.Argument(help="A model file in the reference system's JSON format.")],
+    cost_weight: CostWeight = _DRT.cost_weight,
+    refund_wait: RefundWait = _REFUND_WAIT,
+    owner_claim_wait: OwnerClaimWait = _OWNER_CLAIM_WAIT,
+    any_claim_wait: AnyClaimWait = _ANY_CLAIM_WAIT,
+) -> None:
+    """Deploy a model file of the reference system (any type) with Deposit, Refund and Take."""
+    mirror = read_model_file(model_file)
+    out.print(f"Read a {mirror.model_type} model from {model_file}.", highlight=False, soft_wrap=True)
+    _deploy(mirror, cost_weight, refund_wait, owner_claim_wait, any_claim_wait)
+
+
+@app.command("export")
+def export_model(
+    model_file: Annotated[Path, typer.Argument(help="Where to write the model, in the reference JSON format.")],
+) -> None:
+    """Write the current (or --model) model, as it is now on chain, to a reference-format file."""
+    model = _model()
+    mirror = model.mirror()
+    write_model_file(mirror, model_file)
+    out.print(f"Wrote the {mirror.model_type} at {model.address} to {model_file}.", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -335,6 +381,35 @@ def balance() -> None:
     out.print(f"{address}: {_eth(chain.balance(address))}")
 
 
+@app.command("gas")
+def gas_command(
+    models: Annotated[
+        list[str] | None, typer.Option("--model", help="A baseline model name (repeatable); default: all 8.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print only a JSON list of rows.")] = False,
+    baseline: Annotated[Path, typer.Option(help="The reference figures (gas-baseline.md).")] = BASELINE,
+    imdb_model: Annotated[Path, typer.Option(help="The reference's imdb-sentiment-model.json.")] = IMDB_MODEL,
+) -> None:
+    """Run the gas workloads of gas-baseline.md on fresh embedded chains, beside the reference's figures."""
+    names = [workload(name).name for name in models or WORKLOADS]
+    if "imdb-sparse-perceptron" in names and not imdb_model.is_file():
+        err.print(f"{imdb_model} not found: the IMDB sparse perceptron is synthetic (same shape)", highlight=False)
+    if not baseline.is_file():
+        err.print(f"{baseline} not found: no reference figures", highlight=False)
+    if as_json:
+        typer.echo(rows_to_json(gas_report(names, baseline=baseline, imdb_model=imdb_model)))
+        return
+    for name in names:
+        table = Table(title=name, caption=WORKLOADS[name].description)
+        for column in ("operation", "gas", "reference gas", "ratio"):
+            table.add_column(column, justify="left" if column == "operation" else "right")
+        for row in gas_report([name], baseline=baseline, imdb_model=imdb_model):
+            reference = "" if row.reference_gas is None else f"{row.reference_gas:,}"
+            table.add_row(row.operation, f"{row.gas:,}", reference, "" if row.ratio is None else f"{row.ratio:.3f}")
+        out.print(table)
+    out.print(HARDFORK_NOTE, highlight=False)
+
+
 @time_app.command("advance")
 def time_advance(
     duration: Annotated[str, typer.Argument(help="How far: 90, 30m, 2h, 1d, 1w.")],
@@ -348,6 +423,8 @@ def time_advance(
 
 
 _GLOBAL_OPTIONS = ("--chain", "--account", "--model")
+_OWN_OPTIONS = {"gas": ("--model",)}
+"""Options of a command named like a global one: after the command, they are the command's."""
 
 
 def hoist_global_options(argv: list[str]) -> list[str]:
@@ -355,17 +432,20 @@ def hoist_global_options(argv: list[str]) -> list[str]:
 
     >>> hoist_global_options(["add", "text", "--account", "1", "--label=1"])
     ['--account', '1', 'add', 'text', '--label=1']
+    >>> hoist_global_options(["gas", "--model", "fitness-naive-bayes"])
+    ['gas', '--model', 'fitness-naive-bayes']
     """
     front: list[str] = []
     rest: list[str] = []
+    command = ""
     args = iter(argv)
     for arg in args:
-        if arg in _GLOBAL_OPTIONS:
-            front += [arg, next(args, "")]
-        elif arg.split("=", 1)[0] in _GLOBAL_OPTIONS:
-            front.append(arg)
+        name = arg.split("=", 1)[0]
+        if name in _GLOBAL_OPTIONS and name not in _OWN_OPTIONS.get(command, ()):
+            front += [arg] if "=" in arg else [arg, next(args, "")]
         else:
             rest.append(arg)
+            command = command or ("" if arg.startswith("-") else arg)
     return front + rest
 
 
