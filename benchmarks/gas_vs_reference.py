@@ -1,10 +1,10 @@
-"""Gas of the IMDB sparse perceptron workload: sumchain vs 0xDeCA10B, side by side.
+"""Gas of the reference's workloads: sumchain vs 0xDeCA10B, every model side by side.
 
-Runs the workload of ``shared/original/gas-baseline.md`` (same model file, same
-20-index sample, same order of operations, waits 0, cost weight 1e9, 1e17 wei
-sent with each add) on the embedded chain (py-evm, Prague gas rules; the
-baseline's ``bpo1`` column has Osaka rules, which give the same figures as
-Prague for these operations) and prints our gas, the reference's and the ratio.
+Runs the 8 workloads of ``shared/original/gas-baseline.md`` with
+:func:`sumchain.gas.gas_report` (the same as ``sumchain gas``; see
+``sumchain.gas`` for the models, samples and order of operations), prints our
+gas and the ratio to the reference's ``bpo1`` figure for every model and
+operation, then whether issue 5's targets for the IMDB sparse perceptron are met.
 
 Usage: ``python benchmarks/gas_vs_reference.py [path/to/shared/original]``
 """
@@ -14,64 +14,53 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from sumchain import DepositRefundTake, EmbeddedChain, SharedModel
-from sumchain.models.reference_file import read_model_file
+from sumchain.gas import HARDFORK_NOTE, OPERATIONS, ORIGINAL, WORKLOADS, GasRow, gas_report
 
-SAMPLE = [1, 2, 3, 14, 15, 26, 37, 48, 59, 110, 111, 112, 213, 314, 515, 616, 717, 818, 919, 920]
-REFERENCE_BPO1 = {  # gas-baseline.md, imdb-sparse-perceptron, optimizer off, bpo1
-    "deploy_total": 30_258_745,
-    "deploy_model": 24_760_934,
-    "add_data_update": 311_159,
-    "add_data_no_update": 276_194,
-    "refund": 221_111,
-    "report": 181_159,
-    "predict": 84_409,
+TARGETS = {  # issue 5: imdb-sparse-perceptron, ratio to the reference at most
+    "deploy_total": 0.20,
+    "add_data_update": 0.50,
+    "add_data_no_update": 0.50,
+    "refund": 0.50,
+    "report": 0.50,
 }
+TARGET_MODEL = "imdb-sparse-perceptron"
 
 
-def measure(original: Path) -> dict[str, int]:
-    """Run the workload once and return gas per operation."""
-    chain = EmbeddedChain(genesis_time=1_580_945_565)
-    mirror = read_model_file(original / "imdb-sentiment-model.json")
-    receipts = []
-    owner = chain.accounts[9]  # as in the baseline, the accounts below are not the owner
-    model = SharedModel.deploy(
-        chain,
-        mirror,
-        incentive=DepositRefundTake(cost_weight=10**9, refund_wait=0, owner_claim_wait=0, any_claim_wait=0),
-        sender=owner,
-        on_chunk=lambda done, total, receipt: receipts.append(receipt),
-    )
-    gas = {"deploy_total": sum(r.gas_used for r in receipts), "deploy_model": sum(r.gas_used for r in receipts[1:])}
-    gas["predict"] = chain.estimate_gas(
-        model.address, model.abi.encode_call("predict", model.codec.encode(SAMPLE)), sender=chain.accounts[0]
-    )
-    label = model.predict(SAMPLE)
-    kept = model.add_data(SAMPLE, label, sender=0, value=10**17)
-    gas["add_data_no_update"] = kept.receipt.gas_used
-    refund = chain.transact(
-        model.address,
-        model.abi.encode_call("refund", model.codec.encode(SAMPLE), label, kept.time),
-        sender=chain.accounts[0],
-    )
-    gas["refund"] = refund.gas_used
-    wrong = model.add_data(SAMPLE, 1 - label, sender=1, value=10**17)
-    gas["add_data_update"] = wrong.receipt.gas_used
-    report = chain.transact(
-        model.address,
-        model.abi.encode_call("report", model.codec.encode(SAMPLE), 1 - label, wrong.time, chain.accounts[1]),
-        sender=chain.accounts[0],
-    )
-    gas["report"] = report.gas_used
-    return gas
+def print_matrix(rows: list[GasRow], title: str, cell: str) -> None:
+    """One line per model, one column per operation; ``cell`` is ``"gas"`` or ``"ratio"``."""
+    by_model = {(row.model, row.operation): row for row in rows}
+    print(f"\n{title}")
+    print(f"{'model':<31}" + "".join(f"{op:>19}" for op in OPERATIONS))
+    for model in WORKLOADS:
+        values = [by_model.get((model, op)) for op in OPERATIONS]
+        if cell == "gas":
+            shown = [f"{row.gas:>19,}" if row else f"{'':>19}" for row in values]
+        else:
+            shown = [f"{row.ratio:>19.3f}" if row and row.ratio is not None else f"{'-':>19}" for row in values]
+        print(f"{model:<31}" + "".join(shown))
 
 
 def main() -> None:
-    original = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[2] / "shared" / "original"
-    ours = measure(original)
-    print(f"{'operation':<20} {'sumchain':>12} {'0xDeCA10B':>12} {'ratio':>7}")
-    for operation, reference in REFERENCE_BPO1.items():
-        print(f"{operation:<20} {ours[operation]:>12,} {reference:>12,} {ours[operation] / reference:>7.3f}")
+    original = Path(sys.argv[1]) if len(sys.argv) > 1 else ORIGINAL
+    rows = gas_report(baseline=original / "gas-baseline.md", imdb_model=original / "imdb-sentiment-model.json")
+    print_matrix(rows, "sumchain gas", "gas")
+    print_matrix(rows, "ratio sumchain / 0xDeCA10B (bpo1)", "ratio")
+    print("\n" + HARDFORK_NOTE)
+    print("\nDeploy parts (no reference figure):")
+    for row in rows:
+        if row.operation.startswith("deploy part"):
+            print(f"  {row.model:<31} {row.operation:<45} {row.gas:>12,}")
+
+    print(f"\nIssue 5 targets ({TARGET_MODEL}):")
+    found = {row.operation: row for row in rows if row.model == TARGET_MODEL}
+    met = True
+    for operation, target in TARGETS.items():
+        ratio = found[operation].ratio
+        ok = ratio is not None and ratio <= target
+        met &= ok
+        shown = "no reference figure" if ratio is None else f"{ratio:.3f}"
+        print(f"  {operation:<20} {shown:>8} <= {target:.2f}  {'met' if ok else 'NOT MET'}")
+    print("All targets met." if met else "Some targets are not met.")
 
 
 if __name__ == "__main__":
