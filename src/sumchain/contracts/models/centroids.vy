@@ -25,6 +25,7 @@
      |c * n + x| < 2**63 * 2**64 + 2**63 < 2**128: no overflow.
 """
 
+from .. import reverts
 from . import fields
 
 # @dev Largest number of classes.
@@ -47,12 +48,14 @@ def _check_params(
     @param min_value_bits Narrowest `value_bits` the model accepts.
     @return `n_features`, `n_classes` and `value_bits`.
     """
-    assert len(params) == 3, "centroids: expected 3 parameters"
-    assert params[0] > 0 and params[0] <= convert(max_features, int256), "centroids: n_features out of range"
-    assert params[1] >= 2 and params[1] <= convert(MAX_CLASSES, int256), "centroids: n_classes out of range"
-    assert params[2] >= convert(min_value_bits, int256) and params[2] <= convert(MAX_VALUE_BITS, int256), (
-        "centroids: value_bits out of range"
-    )
+    if len(params) != 3:
+        reverts._fail("centroids: expected 3 parameters")
+    if params[0] <= 0 or params[0] > convert(max_features, int256):
+        reverts._fail("centroids: n_features out of range")
+    if params[1] < 2 or params[1] > convert(MAX_CLASSES, int256):
+        reverts._fail("centroids: n_classes out of range")
+    if params[2] < convert(min_value_bits, int256) or params[2] > convert(MAX_VALUE_BITS, int256):
+        reverts._fail("centroids: value_bits out of range")
     return convert(params[0], uint256), convert(params[1], uint256), convert(params[2], uint256)
 
 

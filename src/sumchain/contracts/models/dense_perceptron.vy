@@ -18,7 +18,7 @@
      word `i // per_word` at bit offset `(i % per_word) * weight_bits`. The
      loops walk a word field by field with shifts instead of calling
      `fields` per weight (an internal call per weight costs more than the
-     arithmetic). An update that would leave the field reverts
+     arithmetic), and index `packed_words._words` directly. An update that would leave the field reverts
      ("dense_perceptron: weight overflows its field") and changes nothing.
      Bounds: a value travels in 8 signed bytes (|x| <= 2**63), a weight has
      at most 64 bits, the intercept and the learning rate fit in 64 signed
@@ -31,6 +31,7 @@
      to the client's encoder.
 """
 
+from .. import reverts
 from . import packed_words
 from . import samples
 
@@ -68,11 +69,16 @@ def __init__(params: DynArray[int256, 8]):
     @dev Checks and stores the shape and the fixed parameters.
     @param params `[n_features, intercept, learning_rate, weight_bits]`.
     """
-    assert len(params) == 4, "dense_perceptron: expected 4 parameters"
-    assert params[0] > 0 and params[0] <= convert(samples.MAX_SAMPLE, int256), "dense_perceptron: n_features out of range"
-    assert params[1] >= -_INT64_MAX - 1 and params[1] <= _INT64_MAX, "dense_perceptron: intercept out of range"
-    assert params[2] > 0 and params[2] <= _INT64_MAX, "dense_perceptron: learning rate out of range"
-    assert params[3] >= 8 and params[3] <= 64, "dense_perceptron: weight_bits out of range"
+    if len(params) != 4:
+        reverts._fail("dense_perceptron: expected 4 parameters")
+    if params[0] <= 0 or params[0] > convert(samples.MAX_SAMPLE, int256):
+        reverts._fail("dense_perceptron: n_features out of range")
+    if params[1] < -_INT64_MAX - 1 or params[1] > _INT64_MAX:
+        reverts._fail("dense_perceptron: intercept out of range")
+    if params[2] <= 0 or params[2] > _INT64_MAX:
+        reverts._fail("dense_perceptron: learning rate out of range")
+    if params[3] < 8 or params[3] > 64:
+        reverts._fail("dense_perceptron: weight_bits out of range")
     n_features = convert(params[0], uint256)
     intercept = params[1]
     learning_rate = params[2]
@@ -118,7 +124,8 @@ def _check_label(label: uint8):
     @dev Reverts unless `label` is a class of the model.
     @param label The class.
     """
-    assert label <= 1, "dense_perceptron: label out of range"
+    if label > 1:
+        reverts._fail("dense_perceptron: label out of range")
 
 
 @internal
@@ -142,7 +149,7 @@ def _predict(data: Bytes[SAMPLE_BYTES]) -> uint8:
     chunk: uint256 = 0
     for i: uint256 in range(n_features, bound=samples.MAX_SAMPLE):
         if left == 0:
-            word = packed_words._get(position)
+            word = packed_words._words[position]
             position = unsafe_add(position, 1)
             left = _PER_WORD
         left = unsafe_sub(left, 1)
@@ -164,7 +171,11 @@ def _update(data: Bytes[SAMPLE_BYTES], label: uint8):
     @dev Learns from a checked sample: on a mistake, weight i moves by
          `x[i] * learning_rate // SCALE` towards `label`. Each word is read,
          rebuilt field by field and written once; the loop reads the sample
-         as `_predict` does.
+         as `_predict` does. Whether every new weight fits its field is
+         checked once, after the loop: `w + 2**(bits - 1)` lies in
+         `[0, 2**bits)` exactly when `w` fits, so the loop ORs these sums
+         (negative ones read as huge unsigned numbers) and the result must
+         stay below `2**bits` (the revert undoes the stores).
     @param data The packed sample.
     @param label The class, 0 or 1.
     """
@@ -175,8 +186,8 @@ def _update(data: Bytes[SAMPLE_BYTES], label: uint8):
         step = -learning_rate
     bits: uint256 = weight_bits
     top: uint256 = 256 - bits
-    high: int256 = convert(1 << (bits - 1), int256) - 1
-    low: int256 = -high - 1
+    half: int256 = convert(1 << (bits - 1), int256)
+    spread: uint256 = 0
     mask: uint256 = (1 << bits) - 1
     padded: Bytes[SAMPLE_BYTES + 32] = concat(data, empty(bytes32))
     position: uint256 = 0
@@ -188,8 +199,8 @@ def _update(data: Bytes[SAMPLE_BYTES], label: uint8):
     for i: uint256 in range(n_features, bound=samples.MAX_SAMPLE):
         if left == 0:
             if position > 0:
-                packed_words._set(unsafe_sub(position, 1), updated)
-            word = packed_words._get(position)
+                packed_words._words[unsafe_sub(position, 1)] = updated
+            word = packed_words._words[position]
             position = unsafe_add(position, 1)
             left = _PER_WORD
             updated = 0
@@ -200,9 +211,11 @@ def _update(data: Bytes[SAMPLE_BYTES], label: uint8):
         x: int256 = convert(convert(chunk, bytes32), int256) >> (256 - _VALUE_BITS)
         w: int256 = convert(convert(word << top, bytes32), int256) >> top
         w = unsafe_add(w, unsafe_div(unsafe_mul(x, step), SCALE))
-        assert w >= low and w <= high, "dense_perceptron: weight overflows its field"
+        spread = spread | convert(convert(unsafe_add(w, half), bytes32), uint256)
         updated |= (convert(convert(w, bytes32), uint256) & mask) << offset
         offset = unsafe_add(offset, bits)
         chunk = chunk << _VALUE_BITS
         word = word >> bits
-    packed_words._set(unsafe_sub(position, 1), updated)
+    packed_words._words[unsafe_sub(position, 1)] = updated
+    if spread > mask:
+        reverts._fail("dense_perceptron: weight overflows its field")

@@ -45,6 +45,7 @@
      that (a near tie).
 """
 
+from .. import reverts
 from . import packed_words
 from . import samples
 
@@ -58,6 +59,8 @@ MAX_CLASSES: constant(uint256) = 64
 MAX_SMOOTHING: constant(uint256) = 2**64 - 1
 # @dev The sample encoding this model reads (sparse feature indices).
 SAMPLE_BYTES: constant(uint256) = samples.SPARSE_BYTES
+# @dev Right shift that brings the top index of a sample chunk down to bits 0 .. 31.
+_INDEX_SHIFT: constant(uint256) = 256 - samples.INDEX_BITS
 # @dev Fixed-point scale of the counts in the smoothed ratios.
 SCALE: constant(uint256) = 10**9
 # @dev Width of the header fields (sample count and total per class).
@@ -97,11 +100,16 @@ def __init__(params: DynArray[int256, 8]):
     @dev Checks and stores the shape and the fixed parameters.
     @param params `[n_features, n_classes, smoothing, count_bits]`.
     """
-    assert len(params) == 4, "naive_bayes: expected 4 parameters"
-    assert params[0] > 0 and params[0] <= convert(MAX_FEATURES, int256), "naive_bayes: n_features out of range"
-    assert params[1] >= 2 and params[1] <= convert(MAX_CLASSES, int256), "naive_bayes: n_classes out of range"
-    assert params[2] > 0 and params[2] <= convert(MAX_SMOOTHING, int256), "naive_bayes: smoothing out of range"
-    assert params[3] >= 8 and params[3] <= 64, "naive_bayes: count_bits out of range"
+    if len(params) != 4:
+        reverts._fail("naive_bayes: expected 4 parameters")
+    if params[0] <= 0 or params[0] > convert(MAX_FEATURES, int256):
+        reverts._fail("naive_bayes: n_features out of range")
+    if params[1] < 2 or params[1] > convert(MAX_CLASSES, int256):
+        reverts._fail("naive_bayes: n_classes out of range")
+    if params[2] <= 0 or params[2] > convert(MAX_SMOOTHING, int256):
+        reverts._fail("naive_bayes: smoothing out of range")
+    if params[3] < 8 or params[3] > 64:
+        reverts._fail("naive_bayes: count_bits out of range")
     n_features = convert(params[0], uint256)
     n_classes = convert(params[1], uint256)
     smoothing = convert(params[2], uint256)
@@ -155,7 +163,8 @@ def _check_label(label: uint8):
     @dev Reverts unless `label` is a class of the model.
     @param label The class.
     """
-    assert convert(label, uint256) < n_classes, "naive_bayes: label out of range"
+    if convert(label, uint256) >= n_classes:
+        reverts._fail("naive_bayes: label out of range")
 
 
 @internal
@@ -243,7 +252,8 @@ def _power(base: uint256, exponent: uint256) -> (uint256, int256):
 def _predict(data: Bytes[SAMPLE_BYTES]) -> uint8:
     """
     @dev Classifies a checked sample (see the contract's `@dev` for the
-         arithmetic).
+         arithmetic). The loop reads the sample a chunk at a time (see
+         `samples`) and the counts straight from `packed_words._words`.
     @param data The packed sample.
     @return The class with the highest smoothed probability, the lowest one
             on a tie.
@@ -256,29 +266,38 @@ def _predict(data: Bytes[SAMPLE_BYTES]) -> uint8:
     word_end: uint256 = _WORD_END
     products: uint256[MAX_CLASSES] = empty(uint256[MAX_CLASSES])
     shifts: uint256[MAX_CLASSES] = empty(uint256[MAX_CLASSES])
+    per_word: uint256 = _PER_WORD
+    header_words: uint256 = _HEADER_WORDS
     word: uint256 = 0
     for c: uint256 in range(classes, bound=MAX_CLASSES):
-        if c % 2 == 0:
-            word = packed_words._get(c // 2)
-        products[c] = (word >> ((c % 2) * 128)) & HEADER_MAX
+        if c & 1 == 0:
+            word = packed_words._words[c >> 1]
+        products[c] = (word >> ((c & 1) << 7)) & HEADER_MAX
+    padded: Bytes[SAMPLE_BYTES + 32] = concat(data, empty(bytes32))
+    chunk: uint256 = 0
     loaded: uint256 = max_value(uint256)
     for i: uint256 in range(size, bound=samples.MAX_SAMPLE):
-        field: uint256 = convert(slice(data, i * samples.INDEX_BYTES, samples.INDEX_BYTES), uint256) * classes
-        position: uint256 = _HEADER_WORDS + field // _PER_WORD
-        offset: uint256 = (field % _PER_WORD) * bits
+        if i & (samples.CHUNK_INDICES - 1) == 0:
+            chunk = extract32(padded, unsafe_mul(i, samples.INDEX_BYTES), output_type=uint256)
+        # an index is below 2**32 and there are at most 64 classes: no overflow
+        field: uint256 = unsafe_mul(chunk >> _INDEX_SHIFT, classes)
+        chunk = chunk << samples.INDEX_BITS
+        place: uint256 = unsafe_div(field, per_word)
+        position: uint256 = unsafe_add(header_words, place)
+        offset: uint256 = unsafe_mul(unsafe_sub(field, unsafe_mul(place, per_word)), bits)
         if position != loaded:
             loaded = position
-            word = packed_words._get(position)
+            word = packed_words._words[position]
         for c: uint256 in range(classes, bound=MAX_CLASSES):
             if offset == word_end:
                 offset = 0
-                loaded += 1
-                word = packed_words._get(loaded)
+                loaded = unsafe_add(loaded, 1)
+                word = packed_words._words[loaded]
             # products[c] < 2**159 and the factor < 2**95: no overflow
             product: uint256 = unsafe_mul(products[c], unsafe_add(unsafe_mul((word >> offset) & mask, SCALE), alpha))
             if product >> MANTISSA_BITS != 0:
                 product >>= SHIFT_BITS
-                shifts[c] += 1
+                shifts[c] = unsafe_add(shifts[c], 1)
             products[c] = product
             offset = unsafe_add(offset, bits)
     best: uint256 = 0
@@ -287,7 +306,7 @@ def _predict(data: Bytes[SAMPLE_BYTES]) -> uint8:
     for c: uint256 in range(n_classes, bound=MAX_CLASSES):
         if products[c] == 0:
             continue
-        total: uint256 = (packed_words._get(c // 2) >> ((c % 2) * 128 + HEADER_BITS)) & HEADER_MAX
+        total: uint256 = (packed_words._words[c >> 1] >> (((c & 1) << 7) + HEADER_BITS)) & HEADER_MAX
         denominator: uint256 = 0
         exponent: int256 = 0
         denominator, exponent = self._power(total * SCALE + _SMOOTHING_TOTAL, size)
@@ -312,28 +331,44 @@ def _update(data: Bytes[SAMPLE_BYTES], label: uint8):
     @dev Counts a checked sample: one more sample of class `label`, its
          total grows by the sample's length and each present feature's
          count by one. Consecutive counts of one word are written with a
-         single store. Reverts when a field would overflow.
+         single store. Reverts when a field would overflow. Reads the sample
+         and the words as `_predict` does.
     @param data The packed sample.
     @param label The class.
     """
     size: uint256 = len(data) // samples.INDEX_BYTES
     c: uint256 = convert(label, uint256)
-    header: uint256 = packed_words._get(c // 2)
-    offset: uint256 = (c % 2) * 128
-    assert (header >> offset) & HEADER_MAX != HEADER_MAX, "naive_bayes: count overflows its field"
-    assert ((header >> (offset + HEADER_BITS)) & HEADER_MAX) + size <= HEADER_MAX, "naive_bayes: count overflows its field"
-    packed_words._set(c // 2, unsafe_add(header, (1 | (size << HEADER_BITS)) << offset))
+    header: uint256 = packed_words._words[c >> 1]
+    offset: uint256 = (c & 1) << 7
+    if (header >> offset) & HEADER_MAX == HEADER_MAX:
+        reverts._fail("naive_bayes: count overflows its field")
+    if ((header >> (offset + HEADER_BITS)) & HEADER_MAX) + size > HEADER_MAX:
+        reverts._fail("naive_bayes: count overflows its field")
+    packed_words._words[c >> 1] = unsafe_add(header, (1 | (size << HEADER_BITS)) << offset)
+    classes: uint256 = n_classes
+    per_word: uint256 = _PER_WORD
+    header_words: uint256 = _HEADER_WORDS
+    bits: uint256 = count_bits
+    mask: uint256 = _MASK
+    padded: Bytes[SAMPLE_BYTES + 32] = concat(data, empty(bytes32))
+    chunk: uint256 = 0
     position: uint256 = max_value(uint256)
     word: uint256 = 0
     for i: uint256 in range(size, bound=samples.MAX_SAMPLE):
-        field: uint256 = convert(slice(data, i * samples.INDEX_BYTES, samples.INDEX_BYTES), uint256) * n_classes + c
-        if _HEADER_WORDS + field // _PER_WORD != position:
+        if i & (samples.CHUNK_INDICES - 1) == 0:
+            chunk = extract32(padded, unsafe_mul(i, samples.INDEX_BYTES), output_type=uint256)
+        # an index is below 2**32 and there are at most 64 classes: no overflow
+        field: uint256 = unsafe_add(unsafe_mul(chunk >> _INDEX_SHIFT, classes), c)
+        chunk = chunk << samples.INDEX_BITS
+        place: uint256 = unsafe_div(field, per_word)
+        if unsafe_add(header_words, place) != position:
             if position != max_value(uint256):
-                packed_words._set(position, word)
-            position = _HEADER_WORDS + field // _PER_WORD
-            word = packed_words._get(position)
-        offset = (field % _PER_WORD) * count_bits
-        assert (word >> offset) & _MASK != _MASK, "naive_bayes: count overflows its field"
+                packed_words._words[position] = word
+            position = unsafe_add(header_words, place)
+            word = packed_words._words[position]
+        offset = unsafe_mul(unsafe_sub(field, unsafe_mul(place, per_word)), bits)
+        if (word >> offset) & mask == mask:
+            reverts._fail("naive_bayes: count overflows its field")
         word = unsafe_add(word, 1 << offset)
     if position != max_value(uint256):
-        packed_words._set(position, word)
+        packed_words._words[position] = word

@@ -20,14 +20,18 @@
      words per class, value i of class k lives in word `H + k * W + i // P`
      at bit offset `(i % P) * value_bits`. An update reads and writes the W
      words of one class.
+     The loops read the sample 32 bytes (4 values) at a time and the words
+     straight from `packed_words._words` (see `packed_words`).
      Bounds: a sample value must fit in `value_bits` signed bits, like the
-     centroid values ("nearest_centroid: value out of range" otherwise).
+     centroid values ("nearest_centroid: value out of range" otherwise,
+     checked with the sample before the label, 4 values at a time).
      Then every running mean fits its field, and |x - c| < 2**64, so a
      squared distance over at most 512 features is below 2**137: the
      distance arithmetic cannot overflow and is done unchecked. A data count
      that would leave 64 bits reverts ("fields: value overflows its field").
 """
 
+from .. import reverts
 from . import centroids
 from . import packed_words
 from . import samples
@@ -42,8 +46,13 @@ _HEADERS_PER_WORD: constant(uint256) = 256 // _HEADER_BITS
 SAMPLE_BYTES: constant(uint256) = samples.DENSE_BYTES
 # @dev A sample with 32 zero bytes appended, so that every value can be read with `extract32`.
 _PADDED_BYTES: constant(uint256) = SAMPLE_BYTES + 32
-# @dev Shift from the top 8 bytes of a 32-byte read down to a sample value.
-_VALUE_SHIFT: constant(uint256) = 256 - 8 * samples.VALUE_BYTES
+# @dev Width of one sample value, in bits: the shift from the top 8 bytes of a
+#      32-byte read down to a sample value is `256 - _VALUE_BITS`.
+_VALUE_BITS: constant(uint256) = 8 * samples.VALUE_BYTES
+_VALUE_SHIFT: constant(uint256) = 256 - _VALUE_BITS
+# @dev Sample values in one 32-byte read, and reads that cover the largest sample.
+_CHUNK_VALUES: constant(uint256) = 32 // samples.VALUE_BYTES
+_MAX_CHUNKS: constant(uint256) = samples.MAX_SAMPLE // _CHUNK_VALUES
 
 # @dev What the model is, for clients that find it on chain.
 model_type: public(constant(String[40])) = "dense nearest centroid classifier"
@@ -58,12 +67,12 @@ value_bits: public(immutable(uint256))
 _PER_WORD: immutable(uint256)
 _WORDS_PER_CLASS: immutable(uint256)
 _HEADER_WORDS: immutable(uint256)
-# @dev Smallest and largest value of a field (and of a sample value).
-_LOW: immutable(int256)
-_HIGH: immutable(int256)
 # @dev A field's bits, and the shift that sign-extends them from the top of a word.
 _FIELD_MASK: immutable(uint256)
 _FIELD_SHIFT: immutable(uint256)
+# @dev Bits `value_bits` to 63 of each of the 4 values in a 32-byte read of a
+#      sample: where a value that fits in `value_bits` signed bits repeats its sign.
+_WIDE_BITS: immutable(uint256)
 
 
 @deploy
@@ -82,10 +91,10 @@ def __init__(params: DynArray[int256, 8]):
     _PER_WORD = 256 // bits
     _WORDS_PER_CLASS = centroids._words_for(features, bits)
     _HEADER_WORDS = centroids._words_for(classes, _HEADER_BITS)
-    _HIGH = convert((1 << (bits - 1)) - 1, int256)
-    _LOW = -_HIGH - 1
     _FIELD_MASK = (1 << bits) - 1
     _FIELD_SHIFT = 256 - bits
+    wide: uint256 = (1 << _VALUE_BITS) - (1 << bits)
+    _WIDE_BITS = wide | (wide << _VALUE_BITS) | (wide << (2 * _VALUE_BITS)) | (wide << (3 * _VALUE_BITS))
 
 
 @internal
@@ -113,16 +122,22 @@ def parameters() -> DynArray[int256, 8]:
 def _check_sample(data: Bytes[SAMPLE_BYTES]):
     """
     @dev Reverts unless `data` holds `n_features` values that each fit in
-         `value_bits` signed bits.
+         `value_bits` signed bits, that is unless bits `value_bits - 1` to 63
+         of each value all equal its sign bit. The check runs on 32-byte reads
+         (4 values, zero padding past the last one): in `chunk ^ (chunk << 1)`
+         a bit is set where a bit of the read differs from the bit below it,
+         so a value fits when none of its bits `value_bits` to 63 is set
+         there (`_WIDE_BITS`). The reads are OR-ed together and tested once.
     @param data The packed sample.
     """
     samples._check_dense(data, n_features)
     padded: Bytes[_PADDED_BYTES] = concat(data, empty(bytes32))
-    low: int256 = _LOW
-    high: int256 = _HIGH
-    for i: uint256 in range(n_features, bound=samples.MAX_SAMPLE):
-        x: int256 = extract32(padded, unsafe_mul(i, samples.VALUE_BYTES), output_type=int256) >> _VALUE_SHIFT
-        assert x >= low and x <= high, "nearest_centroid: value out of range"
+    changes: uint256 = 0
+    for j: uint256 in range(unsafe_div(unsafe_add(n_features, _CHUNK_VALUES - 1), _CHUNK_VALUES), bound=_MAX_CHUNKS):
+        chunk: uint256 = extract32(padded, unsafe_mul(j, 32), output_type=uint256)
+        changes = changes | (chunk ^ (chunk << 1))
+    if changes & _WIDE_BITS != 0:
+        reverts._fail("nearest_centroid: value out of range")
 
 
 @internal
@@ -132,7 +147,8 @@ def _check_label(label: uint8):
     @dev Reverts unless `label` is a class of the model.
     @param label The class.
     """
-    assert convert(label, uint256) < n_classes, "nearest_centroid: label out of range"
+    if convert(label, uint256) >= n_classes:
+        reverts._fail("nearest_centroid: label out of range")
 
 
 @internal
@@ -142,8 +158,10 @@ def _predict(data: Bytes[SAMPLE_BYTES]) -> uint8:
     @dev Classifies a checked sample. A class's distance stops growing once
          it reaches the best distance so far (checked once per word): it can
          no longer win. The loop is written for gas: values are read inline
-         (a `fields` call per value costs about 300 gas), immutables are
-         copied to locals, and the arithmetic is unchecked (see the bounds).
+         (a `fields` call per value costs about 300 gas), the sample 32 bytes
+         at a time (one `extract32` per 4 values, each then shifted to the top
+         in turn), immutables are copied to locals, and the arithmetic is
+         unchecked (see the bounds).
     @param data The packed sample.
     @return The class with the smallest squared distance (the lowest on a tie).
     """
@@ -155,19 +173,22 @@ def _predict(data: Bytes[SAMPLE_BYTES]) -> uint8:
     best_class: uint256 = 0
     for k: uint256 in range(n_classes, bound=centroids.MAX_CLASSES):
         distance: int256 = 0
-        position: uint256 = _HEADER_WORDS + k * _WORDS_PER_CLASS
+        position: uint256 = unsafe_add(_HEADER_WORDS, unsafe_mul(k, _WORDS_PER_CLASS))
         word: int256 = 0
         left: uint256 = 0
+        chunk: int256 = 0
         for i: uint256 in range(n_features, bound=samples.MAX_SAMPLE):
             if left == 0:
                 if distance >= best:
                     break
-                word = convert(convert(packed_words._get(position), bytes32), int256)
+                word = convert(convert(packed_words._words[position], bytes32), int256)
                 position = unsafe_add(position, 1)
                 left = per_word
             left = unsafe_sub(left, 1)
-            x: int256 = extract32(padded, unsafe_mul(i, samples.VALUE_BYTES), output_type=int256) >> _VALUE_SHIFT
-            diff: int256 = unsafe_sub(x, (word << field_shift) >> field_shift)
+            if i & (_CHUNK_VALUES - 1) == 0:
+                chunk = extract32(padded, unsafe_mul(i, samples.VALUE_BYTES), output_type=int256)
+            diff: int256 = unsafe_sub(chunk >> _VALUE_SHIFT, (word << field_shift) >> field_shift)
+            chunk = chunk << _VALUE_BITS
             word = word >> bits
             distance = unsafe_add(distance, unsafe_mul(diff, diff))
         if distance < best:
@@ -181,9 +202,10 @@ def _update(data: Bytes[SAMPLE_BYTES], label: uint8):
     """
     @dev Moves the centroid of `label` to the running mean with a checked
          sample, `(c * n + x) // (n + 1)` truncated towards zero (see
-         `centroids`), and counts it. Each word is read and written once;
-         the loop is written for gas as in `_predict` (unchecked arithmetic:
-         |c * n + x| < 2**128).
+         `centroids`), and counts it. Each word is read and written once (a
+         word is stored when the loop moves to the next one, the last after
+         the loop); the loop is written for gas as in `_predict` (unchecked
+         arithmetic: |c * n + x| < 2**128).
     @param data The packed sample.
     @param label The class.
     """
@@ -192,8 +214,8 @@ def _update(data: Bytes[SAMPLE_BYTES], label: uint8):
     header_offset: uint256 = (k % _HEADERS_PER_WORD) * _HEADER_BITS
     count: uint256 = 0
     header: uint256 = 0
-    count, header = centroids._counted(packed_words._get(header_position), header_offset)
-    packed_words._set(header_position, header)
+    count, header = centroids._counted(packed_words._words[header_position], header_offset)
+    packed_words._words[header_position] = header
     n: int256 = convert(count, int256)
     next_n: int256 = n + 1
     padded: Bytes[_PADDED_BYTES] = concat(data, empty(bytes32))
@@ -201,24 +223,28 @@ def _update(data: Bytes[SAMPLE_BYTES], label: uint8):
     field_shift: uint256 = _FIELD_SHIFT
     mask: uint256 = _FIELD_MASK
     bits: uint256 = value_bits
-    last: uint256 = n_features - 1
-    position: uint256 = _HEADER_WORDS + k * _WORDS_PER_CLASS
+    position: uint256 = unsafe_add(_HEADER_WORDS, unsafe_mul(k, _WORDS_PER_CLASS))
     word: int256 = 0
     out: uint256 = 0
     offset: uint256 = 0
     left: uint256 = 0
+    chunk: int256 = 0
     for i: uint256 in range(n_features, bound=samples.MAX_SAMPLE):
         if left == 0:
-            word = convert(convert(packed_words._get(position), bytes32), int256)
+            if i != 0:
+                packed_words._words[position] = out
+                position = unsafe_add(position, 1)
+            word = convert(convert(packed_words._words[position], bytes32), int256)
             out = 0
             offset = 0
             left = per_word
         left = unsafe_sub(left, 1)
-        x: int256 = extract32(padded, unsafe_mul(i, samples.VALUE_BYTES), output_type=int256) >> _VALUE_SHIFT
+        if i & (_CHUNK_VALUES - 1) == 0:
+            chunk = extract32(padded, unsafe_mul(i, samples.VALUE_BYTES), output_type=int256)
+        x: int256 = chunk >> _VALUE_SHIFT
+        chunk = chunk << _VALUE_BITS
         mean: int256 = unsafe_div(unsafe_add(unsafe_mul((word << field_shift) >> field_shift, n), x), next_n)
         word = word >> bits
         out = out | ((convert(convert(mean, bytes32), uint256) & mask) << offset)
         offset = unsafe_add(offset, bits)
-        if left == 0 or i == last:
-            packed_words._set(position, out)
-            position = unsafe_add(position, 1)
+    packed_words._words[position] = out

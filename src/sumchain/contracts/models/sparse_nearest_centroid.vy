@@ -41,6 +41,7 @@
      overflows its field").
 """
 
+from .. import reverts
 from . import centroids
 from . import fields
 from . import packed_words
@@ -60,8 +61,9 @@ MAX_FEATURES: constant(uint256) = 2**32
 SAMPLE_BYTES: constant(uint256) = samples.SPARSE_BYTES
 # @dev A sample with 32 zero bytes appended, so that every index can be read with `extract32`.
 _PADDED_BYTES: constant(uint256) = SAMPLE_BYTES + 32
-# @dev Shift from the top 4 bytes of a 32-byte read down to a feature index.
-_INDEX_SHIFT: constant(uint256) = 256 - 8 * samples.INDEX_BYTES
+# @dev Shift from the top 4 bytes of a 32-byte read down to a feature index
+#      (the sample is read a chunk of `samples.CHUNK_INDICES` indices at a time).
+_INDEX_SHIFT: constant(uint256) = 256 - samples.INDEX_BITS
 
 # @dev What the model is, for clients that find it on chain.
 model_type: public(constant(String[40])) = "sparse nearest centroid classifier"
@@ -129,7 +131,8 @@ def _check_label(label: uint8):
     @dev Reverts unless `label` is a class of the model.
     @param label The class.
     """
-    assert convert(label, uint256) < n_classes, "sparse_nearest_centroid: label out of range"
+    if convert(label, uint256) >= n_classes:
+        reverts._fail("sparse_nearest_centroid: label out of range")
 
 
 @internal
@@ -151,21 +154,25 @@ def _predict(data: Bytes[SAMPLE_BYTES]) -> uint8:
     totals: int256[centroids.MAX_CLASSES] = empty(int256[centroids.MAX_CLASSES])
     position: uint256 = max_value(uint256)
     word: int256 = 0
+    chunk: uint256 = 0
     for i: uint256 in range(len(data) // samples.INDEX_BYTES, bound=samples.MAX_SAMPLE):
-        index: uint256 = extract32(padded, unsafe_mul(i, samples.INDEX_BYTES), output_type=uint256) >> _INDEX_SHIFT
-        packed: uint256 = unsafe_mul(index, classes)
+        if i & (samples.CHUNK_INDICES - 1) == 0:
+            chunk = extract32(padded, unsafe_mul(i, samples.INDEX_BYTES), output_type=uint256)
+        packed: uint256 = unsafe_mul(chunk >> _INDEX_SHIFT, classes)
+        chunk = chunk << samples.INDEX_BITS
         for k: uint256 in range(classes, bound=centroids.MAX_CLASSES):
-            if packed // per_word != position:
-                position = packed // per_word
-                word = convert(convert(packed_words._get(classes + position), bytes32), int256)
+            place: uint256 = unsafe_div(packed, per_word)
+            if place != position:
+                position = place
+                word = convert(convert(packed_words._words[unsafe_add(classes, place)], bytes32), int256)
             # the field's top bit goes to bit 255, then an arithmetic shift brings it back, sign-extended
-            top: uint256 = unsafe_sub(value_shift, unsafe_mul(packed % per_word, bits))
+            top: uint256 = unsafe_sub(value_shift, unsafe_mul(unsafe_sub(packed, unsafe_mul(place, per_word)), bits))
             totals[k] = unsafe_add(totals[k], (word << top) >> value_shift)
             packed = unsafe_add(packed, 1)
     best: int256 = max_value(int256)
     best_class: uint256 = 0
     for k: uint256 in range(classes, bound=centroids.MAX_CLASSES):
-        norm: int256 = convert(packed_words._get(k) >> centroids.COUNT_BITS, int256)
+        norm: int256 = convert(packed_words._words[k] >> centroids.COUNT_BITS, int256)
         score: int256 = unsafe_sub(norm, unsafe_mul(2 * SCALE, totals[k]))
         if score < best:
             best = score
@@ -188,7 +195,7 @@ def _update(data: Bytes[SAMPLE_BYTES], label: uint8):
     k: uint256 = convert(label, uint256)
     count: uint256 = 0
     header: uint256 = 0
-    count, header = centroids._counted(packed_words._get(k), 0)
+    count, header = centroids._counted(packed_words._words[k], 0)
     n: int256 = convert(count, int256)
     next_n: int256 = n + 1
     padded: Bytes[_PADDED_BYTES] = concat(data, empty(bytes32))
@@ -200,21 +207,26 @@ def _update(data: Bytes[SAMPLE_BYTES], label: uint8):
     change: int256 = 0
     position: uint256 = max_value(uint256)
     word: uint256 = 0
+    chunk: uint256 = 0
     for i: uint256 in range(len(data) // samples.INDEX_BYTES, bound=samples.MAX_SAMPLE):
-        index: uint256 = extract32(padded, unsafe_mul(i, samples.INDEX_BYTES), output_type=uint256) >> _INDEX_SHIFT
-        packed: uint256 = unsafe_add(unsafe_mul(index, classes), k)
-        if packed // per_word != position:
+        if i & (samples.CHUNK_INDICES - 1) == 0:
+            chunk = extract32(padded, unsafe_mul(i, samples.INDEX_BYTES), output_type=uint256)
+        packed: uint256 = unsafe_add(unsafe_mul(chunk >> _INDEX_SHIFT, classes), k)
+        chunk = chunk << samples.INDEX_BITS
+        place: uint256 = unsafe_div(packed, per_word)
+        if place != position:
             if position != max_value(uint256):
-                packed_words._set(classes + position, word)
-            position = packed // per_word
-            word = packed_words._get(classes + position)
-        offset: uint256 = unsafe_mul(packed % per_word, bits)
+                packed_words._words[unsafe_add(classes, position)] = word
+            position = place
+            word = packed_words._words[unsafe_add(classes, place)]
+        offset: uint256 = unsafe_mul(unsafe_sub(packed, unsafe_mul(place, per_word)), bits)
         old: int256 = (convert(convert(word, bytes32), int256) << unsafe_sub(value_shift, offset)) >> value_shift
         new: int256 = unsafe_div(unsafe_add(unsafe_mul(old, n), SCALE), next_n)
         change = unsafe_add(change, unsafe_sub(unsafe_mul(new, new), unsafe_mul(old, old)))
         word = (word & ~(mask << offset)) | ((convert(convert(new, bytes32), uint256) & mask) << offset)
     if position != max_value(uint256):
-        packed_words._set(classes + position, word)
+        packed_words._words[unsafe_add(classes, position)] = word
     norm: int256 = convert(header >> centroids.COUNT_BITS, int256) + change
-    assert norm >= 0, "sparse_nearest_centroid: squared norm below 0"
-    packed_words._set(k, fields._with_unsigned(header, centroids.COUNT_BITS, _NORM_BITS, convert(norm, uint256)))
+    if norm < 0:
+        reverts._fail("sparse_nearest_centroid: squared norm below 0")
+    packed_words._words[k] = fields._with_unsigned(header, centroids.COUNT_BITS, _NORM_BITS, convert(norm, uint256))
