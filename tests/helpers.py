@@ -1,10 +1,18 @@
-"""Helpers shared by the tests: state snapshots for "nothing changed" checks."""
+"""Helpers shared by the tests: state snapshots for "nothing changed" checks,
+deployments that revert or stop half-way."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sumchain import SharedModel
+import pytest
+
+from sumchain import ContractReverted, SharedModel
+from sumchain.chain.abi import ContractABI
+from sumchain.chain.base import Chain, Receipt
+from sumchain.chain.compiler import compile_trainer
+from sumchain.models import OnChainModel
 
 
 def observable_state(model: SharedModel) -> dict[str, Any]:
@@ -18,3 +26,35 @@ def observable_state(model: SharedModel) -> dict[str, Any]:
         "total_good": model._call("total_good"),
         "num_valid": [model._call("num_valid", a) for a in chain.accounts[:4]],
     }
+
+
+def assert_deployment_reverts(
+    chain: Chain, trainer: str, params: Sequence[int], reason: str, incentive: Sequence[int] = (0, 0, 0, 0)
+) -> None:
+    """Creating the ``trainer`` contract with these model and incentive parameters reverts with ``reason``."""
+    compiled = compile_trainer(trainer)
+    data = compiled.bytecode + ContractABI(compiled.abi).encode_constructor(params, *incentive)
+    with pytest.raises(ContractReverted, match=reason):
+        chain.deploy(data, sender=chain.accounts[0])
+
+
+def deploy_interrupted(
+    chain: Chain, mirror: OnChainModel, *, chunks: int, **options: Any
+) -> tuple[SharedModel, list[Receipt]]:
+    """Deploy ``mirror`` but stop after the creation and ``chunks`` parameter chunks.
+
+    Returns the partly loaded model and the receipts so far (creation first).
+    """
+    receipts: list[Receipt] = []
+
+    class Interrupted(Exception):
+        pass
+
+    def stop(done: int, total: int, receipt: Receipt) -> None:
+        receipts.append(receipt)
+        if len(receipts) > chunks:
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        SharedModel.deploy(chain, mirror, on_chunk=stop, **options)
+    return SharedModel(chain, receipts[0].contract_address), receipts

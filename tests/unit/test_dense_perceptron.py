@@ -5,14 +5,13 @@ from __future__ import annotations
 import pytest
 
 from sumchain import ContractReverted, DensePerceptron, DepositRefundTake, InvalidSample, SharedModel
-from sumchain.chain.abi import ContractABI
 from sumchain.chain.compiler import compile_trainer
 from sumchain.errors import ModelFileError
 from sumchain.models import MIRRORS
 from sumchain.models.base import SCALE
 from sumchain.models.packing import pack, signed_range
 from sumchain.models.reference_file import model_from_spec
-from tests.helpers import observable_state
+from tests.helpers import assert_deployment_reverts, observable_state
 
 TRAINER = "dense_perceptron"
 FREE = DepositRefundTake(cost_weight=0)
@@ -146,10 +145,7 @@ def test_model_is_found_on_chain_with_its_mirror(chain) -> None:
     ],
 )
 def test_bad_parameters_revert_at_deployment(chain, params, reason) -> None:
-    compiled = compile_trainer(TRAINER)
-    data = compiled.bytecode + ContractABI(compiled.abi).encode_constructor(params, 0, 0, 0, 0)
-    with pytest.raises(ContractReverted, match=reason):
-        chain.deploy(data, sender=chain.accounts[0])
+    assert_deployment_reverts(chain, TRAINER, params, reason)
 
 
 def test_the_bounds_deploy(chain) -> None:

@@ -16,7 +16,7 @@ from sumchain import ContractReverted, DepositRefundTake, InvalidSample, SharedM
 from sumchain.chain.compiler import MODELS, compile_trainer
 from sumchain.models import MIRRORS
 from sumchain.models.reference_file import model_from_spec
-from tests.helpers import observable_state
+from tests.helpers import deploy_interrupted, observable_state
 
 RNG_SEED = 11
 
@@ -111,18 +111,7 @@ def test_bad_label_and_sample_are_refused_before_sending_and_on_chain(chain, mod
 def test_interrupted_deploy_resumes_where_it_stopped(chain, model_type) -> None:
     rng = np.random.default_rng(RNG_SEED)
     mirror = model_from_spec(spec_for(model_type, rng))
-    receipts = []
-
-    class Interrupted(Exception):
-        pass
-
-    def stop_after_creation(done: int, total: int, receipt) -> None:  # type: ignore[no-untyped-def]
-        receipts.append(receipt)
-        raise Interrupted
-
-    with pytest.raises(Interrupted):
-        SharedModel.deploy(chain, mirror, on_chunk=stop_after_creation)
-    partial = SharedModel(chain, receipts[0].contract_address)
+    partial, _ = deploy_interrupted(chain, mirror, chunks=0)
     assert partial._call("words_loaded") == 0
     assert not partial._call("ready")
     with pytest.raises(ContractReverted, match="trainer: parameters not loaded"):

@@ -9,14 +9,13 @@ import pytest
 from sklearn.naive_bayes import BernoulliNB, MultinomialNB
 
 from sumchain import ContractReverted, DepositRefundTake, InvalidSample, NaiveBayes, SharedModel
-from sumchain.chain.abi import ContractABI
 from sumchain.chain.compiler import compile_trainer
 from sumchain.models import MIRRORS, SCALE
 from sumchain.models.convert import binary_to_indices, conversion_report
 from sumchain.models.naive_bayes import MAX_CLASSES, auto_count_bits
 from sumchain.models.packing import pack
 from sumchain.models.reference_file import model_from_spec
-from tests.helpers import observable_state
+from tests.helpers import assert_deployment_reverts, observable_state
 
 TRAINER = "naive_bayes"
 FREE = DepositRefundTake(cost_weight=0)
@@ -159,10 +158,7 @@ def test_many_classes_deploy_and_learn(chain, n_classes) -> None:
     ],
 )
 def test_bad_parameters_revert_at_deployment(chain, params, reason) -> None:
-    compiled = compile_trainer(TRAINER)
-    data = compiled.bytecode + ContractABI(compiled.abi).encode_constructor(params, 0, 0, 0, 0)
-    with pytest.raises(ContractReverted, match=reason):
-        chain.deploy(data, sender=chain.accounts[0])
+    assert_deployment_reverts(chain, TRAINER, params, reason)
 
 
 def test_bad_label_and_sample_revert_and_change_nothing(chain) -> None:

@@ -15,7 +15,6 @@ from sumchain import (
     SharedModel,
     SparseNearestCentroid,
 )
-from sumchain.chain.abi import ContractABI
 from sumchain.chain.base import TX_GAS_CAP
 from sumchain.chain.compiler import compile_trainer
 from sumchain.errors import ModelFileError
@@ -23,7 +22,7 @@ from sumchain.models.base import SCALE
 from sumchain.models.convert import binary_to_indices, conversion_report, dense_to_fixed
 from sumchain.models.nearest_centroid import COUNT_MAX, running_mean
 from sumchain.models.reference_file import model_from_spec
-from tests.helpers import observable_state
+from tests.helpers import assert_deployment_reverts, deploy_interrupted, observable_state
 
 FREE = DepositRefundTake(cost_weight=0)
 BLOCK_GAS_LIMIT = 30_000_000
@@ -110,10 +109,7 @@ def test_dense_sixty_four_classes(chain) -> None:
     ],
 )
 def test_dense_bad_parameters_revert_at_deployment(chain, params, reason) -> None:
-    compiled = compile_trainer("nearest_centroid")
-    data = compiled.bytecode + ContractABI(compiled.abi).encode_constructor(params, 0, 0, 0, 0)
-    with pytest.raises(ContractReverted, match=reason):
-        chain.deploy(data, sender=chain.accounts[0])
+    assert_deployment_reverts(chain, "nearest_centroid", params, reason)
 
 
 def test_dense_bad_samples_and_labels_revert_and_change_nothing(chain) -> None:
@@ -172,19 +168,7 @@ def test_512_dims_10_classes_deploy_in_gas_sized_chunks_and_resume(chain) -> Non
     rng = np.random.default_rng(3)
     rows = rng.integers(-(2**62), 2**62, size=(10, 512)).tolist()
     mirror = NearestCentroid.from_centroids(rows, list(range(1, 11)), value_bits=64)  # the widest: 1283 words
-    receipts = []
-
-    class Interrupted(Exception):
-        pass
-
-    def stop_after_first_chunk(done: int, total: int, receipt) -> None:  # type: ignore[no-untyped-def]
-        receipts.append(receipt)
-        if done > 0:
-            raise Interrupted
-
-    with pytest.raises(Interrupted):
-        SharedModel.deploy(chain, mirror, incentive=FREE, on_chunk=stop_after_first_chunk)
-    partial = SharedModel(chain, receipts[0].contract_address)
+    partial, receipts = deploy_interrupted(chain, mirror, chunks=1, incentive=FREE)
     assert 0 < partial._call("words_loaded") < len(mirror.to_words())
     with pytest.raises(ContractReverted, match="trainer: parameters not loaded"):
         partial.predict(rows[0])
@@ -321,10 +305,7 @@ def test_sparse_sixty_four_classes(chain) -> None:
     ],
 )
 def test_sparse_bad_parameters_revert_at_deployment(chain, params, reason) -> None:
-    compiled = compile_trainer("sparse_nearest_centroid")
-    data = compiled.bytecode + ContractABI(compiled.abi).encode_constructor(params, 0, 0, 0, 0)
-    with pytest.raises(ContractReverted, match=reason):
-        chain.deploy(data, sender=chain.accounts[0])
+    assert_deployment_reverts(chain, "sparse_nearest_centroid", params, reason)
 
 
 def test_sparse_bad_samples_and_labels_revert_and_change_nothing(chain) -> None:

@@ -8,6 +8,9 @@ mirror predicts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_breast_cancer, load_iris
@@ -17,13 +20,36 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier
 
 from sumchain import DensePerceptron, DepositRefundTake, SharedModel, SparsePerceptron
+from sumchain.chain.base import Chain
 from sumchain.errors import NotFittedError
+from sumchain.models import OnChainModel
 from sumchain.models.base import SCALE
 from sumchain.models.convert import binary_to_indices, conversion_report, dense_to_fixed
 
 TOLERANCE = 0.01
 ON_CHAIN_ROWS = 12
 """Held-out rows also predicted on chain (each call runs the EVM in Python)."""
+
+
+def assert_converts_on_and_off_chain(
+    chain: Chain,
+    clf: Any,
+    mirror: OnChainModel,
+    X_test: np.ndarray,
+    y_test: np.ndarray,
+    to_samples: Callable[[Any], list[list[int]]],
+    *,
+    min_float_accuracy: float,
+) -> None:
+    """The mirror predicts as ``clf`` within :data:`TOLERANCE`, and its contract as the mirror."""
+    report = conversion_report(clf, mirror, X_test, y_test, to_samples=to_samples)
+    assert report.n_samples == len(y_test)
+    assert report.float_accuracy > min_float_accuracy
+    assert abs(report.accuracy_loss) <= TOLERANCE
+    assert report.agreement >= 1 - TOLERANCE
+    model = SharedModel.deploy(chain, mirror, incentive=DepositRefundTake(cost_weight=0))
+    samples = to_samples(X_test[:ON_CHAIN_ROWS])
+    assert [model.predict(s) for s in samples] == mirror.predict(samples).tolist()
 
 
 @pytest.fixture(scope="module")
@@ -55,14 +81,7 @@ def test_dense_perceptron_from_sklearn_keeps_its_accuracy_on_and_off_chain(chain
     assert mirror.coef_.tolist() == [round(w * SCALE) for w in clf.coef_[0]]
     assert mirror.intercept_ == round(clf.intercept_[0] * SCALE)
     assert mirror.learning_rate == round(clf.eta0 * SCALE)  # the Perceptron's own step
-    report = conversion_report(clf, mirror, X_test, y_test, to_samples=dense_to_fixed)
-    assert report.n_samples == len(y_test)
-    assert report.float_accuracy > 0.9
-    assert abs(report.accuracy_loss) <= TOLERANCE
-    assert report.agreement >= 1 - TOLERANCE
-    model = SharedModel.deploy(chain, mirror, incentive=DepositRefundTake(cost_weight=0))
-    samples = dense_to_fixed(X_test[:ON_CHAIN_ROWS])
-    assert [model.predict(s) for s in samples] == mirror.predict(samples).tolist()
+    assert_converts_on_and_off_chain(chain, clf, mirror, X_test, y_test, dense_to_fixed, min_float_accuracy=0.9)
 
 
 def test_sparse_perceptron_from_sklearn_keeps_its_accuracy_on_and_off_chain(chain, bag_of_words) -> None:
@@ -70,13 +89,7 @@ def test_sparse_perceptron_from_sklearn_keeps_its_accuracy_on_and_off_chain(chai
     mirror = SparsePerceptron.from_sklearn(clf)
     assert mirror.coef_.tolist() == [round(w * SCALE) for w in clf.coef_[0]]
     assert mirror.intercept_ == round(clf.intercept_[0] * SCALE)
-    report = conversion_report(clf, mirror, X_test, y_test, to_samples=binary_to_indices)
-    assert report.float_accuracy > 0.7
-    assert abs(report.accuracy_loss) <= TOLERANCE
-    assert report.agreement >= 1 - TOLERANCE
-    model = SharedModel.deploy(chain, mirror, incentive=DepositRefundTake(cost_weight=0))
-    samples = binary_to_indices(X_test[:ON_CHAIN_ROWS])
-    assert [model.predict(s) for s in samples] == mirror.predict(samples).tolist()
+    assert_converts_on_and_off_chain(chain, clf, mirror, X_test, y_test, binary_to_indices, min_float_accuracy=0.7)
 
 
 def test_a_linear_sgd_classifier_converts_with_the_models_default_rate(breast_cancer) -> None:

@@ -10,6 +10,7 @@ from sumchain.chain.abi import ContractABI
 from sumchain.chain.compiler import compile_trainer
 from sumchain.models.packing import pack
 from tests.conftest import WEIGHTS
+from tests.helpers import assert_deployment_reverts, deploy_interrupted
 
 TRAINER = "sparse_perceptron"
 
@@ -112,10 +113,8 @@ def test_weights_must_be_loaded_before_data(chain) -> None:
     ],
 )
 def test_bad_parameters_revert_at_deployment(chain, args, reason) -> None:
-    compiled = compile_trainer(TRAINER)
-    data = compiled.bytecode + ContractABI(compiled.abi).encode_constructor(*args)
-    with pytest.raises(ContractReverted, match=reason):
-        chain.deploy(data, sender=chain.accounts[0])
+    params, *incentive = args
+    assert_deployment_reverts(chain, TRAINER, params, reason, incentive)
 
 
 def test_contract_is_under_the_eip170_limit() -> None:
@@ -126,20 +125,7 @@ def test_large_model_deploys_in_gas_sized_chunks_and_resumes(chain) -> None:
     rng = np.random.default_rng(7)
     weights = rng.integers(-(10**12), 10**12, size=4_000).tolist()
     mirror = SparsePerceptron.from_weights(weights, intercept=5)
-    receipts = []
-
-    class Interrupted(Exception):
-        pass
-
-    def stop_after_first_chunk(done: int, total: int, receipt) -> None:  # type: ignore[no-untyped-def]
-        receipts.append(receipt)
-        if done > 0:
-            raise Interrupted
-
-    with pytest.raises(Interrupted):
-        SharedModel.deploy(chain, mirror, on_chunk=stop_after_first_chunk)
-    address = receipts[0].contract_address
-    partial = SharedModel(chain, address)
+    partial, receipts = deploy_interrupted(chain, mirror, chunks=1)
     loaded = partial._call("words_loaded")
     assert 0 < loaded < len(mirror.to_words())
     with pytest.raises(ContractReverted, match="parameters not loaded"):

@@ -1,0 +1,339 @@
+"""What the dense and the sparse perceptron mirrors share.
+
+Both are binary linear classifiers with a fixed intercept: they predict 1 when
+their fixed-point score is above 0, else 0, and on a mistake move their
+weights by ``learning_rate`` towards the label. Their weights are packed
+``weight_bits`` wide on chain (``contracts/models/dense_perceptron.vy`` and
+``contracts/models/sparse_perceptron.vy``), with the same parameters
+``[n_features, intercept, learning_rate, weight_bits]``. This module also
+holds the automatic choice of that width (:func:`auto_weight_bits`) and the
+conversion of a scikit-learn linear classifier (:func:`linear_classifier_to_fixed`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Self
+
+import numpy as np
+
+from sumchain.errors import NotFittedError
+from sumchain.models.base import SCALE, OnChainModel
+from sumchain.models.packing import pack, signed_range, unpack, words_for
+
+WEIGHT_BITS = tuple(range(16, 65, 8))
+"""Widths the automatic choice picks from (the contract accepts 8 to 64)."""
+HEADROOM_STEPS = 1024
+"""The automatic width leaves room for this many more steps of every weight."""
+
+
+def auto_weight_bits(values: Iterable[int], learning_rate: int) -> int:
+    """Narrowest width of :data:`WEIGHT_BITS` that holds every value with room
+    for :data:`HEADROOM_STEPS` more learning steps.
+
+    >>> auto_weight_bits([17_773_274_147, -5], 500_000_000)   # the IMDB model
+    40
+    """
+    largest = max((abs(int(v)) for v in values), default=0) + HEADROOM_STEPS * int(learning_rate)
+    for bits in WEIGHT_BITS:
+        if largest <= signed_range(bits)[1]:
+            return bits
+    raise OverflowError(f"weights up to {largest} do not fit in 64 signed bits with learning headroom")
+
+
+@dataclass(frozen=True)
+class FixedLinear:
+    """A binary linear classifier at the fixed-point scale (see :func:`linear_classifier_to_fixed`)."""
+
+    coef: list[int]
+    """``round(w * SCALE)`` for each weight."""
+    intercept: int
+    """``round(b * SCALE)``."""
+    learning_rate: int | None
+    """``round(eta0 * SCALE)`` for a ``Perceptron`` (its update on a mistake is the perceptrons'), else None."""
+
+
+def linear_classifier_to_fixed(estimator: Any) -> FixedLinear:
+    """Weights and intercept of a fitted binary scikit-learn ``Perceptron`` or
+    ``SGDClassifier`` at the fixed-point scale (label 1 = ``classes_[1]``).
+
+    Raises
+    ------
+    TypeError
+        When the estimator is not one of these linear classifiers.
+    NotFittedError
+        When it is not fitted.
+    ValueError
+        When it is fitted on more than two classes or has non-finite weights.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import Perceptron
+    >>> fixed = linear_classifier_to_fixed(Perceptron().fit([[0.0], [1.0]], [0, 1]))
+    >>> fixed.coef, fixed.intercept, fixed.learning_rate
+    ([2000000000], -1000000000, 1000000000)
+    """
+    from sklearn.linear_model import Perceptron, SGDClassifier
+
+    if not isinstance(estimator, (Perceptron, SGDClassifier)):
+        name = type(estimator).__name__
+        raise TypeError(f"expected a fitted binary sklearn.linear_model.Perceptron or SGDClassifier, got {name}")
+    if not hasattr(estimator, "coef_"):
+        raise NotFittedError(f"this {type(estimator).__name__} is not fitted yet: call its fit first")
+    coef = np.asarray(estimator.coef_, dtype=float)
+    intercept = np.asarray(estimator.intercept_, dtype=float).ravel()
+    if len(estimator.classes_) != 2 or coef.shape[0] != 1:
+        raise ValueError(f"expected a binary classifier, got {len(estimator.classes_)} classes")
+    if not (np.isfinite(coef).all() and np.isfinite(intercept).all()):
+        raise ValueError("the estimator has non-finite weights")
+    return FixedLinear(
+        coef=[round(float(w) * SCALE) for w in coef[0]],
+        intercept=round(float(intercept[0]) * SCALE),
+        learning_rate=round(float(estimator.eta0) * SCALE) if isinstance(estimator, Perceptron) else None,
+    )
+
+
+class BinaryPerceptron(OnChainModel):
+    """Base of the perceptron mirrors: parameters, state, contract mapping,
+    reference files, scikit-learn conversion, ``fit`` and ``partial_fit``.
+
+    A subclass sets its constructor (parameters and their defaults), its
+    bounds (``max_features``, ``intercept_bits``, ``default_learning_rate``),
+    its score (``_score``) and its learning step (``_learn``), and reads its
+    reference files (``from_reference_spec``).
+    """
+
+    max_features: ClassVar[int]
+    """Largest ``n_features`` the contract accepts."""
+    intercept_bits: ClassVar[int | None]
+    """Width of the intercept and of the learning rate, or None when they share the weights' width
+    (and the automatic width must then hold the intercept too)."""
+    default_learning_rate: ClassVar[int]
+    """Learning rate of ``from_weights`` and ``from_sklearn`` when none is given."""
+    _fitted_attribute = "coef_"
+
+    n_features: int
+    learning_rate: int
+    intercept: int
+    max_iter: int
+    weight_bits: int | None
+
+    # -- state ------------------------------------------------------------------
+
+    def _bits(self) -> int:
+        return 64 if self.weight_bits is None else self.weight_bits
+
+    def _validate_params(self) -> None:
+        if not 0 < self.n_features <= self.max_features:
+            raise ValueError(f"n_features must be in [1, {self.max_features}], got {self.n_features}")
+        if self.weight_bits is not None and not 8 <= self.weight_bits <= 64:
+            raise ValueError(f"weight_bits must be in [8, 64], got {self.weight_bits}")
+        bits = self._bits() if self.intercept_bits is None else self.intercept_bits
+        low, high = signed_range(bits)
+        if not 0 < self.learning_rate <= high:
+            raise ValueError(f"learning_rate must be in [1, {high}], got {self.learning_rate}")
+        if not low <= self.intercept <= high:
+            raise ValueError(f"intercept must fit in {bits} signed bits, got {self.intercept}")
+        if self.max_iter < 1:
+            raise ValueError(f"max_iter must be at least 1, got {self.max_iter}")
+
+    def _init_state(self) -> None:
+        self._validate_params()
+        self.coef_ = np.zeros(self.n_features, dtype=np.int64)
+        self.intercept_ = int(self.intercept)
+        self.classes_ = np.array([0, 1])
+
+    @classmethod
+    def from_weights(
+        cls,
+        coef: Sequence[int],
+        *,
+        intercept: int = 0,
+        learning_rate: int | None = None,
+        weight_bits: int | None = None,
+        **params: Any,
+    ) -> Self:
+        """A fitted model with the given fixed-point weights.
+
+        Parameters
+        ----------
+        coef : sequence of int
+            The weights, at scale; their number is ``n_features``.
+        intercept : int
+            The intercept, at scale.
+        learning_rate : int, optional
+            At scale; by default the class's (0.5 for the sparse model, 1.0 for the dense one).
+        weight_bits : int, optional
+            See the class parameters.
+        **params
+            The class's other constructor parameters (the dense model's ``feature_indices``).
+
+        Raises
+        ------
+        OverflowError
+            When a weight does not fit in ``weight_bits``.
+
+        Examples
+        --------
+        >>> from sumchain.models import DensePerceptron, SparsePerceptron
+        >>> SparsePerceptron.from_weights([2, -3], intercept=1).predict([[0], [1]]).tolist()
+        [1, 0]
+        >>> DensePerceptron.from_weights([2, -3], intercept=1).predict([[0, 0], [0, 10**9]]).tolist()
+        [1, 0]
+        """
+        if learning_rate is None:
+            learning_rate = cls.default_learning_rate
+        model = cls(
+            n_features=len(coef), learning_rate=learning_rate, intercept=intercept, weight_bits=weight_bits, **params
+        )
+        model._init_state()
+        low, high = signed_range(model._bits())
+        for i, c in enumerate(coef):
+            if not low <= int(c) <= high:
+                raise OverflowError(f"weight {c} of feature {i} does not fit in {model._bits()} signed bits")
+        model.coef_ = np.array([int(c) for c in coef], dtype=np.int64)
+        return model
+
+    @classmethod
+    def from_sklearn(
+        cls,
+        estimator: Any,
+        *,
+        learning_rate: int | None = None,
+        weight_bits: int | None = None,
+        **params: Any,
+    ) -> Self:
+        """Convert a fitted binary ``sklearn.linear_model.Perceptron`` or ``SGDClassifier``.
+
+        Weights and intercept become ``round(x * SCALE)``, so the fixed-point
+        score is the float score at scale, up to rounding (measure it with
+        :func:`~sumchain.models.convert.conversion_report`). The dense model
+        then takes ``round(x * SCALE)`` inputs
+        (:func:`~sumchain.models.convert.dense_to_fixed`); the sparse one
+        converts an estimator fitted on 0/1 columns (a bag of words) and takes
+        the list of the columns that are 1
+        (:func:`~sumchain.models.convert.binary_to_indices`). Label 1 is the
+        estimator's ``classes_[1]``.
+
+        Parameters
+        ----------
+        estimator : Perceptron or SGDClassifier
+            Fitted on two classes.
+        learning_rate : int, optional
+            At scale; by default a ``Perceptron``'s ``eta0`` (its update on a
+            mistake is exactly this model's, for the sparse model on 0/1
+            columns), else the class's default (0.5 sparse, 1.0 dense).
+        weight_bits : int, optional
+            See the class parameters.
+        **params
+            The class's other constructor parameters (the dense model's ``feature_indices``).
+
+        Raises
+        ------
+        TypeError
+            When the estimator is not one of these linear classifiers.
+        ValueError
+            When it is not fitted on exactly two classes.
+
+        Examples
+        --------
+        >>> from sklearn.linear_model import Perceptron
+        >>> from sumchain.models import DensePerceptron, SparsePerceptron
+        >>> clf = Perceptron().fit([[1, 0, 1], [0, 1, 0]], [1, 0])
+        >>> SparsePerceptron.from_sklearn(clf).predict([[0, 2], [1]]).tolist()
+        [1, 0]
+        >>> clf = Perceptron(random_state=0).fit([[1.0, 0.0], [0.0, 1.0]], [1, 0])
+        >>> DensePerceptron.from_sklearn(clf).coef_.tolist()
+        [1000000000, -1000000000]
+        """
+        fixed = linear_classifier_to_fixed(estimator)
+        if learning_rate is None:
+            learning_rate = cls.default_learning_rate if fixed.learning_rate is None else fixed.learning_rate
+        return cls.from_weights(
+            fixed.coef, intercept=fixed.intercept, learning_rate=learning_rate, weight_bits=weight_bits, **params
+        )
+
+    # -- contract mapping -------------------------------------------------------
+
+    def deployed_weight_bits(self) -> int:
+        """The width the contract gets: ``weight_bits``, or the automatic choice."""
+        self._check_fitted("coef_")
+        if self.weight_bits is not None:
+            return self.weight_bits
+        values = self.coef_.tolist()
+        if self.intercept_bits is None:
+            values.append(self.intercept_)
+        return auto_weight_bits(values, self.learning_rate)
+
+    def model_params(self) -> list[int]:
+        """``[n_features, intercept, learning_rate, weight_bits]``."""
+        return [self.n_features, self.intercept_, self.learning_rate, self.deployed_weight_bits()]
+
+    def to_words(self) -> list[int]:
+        """The weights packed ``256 // weight_bits`` per word."""
+        return pack(self.coef_.tolist(), self.deployed_weight_bits())
+
+    @classmethod
+    def n_words(cls, params: Sequence[int]) -> int:
+        """Words that hold the weights: ``ceil(n_features / (256 // weight_bits))``."""
+        return words_for(int(params[0]), int(params[3]))
+
+    @classmethod
+    def from_chain(cls, params: Sequence[int], words: Sequence[int]) -> Self:
+        """The mirror of a deployed model (parameters that live off chain, such as
+        the dense model's ``feature_indices``, are not set)."""
+        n_features, intercept, learning_rate, bits = (int(p) for p in params)
+        return cls.from_weights(
+            unpack(words, n_features, bits), intercept=intercept, learning_rate=learning_rate, weight_bits=bits
+        )
+
+    def to_reference_spec(self) -> dict[str, Any]:
+        """This model as a reference JSON object of its ``model_type`` (reals = integers / SCALE)."""
+        self._check_fitted("coef_")
+        return {
+            "type": self.model_type,
+            "classifications": ["0", "1"],
+            "weights": [int(w) / SCALE for w in self.coef_.tolist()],
+            "intercept": self.intercept_ / SCALE,
+            "learningRate": self.learning_rate / SCALE,
+        }
+
+    # -- learning and predicting ------------------------------------------------
+
+    def fit(self, X: Iterable[Iterable[int]], y: Iterable[int]) -> Self:
+        """Learn from scratch: ``max_iter`` passes of :meth:`partial_fit`."""
+        self._init_state()
+        samples = [self.codec.check(x) for x in X]
+        labels = [self.check_label(int(label)) for label in y]
+        if len(samples) != len(labels):
+            raise ValueError(f"X has {len(samples)} samples but y has {len(labels)} labels")
+        for _ in range(self.max_iter):
+            mistakes = sum(self._learn(x, label) for x, label in zip(samples, labels, strict=True))
+            if mistakes == 0:
+                break
+        return self
+
+    def partial_fit(self, X: Iterable[Iterable[int]], y: Iterable[int]) -> Self:
+        """Learn from each sample once, in order, exactly as ``add_data`` does."""
+        if not hasattr(self, "coef_"):
+            self._init_state()
+        for x, label in zip(X, y, strict=True):
+            self._learn(self.codec.check(x), self.check_label(int(label)))
+        return self
+
+    def _score(self, sample: tuple[int, ...]) -> int:
+        """The fixed-point score of a checked sample."""
+        raise NotImplementedError
+
+    def _learn(self, sample: tuple[int, ...], label: int) -> bool:
+        """Learn from a checked sample, as the contract does; True on a mistake (an update)."""
+        raise NotImplementedError
+
+    def _predict_one(self, sample: tuple[int, ...]) -> int:
+        return 1 if self._score(sample) > 0 else 0
+
+    def decision_function(self, X: Iterable[Iterable[int]]) -> np.ndarray:
+        """The fixed-point score of each sample (as Python ints in an object array)."""
+        self._check_fitted("coef_")
+        return np.array([self._score(self.codec.check(x)) for x in X], dtype=object)
