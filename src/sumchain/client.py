@@ -17,10 +17,10 @@ from eth_utils import keccak, to_checksum_address
 from sumchain.chain.abi import ContractABI
 from sumchain.chain.base import TX_GAS_CAP, Chain, Receipt, resolve_account
 from sumchain.chain.compiler import compile_trainer
-from sumchain.errors import InvalidSample, SumchainError
+from sumchain.errors import SumchainError
 from sumchain.incentives import DepositRefundTake
 from sumchain.models import MIRRORS, OnChainModel
-from sumchain.models.samples import SampleCodec
+from sumchain.models.samples import SampleCodec, check_label
 
 MAX_WORDS_PER_CALL = 2_048
 _GAS_BUDGET = TX_GAS_CAP * 9 // 10
@@ -268,11 +268,6 @@ class SharedModel:
     def _encode(self, sample: Iterable[int]) -> bytes:
         return self.codec.encode(sample)
 
-    def _check_label(self, label: int) -> int:
-        if not 0 <= int(label) < self.n_classes:
-            raise InvalidSample(f"label must be in [0, {self.n_classes}), got {label}")
-        return int(label)
-
     @cached_property
     def owner(self) -> str:
         """The account that deployed the model."""
@@ -381,7 +376,7 @@ class SharedModel:
             deposit it needs and sends the rest back.
         """
         data = self.codec.check(sample)
-        label = self._check_label(label)
+        label = check_label(label, self.n_classes)
         paid = self.cost() if value is None else value
         receipt = self._transact("add_data", self._encode(data), label, sender=sender, value=paid)
         event = self._events(receipt, "DataAdded")[0]

@@ -9,9 +9,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from sumchain.errors import InvalidSample, NotFittedError
+from sumchain.errors import NotFittedError
 from sumchain.models.fixed_point import SCALE, truncated_div
-from sumchain.models.samples import SampleCodec
+from sumchain.models.samples import SampleCodec, check_label
 
 __all__ = ["SCALE", "OnChainModel", "ParamsMixin", "truncated_div"]
 
@@ -102,9 +102,7 @@ class OnChainModel(ParamsMixin):
 
     def check_label(self, label: int) -> int:
         """Validate a label as the contract does."""
-        if not 0 <= int(label) < self.n_classes:
-            raise InvalidSample(f"label must be in [0, {self.n_classes}), got {label}")
-        return int(label)
+        return check_label(label, self.n_classes)
 
     @classmethod
     def from_reference_spec(cls, spec: dict[str, Any]) -> OnChainModel:

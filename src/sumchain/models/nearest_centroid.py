@@ -48,28 +48,6 @@ def _round_mean(total: int, n: int) -> int:
 
 
 @dataclass(frozen=True)
-class BoundedDenseCodec(SampleCodec):
-    """Dense samples whose values fit in ``value_bits`` signed bits, as the dense
-    nearest centroid contract requires.
-
-    >>> BoundedDenseCodec(sparse=False, n_features=2, value_bits=8).check([127, 128])
-    Traceback (most recent call last):
-    ...
-    sumchain.errors.InvalidSample: value 128 at position 1 does not fit in 8 signed bits
-    """
-
-    value_bits: int = 64
-
-    def check(self, sample: Iterable[int]) -> tuple[int, ...]:
-        """The sample as a tuple of ints, validated."""
-        values = super().check(sample)
-        low, high = signed_range(self.value_bits)
-        for i, value in enumerate(values):
-            if not low <= value <= high:
-                raise InvalidSample(f"value {value} at position {i} does not fit in {self.value_bits} signed bits")
-        return values
-
-
 class _CentroidClassifier(OnChainModel):
     """What the dense and the sparse nearest centroid mirrors share: state,
     parameters, layout of the packed words, reference files, scikit-learn.
@@ -458,12 +436,12 @@ class NearestCentroid(_CentroidClassifier):
     @property
     def codec(self) -> SampleCodec:
         """Validates and packs this model's samples (values within ``value_bits``)."""
-        return BoundedDenseCodec(sparse=False, n_features=self.n_features, value_bits=self._bits())
+        return SampleCodec(sparse=False, n_features=self.n_features, value_bits=self._bits())
 
     @classmethod
     def codec_for(cls, params: Sequence[int]) -> SampleCodec:
         """The sample codec of a contract with these parameters."""
-        return BoundedDenseCodec(sparse=False, n_features=int(params[0]), value_bits=int(params[2]))
+        return SampleCodec(sparse=False, n_features=int(params[0]), value_bits=int(params[2]))
 
     def _pack_centroids(self, bits: int) -> list[int]:
         """Class after class, each starting on a new word."""

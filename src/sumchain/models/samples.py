@@ -15,13 +15,13 @@ from dataclasses import dataclass
 
 from sumchain.errors import InvalidSample
 from sumchain.models.fixed_point import SCALE, truncated_div
+from sumchain.models.packing import signed_range
 
 MAX_SAMPLE = 512
 """Largest number of features in one sample."""
 INDEX_BYTES = 4
 VALUE_BYTES = 8
 MAX_INDEX = 2**32 - 1
-VALUE_MIN, VALUE_MAX = -(2**63), 2**63 - 1
 
 
 def check_sparse(sample: Iterable[int], n_features: int) -> tuple[int, ...]:
@@ -51,21 +51,41 @@ def check_sparse(sample: Iterable[int], n_features: int) -> tuple[int, ...]:
     return indices
 
 
-def check_dense(sample: Iterable[int], n_features: int) -> tuple[int, ...]:
-    """Validate a dense vector of fixed-point integers as the contract does.
+def check_dense(sample: Iterable[int], n_features: int, value_bits: int = 64) -> tuple[int, ...]:
+    """Validate a dense vector of fixed-point integers as the contract does:
+    ``n_features`` values, each within ``value_bits`` signed bits (64 travel on
+    the wire; a model may require fewer).
 
     >>> check_dense([1, 2], 3)
     Traceback (most recent call last):
     ...
     sumchain.errors.InvalidSample: expected 3 values, got 2
+    >>> check_dense([127, 128], 2, value_bits=8)
+    Traceback (most recent call last):
+    ...
+    sumchain.errors.InvalidSample: value 128 at position 1 does not fit in 8 signed bits
     """
     values = tuple(int(v) for v in sample)
     if len(values) != n_features:
         raise InvalidSample(f"expected {n_features} values, got {len(values)}")
+    low, high = signed_range(value_bits)
     for i, value in enumerate(values):
-        if not VALUE_MIN <= value <= VALUE_MAX:
-            raise InvalidSample(f"value {value} at position {i} does not fit in 64 signed bits")
+        if not low <= value <= high:
+            raise InvalidSample(f"value {value} at position {i} does not fit in {value_bits} signed bits")
     return values
+
+
+def check_label(label: int, n_classes: int) -> int:
+    """Validate a label as the contracts do.
+
+    >>> check_label(2, 2)
+    Traceback (most recent call last):
+    ...
+    sumchain.errors.InvalidSample: label must be in [0, 2), got 2
+    """
+    if not 0 <= int(label) < n_classes:
+        raise InvalidSample(f"label must be in [0, {n_classes}), got {label}")
+    return int(label)
 
 
 def normalize(values: Iterable[float]) -> list[int]:
@@ -93,6 +113,8 @@ class SampleCodec:
         Feature indices (True) or a dense vector (False).
     n_features : int
         Size of the feature space, or the dimension.
+    value_bits : int
+        Dense values must fit in this many signed bits (64 by default).
 
     Examples
     --------
@@ -105,12 +127,13 @@ class SampleCodec:
 
     sparse: bool
     n_features: int
+    value_bits: int = 64
 
     def check(self, sample: Iterable[int]) -> tuple[int, ...]:
         """The sample as a tuple of ints, validated."""
         if self.sparse:
             return check_sparse(sample, self.n_features)
-        return check_dense(sample, self.n_features)
+        return check_dense(sample, self.n_features, self.value_bits)
 
     def encode(self, sample: Iterable[int]) -> bytes:
         """Validate and pack a sample for the contract."""
