@@ -62,3 +62,7 @@ class NotFittedError(SumchainError, ValueError):
 
 class ModelFileError(SumchainError, ValueError):
     """A model file is malformed or of an unsupported type."""
+
+
+class MetadataError(SumchainError, ValueError):
+    """Model metadata that is malformed, too large, or does not fit the model."""
