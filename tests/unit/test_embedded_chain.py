@@ -22,11 +22,11 @@ def test_state_persists_across_instances(tmp_path) -> None:
     added = model.add_data([1], 1, sender=1)
     first.advance_time(500)
     first.remember("model", model.address)
+    head = (first.time(), first.block_number())
     first.close()
 
     second = EmbeddedChain(path)
-    assert second.time() == first.time()
-    assert second.block_number() == first.block_number()
+    assert (second.time(), second.block_number()) == head
     assert second.notes["model"] == model.address
     again = SharedModel(second, model.address)
     assert again.mirror().coef_.tolist() == [4, -4 + again._call("learning_rate")]

@@ -56,12 +56,15 @@ class Chain(Protocol):
         """Whether time can be advanced and snapshots taken (local dev chains)."""
         ...
 
-    def deploy(self, bytecode: bytes, *, sender: str, value: int = 0) -> Receipt:
-        """Create a contract from creation code (constructor arguments appended)."""
+    def deploy(self, bytecode: bytes, *, sender: str, value: int = 0, gas: int | None = None) -> Receipt:
+        """Create a contract from creation code (constructor arguments appended).
+
+        ``gas`` is the transaction's gas limit (by default enough: estimated, or the block's).
+        """
         ...
 
-    def transact(self, to: str, data: bytes, *, sender: str, value: int = 0) -> Receipt:
-        """Send a transaction and wait until it is mined."""
+    def transact(self, to: str, data: bytes, *, sender: str, value: int = 0, gas: int | None = None) -> Receipt:
+        """Send a transaction and wait until it is mined (``gas`` as for :meth:`deploy`)."""
         ...
 
     def call(self, to: str, data: bytes, *, sender: str | None = None) -> bytes:

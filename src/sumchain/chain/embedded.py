@@ -1,63 +1,68 @@
-"""The embedded chain: an in-process EVM (py-evm, Prague rules) with no node.
+"""The embedded chain: an in-process EVM with no node, in memory or in one file.
 
-Each transaction is mined in a block of its own, one second after the previous
-block, like anvil's automine with a 1 s interval; ``advance_time`` mines an
-empty block later on. Gas price is 0, so balances change only by the values
-sent, and every receipt carries exactly the gas a real Prague chain charges.
+Each transaction is mined in a block of its own, one second after the
+previous block, like anvil's automine; :meth:`EmbeddedChain.advance_time`
+mines an empty block later on. Gas price is 0, so balances change only by the
+values sent, and every receipt carries exactly the gas a Prague chain charges.
 
-With a ``path``, the chain lives in one SQLite file: the state trie nodes, the
-event logs and a little metadata. Every transaction is committed to it in one
-SQLite transaction, so a killed process leaves the chain as it was before or
-after that transaction, never half-written, and separate processes (CLI
-invocations) share one chain.
+The EVM is an :mod:`engine <sumchain.chain.engines>`: revm by default (about
+a hundred times faster than py-evm), or py-evm, the reference
+(``engine="py-evm"`` or ``$SUMCHAIN_ENGINE``). Transactions are validated here
+(:func:`~sumchain.chain.execution.validate`), so a rejected one fails the same
+way on both. A transaction that reverts or halts is not mined: it raises
+:class:`~sumchain.errors.ContractReverted` and changes nothing, as a node's
+gas estimate would refuse it.
+
+With a ``path`` the chain lives in one SQLite file (:mod:`sumchain.chain.store`)
+that any number of processes share: writers are serialized, and none
+acknowledges a transaction before it is committed.
 """
 
 from __future__ import annotations
 
-import json
-import sqlite3
 import time as wallclock
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
-from eth.abc import ComputationAPI
-from eth.constants import BLANK_ROOT_HASH
-from eth.db.atomic import AtomicDB
-from eth.db.backends.memory import MemoryDB
-from eth.exceptions import Revert
-from eth.vm.execution_context import ExecutionContext
-from eth.vm.forks.prague import PragueVM
-from eth.vm.spoof import SpoofTransaction
-from eth_utils import keccak, to_canonical_address, to_checksum_address
+from eth_utils import keccak
 
 from sumchain.chain.abi import decode_revert
 from sumchain.chain.accounts import dev_addresses
 from sumchain.chain.base import BLOCK_GAS_LIMIT, ETHER, Log, Receipt
+from sumchain.chain.engines import Engine, default_engine, make_engine
+from sumchain.chain.execution import (
+    MAX_TIMESTAMP,
+    BlockContext,
+    Execution,
+    StateDiff,
+    Transaction,
+    checksum,
+    validate,
+)
+from sumchain.chain.store import BlockRecord, ChainStore, Genesis, Head
 from sumchain.errors import ChainError, ContractReverted
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS nodes (key BLOB PRIMARY KEY, value BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS logs (
-    seq INTEGER PRIMARY KEY, address TEXT NOT NULL, topics TEXT NOT NULL, data BLOB NOT NULL,
-    block_number INTEGER NOT NULL, tx_hash TEXT NOT NULL, log_index INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-"""
+
+def _address(value: str) -> str:
+    """An address as the engines key it (lower-case hex)."""
+    if not isinstance(value, str) or len(value) != 42 or not value.startswith("0x"):
+        raise ChainError(f"{value!r} is not an address")
+    try:
+        bytes.fromhex(value[2:])
+    except ValueError:
+        raise ChainError(f"{value!r} is not an address") from None
+    return value.lower()
 
 
-class _TrackedStore(dict[bytes, bytes]):
-    """The node store; remembers which keys are new since the last save."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.unsaved: set[bytes] = set()
-
-    def __setitem__(self, key: bytes, value: bytes) -> None:
-        if key not in self:
-            self.unsaved.add(key)
-        super().__setitem__(key, value)
+def _whole(value: object, what: str, *, low: int = 0, high: int | None = None) -> int:
+    """``value`` as an int, refusing bools, floats and out-of-range numbers."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ChainError(f"{what} must be a whole number, got {value!r}")
+    if value < low or (high is not None and value > high):
+        limit = f"between {low} and {high:,}" if high is not None else f"at least {low}"
+        raise ChainError(f"{what} must be {limit}, got {value:,}")
+    return value
 
 
 class EmbeddedChain:
@@ -66,16 +71,23 @@ class EmbeddedChain:
     Parameters
     ----------
     path : str or Path, optional
-        SQLite file that holds the chain; created if missing, reopened if
-        present. Without it the chain lives in memory only.
+        SQLite file that holds the chain: created if missing, reopened if
+        present, shared safely with other processes. Without it the chain
+        lives in memory only.
     accounts : int
-        Number of funded dev accounts (anvil's default keys).
+        Number of funded dev accounts (anvil's default keys); new chains only.
     balance : int
-        Starting balance of each dev account, in wei.
+        Starting balance of each dev account, in wei; new chains only.
     genesis_time : int, optional
-        Timestamp of the genesis block; the wall clock by default.
+        Timestamp of the genesis block (the wall clock by default); new chains only.
     chain_id : int
-        Chain id seen by contracts (``block.chainid``).
+        ``block.chainid``; new chains only.
+    engine : {"revm", "py-evm"}, optional
+        The EVM; ``$SUMCHAIN_ENGINE``, else revm.
+    timeout : float
+        Seconds to wait for another process's write lock before giving up.
+    durable : bool
+        Flush every block of a chain file to disk (SQLite ``synchronous=FULL``).
 
     Examples
     --------
@@ -96,238 +108,240 @@ class EmbeddedChain:
         balance: int = 10_000 * ETHER,
         genesis_time: int | None = None,
         chain_id: int = 31337,
+        engine: str | None = None,
+        timeout: float = 10.0,
+        durable: bool = True,
     ) -> None:
-        self._store = _TrackedStore()
-        self._db = AtomicDB(MemoryDB(self._store))
-        self._logs: list[Log] = []
-        self._saved_logs = 0
-        self._conn: sqlite3.Connection | None = None
-        self.notes: dict[str, str] = {}
-        if path is not None:
-            self._conn = sqlite3.connect(Path(path), isolation_level=None)
-            try:
-                self._conn.executescript(_SCHEMA)
-                meta = dict(self._conn.execute("SELECT key, value FROM meta"))
-            except sqlite3.DatabaseError as exc:
-                raise ChainError(f"{path} is not a sumchain chain file: {exc}") from None
-            if meta:
-                self._load(meta)
-                return
-        self._chain_id = chain_id
-        self._accounts = list(dev_addresses(accounts))
-        self._block_number = 0
-        self._timestamp = int(wallclock.time()) if genesis_time is None else genesis_time
-        state = self._state()
-        for address in self._accounts:
-            state.set_balance(to_canonical_address(address), balance)
-        state.persist()
-        self._root = state.state_root
-        self._save()
+        start = int(wallclock.time()) if genesis_time is None else _whole(genesis_time, "genesis_time")
+        genesis = Genesis(chain_id, start, dict.fromkeys(dev_addresses(accounts), balance))
+        self._store = ChainStore.open(None if path is None else Path(path), genesis, timeout=timeout, durable=durable)
+        self._engine: Engine = make_engine(
+            engine or default_engine(), chain_id=self._store.info["chain_id"], block_gas_limit=BLOCK_GAS_LIMIT
+        )
+        self._engine.apply(self._store.full_state())
+        self._store.on_change = self._taken_in
+        self._undo: list[StateDiff] = []
+        self._foreign = False
 
-    # -- persistence -------------------------------------------------------
+    # -- plumbing -------------------------------------------------------------------
 
-    def _load(self, meta: dict[str, str]) -> None:
-        assert self._conn is not None
-        info = json.loads(meta["chain"])
-        self._chain_id = info["chain_id"]
-        self._accounts = info["accounts"]
-        self._block_number = info["block_number"]
-        self._timestamp = info["timestamp"]
-        self._root = bytes.fromhex(info["state_root"])
-        self.notes = info.get("notes", {})
-        dict.update(self._store, self._conn.execute("SELECT key, value FROM nodes"))
-        for address, topics, data, block, tx_hash, index in self._conn.execute(
-            "SELECT address, topics, data, block_number, tx_hash, log_index FROM logs ORDER BY seq"
-        ):
-            parsed = tuple(bytes.fromhex(t) for t in topics.split(",") if t)
-            self._logs.append(Log(address, parsed, bytes(data), block, tx_hash, index))
-        self._saved_logs = len(self._logs)
+    @property
+    def engine(self) -> str:
+        """Name of the EVM engine (``"revm"`` or ``"py-evm"``)."""
+        return self._engine.name
 
-    def _save(self) -> None:
-        """Write everything new to the chain file in one SQLite transaction."""
-        if self._conn is None:
+    @property
+    def path(self) -> Path | None:
+        """The chain file, or None for a chain in memory."""
+        return self._store.path
+
+    @property
+    def chain_id(self) -> int:
+        """``block.chainid``."""
+        return int(self._store.info["chain_id"])
+
+    def _taken_in(self, diff: StateDiff) -> None:
+        """State another process committed: into the engine (and any open anchor)."""
+        self._record_undo(diff)
+        self._foreign = self._foreign or bool(self._undo)
+        self._engine.apply(diff)
+
+    def _record_undo(self, diff: StateDiff) -> None:
+        """Remember, in every open anchor, what ``diff`` is about to overwrite."""
+        if not self._undo:
             return
-        info = {
-            "chain_id": self._chain_id,
-            "accounts": self._accounts,
-            "block_number": self._block_number,
-            "timestamp": self._timestamp,
-            "state_root": self._root.hex(),
-            "notes": self.notes,
-        }
-        with self._conn:
-            self._conn.execute("BEGIN IMMEDIATE")
-            self._conn.executemany(
-                "INSERT OR IGNORE INTO nodes VALUES (?, ?)",
-                ((k, self._store[k]) for k in self._store.unsaved),
-            )
-            self._conn.execute("DELETE FROM logs WHERE seq >= ?", (min(self._saved_logs, len(self._logs)),))
-            self._conn.executemany(
-                "INSERT INTO logs VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    (
-                        seq,
-                        log.address,
-                        ",".join(t.hex() for t in log.topics),
-                        log.data,
-                        log.block_number,
-                        log.tx_hash,
-                        log.log_index,
-                    )
-                    for seq, log in enumerate(self._logs)
-                    if seq >= min(self._saved_logs, len(self._logs))
-                ),
-            )
-            self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('chain', ?)", (json.dumps(info),))
-        self._store.unsaved.clear()
-        self._saved_logs = len(self._logs)
+        before = self._engine.state.undo(diff)
+        for undo in self._undo:
+            for address, account in before.accounts.items():
+                undo.accounts.setdefault(address, account)
+            for address, changes in before.storage.items():
+                kept = undo.storage.setdefault(address, {})
+                for key, value in changes.items():
+                    kept.setdefault(key, value)
 
-    def remember(self, key: str, value: str) -> None:
-        """Keep a small note in the chain file (the CLI's last deployed model)."""
-        self.notes[key] = value
-        self._save()
+    def _block(self, head: Head, *, next_block: bool) -> BlockContext:
+        step = 1 if next_block else 0
+        return BlockContext(head.block + step, head.time + step, BLOCK_GAS_LIMIT, self.chain_id)
 
-    def close(self) -> None:
-        """Close the chain file; the object must not be used afterwards."""
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
-
-    # -- execution ---------------------------------------------------------
-
-    def _state(self, *, next_block: bool = False) -> Any:
-        number = self._block_number + (1 if next_block else 0)
-        timestamp = self._timestamp + (1 if next_block else 0)
-        context = ExecutionContext(
-            coinbase=b"\0" * 20,
-            timestamp=timestamp,
-            block_number=number,
-            difficulty=0,
-            mix_hash=keccak(number.to_bytes(32, "big")),
-            gas_limit=BLOCK_GAS_LIMIT,
-            prev_hashes=(),
-            chain_id=self._chain_id,
-            base_fee_per_gas=0,
-            excess_blob_gas=0,
+    def _transaction(self, sender: str | None, to: str | None, data: bytes, value: int, gas: int | None) -> Transaction:
+        if not isinstance(data, bytes | bytearray):
+            raise ChainError(f"transaction data must be bytes, got {type(data).__name__}")
+        return Transaction(
+            sender=_address(sender) if sender is not None else "0x" + "00" * 20,
+            to=None if to is None else _address(to),
+            data=bytes(data),
+            value=_whole(value, "value", high=2**256 - 1),
+            gas=BLOCK_GAS_LIMIT if gas is None else _whole(gas, "gas"),
         )
-        root = getattr(self, "_root", BLANK_ROOT_HASH)
-        return PragueVM.get_state_class()(self._db, context, root)
 
-    def _run(
-        self, sender: str, to: str | None, data: bytes, value: int, *, next_block: bool
-    ) -> tuple[Any, Any, ComputationAPI]:
-        state = self._state(next_block=next_block)
-        origin = to_canonical_address(sender)
-        tx = PragueVM.get_transaction_builder().create_unsigned_transaction(
-            nonce=state.get_nonce(origin),
-            gas_price=0,
-            gas=BLOCK_GAS_LIMIT,
-            to=to_canonical_address(to) if to else b"",
-            value=value,
-            data=data,
-        )
-        spoofed = SpoofTransaction(tx, from_=origin)
-        try:
-            computation = state.apply_transaction(spoofed)
-        except Exception as exc:  # py-evm validation: balance, nonce, intrinsic gas
-            raise ChainError(f"transaction rejected: {exc}") from None
-        if computation.is_error:
-            output = computation.output
-            if isinstance(computation.error, Revert):
-                reason = decode_revert(output)
-            else:  # out of gas, invalid opcode, ...: no revert data
-                reason = f"execution failed: {type(computation.error).__name__}"
-            raise ContractReverted.from_reason(reason, data=output)
-        return state, spoofed, computation
+    def _run(self, tx: Transaction, head: Head, *, next_block: bool) -> Execution:
+        validate(tx, balance=self._engine.state.account(tx.sender).balance, block_gas_limit=BLOCK_GAS_LIMIT)
+        execution = self._engine.execute(tx, self._block(head, next_block=next_block))
+        if not execution.success:
+            reason = decode_revert(execution.output) if execution.reverted else f"execution failed: {execution.halt}"
+            raise ContractReverted.from_reason(reason, data=execution.output)
+        return execution
 
-    def _mine(self, sender: str, to: str | None, data: bytes, value: int) -> Receipt:
-        state, tx, computation = self._run(sender, to, data, value, next_block=True)
-        state.persist()
-        self._root = state.state_root
-        self._block_number += 1
-        self._timestamp += 1
-        tx_hash = "0x" + keccak(self._block_number.to_bytes(8, "big") + to_canonical_address(sender) + data).hex()
+    def _mine(self, tx: Transaction) -> Receipt:
+        with self._store.writing() as head:
+            nonce = self._engine.state.account(tx.sender).nonce
+            execution = self._run(tx, head, next_block=True)
+            number, timestamp = head.block + 1, head.time + 1
+            tx_hash = (
+                "0x"
+                + keccak(
+                    self.chain_id.to_bytes(8, "big") + bytes.fromhex(tx.sender[2:]) + nonce.to_bytes(8, "big") + tx.data
+                ).hex()
+            )
+            record = BlockRecord(number, timestamp, tx_hash, tx.sender, nonce, execution.gas_used)
+            self._store.commit_block(record, execution.diff, execution.logs)
+        self._record_undo(execution.diff)
+        self._engine.apply(execution.diff)
         logs = tuple(
-            Log(
-                to_checksum_address(address),
-                tuple(t.to_bytes(32, "big") for t in topics),
-                log_data,
-                self._block_number,
-                tx_hash,
-                index,
-            )
-            for index, (address, topics, log_data) in enumerate(computation.get_log_entries())
+            Log(checksum(log.address), log.topics, log.data, number, tx_hash, index)
+            for index, log in enumerate(execution.logs)
         )
-        self._logs.extend(logs)
-        self._save()
-        created = computation.msg.storage_address if to is None else None
         return Receipt(
             tx_hash=tx_hash,
-            block_number=self._block_number,
-            timestamp=self._timestamp,
-            gas_used=PragueVM.finalize_gas_used(tx, computation),
-            contract_address=to_checksum_address(created) if created else None,
+            block_number=number,
+            timestamp=timestamp,
+            gas_used=execution.gas_used,
+            contract_address=checksum(execution.created) if execution.created else None,
             logs=logs,
         )
 
-    # -- the Chain protocol ------------------------------------------------
+    # -- the Chain protocol -------------------------------------------------------------
 
     @property
     def accounts(self) -> list[str]:
         """The funded dev accounts."""
-        return list(self._accounts)
+        return [checksum(a) for a in self._store.info["accounts"]]
 
-    def deploy(self, bytecode: bytes, *, sender: str, value: int = 0) -> Receipt:
+    def deploy(self, bytecode: bytes, *, sender: str, value: int = 0, gas: int | None = None) -> Receipt:
         """Create a contract; see :class:`~sumchain.chain.base.Chain`."""
-        return self._mine(sender, None, bytecode, value)
+        return self._mine(self._transaction(sender, None, bytecode, value, gas))
 
-    def transact(self, to: str, data: bytes, *, sender: str, value: int = 0) -> Receipt:
+    def transact(self, to: str, data: bytes, *, sender: str, value: int = 0, gas: int | None = None) -> Receipt:
         """Mine one transaction; see :class:`~sumchain.chain.base.Chain`."""
-        return self._mine(sender, to, data, value)
+        return self._mine(self._transaction(sender, to, data, value, gas))
 
     def call(self, to: str, data: bytes, *, sender: str | None = None) -> bytes:
         """Run a read-only call in the context of the latest block."""
-        _, _, computation = self._run(sender or "0x" + "00" * 20, to, data, 0, next_block=False)
-        return bytes(computation.output)
+        tx = self._transaction(sender, to, data, 0, None)
+        with self._store.reading() as head:
+            return self._run(tx, head, next_block=False).output
 
     def estimate_gas(self, to: str | None, data: bytes, *, sender: str, value: int = 0) -> int:
         """Exact gas of the transaction if mined in the next block."""
-        _, tx, computation = self._run(sender, to, data, value, next_block=True)
-        return int(PragueVM.finalize_gas_used(tx, computation))
+        tx = self._transaction(sender, to, data, value, None)
+        with self._store.reading() as head:
+            return self._run(tx, head, next_block=True).gas_used
 
     def logs(self, address: str, from_block: int = 0, to_block: int | None = None) -> list[Log]:
         """Logs of ``address`` in the block range (inclusive)."""
-        last = self._block_number if to_block is None else to_block
-        wanted = to_checksum_address(address)
-        return [log for log in self._logs if log.address == wanted and from_block <= log.block_number <= last]
+        last = self.block_number() if to_block is None else to_block
+        return [
+            Log(
+                checksum(_address(address)),
+                tuple(topics[i : i + 32] for i in range(0, len(topics), 32)),
+                data,
+                block,
+                tx_hash,
+                index,
+            )
+            for block, index, topics, data, tx_hash in self._store.logs(_address(address), from_block, last)
+        ]
 
     def time(self) -> int:
         """Timestamp of the latest block."""
-        return self._timestamp
+        with self._store.reading() as head:
+            return head.time
 
     def block_number(self) -> int:
         """Number of the latest block."""
-        return self._block_number
+        with self._store.reading() as head:
+            return head.block
 
     def advance_time(self, seconds: int) -> None:
-        """Mine an empty block ``seconds`` after the latest one."""
-        if seconds < 0:
-            raise ChainError("time only moves forward")
-        self._block_number += 1
-        self._timestamp += seconds
-        self._save()
+        """Mine an empty block ``seconds`` after the latest one.
+
+        Raises
+        ------
+        ChainError
+            For a negative or non-integer ``seconds``, or a time past 2**64 - 1.
+        """
+        seconds = _whole(seconds, "seconds")
+        with self._store.writing() as head:
+            if head.time + seconds > MAX_TIMESTAMP:
+                raise ChainError(f"time cannot pass {MAX_TIMESTAMP:,} (block timestamps are 64-bit)")
+            record = BlockRecord(head.block + 1, head.time + seconds, None, None, None, None)
+            self._store.commit_block(record, StateDiff(), ())
 
     def balance(self, address: str) -> int:
         """Balance of ``address`` in wei."""
-        return int(self._state().get_balance(to_canonical_address(address)))
+        with self._store.reading():
+            return self._engine.state.account(_address(address)).balance
 
     @contextmanager
     def anchor(self) -> Iterator[None]:
-        """Undo every transaction and time change made inside the block."""
-        saved = (self._root, self._block_number, self._timestamp, len(self._logs), dict(self.notes))
+        """Undo every transaction and time change made inside the block.
+
+        Raises
+        ------
+        ChainError
+            On leaving, when another process wrote to the chain file
+            meanwhile (its blocks would be lost): nothing is undone then.
+        """
+        with self._store.reading() as head:
+            saved, notes = head, self.notes
+        undo = StateDiff()
+        self._undo.append(undo)
         try:
             yield
         finally:
-            self._root, self._block_number, self._timestamp, count, self.notes = saved
-            del self._logs[count:]
-            self._save()
+            self._undo.remove(undo)
+            self._roll_back(saved, undo, notes)
+
+    def _roll_back(self, saved: Head, undo: StateDiff, notes: dict[str, str]) -> None:
+        with self._store.writing():
+            if self._foreign:
+                self._foreign = bool(self._undo)
+                raise ChainError("cannot undo: another process wrote to the chain file meanwhile")
+            self._store.roll_back(saved, undo)
+            self._store.replace_notes(notes)
+        self._engine.apply(undo)
+
+    # -- beyond the protocol ---------------------------------------------------------------
+
+    def nonce(self, address: str) -> int:
+        """Transactions sent so far by ``address``."""
+        with self._store.reading():
+            return self._engine.state.account(_address(address)).nonce
+
+    def code(self, address: str) -> bytes:
+        """Runtime code at ``address`` (empty for an account without code)."""
+        with self._store.reading():
+            return self._engine.state.account(_address(address)).code
+
+    def storage(self, address: str) -> dict[int, int]:
+        """Every non-zero storage slot of ``address``."""
+        with self._store.reading():
+            return dict(self._engine.state.storage.get(_address(address), {}))
+
+    def block(self, number: int) -> BlockRecord | None:
+        """The block ``number`` (its transaction, if any, and its time), or None."""
+        return self._store.block(number)
+
+    @property
+    def notes(self) -> dict[str, str]:
+        """Small notes kept in the chain (the CLI's current model, ...)."""
+        return self._store.notes()
+
+    def remember(self, key: str, value: str) -> None:
+        """Keep a small note in the chain file (the CLI's current model, ...)."""
+        with self._store.writing():
+            self._store.set_note(key, value)
+
+    def close(self) -> None:
+        """Close the chain file; the object must not be used afterwards."""
+        self._store.close()
