@@ -293,7 +293,7 @@ def workload(name: str) -> Workload:
 # -- measuring ---------------------------------------------------------------------
 
 
-def measure(name: str, *, imdb_model: Path = IMDB_MODEL) -> list[GasRow]:
+def measure(name: str, *, imdb_model: Path = IMDB_MODEL, engine: str | None = None) -> list[GasRow]:
     """Run one workload on a fresh embedded chain (no reference figures attached).
 
     Parameters
@@ -303,6 +303,8 @@ def measure(name: str, *, imdb_model: Path = IMDB_MODEL) -> list[GasRow]:
     imdb_model : Path
         The reference's ``imdb-sentiment-model.json``; when it is missing, the
         IMDB sparse perceptron is synthetic (same shape: 1000 weights).
+    engine : {"revm", "py-evm"}, optional
+        The embedded chain's EVM (the default engine if None); both give the same gas.
 
     Returns
     -------
@@ -312,7 +314,7 @@ def measure(name: str, *, imdb_model: Path = IMDB_MODEL) -> list[GasRow]:
     work = workload(name)
     mirror = model_from_spec(work.spec(Path(imdb_model)))
     sample = list(work.sample())
-    chain = EmbeddedChain(genesis_time=GENESIS_TIME)
+    chain = EmbeddedChain(genesis_time=GENESIS_TIME, engine=engine)
     deployed: list[tuple[int, Receipt]] = []
     model = SharedModel.deploy(
         chain, mirror, incentive=INCENTIVE, sender=OWNER, on_chunk=lambda done, _, r: deployed.append((done, r))
@@ -364,6 +366,7 @@ def gas_report(
     *,
     baseline: Path | None = BASELINE,
     imdb_model: Path = IMDB_MODEL,
+    engine: str | None = None,
 ) -> list[GasRow]:
     """Measure workloads and put the baseline's ``bpo1`` figure beside each operation.
 
@@ -373,7 +376,7 @@ def gas_report(
         Workloads to run (default: all of :data:`WORKLOADS`, in order).
     baseline : Path or None
         ``gas-baseline.md``; when None or missing, every ``reference_gas`` is None.
-    imdb_model : Path
+    imdb_model, engine : Path, str
         See :func:`measure`.
     """
     chosen = [workload(name).name for name in (WORKLOADS if names is None else names)]
@@ -381,5 +384,5 @@ def gas_report(
     return [
         GasRow(row.model, row.operation, row.gas, reference.get((row.model, row.operation)))
         for name in chosen
-        for row in measure(name, imdb_model=imdb_model)
+        for row in measure(name, imdb_model=imdb_model, engine=engine)
     ]

@@ -1,5 +1,7 @@
 """Gas regression gate: every workload of ``sumchain gas`` against the committed snapshot.
 
+The reference engine (py-evm) is measured against the snapshot, and the default
+engine (revm) must give exactly the same figure on every row.
 An operation that costs more than 2% above ``benchmarks/gas-snapshot.json`` fails,
 and so does a row that appears or disappears (e.g. a changed deploy chunking).
 Cheaper operations pass with a warning that the snapshot can be refreshed with
@@ -61,11 +63,12 @@ def test_the_snapshot_has_every_workload_and_operation() -> None:
 
 
 @pytest.mark.parametrize("name", list(gas.WORKLOADS))
-def test_gas_is_within_two_percent_of_the_snapshot(name: str) -> None:
+def test_gas_is_within_two_percent_of_the_snapshot_and_identical_on_both_engines(name: str) -> None:
     if name == "imdb-sparse-perceptron" and not gas.IMDB_MODEL.is_file():
         pytest.skip(f"{gas.IMDB_MODEL} is not next to the checkout (the snapshot measured the real file)")
     expected = snapshot().get(name, {})
-    measured = {row.operation: row.gas for row in gas.measure(name)}
+    measured = {row.operation: row.gas for row in gas.measure(name, engine="py-evm")}
+    assert {row.operation: row.gas for row in gas.measure(name, engine="revm")} == measured
     problems = regressions(expected, measured)
     assert not problems, f"{name}: refresh the snapshot if intended: {REFRESH}\n" + "\n".join(problems)
     cheaper = [f"{op} {expected[op]:,} -> {gas_used:,}" for op, gas_used in measured.items() if gas_used < expected[op]]

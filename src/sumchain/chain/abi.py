@@ -21,6 +21,21 @@ def _type_of(param: dict[str, Any]) -> str:
 
 
 @dataclass(frozen=True)
+class _Function:
+    """One function: its selector and argument and result types."""
+
+    selector: bytes
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+
+    @classmethod
+    def of(cls, entry: dict[str, Any]) -> _Function:
+        inputs = tuple(_type_of(i) for i in entry["inputs"])
+        selector = keccak(text=f"{entry['name']}({','.join(inputs)})")[:4]
+        return cls(selector, inputs, tuple(_type_of(o) for o in entry["outputs"]))
+
+
+@dataclass(frozen=True)
 class Event:
     """A decoded event: its name and arguments, and where it was emitted."""
 
@@ -42,7 +57,7 @@ class ContractABI:
 
     def __init__(self, abi: list[dict[str, Any]]) -> None:
         self.abi = abi
-        self._functions = {e["name"]: e for e in abi if e["type"] == "function"}
+        self._functions = {e["name"]: _Function.of(e) for e in abi if e["type"] == "function"}
         self._constructor = next((e for e in abi if e["type"] == "constructor"), None)
         self._events = {
             keccak(text=f"{e['name']}({','.join(_type_of(i) for i in e['inputs'])})"): e
@@ -50,7 +65,7 @@ class ContractABI:
             if e["type"] == "event"
         }
 
-    def _function(self, name: str) -> dict[str, Any]:
+    def _function(self, name: str) -> _Function:
         try:
             return self._functions[name]
         except KeyError:
@@ -59,9 +74,7 @@ class ContractABI:
     def encode_call(self, name: str, *args: Any) -> bytes:
         """Calldata for ``name(*args)``."""
         fn = self._function(name)
-        types = [_type_of(i) for i in fn["inputs"]]
-        selector = keccak(text=f"{name}({','.join(types)})")[:4]
-        return selector + encode(types, list(args))
+        return fn.selector + encode(fn.inputs, args)
 
     def encode_constructor(self, *args: Any) -> bytes:
         """ABI-encoded constructor arguments, to append to the bytecode."""
@@ -71,8 +84,7 @@ class ContractABI:
 
     def decode_output(self, name: str, data: bytes) -> Any:
         """Decode what ``name`` returned: one value, or a tuple for several."""
-        outputs = self._function(name)["outputs"]
-        values = decode([_type_of(o) for o in outputs], data)
+        values = decode(self._function(name).outputs, data)
         return values[0] if len(values) == 1 else values
 
     def decode_event(self, topics: list[bytes], data: bytes) -> tuple[str, dict[str, Any]] | None:

@@ -174,9 +174,9 @@ class EmbeddedChain:
             gas=BLOCK_GAS_LIMIT if gas is None else _whole(gas, "gas"),
         )
 
-    def _run(self, tx: Transaction, head: Head, *, next_block: bool) -> Execution:
+    def _run(self, tx: Transaction, head: Head, *, next_block: bool, diff: bool = False) -> Execution:
         validate(tx, balance=self._engine.state.account(tx.sender).balance, block_gas_limit=BLOCK_GAS_LIMIT)
-        execution = self._engine.execute(tx, self._block(head, next_block=next_block))
+        execution = self._engine.execute(tx, self._block(head, next_block=next_block), diff=diff)
         if not execution.success:
             reason = decode_revert(execution.output) if execution.reverted else f"execution failed: {execution.halt}"
             raise ContractReverted.from_reason(reason, data=execution.output)
@@ -185,7 +185,7 @@ class EmbeddedChain:
     def _mine(self, tx: Transaction) -> Receipt:
         with self._store.writing() as head:
             nonce = self._engine.state.account(tx.sender).nonce
-            execution = self._run(tx, head, next_block=True)
+            execution = self._run(tx, head, next_block=True, diff=True)
             number, timestamp = head.block + 1, head.time + 1
             tx_hash = (
                 "0x"

@@ -33,6 +33,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,12 @@ def _word(value: int) -> bytes:
 
 def _int(data: bytes) -> int:
     return int.from_bytes(data, "big")
+
+
+@lru_cache(maxsize=256)
+def _code_hash(code: bytes) -> bytes:
+    """keccak256 of runtime code (cached: a contract's code is hashed at every balance change)."""
+    return keccak(code)
 
 
 @dataclass(frozen=True)
@@ -325,7 +332,7 @@ class ChainStore:
     def _write_state(self, diff: StateDiff, version: int) -> None:
         rows = []
         for address, account in diff.accounts.items():
-            code_hash = keccak(account.code) if account.code else b""
+            code_hash = _code_hash(account.code) if account.code else b""
             if account.code:
                 self._conn.execute("INSERT OR IGNORE INTO code VALUES (?, ?)", (code_hash, account.code))
             rows.append((address, _word(account.balance), account.nonce, code_hash, version))
@@ -340,9 +347,13 @@ class ChainStore:
         )
 
     def commit_block(self, block: BlockRecord, diff: StateDiff, logs: tuple[RawLog, ...]) -> None:
-        """Record a mined block, its state changes and logs (inside :meth:`writing`)."""
+        """Record a mined block, its state changes and logs (inside :meth:`writing`).
+
+        In memory only blocks and logs are kept: the engine holds the state.
+        """
         version = self.head.version + 1
-        self._write_state(diff, version)
+        if self.path is not None:
+            self._write_state(diff, version)
         self._conn.execute(
             "INSERT INTO blocks VALUES (?, ?, ?, ?, ?, ?)",
             (block.number, block.timestamp, block.tx_hash, block.sender, block.nonce, block.gas_used),
@@ -359,7 +370,8 @@ class ChainStore:
     def roll_back(self, head: Head, undo: StateDiff) -> None:
         """Forget every block after ``head.block`` and restore state with ``undo`` (inside :meth:`writing`)."""
         version = self.head.version + 1
-        self._write_state(undo, version)
+        if self.path is not None:
+            self._write_state(undo, version)
         self._conn.execute("DELETE FROM blocks WHERE number > ?", (head.block,))
         self._conn.execute("DELETE FROM logs WHERE block_number > ?", (head.block,))
         self._write_head(Head(head.block, head.time, version))
@@ -377,7 +389,7 @@ class ChainStore:
     # -- reading --------------------------------------------------------------------------
 
     def full_state(self) -> StateDiff:
-        """Every live account and storage slot."""
+        """Every live account and storage slot (in memory: the genesis state; call it once, at open)."""
         diff = StateDiff()
         with self._errors(), self._transaction("BEGIN"):
             self.head = self._read_head()

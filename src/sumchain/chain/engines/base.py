@@ -64,10 +64,11 @@ class Engine(Protocol):
     name: str
     state: StateCache
 
-    def execute(self, tx: Transaction, block: BlockContext) -> Execution:
+    def execute(self, tx: Transaction, block: BlockContext, *, diff: bool = True) -> Execution:
         """Run ``tx`` in ``block`` against the committed state; commit nothing.
 
         The transaction has passed :func:`~sumchain.chain.execution.validate`.
+        With ``diff=False`` (calls, estimates) the state diff is not computed.
         """
         ...
 

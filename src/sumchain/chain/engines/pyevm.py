@@ -74,8 +74,8 @@ class PyEvmEngine:
         )
         return PragueVM.get_state_class()(self._db, context, self._root)
 
-    def execute(self, tx: Transaction, block: BlockContext) -> Execution:
-        """Run ``tx`` in ``block``; the engine's state is left as it was."""
+    def execute(self, tx: Transaction, block: BlockContext, *, diff: bool = True) -> Execution:
+        """Run ``tx`` in ``block``; the engine's state is left as it was (``diff=False``: no state diff)."""
         state = self._vm_state(block)
         origin = _raw(tx.sender)
         unsigned = PragueVM.get_transaction_builder().create_unsigned_transaction(
@@ -107,7 +107,7 @@ class PyEvmEngine:
             output=bytes(computation.output) if tx.to else b"",
             logs=logs,
             created=created,
-            diff=self._diff(state),
+            diff=self._diff(state) if diff else StateDiff(),
         )
 
     def _diff(self, state: Any) -> StateDiff:

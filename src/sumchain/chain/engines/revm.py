@@ -52,10 +52,11 @@ from sumchain.errors import ChainError
 
 SPEC = "Cancun"
 _COINBASE = "0x" + "00" * 20
-_STORAGE_CHANGE = re.compile(r"StorageChange \{ address: (0x[0-9a-f]{40}), key: (\d+)")
+_STORAGE_WRITE = re.compile(r"StorageChange \{ address: (0x[0-9a-f]{40}), key: (\d+), had_value: Some")
 _STATUS = re.compile(r"status: AccountStatus\(([^)]*)\)")
 _REVERT = re.compile(r"^Revert \{ gas_used: (\d+), output: 0x([0-9a-f]*) \}$")
 _HALT = re.compile(r"^Halt \{ reason: (\w+).*gas_used: (\d+) \}$")
+_EMPTY_CODE_HASH = keccak(b"")
 _ANALYSIS_PADDING = 33
 """revm keeps analysed code with 33 zero bytes appended; created code is read back through it."""
 
@@ -80,8 +81,8 @@ class RevmEngine:
 
     # -- running ---------------------------------------------------------------
 
-    def execute(self, tx: Transaction, block: BlockContext) -> Execution:
-        """Run ``tx`` in ``block``; the engine's state is left as it was."""
+    def execute(self, tx: Transaction, block: BlockContext, *, diff: bool = True) -> Execution:
+        """Run ``tx`` in ``block``; the engine's state is left as it was (``diff=False``: no state diff)."""
         evm = self._evm
         evm.set_block_env(
             BlockEnv(
@@ -97,11 +98,11 @@ class RevmEngine:
         )
         checkpoint = evm.snapshot()
         try:
-            return self._run(tx)
+            return self._run(tx, diff)
         finally:
             evm.revert(checkpoint)
 
-    def _run(self, tx: Transaction) -> Execution:
+    def _run(self, tx: Transaction, diff: bool) -> Execution:
         evm = self._evm
         created = None
         try:
@@ -120,7 +121,7 @@ class RevmEngine:
             output=output,
             logs=logs,
             created=created,
-            diff=self._diff(tx.sender),
+            diff=self._diff(tx.sender) if diff else StateDiff(),
         )
 
     @staticmethod
@@ -164,7 +165,7 @@ class RevmEngine:
             if after != before:
                 diff.accounts[address] = after
         start = journal.rfind(", journal: [")
-        for address, text in set(_STORAGE_CHANGE.findall(journal, start)):
+        for address, text in set(_STORAGE_WRITE.findall(journal, start)):
             slot = int(text)
             value = int(evm.storage(address, slot))
             if value != state.slot(address, slot):
@@ -174,10 +175,10 @@ class RevmEngine:
     @staticmethod
     def _code(info: Any) -> bytes:
         """An account's runtime code as deployed (revm may hold it padded)."""
-        code = bytes(info.code or b"")
-        if not code:
-            return b""
         expected = bytes(info.code_hash)
+        if expected == _EMPTY_CODE_HASH:
+            return b""
+        code = bytes(info.code or b"")
         for candidate in (code, code[:-_ANALYSIS_PADDING]):
             if keccak(candidate) == expected:
                 return candidate
