@@ -1,10 +1,17 @@
-"""Shared fixtures: one embedded chain per session, isolated per test by anchor()."""
+"""Shared fixtures: one embedded chain per session, isolated per test by anchor().
+
+Every hypothesis test runs from one seed per session, printed in the header:
+``$SUMCHAIN_TEST_SEED`` if set (to reproduce a run), else a random one.
+"""
 
 from __future__ import annotations
 
+import os
+import random
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import core
 
 from sumchain import DepositRefundTake, EmbeddedChain, SharedModel, SparsePerceptron
 from sumchain.incentives import DAY
@@ -13,6 +20,26 @@ GENESIS = 1_700_000_000
 INCENTIVE = DepositRefundTake(cost_weight=10**15, refund_wait=DAY, owner_claim_wait=5 * DAY, any_claim_wait=9 * DAY)
 WEIGHTS = [3, -3, 2, -2, 1, -1, 0, 0, 5, -5]
 """Weights of the small test model: feature 0 says 1, feature 1 says 0, ..."""
+
+
+SEED_VARIABLE = "SUMCHAIN_TEST_SEED"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("hypothesis_seed", None) is None:
+        seed = int(os.environ.get(SEED_VARIABLE) or random.SystemRandom().randrange(2**32))
+        core.global_force_seed = seed  # what --hypothesis-seed does
+        config.stash[SEED_KEY] = seed
+
+
+SEED_KEY = pytest.StashKey[int]()
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    if SEED_KEY not in config.stash:
+        return None
+    seed = config.stash[SEED_KEY]
+    return f"hypothesis seed {seed} (reproduce with {SEED_VARIABLE}={seed} python -m pytest)"
 
 
 @pytest.fixture(scope="session")

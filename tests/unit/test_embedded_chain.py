@@ -97,3 +97,93 @@ def test_dev_accounts_match_anvil() -> None:
     chain = EmbeddedChain()
     assert chain.accounts[0] == "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
     assert chain.accounts[1] == "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+
+
+# -- the chain file is precious ----------------------------------------------------
+
+
+def test_an_empty_file_is_never_taken_for_a_new_chain(tmp_path) -> None:
+    path = tmp_path / "chain.sqlite"
+    path.write_bytes(b"")
+    with pytest.raises(ChainError, match=r"is empty \(0 bytes\).*truncated"):
+        EmbeddedChain(path)
+    assert path.read_bytes() == b""
+
+
+def test_a_foreign_sqlite_file_is_refused(tmp_path) -> None:
+    path = tmp_path / "other.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE t (x)")
+    with pytest.raises(ChainError, match="an SQLite database but not a sumchain chain file"):
+        EmbeddedChain(path)
+
+
+def test_a_damaged_file_gives_a_clear_error(tmp_path) -> None:
+    path = tmp_path / "chain.sqlite"
+    chain = EmbeddedChain(path)
+    SharedModel.deploy(chain, SparsePerceptron.from_weights([4, -4]))
+    chain.close()
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ChainError, match=r"damaged|not a sumchain chain file"):
+        EmbeddedChain(path).balance(EmbeddedChain().accounts[0])
+
+
+def test_a_folder_is_not_a_chain_file(tmp_path) -> None:
+    with pytest.raises(ChainError, match="is a folder"):
+        EmbeddedChain(tmp_path)
+
+
+def test_a_file_that_cannot_be_created_gives_one_line(tmp_path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(ChainError, match="cannot create the chain file"):
+        EmbeddedChain(blocker / "chain.sqlite")
+
+
+def test_a_locked_file_waits_then_says_so_and_changes_nothing(tmp_path) -> None:
+    path = tmp_path / "chain.sqlite"
+    chain = EmbeddedChain(path, timeout=0.2)
+    model = SharedModel.deploy(chain, SparsePerceptron.from_weights([4, -4]))
+    before = (chain.block_number(), chain.balance(chain.accounts[1]))
+    with sqlite3.connect(path, isolation_level=None) as other:
+        other.execute("BEGIN IMMEDIATE")
+        with pytest.raises(ChainError, match=r"locked by another process \(waited 0.2 s\)"):
+            model.add_data([0], 1, sender=1)
+        other.execute("ROLLBACK")
+    assert (chain.block_number(), chain.balance(chain.accounts[1])) == before
+
+
+def test_an_open_chain_never_overwrites_what_another_one_wrote(tmp_path) -> None:
+    path = tmp_path / "chain.sqlite"
+    first = EmbeddedChain(path, genesis_time=1_000)
+    model = SharedModel.deploy(first, SparsePerceptron.from_weights([4, -4]))
+    second = EmbeddedChain(path)
+    one = model.add_data([0], 1, sender=1)
+    two = SharedModel(second, model.address).add_data([1], 0, sender=1)
+    three = model.add_data([0, 1], 1, sender=1)
+    assert one.time < two.time < three.time
+    assert [c.added_time for c in model.contributions(1)] == [one.time, two.time, three.time]
+    assert [first.block(first.block_number() - i).nonce for i in (2, 1, 0)] == [0, 1, 2]
+    assert second.balance(model.address) == one.cost + two.cost + three.cost
+
+
+def test_a_pinned_view_ignores_newer_commits(tmp_path) -> None:
+    path = tmp_path / "chain.sqlite"
+    reader = EmbeddedChain(path)
+    writer = EmbeddedChain(path)
+    with reader.pinned():
+        before = reader.block_number()
+        writer.advance_time(5)
+        assert reader.block_number() == before
+    assert reader.block_number() == before + 1
+
+
+def test_time_and_values_must_be_whole_numbers_in_range() -> None:
+    chain = EmbeddedChain(genesis_time=1)
+    for bad in (1.5, "10", None, True):
+        with pytest.raises(ChainError, match="whole number"):
+            chain.advance_time(bad)  # type: ignore[arg-type]
+    with pytest.raises(ChainError, match=r"time cannot pass 18,446,744,073,709,551,615"):
+        chain.advance_time(2**64)
+    assert chain.time() == 1

@@ -313,6 +313,21 @@ class EmbeddedChain:
 
     # -- beyond the protocol ---------------------------------------------------------------
 
+    @contextmanager
+    def pinned(self) -> Iterator[None]:
+        """Read one committed version: inside the block, reads ignore newer commits of other processes.
+
+        Several reads (balances, logs, calls) then describe the same state,
+        however many processes write meanwhile. Transactions sent inside the
+        block still run on the latest state.
+        """
+        with self._store.reading():
+            self._store.pinned += 1
+        try:
+            yield
+        finally:
+            self._store.pinned -= 1
+
     def nonce(self, address: str) -> int:
         """Transactions sent so far by ``address``."""
         with self._store.reading():

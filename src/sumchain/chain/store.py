@@ -132,6 +132,8 @@ class ChainStore:
         self.head = Head(0, 0, 0)
         self.info: dict[str, Any] = {}
         self.on_change: Callable[[StateDiff], None] = lambda diff: None
+        self.pinned = 0
+        """While positive, reads keep to the version they have (see ``EmbeddedChain.pinned``)."""
 
     # -- opening -----------------------------------------------------------------
 
@@ -196,7 +198,8 @@ class ChainStore:
         except OSError as exc:
             raise ChainError(f"cannot create the chain file {path}: {exc.strerror or exc}") from None
         finally:
-            temporary.unlink(missing_ok=True)
+            with suppress(OSError):
+                temporary.unlink()
 
     def _initialize(self, genesis: Genesis) -> None:
         with self._errors():
@@ -274,7 +277,7 @@ class ChainStore:
     @contextmanager
     def reading(self) -> Iterator[Head]:
         """A consistent view of the latest committed state (others' changes taken in)."""
-        if self.path is None:
+        if self.path is None or self.pinned:
             yield self.head
             return
         with self._errors(), self._transaction("BEGIN"):
