@@ -17,7 +17,7 @@ from eth_utils import keccak, to_checksum_address
 from sumchain.chain.abi import ContractABI
 from sumchain.chain.base import TX_GAS_CAP, Chain, Receipt, resolve_account
 from sumchain.chain.compiler import compile_trainer
-from sumchain.errors import SumchainError
+from sumchain.errors import InvalidSample, SumchainError
 from sumchain.incentives import DepositRefundTake
 from sumchain.models import MIRRORS, OnChainModel
 from sumchain.models.samples import SampleCodec, check_label
@@ -299,6 +299,21 @@ class SharedModel:
     def predict(self, sample: Iterable[int]) -> int:
         """The model's class for one sample (a free call)."""
         return int(self._call("predict", self._encode(sample)))
+
+    def predict_many(self, samples: Iterable[Iterable[int]]) -> list[int]:
+        """The model's class for each sample, all against the same block (free calls).
+
+        Every sample is validated before anything is sent (the error names the
+        first bad one); the calls then go in one batch (one state read on the
+        embedded chain, one JSON-RPC batch on a node).
+        """
+        datas = []
+        for i, sample in enumerate(samples):
+            try:
+                datas.append(self.abi.encode_call("predict", self._encode(sample)))
+            except InvalidSample as exc:
+                raise InvalidSample(f"sample {i}: {exc}") from None
+        return [int.from_bytes(answer, "big") for answer in self.chain.call_many(self.address, datas)]
 
     def cost(self) -> int:
         """The deposit a contribution needs now, in wei."""

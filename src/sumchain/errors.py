@@ -66,3 +66,7 @@ class ModelFileError(SumchainError, ValueError):
 
 class MetadataError(SumchainError, ValueError):
     """Model metadata that is malformed, too large, or does not fit the model."""
+
+
+class EncodingError(SumchainError, ValueError):
+    """A value that does not fit the ABI type of a contract argument."""

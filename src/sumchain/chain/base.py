@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
@@ -69,6 +70,10 @@ class Chain(Protocol):
 
     def call(self, to: str, data: bytes, *, sender: str | None = None) -> bytes:
         """Run a read-only call against the latest block."""
+        ...
+
+    def call_many(self, to: str, datas: Iterable[bytes], *, sender: str | None = None) -> list[bytes]:
+        """Run several read-only calls against one block, in as few round trips as the backend allows."""
         ...
 
     def estimate_gas(self, to: str | None, data: bytes, *, sender: str, value: int = 0) -> int:

@@ -21,8 +21,9 @@ acknowledges a transaction before it is committed.
 from __future__ import annotations
 
 import time as wallclock
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 from eth_utils import keccak
@@ -44,6 +45,7 @@ from sumchain.chain.store import BlockRecord, ChainStore, Genesis, Head
 from sumchain.errors import ChainError, ContractReverted
 
 
+@lru_cache(maxsize=4096)
 def _address(value: str) -> str:
     """An address as the engines key it (lower-case hex)."""
     if not isinstance(value, str) or len(value) != 42 or not value.startswith("0x"):
@@ -174,9 +176,9 @@ class EmbeddedChain:
             gas=BLOCK_GAS_LIMIT if gas is None else _whole(gas, "gas"),
         )
 
-    def _run(self, tx: Transaction, head: Head, *, next_block: bool, diff: bool = False) -> Execution:
+    def _run(self, tx: Transaction, block: BlockContext, *, diff: bool = False) -> Execution:
         validate(tx, balance=self._engine.state.account(tx.sender).balance, block_gas_limit=BLOCK_GAS_LIMIT)
-        execution = self._engine.execute(tx, self._block(head, next_block=next_block), diff=diff)
+        execution = self._engine.execute(tx, block, diff=diff)
         if not execution.success:
             reason = decode_revert(execution.output) if execution.reverted else f"execution failed: {execution.halt}"
             raise ContractReverted.from_reason(reason, data=execution.output)
@@ -185,7 +187,7 @@ class EmbeddedChain:
     def _mine(self, tx: Transaction) -> Receipt:
         with self._store.writing() as head:
             nonce = self._engine.state.account(tx.sender).nonce
-            execution = self._run(tx, head, next_block=True, diff=True)
+            execution = self._run(tx, self._block(head, next_block=True), diff=True)
             number, timestamp = head.block + 1, head.time + 1
             tx_hash = (
                 "0x"
@@ -229,13 +231,20 @@ class EmbeddedChain:
         """Run a read-only call in the context of the latest block."""
         tx = self._transaction(sender, to, data, 0, None)
         with self._store.reading() as head:
-            return self._run(tx, head, next_block=False).output
+            return self._run(tx, self._block(head, next_block=False)).output
+
+    def call_many(self, to: str, datas: Iterable[bytes], *, sender: str | None = None) -> list[bytes]:
+        """Run read-only calls, all against the same latest block (one consistent state)."""
+        txs = [self._transaction(sender, to, data, 0, None) for data in datas]
+        with self._store.reading() as head:
+            block = self._block(head, next_block=False)
+            return [self._run(tx, block).output for tx in txs]
 
     def estimate_gas(self, to: str | None, data: bytes, *, sender: str, value: int = 0) -> int:
         """Exact gas of the transaction if mined in the next block."""
         tx = self._transaction(sender, to, data, value, None)
         with self._store.reading() as head:
-            return self._run(tx, head, next_block=True).gas_used
+            return self._run(tx, self._block(head, next_block=True)).gas_used
 
     def logs(self, address: str, from_block: int = 0, to_block: int | None = None) -> list[Log]:
         """Logs of ``address`` in the block range (inclusive)."""

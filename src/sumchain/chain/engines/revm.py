@@ -78,24 +78,27 @@ class RevmEngine:
         self.state = StateCache()
         self._evm = EVM(env=Env(cfg=CfgEnv(chain_id=chain_id)), gas_limit=block_gas_limit, spec_id=SPEC)
         self._code_hashes: dict[str, bytes] = {}
+        self._block: BlockContext | None = None
 
     # -- running ---------------------------------------------------------------
 
     def execute(self, tx: Transaction, block: BlockContext, *, diff: bool = True) -> Execution:
         """Run ``tx`` in ``block``; the engine's state is left as it was (``diff=False``: no state diff)."""
         evm = self._evm
-        evm.set_block_env(
-            BlockEnv(
-                number=block.number,
-                coinbase=_COINBASE,
-                timestamp=block.timestamp,
-                difficulty=0,
-                prevrandao=block.prevrandao,
-                basefee=0,
-                gas_limit=block.gas_limit,
-                excess_blob_gas=0,
+        if block != self._block:
+            evm.set_block_env(
+                BlockEnv(
+                    number=block.number,
+                    coinbase=_COINBASE,
+                    timestamp=block.timestamp,
+                    difficulty=0,
+                    prevrandao=block.prevrandao,
+                    basefee=0,
+                    gas_limit=block.gas_limit,
+                    excess_blob_gas=0,
+                )
             )
-        )
+            self._block = block
         checkpoint = evm.snapshot()
         try:
             return self._run(tx, diff)
