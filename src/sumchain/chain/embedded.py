@@ -26,8 +26,6 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from eth_utils import keccak
-
 from sumchain.chain.abi import decode_revert
 from sumchain.chain.accounts import dev_addresses
 from sumchain.chain.base import BLOCK_GAS_LIMIT, ETHER, Log, Receipt
@@ -38,9 +36,9 @@ from sumchain.chain.execution import (
     Execution,
     StateDiff,
     Transaction,
-    checksum,
     validate,
 )
+from sumchain.chain.hashing import checksum, keccak
 from sumchain.chain.store import BlockRecord, ChainStore, Genesis, Head
 from sumchain.errors import ChainError, ContractReverted
 

@@ -17,10 +17,8 @@ compare and hash); the chain checksums them at its boundary.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-from eth_utils import keccak, to_checksum_address
-
+from sumchain.chain.hashing import checksum, keccak
 from sumchain.errors import ChainError
 
 TX_BASE_GAS = 21_000
@@ -34,12 +32,6 @@ MAX_INITCODE_SIZE = 49_152
 """EIP-3860: largest creation code."""
 MAX_TIMESTAMP = 2**64 - 1
 """Block timestamps are 64-bit in every Ethereum header."""
-
-
-@lru_cache(maxsize=65_536)
-def checksum(address: str) -> str:
-    """The EIP-55 form of an address (cached: the same few addresses recur)."""
-    return str(to_checksum_address(address))
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,9 +37,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from eth_utils import keccak
-
 from sumchain.chain.execution import Account, RawLog, StateDiff
+from sumchain.chain.hashing import keccak
 from sumchain.errors import ChainError
 
 APPLICATION_ID = 0x53554D43

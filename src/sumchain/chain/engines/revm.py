@@ -34,7 +34,6 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from eth_utils import keccak
 from pyrevm import EVM, AccountInfo, BlockEnv, CfgEnv, Env
 
 from sumchain.chain.engines.base import StateCache
@@ -48,6 +47,7 @@ from sumchain.chain.execution import (
     floor_gas,
     halt_reason,
 )
+from sumchain.chain.hashing import keccak
 from sumchain.errors import ChainError
 
 SPEC = "Cancun"
