@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from sumchain.chain.rpc import PRIVATE_KEY_VARIABLE, RpcChain
+from sumchain.chain.rpc import RpcChain
 from sumchain.errors import ChainError
+from sumchain.keys import PRIVATE_KEY_VARIABLE
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
 NPM_ANVIL = REPO_ROOT / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"
