@@ -19,6 +19,7 @@ from rich.table import Table
 
 from sumchain.chain.base import Chain, resolve_account
 from sumchain.chain.embedded import EmbeddedChain
+from sumchain.cli_account import SigningOptions, account_app
 from sumchain.client import SharedModel
 from sumchain.encoders import VocabularyEncoder
 from sumchain.errors import ChainError, InvalidSample, SumchainError
@@ -26,6 +27,7 @@ from sumchain.gas import BASELINE, HARDFORK_NOTE, IMDB_MODEL, WORKLOADS, gas_rep
 from sumchain.incentives import DAY, DepositRefundTake
 from sumchain.models import OnChainModel, SparsePerceptron
 from sumchain.models.reference_file import read_model_file, write_model_file
+from sumchain.units import parse_amount
 
 app = typer.Typer(
     help="sumchain: shared machine-learning models on a blockchain.",
@@ -35,6 +37,7 @@ app = typer.Typer(
 )
 time_app = typer.Typer(help="Move a dev chain's clock.", no_args_is_help=True)
 app.add_typer(time_app, name="time")
+app.add_typer(account_app, name="account")
 out = Console()
 err = Console(stderr=True)
 
@@ -45,25 +48,27 @@ _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
 
 class _State:
     chain_spec: str = "embedded"
-    account: str = "0"
+    account: str | None = None
     model: str | None = None
+    signing: SigningOptions = SigningOptions()
     _chain: Chain | None = None
 
     def chain(self) -> Chain:
         if self._chain is None:
-            self._chain = open_chain(self.chain_spec)
+            self._chain = open_chain(self.chain_spec, self.signing)
         return self._chain
 
 
 state = _State()
 
 
-def open_chain(spec: str) -> Chain:
+def open_chain(spec: str, signing: SigningOptions | None = None) -> Chain:
     """Open a chain from its spec.
 
     ``embedded`` (default) is the chain file ``.sumchain/chain.sqlite`` in the
     current folder, ``embedded:PATH`` another file, ``memory`` a throwaway
-    in-memory chain, and an ``http(s)://`` or ``ws(s)://`` URL a JSON-RPC node.
+    in-memory chain, and an ``http(s)://`` URL a JSON-RPC node, which signs and
+    confirms as ``signing`` says (``ws(s)://`` URLs are refused with a clear error).
     """
     if spec == "memory":
         return EmbeddedChain()
@@ -74,7 +79,7 @@ def open_chain(spec: str) -> Chain:
     if re.match(r"^(https?|wss?)://", spec):
         from sumchain.chain.rpc import RpcChain
 
-        return RpcChain(spec)
+        return RpcChain(spec, **(signing or SigningOptions()).rpc_options())
     raise ChainError(f"unknown chain {spec!r}: use embedded, embedded:PATH, memory or a node URL")
 
 
@@ -139,15 +144,37 @@ def _global(
         ),
     ] = "embedded",
     account: Annotated[
-        str,
-        typer.Option(help="Account index (0-9) or address to act as.", envvar="SUMCHAIN_ACCOUNT"),
-    ] = "0",
+        str | None,
+        typer.Option(
+            help="Dev account index (0-9, dev chains only), address or keystore name to act as; "
+            "default: account 0 on a dev chain, else the only key (keystore or SUMCHAIN_PRIVATE_KEY).",
+            envvar="SUMCHAIN_ACCOUNT",
+        ),
+    ] = None,
     model: Annotated[
         str | None,
         typer.Option(help="Model (trainer) address; default: the last one deployed on an embedded chain."),
     ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="On a real network, send without asking for confirmation.")
+    ] = False,
+    max_deposit: Annotated[
+        str | None, typer.Option(help="On a real network, refuse to send a larger deposit, e.g. 0.01ether.")
+    ] = None,
+    password_file: Annotated[
+        Path | None, typer.Option(help="File whose first line is the keystore password (else a prompt asks).")
+    ] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for a transaction to be mined on a node.")] = 300,
 ) -> None:
-    state.chain_spec, state.account, state.model = chain, account, model
+    state.chain_spec, state.model = chain, model
+    state.signing = SigningOptions(
+        account=account,
+        password_file=password_file,
+        yes=yes,
+        max_deposit=None if max_deposit is None else parse_amount(max_deposit),
+        receipt_timeout=timeout,
+    )
+    state.account = state.signing.acting_account()
 
 
 @app.command()
@@ -304,14 +331,18 @@ def add(
     text: Annotated[str | None, typer.Argument(help="Text, encoded with the IMDB vocabulary.")] = None,
     label: Annotated[str, typer.Option(help="0/negative or 1/positive.")] = "1",
     indices: Annotated[str | None, typer.Option(help="The sample as comma-separated feature indices.")] = None,
-    value: Annotated[int | None, typer.Option(help="Wei to send; default: the current deposit.")] = None,
+    value: Annotated[
+        str | None, typer.Option(help="Amount to send, e.g. 0.01ether or 5gwei (bare: wei); default: the deposit.")
+    ] = None,
 ) -> None:
     """Add a labelled sample, paying the current deposit."""
     model = _model()
     sample = _sample(model, text, indices)
     if value is None:
         out.print(f"Deposit now: {_eth(model.cost())}")
-    added = model.add_data(sample, parse_label(label), sender=state.account, value=value)
+    added = model.add_data(
+        sample, parse_label(label), sender=state.account, value=None if value is None else parse_amount(value)
+    )
     c = added.contribution
     out.print(f"Added {list(c.data)} with label {c.label} at time {c.added_time}; deposit {_eth(added.cost)}.")
     out.print(f"Refundable from {_when(c.refundable_from)} if the model then agrees.")
@@ -422,7 +453,8 @@ def time_advance(
     out.print(f"Chain time is now {_when(chain.time())}.")
 
 
-_GLOBAL_OPTIONS = ("--chain", "--account", "--model")
+_GLOBAL_OPTIONS = ("--chain", "--account", "--model", "--max-deposit", "--password-file", "--timeout")
+_GLOBAL_FLAGS = ("--yes", "-y")
 _OWN_OPTIONS = {"gas": ("--model",)}
 """Options of a command named like a global one: after the command, they are the command's."""
 
@@ -434,6 +466,8 @@ def hoist_global_options(argv: list[str]) -> list[str]:
     ['--account', '1', 'add', 'text', '--label=1']
     >>> hoist_global_options(["gas", "--model", "fitness-naive-bayes"])
     ['gas', '--model', 'fitness-naive-bayes']
+    >>> hoist_global_options(["add", "--yes", "text"])
+    ['--yes', 'add', 'text']
     """
     front: list[str] = []
     rest: list[str] = []
@@ -441,7 +475,9 @@ def hoist_global_options(argv: list[str]) -> list[str]:
     args = iter(argv)
     for arg in args:
         name = arg.split("=", 1)[0]
-        if name in _GLOBAL_OPTIONS and name not in _OWN_OPTIONS.get(command, ()):
+        if name in _GLOBAL_FLAGS:
+            front.append(arg)
+        elif name in _GLOBAL_OPTIONS and name not in _OWN_OPTIONS.get(command, ()):
             front += [arg] if "=" in arg else [arg, next(args, "")]
         else:
             rest.append(arg)

@@ -70,3 +70,43 @@ class MetadataError(SumchainError, ValueError):
 
 class EncodingError(SumchainError, ValueError):
     """A value that does not fit the ABI type of a contract argument."""
+
+
+class InvalidAmount(SumchainError, ValueError):
+    """An amount of ether that cannot be read or is not a whole, non-negative number of wei."""
+
+
+class KeystoreError(SumchainError, ValueError):
+    """A keystore folder or file that cannot be used: bad name, duplicate, unreadable file."""
+
+
+class WrongPassword(KeystoreError):
+    """The password does not decrypt the keystore file."""
+
+
+class InvalidPrivateKey(SumchainError, ValueError):
+    """Text or bytes that are not a private key (the key itself is never shown)."""
+
+
+class TransactionDeclined(SumchainError):
+    """A transaction was not confirmed, so nothing was sent."""
+
+
+class DepositLimitExceeded(TransactionDeclined):
+    """A transaction would send more than the allowed maximum deposit, so nothing was sent."""
+
+
+class TransactionPending(ChainError):
+    """A transaction was sent but its receipt did not come in time: it may still be mined.
+
+    Parameters
+    ----------
+    message : str
+        What happened, with the hash.
+    tx_hash : str
+        Hash of the sent transaction (``0x`` hex), to look it up later.
+    """
+
+    def __init__(self, message: str, *, tx_hash: str) -> None:
+        super().__init__(message)
+        self.tx_hash = tx_hash

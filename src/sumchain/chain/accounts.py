@@ -1,8 +1,9 @@
 """The development accounts: the same ten keys as anvil's and Hardhat's defaults.
 
 Both chain backends use them, so ``--account 1`` is the same address on the
-embedded chain and on a local anvil node. They are public test keys: never
-send real funds to them.
+embedded chain and on a local anvil node. They are public test keys: anyone
+can sign with them, so :class:`~sumchain.chain.rpc.RpcChain` uses them only on
+dev chains, and real funds must never be sent to them.
 """
 
 from __future__ import annotations

@@ -106,26 +106,44 @@ class Chain(Protocol):
 
 
 def resolve_account(chain: Chain, account: str | int | None, *, signing: bool = True) -> str:
-    """Turn an account index, an address or None (account 0) into an address.
+    """Turn an account index, an address or None into an address.
 
-    With ``signing=False`` (for reads) any valid address is accepted.
+    Indices name the dev accounts (0-9), so they exist only on dev chains; on
+    a dev chain an extra key (keystore, ``SUMCHAIN_PRIVATE_KEY``) follows them.
+    None is account 0 on a dev chain, and elsewhere the only account the chain
+    can sign for. With ``signing=False`` (for reads) any valid address is
+    accepted.
 
     Raises
     ------
     UnknownAccount
-        When the index is out of range, or the chain cannot sign for the
-        address and ``signing`` is set.
+        When the index is out of range or the chain is not a dev chain, when
+        None does not name one account, or when the chain cannot sign for
+        the address and ``signing`` is set.
     """
     from eth_utils import is_address, to_checksum_address
 
     from sumchain.errors import UnknownAccount
 
     accounts = chain.accounts
+    if account is None and not chain.is_dev:
+        if len(accounts) == 1:
+            return accounts[0]
+        found = f"{len(accounts)} accounts to sign with" if accounts else "no account to sign with"
+        raise UnknownAccount(
+            f"{found} and no account chosen: dev accounts exist only on dev chains; choose a keystore account "
+            "by name or address (`sumchain account list`, `--account`) or set SUMCHAIN_PRIVATE_KEY"
+        )
     if account is None:
         account = 0
     if isinstance(account, str) and account.isdigit():
         account = int(account)
     if isinstance(account, int):
+        if not chain.is_dev:
+            raise UnknownAccount(
+                f"no account {account}: dev accounts (0-9) exist only on dev chains; on this chain use a keystore "
+                "account by name or address (`sumchain account list`) or set SUMCHAIN_PRIVATE_KEY"
+            )
         if not 0 <= account < len(accounts):
             raise UnknownAccount(f"account index {account} is not between 0 and {len(accounts) - 1}")
         return accounts[account]

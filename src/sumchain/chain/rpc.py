@@ -1,18 +1,21 @@
 """A chain reached over JSON-RPC (anvil, Hardhat, or any Ethereum node), via web3.py.
 
 Transactions are signed locally with eth-account and sent raw, so the node
-needs no unlocked accounts: the signers are anvil's default dev keys, plus the
-key in ``SUMCHAIN_PRIVATE_KEY`` when that variable is set. Every transaction is
+needs no unlocked accounts. On a dev chain (chain id 31337, or a node that
+answers ``anvil_nodeInfo`` or ``hardhat_metadata``) the signers are anvil's ten
+public dev keys, accounts 0-9, then the given keys and the one in
+``SUMCHAIN_PRIVATE_KEY``. Anywhere else the public dev keys would sign for
+anyone, so only the given keys and the environment one sign, and each
+transaction goes through the ``confirm`` hook first. Every transaction is
 gas-estimated first, so a revert is reported with its reason before anything
 is sent. Time travel and snapshots work on dev nodes only (anvil, Hardhat).
 """
 
 from __future__ import annotations
 
-import os
 import re
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cached_property
 from typing import Any
@@ -27,12 +30,18 @@ from web3.exceptions import ContractLogicError, TimeExhausted, Web3Exception, We
 from sumchain.chain.abi import decode_revert
 from sumchain.chain.accounts import dev_private_keys
 from sumchain.chain.base import TX_GAS_CAP, Log, Receipt
-from sumchain.errors import ChainError, ContractReverted, UnknownAccount
+from sumchain.chain.confirm import TransactionPreview
+from sumchain.errors import ChainError, ContractReverted, SumchainError, TransactionPending, UnknownAccount
+from sumchain.keys import KeystoreAccount, key_from_env
 
+BATCH_SIZE = 200
+"""Calls per JSON-RPC batch in :meth:`RpcChain.call_many`."""
 GAS_MARGIN = 1.2
 """Gas sent with a transaction, relative to its estimate."""
-PRIVATE_KEY_VARIABLE = "SUMCHAIN_PRIVATE_KEY"
+DEV_CHAIN_ID = 31337
+"""The chain id of anvil and Hardhat nodes unless told otherwise."""
 _REVERT_PREFIX = "execution reverted"
+_URL = re.compile(r"https?://", re.IGNORECASE)
 
 
 def _revert_error(exc: ContractLogicError) -> ContractReverted:
@@ -54,40 +63,63 @@ def _one_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+Signer = bytes | LocalAccount | KeystoreAccount
+"""A signing key: raw bytes, an eth-account account, or a keystore entry unlocked on first use."""
+
+
 class RpcChain:
     """A chain behind a JSON-RPC endpoint, with locally held signing keys.
 
     Parameters
     ----------
     url : str
-        HTTP(S) address of the node, e.g. ``http://127.0.0.1:8545``.
-    private_keys : sequence of bytes, optional
-        Keys to sign with; anvil's ten default dev keys by default. A key in the
-        ``SUMCHAIN_PRIVATE_KEY`` environment variable (hex) comes first.
+        HTTP(S) address of the node, e.g. ``http://127.0.0.1:8545`` (WebSocket
+        and IPC endpoints are not supported).
+    keys : sequence of signers, optional
+        Keys to sign with besides the dev keys (on dev chains only) and the
+        key in ``SUMCHAIN_PRIVATE_KEY`` (hex), which comes last.
     timeout : float
-        Seconds to wait for one request, and for a transaction to be mined.
+        Seconds to wait for the answer to one request.
+    receipt_timeout : float
+        Seconds to wait for a sent transaction to be mined; a public network
+        may take minutes.
+    confirm : callable, optional
+        Called with a :class:`~sumchain.chain.confirm.TransactionPreview`
+        before each transaction on a chain that is not a dev chain; it raises
+        (e.g. :class:`~sumchain.errors.TransactionDeclined`) to stop it.
 
     Raises
     ------
     ChainError
-        When the node cannot be reached or the extra private key is invalid.
+        When the URL is not http(s), a timeout is not positive, or the node
+        cannot be reached.
+    InvalidPrivateKey
+        When ``SUMCHAIN_PRIVATE_KEY`` is set to something else than a key.
     """
 
-    def __init__(self, url: str, *, private_keys: Sequence[bytes] | None = None, timeout: float = 30) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        keys: Sequence[Signer] = (),
+        timeout: float = 30,
+        receipt_timeout: float = 300,
+        confirm: Callable[[TransactionPreview], None] | None = None,
+    ) -> None:
+        if not _URL.match(url):
+            raise ChainError(f"{url}: only http:// and https:// node URLs are supported (not ws://, wss:// or IPC)")
+        if timeout <= 0 or receipt_timeout <= 0:
+            raise ChainError(f"timeouts must be positive, got {timeout:g} s and {receipt_timeout:g} s")
         self.url = url
         self.timeout = timeout
+        self.receipt_timeout = receipt_timeout
+        self.confirm = confirm
         provider = HTTPProvider(url, request_kwargs={"timeout": timeout}, exception_retry_configuration=None)
         self.w3 = Web3(provider)
-        keys = list(dev_private_keys() if private_keys is None else private_keys)
-        extra = os.environ.get(PRIVATE_KEY_VARIABLE, "").strip()
-        if extra:
-            try:
-                keys.insert(0, bytes(Account.from_key(bytes.fromhex(extra.removeprefix("0x"))).key))
-            except ValueError:
-                raise ChainError(f"{PRIVATE_KEY_VARIABLE} is not a valid private key") from None
-        self._signers: dict[str, LocalAccount] = {}
-        for account in map(Account.from_key, keys):
-            self._signers.setdefault(account.address, account)
+        extra = key_from_env()
+        self._keys: list[LocalAccount | KeystoreAccount] = [
+            Account.from_key(key) if isinstance(key, bytes) else key for key in keys
+        ] + ([extra] if extra else [])
         with self._errors():
             self.chain_id = int(self.w3.eth.chain_id)
 
@@ -102,8 +134,6 @@ class RpcChain:
             raise _revert_error(exc) from None
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise ChainError(f"cannot reach {self.url}: {_one_line(exc)}") from None
-        except TimeExhausted as exc:
-            raise ChainError(f"{self.url}: {exc}") from None
         except Web3RPCError as exc:
             error = (exc.rpc_response or {}).get("error")
             message = error.get("message") if isinstance(error, Mapping) else None
@@ -159,28 +189,56 @@ class RpcChain:
             log_index=int(entry["logIndex"]),
         )
 
-    def _send(self, to: str | None, data: bytes, sender: str, value: int) -> Receipt:
-        """Estimate, sign, send and wait for one transaction."""
+    @cached_property
+    def _signers(self) -> dict[str, LocalAccount | KeystoreAccount]:
+        """Signers by address: the dev keys first on a dev chain, then the others; the first of a twin wins."""
+        dev = [Account.from_key(key) for key in dev_private_keys()] if self.is_dev else []
+        signers: dict[str, LocalAccount | KeystoreAccount] = {}
+        for signer in [*dev, *self._keys]:
+            signers.setdefault(signer.address, signer)
+        return signers
+
+    def _signer(self, sender: str) -> LocalAccount:
+        """The unlocked key of ``sender``."""
         signer = self._signers.get(to_checksum_address(sender))
         if signer is None:
             raise UnknownAccount(f"this chain cannot sign for {sender}")
-        estimate = self.estimate_gas(to, data, sender=sender, value=value)
+        return signer.unlock() if isinstance(signer, KeystoreAccount) else signer
+
+    def _wait(self, tx_hash: str) -> Any:
+        """The receipt of a sent transaction, or :class:`TransactionPending` when it does not come in time."""
+        pending = f"transaction {tx_hash} was sent, but"
+        later = "it may still be mined: look its hash up before sending it again"
+        try:
+            return self.w3.eth.wait_for_transaction_receipt(
+                tx_hash, timeout=self.receipt_timeout, poll_latency=0.05 if self.is_dev else 1.0
+            )
+        except TimeExhausted:
+            message = f"{pending} was not mined within {self.receipt_timeout:g} s; {later}"
+        except (Web3Exception, requests.RequestException) as exc:
+            message = f"{pending} waiting for its receipt failed ({_one_line(exc)}); {later}"
+        raise TransactionPending(message, tx_hash=tx_hash)
+
+    def _send(self, to: str | None, data: bytes, sender: str, value: int, gas: int | None) -> Receipt:
+        """Estimate (unless ``gas`` is given), confirm, sign, send and wait for one transaction."""
+        signer = self._signer(sender)
+        if gas is None:
+            estimate = self.estimate_gas(to, data, sender=sender, value=value)
         with self._errors():
-            gas = self._gas_limit(estimate)
-            tx = self._tx(to, data, None, value) | self._fees()
-            tx |= {
-                "gas": gas,
-                "nonce": self.w3.eth.get_transaction_count(signer.address, "pending"),
-                "chainId": self.chain_id,
-            }
+            gas = self._gas_limit(estimate) if gas is None else gas
+            tx = self._tx(to, data, None, value) | self._fees() | {"gas": gas, "chainId": self.chain_id}
+        if self.confirm is not None and not self.is_dev:
+            max_fee = tx.get("maxFeePerGas", tx.get("gasPrice", 0))
+            self.confirm(TransactionPreview(self.chain_id, signer.address, tx.get("to"), value, gas, max_fee))
+        with self._errors():
+            tx["nonce"] = self.w3.eth.get_transaction_count(signer.address, "pending")
             signed = signer.sign_transaction(tx)
-            tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
-            mined = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=self.timeout, poll_latency=0.05)
+            tx_hash = self.w3.to_hex(self.w3.eth.send_raw_transaction(signed.raw_transaction))
+        mined = self._wait(tx_hash)
+        with self._errors():
             if mined["status"] == 0:
                 self.w3.eth.call(self._tx(to, data, sender, value) | {"gas": gas}, mined["blockNumber"])
-                raise ContractReverted(
-                    f"transaction {self.w3.to_hex(tx_hash)} reverted, but not when replayed (out of gas?)"
-                )
+                raise ContractReverted(f"transaction {tx_hash} reverted, but not when replayed (out of gas?)")
             timestamp = self.w3.eth.get_block(mined["blockNumber"])["timestamp"]
         created = mined.get("contractAddress")
         return Receipt(
@@ -196,20 +254,20 @@ class RpcChain:
 
     @property
     def accounts(self) -> list[str]:
-        """Addresses of the signing keys, the ``SUMCHAIN_PRIVATE_KEY`` one first."""
+        """Addresses of the signing keys: on a dev chain the ten dev accounts first, then the others."""
         return list(self._signers)
 
     @cached_property
     def is_dev(self) -> bool:
-        """Whether the node is anvil or Hardhat (answers ``anvil_nodeInfo`` or ``hardhat_metadata``)."""
-        return self._supports("anvil_nodeInfo") or self._supports("hardhat_metadata")
+        """Whether the node is a dev chain: chain id 31337, or it answers ``anvil_nodeInfo`` or ``hardhat_metadata``."""
+        return self.chain_id == DEV_CHAIN_ID or self._supports("anvil_nodeInfo") or self._supports("hardhat_metadata")
 
-    def deploy(self, bytecode: bytes, *, sender: str, value: int = 0) -> Receipt:
+    def deploy(self, bytecode: bytes, *, sender: str, value: int = 0, gas: int | None = None) -> Receipt:
         """Create a contract; see :class:`~sumchain.chain.base.Chain`."""
-        return self._send(None, bytecode, sender, value)
+        return self._send(None, bytecode, sender, value, gas)
 
-    def transact(self, to: str, data: bytes, *, sender: str, value: int = 0) -> Receipt:
-        """Send a transaction and wait until it is mined.
+    def transact(self, to: str, data: bytes, *, sender: str, value: int = 0, gas: int | None = None) -> Receipt:
+        """Send a transaction and wait until it is mined (``gas``: its limit; estimated by default).
 
         Raises
         ------
@@ -217,12 +275,33 @@ class RpcChain:
             When the gas estimate reverts (nothing is sent), or the mined
             transaction failed (the reason comes from replaying it).
         """
-        return self._send(to, data, sender, value)
+        return self._send(to, data, sender, value, gas)
 
     def call(self, to: str, data: bytes, *, sender: str | None = None) -> bytes:
         """Run a read-only call against the latest block."""
         with self._errors():
             return bytes(self.w3.eth.call(self._tx(to, data, sender), "latest"))
+
+    def call_many(self, to: str, datas: Iterable[bytes], *, sender: str | None = None) -> list[bytes]:
+        """Read-only calls against one block, sent as JSON-RPC batches of :data:`BATCH_SIZE`.
+
+        A batch that fails is retried call by call, so that the error names its cause.
+        """
+        calls = [self._tx(to, data, sender) for data in datas]
+        with self._errors():
+            block = int(self.w3.eth.block_number)
+        answers: list[bytes] = []
+        for start in range(0, len(calls), BATCH_SIZE):
+            chunk = calls[start : start + BATCH_SIZE]
+            try:
+                with self._errors(), self.w3.batch_requests() as batch:
+                    for call in chunk:
+                        batch.add(self.w3.eth.call(call, block))
+                    answers += [bytes(answer) for answer in batch.execute()]
+            except SumchainError:
+                with self._errors():
+                    answers += [bytes(self.w3.eth.call(call, block)) for call in chunk]
+        return answers
 
     def estimate_gas(self, to: str | None, data: bytes, *, sender: str, value: int = 0) -> int:
         """The node's gas estimate (``to=None`` for a deployment)."""

@@ -9,12 +9,14 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from sumchain.chain.rpc import PRIVATE_KEY_VARIABLE, RpcChain
+from sumchain.chain.rpc import RpcChain
 from sumchain.errors import ChainError
+from sumchain.keys import PRIVATE_KEY_VARIABLE
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
 NPM_ANVIL = REPO_ROOT / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"
@@ -53,9 +55,9 @@ def connect(url: str, process: subprocess.Popen[bytes], log: Path) -> RpcChain:
                 time.sleep(0.1)
 
 
-@pytest.fixture(scope="session")
-def anvil_chain() -> Iterator[RpcChain]:
-    """A fresh anvil node (automine, 30M block gas limit) for the whole session."""
+@contextmanager
+def running_anvil(*args: str) -> Iterator[tuple[str, subprocess.Popen[bytes], Path]]:
+    """A fresh anvil node on a free port, with extra command-line ``args``: its URL, process and log."""
     binary = find_anvil()
     if binary is None:
         pytest.skip("anvil not installed: run `npm install` at the repo root")
@@ -64,12 +66,12 @@ def anvil_chain() -> Iterator[RpcChain]:
         log = Path(tmp) / "anvil.log"
         with log.open("wb") as out:
             process = subprocess.Popen(
-                [binary, "--host", "127.0.0.1", "--port", str(port), "--silent", "--gas-limit", "30000000"],
+                [binary, "--host", "127.0.0.1", "--port", str(port), "--silent", *args],
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
         try:
-            yield connect(f"http://127.0.0.1:{port}", process, log)
+            yield f"http://127.0.0.1:{port}", process, log
         finally:
             process.terminate()
             try:
@@ -77,6 +79,13 @@ def anvil_chain() -> Iterator[RpcChain]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@pytest.fixture(scope="session")
+def anvil_chain() -> Iterator[RpcChain]:
+    """A fresh anvil node (automine, 30M block gas limit) for the whole session."""
+    with running_anvil("--gas-limit", "30000000") as (url, process, log):
+        yield connect(url, process, log)
 
 
 @pytest.fixture

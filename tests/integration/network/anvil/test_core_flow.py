@@ -243,3 +243,9 @@ def test_unreachable_node() -> None:
     with pytest.raises(ChainError, match=r"^cannot reach http://127\.0\.0\.1:9: ") as caught:
         RpcChain("http://127.0.0.1:9", timeout=2)
     assert "\n" not in str(caught.value)
+
+
+def test_predict_many_batches_calls_and_matches_single_calls(chain: RpcChain) -> None:
+    model = SharedModel.deploy(chain, SparsePerceptron.from_weights([5, -5, 1, -1, 0, 0]))
+    samples = [[0], [1], [2, 3], [1, 2, 3], [0, 4, 5]] * 90  # more than one batch
+    assert model.predict_many(samples) == [model.predict(s) for s in samples[:5]] * 90

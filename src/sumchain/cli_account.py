@@ -1,0 +1,186 @@
+"""``sumchain account new | import | list``, and how the command line signs on a node.
+
+Keys live in an encrypted keystore (:mod:`sumchain.keys`). Passwords come from
+``--password-file`` (a global option) or a hidden prompt on the terminal;
+private keys from a hidden prompt or a file (``-`` for standard input), never
+from the command line. Nothing here prints a key or a password.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from eth_utils import is_address
+from rich.console import Console
+from rich.table import Table
+
+from sumchain.chain.confirm import Confirmation, TransactionPreview
+from sumchain.errors import KeystoreError, TransactionDeclined, UnknownAccount
+from sumchain.keys import Keystore, KeystoreAccount, KeystoreEntry, read_password_file
+
+account_app = typer.Typer(help="Keystore accounts, to sign on real networks.", no_args_is_help=True)
+out = Console()
+err = Console(stderr=True)
+
+Name = Annotated[
+    str | None,
+    typer.Option(help="A name to choose the account by (--account NAME); default: its address."),
+]
+
+
+def _secret(prompt: str, *, confirm: bool = False) -> str:
+    """A hidden answer typed on the terminal."""
+    if not sys.stdin.isatty():
+        raise KeystoreError(f"no terminal to ask on ({prompt.lower()}): give --password-file or a file")
+    return str(typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True))
+
+
+def password(password_file: Path | None, prompt: str, *, confirm: bool = False) -> str:
+    """The password in ``password_file``, else one typed at a hidden prompt."""
+    if password_file is not None:
+        return read_password_file(password_file)
+    return _secret(prompt, confirm=confirm)
+
+
+def _password_file(ctx: typer.Context) -> Path | None:
+    """The global ``--password-file`` (set on the root command)."""
+    value = ctx.find_root().params.get("password_file")
+    return Path(value) if value is not None else None
+
+
+def _created(verb: str, entry: KeystoreEntry) -> None:
+    out.print(f"{verb} account {entry.label}: {entry.address}", highlight=False)
+    out.print(f"Key file: {entry.path}", highlight=False, soft_wrap=True)
+
+
+@account_app.command("new")
+def new(ctx: typer.Context, name: Name = None) -> None:
+    """Create a random key, stored encrypted with a password."""
+    keystore = Keystore()
+    secret = password(_password_file(ctx), "Password for the new account", confirm=True)
+    _created("Created", keystore.new(secret, name=name))
+
+
+@account_app.command("import")
+def import_key(
+    ctx: typer.Context,
+    name: Name = None,
+    key_file: Annotated[
+        Path | None,
+        typer.Option(help="A file whose first line is the private key in hex, or - for standard input."),
+    ] = None,
+) -> None:
+    """Store an existing private key encrypted (typed at a hidden prompt, or read from --key-file)."""
+    if key_file is None:
+        key = _secret("Private key (hex)")
+    elif str(key_file) == "-":
+        key = sys.stdin.readline()
+    else:
+        try:
+            key = key_file.read_text(encoding="utf-8").partition("\n")[0]
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or exc
+            raise KeystoreError(f"cannot read the key file {key_file}: {reason}") from None
+    keystore = Keystore()
+    secret = password(_password_file(ctx), "Password for the imported account", confirm=True)
+    _created("Imported", keystore.import_key(key, secret, name=name))
+
+
+@account_app.command("list")
+def list_accounts() -> None:
+    """Show the keystore's accounts: names, addresses, files."""
+    keystore = Keystore()
+    entries = keystore.entries()
+    if not entries:
+        out.print(
+            f"No accounts in {keystore.folder}: create one with `sumchain account new` or `sumchain account import`.",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return
+    table = Table(title=f"Keystore {keystore.folder}")
+    for column in ("name", "address", "file"):
+        table.add_column(column, no_wrap=column == "address")
+    for entry in entries:
+        table.add_row(entry.name or "", entry.address, entry.path.name)
+    out.print(table)
+
+
+def ask_on_terminal(preview: TransactionPreview) -> bool:
+    """Show a transaction's deposit and gas fee in ETH on standard error, and ask whether to send it.
+
+    Raises
+    ------
+    TransactionDeclined
+        When there is no answer (standard input closed).
+    """
+    table = Table(title="Transaction to send", show_header=False)
+    for label, text in preview.rows():
+        table.add_row(label, text)
+    err.print(table)
+    try:
+        return bool(typer.confirm("Send it?", default=False, err=True))
+    except typer.Abort:
+        raise TransactionDeclined("no answer: nothing was sent (--yes sends without asking)") from None
+
+
+@dataclass(frozen=True)
+class SigningOptions:
+    """The global options that govern signing and sending on a JSON-RPC node.
+
+    Parameters
+    ----------
+    account : str, optional
+        ``--account``: a dev index, an address, or a keystore name.
+    password_file : Path, optional
+        Where the keystore password is; a prompt asks for it otherwise.
+    yes : bool
+        Send without asking (``--yes``).
+    max_deposit : int, optional
+        The largest deposit in wei (``--max-deposit``).
+    receipt_timeout : float
+        Seconds to wait for a transaction to be mined (``--timeout``).
+    """
+
+    account: str | None = None
+    password_file: Path | None = None
+    yes: bool = False
+    max_deposit: int | None = None
+    receipt_timeout: float = 300
+
+    def keystore_account(self) -> KeystoreAccount | None:
+        """The keystore entry ``--account`` names, by name or address; None for an index or another address.
+
+        Raises
+        ------
+        UnknownAccount
+            For a name that is not in the keystore.
+        """
+        if self.account is None or self.account.isdigit():
+            return None
+        keystore = Keystore()
+        try:
+            entry = keystore.find(self.account)
+        except UnknownAccount:
+            if is_address(self.account):
+                return None  # a dev account, or the SUMCHAIN_PRIVATE_KEY one
+            raise
+        return KeystoreAccount(keystore, entry, lambda: password(self.password_file, f"Password for {entry.label}"))
+
+    def acting_account(self) -> str | None:
+        """``--account`` as :func:`~sumchain.chain.base.resolve_account` takes it: a name becomes its address."""
+        found = self.keystore_account()
+        return found.address if found else self.account
+
+    def rpc_options(self) -> dict[str, Any]:
+        """Keyword arguments of :class:`~sumchain.chain.rpc.RpcChain`: the keystore key, timeout, confirmation."""
+        found = self.keystore_account()
+        return {
+            "keys": [found] if found else [],
+            "receipt_timeout": self.receipt_timeout,
+            "confirm": Confirmation(None if self.yes else ask_on_terminal, max_deposit=self.max_deposit),
+        }

@@ -1,0 +1,287 @@
+"""Signing keys for real networks: encrypted keystore files, or one key in an environment variable.
+
+A keystore is a folder of standard encrypted JSON files (Web3 Secret Storage,
+version 3, as geth and eth-account write them): ``$SUMCHAIN_KEYSTORE``, else
+``$XDG_CONFIG_HOME/sumchain/keystore``, else ``~/.config/sumchain/keystore``.
+The folder is private to its owner (mode 0700) and so is each file (0600).
+An account may have a name; its file is then ``NAME.json``, else
+``0xADDRESS.json``.
+
+Private keys and passwords are never printed, logged or put in an error
+message; only addresses are.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from eth_utils import is_address, to_checksum_address
+
+from sumchain.errors import InvalidPrivateKey, KeystoreError, UnknownAccount, WrongPassword
+
+KEYSTORE_VARIABLE = "SUMCHAIN_KEYSTORE"
+PRIVATE_KEY_VARIABLE = "SUMCHAIN_PRIVATE_KEY"
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,63}")
+_SUFFIX = ".json"
+
+
+def default_keystore() -> Path:
+    """The keystore folder: ``$SUMCHAIN_KEYSTORE``, ``$XDG_CONFIG_HOME/sumchain/keystore`` or ``~/.config/...``."""
+    if os.environ.get(KEYSTORE_VARIABLE):
+        return Path(os.environ[KEYSTORE_VARIABLE]).expanduser()
+    config = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
+    return Path(config) / "sumchain" / "keystore"
+
+
+def parse_private_key(text: str | bytes) -> LocalAccount:
+    """The account of a private key given as 32 bytes or 64 hex digits (``0x`` optional).
+
+    Raises
+    ------
+    InvalidPrivateKey
+        When it is not a valid key; the message never contains the text.
+
+    Examples
+    --------
+    >>> parse_private_key("0x" + "01" * 32).address
+    '0x1a642f0E3c3aF545E7AcBD38b07251B3990914F1'
+    >>> parse_private_key("0x1234")
+    Traceback (most recent call last):
+    ...
+    sumchain.errors.InvalidPrivateKey: not a private key: expected 64 hexadecimal digits (32 bytes)
+    """
+    try:
+        key = text if isinstance(text, bytes) else bytes.fromhex(text.strip().removeprefix("0x"))
+        if len(key) != 32:
+            raise ValueError
+        return Account.from_key(key)
+    except ValueError:
+        raise InvalidPrivateKey("not a private key: expected 64 hexadecimal digits (32 bytes)") from None
+
+
+def key_from_env() -> LocalAccount | None:
+    """The account of the key in ``$SUMCHAIN_PRIVATE_KEY`` (hex), or None when it is unset or empty.
+
+    Raises
+    ------
+    InvalidPrivateKey
+        When the variable holds something else than a private key.
+    """
+    text = os.environ.get(PRIVATE_KEY_VARIABLE, "").strip()
+    if not text:
+        return None
+    try:
+        return parse_private_key(text)
+    except InvalidPrivateKey:
+        raise InvalidPrivateKey(f"{PRIVATE_KEY_VARIABLE} is not a private key (64 hexadecimal digits)") from None
+
+
+def read_password_file(path: str | os.PathLike[str]) -> str:
+    """The password in the first line of a file (its line ending removed).
+
+    Raises
+    ------
+    KeystoreError
+        When the file cannot be read or its first line is empty.
+    """
+    try:
+        with open(path, encoding="utf-8") as file:
+            password = file.readline().rstrip("\r\n")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KeystoreError(f"cannot read the password file {path}: {exc.strerror or exc}") from None
+    if not password:
+        raise KeystoreError(f"the password file {path} is empty")
+    return password
+
+
+@dataclass(frozen=True)
+class KeystoreEntry:
+    """One account of a keystore: its address, optional name and file."""
+
+    address: str
+    name: str | None
+    path: Path
+
+    @property
+    def label(self) -> str:
+        """The name, or the address when there is none."""
+        return self.name or self.address
+
+
+class Keystore:
+    """A folder of encrypted key files.
+
+    Parameters
+    ----------
+    folder : path, optional
+        Where the files are; :func:`default_keystore` by default.
+    iterations : int, optional
+        scrypt cost parameter ``n`` (a power of two) for new files; eth-account's
+        default (``2**18``, about a second per encryption) when None. Reading a
+        file uses the parameters stored in it.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> keystore = Keystore(tempfile.mkdtemp(), iterations=2**4)
+    >>> entry = keystore.import_key("0x" + "01" * 32, "secret", name="alice")
+    >>> [(e.name, e.address) for e in keystore.entries()]
+    [('alice', '0x1a642f0E3c3aF545E7AcBD38b07251B3990914F1')]
+    >>> keystore.unlock("alice", "secret").address == entry.address
+    True
+    """
+
+    def __init__(self, folder: str | os.PathLike[str] | None = None, *, iterations: int | None = None) -> None:
+        self.folder = Path(folder) if folder is not None else default_keystore()
+        self.iterations = iterations
+
+    def entries(self) -> list[KeystoreEntry]:
+        """The accounts in the folder, sorted by name then address (none if the folder does not exist)."""
+        if not self.folder.is_dir():
+            return []
+        found = [self._read_entry(path) for path in self.folder.glob(f"*{_SUFFIX}")]
+        return sorted(found, key=lambda e: (e.name is None, e.name or "", e.address))
+
+    def find(self, account: str) -> KeystoreEntry:
+        """The entry with this name or address.
+
+        Raises
+        ------
+        UnknownAccount
+            When no entry matches.
+        """
+        address = to_checksum_address(account) if is_address(account) else None
+        for entry in self.entries():
+            if account == entry.name or address == entry.address:
+                return entry
+        raise UnknownAccount(f"no account {account!r} in the keystore {self.folder} (see `sumchain account list`)")
+
+    def new(self, password: str, *, name: str | None = None) -> KeystoreEntry:
+        """Create a random key and store it encrypted.
+
+        Raises
+        ------
+        KeystoreError
+            For an empty password, or a name that is invalid or taken.
+        """
+        return self._store(Account.create(), password, name)
+
+    def import_key(self, private_key: str | bytes, password: str, *, name: str | None = None) -> KeystoreEntry:
+        """Store an existing private key (hex text or 32 bytes) encrypted.
+
+        Raises
+        ------
+        InvalidPrivateKey
+            When ``private_key`` is not a private key.
+        KeystoreError
+            For an empty password, a name that is invalid or taken, or a key
+            that is already in the keystore.
+        """
+        return self._store(parse_private_key(private_key), password, name)
+
+    def unlock(self, account: str, password: str) -> LocalAccount:
+        """Decrypt the key of the entry with this name or address.
+
+        Raises
+        ------
+        UnknownAccount
+            When no entry matches.
+        WrongPassword
+            When the password does not decrypt the file.
+        """
+        entry = self.find(account)
+        try:
+            key = Account.decrypt(self._read_json(entry.path), password)
+        except (ValueError, KeyError, TypeError) as exc:  # eth-keyfile's errors for a malformed file
+            if isinstance(exc, ValueError) and "MAC mismatch" in str(exc):
+                raise WrongPassword(f"wrong password for {entry.label}") from None
+            raise KeystoreError(f"cannot decrypt {entry.path}: it is not a valid keystore file") from None
+        return Account.from_key(key)
+
+    # -- files ---------------------------------------------------------------
+
+    def _read_json(self, path: Path) -> dict[str, object]:
+        try:
+            content = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            raise KeystoreError(f"cannot read {path}: it is not a keystore file") from None
+        if not isinstance(content, dict) or not is_address(str(content.get("address", ""))):
+            raise KeystoreError(f"{path} is not a keystore file (no address)")
+        return content
+
+    def _read_entry(self, path: Path) -> KeystoreEntry:
+        address = to_checksum_address(str(self._read_json(path)["address"]))
+        stem = path.name.removesuffix(_SUFFIX)
+        return KeystoreEntry(address, None if is_address(stem) else stem, path)
+
+    def _store(self, account: LocalAccount, password: str, name: str | None) -> KeystoreEntry:
+        if not password:
+            raise KeystoreError("the password is empty")
+        if name is not None and (not _NAME.fullmatch(name) or is_address(name)):
+            raise KeystoreError(
+                f"invalid account name {name!r}: a letter, then up to 63 letters, digits, '_', '.' or '-'"
+            )
+        for entry in self.entries():
+            if entry.address == account.address:
+                raise KeystoreError(f"{account.address} is already in the keystore as {entry.path.name}")
+        path = self.folder / f"{name or account.address}{_SUFFIX}"
+        content = json.dumps(Account.encrypt(account.key, password, kdf="scrypt", iterations=self.iterations))
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(self.folder, 0o700)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+                file.write(content)
+                file.flush()
+                os.fsync(file.fileno())
+            os.link(temporary, path)  # fails if the name is taken: never overwrites a key
+        except FileExistsError:
+            raise KeystoreError(f"the keystore already has an account named {name!r}") from None
+        finally:
+            temporary.unlink(missing_ok=True)
+        return KeystoreEntry(account.address, name, path)
+
+
+@dataclass
+class KeystoreAccount:
+    """A keystore entry whose key is decrypted the first time it signs.
+
+    Parameters
+    ----------
+    keystore : Keystore
+        Where the entry is.
+    entry : KeystoreEntry
+        The account.
+    password : callable
+        Returns the password when it is first needed (a prompt, a file read).
+    """
+
+    keystore: Keystore
+    entry: KeystoreEntry
+    password: Callable[[], str]
+    _unlocked: LocalAccount | None = field(default=None, init=False, repr=False)
+
+    @property
+    def address(self) -> str:
+        """The checksummed address (known without the password)."""
+        return self.entry.address
+
+    def unlock(self) -> LocalAccount:
+        """The decrypted account, asking for the password once.
+
+        Raises
+        ------
+        WrongPassword
+            When the password does not decrypt the file.
+        """
+        if self._unlocked is None:
+            self._unlocked = self.keystore.unlock(self.entry.address, self.password())
+        return self._unlocked

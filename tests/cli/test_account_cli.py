@@ -1,0 +1,113 @@
+"""``sumchain account`` and the signing options, in processes of their own: keys never show."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from eth_account import Account
+
+from sumchain.keys import KEYSTORE_VARIABLE, PRIVATE_KEY_VARIABLE, Keystore
+
+KEY = "0x" + "3b" * 32
+ADDRESS = Account.from_key(KEY).address
+PASSWORD = "tr0ub4dor&3"
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    """A folder with a password file; the keystore is ``keys/`` in it."""
+    (tmp_path / "password").write_text(PASSWORD + "\n")
+    return tmp_path
+
+
+def sumchain(home: Path, *args: str, stdin: str = "", ok: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", KEYSTORE_VARIABLE: str(home / "keys")}
+    env.pop(PRIVATE_KEY_VARIABLE, None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sumchain", *args],
+        cwd=home,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    shown = proc.stdout + proc.stderr
+    assert KEY[2:] not in shown.lower() and PASSWORD not in shown
+    assert proc.returncode == (0 if ok else 1), shown
+    return proc
+
+
+def fails(home: Path, *args: str, message: str, stdin: str = "") -> None:
+    lines = sumchain(home, *args, stdin=stdin, ok=False).stderr.strip().splitlines()
+    assert len(lines) == 1, lines  # one line, no traceback
+    assert message in lines[0]
+
+
+def test_new_and_list(home: Path) -> None:
+    assert "No accounts in" in sumchain(home, "account", "list").stdout
+    created = sumchain(home, "account", "new", "--name", "alice", "--password-file", "password").stdout
+    address = re.search(r"Created account alice: (0x[0-9a-fA-F]{40})", created)[1]
+    path = home / "keys" / "alice.json"
+    assert f"Key file: {path}" in created
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE((home / "keys").stat().st_mode) == 0o700
+    assert Keystore(home / "keys").unlock("alice", PASSWORD).address == address
+    listed = sumchain(home, "account", "list").stdout
+    assert re.search(rf"alice\s*│\s*{address}\s*│\s*alice\.json", listed)
+    fails(home, "account", "new", "--name", "alice", "--password-file", "password", message="named 'alice'")
+
+
+def test_import_from_a_file_or_standard_input(home: Path) -> None:
+    (home / "key").write_text(KEY + "\n")
+    imported = sumchain(home, "account", "import", "--name", "bob", "--key-file", "key", "--password-file", "password")
+    assert f"Imported account bob: {ADDRESS}" in imported.stdout
+    content = json.loads((home / "keys" / "bob.json").read_text())
+    assert bytes(Account.decrypt(content, PASSWORD)).hex() == KEY[2:]
+    fails(
+        home,
+        "account",
+        "import",
+        "--key-file",
+        "-",
+        "--password-file",
+        "password",
+        stdin=KEY + "\n",
+        message=f"{ADDRESS} is already in the keystore as bob.json",
+    )
+    (home / "keys" / "bob.json").unlink()
+    piped = sumchain(home, "account", "import", "--key-file", "-", "--password-file", "password", stdin=KEY + "\n")
+    assert f"Imported account {ADDRESS}: {ADDRESS}" in piped.stdout
+
+
+def test_bad_input_gives_one_line_errors(home: Path) -> None:
+    fails(home, "account", "import", "--password-file", "password", message="no terminal to ask on (private key")
+    (home / "key").write_text("0x1234\n")
+    fails(
+        home,
+        "account",
+        "import",
+        "--key-file",
+        "key",
+        "--password-file",
+        "password",
+        message="InvalidPrivateKey: not a private key: expected 64 hexadecimal digits",
+    )
+    fails(home, "account", "import", "--key-file", "nowhere", message="cannot read the key file nowhere")
+    fails(home, "account", "new", "--password-file", "nowhere", message="cannot read the password file nowhere")
+    fails(home, "--chain", "ws://127.0.0.1:8545", "balance", message="only http:// and https:// node URLs")
+    fails(home, "--max-deposit", "5 dollars", "balance", message="InvalidAmount: '5 dollars': unknown unit")
+    fails(home, "--chain", "memory", "--account", "carol", "balance", message="no account 'carol' in the keystore")
+    assert not (home / "keys").exists()
+
+
+def test_a_keystore_name_stands_for_its_address_without_a_password(home: Path) -> None:
+    Keystore(home / "keys", iterations=2**4).import_key(KEY, PASSWORD, name="alice")
+    assert sumchain(home, "--chain", "memory", "balance", "--account", "alice").stdout.startswith(ADDRESS)

@@ -1,0 +1,204 @@
+"""The keystore: encrypted files in a private folder, unlocked by password; keys never shown."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+from eth_account import Account
+
+from sumchain.errors import InvalidPrivateKey, KeystoreError, SumchainError, UnknownAccount, WrongPassword
+from sumchain.keys import (
+    KEYSTORE_VARIABLE,
+    PRIVATE_KEY_VARIABLE,
+    Keystore,
+    KeystoreAccount,
+    default_keystore,
+    key_from_env,
+    parse_private_key,
+    read_password_file,
+)
+
+KEY = "0x" + "4c" * 32
+ADDRESS = Account.from_key(KEY).address
+LIGHT = 2**4
+"""scrypt cost for tests: files stay standard, encryption takes milliseconds."""
+
+
+@pytest.fixture
+def keystore(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Keystore:
+    monkeypatch.setenv(KEYSTORE_VARIABLE, str(tmp_path / "keys"))
+    return Keystore(iterations=LIGHT)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_folder_comes_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(KEYSTORE_VARIABLE, str(tmp_path / "mine"))
+    assert default_keystore() == tmp_path / "mine"
+    monkeypatch.delenv(KEYSTORE_VARIABLE)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    assert default_keystore() == tmp_path / "config" / "sumchain" / "keystore"
+    monkeypatch.delenv("XDG_CONFIG_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert default_keystore() == tmp_path / "home" / ".config" / "sumchain" / "keystore"
+
+
+def test_import_writes_a_standard_private_file(keystore: Keystore) -> None:
+    assert keystore.entries() == []
+    entry = keystore.import_key(KEY, "correct horse", name="alice")
+    assert (entry.address, entry.name, entry.label) == (ADDRESS, "alice", "alice")
+    assert entry.path == keystore.folder / "alice.json"
+    assert mode(keystore.folder) == 0o700
+    assert mode(entry.path) == 0o600
+    content = json.loads(entry.path.read_text())
+    assert content["version"] == 3 and content["crypto"]["kdf"] == "scrypt"
+    assert KEY[2:] not in entry.path.read_text()
+    assert bytes(Account.decrypt(content, "correct horse")).hex() == KEY[2:]  # any V3 reader opens it
+    assert [p.name for p in keystore.folder.iterdir()] == ["alice.json"]  # no temporary file left
+
+
+def test_new_keys_are_random_and_unnamed_ones_go_by_address(keystore: Keystore) -> None:
+    first, second = keystore.new("pw"), keystore.new("pw")
+    assert first.address != second.address
+    assert first.name is None and first.label == first.address
+    assert first.path.name == f"{first.address}.json"
+    assert {e.address for e in keystore.entries()} == {first.address, second.address}
+    assert keystore.unlock(first.address.lower(), "pw").address == first.address
+
+
+def test_entries_are_listed_named_first(keystore: Keystore) -> None:
+    unnamed = keystore.new("pw")
+    keystore.import_key(KEY, "pw", name="zoe")
+    bob = keystore.new("pw", name="bob")
+    assert [(e.name, e.address) for e in keystore.entries()] == [
+        ("bob", bob.address),
+        ("zoe", ADDRESS),
+        (None, unnamed.address),
+    ]
+
+
+def test_unlock_by_name_or_address(keystore: Keystore) -> None:
+    keystore.import_key(bytes.fromhex(KEY[2:]), "pw", name="alice")
+    assert bytes(keystore.unlock("alice", "pw").key).hex() == KEY[2:]
+    assert keystore.unlock(ADDRESS, "pw").address == ADDRESS
+    assert keystore.find(ADDRESS.lower()).name == "alice"
+
+
+def test_wrong_password_is_one_clear_error(keystore: Keystore) -> None:
+    keystore.import_key(KEY, "right", name="alice")
+    with pytest.raises(WrongPassword, match=r"^wrong password for alice$") as caught:
+        keystore.unlock("alice", "wrong")
+    assert isinstance(caught.value, SumchainError)
+
+
+def test_unknown_account(keystore: Keystore) -> None:
+    with pytest.raises(UnknownAccount, match=r"no account .carol. in the keystore .*sumchain account list"):
+        keystore.unlock("carol", "pw")
+
+
+@pytest.mark.parametrize("name", ["0abc", "with space", "a/b", "", "x" * 65, "0x" + "ab" * 20, "-x"])
+def test_bad_names_are_refused(keystore: Keystore, name: str) -> None:
+    with pytest.raises(KeystoreError, match="invalid account name"):
+        keystore.new("pw", name=name)
+    assert keystore.entries() == []
+
+
+def test_duplicates_and_empty_passwords_are_refused(keystore: Keystore) -> None:
+    keystore.import_key(KEY, "pw", name="alice")
+    with pytest.raises(KeystoreError, match=f"{ADDRESS} is already in the keystore as alice.json"):
+        keystore.import_key(KEY, "pw", name="other")
+    with pytest.raises(KeystoreError, match="already has an account named 'alice'"):
+        keystore.new("pw", name="alice")
+    with pytest.raises(KeystoreError, match="the password is empty"):
+        keystore.new("", name="bob")
+    assert [e.name for e in keystore.entries()] == ["alice"]
+    assert sorted(p.name for p in keystore.folder.iterdir()) == ["alice.json"]
+
+
+def test_a_loose_folder_is_made_private(keystore: Keystore) -> None:
+    keystore.folder.mkdir(mode=0o755)
+    keystore.new("pw")
+    assert mode(keystore.folder) == 0o700
+
+
+def test_unreadable_files_are_named(keystore: Keystore) -> None:
+    keystore.folder.mkdir()
+    (keystore.folder / "junk.json").write_text("{not json")
+    with pytest.raises(KeystoreError, match=r"junk\.json: it is not a keystore file"):
+        keystore.entries()
+    (keystore.folder / "junk.json").write_text(json.dumps({"address": ADDRESS[2:].lower(), "crypto": {}}))
+    with pytest.raises(KeystoreError, match=r"cannot decrypt .*junk\.json"):
+        keystore.unlock("junk", "pw")
+
+
+@pytest.mark.parametrize("text", ["", "0x12", "zz" * 32, "00" * 32, "ff" * 32, KEY[2:] + "00"])
+def test_invalid_keys_are_refused_without_echo(keystore: Keystore, text: str) -> None:
+    with pytest.raises(InvalidPrivateKey) as caught:
+        keystore.import_key(text, "pw")
+    assert str(caught.value) == "not a private key: expected 64 hexadecimal digits (32 bytes)"
+    assert keystore.entries() == []
+
+
+def test_parse_private_key_accepts_hex_with_or_without_prefix() -> None:
+    assert parse_private_key(KEY).address == parse_private_key(f" {KEY[2:]}\n").address == ADDRESS
+
+
+def test_environment_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(PRIVATE_KEY_VARIABLE, raising=False)
+    assert key_from_env() is None
+    monkeypatch.setenv(PRIVATE_KEY_VARIABLE, KEY)
+    assert key_from_env().address == ADDRESS
+    monkeypatch.setenv(PRIVATE_KEY_VARIABLE, KEY[:-2])
+    with pytest.raises(InvalidPrivateKey, match=f"^{PRIVATE_KEY_VARIABLE} is not a private key") as caught:
+        key_from_env()
+    assert KEY[2:-2] not in str(caught.value)
+
+
+def test_password_file(tmp_path: Path) -> None:
+    path = tmp_path / "pw"
+    path.write_text("s3cret with spaces \r\nsecond line\n")
+    assert read_password_file(path) == "s3cret with spaces "
+    path.write_text("\n")
+    with pytest.raises(KeystoreError, match="is empty"):
+        read_password_file(path)
+    with pytest.raises(KeystoreError, match=r"cannot read the password file .*missing"):
+        read_password_file(tmp_path / "missing")
+
+
+def test_keystore_account_asks_for_the_password_once_and_only_to_sign(keystore: Keystore) -> None:
+    entry = keystore.import_key(KEY, "pw", name="alice")
+    asked: list[str] = []
+
+    def password() -> str:
+        asked.append("alice")
+        return "pw"
+
+    account = KeystoreAccount(keystore, entry, password)
+    assert account.address == ADDRESS and asked == []
+    assert account.unlock().address == ADDRESS
+    assert account.unlock() is account.unlock()
+    assert asked == ["alice"]
+    assert KEY[2:] not in repr(account)
+
+
+def test_keystore_account_with_a_wrong_password(keystore: Keystore) -> None:
+    entry = keystore.import_key(KEY, "pw", name="alice")
+    with pytest.raises(WrongPassword):
+        KeystoreAccount(keystore, entry, lambda: "nope").unlock()
+
+
+def test_nothing_is_printed(keystore: Keystore, capsys: pytest.CaptureFixture[str], caplog) -> None:
+    caplog.set_level("DEBUG")
+    entry = keystore.import_key(KEY, "hunter2", name="alice")
+    keystore.unlock("alice", "hunter2")
+    keystore.entries()
+    with pytest.raises(WrongPassword):
+        keystore.unlock("alice", "hunter3")
+    captured = capsys.readouterr()
+    shown = captured.out + captured.err + caplog.text + repr(entry)
+    assert KEY[2:] not in shown.lower() and "hunter" not in shown
