@@ -131,6 +131,7 @@ class ChainStore:
         self.head = Head(0, 0, 0)
         self.info: dict[str, Any] = {}
         self.on_change: Callable[[StateDiff], None] = lambda diff: None
+        self._data_version = -1
         self.pinned = 0
         """While positive, reads keep to the version they have (see ``EmbeddedChain.pinned``)."""
 
@@ -279,8 +280,12 @@ class ChainStore:
         if self.path is None or self.pinned:
             yield self.head
             return
-        with self._errors(), self._transaction("BEGIN"):
-            self._catch_up()
+        with self._errors():
+            version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+            if version != self._data_version:  # another connection committed since the last look
+                with self._transaction("BEGIN"):
+                    self._catch_up()
+                self._data_version = version
         yield self.head
 
     @contextmanager
