@@ -187,3 +187,14 @@ def test_time_and_values_must_be_whole_numbers_in_range() -> None:
     with pytest.raises(ChainError, match=r"time cannot pass 18,446,744,073,709,551,615"):
         chain.advance_time(2**64)
     assert chain.time() == 1
+
+
+def test_the_written_out_dev_keys_are_the_mnemonic_accounts() -> None:
+    from eth_account import Account
+
+    from sumchain.chain.accounts import DEV_MNEMONIC, dev_addresses, dev_private_keys
+
+    Account.enable_unaudited_hdwallet_features()
+    for i, (address, key) in enumerate(zip(dev_addresses(12), dev_private_keys(12), strict=True)):
+        derived = Account.from_mnemonic(DEV_MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}")
+        assert (derived.address, bytes(derived.key)) == (address, key)

@@ -1,12 +1,14 @@
-"""Compiling the Vyper contracts, cached by source hash.
+"""The contracts' ABIs and bytecode: shipped compiled, or compiled when the sources change.
 
-Contracts are compiled from the ``.vy`` files shipped in
-``sumchain/contracts`` the first time they are needed. The result (ABI and
-bytecode) is cached as JSON under ``$SUMCHAIN_CACHE_DIR`` if set, else
-``$XDG_CACHE_HOME/sumchain/contracts`` (``~/.cache/sumchain/contracts``). The
-cache key hashes every ``.vy`` source, the compiler version and the settings,
-so an edited contract or another compiler is always recompiled; deleting the
-folder is always safe.
+The package ships every deployable contract compiled (``contracts/compiled/``,
+written by ``python scripts/build_contracts.py``), together with a hash of all
+the ``.vy`` sources it was built from; a user never waits for the compiler
+(nor imports it). When the sources differ from that hash (someone edits a
+contract), the contract is compiled with the installed Vyper and cached as JSON
+under ``$SUMCHAIN_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/sumchain/contracts``
+(``~/.cache/sumchain/contracts``), keyed by the sources, the compiler version
+and the settings; deleting that folder is always safe. A test checks that the
+shipped files are what the sources compile to.
 
 The trainer is built once per model: :func:`compile_trainer` compiles
 ``trainer.vy`` with its ``models`` import pointing at the chosen model module,
@@ -21,14 +23,22 @@ import os
 import tempfile
 from dataclasses import dataclass
 from functools import cache
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from sumchain.errors import CompilationError
 
 CONTRACTS_DIR = Path(__file__).resolve().parent.parent / "contracts"
+COMPILED_DIR = CONTRACTS_DIR / "compiled"
 EVM_VERSION = "prague"
 """The hardfork the contracts are compiled for and the embedded chain runs."""
+TRAINER = "trainer"
+_MODEL_IMPORT = "from .models import sparse_perceptron as model"
+MODELS = ("sparse_perceptron", "dense_perceptron", "naive_bayes", "nearest_centroid", "sparse_nearest_centroid")
+"""Model modules in ``contracts/models`` that a trainer can be built with."""
+SHIPPED = tuple(f"{TRAINER}:{model}" for model in MODELS)
+"""The contracts shipped compiled (the test mocks are compiled when a test needs them)."""
 
 
 @dataclass(frozen=True)
@@ -42,7 +52,7 @@ class CompiledContract:
 
 
 def cache_dir() -> Path:
-    """Where compiled contracts are cached (see the module docstring)."""
+    """Where contracts compiled from edited sources are cached (see the module docstring)."""
     explicit = os.environ.get("SUMCHAIN_CACHE_DIR")
     if explicit:
         return Path(explicit)
@@ -50,21 +60,18 @@ def cache_dir() -> Path:
     return Path(base) / "sumchain" / "contracts"
 
 
-def _source_hash(name: str) -> str:
-    import vyper
-
-    digest = hashlib.sha256()
-    digest.update(f"{vyper.__version__}|{EVM_VERSION}|{name}".encode())
+@cache
+def sources_hash() -> str:
+    """A hash of every contract source and of the EVM version they are compiled for."""
+    digest = hashlib.sha256(EVM_VERSION.encode())
     for path in sorted(CONTRACTS_DIR.rglob("*.vy*")):
         digest.update(str(path.relative_to(CONTRACTS_DIR)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:32]
 
 
-TRAINER = "trainer"
-_MODEL_IMPORT = "from .models import sparse_perceptron as model"
-MODELS = ("sparse_perceptron", "dense_perceptron", "naive_bayes", "nearest_centroid", "sparse_nearest_centroid")
-"""Model modules in ``contracts/models`` that a trainer can be built with."""
+def _file_name(name: str) -> str:
+    return name.replace("/", ".").replace(":", "-")
 
 
 def _source(name: str) -> tuple[str, str]:
@@ -80,7 +87,8 @@ def _source(name: str) -> tuple[str, str]:
     return f"{name}.vy", (CONTRACTS_DIR / f"{name}.vy").read_text()
 
 
-def _compile(name: str) -> dict[str, Any]:
+def compile_source(name: str) -> dict[str, Any]:
+    """Compile one contract with the installed Vyper (slow: about a second)."""
     from vyper.compiler import compile_from_file_input
     from vyper.compiler.input_bundle import FileInput, FilesystemInputBundle
     from vyper.compiler.settings import Settings
@@ -98,15 +106,37 @@ def _compile(name: str) -> dict[str, Any]:
     except VyperException as exc:
         raise CompilationError(f"{path} ({name}): {exc}") from exc
     return {
+        "name": name,
+        "compiler": f"vyper {metadata.version('vyper')}",
+        "evm_version": EVM_VERSION,
+        "sources": sources_hash(),
         "abi": out["abi"],
         "bytecode": out["bytecode"],
         "runtime_size": (len(out["bytecode_runtime"]) - 2) // 2,
     }
 
 
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    """Write ``data`` atomically (concurrent processes may compile the same contract)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as tmp:
+        json.dump(data, tmp, indent=1)
+        tmp.write("\n")
+    os.chmod(tmp.name, 0o644)
+    os.replace(tmp.name, path)
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
 @cache
 def compile_contract(name: str) -> CompiledContract:
-    """Compile ``contracts/<name>.vy`` or load it from the cache.
+    """The compiled contract: shipped, cached, or compiled now.
 
     Parameters
     ----------
@@ -120,15 +150,14 @@ def compile_contract(name: str) -> CompiledContract:
     CompiledContract
         Its ABI and creation bytecode.
     """
-    path = cache_dir() / f"{name.replace('/', '.').replace(':', '-')}-{_source_hash(name)}.json"
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        data = _compile(name)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False) as tmp:
-            json.dump(data, tmp)
-        os.replace(tmp.name, path)
+    data = _read_json(COMPILED_DIR / f"{_file_name(name)}.json")
+    if data is None or data.get("sources") != sources_hash():
+        version = metadata.version("vyper")
+        cached = cache_dir() / f"{_file_name(name)}-{version}-{sources_hash()}.json"
+        data = _read_json(cached)
+        if data is None:
+            data = compile_source(name)
+            _write_json(cached, data)
     return CompiledContract(
         name=name,
         abi=data["abi"],
@@ -144,3 +173,13 @@ def compile_trainer(model: str) -> CompiledContract:
     True
     """
     return compile_contract(f"{TRAINER}:{model}")
+
+
+def write_shipped() -> list[Path]:
+    """Compile every contract of :data:`SHIPPED` into ``contracts/compiled/`` (what the package ships)."""
+    written = []
+    for name in SHIPPED:
+        path = COMPILED_DIR / f"{_file_name(name)}.json"
+        _write_json(path, compile_source(name))
+        written.append(path)
+    return written
