@@ -9,12 +9,13 @@ no names. Without metadata, writing behaves as before (classes numbered).
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from sumchain.errors import ModelFileError
+from sumchain.errors import MetadataError, ModelFileError
 from sumchain.metadata import ModelMetadata
 from sumchain.models import OnChainModel, SparsePerceptron
 from sumchain.models.reference_file import (
@@ -188,3 +189,28 @@ def test_writing_with_metadata_of_another_model_is_one_clear_error_and_writes_no
         write_model_file(MODEL, tmp_path / "out.json", metadata)
     assert str(raised.value) == message
     assert not (tmp_path / "out.json").exists()
+
+
+# -- metadata read from a chain is untrusted JSON too ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"[" * 20_000, "metadata is not JSON: JSON nested 20,000 levels deep, more than the 64 allowed"),
+        (b"[" * 200_000, "metadata is not JSON: JSON with about 200,000 values, more than the 32,768 allowed"),
+        (b'{"name": "a", "name": "b", "n_features": 1}', 'metadata is not JSON: the key "name" appears twice'),
+        (b'{"name": "\xff", "n_features": 1}', "metadata is not JSON: 'utf-8' codec can't decode byte 0xff"),
+        (b'{"name": "a", "n_features": NaN}', "metadata is not JSON: NaN is not a JSON number"),
+    ],
+    ids=["deep", "too many values", "repeated key", "not UTF-8", "NaN"],
+)
+def test_hostile_metadata_is_one_clear_error_even_with_a_huge_recursion_limit(data, message) -> None:
+    before = sys.getrecursionlimit()
+    sys.setrecursionlimit(10**6)
+    try:
+        with pytest.raises(MetadataError) as raised:
+            ModelMetadata.from_json(data)
+    finally:
+        sys.setrecursionlimit(before)
+    assert str(raised.value).startswith(message)
