@@ -43,7 +43,8 @@ def nesting_depth(text: str) -> int:
     >>> nesting_depth("[" * 100_000)
     100000
     """
-    brackets = _NOT_BRACKET.sub("", _STRING.sub("", _ESCAPE.sub("", text)))
+    unescaped = _ESCAPE.sub("", text) if "\\" in text else text
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", unescaped))
     return max(itertools.accumulate(map(_STEP.__getitem__, brackets), initial=0))
 
 

@@ -443,7 +443,7 @@ MALFORMED = [
     (
         "naive-bayes.json",
         lambda s: s["featureCounts"][0].append([1, 2]),
-        "featureCounts[0][4]: feature index 1 appears twice in class 0",
+        "featureCounts[0][4] repeats the feature index 1 of featureCounts[0][1]",
     ),
     (
         "naive-bayes.json",

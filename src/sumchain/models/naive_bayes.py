@@ -354,18 +354,8 @@ class NaiveBayes(OnChainModel):
         rows = []
         for c, pairs in enumerate(feature_counts):
             row = [0] * n_features
-            seen: set[int] = set()
-            for j, pair in enumerate(fields.list_of(pairs, f"featureCounts[{c}]")):
-                where = f"featureCounts[{c}][{j}]"
-                if len(fields.list_of(pair, where)) != 2:
-                    raise ModelFileError(f"{where} must be a [featureIndex, count] pair, got {fields.shown(pair)}")
-                index = fields.index(pair[0], f"{where}[0]")
-                if index >= n_features:
-                    raise ModelFileError(f"{where}: feature index {index} is outside [0, {n_features})")
-                if index in seen:
-                    raise ModelFileError(f"{where}: feature index {index} appears twice in class {c}")
-                seen.add(index)
-                row[index] = fields.count(pair[1], f"{where}[1]")
+            for feature, count in fields.count_pairs(pairs, f"featureCounts[{c}]", n_features).items():
+                row[feature] = count
             rows.append(row)
         return cls.from_counts(
             class_counts,

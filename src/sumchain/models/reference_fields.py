@@ -18,6 +18,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from sumchain.errors import ModelFileError
 from sumchain.models.fixed_point import SCALE
 
@@ -99,9 +101,33 @@ def fixed(value: Any, where: str) -> int:
     return round(scaled)
 
 
+def _fixed_all(values: list[Any]) -> list[int] | None:
+    """:func:`fixed` of every value in C, or None unless all are JSON numbers whose scaled values are
+    finite and below ``2**63`` in magnitude (the caller then takes them one by one, which names a bad one).
+
+    The same doubles, products and rounding (``np.rint`` also sends ties to the even integer).
+    """
+    if not set(map(type, values)) <= {int, float}:
+        return None
+    with np.errstate(over="ignore", invalid="ignore"):
+        try:
+            scaled = np.asarray(values, dtype=np.float64) * SCALE
+        except OverflowError:  # an integer beyond the floats
+            return None
+        if not (np.abs(scaled) < 2.0**63).all():  # NaN and infinities fail the comparison too
+            return None
+    return np.rint(scaled).astype(np.int64).tolist()
+
+
 def fixed_list(value: Any, where: str) -> list[int]:
-    """A JSON array of real numbers, each at the fixed-point scale (see :func:`fixed`)."""
-    return [fixed(v, f"{where}[{i}]") for i, v in enumerate(list_of(value, where))]
+    """A JSON array of real numbers, each at the fixed-point scale (see :func:`fixed`).
+
+    >>> fixed_list([0.5, -1, 2e-9], "weights")
+    [500000000, -1000000000, 2]
+    """
+    values = list_of(value, where)
+    found = _fixed_all(values)
+    return found if found is not None else [fixed(v, f"{where}[{i}]") for i, v in enumerate(values)]
 
 
 def count(value: Any, where: str) -> int:
@@ -166,7 +192,7 @@ def key_index(key: str, where: str) -> int:
         raise ModelFileError(
             f"{where} has the key {shown(key)}, which is not a feature index (digits, no sign or leading zero)"
         )
-    return index(int(key), f"{where}[{shown(key)}]")
+    return index(int(key), f'{where}["{key}"]')
 
 
 def fixed_by_index(value: Any, where: str) -> dict[int, int]:
@@ -175,7 +201,48 @@ def fixed_by_index(value: Any, where: str) -> dict[int, int]:
     >>> fixed_by_index({"3": 0.25, "10": -1}, "sparseWeights")
     {3: 250000000, 10: -1000000000}
     """
-    return {key_index(k, where): fixed(v, f"{where}[{shown(k)}]") for k, v in object_of(value, where).items()}
+    entries = object_of(value, where)
+    if all(map(_KEY.fullmatch, entries)):
+        indices = list(map(int, entries))
+        found = _fixed_all(list(entries.values()))
+        if found is not None and max(indices, default=0) < MAX_INDEX:
+            return dict(zip(indices, found, strict=True))
+    return {key_index(k, where): fixed(v, f'{where}["{k}"]') for k, v in entries.items()}
+
+
+def count_pairs(value: Any, where: str, n_features: int) -> dict[int, int]:
+    """A JSON array of ``[featureIndex, count]`` pairs, indices distinct and below ``n_features``.
+
+    >>> count_pairs([[4, 2], [0, 7]], "featureCounts[1]", 10)
+    {4: 2, 0: 7}
+    >>> count_pairs([[4, 2], [4, 7]], "featureCounts[1]", 10)
+    Traceback (most recent call last):
+    ...
+    sumchain.errors.ModelFileError: featureCounts[1][1] repeats the feature index 4 of featureCounts[1][0]
+    """
+    pairs = list_of(value, where)
+    if set(map(type, pairs)) <= {list} and set(map(len, pairs)) <= {2}:
+        indices, counts = zip(*pairs, strict=True) if pairs else ((), ())
+        if (
+            set(map(type, indices)) | set(map(type, counts)) <= {int}
+            and min(indices + counts, default=0) >= 0
+            and max(indices, default=0) < n_features
+            and len(set(indices)) == len(indices)
+        ):
+            return dict(zip(indices, counts, strict=True))
+    found: dict[int, int] = {}
+    first: dict[int, int] = {}
+    for j, pair in enumerate(pairs):
+        if len(list_of(pair, f"{where}[{j}]")) != 2:
+            raise ModelFileError(f"{where}[{j}] must be a [featureIndex, count] pair, got {shown(pair)}")
+        feature = index(pair[0], f"{where}[{j}][0]")
+        if feature >= n_features:
+            raise ModelFileError(f"{where}[{j}]: feature index {feature} is outside [0, {n_features})")
+        if feature in first:
+            raise ModelFileError(f"{where}[{j}] repeats the feature index {feature} of {where}[{first[feature]}]")
+        first[feature] = j
+        found[feature] = count(pair[1], f"{where}[{j}][1]")
+    return found
 
 
 def names(value: Any, where: str) -> list[str]:
@@ -221,6 +288,7 @@ __all__ = [
     "check_names",
     "check_size",
     "count",
+    "count_pairs",
     "field",
     "fixed",
     "fixed_by_index",
