@@ -378,6 +378,11 @@ MALFORMED = [
     ("sparse-perceptron.json", _setting("description", "x" * 2001), "description has at most 2000 characters"),
     ("sparse-perceptron.json", _setting("encoder", ["IMDB vocab"]), "encoder must be a string, got list"),
     ("sparse-perceptron.json", _setting("encoderParams", [1]), "encoder_params must be a JSON object"),
+    (
+        "sparse-perceptron.json",
+        _setting("encoderParams", {"vocabulary": list(range(10_000))}),
+        "metadata takes 49,031 bytes, more than the 32,768 allowed",
+    ),
     ("dense-perceptron.json", _setting("weights", []), "n_features must be in [1, 512]"),
     ("dense-perceptron.json", _setting("weights", [0.5] * 513), "n_features must be in [1, 512]"),
     ("dense-perceptron.json", _setting("intercept", "warm"), 'intercept must be a number, got "warm"'),

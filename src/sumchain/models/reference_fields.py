@@ -31,7 +31,6 @@ from a file: sumchain stores every one, in memory and on chain, where loading a 
 64-bit values already costs about 6 billion gas."""
 
 _KEY = re.compile(r"0|[1-9][0-9]{0,9}")
-_MISSING = object()
 
 
 def shown(value: Any) -> str:
@@ -47,8 +46,8 @@ def shown(value: Any) -> str:
     return text if len(text) <= 40 else text[:40] + "..."
 
 
-def field(spec: Mapping[str, Any], name: str, where: str = "", default: Any = _MISSING) -> Any:
-    """``spec[name]``, or ``default`` when given, else a ModelFileError naming the missing field.
+def field(spec: Mapping[str, Any], name: str, where: str = "") -> Any:
+    """``spec[name]``, else a ModelFileError naming the missing field (and where it is missing).
 
     >>> field({"weights": []}, "weights")
     []
@@ -59,8 +58,6 @@ def field(spec: Mapping[str, Any], name: str, where: str = "", default: Any = _M
     """
     if name in spec:
         return spec[name]
-    if default is not _MISSING:
-        return default
     raise ModelFileError(f"missing field {name!r}" + (f" in {where}" if where else ""))
 
 
@@ -178,7 +175,7 @@ def index_list(value: Any, where: str) -> list[int]:
     return found
 
 
-def key_index(key: str, where: str) -> int:
+def key_index(key: Any, where: str) -> int:
     """A feature index written as an object key: decimal digits, no sign or leading zero, below ``2**32``.
 
     >>> key_index("12", "sparseWeights")
@@ -188,7 +185,7 @@ def key_index(key: str, where: str) -> int:
     ...
     sumchain.errors.ModelFileError: sparseWeights has the key "-1", which is not a feature index (digits, ...)
     """
-    if not _KEY.fullmatch(key):
+    if not (isinstance(key, str) and _KEY.fullmatch(key)):
         raise ModelFileError(
             f"{where} has the key {shown(key)}, which is not a feature index (digits, no sign or leading zero)"
         )
@@ -202,7 +199,7 @@ def fixed_by_index(value: Any, where: str) -> dict[int, int]:
     {3: 250000000, 10: -1000000000}
     """
     entries = object_of(value, where)
-    if all(map(_KEY.fullmatch, entries)):
+    if set(map(type, entries)) <= {str} and all(map(_KEY.fullmatch, entries)):
         indices = list(map(int, entries))
         found = _fixed_all(list(entries.values()))
         if found is not None and max(indices, default=0) < MAX_INDEX:
@@ -211,7 +208,8 @@ def fixed_by_index(value: Any, where: str) -> dict[int, int]:
 
 
 def count_pairs(value: Any, where: str, n_features: int) -> dict[int, int]:
-    """A JSON array of ``[featureIndex, count]`` pairs, indices distinct and below ``n_features``.
+    """A JSON array of ``[featureIndex, count]`` pairs, indices distinct and below ``n_features``
+    (which is at most ``2**32``).
 
     >>> count_pairs([[4, 2], [0, 7]], "featureCounts[1]", 10)
     {4: 2, 0: 7}

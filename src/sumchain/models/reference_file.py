@@ -159,8 +159,9 @@ def model_file_from_spec(spec: dict[str, Any], *, name: str | None = None) -> Mo
     ------
     ModelFileError
         When the type is unknown, a field is missing or malformed (the message
-        names it), a value does not fit the contract's fixed-point fields, or
-        the class names are not one per class.
+        names it), a value does not fit the contract's fixed-point fields, the
+        class names are not one per class, or the metadata is larger than
+        deployment publishes (:data:`~sumchain.metadata.METADATA_BYTES`).
 
     Examples
     --------
@@ -194,6 +195,7 @@ def model_file_from_spec(spec: dict[str, Any], *, name: str | None = None) -> Mo
             feature_indices=model.get_params().get("feature_indices"),
             **extras,
         )
+        metadata.to_json()  # fits what deployment publishes
     except (ValueError, OverflowError) as exc:  # ModelFileError and MetadataError included
         raise ModelFileError(f"malformed {spec['type']!r} model: {exc}") from None
     return ModelFile(model, metadata)
