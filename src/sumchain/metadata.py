@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from sumchain import safe_json
 from sumchain.errors import InvalidSample, MetadataError
 
 METADATA_BYTES = 32_768
@@ -206,11 +207,13 @@ class ModelMetadata:
         Raises
         ------
         MetadataError
-            When it is not a JSON object of the fields above.
+            When it is not a JSON object of the fields above (or, as any
+            untrusted JSON, nests deeper than 64 levels or repeats a key).
         """
         try:
-            raw = json.loads(data, parse_constant=lambda name: _reject_constant(name))
-        except (ValueError, RecursionError) as exc:
+            text = data.decode() if isinstance(data, bytes) else data
+            raw = safe_json.loads(text, max_items=METADATA_BYTES, parse_constant=_reject_constant)
+        except ValueError as exc:  # not UTF-8, not JSON, nested too deep, a key twice
             raise MetadataError(f"metadata is not JSON: {exc}") from None
         if not isinstance(raw, dict):
             raise MetadataError(f"metadata is a JSON object, got {type(raw).__name__}")

@@ -53,7 +53,7 @@ def test_import_shows_each_chunk_then_the_gas_and_the_address(tmp_path) -> None:
     )
     assert total and int(total[1].replace(",", "")) == sum(chunks) and len(chunks) >= 2
     address = ADDRESS.fullmatch(lines[-1])[1]
-    mirror = read_model_file(IMDB_MODEL)
+    mirror = read_model_file(IMDB_MODEL).model
     with chain_file(tmp_path) as chain:
         model = SharedModel(chain, address)
         assert model.params == tuple(mirror.model_params())
@@ -85,7 +85,7 @@ def test_export_then_import_gives_the_same_model_with_the_chosen_incentive(tmp_p
 def test_every_type_imports_and_exports(tmp_path, name) -> None:
     address = imported(tmp_path, FILES[name])
     run(tmp_path, "export", "exported.json")
-    mirror, again = read_model_file(FILES[name]), read_model_file(tmp_path / "exported.json")
+    mirror, again = read_model_file(FILES[name]).model, read_model_file(tmp_path / "exported.json").model
     assert (again.model_params(), again.to_words()) == (mirror.model_params(), mirror.to_words())
     with chain_file(tmp_path) as chain:
         assert SharedModel(chain, address).parameter_words() == mirror.to_words()

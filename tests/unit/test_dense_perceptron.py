@@ -218,5 +218,5 @@ def test_reference_file_with_feature_indices_and_bias_round_trips() -> None:
 def test_reference_file_fields_that_are_not_lists_are_refused(field) -> None:
     spec = {"type": "dense perceptron", "weights": [0.5, 1.0], "intercept": 0.0, "featureIndices": [3, 1]}
     spec[field] = "12"
-    with pytest.raises(ModelFileError, match=f"{field} must be a list, got str"):
+    with pytest.raises(ModelFileError, match=f'{field} must be a list, got "12"'):
         model_from_spec(spec)

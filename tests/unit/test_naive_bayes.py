@@ -249,7 +249,7 @@ def test_reference_file_round_trip_keeps_names_and_smoothing() -> None:
     assert model.to_reference_spec() == spec
     for bad, error in [
         ({**spec, "featureCounts": [[[9, 1]], [], []]}, "outside"),
-        ({**spec, "featureCounts": [[[1, 1], [1, 2]], [], []]}, "twice"),
+        ({**spec, "featureCounts": [[[1, 1], [1, 2]], [], []]}, "repeats the feature index 1"),
         ({**spec, "featureCounts": [[], []]}, "classes"),
     ]:
         with pytest.raises(ValueError, match=error):

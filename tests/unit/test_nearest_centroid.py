@@ -401,10 +401,18 @@ def test_sparse_reference_file_keeps_names_order_values_and_dimension() -> None:
 @pytest.mark.parametrize(
     ("model_type", "centroid", "message"),
     [
-        ("sparse nearest centroid classifier", {"2": 0.1, "-1": 0.5}, "centroid index '-1' is negative"),
-        ("sparse nearest centroid classifier", {"1": 0.5, "01": 0.2}, "centroid index '01' is repeated"),
-        ("sparse nearest centroid classifier", "0.5", "a centroid must be a list or an object, got str"),
-        ("dense nearest centroid classifier", {"0": 0.5}, "a centroid must be a list, got dict"),
+        (
+            "sparse nearest centroid classifier",
+            {"2": 0.1, "-1": 0.5},
+            'centroids["a"].centroid has the key "-1", which is not a feature index (digits, no sign',
+        ),
+        (
+            "sparse nearest centroid classifier",
+            {"1": 0.5, "01": 0.2},
+            'centroids["a"].centroid has the key "01", which is not a feature index (digits, no sign or leading zero)',
+        ),
+        ("sparse nearest centroid classifier", "0.5", 'centroids["a"].centroid must be a list or an object, got "0.5"'),
+        ("dense nearest centroid classifier", {"0": 0.5}, 'centroids["a"].centroid must be a list, got {"0": 0.5}'),
     ],
 )
 def test_malformed_centroids_are_one_clear_error(model_type, centroid, message) -> None:

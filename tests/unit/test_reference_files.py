@@ -217,7 +217,7 @@ def check_against_float_model(
 @needs_original
 def test_imdb_model_predicts_like_its_float_model_on_reviews_and_random_index_sets(chain) -> None:
     spec = json.loads(IMDB_MODEL.read_text())
-    mirror = read_model_file(IMDB_MODEL)
+    mirror = read_model_file(IMDB_MODEL).model
     shared = SharedModel.deploy(chain, mirror, incentive=FREE)
     assert shared.params == tuple(mirror.model_params())
     encoder = VocabularyEncoder.imdb()
@@ -229,13 +229,13 @@ def test_imdb_model_predicts_like_its_float_model_on_reviews_and_random_index_se
 @needs_original
 def test_imdb_model_export_and_reimport_give_the_same_fixed_point_model(chain, tmp_path) -> None:
     spec = json.loads(IMDB_MODEL.read_text())
-    shared = SharedModel.deploy(chain, read_model_file(IMDB_MODEL), incentive=FREE)
+    shared = SharedModel.deploy(chain, read_model_file(IMDB_MODEL).model, incentive=FREE)
     write_model_file(shared.mirror(), tmp_path / "exported.json")
     exported = json.loads((tmp_path / "exported.json").read_text())
     assert exported["type"] == "sparse perceptron"
     assert exported["weights"] == [round(w * SCALE) / SCALE for w in spec["weights"]]
     assert exported["intercept"] == spec["intercept"] and exported["learningRate"] == spec["learningRate"]
-    again = SharedModel.deploy(chain, read_model_file(tmp_path / "exported.json"), incentive=FREE)
+    again = SharedModel.deploy(chain, read_model_file(tmp_path / "exported.json").model, incentive=FREE)
     assert again.params == shared.params
     assert again.parameter_words() == shared.parameter_words()
 
@@ -255,7 +255,7 @@ def test_every_type_string_has_a_mirror(name) -> None:
 @pytest.mark.parametrize("name", FILES)
 def test_imported_model_predicts_like_the_float_model_beyond_the_tolerance(chain, name) -> None:
     spec = load(name)
-    mirror = read_model_file(FILES[name])
+    mirror = read_model_file(FILES[name]).model
     shared = SharedModel.deploy(chain, mirror, incentive=FREE)
     assert shared.params == tuple(mirror.model_params())
     assert shared.parameter_words() == mirror.to_words()
@@ -264,28 +264,30 @@ def test_imported_model_predicts_like_the_float_model_beyond_the_tolerance(chain
 
 @pytest.mark.parametrize("name", FILES)
 def test_export_then_import_round_trips_exactly(chain, tmp_path, name) -> None:
-    mirror = read_model_file(FILES[name])
+    loaded = read_model_file(FILES[name])
+    mirror = loaded.model
     shared = SharedModel.deploy(chain, mirror, incentive=FREE)
-    write_model_file(shared.mirror(), tmp_path / name)
+    write_model_file(shared.mirror(), tmp_path / name, loaded.metadata)  # the chain's mirror knows no names
     exported = json.loads((tmp_path / name).read_text())
     assert exported["type"] in type(mirror).reference_types
     again = read_model_file(tmp_path / name)
-    assert type(again) is type(mirror)
-    assert again.model_params() == mirror.model_params()
-    assert again.to_words() == mirror.to_words()
-    redeployed = SharedModel.deploy(chain, again, incentive=FREE)
+    assert type(again.model) is type(mirror)
+    assert again.model.model_params() == mirror.model_params()
+    assert again.model.to_words() == mirror.to_words()
+    assert again.metadata == loaded.metadata
+    redeployed = SharedModel.deploy(chain, again.model, incentive=FREE)
     assert redeployed.parameter_words() == shared.parameter_words()
 
 
 def test_export_reads_the_model_as_trained_on_chain(chain, tmp_path) -> None:
-    shared = SharedModel.deploy(chain, read_model_file(FILES["sparse-perceptron.json"]), incentive=FREE)
+    shared = SharedModel.deploy(chain, read_model_file(FILES["sparse-perceptron.json"]).model, incentive=FREE)
     before = shared.parameter_words()
     assert shared.predict([9]) == 0
     shared.add_data([9], 1, sender=1)  # a mistake: weight 9 moves by the learning rate (0.25)
     write_model_file(shared.mirror(), tmp_path / "trained.json")
     weights = json.loads((tmp_path / "trained.json").read_text())["weights"]
     assert round(weights[9] * SCALE) == round(-2.2360679774997896 * SCALE) + SCALE // 4
-    assert read_model_file(tmp_path / "trained.json").to_words() == shared.parameter_words() != before
+    assert read_model_file(tmp_path / "trained.json").model.to_words() == shared.parameter_words() != before
 
 
 def test_rounding_can_flip_a_prediction_only_within_the_tolerance() -> None:
@@ -310,39 +312,217 @@ def _setting(field: str, value: Any) -> Callable[[dict[str, Any]], None]:
 
 MALFORMED = [
     ("sparse-perceptron.json", _without("weights"), "missing field 'weights'"),
-    ("sparse-perceptron.json", _setting("weights", ["heavy"]), "could not convert string to float"),
-    ("sparse-perceptron.json", _setting("weights", [float("nan")]), "cannot convert float NaN"),
-    ("sparse-perceptron.json", _setting("intercept", [1.0]), "TypeError"),
-    ("sparse-perceptron.json", _setting("sparseWeights", {"twelve": 1.0}), "invalid literal for int()"),
-    ("sparse-perceptron.json", _setting("learningRate", 0), "learning_rate must be in"),
+    ("sparse-perceptron.json", _setting("weights", "123"), 'weights must be a list, got "123"'),
+    ("sparse-perceptron.json", _setting("weights", ["heavy"]), 'weights[0] must be a number, got "heavy"'),
+    ("sparse-perceptron.json", _setting("weights", [0.5, True]), "weights[1] must be a number, got true"),
+    ("sparse-perceptron.json", _setting("weights", [None]), "weights[0] must be a number, got null"),
+    ("sparse-perceptron.json", _setting("weights", [0.5, [1.0]]), "weights[1] must be a number, got [1.0]"),
+    ("sparse-perceptron.json", _setting("weights", [{"w": 1}]), 'weights[0] must be a number, got {"w": 1}'),
+    ("sparse-perceptron.json", _setting("weights", [float("nan")]), "weights[0] must be a finite number, got NaN"),
+    ("sparse-perceptron.json", _setting("weights", [-math.inf]), "weights[0] must be a finite number, got -Infinity"),
+    ("sparse-perceptron.json", _setting("weights", [1e300]), "weights[0] is too large to scale by 1e9: 1e+300"),
+    ("sparse-perceptron.json", _setting("weights", [10**400]), "weights[0] is too large to scale by 1e9: 1000"),
     ("sparse-perceptron.json", _setting("weights", [9.3e9]), "does not fit in 64 signed bits"),
     ("sparse-perceptron.json", _setting("weights", [9.223372e9]), "with learning headroom"),
+    ("sparse-perceptron.json", _setting("intercept", [1.0]), "intercept must be a number, got [1.0]"),
+    ("sparse-perceptron.json", _setting("intercept", True), "intercept must be a number, got true"),
+    ("sparse-perceptron.json", _setting("learningRate", "0.5"), 'learningRate must be a number, got "0.5"'),
+    ("sparse-perceptron.json", _setting("learningRate", 0), "learning_rate must be in [1, "),
+    ("sparse-perceptron.json", _setting("sparseWeights", [1.0]), "sparseWeights must be an object, got [1.0]"),
+    ("sparse-perceptron.json", _setting("sparseWeights", None), "sparseWeights must be an object, got null"),
+    (
+        "sparse-perceptron.json",
+        _setting("sparseWeights", {"twelve": 1.0}),
+        'sparseWeights has the key "twelve", which is not a feature index (digits, no sign or leading zero)',
+    ),
+    ("sparse-perceptron.json", _setting("sparseWeights", {"-1": 5.0}), 'sparseWeights has the key "-1", which is'),
+    ("sparse-perceptron.json", _setting("sparseWeights", {"1.5": 5.0}), 'sparseWeights has the key "1.5", which'),
+    ("sparse-perceptron.json", _setting("sparseWeights", {"012": 5.0}), 'sparseWeights has the key "012", which'),
+    ("sparse-perceptron.json", _setting("sparseWeights", {"12": False}), 'sparseWeights["12"] must be a number, got'),
+    (
+        "sparse-perceptron.json",
+        _setting("sparseWeights", {"4294967296": 1.0}),
+        'sparseWeights["4294967296"] must be below 2**32 (a uint32 on chain), got 4294967296',
+    ),
+    (
+        "sparse-perceptron.json",
+        _setting("sparseWeights", {"4294967295": 1.0}),
+        'sparseWeights["4294967295"] makes a model of 4,294,967,296 values, more than the 1,048,576 a model file may',
+    ),
+    (
+        "sparse-perceptron.json",
+        _setting("sparseWeights", {"1048576": 1.0}),
+        'sparseWeights["1048576"] makes a model of 1,048,577 values, more than the 1,048,576',
+    ),
+    (
+        "sparse-perceptron.json",
+        _setting("sparseWeights", {"20": 1.0, "3": -1.0}),
+        'sparseWeights["3"] is for feature 3, which weights already holds (sparseWeights are for the features beyond',
+    ),
+    (
+        "sparse-perceptron.json",
+        _setting("featureIndices", [0, 1]),
+        "featureIndices is for dense perceptrons: a sparse perceptron's samples are indices",
+    ),
+    ("sparse-perceptron.json", _setting("classifications", "ab"), 'classifications must be a list, got "ab"'),
+    ("sparse-perceptron.json", _setting("classifications", ["no", 1]), "classifications[1] must be a string, got 1"),
+    (
+        "sparse-perceptron.json",
+        _setting("classifications", ["Negative", "Positive", "Neutral"]),
+        "classifications names 3 classes, the model has 2",
+    ),
+    ("sparse-perceptron.json", _setting("classifications", ["All"]), "classifications names 1 classes, the model has"),
+    ("sparse-perceptron.json", _setting("classifications", ["yes", "YES"]), "class names must differ (ignoring case)"),
+    ("sparse-perceptron.json", _setting("classifications", ["yes", ""]), "class names must not be empty"),
+    ("sparse-perceptron.json", _setting("name", 7), "name must be a string, got int"),
+    ("sparse-perceptron.json", _setting("description", "x" * 2001), "description has at most 2000 characters"),
+    ("sparse-perceptron.json", _setting("encoder", ["IMDB vocab"]), "encoder must be a string, got list"),
+    ("sparse-perceptron.json", _setting("encoderParams", [1]), "encoder_params must be a JSON object"),
+    (
+        "sparse-perceptron.json",
+        _setting("encoderParams", {"vocabulary": list(range(10_000))}),
+        "metadata takes 49,031 bytes, more than the 32,768 allowed",
+    ),
     ("dense-perceptron.json", _setting("weights", []), "n_features must be in [1, 512]"),
     ("dense-perceptron.json", _setting("weights", [0.5] * 513), "n_features must be in [1, 512]"),
-    ("dense-perceptron.json", _setting("intercept", "warm"), "could not convert string to float"),
-    ("perceptron.json", _setting("featureIndices", [7, 2, 0]), "feature_indices must hold 5"),
-    ("perceptron.json", _setting("featureIndices", [7, 2, 0, 5, -3]), "feature_indices must hold 5"),
+    ("dense-perceptron.json", _setting("intercept", "warm"), 'intercept must be a number, got "warm"'),
+    ("perceptron.json", lambda s: s.update(bias=None) or s.pop("intercept"), "bias must be a number, got null"),
+    ("perceptron.json", _setting("featureIndices", "7"), 'featureIndices must be a list, got "7"'),
+    ("perceptron.json", _setting("featureIndices", [7, 2, 0]), "featureIndices has 3 positions for 5 weights"),
+    (
+        "perceptron.json",
+        _setting("featureIndices", [7, 2, 0, 5, -3]),
+        "featureIndices[4] must be a non-negative integer, got -3",
+    ),
+    (
+        "perceptron.json",
+        _setting("featureIndices", [7, 2, 0, 5, 1.5]),
+        "featureIndices[4] must be a non-negative integer, got 1.5",
+    ),
+    (
+        "perceptron.json",
+        _setting("featureIndices", [7, 2, True, 5, 3]),
+        "featureIndices[2] must be a non-negative integer, got true",
+    ),
+    (
+        "perceptron.json",
+        _setting("featureIndices", [7, 2, 0, 5, 2**32]),
+        "featureIndices[4] must be below 2**32 (a uint32 on chain), got 4294967296",
+    ),
+    (
+        "perceptron.json",
+        _setting("featureIndices", [7, 2, 0, 2, 3]),
+        "featureIndices[3] repeats the index 2 of featureIndices[1]",
+    ),
     ("naive-bayes.json", _without("classCounts"), "missing field 'classCounts'"),
     ("naive-bayes.json", _without("totalNumFeatures"), "missing field 'totalNumFeatures'"),
     ("naive-bayes.json", _setting("classCounts", [12]), "featureCounts has 3 classes, classCounts 1"),
-    ("naive-bayes.json", _setting("classCounts", [12, -7, 9]), "every class count must be in [0, 2**64)"),
-    ("naive-bayes.json", _setting("totalNumFeatures", 0), "totalNumFeatures must be in [1, "),
+    ("naive-bayes.json", _setting("classCounts", [12, -7, 9]), "classCounts[1] must be a non-negative integer, got -7"),
+    ("naive-bayes.json", _setting("classCounts", [12, 7.5, 9]), "classCounts[1] must be a non-negative integer, got"),
+    ("naive-bayes.json", _setting("classCounts", [12, 7, None]), "classCounts[2] must be a non-negative integer, got"),
+    ("naive-bayes.json", _setting("classCounts", [1, 2**64, 9]), "every class count must be in [0, 2**64)"),
+    ("naive-bayes.json", _setting("totalNumFeatures", 0), "n_features must be in [1, 4294967296], got 0"),
+    ("naive-bayes.json", _setting("totalNumFeatures", 10.5), "totalNumFeatures must be a non-negative integer, got"),
+    (
+        "naive-bayes.json",
+        _setting("totalNumFeatures", "10"),
+        'totalNumFeatures must be a non-negative integer, got "10"',
+    ),
+    (
+        "naive-bayes.json",
+        _setting("totalNumFeatures", 2**32),
+        "totalNumFeatures makes a model of 4,294,967,296 features x 3 classes = 12,884,901,888 values, more than the",
+    ),
+    ("naive-bayes.json", _setting("totalNumFeatures", 2**32 + 1), "n_features must be in [1, 4294967296]"),
+    ("naive-bayes.json", _setting("totalNumFeatures", 349_526), "349,526 features x 3 classes = 1,048,578 values"),
     ("naive-bayes.json", _setting("smoothingFactor", 0), "smoothing must be in [1, "),
     ("naive-bayes.json", _setting("smoothingFactor", -1), "smoothing must be in [1, "),
-    ("naive-bayes.json", lambda s: s["featureCounts"][0].append([10, 1]), "feature index 10 of class 0 is outside"),
-    ("naive-bayes.json", lambda s: s["featureCounts"][0].append([1, 2]), "feature index 1 appears twice in class 0"),
-    ("naive-bayes.json", lambda s: s["featureCounts"][0].append([8, -5]), "count -5"),
-    ("naive-bayes.json", lambda s: s["featureCounts"][0].append([8, 1, 2]), "too many values to unpack"),
-    ("nearest-centroid.json", _without("centroids"), "missing field"),
-    ("nearest-centroid.json", lambda s: s["centroids"].pop("red") and s["centroids"].pop("blue"), "classes must be in"),
-    ("nearest-centroid.json", lambda s: s["centroids"]["red"].pop("dataCount"), "missing field 'dataCount'"),
+    ("naive-bayes.json", _setting("smoothingFactor", None), "smoothingFactor must be a number, got null"),
+    ("naive-bayes.json", _setting("featureCounts", {"0": []}), 'featureCounts must be a list, got {"0": []}'),
+    ("naive-bayes.json", lambda s: s["featureCounts"].__setitem__(1, "x"), 'featureCounts[1] must be a list, got "x"'),
+    (
+        "naive-bayes.json",
+        lambda s: s["featureCounts"][0].append([10, 1]),
+        "featureCounts[0][4]: feature index 10 is outside [0, 10)",
+    ),
+    (
+        "naive-bayes.json",
+        lambda s: s["featureCounts"][0].append([1, 2]),
+        "featureCounts[0][4] repeats the feature index 1 of featureCounts[0][1]",
+    ),
+    (
+        "naive-bayes.json",
+        lambda s: s["featureCounts"][0].append([8, -5]),
+        "featureCounts[0][4][1] must be a non-negative integer, got -5",
+    ),
+    (
+        "naive-bayes.json",
+        lambda s: s["featureCounts"][0].append([8, 1.5]),
+        "featureCounts[0][4][1] must be a non-negative integer, got 1.5",
+    ),
+    (
+        "naive-bayes.json",
+        lambda s: s["featureCounts"][0].append([8.5, 1]),
+        "featureCounts[0][4][0] must be a non-negative integer, got 8.5",
+    ),
+    (
+        "naive-bayes.json",
+        lambda s: s["featureCounts"][0].append([8, True]),
+        "featureCounts[0][4][1] must be a non-negative integer, got true",
+    ),
+    (
+        "naive-bayes.json",
+        lambda s: s["featureCounts"][0].append([8, 1, 2]),
+        "featureCounts[0][4] must be a [featureIndex, count] pair, got [8, 1, 2]",
+    ),
+    (
+        "naive-bayes.json",
+        lambda s: s["featureCounts"][0].append({"8": 1}),
+        'featureCounts[0][4] must be a list, got {"8": 1}',
+    ),
+    (
+        "naive-bayes.json",
+        _setting("classifications", ["sports", "politics"]),
+        "classifications names 2 classes, the model has 3",
+    ),
+    ("nearest-centroid.json", _without("centroids"), "missing field 'centroids'"),
+    ("nearest-centroid.json", _setting("centroids", []), "centroids must be an object, got []"),
+    (
+        "nearest-centroid.json",
+        lambda s: s["centroids"].pop("red") and s["centroids"].pop("blue"),
+        "the number of classes must be in [2, 64], got 1",
+    ),
+    ("nearest-centroid.json", lambda s: s["centroids"].update(red=[1.0]), 'centroids["red"] must be an object, got'),
+    (
+        "nearest-centroid.json",
+        lambda s: s["centroids"]["red"].pop("dataCount"),
+        "missing field 'dataCount' in centroids[\"red\"]",
+    ),
     (
         "nearest-centroid.json",
         lambda s: s["centroids"]["red"].update(dataCount=-1),
-        "counts must be 3 integers in [0, ",
+        'centroids["red"].dataCount must be a non-negative integer, got -1',
     ),
-    ("nearest-centroid.json", lambda s: s["centroids"]["red"].update(centroid=[1.0]), "the same length, got lengths"),
-    ("nearest-centroid.json", lambda s: s["centroids"]["red"]["centroid"].__setitem__(0, "x"), "could not convert"),
+    (
+        "nearest-centroid.json",
+        lambda s: s["centroids"]["red"].update(dataCount=2.5),
+        'centroids["red"].dataCount must be a non-negative integer, got 2.5',
+    ),
+    (
+        "nearest-centroid.json",
+        lambda s: s["centroids"]["red"].update(centroid=[1.0]),
+        "all centroids must have the same length, got lengths [1, 4]",
+    ),
+    (
+        "nearest-centroid.json",
+        lambda s: s["centroids"]["red"]["centroid"].__setitem__(0, "x"),
+        'centroids["red"].centroid[0] must be a number, got "x"',
+    ),
+    (
+        "nearest-centroid.json",
+        lambda s: s["centroids"]["green"]["centroid"].__setitem__(3, math.inf),
+        'centroids["green"].centroid[3] must be a finite number, got Infinity',
+    ),
     (
         "dense-nearest-centroid.json",
         lambda s: [entry.update(centroid=[0.1] * 513) for entry in s["centroids"].values()],
@@ -351,16 +531,33 @@ MALFORMED = [
     (
         "sparse-nearest-centroid.json",
         lambda s: s["centroids"]["spam"]["centroid"].update(x=0.5),
-        "invalid literal for int()",
+        'centroids["spam"].centroid has the key "x", which is not a feature index',
+    ),
+    (
+        "sparse-nearest-centroid.json",
+        lambda s: s["centroids"]["spam"]["centroid"].update({"-1": 0.5}),
+        'centroids["spam"].centroid has the key "-1", which is not a feature index',
+    ),
+    (
+        "sparse-nearest-centroid.json",
+        lambda s: s["centroids"]["ham"]["centroid"].update({"4": None}),
+        'centroids["ham"].centroid["4"] must be a number, got null',
+    ),
+    (
+        "sparse-nearest-centroid.json",
+        lambda s: s["centroids"]["ham"]["centroid"].update({"4294967296": 0.5}),
+        'centroids["ham"].centroid["4294967296"] must be below 2**32 (a uint32 on chain)',
+    ),
+    (
+        "sparse-nearest-centroid.json",
+        lambda s: s["centroids"]["ham"]["centroid"].update({"4294967295": 0.5}),
+        "centroids makes a model of 4,294,967,296 features x 3 classes = 12,884,901,888 values, more than the",
     ),
     (
         "sparse-nearest-centroid.json",
         lambda s: s["centroids"].update({f"topic {k}": {"centroid": {"0": 0.5}, "dataCount": 1} for k in range(62)}),
         "the number of classes must be in [2, 64], got 65",
     ),
-    ("sparse-nearest-centroid.json", lambda s: s["centroids"]["spam"]["centroid"].update({"-1": 0.5}), "-1"),
-    ("sparse-perceptron.json", _setting("sparseWeights", {"-1": 5.0}), "sparseWeights index -1 is negative"),
-    ("sparse-perceptron.json", _setting("weights", "123"), "weights must be a list, got str"),
 ]
 
 
@@ -385,6 +582,14 @@ def test_malformed_fields_are_one_clear_error(tmp_path, name, change, message) -
         ("[1, 2]", "a model file holds a JSON object, got list"),
         ('{"type": "random forest", "trees": []}', "unknown model type 'random forest'; known types are "),
         ('{"weights": [1.0]}', "unknown model type None"),
+        (
+            '{"type": "sparse perceptron", "weights": [1], "weights": [2]}',
+            'the key "weights" appears twice in one object',
+        ),
+        (
+            '{"type": "sparse perceptron", "weights": [1], "sparseWeights": {"3": 1, "3": 2}}',
+            'the key "3" appears twice',
+        ),
     ],
 )
 def test_unreadable_files_and_unknown_types_are_one_clear_error(tmp_path, content, message) -> None:
@@ -402,4 +607,4 @@ def test_a_missing_file_is_one_clear_error(tmp_path) -> None:
 
 def test_writing_where_one_cannot_is_one_clear_error(tmp_path) -> None:
     with pytest.raises(ModelFileError, match="cannot write"):
-        write_model_file(read_model_file(FILES["sparse-perceptron.json"]), tmp_path / "missing-folder" / "out.json")
+        write_model_file(model_from_spec(load("sparse-perceptron.json")), tmp_path / "missing-folder" / "out.json")

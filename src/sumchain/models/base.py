@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Iterable, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from sumchain.errors import NotFittedError
+from sumchain.models import reference_fields as fields
 from sumchain.models.fixed_point import SCALE, truncated_div
 from sumchain.models.samples import SampleCodec, check_label
+
+if TYPE_CHECKING:
+    from sumchain.metadata import ModelMetadata
 
 __all__ = ["SCALE", "OnChainModel", "ParamsMixin", "truncated_div"]
 
@@ -104,14 +108,41 @@ class OnChainModel(ParamsMixin):
         """Validate a label as the contract does."""
         return check_label(label, self.n_classes)
 
+    # -- reference files (see ``reference_file``) --------------------------------
+
     @classmethod
     def from_reference_spec(cls, spec: dict[str, Any]) -> OnChainModel:
-        """A fitted mirror from a parsed reference-format model file (see ``reference_file``)."""
+        """A fitted mirror from a parsed reference-format model file.
+
+        Raises
+        ------
+        ModelFileError
+            When a field is missing or malformed (the message names it).
+        ValueError, OverflowError
+            When the values do not suit the model or its contract.
+        """
         raise NotImplementedError
 
-    def to_reference_spec(self) -> dict[str, Any]:
-        """This model as a reference-format JSON object."""
+    @classmethod
+    def reference_class_names(cls, spec: dict[str, Any]) -> list[str]:
+        """The class names of a reference file read by :meth:`from_reference_spec`: its
+        ``classifications``, or none when it has none."""
+        return fields.names(spec["classifications"], "classifications") if "classifications" in spec else []
+
+    def to_reference_spec(self, metadata: ModelMetadata | None = None) -> dict[str, Any]:
+        """This model as a reference-format JSON object, its classes named by ``metadata`` when it
+        names them (and, for a dense perceptron, its ``featureIndices`` from ``metadata``)."""
         raise NotImplementedError
+
+    def _file_class_names(self, metadata: ModelMetadata | None) -> list[str]:
+        """Class names for a reference file: the metadata's, else :meth:`_default_class_names`."""
+        if metadata is not None and metadata.class_names:
+            return list(metadata.class_names)
+        return self._default_class_names()
+
+    def _default_class_names(self) -> list[str]:
+        """Class names when no metadata gives any: the numbers."""
+        return [str(k) for k in range(self.n_classes)]
 
     # -- scikit-learn API shared by all -------------------------------------------
 

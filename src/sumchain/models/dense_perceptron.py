@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sumchain.errors import InvalidSample
+from sumchain.errors import InvalidSample, ModelFileError
+from sumchain.models import reference_fields as fields
 from sumchain.models.base import SCALE, truncated_div
 from sumchain.models.packing import signed_range
 from sumchain.models.perceptron import BinaryPerceptron
 from sumchain.models.samples import MAX_SAMPLE
+
+if TYPE_CHECKING:
+    from sumchain.metadata import ModelMetadata
 
 
 class DensePerceptron(BinaryPerceptron):
@@ -124,27 +128,35 @@ class DensePerceptron(BinaryPerceptron):
         """Read a reference ``"dense perceptron"`` (or ``"perceptron"``) model.
 
         ``weights`` (one per input dimension), ``intercept`` (or ``bias``, as
-        in the reference's hot-dog model), optional ``learningRate`` (default
-        1, as in the reference) and optional ``featureIndices`` (kept as
-        ``feature_indices``); every real becomes ``round(x * SCALE)``.
+        in the reference's hot-dog model; default 0), optional ``learningRate``
+        (default 1, as in the reference) and optional ``featureIndices`` (distinct
+        positions, one per weight; kept as ``feature_indices``); every real
+        becomes ``round(x * SCALE)``.
         """
-        weights, indices = spec["weights"], spec.get("featureIndices")
-        for name, field in (("weights", weights), ("featureIndices", indices)):
-            if field is not None and not isinstance(field, list):
-                raise TypeError(f"{name} must be a list, got {type(field).__name__}")
+        weights = fields.fixed_list(fields.field(spec, "weights"), "weights")
+        intercept = "intercept" if "intercept" in spec else "bias"
+        indices = None
+        if "featureIndices" in spec:
+            indices = fields.index_list(spec["featureIndices"], "featureIndices")
+            if len(indices) != len(weights):
+                raise ModelFileError(f"featureIndices has {len(indices)} positions for {len(weights)} weights")
         return cls.from_weights(
-            [round(float(w) * SCALE) for w in weights],
-            intercept=round(float(spec.get("intercept", spec.get("bias", 0))) * SCALE),
-            learning_rate=round(float(spec.get("learningRate", 1)) * SCALE),
-            feature_indices=None if indices is None else [int(i) for i in indices],
+            weights,
+            intercept=fields.fixed(spec.get(intercept, 0), intercept),
+            learning_rate=fields.fixed(spec.get("learningRate", 1), "learningRate"),
+            feature_indices=indices,
         )
 
-    def to_reference_spec(self) -> dict[str, Any]:
+    def to_reference_spec(self, metadata: ModelMetadata | None = None) -> dict[str, Any]:
         """This model as a reference ``"dense perceptron"`` JSON object (reals = integers / SCALE),
-        with its ``featureIndices`` when set."""
-        spec = super().to_reference_spec()
-        if self.feature_indices is not None:
-            spec["featureIndices"] = [int(i) for i in self.feature_indices]
+        its classes named by ``metadata``, with ``featureIndices`` from ``metadata`` or else
+        from ``feature_indices`` when either has them."""
+        spec = super().to_reference_spec(metadata)
+        indices = self.feature_indices
+        if metadata is not None and metadata.feature_indices is not None:
+            indices = metadata.feature_indices
+        if indices is not None:
+            spec["featureIndices"] = [int(i) for i in indices]
         return spec
 
     # -- learning and predicting ------------------------------------------------

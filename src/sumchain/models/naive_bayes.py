@@ -14,13 +14,17 @@ module repeats every step, so both pick the same class, to the bit.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sumchain.errors import InvalidSample
+from sumchain.errors import InvalidSample, ModelFileError
+from sumchain.models import reference_fields as fields
 from sumchain.models.base import SCALE, OnChainModel
 from sumchain.models.packing import pack, unpack, words_for
+
+if TYPE_CHECKING:
+    from sumchain.metadata import ModelMetadata
 
 MAX_FEATURES = 2**32
 MAX_CLASSES = 64
@@ -331,41 +335,45 @@ class NaiveBayes(OnChainModel):
     @classmethod
     def from_reference_spec(cls, spec: dict[str, Any]) -> NaiveBayes:
         """Read a reference ``"naive bayes"`` model: ``classCounts``, ``featureCounts``
-        (per class, ``[featureIndex, count]`` pairs), ``totalNumFeatures``, optional
+        (per class, distinct ``[featureIndex, count]`` pairs), ``totalNumFeatures``, optional
         ``smoothingFactor`` (default 1, becomes ``round(alpha * SCALE)``) and
         ``classifications`` (the class names). Each class's total is the sum of its counts."""
-        class_count = [int(c) for c in spec["classCounts"]]
-        n_features = int(spec["totalNumFeatures"])
-        if len(spec["featureCounts"]) != len(class_count):
-            raise ValueError(f"featureCounts has {len(spec['featureCounts'])} classes, classCounts {len(class_count)}")
-        if not 0 < n_features <= MAX_FEATURES:
-            raise ValueError(f"totalNumFeatures must be in [1, {MAX_FEATURES}], got {n_features}")
+        class_counts = [
+            fields.count(c, f"classCounts[{k}]")
+            for k, c in enumerate(fields.list_of(fields.field(spec, "classCounts"), "classCounts"))
+        ]
+        feature_counts = fields.list_of(fields.field(spec, "featureCounts"), "featureCounts")
+        n_features = fields.count(fields.field(spec, "totalNumFeatures"), "totalNumFeatures")
+        class_names = cls.reference_class_names(spec)
+        if len(feature_counts) != len(class_counts):
+            raise ModelFileError(f"featureCounts has {len(feature_counts)} classes, classCounts {len(class_counts)}")
+        fields.check_names(class_names, len(class_counts))
+        smoothing = fields.fixed(spec.get("smoothingFactor", 1), "smoothingFactor")
+        cls(n_features=n_features, n_classes=len(class_counts), smoothing=smoothing)._validate_params()
+        fields.check_size(n_features, len(class_counts), "totalNumFeatures")
         rows = []
-        for c, pairs in enumerate(spec["featureCounts"]):
+        for c, pairs in enumerate(feature_counts):
             row = [0] * n_features
-            for index, count in pairs:
-                if not 0 <= int(index) < n_features:
-                    raise ValueError(f"feature index {index} of class {c} is outside [0, {n_features})")
-                if row[int(index)]:
-                    raise ValueError(f"feature index {index} appears twice in class {c}")
-                row[int(index)] = int(count)
+            for feature, count in fields.count_pairs(pairs, f"featureCounts[{c}]", n_features).items():
+                row[feature] = count
             rows.append(row)
         return cls.from_counts(
-            class_count,
+            class_counts,
             rows,
-            smoothing=round(float(spec.get("smoothingFactor", 1)) * SCALE),
-            class_names=spec.get("classifications"),
+            smoothing=smoothing,
+            class_names=class_names or None,
         )
 
-    def to_reference_spec(self) -> dict[str, Any]:
-        """This model as a reference ``"naive bayes"`` JSON object (pairs only for non-zero counts).
+    def to_reference_spec(self, metadata: ModelMetadata | None = None) -> dict[str, Any]:
+        """This model as a reference ``"naive bayes"`` JSON object (pairs only for non-zero counts),
+        its classes named by ``metadata`` (default ``class_names_``).
 
         The format has no per-class totals: a reader takes the sums of the counts, which are
         the totals of any model that only learned by counting."""
         self._check_fitted("feature_count_")
         return {
             "type": self.model_type,
-            "classifications": list(self.class_names_),
+            "classifications": self._file_class_names(metadata),
             "classCounts": [int(c) for c in self.class_count_],
             "featureCounts": [
                 [[int(f), int(row[f])] for f in np.flatnonzero(row).tolist()] for row in self.feature_count_
@@ -373,6 +381,9 @@ class NaiveBayes(OnChainModel):
             "totalNumFeatures": self.n_features,
             "smoothingFactor": self.smoothing / SCALE,
         }
+
+    def _default_class_names(self) -> list[str]:
+        return list(self.class_names_)
 
     @classmethod
     def from_sklearn(cls, estimator: Any, *, count_bits: int | None = None) -> NaiveBayes:

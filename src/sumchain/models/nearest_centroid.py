@@ -11,16 +11,21 @@ contracts (``centroids.vy`` for what they share).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import numpy as np
 
-from sumchain.errors import InvalidSample
+from sumchain.errors import InvalidSample, ModelFileError
+from sumchain.models import reference_fields as fields
 from sumchain.models.base import SCALE, OnChainModel, truncated_div
 from sumchain.models.packing import pack, signed_range, unpack, words_for
 from sumchain.models.samples import MAX_SAMPLE, SampleCodec
+
+if TYPE_CHECKING:
+    from sumchain.metadata import ModelMetadata
 
 MAX_CLASSES = 64
 """Largest number of classes (labels are 0 .. n_classes - 1)."""
@@ -214,23 +219,15 @@ class _CentroidClassifier(OnChainModel):
     # -- reference files and scikit-learn -------------------------------------
 
     @classmethod
-    def _centroid_from_spec(cls, centroid: Any) -> dict[int, int]:
+    def _centroid_from_spec(cls, centroid: Any, where: str) -> dict[int, int]:
         """A reference centroid (a list; for the sparse model also ``{"index": value}``)
         as ``{feature: fixed-point value}``."""
-        if isinstance(centroid, list):
-            items = enumerate(centroid)
-        elif isinstance(centroid, dict) and cls.sparse:
-            items = iter(centroid.items())
-        else:
+        if isinstance(centroid, dict) and cls.sparse:
+            return fields.fixed_by_index(centroid, where)
+        if not isinstance(centroid, list):
             kinds = "a list or an object" if cls.sparse else "a list"
-            raise ValueError(f"a centroid must be {kinds}, got {type(centroid).__name__}")
-        values: dict[int, int] = {}
-        for i, v in items:
-            index = int(i)
-            if index < 0 or index in values:
-                raise ValueError(f"centroid index {i!r} is {'negative' if index < 0 else 'repeated'}")
-            values[index] = round(float(v) * SCALE)
-        return values
+            raise ModelFileError(f"{where} must be {kinds}, got {fields.shown(centroid)}")
+        return dict(enumerate(fields.fixed_list(centroid, where)))
 
     def _centroid_to_spec(self, k: int) -> Any:
         raise NotImplementedError
@@ -239,30 +236,49 @@ class _CentroidClassifier(OnChainModel):
     def _spec_n_features(cls, entries: list[dict[int, int]]) -> int:
         raise NotImplementedError
 
+    @staticmethod
+    def _spec_classes(spec: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """The name of the classes' field (``centroids``, or the older ``intents``) and its object."""
+        name = "centroids" if "centroids" in spec or "intents" not in spec else "intents"
+        return name, fields.object_of(fields.field(spec, name), name)
+
     @classmethod
     def from_reference_spec(cls, spec: dict[str, Any]) -> Self:
         """Read a reference nearest centroid model: ``centroids`` (or the older name
         ``intents``), an object ``{"label name": {"centroid": ..., "dataCount": n}}``
         whose keys, in file order, are the labels 0, 1, ...; every real becomes
         ``round(x * SCALE)``."""
-        classes = spec["centroids"] if "centroids" in spec else spec["intents"]
-        entries = [cls._centroid_from_spec(info["centroid"]) for info in classes.values()]
+        name, classes = cls._spec_classes(spec)
+        entries, counts = [], []
+        for label, info in classes.items():
+            where = f"{name}[{json.dumps(label)}]"
+            fields.object_of(info, where)
+            entries.append(cls._centroid_from_spec(fields.field(info, "centroid", where), f"{where}.centroid"))
+            counts.append(fields.count(fields.field(info, "dataCount", where), f"{where}.dataCount"))
         n_features = cls._spec_n_features(entries)
+        fields.check_size(n_features, len(entries), name)
         rows = [[entry.get(i, 0) for i in range(n_features)] for entry in entries]
-        return cls.from_centroids(
-            rows, [int(info["dataCount"]) for info in classes.values()], class_names=list(classes)
-        )
+        return cls.from_centroids(rows, counts, class_names=list(classes))
 
-    def to_reference_spec(self) -> dict[str, Any]:
-        """This model as a reference JSON object (reals = integers / SCALE), labels by name in class order."""
+    @classmethod
+    def reference_class_names(cls, spec: dict[str, Any]) -> list[str]:
+        """The class names of a reference file: the keys of its ``centroids``, in file order."""
+        return list(cls._spec_classes(spec)[1])
+
+    def to_reference_spec(self, metadata: ModelMetadata | None = None) -> dict[str, Any]:
+        """This model as a reference JSON object (reals = integers / SCALE), labels by name in
+        class order: the names of ``metadata`` (default ``class_names_``)."""
         self._check_fitted("centroids_")
         return {
             "type": self.model_type,
             "centroids": {
                 name: {"centroid": self._centroid_to_spec(k), "dataCount": int(self.counts_[k])}
-                for k, name in enumerate(self.class_names_)
+                for k, name in enumerate(self._file_class_names(metadata))
             },
         }
+
+    def _default_class_names(self) -> list[str]:
+        return list(self.class_names_)
 
     @classmethod
     def _check_sklearn_centroids(cls, centroids: np.ndarray) -> None:
@@ -459,9 +475,9 @@ class NearestCentroid(_CentroidClassifier):
     @classmethod
     def _spec_n_features(cls, entries: list[dict[int, int]]) -> int:
         sizes = {len(entry) for entry in entries}
-        if len(sizes) != 1:
-            raise ValueError(f"all centroids must have the same length, got lengths {sorted(sizes)}")
-        return sizes.pop()
+        if len(sizes) > 1:
+            raise ModelFileError(f"all centroids must have the same length, got lengths {sorted(sizes)}")
+        return sizes.pop() if sizes else 0
 
     def _centroid_to_spec(self, k: int) -> list[float]:
         return [int(v) / SCALE for v in self.centroids_[k].tolist()]

@@ -14,13 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import numpy as np
 
 from sumchain.errors import NotFittedError
 from sumchain.models.base import SCALE, OnChainModel
 from sumchain.models.packing import pack, signed_range, unpack, words_for
+
+if TYPE_CHECKING:
+    from sumchain.metadata import ModelMetadata
 
 WEIGHT_BITS = tuple(range(16, 65, 8))
 """Widths the automatic choice picks from (the contract accepts 8 to 64)."""
@@ -288,12 +291,13 @@ class BinaryPerceptron(OnChainModel):
             unpack(words, n_features, bits), intercept=intercept, learning_rate=learning_rate, weight_bits=bits
         )
 
-    def to_reference_spec(self) -> dict[str, Any]:
-        """This model as a reference JSON object of its ``model_type`` (reals = integers / SCALE)."""
+    def to_reference_spec(self, metadata: ModelMetadata | None = None) -> dict[str, Any]:
+        """This model as a reference JSON object of its ``model_type`` (reals = integers / SCALE),
+        its classes named by ``metadata`` (default ``"0"``, ``"1"``)."""
         self._check_fitted("coef_")
         return {
             "type": self.model_type,
-            "classifications": ["0", "1"],
+            "classifications": self._file_class_names(metadata),
             "weights": [int(w) / SCALE for w in self.coef_.tolist()],
             "intercept": self.intercept_ / SCALE,
             "learningRate": self.learning_rate / SCALE,

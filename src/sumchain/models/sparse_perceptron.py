@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sumchain.errors import InvalidSample
+from sumchain.errors import InvalidSample, ModelFileError
+from sumchain.models import reference_fields as fields
 from sumchain.models.base import SCALE
 from sumchain.models.packing import signed_range
 from sumchain.models.perceptron import (
@@ -102,21 +103,33 @@ class SparsePerceptron(BinaryPerceptron):
     @classmethod
     def from_reference_spec(cls, spec: dict[str, Any]) -> SparsePerceptron:
         """Read a reference ``"sparse perceptron"`` model: ``weights`` (position i = feature i),
-        optional ``sparseWeights`` ``{"index": weight}`` beyond them, ``intercept``, optional
-        ``learningRate`` (default 0.5); every real becomes ``round(x * SCALE)``."""
-        if not isinstance(spec["weights"], list):
-            raise ValueError(f"weights must be a list, got {type(spec['weights']).__name__}")
-        weights = [round(float(w) * SCALE) for w in spec["weights"]]
-        for key, weight in spec.get("sparseWeights", {}).items():
-            index = int(key)
-            if index < 0:
-                raise ValueError(f"sparseWeights index {index} is negative")
-            weights.extend([0] * (index + 1 - len(weights)))
-            weights[index] = round(float(weight) * SCALE)
+        optional ``sparseWeights`` ``{"index": weight}`` for features beyond them, ``intercept``
+        (default 0), optional ``learningRate`` (default 0.5); every real becomes ``round(x * SCALE)``.
+
+        ``featureIndices`` is refused: the samples of a sparse model are already feature indices
+        (and the reference's sparse contract has no feature indices either).
+        """
+        weights = fields.fixed_list(fields.field(spec, "weights"), "weights")
+        extra = fields.fixed_by_index(spec.get("sparseWeights", {}), "sparseWeights")
+        if "featureIndices" in spec:
+            raise ModelFileError("featureIndices is for dense perceptrons: a sparse perceptron's samples are indices")
+        within = sorted(i for i in extra if i < len(weights))
+        if within:
+            raise ModelFileError(
+                f'sparseWeights["{within[0]}"] is for feature {within[0]}, which weights already holds '
+                f"(sparseWeights are for the features beyond its {len(weights)})"
+            )
+        n_features = max(len(weights), max(extra, default=-1) + 1)
+        fields.check_size(
+            n_features, 1, f'sparseWeights["{n_features - 1}"]' if n_features > len(weights) else "weights"
+        )
+        weights.extend([0] * (n_features - len(weights)))
+        for i, weight in extra.items():
+            weights[i] = weight
         return cls.from_weights(
             weights,
-            intercept=round(float(spec.get("intercept", 0)) * SCALE),
-            learning_rate=round(float(spec.get("learningRate", 0.5)) * SCALE),
+            intercept=fields.fixed(spec.get("intercept", 0), "intercept"),
+            learning_rate=fields.fixed(spec.get("learningRate", 0.5), "learningRate"),
         )
 
     # -- learning and predicting ------------------------------------------------
