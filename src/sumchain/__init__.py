@@ -2,16 +2,35 @@
 
 Anyone can use the model for free, anyone can improve it by sending labelled
 data, and an incentive mechanism keeps contributors honest.
+
+The names below are imported on first use, so that ``import sumchain`` (and
+the command line's start-up) stays fast.
 """
 
-from sumchain.chain.base import Chain
-from sumchain.chain.embedded import EmbeddedChain
-from sumchain.client import Contribution, SharedModel
-from sumchain.errors import ContractReverted, InsufficientDeposit, InvalidSample, SumchainError
-from sumchain.incentives import DepositRefundTake
-from sumchain.models import DensePerceptron, NaiveBayes, NearestCentroid, SparseNearestCentroid, SparsePerceptron
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+_EXPORTS = {
+    "Chain": "sumchain.chain.base",
+    "EmbeddedChain": "sumchain.chain.embedded",
+    "Contribution": "sumchain.client",
+    "SharedModel": "sumchain.client",
+    "ContractReverted": "sumchain.errors",
+    "InsufficientDeposit": "sumchain.errors",
+    "InvalidSample": "sumchain.errors",
+    "SumchainError": "sumchain.errors",
+    "DepositRefundTake": "sumchain.incentives",
+    "ModelMetadata": "sumchain.metadata",
+    "DensePerceptron": "sumchain.models",
+    "NaiveBayes": "sumchain.models",
+    "NearestCentroid": "sumchain.models",
+    "SparseNearestCentroid": "sumchain.models",
+    "SparsePerceptron": "sumchain.models",
+}
 
 __all__ = [
     "Chain",
@@ -22,6 +41,7 @@ __all__ = [
     "EmbeddedChain",
     "InsufficientDeposit",
     "InvalidSample",
+    "ModelMetadata",
     "NaiveBayes",
     "NearestCentroid",
     "SharedModel",
@@ -29,3 +49,24 @@ __all__ = [
     "SparsePerceptron",
     "SumchainError",
 ]
+
+if TYPE_CHECKING:
+    from sumchain.chain.base import Chain
+    from sumchain.chain.embedded import EmbeddedChain
+    from sumchain.client import Contribution, SharedModel
+    from sumchain.errors import ContractReverted, InsufficientDeposit, InvalidSample, SumchainError
+    from sumchain.incentives import DepositRefundTake
+    from sumchain.metadata import ModelMetadata
+    from sumchain.models import DensePerceptron, NaiveBayes, NearestCentroid, SparseNearestCentroid, SparsePerceptron
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'sumchain' has no attribute {name!r}")
+    value = getattr(import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

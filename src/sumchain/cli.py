@@ -299,7 +299,7 @@ def import_model(
     any_claim_wait: AnyClaimWait = _ANY_CLAIM_WAIT,
 ) -> None:
     """Deploy a model file of the reference system (any type) with Deposit, Refund and Take."""
-    mirror = read_model_file(model_file)
+    mirror = read_model_file(model_file).model
     out.print(f"Read a {mirror.model_type} model from {model_file}.", highlight=False, soft_wrap=True)
     _deploy(mirror, cost_weight, refund_wait, owner_claim_wait, any_claim_wait)
 
