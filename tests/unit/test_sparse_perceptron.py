@@ -20,7 +20,7 @@ def test_predict_is_the_sign_of_the_weight_sum(model) -> None:
     assert model.predict([1]) == 0  # -3
     assert model.predict([0, 1]) == 0  # exactly 0 gives 0
     assert model.predict([0, 3]) == 1  # 3 - 2
-    assert model.predict([]) == 0  # intercept 0
+    assert model.predict([6]) == 0  # weight 0, intercept 0
     assert model.predict([6, 7]) == 0
 
 
