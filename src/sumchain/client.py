@@ -407,3 +407,10 @@ class SharedModel:
         """Collect payments that could not be pushed; returns the amount."""
         receipt = self._transact("withdraw", sender=sender)
         return int(self._events(receipt, "Withdrawn")[0]["amount"])
+
+    def withdraw_to(self, recipient: str | int, *, sender: str | int | None = None) -> int:
+        """Have the payments kept for ``sender`` sent to ``recipient`` (an account index or
+        any address); returns the amount."""
+        to = resolve_account(self.chain, recipient, signing=False)
+        receipt = self._transact("withdraw_to", to, sender=sender)
+        return int(self._events(receipt, "Withdrawn")[0]["amount"])

@@ -340,10 +340,14 @@ def test_anyone_takes_what_is_left_after_the_any_window(chain, model) -> None:
 # -- payments that bounce --------------------------------------------------
 
 
+def deploy_mock(chain, name: str) -> tuple[str, ContractABI]:  # type: ignore[no-untyped-def]
+    """Deploy ``contracts/mocks/<name>.vy``; returns its address and ABI."""
+    mock = compile_contract(f"mocks/{name}")
+    return chain.deploy(mock.bytecode, sender=chain.accounts[0]).contract_address, ContractABI(mock.abi)
+
+
 def test_refused_payments_wait_for_withdraw(chain, model) -> None:
-    mock = compile_contract("mocks/rejecting_contributor_mock")
-    address = chain.deploy(mock.bytecode, sender=chain.accounts[0]).contract_address
-    abi = ContractABI(mock.abi)
+    address, abi = deploy_mock(chain, "rejecting_contributor_mock")
     cost = model.cost()
     chain.transact(
         address, abi.encode_call("add", model.address, packed(0), 1), sender=chain.accounts[1], value=cost + 777
@@ -352,9 +356,118 @@ def test_refused_payments_wait_for_withdraw(chain, model) -> None:
     assert chain.balance(model.address) == model.pending_withdrawal(address) + sum(
         c.claimable for c in model.contributions(everyone=True)
     )
-    with pytest.raises(ContractReverted, match=r"^execution reverted without a reason$"):
-        chain.transact(address, abi.encode_call("withdraw", model.address), sender=chain.accounts[1])
+    call = abi.encode_call("withdraw", model.address)
+    reverts(model, "trainer: withdrawal transfer failed", chain.transact, address, call, sender=chain.accounts[1])
+
+
+def test_withdraw_to_pays_the_named_address(chain, model) -> None:
+    address, abi = deploy_mock(chain, "rejecting_contributor_mock")
+    chain.transact(
+        address, abi.encode_call("add", model.address, packed(0), 1), sender=chain.accounts[1], value=model.cost() + 777
+    )
+    pending = model.pending_withdrawal(address)
+    carol, trainer = chain.accounts[3], chain.balance(model.address)
+    start = chain.balance(carol)
+    receipt = chain.transact(address, abi.encode_call("withdraw_to", model.address, carol), sender=chain.accounts[1])
+    assert chain.balance(carol) == start + pending
+    assert chain.balance(model.address) == trainer - pending
+    assert model.pending_withdrawal(address) == 0
+    assert model._events(receipt, "Withdrawn") == [
+        {"account": address.lower(), "recipient": carol.lower(), "amount": pending}
+    ]
+
+
+def test_withdraw_to_with_nothing_pending_reverts(model) -> None:
+    reverts(model, "trainer: nothing to withdraw", model.withdraw_to, 3, sender=1)
 
 
 def test_withdraw_with_nothing_pending_reverts(model) -> None:
     reverts(model, "trainer: nothing to withdraw", model.withdraw, sender=1)
+
+
+# -- a contract wallet whose receive writes storage --------------------------------
+
+
+def wallet_with_a_deferred_refund(chain, model) -> tuple[str, ContractABI, int]:  # type: ignore[no-untyped-def]
+    """A contract wallet that added data, then refused its refund: the refund is pending."""
+    wallet, abi = deploy_mock(chain, "contract_wallet_mock")
+    sender = chain.accounts[1]
+    receipt = chain.transact(
+        wallet, abi.encode_call("add", model.address, packed(0), 1), sender=sender, value=model.cost()
+    )
+    chain.advance_time(DAY)
+    chain.transact(wallet, abi.encode_call("set_refusing", True), sender=sender)
+    refund = chain.transact(
+        wallet, abi.encode_call("refund", model.address, packed(0), 1, receipt.timestamp), sender=sender
+    )
+    deferred = model._events(refund, "PaymentDeferred")
+    assert deferred == [{"recipient": wallet.lower(), "amount": model._events(refund, "Refunded")[0]["amount"]}]
+    assert model.pending_withdrawal(wallet) == deferred[0]["amount"] > 0
+    chain.transact(wallet, abi.encode_call("set_refusing", False), sender=sender)
+    return wallet, abi, deferred[0]["amount"]
+
+
+def mock_call(chain, wallet: str, abi: ContractABI, name: str) -> int:  # type: ignore[no-untyped-def]
+    return int(abi.decode_output(name, chain.call(wallet, abi.encode_call(name))))
+
+
+def test_a_contract_wallet_is_paid_directly_when_it_accepts(chain, model) -> None:
+    """The push forwards all gas: a receive that writes storage is paid at once, nothing deferred."""
+    wallet, abi = deploy_mock(chain, "contract_wallet_mock")
+    cost = model.cost()
+    receipt = chain.transact(
+        wallet, abi.encode_call("add", model.address, packed(0), 1), sender=chain.accounts[1], value=cost + 777
+    )
+    change = 777 + cost - model._events(receipt, "DataAdded")[0]["cost"]
+    assert model._events(receipt, "PaymentDeferred") == []
+    assert model.pending_withdrawal(wallet) == 0
+    assert chain.balance(wallet) == mock_call(chain, wallet, abi, "received") == change
+
+
+def test_a_contract_wallet_withdraws_exactly_its_deferred_payment(chain, model) -> None:
+    wallet, abi, pending = wallet_with_a_deferred_refund(chain, model)
+    trainer, start, received = (
+        chain.balance(model.address),
+        chain.balance(wallet),
+        mock_call(chain, wallet, abi, "received"),
+    )
+    receipt = chain.transact(wallet, abi.encode_call("withdraw", model.address), sender=chain.accounts[2])
+    assert chain.balance(wallet) == start + pending
+    assert chain.balance(model.address) == trainer - pending
+    assert mock_call(chain, wallet, abi, "received") == received + pending  # its receive wrote storage
+    assert model.pending_withdrawal(wallet) == 0
+    assert model._events(receipt, "Withdrawn") == [
+        {"account": wallet.lower(), "recipient": wallet.lower(), "amount": pending}
+    ]
+    call = abi.encode_call("withdraw", model.address)
+    reverts(model, "trainer: nothing to withdraw", chain.transact, wallet, call, sender=chain.accounts[2])
+
+
+def test_a_refusing_contract_wallet_keeps_its_payment_pending(chain, model) -> None:
+    wallet, abi, pending = wallet_with_a_deferred_refund(chain, model)
+    chain.transact(wallet, abi.encode_call("set_refusing", True), sender=chain.accounts[1])
+    call = abi.encode_call("withdraw", model.address)
+    reverts(model, "trainer: withdrawal transfer failed", chain.transact, wallet, call, sender=chain.accounts[2])
+    assert model.pending_withdrawal(wallet) == pending
+
+
+def test_a_reentrant_withdraw_gets_nothing_more(chain, model) -> None:
+    wallet, abi, pending = wallet_with_a_deferred_refund(chain, model)
+    # more deferred funds in the trainer than the wallet's own: something to steal
+    other, other_abi = deploy_mock(chain, "rejecting_contributor_mock")
+    add = other_abi.encode_call("add", model.address, packed(0, 2), 1)
+    chain.transact(other, add, sender=chain.accounts[3], value=model.cost() + 10**18)
+    assert model.pending_withdrawal(other) >= 10**18
+    chain.transact(wallet, abi.encode_call("set_reentering", model.address), sender=chain.accounts[1])
+    trainer, start, payments = (
+        chain.balance(model.address),
+        chain.balance(wallet),
+        mock_call(chain, wallet, abi, "payments"),
+    )
+    chain.transact(wallet, abi.encode_call("withdraw", model.address), sender=chain.accounts[2])
+    assert not mock_call(chain, wallet, abi, "reentry_succeeded")
+    assert mock_call(chain, wallet, abi, "payments") == payments + 1
+    assert chain.balance(wallet) == start + pending
+    assert chain.balance(model.address) == trainer - pending
+    assert model.pending_withdrawal(wallet) == 0
+

@@ -10,7 +10,8 @@
 @dev The data handler, the incentive mechanism and the model are modules
      compiled into this one contract, so the trainer controls them by
      construction (0xDeCA10B issue 40 cannot arise). Payments are pushed and,
-     when the recipient refuses them, kept for `withdraw` (pull fallback).
+     when the recipient refuses them, kept for `withdraw` or `withdraw_to`
+     (pull fallback).
      One contract is built per model: `sumchain.chain.compiler` compiles this
      file with the `models` import below pointing at the chosen model module.
      Every model module has the same internal interface (`SAMPLE_BYTES`,
@@ -76,8 +77,9 @@ event PaymentDeferred:
     amount: uint256
 
 
-# @dev Emitted once deferred payments were withdrawn.
+# @dev Emitted once the deferred payments of `account` were paid to `recipient`.
 event Withdrawn:
+    account: indexed(address)
     recipient: indexed(address)
     amount: uint256
 
@@ -255,13 +257,21 @@ def report(data: Bytes[model.SAMPLE_BYTES], label: uint8, added_time: uint256, a
 def withdraw():
     """
     @notice Sends the caller the payments that could not be pushed to it.
+    @dev See `_withdraw`.
     """
-    amount: uint256 = self.pending_withdrawals[msg.sender]
-    if amount == 0:
-        reverts._fail("trainer: nothing to withdraw")
-    self.pending_withdrawals[msg.sender] = 0
-    log Withdrawn(recipient=msg.sender, amount=amount)
-    send(msg.sender, amount)
+    self._withdraw(msg.sender)
+
+
+@external
+def withdraw_to(recipient: address):
+    """
+    @notice Sends the payments that could not be pushed to the caller to
+            `recipient` instead, for an account that cannot receive ETH
+            itself.
+    @dev See `_withdraw`.
+    @param recipient Who receives them.
+    """
+    self._withdraw(recipient)
 
 
 @internal
@@ -304,3 +314,23 @@ def _pay(recipient: address, amount: uint256):
     if not raw_call(recipient, b"", value=amount, revert_on_failure=False):
         self.pending_withdrawals[recipient] += amount
         log PaymentDeferred(recipient=recipient, amount=amount)
+
+
+@internal
+def _withdraw(recipient: address):
+    """
+    @dev Pays the caller's deferred payments to `recipient`. The balance is
+         zeroed before the transfer (checks-effects-interactions; every
+         external function also holds the reentrancy lock), and the transfer
+         forwards all gas, so that a contract wallet whose `receive` writes
+         storage can collect (`send`'s 2,300 gas stipend cannot). A failed
+         transfer reverts, so the balance stays pending.
+    @param recipient Who receives the payments.
+    """
+    amount: uint256 = self.pending_withdrawals[msg.sender]
+    if amount == 0:
+        reverts._fail("trainer: nothing to withdraw")
+    self.pending_withdrawals[msg.sender] = 0
+    log Withdrawn(account=msg.sender, recipient=recipient, amount=amount)
+    if not raw_call(recipient, b"", value=amount, revert_on_failure=False):
+        reverts._fail("trainer: withdrawal transfer failed")
