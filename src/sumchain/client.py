@@ -281,6 +281,7 @@ class SharedModel:
             refund_wait=int(self._call("refund_wait")),
             owner_claim_wait=int(self._call("owner_claim_wait")),
             any_claim_wait=int(self._call("any_claim_wait")),
+            unsafe=True,  # what was deployed: only the contract's limits apply
         )
 
     def parameter_words(self) -> list[int]:

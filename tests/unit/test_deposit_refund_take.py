@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from sumchain import ContractReverted, InsufficientDeposit, SharedModel
+from sumchain import ContractReverted, DepositRefundTake, InsufficientDeposit, SharedModel, SparsePerceptron
 from sumchain.chain.abi import ContractABI
 from sumchain.chain.compiler import compile_contract
-from sumchain.incentives import DAY
+from sumchain.errors import InvalidIncentive
+from sumchain.incentives import DAY, MAX_COST_WEIGHT, MAX_WAIT, MIN_REFUND_WAIT, WAIT_LIMIT
 from tests.conftest import INCENTIVE
-from tests.helpers import observable_state
+from tests.helpers import deploy_interrupted, observable_state
 
 POSITIVE = [0]  # the test model predicts 1
 NEGATIVE = [1]  # the test model predicts 0
@@ -96,8 +97,6 @@ def test_predict_checks_its_input(model) -> None:
 
 
 def test_zero_cost_weight_makes_contributions_free(chain) -> None:
-    from sumchain import DepositRefundTake, SparsePerceptron
-
     free = SharedModel.deploy(chain, SparsePerceptron.from_weights([1, -1]), incentive=DepositRefundTake(cost_weight=0))
     start = chain.balance(chain.accounts[1])
     added = free.add_data([0], 1, sender=1, value=123)
@@ -471,3 +470,94 @@ def test_a_reentrant_withdraw_gets_nothing_more(chain, model) -> None:
     assert chain.balance(model.address) == trainer - pending
     assert model.pending_withdrawal(wallet) == 0
 
+
+# -- times and waits are bounded --------------------------------------------------
+
+LAST_TIME = 2**64 - 1
+"""The last block time that fits the 64 bits that ``_state`` keeps for it."""
+TIME_BEYOND = "deposit_refund_take: block time beyond 64 bits"
+
+
+def test_add_data_at_the_last_64_bit_time_is_recorded(chain, model) -> None:
+    chain.advance_time(LAST_TIME - 1 - chain.time())  # the next block is at LAST_TIME
+    added = model.add_data(POSITIVE, 1, sender=1)
+    assert added.time == model._call("last_update_time") == LAST_TIME
+    assert model._call("total_good") == 0
+
+
+def test_add_data_past_the_64_bit_time_reverts_and_refunds_still_work(chain, model) -> None:
+    added = model.add_data(POSITIVE, 1, sender=1)
+    chain.advance_time(LAST_TIME - chain.time())  # the next block is at 2**64
+    reverts(model, TIME_BEYOND, model.add_data, NEGATIVE, 0, sender=2)
+    assert model._call("total_good") == 0  # the time did not spill into the count
+    assert model.refund(POSITIVE, 1, added.time, sender=1) == added.cost  # does not store the time
+    assert model._call("total_good") == 1
+    assert model._call("last_update_time") == added.time
+
+
+@pytest.mark.parametrize(("last", "opens"), [(LAST_TIME, True), (LAST_TIME + 1, False)])
+def test_the_mechanism_opens_only_at_a_64_bit_time(chain, last, opens) -> None:
+    mirror = SparsePerceptron.from_weights([3, -3])
+    partial, _ = deploy_interrupted(chain, mirror, chunks=0)
+    chain.advance_time(last - 1 - chain.time())  # the last chunk is mined at ``last``
+    if opens:
+        partial.upload_parameters(mirror.to_words())
+        assert partial._call("last_update_time") == LAST_TIME
+        assert partial._call("total_good") == 0
+        return
+    with pytest.raises(ContractReverted, match=TIME_BEYOND):
+        partial.upload_parameters(mirror.to_words())
+    assert partial._call("words_loaded") == 0
+    assert partial._call("last_update_time") == partial._call("total_good") == 0
+
+
+def test_the_longest_wait_the_contract_accepts_is_below_2_to_the_40(chain) -> None:
+    longest = DepositRefundTake(refund_wait=DAY, owner_claim_wait=DAY, any_claim_wait=WAIT_LIMIT - 1, unsafe=True)
+    deployed = SharedModel.deploy(chain, SparsePerceptron.from_weights([3, -3]), incentive=longest)
+    assert deployed.incentive == longest
+    assert deployed.incentive.any_claim_wait == WAIT_LIMIT - 1
+    # the revert twin (any_claim_wait == 2**40) is in test_sparse_perceptron's deployment reverts
+
+
+@pytest.mark.parametrize(
+    ("waits", "problem"),
+    [
+        ((0, 0, 0), "refund_wait must be at least 60 s, got 0 s"),
+        ((MIN_REFUND_WAIT - 1, DAY, DAY), "refund_wait must be at least 60 s, got 59 s"),
+        ((DAY, DAY, MAX_WAIT + 1), "every wait must be at most 315619200 s"),
+        ((DAY, MAX_WAIT + 1, MAX_WAIT + 1), "every wait must be at most 315619200 s"),
+    ],
+)
+def test_the_client_refuses_absurd_waits_unless_unsafe(waits, problem) -> None:
+    with pytest.raises(InvalidIncentive, match=problem):
+        DepositRefundTake(0, *waits)
+    assert DepositRefundTake(0, *waits, unsafe=True).refund_wait == waits[0]
+
+
+@pytest.mark.parametrize("waits", [(MIN_REFUND_WAIT, MIN_REFUND_WAIT, MIN_REFUND_WAIT), (DAY, DAY, MAX_WAIT)])
+def test_the_client_accepts_waits_at_its_limits(waits) -> None:
+    drt = DepositRefundTake(0, *waits)
+    assert (drt.refund_wait, drt.owner_claim_wait, drt.any_claim_wait) == waits
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        ((MAX_COST_WEIGHT + 1, DAY, DAY, DAY), "cost_weight must be in"),
+        ((-1, DAY, DAY, DAY), "cost_weight must be in"),
+        ((0, 2, 1, 3), "the waits must satisfy"),
+        ((0, -1, 1, 3), "the waits must satisfy"),
+        ((0, DAY, DAY, WAIT_LIMIT), "every wait must be below 2\\*\\*40 s"),
+    ],
+)
+def test_the_contract_limits_apply_even_when_unsafe(args, problem) -> None:
+    with pytest.raises(InvalidIncentive, match=problem):
+        DepositRefundTake(*args, unsafe=True)
+    assert DepositRefundTake(MAX_COST_WEIGHT, DAY, DAY, WAIT_LIMIT - 1, unsafe=True).any_claim_wait == WAIT_LIMIT - 1
+
+
+def test_unsafe_is_not_part_of_the_parameters(chain) -> None:
+    """A model deployed with unsafe waits reads back as equal parameters, without raising."""
+    unsafe = DepositRefundTake(refund_wait=0, owner_claim_wait=0, any_claim_wait=0, unsafe=True)
+    deployed = SharedModel.deploy(chain, SparsePerceptron.from_weights([3, -3]), incentive=unsafe)
+    assert SharedModel(chain, deployed.address).incentive == unsafe

@@ -110,6 +110,7 @@ def test_weights_must_be_loaded_before_data(chain) -> None:
         (([4, 0, 1, 64], 2**96, 0, 0, 0), "deposit_refund_take: cost weight too large"),
         (([4, 0, 1, 64], 0, 2, 1, 3), "deposit_refund_take: refund wait above owner claim wait"),
         (([4, 0, 1, 64], 0, 1, 3, 2), "deposit_refund_take: owner claim wait above any claim wait"),
+        (([4, 0, 1, 64], 0, 1, 3, 2**40), "deposit_refund_take: wait not below 2\\*\\*40 seconds"),
     ],
 )
 def test_bad_parameters_revert_at_deployment(chain, args, reason) -> None:
