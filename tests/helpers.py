@@ -32,9 +32,10 @@ def observable_state(model: SharedModel) -> dict[str, Any]:
 def assert_deployment_reverts(
     chain: Chain, trainer: str, params: Sequence[int], reason: str, incentive: Sequence[int] = (0, 0, 0, 0)
 ) -> None:
-    """Creating the ``trainer`` contract with these model and incentive parameters reverts with ``reason``."""
+    """Creating the ``trainer`` contract with these model and incentive parameters (and empty
+    metadata) reverts with ``reason``."""
     compiled = compile_trainer(trainer)
-    data = compiled.bytecode + ContractABI(compiled.abi).encode_constructor(params, *incentive)
+    data = compiled.bytecode + ContractABI(compiled.abi).encode_constructor(params, *incentive, b"")
     with pytest.raises(ContractReverted, match=reason):
         chain.deploy(data, sender=chain.accounts[0])
 

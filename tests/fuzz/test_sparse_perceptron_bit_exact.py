@@ -286,7 +286,7 @@ def parameters(draw: st.DrawFn) -> list[int]:
 def test_contract_accepts_exactly_the_parameters_the_mirror_accepts(chain: EmbeddedChain, params: list[int]) -> None:
     n, intercept, rate, bits = params
     compiled = compile_trainer("sparse_perceptron")
-    creation = compiled.bytecode + ContractABI(compiled.abi).encode_constructor(params, 0, 0, 0, 0)
+    creation = compiled.bytecode + ContractABI(compiled.abi).encode_constructor(params, 0, 0, 0, 0, b"")
     try:
         SparsePerceptron(n_features=n, intercept=intercept, learning_rate=rate, weight_bits=bits).partial_fit([], [])
     except ValueError:

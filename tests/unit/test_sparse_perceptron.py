@@ -68,7 +68,7 @@ def test_weights_must_be_loaded_before_data(chain) -> None:
     compiled = compile_trainer(TRAINER)
     abi = ContractABI(compiled.abi)
     owner = chain.accounts[0]
-    args = abi.encode_constructor([9, 0, 1, 64], 0, 0, 0, 0)
+    args = abi.encode_constructor([9, 0, 1, 64], 0, 0, 0, 0, b"")
     address = chain.deploy(compiled.bytecode + args, sender=owner).contract_address
     bare = SharedModel(chain, address)
     with pytest.raises(ContractReverted, match="trainer: parameters not loaded"):

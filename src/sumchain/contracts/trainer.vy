@@ -20,6 +20,11 @@
      the owner loads in chunks after deployment; the incentive mechanism
      opens once the last chunk is in, so that contributions check readiness
      with the same storage read that prices their deposit.
+     The model's metadata (canonical JSON: name, classes, features, encoder;
+     see `sumchain.metadata`) is published once, in the `MetadataPublished`
+     event of the deployment; the contract keeps only its keccak256 and the
+     deployment block, so that a client fetches the event from that one
+     block and checks it.
 """
 
 from . import data_handler
@@ -45,6 +50,16 @@ exports: (
     packed_words.words_loaded,
     model.__interface__,
 )
+
+
+# @dev Largest metadata, in bytes (`sumchain.metadata.METADATA_BYTES`): with
+#      it, every trainer's creation code stays under EIP-3860's 49,152 bytes.
+METADATA_BYTES: constant(uint256) = 32_768
+
+
+# @dev Emitted once, at deployment: the model's metadata (canonical JSON).
+event MetadataPublished:
+    metadata: Bytes[METADATA_BYTES]
 
 
 # @dev Emitted once a contribution is recorded and the model has learned from it.
@@ -87,6 +102,10 @@ event Withdrawn:
 # @dev The account that deployed the model: it loads the parameters and may take
 #      deposits left after `owner_claim_wait`.
 owner: public(immutable(address))
+# @dev keccak256 of the metadata published at deployment.
+metadata_hash: public(immutable(bytes32))
+# @dev Number of the block that created the contract (and holds `MetadataPublished`).
+deployed_at: public(immutable(uint256))
 # @dev Payments that could not be pushed, per recipient.
 pending_withdrawals: public(HashMap[address, uint256])
 
@@ -98,23 +117,28 @@ def __init__(
     refund_wait: uint256,
     owner_claim_wait: uint256,
     any_claim_wait: uint256,
+    metadata: Bytes[METADATA_BYTES],
 ):
     """
     @dev Creates the model without its parameters; the owner loads them next
-         with `load_parameters`.
+         with `load_parameters`. Publishes the metadata.
     @param model_params The model's shape and fixed parameters (the model
            module documents their order).
     @param cost_weight Scale of the deposit, in wei.
     @param refund_wait Seconds before a refund or a report.
     @param owner_claim_wait Seconds before the owner may take what is left.
     @param any_claim_wait Seconds before anyone may take what is left.
+    @param metadata The model's metadata, canonical JSON (see `sumchain.metadata`).
     """
     owner = msg.sender
+    metadata_hash = keccak256(metadata)
+    deployed_at = block.number
     model.__init__(model_params)
     packed_words.__init__(model._words_needed())
     mechanism.__init__(cost_weight, refund_wait, owner_claim_wait, any_claim_wait)
     if packed_words._is_ready():
         mechanism._open()
+    log MetadataPublished(metadata=metadata)
 
 
 @external
