@@ -304,9 +304,7 @@ class DepositMachine(RuleBasedStateMachine):
         """Accounts never refuse a push, so have nothing pending; the mock refuses its own withdrawal."""
         if who == MOCK:
             call = self.mock_abi.encode_call("withdraw", self.model.address)
-            expected = (
-                "trainer: withdrawal transfer failed" if self.pending[self.mock] else "trainer: nothing to withdraw"
-            )
+            expected = "trainer: withdrawal failed" if self.pending[self.mock] else "trainer: nothing to withdraw"
             return self._reverts(expected, partial(self.chain.transact, self.mock, call, sender=self.people[payer]))
         assert self.pending[self.people[int(who)]] == 0
         return self._reverts("trainer: nothing to withdraw", partial(self.model.withdraw, sender=who))

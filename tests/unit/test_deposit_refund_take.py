@@ -356,7 +356,7 @@ def test_refused_payments_wait_for_withdraw(chain, model) -> None:
         c.claimable for c in model.contributions(everyone=True)
     )
     call = abi.encode_call("withdraw", model.address)
-    reverts(model, "trainer: withdrawal transfer failed", chain.transact, address, call, sender=chain.accounts[1])
+    reverts(model, "trainer: withdrawal failed", chain.transact, address, call, sender=chain.accounts[1])
 
 
 def test_withdraw_to_pays_the_named_address(chain, model) -> None:
@@ -446,7 +446,7 @@ def test_a_refusing_contract_wallet_keeps_its_payment_pending(chain, model) -> N
     wallet, abi, pending = wallet_with_a_deferred_refund(chain, model)
     chain.transact(wallet, abi.encode_call("set_refusing", True), sender=chain.accounts[1])
     call = abi.encode_call("withdraw", model.address)
-    reverts(model, "trainer: withdrawal transfer failed", chain.transact, wallet, call, sender=chain.accounts[2])
+    reverts(model, "trainer: withdrawal failed", chain.transact, wallet, call, sender=chain.accounts[2])
     assert model.pending_withdrawal(wallet) == pending
 
 

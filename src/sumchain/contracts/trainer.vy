@@ -176,10 +176,13 @@ def parameter_words(start: uint256, count: uint256) -> DynArray[uint256, packed_
     """
     @notice Reads packed parameters, for mirrors and audits.
     @param start Position of the first word.
-    @param count Number of words.
-    @return The packed words.
+    @param count Number of words, at most `MAX_WORDS_PER_CALL`.
+    @return The packed words (zero beyond the last one).
     """
-    return packed_words._read(start, count)
+    words: DynArray[uint256, packed_words.MAX_WORDS_PER_CALL] = []
+    for i: uint256 in range(start, start + count, bound=packed_words.MAX_WORDS_PER_CALL):
+        words.append(packed_words._words[i])
+    return words
 
 
 @external
@@ -357,4 +360,4 @@ def _withdraw(recipient: address):
     self.pending_withdrawals[msg.sender] = 0
     log Withdrawn(account=msg.sender, recipient=recipient, amount=amount)
     if not raw_call(recipient, b"", value=amount, revert_on_failure=False):
-        reverts._fail("trainer: withdrawal transfer failed")
+        reverts._fail("trainer: withdrawal failed")
