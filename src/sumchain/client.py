@@ -490,7 +490,9 @@ class SharedModel:
 
     def withdraw_to(self, recipient: str | int, *, sender: str | int | None = None) -> int:
         """Have the payments kept for ``sender`` sent to ``recipient`` (an account index or
-        any address); returns the amount."""
+        any address but the zero address, which would burn them); returns the amount."""
         to = resolve_account(self.chain, recipient, signing=False)
+        if int(to, 16) == 0:
+            raise SumchainError("withdraw_to the zero address would burn the payments: name a recipient")
         receipt = self._transact("withdraw_to", to, sender=sender)
         return int(self._events(receipt, "Withdrawn")[0]["amount"])

@@ -7,7 +7,7 @@ import pytest
 from sumchain import ContractReverted, DepositRefundTake, InsufficientDeposit, SharedModel, SparsePerceptron
 from sumchain.chain.abi import ContractABI
 from sumchain.chain.compiler import compile_contract
-from sumchain.errors import InvalidIncentive
+from sumchain.errors import InvalidIncentive, SumchainError
 from sumchain.incentives import DAY, MAX_COST_WEIGHT, MAX_WAIT, MIN_REFUND_WAIT, WAIT_LIMIT
 from tests.conftest import INCENTIVE
 from tests.helpers import deploy_interrupted, observable_state
@@ -378,6 +378,13 @@ def test_withdraw_to_pays_the_named_address(chain, model) -> None:
 
 def test_withdraw_to_with_nothing_pending_reverts(model) -> None:
     reverts(model, "trainer: nothing to withdraw", model.withdraw_to, 3, sender=1)
+
+
+def test_withdraw_to_the_zero_address_is_refused_before_sending(chain, model) -> None:
+    block = chain.block_number()
+    with pytest.raises(SumchainError, match="zero address would burn the payments"):
+        model.withdraw_to("0x" + "00" * 20, sender=1)
+    assert chain.block_number() == block
 
 
 def test_withdraw_with_nothing_pending_reverts(model) -> None:
