@@ -1,5 +1,5 @@
 """Helpers shared by the tests: state snapshots for "nothing changed" checks,
-deployments that revert or stop half-way."""
+deployments that revert or stop half-way, empty samples refused everywhere."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 
-from sumchain import ContractReverted, SharedModel
+from sumchain import ContractReverted, InvalidSample, SharedModel
 from sumchain.chain.abi import ContractABI
 from sumchain.chain.base import Chain, Receipt
 from sumchain.chain.compiler import compile_trainer
 from sumchain.models import OnChainModel
+from sumchain.models.samples import VALUE_BYTES
 
 
 def observable_state(model: SharedModel) -> dict[str, Any]:
@@ -31,9 +32,10 @@ def observable_state(model: SharedModel) -> dict[str, Any]:
 def assert_deployment_reverts(
     chain: Chain, trainer: str, params: Sequence[int], reason: str, incentive: Sequence[int] = (0, 0, 0, 0)
 ) -> None:
-    """Creating the ``trainer`` contract with these model and incentive parameters reverts with ``reason``."""
+    """Creating the ``trainer`` contract with these model and incentive parameters (and empty
+    metadata) reverts with ``reason``."""
     compiled = compile_trainer(trainer)
-    data = compiled.bytecode + ContractABI(compiled.abi).encode_constructor(params, *incentive)
+    data = compiled.bytecode + ContractABI(compiled.abi).encode_constructor(params, *incentive, b"")
     with pytest.raises(ContractReverted, match=reason):
         chain.deploy(data, sender=chain.accounts[0])
 
@@ -58,3 +60,36 @@ def deploy_interrupted(
     with pytest.raises(Interrupted):
         SharedModel.deploy(chain, mirror, on_chunk=stop, **options)
     return SharedModel(chain, receipts[0].contract_address), receipts
+
+
+def empty_sample(model: SharedModel) -> tuple[list[int], bytes, str]:
+    """The sample that carries no information for ``model``: no index (sparse) or the
+    zero vector (dense), its packed bytes and the contract's revert reason."""
+    if model.codec.sparse:
+        return [], b"", "samples: empty sample"
+    return [0] * model.n_features, bytes(VALUE_BYTES * model.n_features), "samples: zero sample"
+
+
+def assert_empty_sample_refused(model: SharedModel, mirror: OnChainModel, label: int) -> None:
+    """The mirror, the client and the contract (``predict`` and ``add_data``) all refuse
+    the empty sample, and nothing changes on either side."""
+    chain = model.chain
+    sample, data, reason = empty_sample(model)
+    words = mirror.to_words()
+    with pytest.raises(InvalidSample):
+        mirror.partial_fit([sample], [label])
+    with pytest.raises(InvalidSample):
+        mirror.predict([sample])
+    assert mirror.to_words() == words
+    before = observable_state(model)
+    with pytest.raises(InvalidSample):
+        model.add_data(sample, label, sender=1)
+    with pytest.raises(InvalidSample):
+        model.predict(sample)
+    with pytest.raises(ContractReverted, match=reason):
+        chain.call(model.address, model.abi.encode_call("predict", data))
+    with pytest.raises(ContractReverted, match=reason):
+        chain.transact(
+            model.address, model.abi.encode_call("add_data", data, label), sender=chain.accounts[1], value=10**19
+        )
+    assert observable_state(model) == before

@@ -17,8 +17,9 @@ from eth_utils import keccak, to_checksum_address
 from sumchain.chain.abi import ContractABI
 from sumchain.chain.base import TX_GAS_CAP, Chain, Receipt, resolve_account
 from sumchain.chain.compiler import compile_trainer
-from sumchain.errors import InvalidSample, SumchainError
+from sumchain.errors import InvalidSample, MetadataError, SumchainError
 from sumchain.incentives import DepositRefundTake
+from sumchain.metadata import ModelMetadata, check_class_count
 from sumchain.models import MIRRORS, OnChainModel
 from sumchain.models.samples import SampleCodec, check_label
 
@@ -84,6 +85,17 @@ class Added:
         return self.contribution.added_time
 
 
+def _check_metadata(metadata: ModelMetadata, *, n_features: int, sparse: bool, n_classes: int) -> None:
+    """Raise :class:`MetadataError` unless the metadata describes this model's features and classes."""
+    kind = "indices" if sparse else "values"
+    if metadata.n_features != n_features or metadata.feature_kind != kind:
+        raise MetadataError(
+            f"the model takes {n_features} feature {kind} but the metadata says "
+            f"{metadata.n_features} feature {metadata.feature_kind}"
+        )
+    check_class_count(metadata, n_classes)
+
+
 class SharedModel:
     """A model with Deposit, Refund and Take, deployed on a chain.
 
@@ -109,6 +121,8 @@ class SharedModel:
     >>> added = model.add_data([1], 1, sender=1)
     >>> model.predict([1])
     1
+    >>> SharedModel(chain, model.address).metadata.name
+    'sparse perceptron'
     """
 
     def __init__(self, chain: Chain, address: str) -> None:
@@ -153,6 +167,7 @@ class SharedModel:
         model: OnChainModel,
         *,
         incentive: DepositRefundTake | None = None,
+        metadata: ModelMetadata | None = None,
         sender: str | int | None = None,
         on_chunk: Callable[[int, int, Receipt], None] | None = None,
     ) -> SharedModel:
@@ -171,13 +186,27 @@ class SharedModel:
             A fitted mirror (any model of :data:`sumchain.models.MIRRORS`).
         incentive : DepositRefundTake, optional
             Mechanism parameters (defaults: see :class:`DepositRefundTake`).
+        metadata : ModelMetadata, optional
+            Published in the deployment (see :attr:`metadata`). By default the
+            model type as name, its features and no class names.
         sender : account index or address, optional
             The owner (account 0 by default).
         on_chunk : callable, optional
             Called as ``on_chunk(words_done, words_total, receipt)`` after each
             transaction, for progress display.
+
+        Raises
+        ------
+        MetadataError
+            Before anything is sent, when ``metadata`` names another number of
+            classes than the model has, or other features.
         """
         model._check_fitted(model._fitted_attribute)
+        if metadata is None:
+            metadata = ModelMetadata(
+                name=model.model_type, n_features=model.n_features, feature_kind="indices" if model.sparse else "values"
+            )
+        _check_metadata(metadata, n_features=model.n_features, sparse=model.sparse, n_classes=model.n_classes)
         drt = incentive or DepositRefundTake()
         compiled = compile_trainer(model.contract_model)
         abi = ContractABI(compiled.abi)
@@ -188,6 +217,7 @@ class SharedModel:
             drt.refund_wait,
             drt.owner_claim_wait,
             drt.any_claim_wait,
+            metadata.to_json(),
         )
         receipt = chain.deploy(compiled.bytecode + args, sender=resolve_account(chain, sender))
         assert receipt.contract_address is not None
@@ -269,6 +299,55 @@ class SharedModel:
         return self.codec.encode(sample)
 
     @cached_property
+    def deployed_at(self) -> int:
+        """Number of the block that created the model (immutable on chain, read once)."""
+        return int(self._call("deployed_at"))
+
+    @cached_property
+    def metadata(self) -> ModelMetadata:
+        """The metadata published when the model was deployed (read once).
+
+        Fetched from the ``MetadataPublished`` event of the deployment block
+        alone and checked against the hash the contract keeps.
+
+        Raises
+        ------
+        SumchainError
+            When the node has no such event (some prune old logs), or the
+            event does not match the hash; :class:`MetadataError` when the
+            metadata is malformed or does not fit the model.
+        """
+        block = self.deployed_at
+        for log in self.chain.logs(self.address, from_block=block, to_block=block):
+            decoded = self.abi.decode_event(list(log.topics), log.data)
+            if not decoded or decoded[0] != "MetadataPublished":
+                continue
+            data = bytes(decoded[1]["metadata"])
+            if keccak(data) != bytes(self._call("metadata_hash")):
+                raise SumchainError(f"the metadata published by {self.address} does not match its metadata_hash")
+            metadata = ModelMetadata.from_json(data)
+            _check_metadata(metadata, n_features=self.n_features, sparse=self.codec.sparse, n_classes=self.n_classes)
+            return metadata
+        raise SumchainError(
+            f"no MetadataPublished event of {self.address} in its deployment block {block} "
+            "(the node may have pruned old logs)"
+        )
+
+    def class_name(self, label: int) -> str:
+        """The name of class ``label`` as the metadata gives it (its number when unnamed)."""
+        return self.metadata.class_name(label)
+
+    def label(self, value: str | int) -> int:
+        """The class number of a class name, a unique prefix of one, or a number.
+
+        Raises
+        ------
+        InvalidSample
+            When ``value`` names no class of the model, or several.
+        """
+        return self.metadata.label(value, self.n_classes)
+
+    @cached_property
     def owner(self) -> str:
         """The account that deployed the model."""
         return to_checksum_address(self._call("owner"))
@@ -281,6 +360,7 @@ class SharedModel:
             refund_wait=int(self._call("refund_wait")),
             owner_claim_wait=int(self._call("owner_claim_wait")),
             any_claim_wait=int(self._call("any_claim_wait")),
+            unsafe=True,  # what was deployed: only the contract's limits apply
         )
 
     def parameter_words(self) -> list[int]:
@@ -421,4 +501,13 @@ class SharedModel:
     def withdraw(self, *, sender: str | int | None = None) -> int:
         """Collect payments that could not be pushed; returns the amount."""
         receipt = self._transact("withdraw", sender=sender)
+        return int(self._events(receipt, "Withdrawn")[0]["amount"])
+
+    def withdraw_to(self, recipient: str | int, *, sender: str | int | None = None) -> int:
+        """Have the payments kept for ``sender`` sent to ``recipient`` (an account index or
+        any address but the zero address, which would burn them); returns the amount."""
+        to = resolve_account(self.chain, recipient, signing=False)
+        if int(to, 16) == 0:
+            raise SumchainError("withdraw_to the zero address would burn the payments: name a recipient")
+        receipt = self._transact("withdraw_to", to, sender=sender)
         return int(self._events(receipt, "Withdrawn")[0]["amount"])

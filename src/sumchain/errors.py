@@ -44,6 +44,10 @@ class InvalidSample(SumchainError, ValueError):
     """A sample or label that the model cannot accept, caught before sending."""
 
 
+class InvalidIncentive(SumchainError, ValueError):
+    """Incentive mechanism parameters outside the contract's limits, or the client's sensible ones."""
+
+
 class ChainError(SumchainError):
     """The chain backend failed: unreachable node, corrupt state file, ..."""
 

@@ -19,7 +19,8 @@ order, and puts the baseline's figure beside each of ours:
 5. ``add_data_update``: account 1 adds the sample with the other label;
 6. ``report``: account 0 reports account 1's contribution.
 
-Deposit, Refund and Take runs with ``cost_weight=10**9`` and every wait 0;
+Deposit, Refund and Take runs with ``cost_weight=10**9`` and every wait 0 (so
+``unsafe=True``: no real deployment should wait less than a minute);
 each add sends 1e17 wei (the trainer returns the excess). The chain starts at
 the baseline's genesis time and mines one block per transaction, one second
 apart, so every run gives the same numbers.
@@ -73,7 +74,7 @@ HARDFORK_NOTE = (
 GENESIS_TIME = 1_580_945_565
 OWNER = 9
 ADD_VALUE = 10**17
-INCENTIVE = DepositRefundTake(cost_weight=10**9, refund_wait=0, owner_claim_wait=0, any_claim_wait=0)
+INCENTIVE = DepositRefundTake(cost_weight=10**9, refund_wait=0, owner_claim_wait=0, any_claim_wait=0, unsafe=True)
 OPERATIONS = ("deploy_total", "deploy_model", "add_data_update", "add_data_no_update", "refund", "report", "predict")
 """The operations the baseline measures, in its order; ``deploy part: ...`` rows follow them."""
 

@@ -18,7 +18,7 @@ from sumchain import safe_json
 from sumchain.errors import InvalidSample, MetadataError
 
 METADATA_BYTES = 32_768
-"""Largest metadata JSON, in bytes (the trainer's bound)."""
+"""Largest metadata JSON, in bytes: the trainer's ``METADATA_BYTES`` (``contracts/trainer.vy``)."""
 MAX_NAME = 100
 MAX_DESCRIPTION = 2_000
 FEATURE_KINDS = ("indices", "values")

@@ -7,7 +7,8 @@ bounds). The model is deployed on the embedded chain and every sample goes
 both to ``add_data`` and to the mirror's ``partial_fit``. Before each step both
 predict the same class; after it the packed words read back from chain equal
 the mirror's and both predict the same class again. An update that leaves the weight width reverts on chain and
-raises in the mirror, and changes nothing on either side.
+raises in the mirror, and changes nothing on either side. The zero vector is refused by the mirror, the client and
+the contract alike.
 
 One chain per module; each example runs inside ``chain.anchor()``.
 """
@@ -21,6 +22,7 @@ from hypothesis import strategies as st
 from sumchain import ContractReverted, DensePerceptron, DepositRefundTake, EmbeddedChain, InvalidSample, SharedModel
 from sumchain.models.base import SCALE
 from sumchain.models.packing import signed_range
+from tests.helpers import assert_empty_sample_refused, empty_sample
 
 GENESIS = 1_700_000_000
 INT64_MIN, INT64_MAX = signed_range(64)
@@ -56,8 +58,11 @@ def models(draw: st.DrawFn) -> DensePerceptron:
 
 
 def steps(n: int) -> st.SearchStrategy[list[tuple[list[int], int | None]]]:
-    """Labelled samples, mostly of small values; a label of None means "the wrong one" (a mistake)."""
-    sample = st.one_of(st.lists(small_values, min_size=n, max_size=n), st.lists(values, min_size=n, max_size=n))
+    """Labelled samples, mostly of small values, sometimes the zero vector (refused); a label
+    of None means "the wrong one" (a mistake)."""
+    sample = st.one_of(
+        st.lists(small_values, min_size=n, max_size=n), st.lists(values, min_size=n, max_size=n), st.just([0] * n)
+    )
     return st.lists(st.tuples(sample, st.sampled_from([0, 1, None, None])), min_size=1, max_size=6)
 
 
@@ -77,6 +82,10 @@ def test_mirror_and_contract_agree_after_every_step(chain: EmbeddedChain, data: 
         model = SharedModel.deploy(chain, mirror, incentive=FREE)
         assert model.parameter_words() == mirror.to_words()
         for sample, label in history:
+            if sample == empty_sample(model)[0]:
+                event("zero vector: refused")
+                assert_empty_sample_refused(model, mirror, 1 if label is None else label)
+                continue
             predicted = model.predict(sample)
             assert predicted == mirror.predict([sample])[0]
             label = 1 - predicted if label is None else label

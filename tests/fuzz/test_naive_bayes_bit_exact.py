@@ -38,11 +38,11 @@ def bounded(limit: int) -> st.SearchStrategy[int]:
 
 
 def samples(n_features: int, max_size: int = 24) -> st.SearchStrategy[list[int]]:
-    """Sorted unique indices in range, with the empty and the full sample."""
+    """Sorted unique indices in range, from one index (the smallest sample) to the full sample."""
     return st.one_of(
-        st.just([]),
+        st.integers(0, n_features - 1).map(lambda i: [i]),
         st.just(list(range(n_features))),
-        st.sets(st.integers(0, n_features - 1), max_size=min(n_features, max_size)).map(sorted),
+        st.sets(st.integers(0, n_features - 1), min_size=1, max_size=min(n_features, max_size)).map(sorted),
     )
 
 

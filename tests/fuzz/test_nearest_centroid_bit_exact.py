@@ -4,11 +4,13 @@ Hypothesis draws a model (dimension or feature space, 2 to 16 classes and
 sometimes the maximum of 64, any value width the contract accepts, centroid
 values up to and at the width's bounds, data counts up to and at their 64-bit
 bound) and a sequence of labelled samples (dense values at and near the width's
-bounds; sparse samples from empty to full). The model is deployed on the
-embedded chain and every sample goes both to ``add_data`` and to the mirror's
-``partial_fit``. Before each step both predict the same class; after it the
-packed words read back from chain equal the mirror's. A class whose data count
-is full refuses the sample on both sides and nothing changes.
+bounds, sometimes the zero vector; sparse samples from one index to full).
+The model is deployed on the embedded chain and every sample goes both to
+``add_data`` and to the mirror's ``partial_fit``. Before each step both predict
+the same class; after it the packed words read back from chain equal the
+mirror's. A class whose data count is full refuses the sample on both sides and
+nothing changes; so does the zero vector, refused by the mirror, the client and
+the contract alike.
 
 Centroid values come from a seeded generator (hypothesis draws the seed and the
 mix of edge values), so that 64 classes stay within hypothesis's data budget.
@@ -35,6 +37,7 @@ from sumchain import (
 from sumchain.models.base import SCALE
 from sumchain.models.nearest_centroid import COUNT_MAX, MAX_CLASSES
 from sumchain.models.packing import signed_range
+from tests.helpers import assert_empty_sample_refused, empty_sample
 
 GENESIS = 1_700_000_000
 FREE = DepositRefundTake(cost_weight=0)
@@ -105,14 +108,19 @@ def sparse_models(draw: st.DrawFn) -> SparseNearestCentroid:
 
 
 def dense_samples(mirror: NearestCentroid) -> st.SearchStrategy[list[int]]:
+    """Values at and near the width's bounds, sometimes the zero vector (refused)."""
     low, high = signed_range(mirror.value_bits)
-    return st.lists(bounded(low, high), min_size=mirror.n_features, max_size=mirror.n_features)
+    n = mirror.n_features
+    return st.one_of(st.lists(bounded(low, high), min_size=n, max_size=n), st.just([0] * n))
 
 
 def sparse_samples(mirror: SparseNearestCentroid) -> st.SearchStrategy[list[int]]:
+    """From one index (the smallest sample) to the full sample."""
     n = mirror.n_features
     return st.one_of(
-        st.just([]), st.just(list(range(min(n, 512)))), st.sets(st.integers(0, n - 1), max_size=min(n, 24)).map(sorted)
+        st.integers(0, n - 1).map(lambda i: [i]),
+        st.just(list(range(min(n, 512)))),
+        st.sets(st.integers(0, n - 1), min_size=1, max_size=min(n, 24)).map(sorted),
     )
 
 
@@ -131,6 +139,10 @@ def check_every_step(chain: EmbeddedChain, data: st.DataObject, mirror, samples)
         model = SharedModel.deploy(chain, mirror, incentive=FREE)
         assert model.parameter_words() == mirror.to_words()
         for sample, label in steps:
+            if sample == empty_sample(model)[0]:
+                event("zero vector: refused")
+                assert_empty_sample_refused(model, mirror, label)
+                continue
             assert model.predict(sample) == mirror.predict([sample])[0]
             before = mirror.to_words()
             try:

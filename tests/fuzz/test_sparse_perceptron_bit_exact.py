@@ -10,7 +10,8 @@ chain equal the mirror's ``to_words()``, and both predict the same class for
 random probes. An update that would leave the field reverts on chain
 ("fields: value overflows its field") and raises in the mirror, leaving the
 words unchanged on both sides. Raw sample bytes (the contract reads them 8
-indices per 32-byte chunk) are accepted exactly when the codec accepts them,
+indices per 32-byte chunk) are accepted exactly when the codec accepts them
+(the empty sample is refused by both),
 and constructor parameters exactly when the mirror accepts them.
 
 One chain per module; each example runs inside ``chain.anchor()``.
@@ -72,12 +73,12 @@ labels = st.sampled_from([0, 1, None])
 
 
 def samples(n_features: int, max_size: int = 24) -> st.SearchStrategy[list[int]]:
-    """Sorted unique indices in range, with the empty and the full sample."""
+    """Sorted unique indices in range, from one index (the smallest sample) to the full sample."""
     full = list(range(n_features))
     return st.one_of(
-        st.just([]),
+        st.integers(0, n_features - 1).map(lambda i: [i]),
         st.just(full),
-        st.sets(st.integers(0, n_features - 1), max_size=min(n_features, max_size)).map(sorted),
+        st.sets(st.integers(0, n_features - 1), min_size=1, max_size=min(n_features, max_size)).map(sorted),
     )
 
 
@@ -224,11 +225,11 @@ def judges(chain: EmbeddedChain) -> dict[int, tuple[SharedModel, SparsePerceptro
 @st.composite
 def raw_samples(draw: st.DrawFn) -> tuple[int, bytes]:
     """A feature-space size and packed bytes: a valid sample, or one that breaks one rule
-    (order, uniqueness, range, whole indices), or arbitrary indices."""
+    (order, uniqueness, range, whole indices, at least one index), or arbitrary indices."""
     n = draw(st.sampled_from(RAW_SIZES))
     indices = draw(samples(n, max_size=12))
     tail = b""
-    broken = draw(st.sampled_from(["none"] * 3 + ["swap", "repeat", "range", "tail", "arbitrary"]))
+    broken = draw(st.sampled_from(["none"] * 3 + ["swap", "repeat", "range", "tail", "empty", "arbitrary"]))
     if broken == "swap" and len(indices) > 1:
         k = draw(st.integers(0, len(indices) - 2))
         indices[k], indices[k + 1] = indices[k + 1], indices[k]
@@ -237,6 +238,8 @@ def raw_samples(draw: st.DrawFn) -> tuple[int, bytes]:
         indices.insert(k, indices[k])
     elif broken == "range":
         indices = sorted({*indices, draw(st.sampled_from([n, n, n + 1]) | st.integers(n, MAX_INDEX))})
+    elif broken == "empty":
+        indices = []
     elif broken == "tail":
         tail = draw(st.sampled_from([b"\x00", b"\x01\x02", b"\xff\xff\xff"]))
     elif broken == "arbitrary":
@@ -283,7 +286,7 @@ def parameters(draw: st.DrawFn) -> list[int]:
 def test_contract_accepts_exactly_the_parameters_the_mirror_accepts(chain: EmbeddedChain, params: list[int]) -> None:
     n, intercept, rate, bits = params
     compiled = compile_trainer("sparse_perceptron")
-    creation = compiled.bytecode + ContractABI(compiled.abi).encode_constructor(params, 0, 0, 0, 0)
+    creation = compiled.bytecode + ContractABI(compiled.abi).encode_constructor(params, 0, 0, 0, 0, b"")
     try:
         SparsePerceptron(n_features=n, intercept=intercept, learning_rate=rate, weight_bits=bits).partial_fit([], [])
     except ValueError:

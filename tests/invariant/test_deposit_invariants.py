@@ -4,7 +4,8 @@ A hypothesis state machine drives the real trainer on a fresh embedded chain:
 the owner (account 0) and three contributors (accounts 1..3) add data, wait,
 ask for refunds, report each other, and withdraw; a contract that refuses ETH
 (the rejecting contributor mock) also adds data, so that some payments are
-deferred to ``withdraw``. A Python ledger of the mechanism predicts the
+deferred; it cannot ``withdraw`` them itself, but has them sent to an account
+with ``withdraw_to``. A Python ledger of the mechanism predicts the
 outcome of every call: the exact revert reason, or the exact amount paid.
 
 After every step:
@@ -59,7 +60,7 @@ WINDOWS = {"refund": INCENTIVE.refund_wait, "owner": INCENTIVE.owner_claim_wait,
 
 WHEN = st.sampled_from(["now", "now", "refund-1", "refund", "owner-1", "owner", "any-1", "any"])
 """When a refund or report comes: now, or (after waiting) 1 s before or just as a window of its contribution opens."""
-samples = st.sets(st.integers(0, len(WEIGHTS) - 1), max_size=4).map(sorted)
+samples = st.sets(st.integers(0, len(WEIGHTS) - 1), min_size=1, max_size=4).map(sorted)
 labels = st.integers(0, 1)
 
 
@@ -303,10 +304,27 @@ class DepositMachine(RuleBasedStateMachine):
         """Accounts never refuse a push, so have nothing pending; the mock refuses its own withdrawal."""
         if who == MOCK:
             call = self.mock_abi.encode_call("withdraw", self.model.address)
-            expected = None if self.pending[self.mock] else "trainer: nothing to withdraw"
+            expected = "trainer: withdrawal failed" if self.pending[self.mock] else "trainer: nothing to withdraw"
             return self._reverts(expected, partial(self.chain.transact, self.mock, call, sender=self.people[payer]))
         assert self.pending[self.people[int(who)]] == 0
         return self._reverts("trainer: nothing to withdraw", partial(self.model.withdraw, sender=who))
+
+    @rule(who=st.sampled_from([*PEOPLE, MOCK]), recipient=st.sampled_from(PEOPLE), payer=st.sampled_from(PEOPLE))
+    def withdraw_to(self, who: int | str, recipient: int, payer: int) -> None:
+        """The mock has what it refused sent to an account; accounts have nothing pending."""
+        to = self.people[recipient]
+        if who != MOCK:
+            return self._reverts("trainer: nothing to withdraw", partial(self.model.withdraw_to, to, sender=who))
+        call = self.mock_abi.encode_call("withdraw_to", self.model.address, to)
+        action = partial(self.chain.transact, self.mock, call, sender=self.people[payer])
+        amount = self.pending[self.mock]
+        if amount == 0:
+            return self._reverts("trainer: nothing to withdraw", action)
+        event("withdrawn to an account")
+        action()
+        self.pending[self.mock] = 0
+        self._pay(to, amount)
+        return None
 
     # -- invariants --------------------------------------------------------
 

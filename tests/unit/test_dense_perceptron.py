@@ -28,7 +28,7 @@ def raw_add(chain, model: SharedModel, data: bytes, label: int) -> None:  # type
 
 def test_predict_is_the_sign_of_the_weighted_sum_plus_the_scaled_intercept(chain) -> None:
     model = deploy(chain, DensePerceptron.from_weights([3, -2, 5], intercept=-1, weight_bits=8))
-    assert model.predict([0, 0, 0]) == 0  # -1 * SCALE
+    assert model.predict([1, 0, 0]) == 0  # 3 - 1 * SCALE
     assert model.predict([SCALE, 0, 0]) == 1  # 3e9 - 1e9
     assert model.predict([0, SCALE, 0]) == 0
     assert model.predict([2, 3, SCALE // 5]) == 0  # 6 - 6 + 1e9 - 1e9: exactly 0 gives 0

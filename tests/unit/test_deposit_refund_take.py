@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from sumchain import ContractReverted, InsufficientDeposit, SharedModel
+from sumchain import ContractReverted, DepositRefundTake, InsufficientDeposit, SharedModel, SparsePerceptron
 from sumchain.chain.abi import ContractABI
 from sumchain.chain.compiler import compile_contract
-from sumchain.incentives import DAY
+from sumchain.errors import InvalidIncentive, SumchainError
+from sumchain.incentives import DAY, MAX_COST_WEIGHT, MAX_WAIT, MIN_REFUND_WAIT, WAIT_LIMIT
 from tests.conftest import INCENTIVE
-from tests.helpers import observable_state
+from tests.helpers import deploy_interrupted, observable_state
 
 POSITIVE = [0]  # the test model predicts 1
 NEGATIVE = [1]  # the test model predicts 0
@@ -96,8 +97,6 @@ def test_predict_checks_its_input(model) -> None:
 
 
 def test_zero_cost_weight_makes_contributions_free(chain) -> None:
-    from sumchain import DepositRefundTake, SparsePerceptron
-
     free = SharedModel.deploy(chain, SparsePerceptron.from_weights([1, -1]), incentive=DepositRefundTake(cost_weight=0))
     start = chain.balance(chain.accounts[1])
     added = free.add_data([0], 1, sender=1, value=123)
@@ -340,10 +339,14 @@ def test_anyone_takes_what_is_left_after_the_any_window(chain, model) -> None:
 # -- payments that bounce --------------------------------------------------
 
 
+def deploy_mock(chain, name: str) -> tuple[str, ContractABI]:  # type: ignore[no-untyped-def]
+    """Deploy ``contracts/mocks/<name>.vy``; returns its address and ABI."""
+    mock = compile_contract(f"mocks/{name}")
+    return chain.deploy(mock.bytecode, sender=chain.accounts[0]).contract_address, ContractABI(mock.abi)
+
+
 def test_refused_payments_wait_for_withdraw(chain, model) -> None:
-    mock = compile_contract("mocks/rejecting_contributor_mock")
-    address = chain.deploy(mock.bytecode, sender=chain.accounts[0]).contract_address
-    abi = ContractABI(mock.abi)
+    address, abi = deploy_mock(chain, "rejecting_contributor_mock")
     cost = model.cost()
     chain.transact(
         address, abi.encode_call("add", model.address, packed(0), 1), sender=chain.accounts[1], value=cost + 777
@@ -352,9 +355,216 @@ def test_refused_payments_wait_for_withdraw(chain, model) -> None:
     assert chain.balance(model.address) == model.pending_withdrawal(address) + sum(
         c.claimable for c in model.contributions(everyone=True)
     )
-    with pytest.raises(ContractReverted, match=r"^execution reverted without a reason$"):
-        chain.transact(address, abi.encode_call("withdraw", model.address), sender=chain.accounts[1])
+    call = abi.encode_call("withdraw", model.address)
+    reverts(model, "trainer: withdrawal failed", chain.transact, address, call, sender=chain.accounts[1])
+
+
+def test_withdraw_to_pays_the_named_address(chain, model) -> None:
+    address, abi = deploy_mock(chain, "rejecting_contributor_mock")
+    chain.transact(
+        address, abi.encode_call("add", model.address, packed(0), 1), sender=chain.accounts[1], value=model.cost() + 777
+    )
+    pending = model.pending_withdrawal(address)
+    carol, trainer = chain.accounts[3], chain.balance(model.address)
+    start = chain.balance(carol)
+    receipt = chain.transact(address, abi.encode_call("withdraw_to", model.address, carol), sender=chain.accounts[1])
+    assert chain.balance(carol) == start + pending
+    assert chain.balance(model.address) == trainer - pending
+    assert model.pending_withdrawal(address) == 0
+    assert model._events(receipt, "Withdrawn") == [
+        {"account": address, "recipient": carol, "amount": pending}
+    ]
+
+
+def test_withdraw_to_with_nothing_pending_reverts(model) -> None:
+    reverts(model, "trainer: nothing to withdraw", model.withdraw_to, 3, sender=1)
+
+
+def test_withdraw_to_the_zero_address_is_refused_before_sending(chain, model) -> None:
+    block = chain.block_number()
+    with pytest.raises(SumchainError, match="zero address would burn the payments"):
+        model.withdraw_to("0x" + "00" * 20, sender=1)
+    assert chain.block_number() == block
 
 
 def test_withdraw_with_nothing_pending_reverts(model) -> None:
     reverts(model, "trainer: nothing to withdraw", model.withdraw, sender=1)
+
+
+# -- a contract wallet whose receive writes storage --------------------------------
+
+
+def wallet_with_a_deferred_refund(chain, model) -> tuple[str, ContractABI, int]:  # type: ignore[no-untyped-def]
+    """A contract wallet that added data, then refused its refund: the refund is pending."""
+    wallet, abi = deploy_mock(chain, "contract_wallet_mock")
+    sender = chain.accounts[1]
+    receipt = chain.transact(
+        wallet, abi.encode_call("add", model.address, packed(0), 1), sender=sender, value=model.cost()
+    )
+    chain.advance_time(DAY)
+    chain.transact(wallet, abi.encode_call("set_refusing", True), sender=sender)
+    refund = chain.transact(
+        wallet, abi.encode_call("refund", model.address, packed(0), 1, receipt.timestamp), sender=sender
+    )
+    deferred = model._events(refund, "PaymentDeferred")
+    assert deferred == [{"recipient": wallet, "amount": model._events(refund, "Refunded")[0]["amount"]}]
+    assert model.pending_withdrawal(wallet) == deferred[0]["amount"] > 0
+    chain.transact(wallet, abi.encode_call("set_refusing", False), sender=sender)
+    return wallet, abi, deferred[0]["amount"]
+
+
+def mock_call(chain, wallet: str, abi: ContractABI, name: str) -> int:  # type: ignore[no-untyped-def]
+    return int(abi.decode_output(name, chain.call(wallet, abi.encode_call(name))))
+
+
+def test_a_contract_wallet_is_paid_directly_when_it_accepts(chain, model) -> None:
+    """The push forwards all gas: a receive that writes storage is paid at once, nothing deferred."""
+    wallet, abi = deploy_mock(chain, "contract_wallet_mock")
+    cost = model.cost()
+    receipt = chain.transact(
+        wallet, abi.encode_call("add", model.address, packed(0), 1), sender=chain.accounts[1], value=cost + 777
+    )
+    change = 777 + cost - model._events(receipt, "DataAdded")[0]["cost"]
+    assert model._events(receipt, "PaymentDeferred") == []
+    assert model.pending_withdrawal(wallet) == 0
+    assert chain.balance(wallet) == mock_call(chain, wallet, abi, "received") == change
+
+
+def test_a_contract_wallet_withdraws_exactly_its_deferred_payment(chain, model) -> None:
+    wallet, abi, pending = wallet_with_a_deferred_refund(chain, model)
+    trainer, start, received = (
+        chain.balance(model.address),
+        chain.balance(wallet),
+        mock_call(chain, wallet, abi, "received"),
+    )
+    receipt = chain.transact(wallet, abi.encode_call("withdraw", model.address), sender=chain.accounts[2])
+    assert chain.balance(wallet) == start + pending
+    assert chain.balance(model.address) == trainer - pending
+    assert mock_call(chain, wallet, abi, "received") == received + pending  # its receive wrote storage
+    assert model.pending_withdrawal(wallet) == 0
+    assert model._events(receipt, "Withdrawn") == [
+        {"account": wallet, "recipient": wallet, "amount": pending}
+    ]
+    call = abi.encode_call("withdraw", model.address)
+    reverts(model, "trainer: nothing to withdraw", chain.transact, wallet, call, sender=chain.accounts[2])
+
+
+def test_a_refusing_contract_wallet_keeps_its_payment_pending(chain, model) -> None:
+    wallet, abi, pending = wallet_with_a_deferred_refund(chain, model)
+    chain.transact(wallet, abi.encode_call("set_refusing", True), sender=chain.accounts[1])
+    call = abi.encode_call("withdraw", model.address)
+    reverts(model, "trainer: withdrawal failed", chain.transact, wallet, call, sender=chain.accounts[2])
+    assert model.pending_withdrawal(wallet) == pending
+
+
+def test_a_reentrant_withdraw_gets_nothing_more(chain, model) -> None:
+    wallet, abi, pending = wallet_with_a_deferred_refund(chain, model)
+    # more deferred funds in the trainer than the wallet's own: something to steal
+    other, other_abi = deploy_mock(chain, "rejecting_contributor_mock")
+    add = other_abi.encode_call("add", model.address, packed(0, 2), 1)
+    chain.transact(other, add, sender=chain.accounts[3], value=model.cost() + 10**18)
+    assert model.pending_withdrawal(other) >= 10**18
+    chain.transact(wallet, abi.encode_call("set_reentering", model.address), sender=chain.accounts[1])
+    trainer, start, payments = (
+        chain.balance(model.address),
+        chain.balance(wallet),
+        mock_call(chain, wallet, abi, "payments"),
+    )
+    chain.transact(wallet, abi.encode_call("withdraw", model.address), sender=chain.accounts[2])
+    assert not mock_call(chain, wallet, abi, "reentry_succeeded")
+    assert mock_call(chain, wallet, abi, "payments") == payments + 1
+    assert chain.balance(wallet) == start + pending
+    assert chain.balance(model.address) == trainer - pending
+    assert model.pending_withdrawal(wallet) == 0
+
+
+# -- times and waits are bounded --------------------------------------------------
+
+LAST_TIME = 2**64 - 1
+"""The last block time that fits the 64 bits that ``_state`` keeps for it."""
+TIME_BEYOND = "deposit_refund_take: block time beyond 64 bits"
+
+
+def test_add_data_at_the_last_64_bit_time_is_recorded(chain, model) -> None:
+    chain.advance_time(LAST_TIME - 1 - chain.time())  # the next block is at LAST_TIME
+    added = model.add_data(POSITIVE, 1, sender=1)
+    assert added.time == model._call("last_update_time") == LAST_TIME
+    assert model._call("total_good") == 0
+
+
+def test_add_data_past_the_64_bit_time_reverts_and_refunds_still_work(chain, model) -> None:
+    added = model.add_data(POSITIVE, 1, sender=1)
+    chain.advance_time(LAST_TIME - chain.time())  # the next block is at 2**64
+    reverts(model, TIME_BEYOND, model.add_data, NEGATIVE, 0, sender=2)
+    assert model._call("total_good") == 0  # the time did not spill into the count
+    assert model.refund(POSITIVE, 1, added.time, sender=1) == added.cost  # does not store the time
+    assert model._call("total_good") == 1
+    assert model._call("last_update_time") == added.time
+
+
+@pytest.mark.parametrize(("last", "opens"), [(LAST_TIME, True), (LAST_TIME + 1, False)])
+def test_the_mechanism_opens_only_at_a_64_bit_time(chain, last, opens) -> None:
+    mirror = SparsePerceptron.from_weights([3, -3])
+    partial, _ = deploy_interrupted(chain, mirror, chunks=0)
+    chain.advance_time(last - 1 - chain.time())  # the last chunk is mined at ``last``
+    if opens:
+        partial.upload_parameters(mirror.to_words())
+        assert partial._call("last_update_time") == LAST_TIME
+        assert partial._call("total_good") == 0
+        return
+    with pytest.raises(ContractReverted, match=TIME_BEYOND):
+        partial.upload_parameters(mirror.to_words())
+    assert partial._call("words_loaded") == 0
+    assert partial._call("last_update_time") == partial._call("total_good") == 0
+
+
+def test_the_longest_wait_the_contract_accepts_is_below_2_to_the_40(chain) -> None:
+    longest = DepositRefundTake(refund_wait=DAY, owner_claim_wait=DAY, any_claim_wait=WAIT_LIMIT - 1, unsafe=True)
+    deployed = SharedModel.deploy(chain, SparsePerceptron.from_weights([3, -3]), incentive=longest)
+    assert deployed.incentive == longest
+    assert deployed.incentive.any_claim_wait == WAIT_LIMIT - 1
+    # the revert twin (any_claim_wait == 2**40) is in test_sparse_perceptron's deployment reverts
+
+
+@pytest.mark.parametrize(
+    ("waits", "problem"),
+    [
+        ((0, 0, 0), "refund_wait must be at least 60 s, got 0 s"),
+        ((MIN_REFUND_WAIT - 1, DAY, DAY), "refund_wait must be at least 60 s, got 59 s"),
+        ((DAY, DAY, MAX_WAIT + 1), "every wait must be at most 315619200 s"),
+        ((DAY, MAX_WAIT + 1, MAX_WAIT + 1), "every wait must be at most 315619200 s"),
+    ],
+)
+def test_the_client_refuses_absurd_waits_unless_unsafe(waits, problem) -> None:
+    with pytest.raises(InvalidIncentive, match=problem):
+        DepositRefundTake(0, *waits)
+    assert DepositRefundTake(0, *waits, unsafe=True).refund_wait == waits[0]
+
+
+@pytest.mark.parametrize("waits", [(MIN_REFUND_WAIT, MIN_REFUND_WAIT, MIN_REFUND_WAIT), (DAY, DAY, MAX_WAIT)])
+def test_the_client_accepts_waits_at_its_limits(waits) -> None:
+    drt = DepositRefundTake(0, *waits)
+    assert (drt.refund_wait, drt.owner_claim_wait, drt.any_claim_wait) == waits
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        ((MAX_COST_WEIGHT + 1, DAY, DAY, DAY), "cost_weight must be in"),
+        ((-1, DAY, DAY, DAY), "cost_weight must be in"),
+        ((0, 2, 1, 3), "the waits must satisfy"),
+        ((0, -1, 1, 3), "the waits must satisfy"),
+        ((0, DAY, DAY, WAIT_LIMIT), "every wait must be below 2\\*\\*40 s"),
+    ],
+)
+def test_the_contract_limits_apply_even_when_unsafe(args, problem) -> None:
+    with pytest.raises(InvalidIncentive, match=problem):
+        DepositRefundTake(*args, unsafe=True)
+    assert DepositRefundTake(MAX_COST_WEIGHT, DAY, DAY, WAIT_LIMIT - 1, unsafe=True).any_claim_wait == WAIT_LIMIT - 1
+
+
+def test_unsafe_is_not_part_of_the_parameters(chain) -> None:
+    """A model deployed with unsafe waits reads back as equal parameters, without raising."""
+    unsafe = DepositRefundTake(refund_wait=0, owner_claim_wait=0, any_claim_wait=0, unsafe=True)
+    deployed = SharedModel.deploy(chain, SparsePerceptron.from_weights([3, -3]), incentive=unsafe)
+    assert SharedModel(chain, deployed.address).incentive == unsafe

@@ -16,7 +16,7 @@ from sumchain import ContractReverted, DepositRefundTake, InvalidSample, SharedM
 from sumchain.chain.compiler import MODELS, compile_trainer
 from sumchain.models import MIRRORS
 from sumchain.models.reference_file import model_from_spec
-from tests.helpers import deploy_interrupted, observable_state
+from tests.helpers import assert_empty_sample_refused, deploy_interrupted, observable_state
 
 RNG_SEED = 11
 
@@ -105,6 +105,32 @@ def test_bad_label_and_sample_are_refused_before_sending_and_on_chain(chain, mod
     with pytest.raises(ContractReverted, match="samples: "):
         chain.call(shared.address, shared.abi.encode_call("predict", too_long))
     assert observable_state(shared) == before
+
+
+def smallest_sample(model: SharedModel) -> list[int]:
+    """The smallest sample that carries information: the last index alone, or one value 1 at the end."""
+    n = model.n_features
+    return [n - 1] if model.codec.sparse else [0] * (n - 1) + [1]
+
+
+@pytest.mark.parametrize("model_type", TYPES)
+def test_smallest_sample_is_accepted_by_predict_and_add_data(chain, model_type) -> None:
+    mirror = model_from_spec(spec_for(model_type, np.random.default_rng(RNG_SEED)))
+    shared = SharedModel.deploy(chain, mirror, incentive=DepositRefundTake(cost_weight=0))
+    sample = smallest_sample(shared)
+    assert shared.predict(sample) == mirror.predict([sample])[0]
+    added = shared.add_data(sample, 1, sender=1)
+    mirror.partial_fit([sample], [1])
+    assert added.contribution.data == tuple(sample)
+    assert shared.parameter_words() == mirror.to_words()
+
+
+@pytest.mark.parametrize("model_type", TYPES)
+def test_empty_sample_is_refused_before_sending_and_on_chain(chain, model_type) -> None:
+    """No index, or the zero vector: predicted from the intercept or prior alone, never refundable."""
+    mirror = model_from_spec(spec_for(model_type, np.random.default_rng(RNG_SEED)))
+    shared = SharedModel.deploy(chain, mirror, incentive=DepositRefundTake(cost_weight=0))
+    assert_empty_sample_refused(shared, mirror, 1)
 
 
 @pytest.mark.parametrize("model_type", TYPES)

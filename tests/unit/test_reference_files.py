@@ -172,7 +172,7 @@ def encoding_size(spec: dict[str, Any], mirror: OnChainModel) -> int:
 
 def inputs(spec: dict[str, Any], mirror: OnChainModel, count: int, seed: int = 5) -> Iterator[tuple[list[int], Any]]:
     """``(sample sent to the chain, input of the float model)`` pairs: random unit vectors
-    (dense), or random index sets of every size including empty and full (sparse)."""
+    (dense), or random index sets of every size from one index to full (sparse)."""
     rng = np.random.default_rng(seed)
     if spec["type"] in DENSE_TYPES:
         size = encoding_size(spec, mirror)
@@ -184,7 +184,7 @@ def inputs(spec: dict[str, Any], mirror: OnChainModel, count: int, seed: int = 5
     n = mirror.n_features
     largest = min(n, MAX_SAMPLE)
     for k in range(count):
-        size = (0, largest)[k] if k < 2 else int(rng.integers(1, largest + 1))
+        size = (1, largest)[k] if k < 2 else int(rng.integers(1, largest + 1))
         sample = sorted(rng.choice(n, size=size, replace=False).tolist())
         yield sample, sample
 

@@ -20,7 +20,7 @@ def test_predict_is_the_sign_of_the_weight_sum(model) -> None:
     assert model.predict([1]) == 0  # -3
     assert model.predict([0, 1]) == 0  # exactly 0 gives 0
     assert model.predict([0, 3]) == 1  # 3 - 2
-    assert model.predict([]) == 0  # intercept 0
+    assert model.predict([6]) == 0  # weight 0, intercept 0
     assert model.predict([6, 7]) == 0
 
 
@@ -68,7 +68,7 @@ def test_weights_must_be_loaded_before_data(chain) -> None:
     compiled = compile_trainer(TRAINER)
     abi = ContractABI(compiled.abi)
     owner = chain.accounts[0]
-    args = abi.encode_constructor([9, 0, 1, 64], 0, 0, 0, 0)
+    args = abi.encode_constructor([9, 0, 1, 64], 0, 0, 0, 0, b"")
     address = chain.deploy(compiled.bytecode + args, sender=owner).contract_address
     bare = SharedModel(chain, address)
     with pytest.raises(ContractReverted, match="trainer: parameters not loaded"):
@@ -110,6 +110,7 @@ def test_weights_must_be_loaded_before_data(chain) -> None:
         (([4, 0, 1, 64], 2**96, 0, 0, 0), "deposit_refund_take: cost weight too large"),
         (([4, 0, 1, 64], 0, 2, 1, 3), "deposit_refund_take: refund wait above owner claim wait"),
         (([4, 0, 1, 64], 0, 1, 3, 2), "deposit_refund_take: owner claim wait above any claim wait"),
+        (([4, 0, 1, 64], 0, 1, 3, 2**40), "deposit_refund_take: wait not below 2\\*\\*40 seconds"),
     ],
 )
 def test_bad_parameters_revert_at_deployment(chain, args, reason) -> None:

@@ -60,7 +60,7 @@ CREATE TABLE storage (
 ) WITHOUT ROWID;
 CREATE INDEX storage_by_version ON storage (version);
 CREATE TABLE blocks (
-    number INTEGER PRIMARY KEY, timestamp INTEGER NOT NULL,
+    number INTEGER PRIMARY KEY, timestamp BLOB NOT NULL,
     tx_hash TEXT, sender TEXT, nonce INTEGER, gas_used INTEGER
 );
 CREATE TABLE logs (
@@ -73,7 +73,11 @@ CREATE INDEX logs_by_address ON logs (address, block_number);
 
 
 def _word(value: int) -> bytes:
-    """A 256-bit value as SQLite stores it (32 bytes, big-endian; b"" for 0)."""
+    """A 256-bit value as SQLite stores it (big-endian without leading zeros; b"" for 0).
+
+    SQLite integers are 64-bit signed: balances, slots and even block times (64-bit
+    unsigned) do not fit.
+    """
     return value.to_bytes(32, "big").lstrip(b"\0")
 
 
@@ -209,7 +213,7 @@ class ChainStore:
             info = {"chain_id": genesis.chain_id, "accounts": list(genesis.balances), "genesis_time": genesis.time}
             with self._transaction("BEGIN IMMEDIATE"):
                 self._conn.execute("INSERT INTO meta VALUES ('chain', ?)", (json.dumps(info),))
-                self._conn.execute("INSERT INTO blocks (number, timestamp) VALUES (0, ?)", (genesis.time,))
+                self._conn.execute("INSERT INTO blocks (number, timestamp) VALUES (0, ?)", (_word(genesis.time),))
                 self._write_state(StateDiff({a.lower(): Account(b) for a, b in genesis.balances.items()}), 1)
                 self._write_head(Head(0, genesis.time, 1))
 
@@ -363,7 +367,7 @@ class ChainStore:
             self._write_state(diff, version)
         self._conn.execute(
             "INSERT INTO blocks VALUES (?, ?, ?, ?, ?, ?)",
-            (block.number, block.timestamp, block.tx_hash, block.sender, block.nonce, block.gas_used),
+            (block.number, _word(block.timestamp), block.tx_hash, block.sender, block.nonce, block.gas_used),
         )
         self._conn.executemany(
             "INSERT INTO logs VALUES (?, ?, ?, ?, ?, ?)",
@@ -432,4 +436,4 @@ class ChainStore:
         """The block ``number``, if mined."""
         with self._errors():
             row = self._conn.execute("SELECT * FROM blocks WHERE number = ?", (number,)).fetchone()
-        return BlockRecord(*row) if row else None
+        return BlockRecord(row[0], _int(row[1]), *row[2:]) if row else None

@@ -10,7 +10,8 @@
 @dev The data handler, the incentive mechanism and the model are modules
      compiled into this one contract, so the trainer controls them by
      construction (0xDeCA10B issue 40 cannot arise). Payments are pushed and,
-     when the recipient refuses them, kept for `withdraw` (pull fallback).
+     when the recipient refuses them, kept for `withdraw` or `withdraw_to`
+     (pull fallback).
      One contract is built per model: `sumchain.chain.compiler` compiles this
      file with the `models` import below pointing at the chosen model module.
      Every model module has the same internal interface (`SAMPLE_BYTES`,
@@ -19,6 +20,11 @@
      the owner loads in chunks after deployment; the incentive mechanism
      opens once the last chunk is in, so that contributions check readiness
      with the same storage read that prices their deposit.
+     The model's metadata (canonical JSON: name, classes, features, encoder;
+     see `sumchain.metadata`) is published once, in the `MetadataPublished`
+     event of the deployment; the contract keeps only its keccak256 and the
+     deployment block, so that a client fetches the event from that one
+     block and checks it.
 """
 
 from . import data_handler
@@ -44,6 +50,16 @@ exports: (
     packed_words.words_loaded,
     model.__interface__,
 )
+
+
+# @dev Largest metadata, in bytes (`sumchain.metadata.METADATA_BYTES`): with
+#      it, every trainer's creation code stays under EIP-3860's 49,152 bytes.
+METADATA_BYTES: constant(uint256) = 32_768
+
+
+# @dev Emitted once, at deployment: the model's metadata (canonical JSON).
+event MetadataPublished:
+    metadata: Bytes[METADATA_BYTES]
 
 
 # @dev Emitted once a contribution is recorded and the model has learned from it.
@@ -76,8 +92,9 @@ event PaymentDeferred:
     amount: uint256
 
 
-# @dev Emitted once deferred payments were withdrawn.
+# @dev Emitted once the deferred payments of `account` were paid to `recipient`.
 event Withdrawn:
+    account: indexed(address)
     recipient: indexed(address)
     amount: uint256
 
@@ -85,6 +102,10 @@ event Withdrawn:
 # @dev The account that deployed the model: it loads the parameters and may take
 #      deposits left after `owner_claim_wait`.
 owner: public(immutable(address))
+# @dev keccak256 of the metadata published at deployment.
+metadata_hash: public(immutable(bytes32))
+# @dev Number of the block that created the contract (and holds `MetadataPublished`).
+deployed_at: public(immutable(uint256))
 # @dev Payments that could not be pushed, per recipient.
 pending_withdrawals: public(HashMap[address, uint256])
 
@@ -96,23 +117,28 @@ def __init__(
     refund_wait: uint256,
     owner_claim_wait: uint256,
     any_claim_wait: uint256,
+    metadata: Bytes[METADATA_BYTES],
 ):
     """
     @dev Creates the model without its parameters; the owner loads them next
-         with `load_parameters`.
+         with `load_parameters`. Publishes the metadata.
     @param model_params The model's shape and fixed parameters (the model
            module documents their order).
     @param cost_weight Scale of the deposit, in wei.
     @param refund_wait Seconds before a refund or a report.
     @param owner_claim_wait Seconds before the owner may take what is left.
     @param any_claim_wait Seconds before anyone may take what is left.
+    @param metadata The model's metadata, canonical JSON (see `sumchain.metadata`).
     """
     owner = msg.sender
+    metadata_hash = keccak256(metadata)
+    deployed_at = block.number
     model.__init__(model_params)
     packed_words.__init__(model._words_needed())
     mechanism.__init__(cost_weight, refund_wait, owner_claim_wait, any_claim_wait)
     if packed_words._is_ready():
         mechanism._open()
+    log MetadataPublished(metadata=metadata)
 
 
 @external
@@ -150,10 +176,13 @@ def parameter_words(start: uint256, count: uint256) -> DynArray[uint256, packed_
     """
     @notice Reads packed parameters, for mirrors and audits.
     @param start Position of the first word.
-    @param count Number of words.
-    @return The packed words.
+    @param count Number of words, at most `MAX_WORDS_PER_CALL`.
+    @return The packed words (zero beyond the last one).
     """
-    return packed_words._read(start, count)
+    words: DynArray[uint256, packed_words.MAX_WORDS_PER_CALL] = []
+    for i: uint256 in range(start, start + count, bound=packed_words.MAX_WORDS_PER_CALL):
+        words.append(packed_words._words[i])
+    return words
 
 
 @external
@@ -255,13 +284,21 @@ def report(data: Bytes[model.SAMPLE_BYTES], label: uint8, added_time: uint256, a
 def withdraw():
     """
     @notice Sends the caller the payments that could not be pushed to it.
+    @dev See `_withdraw`.
     """
-    amount: uint256 = self.pending_withdrawals[msg.sender]
-    if amount == 0:
-        reverts._fail("trainer: nothing to withdraw")
-    self.pending_withdrawals[msg.sender] = 0
-    log Withdrawn(recipient=msg.sender, amount=amount)
-    send(msg.sender, amount)
+    self._withdraw(msg.sender)
+
+
+@external
+def withdraw_to(recipient: address):
+    """
+    @notice Sends the payments that could not be pushed to the caller to
+            `recipient` instead, for an account that cannot receive ETH
+            itself.
+    @dev See `_withdraw`.
+    @param recipient Who receives them.
+    """
+    self._withdraw(recipient)
 
 
 @internal
@@ -304,3 +341,23 @@ def _pay(recipient: address, amount: uint256):
     if not raw_call(recipient, b"", value=amount, revert_on_failure=False):
         self.pending_withdrawals[recipient] += amount
         log PaymentDeferred(recipient=recipient, amount=amount)
+
+
+@internal
+def _withdraw(recipient: address):
+    """
+    @dev Pays the caller's deferred payments to `recipient`. The balance is
+         zeroed before the transfer (checks-effects-interactions; every
+         external function also holds the reentrancy lock), and the transfer
+         forwards all gas, so that a contract wallet whose `receive` writes
+         storage can collect (`send`'s 2,300 gas stipend cannot). A failed
+         transfer reverts, so the balance stays pending.
+    @param recipient Who receives the payments.
+    """
+    amount: uint256 = self.pending_withdrawals[msg.sender]
+    if amount == 0:
+        reverts._fail("trainer: nothing to withdraw")
+    self.pending_withdrawals[msg.sender] = 0
+    log Withdrawn(account=msg.sender, recipient=recipient, amount=amount)
+    if not raw_call(recipient, b"", value=amount, revert_on_failure=False):
+        reverts._fail("trainer: withdrawal failed")

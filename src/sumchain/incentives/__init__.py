@@ -1,5 +1,12 @@
 """Client-side views of the incentive mechanisms."""
 
-from sumchain.incentives.deposit_refund_take import DAY, DepositRefundTake
+from sumchain.incentives.deposit_refund_take import (
+    DAY,
+    MAX_COST_WEIGHT,
+    MAX_WAIT,
+    MIN_REFUND_WAIT,
+    WAIT_LIMIT,
+    DepositRefundTake,
+)
 
-__all__ = ["DAY", "DepositRefundTake"]
+__all__ = ["DAY", "MAX_COST_WEIGHT", "MAX_WAIT", "MIN_REFUND_WAIT", "WAIT_LIMIT", "DepositRefundTake"]

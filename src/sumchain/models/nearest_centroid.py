@@ -431,7 +431,7 @@ class NearestCentroid(_CentroidClassifier):
 
     Examples
     --------
-    >>> clf = NearestCentroid(n_features=2).fit([[0, 0], [2, 2], [10, 10]], [0, 0, 1])
+    >>> clf = NearestCentroid(n_features=2).fit([[0, 2], [2, 0], [10, 10]], [0, 0, 1])
     >>> clf.centroids_.tolist(), clf.counts_.tolist()
     ([[1, 1], [10, 10]], [2, 1])
     >>> clf.predict([[4, 4], [6, 6]]).tolist()

@@ -182,7 +182,7 @@ class BinaryPerceptron(OnChainModel):
         >>> from sumchain.models import DensePerceptron, SparsePerceptron
         >>> SparsePerceptron.from_weights([2, -3], intercept=1).predict([[0], [1]]).tolist()
         [1, 0]
-        >>> DensePerceptron.from_weights([2, -3], intercept=1).predict([[0, 0], [0, 10**9]]).tolist()
+        >>> DensePerceptron.from_weights([2, -3], intercept=1).predict([[10**9, 0], [0, 10**9]]).tolist()
         [1, 0]
         """
         if learning_rate is None:

@@ -4,6 +4,16 @@ Mirrors ``contracts/models/samples.vy``. Sparse models take sorted, unique
 feature indices, 4 bytes each; dense models take signed values, 8 bytes
 each. The codecs validate exactly as the contracts do, so bad input is caught
 before anything is sent.
+
+No sample may be empty: a sparse sample needs at least one feature index (a
+text with no word of the vocabulary has none) and a dense sample at least one
+non-zero value. An empty sample carries no information: the model predicts it
+from its own parameters alone (intercept, prior or centroid norms). As a
+contribution it would either cost a full deposit that can never be refunded,
+or, when those parameters happen to predict its label, give a validated
+contribution at no risk, which Sybil accounts could farm. The contracts refuse
+it in ``predict`` and ``add_data``; so do the codecs, hence the mirrors'
+``predict``, ``fit`` and ``partial_fit``.
 """
 
 from __future__ import annotations
@@ -30,7 +40,8 @@ def check_sparse(sample: Iterable[int], n_features: int) -> tuple[int, ...]:
     Raises
     ------
     InvalidSample
-        When the indices are too many, not sorted and unique, or out of range.
+        When there are no indices or too many, or they are not sorted and
+        unique, or out of range.
 
     Examples
     --------
@@ -38,8 +49,14 @@ def check_sparse(sample: Iterable[int], n_features: int) -> tuple[int, ...]:
     Traceback (most recent call last):
     ...
     sumchain.errors.InvalidSample: indices must be sorted and unique: 1 follows 3
+    >>> check_sparse([], 8)
+    Traceback (most recent call last):
+    ...
+    sumchain.errors.InvalidSample: a sample needs at least one feature index (an empty one carries no information)
     """
     indices = tuple(int(i) for i in sample)
+    if not indices:
+        raise InvalidSample("a sample needs at least one feature index (an empty one carries no information)")
     if len(indices) > MAX_SAMPLE:
         raise InvalidSample(f"a sample has at most {MAX_SAMPLE} indices, got {len(indices)}")
     for previous, current in itertools.pairwise(indices):
@@ -54,7 +71,7 @@ def check_sparse(sample: Iterable[int], n_features: int) -> tuple[int, ...]:
 def check_dense(sample: Iterable[int], n_features: int, value_bits: int = 64) -> tuple[int, ...]:
     """Validate a dense vector of fixed-point integers as the contract does:
     ``n_features`` values, each within ``value_bits`` signed bits (64 travel on
-    the wire; a model may require fewer).
+    the wire; a model may require fewer), not all zero.
 
     >>> check_dense([1, 2], 3)
     Traceback (most recent call last):
@@ -64,6 +81,10 @@ def check_dense(sample: Iterable[int], n_features: int, value_bits: int = 64) ->
     Traceback (most recent call last):
     ...
     sumchain.errors.InvalidSample: value 128 at position 1 does not fit in 8 signed bits
+    >>> check_dense([0, 0], 2)
+    Traceback (most recent call last):
+    ...
+    sumchain.errors.InvalidSample: a sample needs a non-zero value (the zero vector carries no information)
     """
     values = tuple(int(v) for v in sample)
     if len(values) != n_features:
@@ -72,6 +93,8 @@ def check_dense(sample: Iterable[int], n_features: int, value_bits: int = 64) ->
     for i, value in enumerate(values):
         if not low <= value <= high:
             raise InvalidSample(f"value {value} at position {i} does not fit in {value_bits} signed bits")
+    if not any(values):
+        raise InvalidSample("a sample needs a non-zero value (the zero vector carries no information)")
     return values
 
 

@@ -20,6 +20,14 @@
      word, `_state` (time in bits 0 .. 63, 0 while closed; count above), so
      that `add_data` checks the opening and prices the deposit with one cold
      read, and a refund writes a word that is already non-zero.
+     Bounds: a block time that does not fit those 64 bits would spill into
+     the count, so opening and `add_data` revert on such a chain
+     ("deposit_refund_take: block time beyond 64 bits"; Ethereum headers
+     keep timestamps below 2**64, EIP-4803, but not every chain or
+     simulator does), while refunds and reports, which do not store the
+     time, still work. Every wait is below `WAIT_LIMIT` (2**40 s, some
+     34,800 years), so `added_time + wait` stays below 2**65: no sum of a
+     time and a wait can overflow, here or in a client's arithmetic.
 """
 
 from .. import data_handler
@@ -33,6 +41,8 @@ _MAX_COST_WEIGHT: constant(uint256) = (2**96 - 1) // 3_600
 # @dev Bits of `_state` that hold a time.
 _TIME_BITS: constant(uint256) = 64
 _TIME_MASK: constant(uint256) = 2**64 - 1
+# @dev Every wait must be below this many seconds.
+WAIT_LIMIT: constant(uint256) = 2**40
 
 
 # @dev Scale of the deposit: cost = cost_weight * 3600 / isqrt(seconds since last update).
@@ -56,7 +66,8 @@ def __init__(
     _cost_weight: uint256, _refund_wait: uint256, _owner_claim_wait: uint256, _any_claim_wait: uint256
 ):
     """
-    @dev Checks and stores the parameters; the mechanism is closed until `_open`.
+    @dev Checks and stores the parameters (`refund_wait <= owner_claim_wait
+         <= any_claim_wait < WAIT_LIMIT`); the mechanism is closed until `_open`.
     @param _cost_weight Scale of the deposit, in wei.
     @param _refund_wait Seconds before a refund or a report.
     @param _owner_claim_wait Seconds before the owner may take what is left.
@@ -68,6 +79,8 @@ def __init__(
         reverts._fail("deposit_refund_take: refund wait above owner claim wait")
     if _owner_claim_wait > _any_claim_wait:
         reverts._fail("deposit_refund_take: owner claim wait above any claim wait")
+    if _any_claim_wait >= WAIT_LIMIT:
+        reverts._fail("deposit_refund_take: wait not below 2**40 seconds")
     cost_weight = _cost_weight
     refund_wait = _refund_wait
     owner_claim_wait = _owner_claim_wait
@@ -80,7 +93,20 @@ def _open():
     @dev Opens the mechanism to contributions (once, when the model has all
          its parameters): the deposit is priced from now on.
     """
-    self._state = block.timestamp
+    self._state = self._time()
+
+
+@internal
+@view
+def _time() -> uint256:
+    """
+    @dev The block time, to be stored in `_state`: reverts when it does not
+         fit its 64 bits.
+    @return `block.timestamp`.
+    """
+    if block.timestamp > _TIME_MASK:
+        reverts._fail("deposit_refund_take: block time beyond 64 bits")
+    return block.timestamp
 
 
 @internal
@@ -151,7 +177,7 @@ def _on_add(key: bytes32, paid: uint256) -> uint256:
     if paid < cost:
         reverts._fail("deposit_refund_take: insufficient deposit")
     data_handler._record(key, cost)
-    self._state = state - (state & _TIME_MASK) + block.timestamp
+    self._state = state - (state & _TIME_MASK) + self._time()
     return cost
 
 

@@ -10,6 +10,7 @@
 interface Trainer:
     def add_data(data: Bytes[2048], label: uint8): payable
     def withdraw(): nonpayable
+    def withdraw_to(recipient: address): nonpayable
 
 
 @external
@@ -31,3 +32,13 @@ def withdraw(trainer: Trainer):
     @param trainer The trainer.
     """
     extcall trainer.withdraw()
+
+
+@external
+def withdraw_to(trainer: Trainer, recipient: address):
+    """
+    @dev Has the trainer send the deferred payments to `recipient`, which accepts ETH.
+    @param trainer The trainer.
+    @param recipient Who receives them.
+    """
+    extcall trainer.withdraw_to(recipient)

@@ -61,6 +61,8 @@ learning_rate: public(immutable(int256))
 # @dev Width of one packed weight, in bits.
 weight_bits: public(immutable(uint256))
 _PER_WORD: immutable(uint256)
+# @dev keccak256 of the zero vector, which `_check_sample` refuses (see `samples`).
+_ZERO_SAMPLE_HASH: immutable(bytes32)
 
 
 @deploy
@@ -84,6 +86,7 @@ def __init__(params: DynArray[int256, 8]):
     learning_rate = params[2]
     weight_bits = convert(params[3], uint256)
     _PER_WORD = 256 // weight_bits
+    _ZERO_SAMPLE_HASH = samples._zero_hash(n_features)
 
 
 @internal
@@ -110,11 +113,12 @@ def parameters() -> DynArray[int256, 8]:
 @view
 def _check_sample(data: Bytes[SAMPLE_BYTES]):
     """
-    @dev Reverts unless `data` holds exactly `n_features` values (any 8-byte
-         value is in range, see the bounds above).
+    @dev Reverts unless `data` holds exactly `n_features` values, not all
+         zero (see `samples`; any 8-byte value is in range, see the bounds
+         above).
     @param data The packed sample.
     """
-    samples._check_dense(data, n_features)
+    samples._check_dense(data, n_features, _ZERO_SAMPLE_HASH)
 
 
 @internal

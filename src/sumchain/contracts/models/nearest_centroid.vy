@@ -73,6 +73,8 @@ _FIELD_SHIFT: immutable(uint256)
 # @dev Bits `value_bits` to 63 of each of the 4 values in a 32-byte read of a
 #      sample: where a value that fits in `value_bits` signed bits repeats its sign.
 _WIDE_BITS: immutable(uint256)
+# @dev keccak256 of the zero vector, which `_check_sample` refuses (see `samples`).
+_ZERO_SAMPLE_HASH: immutable(bytes32)
 
 
 @deploy
@@ -95,6 +97,7 @@ def __init__(params: DynArray[int256, 8]):
     _FIELD_SHIFT = 256 - bits
     wide: uint256 = (1 << _VALUE_BITS) - (1 << bits)
     _WIDE_BITS = wide | (wide << _VALUE_BITS) | (wide << (2 * _VALUE_BITS)) | (wide << (3 * _VALUE_BITS))
+    _ZERO_SAMPLE_HASH = samples._zero_hash(features)
 
 
 @internal
@@ -121,16 +124,17 @@ def parameters() -> DynArray[int256, 8]:
 @view
 def _check_sample(data: Bytes[SAMPLE_BYTES]):
     """
-    @dev Reverts unless `data` holds `n_features` values that each fit in
-         `value_bits` signed bits, that is unless bits `value_bits - 1` to 63
-         of each value all equal its sign bit. The check runs on 32-byte reads
+    @dev Reverts unless `data` holds `n_features` values, not all zero (see
+         `samples`), that each fit in `value_bits` signed bits, that is
+         unless bits `value_bits - 1` to 63 of each value all equal its sign
+         bit. The check runs on 32-byte reads
          (4 values, zero padding past the last one): in `chunk ^ (chunk << 1)`
          a bit is set where a bit of the read differs from the bit below it,
          so a value fits when none of its bits `value_bits` to 63 is set
          there (`_WIDE_BITS`). The reads are OR-ed together and tested once.
     @param data The packed sample.
     """
-    samples._check_dense(data, n_features)
+    samples._check_dense(data, n_features, _ZERO_SAMPLE_HASH)
     padded: Bytes[_PADDED_BYTES] = concat(data, empty(bytes32))
     changes: uint256 = 0
     for j: uint256 in range(unsafe_div(unsafe_add(n_features, _CHUNK_VALUES - 1), _CHUNK_VALUES), bound=_MAX_CHUNKS):

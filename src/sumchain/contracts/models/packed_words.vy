@@ -11,8 +11,9 @@
      stores only its non-zero words: a zero word is already zero in storage,
      so sparse parameters cost nothing to load. The words are a static
      storage array, so word `i` sits `i` slots after the array's first slot
-     and no access hashes its position. A model's hot loop may index `_words`
-     directly: `_get` and `_set` cost an internal call (about 150 gas) each.
+     and no access hashes its position. A model's hot loop, or the trainer's
+     `parameter_words`, may index `_words` directly: `_get` and `_set` cost
+     an internal call (about 150 gas) each.
 """
 
 from .. import reverts
@@ -94,18 +95,3 @@ def _set(position: uint256, word: uint256):
     @param word The new word.
     """
     self._words[position] = word
-
-
-@internal
-@view
-def _read(start: uint256, count: uint256) -> DynArray[uint256, MAX_WORDS_PER_CALL]:
-    """
-    @dev A range of words, for mirrors and audits.
-    @param start Position of the first word.
-    @param count Number of words, at most MAX_WORDS_PER_CALL.
-    @return The words (zero beyond the last one, up to `MAX_WORDS`).
-    """
-    out: DynArray[uint256, MAX_WORDS_PER_CALL] = []
-    for i: uint256 in range(start, start + count, bound=MAX_WORDS_PER_CALL):
-        out.append(self._words[i])
-    return out

@@ -138,7 +138,9 @@ def test_logs_are_chain_records(chain: RpcChain, model: SharedModel) -> None:
     assert is_checksum_address(log.address)
     assert all(isinstance(t, bytes) and len(t) == 32 for t in log.topics)
     assert log.tx_hash == added.receipt.tx_hash and log.tx_hash.startswith("0x") and len(log.tx_hash) == 66
-    assert chain.logs(model.address, to_block=added.receipt.block_number - 1) == []
+    earlier = chain.logs(model.address, to_block=added.receipt.block_number - 1)
+    assert [model.abi.decode_event(list(e.topics), e.data)[0] for e in earlier] == ["MetadataPublished"]
+    assert earlier[0].block_number == model.deployed_at
 
 
 def test_failed_transaction_is_replayed_for_its_reason(
