@@ -308,24 +308,22 @@ class SharedModel:
         """The metadata published when the model was deployed (read once).
 
         Fetched from the ``MetadataPublished`` event of the deployment block
-        alone and checked against the hash the contract keeps.
+        alone: only the contract's constructor emits it, and a log carries the
+        address that emitted it, so no other account can forge it.
 
         Raises
         ------
         SumchainError
-            When the node has no such event (some prune old logs), or the
-            event does not match the hash; :class:`MetadataError` when the
-            metadata is malformed or does not fit the model.
+            When the node has no such event (some prune old logs);
+            :class:`MetadataError` when the metadata is malformed or does not
+            fit the model.
         """
         block = self.deployed_at
         for log in self.chain.logs(self.address, from_block=block, to_block=block):
             decoded = self.abi.decode_event(list(log.topics), log.data)
             if not decoded or decoded[0] != "MetadataPublished":
                 continue
-            data = bytes(decoded[1]["metadata"])
-            if keccak(data) != bytes(self._call("metadata_hash")):
-                raise SumchainError(f"the metadata published by {self.address} does not match its metadata_hash")
-            metadata = ModelMetadata.from_json(data)
+            metadata = ModelMetadata.from_json(bytes(decoded[1]["metadata"]))
             _check_metadata(metadata, n_features=self.n_features, sparse=self.codec.sparse, n_classes=self.n_classes)
             return metadata
         raise SumchainError(

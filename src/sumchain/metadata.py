@@ -17,7 +17,7 @@ from typing import Any
 from sumchain import safe_json
 from sumchain.errors import InvalidSample, MetadataError
 
-METADATA_BYTES = 32_768
+METADATA_BYTES = 16_384
 """Largest metadata JSON, in bytes: the trainer's ``METADATA_BYTES`` (``contracts/trainer.vy``)."""
 MAX_NAME = 100
 MAX_DESCRIPTION = 2_000

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from eth_utils import keccak
 
 from sumchain import ContractReverted, DepositRefundTake, InvalidSample, NaiveBayes, NearestCentroid, SharedModel
 from sumchain.chain.abi import ContractABI
@@ -56,7 +55,6 @@ def test_naive_bayes_metadata_is_read_back_by_a_new_client(chain) -> None:
     assert found.metadata == SENTIMENT
     assert found.deployed_at == creation.block_number
     assert found._events(creation, "MetadataPublished") == [{"metadata": SENTIMENT.to_json()}]
-    assert found._call("metadata_hash") == keccak(SENTIMENT.to_json())
     assert [found.class_name(k) for k in range(3)] == ["Negative", "Neutral", "Positive"]
     assert found.label("Positive") == found.label("pos") == found.label("POSITIVE") == 2
     assert found.label("neu") == found.label("1") == found.label(1) == 1
@@ -128,7 +126,7 @@ def test_metadata_of_the_largest_size_is_published(chain) -> None:
 
 def test_metadata_one_byte_larger_is_refused_by_the_client_and_the_contract(chain) -> None:
     """The contract's bound is ``sumchain.metadata.METADATA_BYTES``: one more byte does not decode."""
-    with pytest.raises(MetadataError, match="more than the 32,768 allowed"):
+    with pytest.raises(MetadataError, match="more than the 16,384 allowed"):
         padded(METADATA_BYTES + 1).to_json()
     assert raw_deploy(chain, naive_bayes(), b"{" * METADATA_BYTES)
     with pytest.raises(ContractReverted, match="without a reason"):  # the ABI decoder's bound check
@@ -140,15 +138,6 @@ def test_metadata_the_node_lost_is_a_clear_error(chain) -> None:
     found = SharedModel(chain, deployed.address)
     found.__dict__["deployed_at"] = found.deployed_at + 1  # as if the node had no logs of the deployment block
     with pytest.raises(SumchainError, match="no MetadataPublished event"):
-        _ = found.metadata
-
-
-def test_metadata_that_does_not_match_its_hash_is_refused(chain, monkeypatch) -> None:
-    deployed = SharedModel.deploy(chain, naive_bayes(), incentive=FREE, metadata=SENTIMENT)
-    found = SharedModel(chain, deployed.address)
-    call = found._call
-    monkeypatch.setattr(found, "_call", lambda name, *args: bytes(32) if name == "metadata_hash" else call(name, *args))
-    with pytest.raises(SumchainError, match="does not match its metadata_hash"):
         _ = found.metadata
 
 

@@ -381,7 +381,7 @@ MALFORMED = [
     (
         "sparse-perceptron.json",
         _setting("encoderParams", {"vocabulary": list(range(10_000))}),
-        "metadata takes 49,031 bytes, more than the 32,768 allowed",
+        "metadata takes 49,031 bytes, more than the 16,384 allowed",
     ),
     ("dense-perceptron.json", _setting("weights", []), "n_features must be in [1, 512]"),
     ("dense-perceptron.json", _setting("weights", [0.5] * 513), "n_features must be in [1, 512]"),

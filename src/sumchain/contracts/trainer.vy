@@ -54,7 +54,7 @@ exports: (
 
 # @dev Largest metadata, in bytes (`sumchain.metadata.METADATA_BYTES`): with
 #      it, every trainer's creation code stays under EIP-3860's 49,152 bytes.
-METADATA_BYTES: constant(uint256) = 32_768
+METADATA_BYTES: constant(uint256) = 16_384
 
 
 # @dev Emitted once, at deployment: the model's metadata (canonical JSON).
@@ -102,8 +102,6 @@ event Withdrawn:
 # @dev The account that deployed the model: it loads the parameters and may take
 #      deposits left after `owner_claim_wait`.
 owner: public(immutable(address))
-# @dev keccak256 of the metadata published at deployment.
-metadata_hash: public(immutable(bytes32))
 # @dev Number of the block that created the contract (and holds `MetadataPublished`).
 deployed_at: public(immutable(uint256))
 # @dev Payments that could not be pushed, per recipient.
@@ -131,7 +129,6 @@ def __init__(
     @param metadata The model's metadata, canonical JSON (see `sumchain.metadata`).
     """
     owner = msg.sender
-    metadata_hash = keccak256(metadata)
     deployed_at = block.number
     model.__init__(model_params)
     packed_words.__init__(model._words_needed())

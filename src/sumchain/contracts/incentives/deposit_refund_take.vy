@@ -182,6 +182,29 @@ def _on_add(key: bytes32, paid: uint256) -> uint256:
 
 
 @internal
+@pure
+def _check_claimable(claimable: uint256):
+    """
+    @dev Reverts when nothing of a deposit is left (refunds and reports share
+         the check, and so one copy of its reason in the code).
+    @param claimable The amount still held.
+    """
+    if claimable == 0:
+        reverts._fail("deposit_refund_take: nothing left to claim")
+
+
+@internal
+@view
+def _check_refund_wait(age: uint256):
+    """
+    @dev Reverts while a contribution is younger than `refund_wait`.
+    @param age Seconds since the contribution was added.
+    """
+    if age < refund_wait:
+        reverts._fail("deposit_refund_take: refund wait not over")
+
+
+@internal
 def _refund(key: bytes32, added_time: uint256, author: address) -> uint256:
     """
     @dev Checks and books the author's refund; the caller still has to check
@@ -197,10 +220,8 @@ def _refund(key: bytes32, added_time: uint256, author: address) -> uint256:
     initial, claimable, refunded = data_handler._load(key)
     if refunded:
         reverts._fail("deposit_refund_take: already refunded")
-    if claimable == 0:
-        reverts._fail("deposit_refund_take: nothing left to claim")
-    if block.timestamp - added_time < refund_wait:
-        reverts._fail("deposit_refund_take: refund wait not over")
+    self._check_claimable(claimable)
+    self._check_refund_wait(block.timestamp - added_time)
     data_handler._take(key, claimable, True)
     self.num_valid[author] += 1
     self._state += 1 << _TIME_BITS
@@ -227,14 +248,12 @@ def _report(key: bytes32, added_time: uint256, author: address, reporter: addres
     initial, claimable, refunded = data_handler._load(key)
     if reporter == author:
         reverts._fail("deposit_refund_take: authors cannot report their own data")
-    if claimable == 0:
-        reverts._fail("deposit_refund_take: nothing left to claim")
+    self._check_claimable(claimable)
     age: uint256 = block.timestamp - added_time
     if (is_owner and age >= owner_claim_wait) or age >= any_claim_wait:
         data_handler._take(key, claimable, False)
         return claimable, False
-    if age < refund_wait:
-        reverts._fail("deposit_refund_take: refund wait not over")
+    self._check_refund_wait(age)
     if data_handler._was_reported_by(key, reporter):
         reverts._fail("deposit_refund_take: already reported by this account")
     valid: uint256 = self.num_valid[reporter]

@@ -55,11 +55,11 @@ n_classes: public(constant(uint256)) = 2
 # @dev Dimension of a sample.
 n_features: public(immutable(uint256))
 # @dev Added to the score after multiplying it by `SCALE`.
-intercept: public(immutable(int256))
+intercept: immutable(int256)
 # @dev Scales the input that a mistake adds to the weights.
-learning_rate: public(immutable(int256))
+learning_rate: immutable(int256)
 # @dev Width of one packed weight, in bits.
-weight_bits: public(immutable(uint256))
+weight_bits: immutable(uint256)
 _PER_WORD: immutable(uint256)
 # @dev keccak256 of the zero vector, which `_check_sample` refuses (see `samples`).
 _ZERO_SAMPLE_HASH: immutable(bytes32)

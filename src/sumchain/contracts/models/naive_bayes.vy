@@ -84,9 +84,9 @@ n_features: public(immutable(uint256))
 # @dev Number of classes.
 n_classes: public(immutable(uint256))
 # @dev The additive smoothing alpha, at scale.
-smoothing: public(immutable(uint256))
+smoothing: immutable(uint256)
 # @dev Width of one packed feature count, in bits.
-count_bits: public(immutable(uint256))
+count_bits: immutable(uint256)
 _PER_WORD: immutable(uint256)
 _WORD_END: immutable(uint256)
 _MASK: immutable(uint256)

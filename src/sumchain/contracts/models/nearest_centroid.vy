@@ -62,7 +62,7 @@ n_features: public(immutable(uint256))
 # @dev Number of classes.
 n_classes: public(immutable(uint256))
 # @dev Width of one packed centroid value, in bits; sample values must fit too.
-value_bits: public(immutable(uint256))
+value_bits: immutable(uint256)
 # @dev Values per word, words per centroid, and header words (before the first centroid).
 _PER_WORD: immutable(uint256)
 _WORDS_PER_CLASS: immutable(uint256)

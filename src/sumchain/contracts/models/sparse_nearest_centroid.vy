@@ -73,7 +73,7 @@ n_features: public(immutable(uint256))
 # @dev Number of classes.
 n_classes: public(immutable(uint256))
 # @dev Width of one packed centroid value, in bits.
-value_bits: public(immutable(uint256))
+value_bits: immutable(uint256)
 # @dev Values per word.
 _PER_WORD: immutable(uint256)
 

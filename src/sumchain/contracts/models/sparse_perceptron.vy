@@ -44,11 +44,11 @@ n_classes: public(constant(uint256)) = 2
 # @dev Size of the feature space; indices lie in [0, n_features).
 n_features: public(immutable(uint256))
 # @dev Added to the sum of the present weights.
-intercept: public(immutable(int256))
+intercept: immutable(int256)
 # @dev How far a weight moves on a mistake.
-learning_rate: public(immutable(int256))
+learning_rate: immutable(int256)
 # @dev Width of one packed weight, in bits.
-weight_bits: public(immutable(uint256))
+weight_bits: immutable(uint256)
 _PER_WORD: immutable(uint256)
 
 
