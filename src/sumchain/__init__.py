@@ -17,7 +17,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "Chain": "sumchain.chain.base",
     "EmbeddedChain": "sumchain.chain.embedded",
-    "Contribution": "sumchain.client",
+    "Contribution": "sumchain.contributions",
     "SharedModel": "sumchain.client",
     "ContractReverted": "sumchain.errors",
     "InsufficientDeposit": "sumchain.errors",
@@ -53,7 +53,8 @@ __all__ = [
 if TYPE_CHECKING:
     from sumchain.chain.base import Chain
     from sumchain.chain.embedded import EmbeddedChain
-    from sumchain.client import Contribution, SharedModel
+    from sumchain.client import SharedModel
+    from sumchain.contributions import Contribution
     from sumchain.errors import ContractReverted, InsufficientDeposit, InvalidSample, SumchainError
     from sumchain.incentives import DepositRefundTake
     from sumchain.metadata import ModelMetadata

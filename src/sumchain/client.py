@@ -7,17 +7,16 @@ contracts.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from eth_abi import decode
-from eth_utils import keccak, to_checksum_address
-
-from sumchain.chain.abi import ContractABI
+from sumchain.chain.abi import ContractABI, decode_values
 from sumchain.chain.base import TX_GAS_CAP, Chain, Receipt, resolve_account
 from sumchain.chain.compiler import compile_trainer
-from sumchain.errors import InvalidSample, MetadataError, SumchainError
+from sumchain.chain.hashing import checksum, keccak
+from sumchain.contributions import Contribution, contribution_key, find, replay
+from sumchain.errors import EncodingError, InvalidSample, MetadataError, SumchainError
 from sumchain.incentives import DepositRefundTake
 from sumchain.metadata import ModelMetadata, check_class_count
 from sumchain.models import MIRRORS, OnChainModel
@@ -25,64 +24,29 @@ from sumchain.models.samples import SampleCodec, check_label
 
 MAX_WORDS_PER_CALL = 2_048
 _GAS_BUDGET = TX_GAS_CAP * 9 // 10
-_MODEL_TYPE_CALL = keccak(text="model_type()")[:4]
-
-
-@dataclass(frozen=True)
-class Contribution:
-    """One contribution and its state under Deposit, Refund and Take.
-
-    Attributes
-    ----------
-    data, label, added_time, author
-        What identifies it on chain.
-    deposit : int
-        Deposit paid, in wei.
-    claimable : int
-        Part of the deposit still held.
-    refunded : bool
-        Whether the author got its deposit back.
-    refundable_from : int
-        Time from which the author may ask for a refund (and others may report).
-    owner_claim_from, any_claim_from : int
-        Times from which the owner, then anyone, may take what is left.
-    """
-
-    data: tuple[int, ...]
-    label: int
-    added_time: int
-    author: str
-    deposit: int
-    claimable: int
-    refunded: bool
-    refundable_from: int
-    owner_claim_from: int
-    any_claim_from: int
-
-    @property
-    def status(self) -> str:
-        """``"refunded"``, ``"taken"`` (by reports/claims), ``"partly taken"`` or ``"held"``."""
-        if self.refunded:
-            return "refunded"
-        if self.claimable == 0 and self.deposit > 0:
-            return "taken"
-        if self.claimable < self.deposit:
-            return "partly taken"
-        return "held"
+_MODEL_TYPE_CALL = keccak(b"model_type()")[:4]
+_CONTRIBUTION_EVENTS = ("DataAdded", "Refunded", "Reported")
 
 
 @dataclass(frozen=True)
 class Added:
-    """What ``add_data`` did: the contribution, the deposit kept and the receipt."""
+    """What ``add_data`` did: when, under which key, the deposit kept, the receipt.
 
-    contribution: Contribution
+    The full :class:`Contribution` (with its id) is looked up on first use of
+    :attr:`contribution`, so that a loop of contributions pays for none.
+    """
+
+    key: bytes
+    time: int
+    author: str
     cost: int
     receipt: Receipt
+    model: SharedModel = field(repr=False, compare=False)
 
-    @property
-    def time(self) -> int:
-        """Block time of the contribution (needed to refund or report it)."""
-        return self.contribution.added_time
+    @cached_property
+    def contribution(self) -> Contribution:
+        """The contribution as the model's events describe it now."""
+        return self.model.find_contribution("0x" + self.key.hex())
 
 
 def _check_metadata(metadata: ModelMetadata, *, n_features: int, sparse: bool, n_classes: int) -> None:
@@ -127,11 +91,14 @@ class SharedModel:
 
     def __init__(self, chain: Chain, address: str) -> None:
         self.chain = chain
-        self.address = to_checksum_address(address)
+        try:
+            self.address = checksum(address)
+        except ValueError:
+            raise SumchainError(f"{address!r} is not an address") from None
         answer = chain.call(self.address, _MODEL_TYPE_CALL)
         try:
-            model_type = decode(["string"], answer)[0]
-        except Exception:
+            (model_type,) = decode_values(("string",), answer)
+        except EncodingError:
             raise SumchainError(f"{self.address} is not a sumchain model (no model_type)") from None
         if model_type not in MIRRORS:
             raise SumchainError(f"{self.address} holds a {model_type!r} model, which this sumchain does not know")
@@ -348,7 +315,7 @@ class SharedModel:
     @cached_property
     def owner(self) -> str:
         """The account that deployed the model."""
-        return to_checksum_address(self._call("owner"))
+        return str(self._call("owner"))
 
     @cached_property
     def incentive(self) -> DepositRefundTake:
@@ -409,46 +376,63 @@ class SharedModel:
         """Balance of an account in wei."""
         return self.chain.balance(resolve_account(self.chain, account, signing=False))
 
-    def contribution(self, data: Iterable[int], label: int, added_time: int, author: str) -> Contribution:
-        """The current state of one contribution."""
-        sample = self.codec.check(data)
-        deposit, claimable, refunded = self._call(
-            "contribution", self._encode(sample), label, added_time, to_checksum_address(author)
-        )
-        drt = self.incentive
-        return Contribution(
-            data=sample,
-            label=label,
-            added_time=added_time,
-            author=to_checksum_address(author),
-            deposit=int(deposit),
-            claimable=int(claimable),
-            refunded=bool(refunded),
-            refundable_from=added_time + drt.refund_wait,
-            owner_claim_from=added_time + drt.owner_claim_wait,
-            any_claim_from=added_time + drt.any_claim_wait,
-        )
-
     def contributions(self, account: str | int | None = None, *, everyone: bool = False) -> list[Contribution]:
-        """Contributions of ``account`` (account 0 by default), or of everyone."""
+        """Contributions of ``account`` (account 0 by default), or of everyone, in order.
+
+        Rebuilt from the model's events since its deployment block (one log
+        query, in block ranges on a node), not one call per contribution.
+        """
         author = None if everyone else resolve_account(self.chain, account, signing=False)
-        found = []
-        for log in self.chain.logs(self.address):
+        found = self._replay()
+        return found if author is None else [c for c in found if c.author == author]
+
+    def find_contribution(self, reference: str | int) -> Contribution:
+        """A contribution by its id (``12``, ``"#12"``) or its key (``"0x3fa2..."``, or a unique prefix).
+
+        Raises
+        ------
+        SumchainError
+            When no contribution, or several, match.
+        """
+        return find(self._replay(), reference)
+
+    def contribution(self, data: Iterable[int], label: int, added_time: int, author: str) -> Contribution:
+        """The contribution with this sample, label, time and author.
+
+        Raises
+        ------
+        SumchainError
+            When there is no such contribution.
+        """
+        key = contribution_key(self._encode(data), self.check_label(label), added_time, checksum(author))
+        return self.find_contribution("0x" + key.hex())
+
+    def _replay(self) -> list[Contribution]:
+        events = []
+        for log in self.chain.logs(self.address, from_block=self.deployed_at):
             decoded = self.abi.decode_event(list(log.topics), log.data)
-            if not decoded or decoded[0] != "DataAdded":
-                continue
-            args = decoded[1]
-            sender = to_checksum_address(args["sender"])
-            if author is None or sender == author:
-                found.append(self.contribution(self.codec.decode(args["data"]), args["label"], args["time"], sender))
-        return found
+            if decoded and decoded[0] in _CONTRIBUTION_EVENTS:
+                events.append((decoded[0], decoded[1], log.block_number))
+        return replay(events, decode_sample=self.codec.decode, incentive=self.incentive)
+
+    def check_label(self, label: str | int) -> int:
+        """The class number of ``label``: a number below :attr:`n_classes`, or a class name (or unique prefix).
+
+        Raises
+        ------
+        InvalidSample
+            For anything else (booleans and floats included).
+        """
+        if isinstance(label, str):
+            return self.label(label)
+        return check_label(label, self.n_classes)
 
     # -- transactions --------------------------------------------------------
 
     def add_data(
         self,
         sample: Iterable[int],
-        label: int,
+        label: int | str,
         *,
         sender: str | int | None = None,
         value: int | None = None,
@@ -460,21 +444,21 @@ class SharedModel:
         sample : iterable of int
             Sorted, unique feature indices (sparse models) or fixed-point
             values (dense models).
-        label : int
-            A class, ``0 .. n_classes - 1``.
+        label : int or str
+            A class: ``0 .. n_classes - 1``, or its name (see :meth:`label`).
         sender : account index or address, optional
             The contributor (account 0 by default).
         value : int, optional
             Value to send; by default the current cost. The contract keeps the
             deposit it needs and sends the rest back.
         """
-        data = self.codec.check(sample)
-        label = check_label(label, self.n_classes)
+        data = self._encode(sample)
+        number = self.check_label(label)
         paid = self.cost() if value is None else value
-        receipt = self._transact("add_data", self._encode(data), label, sender=sender, value=paid)
+        receipt = self._transact("add_data", data, number, sender=sender, value=paid)
         event = self._events(receipt, "DataAdded")[0]
-        author = to_checksum_address(event["sender"])
-        return Added(self.contribution(data, label, event["time"], author), int(event["cost"]), receipt)
+        key = contribution_key(data, number, event["time"], event["sender"])
+        return Added(key, int(event["time"]), event["sender"], int(event["cost"]), receipt, self)
 
     def refund(self, sample: Iterable[int], label: int, added_time: int, *, sender: str | int | None = None) -> int:
         """Get back the deposit of one's own contribution; returns the amount."""
@@ -491,9 +475,11 @@ class SharedModel:
         sender: str | int | None = None,
     ) -> int:
         """Take (part of) the deposit of another's contribution; returns the amount."""
-        receipt = self._transact(
-            "report", self._encode(sample), label, added_time, to_checksum_address(author), sender=sender
-        )
+        try:
+            author = checksum(author)
+        except ValueError:
+            raise SumchainError(f"{author!r} is not an address") from None
+        receipt = self._transact("report", self._encode(sample), label, added_time, author, sender=sender)
         return int(self._events(receipt, "Reported")[0]["amount"])
 
     def withdraw(self, *, sender: str | int | None = None) -> int:

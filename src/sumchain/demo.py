@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sumchain.chain.base import Chain
-from sumchain.client import Contribution, SharedModel
+from sumchain.client import SharedModel
+from sumchain.contributions import Contribution
 from sumchain.data import tiny_reviews
 from sumchain.encoders import VocabularyEncoder
 from sumchain.errors import ContractReverted

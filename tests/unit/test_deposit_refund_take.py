@@ -371,9 +371,7 @@ def test_withdraw_to_pays_the_named_address(chain, model) -> None:
     assert chain.balance(carol) == start + pending
     assert chain.balance(model.address) == trainer - pending
     assert model.pending_withdrawal(address) == 0
-    assert model._events(receipt, "Withdrawn") == [
-        {"account": address, "recipient": carol, "amount": pending}
-    ]
+    assert model._events(receipt, "Withdrawn") == [{"account": address, "recipient": carol, "amount": pending}]
 
 
 def test_withdraw_to_with_nothing_pending_reverts(model) -> None:
@@ -442,9 +440,7 @@ def test_a_contract_wallet_withdraws_exactly_its_deferred_payment(chain, model) 
     assert chain.balance(model.address) == trainer - pending
     assert mock_call(chain, wallet, abi, "received") == received + pending  # its receive wrote storage
     assert model.pending_withdrawal(wallet) == 0
-    assert model._events(receipt, "Withdrawn") == [
-        {"account": wallet, "recipient": wallet, "amount": pending}
-    ]
+    assert model._events(receipt, "Withdrawn") == [{"account": wallet, "recipient": wallet, "amount": pending}]
     call = abi.encode_call("withdraw", model.address)
     reverts(model, "trainer: nothing to withdraw", chain.transact, wallet, call, sender=chain.accounts[2])
 

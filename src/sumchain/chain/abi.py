@@ -235,6 +235,26 @@ _REASON = _Tuple.of(("string",))
 """What ``Error(string)`` reverts carry."""
 
 
+def encode_values(types: tuple[str, ...], values: tuple[Any, ...]) -> bytes:
+    """The ABI encoding of ``values`` as ``types`` (what Vyper's ``abi_encode`` gives).
+
+    >>> encode_values(("uint8",), (7,)).hex()[-2:]
+    '07'
+    """
+    return _Tuple.of(types).encode(values)
+
+
+def decode_values(types: tuple[str, ...], data: bytes) -> tuple[Any, ...]:
+    """Values decoded from ABI data (addresses checksummed).
+
+    Raises
+    ------
+    EncodingError
+        When ``data`` is not a valid encoding of ``types``.
+    """
+    return _Tuple.of(types).decode(data)
+
+
 @dataclass(frozen=True)
 class Event:
     """A decoded event: its name and arguments, and where it was emitted."""

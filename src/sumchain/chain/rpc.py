@@ -34,6 +34,9 @@ from sumchain.chain.confirm import TransactionPreview
 from sumchain.errors import ChainError, ContractReverted, SumchainError, TransactionPending, UnknownAccount
 from sumchain.keys import KeystoreAccount, key_from_env
 
+LOG_RANGE = 10_000
+"""Most blocks asked for in one ``eth_getLogs`` (halved while a node refuses)."""
+_TOO_MANY_LOGS = re.compile(r"range|limit|too many|too large|exceed|more than|response size", re.IGNORECASE)
 BATCH_SIZE = 200
 """Calls per JSON-RPC batch in :meth:`RpcChain.call_many`."""
 GAS_MARGIN = 1.2
@@ -309,14 +312,29 @@ class RpcChain:
             return int(self.w3.eth.estimate_gas(self._tx(to, data, sender, value)))
 
     def logs(self, address: str, from_block: int = 0, to_block: int | None = None) -> list[Log]:
-        """Logs emitted by ``address`` in the block range (inclusive)."""
-        query = {
-            "address": to_checksum_address(address),
-            "fromBlock": from_block,
-            "toBlock": "latest" if to_block is None else to_block,
-        }
-        with self._errors():
-            return [self._log(entry) for entry in self.w3.eth.get_logs(query)]
+        """Logs emitted by ``address`` in the block range (inclusive).
+
+        Asked for in windows of at most :data:`LOG_RANGE` blocks; a node that
+        refuses a window as too large or too full (public providers limit
+        both) is asked again with half the window.
+        """
+        last = self.block_number() if to_block is None else to_block
+        found: list[Log] = []
+        start, span = from_block, LOG_RANGE
+        while start <= last:
+            end = min(start + span - 1, last)
+            query: Any = {"address": to_checksum_address(address), "fromBlock": start, "toBlock": end}
+            try:
+                with self._errors():
+                    entries = self.w3.eth.get_logs(query)
+            except ChainError as exc:
+                if span > 1 and _TOO_MANY_LOGS.search(str(exc)):
+                    span //= 2
+                    continue
+                raise
+            found += [self._log(entry) for entry in entries]
+            start = end + 1
+        return found
 
     def time(self) -> int:
         """Timestamp of the latest block."""

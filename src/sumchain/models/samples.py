@@ -20,8 +20,12 @@ from __future__ import annotations
 
 import itertools
 import math
+import operator
+import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+import numpy as np
 
 from sumchain.errors import InvalidSample
 from sumchain.models.fixed_point import SCALE, truncated_div
@@ -32,6 +36,30 @@ MAX_SAMPLE = 512
 INDEX_BYTES = 4
 VALUE_BYTES = 8
 MAX_INDEX = 2**32 - 1
+
+
+def _integers(sample: Iterable[int], what: str) -> tuple[int, ...]:
+    """The sample's values as ints, refusing anything that is not a whole number already.
+
+    Floats are never truncated, strings never iterated, booleans never
+    counted: ``[1.0]``, ``"12"`` and ``[True]`` are refused, numpy integers accepted.
+
+    >>> _integers([1.5], "indices")
+    Traceback (most recent call last):
+    ...
+    sumchain.errors.InvalidSample: indices must be integers, got 1.5 at position 0
+    """
+    if isinstance(sample, str | bytes) or not isinstance(sample, Iterable):
+        raise InvalidSample(f"a sample is a sequence of {what}, got {type(sample).__name__} {sample!r:.40}")
+    values = []
+    for i, value in enumerate(sample):
+        if isinstance(value, bool):
+            raise InvalidSample(f"{what} must be integers, got {value!r} at position {i}")
+        try:
+            values.append(operator.index(value))
+        except TypeError:
+            raise InvalidSample(f"{what} must be integers, got {value!r:.40} at position {i}") from None
+    return tuple(values)
 
 
 def check_sparse(sample: Iterable[int], n_features: int) -> tuple[int, ...]:
@@ -54,7 +82,7 @@ def check_sparse(sample: Iterable[int], n_features: int) -> tuple[int, ...]:
     ...
     sumchain.errors.InvalidSample: a sample needs at least one feature index (an empty one carries no information)
     """
-    indices = tuple(int(i) for i in sample)
+    indices = _integers(sample, "indices")
     if not indices:
         raise InvalidSample("a sample needs at least one feature index (an empty one carries no information)")
     if len(indices) > MAX_SAMPLE:
@@ -86,7 +114,7 @@ def check_dense(sample: Iterable[int], n_features: int, value_bits: int = 64) ->
     ...
     sumchain.errors.InvalidSample: a sample needs a non-zero value (the zero vector carries no information)
     """
-    values = tuple(int(v) for v in sample)
+    values = _integers(sample, "values")
     if len(values) != n_features:
         raise InvalidSample(f"expected {n_features} values, got {len(values)}")
     low, high = signed_range(value_bits)
@@ -106,7 +134,9 @@ def check_label(label: int, n_classes: int) -> int:
     ...
     sumchain.errors.InvalidSample: label must be in [0, 2), got 2
     """
-    if not 0 <= int(label) < n_classes:
+    if isinstance(label, bool) or not isinstance(label, int | np.integer):
+        raise InvalidSample(f"a label is a class number, got {label!r:.40}")
+    if not 0 <= label < n_classes:
         raise InvalidSample(f"label must be in [0, {n_classes}), got {label}")
     return int(label)
 
@@ -160,9 +190,8 @@ class SampleCodec:
 
     def encode(self, sample: Iterable[int]) -> bytes:
         """Validate and pack a sample for the contract."""
-        if self.sparse:
-            return b"".join(i.to_bytes(INDEX_BYTES, "big") for i in self.check(sample))
-        return b"".join(v.to_bytes(VALUE_BYTES, "big", signed=True) for v in self.check(sample))
+        values = self.check(sample)
+        return struct.pack(f">{len(values)}{'I' if self.sparse else 'q'}", *values)
 
     def decode(self, data: bytes) -> tuple[int, ...]:
         """Unpack a sample as the contract stores it in events."""

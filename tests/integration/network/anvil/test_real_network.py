@@ -35,6 +35,8 @@ from .conftest import connect, running_anvil
 pytestmark = pytest.mark.anvil
 
 SEPOLIA = 11155111
+MAX_LOG_RANGE = 3
+"""Blocks per eth_getLogs the proxy's "public provider" accepts (real ones: a few thousand)."""
 DEV_PREFIXES = ("anvil_", "evm_", "hardhat_")
 KEY = "0x" + "5a" * 32
 PASSWORD = "correct horse battery staple"
@@ -42,13 +44,19 @@ INCENTIVE = DepositRefundTake(cost_weight=10**12)
 
 
 def refuse_or_forward(request: Any, upstream: str) -> Any:
-    """The answer of a public node: dev methods do not exist, everything else goes to anvil."""
+    """The answer of a public node: dev methods do not exist, logs come in small block ranges,
+    everything else goes to anvil."""
     if isinstance(request, list):
         return [refuse_or_forward(item, upstream) for item in request]
     method = str(request.get("method", ""))
     if method.startswith(DEV_PREFIXES):
         message = f"the method {method} does not exist/is not available"
         return {"jsonrpc": "2.0", "id": request.get("id"), "error": {"code": -32601, "message": message}}
+    if method == "eth_getLogs":
+        query = request["params"][0]
+        if int(query["toBlock"], 16) - int(query["fromBlock"], 16) + 1 > MAX_LOG_RANGE:
+            message = f"query exceeds max block range {MAX_LOG_RANGE}"
+            return {"jsonrpc": "2.0", "id": request.get("id"), "error": {"code": -32005, "message": message}}
     forwarded = urllib.request.Request(
         upstream, data=json.dumps(request).encode(), headers={"Content-Type": "application/json"}
     )
@@ -282,3 +290,17 @@ def test_command_line_on_a_public_network(
 
     by_env = sumchain(tmp_path, "--chain", url, "--model", address, "balance", key_in_env=True).stdout
     assert by_env.startswith(alice)  # the only key is the default account
+
+
+def test_contributions_are_listed_in_block_ranges_the_provider_accepts(
+    network: tuple[str, RpcChain], keystore: Keystore, alice: str
+) -> None:
+    signer = KeystoreAccount(keystore, keystore.find("alice"), lambda: PASSWORD)
+    chain = RpcChain(network[0], keys=[signer], confirm=Confirmation(lambda preview: True))
+    model = SharedModel.deploy(chain, SparsePerceptron.from_weights([2, -2, 1, -1]), incentive=INCENTIVE)
+    added = [model.add_data(sample, 1) for sample in ([0], [1], [2], [3], [0, 1])]
+    found = model.contributions(alice)
+    assert [c.added_time for c in found] == [a.time for a in added]
+    assert [c.id for c in found] == [1, 2, 3, 4, 5]
+    assert found[-1].block_number - model.deployed_at >= MAX_LOG_RANGE  # more than one window was needed
+    assert model.metadata.name == "sparse perceptron"  # one block: always within the range
