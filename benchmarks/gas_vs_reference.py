@@ -14,7 +14,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from sumchain.gas import HARDFORK_NOTE, OPERATIONS, ORIGINAL, WORKLOADS, GasRow, gas_report
+from sumchain.gas import HARDFORK_NOTE, OPERATIONS, WORKLOADS, GasRow, gas_report
+from sumchain.original import ORIGINAL
 
 TARGETS = {  # issue 5: imdb-sparse-perceptron, ratio to the reference at most
     "deploy_total": 0.20,

@@ -216,7 +216,7 @@ class SharedModel:
         total = int(self._call("total_words"))
         if len(words) != total:
             raise SumchainError(f"the model holds {total} parameter words, got {len(words)}")
-        done = int(self._call("words_loaded"))
+        done = self.words_loaded()
         account = resolve_account(self.chain, sender)
         while done < len(words):
             size = self._chunk_size(words[done:], account, done)
@@ -327,6 +327,10 @@ class SharedModel:
             any_claim_wait=int(self._call("any_claim_wait")),
             unsafe=True,  # what was deployed: only the contract's limits apply
         )
+
+    def words_loaded(self) -> int:
+        """Parameter words uploaded so far (all of them once the model is ready)."""
+        return int(self._call("words_loaded"))
 
     def parameter_words(self) -> list[int]:
         """Every packed parameter word, as stored on chain."""

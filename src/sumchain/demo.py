@@ -5,10 +5,16 @@ the owner trains a small model off-chain and deploys it; then, over simulated
 days, both contributors add reviews with deposits, claim refunds for their own
 contributions the model agrees with, and report the others' contributions the
 model rejects. Both follow the same rules; only their labels differ.
+
+Beside the model on chain, a Python mirror of it (bit-exact with the contract)
+learns from the honest contributions alone: the accuracy it reaches is where
+honest data alone would take the model, so the demo shows what the flipper's
+data did to the model as well as what it cost the flipper.
 """
 
 from __future__ import annotations
 
+import copy
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,12 +23,16 @@ from sumchain.chain.base import Chain
 from sumchain.client import SharedModel
 from sumchain.contributions import Contribution
 from sumchain.data import tiny_reviews
-from sumchain.encoders import VocabularyEncoder
+from sumchain.encoders import IMDB_VOCABULARY, encoder_for
 from sumchain.errors import ContractReverted
 from sumchain.incentives import DAY, DepositRefundTake
+from sumchain.metadata import ModelMetadata
 from sumchain.models import SCALE, SparsePerceptron
 
 HOUR = 3_600
+CLASSES = ("negative", "positive")
+FLIPPER_BUDGET = 2 * 10**17
+"""The flipper gives up once it has lost 0.2 ETH (a rational attacker stops paying for a lost cause)."""
 
 
 @dataclass
@@ -33,6 +43,8 @@ class Agent:
     account: str
     flips: bool
     per_day: int
+    budget: int | None = None
+    """Most it is willing to lose, in wei: it stops contributing once it has lost that much."""
     start_balance: int = 0
     added: int = 0
     refunds: int = 0
@@ -45,6 +57,7 @@ class DayReport:
 
     day: int
     accuracy: float
+    honest_only_accuracy: float
     balances: dict[str, int] = field(default_factory=dict)
 
 
@@ -61,7 +74,7 @@ class DemoResult:
 def _claim(model: SharedModel, agent: Agent, everything: list[Contribution], now: int) -> None:
     """Refund the agent's own agreed contributions and report others' rejected ones."""
     for c in everything:
-        if c.claimable == 0 or now < c.refundable_from:
+        if c.claimable == 0 or now < c.refundable_from or agent.account in c.reported_by:
             continue
         agrees = model.predict(c.data) == c.label
         try:
@@ -72,7 +85,7 @@ def _claim(model: SharedModel, agent: Agent, everything: list[Contribution], now
                 model.report(c.data, c.label, c.added_time, c.author, sender=agent.account)
                 agent.reports += 1
         except ContractReverted:
-            continue  # e.g. already reported by this agent: nothing more to take
+            continue  # e.g. an overflowing update made the model disagree: nothing to take
 
 
 def run_demo(
@@ -95,10 +108,10 @@ def run_demo(
     seed : int
         Seed of the sample order.
     on_day, on_deploy : callable, optional
-        Progress callbacks for display.
+        Progress callbacks for display, called as soon as each step is done.
     """
     texts, labels = tiny_reviews()
-    encoder = VocabularyEncoder.imdb()
+    encoder = encoder_for(IMDB_VOCABULARY)
     samples = [encoder.encode(t) for t in texts]
     order = list(range(len(samples)))
     random.Random(seed).shuffle(order)
@@ -108,8 +121,16 @@ def run_demo(
 
     mirror = SparsePerceptron(n_features=encoder.n_features, learning_rate=SCALE // 2, max_iter=5)
     mirror.fit([samples[i] for i in train], [labels[i] for i in train])
+    honest_only = copy.deepcopy(mirror)
     incentive = DepositRefundTake(cost_weight=10**15, refund_wait=DAY, owner_claim_wait=9 * DAY, any_claim_wait=9 * DAY)
-    model = SharedModel.deploy(chain, mirror, incentive=incentive, sender=0)
+    metadata = ModelMetadata(
+        name="movie sentiment (demo)",
+        description="The sumchain demo: a sparse perceptron over the IMDB vocabulary, trained on 40 sample reviews.",
+        n_features=encoder.n_features,
+        class_names=CLASSES,
+        encoder=IMDB_VOCABULARY,
+    )
+    model = SharedModel.deploy(chain, mirror, incentive=incentive, metadata=metadata, sender=0)
 
     def accuracy() -> float:
         return float(model.mirror().score(x_test, y_test))
@@ -120,37 +141,32 @@ def run_demo(
     accounts = chain.accounts
     agents = [
         Agent("honest", accounts[1], flips=False, per_day=10),
-        Agent("flipper", accounts[2], flips=True, per_day=2),
+        Agent("flipper", accounts[2], flips=True, per_day=2, budget=FLIPPER_BUDGET),
     ]
     for agent in agents:
         agent.start_balance = chain.balance(agent.account)
 
     rng = random.Random(seed + 1)
     reports = []
-    for day in range(1, days + 1):
-        turns = [agent for agent in agents for _ in range(agent.per_day)]
-        rng.shuffle(turns)
-        for agent in turns:
-            chain.advance_time(rng.randint(HOUR // 2, 3 * HOUR))
-            i = rng.choice(pool)
-            label = 1 - labels[i] if agent.flips else labels[i]
-            model.add_data(samples[i], label, sender=agent.account)
-            agent.added += 1
-        reports.append(_end_of_day(model, agents, day, accuracy))
+    for day in range(1, days + 2):  # the last day adds nothing: it settles the last deposits
+        if day <= days:
+            active = [a for a in agents if a.budget is None or a.start_balance - chain.balance(a.account) < a.budget]
+            turns = [agent for agent in active for _ in range(agent.per_day)]
+            rng.shuffle(turns)
+            for agent in turns:
+                chain.advance_time(rng.randint(HOUR // 2, 3 * HOUR))
+                i = rng.choice(pool)
+                label = 1 - labels[i] if agent.flips else labels[i]
+                model.add_data(samples[i], label, sender=agent.account)
+                agent.added += 1
+                if not agent.flips:
+                    honest_only.partial_fit([samples[i]], [label])
+        else:
+            chain.advance_time(DAY)
+        for agent in agents:
+            _claim(model, agent, model.contributions(everyone=True), chain.time())
+        balances = {a.name: chain.balance(a.account) - a.start_balance for a in agents}
+        reports.append(DayReport(day, accuracy(), float(honest_only.score(x_test, y_test)), balances))
         if on_day:
             on_day(reports[-1], agents)
-    # Settlement: one more day without contributions, so that the last day's
-    # deposits can be refunded or reported too.
-    chain.advance_time(DAY)
-    reports.append(_end_of_day(model, agents, days + 1, accuracy))
-    if on_day:
-        on_day(reports[-1], agents)
     return DemoResult(model.address, initial, reports, agents)
-
-
-def _end_of_day(model: SharedModel, agents: list[Agent], day: int, accuracy: Callable[[], float]) -> DayReport:
-    """Let every agent claim, then record accuracy and balance changes."""
-    for agent in agents:
-        _claim(model, agent, model.contributions(everyone=True), model.chain.time())
-    balances = {a.name: model.chain.balance(a.account) - a.start_balance for a in agents}
-    return DayReport(day, accuracy(), balances)

@@ -59,11 +59,8 @@ from sumchain.errors import SumchainError
 from sumchain.incentives import DepositRefundTake
 from sumchain.models.reference_file import model_from_spec
 from sumchain.models.samples import normalize
+from sumchain.original import BASELINE, IMDB_MODEL
 
-ORIGINAL = Path(__file__).resolve().parents[3] / "shared" / "original"
-"""``../shared/original`` next to a source checkout: the baseline and the reference's model file."""
-BASELINE = ORIGINAL / "gas-baseline.md"
-IMDB_MODEL = ORIGINAL / "imdb-sentiment-model.json"
 BASELINE_HARDFORK = "bpo1"
 HARDFORK_NOTE = (
     "Reference gas: gas-baseline.md, optimizer off, hardfork bpo1 (Osaka rules; the baseline found identical "

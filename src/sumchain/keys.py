@@ -19,12 +19,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from eth_account import Account
-from eth_account.signers.local import LocalAccount
-from eth_utils import is_address, to_checksum_address
-
+from sumchain.chain.hashing import checksum, is_address
 from sumchain.errors import InvalidPrivateKey, KeystoreError, UnknownAccount, WrongPassword
+
+if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
 
 KEYSTORE_VARIABLE = "SUMCHAIN_KEYSTORE"
 PRIVATE_KEY_VARIABLE = "SUMCHAIN_PRIVATE_KEY"
@@ -38,6 +39,19 @@ def default_keystore() -> Path:
         return Path(os.environ[KEYSTORE_VARIABLE]).expanduser()
     config = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
     return Path(config) / "sumchain" / "keystore"
+
+
+def _hex_address(value: object) -> str:
+    """A keystore file's ``address`` (V3 files write it without ``0x``) with its ``0x``."""
+    text = str(value or "")
+    return text if text[:2].lower() == "0x" else "0x" + text
+
+
+def _account_class() -> Any:
+    """eth-account's ``Account`` (imported on first use: it takes a second to import)."""
+    from eth_account import Account
+
+    return Account
 
 
 def parse_private_key(text: str | bytes) -> LocalAccount:
@@ -61,7 +75,7 @@ def parse_private_key(text: str | bytes) -> LocalAccount:
         key = text if isinstance(text, bytes) else bytes.fromhex(text.strip().removeprefix("0x"))
         if len(key) != 32:
             raise ValueError
-        return Account.from_key(key)
+        return _account_class().from_key(key)
     except ValueError:
         raise InvalidPrivateKey("not a private key: expected 64 hexadecimal digits (32 bytes)") from None
 
@@ -157,7 +171,7 @@ class Keystore:
         UnknownAccount
             When no entry matches.
         """
-        address = to_checksum_address(account) if is_address(account) else None
+        address = checksum(account) if is_address(account) else None
         for entry in self.entries():
             if account == entry.name or address == entry.address:
                 return entry
@@ -171,7 +185,7 @@ class Keystore:
         KeystoreError
             For an empty password, or a name that is invalid or taken.
         """
-        return self._store(Account.create(), password, name)
+        return self._store(_account_class().create(), password, name)
 
     def import_key(self, private_key: str | bytes, password: str, *, name: str | None = None) -> KeystoreEntry:
         """Store an existing private key (hex text or 32 bytes) encrypted.
@@ -198,12 +212,12 @@ class Keystore:
         """
         entry = self.find(account)
         try:
-            key = Account.decrypt(self._read_json(entry.path), password)
+            key = _account_class().decrypt(self._read_json(entry.path), password)
         except (ValueError, KeyError, TypeError) as exc:  # eth-keyfile's errors for a malformed file
             if isinstance(exc, ValueError) and "MAC mismatch" in str(exc):
                 raise WrongPassword(f"wrong password for {entry.label}") from None
             raise KeystoreError(f"cannot decrypt {entry.path}: it is not a valid keystore file") from None
-        return Account.from_key(key)
+        return _account_class().from_key(key)
 
     # -- files ---------------------------------------------------------------
 
@@ -212,12 +226,12 @@ class Keystore:
             content = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError):
             raise KeystoreError(f"cannot read {path}: it is not a keystore file") from None
-        if not isinstance(content, dict) or not is_address(str(content.get("address", ""))):
+        if not isinstance(content, dict) or not is_address(_hex_address(content.get("address"))):
             raise KeystoreError(f"{path} is not a keystore file (no address)")
         return content
 
     def _read_entry(self, path: Path) -> KeystoreEntry:
-        address = to_checksum_address(str(self._read_json(path)["address"]))
+        address = checksum(_hex_address(self._read_json(path)["address"]))
         stem = path.name.removesuffix(_SUFFIX)
         return KeystoreEntry(address, None if is_address(stem) else stem, path)
 
@@ -232,7 +246,7 @@ class Keystore:
             if entry.address == account.address:
                 raise KeystoreError(f"{account.address} is already in the keystore as {entry.path.name}")
         path = self.folder / f"{name or account.address}{_SUFFIX}"
-        content = json.dumps(Account.encrypt(account.key, password, kdf="scrypt", iterations=self.iterations))
+        content = json.dumps(_account_class().encrypt(account.key, password, kdf="scrypt", iterations=self.iterations))
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.chmod(self.folder, 0o700)
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")

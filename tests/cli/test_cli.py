@@ -2,114 +2,180 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+ADDRESS = re.compile(r"^(0x[0-9a-fA-F]{40})$", re.MULTILINE)
 
-def run(cwd: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+
+def run(cwd: Path, *args: str, ok: bool = True, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
+    env.pop("SUMCHAIN_MODEL", None)
     proc = subprocess.run(
         [sys.executable, "-m", "sumchain", *args],
         cwd=cwd,
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
+        input=stdin,
     )
     if ok:
         assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc
 
 
-def fails(cwd: Path, *args: str, message: str) -> None:
+def fails(cwd: Path, *args: str, message: str, status: int = 1) -> None:
+    """The command exits with ``status`` and exactly one line on standard error, containing ``message``."""
     proc = run(cwd, *args, ok=False)
-    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert proc.returncode == status, proc.stdout + proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr  # one line, no traceback
-    assert message in lines[0]
+    assert message in lines[0], lines[0]
 
 
-def test_demo_rewards_the_honest_and_punishes_the_flipper(tmp_path) -> None:
-    out = run(tmp_path, "demo").stdout
-    match = re.search(r"Honest contributor ([+-][\d.]+) ETH, label-flipper ([+-][\d.]+) ETH", out)
-    assert match, out
-    assert float(match[1]) > 0 > float(match[2])
-    assert not (tmp_path / ".sumchain").exists()  # the demo uses a throwaway chain
+def deployed(cwd: Path, *args: str) -> str:
+    """Deploy the sample model; returns its address (the last line of the output, alone)."""
+    out = run(cwd, "deploy", *args).stdout
+    return ADDRESS.fullmatch(out.splitlines()[-1])[1]
 
 
-def test_full_flow_persists_across_invocations(tmp_path) -> None:
-    deployed = run(tmp_path, "deploy").stdout
-    address = re.search(r"^(0x[0-9a-fA-F]{40})$", deployed, re.MULTILINE)[1]
+def test_full_flow_by_contribution_id_across_invocations(tmp_path) -> None:
+    address = deployed(tmp_path)
     assert (tmp_path / ".sumchain" / "chain.sqlite").exists()
-    assert run(tmp_path, "predict", "a wonderful, brilliant movie").stdout.startswith("1")
-    assert run(tmp_path, "--model", address, "predict", "awful boring mess").stdout.startswith("0")
+    assert run(tmp_path, "predict", "a wonderful, brilliant movie").stdout.strip() == "1 (positive)"
+    assert run(tmp_path, "--model", address, "predict", "awful boring mess").stdout.strip() == "0 (negative)"
+    info = json.loads(run(tmp_path, "info", "--json").stdout)
+    assert info["classes"] == ["negative", "positive"] and info["encoder"] == "IMDB vocab"
 
     added = run(tmp_path, "add", "a wonderful, brilliant movie", "--label", "positive", "--account", "1").stdout
-    time = re.search(r"at time (\d+)", added)[1]
+    assert re.search(r"Added contribution #1 \(key 0x[0-9a-f]{10}\): 1 \(positive\)", added), added
+    flipped = run(tmp_path, "add", "an awful, boring mess", "--label", "pos", "--account", "2").stdout
+    assert "Added contribution #2" in flipped
     listed = run(tmp_path, "contributions", "--account", "1").stdout
-    assert time in listed and "held" in listed
+    assert "#1" in listed and "held" in listed and "#2" not in listed
+    full = json.loads(run(tmp_path, "contributions", "--all", "--json").stdout)
+    assert [c["id"] for c in full] == [1, 2] and all(isinstance(i, int) for i in full[1]["data"])
+    assert full[1]["author"] == "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC" and full[1]["class"] == "positive"
 
-    fails(
-        tmp_path,
-        "refund",
-        "a wonderful, brilliant movie",
-        "--time",
-        time,
-        "--account",
-        "1",
-        message="deposit_refund_take: refund wait not over",
-    )
-    fails(
-        tmp_path,
-        "report",
-        "a wonderful, brilliant movie",
-        "--time",
-        time,
-        "--author",
-        "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
-        "--account",
-        "1",
-        message="deposit_refund_take: authors cannot report their own data",
-    )
+    fails(tmp_path, "refund", "1", "--account", "1", message="deposit_refund_take: refund wait not over")
+    fails(tmp_path, "report", "#1", "--account", "1", message="authors cannot report their own data")
     run(tmp_path, "time", "advance", "1d")
-    assert (
-        "Refunded" in run(tmp_path, "refund", "a wonderful, brilliant movie", "--time", time, "--account", "1").stdout
-    )
-    fails(
-        tmp_path,
-        "refund",
-        "a wonderful, brilliant movie",
-        "--time",
-        time,
-        "--account",
-        "1",
-        message="deposit_refund_take: already refunded",
-    )
-    assert "refunded" in run(tmp_path, "contributions", "--all").stdout
+    assert "Refunded" in run(tmp_path, "refund", "#1", "--account", "1").stdout
+    fails(tmp_path, "refund", "1", "--account", "1", message="deposit_refund_take: already refunded")
+    key = full[1]["key"][:12]
+    took = run(tmp_path, "report", key, "--account", "1").stdout
+    assert re.match(r"Took [\d.]+ ETH of contribution #2 by 0x3C44", took), took
+    statuses = {c["id"]: c["status"] for c in json.loads(run(tmp_path, "contributions", "--all", "--json").stdout)}
+    assert statuses[1] == "refunded" and statuses[2] in ("taken", "partly taken")
 
 
-def test_bad_input_gives_one_line_errors(tmp_path) -> None:
-    run(tmp_path, "deploy")
-    fails(tmp_path, "predict", "--indices", "5,3", message="indices must be sorted and unique")
-    fails(tmp_path, "predict", "--indices", "1000", message="index 1000 is outside [0, 1000)")
-    fails(tmp_path, "add", "--indices", "1,2", "--label", "7", message="label must be 0/negative or 1/positive")
-    fails(tmp_path, "add", "--indices", "1,1", message="indices must be sorted and unique")
+def test_a_three_class_model_through_the_command_line(tmp_path) -> None:
+    spec = {
+        "type": "naive bayes",
+        "classifications": ["sad", "neutral", "happy"],
+        "classCounts": [4, 4, 4],
+        "featureCounts": [[[0, 9], [1, 1]], [[2, 9], [3, 1]], [[4, 9], [5, 1]]],
+        "totalNumFeatures": 8,
+    }
+    (tmp_path / "mood.json").write_text(json.dumps(spec))
+    run(tmp_path, "import", "mood.json", "--name", "mood")
+    assert run(tmp_path, "predict", "--sample", "4").stdout.strip() == "2 (happy)"
+    assert "1 (neutral)" in run(tmp_path, "add", "--sample", "2,3", "--label", "NEUT", "--account", "1").stdout
+    assert "0 (sad)" in run(tmp_path, "add", "--sample", "0", "--label", "0", "--account", "1").stdout
+    fails(tmp_path, "add", "--sample", "1", "--label", "angry", message="'angry' is not a class of this model")
+    fails(tmp_path, "add", "--sample", "1", "--label", "3", message="label must be in [0, 3), got 3")
+    fails(tmp_path, "predict", "so happy", message="names no encoder for raw input: give its features with --sample")
+    run(tmp_path, "export", "again.json")
+    assert json.loads((tmp_path / "again.json").read_text())["classifications"] == ["sad", "neutral", "happy"]
+
+
+def test_a_dense_model_takes_real_values(tmp_path) -> None:
+    spec = {
+        "type": "dense nearest centroid classifier",
+        "centroids": {
+            "low": {"centroid": [-1.0, -1.0, 0.0], "dataCount": 3},
+            "high": {"centroid": [1.0, 1.0, 0.0], "dataCount": 3},
+        },
+    }
+    (tmp_path / "centroids.json").write_text(json.dumps(spec))
+    run(tmp_path, "import", "centroids.json")
+    assert run(tmp_path, "predict", "--sample", "0.9, 1.2, 0").stdout.strip() == "1 (high)"
+    assert run(tmp_path, "predict", "--sample=-0.5,-2,0.1").stdout.strip() == "0 (low)"
+    added = run(tmp_path, "add", "--sample", "0.5,0.25,-1", "--label", "high", "--account", "1").stdout
+    assert "1 (high)" in added
+    data = json.loads(run(tmp_path, "contributions", "--account", "1", "--json").stdout)[0]["data"]
+    assert data == [500_000_000, 250_000_000, -1_000_000_000]
+    fails(tmp_path, "predict", "--sample", "1,2", message="expected 3 values, got 2")
+    fails(tmp_path, "predict", "--sample", "0,0,0", message="the zero vector carries no information")
+    fails(tmp_path, "predict", "--sample", "1,nan,0", message="--sample takes finite numbers, got 'nan'")
+
+
+def test_bad_input_gives_one_line_errors_and_changes_nothing(tmp_path) -> None:
+    address = deployed(tmp_path)
+    fails(tmp_path, "predict", "--sample", "5,3", message="indices must be sorted and unique")
+    fails(tmp_path, "predict", "--sample", "1000", message="index 1000 is outside [0, 1000)")
+    fails(tmp_path, "predict", "--sample", "1.5", message="--sample takes feature indices (whole numbers), got '1.5'")
+    fails(tmp_path, "predict", "--sample", "", message="a sample needs at least one feature index")
+    fails(tmp_path, "predict", "qwertyuiop zxcvb", message="a sample needs at least one feature index")
+    fails(tmp_path, "predict", message="give the sample either as TEXT or with --sample")
+    fails(tmp_path, "add", "--sample", "1,2", message="Missing option '--label'")
+    fails(tmp_path, "add", "--sample", "1,2", "--label", "7", message="label must be in [0, 2), got 7")
+    fails(tmp_path, "add", "--sample", "1,1", "--label", "1", message="indices must be sorted and unique")
     fails(
         tmp_path,
         "add",
-        "--indices",
+        "--sample",
         "1,2",
+        "--label",
+        "1",
         "--value",
         "1",
         "--account",
         "1",
         message="deposit_refund_take: insufficient deposit",
     )
-    fails(tmp_path, "refund", "--indices", "1,2", "--time", "5", message="data_handler: unknown contribution")
+    fails(tmp_path, "add", "--sample", "1,2", "--label", "1", "--value", "1.5wei", message="not a whole number of wei")
+    fails(tmp_path, "refund", "5", message="no contribution #5: the model has 0")
+    fails(tmp_path, "refund", "zzz", message="neither a contribution id")
     fails(tmp_path, "--account", "12", "balance", message="account index 12 is not between 0 and 9")
+    fails(tmp_path, "--account", "0x1234", "balance", message="no account '0x1234' in the keystore")
     fails(tmp_path, "time", "advance", "soon", message="is not a duration")
-    fails(tmp_path, "--chain", "ftp://nowhere", "balance", message="unknown chain")
+    fails(tmp_path, "time", "advance", f"{10**23}d", message="time cannot pass")
+    fails(tmp_path, "--chain", "ftp://nowhere", "balance", message="only http:// and https://")
+    fails(tmp_path, "--chain", "gopher", "balance", message="unknown chain")
+    fails(tmp_path, "--chain", "ws://127.0.0.1:1", "balance", message="only http:// and https://")
+    fails(tmp_path, "--chain", "embedded:.", "balance", message="is a folder, not a chain file")
+    (tmp_path / "blocker").write_text("x")
+    fails(tmp_path, "--chain", "embedded:blocker/c.sqlite", "balance", message="cannot create the chain file")
     fails(tmp_path, "--model", "0x" + "12" * 20, "predict", "good", message="is not a sumchain model")
+    fails(tmp_path, "--model", "banana", "predict", "good", message="'banana' is not an address")
+    fails(tmp_path, "--model", "3", "predict", "good", message="'3' is not an address")
+    fails(tmp_path, "withdraw", "--to", "0x12", message="is neither an account index nor an address")
+    fails(tmp_path, "withdraw", message="trainer: nothing to withdraw")
+    fails(
+        tmp_path,
+        "deploy",
+        "--refund-wait",
+        "0",
+        "--owner-claim-wait",
+        "0",
+        "--any-claim-wait",
+        "0",
+        message="refund_wait",
+    )
+    fails(tmp_path, "no-such-command", message="No such command")
+    assert json.loads(run(tmp_path, "contributions", "--all", "--json").stdout) == []
+    assert run(tmp_path, "info", "--json").stdout.count(address) == 1
+    run(tmp_path, "deploy", "--refund-wait", "0", "--owner-claim-wait", "0", "--any-claim-wait", "0", "--unsafe")
+
+
+def test_help_and_version_are_quick_answers(tmp_path) -> None:
+    assert "Commands:" in run(tmp_path, "--help").stdout
+    assert "Commands:" in run(tmp_path).stdout  # no arguments: the help
+    assert run(tmp_path, "--version").stdout.startswith("sumchain ")
+    assert not (tmp_path / ".sumchain").exists()

@@ -43,11 +43,11 @@ def imported(cwd: Path, path: Path, *options: str) -> str:
 
 @needs_original
 def test_import_shows_each_chunk_then_the_gas_and_the_address(tmp_path) -> None:
-    out = run(tmp_path, "import", str(IMDB_MODEL)).stdout
+    out = run(tmp_path, "import", str(IMDB_MODEL), "--encoder", "imdb vocab").stdout
     lines = out.splitlines()
     assert lines[0] == f"Read a sparse perceptron model from {IMDB_MODEL}."
     chunks = [int(g.replace(",", "")) for g in re.findall(r"^  .* \(tx gas ([\d,]+)\)$", out, re.MULTILINE)]
-    assert lines[1].startswith("  contract created (tx gas ") and lines[-3].startswith("  parameters 167/167 words")
+    assert lines[1].startswith("  contract created at 0x") and lines[-3].startswith("  parameters 167/167 words")
     total = re.search(
         r"^Deployed a sparse perceptron \(1000 features, 2 classes\), total gas ([\d,]+), at:$", out, re.M
     )

@@ -359,8 +359,8 @@ class EmbeddedChain:
         """Small notes kept in the chain (the CLI's current model, ...)."""
         return self._store.notes()
 
-    def remember(self, key: str, value: str) -> None:
-        """Keep a small note in the chain file (the CLI's current model, ...)."""
+    def remember(self, key: str, value: str | None) -> None:
+        """Keep a small note in the chain file (the CLI's current model, ...), or forget it (None)."""
         with self._store.writing():
             self._store.set_note(key, value)
 

@@ -387,9 +387,12 @@ class ChainStore:
         self._conn.execute("DELETE FROM logs WHERE block_number > ?", (head.block,))
         self._write_head(Head(head.block, head.time, version))
 
-    def set_note(self, key: str, value: str) -> None:
-        """Keep a small note in the file (inside :meth:`writing`)."""
-        self._conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"note:{key}", value))
+    def set_note(self, key: str, value: str | None) -> None:
+        """Keep a small note in the file, or forget it (None) (inside :meth:`writing`)."""
+        if value is None:
+            self._conn.execute("DELETE FROM meta WHERE key = ?", (f"note:{key}",))
+        else:
+            self._conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"note:{key}", value))
 
     def replace_notes(self, notes: dict[str, str]) -> None:
         """Make ``notes`` the only notes (inside :meth:`writing`)."""

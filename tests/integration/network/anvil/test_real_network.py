@@ -252,12 +252,14 @@ def test_command_line_on_a_public_network(
     assert sumchain(tmp_path, *use, "balance").stdout.startswith(alice)
 
     block = network[1].block_number()
-    declined = sumchain(tmp_path, *use, "add", "a wonderful movie", stdin="n\n", ok=False).stderr
+    declined = sumchain(tmp_path, *use, "add", "a wonderful movie", "--label", "positive", stdin="n\n", ok=False).stderr
     assert "deposit" in declined and "max gas fee" in declined and " ETH" in declined
     assert declined.rstrip().endswith("TransactionDeclined: not confirmed: nothing was sent")
-    closed = sumchain(tmp_path, *use, "add", "a wonderful movie", ok=False).stderr
+    closed = sumchain(tmp_path, *use, "add", "a wonderful movie", "--label", "positive", ok=False).stderr
     assert closed.rstrip().endswith("no answer: nothing was sent (--yes sends without asking)")
-    limited = sumchain(tmp_path, *use, "--max-deposit", "1gwei", "add", "a wonderful movie", ok=False).stderr
+    limited = sumchain(
+        tmp_path, *use, "--max-deposit", "1gwei", "add", "a wonderful movie", "--label", "positive", ok=False
+    ).stderr
     assert re.fullmatch(
         r"DepositLimitExceeded: the deposit [\d.]+ ETH is more than the maximum 0\.000000001 ETH: "
         r"nothing was sent\n",
@@ -265,7 +267,9 @@ def test_command_line_on_a_public_network(
     )
     assert network[1].block_number() == block
 
-    added = sumchain(tmp_path, *use, "--max-deposit", "1ether", "add", "a wonderful movie", stdin="y\n")
+    added = sumchain(
+        tmp_path, *use, "--max-deposit", "1ether", "add", "a wonderful movie", "--label", "positive", stdin="y\n"
+    )
     assert "Added" in added.stdout and "Send it?" in added.stderr
     assert network[1].block_number() == block + 1
 
@@ -284,6 +288,8 @@ def test_command_line_on_a_public_network(
         "--yes",
         "add",
         "a wonderful movie",
+        "--label",
+        "positive",
         ok=False,
     )
     assert failed.stderr == "WrongPassword: wrong password for alice\n"

@@ -11,20 +11,21 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from eth_utils import is_address
-from rich.console import Console
-from rich.table import Table
 
-from sumchain.chain.confirm import Confirmation, TransactionPreview
+from sumchain.chain.hashing import is_address
+from sumchain.cli.app import app
+from sumchain.cli.output import err, out
 from sumchain.errors import KeystoreError, TransactionDeclined, UnknownAccount
-from sumchain.keys import Keystore, KeystoreAccount, KeystoreEntry, read_password_file
+
+if TYPE_CHECKING:
+    from sumchain.chain.confirm import TransactionPreview
+    from sumchain.keys import KeystoreAccount, KeystoreEntry
 
 account_app = typer.Typer(help="Keystore accounts, to sign on real networks.", no_args_is_help=True)
-out = Console()
-err = Console(stderr=True)
+app.add_typer(account_app, name="account")
 
 Name = Annotated[
     str | None,
@@ -42,6 +43,8 @@ def _secret(prompt: str, *, confirm: bool = False) -> str:
 def password(password_file: Path | None, prompt: str, *, confirm: bool = False) -> str:
     """The password in ``password_file``, else one typed at a hidden prompt."""
     if password_file is not None:
+        from sumchain.keys import read_password_file
+
         return read_password_file(password_file)
     return _secret(prompt, confirm=confirm)
 
@@ -60,6 +63,8 @@ def _created(verb: str, entry: KeystoreEntry) -> None:
 @account_app.command("new")
 def new(ctx: typer.Context, name: Name = None) -> None:
     """Create a random key, stored encrypted with a password."""
+    from sumchain.keys import Keystore
+
     keystore = Keystore()
     secret = password(_password_file(ctx), "Password for the new account", confirm=True)
     _created("Created", keystore.new(secret, name=name))
@@ -85,6 +90,8 @@ def import_key(
         except (OSError, UnicodeDecodeError) as exc:
             reason = getattr(exc, "strerror", None) or exc
             raise KeystoreError(f"cannot read the key file {key_file}: {reason}") from None
+    from sumchain.keys import Keystore
+
     keystore = Keystore()
     secret = password(_password_file(ctx), "Password for the imported account", confirm=True)
     _created("Imported", keystore.import_key(key, secret, name=name))
@@ -93,6 +100,10 @@ def import_key(
 @account_app.command("list")
 def list_accounts() -> None:
     """Show the keystore's accounts: names, addresses, files."""
+    from rich.table import Table
+
+    from sumchain.keys import Keystore
+
     keystore = Keystore()
     entries = keystore.entries()
     if not entries:
@@ -118,6 +129,8 @@ def ask_on_terminal(preview: TransactionPreview) -> bool:
     TransactionDeclined
         When there is no answer (standard input closed).
     """
+    from rich.table import Table
+
     table = Table(title="Transaction to send", show_header=False)
     for label, text in preview.rows():
         table.add_row(label, text)
@@ -162,6 +175,8 @@ class SigningOptions:
         """
         if self.account is None or self.account.isdigit():
             return None
+        from sumchain.keys import Keystore, KeystoreAccount
+
         keystore = Keystore()
         try:
             entry = keystore.find(self.account)
@@ -178,6 +193,8 @@ class SigningOptions:
 
     def rpc_options(self) -> dict[str, Any]:
         """Keyword arguments of :class:`~sumchain.chain.rpc.RpcChain`: the keystore key, timeout, confirmation."""
+        from sumchain.chain.confirm import Confirmation
+
         found = self.keystore_account()
         return {
             "keys": [found] if found else [],

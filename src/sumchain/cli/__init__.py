@@ -1,0 +1,99 @@
+"""The ``sumchain`` command line: a thin layer over :class:`~sumchain.client.SharedModel`.
+
+Each command parses its options, calls the client, and prints the result.
+:func:`main` turns every failure into one line on standard error, never a
+traceback: a :class:`~sumchain.errors.SumchainError` or a usage error exits
+with status 1, Ctrl-C with 130 (saying how to resume where that matters), and
+an unexpected error with 2 (``SUMCHAIN_DEBUG=1`` shows its traceback).
+
+Modules: :mod:`.app` (the app, global options, session), :mod:`.models`
+(deploy, import, export, info, predict), :mod:`.contributing` (add,
+contributions, refund, report, withdraw), :mod:`.chain_commands` (balance,
+time), :mod:`.accounts` (keystore accounts), :mod:`.gas`, :mod:`.demo`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+from typer.exceptions import TyperException
+
+from sumchain.cli import accounts, chain_commands, contributing, demo, gas, models
+from sumchain.cli.app import app
+from sumchain.cli.output import err
+from sumchain.errors import SumchainError
+
+__all__ = ["accounts", "app", "chain_commands", "contributing", "demo", "gas", "hoist_global_options", "main", "models"]
+
+_GLOBAL_OPTIONS = ("--chain", "--account", "--model", "--max-deposit", "--password-file", "--timeout")
+_GLOBAL_FLAGS = ("--yes", "-y")
+_OWN_OPTIONS = {"gas": ("--model",)}
+"""Options of a command named like a global one: after the command, they are the command's."""
+INTERRUPTED = 130
+UNEXPECTED = 2
+
+
+def hoist_global_options(argv: list[str]) -> list[str]:
+    """Move global options to the front, so they work after the command too.
+
+    >>> hoist_global_options(["add", "text", "--account", "1", "--label=1"])
+    ['--account', '1', 'add', 'text', '--label=1']
+    >>> hoist_global_options(["gas", "--model", "fitness-naive-bayes"])
+    ['gas', '--model', 'fitness-naive-bayes']
+    >>> hoist_global_options(["add", "--yes", "text"])
+    ['--yes', 'add', 'text']
+    """
+    front: list[str] = []
+    rest: list[str] = []
+    command = ""
+    args = iter(argv)
+    for arg in args:
+        name = arg.split("=", 1)[0]
+        if name in _GLOBAL_FLAGS:
+            front.append(arg)
+        elif name in _GLOBAL_OPTIONS and name not in _OWN_OPTIONS.get(command, ()):
+            front += [arg] if "=" in arg else [arg, next(args, "")]
+        else:
+            rest.append(arg)
+            command = command or ("" if arg.startswith("-") else arg)
+    return front + rest
+
+
+def _fail(message: str, status: int) -> None:
+    err.print(message, markup=False)
+    raise SystemExit(status)
+
+
+def _usage_error(exc: TyperException) -> None:
+    """A wrong command line: its help when nothing was asked, else one line."""
+    ctx = getattr(exc, "ctx", None)
+    if type(exc).__name__.startswith("NoArgsIsHelp") and ctx is not None:
+        typer.echo(ctx.get_help())
+        raise SystemExit(0)
+    hint = f" (see {ctx.command_path} --help)" if ctx is not None else ""
+    _fail(f"Error: {exc.format_message()}{hint}", 1)  # type: ignore[attr-defined]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``sumchain`` console script."""
+    args = hoist_global_options(sys.argv[1:] if argv is None else argv)
+    try:
+        status = app(args=args or ["--help"], prog_name="sumchain", standalone_mode=False)
+    except models.Interrupted as exc:
+        _fail(str(exc), INTERRUPTED)
+    except SumchainError as exc:
+        _fail(f"{type(exc).__name__}: {exc}", 1)
+    except typer.Exit as exc:
+        status = exc.exit_code
+    except typer.Abort:
+        _fail("Interrupted: nothing more was done.", INTERRUPTED)
+    except TyperException as exc:  # typer's usage and parameter errors
+        _usage_error(exc)
+    except Exception as exc:  # a bug: still one line, the traceback on demand
+        if os.environ.get("SUMCHAIN_DEBUG"):
+            raise
+        _fail(f"Unexpected error ({type(exc).__name__}): {exc} (SUMCHAIN_DEBUG=1 shows the traceback)", UNEXPECTED)
+    if isinstance(status, int) and status:
+        raise SystemExit(status)

@@ -1,0 +1,35 @@
+"""Commands about the chain itself: ``balance`` and ``time advance``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from sumchain.cli.app import app, session, time_app
+from sumchain.cli.output import eth, out, parse_duration, when
+from sumchain.errors import SumchainError
+
+
+@app.command()
+def balance() -> None:
+    """Show the acting account's balance (and payments waiting for it in the current model, if any)."""
+    from sumchain.chain.base import resolve_account
+
+    chain = session.chain()
+    address = resolve_account(chain, session.account, signing=False)
+    out.print(f"{address}: {eth(chain.balance(address))}")
+    if session.model_ref or session.remembered("model"):
+        pending = session.model().pending_withdrawal(address)
+        if pending:
+            out.print(f"Waiting for it in the model (sumchain withdraw): {eth(pending)}")
+
+
+@time_app.command("advance")
+def time_advance(duration: Annotated[str, typer.Argument(help="How far: 90, 30m, 2h, 1d, 1w.")]) -> None:
+    """Move the clock of a dev chain forward (one empty block)."""
+    chain = session.chain()
+    if not chain.is_dev:
+        raise SumchainError("time can only be advanced on a dev chain")
+    chain.advance_time(parse_duration(duration))
+    out.print(f"Chain time is now {when(chain.time())}.")

@@ -1,0 +1,124 @@
+"""Commands of contributors: ``add``, ``contributions``, ``refund``, ``report``, ``withdraw``.
+
+A contribution is named by its id (``12`` or ``#12``, as ``contributions``
+shows it) or its key (``0x3fa2...``, or a unique prefix): refunding or
+reporting it needs nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from sumchain.cli.app import app, session
+from sumchain.cli.inputs import describe, sample_from
+from sumchain.cli.models import SampleOption, Text
+from sumchain.cli.output import countdown, eth, out, when
+
+if TYPE_CHECKING:
+    from sumchain.client import SharedModel
+    from sumchain.contributions import Contribution
+
+Reference = Annotated[
+    str, typer.Argument(help="The contribution: its id (12 or #12) or key (0x..., a prefix will do).")
+]
+
+
+@app.command()
+def add(
+    label: Annotated[str, typer.Option(help="The class: its name (or a unique prefix) or its number.")],
+    text: Text = None,
+    sample: SampleOption = None,
+    value: Annotated[str | None, typer.Option(help="Amount to send, e.g. 0.01ether; default: the deposit now.")] = None,
+) -> None:
+    """Add a labelled input, paying the current deposit (any excess comes back)."""
+    from sumchain.units import parse_amount
+
+    model = session.model()
+    features = sample_from(model, text, sample)
+    number = model.check_label(label)
+    if value is None:
+        out.print(f"Deposit now: {eth(model.cost())}")
+    added = model.add_data(
+        features, number, sender=session.account, value=None if value is None else parse_amount(value)
+    )
+    c = added.contribution
+    out.print(
+        f"Added contribution #{c.id} (key 0x{c.key.hex()[:10]}): {describe(model, c.label)}, "
+        f"at time {c.added_time} ({when(c.added_time)}); deposit {eth(added.cost)}."
+    )
+    out.print(f"Refundable from {when(c.refundable_from)} if the model then agrees: sumchain refund {c.id}")
+
+
+def _row(model: SharedModel, c: Contribution, now: int, everyone: bool) -> list[str]:
+    """One table row; ``--json`` has everything in full."""
+    if c.status in ("refunded", "taken"):
+        next_step = ""
+    elif now < c.refundable_from:
+        next_step = f"refund/report {countdown(c.refundable_from - now)}"
+    elif now < c.any_claim_from:
+        next_step = f"refund/report; anyone takes it {countdown(c.any_claim_from - now)}"
+    else:
+        next_step = "anyone may take it"
+    author = [f"{c.author[:6]}…{c.author[-4:]}"] if everyone else []
+    sample = ",".join(map(str, c.data[:3])) + ("…" if len(c.data) > 3 else "")
+    added = when(c.added_time)[:16]
+    return [f"#{c.id}", *author, added, model.class_name(c.label), sample, eth(c.claimable), c.status, next_step]
+
+
+@app.command()
+def contributions(
+    everyone: Annotated[bool, typer.Option("--all", help="Every account's contributions.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print everything in full, as JSON.")] = False,
+) -> None:
+    """List contributions (yours, or --all) with their deposits, state and what can happen next."""
+    from rich.table import Table
+
+    model = session.model()
+    found = model.contributions(session.account, everyone=everyone)
+    if as_json:
+        typer.echo(json.dumps([c.to_json() | {"class": model.class_name(c.label)} for c in found], indent=1))
+        return
+    if not found:
+        out.print("No contributions." if everyone else "No contributions of this account (--all shows everyone's).")
+        return
+    now = model.chain.time()
+    table = Table(title=f"Contributions to {model.metadata.name} (chain time {when(now)})")
+    author = ["author"] if everyone else []
+    for column in ["id", *author, "added (UTC)", "label", "sample", "held", "status", "next"]:
+        table.add_column(column, no_wrap=column in ("id", "author"))
+    for c in found:
+        table.add_row(*_row(model, c, now, everyone))
+    out.print(table)
+
+
+@app.command()
+def refund(reference: Reference) -> None:
+    """Get back the deposit of your own contribution, once the model agrees with its label."""
+    model = session.model()
+    c = model.find_contribution(reference)
+    amount = model.refund(c.data, c.label, c.added_time, sender=session.account)
+    out.print(f"Refunded {eth(amount)} for contribution #{c.id}.")
+
+
+@app.command()
+def report(reference: Reference) -> None:
+    """Take (part of) the deposit of someone else's contribution that the model rejects."""
+    model = session.model()
+    c = model.find_contribution(reference)
+    amount = model.report(c.data, c.label, c.added_time, c.author, sender=session.account)
+    out.print(f"Took {eth(amount)} of contribution #{c.id} by {c.author}.")
+
+
+@app.command()
+def withdraw(
+    to: Annotated[
+        str | None, typer.Option(help="Send them to this address instead (e.g. a wallet that can receive).")
+    ] = None,
+) -> None:
+    """Collect payments that could not be sent to you when they were due."""
+    model = session.model()
+    amount = model.withdraw(sender=session.account) if to is None else model.withdraw_to(to, sender=session.account)
+    out.print(f"Withdrew {eth(amount)}.")

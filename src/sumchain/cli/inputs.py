@@ -1,0 +1,78 @@
+"""What a user types, as the model takes it: samples (text or ``--sample``) and labels."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import TYPE_CHECKING
+
+from sumchain.errors import InvalidSample
+
+if TYPE_CHECKING:
+    from sumchain.client import SharedModel
+
+_INDEX = re.compile(r"\d+")
+
+
+def parse_sample(text: str, *, sparse: bool) -> list[int]:
+    """A ``--sample``: comma-separated feature indices, or real values (sent as ``round(x * 1e9)``).
+
+    Raises
+    ------
+    InvalidSample
+        For anything that is not a whole number (sparse) or a finite number (dense).
+
+    Examples
+    --------
+    >>> parse_sample("3, 17,250", sparse=True)
+    [3, 17, 250]
+    >>> parse_sample("0.5,-1,2e-9", sparse=False)
+    [500000000, -1000000000, 2]
+    >>> parse_sample("1.5", sparse=True)
+    Traceback (most recent call last):
+    ...
+    sumchain.errors.InvalidSample: --sample takes feature indices (whole numbers), got '1.5'
+    """
+    parts = [part.strip() for part in text.split(",")]
+    if parts == [""]:
+        return []
+    if sparse:
+        for part in parts:
+            if not _INDEX.fullmatch(part):
+                raise InvalidSample(f"--sample takes feature indices (whole numbers), got {part!r}")
+        return [int(part) for part in parts]
+    from sumchain.models.fixed_point import SCALE
+
+    values = []
+    for part in parts:
+        try:
+            value = float(part)
+        except ValueError:
+            raise InvalidSample(f"--sample takes numbers, got {part!r}") from None
+        if not math.isfinite(value) or not math.isfinite(value * SCALE):
+            raise InvalidSample(f"--sample takes finite numbers, got {part!r}")
+        values.append(round(value * SCALE))
+    return values
+
+
+def sample_from(model: SharedModel, text: str | None, sample: str | None) -> list[int]:
+    """The sample to send: ``TEXT`` through the model's own encoder, or ``--sample``.
+
+    Raises
+    ------
+    SumchainError
+        When both or neither are given, or the model's encoder is not installed.
+    """
+    if (text is None) == (sample is None):
+        raise InvalidSample("give the sample either as TEXT or with --sample (and not both)")
+    if sample is not None:
+        return parse_sample(sample, sparse=model.codec.sparse)
+    from sumchain.encoders import encoder_for
+
+    return encoder_for(model.metadata.encoder).encode(text or "")
+
+
+def describe(model: SharedModel, label: int) -> str:
+    """A label with its class name: ``1 (positive)``."""
+    name = model.class_name(label)
+    return f"{label} ({name})" if name != str(label) else str(label)

@@ -1,0 +1,271 @@
+"""Commands about models: ``deploy``, ``import``, ``export``, ``info``, ``predict``.
+
+A deploy is remembered as soon as its contract exists: the address becomes the
+current model and, until the last parameter chunk is in, the unfinished deploy.
+Running the same command again (or with ``--resume``) finishes the upload of
+that model instead of deploying a new one; Ctrl-C in the middle says so.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from sumchain.cli.app import app, session
+from sumchain.cli.inputs import describe, sample_from
+from sumchain.cli.output import err, eth, out, parse_duration
+from sumchain.errors import SumchainError
+
+if TYPE_CHECKING:
+    from sumchain.chain.base import Receipt
+    from sumchain.incentives import DepositRefundTake
+    from sumchain.metadata import ModelMetadata
+    from sumchain.models import OnChainModel
+
+UNFINISHED = "unfinished"
+"""The note that remembers the deploys whose parameters are not all loaded, by model fingerprint."""
+DAY = 86_400
+
+
+class Interrupted(SumchainError):
+    """Ctrl-C stopped a command; the message says how to go on."""
+
+
+CostWeight = Annotated[str, typer.Option(help="Deposit scale, e.g. 0.001ether or 10**15 wei as 1000000000000000.")]
+RefundWait = Annotated[str, typer.Option(help="Wait before refunds and reports (90, 30m, 2h, 1d).")]
+OwnerClaimWait = Annotated[str, typer.Option(help="Wait before the owner may take what is left.")]
+AnyClaimWait = Annotated[str, typer.Option(help="Wait before anyone may take what is left.")]
+Unsafe = Annotated[bool, typer.Option(help="Allow waits the client calls absurd (under a minute, over ten years).")]
+Resume = Annotated[bool, typer.Option(help="Finish the remembered unfinished deploy of this model (an error if none).")]
+Name = Annotated[str | None, typer.Option(help="The model's name, published on chain.")]
+Description = Annotated[str | None, typer.Option(help="A description, published on chain.")]
+Text = Annotated[str | None, typer.Argument(help="Raw input (text), encoded with the model's own encoder.")]
+SampleOption = Annotated[
+    str | None,
+    typer.Option("--sample", help="The features: comma-separated indices (sparse models) or real values (dense)."),
+]
+
+
+def incentive(cost_weight: str, refund_wait: str, owner_claim_wait: str, any_claim_wait: str, unsafe: bool) -> Any:
+    """Deposit, Refund and Take with the options' parameters."""
+    from sumchain.incentives import DepositRefundTake
+    from sumchain.units import parse_amount
+
+    return DepositRefundTake(
+        cost_weight=parse_amount(cost_weight),
+        refund_wait=parse_duration(refund_wait),
+        owner_claim_wait=parse_duration(owner_claim_wait),
+        any_claim_wait=parse_duration(any_claim_wait),
+        unsafe=unsafe,
+    )
+
+
+def _fingerprint(mirror: OnChainModel, metadata: ModelMetadata, drt: DepositRefundTake) -> str:
+    """What identifies a deploy, to recognise the same one run again."""
+    from sumchain.chain.hashing import keccak
+
+    described = [
+        mirror.model_type,
+        mirror.model_params(),
+        mirror.to_words(),
+        metadata.to_json().decode(),
+        [drt.cost_weight, drt.refund_wait, drt.owner_claim_wait, drt.any_claim_wait],
+    ]
+    return "0x" + keccak(json.dumps(described).encode()).hex()
+
+
+def deploy_model(
+    mirror: OnChainModel, metadata: ModelMetadata, drt: DepositRefundTake, *, resume: bool, command: str
+) -> None:
+    """Deploy (or finish deploying) a model, printing each transaction; it becomes the current model."""
+    from sumchain.client import SharedModel
+
+    chain = session.chain()
+    fingerprint = _fingerprint(mirror, metadata, drt)
+    unfinished: dict[str, str] = json.loads(session.remembered(UNFINISHED) or "{}")
+    words = mirror.to_words()
+    total_gas = 0
+    address: str | None = unfinished.get(fingerprint)
+
+    def on_chunk(done: int, total: int, receipt: Receipt) -> None:
+        nonlocal total_gas, address
+        total_gas += receipt.gas_used
+        if done == 0 and receipt.contract_address:
+            address = receipt.contract_address
+            session.remember("model", address)
+            _remember_unfinished(fingerprint, address)
+            out.print(f"  contract created at {address} (tx gas {receipt.gas_used:,})")
+        else:
+            out.print(f"  parameters {done}/{total} words loaded (tx gas {receipt.gas_used:,})")
+
+    try:
+        if address is not None:
+            model = SharedModel(chain, address)
+            session.remember("model", address)
+            out.print(f"Resuming the upload of the model at {address} ({model.words_loaded()}/{len(words)} words).")
+            model.upload_parameters(words, sender=session.account, on_chunk=on_chunk)
+        elif resume:
+            others = f" (the ones remembered, at {', '.join(unfinished.values())}, are of another model or settings)"
+            raise SumchainError(f"nothing to resume for this model{others if unfinished else ''}")
+        else:
+            for other in unfinished.values():
+                err.print(
+                    f"Note: the unfinished deploy at {other} stays as it is (its command, run again, finishes it)."
+                )
+            model = SharedModel.deploy(
+                chain, mirror, incentive=drt, metadata=metadata, sender=session.account, on_chunk=on_chunk
+            )
+    except KeyboardInterrupt:
+        if address is None:
+            raise Interrupted("interrupted before the contract existed: nothing was deployed") from None
+        raise Interrupted(
+            f"interrupted: the model at {address} is remembered with its parameters partly loaded; "
+            f"run `sumchain {command} --resume` (or the same command again) to finish the upload"
+        ) from None
+    _remember_unfinished(fingerprint, None)
+    out.print(
+        f"Deployed a {mirror.model_type} ({mirror.n_features} features, {mirror.n_classes} classes), "
+        f"total gas {total_gas:,}, at:"
+    )
+    out.print(model.address)
+
+
+def _remember_unfinished(fingerprint: str, address: str | None) -> None:
+    """Remember (or, with None, forget) the unfinished deploy of the model with this fingerprint."""
+    unfinished: dict[str, str] = json.loads(session.remembered(UNFINISHED) or "{}")
+    if address is None:
+        unfinished.pop(fingerprint, None)
+    else:
+        unfinished[fingerprint] = address
+    session.remember(UNFINISHED, json.dumps(unfinished) if unfinished else None)
+
+
+@app.command()
+def deploy(
+    name: Name = None,
+    description: Description = None,
+    cost_weight: CostWeight = "0.001ether",
+    refund_wait: RefundWait = "1d",
+    owner_claim_wait: OwnerClaimWait = "9d",
+    any_claim_wait: AnyClaimWait = "9d",
+    unsafe: Unsafe = False,
+    resume: Resume = False,
+) -> None:
+    """Train a sentiment model on the shipped sample reviews and deploy it (model files: `import`)."""
+    from sumchain.data import tiny_reviews
+    from sumchain.encoders import IMDB_VOCABULARY, encoder_for
+    from sumchain.metadata import ModelMetadata
+    from sumchain.models import SparsePerceptron
+
+    texts, labels = tiny_reviews()
+    encoder = encoder_for(IMDB_VOCABULARY)
+    mirror = SparsePerceptron(n_features=encoder.n_features).fit([encoder.encode(t) for t in texts], labels)
+    metadata = ModelMetadata(
+        name=name or "movie sentiment (sample)",
+        description=description
+        if description is not None
+        else "Sparse perceptron over the reference's 1000-word IMDB vocabulary, trained on 240 sample reviews.",
+        n_features=encoder.n_features,
+        class_names=("negative", "positive"),
+        encoder=IMDB_VOCABULARY,
+    )
+    drt = incentive(cost_weight, refund_wait, owner_claim_wait, any_claim_wait, unsafe)
+    deploy_model(mirror, metadata, drt, resume=resume, command="deploy")
+
+
+@app.command("import")
+def import_model(
+    model_file: Annotated[Path, typer.Argument(help="A model file in the reference system's JSON format.")],
+    name: Name = None,
+    description: Description = None,
+    encoder: Annotated[
+        str | None, typer.Option(help="The encoder of raw input, e.g. 'IMDB vocab' (model files do not say).")
+    ] = None,
+    cost_weight: CostWeight = "0.001ether",
+    refund_wait: RefundWait = "1d",
+    owner_claim_wait: OwnerClaimWait = "9d",
+    any_claim_wait: AnyClaimWait = "9d",
+    unsafe: Unsafe = False,
+    resume: Resume = False,
+) -> None:
+    """Deploy a model file of the reference system (any type), keeping its class names and features."""
+    from dataclasses import replace
+
+    from sumchain.models.reference_file import read_model_file
+
+    loaded = read_model_file(model_file)
+    metadata = replace(
+        loaded.metadata,
+        name=name or loaded.metadata.name,
+        description=loaded.metadata.description if description is None else description,
+        encoder=encoder or loaded.metadata.encoder,
+    )
+    if encoder is not None:
+        from sumchain.encoders import encoder_for
+
+        encoder_for(encoder)  # an encoder this installation knows, before anything is sent
+    out.print(f"Read a {loaded.model.model_type} model from {model_file}.")
+    drt = incentive(cost_weight, refund_wait, owner_claim_wait, any_claim_wait, unsafe)
+    deploy_model(loaded.model, metadata, drt, resume=resume, command=f"import {model_file}")
+
+
+@app.command("export")
+def export_model(
+    model_file: Annotated[Path, typer.Argument(help="Where to write the model, in the reference JSON format.")],
+) -> None:
+    """Write the current model, as it is now on chain, to a reference-format file (class names kept)."""
+    from sumchain.models.reference_file import write_model_file
+
+    model = session.model()
+    mirror = model.mirror()
+    write_model_file(mirror, model_file, model.metadata)
+    out.print(f"Wrote the {mirror.model_type} at {model.address} to {model_file}.")
+
+
+@app.command()
+def info(
+    as_json: Annotated[bool, typer.Option("--json", help="Print everything as one JSON object.")] = False,
+) -> None:
+    """Describe the current model: what it is, its classes and encoder, its mechanism."""
+    model = session.model()
+    meta, drt = model.metadata, model.incentive
+    facts: dict[str, Any] = {
+        "address": model.address,
+        "name": meta.name,
+        "description": meta.description,
+        "model_type": model.mirror_class.model_type,
+        "features": f"{model.n_features} {meta.feature_kind}",
+        "classes": [model.class_name(k) for k in range(model.n_classes)],
+        "encoder": meta.encoder,
+        "owner": model.owner,
+        "deployed_at_block": model.deployed_at,
+        "mechanism": "Deposit, Refund and Take",
+        "deposit_now_wei": model.cost(),
+        "cost_weight_wei": drt.cost_weight,
+        "refund_wait_s": drt.refund_wait,
+        "owner_claim_wait_s": drt.owner_claim_wait,
+        "any_claim_wait_s": drt.any_claim_wait,
+    }
+    if as_json:
+        typer.echo(json.dumps(facts, indent=1))
+        return
+    out.print(f"[bold]{meta.name}[/] at {model.address}")
+    if meta.description:
+        out.print(meta.description)
+    out.print(f"A {facts['model_type']} over {facts['features']}; classes: {', '.join(facts['classes'])}.")
+    out.print(f"Encoder: {meta.encoder or 'none (give --sample)'}. Owner {model.owner}, block {model.deployed_at}.")
+    out.print(
+        f"Deposit, Refund and Take: deposit now {eth(model.cost())}; refunds after {drt.refund_wait // 3600}h, "
+        f"the owner takes what is left after {drt.owner_claim_wait / DAY:g}d, anyone after "
+        f"{drt.any_claim_wait / DAY:g}d."
+    )
+
+
+@app.command()
+def predict(text: Text = None, sample: SampleOption = None) -> None:
+    """Classify an input (free): prints the class number and name."""
+    model = session.model()
+    out.print(describe(model, model.predict(sample_from(model, text, sample))))

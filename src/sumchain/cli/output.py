@@ -1,0 +1,61 @@
+"""How the command line prints: two consoles, amounts in ETH, times in UTC, durations."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from rich.console import Console
+
+from sumchain.errors import SumchainError
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+_DURATION = re.compile(r"(\d+)([smhdw]?)")
+_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3_600, "d": 86_400, "w": 604_800}
+
+
+def eth(wei: int) -> str:
+    """An amount of wei in ETH, exactly (``0.001 ETH``)."""
+    from sumchain.units import format_amount
+
+    return format_amount(wei)
+
+
+def when(timestamp: int) -> str:
+    """A block time in UTC, to the second (``2026-11-30 10:02:03 UTC``); the raw number past year 9999."""
+    try:
+        return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except (OverflowError, ValueError, OSError):
+        return f"time {timestamp:,}"
+
+
+def parse_duration(text: str) -> int:
+    """Seconds in ``90``, ``45s``, ``30m``, ``2h``, ``1d`` or ``1w``.
+
+    >>> parse_duration("1d"), parse_duration("90")
+    (86400, 90)
+    """
+    match = _DURATION.fullmatch(text.strip().lower())
+    if not match:
+        raise SumchainError(f"{text!r} is not a duration like 90, 30m, 2h or 1d")
+    return int(match[1]) * _SECONDS[match[2]]
+
+
+def countdown(seconds: int) -> str:
+    """A wait in words: ``now``, ``in 3h 20m``, ``in 2d 4h``.
+
+    >>> countdown(0), countdown(12_000), countdown(190_000)
+    ('now', 'in 3h 20m', 'in 2d 4h')
+    """
+    if seconds <= 0:
+        return "now"
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes = rest // 60
+    if days:
+        return f"in {days}d {hours}h"
+    if hours:
+        return f"in {hours}h {minutes}m"
+    return f"in {max(minutes, 1)}m" if seconds >= 60 else f"in {seconds}s"

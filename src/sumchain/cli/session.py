@@ -1,0 +1,168 @@
+"""What one ``sumchain`` invocation works on: a chain, an account, a model, and what it remembers.
+
+The chain is opened on first use from ``--chain``. The current model is
+``--model`` (or ``$SUMCHAIN_MODEL``), else the one this folder deployed last
+on that chain. What a command remembers for the next one (the current model,
+an unfinished deploy) lives in the chain file itself for an embedded chain,
+and in ``.sumchain/workspace.json`` for a node (keyed by its URL and chain id).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sumchain.errors import ChainError, SumchainError
+
+if TYPE_CHECKING:
+    from sumchain.chain.base import Chain
+    from sumchain.cli.accounts import SigningOptions
+    from sumchain.client import SharedModel
+
+WORKSPACE = Path(".sumchain")
+DEFAULT_CHAIN_FILE = WORKSPACE / "chain.sqlite"
+WORKSPACE_FILE = WORKSPACE / "workspace.json"
+_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+
+
+def open_chain(spec: str, signing: SigningOptions | None = None) -> Chain:
+    """Open a chain from its spec.
+
+    ``embedded`` is the chain file ``.sumchain/chain.sqlite`` in the current
+    folder, ``embedded:PATH`` another file, ``memory`` a throwaway in-memory
+    chain, and an ``http(s)://`` URL a JSON-RPC node, which signs and confirms
+    as ``signing`` says.
+
+    Raises
+    ------
+    ChainError
+        For anything else, or a chain that cannot be opened.
+    """
+    if spec == "memory":
+        from sumchain.chain.embedded import EmbeddedChain
+
+        return EmbeddedChain()
+    if spec == "embedded" or spec.startswith("embedded:"):
+        from sumchain.chain.embedded import EmbeddedChain
+
+        return EmbeddedChain(Path(spec.partition(":")[2] or DEFAULT_CHAIN_FILE))
+    if _URL.match(spec):
+        from sumchain.chain.rpc import RpcChain
+        from sumchain.cli.accounts import SigningOptions
+
+        return RpcChain(spec, **(signing or SigningOptions()).rpc_options())
+    raise ChainError(f"unknown chain {spec!r}: use embedded, embedded:PATH, memory or a node URL")
+
+
+@dataclass
+class Session:
+    """The state of one invocation, set by the global options."""
+
+    chain_spec: str = "embedded"
+    model_ref: str | None = None
+    signing: Any = None
+    account: str | None = None
+    _chain: Chain | None = field(default=None, repr=False)
+
+    def configure(
+        self,
+        *,
+        chain: str,
+        account: str | None,
+        model: str | None,
+        yes: bool,
+        max_deposit: str | None,
+        password_file: Path | None,
+        timeout: float,
+    ) -> None:
+        """Take the global options."""
+        from sumchain.cli.accounts import SigningOptions
+        from sumchain.units import parse_amount
+
+        self.chain_spec, self.model_ref = chain, model
+        self.signing = SigningOptions(
+            account=account,
+            password_file=password_file,
+            yes=yes,
+            max_deposit=None if max_deposit is None else parse_amount(max_deposit),
+            receipt_timeout=timeout,
+        )
+        self.account = self.signing.acting_account()
+        self._chain = None
+
+    def chain(self) -> Chain:
+        """The chain, opened on first use."""
+        if self._chain is None:
+            self._chain = open_chain(self.chain_spec, self.signing)
+        return self._chain
+
+    def model(self) -> SharedModel:
+        """The current model: ``--model``, else the last one deployed from here on this chain.
+
+        Raises
+        ------
+        SumchainError
+            When there is none, or the address holds no sumchain model.
+        """
+        from sumchain.client import SharedModel
+
+        address = self.model_ref or self.remembered("model")
+        if address is None:
+            raise SumchainError("no model given: pass --model ADDRESS, or deploy one first (sumchain deploy)")
+        return SharedModel(self.chain(), address)
+
+    # -- memory between invocations -------------------------------------------------
+
+    def _workspace_key(self) -> str:
+        chain = self.chain()
+        return f"{self.chain_spec} {getattr(chain, 'chain_id', '')}"
+
+    def remembered(self, key: str) -> str | None:
+        """A note an earlier command left for this chain (None if there is none)."""
+        from sumchain.chain.embedded import EmbeddedChain
+
+        chain = self.chain()
+        if isinstance(chain, EmbeddedChain):
+            return chain.notes.get(key)
+        return _read_workspace().get(self._workspace_key(), {}).get(key)
+
+    def remember(self, key: str, value: str | None) -> None:
+        """Leave a note for later commands on this chain (None forgets it)."""
+        from sumchain.chain.embedded import EmbeddedChain
+
+        chain = self.chain()
+        if isinstance(chain, EmbeddedChain):
+            chain.remember(key, value)
+            return
+        workspace = _read_workspace()
+        notes = workspace.setdefault(self._workspace_key(), {})
+        if value is None:
+            notes.pop(key, None)
+        else:
+            notes[key] = value
+        _write_workspace(workspace)
+
+
+def _read_workspace() -> dict[str, dict[str, str]]:
+    try:
+        data = json.loads(WORKSPACE_FILE.read_text())
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise SumchainError(f"{WORKSPACE_FILE} cannot be read ({exc}): move it away") from None
+    return data if isinstance(data, dict) else {}
+
+
+def _write_workspace(data: dict[str, dict[str, str]]) -> None:
+    try:
+        WORKSPACE.mkdir(exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=WORKSPACE, delete=False, suffix=".tmp") as tmp:
+            json.dump(data, tmp, indent=1)
+        os.replace(tmp.name, WORKSPACE_FILE)
+    except OSError as exc:
+        raise SumchainError(f"cannot write {WORKSPACE_FILE}: {exc.strerror or exc}") from None
