@@ -109,7 +109,8 @@ def read_password_file(path: str | os.PathLike[str]) -> str:
         with open(path, encoding="utf-8") as file:
             password = file.readline().rstrip("\r\n")
     except (OSError, UnicodeDecodeError) as exc:
-        raise KeystoreError(f"cannot read the password file {path}: {exc.strerror or exc}") from None
+        reason = getattr(exc, "strerror", None) or exc
+        raise KeystoreError(f"cannot read the password file {path}: {reason}") from None
     if not password:
         raise KeystoreError(f"the password file {path} is empty")
     return password

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
@@ -26,7 +27,7 @@ from sumchain import DepositRefundTake, EmbeddedChain, SharedModel
 from sumchain.chain.abi import ContractABI
 from sumchain.chain.base import BLOCK_GAS_LIMIT
 from sumchain.chain.compiler import compile_contract
-from sumchain.chain.execution import intrinsic_gas
+from sumchain.chain.execution import floor_gas, intrinsic_gas
 from sumchain.errors import SumchainError
 from sumchain.incentives import DAY
 from sumchain.models import MIRRORS
@@ -162,4 +163,70 @@ class EnginesAgree(RuleBasedStateMachine):
 
 
 TestEnginesAgree = EnginesAgree.TestCase
-TestEnginesAgree.settings = settings(max_examples=12, stateful_step_count=25, deadline=None)
+TestEnginesAgree.settings = settings(max_examples=20, stateful_step_count=30, deadline=None)
+
+
+def twins() -> tuple[list[EmbeddedChain], list[SharedModel], str]:
+    """Both engines with the same small model and a contract that adds data for others."""
+    chains = [EmbeddedChain(genesis_time=GENESIS, engine=e) for e in ("revm", "py-evm")]
+    mirror = model_from_spec(spec_for("sparse perceptron", np.random.default_rng(1)))
+    models = [SharedModel.deploy(c, mirror, incentive=INCENTIVE) for c in chains]
+    mocks = {c.deploy(MOCK.bytecode, sender=c.accounts[4]).contract_address for c in chains}
+    assert len(mocks) == 1 and models[0].address == models[1].address
+    return chains, models, mocks.pop()
+
+
+def add_payload(model: SharedModel) -> bytes:
+    return model.abi.encode_call("add_data", model.codec.encode([0, 3]), 1)
+
+
+def failing(case: str, chain: EmbeddedChain, model: SharedModel, mock: str) -> Any:
+    """One transaction that must fail (or, to an account without code, do nothing but move value)."""
+    payload = add_payload(model)
+    sender = chain.accounts[2]
+    if case == "out of gas":
+        return chain.transact(model.address, payload, sender=sender, gas=intrinsic_gas(payload, create=False) + 5_000)
+    if case == "above the block gas limit":
+        return chain.transact(model.address, payload, sender=sender, gas=BLOCK_GAS_LIMIT + 1)
+    if case == "below the intrinsic gas":
+        return chain.transact(model.address, payload, sender=sender, gas=intrinsic_gas(payload, create=False) - 1)
+    if case == "more value than the balance":
+        return chain.transact(model.address, payload, sender=sender, value=chain.balance(sender) + 1)
+    if case == "a revert deep in a call":
+        deep = ContractABI(MOCK.abi).encode_call("add", model.address, bytes(3), 1)
+        return chain.transact(mock, deep, sender=sender, value=10**18)
+    if case == "a call to an account without code":
+        return chain.transact(chain.accounts[7], payload, sender=sender, value=5)
+    raise AssertionError(case)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "out of gas",
+        "above the block gas limit",
+        "below the intrinsic gas",
+        "more value than the balance",
+        "a revert deep in a call",
+        "a call to an account without code",
+    ],
+)
+def test_each_failure_is_the_same_on_both_engines(case: str) -> None:
+    chains, models, mock = twins()
+    before = [(c.block_number(), dict(c._engine.state.accounts), dict(c._engine.state.storage)) for c in chains]
+    fast, reference = (outcome(lambda c=c, m=m: failing(case, c, m, mock)) for c, m in zip(chains, models, strict=True))
+    assert fast == reference
+    if case == "a call to an account without code":
+        payload = add_payload(models[0])
+        assert fast[0] == "ok" and fast[1].gas_used == max(intrinsic_gas(payload, create=False), floor_gas(payload))
+    else:
+        assert fast[0] == "error"
+        assert [(c.block_number(), c._engine.state.accounts, c._engine.state.storage) for c in chains] == before
+
+
+@pytest.mark.parametrize("engine", ["revm", "py-evm"])
+def test_calldata_pays_the_prague_floor(engine: str) -> None:
+    """EIP-7623: 1,000 zero bytes to an account without code cost 21,000 + 10 * 1,000, not Cancun's 25,000."""
+    chain = EmbeddedChain(engine=engine)
+    receipt = chain.transact(chain.accounts[1], bytes(1_000), sender=chain.accounts[0])
+    assert receipt.gas_used == 31_000

@@ -71,7 +71,7 @@ def chain() -> EmbeddedChain:
     return EmbeddedChain(genesis_time=GENESIS)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=160, deadline=None)
 @given(data=st.data())
 def test_mirror_and_contract_agree_after_every_step(chain: EmbeddedChain, data: st.DataObject) -> None:
     mirror = data.draw(models(), label="model")

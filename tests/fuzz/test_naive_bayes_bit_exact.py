@@ -99,7 +99,7 @@ def assert_same(model: SharedModel, mirror: NaiveBayes, probes: list[list[int]])
         assert model.predict(probe) == int(mirror.predict([probe])[0]), probe
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=160, deadline=None)
 @given(data=st.data(), drawn=models())
 def test_every_add_data_matches_partial_fit(chain: EmbeddedChain, data: st.DataObject, drawn: Model) -> None:
     mirror, focus = drawn
@@ -138,7 +138,7 @@ def exact_scores(mirror: NaiveBayes, sample: list[int]) -> list[Fraction]:
     return scores
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=240, deadline=None)
 @given(data=st.data(), drawn=models())
 def test_prediction_ranks_classes_as_exact_arithmetic_except_near_ties(data: st.DataObject, drawn: Model) -> None:
     mirror, focus = drawn

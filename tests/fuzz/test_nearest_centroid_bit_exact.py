@@ -159,14 +159,14 @@ def check_every_step(chain: EmbeddedChain, data: st.DataObject, mirror, samples)
         assert model.mirror().to_words() == mirror.to_words()
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(data=st.data())
 def test_dense_mirror_and_contract_agree_after_every_step(chain: EmbeddedChain, data: st.DataObject) -> None:
     mirror = data.draw(dense_models(), label="model")
     check_every_step(chain, data, mirror, dense_samples(mirror))
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(data=st.data())
 def test_sparse_mirror_and_contract_agree_after_every_step(chain: EmbeddedChain, data: st.DataObject) -> None:
     mirror = data.draw(sparse_models(), label="model")

@@ -126,7 +126,7 @@ def assert_same(model: SharedModel, mirror: SparsePerceptron, probes: list[list[
         assert model.predict(probe) == int(mirror.predict([probe])[0]), probe
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=240, deadline=None)
 @given(scenario=scenarios())
 def test_every_add_data_matches_partial_fit(chain: EmbeddedChain, scenario: Scenario) -> None:
     mirror, incentive, steps, probes = scenario
@@ -186,7 +186,7 @@ def overflows(draw: st.DrawFn) -> Overflow:
     return bits, weights, intercept, rate, sorted({hot, ballast} | zeros), label
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=160, deadline=None)
 @given(case=overflows())
 def test_overflowing_update_reverts_and_raises(chain: EmbeddedChain, case: Overflow) -> None:
     bits, weights, intercept, rate, sample, label = case
@@ -247,7 +247,7 @@ def raw_samples(draw: st.DrawFn) -> tuple[int, bytes]:
     return n, b"".join(i.to_bytes(INDEX_BYTES, "big") for i in indices) + tail
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=240, deadline=None)
 @given(case=raw_samples())
 def test_contract_accepts_exactly_the_samples_the_codec_accepts(
     chain: EmbeddedChain, judges: dict[int, tuple[SharedModel, SparsePerceptron]], case: tuple[int, bytes]
@@ -281,7 +281,7 @@ def parameters(draw: st.DrawFn) -> list[int]:
     return [n, intercept, rate, bits]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=240, deadline=None)
 @given(params=parameters())
 def test_contract_accepts_exactly_the_parameters_the_mirror_accepts(chain: EmbeddedChain, params: list[int]) -> None:
     n, intercept, rate, bits = params
@@ -301,7 +301,7 @@ def test_contract_accepts_exactly_the_parameters_the_mirror_accepts(chain: Embed
             assert SharedModel(chain, address).params == tuple(params)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=240, deadline=None)
 @given(case=widths.flatmap(lambda bits: st.tuples(st.just(bits), st.lists(values(bits), max_size=80))))
 def test_unpack_inverts_pack(case: tuple[int, list[int]]) -> None:
     bits, values_ = case
@@ -322,7 +322,7 @@ def outside(bits: int) -> st.SearchStrategy[int]:
     )
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=160, deadline=None)
 @given(case=widths.flatmap(lambda bits: st.tuples(st.just(bits), outside(bits))))
 def test_pack_refuses_values_outside_the_field(case: tuple[int, int]) -> None:
     bits, value = case
@@ -332,7 +332,7 @@ def test_pack_refuses_values_outside_the_field(case: tuple[int, int]) -> None:
         SparsePerceptron.from_weights([0, value], learning_rate=1, weight_bits=bits)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     case=widths.flatmap(
         lambda bits: st.tuples(

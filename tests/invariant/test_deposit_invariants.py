@@ -363,4 +363,4 @@ class DepositMachine(RuleBasedStateMachine):
 
 
 TestDepositInvariants = DepositMachine.TestCase
-TestDepositInvariants.settings = settings(max_examples=15, stateful_step_count=25, deadline=None)
+TestDepositInvariants.settings = settings(max_examples=60, stateful_step_count=50, deadline=None)

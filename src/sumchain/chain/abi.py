@@ -278,7 +278,7 @@ class ContractABI:
     def __init__(self, abi: list[dict[str, Any]]) -> None:
         self.abi = abi
         self._functions = {e["name"]: _Function.of(e) for e in abi if e["type"] == "function"}
-        constructor = next((e for e in abi if e["type"] == "constructor"), {"inputs": []})
+        constructor: dict[str, Any] = next((e for e in abi if e["type"] == "constructor"), {"inputs": []})
         self._constructor = _Tuple.of(tuple(_type_of(i) for i in constructor["inputs"]))
         self._events = {}
         for entry in (e for e in abi if e["type"] == "event"):

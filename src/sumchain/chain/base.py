@@ -121,8 +121,7 @@ def resolve_account(chain: Chain, account: str | int | None, *, signing: bool = 
         None does not name one account, or when the chain cannot sign for
         the address and ``signing`` is set.
     """
-    from eth_utils import is_address, to_checksum_address
-
+    from sumchain.chain.hashing import checksum, is_address
     from sumchain.errors import UnknownAccount
 
     accounts = chain.accounts
@@ -149,7 +148,7 @@ def resolve_account(chain: Chain, account: str | int | None, *, signing: bool = 
         return accounts[account]
     if not is_address(account):
         raise UnknownAccount(f"{account!r} is neither an account index nor an address")
-    address = to_checksum_address(account)
+    address = checksum(account)
     if signing and address not in accounts:
         raise UnknownAccount(f"this chain cannot sign for {address}")
     return address

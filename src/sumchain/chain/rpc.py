@@ -23,7 +23,6 @@ from typing import Any
 import requests
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from eth_utils import to_checksum_address
 from web3 import HTTPProvider, Web3
 from web3.exceptions import ContractLogicError, TimeExhausted, Web3Exception, Web3RPCError
 
@@ -31,6 +30,7 @@ from sumchain.chain.abi import decode_revert
 from sumchain.chain.accounts import dev_private_keys
 from sumchain.chain.base import TX_GAS_CAP, Log, Receipt
 from sumchain.chain.confirm import TransactionPreview
+from sumchain.chain.hashing import checksum
 from sumchain.errors import ChainError, ContractReverted, SumchainError, TransactionPending, UnknownAccount
 from sumchain.keys import KeystoreAccount, key_from_env
 
@@ -161,9 +161,9 @@ class RpcChain:
     def _tx(self, to: str | None, data: bytes, sender: str | None, value: int = 0) -> dict[str, Any]:
         tx: dict[str, Any] = {"data": data, "value": value}
         if to is not None:
-            tx["to"] = to_checksum_address(to)
+            tx["to"] = checksum(to)
         if sender is not None:
-            tx["from"] = to_checksum_address(sender)
+            tx["from"] = checksum(sender)
         return tx
 
     def _fees(self) -> dict[str, int]:
@@ -184,7 +184,7 @@ class RpcChain:
 
     def _log(self, entry: Mapping[str, Any]) -> Log:
         return Log(
-            address=to_checksum_address(entry["address"]),
+            address=checksum(entry["address"]),
             topics=tuple(bytes(t) for t in entry["topics"]),
             data=bytes(entry["data"]),
             block_number=int(entry["blockNumber"]),
@@ -203,7 +203,7 @@ class RpcChain:
 
     def _signer(self, sender: str) -> LocalAccount:
         """The unlocked key of ``sender``."""
-        signer = self._signers.get(to_checksum_address(sender))
+        signer = self._signers.get(checksum(sender))
         if signer is None:
             raise UnknownAccount(f"this chain cannot sign for {sender}")
         return signer.unlock() if isinstance(signer, KeystoreAccount) else signer
@@ -249,7 +249,7 @@ class RpcChain:
             block_number=int(mined["blockNumber"]),
             timestamp=int(timestamp),
             gas_used=int(mined["gasUsed"]),
-            contract_address=to_checksum_address(created) if created else None,
+            contract_address=checksum(created) if created else None,
             logs=tuple(self._log(entry) for entry in mined["logs"]),
         )
 
@@ -323,7 +323,7 @@ class RpcChain:
         start, span = from_block, LOG_RANGE
         while start <= last:
             end = min(start + span - 1, last)
-            query: Any = {"address": to_checksum_address(address), "fromBlock": start, "toBlock": end}
+            query: Any = {"address": checksum(address), "fromBlock": start, "toBlock": end}
             try:
                 with self._errors():
                     entries = self.w3.eth.get_logs(query)
@@ -364,7 +364,7 @@ class RpcChain:
     def balance(self, address: str) -> int:
         """Balance of ``address`` in wei."""
         with self._errors():
-            return int(self.w3.eth.get_balance(to_checksum_address(address)))
+            return int(self.w3.eth.get_balance(checksum(address)))
 
     @contextmanager
     def anchor(self) -> Iterator[None]:

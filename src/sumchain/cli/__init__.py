@@ -73,7 +73,7 @@ def _usage_error(exc: TyperException) -> None:
         typer.echo(ctx.get_help())
         raise SystemExit(0)
     hint = f" (see {ctx.command_path} --help)" if ctx is not None else ""
-    _fail(f"Error: {exc.format_message()}{hint}", 1)  # type: ignore[attr-defined]
+    _fail(f"Error: {exc.format_message()}{hint}", 1)
 
 
 def main(argv: list[str] | None = None) -> None:

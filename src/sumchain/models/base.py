@@ -66,6 +66,8 @@ class OnChainModel(ParamsMixin):
     reference_types: ClassVar[tuple[str, ...]]
     """The ``type`` strings of the reference's model files that this class reads."""
     n_features: int
+    classes_: np.ndarray
+    """The class labels, ``0 .. n_classes - 1`` (set by fitting)."""
     _fitted_attribute: ClassVar[str] = "classes_"
 
     # -- contract mapping -------------------------------------------------------

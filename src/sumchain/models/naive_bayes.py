@@ -456,8 +456,8 @@ class NaiveBayes(OnChainModel):
             self.smoothing,
             self.n_features,
         )
-        best = 0
+        best, best_score = 0, scores[0]
         for c, score in enumerate(scores):
-            if score is not None and (scores[best] is None or score > scores[best]):
-                best = c
+            if score is not None and (best_score is None or score > best_score):
+                best, best_score = c, score
         return best

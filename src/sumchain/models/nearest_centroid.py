@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import numpy as np
@@ -52,7 +51,6 @@ def _round_mean(total: int, n: int) -> int:
     return (2 * total + n) // (2 * n)
 
 
-@dataclass(frozen=True)
 class _CentroidClassifier(OnChainModel):
     """What the dense and the sparse nearest centroid mirrors share: state,
     parameters, layout of the packed words, reference files, scikit-learn.
@@ -70,6 +68,8 @@ class _CentroidClassifier(OnChainModel):
     value_headroom: ClassVar[int]
     """The automatic width holds this many times the largest centroid value (or 1.0)."""
     _fitted_attribute = "centroids_"
+    centroids_: np.ndarray
+    """Each class's centroid at scale 1e9, one row per class (set by fitting)."""
 
     def __init__(self, *, n_features: int, value_bits: int | None = None) -> None:
         self.n_features = n_features

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import numpy as np
 
-from sumchain.errors import NotFittedError
+from sumchain.errors import NotFittedError, SumchainError
 from sumchain.models.base import SCALE, OnChainModel
 from sumchain.models.packing import pack, signed_range, unpack, words_for
 
@@ -77,8 +77,10 @@ def linear_classifier_to_fixed(estimator: Any) -> FixedLinear:
     >>> fixed.coef, fixed.intercept, fixed.learning_rate
     ([2000000000], -1000000000, 1000000000)
     """
-    from sklearn.linear_model import Perceptron, SGDClassifier
-
+    try:
+        from sklearn.linear_model import Perceptron, SGDClassifier
+    except ImportError:
+        raise SumchainError("converting from scikit-learn needs it: pip install 'sumchain[sklearn]'") from None
     if not isinstance(estimator, (Perceptron, SGDClassifier)):
         name = type(estimator).__name__
         raise TypeError(f"expected a fitted binary sklearn.linear_model.Perceptron or SGDClassifier, got {name}")
@@ -187,9 +189,13 @@ class BinaryPerceptron(OnChainModel):
         """
         if learning_rate is None:
             learning_rate = cls.default_learning_rate
-        model = cls(
-            n_features=len(coef), learning_rate=learning_rate, intercept=intercept, weight_bits=weight_bits, **params
-        )
+        shape = {
+            "n_features": len(coef),
+            "learning_rate": learning_rate,
+            "intercept": intercept,
+            "weight_bits": weight_bits,
+        }
+        model = cls(**shape, **params)
         model._init_state()
         low, high = signed_range(model._bits())
         for i, c in enumerate(coef):

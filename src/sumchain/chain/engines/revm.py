@@ -34,7 +34,8 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from pyrevm import EVM, AccountInfo, BlockEnv, CfgEnv, Env
+import pyrevm
+from pyrevm import EVM, BlockEnv, CfgEnv, Env
 
 from sumchain.chain.engines.base import StateCache
 from sumchain.chain.execution import (
@@ -51,6 +52,8 @@ from sumchain.chain.hashing import keccak
 from sumchain.errors import ChainError
 
 SPEC = "Cancun"
+AccountInfo: Any = pyrevm.AccountInfo
+"""pyrevm's account record (its stub omits the ``balance`` argument that the class takes)."""
 _COINBASE = "0x" + "00" * 20
 _STORAGE_WRITE = re.compile(r"StorageChange \{ address: (0x[0-9a-f]{40}), key: (\d+), had_value: Some")
 _STATUS = re.compile(r"status: AccountStatus\(([^)]*)\)")
@@ -117,6 +120,8 @@ class RevmEngine:
         except RuntimeError as exc:
             return self._failure(str(exc), tx)
         result = evm.result
+        if result is None:
+            raise ChainError("revm engine: no result for a finished call (unexpected pyrevm state)")
         logs = tuple(self._log(log) for log in result.logs)
         return Execution(
             success=True,
