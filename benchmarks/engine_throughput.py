@@ -257,15 +257,8 @@ class TitanoboaRunner:
     def _deploy(self, owner: Any) -> Any:
         """Create the trainer as ``SharedModel.deploy`` does, then load its parameters."""
         mirror, abi = self.work.mirror, self.work.abi
-        compiled = compile_trainer(mirror.contract_model)
-        args = abi.encode_constructor(
-            mirror.model_params(),
-            INCENTIVE.cost_weight,
-            INCENTIVE.refund_wait,
-            INCENTIVE.owner_claim_wait,
-            INCENTIVE.any_claim_wait,
-        )
-        address, _ = self.env.deploy_code(sender=owner, bytecode=compiled.bytecode + args)
+        code = SharedModel.creation_code(mirror, incentive=INCENTIVE)
+        address, _ = self.env.deploy_code(sender=owner, bytecode=code)
         words = mirror.to_words()
         for start in range(0, len(words), MAX_WORDS_PER_CALL):
             chunk = words[start : start + MAX_WORDS_PER_CALL]

@@ -168,6 +168,27 @@ class SharedModel:
             Before anything is sent, when ``metadata`` names another number of
             classes than the model has, or other features.
         """
+        code = cls.creation_code(model, incentive=incentive, metadata=metadata)
+        words = model.to_words()
+        receipt = chain.deploy(code, sender=resolve_account(chain, sender))
+        assert receipt.contract_address is not None
+        if on_chunk:
+            on_chunk(0, len(words), receipt)
+        shared = cls(chain, receipt.contract_address)
+        shared.upload_parameters(words, sender=sender, on_chunk=on_chunk)
+        return shared
+
+    @staticmethod
+    def creation_code(
+        model: OnChainModel, *, incentive: DepositRefundTake | None = None, metadata: ModelMetadata | None = None
+    ) -> bytes:
+        """The trainer's creation code with its constructor arguments: the first transaction of :meth:`deploy`.
+
+        Raises
+        ------
+        MetadataError
+            When ``metadata`` does not fit the model (see :meth:`deploy`).
+        """
         model._check_fitted(model._fitted_attribute)
         if metadata is None:
             metadata = ModelMetadata(
@@ -176,9 +197,7 @@ class SharedModel:
         _check_metadata(metadata, n_features=model.n_features, sparse=model.sparse, n_classes=model.n_classes)
         drt = incentive or DepositRefundTake()
         compiled = compile_trainer(model.contract_model)
-        abi = ContractABI(compiled.abi)
-        words = model.to_words()
-        args = abi.encode_constructor(
+        return compiled.bytecode + ContractABI(compiled.abi).encode_constructor(
             model.model_params(),
             drt.cost_weight,
             drt.refund_wait,
@@ -186,13 +205,6 @@ class SharedModel:
             drt.any_claim_wait,
             metadata.to_json(),
         )
-        receipt = chain.deploy(compiled.bytecode + args, sender=resolve_account(chain, sender))
-        assert receipt.contract_address is not None
-        if on_chunk:
-            on_chunk(0, len(words), receipt)
-        shared = cls(chain, receipt.contract_address)
-        shared.upload_parameters(words, sender=sender, on_chunk=on_chunk)
-        return shared
 
     def upload_parameters(
         self,

@@ -215,7 +215,7 @@ class ChainStore:
                 self._conn.execute("INSERT INTO meta VALUES ('chain', ?)", (json.dumps(info),))
                 self._conn.execute("INSERT INTO blocks (number, timestamp) VALUES (0, ?)", (_word(genesis.time),))
                 self._write_state(StateDiff({a.lower(): Account(b) for a, b in genesis.balances.items()}), 1)
-                self._write_head(Head(0, genesis.time, 1))
+                self._write_head(Head(0, genesis.time, 1), always=True)
 
     def _check_kind(self) -> None:
         """Refuse anything but a sumchain chain file of this format."""
@@ -325,9 +325,11 @@ class ChainStore:
         head = json.loads(row[0])
         return Head(head["block"], head["time"], head["version"])
 
-    def _write_head(self, head: Head) -> None:
-        value = json.dumps({"block": head.block, "time": head.time, "version": head.version})
-        self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('head', ?)", (value,))
+    def _write_head(self, head: Head, *, always: bool = False) -> None:
+        """Record the new head; in memory, after the genesis, :attr:`head` is its only reader."""
+        if self.path is not None or always:
+            value = json.dumps({"block": head.block, "time": head.time, "version": head.version})
+            self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('head', ?)", (value,))
         self.head = head
 
     def _code(self, code_hash: bytes) -> bytes:

@@ -31,7 +31,6 @@ modelled (it differs from py-evm, which knows no previous blocks here).
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import Any
 
 import pyrevm
@@ -156,20 +155,18 @@ class RevmEngine:
         evm, state = self._evm, self.state
         journal = evm.journal_str
         accounts = evm.journal_state
-        statuses = _STATUS.findall(journal)
-        if len(statuses) != len(accounts):
-            raise ChainError("revm engine: cannot match the journal's accounts (unexpected pyrevm output)")
+        destroyed = self._self_destructed(journal, list(accounts)) if "SelfDestructed" in journal else set()
         diff = StateDiff()
-        for (key, info), status in zip(accounts.items(), statuses, strict=True):
+        for key, info in accounts.items():
             address = key.lower()
             before = state.account(address)
-            if "SelfDestructed" in status:
+            if address in destroyed:
                 after = Account()
             else:
                 code = before.code if before.code else self._code(info)
                 after = Account(int(info.balance), int(info.nonce), code)
             if address == sender:
-                after = replace(after, nonce=before.nonce + 1)
+                after = Account(after.balance, before.nonce + 1, after.code)
             if after != before:
                 diff.accounts[address] = after
         start = journal.rfind(", journal: [")
@@ -179,6 +176,14 @@ class RevmEngine:
             if value != state.slot(address, slot):
                 diff.storage.setdefault(address, {})[slot] = value
         return diff
+
+    @staticmethod
+    def _self_destructed(journal: str, addresses: list[str]) -> set[str]:
+        """The accounts a SELFDESTRUCT deleted: the journal's state lists them in ``journal_state``'s order."""
+        statuses = _STATUS.findall(journal)
+        if len(statuses) != len(addresses):
+            raise ChainError("revm engine: cannot match the journal's accounts (unexpected pyrevm output)")
+        return {a.lower() for a, status in zip(addresses, statuses, strict=True) if "SelfDestructed" in status}
 
     @staticmethod
     def _code(info: Any) -> bytes:
