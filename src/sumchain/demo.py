@@ -32,7 +32,7 @@ from sumchain.models import SCALE, SparsePerceptron
 HOUR = 3_600
 CLASSES = ("negative", "positive")
 FLIPPER_BUDGET = 2 * 10**17
-"""The flipper gives up once it has lost 0.2 ETH (a rational attacker stops paying for a lost cause)."""
+"""The flipper adds data only while it has lost less than 0.2 ETH (an attacker's budget)."""
 
 
 @dataclass
@@ -44,7 +44,7 @@ class Agent:
     flips: bool
     per_day: int
     budget: int | None = None
-    """Most it is willing to lose, in wei: it stops contributing once it has lost that much."""
+    """Most it is willing to lose, in wei: it adds data only while it has lost less than that."""
     start_balance: int = 0
     added: int = 0
     refunds: int = 0

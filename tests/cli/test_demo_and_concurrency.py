@@ -32,7 +32,7 @@ def test_demo_streams_its_days_and_tells_the_whole_story(tmp_path) -> None:
     assert (tmp_path / ".sumchain" / "chain.sqlite").exists()  # the default chain file: the model stays
     listed = json.loads(run(tmp_path, "contributions", "--all", "--json").stdout)
     flipper = [c for c in listed if c["author"] == "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"]
-    assert len(listed) - len(flipper) == 100 and 0 < len(flipper) < 20  # it gave up
+    assert len(listed) - len(flipper) == 100 and 0 < len(flipper) < 20  # it ran out of budget for some days
     assert {c["status"] for c in flipper} <= {"taken", "partly taken", "refunded"}
     assert json.loads(run(tmp_path, "info", "--json").stdout)["name"] == "movie sentiment (demo)"
 

@@ -23,7 +23,7 @@ def _on_deploy(model: SharedModel, accuracy: float) -> None:
     out.print("Each day an honest contributor adds 10 correctly labelled reviews and a flipper 2 with flipped")
     out.print("labels, each with a deposit; after the 1-day wait each refunds its own data the model agrees")
     out.print("with and reports the other's data the model rejects, taking (part of) its deposit. The flipper")
-    out.print("gives up once it has lost 0.2 ETH.")
+    out.print("adds data only while it has lost less than 0.2 ETH, its budget.")
     out.print("'honest only' is the accuracy the same model would have with the honest data alone.\n")
     out.print(_ROW.format("day", "accuracy", "honest only", "honest ΔETH", "flipper ΔETH", "adds/refunds/reports"))
 
