@@ -43,10 +43,7 @@ import json
 import os
 import random
 import re
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tarfile
 import tempfile
@@ -58,6 +55,7 @@ from typing import Any, Protocol
 
 from sumchain import EmbeddedChain, SharedModel, SparsePerceptron
 from sumchain.chain.abi import ContractABI
+from sumchain.chain.anvil import find_anvil, running_anvil
 from sumchain.chain.base import Chain
 from sumchain.chain.compiler import compile_trainer
 from sumchain.chain.rpc import RpcChain
@@ -69,7 +67,6 @@ from sumchain.models.reference_file import model_from_spec
 
 REPO = Path(__file__).resolve().parents[1]
 IMDB_ARCHIVE = REPO.parent / "shared" / "datasets" / "imdb" / "aclImdb_v1_labeled.tar.gz"
-NPM_ANVIL = REPO / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"
 ENGINES = ("revm", "revm-file", "py-evm", "titanoboa", "anvil", "revm-client")
 OPERATIONS = {"add_data": "tx/s", "predict": "calls/s"}
 SENDERS = 10
@@ -79,7 +76,6 @@ SEED = 20_240_601
 MIN_OPS = 3
 OPS_PER_SECOND_CAP = 10_000
 """A round also ends after ``seconds * OPS_PER_SECOND_CAP`` operations (it sizes the precomputed calldata)."""
-ANVIL_STARTUP_SECONDS = 30
 ANVIL_FUNDS = 10**22
 """Balance titanoboa gives each of its accounts (anvil's dev accounts hold 10,000 ether too)."""
 
@@ -281,50 +277,11 @@ class TitanoboaRunner:
 # -- opening engines ----------------------------------------------------------------------
 
 
-def find_anvil(given: str | None) -> str | None:
-    """The anvil binary: ``given``, ``$ANVIL_BIN``, the npm one in this checkout, or the PATH one."""
-    for candidate in (given, os.environ.get("ANVIL_BIN"), NPM_ANVIL if NPM_ANVIL.is_file() else None):
-        if candidate:
-            return str(candidate)
-    return shutil.which("anvil")
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextlib.contextmanager
 def anvil_chain(binary: str) -> Iterator[RpcChain]:
     """A fresh anvil node (automine, 30M block gas limit), stopped on exit."""
-    port = free_port()
-    command = [binary, "--host", "127.0.0.1", "--port", str(port), "--silent", "--gas-limit", "30000000"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        yield connect_rpc(f"http://127.0.0.1:{port}", process)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def connect_rpc(url: str, process: subprocess.Popen[bytes]) -> RpcChain:
-    """An ``RpcChain`` on ``url`` once the node answers."""
-    deadline = time.monotonic() + ANVIL_STARTUP_SECONDS
-    while True:
-        if process.poll() is not None:
-            raise ChainError(f"anvil exited with status {process.returncode}")
-        try:
-            return RpcChain(url, timeout=10)
-        except ChainError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
+    with running_anvil(binary, ["--gas-limit", "30000000"]) as node:
+        yield RpcChain(node.url, timeout=10)
 
 
 @contextlib.contextmanager
@@ -367,7 +324,7 @@ def open_runner(name: str, work: Workload, stack: contextlib.ExitStack, *, anvil
         except ImportError:
             return 'titanoboa is not installed (pip install -e ".[bench]")'
     if name == "anvil":
-        binary = find_anvil(anvil)
+        binary = anvil or find_anvil(REPO)
         if binary is None:
             return "anvil not found: run `npm install`, set $ANVIL_BIN or pass --anvil PATH"
         try:

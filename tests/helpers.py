@@ -3,7 +3,11 @@ deployments that revert or stop half-way, empty samples refused everywhere."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -93,3 +97,22 @@ def assert_empty_sample_refused(model: SharedModel, mirror: OnChainModel, label:
             model.address, model.abi.encode_call("add_data", data, label), sender=chain.accounts[1], value=10**19
         )
     assert observable_state(model) == before
+
+
+def run_sumchain(
+    cwd: Path, *args: str, env: Mapping[str, str] | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``sumchain ARGS`` as a process of its own in ``cwd``: wide plain output, no model or key inherited."""
+    environment = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
+    for name in ("SUMCHAIN_MODEL", "SUMCHAIN_PRIVATE_KEY"):
+        environment.pop(name, None)
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "sumchain", *args],
+        cwd=cwd,
+        env=environment,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from eth_account import Account
 
-from sumchain.keys import KEYSTORE_VARIABLE, PRIVATE_KEY_VARIABLE, Keystore
+from sumchain.keys import KEYSTORE_VARIABLE, Keystore
+from tests.helpers import run_sumchain
 
 KEY = "0x" + "3b" * 32
 ADDRESS = Account.from_key(KEY).address
@@ -28,17 +27,7 @@ def home(tmp_path: Path) -> Path:
 
 
 def sumchain(home: Path, *args: str, stdin: str = "", ok: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", KEYSTORE_VARIABLE: str(home / "keys")}
-    env.pop(PRIVATE_KEY_VARIABLE, None)
-    proc = subprocess.run(
-        [sys.executable, "-m", "sumchain", *args],
-        cwd=home,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = run_sumchain(home, *args, env={KEYSTORE_VARIABLE: str(home / "keys")}, stdin=stdin)
     shown = proc.stdout + proc.stderr
     assert KEY[2:] not in shown.lower() and PASSWORD not in shown
     assert proc.returncode == (0 if ok else 1), shown

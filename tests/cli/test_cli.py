@@ -3,27 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
+
+from tests.helpers import run_sumchain
 
 ADDRESS = re.compile(r"^(0x[0-9a-fA-F]{40})$", re.MULTILINE)
 
 
 def run(cwd: Path, *args: str, ok: bool = True, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
-    env.pop("SUMCHAIN_MODEL", None)
-    proc = subprocess.run(
-        [sys.executable, "-m", "sumchain", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        input=stdin,
-    )
+    proc = run_sumchain(cwd, *args, stdin=stdin)
     if ok:
         assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc

@@ -9,10 +9,8 @@ are funded beforehand directly on anvil.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 import threading
 import urllib.request
 from collections.abc import Iterator
@@ -29,6 +27,7 @@ from sumchain.chain.confirm import Confirmation, TransactionPreview
 from sumchain.chain.rpc import RpcChain
 from sumchain.errors import DepositLimitExceeded, TransactionDeclined, TransactionPending, UnknownAccount
 from sumchain.keys import KEYSTORE_VARIABLE, PRIVATE_KEY_VARIABLE, Keystore, KeystoreAccount
+from tests.helpers import run_sumchain
 
 from .conftest import connect, running_anvil
 
@@ -67,8 +66,8 @@ def refuse_or_forward(request: Any, upstream: str) -> Any:
 @pytest.fixture(scope="module")
 def network() -> Iterator[tuple[str, RpcChain]]:
     """The proxy's URL (a public network, to sumchain), and a dev view of the anvil behind it to fund accounts."""
-    with running_anvil("--chain-id", str(SEPOLIA), "--gas-limit", "30000000") as (url, process, log):
-        funder = connect(url, process, log)
+    with running_anvil("--chain-id", str(SEPOLIA), "--gas-limit", "30000000") as url:
+        funder = connect(url)
 
         class Proxy(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
@@ -189,8 +188,8 @@ def test_dev_anvil_keeps_its_indices_with_an_environment_key(chain: RpcChain, mo
 
 
 def test_a_receipt_that_does_not_come_may_still_be_mined() -> None:
-    with running_anvil("--no-mining") as (url, process, log):
-        connect(url, process, log)
+    with running_anvil("--no-mining") as url:
+        connect(url)
         chain = RpcChain(url, receipt_timeout=0.5)
         with pytest.raises(TransactionPending) as caught:
             chain.transact(chain.accounts[1], b"", sender=chain.accounts[0], value=1)
@@ -212,19 +211,7 @@ def sumchain(
     cwd: Path, *args: str, stdin: str = "", ok: bool = True, key_in_env: bool = False
 ) -> subprocess.CompletedProcess[str]:
     """Run ``sumchain`` in a process of its own, with the test's keystore; the key never shows."""
-    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
-    env.pop(PRIVATE_KEY_VARIABLE, None)
-    if key_in_env:
-        env[PRIVATE_KEY_VARIABLE] = KEY
-    proc = subprocess.run(
-        [sys.executable, "-m", "sumchain", *args],
-        cwd=cwd,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    proc = run_sumchain(cwd, *args, env={PRIVATE_KEY_VARIABLE: KEY} if key_in_env else {}, stdin=stdin)
     assert KEY[2:] not in (proc.stdout + proc.stderr).lower()
     assert PASSWORD not in proc.stdout + proc.stderr
     assert proc.returncode == (0 if ok else 1), proc.stdout + proc.stderr
