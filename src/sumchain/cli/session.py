@@ -15,7 +15,7 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sumchain.errors import ChainError, SumchainError
 
@@ -65,7 +65,7 @@ class Session:
 
     chain_spec: str = "embedded"
     model_ref: str | None = None
-    signing: Any = None
+    signing: SigningOptions | None = None
     account: str | None = None
     _chain: Chain | None = field(default=None, repr=False)
 
