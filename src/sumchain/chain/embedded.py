@@ -346,16 +346,6 @@ class EmbeddedChain:
         with self._store.reading():
             return self._engine.state.account(_address(address)).nonce
 
-    def code(self, address: str) -> bytes:
-        """Runtime code at ``address`` (empty for an account without code)."""
-        with self._store.reading():
-            return self._engine.state.account(_address(address)).code
-
-    def storage(self, address: str) -> dict[int, int]:
-        """Every non-zero storage slot of ``address``."""
-        with self._store.reading():
-            return dict(self._engine.state.storage.get(_address(address), {}))
-
     def block(self, number: int) -> BlockRecord | None:
         """The block ``number`` (its transaction, if any, and its time), or None."""
         return self._store.block(number)

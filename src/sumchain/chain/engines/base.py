@@ -53,10 +53,6 @@ class StateCache:
             },
         )
 
-    def full(self) -> StateDiff:
-        """The whole state as one diff (to load another engine)."""
-        return StateDiff(dict(self.accounts), {address: dict(slots) for address, slots in self.storage.items()})
-
 
 class Engine(Protocol):
     """An EVM that runs transactions against a committed state it keeps in memory."""
