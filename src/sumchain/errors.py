@@ -6,6 +6,8 @@ never need to know whether an embedded EVM or a JSON-RPC node answered.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class SumchainError(Exception):
     """Root of every error sumchain raises."""
@@ -100,8 +102,8 @@ class DepositLimitExceeded(TransactionDeclined):
     """A transaction would send more than the allowed maximum deposit, so nothing was sent."""
 
 
-class TransactionPending(ChainError):
-    """A transaction was sent but its receipt did not come in time: it may still be mined.
+class SentTransactionError(ChainError):
+    """Something happened to a transaction after it was sent; ``tx_hash`` names it.
 
     Parameters
     ----------
@@ -114,3 +116,23 @@ class TransactionPending(ChainError):
     def __init__(self, message: str, *, tx_hash: str) -> None:
         super().__init__(message)
         self.tx_hash = tx_hash
+
+
+class TransactionPending(SentTransactionError):
+    """A transaction was sent but its receipt did not come in time: it may still be mined."""
+
+
+class TransactionReplaced(SentTransactionError):
+    """Another transaction of the same account took this one's nonce: it will never be mined."""
+
+
+class TransactionDropped(SentTransactionError):
+    """The node no longer knows a sent transaction: it will not be mined unless sent again."""
+
+
+class PartlySent(ChainError):
+    """Only the first of many transactions were sent; ``sent`` holds them (``PendingTransaction`` objects)."""
+
+    def __init__(self, message: str, sent: list[Any]) -> None:
+        super().__init__(message)
+        self.sent = sent

@@ -14,9 +14,11 @@ is sent. Time travel and snapshots work on dev nodes only (anvil, Hardhat).
 from __future__ import annotations
 
 import re
+import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -24,14 +26,24 @@ import requests
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from web3 import HTTPProvider, Web3
-from web3.exceptions import ContractLogicError, TimeExhausted, Web3Exception, Web3RPCError
+from web3.exceptions import ContractLogicError, Web3Exception, Web3RPCError
 
 from sumchain.chain.abi import decode_revert
 from sumchain.chain.accounts import dev_private_keys
 from sumchain.chain.base import TX_GAS_CAP, Log, Receipt
 from sumchain.chain.confirm import TransactionPreview
 from sumchain.chain.hashing import checksum
-from sumchain.errors import ChainError, ContractReverted, SumchainError, TransactionPending, UnknownAccount
+from sumchain.chain.nonces import NonceManager
+from sumchain.errors import (
+    ChainError,
+    ContractReverted,
+    PartlySent,
+    SumchainError,
+    TransactionDropped,
+    TransactionPending,
+    TransactionReplaced,
+    UnknownAccount,
+)
 from sumchain.keys import KeystoreAccount, key_from_env
 
 LOG_RANGE = 10_000
@@ -44,7 +56,84 @@ GAS_MARGIN = 1.2
 DEV_CHAIN_ID = 31337
 """The chain id of anvil and Hardhat nodes unless told otherwise."""
 _REVERT_PREFIX = "execution reverted"
+_UNUSED_MIDDLEWARE = ("validation", "ens_name_to_address", "gas_price_strategy", "gas_estimate")
+"""web3's default middleware that sumchain does without: it validates, estimates and prices itself."""
+FEES_TTL = 2.0
+"""Seconds a fee quote is reused for further transactions."""
+_NONCE_TROUBLE = re.compile(r"nonce too low|nonce too high|already known|replacement transaction", re.IGNORECASE)
 _URL = re.compile(r"https?://", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class PendingTransaction:
+    """A transaction that was sent: its hash now, its receipt when it is mined.
+
+    Attributes
+    ----------
+    tx_hash : str
+        Hash of the signed transaction.
+    sender : str
+        Who sent it.
+    nonce : int
+        Its nonce.
+    """
+
+    chain: RpcChain = field(repr=False)
+    tx_hash: str
+    sender: str
+    nonce: int
+    call: dict[str, Any] = field(repr=False)
+
+    def receipt(self) -> Receipt:
+        """Wait until it is mined with the chain's confirmations; its receipt.
+
+        Raises
+        ------
+        ContractReverted
+            When it was mined but failed (the reason comes from replaying it).
+        TransactionReplaced, TransactionDropped
+            When another transaction took its nonce, or the node forgot it.
+        TransactionPending
+            When it was not mined within the chain's ``receipt_timeout``: it may still be.
+        """
+        return self.chain._receipt(self)
+
+    def still_pending(self, what: str) -> TransactionPending:
+        """The error for a wait that ended without a receipt."""
+        return TransactionPending(
+            f"transaction {self.tx_hash} was sent, but {what}; it may still be mined: "
+            "look its hash up before sending it again",
+            tx_hash=self.tx_hash,
+        )
+
+
+def _formatted_receipt(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """A receipt as JSON-RPC sends it (hex strings), in the types web3 gives (ints and bytes)."""
+
+    def number(text: Any) -> int:
+        return int(text, 16)
+
+    def data(text: Any) -> bytes:
+        return bytes.fromhex(str(text)[2:])
+
+    logs = [
+        {
+            "address": log["address"],
+            "topics": [data(t) for t in log["topics"]],
+            "data": data(log["data"]),
+            "blockNumber": number(log["blockNumber"]),
+            "transactionHash": data(log["transactionHash"]),
+            "logIndex": number(log["logIndex"]),
+        }
+        for log in raw["logs"]
+    ]
+    return {
+        "status": number(raw["status"]),
+        "blockNumber": number(raw["blockNumber"]),
+        "gasUsed": number(raw["gasUsed"]),
+        "contractAddress": raw.get("contractAddress"),
+        "logs": logs,
+    }
 
 
 def _revert_error(exc: ContractLogicError) -> ContractReverted:
@@ -108,17 +197,26 @@ class RpcChain:
         timeout: float = 30,
         receipt_timeout: float = 300,
         confirm: Callable[[TransactionPreview], None] | None = None,
+        confirmations: int = 1,
     ) -> None:
         if not _URL.match(url):
             raise ChainError(f"{url}: only http:// and https:// node URLs are supported (not ws://, wss:// or IPC)")
         if timeout <= 0 or receipt_timeout <= 0:
             raise ChainError(f"timeouts must be positive, got {timeout:g} s and {receipt_timeout:g} s")
+        if isinstance(confirmations, bool) or not isinstance(confirmations, int) or confirmations < 1:
+            raise ChainError(f"confirmations must be a whole number of blocks, at least 1, got {confirmations!r}")
         self.url = url
         self.timeout = timeout
         self.receipt_timeout = receipt_timeout
         self.confirm = confirm
+        self.confirmations = confirmations
         provider = HTTPProvider(url, request_kwargs={"timeout": timeout}, exception_retry_configuration=None)
         self.w3 = Web3(provider)
+        for name in _UNUSED_MIDDLEWARE:  # each costs round trips (the validation one asks for the chain id)
+            self.w3.middleware_onion.remove(name)
+        self._nonces = NonceManager()
+        self._fees_cache: tuple[float, dict[str, int]] | None = None
+        self._block_times: dict[int, int] = {}
         extra = key_from_env()
         self._keys: list[LocalAccount | KeystoreAccount] = [
             Account.from_key(key) if isinstance(key, bytes) else key for key in keys
@@ -167,19 +265,26 @@ class RpcChain:
         return tx
 
     def _fees(self) -> dict[str, int]:
-        """EIP-1559 fees (twice the base fee plus a tip), or a legacy gas price."""
+        """EIP-1559 fees (twice the base fee plus a tip), or a legacy gas price; quoted again after :data:`FEES_TTL`."""
+        now = time.monotonic()
+        if self._fees_cache is not None and now - self._fees_cache[0] < FEES_TTL:
+            return self._fees_cache[1]
         block = self.w3.eth.get_block("latest")
+        self._block_gas_limit = int(block["gasLimit"])
         base_fee = block.get("baseFeePerGas")
         if base_fee is None:
-            return {"gasPrice": int(self.w3.eth.gas_price)}
-        with warnings.catch_warnings():  # web3 warns when it falls back to eth_feeHistory
-            warnings.simplefilter("ignore")
-            tip = int(self.w3.eth.max_priority_fee)
-        return {"maxFeePerGas": 2 * int(base_fee) + tip, "maxPriorityFeePerGas": tip}
+            fees = {"gasPrice": int(self.w3.eth.gas_price)}
+        else:
+            with warnings.catch_warnings():  # web3 warns when it falls back to eth_feeHistory
+                warnings.simplefilter("ignore")
+                tip = int(self.w3.eth.max_priority_fee)
+            fees = {"maxFeePerGas": 2 * int(base_fee) + tip, "maxPriorityFeePerGas": tip}
+        self._fees_cache = (now, fees)
+        return fees
 
     def _gas_limit(self, estimate: int) -> int:
         """The estimate plus a margin, within the block gas limit and (if it fits) the Osaka cap."""
-        gas = min(int(estimate * GAS_MARGIN), int(self.w3.eth.get_block("latest")["gasLimit"]))
+        gas = min(int(estimate * GAS_MARGIN), self._block_gas_limit)
         return min(gas, TX_GAS_CAP) if estimate <= TX_GAS_CAP else gas
 
     def _log(self, entry: Mapping[str, Any]) -> Log:
@@ -208,46 +313,260 @@ class RpcChain:
             raise UnknownAccount(f"this chain cannot sign for {sender}")
         return signer.unlock() if isinstance(signer, KeystoreAccount) else signer
 
-    def _wait(self, tx_hash: str) -> Any:
-        """The receipt of a sent transaction, or :class:`TransactionPending` when it does not come in time."""
-        pending = f"transaction {tx_hash} was sent, but"
-        later = "it may still be mined: look its hash up before sending it again"
-        try:
-            return self.w3.eth.wait_for_transaction_receipt(
-                tx_hash, timeout=self.receipt_timeout, poll_latency=0.05 if self.is_dev else 1.0
-            )
-        except TimeExhausted:
-            message = f"{pending} was not mined within {self.receipt_timeout:g} s; {later}"
-        except (Web3Exception, requests.RequestException) as exc:
-            message = f"{pending} waiting for its receipt failed ({_one_line(exc)}); {later}"
-        raise TransactionPending(message, tx_hash=tx_hash)
+    def send(
+        self, to: str | None, data: bytes, *, sender: str, value: int = 0, gas: int | None = None
+    ) -> PendingTransaction:
+        """Estimate (unless ``gas`` is given), confirm, sign and send one transaction, without waiting for it.
 
-    def _send(self, to: str | None, data: bytes, sender: str, value: int, gas: int | None) -> Receipt:
-        """Estimate (unless ``gas`` is given), confirm, sign, send and wait for one transaction."""
+        The account's nonces are counted locally (:class:`NonceManager`), so one
+        account may keep many transactions in flight: send them all, then ask
+        each :class:`PendingTransaction` for its receipt.
+
+        Raises
+        ------
+        ContractReverted
+            When the gas estimate reverts: nothing is sent.
+        TransactionDeclined
+            When the confirmation hook refuses it: nothing is sent.
+        """
         signer = self._signer(sender)
         if gas is None:
             estimate = self.estimate_gas(to, data, sender=sender, value=value)
         with self._errors():
+            fees = self._fees()
             gas = self._gas_limit(estimate) if gas is None else gas
-            tx = self._tx(to, data, None, value) | self._fees() | {"gas": gas, "chainId": self.chain_id}
+        tx = self._tx(to, data, None, value) | fees | {"gas": gas, "chainId": self.chain_id}
         if self.confirm is not None and not self.is_dev:
             max_fee = tx.get("maxFeePerGas", tx.get("gasPrice", 0))
             self.confirm(TransactionPreview(self.chain_id, signer.address, tx.get("to"), value, gas, max_fee))
+        for attempt in range(2):  # a wrong local nonce (another sender, a dropped transaction) is asked again once
+            nonce = self._nonces.take(signer.address, lambda: self._count(signer.address, "pending"))
+            signed = signer.sign_transaction(tx | {"nonce": nonce})
+            try:
+                with self._errors():
+                    self.w3.eth.send_raw_transaction(signed.raw_transaction)
+            except ChainError as exc:
+                self._nonces.forget(signer.address)
+                if attempt or not _NONCE_TROUBLE.search(str(exc)):
+                    raise
+                continue
+            call = self._tx(to, data, sender, value) | {"gas": gas}
+            return PendingTransaction(self, "0x" + bytes(signed.hash).hex(), signer.address, nonce, call)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def send_many(
+        self, to: str, datas: Sequence[bytes], *, sender: str, value: int = 0, gas: int | None = None
+    ) -> list[PendingTransaction]:
+        """Send many transactions from one account to ``to`` at once: signed locally, sent in JSON-RPC batches.
+
+        Without ``gas`` each is estimated (in batches too, all against the
+        current state). Nothing waits for them: :meth:`receipts` gathers the
+        receipts.
+
+        Raises
+        ------
+        ContractReverted
+            When an estimate reverts: nothing is sent.
+        PartlySent
+            When the node refuses one of them: ``sent`` holds the ones before it
+            (the later ones are not sent, so the account's nonces have no gap).
+        """
+        signer = self._signer(sender)
+        calls = [self._tx(to, data, sender, value) for data in datas]
         with self._errors():
-            tx["nonce"] = self.w3.eth.get_transaction_count(signer.address, "pending")
-            signed = signer.sign_transaction(tx)
-            tx_hash = self.w3.to_hex(self.w3.eth.send_raw_transaction(signed.raw_transaction))
-        mined = self._wait(tx_hash)
+            fees = self._fees()  # first: it also reads the block gas limit that bounds each gas limit
+        gases = [gas] * len(calls) if gas is not None else [self._gas_limit(e) for e in self._estimates(calls)]
         with self._errors():
-            if mined["status"] == 0:
-                self.w3.eth.call(self._tx(to, data, sender, value) | {"gas": gas}, mined["blockNumber"])
-                raise ContractReverted(f"transaction {tx_hash} reverted, but not when replayed (out of gas?)")
-            timestamp = self.w3.eth.get_block(mined["blockNumber"])["timestamp"]
+            fee = fees.get("maxFeePerGas", fees.get("gasPrice", 0))
+            needed = sum(value + limit * fee for limit in gases)
+            if needed > int(self.w3.eth.get_balance(signer.address)):
+                raise ChainError(
+                    f"{signer.address} cannot pay for {len(calls)} transactions: they need up to {needed:,} wei"
+                )
+        sent: list[PendingTransaction] = []
+        for start in range(0, len(calls), BATCH_SIZE):
+            signed = []
+            for call, limit in zip(calls[start : start + BATCH_SIZE], gases[start : start + BATCH_SIZE], strict=True):
+                tx = {k: v for k, v in call.items() if k != "from"} | fees | {"gas": limit, "chainId": self.chain_id}
+                if self.confirm is not None and not self.is_dev:
+                    preview = TransactionPreview(
+                        self.chain_id,
+                        signer.address,
+                        tx.get("to"),
+                        value,
+                        limit,
+                        tx.get("maxFeePerGas", tx.get("gasPrice", 0)),
+                    )
+                    self.confirm(preview)
+                nonce = self._nonces.take(signer.address, lambda: self._count(signer.address, "pending"))
+                signed.append((signer.sign_transaction(tx | {"nonce": nonce}), nonce, call | {"gas": limit}))
+            answers = self._raw_batch(
+                [("eth_sendRawTransaction", ["0x" + bytes(t.raw_transaction).hex()]) for t, _, _ in signed]
+            )
+            refused = [(nonce, a["error"]) for (_, nonce, _), a in zip(signed, answers, strict=True) if "error" in a]
+            sent += [
+                PendingTransaction(self, "0x" + bytes(t.hash).hex(), signer.address, nonce, call)
+                for (t, nonce, call), answer in zip(signed, answers, strict=True)
+                if "error" not in answer
+            ]
+            if refused:
+                self._nonces.forget(signer.address)
+                nonce, error = refused[0]
+                raise PartlySent(
+                    f"the node refused {len(refused)} of {len(calls)} transactions, the first (nonce {nonce}): "
+                    f"{error.get('message', error)}; {len(sent)} were sent (the ones after a refused nonce wait "
+                    "behind it in the node's queue)",
+                    sent,
+                )
+        return sent
+
+    def _raw_batch(self, requests_: list[tuple[str, list[Any]]]) -> list[dict[str, Any]]:
+        """One JSON-RPC batch, answers in order, each ``{"result": ...}`` or ``{"error": ...}``.
+
+        web3's batch API refuses ``eth_sendRawTransaction``; its provider sends any batch.
+        """
+        with self._errors():
+            answers = self.w3.provider.make_batch_request(requests_)
+        if not isinstance(answers, list) or len(answers) != len(requests_):
+            error = answers.get("error") if isinstance(answers, Mapping) else answers
+            raise ChainError(f"{self.url} refused a batch of {len(requests_)} requests: {error}")
+        return [dict(answer) for answer in answers]
+
+    def _estimates(self, calls: Sequence[dict[str, Any]]) -> list[int]:
+        """Gas estimates of many calls, in JSON-RPC batches; a revert is raised with its reason."""
+        estimates: list[int] = []
+        for start in range(0, len(calls), BATCH_SIZE):
+            chunk = calls[start : start + BATCH_SIZE]
+            try:
+                with self._errors(), self.w3.batch_requests() as batch:
+                    for call in chunk:
+                        batch.add(self.w3.eth.estimate_gas(call))
+                    answers = batch.execute()
+            except SumchainError:
+                answers = [self.estimate_gas(c.get("to"), c["data"], sender=c["from"], value=c["value"]) for c in chunk]
+            for call, answer in zip(chunk, answers, strict=True):
+                estimates.append(
+                    int(answer)
+                    if isinstance(answer, int)
+                    else self.estimate_gas(call.get("to"), call["data"], sender=call["from"], value=call["value"])
+                )
+        return estimates
+
+    def _count(self, address: str, block: str) -> int:
+        """Transactions of ``address`` mined (``"latest"``), or mined and waiting (``"pending"``)."""
+        with self._errors():
+            return int(self.w3.eth.get_transaction_count(address, block))
+
+    def _block_time(self, number: int) -> int:
+        """A block's timestamp (cached: transactions sent together often share a block)."""
+        if number not in self._block_times:
+            with self._errors():
+                self._block_times[number] = int(self.w3.eth.get_block(number)["timestamp"])
+        return self._block_times[number]
+
+    def receipts(self, pending: Sequence[PendingTransaction]) -> list[Receipt]:
+        """The receipts of many sent transactions, asked for in JSON-RPC batches (with their blocks' times).
+
+        Raises
+        ------
+        ContractReverted, SentTransactionError
+            As :meth:`PendingTransaction.receipt`, for the first that fails.
+        """
+        found: dict[str, Any] = {}
+        deadline = time.monotonic() + self.receipt_timeout
+        waiting = list(pending)
+        while waiting:
+            for start in range(0, len(waiting), BATCH_SIZE):
+                chunk = waiting[start : start + BATCH_SIZE]
+                answers = self._raw_batch([("eth_getTransactionReceipt", [p.tx_hash]) for p in chunk])
+                for p, answer in zip(chunk, answers, strict=True):
+                    if answer.get("result"):
+                        found[p.tx_hash] = _formatted_receipt(answer["result"])
+            waiting = [p for p in waiting if p.tx_hash not in found]
+            if waiting:
+                if time.monotonic() > deadline:
+                    raise waiting[0].still_pending(f"was not mined within {self.receipt_timeout:g} s")
+                self._check_not_lost(waiting[0])
+                time.sleep(0.02 if self.is_dev else 1.0)
+        self._cache_block_times({int(r["blockNumber"]) for r in found.values()})
+        return [p.receipt() if self.confirmations > 1 else self._mined(p, found[p.tx_hash]) for p in pending]
+
+    def _cache_block_times(self, numbers: set[int]) -> None:
+        """Ask for the times of these blocks in batches (those not known yet)."""
+        missing = sorted(numbers - set(self._block_times))
+        for start in range(0, len(missing), BATCH_SIZE):
+            chunk = missing[start : start + BATCH_SIZE]
+            with self._errors(), self.w3.batch_requests() as batch:
+                for number in chunk:
+                    batch.add(self.w3.eth.get_block(number))
+                blocks = batch.execute()
+            self._block_times.update({n: int(b["timestamp"]) for n, b in zip(chunk, blocks, strict=True)})
+
+    def _receipt(self, pending: PendingTransaction) -> Receipt:
+        """Wait for a sent transaction and its confirmations; see :meth:`PendingTransaction.receipt`."""
+        deadline = time.monotonic() + self.receipt_timeout
+        poll = 0.02 if self.is_dev else 1.0
+        checked = time.monotonic()
+        while True:
+            try:
+                mined = self._receipt_or_none(pending)
+            except ChainError as exc:
+                raise pending.still_pending(f"waiting for its receipt failed ({exc})") from None
+            if mined is not None and (
+                self.confirmations == 1 or self.block_number() - int(mined["blockNumber"]) + 1 >= self.confirmations
+            ):
+                return self._mined(pending, mined)
+            if time.monotonic() > deadline:
+                raise pending.still_pending(f"was not mined within {self.receipt_timeout:g} s")
+            if mined is None and time.monotonic() - checked > 10 * poll:
+                self._check_not_lost(pending)
+                checked = time.monotonic()
+            time.sleep(poll)
+
+    def _found(self, lookup: Callable[[], Any]) -> Any:
+        """What a lookup by hash returns, or None when the node does not know the hash."""
+        try:
+            with self._errors():
+                return lookup()
+        except ChainError as exc:
+            if "not found" in str(exc).lower():
+                return None
+            raise
+
+    def _receipt_or_none(self, pending: PendingTransaction) -> Any:
+        """The node's receipt of a sent transaction, or None while it has none."""
+        return self._found(lambda: self.w3.eth.get_transaction_receipt(pending.tx_hash))
+
+    def _check_not_lost(self, pending: PendingTransaction) -> None:
+        """Raise when another transaction took its nonce (mined or waiting), or the node dropped it."""
+        mined_another = self._count(pending.sender, "latest") > pending.nonce
+        if mined_another and self._receipt_or_none(pending) is not None:
+            return  # it was mined meanwhile
+        if not mined_another and self._found(lambda: self.w3.eth.get_transaction(pending.tx_hash)) is not None:
+            return  # still waiting in the node's pool
+        self._nonces.forget(pending.sender)
+        if mined_another or self._count(pending.sender, "pending") > pending.nonce:
+            raise TransactionReplaced(
+                f"transaction {pending.tx_hash} was replaced: its nonce {pending.nonce} was used by another "
+                f"transaction of {pending.sender}; it will never be mined",
+                tx_hash=pending.tx_hash,
+            )
+        raise TransactionDropped(
+            f"transaction {pending.tx_hash} was dropped by the node (it is no longer in its pool): "
+            "it will not be mined; send it again",
+            tx_hash=pending.tx_hash,
+        )
+
+    def _mined(self, pending: PendingTransaction, mined: Mapping[str, Any]) -> Receipt:
+        if mined["status"] == 0:
+            with self._errors():
+                self.w3.eth.call(pending.call, mined["blockNumber"])
+            raise ContractReverted(f"transaction {pending.tx_hash} reverted, but not when replayed (out of gas?)")
         created = mined.get("contractAddress")
         return Receipt(
-            tx_hash=self.w3.to_hex(mined["transactionHash"]),
+            tx_hash=pending.tx_hash,
             block_number=int(mined["blockNumber"]),
-            timestamp=int(timestamp),
+            timestamp=self._block_time(int(mined["blockNumber"])),
             gas_used=int(mined["gasUsed"]),
             contract_address=checksum(created) if created else None,
             logs=tuple(self._log(entry) for entry in mined["logs"]),
@@ -267,7 +586,7 @@ class RpcChain:
 
     def deploy(self, bytecode: bytes, *, sender: str, value: int = 0, gas: int | None = None) -> Receipt:
         """Create a contract; see :class:`~sumchain.chain.base.Chain`."""
-        return self._send(None, bytecode, sender, value, gas)
+        return self.send(None, bytecode, sender=sender, value=value, gas=gas).receipt()
 
     def transact(self, to: str, data: bytes, *, sender: str, value: int = 0, gas: int | None = None) -> Receipt:
         """Send a transaction and wait until it is mined (``gas``: its limit; estimated by default).
@@ -278,7 +597,7 @@ class RpcChain:
             When the gas estimate reverts (nothing is sent), or the mined
             transaction failed (the reason comes from replaying it).
         """
-        return self._send(to, data, sender, value, gas)
+        return self.send(to, data, sender=sender, value=value, gas=gas).receipt()
 
     def call(self, to: str, data: bytes, *, sender: str | None = None) -> bytes:
         """Run a read-only call against the latest block."""
@@ -381,5 +700,6 @@ class RpcChain:
         try:
             yield
         finally:
+            self._nonces.forget()  # the rolled-back transactions' nonces are free again
             if not self._request("evm_revert", snapshot):
                 raise ChainError(f"{self.url} could not revert to snapshot {snapshot}")

@@ -1,0 +1,114 @@
+"""Sending at speed on a real anvil: many transactions in flight, nonces counted locally and
+asked again when the node disagrees, confirmations, and transactions replaced or dropped."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from sumchain import DepositRefundTake, SharedModel, SparsePerceptron
+from sumchain.chain.base import ETHER
+from sumchain.chain.rpc import RpcChain
+from sumchain.errors import ChainError, PartlySent, TransactionDropped, TransactionReplaced
+
+from .conftest import connect, running_anvil
+
+pytestmark = pytest.mark.anvil
+
+
+def test_one_account_keeps_many_transactions_in_flight(chain: RpcChain) -> None:
+    weights = [(-1) ** i * (i % 5 + 1) for i in range(16)]
+    model = SharedModel.deploy(chain, SparsePerceptron.from_weights(weights), incentive=DepositRefundTake(0))
+    sender = chain.accounts[1]
+    samples = [[i] for i in range(16)] + [[i, i + 1] for i in range(15)] + [[i, i + 2] for i in range(9)]
+    datas = [model.abi.encode_call("add_data", model.codec.encode(s), i % 2) for i, s in enumerate(samples)]
+    first_nonce = chain.w3.eth.get_transaction_count(sender)
+    pending = [chain.send(model.address, data, sender=sender, gas=300_000) for data in datas]
+    assert [p.nonce for p in pending] == list(range(first_nonce, first_nonce + len(datas)))
+    receipts = [p.receipt() for p in pending]
+    assert [r.tx_hash for r in receipts] == [p.tx_hash for p in pending]
+    assert [len(model.abi.decode_event(list(r.logs[0].topics), r.logs[0].data)[1]["data"]) for r in receipts] == [
+        4 * len(s) for s in samples
+    ]
+    assert len(model.contributions(sender)) == len(samples)
+
+
+def test_a_nonce_used_elsewhere_is_asked_again(chain: RpcChain) -> None:
+    sender = chain.accounts[2]
+    chain.transact(chain.accounts[3], b"", sender=sender, value=1)  # the local count starts here
+    other = connect(chain.url)  # another process with the same key
+    other.transact(chain.accounts[3], b"", sender=sender, value=1)
+    receipt = chain.transact(chain.accounts[3], b"", sender=sender, value=1)
+    assert chain.w3.eth.get_transaction(receipt.tx_hash)["nonce"] == chain.w3.eth.get_transaction_count(sender) - 1
+
+
+def test_confirmations_wait_for_later_blocks() -> None:
+    with running_anvil("--block-time", "1") as url:
+        chain = RpcChain(url, confirmations=3, timeout=10)
+        start = time.monotonic()
+        receipt = chain.transact(chain.accounts[1], b"", sender=chain.accounts[0], value=1)
+        assert chain.block_number() - receipt.block_number + 1 >= 3
+        assert time.monotonic() - start >= 1.5  # at least two more one-second blocks
+
+
+def test_replaced_and_dropped_transactions_are_told_apart() -> None:
+    with running_anvil("--no-mining") as url:
+        chain = RpcChain(url, timeout=10, receipt_timeout=20)
+        sender = chain.accounts[0]
+        first = chain.send(chain.accounts[1], b"", sender=sender, value=1, gas=21_000)
+        signer = chain._signer(sender)
+        tip = 10 * chain._fees().get("maxPriorityFeePerGas", 1)
+        replacement = signer.sign_transaction(
+            {
+                "to": chain.accounts[2],
+                "value": 2,
+                "gas": 21_000,
+                "nonce": first.nonce,
+                "chainId": chain.chain_id,
+                "maxFeePerGas": 100 * tip,
+                "maxPriorityFeePerGas": tip,
+            }
+        )
+        chain.w3.eth.send_raw_transaction(replacement.raw_transaction)
+        miner = threading.Timer(0.5, lambda: chain._request("evm_mine"))
+        miner.start()
+        with pytest.raises(TransactionReplaced, match=f"nonce {first.nonce} was used by another transaction"):
+            first.receipt()
+        miner.join()
+
+        dropped = chain.send(chain.accounts[1], b"", sender=sender, value=3, gas=21_000)
+        chain._request("anvil_dropTransaction", dropped.tx_hash)
+        with pytest.raises(TransactionDropped, match="dropped by the node"):
+            dropped.receipt()
+        assert chain.balance(chain.accounts[1]) >= 10_000 * ETHER  # nothing of either was paid
+
+
+def test_many_transactions_go_out_in_batches_and_come_back_in_order(chain: RpcChain) -> None:
+    weights = [(-1) ** i * (i % 5 + 1) for i in range(64)]
+    model = SharedModel.deploy(chain, SparsePerceptron.from_weights(weights), incentive=DepositRefundTake(0))
+    sender = chain.accounts[4]
+    samples = [[i] for i in range(64)] + [[i, i + 1] for i in range(63)] + [[i, i + 2] for i in range(62)]
+    datas = [model.abi.encode_call("add_data", model.codec.encode(s), i % 2) for i, s in enumerate(samples)]
+    sent = chain.send_many(model.address, datas, sender=sender)  # estimated in batches: more than one of them
+    receipts = chain.receipts(sent)
+    assert [r.tx_hash for r in receipts] == [p.tx_hash for p in sent]
+    assert [p.nonce for p in sent] == list(range(sent[0].nonce, sent[0].nonce + len(datas)))
+    assert [c.data for c in model.contributions(sender)] == [tuple(s) for s in samples]
+
+
+def test_a_batch_the_sender_cannot_pay_for_is_not_sent(chain: RpcChain) -> None:
+    sender = chain.accounts[5]
+    block = chain.block_number()
+    with pytest.raises(ChainError, match="cannot pay for 3 transactions"):
+        chain.send_many(chain.accounts[6], [b"", b"", b""], sender=sender, value=chain.balance(sender) // 2)
+    assert chain.block_number() == block
+
+
+def test_a_refused_transaction_is_said_with_what_was_sent(chain: RpcChain) -> None:
+    sender = chain.accounts[7]
+    with pytest.raises(PartlySent, match="the node refused 1 of 1 transactions") as refused:
+        chain.send_many(chain.accounts[6], [b""], sender=sender, gas=1_000)  # below the intrinsic gas
+    assert refused.value.sent == []
+    assert chain.transact(chain.accounts[6], b"", sender=sender, value=1).gas_used == 21_000  # nonces still right
