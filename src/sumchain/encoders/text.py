@@ -283,9 +283,13 @@ class HashingEncoder(Encoder):
             if len(found) > MAX_SAMPLE:
                 raise InvalidSample(f"the text has {len(found)} distinct buckets, more than the {MAX_SAMPLE} sent")
             return found
-        vector = [0] * n
+        counts: dict[int, int] = {}
         for h in hashes:
-            vector[h % n] += -SCALE if self.signed and h >= SIGN_BIT else SCALE
-        if not any(vector):
+            counts[h % n] = counts.get(h % n, 0) + (-1 if self.signed and h >= SIGN_BIT else 1)
+        present = {bucket: count for bucket, count in counts.items() if count}
+        if not present:
             raise InvalidSample("the text's signed word counts cancel out to the zero vector: nothing to send")
-        return unit_vector(vector)
+        vector = [0] * n
+        for bucket, value in zip(present, unit_vector(c * SCALE for c in present.values()), strict=True):
+            vector[bucket] = value
+        return vector

@@ -154,7 +154,8 @@ def normalize(values: Iterable[float]) -> list[int]:
 
 def unit_vector(scaled: Iterable[int]) -> list[int]:
     """Integers divided by their Euclidean norm, at scale 1e9: each ``v * 1e9 // isqrt(sum(v * v))``,
-    the division truncating. Exact integer arithmetic, so the same input gives the same vector anywhere.
+    the division truncating. Exact integer arithmetic, so the same input gives the same vector anywhere;
+    give small integers at scale (times 1e9) so that the norm's rounding down stays negligible.
 
     >>> unit_vector([3, 0, -4])
     [600000000, 0, -800000000]
@@ -167,7 +168,7 @@ def unit_vector(scaled: Iterable[int]) -> list[int]:
     norm = math.isqrt(sum(v * v for v in values))
     if norm == 0:
         raise InvalidSample("cannot normalize the zero vector")
-    return [truncated_div(v * SCALE, norm) for v in values]
+    return [truncated_div(v * SCALE, norm) if v else 0 for v in values]
 
 
 @dataclass(frozen=True)
