@@ -187,7 +187,11 @@ def import_model(
     name: Name = None,
     description: Description = None,
     encoder: Annotated[
-        str | None, typer.Option(help="The encoder of raw input, e.g. 'IMDB vocab' (model files do not say).")
+        str | None,
+        typer.Option(
+            help="A built-in encoder of raw input, 'IMDB vocab' or 'MurmurHash3' (reference files do not say; "
+            "a file's own encoder and encoderParams fields are kept otherwise)."
+        ),
     ] = None,
     cost_weight: CostWeight = "0.001ether",
     refund_wait: RefundWait = "1d",

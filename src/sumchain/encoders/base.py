@@ -76,6 +76,28 @@ def check_text(text: Any) -> str:
     return text
 
 
+def check_names(params: Any, kind: str, names: Iterable[str]) -> Mapping[str, Any]:
+    """Raise :class:`EncoderError` unless ``params`` is a mapping with exactly these names.
+
+    >>> check_names({"width": 8}, "pixels", ["width", "height"])
+    Traceback (most recent call last):
+    ...
+    sumchain.errors.EncoderError: pixels encoder parameters are ['height', 'width'], got ['width']
+    """
+    wanted = sorted(names)
+    if not isinstance(params, Mapping) or sorted(params) != wanted:
+        got = sorted(params) if isinstance(params, Mapping) else type(params).__name__
+        raise EncoderError(f"{kind} encoder parameters are {wanted}, got {got}")
+    return params
+
+
+def check_int(value: Any, what: str, low: int, high: int) -> int:
+    """Raise :class:`EncoderError` unless ``value`` is an integer (not a bool) in ``[low, high]``."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise EncoderError(f"{what} must be an integer in [{low:,}, {high:,}], got {value!r:.40}")
+    return value
+
+
 class Encoder(ABC):
     """Turns raw input (text or an image) into the features an on-chain model takes.
 

@@ -34,7 +34,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Self
 
-from sumchain.encoders.base import Encoder, check_text
+from sumchain.encoders.base import Encoder, check_names, check_text
 from sumchain.errors import EncoderError, EncoderUnavailable, InvalidSample
 from sumchain.models.samples import normalize
 
@@ -123,9 +123,7 @@ class SentenceEmbeddingEncoder(Encoder):
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> Self:
-        names = {"model", "package", "weights"}
-        if not isinstance(params, Mapping) or set(params) != names:
-            raise EncoderError(f"embedding encoder parameters are {sorted(names)}, got {sorted(params)}")
+        check_names(params, cls.kind, ["model", "package", "weights"])
         if (params["model"], params["package"]) != (MODEL, PACKAGE):
             raise EncoderError(
                 f"this sumchain embeds with {MODEL} from {PACKAGE}, not {params['model']!r} from {params['package']!r}"

@@ -20,7 +20,7 @@ from typing import Any, Self
 
 import numpy as np
 
-from sumchain.encoders.base import Encoder
+from sumchain.encoders.base import Encoder, check_int, check_names
 from sumchain.errors import EncoderError, EncoderUnavailable, InvalidSample
 from sumchain.models.fixed_point import SCALE
 from sumchain.models.samples import MAX_SAMPLE, unit_vector
@@ -107,9 +107,8 @@ class PixelEncoder(Encoder):
         self.width = width
         self.height = height
         self.ink = ink
-        for name, value in (("width", width), ("height", height)):
-            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_SAMPLE:
-                raise EncoderError(f"{name} must be an integer in [1, {MAX_SAMPLE}], got {value!r:.40}")
+        check_int(width, "width", 1, MAX_SAMPLE)
+        check_int(height, "height", 1, MAX_SAMPLE)
         if width * height > MAX_SAMPLE:
             raise EncoderError(f"width x height is at most {MAX_SAMPLE} cells, got {width} x {height}")
         if ink not in INKS:
@@ -128,10 +127,7 @@ class PixelEncoder(Encoder):
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> Self:
-        names = {"width", "height", "ink"}
-        if not isinstance(params, Mapping) or set(params) != names:
-            raise EncoderError(f"pixels encoder parameters are {sorted(names)}, got {sorted(params)}")
-        return cls(**params)
+        return cls(**check_names(params, cls.kind, ["width", "height", "ink"]))
 
     def describe(self) -> str:
         return f"{self.ink} ink of {self.width}x{self.height} cells of a grey image, unit length"

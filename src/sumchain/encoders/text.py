@@ -27,7 +27,7 @@ from typing import Any, Self
 
 import mmh3
 
-from sumchain.encoders.base import MAX_PARAMS_BYTES, Encoder, canonical_json, check_text
+from sumchain.encoders.base import MAX_PARAMS_BYTES, Encoder, canonical_json, check_int, check_names, check_text
 from sumchain.errors import EncoderError, InvalidSample, NotFittedError
 from sumchain.models.fixed_point import SCALE
 from sumchain.models.samples import MAX_INDEX, MAX_SAMPLE, unit_vector
@@ -44,18 +44,6 @@ def tokens(text: str) -> list[str]:
     ['a', 'great', 'great', 'movie', 'don', 't', 'miss', 'it', 'café', '10', '10']
     """
     return _TOKEN.findall(_BREAK.sub(" ", text).lower())
-
-
-def _check_int(value: Any, what: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise EncoderError(f"{what} must be an integer in [{low:,}, {high:,}], got {value!r:.40}")
-    return value
-
-
-def _check_params(params: Mapping[str, Any], kind: str, names: Sequence[str]) -> None:
-    if not isinstance(params, Mapping) or set(params) != set(names):
-        got = sorted(params) if isinstance(params, Mapping) else type(params).__name__
-        raise EncoderError(f"{kind} encoder parameters are {sorted(names)}, got {got}")
 
 
 class VocabularyEncoder(Encoder):
@@ -125,7 +113,7 @@ class VocabularyEncoder(Encoder):
         """
         if self.vocabulary is not None:
             return self
-        _check_int(self.max_features, "max_features", 1, MAX_INDEX)
+        check_int(self.max_features, "max_features", 1, MAX_INDEX)
         found: Counter[str] = Counter()
         for i, text in enumerate(X):
             try:
@@ -154,7 +142,7 @@ class VocabularyEncoder(Encoder):
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> Self:
-        _check_params(params, cls.kind, ["words"])
+        check_names(params, cls.kind, ["words"])
         if not isinstance(params["words"], str):
             raise EncoderError("a vocabulary's words are one string, the words separated by single spaces")
         return cls(params["words"].split(" "))
@@ -239,7 +227,7 @@ class HashingEncoder(Encoder):
         self._n_features = n_features
         self.counts = counts
         self.signed = signed
-        _check_int(n_features, "n_features", 1, MAX_SAMPLE if counts else MAX_INDEX + 1)
+        check_int(n_features, "n_features", 1, MAX_SAMPLE if counts else MAX_INDEX + 1)
         if not isinstance(counts, bool) or not isinstance(signed, bool):
             raise EncoderError(f"counts and signed are true or false, got {counts!r} and {signed!r}")
         if signed and not counts:
@@ -258,8 +246,7 @@ class HashingEncoder(Encoder):
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> Self:
-        _check_params(params, cls.kind, ["n_features", "counts", "signed"])
-        return cls(**params)
+        return cls(**check_names(params, cls.kind, ["n_features", "counts", "signed"]))
 
     def describe(self) -> str:
         what = ("signed " if self.signed else "") + "counts" if self.counts else "present buckets"
