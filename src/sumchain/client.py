@@ -444,7 +444,9 @@ class SharedModel:
 
         Every sample is validated before anything is sent (the error names the
         first bad one); the calls then go in one batch (one state read on the
-        embedded chain, one JSON-RPC batch on a node).
+        embedded chain, one JSON-RPC batch on a node). Texts and image files
+        are encoded one by one; ``predict_many(encode_many(texts))`` lets an
+        encoder that can (the sentence embedding) work on several at once.
         """
         datas = []
         for i, sample in enumerate(samples):

@@ -112,8 +112,6 @@ class Encoder(ABC):
     """The prefix of the encoder's ids: ``vocabulary``, ``hashing``, ``embedding``, ``pixels``."""
     input_kind: ClassVar[str]
     """What it reads: ``"text"`` or ``"image"``."""
-    extra: ClassVar[str | None] = None
-    """The optional dependencies it needs (``pip install "sumchain[<extra>]"``), if any."""
 
     @property
     @abstractmethod

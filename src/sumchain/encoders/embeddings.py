@@ -103,7 +103,6 @@ class SentenceEmbeddingEncoder(Encoder):
 
     kind = "embedding"
     input_kind = "text"
-    extra = "embeddings"
 
     def __init__(self, *, weights: str | None = None) -> None:
         self.weights = weights_sha256(model_dir()) if weights is None else weights
