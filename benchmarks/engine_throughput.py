@@ -42,10 +42,8 @@ import gc
 import json
 import os
 import random
-import re
 import statistics
 import sys
-import tarfile
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -60,13 +58,13 @@ from sumchain.chain.base import Chain
 from sumchain.chain.compiler import compile_trainer
 from sumchain.chain.rpc import RpcChain
 from sumchain.client import MAX_WORDS_PER_CALL
+from sumchain.datasets import IMDB_ARCHIVE, read_imdb
 from sumchain.encoders import VocabularyEncoder
 from sumchain.errors import ChainError
 from sumchain.gas import ADD_VALUE, IMDB_MODEL, INCENTIVE, WORKLOADS
 from sumchain.models.reference_file import model_from_spec
 
 REPO = Path(__file__).resolve().parents[1]
-IMDB_ARCHIVE = REPO.parent / "shared" / "datasets" / "imdb" / "aclImdb_v1_labeled.tar.gz"
 ENGINES = ("revm", "revm-file", "py-evm", "titanoboa", "anvil", "anvil-pipelined", "revm-client")
 IN_FLIGHT = 64
 """Transactions the pipelined runner keeps in flight before it gathers their receipts."""
@@ -559,22 +557,6 @@ def ratio_rows(rates: dict[tuple[str, str], list[float]]) -> list[Row]:
 # -- IMDB through predict_many ----------------------------------------------------------------
 
 
-_REVIEW = re.compile(r"aclImdb/test/(pos|neg)/\d+_\d+\.txt")
-
-
-def read_imdb_test(archive: Path) -> tuple[list[str], list[int]]:
-    """The 25,000 test reviews and their labels (1 positive, 0 negative), in archive order."""
-    texts, labels = [], []
-    with tarfile.open(archive, "r:gz") as tar:
-        for member in tar:
-            found = _REVIEW.fullmatch(member.name)
-            handle = tar.extractfile(member) if found else None
-            if found and handle is not None:
-                texts.append(handle.read().decode("utf-8"))
-                labels.append(int(found[1] == "pos"))
-    return texts, labels
-
-
 def timed(function: Callable[[], Any], repeats: int) -> tuple[Any, list[float]]:
     """The result of ``function()`` and the seconds each of ``repeats`` calls took."""
     seconds, result = [], None
@@ -592,7 +574,7 @@ def imdb_rows(archive: Path, settings: Settings) -> list[Row]:
         log(f"IMDB: skipped, {archive} not found (pass --imdb PATH)")
         return [Row("imdb", "predict_many 25,000 reviews", None, "s", target=IMDB_TARGET, note=f"{archive} not found")]
     log(f"IMDB: reading {archive}")
-    texts, labels = read_imdb_test(archive)
+    texts, labels = read_imdb(archive, "test")
     encoder = VocabularyEncoder.imdb()
     samples, encode_runs = timed(lambda: [encoder.encode(text) for text in texts], settings.imdb_repeats)
     mirror = imdb_perceptron()

@@ -6,10 +6,11 @@ contracts.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sumchain.chain.abi import ContractABI, decode_values
 from sumchain.chain.base import TX_GAS_CAP, Chain, Receipt, resolve_account
@@ -22,10 +23,15 @@ from sumchain.metadata import ModelMetadata, check_class_count
 from sumchain.models import MIRRORS, OnChainModel
 from sumchain.models.samples import SampleCodec, check_label
 
+if TYPE_CHECKING:
+    from sumchain.encoders import Encoder
+
 MAX_WORDS_PER_CALL = 2_048
 _GAS_BUDGET = TX_GAS_CAP * 9 // 10
 _MODEL_TYPE_CALL = keccak(b"model_type()")[:4]
 _CONTRIBUTION_EVENTS = ("DataAdded", "Refunded", "Reported")
+RawInput = str | os.PathLike[str]
+"""Raw input that a model's own encoder turns into features: a text, or the path of an image file."""
 
 
 @dataclass(frozen=True)
@@ -187,7 +193,10 @@ class SharedModel:
         Raises
         ------
         MetadataError
-            When ``metadata`` does not fit the model (see :meth:`deploy`).
+            When ``metadata`` does not fit the model (see :meth:`deploy`), or names an
+            encoder that gives other features.
+        EncoderError
+            When ``metadata`` names a sumchain encoder whose parameters do not hash to its id.
         """
         model._check_fitted(model._fitted_attribute)
         if metadata is None:
@@ -195,6 +204,9 @@ class SharedModel:
                 name=model.model_type, n_features=model.n_features, feature_kind="indices" if model.sparse else "values"
             )
         _check_metadata(metadata, n_features=model.n_features, sparse=model.sparse, n_classes=model.n_classes)
+        from sumchain.encoders import check_published_encoder
+
+        check_published_encoder(metadata)
         drt = incentive or DepositRefundTake()
         compiled = compile_trainer(model.contract_model)
         return compiled.bytecode + ContractABI(compiled.abi).encode_constructor(
@@ -278,6 +290,72 @@ class SharedModel:
         return self.codec.encode(sample)
 
     @cached_property
+    def encoder(self) -> Encoder:
+        """The model's own encoder of raw input, rebuilt from its metadata (id and parameters).
+
+        Raises
+        ------
+        EncoderUnavailable
+            When the metadata names no encoder, or one this installation cannot run (the message
+            names the extra to install).
+        EncoderError, MetadataError
+            When the published parameters do not hash to the id, or give other features.
+        """
+        from sumchain.encoders import encoder_of
+
+        return encoder_of(self.metadata)
+
+    def encode(self, raw: Any) -> list[int]:
+        """Raw input as this model's features, through its own encoder.
+
+        Parameters
+        ----------
+        raw : str, path or array
+            A text, or an image (the :class:`~pathlib.Path` of a file, or a 2-D array of grey
+            levels), as the model's encoder reads.
+
+        Raises
+        ------
+        InvalidSample
+            When the input is of the wrong kind or the encoder refuses it (empty, oversize, wrong shape).
+        """
+        self._check_input(raw)
+        return self._select(self.encoder.encode(raw))
+
+    def encode_many(self, raws: Iterable[Any]) -> list[list[int]]:
+        """Several raw inputs as this model's features (the error names the first bad one).
+
+        Raises
+        ------
+        InvalidSample
+            As :meth:`encode`, with the input's position.
+        """
+        items = list(raws)
+        for i, raw in enumerate(items):
+            try:
+                self._check_input(raw)
+            except InvalidSample as exc:
+                raise InvalidSample(f"input {i}: {exc}") from None
+        return [self._select(features) for features in self.encoder.transform(items)]
+
+    def _check_input(self, raw: Any) -> None:
+        """Raise unless the model's encoder reads this kind of input (text or image)."""
+        kind = "text" if isinstance(raw, str) else "image"
+        if kind != self.encoder.input_kind:
+            raise InvalidSample(f"this model's encoder reads {self.encoder.input_kind}s, not {kind}s")
+
+    def _select(self, features: list[int]) -> list[int]:
+        """The positions a dense model reads (its metadata's ``feature_indices``), else all."""
+        positions = self.metadata.feature_indices
+        if positions is not None and self.encoder.feature_kind == "values":
+            return [features[p] for p in positions]
+        return features
+
+    def _features(self, sample: Iterable[int] | RawInput) -> Iterable[int]:
+        """A sample as features: raw input goes through :meth:`encode`."""
+        return self.encode(sample) if isinstance(sample, str | os.PathLike) else sample
+
+    @cached_property
     def deployed_at(self) -> int:
         """Number of the block that created the model (immutable on chain, read once)."""
         return int(self._call("deployed_at"))
@@ -357,21 +435,23 @@ class SharedModel:
         """A Python mirror holding exactly the on-chain state."""
         return self.mirror_class.from_chain(self.params, self.parameter_words())
 
-    def predict(self, sample: Iterable[int]) -> int:
-        """The model's class for one sample (a free call)."""
-        return int(self._call("predict", self._encode(sample)))
+    def predict(self, sample: Iterable[int] | RawInput) -> int:
+        """The model's class for one sample, or a text or image file through its encoder (a free call)."""
+        return int(self._call("predict", self._encode(self._features(sample))))
 
-    def predict_many(self, samples: Iterable[Iterable[int]]) -> list[int]:
+    def predict_many(self, samples: Iterable[Iterable[int] | RawInput]) -> list[int]:
         """The model's class for each sample, all against the same block (free calls).
 
         Every sample is validated before anything is sent (the error names the
         first bad one); the calls then go in one batch (one state read on the
-        embedded chain, one JSON-RPC batch on a node).
+        embedded chain, one JSON-RPC batch on a node). Texts and image files
+        are encoded one by one; ``predict_many(encode_many(texts))`` lets an
+        encoder that can (the sentence embedding) work on several at once.
         """
         datas = []
         for i, sample in enumerate(samples):
             try:
-                datas.append(self.abi.encode_call("predict", self._encode(sample)))
+                datas.append(self.abi.encode_call("predict", self._encode(self._features(sample))))
             except InvalidSample as exc:
                 raise InvalidSample(f"sample {i}: {exc}") from None
         return [int.from_bytes(answer, "big") for answer in self.chain.call_many(self.address, datas)]
@@ -447,7 +527,7 @@ class SharedModel:
 
     def add_data(
         self,
-        sample: Iterable[int],
+        sample: Iterable[int] | RawInput,
         label: int | str,
         *,
         sender: str | int | None = None,
@@ -457,9 +537,10 @@ class SharedModel:
 
         Parameters
         ----------
-        sample : iterable of int
+        sample : iterable of int, str or path
             Sorted, unique feature indices (sparse models) or fixed-point
-            values (dense models).
+            values (dense models); or a text or the path of an image file,
+            through the model's own encoder (:meth:`encode`).
         label : int or str
             A class: ``0 .. n_classes - 1``, or its name (see :meth:`label`).
         sender : account index or address, optional
@@ -468,7 +549,7 @@ class SharedModel:
             Value to send; by default the current cost. The contract keeps the
             deposit it needs and sends the rest back.
         """
-        data = self._encode(sample)
+        data = self._encode(self._features(sample))
         number = self.check_label(label)
         paid = self.cost() if value is None else value
         receipt = self._transact("add_data", data, number, sender=sender, value=paid)

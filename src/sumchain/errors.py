@@ -46,6 +46,14 @@ class InvalidSample(SumchainError, ValueError):
     """A sample or label that the model cannot accept, caught before sending."""
 
 
+class EncoderError(SumchainError, ValueError):
+    """Encoder parameters that are malformed, too large, or do not hash to the encoder's id."""
+
+
+class EncoderUnavailable(SumchainError, LookupError):
+    """An encoder this installation cannot run: an unknown id, or one whose optional extra is not installed."""
+
+
 class InvalidIncentive(SumchainError, ValueError):
     """Incentive mechanism parameters outside the contract's limits, or the client's sensible ones."""
 

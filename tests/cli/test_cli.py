@@ -79,7 +79,7 @@ def test_a_three_class_model_through_the_command_line(tmp_path) -> None:
     assert "0 (sad)" in run(tmp_path, "add", "--sample", "0", "--label", "0", "--account", "1").stdout
     fails(tmp_path, "add", "--sample", "1", "--label", "angry", message="'angry' is not a class of this model")
     fails(tmp_path, "add", "--sample", "1", "--label", "3", message="label must be in [0, 3), got 3")
-    fails(tmp_path, "predict", "so happy", message="names no encoder for raw input: give its features with --sample")
+    fails(tmp_path, "predict", "so happy", message="no encoder for raw input: give its features instead")
     run(tmp_path, "export", "again.json")
     assert json.loads((tmp_path / "again.json").read_text())["classifications"] == ["sad", "neutral", "happy"]
 
@@ -111,8 +111,11 @@ def test_bad_input_gives_one_line_errors_and_changes_nothing(tmp_path) -> None:
     fails(tmp_path, "predict", "--sample", "1000", message="index 1000 is outside [0, 1000)")
     fails(tmp_path, "predict", "--sample", "1.5", message="--sample takes feature indices (whole numbers), got '1.5'")
     fails(tmp_path, "predict", "--sample", "", message="a sample needs at least one feature index")
-    fails(tmp_path, "predict", "qwertyuiop zxcvb", message="a sample needs at least one feature index")
-    fails(tmp_path, "predict", message="give the sample either as TEXT or with --sample")
+    fails(tmp_path, "predict", "qwertyuiop zxcvb", message="no word of the text is in the model's vocabulary")
+    fails(tmp_path, "predict", "", message="InvalidSample: the text is empty")
+    fails(tmp_path, "predict", message="give the sample as TEXT, with --image or with --sample (one of them)")
+    fails(tmp_path, "predict", "good", "--sample", "1", message="(one of them)")
+    fails(tmp_path, "predict", "--image", "digit.png", message="this model's encoder reads texts, not images")
     fails(tmp_path, "add", "--sample", "1,2", message="Missing option '--label'")
     fails(tmp_path, "add", "--sample", "1,2", "--label", "7", message="label must be in [0, 2), got 7")
     fails(tmp_path, "add", "--sample", "1,1", "--label", "1", message="indices must be sorted and unique")

@@ -9,7 +9,7 @@ import pytest
 
 from sumchain import InvalidSample, ModelMetadata, SharedModel
 from sumchain.contributions import contribution_key
-from sumchain.errors import SumchainError
+from sumchain.errors import EncoderUnavailable, SumchainError
 from sumchain.incentives import DAY
 from sumchain.models import NaiveBayes
 from tests.conftest import INCENTIVE
@@ -71,7 +71,6 @@ def test_state_comes_from_refund_and_report_events(chain, model) -> None:
 @pytest.mark.parametrize(
     ("sample", "message"),
     [
-        ("12", "a sample is a sequence of indices, got str"),
         (b"\x01", "a sample is a sequence of indices, got bytes"),
         (None, "a sample is a sequence of indices, got NoneType"),
         ([1.0], "indices must be integers, got 1.0 at position 0"),
@@ -86,6 +85,13 @@ def test_state_comes_from_refund_and_report_events(chain, model) -> None:
 def test_non_integer_samples_are_refused_never_truncated(chain, model, sample, message) -> None:
     for action in (lambda: model.add_data(sample, 1, sender=1), lambda: model.predict(sample)):
         with pytest.raises(InvalidSample, match=message.replace("(", r"\(").replace(")", r"\)")):
+            action()
+    assert model.contributions(everyone=True) == []
+
+
+def test_text_needs_the_models_encoder(chain, model) -> None:
+    for action in (lambda: model.add_data("12", 1, sender=1), lambda: model.predict("12")):
+        with pytest.raises(EncoderUnavailable, match="names no encoder for raw input: give its features instead"):
             action()
     assert model.contributions(everyone=True) == []
 

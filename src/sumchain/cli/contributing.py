@@ -14,7 +14,7 @@ import typer
 
 from sumchain.cli.app import app, session
 from sumchain.cli.inputs import describe, sample_from
-from sumchain.cli.models import SampleOption, Text
+from sumchain.cli.models import ImageOption, SampleOption, Text
 from sumchain.cli.output import countdown, eth, out, when
 
 if TYPE_CHECKING:
@@ -31,13 +31,14 @@ def add(
     label: Annotated[str, typer.Option(help="The class: its name (or a unique prefix) or its number.")],
     text: Text = None,
     sample: SampleOption = None,
+    image: ImageOption = None,
     value: Annotated[str | None, typer.Option(help="Amount to send, e.g. 0.01ether; default: the deposit now.")] = None,
 ) -> None:
     """Add a labelled input, paying the current deposit (any excess comes back)."""
     from sumchain.units import parse_amount
 
     model = session.model()
-    features = sample_from(model, text, sample)
+    features = sample_from(model, text, sample, image)
     number = model.check_label(label)
     if value is None:
         out.print(f"Deposit now: {eth(model.cost())}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sumchain.errors import InvalidSample
@@ -55,21 +56,20 @@ def parse_sample(text: str, *, sparse: bool) -> list[int]:
     return values
 
 
-def sample_from(model: SharedModel, text: str | None, sample: str | None) -> list[int]:
-    """The sample to send: ``TEXT`` through the model's own encoder, or ``--sample``.
+def sample_from(model: SharedModel, text: str | None, sample: str | None, image: Path | None = None) -> list[int]:
+    """The sample to send: ``TEXT`` or ``--image`` through the model's own encoder, or ``--sample``.
 
     Raises
     ------
     SumchainError
-        When both or neither are given, or the model's encoder is not installed.
+        When not exactly one is given, the input is refused, or the model's encoder is not
+        installed (the message names the extra to install).
     """
-    if (text is None) == (sample is None):
-        raise InvalidSample("give the sample either as TEXT or with --sample (and not both)")
+    if sum(given is not None for given in (text, sample, image)) != 1:
+        raise InvalidSample("give the sample as TEXT, with --image or with --sample (one of them)")
     if sample is not None:
         return parse_sample(sample, sparse=model.codec.sparse)
-    from sumchain.encoders import encoder_for
-
-    return encoder_for(model.metadata.encoder).encode(text or "")
+    return model.encode(text if image is None else image)
 
 
 def describe(model: SharedModel, label: int) -> str:

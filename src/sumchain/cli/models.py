@@ -21,6 +21,7 @@ from sumchain.errors import SumchainError
 
 if TYPE_CHECKING:
     from sumchain.chain.base import Receipt
+    from sumchain.client import SharedModel
     from sumchain.incentives import DepositRefundTake
     from sumchain.metadata import ModelMetadata
     from sumchain.models import OnChainModel
@@ -46,6 +47,10 @@ Text = Annotated[str | None, typer.Argument(help="Raw input (text), encoded with
 SampleOption = Annotated[
     str | None,
     typer.Option("--sample", help="The features: comma-separated indices (sparse models) or real values (dense)."),
+]
+ImageOption = Annotated[
+    Path | None,
+    typer.Option("--image", help="Raw input: an image file (PNG, PGM, JPEG...), encoded with the model's own encoder."),
 ]
 
 
@@ -182,7 +187,11 @@ def import_model(
     name: Name = None,
     description: Description = None,
     encoder: Annotated[
-        str | None, typer.Option(help="The encoder of raw input, e.g. 'IMDB vocab' (model files do not say).")
+        str | None,
+        typer.Option(
+            help="A built-in encoder of raw input, 'IMDB vocab' or 'MurmurHash3' (reference files do not say; "
+            "a file's own encoder and encoderParams fields are kept otherwise)."
+        ),
     ] = None,
     cost_weight: CostWeight = "0.001ether",
     refund_wait: RefundWait = "1d",
@@ -240,6 +249,7 @@ def info(
         "features": f"{model.n_features} {meta.feature_kind}",
         "classes": [model.class_name(k) for k in range(model.n_classes)],
         "encoder": meta.encoder,
+        "encoder_params": meta.encoder_params,
         "owner": model.owner,
         "deployed_at_block": model.deployed_at,
         "mechanism": "Deposit, Refund and Take",
@@ -256,7 +266,7 @@ def info(
     if meta.description:
         out.print(meta.description)
     out.print(f"A {facts['model_type']} over {facts['features']}; classes: {', '.join(facts['classes'])}.")
-    out.print(f"Encoder: {meta.encoder or 'none (give --sample)'}. Owner {model.owner}, block {model.deployed_at}.")
+    out.print(f"Encoder: {_encoder_line(model)}. Owner {model.owner}, block {model.deployed_at}.", markup=False)
     out.print(
         f"Deposit, Refund and Take: deposit now {eth(model.cost())}; refunds after {drt.refund_wait // 3600}h, "
         f"the owner takes what is left after {drt.owner_claim_wait / DAY:g}d, anyone after "
@@ -264,8 +274,18 @@ def info(
     )
 
 
+def _encoder_line(model: SharedModel) -> str:
+    """The model's encoder id, with what it does or why it cannot be used here."""
+    if model.metadata.encoder is None:
+        return "none (give --sample)"
+    try:
+        return f"{model.metadata.encoder} ({model.encoder.describe()})"
+    except SumchainError as exc:
+        return f"{model.metadata.encoder} (not usable here: {exc})"
+
+
 @app.command()
-def predict(text: Text = None, sample: SampleOption = None) -> None:
+def predict(text: Text = None, sample: SampleOption = None, image: ImageOption = None) -> None:
     """Classify an input (free): prints the class number and name."""
     model = session.model()
-    out.print(describe(model, model.predict(sample_from(model, text, sample))))
+    out.print(describe(model, model.predict(sample_from(model, text, sample, image))))

@@ -1,44 +1,53 @@
-"""Encoders: turn raw inputs into the features the on-chain models accept.
+"""Encoders: turn raw inputs (text, images) into the features the on-chain models accept.
 
-A model names its encoder in its metadata (``ModelMetadata.encoder``), so any
-client encodes raw input exactly as the owner did: :func:`encoder_for` finds
-the installed encoder for that id.
+A model names its encoder in its metadata (``ModelMetadata.encoder``, with
+``encoder_params`` beside it), so any client encodes raw input exactly as the
+owner did: :func:`encoder_of` rebuilds it from a model's metadata, checking
+that the parameters hash to the id (see :mod:`sumchain.encoders.base`).
+
+| encoder | reads | gives | needs |
+|---|---|---|---|
+| :class:`VocabularyEncoder` (``"IMDB vocab"``, or learnt by ``fit``) | text | sorted unique indices | - |
+| :class:`HashingEncoder` (``"MurmurHash3"``, or any number of buckets) | text | indices, or unit counts | - |
+| :class:`SentenceEmbeddingEncoder` (all-MiniLM-L6-v2) | text | 384 unit values | ``sumchain[embeddings]`` |
+| :class:`PixelEncoder` (grey cells) | image | unit values | ``sumchain[images]`` for files |
+
+Examples
+--------
+>>> enc = HashingEncoder(n_features=1024)
+>>> meta = enc.metadata("spam filter", class_names=("ham", "spam"))
+>>> encoder_of(meta).encode("Win a FREE prize") == enc.encode("win a free prize")
+True
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from sumchain.encoders.base import MAX_PARAMS_BYTES, MAX_TEXT_CHARS, Encoder, params_id
+from sumchain.encoders.embeddings import SentenceEmbeddingEncoder
+from sumchain.encoders.images import PixelEncoder, read_image
+from sumchain.encoders.registry import (
+    IMDB_VOCABULARY,
+    MURMUR_HASH_3,
+    check_published_encoder,
+    encoder_for,
+    encoder_of,
+)
+from sumchain.encoders.text import HashingEncoder, VocabularyEncoder, tokens
 
-from sumchain.encoders.text import VocabularyEncoder
-from sumchain.errors import SumchainError
-
-IMDB_VOCABULARY = "IMDB vocab"
-"""The id of the reference's 1000-word IMDB vocabulary (the reference's own name for it)."""
-_ENCODERS: dict[str, Callable[[], VocabularyEncoder]] = {IMDB_VOCABULARY.casefold(): VocabularyEncoder.imdb}
-
-
-def encoder_for(encoder_id: str | None) -> VocabularyEncoder:
-    """The installed encoder with this id (compared case-insensitively).
-
-    Raises
-    ------
-    SumchainError
-        When the model names no encoder, or one this installation does not have.
-
-    Examples
-    --------
-    >>> encoder_for("imdb vocab").n_features
-    1000
-    """
-    if encoder_id is None:
-        raise SumchainError("this model names no encoder for raw input: give its features with --sample")
-    factory = _ENCODERS.get(encoder_id.casefold())
-    if factory is None:
-        raise SumchainError(
-            f"this model's encoder {encoder_id!r} is not installed here (known: {IMDB_VOCABULARY!r}): "
-            "give its features with --sample"
-        )
-    return factory()
-
-
-__all__ = ["IMDB_VOCABULARY", "VocabularyEncoder", "encoder_for"]
+__all__ = [
+    "IMDB_VOCABULARY",
+    "MAX_PARAMS_BYTES",
+    "MAX_TEXT_CHARS",
+    "MURMUR_HASH_3",
+    "Encoder",
+    "HashingEncoder",
+    "PixelEncoder",
+    "SentenceEmbeddingEncoder",
+    "VocabularyEncoder",
+    "check_published_encoder",
+    "encoder_for",
+    "encoder_of",
+    "params_id",
+    "read_image",
+    "tokens",
+]

@@ -149,11 +149,26 @@ def normalize(values: Iterable[float]) -> list[int]:
     >>> normalize([3.0, -4.0])
     [600000000, -800000000]
     """
-    scaled = [round(float(v) * SCALE) for v in values]
-    norm = math.isqrt(sum(v * v for v in scaled))
+    return unit_vector([round(float(v) * SCALE) for v in values])
+
+
+def unit_vector(scaled: Iterable[int]) -> list[int]:
+    """Integers divided by their Euclidean norm, at scale 1e9: each ``v * 1e9 // isqrt(sum(v * v))``,
+    the division truncating. Exact integer arithmetic, so the same input gives the same vector anywhere;
+    give small integers at scale (times 1e9) so that the norm's rounding down stays negligible.
+
+    >>> unit_vector([3, 0, -4])
+    [600000000, 0, -800000000]
+    >>> unit_vector([0, 0])
+    Traceback (most recent call last):
+    ...
+    sumchain.errors.InvalidSample: cannot normalize the zero vector
+    """
+    values = [int(v) for v in scaled]
+    norm = math.isqrt(sum(v * v for v in values))
     if norm == 0:
         raise InvalidSample("cannot normalize the zero vector")
-    return [truncated_div(v * SCALE, norm) for v in scaled]
+    return [truncated_div(v * SCALE, norm) if v else 0 for v in values]
 
 
 @dataclass(frozen=True)

@@ -1,26 +1,10 @@
-"""The IMDB vocabulary encoder and the compile cache."""
+"""The compile cache."""
 
 from __future__ import annotations
 
 import json
 
 from sumchain.chain import compiler
-from sumchain.encoders import VocabularyEncoder
-
-
-def test_vocabulary_is_the_reference_one() -> None:
-    enc = VocabularyEncoder.imdb()
-    assert enc.n_features == 1_000
-    assert len(enc.vocabulary) == 1_000
-    assert sorted(enc.vocabulary.values()) == list(range(1_000))
-
-
-def test_encoding_is_sorted_unique_known_words() -> None:
-    enc = VocabularyEncoder.imdb()
-    out = enc.encode("GREAT great movie!!! <br /><br />unknownword, bad... 10/10")
-    assert out == sorted({enc.vocabulary[w] for w in ("great", "movie", "bad", "10")})
-    assert enc.encode("") == []
-    assert enc.encode("zzzz qqqq") == []
 
 
 def test_compile_cache_is_keyed_by_source(tmp_path, monkeypatch) -> None:
