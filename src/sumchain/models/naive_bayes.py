@@ -169,12 +169,14 @@ class NaiveBayes(OnChainModel):
         default) is Laplace smoothing; 1 to ``2**64 - 1``.
     count_bits : int or None
         Width of one feature count on chain (8 to 64 bits; ``256 //
-        count_bits`` counts share a storage word). A count that would leave
-        the width is refused, on chain and here. ``None`` (default) counts in
-        64 bits off chain and picks, when deployed, the narrowest width that
-        holds twice every count and at least 1024 more
+        count_bits`` counts share a storage word). A count at the width's
+        largest value stays there (it saturates), on chain and here, while
+        the class's sample count and total still grow. ``None`` (default)
+        counts in 64 bits off chain and picks, when deployed, the narrowest
+        width that holds twice every count and at least 1024 more
         (:func:`auto_count_bits`); a model read from chain has it set. The
-        per-class sample counts and totals always have 64 bits.
+        per-class sample counts and totals always have 64 bits, which no
+        flood of contributions fills; an add that would pass them is refused.
 
     Attributes
     ----------
@@ -369,7 +371,8 @@ class NaiveBayes(OnChainModel):
         its classes named by ``metadata`` (default ``class_names_``).
 
         The format has no per-class totals: a reader takes the sums of the counts, which are
-        the totals of any model that only learned by counting."""
+        the totals of any model that only learned by counting and whose counts never
+        saturated."""
         self._check_fitted("feature_count_")
         return {
             "type": self.model_type,
@@ -439,14 +442,10 @@ class NaiveBayes(OnChainModel):
         if int(self.total_count_[label]) + len(sample) > HEADER_MAX:
             raise InvalidSample(f"the total count of class {label} would overflow 64 bits")
         indices = np.array(sample, dtype=np.int64)
-        full = self.feature_count_[label, indices] == (1 << self._bits()) - 1
-        if full.any():
-            raise InvalidSample(
-                f"the count of feature {int(indices[full][0])} in class {label} would overflow {self._bits()} bits"
-            )
+        counting = indices[self.feature_count_[label, indices] < (1 << self._bits()) - 1]
         self.class_count_[label] += np.uint64(1)
         self.total_count_[label] += np.uint64(len(sample))
-        self.feature_count_[label, indices] += np.uint64(1)
+        self.feature_count_[label, counting] += np.uint64(1)
 
     def _predict_one(self, sample: tuple[int, ...]) -> int:
         scores = class_scores(

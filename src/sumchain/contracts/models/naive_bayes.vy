@@ -31,7 +31,16 @@
        classes are adjacent (one storage read serves every class). Field `i`
        lives in word `ceil(n_classes / 2) + i // per_word` at bit offset
        `(i % per_word) * count_bits`.
-     An update that would leave a field reverts. Prediction is exact integer
+     Saturation: a feature count at its field's largest value stays there
+     while the sample still counts (the class's sample count and total grow
+     as usual, so the feature's smoothed probability in that class falls
+     slowly). An update never reverts for a full count field: otherwise
+     anyone could fill a count with refundable deposits (255 adds of one
+     sample fill an 8-bit count) and make every later sample with that
+     feature and label revert, for everyone. The header fields have 64
+     bits, which no flood reaches (each add raises a sample count by one
+     and a total by at most 512); a header loaded near its limit still
+     makes the add that would pass it revert. Prediction is exact integer
      arithmetic, reproduced by `sumchain.models.naive_bayes`: per class, the
      product `samples[c] * prod_f (count[c][f] * 1e9 + smoothing)` is kept as
      a mantissa below 2**159 and a count of 97-bit right shifts (every
@@ -330,9 +339,10 @@ def _update(data: Bytes[SAMPLE_BYTES], label: uint8):
     """
     @dev Counts a checked sample: one more sample of class `label`, its
          total grows by the sample's length and each present feature's
-         count by one. Consecutive counts of one word are written with a
-         single store. Reverts when a field would overflow. Reads the sample
-         and the words as `_predict` does.
+         count by one, unless that count is full (it saturates).
+         Consecutive counts of one word are written with a single store.
+         Reverts when a header field would overflow. Reads the sample and
+         the words as `_predict` does.
     @param data The packed sample.
     @param label The class.
     """
@@ -367,8 +377,7 @@ def _update(data: Bytes[SAMPLE_BYTES], label: uint8):
             position = unsafe_add(header_words, place)
             word = packed_words._words[position]
         offset = unsafe_mul(unsafe_sub(field, unsafe_mul(place, per_word)), bits)
-        if (word >> offset) & mask == mask:
-            reverts._fail("naive_bayes: count overflows its field")
-        word = unsafe_add(word, 1 << offset)
+        if (word >> offset) & mask != mask:
+            word = unsafe_add(word, 1 << offset)
     if position != max_value(uint256):
         packed_words._words[position] = word
