@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from sumchain import ContractReverted, DensePerceptron, DepositRefundTake, InvalidSample, SharedModel
-from sumchain.chain.compiler import compile_trainer
 from sumchain.errors import ModelFileError
 from sumchain.models import MIRRORS
 from sumchain.models.base import SCALE
@@ -158,10 +157,6 @@ def test_the_bounds_deploy(chain) -> None:
     assert model.params == (512, -top - 1, top, 64)
     sample = [-(2**63)] * 512
     assert model.predict(sample) == mirror.predict([sample])[0] == 0
-
-
-def test_contract_is_under_the_eip170_limit() -> None:
-    assert compile_trainer(TRAINER).runtime_size < 24_576
 
 
 # -- the mirror -----------------------------------------------------------------

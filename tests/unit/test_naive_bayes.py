@@ -9,7 +9,6 @@ import pytest
 from sklearn.naive_bayes import BernoulliNB, MultinomialNB
 
 from sumchain import ContractReverted, DepositRefundTake, InvalidSample, NaiveBayes, SharedModel
-from sumchain.chain.compiler import compile_trainer
 from sumchain.models import MIRRORS, SCALE
 from sumchain.models.convert import binary_to_indices, conversion_report
 from sumchain.models.naive_bayes import MAX_CLASSES, auto_count_bits
@@ -224,10 +223,6 @@ def test_a_header_overflow_reverts_and_changes_nothing(chain, class_count, total
     with pytest.raises(InvalidSample, match="overflow"):
         mirror.partial_fit([sample], [label])
     assert mirror.to_words() == words == model.parameter_words()
-
-
-def test_contract_is_under_the_eip170_limit() -> None:
-    assert compile_trainer(TRAINER).runtime_size < 24_576
 
 
 def test_count_width_is_chosen_with_headroom() -> None:

@@ -123,10 +123,6 @@ def test_bad_parameters_revert_at_deployment(chain, args, reason) -> None:
     assert_deployment_reverts(chain, TRAINER, params, reason, incentive)
 
 
-def test_contract_is_under_the_eip170_limit() -> None:
-    assert compile_trainer(TRAINER).runtime_size < 24_576
-
-
 def test_large_model_deploys_in_gas_sized_chunks_and_resumes(chain) -> None:
     rng = np.random.default_rng(7)
     weights = rng.integers(-(10**12), 10**12, size=4_000).tolist()

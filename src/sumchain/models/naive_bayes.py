@@ -22,6 +22,7 @@ from sumchain.errors import InvalidSample, ModelFileError
 from sumchain.models import reference_fields as fields
 from sumchain.models.base import SCALE, OnChainModel
 from sumchain.models.packing import pack, unpack, words_for
+from sumchain.models.samples import check_prediction_size
 
 if TYPE_CHECKING:
     from sumchain.metadata import ModelMetadata
@@ -163,7 +164,9 @@ class NaiveBayes(OnChainModel):
     n_features : int
         Size of the feature space; indices lie in ``[0, n_features)``.
     n_classes : int
-        Number of classes, 2 to 64; labels are ``0 .. n_classes - 1``.
+        Number of classes, 2 to 64 (and ``n_classes * min(n_features, 512)``
+        at most 16,384, see :func:`~sumchain.models.samples.check_prediction_size`);
+        labels are ``0 .. n_classes - 1``.
     smoothing : int
         Additive (Lidstone) smoothing alpha at scale: ``SCALE`` (1.0, the
         default) is Laplace smoothing; 1 to ``2**64 - 1``.
@@ -241,6 +244,7 @@ class NaiveBayes(OnChainModel):
             raise ValueError(f"smoothing must be in [1, {MAX_SMOOTHING}], got {self.smoothing}")
         if self.count_bits is not None and not 8 <= self.count_bits <= 64:
             raise ValueError(f"count_bits must be in [8, 64], got {self.count_bits}")
+        check_prediction_size(self.n_features, self.n_classes)
 
     def _init_state(self) -> None:
         self._validate_params()

@@ -16,7 +16,9 @@
 @dev Parameters: `[n_features, n_classes, smoothing, count_bits]`:
      2 to 64 classes (`MAX_CLASSES`: prediction keeps per-class products in
      memory arrays of that size, and a larger bound costs every prediction
-     more memory gas), `smoothing` is alpha at the
+     more memory gas) and at most 16,384 for `n_classes * min(n_features,
+     512)`, so that a refund or report stays under EIP-7825's gas cap (see
+     `samples._check_prediction_size`), `smoothing` is alpha at the
      model's scale (1e9 = 1.0, Laplace), from 1 to 2**64 - 1, and
      `count_bits` (8 to 64) the width of one feature count.
      Storage layout (in `packed_words`), all fields unsigned:
@@ -119,6 +121,7 @@ def __init__(params: DynArray[int256, 8]):
         reverts._fail("naive_bayes: smoothing out of range")
     if params[3] < 8 or params[3] > 64:
         reverts._fail("naive_bayes: count_bits out of range")
+    samples._check_prediction_size(convert(params[0], uint256), convert(params[1], uint256))
     n_features = convert(params[0], uint256)
     n_classes = convert(params[1], uint256)
     smoothing = convert(params[2], uint256)
