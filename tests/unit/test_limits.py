@@ -41,6 +41,7 @@ from sumchain.chain.compiler import MODELS, compile_trainer
 from sumchain.incentives import DAY
 from sumchain.metadata import METADATA_BYTES
 from sumchain.models import OnChainModel
+from sumchain.models.naive_bayes import MAX_SMOOTHING
 from sumchain.models.samples import MAX_CLASS_VALUES, MAX_SAMPLE
 from tests.helpers import assert_deployment_reverts
 
@@ -55,10 +56,15 @@ BIG = 2**40
 
 
 def naive_bayes(n_classes: int, n_features: int) -> tuple[OnChainModel, list[int]]:
-    """Counts of 2**63 make every factor of the prediction's product as large as it gets."""
-    counts = [[2**63] * n_features for _ in range(n_classes)]
-    mirror = NaiveBayes.from_counts([BIG] * n_classes, counts, total_count=[2**63] * n_classes, count_bits=64)
-    return mirror, list(range(n_features))
+    """Counts of 2**63 and the largest smoothing make every factor of the prediction's product
+    as large as it gets. One feature fewer than the bound costs more than the bound itself:
+    the denominator's power of a sample of 255 (or 511) features multiplies at every one of
+    its eight (or nine) bits, that of 256 (or 512) at one."""
+    counts = [[2**63] * (n_features - 1) for _ in range(n_classes)]
+    mirror = NaiveBayes.from_counts(
+        [BIG] * n_classes, counts, total_count=[2**63] * n_classes, smoothing=MAX_SMOOTHING, count_bits=64
+    )
+    return mirror, list(range(n_features - 1))
 
 
 def sparse_centroids(n_classes: int, n_features: int) -> tuple[OnChainModel, list[int]]:
@@ -85,8 +91,8 @@ def dense_perceptron() -> tuple[OnChainModel, list[int]]:
 LARGEST: dict[str, Callable[[], tuple[OnChainModel, list[int]]]] = {
     "sparse perceptron, 2**20 features": sparse_perceptron,
     "dense perceptron, 512 values": dense_perceptron,
-    "naive Bayes, 32 classes x 512 features": lambda: naive_bayes(32, MAX_SAMPLE),
-    "naive Bayes, 64 classes x 256 features": lambda: naive_bayes(64, MAX_CLASS_VALUES // 64),
+    "naive Bayes, 32 classes x 511 features": lambda: naive_bayes(32, MAX_SAMPLE),
+    "naive Bayes, 64 classes x 255 features": lambda: naive_bayes(64, MAX_CLASS_VALUES // 64),
     "sparse nearest centroid, 32 x 512": lambda: sparse_centroids(32, MAX_SAMPLE),
     "sparse nearest centroid, 64 x 256": lambda: sparse_centroids(64, MAX_CLASS_VALUES // 64),
     "dense nearest centroid, 32 x 512": lambda: dense_centroids(32, MAX_SAMPLE),

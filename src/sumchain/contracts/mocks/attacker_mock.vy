@@ -60,9 +60,9 @@ def run(
     values: DynArray[uint256, MAX_CALLS],
 ):
     """
-    @notice Makes the calls in order, in this one transaction, each with its
-            value (paid from what this contract holds, `msg.value` included).
-    @dev A call that fails is recorded and the next one is made.
+    @dev Makes the calls in order, in this one transaction, each with its
+         value (paid from what this contract holds, `msg.value` included). A
+         call that fails is recorded and the next one is made.
     @param targets The contract of each call.
     @param calls The calldata of each call.
     @param values The value sent with each call.
@@ -81,7 +81,7 @@ def run(
 @external
 def set_answer(answer: uint8):
     """
-    @notice Sets how payments are answered from now on.
+    @dev Sets how payments are answered from now on.
     @param answer ACCEPT (0), REFUSE (1) or BURN (2).
     """
     assert answer <= BURN, "attacker_mock: unknown answer"
@@ -91,8 +91,8 @@ def set_answer(answer: uint8):
 @external
 def set_reentry(target: address, call: Bytes[MAX_CALLDATA], amount: uint256):
     """
-    @notice Makes every payment first call `target` with `call` and `amount`
-            wei (`empty(address)`: no call).
+    @dev Makes every payment first call `target` with `call` and `amount`
+         wei (`empty(address)`: no call).
     @param target The contract to call back.
     @param call The calldata.
     @param amount The value sent with it.
@@ -106,9 +106,10 @@ def set_reentry(target: address, call: Bytes[MAX_CALLDATA], amount: uint256):
 @payable
 def __default__():
     """
-    @notice Answers a payment: re-enters first when told to, then accepts
-            it (counting it: two storage writes, more than a 2,300 gas
-            stipend allows), refuses it, or burns all the gas it was given.
+    @dev Answers a payment: re-enters first when told to, then accepts it
+         (counting it: two storage writes, more than a 2,300 gas stipend
+         allows), refuses it, or burns all the gas it was given (the
+         INVALID opcode of `UNREACHABLE`).
     """
     if self.reentry_target != empty(address):
         success: bool = False
