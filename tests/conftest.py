@@ -1,7 +1,8 @@
 """Shared fixtures: one embedded chain per session, isolated per test by anchor().
 
 Every hypothesis test runs from one seed per session, printed in the header:
-``$SUMCHAIN_TEST_SEED`` if set (to reproduce a run), else a random one.
+``$SUMCHAIN_TEST_SEED`` if set (to reproduce a run), else a random one. Stateful runs
+that record an ``operations`` property have it printed in the summary.
 """
 
 from __future__ import annotations
@@ -40,6 +41,15 @@ def pytest_report_header(config: pytest.Config) -> str | None:
         return None
     seed = config.stash[SEED_KEY]
     return f"hypothesis seed {seed} (reproduce with {SEED_VARIABLE}={seed} python -m pytest)"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    """The number of operations of each stateful run (its ``operations`` property), with the seed."""
+    seed = config.stash.get(SEED_KEY, None)
+    for report in [*terminalreporter.stats.get("passed", []), *terminalreporter.stats.get("failed", [])]:
+        for name, value in getattr(report, "user_properties", []):
+            if name == "operations":
+                terminalreporter.write_line(f"{report.nodeid}: {value:,} operations, hypothesis seed {seed}")
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
 """Helpers shared by the tests: state snapshots for "nothing changed" checks,
-deployments that revert or stop half-way, empty samples refused everywhere."""
+deployments that revert or stop half-way, empty samples refused everywhere, and a
+contract account (``contracts/mocks/attacker_mock.vy``) that makes calls in one block."""
 
 from __future__ import annotations
 
@@ -7,15 +8,16 @@ import os
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from sumchain import ContractReverted, InvalidSample, SharedModel
-from sumchain.chain.abi import ContractABI
+from sumchain.chain.abi import ContractABI, decode_revert
 from sumchain.chain.base import Chain, Receipt
-from sumchain.chain.compiler import compile_trainer
+from sumchain.chain.compiler import compile_contract, compile_trainer
 from sumchain.models import OnChainModel
 from sumchain.models.samples import VALUE_BYTES
 
@@ -116,3 +118,67 @@ def run_sumchain(
         text=True,
         timeout=300,
     )
+
+
+Call = tuple[str, bytes, int]
+"""A call that an :class:`Actor` makes: target address, calldata, value in wei."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A deployed ``attacker_mock``: a contract account that makes several calls in one
+    transaction, so in one block, and answers payments as told (``ACCEPT``, ``REFUSE``,
+    ``BURN``), re-entering a contract first when set to."""
+
+    chain: Chain
+    address: str
+    abi: ContractABI
+
+    ACCEPT, REFUSE, BURN = 0, 1, 2
+
+    @classmethod
+    def deploy(cls, chain: Chain) -> Actor:
+        compiled = compile_contract("mocks/attacker_mock")
+        address = chain.deploy(compiled.bytecode, sender=chain.accounts[0]).contract_address
+        assert address is not None
+        return cls(chain, address, ContractABI(compiled.abi))
+
+    def run_call(self, *calls: Call) -> bytes:
+        """The calldata of ``run(calls)``, for this actor to make them when another one calls it."""
+        targets, datas, values = zip(*calls, strict=True) if calls else ((), (), ())
+        return self.abi.encode_call("run", list(targets), list(datas), list(values))
+
+    def run(self, *calls: Call, sender: int = 5, value: int = 0, gas: int | None = None) -> list[str | None]:
+        """Make ``calls`` in one transaction (sent by dev account ``sender`` with ``value``);
+        for each, None when it succeeded, else its revert reason."""
+        data = self.run_call(*calls)
+        self.chain.transact(self.address, data, sender=self.chain.accounts[sender], value=value, gas=gas)
+        return self.outcomes(len(calls))
+
+    def outcomes(self, count: int) -> list[str | None]:
+        """What the last ``run`` left: per call, None or its revert reason."""
+        found = []
+        for i in range(count):
+            success, data = self.read("outcomes", i)
+            found.append(None if success else decode_revert(data))
+        return found
+
+    def read(self, name: str, *args: Any) -> Any:
+        """The value of the view ``name``."""
+        return self.abi.decode_output(name, self.chain.call(self.address, self.abi.encode_call(name, *args)))
+
+    def answer(self, answer: int, *, sender: int = 5) -> None:
+        """Answer payments with ``answer`` from now on."""
+        self._set("set_answer", answer, sender=sender)
+
+    def reenter(self, call: Call | None, *, sender: int = 5) -> None:
+        """Make every payment first call ``call`` (None: stop re-entering)."""
+        self._set("set_reentry", *(call or ("0x" + "00" * 20, b"", 0)), sender=sender)
+
+    def _set(self, name: str, *args: Any, sender: int) -> None:
+        self.chain.transact(self.address, self.abi.encode_call(name, *args), sender=self.chain.accounts[sender])
+
+    def reentry(self) -> str | None:
+        """The last re-entrant call: None when it succeeded, else its revert reason."""
+        success, data = self.read("reentry")
+        return None if success else decode_revert(data)

@@ -85,7 +85,7 @@ def _claim(model: SharedModel, agent: Agent, everything: list[Contribution], now
                 model.report(c.data, c.label, c.added_time, c.author, sender=agent.account)
                 agent.reports += 1
         except ContractReverted:
-            continue  # e.g. an overflowing update made the model disagree: nothing to take
+            continue  # the contribution or the model changed since they were read: nothing to take
 
 
 def run_demo(

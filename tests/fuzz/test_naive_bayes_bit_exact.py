@@ -5,8 +5,10 @@ count width, a smoothing, counts up to and at the field bounds) and a
 sequence of labelled samples. The model is deployed on the embedded chain and
 every sample goes both to ``add_data`` and to ``partial_fit``: after each step
 the packed words and the predictions (random probes and the sample) are the
-same, and an add that would overflow a field reverts on chain and raises in
-the mirror, changing nothing on either side.
+same. A full feature count stays full (it saturates) on both sides while the
+sample still counts; an add that would overflow a 64-bit sample count or
+total reverts on chain and raises in the mirror, changing nothing on either
+side.
 
 One chain per module; each example runs inside ``chain.anchor()``.
 """
@@ -116,11 +118,13 @@ def test_every_add_data_matches_partial_fit(chain: EmbeddedChain, data: st.DataO
             try:
                 mirror.partial_fit([sample], [label])
             except InvalidSample:
-                event("add overflows a field")
+                event("add overflows a header field")
                 assert mirror.to_words() == words
                 with pytest.raises(ContractReverted, match=OVERFLOW):
                     model.add_data(sample, label, sender=1)
             else:
+                full = int(mirror.feature_count_[label, sample].max()) == 2**mirror.count_bits - 1
+                event("a count saturated" if full else "counted")
                 model.add_data(sample, label, sender=1)
             assert_same(model, mirror, [*probes, sample])
 

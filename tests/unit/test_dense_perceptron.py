@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from sumchain import ContractReverted, DensePerceptron, DepositRefundTake, InvalidSample, SharedModel
-from sumchain.chain.compiler import compile_trainer
 from sumchain.errors import ModelFileError
 from sumchain.models import MIRRORS
 from sumchain.models.base import SCALE
@@ -63,21 +62,24 @@ def test_update_on_a_mistake_truncates_towards_zero_and_keeps_the_intercept(chai
 
 
 @pytest.mark.parametrize("bits", [8, 40, 64])
-def test_weight_overflow_reverts_and_changes_nothing(chain, bits) -> None:
-    top = signed_range(bits)[1]
-    weights = [top - 1, -top, 3]
+def test_weights_pushed_past_their_field_saturate_both_ways(chain, bits) -> None:
+    low, high = signed_range(bits)
+    weights = [high - 1, low + 1, low, 0]
     mirror = DensePerceptron.from_weights(weights, learning_rate=2 * SCALE, weight_bits=bits)
     model = deploy(chain, mirror)
-    x = [1, 1, 0]  # score -1: predicts 0; label 1 moves weight 0 by 2, past the top
-    before = observable_state(model)
-    with pytest.raises(ContractReverted, match="dense_perceptron: weight overflows its field"):
-        raw_add(chain, model, model.codec.encode(x), 1)
-    assert observable_state(model) == before
-    with pytest.raises(InvalidSample, match="overflow"):
-        mirror.partial_fit([x], [1])
-    assert mirror.coef_.tolist() == weights
-    model.add_data([0, 0, 1], 0, sender=1)  # score 3 predicts 1: a mistake that fits
-    assert model.mirror().coef_.tolist() == [top - 1, -top, 1]
+    x = [1, -1, 4, 2**62]  # score 2 * high - 1 + 4 * low < 0: predicts 0; label 1 moves each weight by 2x
+    assert model.predict(x) == 0
+    model.add_data(x, 1, sender=1)
+    expected = [high, low, low + 8, high]  # weights 0, 1 and 3 stop at their bounds, weight 2 moves by 8
+    assert model.mirror().coef_.tolist() == expected
+    mirror.partial_fit([x], [1])
+    assert mirror.coef_.tolist() == expected
+    assert model.predict(x) == 1
+    model.add_data(x, 0, sender=1)  # a weight at a bound moves back as any other: by -2x
+    expected = [high - 2, low + 2, low, max(high - 2**63, low)]
+    assert model.mirror().coef_.tolist() == expected
+    mirror.partial_fit([x], [0])
+    assert mirror.to_words() == model.parameter_words()
 
 
 def test_wrong_dimension_is_refused_by_the_client_and_reverts_on_chain(chain) -> None:
@@ -155,10 +157,6 @@ def test_the_bounds_deploy(chain) -> None:
     assert model.params == (512, -top - 1, top, 64)
     sample = [-(2**63)] * 512
     assert model.predict(sample) == mirror.predict([sample])[0] == 0
-
-
-def test_contract_is_under_the_eip170_limit() -> None:
-    assert compile_trainer(TRAINER).runtime_size < 24_576
 
 
 # -- the mirror -----------------------------------------------------------------

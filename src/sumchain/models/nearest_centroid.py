@@ -5,8 +5,10 @@ Both keep, per class, a centroid of signed fixed-point values (packed
 ``value_bits`` wide on chain) and a data count, and predict the class of the
 nearest centroid in squared Euclidean distance (exact integers; the lowest
 class on a tie). Both learn on every contribution with the same running-mean
-step, :func:`running_mean`. Their storage layouts are documented in the
-contracts (``centroids.vy`` for what they share).
+step, :func:`running_mean`. Both take 2 to 64 classes, with ``n_classes *
+min(n_features, 512)`` at most 16,384 (:func:`~sumchain.models.samples.check_prediction_size`).
+Their storage layouts are documented in the contracts (``centroids.vy`` for
+what they share).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from sumchain.errors import InvalidSample, ModelFileError
 from sumchain.models import reference_fields as fields
 from sumchain.models.base import SCALE, OnChainModel, truncated_div
 from sumchain.models.packing import pack, signed_range, unpack, words_for
-from sumchain.models.samples import MAX_SAMPLE, SampleCodec
+from sumchain.models.samples import MAX_SAMPLE, SampleCodec, check_prediction_size
 
 if TYPE_CHECKING:
     from sumchain.metadata import ModelMetadata
@@ -99,6 +101,7 @@ class _CentroidClassifier(OnChainModel):
             raise ValueError(f"value_bits must be in [{self.min_value_bits}, 64], got {self.value_bits}")
         if not 2 <= n_classes <= MAX_CLASSES:
             raise ValueError(f"the number of classes must be in [2, {MAX_CLASSES}], got {n_classes}")
+        check_prediction_size(self.n_features, n_classes)
         self.value_bits_ = 64  # until the state is complete (see _fix_auto_bits)
         self.classes_ = np.arange(n_classes)
         self.class_names_ = [str(k) for k in range(n_classes)]

@@ -21,6 +21,17 @@ def signed_range(bits: int) -> tuple[int, int]:
     return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
 
 
+def saturate(value: int, bits: int) -> int:
+    """``value`` clamped to a signed field of ``bits`` bits, as the perceptron contracts
+    saturate a weight that a learning step would take past its field.
+
+    >>> saturate(130, 8), saturate(-200, 8), saturate(5, 8)
+    (127, -128, 5)
+    """
+    low, high = signed_range(bits)
+    return min(max(value, low), high)
+
+
 def pack(values: Sequence[int], bits: int, *, signed: bool = True) -> list[int]:
     """Pack integers into words, ``256 // bits`` per word.
 

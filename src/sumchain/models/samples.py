@@ -36,6 +36,9 @@ MAX_SAMPLE = 512
 INDEX_BYTES = 4
 VALUE_BYTES = 8
 MAX_INDEX = 2**32 - 1
+MAX_CLASS_VALUES = 16_384
+"""Largest ``n_classes * min(n_features, MAX_SAMPLE)`` of a naive Bayes or nearest centroid
+model: the values one prediction reads (see :func:`check_prediction_size`)."""
 
 
 def _integers(sample: Iterable[int], what: str) -> tuple[int, ...]:
@@ -124,6 +127,27 @@ def check_dense(sample: Iterable[int], n_features: int, value_bits: int = 64) ->
     if not any(values):
         raise InvalidSample("a sample needs a non-zero value (the zero vector carries no information)")
     return values
+
+
+def check_prediction_size(n_features: int, n_classes: int) -> None:
+    """Refuse, as the contracts do at deployment, a naive Bayes or nearest centroid model
+    whose prediction reads more than :data:`MAX_CLASS_VALUES` values (one per class and
+    feature of the longest sample): refunds and reports predict, and must stay under
+    EIP-7825's 16,777,216 gas per transaction. That allows 32 classes with any sample,
+    64 with samples of up to 256 features.
+
+    >>> check_prediction_size(256, 64)
+    >>> check_prediction_size(1000, 64)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: n_classes * min(n_features, 512) must be at most 16384, got 64 * 512 (...)
+    """
+    longest = min(n_features, MAX_SAMPLE)
+    if n_classes * longest > MAX_CLASS_VALUES:
+        raise ValueError(
+            f"n_classes * min(n_features, {MAX_SAMPLE}) must be at most {MAX_CLASS_VALUES}, got {n_classes} * "
+            f"{longest} (so that a refund or report stays under the 16,777,216 gas cap of a transaction)"
+        )
 
 
 def check_label(label: int, n_classes: int) -> int:

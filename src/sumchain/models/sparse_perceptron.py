@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sumchain.errors import InvalidSample, ModelFileError
+from sumchain.errors import ModelFileError
 from sumchain.models import reference_fields as fields
 from sumchain.models.base import SCALE
-from sumchain.models.packing import signed_range
+from sumchain.models.packing import saturate
 from sumchain.models.perceptron import (
     HEADROOM_STEPS,
     WEIGHT_BITS,
@@ -52,8 +52,9 @@ class SparsePerceptron(BinaryPerceptron):
         mistake.
     weight_bits : int or None
         Width of one weight on chain (8 to 64 bits; ``256 // weight_bits``
-        weights share a storage word). A learning step that would leave the
-        width is refused, on chain and here. ``None`` (default) computes in 64
+        weights share a storage word). A learning step that would take a
+        weight past the width stops it at the bound (it saturates), on chain
+        and here, while the other weights move. ``None`` (default) computes in 64
         bits off chain and picks, when deployed, the narrowest width that
         holds the weights with room for 1024 more steps of each
         (:func:`~sumchain.models.perceptron.auto_weight_bits`); a model read
@@ -141,10 +142,6 @@ class SparsePerceptron(BinaryPerceptron):
         if self._predict_one(sample) == label:
             return False
         step = self.learning_rate if label == 1 else -self.learning_rate
-        low, high = signed_range(self._bits())
         for i in sample:
-            if not low <= int(self.coef_[i]) + step <= high:
-                raise InvalidSample(f"weight {i} would overflow {self._bits()} signed bits")
-        for i in sample:
-            self.coef_[i] += step
+            self.coef_[i] = saturate(int(self.coef_[i]) + step, self._bits())
         return True

@@ -13,6 +13,14 @@
 @dev Improved over 0xDeCA10B (issue 195 there): an author can never take back
      its own deposit through `report`, whatever the window; only `refund`,
      which needs the model to agree, pays an author.
+     Also improved: a report that takes a share (the one kind that depends
+     on the model) is refused in a block where data was added. Otherwise
+     one transaction could add data that turns the model against a
+     contribution, take a share of its deposit, and turn the model back,
+     before its author's refund in the same block, and without the
+     attacker's own data ever being exposed to a report. An attacker that
+     changes the model in one block and reports in a later one still can;
+     its data is then on chain for others to correct and report first.
      The mechanism opens when the trainer's model has all its parameters
      (`_open`); the deposit is priced from the time of the last accepted
      contribution, or of the opening.
@@ -233,7 +241,8 @@ def _report(key: bytes32, added_time: uint256, author: address, reporter: addres
     """
     @dev Checks and books a report, in the order: owner after
          `owner_claim_wait` takes all; anyone after `any_claim_wait` takes
-         all; otherwise a share for an account with validated contributions.
+         all; otherwise a share for an account with validated contributions,
+         in a block where no data was added.
     @param key The contribution key.
     @param added_time When the contribution was added.
     @param author The contribution's author.
@@ -259,7 +268,10 @@ def _report(key: bytes32, added_time: uint256, author: address, reporter: addres
     valid: uint256 = self.num_valid[reporter]
     if valid == 0:
         reverts._fail("deposit_refund_take: reporter has no refunded contributions")
-    reward: uint256 = initial * valid // (self._state >> _TIME_BITS)
+    state: uint256 = self._state
+    if state & _TIME_MASK == block.timestamp:
+        reverts._fail("deposit_refund_take: data added in this block")
+    reward: uint256 = initial * valid // (state >> _TIME_BITS)
     if reward == 0 or reward > claimable:
         reward = claimable
     data_handler._mark_reported_by(key, reporter)

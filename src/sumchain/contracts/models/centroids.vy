@@ -6,8 +6,10 @@
 @notice What the dense and the sparse nearest centroid models share: their
         parameters, their class headers and the running-mean step.
 @dev Parameters of both models: `[n_features, n_classes, value_bits]`, with
-     2 to `MAX_CLASSES` classes and centroid values that are signed integers
-     of `value_bits` bits at the model's scale.
+     2 to `MAX_CLASSES` classes, at most 16,384 for `n_classes *
+     min(n_features, 512)` (so that a refund or report stays under EIP-7825's
+     gas cap, see `samples._check_prediction_size`), and centroid values
+     that are signed integers of `value_bits` bits at the model's scale.
      Storage layout (in `packed_words`): first the class headers, `256 //
      header_bits` per word: the header of class k lives in word
      `k // (256 // header_bits)` at bit offset
@@ -27,6 +29,7 @@
 
 from .. import reverts
 from . import fields
+from . import samples
 
 # @dev Largest number of classes.
 MAX_CLASSES: constant(uint256) = 64
@@ -56,6 +59,7 @@ def _check_params(
         reverts._fail("centroids: n_classes out of range")
     if params[2] < convert(min_value_bits, int256) or params[2] > convert(MAX_VALUE_BITS, int256):
         reverts._fail("centroids: value_bits out of range")
+    samples._check_prediction_size(convert(params[0], uint256), convert(params[1], uint256))
     return convert(params[0], uint256), convert(params[1], uint256), convert(params[2], uint256)
 
 

@@ -18,8 +18,13 @@
      word `i // per_word` at bit offset `(i % per_word) * weight_bits`. The
      loops walk a word field by field with shifts instead of calling
      `fields` per weight (an internal call per weight costs more than the
-     arithmetic), and index `packed_words._words` directly. An update that would leave the field reverts
-     ("dense_perceptron: weight overflows its field") and changes nothing.
+     arithmetic), and index `packed_words._words` directly.
+     Saturation: a weight that an update would take past its field stops at
+     the field's bound (`2**(weight_bits - 1) - 1` or `-2**(weight_bits -
+     1)`) and the other weights still move. An update never reverts for a
+     full field: otherwise one contribution with a large value could push a
+     weight next to its bound and make every later update that moves it
+     further revert, for everyone.
      Bounds: a value travels in 8 signed bytes (|x| <= 2**63), a weight has
      at most 64 bits, the intercept and the learning rate fit in 64 signed
      bits and there are at most 512 features, so |score| < 2**136 and
@@ -173,13 +178,12 @@ def _predict(data: Bytes[SAMPLE_BYTES]) -> uint8:
 def _update(data: Bytes[SAMPLE_BYTES], label: uint8):
     """
     @dev Learns from a checked sample: on a mistake, weight i moves by
-         `x[i] * learning_rate // SCALE` towards `label`. Each word is read,
-         rebuilt field by field and written once; the loop reads the sample
-         as `_predict` does. Whether every new weight fits its field is
-         checked once, after the loop: `w + 2**(bits - 1)` lies in
-         `[0, 2**bits)` exactly when `w` fits, so the loop ORs these sums
-         (negative ones read as huge unsigned numbers) and the result must
-         stay below `2**bits` (the revert undoes the stores).
+         `x[i] * learning_rate // SCALE` towards `label`, saturating at its
+         field's bounds. Each word is read, rebuilt field by field and
+         written once; the loop reads the sample as `_predict` does. A new
+         weight `w` fits its field exactly when `w + 2**(bits - 1)`, read as
+         unsigned, is at most the field mask (a negative sum reads as a huge
+         number): one comparison per weight.
     @param data The packed sample.
     @param label The class, 0 or 1.
     """
@@ -191,7 +195,7 @@ def _update(data: Bytes[SAMPLE_BYTES], label: uint8):
     bits: uint256 = weight_bits
     top: uint256 = 256 - bits
     half: int256 = convert(1 << (bits - 1), int256)
-    spread: uint256 = 0
+    highest: int256 = half - 1
     mask: uint256 = (1 << bits) - 1
     padded: Bytes[SAMPLE_BYTES + 32] = concat(data, empty(bytes32))
     position: uint256 = 0
@@ -215,11 +219,13 @@ def _update(data: Bytes[SAMPLE_BYTES], label: uint8):
         x: int256 = convert(convert(chunk, bytes32), int256) >> (256 - _VALUE_BITS)
         w: int256 = convert(convert(word << top, bytes32), int256) >> top
         w = unsafe_add(w, unsafe_div(unsafe_mul(x, step), SCALE))
-        spread = spread | convert(convert(unsafe_add(w, half), bytes32), uint256)
+        if convert(convert(unsafe_add(w, half), bytes32), uint256) > mask:
+            if w > 0:
+                w = highest
+            else:
+                w = -half
         updated |= (convert(convert(w, bytes32), uint256) & mask) << offset
         offset = unsafe_add(offset, bits)
         chunk = chunk << _VALUE_BITS
         word = word >> bits
     packed_words._words[unsafe_sub(position, 1)] = updated
-    if spread > mask:
-        reverts._fail("dense_perceptron: weight overflows its field")

@@ -16,7 +16,9 @@
 @dev Parameters: `[n_features, n_classes, smoothing, count_bits]`:
      2 to 64 classes (`MAX_CLASSES`: prediction keeps per-class products in
      memory arrays of that size, and a larger bound costs every prediction
-     more memory gas), `smoothing` is alpha at the
+     more memory gas) and at most 16,384 for `n_classes * min(n_features,
+     512)`, so that a refund or report stays under EIP-7825's gas cap (see
+     `samples._check_prediction_size`), `smoothing` is alpha at the
      model's scale (1e9 = 1.0, Laplace), from 1 to 2**64 - 1, and
      `count_bits` (8 to 64) the width of one feature count.
      Storage layout (in `packed_words`), all fields unsigned:
@@ -31,7 +33,16 @@
        classes are adjacent (one storage read serves every class). Field `i`
        lives in word `ceil(n_classes / 2) + i // per_word` at bit offset
        `(i % per_word) * count_bits`.
-     An update that would leave a field reverts. Prediction is exact integer
+     Saturation: a feature count at its field's largest value stays there
+     while the sample still counts (the class's sample count and total grow
+     as usual, so the feature's smoothed probability in that class falls
+     slowly). An update never reverts for a full count field: otherwise
+     anyone could fill a count with refundable deposits (255 adds of one
+     sample fill an 8-bit count) and make every later sample with that
+     feature and label revert, for everyone. The header fields have 64
+     bits, which no flood reaches (each add raises a sample count by one
+     and a total by at most 512); a header loaded near its limit still
+     makes the add that would pass it revert. Prediction is exact integer
      arithmetic, reproduced by `sumchain.models.naive_bayes`: per class, the
      product `samples[c] * prod_f (count[c][f] * 1e9 + smoothing)` is kept as
      a mantissa below 2**159 and a count of 97-bit right shifts (every
@@ -110,6 +121,7 @@ def __init__(params: DynArray[int256, 8]):
         reverts._fail("naive_bayes: smoothing out of range")
     if params[3] < 8 or params[3] > 64:
         reverts._fail("naive_bayes: count_bits out of range")
+    samples._check_prediction_size(convert(params[0], uint256), convert(params[1], uint256))
     n_features = convert(params[0], uint256)
     n_classes = convert(params[1], uint256)
     smoothing = convert(params[2], uint256)
@@ -330,9 +342,10 @@ def _update(data: Bytes[SAMPLE_BYTES], label: uint8):
     """
     @dev Counts a checked sample: one more sample of class `label`, its
          total grows by the sample's length and each present feature's
-         count by one. Consecutive counts of one word are written with a
-         single store. Reverts when a field would overflow. Reads the sample
-         and the words as `_predict` does.
+         count by one, unless that count is full (it saturates).
+         Consecutive counts of one word are written with a single store.
+         Reverts when a header field would overflow. Reads the sample and
+         the words as `_predict` does.
     @param data The packed sample.
     @param label The class.
     """
@@ -367,8 +380,7 @@ def _update(data: Bytes[SAMPLE_BYTES], label: uint8):
             position = unsafe_add(header_words, place)
             word = packed_words._words[position]
         offset = unsafe_mul(unsafe_sub(field, unsafe_mul(place, per_word)), bits)
-        if (word >> offset) & mask == mask:
-            reverts._fail("naive_bayes: count overflows its field")
-        word = unsafe_add(word, 1 << offset)
+        if (word >> offset) & mask != mask:
+            word = unsafe_add(word, 1 << offset)
     if position != max_value(uint256):
         packed_words._words[position] = word

@@ -38,6 +38,9 @@ VALUE_BYTES: constant(uint256) = 8
 SPARSE_BYTES: constant(uint256) = MAX_SAMPLE * INDEX_BYTES
 # @dev Largest packed dense sample.
 DENSE_BYTES: constant(uint256) = MAX_SAMPLE * VALUE_BYTES
+# @dev Largest `n_classes * longest sample` of a model that predicts with
+#      one value per class and feature (see `_check_prediction_size`).
+MAX_CLASS_VALUES: constant(uint256) = 16_384
 
 
 @internal
@@ -131,3 +134,23 @@ def _check_dense(data: Bytes[DENSE_BYTES], n_features: uint256, zero_hash: bytes
         reverts._fail("samples: wrong dimension")
     if keccak256(data) == zero_hash:
         reverts._fail("samples: zero sample")
+
+
+@internal
+@pure
+def _check_prediction_size(n_features: uint256, n_classes: uint256):
+    """
+    @dev Reverts unless a prediction reads at most `MAX_CLASS_VALUES` values
+         of the model: one per class and feature of the longest sample,
+         `n_classes * min(n_features, MAX_SAMPLE)` (a sparse sample holds at
+         most `n_features` indices, a dense one exactly `n_features` values).
+         Naive Bayes and nearest centroid predictions cost up to about 920
+         gas per such value with 64-bit fields (a share of a cold storage read
+         included), so that every refund and report, which predict, stays
+         under EIP-7825's 16,777,216 gas per transaction: 32 classes with any
+         sample, 64 classes with samples of up to 256 features.
+    @param n_features Size of the feature space, or the dimension.
+    @param n_classes Number of classes.
+    """
+    if n_classes * min(n_features, MAX_SAMPLE) > MAX_CLASS_VALUES:
+        reverts._fail("samples: n_classes * sample length above 16384")

@@ -14,16 +14,20 @@
      `weight_bits` bits (8 to 64) at the model's scale, `256 // weight_bits`
      per word in two's complement (see `fields`): weight i lives in word
      `i // per_word` at bit offset `(i % per_word) * weight_bits`. Narrow
-     fields make deployment and updates cheaper; an update that would leave
-     the field reverts. The Python mirror picks the width (see
-     `SparsePerceptron.weight_bits`).
+     fields make deployment and updates cheaper. The Python mirror picks the
+     width (see `SparsePerceptron.weight_bits`).
+     Saturation: a weight that a step would take past its field stops at the
+     field's bound (`2**(weight_bits - 1) - 1` or `-2**(weight_bits - 1)`)
+     and the other weights still move. An update never reverts for a full
+     field: otherwise anyone could push a weight to its bound with deposits
+     that are refunded later and, from then on, make every contribution
+     that should move it further revert, for everyone.
      The loops read the sample a chunk at a time (see `samples`) and the
      weights inline, straight from `packed_words._words`, as `fields` reads a
      signed field: an internal call per feature would cost about 200 gas.
 """
 
 from .. import reverts
-from . import fields
 from . import packed_words
 from . import samples
 
@@ -156,25 +160,27 @@ def _predict(data: Bytes[SAMPLE_BYTES]) -> uint8:
 def _update(data: Bytes[SAMPLE_BYTES], label: uint8):
     """
     @dev Learns from a checked sample: on a mistake, every present weight
-         moves by the learning rate towards `label`. Each word is read and
-         written once, its fields rebuilt as `_predict` reads them. The
-         updated weight furthest in the step's direction is checked against
-         the field once, after the loop (its revert undoes the stores).
+         moves by the learning rate towards `label`, saturating at its
+         field's bound in that direction. Each word is read and written
+         once, its fields rebuilt as `_predict` reads them. A weight fits its
+         field exactly when `weight + 2**(bits - 1)`, read as unsigned, is at
+         most the field mask (a negative sum reads as a huge number).
     @param data The packed sample.
     @param label The class, 0 or 1.
     """
     if self._predict(data) == label:
         return
-    direction: int256 = 1
-    if label == 0:
-        direction = -1
-    step: int256 = direction * learning_rate
     padded: Bytes[SAMPLE_BYTES + 32] = concat(data, empty(bytes32))
     per_word: uint256 = _PER_WORD
     bits: uint256 = weight_bits
     top: uint256 = 256 - bits
     field_mask: uint256 = (1 << bits) - 1
-    extreme: int256 = min_value(int256)
+    half: int256 = convert(1 << (bits - 1), int256)
+    step: int256 = learning_rate
+    bound: int256 = half - 1
+    if label == 0:
+        step = -learning_rate
+        bound = -half
     position: uint256 = max_value(uint256)
     word: uint256 = 0
     chunk: uint256 = 0
@@ -190,10 +196,10 @@ def _update(data: Bytes[SAMPLE_BYTES], label: uint8):
             position = place
             word = packed_words._words[place]
         offset: uint256 = unsafe_mul(unsafe_sub(index, unsafe_mul(place, per_word)), bits)
+        # a weight and the step lie within 64 signed bits: no overflow
         weight: int256 = unsafe_add(convert(convert(word << unsafe_sub(top, offset), bytes32), int256) >> top, step)
-        if unsafe_mul(weight, direction) > extreme:
-            extreme = unsafe_mul(weight, direction)
+        if convert(convert(unsafe_add(weight, half), bytes32), uint256) > field_mask:
+            weight = bound
         word = (word & ~(field_mask << offset)) | ((convert(convert(weight, bytes32), uint256) & field_mask) << offset)
     if position != max_value(uint256):
         packed_words._words[position] = word
-        fields._check_signed(unsafe_mul(extreme, direction), bits)

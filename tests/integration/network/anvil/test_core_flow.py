@@ -14,7 +14,14 @@ from typing import Any
 import pytest
 from eth_utils import is_checksum_address
 
-from sumchain import ContractReverted, DepositRefundTake, InsufficientDeposit, SharedModel, SparsePerceptron
+from sumchain import (
+    ContractReverted,
+    DepositRefundTake,
+    InsufficientDeposit,
+    NearestCentroid,
+    SharedModel,
+    SparsePerceptron,
+)
 from sumchain.chain.base import Receipt
 from sumchain.chain.rpc import RpcChain
 from sumchain.errors import ChainError
@@ -222,14 +229,14 @@ def test_loading_rules_revert_with_their_reasons(chain: RpcChain) -> None:
 
 
 def test_overflowing_update_reverts_with_its_reason(chain: RpcChain) -> None:
-    weights = [126, -127, 3]  # score -1: predicts 0; learning label 1 pushes weight 0 to 128 > 127
-    model = SharedModel.deploy(chain, SparsePerceptron.from_weights(weights, learning_rate=2, weight_bits=8))
+    mirror = NearestCentroid.from_centroids([[1], [2]], [2**64 - 1, 1])  # the data count of class 0 is full
+    model = SharedModel.deploy(chain, mirror)
     state = snapshot(model, [])
     with pytest.raises(ContractReverted) as caught:
-        model.add_data([0, 1], 1, sender=1)
+        model.add_data([3], 0, sender=1)
     assert caught.value.reason == "fields: value overflows its field"
     assert snapshot(model, []) == state
-    assert model.parameter_words() == SparsePerceptron.from_weights(weights, learning_rate=2, weight_bits=8).to_words()
+    assert model.parameter_words() == mirror.to_words()
 
 
 def test_advance_time_needs_a_dev_chain(anvil_chain: RpcChain) -> None:
