@@ -539,11 +539,12 @@ class RpcChain:
 
     def _check_not_lost(self, pending: PendingTransaction) -> None:
         """Raise when another transaction took its nonce (mined or waiting), or the node dropped it."""
-        mined_another = self._count(pending.sender, "latest") > pending.nonce
-        if mined_another and self._receipt_or_none(pending) is not None:
-            return  # it was mined meanwhile
-        if not mined_another and self._found(lambda: self.w3.eth.get_transaction(pending.tx_hash)) is not None:
-            return  # still waiting in the node's pool
+        for look in range(2):
+            mined_another = self._count(pending.sender, "latest") > pending.nonce
+            if self._found(lambda: self.w3.eth.get_transaction(pending.tx_hash)) is not None:
+                return  # mined meanwhile, or still waiting in the node's pool
+            if look == 0:  # a node may count a mined nonce before it serves its transaction: look again
+                time.sleep(0.05 if self.is_dev else 1.0)
         self._nonces.forget(pending.sender)
         if mined_another or self._count(pending.sender, "pending") > pending.nonce:
             raise TransactionReplaced(
