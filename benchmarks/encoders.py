@@ -20,13 +20,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import statistics
 import sys
-import time
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import asdict
+
+from rates import Case, measure, print_rows
 
 from sumchain.data import tiny_reviews
 from sumchain.encoders import Encoder, HashingEncoder, PixelEncoder, SentenceEmbeddingEncoder, VocabularyEncoder
@@ -34,26 +32,6 @@ from sumchain.errors import EncoderUnavailable
 
 TEXT_TARGET = 20_000
 """Short texts per second the vocabulary and hashing encoders must reach."""
-
-
-@dataclass(frozen=True)
-class Case:
-    """One encoder on one kind of input, one way of calling it."""
-
-    name: str
-    inputs: Sequence[Any]
-    run: Callable[[Sequence[Any]], object]
-    target: float | None = None
-
-
-@dataclass(frozen=True)
-class Row:
-    name: str
-    per_s: float
-    low: float
-    high: float
-    target: float | None
-    holds: bool | None
 
 
 def cases(with_embeddings: bool) -> list[Case]:
@@ -82,35 +60,6 @@ def cases(with_embeddings: bool) -> list[Case]:
     return found
 
 
-def rate(case: Case, seconds: float) -> float:
-    """Inputs per second of ``case`` over at least ``seconds`` (whole passes over its inputs)."""
-    done, start = 0, time.perf_counter()
-    while True:
-        case.run(case.inputs)
-        done += len(case.inputs)
-        elapsed = time.perf_counter() - start
-        if elapsed >= seconds:
-            return done / elapsed
-
-
-def measure(found: list[Case], rounds: int, seconds: float) -> list[Row]:
-    """The median rate of each case over ``rounds`` timed rounds, after a warm-up round."""
-    rates: dict[str, list[float]] = {case.name: [] for case in found}
-    for round_number in range(rounds + 1):
-        shift = round_number % len(found)
-        for case in found[shift:] + found[:shift]:
-            print(f"round {round_number}: {case.name}", file=sys.stderr, flush=True)
-            value = rate(case, seconds)
-            if round_number:
-                rates[case.name].append(value)
-    rows = []
-    for case in found:
-        median = statistics.median(rates[case.name])
-        holds = None if case.target is None else median >= case.target
-        rows.append(Row(case.name, median, min(rates[case.name]), max(rates[case.name]), case.target, holds))
-    return rows
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1 timed round of 0.3 s each")
@@ -124,13 +73,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     if settings.json:
         print(json.dumps([asdict(row) for row in rows], indent=1))
         return
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    print(f"{os.cpu_count()} CPUs, load average {load}; medians of {rounds} rounds of {seconds:g} s")
-    print(f"{'encoder':48} {'inputs/s':>10} {'min':>10} {'max':>10}  target")
+    print_rows(rows, "encoder", rounds, seconds)
     fastest_text = max(row.per_s for row in rows if "encode" in row.name)
-    for row in rows:
-        verdict = "" if row.target is None else f">= {row.target:,.0f}: {'met' if row.holds else 'NOT met'}"
-        print(f"{row.name:48} {row.per_s:10,.0f} {row.low:10,.0f} {row.high:10,.0f}  {verdict}")
     print("ratios to the fastest text encoder (encode):")
     for row in rows:
         if "encode" in row.name:

@@ -154,7 +154,8 @@ class OnChainModel(ParamsMixin):
     def predict(self, X: Iterable[Iterable[int]]) -> np.ndarray:
         """Predicted class of each sample, exactly as the contract computes it."""
         self._check_fitted(self._fitted_attribute)
-        return np.array([self._predict_one(self.codec.check(x)) for x in X], dtype=np.int64)
+        check = self.codec.check
+        return np.array([self._predict_one(check(x)) for x in X], dtype=np.int64)
 
     def score(self, X: Iterable[Iterable[int]], y: Iterable[int]) -> float:
         """Mean accuracy on the given samples."""

@@ -22,8 +22,9 @@ import itertools
 import math
 import operator
 import struct
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -54,8 +55,11 @@ def _integers(sample: Iterable[int], what: str) -> tuple[int, ...]:
     """
     if isinstance(sample, str | bytes) or not isinstance(sample, Iterable):
         raise InvalidSample(f"a sample is a sequence of {what}, got {type(sample).__name__} {sample!r:.40}")
+    given = tuple(sample)
+    if set(map(type, given)) <= {int}:  # plain ints (a bool's type is bool): the common case, checked fast
+        return given
     values = []
-    for i, value in enumerate(sample):
+    for i, value in enumerate(given):
         if isinstance(value, bool):
             raise InvalidSample(f"{what} must be integers, got {value!r} at position {i}")
         try:
@@ -90,13 +94,84 @@ def check_sparse(sample: Iterable[int], n_features: int) -> tuple[int, ...]:
         raise InvalidSample("a sample needs at least one feature index (an empty one carries no information)")
     if len(indices) > MAX_SAMPLE:
         raise InvalidSample(f"a sample has at most {MAX_SAMPLE} indices, got {len(indices)}")
-    for previous, current in itertools.pairwise(indices):
-        if current <= previous:
-            raise InvalidSample(f"indices must be sorted and unique: {current} follows {previous}")
-    if indices and (indices[0] < 0 or indices[-1] >= n_features):
+    if not all(map(operator.lt, indices, indices[1:])):
+        previous, current = next((a, b) for a, b in itertools.pairwise(indices) if b <= a)
+        raise InvalidSample(f"indices must be sorted and unique: {current} follows {previous}")
+    if indices[0] < 0 or indices[-1] >= n_features:
         bad = indices[0] if indices[0] < 0 else indices[-1]
         raise InvalidSample(f"index {bad} is outside [0, {n_features})")
     return indices
+
+
+def check_sparse_batch(samples: Sequence[Iterable[int]], n_features: int) -> tuple[np.ndarray, np.ndarray]:
+    """Validate many samples of indices as :func:`check_sparse` does, at once.
+
+    Samples that are lists or tuples of plain ints are checked together with
+    NumPy; anything else, or a batch with an invalid sample, is checked one
+    sample at a time, so the first bad one gets :func:`check_sparse`'s error.
+
+    Returns
+    -------
+    flat : ndarray of intp
+        The indices of every sample, end to end.
+    starts : ndarray of intp
+        Where each sample starts in ``flat``.
+
+    Raises
+    ------
+    InvalidSample
+        As :func:`check_sparse`, prefixed with the sample's position.
+
+    Examples
+    --------
+    >>> flat, starts = check_sparse_batch([[0, 3], [1]], 4)
+    >>> flat.tolist(), starts.tolist()
+    ([0, 3, 1], [0, 2])
+    >>> check_sparse_batch([[0, 3], [3, 1]], 4)
+    Traceback (most recent call last):
+    ...
+    sumchain.errors.InvalidSample: sample 1: indices must be sorted and unique: 1 follows 3
+    """
+    found = _plain_sparse_batch(samples, n_features)
+    if found is not None:
+        return found
+    checked = []
+    for i, sample in enumerate(samples):
+        try:
+            checked.append(check_sparse(sample, n_features))
+        except InvalidSample as exc:
+            raise InvalidSample(f"sample {i}: {exc}") from None
+    lengths = np.fromiter(map(len, checked), dtype=np.intp, count=len(checked))
+    flat = np.fromiter(itertools.chain.from_iterable(checked), dtype=np.intp, count=int(lengths.sum()))
+    return flat, _starts(lengths)
+
+
+def _plain_sparse_batch(samples: Sequence[Iterable[int]], n_features: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """``check_sparse_batch`` for lists and tuples of plain ints that are all valid; None otherwise."""
+    if not all(type(sample) in (list, tuple) for sample in samples):
+        return None
+    sized = cast(Sequence[Sequence[int]], samples)
+    lengths = np.fromiter(map(len, sized), dtype=np.intp, count=len(sized))
+    values = list(itertools.chain.from_iterable(sized))
+    if not set(map(type, values)) <= {int} or (len(lengths) and not 1 <= lengths.min() <= lengths.max() <= MAX_SAMPLE):
+        return None
+    try:
+        flat = np.fromiter(values, dtype=np.intp, count=len(values))
+    except OverflowError:  # an index far out of range
+        return None
+    starts = _starts(lengths)
+    if len(flat) and (flat.min() < 0 or flat.max() >= n_features):
+        return None
+    rising = np.diff(flat) > 0
+    rising[starts[1:] - 1] = True  # the step from one sample into the next is not a step inside a sample
+    return (flat, starts) if rising.all() else None
+
+
+def _starts(lengths: np.ndarray) -> np.ndarray:
+    """Where each sample starts, given the samples' lengths."""
+    starts = np.zeros(len(lengths), dtype=np.intp)
+    np.cumsum(lengths[:-1], out=starts[1:])
+    return starts
 
 
 def check_dense(sample: Iterable[int], n_features: int, value_bits: int = 64) -> tuple[int, ...]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
+
+import numpy as np
 
 from sumchain.errors import ModelFileError
 from sumchain.models import reference_fields as fields
@@ -16,6 +19,11 @@ from sumchain.models.perceptron import (
     auto_weight_bits,
     linear_classifier_to_fixed,
 )
+from sumchain.models.samples import MAX_SAMPLE, check_sparse_batch
+
+SMALL_BATCH = 8
+"""Below this many samples, ``predict`` scores them one by one: NumPy's set-up costs more (both
+ways took about as long for 4 samples of 45 indices when measured)."""
 
 __all__ = [
     "HEADROOM_STEPS",
@@ -137,6 +145,23 @@ class SparsePerceptron(BinaryPerceptron):
 
     def _score(self, sample: tuple[int, ...]) -> int:
         return self.intercept_ + int(sum(int(self.coef_[i]) for i in sample))
+
+    def predict(self, X: Iterable[Iterable[int]]) -> np.ndarray:
+        """Predicted class of each sample, exactly as the contract computes it, all at once:
+        the samples are checked together (:func:`~sumchain.models.samples.check_sparse_batch`),
+        then scored with one gather and one segmented sum, in int64 when no score can leave
+        it (``|intercept| + 512 * max |weight| < 2**63``: weights of up to 54 bits), else
+        with Python's exact integers. Fewer than :data:`SMALL_BATCH` samples are scored one
+        by one, which is faster for them."""
+        self._check_fitted("coef_")
+        samples = X if isinstance(X, Sequence) else list(X)
+        if len(samples) < SMALL_BATCH:
+            return super().predict(samples)
+        flat, starts = check_sparse_batch(samples, self.n_features)
+        largest = max(int(self.coef_.max()), -int(self.coef_.min()))
+        weights = self.coef_ if abs(self.intercept_) + MAX_SAMPLE * largest < 2**63 else self.coef_.astype(object)
+        scores = np.add.reduceat(weights[flat], starts) + self.intercept_
+        return (scores > 0).astype(np.int64)
 
     def _learn(self, sample: tuple[int, ...], label: int) -> bool:
         if self._predict_one(sample) == label:
