@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -70,7 +71,10 @@ def cases(samples: list[list[int]], mirror: SparsePerceptron) -> list[Case]:
     """What to time, after checking that the mirror and scikit-learn agree."""
     clf, matrix = sklearn_twin(mirror), csr(samples, mirror.n_features)
     disagree = int(np.sum(mirror.predict(samples) != clf.predict(matrix)))
-    print(f"mirror and scikit-learn disagree on {disagree} of {len(samples):,} reviews (float rounding at 0)")
+    print(
+        f"mirror and scikit-learn disagree on {disagree} of {len(samples):,} reviews (float rounding at 0)",
+        file=sys.stderr,
+    )
     one, n = samples[:ONE_AT_A_TIME], mirror.n_features
     return [
         Case("mirror predict, batched", samples, mirror.predict, BATCH_TARGET),
