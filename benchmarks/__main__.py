@@ -8,11 +8,12 @@ beside their targets, and writes ``benchmarks/RESULTS.md`` and
 that measured it; see ``benchmarks/README.md`` for how each one measures.
 
 Parts: ``gas`` (``sumchain gas --json``: every model and operation beside the
-reference's figure), ``engines`` (``engine_throughput.py``: the embedded
+reference's figure), ``floors`` (``gas_floor.py``: each operation's gas over
+the least that its storage, logs and payments cost), ``engines`` (``engine_throughput.py``: the embedded
 chain's engines, titanoboa and anvil), ``mirrors`` (``mirror_predict.py``),
 ``encoders`` (``encoders.py``) and ``startup`` (``startup.py``). Not measured
-yet, and said so in the results: each operation's gas floor, and simulation
-contributions/s (``sumchain.sim`` does not exist yet).
+yet, and said so in the results: simulation contributions/s (``sumchain.sim``
+does not exist yet).
 
 Usage: ``python -m benchmarks [--quick] [--only gas,engines,...] [--out DIR]``
 """
@@ -32,10 +33,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-MISSING = {
-    "gas floors": "each operation's floor (21,000 + calldata + logs + the storage it must touch) is not computed yet",
-    "simulation": "simulation contributions/s: sumchain.sim does not exist yet",
-}
+MISSING = {"simulation": "simulation contributions/s: sumchain.sim does not exist yet"}
 
 
 @dataclass(frozen=True)
@@ -72,6 +70,15 @@ def read_gas(rows: list[dict[str, Any]]) -> list[Figure]:
             note = f"{row['gas']:,} against {row['reference_gas']:,} gas"
             found.append(Figure("gas", f"{name} / 0xDeCA10B", row["ratio"], "x", note=note))
     return found
+
+
+def read_floors(rows: list[dict[str, Any]]) -> list[Figure]:
+    """Each operation's gas over its floor (``gas_floor.py``), deploy parts left out."""
+    return [
+        Figure("floors", f"{row['model']} {row['operation']} / floor", row["ratio"], "x", note=f"{row['floor']:,} gas")
+        for row in rows
+        if not row["operation"].startswith("deploy part")
+    ]
 
 
 def read_engines(rows: list[dict[str, Any]]) -> list[Figure]:
@@ -130,6 +137,7 @@ def parts() -> list[Part]:
     script = lambda name: [python, str(HERE / name)]  # noqa: E731
     return [
         Part("gas", [python, "-m", "sumchain", "gas", "--json"], [], read_gas),
+        Part("floors", [*script("gas_floor.py"), "--json"], [], read_floors),
         Part("engines", [*script("engine_throughput.py"), "--json"], ["--quick"], read_engines),
         Part("mirrors", [*script("mirror_predict.py"), "--json"], ["--quick"], read_rates("mirrors", ratios=True)),
         Part("encoders", [*script("encoders.py"), "--json"], ["--quick"], read_rates("encoders")),

@@ -14,7 +14,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def test_one_command_writes_every_figure_with_its_command(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--quick", "--only", "gas,startup", "--out", str(tmp_path)],
+        [sys.executable, "-m", "benchmarks", "--quick", "--only", "gas,floors,startup", "--out", str(tmp_path)],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -26,7 +26,9 @@ def test_one_command_writes_every_figure_with_its_command(tmp_path: Path) -> Non
     deploy = figures["gas", "imdb-sparse-perceptron deploy_total / 0xDeCA10B"]
     assert 0 < deploy["value"] <= 0.20 and deploy["command"] == "python -m sumchain gas --json"
     assert figures["startup", "sumchain --help"]["value"] > 0
-    assert set(results["missing"]) == {"gas floors", "simulation"}
+    report_floor = figures["floors", "imdb-sparse-perceptron report / floor"]
+    assert 1 <= report_floor["value"] < 2 and report_floor["command"] == "python benchmarks/gas_floor.py --json"
+    assert set(results["missing"]) == {"simulation"}
     report = (tmp_path / "RESULTS.md").read_text()
     assert "## Ratios" in report and "imdb-sparse-perceptron deploy_total / 0xDeCA10B" in report
     assert "imdb-sparse-perceptron deploy_total / 0xDeCA10B" in done.stdout
