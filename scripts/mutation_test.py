@@ -1,0 +1,390 @@
+"""Mutation testing of the contracts: how many injected bugs do the tests catch?
+
+Each mutant changes one thing in one ``.vy`` file of ``src/sumchain/contracts``
+(the test mocks and the compiled files excepted):
+
+- ``comparison``: ``<`` and ``<=``, ``>`` and ``>=``, ``==`` and ``!=`` swapped;
+- ``arithmetic``: ``+``/``-``, ``*``/``//``, ``+=``/``-=``, ``<<``/``>>``, ``&``/``|``,
+  ``unsafe_add``/``unsafe_sub`` and ``unsafe_mul``/``unsafe_div`` swapped;
+- ``constant``: an integer literal ``n`` made ``n + 1``, and ``0`` when it is not;
+- ``boolean``: ``and``/``or`` and ``True``/``False`` swapped, a ``not`` dropped;
+- ``deletion``: a one-line statement (assignment, ``log``, call, ``assert``) made ``pass``.
+
+Docstrings, comments, pragmas and declarations (``x: type``) are left alone.
+Each mutant is written into a private copy of the package (one per worker,
+``--jobs`` in parallel), its contracts compiled there (a mutant that does not
+compile is *stillborn* and not counted), then the tests run against it with
+``PYTHONPATH`` pointing at the copy: first the tests of the mutated file
+(``-x``: the first failure kills it), then, if it survived, every unit, fuzz
+and invariant test. A mutant is *killed* when a test fails or the run passes
+its time limit, *survived* when every test passes. The contracts run on the
+fast engine (revm), hypothesis with a fixed seed (``SUMCHAIN_TEST_SEED``).
+
+The report (``--report``, default ``docs/mutation-report.md``) lists per file
+the mutants, stillborn, killed and survived, and every survivor with its line.
+CI runs a fixed sample of mutants on every change (``tests/test_mutation_sample.py``).
+
+Usage::
+
+    python scripts/mutation_test.py                      # every mutant (hours on 2 cores)
+    python scripts/mutation_test.py --sample 20 --seed 1  # 20 mutants drawn with a fixed seed
+    python scripts/mutation_test.py --files deposit_refund_take.vy --jobs 2
+    python scripts/mutation_test.py --list               # the mutants, without running them
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CONTRACTS = REPO / "src" / "sumchain" / "contracts"
+SEED_VARIABLE = "SUMCHAIN_TEST_SEED"
+FULL_TESTS = ("tests/unit", "tests/fuzz", "tests/invariant")
+NOT_ABOUT_BEHAVIOUR = (
+    "tests/unit/test_shipped_contracts.py",  # the shipped compiled files must match the sources: any edit fails it
+)
+FIRST_TESTS = {  # the tests that most quickly kill a mutant of each file; the full set follows
+    "models/sparse_perceptron.vy": ["test_sparse_perceptron.py", "test_sparse_perceptron_bit_exact.py"],
+    "models/dense_perceptron.vy": ["test_dense_perceptron.py", "test_dense_perceptron_bit_exact.py"],
+    "models/naive_bayes.vy": ["test_naive_bayes.py", "test_naive_bayes_bit_exact.py"],
+    "models/nearest_centroid.vy": ["test_nearest_centroid.py", "test_nearest_centroid_bit_exact.py"],
+    "models/sparse_nearest_centroid.vy": ["test_nearest_centroid_bit_exact.py"],
+    "models/centroids.vy": ["test_nearest_centroid.py", "test_nearest_centroid_bit_exact.py"],
+}
+SHARED_FIRST = ["test_every_model.py", "test_deposit_refund_take.py", "test_attacks.py"]
+"""Found in ``tests/unit`` or ``tests/fuzz``."""
+TIME_LIMIT = 900
+"""Seconds one test run of one mutant may take; longer counts as killed (a loop that never ends)."""
+
+SWAPS = {
+    "comparison": [
+        (" < ", " <= "),
+        (" <= ", " < "),
+        (" > ", " >= "),
+        (" >= ", " > "),
+        (" == ", " != "),
+        (" != ", " == "),
+    ],
+    "arithmetic": [
+        (" + ", " - "),
+        (" - ", " + "),
+        (" * ", " // "),
+        (" // ", " * "),
+        (" += ", " -= "),
+        (" -= ", " += "),
+        (" << ", " >> "),
+        (" >> ", " << "),
+        (" & ", " | "),
+        (" | ", " & "),
+        ("unsafe_add(", "unsafe_sub("),
+        ("unsafe_sub(", "unsafe_add("),
+        ("unsafe_mul(", "unsafe_div("),
+        ("unsafe_div(", "unsafe_mul("),
+    ],
+    "boolean": [(" and ", " or "), (" or ", " and "), ("True", "False"), ("False", "True"), ("not ", "")],
+}
+_NUMBER = re.compile(r"(?<![\w.\[])(\d[\d_]*)(?![\w.\]])")
+_DECLARATION = re.compile(r"^\s*[A-Za-z_]\w*\s*:\s*[A-Za-z]")
+_STATEMENT = re.compile(
+    r"^\s*(log |assert |raw_call\(|send\(|self\.\w+(\[.*\])?\s*(=|\+=|-=)|[\w.]+\(.*\)$|\w+\s*(=|\+=|-=|\|=))"
+)
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """One change to one line of one contract."""
+
+    file: str
+    line: int
+    operator: str
+    before: str
+    after: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.file}:{self.line} {self.operator}: {self.before.strip()} -> {self.after.strip()}"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the tests made of a mutant."""
+
+    mutant: Mutant
+    status: str  # "killed", "survived", "stillborn"
+    seconds: float
+    detail: str = ""
+
+
+def code_lines(source: str) -> Iterator[tuple[int, str]]:
+    """The lines that are code: not in a docstring, not a comment, a pragma, a decorator or a declaration."""
+    in_docstring = False
+    for number, line in enumerate(source.splitlines(), start=1):
+        quotes = line.count('"""')
+        if in_docstring or quotes:
+            if quotes % 2:
+                in_docstring = not in_docstring
+            continue
+        text = line.split("#", 1)[0]
+        stripped = text.strip()
+        if not stripped or stripped.startswith(("@", "def ", "from ", "import ", "struct ", "event ", "interface ")):
+            continue
+        if _DECLARATION.match(text) and "=" not in text.split(":", 1)[1].split("(", 1)[0]:
+            continue
+        yield number, text
+
+
+def mutants_of(path: Path) -> list[Mutant]:
+    """Every mutant of one contract, in line order."""
+    name = str(path.relative_to(CONTRACTS))
+    found = []
+    for number, text in code_lines(path.read_text()):
+        for operator, swaps in SWAPS.items():
+            for old, new in swaps:
+                start = text.find(old)
+                while start != -1:
+                    found.append(Mutant(name, number, operator, text, text[:start] + new + text[start + len(old) :]))
+                    start = text.find(old, start + 1)
+        for match in _NUMBER.finditer(text):
+            value = int(match[1].replace("_", ""))
+            for changed in {value + 1, 0} - {value}:
+                after = text[: match.start()] + str(changed) + text[match.end() :]
+                found.append(Mutant(name, number, "constant", text, after))
+        if _STATEMENT.match(text) and text.count("(") == text.count(")"):
+            indent = text[: len(text) - len(text.lstrip())]
+            found.append(Mutant(name, number, "deletion", text, f"{indent}pass"))
+    return found
+
+
+def all_mutants(files: Sequence[str] | None = None) -> list[Mutant]:
+    """The mutants of every contract (or of the named files), in a stable order."""
+    paths = sorted(p for p in CONTRACTS.rglob("*.vy") if "mocks" not in p.parts)
+    if files:
+        paths = [p for p in paths if p.name in files or str(p.relative_to(CONTRACTS)) in files]
+        if not paths:
+            raise SystemExit(f"no contract named {', '.join(files)} in {CONTRACTS}")
+    return [mutant for path in paths for mutant in mutants_of(path)]
+
+
+_IMPORT = re.compile(r"^from (\.+)([\w.]*) import (.+)$", re.MULTILINE)
+COMPILE = """
+import json, sys
+from sumchain.chain import compiler
+originals, affected = json.loads(sys.stdin.read()), set(sys.argv[1:])
+for name, data in originals.items():
+    if name in affected:
+        compiler.compile_contract(name)
+    else:
+        path = compiler.COMPILED_DIR / f"{compiler._file_name(name)}.json"
+        path.write_text(json.dumps({**data, "sources": compiler.sources_hash()}))
+"""
+"""Run in the workspace: compile the contracts a mutant changes, reuse the others as they were."""
+
+
+def closure(source: str, folder: Path, seen: set[Path] | None = None) -> set[Path]:
+    """Every contract file that ``source`` (a file in ``folder``) imports, directly or not."""
+    seen = set() if seen is None else seen
+    for dots, module, names in _IMPORT.findall(source):
+        base = folder
+        for _ in range(len(dots) - 1):
+            base = base.parent
+        base = base.joinpath(*module.split(".")) if module else base
+        for name in names.split(","):
+            path = base / f"{name.split(' as ')[0].strip()}.vy"
+            if path.is_file() and path not in seen:
+                seen.add(path)
+                closure(path.read_text(), path.parent, seen)
+    return seen
+
+
+def originals() -> tuple[dict[str, dict[str, object]], dict[str, set[str]]]:
+    """The compiled form of every shipped contract and test mock as the sources are now, and the
+    contract files each one is built from (below ``contracts/``)."""
+    from sumchain.chain import compiler
+
+    compiled: dict[str, dict[str, object]] = {}
+    sources: dict[str, set[str]] = {}
+    mocks = [f"mocks/{p.stem}" for p in sorted((CONTRACTS / "mocks").glob("*.vy"))]
+    for name in [*compiler.SHIPPED, *mocks]:
+        contract = compiler.compile_contract(name)
+        compiled[name] = {
+            "name": name,
+            "compiler": f"vyper {compiler.metadata.version('vyper')}",
+            "evm_version": compiler.EVM_VERSION,
+            "abi": contract.abi,
+            "bytecode": "0x" + contract.bytecode.hex(),
+            "runtime_size": contract.runtime_size,
+        }
+        path, text = compiler._source(name)
+        files = closure(text, (CONTRACTS / path).parent) | {CONTRACTS / path}
+        sources[name] = {str(f.relative_to(CONTRACTS)) for f in files}
+    return compiled, sources
+
+
+def test_path(name: str) -> str:
+    """A test file of :data:`FIRST_TESTS` by its name."""
+    found = [REPO / "tests" / folder / name for folder in ("unit", "fuzz")]
+    return next(str(path.relative_to(REPO)) for path in found if path.is_file())
+
+
+class Workspace:
+    """A private copy of the package for one worker: mutants are written into it in turn."""
+
+    def __init__(self, root: Path, compiled: dict[str, dict[str, object]], sources: dict[str, set[str]]) -> None:
+        self.root, self.compiled, self.sources = root, compiled, sources
+        shutil.copytree(REPO / "src", root / "src", ignore=shutil.ignore_patterns("__pycache__"))
+        self.contracts = root / "src" / "sumchain" / "contracts"
+        self.shipped = {p: p.read_bytes() for p in (self.contracts / "compiled").glob("*.json")}
+
+    def run(self, mutant: Mutant) -> Outcome:
+        """Write the mutant, compile it, run the tests, put the original back."""
+        path = self.contracts / mutant.file
+        original = path.read_text()
+        lines = original.splitlines(keepends=True)
+        ending = "\n" if lines[mutant.line - 1].endswith("\n") else ""
+        lines[mutant.line - 1] = mutant.after + (lines[mutant.line - 1][len(mutant.before.rstrip("\n")) :] or ending)
+        path.write_text("".join(lines))
+        start = time.monotonic()
+        try:
+            return self._judge(mutant, start)
+        finally:
+            path.write_text(original)
+            for shipped, data in self.shipped.items():
+                shipped.write_bytes(data)
+            for extra in set((self.contracts / "compiled").glob("*.json")) - set(self.shipped):
+                extra.unlink()
+
+    def _environment(self, cache: Path) -> dict[str, str]:
+        env = dict(os.environ, PYTHONPATH=str(self.root / "src"), SUMCHAIN_CACHE_DIR=str(cache), SUMCHAIN_ENGINE="revm")
+        env.setdefault(SEED_VARIABLE, "1")
+        return env
+
+    def _judge(self, mutant: Mutant, start: float) -> Outcome:
+        with tempfile.TemporaryDirectory(dir=self.root) as cache:
+            env = self._environment(Path(cache))
+            affected = [name for name, files in self.sources.items() if mutant.file in files]
+            compiled = subprocess.run(
+                [sys.executable, "-c", COMPILE, *affected],
+                input=json.dumps(self.compiled),
+                env=env,
+                capture_output=True,
+                text=True,
+            )
+            if compiled.returncode != 0:
+                last = (compiled.stderr.strip().splitlines() or [""])[-1]
+                return Outcome(mutant, "stillborn", time.monotonic() - start, last[:200])
+            first = [test_path(name) for name in FIRST_TESTS.get(mutant.file, []) + SHARED_FIRST]
+            for tests in (first, list(FULL_TESTS)):
+                failed = self._tests(tests, env)
+                if failed:
+                    return Outcome(mutant, "killed", time.monotonic() - start, failed)
+            return Outcome(mutant, "survived", time.monotonic() - start)
+
+    def _tests(self, tests: list[str], env: dict[str, str]) -> str:
+        """The first failure's summary line, or "" when every test passes."""
+        ignored = [f"--ignore={path}" for path in NOT_ABOUT_BEHAVIOUR]
+        command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *ignored, *tests]
+        try:
+            done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=TIME_LIMIT)
+        except subprocess.TimeoutExpired:
+            return f"timed out after {TIME_LIMIT} s"
+        if done.returncode == 0:
+            return ""
+        failures = [line for line in done.stdout.splitlines() if line.startswith(("FAILED", "ERROR"))]
+        return (failures or done.stdout.strip().splitlines()[-1:] or ["failed"])[0][:200]
+
+
+def report(outcomes: list[Outcome], total: int, seconds: float, command: str) -> str:
+    """The markdown report: per file, then every survivor."""
+    by_file: dict[str, Counter[str]] = {}
+    for outcome in outcomes:
+        by_file.setdefault(outcome.mutant.file, Counter())[outcome.status] += 1
+    counted = [o for o in outcomes if o.status != "stillborn"]
+    killed = sum(o.status == "killed" for o in counted)
+    score = killed / len(counted) if counted else 0.0
+    lines = [
+        "# Mutation testing of the contracts",
+        "",
+        f"`{command}`: {len(outcomes)} of {total} mutants run in {seconds / 60:.0f} min "
+        f"({time.strftime('%Y-%m-%d', time.gmtime())}); score {score:.1%} "
+        f"({killed} killed of {len(counted)} that compile). How: `scripts/mutation_test.py`'s docstring.",
+        "",
+        "| file | mutants | stillborn | killed | survived | score |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for file, counts in sorted(by_file.items()):
+        alive = counts["killed"] + counts["survived"]
+        share = f"{counts['killed'] / alive:.1%}" if alive else "-"
+        row = f"| {file} | {sum(counts.values())} | {counts['stillborn']} | {counts['killed']} | {counts['survived']} |"
+        lines.append(f"{row} {share} |")
+    survivors = [o for o in outcomes if o.status == "survived"]
+    lines += ["", "## Survivors", ""] + [f"- `{o.mutant.name}`" for o in survivors] or ["none"]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", nargs="*", help="contracts to mutate (file names or paths below contracts/)")
+    parser.add_argument("--sample", type=int, help="run this many mutants drawn with --seed")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--list", action="store_true", help="print the mutants and stop")
+    parser.add_argument("--report", type=Path, default=REPO / "docs" / "mutation-report.md")
+    parser.add_argument("--json", type=Path, help="also write every outcome as JSON here")
+    settings = parser.parse_args(argv)
+    mutants = all_mutants(settings.files)
+    chosen = mutants
+    if settings.sample is not None:
+        chosen = sorted(
+            random.Random(settings.seed).sample(mutants, min(settings.sample, len(mutants))), key=mutants.index
+        )
+    if settings.list:
+        print("\n".join(m.name for m in chosen))
+        return
+    print(f"{len(chosen)} of {len(mutants)} mutants, {settings.jobs} at a time:", file=sys.stderr)
+    for mutant in chosen:
+        print(f"  {mutant.name}", file=sys.stderr)
+    start = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="sumchain-mutants-") as folder:
+        compiled, sources = originals()
+        spaces = [Workspace(Path(folder) / f"worker-{i}", compiled, sources) for i in range(settings.jobs)]
+        free = list(spaces)
+
+        def judge(mutant: Mutant) -> Outcome:
+            space = free.pop()
+            try:
+                outcome = space.run(mutant)
+            finally:
+                free.append(space)
+            print(f"{outcome.status:9} {outcome.seconds:6.0f} s  {mutant.name}  {outcome.detail}", file=sys.stderr)
+            return outcome
+
+        with ThreadPoolExecutor(settings.jobs) as pool:
+            outcomes = list(pool.map(judge, chosen))
+    elapsed = time.monotonic() - start
+    command = "python scripts/mutation_test.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    settings.report.parent.mkdir(parents=True, exist_ok=True)
+    settings.report.write_text(report(outcomes, len(mutants), elapsed, command.strip()))
+    if settings.json:
+        settings.json.write_text(json.dumps([asdict(o) for o in outcomes], indent=1) + "\n")
+    counts = Counter(o.status for o in outcomes)
+    print(
+        f"killed {counts['killed']}, survived {counts['survived']}, stillborn {counts['stillborn']}: {settings.report}"
+    )
+
+
+if __name__ == "__main__":
+    main()
