@@ -325,9 +325,7 @@ class Registry:
         entry = self.entry_of(holder)
         assert entry is not None
         if entry.owner != checksum(owner):
-            raise NameTaken(
-                f"the name {name!r} is taken: {entry.address} (owner {entry.owner}) is listed under it; choose another"
-            )
+            raise NameTaken(f"the name {name!r} is taken: {entry.address} (owner {entry.owner}) is listed under it")
         return holder
 
     def register(
