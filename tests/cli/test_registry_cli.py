@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,7 @@ import pytest
 from sumchain import EmbeddedChain
 from sumchain.registry import NOTE, Registry
 from tests.cli.test_cli import ADDRESS, deployed, fails, run
+from tests.cli.test_encoders_cli import readme_block
 from tests.helpers import Impostor, run_sumchain
 
 
@@ -137,3 +141,23 @@ def test_a_registry_that_is_not_noted_is_found_again(tmp_path: Path) -> None:
     chain = EmbeddedChain(tmp_path / ".sumchain" / "chain.sqlite")
     assert chain.notes[NOTE] == registry
     chain.close()
+
+
+def test_the_readme_discovering_models_examples_run_as_written(tmp_path: Path) -> None:
+    for line in readme_block("bash", 'sumchain deploy --name "movie sentiment"').strip().splitlines():
+        command, _, comment = line.partition("  #")
+        args = shlex.split(command)[1:]
+        proc = run_sumchain(tmp_path, *args)
+        if "NameTaken" in comment:
+            assert proc.returncode == 1 and proc.stderr.startswith("NameTaken: "), proc.stderr
+        else:
+            assert proc.returncode == 0, f"{line}\n{proc.stdout}{proc.stderr}"
+        if "# 1 (positive)" in comment:
+            assert proc.stdout.strip() == "1 (positive)"
+    (tmp_path / "discover.py").write_text(readme_block("python", "Registry.configured(chain)"))
+    done = subprocess.run([sys.executable, "discover.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "toy sparse perceptron 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266 Four features.",
+        "1",
+    ]
