@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from sumchain.chain.abi import ContractABI, decode_values
-from sumchain.chain.base import TX_GAS_CAP, Chain, Receipt, resolve_account
+from sumchain.chain.abi import ContractABI
+from sumchain.chain.base import TX_GAS_CAP, Chain, Receipt, read_view, resolve_account
 from sumchain.chain.compiler import compile_trainer
-from sumchain.chain.hashing import checksum, keccak
+from sumchain.chain.hashing import checksum
 from sumchain.contributions import Contribution, contribution_key, find, replay
-from sumchain.errors import ContractReverted, EncodingError, InvalidSample, MetadataError, NotAModel, SumchainError
+from sumchain.errors import InvalidSample, MetadataError, NotAModel, SumchainError
 from sumchain.incentives import DepositRefundTake
 from sumchain.metadata import ModelMetadata, check_class_count
 from sumchain.models import MIRRORS, OnChainModel
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 
 MAX_WORDS_PER_CALL = 2_048
 _GAS_BUDGET = TX_GAS_CAP * 9 // 10
-_MODEL_TYPE_CALL = keccak(b"model_type()")[:4]
 _CONTRIBUTION_EVENTS = ("DataAdded", "Refunded", "Reported")
 RawInput = str | os.PathLike[str]
 """Raw input that a model's own encoder turns into features: a text, or the path of an image file."""
@@ -107,14 +106,9 @@ class SharedModel:
 
     def __init__(self, chain: Chain, address: str) -> None:
         self.chain = chain
-        try:
-            self.address = checksum(address)
-        except ValueError:
-            raise SumchainError(f"{address!r} is not an address") from None
-        try:
-            (model_type,) = decode_values(("string",), chain.call(self.address, _MODEL_TYPE_CALL))
-        except (EncodingError, ContractReverted):
-            raise NotAModel(f"{self.address} is not a sumchain model (no contract there, or no model_type)") from None
+        self.address, model_type = read_view(chain, address, "model_type()", "string")
+        if model_type is None:
+            raise NotAModel(f"{self.address} is not a sumchain model (no contract there, or no model_type)")
         if model_type not in MIRRORS:
             raise NotAModel(f"{self.address} holds a {model_type!r} model, which this sumchain does not know")
         self.mirror_class = MIRRORS[model_type]

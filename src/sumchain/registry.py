@@ -22,13 +22,11 @@ import unicodedata
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from sumchain.chain.abi import ContractABI, decode_values
-from sumchain.chain.base import Chain, Receipt, resolve_account
+from sumchain.chain.abi import ContractABI
+from sumchain.chain.base import Chain, Receipt, read_view, resolve_account
 from sumchain.chain.compiler import REGISTRY, compile_contract
 from sumchain.chain.hashing import checksum, is_address, keccak
 from sumchain.errors import (
-    ContractReverted,
-    EncodingError,
     InvalidName,
     NameTaken,
     NotAModel,
@@ -51,7 +49,6 @@ NOTE = "registry"
 """The embedded chain's note that holds the registry's address."""
 EMBEDDED_DEPLOYER = "0x" + "5c" * 20
 """Who deploys an embedded chain's registry: no dev account, so their nonces are untouched."""
-_VERSION_CALL = keccak(b"registry_version()")[:4]
 _EMPTY = "0x" + "00" * 20
 
 
@@ -155,14 +152,9 @@ class Registry:
 
     def __init__(self, chain: Chain, address: str) -> None:
         self.chain = chain
-        try:
-            self.address = checksum(address)
-        except ValueError:
-            raise RegistryError(f"{address!r} is not an address") from None
-        try:
-            (version,) = decode_values(("uint256",), chain.call(self.address, _VERSION_CALL))
-        except (EncodingError, ContractReverted):
-            raise RegistryError(f"{self.address} is not a sumchain model registry") from None
+        self.address, version = read_view(chain, address, "registry_version()", "uint256")
+        if version is None:
+            raise RegistryError(f"{self.address} is not a sumchain model registry")
         if version != 1:
             raise RegistryError(f"{self.address} is a registry of version {version}; this sumchain reads version 1")
         self.abi = ContractABI(compile_contract(REGISTRY).abi)
