@@ -101,6 +101,10 @@ class Session:
         self.account = self.signing.acting_account()
         self._chain = None
 
+    def use_chain(self, spec: str) -> None:
+        """Work on another chain from now on (``sumchain node`` on the node it started)."""
+        self.chain_spec, self._chain = spec, None
+
     def chain(self) -> Chain:
         """The chain, opened on first use."""
         if self._chain is None:
