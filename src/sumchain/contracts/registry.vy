@@ -8,8 +8,8 @@
         models from the chain itself. A model's owner (the account that
         deployed its trainer) lists it under a name and may delist it;
         anyone reads the list, page by page.
-@dev What is stored, per listed model (one name of up to 32 bytes takes
-     three fresh storage words and one hash-map word):
+@dev What is stored, per listed model (four fresh storage words for a name
+     of up to 32 bytes, five for a longer one):
        - `_entries[model]`, one packed word:
            bits   0 .. 159  owner, read from the model when it is listed
            bits 160 .. 207  block that deployed the model (`deployed_at()`)
