@@ -156,7 +156,8 @@ class Session:
         found = self.registry_if_any()
         if found is None:
             raise RegistryError(
-                "no model registry known for this chain: pass --registry ADDRESS (or set SUMCHAIN_REGISTRY)"
+                "no model registry known for this chain: pass --registry ADDRESS (or set SUMCHAIN_REGISTRY); "
+                "`sumchain node` starts a local node that has one"
             )
         return found
 
