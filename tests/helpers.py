@@ -182,3 +182,24 @@ class Actor:
         """The last re-entrant call: None when it succeeded, else its revert reason."""
         success, data = self.read("reentry")
         return None if success else decode_revert(data)
+
+
+@dataclass(frozen=True)
+class Impostor:
+    """A deployed ``impostor_model_mock``: answers ``owner()`` and ``deployed_at()`` as a
+    trainer does (its deployer is the owner) but is no sumchain model."""
+
+    chain: Chain
+    address: str
+    abi: ContractABI
+
+    @classmethod
+    def deploy(cls, chain: Chain, *, sender: int = 0) -> Impostor:
+        compiled = compile_contract("mocks/impostor_model_mock")
+        address = chain.deploy(compiled.bytecode, sender=chain.accounts[sender]).contract_address
+        assert address is not None
+        return cls(chain, address, ContractABI(compiled.abi))
+
+    def send(self, name: str, *args: Any, sender: int = 0) -> Receipt:
+        """Call ``name(*args)`` of the mock in a transaction from dev account ``sender``."""
+        return self.chain.transact(self.address, self.abi.encode_call(name, *args), sender=self.chain.accounts[sender])

@@ -12,23 +12,25 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from sumchain.chain.abi import ContractABI, decode_values
-from sumchain.chain.base import TX_GAS_CAP, Chain, Receipt, resolve_account
+from sumchain.chain.abi import ContractABI
+from sumchain.chain.base import TX_GAS_CAP, Chain, Receipt, read_view, resolve_account
 from sumchain.chain.compiler import compile_trainer
-from sumchain.chain.hashing import checksum, keccak
+from sumchain.chain.hashing import checksum
 from sumchain.contributions import Contribution, contribution_key, find, replay
-from sumchain.errors import EncodingError, InvalidSample, MetadataError, SumchainError
+from sumchain.errors import InvalidSample, MetadataError, NotAModel, SumchainError
 from sumchain.incentives import DepositRefundTake
 from sumchain.metadata import ModelMetadata, check_class_count
 from sumchain.models import MIRRORS, OnChainModel
 from sumchain.models.samples import SampleCodec, check_label
 
 if TYPE_CHECKING:
+    from typing import Literal
+
     from sumchain.encoders import Encoder
+    from sumchain.registry import Listed, Registry
 
 MAX_WORDS_PER_CALL = 2_048
 _GAS_BUDGET = TX_GAS_CAP * 9 // 10
-_MODEL_TYPE_CALL = keccak(b"model_type()")[:4]
 _CONTRIBUTION_EVENTS = ("DataAdded", "Refunded", "Reported")
 RawInput = str | os.PathLike[str]
 """Raw input that a model's own encoder turns into features: a text, or the path of an image file."""
@@ -66,6 +68,13 @@ def _check_metadata(metadata: ModelMetadata, *, n_features: int, sparse: bool, n
     check_class_count(metadata, n_classes)
 
 
+def _default_metadata(model: OnChainModel) -> ModelMetadata:
+    """The metadata of a model deployed without any: its type as name, its features, no class names."""
+    return ModelMetadata(
+        name=model.model_type, n_features=model.n_features, feature_kind="indices" if model.sparse else "values"
+    )
+
+
 class SharedModel:
     """A model with Deposit, Refund and Take, deployed on a chain.
 
@@ -97,17 +106,11 @@ class SharedModel:
 
     def __init__(self, chain: Chain, address: str) -> None:
         self.chain = chain
-        try:
-            self.address = checksum(address)
-        except ValueError:
-            raise SumchainError(f"{address!r} is not an address") from None
-        answer = chain.call(self.address, _MODEL_TYPE_CALL)
-        try:
-            (model_type,) = decode_values(("string",), answer)
-        except EncodingError:
-            raise SumchainError(f"{self.address} is not a sumchain model (no model_type)") from None
+        self.address, model_type = read_view(chain, address, "model_type()", "string")
+        if model_type is None:
+            raise NotAModel(f"{self.address} is not a sumchain model (no contract there, or no model_type)")
         if model_type not in MIRRORS:
-            raise SumchainError(f"{self.address} holds a {model_type!r} model, which this sumchain does not know")
+            raise NotAModel(f"{self.address} holds a {model_type!r} model, which this sumchain does not know")
         self.mirror_class = MIRRORS[model_type]
         self.abi = ContractABI(compile_trainer(self.mirror_class.contract_model).abi)
 
@@ -143,13 +146,21 @@ class SharedModel:
         metadata: ModelMetadata | None = None,
         sender: str | int | None = None,
         on_chunk: Callable[[int, int, Receipt], None] | None = None,
+        registry: Registry | Literal[False] | None = None,
+        on_listed: Callable[[Listed], None] | None = None,
     ) -> SharedModel:
-        """Deploy a fitted mirror as a new on-chain model.
+        """Deploy a fitted mirror as a new on-chain model, and list it in the chain's registry.
 
         The model's packed parameters go up in chunks after the contract is
         created; each chunk is as large as gas estimates allow under the Osaka
         per-transaction cap (16,777,216 gas) with a 10% margin. If the upload
         is interrupted, :meth:`upload_parameters` resumes it.
+
+        When there is a registry, the model is listed under its metadata's name
+        right after the contract is created (so the name is claimed before a
+        long upload); whether the name is free is checked before anything is
+        sent. See :class:`~sumchain.registry.Registry` for the name rule: a name
+        you hold moves to the new model.
 
         Parameters
         ----------
@@ -166,22 +177,42 @@ class SharedModel:
             The owner (account 0 by default).
         on_chunk : callable, optional
             Called as ``on_chunk(words_done, words_total, receipt)`` after each
-            transaction, for progress display.
+            transaction of the deployment proper, for progress display.
+        registry : Registry or False, optional
+            Where to list the model: by default the chain's own registry
+            (:meth:`Registry.configured <sumchain.registry.Registry.configured>`:
+            an embedded chain file has one), if any; False lists it nowhere.
+        on_listed : callable, optional
+            Called with the :class:`~sumchain.registry.Listed` result once listed.
 
         Raises
         ------
         MetadataError
             Before anything is sent, when ``metadata`` names another number of
             classes than the model has, or other features.
+        InvalidName, NameTaken
+            Before anything is sent, when the registry does not take the name or
+            another owner's model holds it.
         """
+        from sumchain.registry import Registry
+
         code = cls.creation_code(model, incentive=incentive, metadata=metadata)
+        account = resolve_account(chain, sender)
+        listing = Registry.configured(chain) if registry is None else registry or None
+        name = (metadata or _default_metadata(model)).name
+        if listing is not None:
+            listing.check_free(name, account)
         words = model.to_words()
-        receipt = chain.deploy(code, sender=resolve_account(chain, sender))
+        receipt = chain.deploy(code, sender=account)
         assert receipt.contract_address is not None
         if on_chunk:
             on_chunk(0, len(words), receipt)
         shared = cls(chain, receipt.contract_address)
-        shared.upload_parameters(words, sender=sender, on_chunk=on_chunk)
+        if listing is not None:
+            listed = listing.register(shared, name=name, sender=account)
+            if on_listed:
+                on_listed(listed)
+        shared.upload_parameters(words, sender=account, on_chunk=on_chunk)
         return shared
 
     @staticmethod
@@ -200,9 +231,7 @@ class SharedModel:
         """
         model._check_fitted(model._fitted_attribute)
         if metadata is None:
-            metadata = ModelMetadata(
-                name=model.model_type, n_features=model.n_features, feature_kind="indices" if model.sparse else "values"
-            )
+            metadata = _default_metadata(model)
         _check_metadata(metadata, n_features=model.n_features, sparse=model.sparse, n_classes=model.n_classes)
         from sumchain.encoders import check_published_encoder
 

@@ -58,6 +58,26 @@ class InvalidIncentive(SumchainError, ValueError):
     """Incentive mechanism parameters outside the contract's limits, or the client's sensible ones."""
 
 
+class NotAModel(SumchainError, ValueError):
+    """An address that holds no sumchain model: no contract, or a contract of another kind."""
+
+
+class RegistryError(SumchainError):
+    """The model registry cannot do what was asked: no registry, not a registry, not the owner, ..."""
+
+
+class UnknownName(RegistryError, LookupError):
+    """No listed model has this name."""
+
+
+class NameTaken(RegistryError):
+    """The name is listed for a model of another owner."""
+
+
+class InvalidName(RegistryError, ValueError):
+    """A name the registry does not take: empty, too long, padded, with control characters, or like an address."""
+
+
 class ChainError(SumchainError):
     """The chain backend failed: unreachable node, corrupt state file, ..."""
 

@@ -146,8 +146,8 @@ def test_bad_input_gives_one_line_errors_and_changes_nothing(tmp_path) -> None:
     (tmp_path / "blocker").write_text("x")
     fails(tmp_path, "--chain", "embedded:blocker/c.sqlite", "balance", message="cannot create the chain file")
     fails(tmp_path, "--model", "0x" + "12" * 20, "predict", "good", message="is not a sumchain model")
-    fails(tmp_path, "--model", "banana", "predict", "good", message="'banana' is not an address")
-    fails(tmp_path, "--model", "3", "predict", "good", message="'3' is not an address")
+    fails(tmp_path, "--model", "banana", "predict", "good", message="UnknownName: no model named 'banana'")
+    fails(tmp_path, "--model", "3", "predict", "good", message="no model named '3' in the registry")
     fails(tmp_path, "withdraw", "--to", "0x12", message="is neither an account index nor an address")
     fails(tmp_path, "withdraw", message="trainer: nothing to withdraw")
     fails(

@@ -78,9 +78,9 @@ class AnvilNode:
 
 
 @contextmanager
-def running_anvil(binary: str, args: Sequence[str] = ()) -> Iterator[AnvilNode]:
-    """A fresh anvil on a free local port, with extra command-line ``args``; stopped on exit."""
-    port = free_port()
+def running_anvil(binary: str, args: Sequence[str] = (), *, port: int | None = None) -> Iterator[AnvilNode]:
+    """A fresh anvil on a local ``port`` (by default a free one), with extra command-line ``args``; stopped on exit."""
+    port = free_port() if port is None else port
     with tempfile.TemporaryDirectory() as folder:
         log = Path(folder) / "anvil.log"
         with log.open("wb") as out:

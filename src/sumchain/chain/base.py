@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 ETHER = 10**18
 BLOCK_GAS_LIMIT = 30_000_000
@@ -152,3 +152,29 @@ def resolve_account(chain: Chain, account: str | int | None, *, signing: bool = 
     if signing and address not in accounts:
         raise UnknownAccount(f"this chain cannot sign for {address}")
     return address
+
+
+def read_view(chain: Chain, address: str, signature: str, kind: str) -> tuple[str, Any]:
+    """``address`` checksummed, and what the one-value view ``signature`` of its contract returns.
+
+    For recognising a contract: the value is None when the call reverts or
+    its answer is not one ``kind`` (no contract there, or one of another kind).
+
+    Raises
+    ------
+    SumchainError
+        When ``address`` is not an address.
+    """
+    from sumchain.chain.abi import decode_values
+    from sumchain.chain.hashing import checksum, keccak
+    from sumchain.errors import ContractReverted, EncodingError, SumchainError
+
+    try:
+        address = checksum(address)
+    except ValueError:
+        raise SumchainError(f"{address!r} is not an address") from None
+    try:
+        (value,) = decode_values((kind,), chain.call(address, keccak(signature.encode())[:4]))
+    except (EncodingError, ContractReverted):
+        return address, None
+    return address, value

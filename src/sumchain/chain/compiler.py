@@ -34,10 +34,11 @@ COMPILED_DIR = CONTRACTS_DIR / "compiled"
 EVM_VERSION = "prague"
 """The hardfork the contracts are compiled for and the embedded chain runs."""
 TRAINER = "trainer"
+REGISTRY = "registry"
 _MODEL_IMPORT = "from .models import sparse_perceptron as model"
 MODELS = ("sparse_perceptron", "dense_perceptron", "naive_bayes", "nearest_centroid", "sparse_nearest_centroid")
 """Model modules in ``contracts/models`` that a trainer can be built with."""
-SHIPPED = tuple(f"{TRAINER}:{model}" for model in MODELS)
+SHIPPED = (*(f"{TRAINER}:{model}" for model in MODELS), REGISTRY)
 """The contracts shipped compiled (the test mocks are compiled when a test needs them)."""
 
 

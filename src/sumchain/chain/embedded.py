@@ -82,8 +82,9 @@ class EmbeddedChain:
     Parameters
     ----------
     path : str or Path, optional
-        SQLite file that holds the chain: created if missing, reopened if
-        present, shared safely with other processes. Without it the chain
+        SQLite file that holds the chain: created if missing (with a model
+        registry, see :mod:`sumchain.registry`), reopened if present, shared
+        safely with other processes. Without it the chain
         lives in memory only.
     accounts : int
         Number of funded dev accounts (anvil's default keys); new chains only.
@@ -124,6 +125,7 @@ class EmbeddedChain:
         durable: bool = True,
     ) -> None:
         start = int(wallclock.time()) if genesis_time is None else _whole(genesis_time, "genesis_time")
+        created = path is not None and not Path(path).exists()
         genesis = Genesis(chain_id, start, dict.fromkeys(dev_addresses(accounts), balance))
         self._store = ChainStore.open(None if path is None else Path(path), genesis, timeout=timeout, durable=durable)
         self._engine: Engine = make_engine(
@@ -133,6 +135,10 @@ class EmbeddedChain:
         self._store.on_change = self._taken_in
         self._undo: list[StateDiff] = []
         self._foreign = False
+        if created:
+            from sumchain.registry import Registry
+
+            Registry.ensure(self)
 
     # -- plumbing -------------------------------------------------------------------
 

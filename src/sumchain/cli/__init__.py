@@ -7,9 +7,11 @@ with status 1, Ctrl-C with 130 (saying how to resume where that matters), and
 an unexpected error with 2 (``SUMCHAIN_DEBUG=1`` shows its traceback).
 
 Modules: :mod:`.app` (the app, global options, session), :mod:`.models`
-(deploy, import, export, info, predict), :mod:`.contributing` (add,
+(deploy, import, export, info, predict), :mod:`.listing` (models, register,
+delist: the registry), :mod:`.contributing` (add,
 contributions, refund, report, withdraw), :mod:`.chain_commands` (balance,
-time), :mod:`.accounts` (keystore accounts), :mod:`.gas`, :mod:`.demo`.
+time), :mod:`.accounts` (keystore accounts), :mod:`.node` (a local anvil with a registry),
+:mod:`.gas`, :mod:`.demo`.
 """
 
 from __future__ import annotations
@@ -20,14 +22,26 @@ import sys
 import typer
 from typer.exceptions import TyperException
 
-from sumchain.cli import accounts, chain_commands, contributing, demo, gas, models
+from sumchain.cli import accounts, chain_commands, contributing, demo, gas, listing, models, node
 from sumchain.cli.app import app
 from sumchain.cli.output import err
 from sumchain.errors import SumchainError
 
-__all__ = ["accounts", "app", "chain_commands", "contributing", "demo", "gas", "hoist_global_options", "main", "models"]
+__all__ = [
+    "accounts",
+    "app",
+    "chain_commands",
+    "contributing",
+    "demo",
+    "gas",
+    "hoist_global_options",
+    "listing",
+    "main",
+    "models",
+    "node",
+]
 
-_GLOBAL_OPTIONS = ("--chain", "--account", "--model", "--max-deposit", "--password-file", "--timeout")
+_GLOBAL_OPTIONS = ("--chain", "--account", "--model", "--registry", "--max-deposit", "--password-file", "--timeout")
 _GLOBAL_FLAGS = ("--yes", "-y")
 _OWN_OPTIONS = {"gas": ("--model",)}
 """Options of a command named like a global one: after the command, they are the command's."""

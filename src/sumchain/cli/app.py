@@ -55,8 +55,16 @@ def global_options(
     model: Annotated[
         str | None,
         typer.Option(
-            help="The model's address; default: $SUMCHAIN_MODEL, else the last one deployed from here.",
+            help="The model: its name in the registry or its address; default: $SUMCHAIN_MODEL, "
+            "else the last one deployed from here.",
             envvar="SUMCHAIN_MODEL",
+        ),
+    ] = None,
+    registry: Annotated[
+        str | None,
+        typer.Option(
+            help="Address of the model registry; default: the embedded chain's own, or the one noted for the node.",
+            envvar="SUMCHAIN_REGISTRY",
         ),
     ] = None,
     yes: Annotated[
@@ -78,6 +86,7 @@ def global_options(
         chain=chain,
         account=account,
         model=model,
+        registry=registry,
         yes=yes,
         max_deposit=max_deposit,
         password_file=password_file,

@@ -4,6 +4,10 @@ A deploy is remembered as soon as its contract exists: the address becomes the
 current model and, until the last parameter chunk is in, the unfinished deploy.
 Running the same command again (or with ``--resume``) finishes the upload of
 that model instead of deploying a new one; Ctrl-C in the middle says so.
+
+Unless told ``--no-register``, a deploy lists the model in the chain's registry
+under its name right after the contract is created (whether the name is free is
+checked before anything is sent); a resumed deploy lists it if it is not yet.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import typer
 from sumchain.cli.app import app, session
 from sumchain.cli.inputs import describe, sample_from
 from sumchain.cli.output import err, eth, out, parse_duration
-from sumchain.errors import SumchainError
+from sumchain.errors import InvalidName, NameTaken, SumchainError
 
 if TYPE_CHECKING:
     from sumchain.chain.base import Receipt
@@ -25,6 +29,7 @@ if TYPE_CHECKING:
     from sumchain.incentives import DepositRefundTake
     from sumchain.metadata import ModelMetadata
     from sumchain.models import OnChainModel
+    from sumchain.registry import Listed
 
 UNFINISHED = "unfinished"
 """The note that remembers the deploys whose parameters are not all loaded, by model fingerprint."""
@@ -41,7 +46,10 @@ OwnerClaimWait = Annotated[str, typer.Option(help="Wait before the owner may tak
 AnyClaimWait = Annotated[str, typer.Option(help="Wait before anyone may take what is left.")]
 Unsafe = Annotated[bool, typer.Option(help="Allow waits the client calls absurd (under a minute, over ten years).")]
 Resume = Annotated[bool, typer.Option(help="Finish the remembered unfinished deploy of this model (an error if none).")]
-Name = Annotated[str | None, typer.Option(help="The model's name, published on chain.")]
+Name = Annotated[
+    str | None, typer.Option(help="The model's name, published on chain and listed in the registry (at most 64 bytes).")
+]
+Register = Annotated[bool, typer.Option(help="List the model in the chain's registry under its name.")]
 Description = Annotated[str | None, typer.Option(help="A description, published on chain.")]
 Text = Annotated[str | None, typer.Argument(help="Raw input (text), encoded with the model's own encoder.")]
 SampleOption = Annotated[
@@ -83,12 +91,20 @@ def _fingerprint(mirror: OnChainModel, metadata: ModelMetadata, drt: DepositRefu
 
 
 def deploy_model(
-    mirror: OnChainModel, metadata: ModelMetadata, drt: DepositRefundTake, *, resume: bool, command: str
+    mirror: OnChainModel,
+    metadata: ModelMetadata,
+    drt: DepositRefundTake,
+    *,
+    resume: bool,
+    command: str,
+    register: bool,
 ) -> None:
     """Deploy (or finish deploying) a model, printing each transaction; it becomes the current model."""
+    from sumchain.cli.listing import print_listed
     from sumchain.client import SharedModel
 
     chain = session.chain()
+    registry = session.registry_if_any() if register else None
     fingerprint = _fingerprint(mirror, metadata, drt)
     unfinished: dict[str, str] = json.loads(session.remembered(UNFINISHED) or "{}")
     words = mirror.to_words()
@@ -106,11 +122,19 @@ def deploy_model(
         else:
             out.print(f"  parameters {done}/{total} words loaded (tx gas {receipt.gas_used:,})")
 
+    def on_listed(listed: Listed) -> None:
+        nonlocal total_gas
+        assert registry is not None
+        total_gas += listed.receipt.gas_used
+        print_listed(listed, registry)
+
     try:
         if address is not None:
             model = SharedModel(chain, address)
             session.remember("model", address)
             out.print(f"Resuming the upload of the model at {address} ({model.words_loaded()}/{len(words)} words).")
+            if registry is not None and registry.entry_of(address) is None:
+                on_listed(registry.register(model, name=metadata.name, sender=session.account))
             model.upload_parameters(words, sender=session.account, on_chunk=on_chunk)
         elif resume:
             others = f" (the ones remembered, at {', '.join(unfinished.values())}, are of another model or settings)"
@@ -121,8 +145,17 @@ def deploy_model(
                     f"Note: the unfinished deploy at {other} stays as it is (its command, run again, finishes it)."
                 )
             model = SharedModel.deploy(
-                chain, mirror, incentive=drt, metadata=metadata, sender=session.account, on_chunk=on_chunk
+                chain,
+                mirror,
+                incentive=drt,
+                metadata=metadata,
+                sender=session.account,
+                on_chunk=on_chunk,
+                registry=registry or False,
+                on_listed=on_listed,
             )
+    except (InvalidName, NameTaken) as exc:
+        raise type(exc)(f"{exc}: choose another with --name, or deploy it unlisted with --no-register") from None
     except KeyboardInterrupt:
         if address is None:
             raise Interrupted("interrupted before the contract existed: nothing was deployed") from None
@@ -158,6 +191,7 @@ def deploy(
     any_claim_wait: AnyClaimWait = "9d",
     unsafe: Unsafe = False,
     resume: Resume = False,
+    register: Register = True,
 ) -> None:
     """Train a sentiment model on the shipped sample reviews and deploy it (model files: `import`)."""
     from sumchain.data import tiny_reviews
@@ -178,7 +212,7 @@ def deploy(
         encoder=IMDB_VOCABULARY,
     )
     drt = incentive(cost_weight, refund_wait, owner_claim_wait, any_claim_wait, unsafe)
-    deploy_model(mirror, metadata, drt, resume=resume, command="deploy")
+    deploy_model(mirror, metadata, drt, resume=resume, command="deploy", register=register)
 
 
 @app.command("import")
@@ -199,6 +233,7 @@ def import_model(
     any_claim_wait: AnyClaimWait = "9d",
     unsafe: Unsafe = False,
     resume: Resume = False,
+    register: Register = True,
 ) -> None:
     """Deploy a model file of the reference system (any type), keeping its class names and features."""
     from dataclasses import replace
@@ -218,7 +253,7 @@ def import_model(
         encoder_for(encoder)  # an encoder this installation knows, before anything is sent
     out.print(f"Read a {loaded.model.model_type} model from {model_file}.")
     drt = incentive(cost_weight, refund_wait, owner_claim_wait, any_claim_wait, unsafe)
-    deploy_model(loaded.model, metadata, drt, resume=resume, command=f"import {model_file}")
+    deploy_model(loaded.model, metadata, drt, resume=resume, command=f"import {model_file}", register=register)
 
 
 @app.command("export")
@@ -239,6 +274,8 @@ def info(
     as_json: Annotated[bool, typer.Option("--json", help="Print everything as one JSON object.")] = False,
 ) -> None:
     """Describe the current model: what it is, its classes and encoder, its mechanism."""
+    from sumchain.registry import MECHANISM
+
     model = session.model()
     meta, drt = model.metadata, model.incentive
     facts: dict[str, Any] = {
@@ -252,7 +289,7 @@ def info(
         "encoder_params": meta.encoder_params,
         "owner": model.owner,
         "deployed_at_block": model.deployed_at,
-        "mechanism": "Deposit, Refund and Take",
+        "mechanism": MECHANISM,
         "deposit_now_wei": model.cost(),
         "cost_weight_wei": drt.cost_weight,
         "refund_wait_s": drt.refund_wait,

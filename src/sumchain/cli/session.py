@@ -1,10 +1,13 @@
 """What one ``sumchain`` invocation works on: a chain, an account, a model, and what it remembers.
 
 The chain is opened on first use from ``--chain``. The current model is
-``--model`` (or ``$SUMCHAIN_MODEL``), else the one this folder deployed last
-on that chain. What a command remembers for the next one (the current model,
-an unfinished deploy) lives in the chain file itself for an embedded chain,
-and in ``.sumchain/workspace.json`` for a node (keyed by its URL and chain id).
+``--model`` (or ``$SUMCHAIN_MODEL``): a name listed in the registry or an
+address; else the one this folder deployed last on that chain. The registry is
+``--registry`` (or ``$SUMCHAIN_REGISTRY``), else an embedded chain's own (deployed
+on first need in an older chain file), else the one noted for a node. What a
+command remembers for the next one (the current model, an unfinished deploy)
+lives in the chain file itself for an embedded chain, and in
+``.sumchain/workspace.json`` for a node (keyed by its URL and chain id).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ if TYPE_CHECKING:
     from sumchain.chain.base import Chain
     from sumchain.cli.accounts import SigningOptions
     from sumchain.client import SharedModel
+    from sumchain.registry import Registry
 
 WORKSPACE = Path(".sumchain")
 DEFAULT_CHAIN_FILE = WORKSPACE / "chain.sqlite"
@@ -65,6 +69,7 @@ class Session:
 
     chain_spec: str = "embedded"
     model_ref: str | None = None
+    registry_ref: str | None = None
     signing: SigningOptions | None = None
     account: str | None = None
     _chain: Chain | None = field(default=None, repr=False)
@@ -75,6 +80,7 @@ class Session:
         chain: str,
         account: str | None,
         model: str | None,
+        registry: str | None,
         yes: bool,
         max_deposit: str | None,
         password_file: Path | None,
@@ -84,7 +90,7 @@ class Session:
         from sumchain.cli.accounts import SigningOptions
         from sumchain.units import parse_amount
 
-        self.chain_spec, self.model_ref = chain, model
+        self.chain_spec, self.model_ref, self.registry_ref = chain, model, registry
         self.signing = SigningOptions(
             account=account,
             password_file=password_file,
@@ -95,6 +101,10 @@ class Session:
         self.account = self.signing.acting_account()
         self._chain = None
 
+    def use_chain(self, spec: str) -> None:
+        """Work on another chain from now on (``sumchain node`` on the node it started)."""
+        self.chain_spec, self._chain = spec, None
+
     def chain(self) -> Chain:
         """The chain, opened on first use."""
         if self._chain is None:
@@ -102,19 +112,54 @@ class Session:
         return self._chain
 
     def model(self) -> SharedModel:
-        """The current model: ``--model``, else the last one deployed from here on this chain.
+        """The current model: ``--model`` (a registry name or an address), else the last one deployed from here.
 
         Raises
         ------
         SumchainError
-            When there is none, or the address holds no sumchain model.
+            When there is none, no listed model has the name, or the address
+            (or the name's entry) holds no sumchain model.
         """
+        from sumchain.chain.hashing import is_address
         from sumchain.client import SharedModel
 
-        address = self.model_ref or self.remembered("model")
-        if address is None:
-            raise SumchainError("no model given: pass --model ADDRESS, or deploy one first (sumchain deploy)")
-        return SharedModel(self.chain(), address)
+        reference = self.model_ref or self.remembered("model")
+        if reference is None:
+            raise SumchainError("no model given: pass --model NAME or ADDRESS, or deploy one first (sumchain deploy)")
+        if is_address(reference):
+            return SharedModel(self.chain(), reference)
+        return self.registry().model(reference)
+
+    def registry_if_any(self) -> Registry | None:
+        """The registry: ``--registry``, else the embedded chain's own (deployed if missing), else the noted one."""
+        from sumchain.chain.embedded import EmbeddedChain
+        from sumchain.registry import Registry
+
+        chain = self.chain()
+        if self.registry_ref is not None:
+            return Registry(chain, self.registry_ref)
+        if isinstance(chain, EmbeddedChain):
+            return Registry.ensure(chain)
+        noted = self.remembered("registry")
+        return None if noted is None else Registry(chain, noted)
+
+    def registry(self) -> Registry:
+        """The registry (see :meth:`registry_if_any`).
+
+        Raises
+        ------
+        RegistryError
+            When this chain has none that this folder knows of.
+        """
+        from sumchain.errors import RegistryError
+
+        found = self.registry_if_any()
+        if found is None:
+            raise RegistryError(
+                "no model registry known for this chain: pass --registry ADDRESS (or set SUMCHAIN_REGISTRY); "
+                "`sumchain node` starts a local node that has one"
+            )
+        return found
 
     # -- memory between invocations -------------------------------------------------
 

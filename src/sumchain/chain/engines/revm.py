@@ -56,6 +56,7 @@ AccountInfo: Any = pyrevm.AccountInfo
 _COINBASE = "0x" + "00" * 20
 _STORAGE_WRITE = re.compile(r"StorageChange \{ address: (0x[0-9a-f]{40}), key: (\d+), had_value: Some")
 _STATUS = re.compile(r"status: AccountStatus\(([^)]*)\)")
+_JOURNAL_ACCOUNT = re.compile(r"(0x[0-9a-fA-F]{40}): Account \{")
 _REVERT = re.compile(r"^Revert \{ gas_used: (\d+), output: 0x([0-9a-f]*) \}$")
 _HALT = re.compile(r"^Halt \{ reason: (\w+).*gas_used: (\d+) \}$")
 _EMPTY_CODE_HASH = keccak(b"")
@@ -155,7 +156,7 @@ class RevmEngine:
         evm, state = self._evm, self.state
         journal = evm.journal_str
         accounts = evm.journal_state
-        destroyed = self._self_destructed(journal, list(accounts)) if "SelfDestructed" in journal else set()
+        destroyed = self._self_destructed(journal) if "SelfDestructed" in journal else set()
         diff = StateDiff()
         for key, info in accounts.items():
             address = key.lower()
@@ -178,8 +179,12 @@ class RevmEngine:
         return diff
 
     @staticmethod
-    def _self_destructed(journal: str, addresses: list[str]) -> set[str]:
-        """The accounts a SELFDESTRUCT deleted: the journal's state lists them in ``journal_state``'s order."""
+    def _self_destructed(journal: str) -> set[str]:
+        """The accounts a SELFDESTRUCT deleted: in the journal's state, each account's status follows its address.
+
+        (That state is a hash map: its order is not ``journal_state``'s, and changes from one process to the next.)
+        """
+        addresses = _JOURNAL_ACCOUNT.findall(journal)
         statuses = _STATUS.findall(journal)
         if len(statuses) != len(addresses):
             raise ChainError("revm engine: cannot match the journal's accounts (unexpected pyrevm output)")

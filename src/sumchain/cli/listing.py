@@ -1,0 +1,99 @@
+"""Commands about the model registry: ``models``, ``register``, ``delist``.
+
+``deploy`` and ``import`` list the new model themselves (see :mod:`.models`); a name
+listed here works wherever ``--model`` takes an address.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from sumchain.cli.app import app, session
+from sumchain.cli.output import out
+
+if TYPE_CHECKING:
+    from rich.text import Text
+
+    from sumchain.registry import Listed, Registry, RegistryEntry
+
+_DESCRIPTION_WIDTH = 60
+
+
+def print_listed(listed: Listed, registry: Registry) -> None:
+    """One line for a listing transaction, as ``deploy`` prints each of its transactions."""
+    instead = f", in place of {listed.replaced}" if listed.replaced else ""
+    out.print(
+        f"  listed as {listed.entry.name!r} in the registry at {registry.address}{instead} "
+        f"(tx gas {listed.receipt.gas_used:,})",
+        markup=False,
+    )
+
+
+def _short(address: str) -> str:
+    """An address as tables show it (``0x5FbD…0aa3``); ``--json`` gives it in full."""
+    return f"{address[:6]}…{address[-4:]}"
+
+
+def _row(entry: RegistryEntry) -> tuple[Text, ...]:
+    """A table row: the name over its description, the model type over its encoder, owner, block, address."""
+    from rich.text import Text
+
+    about = " ".join(entry.description.split())
+    if len(about) > _DESCRIPTION_WIDTH:
+        about = about[: _DESCRIPTION_WIDTH - 1] + "…"
+    name = Text(entry.name, style="bold")
+    if about:
+        name.append("\n" + about, style="dim")
+    kind = Text(f"unusable: {entry.problem}", style="red") if entry.problem else Text(str(entry.model_type))
+    if not entry.problem:
+        kind.append("\n" + (entry.encoder or "no encoder"), style="dim")
+    return name, kind, Text(_short(entry.owner)), Text(str(entry.deployed_at)), Text(_short(entry.address))
+
+
+@app.command("models")
+def list_models(
+    as_json: Annotated[bool, typer.Option("--json", help="Print every entry in full, as a JSON list.")] = False,
+) -> None:
+    """List the models in the chain's registry: name, type and encoder, owner, address."""
+    from rich.table import Table
+
+    registry = session.registry()
+    entries = registry.entries()
+    if as_json:
+        typer.echo(json.dumps([e.to_json() for e in entries], indent=1))
+        return
+    if not entries:
+        out.print(f"No model is listed in the registry at {registry.address}.")
+        return
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("name", "model", "owner", "block", "address"):
+        table.add_column(column, no_wrap=column != "name")
+    for entry in entries:
+        table.add_row(*_row(entry))
+    out.print(table)
+    count = f"{len(entries)} model{'s' if len(entries) != 1 else ''}"
+    out.print(f"{count} in the registry at {registry.address}; use one with --model NAME.")
+
+
+@app.command()
+def register(
+    name: Annotated[
+        str | None, typer.Option(help="The name to list it under; default: the name in its metadata.")
+    ] = None,
+) -> None:
+    """List the current model in the registry (owner only); a name you hold moves to it."""
+    registry = session.registry()
+    listed = registry.register(session.model(), name=name, sender=session.account)
+    print_listed(listed, registry)
+
+
+@app.command()
+def delist(
+    model: Annotated[str, typer.Argument(help="The model's name in the registry, or its address.")],
+) -> None:
+    """Remove a model from the registry (owner only); the model itself stays on chain, its name is free again."""
+    entry = session.registry().delist(model, sender=session.account)
+    out.print(f"Delisted {entry.name!r} ({entry.address}); the model itself is unchanged.", markup=False)

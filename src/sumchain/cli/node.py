@@ -1,0 +1,72 @@
+"""``sumchain node``: a local anvil node with a model registry, kept in a state file until Ctrl-C.
+
+The node is anvil (:mod:`sumchain.chain.anvil`: ``$ANVIL_BIN``, npm's binary below the
+current folder, or the one on the PATH), started with ``--state``: it loads the file if it
+exists and writes the chain back to it when it stops. The registry is deployed on the first
+start and noted for the node's URL in ``.sumchain/workspace.json``, so that later commands
+with ``--chain URL`` find it; a restart from the same state finds it there again.
+"""
+
+from __future__ import annotations
+
+from contextlib import ExitStack, suppress
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sumchain.cli.app import app, session
+from sumchain.cli.output import out
+from sumchain.errors import ChainError, RegistryError, SumchainError
+
+INSTALL_ANVIL = (
+    "anvil is not installed: run `npm install @foundry-rs/anvil-linux-amd64` in this folder (or `npm install` in a "
+    "sumchain checkout), install Foundry (https://getfoundry.sh), or set ANVIL_BIN to its path"
+)
+DEFAULT_STATE = Path(".sumchain") / "node-state.json"
+
+
+@app.command()
+def node(
+    port: Annotated[int, typer.Option(help="Local port to serve JSON-RPC on.")] = 8545,
+    state: Annotated[
+        Path, typer.Option(help="File the chain is loaded from (if it exists) and saved to when the node stops.")
+    ] = DEFAULT_STATE,
+) -> None:
+    """Run a local anvil node with a model registry, until Ctrl-C (its chain is kept in --state)."""
+    from sumchain.chain.anvil import find_anvil, running_anvil
+
+    binary = find_anvil()
+    if binary is None:
+        raise SumchainError(INSTALL_ANVIL)
+    state.parent.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as stack:
+        try:
+            started = stack.enter_context(running_anvil(binary, ["--state", str(state)], port=port))
+        except ChainError as exc:
+            last = (str(exc).strip().splitlines() or [""])[-1]
+            raise ChainError(f"anvil did not start on port {port}: {last}") from None
+        session.use_chain(started.url)
+        registry = _registry()
+        chain_id = getattr(session.chain(), "chain_id", "?")
+        out.print(f"anvil at {started.url} (chain id {chain_id}), its state in {state}", markup=False)
+        out.print(f"Model registry at {registry}.")
+        out.print(f"Use it with: sumchain --chain {started.url} ...   (Ctrl-C stops the node)", markup=False)
+        with suppress(KeyboardInterrupt):
+            started.process.wait()
+    out.print(f"Node stopped; its chain is saved in {state}.", markup=False)
+
+
+def _registry() -> str:
+    """The node's registry: the one noted for it if the chain still has it, else a new one (noted)."""
+    from sumchain.registry import Registry
+
+    noted = session.remembered("registry")
+    if noted is not None:
+        try:
+            return Registry(session.chain(), noted).address
+        except RegistryError:
+            pass
+    address = Registry.deploy(session.chain()).address
+    session.remember("registry", address)
+    return address

@@ -1,0 +1,96 @@
+# pragma version ~=0.4.3
+"""
+@title Contract that looks like a model to the registry (test mock)
+@custom:contract-name impostor_model_mock
+@license MIT
+@notice Answers `owner()` and `deployed_at()` as a sumchain trainer does, or
+        reverts on `owner()` while `owner_reverts` is set, but is no model
+        (no `model_type()`, no metadata). `list_and_destroy` lists a copy of
+        itself and self-destructs the copy in the same transaction, which
+        leaves a registry entry pointing at an address without code
+        (EIP-6780 removes the code of a contract created in the same
+        transaction).
+"""
+
+interface Registry:
+    def register(model: address, name: String[64]): nonpayable
+
+
+interface Impostor:
+    def set_owner(new_owner: address, reverting: bool): nonpayable
+    def destroy(): nonpayable
+
+
+# @dev What `owner()` answers.
+_owner: address
+# @dev While True, `owner()` reverts.
+owner_reverts: public(bool)
+# @dev What `deployed_at()` answers.
+deployed_at: public(uint256)
+
+
+@deploy
+def __init__():
+    """
+    @dev The deployer is the owner; deployed in the current block.
+    """
+    self._owner = msg.sender
+    self.deployed_at = block.number
+
+
+@external
+@view
+def owner() -> address:
+    """
+    @dev The owner, as a trainer's `owner()`; reverts while `owner_reverts` is set.
+    @return The owner.
+    """
+    assert not self.owner_reverts, "impostor_model_mock: no owner"
+    return self._owner
+
+
+@external
+def set_owner(new_owner: address, reverting: bool):
+    """
+    @dev Sets what `owner()` does (anyone may: this is a mock).
+    @param new_owner What it answers.
+    @param reverting Whether it reverts instead.
+    """
+    self._owner = new_owner
+    self.owner_reverts = reverting
+    self.deployed_at = block.number
+
+
+@external
+def register(registry: Registry, model: address, name: String[64]):
+    """
+    @dev Lists `model` with this contract as the caller.
+    @param registry The registry.
+    @param model The model to list.
+    @param name Its name.
+    """
+    extcall registry.register(model, name)
+
+
+@external
+def list_and_destroy(registry: Registry, name: String[64]) -> address:
+    """
+    @dev Creates a copy of this contract owned by this one, lists it under
+         `name` and self-destructs it, all in this transaction.
+    @param registry The registry.
+    @param name The name of the listing.
+    @return The copy's address (without code once the transaction ends).
+    """
+    copy: address = create_copy_of(self)
+    extcall Impostor(copy).set_owner(self, False)
+    extcall registry.register(copy, name)
+    extcall Impostor(copy).destroy()
+    return copy
+
+
+@external
+def destroy():
+    """
+    @dev Self-destructs, sending any balance to the caller.
+    """
+    selfdestruct(msg.sender)

@@ -1,0 +1,84 @@
+"""``sumchain node``: anvil with a registry, stopped by Ctrl-C, its chain kept in the state file
+and its registry found again on restart; one line when anvil is missing or cannot start."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from sumchain.chain.anvil import find_anvil, free_port
+from tests.helpers import run_sumchain
+
+from .conftest import REPO_ROOT
+
+pytestmark = pytest.mark.anvil
+
+
+def anvil_binary() -> str:
+    binary = find_anvil(REPO_ROOT)
+    if binary is None:
+        pytest.skip("anvil not installed: run `npm install` at the repo root")
+    return binary
+
+
+@contextmanager
+def node(cwd: Path, port: int, *args: str) -> Iterator[list[str]]:
+    """``sumchain node`` in a process of its own; yields its first three lines, then stops it
+    with Ctrl-C (SIGINT) and checks that it said so and exited with 0."""
+    env = {**os.environ, "ANVIL_BIN": anvil_binary(), "COLUMNS": "200"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sumchain", "node", "--port", str(port), *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    lines = [process.stdout.readline() for _ in range(3)]
+    try:
+        assert all(lines), "".join(lines) + (process.stderr.read() if process.stderr else "")
+        yield lines
+    finally:
+        process.send_signal(signal.SIGINT)
+        rest, errors = process.communicate(timeout=60)
+    assert process.returncode == 0, errors
+    assert rest.strip().endswith("Node stopped; its chain is saved in .sumchain/node-state.json."), rest
+
+
+def test_a_node_keeps_its_chain_and_registry_across_restarts(tmp_path: Path) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    on_node = ("--chain", url)
+    with node(tmp_path, port) as lines:
+        assert lines[0].startswith(f"anvil at {url} (chain id 31337), its state in .sumchain/node-state.json")
+        registry = lines[1].split()[-1].rstrip(".")
+        assert lines[2].strip() == f"Use it with: sumchain --chain {url} ...   (Ctrl-C stops the node)"
+        deployed = run_sumchain(tmp_path, *on_node, "deploy", "--name", "kept")
+        assert f"listed as 'kept' in the registry at {registry}" in deployed.stdout, deployed.stderr
+    assert (tmp_path / ".sumchain" / "node-state.json").stat().st_size > 0
+    with node(tmp_path, port) as lines:
+        assert lines[1] == f"Model registry at {registry}.\n"  # found again, not deployed anew
+        listed = json.loads(run_sumchain(tmp_path, *on_node, "models", "--json").stdout)
+        assert [e["name"] for e in listed] == ["kept"]
+        predicted = run_sumchain(tmp_path, *on_node, "--model", "kept", "predict", "a wonderful film")
+        assert predicted.stdout.strip() == "1 (positive)", predicted.stderr
+
+
+def test_a_missing_anvil_or_a_busy_port_gives_one_line(tmp_path: Path) -> None:
+    missing = run_sumchain(tmp_path, "node", env={"ANVIL_BIN": "", "PATH": str(tmp_path)})
+    assert missing.returncode == 1 and len(missing.stderr.strip().splitlines()) == 1, missing.stderr
+    assert "anvil is not installed: run `npm install @foundry-rs/anvil-linux-amd64`" in missing.stderr
+    port = free_port()
+    with node(tmp_path, port):
+        busy = run_sumchain(tmp_path, "node", "--port", str(port), env={"ANVIL_BIN": anvil_binary()})
+        assert busy.returncode == 1 and len(busy.stderr.strip().splitlines()) == 1, busy.stderr
+        assert f"ChainError: anvil did not start on port {port}" in busy.stderr
