@@ -113,8 +113,8 @@ class SharedModel:
 
     # -- plumbing ----------------------------------------------------------
 
-    def _call(self, name: str, *args: Any) -> Any:
-        answer = self.chain.call(self.address, self.abi.encode_call(name, *args))
+    def _call(self, name: str, *args: Any, block: int | None = None) -> Any:
+        answer = self.chain.call(self.address, self.abi.encode_call(name, *args), block=block)
         if not answer:
             raise SumchainError(f"{self.address} returned nothing for {name}: is it a sumchain model?")
         return self.abi.decode_output(name, answer)
@@ -422,13 +422,14 @@ class SharedModel:
         """Parameter words uploaded so far (all of them once the model is ready)."""
         return int(self._call("words_loaded"))
 
-    def parameter_words(self) -> list[int]:
-        """Every packed parameter word, as stored on chain."""
+    def parameter_words(self, *, block: int | None = None) -> list[int]:
+        """Every packed parameter word, as stored on chain now, or after block ``block``
+        (on a node that keeps past state)."""
         total = int(self._call("total_words"))
         words: list[int] = []
         while len(words) < total:
             count = min(MAX_WORDS_PER_CALL, total - len(words))
-            words.extend(int(w) for w in self._call("parameter_words", len(words), count))
+            words.extend(int(w) for w in self._call("parameter_words", len(words), count, block=block))
         return words
 
     def mirror(self) -> OnChainModel:
