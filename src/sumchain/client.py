@@ -24,6 +24,7 @@ from sumchain.models import MIRRORS, OnChainModel
 from sumchain.models.samples import SampleCodec, check_label
 
 if TYPE_CHECKING:
+    from sumchain.dataset import Dataset
     from sumchain.encoders import Encoder
 
 MAX_WORDS_PER_CALL = 2_048
@@ -482,6 +483,14 @@ class SharedModel:
         author = None if everyone else resolve_account(self.chain, account, signing=False)
         found = self._replay()
         return found if author is None else [c for c in found if c.author == author]
+
+    def dataset(self) -> Dataset:
+        """The contributed dataset: every contribution's sample, label, author, time, deposit and
+        state, rebuilt from the events (see :mod:`sumchain.dataset` for its files)."""
+        from sumchain.dataset import Dataset
+
+        names = tuple(self.class_name(k) for k in range(self.n_classes))
+        return Dataset(tuple(self._replay()), names, self.codec.sparse)
 
     def find_contribution(self, reference: str | int) -> Contribution:
         """A contribution by its id (``12``, ``"#12"``) or its key (``"0x3fa2..."``, or a unique prefix).
