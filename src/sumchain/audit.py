@@ -49,11 +49,15 @@ class Divergence:
     differing_words : int
         How many words differ in all.
     contribution : Contribution or None
-        The first contribution after which the chain held other words than the
-        replay; None when that cannot be told (see ``where``).
+        The first contribution in or after the block where the chain first held other
+        words than the replay: the first divergent one. None when the change came after
+        the last contribution, or cannot be located (see ``where``).
+    block : int or None
+        That block (the first whose state differs), where the node keeps past state.
     where : str
-        In words: ``"after contribution #4"``, ``"before the first contribution"``,
-        ``"after the last contribution"``, or why it cannot be told.
+        In words: ``"first seen after contribution #5 (key ..., time ..., block 14)"``,
+        ``"changed in block 13, after contribution #4, before contribution #5, by no
+        contribution"``, or why it cannot be told.
     """
 
     word: int
@@ -61,6 +65,7 @@ class Divergence:
     on_chain: int
     differing_words: int
     contribution: Contribution | None
+    block: int | None
     where: str
 
 
@@ -106,6 +111,7 @@ class AuditReport:
                 "expected": d.expected,
                 "on_chain": d.on_chain,
                 "differing_words": d.differing_words,
+                "block": d.block,
                 "where": d.where,
                 "contribution": None
                 if c is None
@@ -174,35 +180,50 @@ def _learn(mirror: OnChainModel, contributions: Sequence[Contribution]) -> None:
         mirror.partial_fit([c.data for c in contributions], [c.label for c in contributions])  # type: ignore[attr-defined]
 
 
+def _first_block(model: SharedModel, words: list[int], low: int, high: int) -> int:
+    """The first block in ``(low, high]`` after which the chain held other words than ``words``,
+    by bisection, given that it held them after block ``low`` and not after block ``high``."""
+    while high - low > 1:
+        middle = (low + high) // 2
+        if model.parameter_words(block=middle) == words:
+            low = middle
+        else:
+            high = middle
+    return high
+
+
 def _locate(
     model: SharedModel, initial: OnChainModel, upload_block: int, contributions: Sequence[Contribution]
-) -> tuple[Contribution | None, str]:
-    """The first contribution after which the chain's words differ from the replay, by bisection
-    over the contributions' blocks (the state after each block, as the node keeps it)."""
+) -> tuple[Contribution | None, int | None, str]:
+    """Where the chain's words first differed from the replay: the first contribution on or after
+    the change, the block, and a sentence. Bisection over the contributions' blocks, then over
+    the blocks between two of them (the state after each block, as the node keeps it)."""
     groups = [list(group) for _, group in groupby(contributions, key=lambda c: c.block_number)]
-
-    def matches(mirror: OnChainModel, point: int) -> bool:
-        block = upload_block if point == 0 else groups[point - 1][0].block_number
-        return model.parameter_words(block=block) == mirror.to_words()
-
+    blocks = [upload_block] + [group[0].block_number for group in groups]
     try:
-        if not matches(initial, 0):
-            return None, "before the first contribution (the upload's words were changed)"
+        if model.parameter_words(block=upload_block) != initial.to_words():
+            first = contributions[0] if contributions else None
+            return first, upload_block, f"changed in the upload's last block {upload_block}"
         good, low, high = copy.deepcopy(initial), 0, len(groups) + 1
         while high - low > 1:
             middle = (low + high) // 2
             probe = copy.deepcopy(good)
             _learn(probe, [c for group in groups[low:middle] for c in group])
-            if matches(probe, middle):
+            if model.parameter_words(block=blocks[middle]) == probe.to_words():
                 good, low = probe, middle
             else:
                 high = middle
+        last = blocks[high] if high < len(blocks) else model.chain.block_number()
+        changed = _first_block(model, good.to_words(), blocks[low], last)
     except ChainError as exc:
-        return None, f"which contribution first diverged cannot be told: {exc}"
-    if high > len(groups):
-        return None, "after the last contribution (no contribution explains the change)"
-    first = groups[high - 1][0]
-    return first, f"first seen after contribution #{first.id} (key 0x{first.key.hex()[:10]}, time {first.added_time})"
+        return None, None, f"which contribution first diverged cannot be told: {exc}"
+    first = groups[high - 1][0] if high < len(blocks) else None
+    if first is not None and changed == first.block_number:
+        key = f"key 0x{first.key.hex()[:10]}, time {first.added_time}, block {changed}"
+        return first, changed, f"first seen after contribution #{first.id} ({key})"
+    after = "the upload" if low == 0 else f"contribution #{groups[low - 1][-1].id}"
+    before = f", before contribution #{first.id}" if first is not None else ""
+    return first, changed, f"changed in block {changed}, after {after}{before}, by no contribution"
 
 
 def audit(model: SharedModel) -> AuditReport:
@@ -232,8 +253,8 @@ def audit(model: SharedModel) -> AuditReport:
     divergence = None
     if expected != on_chain:
         word, count = _first_difference(expected, on_chain)
-        contribution, where = _locate(model, initial, upload_block, contributions)
-        divergence = Divergence(word, expected[word], on_chain[word], count, contribution, where)
+        contribution, block, where = _locate(model, initial, upload_block, contributions)
+        divergence = Divergence(word, expected[word], on_chain[word], count, contribution, block, where)
     return AuditReport(
         model.address, model.mirror_class.model_type, len(contributions), len(on_chain), transactions, divergence
     )
