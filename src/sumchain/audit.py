@@ -88,10 +88,11 @@ class AuditReport:
     def summary(self) -> str:
         """One line for people.
 
-        >>> AuditReport("0xabc", "naive bayes", 3, 12, 1, None).summary()
-        'OK: 0xabc (naive bayes): 3 contributions replayed from the 1-transaction upload; all 12 words match'
+        >>> AuditReport("0xabc", "naive bayes", 1, 12, 2, None).summary()
+        'OK: 0xabc (naive bayes): 1 contribution replayed from the 2-transaction upload; all 12 words match'
         """
-        head = f"{self.address} ({self.model_type}): {self.contributions} contributions replayed"
+        plural = "" if self.contributions == 1 else "s"
+        head = f"{self.address} ({self.model_type}): {self.contributions} contribution{plural} replayed"
         d = self.divergence
         if d is None:
             return f"OK: {head} from the {self.upload_transactions}-transaction upload; all {self.words} words match"

@@ -258,7 +258,8 @@ def export_dataset(word: Path, dataset_file: Path | None, file_format: str | Non
     kind = format_of(dataset_file, file_format)  # a wrong name fails before the chain is read
     data = session.model().dataset()
     data.write(dataset_file, format=kind)
-    out.print(f"Wrote {len(data)} contributions to {dataset_file} ({kind}).")
+    plural = "" if len(data) == 1 else "s"
+    out.print(f"Wrote {len(data)} contribution{plural} to {dataset_file} ({kind}).")
 
 
 @app.command()
