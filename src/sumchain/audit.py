@@ -178,7 +178,7 @@ def _first_difference(expected: Sequence[int], on_chain: Sequence[int]) -> tuple
 
 def _learn(mirror: OnChainModel, contributions: Sequence[Contribution]) -> None:
     if contributions:
-        mirror.partial_fit([c.data for c in contributions], [c.label for c in contributions])  # type: ignore[attr-defined]
+        mirror.partial_fit([c.data for c in contributions], [c.label for c in contributions])
 
 
 def _first_block(model: SharedModel, words: list[int], low: int, high: int) -> int:

@@ -62,14 +62,19 @@ def test_a_poked_word_is_named_with_the_first_divergent_contribution(chain, mode
     assert report.to_json()["divergence"]["contribution"]["id"] == 5
 
 
-def test_a_poke_in_a_block_without_contributions_names_that_block(chain) -> None:
-    model = busy_model(chain, "naive bayes", contributions=4).model  # refunds and reports came last
+@pytest.mark.parametrize(
+    ("model_type", "before", "after"),
+    [("naive bayes", 4, "contribution #4"), ("dense perceptron", 0, "the upload")],
+)
+def test_a_poke_in_a_block_without_contributions_names_that_block(chain, model_type, before, after) -> None:
+    """busy_model's last block holds refunds and reports, or (with no contribution) a time step."""
+    model = busy_model(chain, model_type, contributions=before).model
     poke_word(chain, model, 1)
     poked = chain.block_number()
     add_some(model, np.random.default_rng(2), 2)
     d = audit(model).divergence
-    assert (d.word, d.block, d.contribution.id) == (1, poked, 5)
-    assert d.where == f"changed in block {poked}, after contribution #4, before contribution #5, by no contribution"
+    assert (d.word, d.block, d.contribution.id) == (1, poked, before + 1)
+    assert d.where == f"changed in block {poked}, after {after}, before contribution #{before + 1}, by no contribution"
 
 
 def test_a_poke_after_the_last_contribution_names_no_contribution(chain) -> None:
@@ -80,16 +85,6 @@ def test_a_poke_after_the_last_contribution_names_no_contribution(chain) -> None
     d = audit(model).divergence
     assert (d.word, d.block, d.contribution) == (0, poked, None)
     assert d.where == f"changed in block {poked}, after contribution #3, by no contribution"
-
-
-def test_a_poke_before_any_contribution_names_the_upload(chain) -> None:
-    model = busy_model(chain, "dense perceptron", contributions=0).model
-    poke_word(chain, model, 0)
-    poked = chain.block_number()
-    add_some(model, np.random.default_rng(2), 2)
-    d = audit(model).divergence
-    assert (d.word, d.block, d.contribution.id) == (0, poked, 1)
-    assert d.where == f"changed in block {poked}, after the upload, before contribution #1, by no contribution"
 
 
 def test_a_poke_in_the_uploads_last_block_names_it(chain) -> None:
