@@ -137,15 +137,29 @@ class AuditReport:
 def uploaded_words(model: SharedModel, *, until_block: int | None = None) -> tuple[list[int], int, int]:
     """The parameter words as the owner uploaded them, from the ``load_parameters`` inputs.
 
-    Returns the words, the number of upload transactions and the block of the last one.
+    Returns
+    -------
+    words : list of int
+        Every parameter word, as uploaded.
+    transactions : int
+        How many transactions the upload took.
+    last_block : int
+        The block of the last of them.
 
     Raises
     ------
     SumchainError
-        When the chain has no record of the whole upload (a chain file written before
-        sumchain recorded transaction inputs, or a node that no longer serves those blocks).
+        When the upload is unfinished, or the chain has no record of all of it (a chain file
+        written before sumchain recorded transaction inputs, a node that no longer serves
+        those blocks).
     """
     total = model.mirror_class.n_words(model.params)
+    loaded = model.words_loaded()
+    if loaded < total:
+        raise SumchainError(
+            f"the parameter upload of {model.address} is unfinished ({loaded} of {total} words): "
+            "nothing to audit until it is resumed"
+        )
     words: list[int] = []
     sent = model.chain.transactions_to(model.address, model.deployed_at, until_block)
     count, last = 0, model.deployed_at
@@ -165,7 +179,7 @@ def uploaded_words(model: SharedModel, *, until_block: int | None = None) -> tup
         raise SumchainError(
             f"the chain has no record of the parameter upload of {model.address} ({len(words)} of {total} words "
             f"found from block {model.deployed_at}): a chain file written before sumchain recorded transaction "
-            "inputs, a node that no longer serves those blocks, or an unfinished upload"
+            "inputs, or a node that no longer serves those blocks"
         )
     return words, count, last
 

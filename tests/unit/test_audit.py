@@ -7,13 +7,16 @@ from __future__ import annotations
 import sqlite3
 import time
 
+import numpy as np
 import pytest
 
 from sumchain import EmbeddedChain, SharedModel, SumchainError
 from sumchain.audit import audit
+from sumchain.models.reference_file import model_from_spec
 from tests.activity import add_some, busy_model, words_base_slot
 from tests.conftest import GENESIS
-from tests.unit.test_every_model import TYPES
+from tests.helpers import deploy_interrupted
+from tests.unit.test_every_model import TYPES, spec_for
 
 
 @pytest.mark.parametrize("model_type", TYPES)
@@ -86,11 +89,16 @@ def test_a_chain_file_without_the_upload_is_refused(tmp_path) -> None:
 
 
 def test_thousands_of_contributions_replay_in_seconds(chain) -> None:
-    import numpy as np
-
     model = busy_model(chain, "sparse perceptron", contributions=0).model
     add_some(model, np.random.default_rng(5), 2_000)
     started = time.perf_counter()
     report = audit(model)
     assert report.ok and report.contributions == 2_000
     assert time.perf_counter() - started < 30  # about 1 s here; the bound only catches a quadratic replay
+
+
+def test_an_unfinished_upload_is_refused(chain) -> None:
+    mirror = model_from_spec(spec_for("naive bayes", np.random.default_rng(1)))
+    partial, _ = deploy_interrupted(chain, mirror, chunks=0)
+    with pytest.raises(SumchainError, match=r"upload of 0x[0-9a-fA-F]{40} is unfinished \(0 of \d+ words\)"):
+        audit(partial)
