@@ -52,7 +52,8 @@ COLUMNS = (
     "any_claim_from",
 )
 """Columns of a dataset file, in order."""
-_WHOLE = ("id", "label", "added_time", "block_number", "refundable_from", "owner_claim_from", "any_claim_from")
+_COUNTS = ("id", "label", "block_number")
+_TIMES = ("added_time", "refundable_from", "owner_claim_from", "any_claim_from")
 _AMOUNTS = ("deposit", "claimable")
 
 
@@ -182,9 +183,9 @@ class Dataset:
             else:
                 pyarrow.parquet.write_table(self._arrow_table(pyarrow), temporary)
             temporary.replace(path)
-        except OSError as exc:
+        except (OSError, ValueError, OverflowError) as exc:  # pyarrow's errors are ValueErrors
             temporary.unlink(missing_ok=True)
-            raise SumchainError(f"cannot write {path}: {exc.strerror or exc}") from None
+            raise SumchainError(f"cannot write {path}: {getattr(exc, 'strerror', None) or exc}") from None
         return path
 
     def _write_csv(self, path: Path) -> None:
@@ -199,11 +200,15 @@ class Dataset:
 
     def _arrow_table(self, pyarrow: Any) -> Any:
         rows = self.rows()
-        types = {name: pyarrow.int64() for name in _WHOLE} | {
-            "sample": pyarrow.list_(pyarrow.int64()),
-            "reported_by": pyarrow.list_(pyarrow.string()),
-            "refunded": pyarrow.bool_(),
-        }
+        types = (
+            {name: pyarrow.int64() for name in _COUNTS}
+            | {name: pyarrow.uint64() for name in _TIMES}
+            | {
+                "sample": pyarrow.list_(pyarrow.int64()),
+                "reported_by": pyarrow.list_(pyarrow.string()),
+                "refunded": pyarrow.bool_(),
+            }
+        )
         columns = {name: [row[name] for row in rows] for name in COLUMNS}
         for name in _AMOUNTS:
             columns[name] = [str(value) for value in columns[name]]
