@@ -7,11 +7,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sumchain import SharedModel
+from sumchain import ContractReverted, SharedModel
 from sumchain.audit import audit
 from sumchain.chain.rpc import RpcChain
 from sumchain.models.reference_file import model_from_spec
 from tests.activity import add_some, busy_model, words_base_slot
+from tests.helpers import deploy_interrupted
 from tests.unit.test_every_model import TYPES, spec_for
 
 pytestmark = pytest.mark.anvil
@@ -95,3 +96,20 @@ def test_a_poke_in_the_uploads_last_block_names_it(chain) -> None:
     d = audit(model).divergence
     assert (d.word, d.block, d.contribution.id) == (2, uploaded, 1)
     assert d.where == f"changed in the upload's last block {uploaded}"
+
+
+def test_a_failed_upload_transaction_is_left_out(chain) -> None:
+    """A mined transaction that reverted (here another account's load_parameters with other words)
+    changed nothing: the audit must not take its words for the upload."""
+    mirror = model_from_spec(spec_for("naive bayes", np.random.default_rng(1)))
+    partial, _ = deploy_interrupted(chain, mirror, chunks=0)
+    words = mirror.to_words()
+    forged = partial.abi.encode_call("load_parameters", 0, [w ^ 1 for w in words])
+    with pytest.raises(ContractReverted):
+        chain.transact(partial.address, forged, sender=chain.accounts[3], gas=2_000_000)
+    (mined,) = chain.w3.eth.get_block("latest", full_transactions=True)["transactions"]
+    assert bytes(mined["input"]) == forged  # mined, and failed
+    partial.upload_parameters(words)
+    add_some(partial, np.random.default_rng(2), 2)
+    report = audit(partial)
+    assert report.ok and report.upload_transactions == 1, report.summary()
