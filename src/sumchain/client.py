@@ -26,6 +26,7 @@ from sumchain.models.samples import SampleCodec, check_label
 if TYPE_CHECKING:
     from typing import Literal
 
+    from sumchain.dataset import Dataset
     from sumchain.encoders import Encoder
     from sumchain.registry import Listed, Registry
 
@@ -116,8 +117,8 @@ class SharedModel:
 
     # -- plumbing ----------------------------------------------------------
 
-    def _call(self, name: str, *args: Any) -> Any:
-        answer = self.chain.call(self.address, self.abi.encode_call(name, *args))
+    def _call(self, name: str, *args: Any, block: int | None = None) -> Any:
+        answer = self.chain.call(self.address, self.abi.encode_call(name, *args), block=block)
         if not answer:
             raise SumchainError(f"{self.address} returned nothing for {name}: is it a sumchain model?")
         return self.abi.decode_output(name, answer)
@@ -451,13 +452,14 @@ class SharedModel:
         """Parameter words uploaded so far (all of them once the model is ready)."""
         return int(self._call("words_loaded"))
 
-    def parameter_words(self) -> list[int]:
-        """Every packed parameter word, as stored on chain."""
+    def parameter_words(self, *, block: int | None = None) -> list[int]:
+        """Every packed parameter word, as stored on chain now, or after block ``block``
+        (on a node that keeps past state)."""
         total = int(self._call("total_words"))
         words: list[int] = []
         while len(words) < total:
             count = min(MAX_WORDS_PER_CALL, total - len(words))
-            words.extend(int(w) for w in self._call("parameter_words", len(words), count))
+            words.extend(int(w) for w in self._call("parameter_words", len(words), count, block=block))
         return words
 
     def mirror(self) -> OnChainModel:
@@ -510,6 +512,14 @@ class SharedModel:
         author = None if everyone else resolve_account(self.chain, account, signing=False)
         found = self._replay()
         return found if author is None else [c for c in found if c.author == author]
+
+    def dataset(self) -> Dataset:
+        """The contributed dataset: every contribution's sample, label, author, time, deposit and
+        state, rebuilt from the events (see :mod:`sumchain.dataset` for its files)."""
+        from sumchain.dataset import Dataset
+
+        names = tuple(self.class_name(k) for k in range(self.n_classes))
+        return Dataset(tuple(self._replay()), names, self.codec.sparse)
 
     def find_contribution(self, reference: str | int) -> Contribution:
         """A contribution by its id (``12``, ``"#12"``) or its key (``"0x3fa2..."``, or a unique prefix).

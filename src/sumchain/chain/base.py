@@ -38,6 +38,16 @@ class Receipt:
     logs: tuple[Log, ...] = field(default=())
 
 
+@dataclass(frozen=True)
+class Sent:
+    """A mined, successful transaction to a contract: its hash, block, sender and input."""
+
+    tx_hash: str
+    block_number: int
+    sender: str
+    data: bytes
+
+
 @runtime_checkable
 class Chain(Protocol):
     """What sumchain needs from a chain: the embedded EVM and JSON-RPC alike.
@@ -68,8 +78,9 @@ class Chain(Protocol):
         """Send a transaction and wait until it is mined (``gas`` as for :meth:`deploy`)."""
         ...
 
-    def call(self, to: str, data: bytes, *, sender: str | None = None) -> bytes:
-        """Run a read-only call against the latest block."""
+    def call(self, to: str, data: bytes, *, sender: str | None = None, block: int | None = None) -> bytes:
+        """Run a read-only call against the latest block, or the state after block ``block``
+        (a node that keeps past state; the embedded chain keeps only the latest)."""
         ...
 
     def call_many(self, to: str, datas: Iterable[bytes], *, sender: str | None = None) -> list[bytes]:
@@ -82,6 +93,10 @@ class Chain(Protocol):
 
     def logs(self, address: str, from_block: int = 0, to_block: int | None = None) -> list[Log]:
         """Logs emitted by ``address`` in the block range (inclusive)."""
+        ...
+
+    def transactions_to(self, address: str, from_block: int = 0, to_block: int | None = None) -> list[Sent]:
+        """Successful transactions sent to ``address`` in the block range (inclusive), in chain order."""
         ...
 
     def time(self) -> int:

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from sumchain.chain.abi import decode_revert
 from sumchain.chain.accounts import dev_addresses
-from sumchain.chain.base import BLOCK_GAS_LIMIT, ETHER, Log, Receipt
+from sumchain.chain.base import BLOCK_GAS_LIMIT, ETHER, Log, Receipt, Sent
 from sumchain.chain.engines import Engine, default_engine, make_engine
 from sumchain.chain.execution import (
     MAX_TIMESTAMP,
@@ -206,7 +206,7 @@ class EmbeddedChain:
             number, timestamp = head.block + 1, head.time + 1
             tx_hash = _transaction_id(self.chain_id, tx.sender, nonce, tx.data)
             record = BlockRecord(number, timestamp, tx_hash, tx.sender, nonce, execution.gas_used)
-            self._store.commit_block(record, execution.diff, execution.logs)
+            self._store.commit_block(record, execution.diff, execution.logs, (tx.to, tx.data))
         self._record_undo(execution.diff)
         self._engine.apply(execution.diff)
         logs = tuple(
@@ -237,10 +237,18 @@ class EmbeddedChain:
         """Mine one transaction; see :class:`~sumchain.chain.base.Chain`."""
         return self._mine(self._transaction(sender, to, data, value, gas))
 
-    def call(self, to: str, data: bytes, *, sender: str | None = None) -> bytes:
-        """Run a read-only call in the context of the latest block."""
+    def call(self, to: str, data: bytes, *, sender: str | None = None, block: int | None = None) -> bytes:
+        """Run a read-only call in the context of the latest block.
+
+        Raises
+        ------
+        ChainError
+            When ``block`` names another block: the embedded chain keeps no past state.
+        """
         tx = self._transaction(sender, to, data, 0, None)
         with self._store.reading() as head:
+            if block is not None and block != head.block:
+                raise ChainError(f"the embedded chain keeps no past state: it calls against block {head.block} only")
             return self._run(tx, self._block(head, next_block=False)).output
 
     def call_many(self, to: str, datas: Iterable[bytes], *, sender: str | None = None) -> list[bytes]:
@@ -269,6 +277,17 @@ class EmbeddedChain:
                 index,
             )
             for block, index, topics, data, tx_hash in self._store.logs(_address(address), from_block, last)
+        ]
+
+    def transactions_to(self, address: str, from_block: int = 0, to_block: int | None = None) -> list[Sent]:
+        """Transactions sent to ``address`` in the block range (inclusive); every mined one succeeded.
+
+        A chain file written before sumchain recorded inputs has none for its earlier blocks.
+        """
+        last = self.block_number() if to_block is None else to_block
+        return [
+            Sent(tx_hash, block, checksum(sender), data)
+            for block, tx_hash, sender, data in self._store.transactions(_address(address), from_block, last)
         ]
 
     def time(self) -> int:

@@ -30,7 +30,7 @@ from web3.exceptions import ContractLogicError, Web3Exception, Web3RPCError
 
 from sumchain.chain.abi import decode_revert
 from sumchain.chain.accounts import dev_private_keys
-from sumchain.chain.base import TX_GAS_CAP, Log, Receipt
+from sumchain.chain.base import TX_GAS_CAP, Log, Receipt, Sent
 from sumchain.chain.confirm import TransactionPreview
 from sumchain.chain.hashing import checksum
 from sumchain.chain.nonces import NonceManager
@@ -600,10 +600,10 @@ class RpcChain:
         """
         return self.send(to, data, sender=sender, value=value, gas=gas).receipt()
 
-    def call(self, to: str, data: bytes, *, sender: str | None = None) -> bytes:
-        """Run a read-only call against the latest block."""
+    def call(self, to: str, data: bytes, *, sender: str | None = None, block: int | None = None) -> bytes:
+        """Run a read-only call against the latest block, or block ``block`` (if the node keeps its state)."""
         with self._errors():
-            return bytes(self.w3.eth.call(self._tx(to, data, sender), "latest"))
+            return bytes(self.w3.eth.call(self._tx(to, data, sender), "latest" if block is None else block))
 
     def call_many(self, to: str, datas: Iterable[bytes], *, sender: str | None = None) -> list[bytes]:
         """Read-only calls against one block, sent as JSON-RPC batches of :data:`BATCH_SIZE`.
@@ -655,6 +655,32 @@ class RpcChain:
             found += [self._log(entry) for entry in entries]
             start = end + 1
         return found
+
+    def transactions_to(self, address: str, from_block: int = 0, to_block: int | None = None) -> list[Sent]:
+        """Successful transactions sent to ``address`` in the block range (inclusive), in chain order.
+
+        Reads each block of the range with its transactions (JSON-RPC batches of
+        :data:`BATCH_SIZE`), then the receipts of those sent to ``address`` (a failed
+        one is left out): keep the range short on a public network.
+        """
+        last = self.block_number() if to_block is None else to_block
+        target = checksum(address).lower()
+        found: list[dict[str, Any]] = []
+        for start in range(from_block, last + 1, BATCH_SIZE):
+            numbers = range(start, min(start + BATCH_SIZE, last + 1))
+            for answer in self._raw_batch([("eth_getBlockByNumber", [hex(n), True]) for n in numbers]):
+                block = answer.get("result") or {}
+                found += [tx for tx in block.get("transactions", ()) if str(tx.get("to") or "").lower() == target]
+        sent = []
+        for start in range(0, len(found), BATCH_SIZE):
+            chunk = found[start : start + BATCH_SIZE]
+            receipts = self._raw_batch([("eth_getTransactionReceipt", [tx["hash"]]) for tx in chunk])
+            sent += [
+                Sent(tx["hash"], int(tx["blockNumber"], 16), checksum(tx["from"]), bytes.fromhex(tx["input"][2:]))
+                for tx, receipt in zip(chunk, receipts, strict=True)
+                if int((receipt.get("result") or {}).get("status", "0x0"), 16) == 1
+            ]
+        return sent
 
     def time(self) -> int:
         """Timestamp of the latest block."""

@@ -70,6 +70,14 @@ CREATE TABLE logs (
 ) WITHOUT ROWID;
 CREATE INDEX logs_by_address ON logs (address, block_number);
 """
+_TRANSACTIONS = """
+CREATE TABLE IF NOT EXISTS transactions (
+    block_number INTEGER PRIMARY KEY, recipient TEXT, input BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS transactions_by_recipient ON transactions (recipient, block_number);
+"""
+"""Each mined transaction's recipient (NULL for a creation) and input, for audits. Files of
+format 2 written before it get the table when opened (their earlier blocks have no row)."""
 
 
 def _word(value: int) -> bytes:
@@ -173,6 +181,7 @@ class ChainStore:
         store = cls(cls._connect(path, timeout), path, timeout)
         store._check_kind()
         with store._errors():
+            store._conn.executescript(_TRANSACTIONS)
             store._conn.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
             store._load_info()
         return store
@@ -207,7 +216,7 @@ class ChainStore:
 
     def _initialize(self, genesis: Genesis) -> None:
         with self._errors():
-            self._conn.executescript(_SCHEMA)
+            self._conn.executescript(_SCHEMA + _TRANSACTIONS)
             self._conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             self._conn.execute(f"PRAGMA user_version = {FORMAT}")
             info = {"chain_id": genesis.chain_id, "accounts": list(genesis.balances), "genesis_time": genesis.time}
@@ -359,10 +368,17 @@ class ChainStore:
             ),
         )
 
-    def commit_block(self, block: BlockRecord, diff: StateDiff, logs: tuple[RawLog, ...]) -> None:
-        """Record a mined block, its state changes and logs (inside :meth:`writing`).
+    def commit_block(
+        self,
+        block: BlockRecord,
+        diff: StateDiff,
+        logs: tuple[RawLog, ...],
+        sent: tuple[str | None, bytes] | None = None,
+    ) -> None:
+        """Record a mined block, its state changes and logs (inside :meth:`writing`), and
+        ``sent``, its transaction's recipient (None for a creation) and input.
 
-        In memory only blocks and logs are kept: the engine holds the state.
+        In memory only blocks, transactions and logs are kept: the engine holds the state.
         """
         version = self.head.version + 1
         if self.path is not None:
@@ -371,6 +387,8 @@ class ChainStore:
             "INSERT INTO blocks VALUES (?, ?, ?, ?, ?, ?)",
             (block.number, _word(block.timestamp), block.tx_hash, block.sender, block.nonce, block.gas_used),
         )
+        if sent is not None:
+            self._conn.execute("INSERT OR REPLACE INTO transactions VALUES (?, ?, ?)", (block.number, *sent))
         self._conn.executemany(
             "INSERT INTO logs VALUES (?, ?, ?, ?, ?, ?)",
             (
@@ -387,6 +405,7 @@ class ChainStore:
             self._write_state(undo, version)
         self._conn.execute("DELETE FROM blocks WHERE number > ?", (head.block,))
         self._conn.execute("DELETE FROM logs WHERE block_number > ?", (head.block,))
+        self._conn.execute("DELETE FROM transactions WHERE block_number > ?", (head.block,))
         self._write_head(Head(head.block, head.time, version))
 
     def set_note(self, key: str, value: str | None) -> None:
@@ -436,6 +455,17 @@ class ChainStore:
                 (address, from_block, to_block),
             )
             return [(b, i, bytes(t), bytes(d), h) for b, i, t, d, h in rows]
+
+    def transactions(self, recipient: str, from_block: int, to_block: int) -> list[tuple[int, str, str, bytes]]:
+        """``(block, tx_hash, sender, input)`` of the transactions to ``recipient`` in the range."""
+        with self._errors():
+            rows = self._conn.execute(
+                "SELECT t.block_number, b.tx_hash, b.sender, t.input FROM transactions t "
+                "JOIN blocks b ON b.number = t.block_number "
+                "WHERE t.recipient = ? AND t.block_number BETWEEN ? AND ? ORDER BY t.block_number",
+                (recipient, from_block, to_block),
+            )
+            return [(n, h, sender, bytes(data)) for n, h, sender, data in rows]
 
     def block(self, number: int) -> BlockRecord | None:
         """The block ``number``, if mined."""

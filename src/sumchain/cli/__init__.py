@@ -10,8 +10,8 @@ Modules: :mod:`.app` (the app, global options, session), :mod:`.models`
 (deploy, import, export, info, predict), :mod:`.listing` (models, register,
 delist: the registry), :mod:`.contributing` (add,
 contributions, refund, report, withdraw), :mod:`.chain_commands` (balance,
-time), :mod:`.accounts` (keystore accounts), :mod:`.node` (a local anvil with a registry),
-:mod:`.gas`, :mod:`.demo`.
+time), :mod:`.accounts` (keystore accounts), :mod:`.auditing` (audit), :mod:`.node` (a local anvil
+with a registry), :mod:`.gas`, :mod:`.demo`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import sys
 import typer
 from typer.exceptions import TyperException
 
-from sumchain.cli import accounts, chain_commands, contributing, demo, gas, listing, models, node
+from sumchain.cli import accounts, auditing, chain_commands, contributing, demo, gas, listing, models, node
 from sumchain.cli.app import app
 from sumchain.cli.output import err
 from sumchain.errors import SumchainError
@@ -30,6 +30,7 @@ from sumchain.errors import SumchainError
 __all__ = [
     "accounts",
     "app",
+    "auditing",
     "chain_commands",
     "contributing",
     "demo",

@@ -258,15 +258,43 @@ def import_model(
 
 @app.command("export")
 def export_model(
-    model_file: Annotated[Path, typer.Argument(help="Where to write the model, in the reference JSON format.")],
+    model_file: Annotated[
+        Path, typer.Argument(help="Where to write the model, in the reference JSON format; or `dataset`, then FILE.")
+    ],
+    dataset_file: Annotated[
+        Path | None, typer.Argument(help="After `dataset`: the CSV or Parquet file to write the contributions to.")
+    ] = None,
+    file_format: Annotated[
+        str | None, typer.Option("--format", help="With `dataset`: csv or parquet (default: FILE's suffix).")
+    ] = None,
 ) -> None:
-    """Write the current model, as it is now on chain, to a reference-format file (class names kept)."""
+    """Write the current model, as it is now on chain, to a reference-format file (class names kept);
+    `export dataset FILE` writes every contribution (sample, label, author, time, deposit, state)."""
     from sumchain.models.reference_file import write_model_file
 
+    if dataset_file is not None or file_format is not None or str(model_file) == "dataset":
+        export_dataset(model_file, dataset_file, file_format)
+        return
     model = session.model()
     mirror = model.mirror()
     write_model_file(mirror, model_file, model.metadata)
     out.print(f"Wrote the {mirror.model_type} at {model.address} to {model_file}.")
+
+
+def export_dataset(word: Path, dataset_file: Path | None, file_format: str | None) -> None:
+    """``sumchain export dataset FILE``: the contributions to CSV or Parquet."""
+    from sumchain.dataset import file_format as format_of
+
+    if str(word) != "dataset" or dataset_file is None:
+        raise SumchainError(
+            "to export the contributions say `sumchain export dataset FILE` (.csv or .parquet); "
+            "to write the model to a file named dataset, give its full path"
+        )
+    kind = format_of(dataset_file, file_format)  # a wrong name fails before the chain is read
+    data = session.model().dataset()
+    data.write(dataset_file, format=kind)
+    plural = "" if len(data) == 1 else "s"
+    out.print(f"Wrote {len(data)} contribution{plural} to {dataset_file} ({kind}).")
 
 
 @app.command()

@@ -148,6 +148,10 @@ class OnChainModel(ParamsMixin):
 
     # -- scikit-learn API shared by all -------------------------------------------
 
+    def partial_fit(self, X: Iterable[Iterable[int]], y: Iterable[int]) -> OnChainModel:
+        """Learn from each sample once, in order, exactly as the contract's ``add_data`` does."""
+        raise NotImplementedError
+
     def _predict_one(self, sample: tuple[int, ...]) -> int:
         raise NotImplementedError
 

@@ -1,0 +1,270 @@
+"""The contributed dataset, rebuilt from a model's events: in Python, CSV and Parquet.
+
+Every contribution (:mod:`sumchain.contributions`) becomes one row: its id and key,
+the kind of features and the sample, the label (number and class name), the author, the block time and
+block, the deposit, what is left of it and its final state (``refunded``,
+``taken``, ``partly taken``, ``held``), who reported it and its claim windows.
+
+In a CSV file (UTF-8, a header line, comma-separated, readable by a spreadsheet)
+the sample is one column of space-separated integers: feature indices for a
+sparse model, fixed-point values (``round(x * 1e9)``) for a dense one;
+``reported_by`` is space-separated too; amounts are whole wei, times whole
+seconds (``added_utc`` repeats the time in words). A Parquet file (``pip install
+"sumchain[parquet]"``) has the same columns with the sample and the reporters as
+lists, and amounts as decimal strings (wei do not fit 64 bits). Both read back
+into the same :class:`Dataset` (:func:`read_dataset`).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sumchain.contributions import Contribution
+from sumchain.errors import SumchainError
+
+FORMATS = ("csv", "parquet")
+"""File formats of :meth:`Dataset.write`, named by a file's suffix."""
+COLUMNS = (
+    "id",
+    "key",
+    "features",
+    "sample",
+    "label",
+    "class",
+    "author",
+    "added_time",
+    "added_utc",
+    "block_number",
+    "deposit",
+    "claimable",
+    "status",
+    "refunded",
+    "reported_by",
+    "refundable_from",
+    "owner_claim_from",
+    "any_claim_from",
+)
+"""Columns of a dataset file, in order."""
+_COUNTS = ("id", "label", "block_number")
+_TIMES = ("added_time", "refundable_from", "owner_claim_from", "any_claim_from")
+_AMOUNTS = ("deposit", "claimable")
+
+
+def _utc(timestamp: int) -> str:
+    try:
+        return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S")
+    except (OverflowError, ValueError, OSError):
+        return ""
+
+
+def file_format(path: Path, given: str | None = None) -> str:
+    """The format to write ``path`` in: ``given``, else the file's suffix.
+
+    >>> file_format(Path("data.CSV")), file_format(Path("data.out"), "parquet")
+    ('csv', 'parquet')
+    """
+    name = (given or path.suffix.lstrip(".")).lower()
+    if name not in FORMATS:
+        raise SumchainError(f"cannot tell the format of {path}: name it .csv or .parquet, or give --format csv|parquet")
+    return name
+
+
+def _pyarrow() -> Any:
+    try:
+        import pyarrow
+        import pyarrow.parquet
+    except ImportError:
+        raise SumchainError('Parquet needs pyarrow: pip install "sumchain[parquet]"') from None
+    return pyarrow
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A model's contributions as a dataset: samples, labels and what became of each.
+
+    Attributes
+    ----------
+    contributions : tuple of Contribution
+        In order of addition (``#1`` first).
+    class_names : tuple of str
+        Name of each class, by number.
+    sparse : bool
+        Whether samples are feature indices (else fixed-point values).
+
+    Examples
+    --------
+    >>> from sumchain import EmbeddedChain, SharedModel, SparsePerceptron
+    >>> model = SharedModel.deploy(EmbeddedChain(), SparsePerceptron.from_weights([5, -5, 0, 0]))
+    >>> added = model.add_data([1, 2], 1, sender=1)
+    >>> data = model.dataset()
+    >>> data.X, data.y.tolist(), data.rows()[0]["status"]
+    ([(1, 2)], [1], 'held')
+    """
+
+    contributions: tuple[Contribution, ...]
+    class_names: tuple[str, ...]
+    sparse: bool
+
+    def __len__(self) -> int:
+        return len(self.contributions)
+
+    @property
+    def X(self) -> list[tuple[int, ...]] | np.ndarray:
+        """The samples: a list of index tuples (sparse), or a 2-D ``int64`` array (dense)."""
+        samples = [c.data for c in self.contributions]
+        if self.sparse:
+            return samples
+        return np.array(samples, dtype=np.int64).reshape(len(samples), -1)
+
+    @property
+    def y(self) -> np.ndarray:
+        """The labels, as class numbers."""
+        return np.array([c.label for c in self.contributions], dtype=np.int64)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One dict per contribution, keyed by :data:`COLUMNS` (sample and reporters as lists)."""
+        return [
+            {
+                "id": c.id,
+                "key": "0x" + c.key.hex(),
+                "features": "indices" if self.sparse else "values",
+                "sample": list(c.data),
+                "label": c.label,
+                "class": self.class_names[c.label] if c.label < len(self.class_names) else str(c.label),
+                "author": c.author,
+                "added_time": c.added_time,
+                "added_utc": _utc(c.added_time),
+                "block_number": c.block_number,
+                "deposit": c.deposit,
+                "claimable": c.claimable,
+                "status": c.status,
+                "refunded": c.refunded,
+                "reported_by": sorted(c.reported_by),
+                "refundable_from": c.refundable_from,
+                "owner_claim_from": c.owner_claim_from,
+                "any_claim_from": c.any_claim_from,
+            }
+            for c in self.contributions
+        ]
+
+    def to_pandas(self) -> Any:
+        """The rows as a :class:`pandas.DataFrame` (needs pandas, which sumchain does not install)."""
+        try:
+            import pandas
+        except ImportError:
+            raise SumchainError("to_pandas needs pandas: pip install pandas") from None
+        return pandas.DataFrame(self.rows(), columns=list(COLUMNS))
+
+    def write(self, path: str | Path, *, format: str | None = None) -> Path:
+        """Write the dataset to ``path`` as CSV or Parquet (by its suffix, or ``format``).
+
+        The file is written under a temporary name and moved into place, so a failure
+        leaves no half-written file.
+
+        Raises
+        ------
+        SumchainError
+            When the format is unknown, pyarrow is missing for Parquet, or the file cannot be written.
+        """
+        path = Path(path)
+        kind = file_format(path, format)
+        pyarrow = _pyarrow() if kind == "parquet" else None
+        temporary = path.with_name(f".{path.name}.partial")
+        try:
+            if pyarrow is None:
+                self._write_csv(temporary)
+            else:
+                pyarrow.parquet.write_table(self._arrow_table(pyarrow), temporary)
+            temporary.replace(path)
+        except (OSError, ValueError, OverflowError) as exc:  # pyarrow's errors are ValueErrors
+            temporary.unlink(missing_ok=True)
+            raise SumchainError(f"cannot write {path}: {getattr(exc, 'strerror', None) or exc}") from None
+        return path
+
+    def _write_csv(self, path: Path) -> None:
+        with path.open("w", newline="", encoding="utf-8") as file:
+            writer = csv.DictWriter(file, fieldnames=COLUMNS, lineterminator="\n")
+            writer.writeheader()
+            for row in self.rows():
+                row["sample"] = " ".join(map(str, row["sample"]))
+                row["reported_by"] = " ".join(row["reported_by"])
+                row["refunded"] = "yes" if row["refunded"] else "no"
+                writer.writerow(row)
+
+    def _arrow_table(self, pyarrow: Any) -> Any:
+        rows = self.rows()
+        types = (
+            {name: pyarrow.int64() for name in _COUNTS}
+            | {name: pyarrow.uint64() for name in _TIMES}
+            | {
+                "sample": pyarrow.list_(pyarrow.int64()),
+                "reported_by": pyarrow.list_(pyarrow.string()),
+                "refunded": pyarrow.bool_(),
+            }
+        )
+        columns = {name: [row[name] for row in rows] for name in COLUMNS}
+        for name in _AMOUNTS:
+            columns[name] = [str(value) for value in columns[name]]
+        schema = pyarrow.schema([(name, types.get(name, pyarrow.string())) for name in COLUMNS])
+        return pyarrow.table(columns, schema=schema)
+
+
+def _contribution(row: dict[str, Any]) -> Contribution:
+    """A contribution from one row of a file (whole numbers may arrive as text)."""
+    return Contribution(
+        id=int(row["id"]),
+        key=bytes.fromhex(str(row["key"]).removeprefix("0x")),
+        data=tuple(int(v) for v in row["sample"]),
+        label=int(row["label"]),
+        added_time=int(row["added_time"]),
+        author=str(row["author"]),
+        deposit=int(row["deposit"]),
+        claimable=int(row["claimable"]),
+        refunded=row["refunded"] in (True, "yes"),
+        refundable_from=int(row["refundable_from"]),
+        owner_claim_from=int(row["owner_claim_from"]),
+        any_claim_from=int(row["any_claim_from"]),
+        block_number=int(row["block_number"]),
+        reported_by=frozenset(row["reported_by"]),
+    )
+
+
+def _class_names(rows: Sequence[dict[str, Any]]) -> tuple[str, ...]:
+    """Class names as far as the rows show them (numbers for classes nobody used)."""
+    named = {int(row["label"]): str(row["class"]) for row in rows}
+    return tuple(named.get(k, str(k)) for k in range(max(named, default=-1) + 1))
+
+
+def read_dataset(path: str | Path, *, format: str | None = None) -> Dataset:
+    """A dataset written by :meth:`Dataset.write`, read back.
+
+    Raises
+    ------
+    SumchainError
+        When the file is missing, of another shape, or pyarrow is missing for Parquet.
+    """
+    path = Path(path)
+    kind = file_format(path, format)
+    try:
+        if kind == "csv":
+            with path.open(newline="", encoding="utf-8") as file:
+                rows: list[dict[str, Any]] = list(csv.DictReader(file))
+            for row in rows:
+                row["sample"] = row["sample"].split()
+                row["reported_by"] = row["reported_by"].split()
+        else:
+            rows = _pyarrow().parquet.read_table(path).to_pylist()
+        contributions = tuple(_contribution(row) for row in rows)
+        sparse = {row["features"] for row in rows} != {"values"}
+    except OSError as exc:
+        raise SumchainError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except (KeyError, ValueError, TypeError) as exc:
+        raise SumchainError(f"{path} is not a sumchain dataset file ({type(exc).__name__}: {exc})") from None
+    return Dataset(contributions, _class_names(rows), sparse)
