@@ -11,9 +11,10 @@ Each mutant changes one thing in one ``.vy`` file of ``src/sumchain/contracts``
 - ``deletion``: a one-line statement (assignment, ``log``, call, ``assert``) made ``pass``.
 
 Docstrings, comments, pragmas and declarations (``x: type``) are left alone.
-Each mutant is written into a private copy of the package (one per worker,
-``--jobs`` in parallel), its contracts compiled there (a mutant that does not
-compile is *stillborn* and not counted), then the tests run against it with
+Each mutant is written into a private copy of the package and its tests (one
+per worker, ``--jobs`` in parallel, ``../shared`` linked beside it), its
+contracts compiled there (a mutant that does not compile is *stillborn* and
+not counted), then the tests run against it with
 ``PYTHONPATH`` pointing at the copy: first the tests of the mutated file
 (``-x``: the first failure kills it), then, if it survived, every unit, fuzz
 and invariant test. A mutant is *killed* when a test fails or the run passes
@@ -241,11 +242,13 @@ def test_path(name: str) -> str:
 
 
 class Workspace:
-    """A private copy of the package for one worker: mutants are written into it in turn."""
+    """A private copy of the package and its tests for one worker: mutants are written into it in turn."""
 
     def __init__(self, root: Path, compiled: dict[str, dict[str, object]], sources: dict[str, set[str]]) -> None:
         self.root, self.compiled, self.sources = root, compiled, sources
-        shutil.copytree(REPO / "src", root / "src", ignore=shutil.ignore_patterns("__pycache__"))
+        for tree in ("src", "tests"):  # the tests too: a run of hours must not see later edits
+            shutil.copytree(REPO / tree, root / tree, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite*"))
+        shutil.copy2(REPO / "pyproject.toml", root / "pyproject.toml")
         self.contracts = root / "src" / "sumchain" / "contracts"
         self.shipped = {p: p.read_bytes() for p in (self.contracts / "compiled").glob("*.json")}
 
@@ -298,7 +301,7 @@ class Workspace:
         ignored = [f"--ignore={path}" for path in NOT_ABOUT_BEHAVIOUR]
         command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *ignored, *tests]
         try:
-            done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=TIME_LIMIT)
+            done = subprocess.run(command, cwd=self.root, env=env, capture_output=True, text=True, timeout=TIME_LIMIT)
         except subprocess.TimeoutExpired:
             return f"timed out after {TIME_LIMIT} s"
         if done.returncode == 0:
@@ -360,6 +363,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="sumchain-mutants-") as folder:
         compiled, sources = originals()
+        if (REPO.parent / "shared").is_dir():  # ../shared beside each copy, as beside the checkout
+            (Path(folder) / "shared").symlink_to(REPO.parent / "shared")
         spaces = [Workspace(Path(folder) / f"worker-{i}", compiled, sources) for i in range(settings.jobs)]
         free = list(spaces)
 
