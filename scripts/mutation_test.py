@@ -44,6 +44,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -310,7 +311,7 @@ class Workspace:
         return (failures or done.stdout.strip().splitlines()[-1:] or ["failed"])[0][:200]
 
 
-def report(outcomes: list[Outcome], total: int, seconds: float, command: str) -> str:
+def report(outcomes: list[Outcome], chosen: int, total: int, seconds: float, command: str) -> str:
     """The markdown report: per file, then every survivor."""
     by_file: dict[str, Counter[str]] = {}
     for outcome in outcomes:
@@ -321,7 +322,7 @@ def report(outcomes: list[Outcome], total: int, seconds: float, command: str) ->
     lines = [
         "# Mutation testing of the contracts",
         "",
-        f"`{command}`: {len(outcomes)} of {total} mutants run in {seconds / 60:.0f} min "
+        f"`{command}`: {len(outcomes)} of the {chosen} mutants chosen (of {total}) run in {seconds / 60:.0f} min "
         f"({time.strftime('%Y-%m-%d', time.gmtime())}); score {score:.1%} "
         f"({killed} killed of {len(counted)} that compile). How: `scripts/mutation_test.py`'s docstring.",
         "",
@@ -334,7 +335,7 @@ def report(outcomes: list[Outcome], total: int, seconds: float, command: str) ->
         row = f"| {file} | {sum(counts.values())} | {counts['stillborn']} | {counts['killed']} | {counts['survived']} |"
         lines.append(f"{row} {share} |")
     survivors = [o for o in outcomes if o.status == "survived"]
-    lines += ["", "## Survivors", ""] + [f"- `{o.mutant.name}`" for o in survivors] or ["none"]
+    lines += ["", "## Survivors", ""] + ([f"- `{o.mutant.name}`" for o in survivors] or ["None."])
     return "\n".join(lines) + "\n"
 
 
@@ -361,30 +362,39 @@ def main(argv: Sequence[str] | None = None) -> None:
     for mutant in chosen:
         print(f"  {mutant.name}", file=sys.stderr)
     start = time.monotonic()
+    command = "python scripts/mutation_test.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    settings.report.parent.mkdir(parents=True, exist_ok=True)
+    outcomes: list[Outcome] = []
+    lock = threading.Lock()
+
+    def record(outcome: Outcome) -> None:
+        """Keep an outcome and rewrite the report and the JSON: an interrupted run still says what it found."""
+        print(f"{outcome.status:9} {outcome.seconds:6.0f} s  {outcome.mutant.name}  {outcome.detail}", file=sys.stderr)
+        with lock:
+            outcomes.append(outcome)
+            done = sorted(outcomes, key=lambda o: chosen.index(o.mutant))
+            text = report(done, len(chosen), len(mutants), time.monotonic() - start, command.strip())
+            settings.report.write_text(text)
+            if settings.json:
+                settings.json.write_text(json.dumps([asdict(o) for o in done], indent=1) + "\n")
+
     with tempfile.TemporaryDirectory(prefix="sumchain-mutants-") as folder:
         compiled, sources = originals()
         if (REPO.parent / "shared").is_dir():  # ../shared beside each copy, as beside the checkout
             (Path(folder) / "shared").symlink_to(REPO.parent / "shared")
-        spaces = [Workspace(Path(folder) / f"worker-{i}", compiled, sources) for i in range(settings.jobs)]
-        free = list(spaces)
+        free = [Workspace(Path(folder) / f"worker-{i}", compiled, sources) for i in range(settings.jobs)]
 
-        def judge(mutant: Mutant) -> Outcome:
-            space = free.pop()
+        def judge(mutant: Mutant) -> None:
+            with lock:
+                space = free.pop()
             try:
-                outcome = space.run(mutant)
+                record(space.run(mutant))
             finally:
-                free.append(space)
-            print(f"{outcome.status:9} {outcome.seconds:6.0f} s  {mutant.name}  {outcome.detail}", file=sys.stderr)
-            return outcome
+                with lock:
+                    free.append(space)
 
         with ThreadPoolExecutor(settings.jobs) as pool:
-            outcomes = list(pool.map(judge, chosen))
-    elapsed = time.monotonic() - start
-    command = "python scripts/mutation_test.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    settings.report.parent.mkdir(parents=True, exist_ok=True)
-    settings.report.write_text(report(outcomes, len(mutants), elapsed, command.strip()))
-    if settings.json:
-        settings.json.write_text(json.dumps([asdict(o) for o in outcomes], indent=1) + "\n")
+            list(pool.map(judge, chosen))
     counts = Counter(o.status for o in outcomes)
     print(
         f"killed {counts['killed']}, survived {counts['survived']}, stillborn {counts['stillborn']}: {settings.report}"
