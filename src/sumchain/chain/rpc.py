@@ -295,6 +295,7 @@ class RpcChain:
             block_number=int(entry["blockNumber"]),
             tx_hash=self.w3.to_hex(entry["transactionHash"]),
             log_index=int(entry["logIndex"]),
+            block_hash=self.w3.to_hex(entry["blockHash"]),
         )
 
     @cached_property
@@ -655,6 +656,19 @@ class RpcChain:
             found += [self._log(entry) for entry in entries]
             start = end + 1
         return found
+
+    def block_hashes(self, numbers: Sequence[int]) -> list[str | None]:
+        """Hashes of these blocks (None for one not mined yet), asked in JSON-RPC batches."""
+        hashes: list[str | None] = []
+        for start in range(0, len(numbers), BATCH_SIZE):
+            chunk = numbers[start : start + BATCH_SIZE]
+            answers = self._raw_batch([("eth_getBlockByNumber", [hex(n), False]) for n in chunk])
+            for number, answer in zip(chunk, answers, strict=True):
+                if "error" in answer:
+                    raise ChainError(f"{self.url}: block {number}: {answer['error']}")
+                block = answer.get("result")
+                hashes.append(str(block["hash"]) if block else None)
+        return hashes
 
     def time(self) -> int:
         """Timestamp of the latest block."""
