@@ -31,7 +31,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -89,6 +89,19 @@ def _int(data: bytes) -> int:
 def _code_hash(code: bytes) -> bytes:
     """keccak256 of runtime code (cached: a contract's code is hashed at every balance change)."""
     return keccak(code)
+
+
+@contextmanager
+def sqlite_transaction(conn: sqlite3.Connection, begin: str = "BEGIN IMMEDIATE") -> Iterator[None]:
+    """One transaction on a connection in autocommit mode: committed whole, or rolled back whole
+    (on any exception, Ctrl-C included)."""
+    conn.execute(begin)
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 @dataclass(frozen=True)
@@ -268,15 +281,8 @@ class ChainStore:
         except sqlite3.DatabaseError as exc:
             raise ChainError(f"{where} is damaged or not a chain file: {exc}") from None
 
-    @contextmanager
-    def _transaction(self, begin: str) -> Iterator[None]:
-        self._conn.execute(begin)
-        try:
-            yield
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        self._conn.execute("COMMIT")
+    def _transaction(self, begin: str) -> AbstractContextManager[None]:
+        return sqlite_transaction(self._conn, begin)
 
     @contextmanager
     def reading(self) -> Iterator[Head]:
