@@ -9,7 +9,8 @@ an unexpected error with 2 (``SUMCHAIN_DEBUG=1`` shows its traceback).
 Modules: :mod:`.app` (the app, global options, session), :mod:`.models`
 (deploy, import, export, info, predict), :mod:`.contributing` (add,
 contributions, refund, report, withdraw), :mod:`.chain_commands` (balance,
-time), :mod:`.accounts` (keystore accounts), :mod:`.gas`, :mod:`.demo`.
+time), :mod:`.accounts` (keystore accounts), :mod:`.gas`, :mod:`.demo`,
+:mod:`.indexing` (the event index).
 """
 
 from __future__ import annotations
@@ -20,12 +21,23 @@ import sys
 import typer
 from typer.exceptions import TyperException
 
-from sumchain.cli import accounts, chain_commands, contributing, demo, gas, models
+from sumchain.cli import accounts, chain_commands, contributing, demo, gas, indexing, models
 from sumchain.cli.app import app
 from sumchain.cli.output import err
 from sumchain.errors import SumchainError
 
-__all__ = ["accounts", "app", "chain_commands", "contributing", "demo", "gas", "hoist_global_options", "main", "models"]
+__all__ = [
+    "accounts",
+    "app",
+    "chain_commands",
+    "contributing",
+    "demo",
+    "gas",
+    "hoist_global_options",
+    "indexing",
+    "main",
+    "models",
+]
 
 _GLOBAL_OPTIONS = ("--chain", "--account", "--model", "--max-deposit", "--password-file", "--timeout")
 _GLOBAL_FLAGS = ("--yes", "-y")

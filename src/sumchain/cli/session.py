@@ -23,10 +23,12 @@ if TYPE_CHECKING:
     from sumchain.chain.base import Chain
     from sumchain.cli.accounts import SigningOptions
     from sumchain.client import SharedModel
+    from sumchain.indexer import EventIndex
 
 WORKSPACE = Path(".sumchain")
 DEFAULT_CHAIN_FILE = WORKSPACE / "chain.sqlite"
 WORKSPACE_FILE = WORKSPACE / "workspace.json"
+DEFAULT_INDEX_FILE = WORKSPACE / "index.sqlite"
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 
 
@@ -114,7 +116,7 @@ class Session:
         address = self.model_ref or self.remembered("model")
         if address is None:
             raise SumchainError("no model given: pass --model ADDRESS, or deploy one first (sumchain deploy)")
-        return SharedModel(self.chain(), address)
+        return SharedModel(self.chain(), address, index=_present_index())
 
     # -- memory between invocations -------------------------------------------------
 
@@ -146,6 +148,19 @@ class Session:
         else:
             notes[key] = value
         _write_workspace(workspace)
+
+
+def _present_index() -> EventIndex | None:
+    """The event index of ``sumchain index`` if there is a usable one (the client checks it is up to date)."""
+    from sumchain.errors import IndexerError
+    from sumchain.indexer import EventIndex
+
+    if not DEFAULT_INDEX_FILE.is_file():
+        return None
+    try:
+        return EventIndex(DEFAULT_INDEX_FILE)
+    except IndexerError:  # damaged or of another format: the events are read from the chain instead
+        return None
 
 
 def _read_workspace() -> dict[str, dict[str, str]]:
