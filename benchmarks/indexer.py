@@ -69,8 +69,8 @@ def fill_anvil(chain: RpcChain, count: int) -> SharedModel:
     model = _deploy(chain)
     calls = [model.abi.encode_call("add_data", model.codec.encode(s), label) for s, label in _samples(count, 2)]
     for a in range(ACCOUNTS):
-        pending = chain.send_many(model.address, calls[a::ACCOUNTS], sender=chain.accounts[a], value=ADD_VALUE, gas=10**6)
-        chain.receipts(pending)
+        sender = chain.accounts[a]
+        chain.receipts(chain.send_many(model.address, calls[a::ACCOUNTS], sender=sender, value=ADD_VALUE, gas=10**6))
     return model
 
 
