@@ -172,3 +172,17 @@ def test_an_index_of_another_chain_or_no_index_at_all_is_refused(chain, model, t
         Indexer(chain, tmp_path / "junk.sqlite")
     with pytest.raises(IndexerError, match="confirmations must be a whole number"):
         Indexer(chain, path, confirmations=-1)
+
+
+def test_two_indexers_on_one_file_never_store_a_batch_twice(chain, model, tmp_path) -> None:
+    model.add_data(GOOD[0], 1, sender=1)
+    path = tmp_path / "index.sqlite"
+    first, second = Indexer(chain, path), Indexer(chain, path)
+    first.add(model.address)
+    second.add(model.address)
+    stale = second.index.sources()
+    first.sync()
+    before = first.index.table_rows()
+    with pytest.raises(IndexerError, match="another indexer moved the cursor"):
+        second._index_batch(second.index, model.address, stale[0].cursor + 1, chain.block_number())
+    assert second.index.table_rows() == before

@@ -215,7 +215,7 @@ class Indexer:
             rows[kind.table].append((log.block_number, log.log_index, log.tx_hash, emitter, *kind.row(decoded[1])))
             hashes[log.block_number] = log.block_hash
             count += 1
-        index.commit(Batch(emitter, end, rows, hashes))
+        index.commit(Batch(emitter, start, end, rows, hashes))
         return count
 
     def _reorg_ancestor(self, index: EventIndex) -> int | None:

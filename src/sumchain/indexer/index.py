@@ -47,9 +47,10 @@ class Source:
 
 @dataclass(frozen=True)
 class Batch:
-    """What one batch of blocks adds: rows by table, block hashes, and the emitter's new cursor."""
+    """What one batch of blocks ``first..cursor`` adds: rows by table, block hashes, and the emitter's new cursor."""
 
     emitter: str
+    first: int
     cursor: int
     rows: dict[str, list[tuple[Any, ...]]]
     hashes: dict[int, str]
@@ -159,8 +160,19 @@ class EventIndex:
     # -- writing ---------------------------------------------------------------------
 
     def commit(self, batch: Batch) -> None:
-        """Store a batch's rows and block hashes and move the emitter's cursor, all or nothing."""
+        """Store a batch's rows and block hashes and move the emitter's cursor, all or nothing.
+
+        Raises
+        ------
+        IndexerError
+            When the cursor is no longer just before the batch: another indexer wrote meanwhile.
+        """
         with self._errors(), self._transaction():
+            (cursor,) = self._conn.execute("SELECT cursor FROM sources WHERE emitter = ?", (batch.emitter,)).fetchone()
+            if cursor != batch.first - 1:
+                raise IndexerError(
+                    f"{self.path}: another indexer moved the cursor of {batch.emitter} meanwhile; run one per file"
+                )
             for kind in event_kinds():
                 if batch.rows.get(kind.table):
                     self._conn.executemany(kind.insert_sql(), batch.rows[kind.table])
