@@ -167,6 +167,12 @@ def test_an_index_of_another_chain_or_no_index_at_all_is_refused(chain, model, t
     assert path.read_bytes() == saved
     with pytest.raises(IndexerError, match="no event index at"):
         Indexer(chain, tmp_path / "none.sqlite").sync()
+    chain_file = tmp_path / "chain.sqlite"
+    EmbeddedChain(chain_file).close()
+    chain_bytes = chain_file.read_bytes()
+    with pytest.raises(IndexerError, match="is not a sumchain event index"):
+        Indexer(chain, chain_file)
+    assert chain_file.read_bytes() == chain_bytes
     (tmp_path / "junk.sqlite").write_bytes(b"not sqlite at all" * 100)
     with pytest.raises(IndexerError, match="damaged or not an event index"):
         Indexer(chain, tmp_path / "junk.sqlite")

@@ -76,18 +76,29 @@ class EventIndex:
 
     def __init__(self, path: str | Path, *, create_for: str | None = None) -> None:
         self.path = Path(path)
-        if create_for is None and not self.path.is_file():
+        existed = self.path.is_file()
+        if create_for is None and not existed:
             raise IndexerError(f"no event index at {self.path}: run `sumchain index` first")
         with self._errors():
-            if create_for is not None:
+            if not existed:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(self.path, isolation_level=None, timeout=10, check_same_thread=False)
+        try:
+            self._open(existed, create_for)
+        except IndexerError:
+            self._conn.close()
+            raise
+
+    def _open(self, existed: bool, genesis: str | None) -> None:
+        with self._errors():
+            if existed:
+                self._check_format()  # before any write: another kind of file is left as it is
             self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute("PRAGMA synchronous = NORMAL")
-            if create_for is not None:
+            if not existed:
                 with self._transaction():
-                    self._create(create_for)
-            self._check_format()
+                    self._create(str(genesis))
+                self._check_format()
 
     def _create(self, genesis: str) -> None:
         for statement in (_SCHEMA + "\n".join(kind.create_sql() for kind in event_kinds())).split(";"):
@@ -101,6 +112,8 @@ class EventIndex:
             found = dict(self._conn.execute("SELECT key, value FROM meta"))
         except sqlite3.OperationalError:
             raise IndexerError(f"{self.path} is not a sumchain event index") from None
+        if "format" not in found or "genesis" not in found:
+            raise IndexerError(f"{self.path} is not a sumchain event index")
         if found.get("format") != str(FORMAT):
             raise IndexerError(f"{self.path} is an index of format {found.get('format')}, not {FORMAT}: rebuild it")
         self.genesis = found["genesis"]

@@ -47,11 +47,18 @@ def contract_abis(family: str) -> list[list[dict[str, Any]]]:
 
 def column_type(abi_type: str) -> str:
     """The SQLite type of an argument: INTEGER for booleans and integers that fit 64 bits,
-    TEXT for addresses, strings and wider integers (in decimal, e.g. wei), BLOB for bytes.
+    TEXT for addresses, strings and wider integers (in decimal, e.g. wei), BLOB for bytes;
+    arrays and tuples are not supported yet (no sumchain event has them).
 
     >>> column_type("uint8"), column_type("uint256"), column_type("address"), column_type("bytes32")
     ('INTEGER', 'TEXT', 'TEXT', 'BLOB')
+    >>> column_type("uint256[]")
+    Traceback (most recent call last):
+    ...
+    ValueError: events with uint256[] arguments cannot be indexed yet
     """
+    if "[" in abi_type or "(" in abi_type:
+        raise ValueError(f"events with {abi_type} arguments cannot be indexed yet")
     if abi_type == "bool" or _SMALL_INTEGER.fullmatch(abi_type):
         return "INTEGER"
     if abi_type.startswith("bytes"):
