@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from sumchain.dataset import Dataset
     from sumchain.encoders import Encoder
+    from sumchain.indexer import EventIndex
     from sumchain.registry import Listed, Registry
 
 MAX_WORDS_PER_CALL = 2_048
@@ -89,6 +90,9 @@ class SharedModel:
         Where the model lives.
     address : str
         Address of its trainer contract.
+    index : EventIndex, optional
+        An event index (``sumchain index``) that :meth:`contributions` reads from
+        whenever it holds this model's events up to the chain's head.
 
     Examples
     --------
@@ -105,8 +109,9 @@ class SharedModel:
     'sparse perceptron'
     """
 
-    def __init__(self, chain: Chain, address: str) -> None:
+    def __init__(self, chain: Chain, address: str, *, index: EventIndex | None = None) -> None:
         self.chain = chain
+        self.index = index
         self.address, model_type = read_view(chain, address, "model_type()", "string")
         if model_type is None:
             raise NotAModel(f"{self.address} is not a sumchain model (no contract there, or no model_type)")
@@ -503,14 +508,18 @@ class SharedModel:
         """Balance of an account in wei."""
         return self.chain.balance(resolve_account(self.chain, account, signing=False))
 
-    def contributions(self, account: str | int | None = None, *, everyone: bool = False) -> list[Contribution]:
+    def contributions(
+        self, account: str | int | None = None, *, everyone: bool = False, use_index: bool = True
+    ) -> list[Contribution]:
         """Contributions of ``account`` (account 0 by default), or of everyone, in order.
 
-        Rebuilt from the model's events since its deployment block (one log
-        query, in block ranges on a node), not one call per contribution.
+        Rebuilt from the model's events: read from :attr:`index` when it is up to
+        date (and ``use_index``), else fetched since the deployment block (one log
+        query, in block ranges on a node); not one call per contribution. Both
+        give the same contributions.
         """
         author = None if everyone else resolve_account(self.chain, account, signing=False)
-        found = self._replay()
+        found = self._replay(use_index)
         return found if author is None else [c for c in found if c.author == author]
 
     def dataset(self) -> Dataset:
@@ -521,15 +530,17 @@ class SharedModel:
         names = tuple(self.class_name(k) for k in range(self.n_classes))
         return Dataset(tuple(self._replay()), names, self.codec.sparse)
 
-    def find_contribution(self, reference: str | int) -> Contribution:
+    def find_contribution(self, reference: str | int, *, use_index: bool = True) -> Contribution:
         """A contribution by its id (``12``, ``"#12"``) or its key (``"0x3fa2..."``, or a unique prefix).
+
+        Read from :attr:`index` as :meth:`contributions` does.
 
         Raises
         ------
         SumchainError
             When no contribution, or several, match.
         """
-        return find(self._replay(), reference)
+        return find(self._replay(use_index), reference)
 
     def contribution(self, data: Iterable[int], label: int, added_time: int, author: str) -> Contribution:
         """The contribution with this sample, label, time and author.
@@ -542,12 +553,17 @@ class SharedModel:
         key = contribution_key(self._encode(data), self.check_label(label), added_time, checksum(author))
         return self.find_contribution("0x" + key.hex())
 
-    def _replay(self) -> list[Contribution]:
-        events = []
-        for log in self.chain.logs(self.address, from_block=self.deployed_at):
-            decoded = self.abi.decode_event(list(log.topics), log.data)
-            if decoded and decoded[0] in _CONTRIBUTION_EVENTS:
-                events.append((decoded[0], decoded[1], log.block_number))
+    def _replay(self, use_index: bool = True) -> list[Contribution]:
+        from sumchain.indexer import is_current
+
+        if use_index and self.index is not None and is_current(self.index, self.chain, self.address):
+            events = self.index.events(self.address, _CONTRIBUTION_EVENTS)
+        else:
+            events = []
+            for log in self.chain.logs(self.address, from_block=self.deployed_at):
+                decoded = self.abi.decode_event(list(log.topics), log.data)
+                if decoded and decoded[0] in _CONTRIBUTION_EVENTS:
+                    events.append((decoded[0], decoded[1], log.block_number))
         return replay(events, decode_sample=self.codec.decode, incentive=self.incentive)
 
     def check_label(self, label: str | int) -> int:

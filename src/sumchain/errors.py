@@ -164,3 +164,7 @@ class PartlySent(ChainError):
     def __init__(self, message: str, sent: list[Any]) -> None:
         super().__init__(message)
         self.sent = sent
+
+
+class IndexerError(SumchainError):
+    """An event index that cannot be used: another chain's, damaged, locked, or not an index file."""

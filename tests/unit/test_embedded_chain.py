@@ -198,3 +198,20 @@ def test_the_written_out_dev_keys_are_the_mnemonic_accounts() -> None:
     for i, (address, key) in enumerate(zip(dev_addresses(12), dev_private_keys(12), strict=True)):
         derived = Account.from_mnemonic(DEV_MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}")
         assert (derived.address, bytes(derived.key)) == (address, key)
+
+
+def test_block_hashes_change_when_a_rolled_back_block_is_mined_again() -> None:
+    chain = EmbeddedChain(genesis_time=1_700_000_000)
+    alice, bob = chain.accounts[:2]
+    chain.transact(bob, b"", sender=alice, value=1)
+    with chain.anchor():
+        with chain.anchor():  # nested anchors with equal undo records each undo their own
+            receipt = chain.transact(alice, b"", sender=bob, value=2)
+        assert chain.block_number() == 1
+        chain.transact(alice, b"", sender=bob, value=2)
+        before = chain.block_hashes([0, 1, 2, 3])
+    assert before[3] is None and None not in before[:3] and len(set(before[:3])) == 3
+    assert receipt.block_number == 2
+    chain.transact(alice, b"\x01", sender=bob, value=2)  # another transaction at block 2
+    after = chain.block_hashes([0, 1, 2])
+    assert after[:2] == before[:2] and after[2] != before[2]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sumchain.chain.hashing import checksum, is_address, keccak
@@ -235,13 +236,19 @@ _REASON = _Tuple.of(("string",))
 """What ``Error(string)`` reverts carry."""
 
 
+@lru_cache(maxsize=256)
+def _tuple_of(types: tuple[str, ...]) -> _Tuple:
+    """The codec of ``types``, built once (building one costs more than encoding a key)."""
+    return _Tuple.of(types)
+
+
 def encode_values(types: tuple[str, ...], values: tuple[Any, ...]) -> bytes:
     """The ABI encoding of ``values`` as ``types`` (what Vyper's ``abi_encode`` gives).
 
     >>> encode_values(("uint8",), (7,)).hex()[-2:]
     '07'
     """
-    return _Tuple.of(types).encode(values)
+    return _tuple_of(types).encode(values)
 
 
 def decode_values(types: tuple[str, ...], data: bytes) -> tuple[Any, ...]:
@@ -252,7 +259,7 @@ def decode_values(types: tuple[str, ...], data: bytes) -> tuple[Any, ...]:
     EncodingError
         When ``data`` is not a valid encoding of ``types``.
     """
-    return _Tuple.of(types).decode(data)
+    return _tuple_of(types).decode(data)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
@@ -24,6 +24,8 @@ class Log:
     block_number: int
     tx_hash: str
     log_index: int
+    block_hash: str = ""
+    """Hash of the block (``0x`` hex) on the chain that returned the log: a reorg changes it."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,13 @@ class Chain(Protocol):
 
     def transactions_to(self, address: str, from_block: int = 0, to_block: int | None = None) -> list[Sent]:
         """Successful transactions sent to ``address`` in the block range (inclusive), in chain order."""
+        ...
+
+    def block_hashes(self, numbers: Sequence[int]) -> list[str | None]:
+        """Hashes (``0x`` hex) of these blocks on the chain as it is now, None for a block not mined yet.
+
+        A hash that changes for the same number tells a reorganisation (an indexer's cue to roll back).
+        """
         ...
 
     def time(self) -> int:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import time as wallclock
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -73,6 +73,18 @@ def _transaction_id(chain_id: int, sender: str, nonce: int, data: bytes) -> str:
     hash; BLAKE2 instead of keccak because it costs a microsecond, not twenty.
     """
     key = chain_id.to_bytes(8, "big") + bytes.fromhex(sender[2:]) + nonce.to_bytes(8, "big") + data
+    return "0x" + hashlib.blake2b(key, digest_size=32).hexdigest()
+
+
+def _block_hash(chain_id: int, number: int, timestamp: int, tx_hash: str | None) -> str:
+    """The id of an embedded block: BLAKE2 of the chain id, its number, time and transaction.
+
+    The embedded chain keeps no header hashes; this id changes when a rolled-back block is
+    mined again with another transaction (sender, nonce or data: see :func:`_transaction_id`)
+    or time, which is what reorg detection needs. Unlike a header hash it does not cover the
+    parent: an indexer compares several recent blocks, not the last one alone.
+    """
+    key = f"{chain_id}:{number}:{timestamp}:{tx_hash or ''}".encode()
     return "0x" + hashlib.blake2b(key, digest_size=32).hexdigest()
 
 
@@ -209,8 +221,9 @@ class EmbeddedChain:
             self._store.commit_block(record, execution.diff, execution.logs, (tx.to, tx.data))
         self._record_undo(execution.diff)
         self._engine.apply(execution.diff)
+        block_hash = _block_hash(self.chain_id, number, timestamp, tx_hash)
         logs = tuple(
-            Log(checksum(log.address), log.topics, log.data, number, tx_hash, index)
+            Log(checksum(log.address), log.topics, log.data, number, tx_hash, index, block_hash)
             for index, log in enumerate(execution.logs)
         )
         return Receipt(
@@ -267,16 +280,18 @@ class EmbeddedChain:
     def logs(self, address: str, from_block: int = 0, to_block: int | None = None) -> list[Log]:
         """Logs of ``address`` in the block range (inclusive)."""
         last = self.block_number() if to_block is None else to_block
+        emitter = checksum(_address(address))
         return [
             Log(
-                checksum(_address(address)),
+                emitter,
                 tuple(topics[i : i + 32] for i in range(0, len(topics), 32)),
                 data,
                 block,
                 tx_hash,
                 index,
+                _block_hash(self.chain_id, block, timestamp, tx_hash),
             )
-            for block, index, topics, data, tx_hash in self._store.logs(_address(address), from_block, last)
+            for block, index, topics, data, tx_hash, timestamp in self._store.logs(_address(address), from_block, last)
         ]
 
     def transactions_to(self, address: str, from_block: int = 0, to_block: int | None = None) -> list[Sent]:
@@ -289,6 +304,11 @@ class EmbeddedChain:
             Sent(tx_hash, block, checksum(sender), data)
             for block, tx_hash, sender, data in self._store.transactions(_address(address), from_block, last)
         ]
+
+    def block_hashes(self, numbers: Sequence[int]) -> list[str | None]:
+        """Ids of these blocks (see :func:`_block_hash`), None for a block not mined yet."""
+        found = self._store.block_ids(numbers)
+        return [_block_hash(self.chain_id, n, *found[n]) if n in found else None for n in numbers]
 
     def time(self) -> int:
         """Timestamp of the latest block."""
@@ -337,7 +357,7 @@ class EmbeddedChain:
         try:
             yield
         finally:
-            self._undo.remove(undo)
+            self._undo = [u for u in self._undo if u is not undo]  # by identity: nested undos can be equal
             self._roll_back(saved, undo, notes)
 
     def _roll_back(self, saved: Head, undo: StateDiff, notes: dict[str, str]) -> None:

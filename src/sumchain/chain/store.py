@@ -30,8 +30,8 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -97,6 +97,19 @@ def _int(data: bytes) -> int:
 def _code_hash(code: bytes) -> bytes:
     """keccak256 of runtime code (cached: a contract's code is hashed at every balance change)."""
     return keccak(code)
+
+
+@contextmanager
+def sqlite_transaction(conn: sqlite3.Connection, begin: str = "BEGIN IMMEDIATE") -> Iterator[None]:
+    """One transaction on a connection in autocommit mode: committed whole, or rolled back whole
+    (on any exception, Ctrl-C included)."""
+    conn.execute(begin)
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 @dataclass(frozen=True)
@@ -277,15 +290,8 @@ class ChainStore:
         except sqlite3.DatabaseError as exc:
             raise ChainError(f"{where} is damaged or not a chain file: {exc}") from None
 
-    @contextmanager
-    def _transaction(self, begin: str) -> Iterator[None]:
-        self._conn.execute(begin)
-        try:
-            yield
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        self._conn.execute("COMMIT")
+    def _transaction(self, begin: str) -> AbstractContextManager[None]:
+        return sqlite_transaction(self._conn, begin)
 
     @contextmanager
     def reading(self) -> Iterator[Head]:
@@ -446,15 +452,29 @@ class ChainStore:
             rows = self._conn.execute("SELECT key, value FROM meta WHERE key LIKE 'note:%'")
             return {key.removeprefix("note:"): value for key, value in rows}
 
-    def logs(self, address: str, from_block: int, to_block: int) -> list[tuple[int, int, bytes, bytes, str]]:
-        """``(block, index, topics, data, tx_hash)`` of the logs of ``address`` in the range."""
+    def logs(self, address: str, from_block: int, to_block: int) -> list[tuple[int, int, bytes, bytes, str, int]]:
+        """``(block, index, topics, data, tx_hash, block timestamp)`` of the logs of ``address`` in the range."""
         with self._errors():
             rows = self._conn.execute(
-                "SELECT block_number, log_index, topics, data, tx_hash FROM logs "
-                "WHERE address = ? AND block_number BETWEEN ? AND ? ORDER BY block_number, log_index",
+                "SELECT l.block_number, l.log_index, l.topics, l.data, l.tx_hash, b.timestamp FROM logs l "
+                "JOIN blocks b ON b.number = l.block_number "
+                "WHERE l.address = ? AND l.block_number BETWEEN ? AND ? ORDER BY l.block_number, l.log_index",
                 (address, from_block, to_block),
             )
-            return [(b, i, bytes(t), bytes(d), h) for b, i, t, d, h in rows]
+            return [(b, i, bytes(t), bytes(d), h, _int(ts)) for b, i, t, d, h, ts in rows]
+
+    def block_ids(self, numbers: Sequence[int]) -> dict[int, tuple[int, str | None]]:
+        """``{number: (timestamp, tx_hash)}`` of those of ``numbers`` that are mined."""
+        with self._errors():
+            found: dict[int, tuple[int, str | None]] = {}
+            for start in range(0, len(numbers), 500):
+                chunk = list(numbers[start : start + 500])
+                rows = self._conn.execute(
+                    f"SELECT number, timestamp, tx_hash FROM blocks WHERE number IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                )
+                found.update((n, (_int(ts), h)) for n, ts, h in rows)
+            return found
 
     def transactions(self, recipient: str, from_block: int, to_block: int) -> list[tuple[int, str, str, bytes]]:
         """``(block, tx_hash, sender, input)`` of the transactions to ``recipient`` in the range."""

@@ -73,12 +73,15 @@ def _row(model: SharedModel, c: Contribution, now: int, everyone: bool) -> list[
 def contributions(
     everyone: Annotated[bool, typer.Option("--all", help="Every account's contributions.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print everything in full, as JSON.")] = False,
+    from_chain: Annotated[
+        bool, typer.Option("--from-chain", help="Replay the events from the chain even when an index is up to date.")
+    ] = False,
 ) -> None:
     """List contributions (yours, or --all) with their deposits, state and what can happen next."""
     from rich.table import Table
 
     model = session.model()
-    found = model.contributions(session.account, everyone=everyone)
+    found = model.contributions(session.account, everyone=everyone, use_index=not from_chain)
     if as_json:
         typer.echo(json.dumps([c.to_json() | {"class": model.class_name(c.label)} for c in found], indent=1))
         return

@@ -26,11 +26,13 @@ if TYPE_CHECKING:
     from sumchain.chain.base import Chain
     from sumchain.cli.accounts import SigningOptions
     from sumchain.client import SharedModel
+    from sumchain.indexer import EventIndex
     from sumchain.registry import Registry
 
 WORKSPACE = Path(".sumchain")
 DEFAULT_CHAIN_FILE = WORKSPACE / "chain.sqlite"
 WORKSPACE_FILE = WORKSPACE / "workspace.json"
+DEFAULT_INDEX_FILE = WORKSPACE / "index.sqlite"
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 
 
@@ -127,8 +129,10 @@ class Session:
         if reference is None:
             raise SumchainError("no model given: pass --model NAME or ADDRESS, or deploy one first (sumchain deploy)")
         if is_address(reference):
-            return SharedModel(self.chain(), reference)
-        return self.registry().model(reference)
+            return SharedModel(self.chain(), reference, index=_present_index())
+        model = self.registry().model(reference)
+        model.index = _present_index()
+        return model
 
     def registry_if_any(self) -> Registry | None:
         """The registry: ``--registry``, else the embedded chain's own (deployed if missing), else the noted one."""
@@ -191,6 +195,19 @@ class Session:
         else:
             notes[key] = value
         _write_workspace(workspace)
+
+
+def _present_index() -> EventIndex | None:
+    """The event index of ``sumchain index`` if there is a usable one (the client checks it is up to date)."""
+    from sumchain.errors import IndexerError
+    from sumchain.indexer import EventIndex
+
+    if not DEFAULT_INDEX_FILE.is_file():
+        return None
+    try:
+        return EventIndex(DEFAULT_INDEX_FILE)
+    except IndexerError:  # damaged or of another format: the events are read from the chain instead
+        return None
 
 
 def _read_workspace() -> dict[str, dict[str, str]]:

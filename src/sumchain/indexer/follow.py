@@ -1,0 +1,244 @@
+"""Following models' events into an :class:`~sumchain.indexer.index.EventIndex`: batches, resumption, reorgs.
+
+One code path for every backend: logs and block hashes come through the
+:class:`~sumchain.chain.base.Chain` protocol, from the embedded chain's file or a node.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sumchain.chain.base import Chain
+from sumchain.errors import IndexerError
+from sumchain.indexer.index import Batch, EventIndex, Source
+from sumchain.indexer.kinds import event_decoder, event_kinds
+
+BATCH_BLOCKS = 5_000
+"""Blocks indexed, then committed with the cursor, in one transaction."""
+REORG_DEPTH = 64
+"""Stored block hashes compared with the chain's at each poll (older ones when these all differ)."""
+
+
+@dataclass
+class SyncReport:
+    """What one or more polls did.
+
+    Attributes
+    ----------
+    events : int
+        Events stored.
+    blocks : int
+        Blocks read (summed over the followed contracts).
+    reorgs : int
+        Reorganisations met (each rolled back to the common ancestor, then re-indexed).
+    head : int
+        The last block indexed (``-1`` before any).
+    """
+
+    events: int = 0
+    blocks: int = 0
+    reorgs: int = 0
+    head: int = -1
+
+    def summary(self) -> str:
+        """One line for people: events, blocks, reorgs, the block reached."""
+        reorgs = f", {self.reorgs} reorg{'s' * (self.reorgs != 1)} rolled back" if self.reorgs else ""
+        return f"indexed {self.events:,} events from {self.blocks:,} blocks{reorgs}; up to block {self.head:,}"
+
+
+class Indexer:
+    """Follows sumchain models' events into an event index file.
+
+    Parameters
+    ----------
+    chain : Chain
+        Where the models live.
+    path : str or Path
+        The index file: created by the first :meth:`add`; reopened (and resumed) if present.
+    confirmations : int
+        Index only up to ``head - confirmations``, blocks a reorg is unlikely to replace.
+    batch_blocks : int
+        Blocks per committed batch.
+
+    Raises
+    ------
+    IndexerError
+        When the file is not an index, or indexes another chain; for bad settings.
+    ChainError
+        When the chain cannot be reached.
+
+    Examples
+    --------
+    >>> from sumchain import SharedModel
+    >>> from sumchain.chain.embedded import EmbeddedChain
+    >>> from sumchain.models import SparsePerceptron
+    >>> import tempfile, pathlib
+    >>> chain = EmbeddedChain()
+    >>> model = SharedModel.deploy(chain, SparsePerceptron.from_weights([5, -5, 0, 0]))
+    >>> added = model.add_data([1], 1, sender=1)
+    >>> indexer = Indexer(chain, pathlib.Path(tempfile.mkdtemp()) / "index.sqlite")
+    >>> [source.from_block for source in indexer.add(model.address)] == [model.deployed_at]
+    True
+    >>> indexer.sync().events  # MetadataPublished, DataAdded
+    2
+    """
+
+    def __init__(
+        self, chain: Chain, path: str | Path, *, confirmations: int = 0, batch_blocks: int = BATCH_BLOCKS
+    ) -> None:
+        for name, value, low in (("confirmations", confirmations, 0), ("batch_blocks", batch_blocks, 1)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise IndexerError(f"{name} must be a whole number of blocks, at least {low}, got {value!r}")
+        self.chain, self.path = chain, Path(path)
+        self.confirmations, self.batch_blocks = confirmations, batch_blocks
+        (genesis,) = chain.block_hashes([0])
+        self.genesis = str(genesis)
+        self._index = EventIndex(self.path) if self.path.exists() else None
+        if self._index is not None and self._index.genesis != self.genesis:
+            self._index.close()
+            raise IndexerError(
+                f"{self.path} indexes another chain (its block 0 is {self._index.genesis[:12]}…, this chain's "
+                f"{self.genesis[:12]}…): give another index file or delete this one"
+            )
+
+    @property
+    def index(self) -> EventIndex:
+        """The index file.
+
+        Raises
+        ------
+        IndexerError
+            Before the first :meth:`add` created it.
+        """
+        if self._index is None:
+            raise IndexerError(f"no event index at {self.path}: name a model to index")
+        return self._index
+
+    def close(self) -> None:
+        """Close the index file."""
+        if self._index is not None:
+            self._index.close()
+
+    @property
+    def exists(self) -> bool:
+        """Whether the index file exists (it does once a model was added)."""
+        return self._index is not None
+
+    def add(self, *addresses: str) -> list[Source]:
+        """Follow models' events from their deployment blocks on (the file is created if need be).
+
+        Every address is checked before anything is written.
+
+        Raises
+        ------
+        SumchainError
+            When an address holds no sumchain model: nothing is written then.
+        """
+        from sumchain.client import SharedModel
+
+        models = [SharedModel(self.chain, address) for address in addresses]
+        firsts = [model.deployed_at for model in models]
+        if self._index is None:
+            self._index = EventIndex(self.path, create_for=self.genesis)
+        for model, first in zip(models, firsts, strict=True):
+            self._index.add_source(model.address, "trainer", first)
+        return [s for s in self._index.sources() if s.emitter in {m.address for m in models}]
+
+    def sync(self, report: SyncReport | None = None) -> SyncReport:
+        """Catch up once: roll back a reorganisation if any, then index every followed contract to the head.
+
+        Parameters
+        ----------
+        report : SyncReport, optional
+            Counts added batch by batch (so that an interrupted poll still counts what it committed);
+            a new one by default.
+
+        Returns
+        -------
+        SyncReport
+            ``report``, with this poll counted in.
+        """
+        index, report = self.index, report or SyncReport()
+        ancestor = self._reorg_ancestor(index)
+        if ancestor is not None:
+            index.roll_back(ancestor)
+            report.reorgs += 1
+        head = self.chain.block_number() - self.confirmations
+        for source in index.sources():
+            start = source.cursor + 1
+            while start <= head:
+                end = min(start + self.batch_blocks - 1, head)
+                stored = self._index_batch(index, source.emitter, start, end)
+                if stored is None:  # the chain got shorter meanwhile: the next poll rolls back
+                    break
+                report.events += stored
+                report.blocks += end - start + 1
+                start = end + 1
+        report.head = max([report.head, *(s.cursor for s in index.sources())])
+        return report
+
+    def follow(self, *, interval: float = 2.0, keep_going: Callable[[], bool] = lambda: True) -> SyncReport:
+        """Poll every ``interval`` seconds while ``keep_going()``, or until Ctrl-C.
+
+        Ctrl-C is a clean stop: a batch being written is rolled back whole, and the next run
+        resumes after the last committed one. Returns the counts of every poll.
+        """
+        total = SyncReport()
+        try:
+            while keep_going():
+                self.sync(total)
+                time.sleep(interval)
+        except KeyboardInterrupt:
+            pass
+        return total
+
+    def _index_batch(self, index: EventIndex, emitter: str, start: int, end: int) -> int | None:
+        """Index the emitter's blocks ``start..end`` in one commit: the number of events, None if ``end`` is gone."""
+        (end_hash,) = self.chain.block_hashes([end])  # before the logs: a reorg in between shows at the next poll
+        if end_hash is None:
+            return None
+        decoder = event_decoder()
+        kinds = {kind.name: kind for kind in event_kinds()}
+        rows: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+        hashes = {end: end_hash}
+        count = 0
+        for log in self.chain.logs(emitter, start, end):
+            decoded = decoder.decode_event(list(log.topics), log.data)
+            if decoded is None:
+                continue
+            kind = kinds[decoded[0]]
+            rows[kind.table].append((log.block_number, log.log_index, log.tx_hash, emitter, *kind.row(decoded[1])))
+            hashes[log.block_number] = log.block_hash
+            count += 1
+        index.commit(Batch(emitter, start, end, rows, hashes))
+        return count
+
+    def _reorg_ancestor(self, index: EventIndex) -> int | None:
+        """None when the stored block hashes still match the chain's; else the last block they agree on
+        (``-1`` when none: everything is indexed again)."""
+        page, differed = index.blocks_below(None, REORG_DEPTH), False
+        while page:
+            current = self.chain.block_hashes([number for number, _ in page])
+            agree = [stored == now for (_, stored), now in zip(page, current, strict=True)]
+            if all(agree):
+                return page[0][0] if differed else None
+            lowest_bad = max(i for i, same in enumerate(agree) if not same)  # newest first: the oldest that differs
+            if lowest_bad + 1 < len(page):
+                return page[lowest_bad + 1][0]
+            differed = True
+            page = index.blocks_below(page[-1][0], REORG_DEPTH)
+        return -1 if differed else None
+
+
+def is_current(index: EventIndex, chain: Chain, emitter: str) -> bool:
+    """Whether ``index`` holds every event of ``emitter`` up to the chain's head, on the chain as it is now."""
+    source = index.source(emitter)
+    if source is None or source.cursor < chain.block_number():
+        return False
+    stored = index.block_hash(source.cursor)
+    return stored is not None and chain.block_hashes([source.cursor]) == [stored]

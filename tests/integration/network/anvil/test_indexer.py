@@ -1,0 +1,74 @@
+"""The event indexer against a real anvil node: contributions equal to the replay, and reorgs
+(``evm_snapshot``/``evm_revert`` then other transactions, and ``anvil_reorg``) leave the index
+equal, row for row, to a fresh index of the chain as it became."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sumchain import SharedModel, SparsePerceptron
+from sumchain.chain.rpc import RpcChain
+from sumchain.errors import ChainError
+from sumchain.indexer import Indexer, is_current
+from tests.conftest import INCENTIVE, WEIGHTS
+from tests.indexing import BAD, GOOD, fresh_rows, realistic_history
+
+pytestmark = pytest.mark.anvil
+
+
+@pytest.fixture
+def model(chain: RpcChain) -> SharedModel:
+    return SharedModel.deploy(chain, SparsePerceptron.from_weights(WEIGHTS, learning_rate=2), incentive=INCENTIVE)
+
+
+def indexed(chain: RpcChain, path: Path, model: SharedModel) -> Indexer:
+    indexer = Indexer(chain, path)
+    indexer.add(model.address)
+    indexer.sync()
+    return indexer
+
+
+def test_contributions_from_the_index_equal_the_replay(chain, model, tmp_path) -> None:
+    realistic_history(model, chain)
+    indexer = indexed(chain, tmp_path / "index.sqlite", model)
+    assert is_current(indexer.index, chain, model.address)
+    reader = SharedModel(chain, model.address, index=indexer.index)
+    from_index = reader.contributions(everyone=True)
+    assert len(from_index) == 6 and from_index == reader.contributions(everyone=True, use_index=False)
+    assert [len(indexer.index.table_rows()[t]) for t in ("data_added", "refunded", "reported")] == [6, 2, 2]
+
+
+def test_a_snapshot_reverted_then_other_transactions_is_a_reorg(chain, model, tmp_path) -> None:
+    model.add_data(GOOD[0], 1, sender=1)
+    indexer = indexed(chain, tmp_path / "index.sqlite", model)
+    with chain.anchor():  # evm_snapshot ... evm_revert
+        for sender in (2, 3):
+            model.add_data(BAD, 1, sender=sender)
+        assert indexer.sync().events == 2
+    for sender in (3, 1, 2):
+        model.add_data(GOOD[1], 1, sender=sender)
+    report = indexer.sync()
+    assert (report.reorgs, report.events) == (1, 3)
+    assert indexer.index.table_rows() == fresh_rows(chain, tmp_path / "fresh.sqlite", model.address)
+
+
+def test_anvil_reorg_replaces_indexed_blocks(chain, model, tmp_path) -> None:
+    for sample, sender in [(GOOD[0], 1), (GOOD[1], 2), (GOOD[2], 3), (GOOD[1], 1)]:
+        model.add_data(sample, 1, sender=sender)
+    indexer = indexed(chain, tmp_path / "index.sqlite", model)
+    chain._request("anvil_reorg", 3, [])  # the last 3 blocks replaced by empty ones, their transactions gone
+    chain._nonces.forget()  # so the senders' nonces are theirs again
+    model.add_data(BAD, 1, sender=2)
+    report = indexer.sync()
+    assert report.reorgs == 1
+    rows = indexer.index.table_rows()
+    assert rows == fresh_rows(chain, tmp_path / "fresh.sqlite", model.address)
+    assert [row[4] for row in rows["data_added"]] == [model.codec.encode(s) for s in (GOOD[0], BAD)]
+
+
+def test_an_unreachable_node_is_one_clear_error(tmp_path) -> None:
+    with pytest.raises(ChainError, match=r"cannot reach http://127\.0\.0\.1:1"):
+        Indexer(RpcChain("http://127.0.0.1:1", timeout=2), tmp_path / "index.sqlite")
+    assert not (tmp_path / "index.sqlite").exists()
