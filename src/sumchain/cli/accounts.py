@@ -157,6 +157,8 @@ class SigningOptions:
         The largest deposit in wei (``--max-deposit``).
     receipt_timeout : float
         Seconds to wait for a transaction to be mined (``--timeout``).
+    confirmations : int
+        Blocks each transaction waits for (a chain profile's ``confirmations``).
     """
 
     account: str | None = None
@@ -164,6 +166,7 @@ class SigningOptions:
     yes: bool = False
     max_deposit: int | None = None
     receipt_timeout: float = 300
+    confirmations: int = 1
 
     def keystore_account(self) -> KeystoreAccount | None:
         """The keystore entry ``--account`` names, by name or address; None for an index or another address.
@@ -199,5 +202,6 @@ class SigningOptions:
         return {
             "keys": [found] if found else [],
             "receipt_timeout": self.receipt_timeout,
+            "confirmations": self.confirmations,
             "confirm": Confirmation(None if self.yes else ask_on_terminal, max_deposit=self.max_deposit),
         }

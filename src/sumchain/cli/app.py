@@ -40,7 +40,8 @@ def global_options(
     chain: Annotated[
         str,
         typer.Option(
-            help="embedded (default: .sumchain/chain.sqlite), embedded:PATH, memory, or an http(s) node URL.",
+            help="embedded (default: .sumchain/chain.sqlite), embedded:PATH, memory, an http(s) node URL, "
+            "or a profile of ~/.config/sumchain/config.toml ($SUMCHAIN_CONFIG).",
             envvar="SUMCHAIN_CHAIN",
         ),
     ] = "embedded",

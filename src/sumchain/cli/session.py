@@ -20,11 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sumchain.errors import ChainError, SumchainError
+from sumchain.errors import SumchainError
 
 if TYPE_CHECKING:
     from sumchain.chain.base import Chain
     from sumchain.cli.accounts import SigningOptions
+    from sumchain.cli.profiles import Profile
     from sumchain.client import SharedModel
     from sumchain.indexer import EventIndex
     from sumchain.registry import Registry
@@ -42,7 +43,8 @@ def open_chain(spec: str, signing: SigningOptions | None = None) -> Chain:
     ``embedded`` is the chain file ``.sumchain/chain.sqlite`` in the current
     folder, ``embedded:PATH`` another file, ``memory`` a throwaway in-memory
     chain, and an ``http(s)://`` URL a JSON-RPC node, which signs and confirms
-    as ``signing`` says.
+    as ``signing`` says. (A profile name is turned into its URL by
+    :meth:`Session.configure`.)
 
     Raises
     ------
@@ -62,7 +64,9 @@ def open_chain(spec: str, signing: SigningOptions | None = None) -> Chain:
         from sumchain.cli.accounts import SigningOptions
 
         return RpcChain(spec, **(signing or SigningOptions()).rpc_options())
-    raise ChainError(f"unknown chain {spec!r}: use embedded, embedded:PATH, memory or a node URL")
+    from sumchain.cli.profiles import unknown_chain
+
+    raise unknown_chain(spec)
 
 
 @dataclass
@@ -74,6 +78,7 @@ class Session:
     registry_ref: str | None = None
     signing: SigningOptions | None = None
     account: str | None = None
+    profile: Profile | None = None
     _chain: Chain | None = field(default=None, repr=False)
 
     def configure(
@@ -88,10 +93,15 @@ class Session:
         password_file: Path | None,
         timeout: float,
     ) -> None:
-        """Take the global options."""
+        """Take the global options; a ``--chain`` that names a profile brings its URL, account and confirmations."""
         from sumchain.cli.accounts import SigningOptions
+        from sumchain.cli.profiles import find_profile
         from sumchain.units import parse_amount
 
+        built_in = chain in ("memory", "embedded") or chain.startswith("embedded:") or _URL.match(chain)
+        self.profile = None if built_in else find_profile(chain)
+        if self.profile is not None:
+            chain, account = self.profile.url, account or self.profile.account
         self.chain_spec, self.model_ref, self.registry_ref = chain, model, registry
         self.signing = SigningOptions(
             account=account,
@@ -99,18 +109,25 @@ class Session:
             yes=yes,
             max_deposit=None if max_deposit is None else parse_amount(max_deposit),
             receipt_timeout=timeout,
+            confirmations=1 if self.profile is None else self.profile.confirmations,
         )
         self.account = self.signing.acting_account()
         self._chain = None
 
     def use_chain(self, spec: str) -> None:
         """Work on another chain from now on (``sumchain node`` on the node it started)."""
-        self.chain_spec, self._chain = spec, None
+        self.chain_spec, self._chain, self.profile = spec, None, None
 
     def chain(self) -> Chain:
         """The chain, opened on first use."""
         if self._chain is None:
-            self._chain = open_chain(self.chain_spec, self.signing)
+            chain = open_chain(self.chain_spec, self.signing)
+            if self.profile is not None:
+                from sumchain.chain.rpc import RpcChain  # web3: imported only for a node
+
+                if isinstance(chain, RpcChain):  # a profile's URL always opens a node
+                    self.profile.check(chain.chain_id)
+            self._chain = chain
         return self._chain
 
     def model(self) -> SharedModel:
