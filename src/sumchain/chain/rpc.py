@@ -433,25 +433,31 @@ class RpcChain:
             raise ChainError(f"{self.url} refused a batch of {len(requests_)} requests: {error}")
         return [dict(answer) for answer in answers]
 
-    def _estimates(self, calls: Sequence[dict[str, Any]]) -> list[int]:
-        """Gas estimates of many calls, in JSON-RPC batches; a revert is raised with its reason."""
-        estimates: list[int] = []
+    def _in_batches(self, calls: Sequence[dict[str, Any]], request: Callable[[dict[str, Any]], Any]) -> list[Any]:
+        """``request(call)`` for every call, in JSON-RPC batches of :data:`BATCH_SIZE`; a batch that
+        fails is asked again call by call, so that the error names its cause."""
+        answers: list[Any] = []
         for start in range(0, len(calls), BATCH_SIZE):
             chunk = calls[start : start + BATCH_SIZE]
             try:
                 with self._errors(), self.w3.batch_requests() as batch:
                     for call in chunk:
-                        batch.add(self.w3.eth.estimate_gas(call))
-                    answers = batch.execute()
+                        batch.add(request(call))
+                    answers += batch.execute()
             except SumchainError:
-                answers = [self.estimate_gas(c.get("to"), c["data"], sender=c["from"], value=c["value"]) for c in chunk]
-            for call, answer in zip(chunk, answers, strict=True):
-                estimates.append(
-                    int(answer)
-                    if isinstance(answer, int)
-                    else self.estimate_gas(call.get("to"), call["data"], sender=call["from"], value=call["value"])
-                )
-        return estimates
+                with self._errors():
+                    answers += [request(call) for call in chunk]
+        return answers
+
+    def _estimates(self, calls: Sequence[dict[str, Any]]) -> list[int]:
+        """Gas estimates of many calls, in JSON-RPC batches; a revert is raised with its reason."""
+        answers = self._in_batches(calls, self.w3.eth.estimate_gas)
+        return [
+            int(answer)
+            if isinstance(answer, int)
+            else self.estimate_gas(call.get("to"), call["data"], sender=call["from"], value=call["value"])
+            for call, answer in zip(calls, answers, strict=True)
+        ]
 
     def _count(self, address: str, block: str) -> int:
         """Transactions of ``address`` mined (``"latest"``), or mined and waiting (``"pending"``)."""
@@ -614,18 +620,7 @@ class RpcChain:
         calls = [self._tx(to, data, sender) for data in datas]
         with self._errors():
             block = int(self.w3.eth.block_number)
-        answers: list[bytes] = []
-        for start in range(0, len(calls), BATCH_SIZE):
-            chunk = calls[start : start + BATCH_SIZE]
-            try:
-                with self._errors(), self.w3.batch_requests() as batch:
-                    for call in chunk:
-                        batch.add(self.w3.eth.call(call, block))
-                    answers += [bytes(answer) for answer in batch.execute()]
-            except SumchainError:
-                with self._errors():
-                    answers += [bytes(self.w3.eth.call(call, block)) for call in chunk]
-        return answers
+        return [bytes(answer) for answer in self._in_batches(calls, lambda call: self.w3.eth.call(call, block))]
 
     def estimate_gas(self, to: str | None, data: bytes, *, sender: str, value: int = 0) -> int:
         """The node's gas estimate (``to=None`` for a deployment)."""
