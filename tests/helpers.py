@@ -101,22 +101,39 @@ def assert_empty_sample_refused(model: SharedModel, mirror: OnChainModel, label:
     assert observable_state(model) == before
 
 
-def run_sumchain(
-    cwd: Path, *args: str, env: Mapping[str, str] | None = None, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    """``sumchain ARGS`` as a process of its own in ``cwd``: wide plain output, no model or key inherited."""
+def _environment(env: Mapping[str, str] | None) -> dict[str, str]:
+    """The environment of a ``sumchain`` process in a test: wide plain output, no model or key inherited."""
     environment = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
     for name in ("SUMCHAIN_MODEL", "SUMCHAIN_PRIVATE_KEY"):
         environment.pop(name, None)
     environment.update(env or {})
+    return environment
+
+
+def run_sumchain(
+    cwd: Path, *args: str, env: Mapping[str, str] | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``sumchain ARGS`` as a process of its own in ``cwd``, run to its end."""
     return subprocess.run(
         [sys.executable, "-m", "sumchain", *args],
         cwd=cwd,
-        env=environment,
+        env=_environment(env),
         input=stdin,
         capture_output=True,
         text=True,
         timeout=300,
+    )
+
+
+def start_sumchain(cwd: Path, *args: str, env: Mapping[str, str] | None = None) -> subprocess.Popen[str]:
+    """``sumchain ARGS`` started in ``cwd`` and left running, its output in pipes (to stop it with a signal)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "sumchain", *args],
+        cwd=cwd,
+        env=_environment(env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 

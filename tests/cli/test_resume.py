@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 from sumchain import EmbeddedChain, SharedModel
 from sumchain.models.reference_file import read_model_file
 from tests.cli.test_cli import ADDRESS, fails, run
+from tests.helpers import start_sumchain
 
 FEATURES = 60_000
 """Enough weights for several parameter chunks (10,000 words at 6 weights a word)."""
@@ -26,15 +25,7 @@ def big_model(folder: Path) -> Path:
 
 def interrupted_import(cwd: Path, path: Path) -> tuple[str, subprocess.CompletedProcess[str]]:
     """Start an import, press Ctrl-C after the second parameter chunk; returns the address and the outcome."""
-    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sumchain", "import", str(path)],
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = start_sumchain(cwd, "import", str(path))
     assert process.stdout is not None
     lines = []
     while sum(line.startswith("  parameters") for line in lines) < 2:

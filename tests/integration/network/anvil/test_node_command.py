@@ -4,10 +4,7 @@ and its registry found again on restart; one line when anvil is missing or canno
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from sumchain.chain.anvil import find_anvil, free_port
-from tests.helpers import run_sumchain
+from tests.helpers import run_sumchain, start_sumchain
 
 from .conftest import REPO_ROOT
 
@@ -33,15 +30,7 @@ def anvil_binary() -> str:
 def node(cwd: Path, port: int, *args: str) -> Iterator[list[str]]:
     """``sumchain node`` in a process of its own; yields its first three lines, then stops it
     with Ctrl-C (SIGINT) and checks that it said so and exited with 0."""
-    env = {**os.environ, "ANVIL_BIN": anvil_binary(), "COLUMNS": "200"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sumchain", "node", "--port", str(port), *args],
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = start_sumchain(cwd, "node", "--port", str(port), *args, env={"ANVIL_BIN": anvil_binary()})
     assert process.stdout is not None
     lines = [process.stdout.readline() for _ in range(3)]
     try:
