@@ -8,7 +8,8 @@ beside their targets, and writes ``benchmarks/RESULTS.md`` and
 that measured it; see ``benchmarks/README.md`` for how each one measures.
 
 Parts: ``gas`` (``sumchain gas --json``: every model and operation beside the
-reference's figure), ``floors`` (``gas_floor.py``: each operation's gas over
+reference's figure), ``mechanisms`` (``mechanism_gas.py``: each operation under
+Points beside Deposit, Refund and Take), ``floors`` (``gas_floor.py``: each operation's gas over
 the least that its storage, logs and payments cost), ``engines`` (``engine_throughput.py``: the embedded
 chain's engines, titanoboa and anvil), ``mirrors`` (``mirror_predict.py``),
 ``encoders`` (``encoders.py``) and ``startup`` (``startup.py``). Not measured
@@ -81,6 +82,20 @@ def read_floors(rows: list[dict[str, Any]]) -> list[Figure]:
     ]
 
 
+def read_mechanisms(rows: list[dict[str, Any]]) -> list[Figure]:
+    """Each operation's gas under Points over its gas under Deposit, Refund and Take (``mechanism_gas.py``)."""
+    return [
+        Figure(
+            "mechanisms",
+            f"{row['model']} {row['operation']} Points / Deposit, Refund and Take",
+            row["ratio"],
+            "x",
+            note=f"{row['points']:,} against {row['deposit_refund_take']:,} gas",
+        )
+        for row in rows
+    ]
+
+
 def read_engines(rows: list[dict[str, Any]]) -> list[Figure]:
     """Throughput and ratios of ``engine_throughput.py`` as it reports them."""
     return [
@@ -138,6 +153,12 @@ def parts() -> list[Part]:
     return [
         Part("gas", [python, "-m", "sumchain", "gas", "--json"], [], read_gas),
         Part("floors", [*script("gas_floor.py"), "--json"], [], read_floors),
+        Part(
+            "mechanisms",
+            [*script("mechanism_gas.py"), "--json"],
+            ["--workloads", "imdb-sparse-perceptron"],
+            read_mechanisms,
+        ),
         Part("engines", [*script("engine_throughput.py"), "--json"], ["--quick"], read_engines),
         Part("mirrors", [*script("mirror_predict.py"), "--json"], ["--quick"], read_rates("mirrors", ratios=True)),
         Part("encoders", [*script("encoders.py"), "--json"], ["--quick"], read_rates("encoders")),

@@ -58,7 +58,7 @@ def measure(model_type: str, contributions: int, features: int, runs: int) -> di
     n_features = features if cls.sparse else DENSE_FEATURES
     rng = np.random.default_rng(0)
     chain = EmbeddedChain()
-    model = SharedModel.deploy(chain, fitted(cls, n_features, rng), incentive=DepositRefundTake(cost_weight=0))
+    model = SharedModel.deploy(chain, fitted(cls, n_features, rng), mechanism=DepositRefundTake(cost_weight=0))
     for i in range(contributions):
         model.add_data(sample(cls.sparse, n_features, rng), i % 2, sender=1 + i % 9)
     report = audit(model)

@@ -160,7 +160,7 @@ def make_workload(size: int, *, seed: int = SEED) -> Workload:
         Seed of the samples and labels.
     """
     mirror = imdb_perceptron()
-    abi = ContractABI(compile_trainer(mirror.contract_model).abi)
+    abi = ContractABI(compile_trainer(mirror.contract_model, "deposit_refund_take").abi)
     rng = random.Random(seed)
     samples = [sorted(rng.sample(range(N_FEATURES), SAMPLE_SIZE)) for _ in range(size)]
     labels = [rng.randrange(2) for _ in range(size)]
@@ -203,7 +203,7 @@ class ChainRunner:
 
     def __init__(self, chain: Chain, work: Workload) -> None:
         self.chain, self.work = chain, work
-        self.model = SharedModel.deploy(chain, work.mirror, incentive=INCENTIVE)
+        self.model = SharedModel.deploy(chain, work.mirror, mechanism=INCENTIVE)
         self.senders = chain.accounts[:SENDERS]
 
     def add(self, i: int) -> None:
@@ -285,7 +285,7 @@ class TitanoboaRunner:
     def _deploy(self, owner: Any) -> Any:
         """Create the trainer as ``SharedModel.deploy`` does, then load its parameters."""
         mirror, abi = self.work.mirror, self.work.abi
-        code = SharedModel.creation_code(mirror, incentive=INCENTIVE)
+        code = SharedModel.creation_code(mirror, mechanism=INCENTIVE)
         address, _ = self.env.deploy_code(sender=owner, bytecode=code)
         words = mirror.to_words()
         for start in range(0, len(words), MAX_WORDS_PER_CALL):
@@ -579,7 +579,7 @@ def imdb_rows(archive: Path, settings: Settings) -> list[Row]:
     samples, encode_runs = timed(lambda: [encoder.encode(text) for text in texts], settings.imdb_repeats)
     mirror = imdb_perceptron()
     with embedded_chain(engine="revm") as chain:
-        model = SharedModel.deploy(chain, mirror, incentive=INCENTIVE)
+        model = SharedModel.deploy(chain, mirror, mechanism=INCENTIVE)
         predictions, predict_runs = timed(lambda: model.predict_many(samples), settings.imdb_repeats)
     expected = [int(p) for p in mirror.predict(samples)]
     if predictions != expected:

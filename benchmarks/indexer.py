@@ -47,7 +47,7 @@ def _samples(count: int, seed: int) -> list[tuple[list[int], int]]:
 
 def _deploy(chain: Chain) -> SharedModel:
     mirror = SparsePerceptron.from_weights([0] * N_FEATURES, intercept=0, learning_rate=1)
-    return SharedModel.deploy(chain, mirror, incentive=INCENTIVE)
+    return SharedModel.deploy(chain, mirror, mechanism=INCENTIVE)
 
 
 def fill_embedded(count: int) -> tuple[Chain, SharedModel]:

@@ -1,7 +1,9 @@
 """Mutation testing of the contracts: how many injected bugs do the tests catch?
 
 Each mutant changes one thing in one ``.vy`` file of ``src/sumchain/contracts``
-(the test mocks and the compiled files excepted):
+or in the trainers' template, ``templates/trainer.vy.template`` (the test mocks,
+the compiled files and the generated ``trainers/*.vy`` excepted: a mutant of the
+template is written out to every trainer, as ``scripts/build_contracts.py`` does):
 
 - ``comparison``: ``<`` and ``<=``, ``>`` and ``>=``, ``==`` and ``!=`` swapped;
 - ``arithmetic``: ``+``/``-``, ``*``/``//``, ``+=``/``-=``, ``<<``/``>>``, ``&``/``|``,
@@ -66,8 +68,9 @@ FIRST_TESTS = {  # the tests that most quickly kill a mutant of each file; the f
     "models/nearest_centroid.vy": ["test_nearest_centroid.py", "test_nearest_centroid_bit_exact.py"],
     "models/sparse_nearest_centroid.vy": ["test_nearest_centroid_bit_exact.py"],
     "models/centroids.vy": ["test_nearest_centroid.py", "test_nearest_centroid_bit_exact.py"],
+    "incentives/points.vy": ["test_points.py"],
 }
-SHARED_FIRST = ["test_every_model.py", "test_deposit_refund_take.py", "test_attacks.py"]
+SHARED_FIRST = ["test_every_model.py", "test_deposit_refund_take.py", "test_attacks.py", "test_points.py"]
 """Found in ``tests/unit`` or ``tests/fuzz``."""
 TIME_LIMIT = 900
 """Seconds one test run of one mutant may take; longer counts as killed (a loop that never ends)."""
@@ -173,7 +176,8 @@ def mutants_of(path: Path) -> list[Mutant]:
 
 def all_mutants(files: Sequence[str] | None = None) -> list[Mutant]:
     """The mutants of every contract (or of the named files), in a stable order."""
-    paths = sorted(p for p in CONTRACTS.rglob("*.vy") if "mocks" not in p.parts)
+    paths = sorted(p for p in CONTRACTS.rglob("*.vy") if not {"mocks", "trainers"} & set(p.parts))
+    paths.append(CONTRACTS / "templates" / "trainer.vy.template")
     if files:
         paths = [p for p in paths if p.name in files or str(p.relative_to(CONTRACTS)) in files]
         if not paths:
@@ -186,6 +190,7 @@ COMPILE = """
 import json, sys
 from sumchain.chain import compiler
 originals, affected = json.loads(sys.stdin.read()), set(sys.argv[1:])
+compiler.write_trainers()  # a mutant of the template reaches every trainer
 for name, data in originals.items():
     if name in affected:
         compiler.compile_contract(name)
@@ -232,6 +237,8 @@ def originals() -> tuple[dict[str, dict[str, object]], dict[str, set[str]]]:
         }
         path, text = compiler._source(name)
         files = closure(text, (CONTRACTS / path).parent) | {CONTRACTS / path}
+        if name in compiler.TRAINERS:
+            files.add(compiler.TEMPLATE)
         sources[name] = {str(f.relative_to(CONTRACTS)) for f in files}
     return compiled, sources
 
@@ -251,7 +258,8 @@ class Workspace:
             shutil.copytree(REPO / tree, root / tree, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite*"))
         shutil.copy2(REPO / "pyproject.toml", root / "pyproject.toml")
         self.contracts = root / "src" / "sumchain" / "contracts"
-        self.shipped = {p: p.read_bytes() for p in (self.contracts / "compiled").glob("*.json")}
+        generated = [*(self.contracts / "compiled").glob("*.json"), *(self.contracts / "trainers").glob("*.vy")]
+        self.shipped = {p: p.read_bytes() for p in generated}
 
     def run(self, mutant: Mutant) -> Outcome:
         """Write the mutant, compile it, run the tests, put the original back."""

@@ -38,7 +38,7 @@ def busy_model(chain: Chain, model_type: str, *, seed: int = 3, contributions: i
     """A small model of ``model_type`` after contributions, then (a day later) every refund its
     authors can claim and every report account 1 (once validated) can make."""
     rng = np.random.default_rng(seed)
-    model = SharedModel.deploy(chain, model_from_spec(spec_for(model_type, rng)), incentive=INCENTIVE)
+    model = SharedModel.deploy(chain, model_from_spec(spec_for(model_type, rng)), mechanism=INCENTIVE)
     activity = Activity(model, add_some(model, rng, contributions))
     chain.advance_time(DAY)
     found = model.contributions(everyone=True)

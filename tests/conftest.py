@@ -60,7 +60,7 @@ def session_chain() -> EmbeddedChain:
 @pytest.fixture(scope="session")
 def deployed(session_chain: EmbeddedChain) -> SharedModel:
     mirror = SparsePerceptron.from_weights(WEIGHTS, intercept=0, learning_rate=2)
-    return SharedModel.deploy(session_chain, mirror, incentive=INCENTIVE, sender=0)
+    return SharedModel.deploy(session_chain, mirror, mechanism=INCENTIVE, sender=0)
 
 
 @pytest.fixture

@@ -36,12 +36,17 @@ def observable_state(model: SharedModel) -> dict[str, Any]:
 
 
 def assert_deployment_reverts(
-    chain: Chain, trainer: str, params: Sequence[int], reason: str, incentive: Sequence[int] = (0, 0, 0, 0)
+    chain: Chain,
+    model: str,
+    params: Sequence[int],
+    reason: str,
+    words: Sequence[int] = (0, 0, 0, 0),
+    mechanism: str = "deposit_refund_take",
 ) -> None:
-    """Creating the ``trainer`` contract with these model and incentive parameters (and empty
-    metadata) reverts with ``reason``."""
-    compiled = compile_trainer(trainer)
-    data = compiled.bytecode + ContractABI(compiled.abi).encode_constructor(params, *incentive, b"")
+    """Creating the trainer of ``model`` with ``mechanism``, these model parameters and mechanism
+    ``words`` (and empty metadata) reverts with ``reason``."""
+    compiled = compile_trainer(model, mechanism)
+    data = compiled.bytecode + ContractABI(compiled.abi).encode_constructor(params, list(words), b"")
     with pytest.raises(ContractReverted, match=reason):
         chain.deploy(data, sender=chain.accounts[0])
 

@@ -14,7 +14,16 @@ REPO = Path(__file__).resolve().parents[1]
 
 def test_one_command_writes_every_figure_with_its_command(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--quick", "--only", "gas,floors,startup", "--out", str(tmp_path)],
+        [
+            sys.executable,
+            "-m",
+            "benchmarks",
+            "--quick",
+            "--only",
+            "gas,floors,mechanisms,startup",
+            "--out",
+            str(tmp_path),
+        ],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -28,6 +37,8 @@ def test_one_command_writes_every_figure_with_its_command(tmp_path: Path) -> Non
     assert figures["startup", "sumchain --help"]["value"] > 0
     report_floor = figures["floors", "imdb-sparse-perceptron report / floor"]
     assert 1 <= report_floor["value"] < 2 and report_floor["command"] == "python benchmarks/gas_floor.py --json"
+    points_refund = figures["mechanisms", "imdb-sparse-perceptron refund Points / Deposit, Refund and Take"]
+    assert 0 < points_refund["value"] < 1  # no payment, one counter: cheaper than a refund that pays
     assert set(results["missing"]) == {"simulation"}
     report = (tmp_path / "RESULTS.md").read_text()
     assert "## Ratios" in report and "imdb-sparse-perceptron deploy_total / 0xDeCA10B" in report

@@ -18,7 +18,7 @@ from sumchain.chain.compiler import compile_trainer
 from sumchain.chain.hashing import checksum
 from sumchain.contributions import Contribution, contribution_key, find, replay
 from sumchain.errors import InvalidSample, MetadataError, NotAModel, SumchainError
-from sumchain.incentives import DepositRefundTake
+from sumchain.incentives import MECHANISMS, DepositRefundTake, Mechanism, Standing
 from sumchain.metadata import ModelMetadata, check_class_count
 from sumchain.models import MIRRORS, OnChainModel
 from sumchain.models.samples import SampleCodec, check_label
@@ -78,11 +78,14 @@ def _default_metadata(model: OnChainModel) -> ModelMetadata:
 
 
 class SharedModel:
-    """A model with Deposit, Refund and Take, deployed on a chain.
+    """A model with an incentive mechanism, deployed on a chain.
 
-    Works with every model of :data:`sumchain.models.MIRRORS`: the contract
-    tells which one it is (``model_type()``), and the matching mirror class
-    validates and packs samples before anything is sent.
+    Works with every model of :data:`sumchain.models.MIRRORS` and every
+    mechanism of :data:`sumchain.incentives.MECHANISMS`: the contract tells
+    which ones it holds (``model_type()``, ``mechanism_type()``); the matching
+    mirror class validates and packs samples before anything is sent, and the
+    :attr:`mechanism` object says what contributing costs, when a contribution
+    may be refunded or reported, and what state it is in.
 
     Parameters
     ----------
@@ -113,12 +116,17 @@ class SharedModel:
         self.chain = chain
         self.index = index
         self.address, model_type = read_view(chain, address, "model_type()", "string")
-        if model_type is None:
+        _, mechanism_word = read_view(chain, address, "mechanism_type()", "bytes32")
+        if model_type is None or mechanism_word is None:
             raise NotAModel(f"{self.address} is not a sumchain model (no contract there, or no model_type)")
         if model_type not in MIRRORS:
             raise NotAModel(f"{self.address} holds a {model_type!r} model, which this sumchain does not know")
+        mechanism_type = bytes(mechanism_word).rstrip(b"\0").decode(errors="replace")
+        if mechanism_type not in MECHANISMS:
+            raise NotAModel(f"{self.address} uses the mechanism {mechanism_type!r}, which this sumchain does not know")
         self.mirror_class = MIRRORS[model_type]
-        self.abi = ContractABI(compile_trainer(self.mirror_class.contract_model).abi)
+        self.mechanism_class = MECHANISMS[mechanism_type]
+        self.abi = ContractABI(compile_trainer(self.mirror_class.contract_model, mechanism_type).abi)
 
     # -- plumbing ----------------------------------------------------------
 
@@ -148,7 +156,7 @@ class SharedModel:
         chain: Chain,
         model: OnChainModel,
         *,
-        incentive: DepositRefundTake | None = None,
+        mechanism: Mechanism | None = None,
         metadata: ModelMetadata | None = None,
         sender: str | int | None = None,
         on_chunk: Callable[[int, int, Receipt], None] | None = None,
@@ -174,8 +182,10 @@ class SharedModel:
             Target chain.
         model : OnChainModel
             A fitted mirror (any model of :data:`sumchain.models.MIRRORS`).
-        incentive : DepositRefundTake, optional
-            Mechanism parameters (defaults: see :class:`DepositRefundTake`).
+        mechanism : Mechanism, optional
+            The incentive mechanism with its parameters (any of
+            :data:`~sumchain.incentives.MECHANISMS`; by default
+            :class:`~sumchain.incentives.DepositRefundTake` with its defaults).
         metadata : ModelMetadata, optional
             Published in the deployment (see :attr:`metadata`). By default the
             model type as name, its features and no class names.
@@ -202,7 +212,7 @@ class SharedModel:
         """
         from sumchain.registry import Registry
 
-        code = cls.creation_code(model, incentive=incentive, metadata=metadata)
+        code = cls.creation_code(model, mechanism=mechanism, metadata=metadata)
         account = resolve_account(chain, sender)
         listing = Registry.configured(chain) if registry is None else registry or None
         name = (metadata or _default_metadata(model)).name
@@ -223,7 +233,7 @@ class SharedModel:
 
     @staticmethod
     def creation_code(
-        model: OnChainModel, *, incentive: DepositRefundTake | None = None, metadata: ModelMetadata | None = None
+        model: OnChainModel, *, mechanism: Mechanism | None = None, metadata: ModelMetadata | None = None
     ) -> bytes:
         """The trainer's creation code with its constructor arguments: the first transaction of :meth:`deploy`.
 
@@ -242,15 +252,10 @@ class SharedModel:
         from sumchain.encoders import check_published_encoder
 
         check_published_encoder(metadata)
-        drt = incentive or DepositRefundTake()
-        compiled = compile_trainer(model.contract_model)
+        mechanism = mechanism or DepositRefundTake()
+        compiled = compile_trainer(model.contract_model, mechanism.mechanism_type)
         return compiled.bytecode + ContractABI(compiled.abi).encode_constructor(
-            model.model_params(),
-            drt.cost_weight,
-            drt.refund_wait,
-            drt.owner_claim_wait,
-            drt.any_claim_wait,
-            metadata.to_json(),
+            model.model_params(), mechanism.words(), metadata.to_json()
         )
 
     def upload_parameters(
@@ -443,19 +448,17 @@ class SharedModel:
         return str(self._call("owner"))
 
     @cached_property
-    def incentive(self) -> DepositRefundTake:
-        """The mechanism's parameters (immutable on chain, read once)."""
-        return DepositRefundTake(
-            cost_weight=int(self._call("cost_weight")),
-            refund_wait=int(self._call("refund_wait")),
-            owner_claim_wait=int(self._call("owner_claim_wait")),
-            any_claim_wait=int(self._call("any_claim_wait")),
-            unsafe=True,  # what was deployed: only the contract's limits apply
-        )
+    def mechanism(self) -> Mechanism:
+        """The incentive mechanism with its parameters (immutable on chain, read once)."""
+        return self.mechanism_class.from_chain(lambda name: int(self._call(name)))
 
     def words_loaded(self) -> int:
         """Parameter words uploaded so far (all of them once the model is ready)."""
         return int(self._call("words_loaded"))
+
+    def ready(self) -> bool:
+        """Whether every parameter word is loaded, so that the model takes predictions and data."""
+        return self.words_loaded() == int(self._call("total_words"))
 
     def parameter_words(self, *, block: int | None = None) -> list[int]:
         """Every packed parameter word, as stored on chain now, or after block ``block``
@@ -499,6 +502,10 @@ class SharedModel:
     def num_valid(self, account: str | int | None) -> int:
         """Refunded (validated) contributions of an account."""
         return int(self._call("num_valid", resolve_account(self.chain, account, signing=False)))
+
+    def standings(self) -> list[Standing]:
+        """The mechanism's leaderboard (points, or wei gained), best first, rebuilt from every contribution."""
+        return self.mechanism.standings(self.contributions(everyone=True))
 
     def pending_withdrawal(self, account: str | int | None) -> int:
         """Payments kept for ``account`` because it refused a push."""
@@ -564,7 +571,7 @@ class SharedModel:
                 decoded = self.abi.decode_event(list(log.topics), log.data)
                 if decoded and decoded[0] in _CONTRIBUTION_EVENTS:
                     events.append((decoded[0], decoded[1], log.block_number))
-        return replay(events, decode_sample=self.codec.decode, incentive=self.incentive)
+        return replay(events, decode_sample=self.codec.decode, mechanism=self.mechanism)
 
     def check_label(self, label: str | int) -> int:
         """The class number of ``label``: a number below :attr:`n_classes`, or a class name (or unique prefix).
@@ -588,7 +595,7 @@ class SharedModel:
         sender: str | int | None = None,
         value: int | None = None,
     ) -> Added:
-        """Teach the model one labelled sample, paying the current deposit.
+        """Teach the model one labelled sample, paying the current deposit (if the mechanism asks one).
 
         Parameters
         ----------
@@ -613,7 +620,7 @@ class SharedModel:
         return Added(key, int(event["time"]), event["sender"], int(event["cost"]), receipt, self)
 
     def refund(self, sample: Iterable[int], label: int, added_time: int, *, sender: str | int | None = None) -> int:
-        """Get back the deposit of one's own contribution; returns the amount."""
+        """Get back the deposit of one's own contribution (or have it validated); returns the amount paid."""
         receipt = self._transact("refund", self._encode(sample), label, added_time, sender=sender)
         return int(self._events(receipt, "Refunded")[0]["amount"])
 
@@ -626,7 +633,7 @@ class SharedModel:
         *,
         sender: str | int | None = None,
     ) -> int:
-        """Take (part of) the deposit of another's contribution; returns the amount."""
+        """Take (part of) the deposit of another's contribution (or have the report recorded); returns the amount."""
         try:
             author = checksum(author)
         except ValueError:

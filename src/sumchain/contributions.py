@@ -16,13 +16,13 @@ it too (and a unique prefix of the key's hex).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sumchain.chain.abi import encode_values
 from sumchain.chain.hashing import checksum, keccak
 from sumchain.errors import SumchainError
-from sumchain.incentives import DepositRefundTake
+from sumchain.incentives import Mechanism
 
 _KEY_TYPES = ("bytes", "uint8", "uint256", "address")
 MIN_KEY_PREFIX = 6
@@ -40,7 +40,7 @@ def contribution_key(data: bytes, label: int, added_time: int, author: str) -> b
 
 @dataclass(frozen=True)
 class Contribution:
-    """One contribution and its state under Deposit, Refund and Take.
+    """One contribution and its state under its model's incentive mechanism.
 
     Attributes
     ----------
@@ -52,19 +52,22 @@ class Contribution:
         What it was: the sample (indices or fixed-point values), the class,
         the block time, and who added it.
     deposit : int
-        Deposit paid, in wei.
+        Deposit paid, in wei (0 under a mechanism without deposits).
     claimable : int
         Part of the deposit still held.
     refunded : bool
-        Whether the author got its deposit back.
-    reported_by : frozenset of str
-        Accounts that took a share of it by reporting it.
+        Whether the author got its deposit back (or had it validated).
+    status : str
+        Its state in the mechanism's words (:meth:`Mechanism.status <sumchain.incentives.Mechanism.status>`).
     refundable_from : int
         Time from which the author may ask for a refund (and others may report).
-    owner_claim_from, any_claim_from : int
-        Times from which the owner, then anyone, may take what is left.
+    owner_claim_from, any_claim_from : int or None
+        Times from which the owner, then anyone, may take what is left (None
+        under a mechanism without deposits).
     block_number : int
         Block of the contribution.
+    reports : tuple of (str, int)
+        The reports that the contract accepted, in order: reporter and amount taken.
     """
 
     id: int
@@ -76,22 +79,22 @@ class Contribution:
     deposit: int
     claimable: int
     refunded: bool
+    status: str
     refundable_from: int
-    owner_claim_from: int
-    any_claim_from: int
+    owner_claim_from: int | None
+    any_claim_from: int | None
     block_number: int = 0
-    reported_by: frozenset[str] = field(default_factory=frozenset)
+    reports: tuple[tuple[str, int], ...] = ()
 
     @property
-    def status(self) -> str:
-        """``"refunded"``, ``"taken"`` (by reports/claims), ``"partly taken"`` or ``"held"``."""
-        if self.refunded:
-            return "refunded"
-        if self.claimable == 0 and self.deposit > 0:
-            return "taken"
-        if self.claimable < self.deposit:
-            return "partly taken"
-        return "held"
+    def reported_by(self) -> frozenset[str]:
+        """The accounts whose reports of it the contract accepted."""
+        return frozenset(reporter for reporter, _ in self.reports)
+
+    @property
+    def refund_amount(self) -> int:
+        """What its author's refund paid (0 when not refunded): what reports had left."""
+        return self.deposit - sum(amount for _, amount in self.reports) if self.refunded else 0
 
     def to_json(self) -> dict[str, Any]:
         """Everything about it, in full, as JSON values (amounts in wei, times in seconds)."""
@@ -108,6 +111,7 @@ class Contribution:
             "refunded": self.refunded,
             "status": self.status,
             "reported_by": sorted(self.reported_by),
+            "reports": [{"reporter": reporter, "amount": amount} for reporter, amount in self.reports],
             "refundable_from": self.refundable_from,
             "owner_claim_from": self.owner_claim_from,
             "any_claim_from": self.any_claim_from,
@@ -123,14 +127,14 @@ class _Entry:
     block_number: int
     claimable: int
     refunded: bool = False
-    reported_by: set[str] = field(default_factory=set)
+    reports: list[tuple[str, int]] = field(default_factory=list)
 
 
 def replay(
     events: Iterable[tuple[str, dict[str, Any], int]],
     *,
     decode_sample: Any,
-    incentive: DepositRefundTake,
+    mechanism: Mechanism,
 ) -> list[Contribution]:
     """Every contribution, in order, from the model's events.
 
@@ -140,8 +144,8 @@ def replay(
         The model's decoded events in chain order.
     decode_sample : callable
         Turns a packed sample back into its tuple of ints.
-    incentive : DepositRefundTake
-        The mechanism's parameters (for the claim windows).
+    mechanism : Mechanism
+        The model's mechanism (for the claim windows and the states).
     """
     entries: dict[bytes, _Entry] = {}
     for name, args, block in events:
@@ -154,28 +158,29 @@ def replay(
             if name == "Refunded":
                 entry.refunded = True
             else:
-                entry.reported_by.add(checksum(args["reporter"]))
+                entry.reports.append((checksum(args["reporter"]), int(args["amount"])))
     found = []
     for key, entry in entries.items():
         args, added = entry.args, int(entry.args["time"])
-        found.append(
-            Contribution(
-                id=entry.id,
-                key=key,
-                data=tuple(decode_sample(args["data"])),
-                label=int(args["label"]),
-                added_time=added,
-                author=checksum(args["sender"]),
-                deposit=int(args["cost"]),
-                claimable=entry.claimable,
-                refunded=entry.refunded,
-                refundable_from=added + incentive.refund_wait,
-                owner_claim_from=added + incentive.owner_claim_wait,
-                any_claim_from=added + incentive.any_claim_wait,
-                block_number=entry.block_number,
-                reported_by=frozenset(entry.reported_by),
-            )
+        windows = mechanism.windows(added)
+        contribution = Contribution(
+            id=entry.id,
+            key=key,
+            data=tuple(decode_sample(args["data"])),
+            label=int(args["label"]),
+            added_time=added,
+            author=checksum(args["sender"]),
+            deposit=int(args["cost"]),
+            claimable=entry.claimable,
+            refunded=entry.refunded,
+            status="",
+            refundable_from=windows.refundable_from,
+            owner_claim_from=windows.owner_claim_from,
+            any_claim_from=windows.any_claim_from,
+            block_number=entry.block_number,
+            reports=tuple(entry.reports),
         )
+        found.append(replace(contribution, status=mechanism.status(contribution)))
     return found
 
 
@@ -189,7 +194,8 @@ def find(contributions: Sequence[Contribution], reference: str | int) -> Contrib
 
     Examples
     --------
-    >>> found = replay([], decode_sample=tuple, incentive=DepositRefundTake())
+    >>> from sumchain.incentives import DepositRefundTake
+    >>> found = replay([], decode_sample=tuple, mechanism=DepositRefundTake())
     >>> find(found, "#1")
     Traceback (most recent call last):
     ...

@@ -2,13 +2,16 @@
 
 Every contribution (:mod:`sumchain.contributions`) becomes one row: its id and key,
 the kind of features and the sample, the label (number and class name), the author, the block time and
-block, the deposit, what is left of it and its final state (``refunded``,
-``taken``, ``partly taken``, ``held``), who reported it and its claim windows.
+block, the deposit, what is left of it and its final state in the mechanism's
+words (``refunded``, ``taken``, ``partly taken``, ``held`` under Deposit, Refund
+and Take; ``validated``, ``reported``, ``pending`` under Points), who reported
+it and what each report took, and its claim windows (empty where the
+mechanism has none).
 
 In a CSV file (UTF-8, a header line, comma-separated, readable by a spreadsheet)
 the sample is one column of space-separated integers: feature indices for a
 sparse model, fixed-point values (``round(x * 1e9)``) for a dense one;
-``reported_by`` is space-separated too; amounts are whole wei, times whole
+``reported_by`` and ``report_amounts`` (in the same order) are space-separated too; amounts are whole wei, times whole
 seconds (``added_utc`` repeats the time in words). A Parquet file (``pip install
 "sumchain[parquet]"``) has the same columns with the sample and the reporters as
 lists, and amounts as decimal strings (wei do not fit 64 bits). Both read back
@@ -47,6 +50,7 @@ COLUMNS = (
     "status",
     "refunded",
     "reported_by",
+    "report_amounts",
     "refundable_from",
     "owner_claim_from",
     "any_claim_from",
@@ -146,7 +150,8 @@ class Dataset:
                 "claimable": c.claimable,
                 "status": c.status,
                 "refunded": c.refunded,
-                "reported_by": sorted(c.reported_by),
+                "reported_by": [reporter for reporter, _ in c.reports],
+                "report_amounts": [amount for _, amount in c.reports],
                 "refundable_from": c.refundable_from,
                 "owner_claim_from": c.owner_claim_from,
                 "any_claim_from": c.any_claim_from,
@@ -195,6 +200,7 @@ class Dataset:
             for row in self.rows():
                 row["sample"] = " ".join(map(str, row["sample"]))
                 row["reported_by"] = " ".join(row["reported_by"])
+                row["report_amounts"] = " ".join(map(str, row["report_amounts"]))
                 row["refunded"] = "yes" if row["refunded"] else "no"
                 writer.writerow(row)
 
@@ -206,12 +212,14 @@ class Dataset:
             | {
                 "sample": pyarrow.list_(pyarrow.int64()),
                 "reported_by": pyarrow.list_(pyarrow.string()),
+                "report_amounts": pyarrow.list_(pyarrow.string()),
                 "refunded": pyarrow.bool_(),
             }
         )
         columns = {name: [row[name] for row in rows] for name in COLUMNS}
         for name in _AMOUNTS:
             columns[name] = [str(value) for value in columns[name]]
+        columns["report_amounts"] = [[str(value) for value in amounts] for amounts in columns["report_amounts"]]
         schema = pyarrow.schema([(name, types.get(name, pyarrow.string())) for name in COLUMNS])
         return pyarrow.table(columns, schema=schema)
 
@@ -228,12 +236,18 @@ def _contribution(row: dict[str, Any]) -> Contribution:
         deposit=int(row["deposit"]),
         claimable=int(row["claimable"]),
         refunded=row["refunded"] in (True, "yes"),
+        status=str(row["status"]),
         refundable_from=int(row["refundable_from"]),
-        owner_claim_from=int(row["owner_claim_from"]),
-        any_claim_from=int(row["any_claim_from"]),
+        owner_claim_from=_optional(row["owner_claim_from"]),
+        any_claim_from=_optional(row["any_claim_from"]),
         block_number=int(row["block_number"]),
-        reported_by=frozenset(row["reported_by"]),
+        reports=tuple(zip(map(str, row["reported_by"]), map(int, row["report_amounts"]), strict=True)),
     )
+
+
+def _optional(value: Any) -> int | None:
+    """A whole number of a file, or None where the file has none (a mechanism without claim windows)."""
+    return None if value is None or value == "" else int(value)
 
 
 def _class_names(rows: Sequence[dict[str, Any]]) -> tuple[str, ...]:
@@ -259,6 +273,7 @@ def read_dataset(path: str | Path, *, format: str | None = None) -> Dataset:
             for row in rows:
                 row["sample"] = row["sample"].split()
                 row["reported_by"] = row["reported_by"].split()
+                row["report_amounts"] = row["report_amounts"].split()
         else:
             rows = _pyarrow().parquet.read_table(path).to_pylist()
         contributions = tuple(_contribution(row) for row in rows)

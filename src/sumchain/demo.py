@@ -122,7 +122,7 @@ def run_demo(
     mirror = SparsePerceptron(n_features=encoder.n_features, learning_rate=SCALE // 2, max_iter=5)
     mirror.fit([samples[i] for i in train], [labels[i] for i in train])
     honest_only = copy.deepcopy(mirror)
-    incentive = DepositRefundTake(cost_weight=10**15, refund_wait=DAY, owner_claim_wait=9 * DAY, any_claim_wait=9 * DAY)
+    mechanism = DepositRefundTake(cost_weight=10**15, refund_wait=DAY, owner_claim_wait=9 * DAY, any_claim_wait=9 * DAY)
     metadata = ModelMetadata(
         name="movie sentiment (demo)",
         description="The sumchain demo: a sparse perceptron over the IMDB vocabulary, trained on 40 sample reviews.",
@@ -130,7 +130,7 @@ def run_demo(
         class_names=CLASSES,
         encoder=IMDB_VOCABULARY,
     )
-    model = SharedModel.deploy(chain, mirror, incentive=incentive, metadata=metadata, sender=0)
+    model = SharedModel.deploy(chain, mirror, mechanism=mechanism, metadata=metadata, sender=0)
 
     def accuracy() -> float:
         return float(model.mirror().score(x_test, y_test))

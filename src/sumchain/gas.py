@@ -315,7 +315,7 @@ def measure(name: str, *, imdb_model: Path = IMDB_MODEL, engine: str | None = No
     chain = EmbeddedChain(genesis_time=GENESIS_TIME, engine=engine)
     deployed: list[tuple[int, Receipt]] = []
     model = SharedModel.deploy(
-        chain, mirror, incentive=INCENTIVE, sender=OWNER, on_chunk=lambda done, _, r: deployed.append((done, r))
+        chain, mirror, mechanism=INCENTIVE, sender=OWNER, on_chunk=lambda done, _, r: deployed.append((done, r))
     )
     data = model.codec.encode(sample)
     account0, account1 = chain.accounts[0], chain.accounts[1]

@@ -43,8 +43,6 @@ MAX_NAME_BYTES = 64
 """Longest name, in UTF-8 bytes (the contract's ``MAX_NAME_BYTES``)."""
 PAGE = 100
 """Positions read by one ``entries`` call (the contract's ``MAX_PAGE``)."""
-MECHANISM = "Deposit, Refund and Take"
-"""The incentive mechanism of every sumchain trainer."""
 NOTE = "registry"
 """The embedded chain's note that holds the registry's address."""
 EMBEDDED_DEPLOYER = "0x" + "5c" * 20
@@ -288,7 +286,7 @@ class Registry:
         return replace(
             entry,
             model_type=model.mirror_class.model_type,
-            mechanism=MECHANISM,
+            mechanism=model.mechanism.title,
             description=metadata.description,
             encoder=metadata.encoder,
         )

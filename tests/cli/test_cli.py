@@ -55,13 +55,52 @@ def test_full_flow_by_contribution_id_across_invocations(tmp_path) -> None:
     fails(tmp_path, "refund", "1", "--account", "1", message="deposit_refund_take: refund wait not over")
     fails(tmp_path, "report", "#1", "--account", "1", message="authors cannot report their own data")
     run(tmp_path, "time", "advance", "1d")
-    assert "Refunded" in run(tmp_path, "refund", "#1", "--account", "1").stdout
+    refunded = run(tmp_path, "refund", "#1", "--account", "1").stdout
+    assert re.match(r"Contribution #1: refunded [\d.]+ ETH\.", refunded), refunded
     fails(tmp_path, "refund", "1", "--account", "1", message="deposit_refund_take: already refunded")
     key = full[1]["key"][:12]
     took = run(tmp_path, "report", key, "--account", "1").stdout
-    assert re.match(r"Took [\d.]+ ETH of contribution #2 by 0x3C44", took), took
+    assert re.match(r"Contribution #2 by 0x3C44\w+: took [\d.]+ ETH\.", took), took
     statuses = {c["id"]: c["status"] for c in json.loads(run(tmp_path, "contributions", "--all", "--json").stdout)}
     assert statuses[1] == "refunded" and statuses[2] in ("taken", "partly taken")
+
+
+def test_points_through_the_command_line(tmp_path) -> None:
+    """Deploy with Points, contribute for free, validate, report, and read the leaderboard."""
+    fails(tmp_path, "deploy", "--mechanism", "bounty", message="unknown mechanism 'bounty'; choose one of")
+    fails(
+        tmp_path, "deploy", "--mechanism", "points", "--cost-weight", "1ether", message="Points takes no --cost-weight"
+    )
+    deployed(tmp_path, "--mechanism", "points", "--refund-wait", "1h", "--name", "points sentiment")
+    info = json.loads(run(tmp_path, "info", "--json").stdout)
+    assert (info["mechanism"], info["mechanism_parameters"], info["deposit_now_wei"]) == (
+        "points",
+        {"refund_wait": 3600},
+        0,
+    )
+    assert "Points: contributing is free; after 1h" in run(tmp_path, "info").stdout
+    assert (
+        "deposit 0 ETH"
+        in run(tmp_path, "add", "a wonderful, brilliant movie", "--label", "pos", "--account", "1").stdout
+    )
+    run(tmp_path, "add", "an awful, boring mess", "--label", "pos", "--account", "2")
+    fails(tmp_path, "refund", "1", "--account", "1", message="points: refund wait not over")
+    run(tmp_path, "time", "advance", "1h")
+    assert run(tmp_path, "refund", "1", "--account", "1").stdout.strip() == "Contribution #1: validated it: +1 point."
+    fails(tmp_path, "refund", "1", "--account", "1", message="points: already validated")
+    reported = run(tmp_path, "report", "2", "--account", "1").stdout.strip()
+    assert reported.startswith("Contribution #2 by 0x3C44") and reported.endswith(": reported it: +1 point."), reported
+    fails(tmp_path, "report", "2", "--account", "3", message="points: already reported")
+    statuses = [c["status"] for c in json.loads(run(tmp_path, "contributions", "--all", "--json").stdout)]
+    assert statuses == ["validated", "reported"]
+    board = json.loads(run(tmp_path, "points", "--json").stdout)
+    assert board["unit"] == "points"
+    assert [(s["score"], s["validated"], s["reported"], s["reports"]) for s in board["standings"]] == [
+        (2, 1, 0, 1),
+        (0, 0, 1, 0),
+    ]
+    table = run(tmp_path, "leaderboard").stdout
+    assert "Points: leaderboard of points sentiment" in table and "0x70997970C51812dc3A010C7d01b50e0d17dc79C8" in table
 
 
 def test_a_three_class_model_through_the_command_line(tmp_path) -> None:

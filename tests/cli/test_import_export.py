@@ -49,7 +49,10 @@ def test_import_shows_each_chunk_then_the_gas_and_the_address(tmp_path) -> None:
     chunks = [int(g.replace(",", "")) for g in re.findall(r"^  .* \(tx gas ([\d,]+)\)$", out, re.MULTILINE)]
     assert lines[1].startswith("  contract created at 0x") and lines[-3].startswith("  parameters 167/167 words")
     total = re.search(
-        r"^Deployed a sparse perceptron \(1000 features, 2 classes\), total gas ([\d,]+), at:$", out, re.M
+        r"^Deployed a sparse perceptron \(1000 features, 2 classes\) with Deposit, Refund and Take, "
+        r"total gas ([\d,]+), at:$",
+        out,
+        re.M,
     )
     assert total and int(total[1].replace(",", "")) == sum(chunks) and len(chunks) >= 2
     address = ADDRESS.fullmatch(lines[-1])[1]
@@ -58,7 +61,7 @@ def test_import_shows_each_chunk_then_the_gas_and_the_address(tmp_path) -> None:
         model = SharedModel(chain, address)
         assert model.params == tuple(mirror.model_params())
         assert model.parameter_words() == mirror.to_words()
-        assert model.incentive == DepositRefundTake()
+        assert model.mechanism == DepositRefundTake()
     assert run(tmp_path, "predict", "a wonderful, brilliant masterpiece").stdout.startswith("1")  # the current model
     assert run(tmp_path, "predict", "an awful, boring mess").stdout.startswith("0")
 
@@ -78,7 +81,7 @@ def test_export_then_import_gives_the_same_model_with_the_chosen_incentive(tmp_p
     with chain_file(tmp_path) as chain:
         one, two = SharedModel(chain, first), SharedModel(chain, second)
         assert two.params == one.params and two.parameter_words() == one.parameter_words()
-        assert two.incentive == DepositRefundTake(cost_weight=0, refund_wait=7_200, owner_claim_wait=9 * DAY)
+        assert two.mechanism == DepositRefundTake(cost_weight=0, refund_wait=7_200, owner_claim_wait=9 * DAY)
 
 
 @pytest.mark.parametrize("name", FILES)

@@ -70,7 +70,7 @@ class EnginesAgree(RuleBasedStateMachine):
     def deploy(self, model_type: str, seed: int) -> None:
         self.rng = np.random.default_rng(seed)
         mirror = model_from_spec(spec_for(model_type, self.rng))
-        kind, addresses = self.both(lambda c, i: SharedModel.deploy(c, mirror, incentive=INCENTIVE).address)
+        kind, addresses = self.both(lambda c, i: SharedModel.deploy(c, mirror, mechanism=INCENTIVE).address)
         assert kind == "ok"
         self.models = [SharedModel(c, addresses) for c in self.chains]
         data = MOCK.bytecode
@@ -170,7 +170,7 @@ def twins() -> tuple[list[EmbeddedChain], list[SharedModel], str]:
     """Both engines with the same small model and a contract that adds data for others."""
     chains = [EmbeddedChain(genesis_time=GENESIS, engine=e) for e in ("revm", "py-evm")]
     mirror = model_from_spec(spec_for("sparse perceptron", np.random.default_rng(1)))
-    models = [SharedModel.deploy(c, mirror, incentive=INCENTIVE) for c in chains]
+    models = [SharedModel.deploy(c, mirror, mechanism=INCENTIVE) for c in chains]
     mocks = {c.deploy(MOCK.bytecode, sender=c.accounts[4]).contract_address for c in chains}
     assert len(mocks) == 1 and models[0].address == models[1].address
     return chains, models, mocks.pop()

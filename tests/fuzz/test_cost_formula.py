@@ -30,7 +30,7 @@ gaps = st.one_of(st.integers(0, 100), st.sampled_from(POWERS), st.integers(0, 2*
 @pytest.fixture(scope="module")
 def deployed() -> Iterator[SharedModel]:
     chain = EmbeddedChain(genesis_time=0)
-    yield SharedModel.deploy(chain, SparsePerceptron.from_weights([1, -1]), incentive=DEAREST)
+    yield SharedModel.deploy(chain, SparsePerceptron.from_weights([1, -1]), mechanism=DEAREST)
 
 
 @settings(max_examples=60, deadline=None)

@@ -79,7 +79,7 @@ def test_mirror_and_contract_agree_after_every_step(chain: EmbeddedChain, data: 
     if mirror.n_features == 512:
         event("512 features")
     with chain.anchor():
-        model = SharedModel.deploy(chain, mirror, incentive=FREE)
+        model = SharedModel.deploy(chain, mirror, mechanism=FREE)
         assert model.parameter_words() == mirror.to_words()
         for sample, label in history:
             if sample == empty_sample(model)[0]:

@@ -111,7 +111,7 @@ def test_every_add_data_matches_partial_fit(chain: EmbeddedChain, data: st.DataO
     event(f"{'maximum' if k == MAX_CLASSES else 'few'} classes")
     event(f"count_bits {mirror.count_bits}")
     with chain.anchor():
-        model = SharedModel.deploy(chain, mirror, incentive=DepositRefundTake(cost_weight=0))
+        model = SharedModel.deploy(chain, mirror, mechanism=DepositRefundTake(cost_weight=0))
         assert_same(model, mirror, probes)
         for sample, label in steps:
             words = mirror.to_words()

@@ -136,7 +136,7 @@ def check_every_step(chain: EmbeddedChain, data: st.DataObject, mirror, samples)
     )
     event(f"{mirror.n_classes} classes" if mirror.n_classes == MAX_CLASSES else "2 to 16 classes")
     with chain.anchor():
-        model = SharedModel.deploy(chain, mirror, incentive=FREE)
+        model = SharedModel.deploy(chain, mirror, mechanism=FREE)
         assert model.parameter_words() == mirror.to_words()
         for sample, label in steps:
             if sample == empty_sample(model)[0]:

@@ -129,7 +129,7 @@ def assert_same(model: SharedModel, mirror: SparsePerceptron, probes: list[list[
 def test_every_add_data_matches_partial_fit(chain: EmbeddedChain, scenario: Scenario) -> None:
     mirror, incentive, steps, probes = scenario
     with chain.anchor():
-        model = SharedModel.deploy(chain, mirror, incentive=incentive, sender=0)
+        model = SharedModel.deploy(chain, mirror, mechanism=incentive, sender=0)
         event("n_features > 64" if mirror.n_features > 64 else "n_features <= 64")
         event(f"weight_bits {mirror.weight_bits}" if mirror.weight_bits in EDGE_WIDTHS else "weight_bits inside")
         assert_same(model, mirror, probes)
@@ -189,7 +189,7 @@ def test_a_weight_pushed_past_its_field_saturates(chain: EmbeddedChain, case: Sa
     low, high = signed_range(bits)
     mirror = SparsePerceptron.from_weights(weights, intercept=intercept, learning_rate=rate, weight_bits=bits)
     with chain.anchor():
-        model = SharedModel.deploy(chain, mirror, incentive=DepositRefundTake(cost_weight=1), sender=0)
+        model = SharedModel.deploy(chain, mirror, mechanism=DepositRefundTake(cost_weight=1), sender=0)
         assert model.predict(sample) == 1 - label
         start = chain.balance(chain.accounts[1])
         added = model.add_data(sample, label, sender=1)
@@ -215,7 +215,7 @@ def judges(chain: EmbeddedChain) -> dict[int, tuple[SharedModel, SparsePerceptro
         mirror = SparsePerceptron.from_weights(
             [i % 7 - 3 for i in range(n)], intercept=1, learning_rate=1, weight_bits=8
         )
-        deployed[n] = (SharedModel.deploy(chain, mirror, incentive=NO_DEPOSIT, sender=0), mirror)
+        deployed[n] = (SharedModel.deploy(chain, mirror, mechanism=NO_DEPOSIT, sender=0), mirror)
     return deployed
 
 
@@ -282,8 +282,8 @@ def parameters(draw: st.DrawFn) -> list[int]:
 @given(params=parameters())
 def test_contract_accepts_exactly_the_parameters_the_mirror_accepts(chain: EmbeddedChain, params: list[int]) -> None:
     n, intercept, rate, bits = params
-    compiled = compile_trainer("sparse_perceptron")
-    creation = compiled.bytecode + ContractABI(compiled.abi).encode_constructor(params, 0, 0, 0, 0, b"")
+    compiled = compile_trainer("sparse_perceptron", "deposit_refund_take")
+    creation = compiled.bytecode + ContractABI(compiled.abi).encode_constructor(params, [0] * 4, b"")
     try:
         SparsePerceptron(n_features=n, intercept=intercept, learning_rate=rate, weight_bits=bits).partial_fit([], [])
     except ValueError:
@@ -346,6 +346,6 @@ def test_contract_stores_exactly_the_packed_words(chain: EmbeddedChain, case: tu
         model = SharedModel.deploy(chain, mirror, sender=0)
         total = words_for(len(weights), bits)
         assert model._call("total_words") == model._call("words_loaded") == total
-        assert model._call("ready")
+        assert model.ready()
         assert model.parameter_words() == pack(weights, bits)
         assert model.mirror().coef_.tolist() == weights

@@ -34,7 +34,7 @@ def worker(*args: object) -> subprocess.Popen[str]:
 def new_chain(path: Path) -> tuple[EmbeddedChain, SharedModel]:
     chain = EmbeddedChain(path, genesis_time=1_700_000_000)
     mirror = SparsePerceptron.from_weights([1, -1, 2, -2, 3, -3, 4, -4, 0, 0, 0, 0, 0, 0, 0, 0])
-    return chain, SharedModel.deploy(chain, mirror, incentive=DepositRefundTake(cost_weight=10**12))
+    return chain, SharedModel.deploy(chain, mirror, mechanism=DepositRefundTake(cost_weight=10**12))
 
 
 def acknowledged(output: str) -> list[tuple[int, str]]:

@@ -147,7 +147,7 @@ class DepositMachine(RuleBasedStateMachine):
         def mirror() -> SparsePerceptron:
             return SparsePerceptron.from_weights(WEIGHTS, learning_rate=LEARNING_RATE, weight_bits=WEIGHT_BITS)
 
-        self.model = SharedModel.deploy(self.chain, mirror(), incentive=INCENTIVE, sender=OWNER)
+        self.model = SharedModel.deploy(self.chain, mirror(), mechanism=INCENTIVE, sender=OWNER)
         self.mirror = mirror()
         self.actor = Actor.deploy(self.chain)
         self.answer = Actor.ACCEPT

@@ -12,7 +12,7 @@ from sumchain.chain.compiler import compile_trainer
 from sumchain.chain.hashing import checksum, is_address
 from sumchain.errors import EncodingError
 
-ABI = ContractABI(compile_trainer("sparse_perceptron").abi)
+ABI = ContractABI(compile_trainer("sparse_perceptron", "deposit_refund_take").abi)
 addresses = st.binary(min_size=20, max_size=20).map(lambda b: "0x" + b.hex())
 
 

@@ -112,7 +112,7 @@ def test_bad_labels_are_refused(chain, model, label) -> None:
 def test_labels_by_class_name(chain) -> None:
     mirror = NaiveBayes(n_features=4, n_classes=3).fit([[0], [1], [2]], [0, 1, 2])
     meta = ModelMetadata(name="three", n_features=4, class_names=("low", "mid", "high"))
-    model = SharedModel.deploy(chain, mirror, incentive=INCENTIVE, metadata=meta)
+    model = SharedModel.deploy(chain, mirror, mechanism=INCENTIVE, metadata=meta)
     assert model.add_data([2], "High", sender=1).contribution.label == 2
     assert model.add_data([0], "lo", sender=1).contribution.label == 0
     assert model.add_data([1], "1", sender=1).contribution.label == 1

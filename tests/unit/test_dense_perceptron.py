@@ -17,7 +17,7 @@ FREE = DepositRefundTake(cost_weight=0)
 
 
 def deploy(chain, mirror: DensePerceptron) -> SharedModel:  # type: ignore[no-untyped-def]
-    return SharedModel.deploy(chain, mirror, incentive=FREE)
+    return SharedModel.deploy(chain, mirror, mechanism=FREE)
 
 
 def raw_add(chain, model: SharedModel, data: bytes, label: int) -> None:  # type: ignore[no-untyped-def]

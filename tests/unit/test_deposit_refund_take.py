@@ -97,7 +97,7 @@ def test_predict_checks_its_input(model) -> None:
 
 
 def test_zero_cost_weight_makes_contributions_free(chain) -> None:
-    free = SharedModel.deploy(chain, SparsePerceptron.from_weights([1, -1]), incentive=DepositRefundTake(cost_weight=0))
+    free = SharedModel.deploy(chain, SparsePerceptron.from_weights([1, -1]), mechanism=DepositRefundTake(cost_weight=0))
     start = chain.balance(chain.accounts[1])
     added = free.add_data([0], 1, sender=1, value=123)
     assert added.cost == 0
@@ -516,9 +516,9 @@ def test_the_mechanism_opens_only_at_a_64_bit_time(chain, last, opens) -> None:
 
 def test_the_longest_wait_the_contract_accepts_is_below_2_to_the_40(chain) -> None:
     longest = DepositRefundTake(refund_wait=DAY, owner_claim_wait=DAY, any_claim_wait=WAIT_LIMIT - 1, unsafe=True)
-    deployed = SharedModel.deploy(chain, SparsePerceptron.from_weights([3, -3]), incentive=longest)
-    assert deployed.incentive == longest
-    assert deployed.incentive.any_claim_wait == WAIT_LIMIT - 1
+    deployed = SharedModel.deploy(chain, SparsePerceptron.from_weights([3, -3]), mechanism=longest)
+    assert deployed.mechanism == longest
+    assert deployed.mechanism.any_claim_wait == WAIT_LIMIT - 1
     # the revert twin (any_claim_wait == 2**40) is in test_sparse_perceptron's deployment reverts
 
 
@@ -562,8 +562,8 @@ def test_the_contract_limits_apply_even_when_unsafe(args, problem) -> None:
 def test_unsafe_is_not_part_of_the_parameters(chain) -> None:
     """A model deployed with unsafe waits reads back as equal parameters, without raising."""
     unsafe = DepositRefundTake(refund_wait=0, owner_claim_wait=0, any_claim_wait=0, unsafe=True)
-    deployed = SharedModel.deploy(chain, SparsePerceptron.from_weights([3, -3]), incentive=unsafe)
-    assert SharedModel(chain, deployed.address).incentive == unsafe
+    deployed = SharedModel.deploy(chain, SparsePerceptron.from_weights([3, -3]), mechanism=unsafe)
+    assert SharedModel(chain, deployed.address).mechanism == unsafe
 
 
 # -- every window opens at its exact second ----------------------------------------------

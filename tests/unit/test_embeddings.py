@@ -54,7 +54,7 @@ def test_an_embedding_model_learns_deploys_and_predicts_text(chain, encoder, rev
     texts, vectors, labels = reviews
     mirror = model_class(n_features=384).fit(vectors[:32], labels[:32])
     meta = encoder.metadata("sentiment", class_names=("negative", "positive"))
-    model = SharedModel.deploy(chain, mirror, incentive=FREE, metadata=meta)
+    model = SharedModel.deploy(chain, mirror, mechanism=FREE, metadata=meta)
     found = SharedModel(chain, model.address)
     assert found.encoder == encoder and found.metadata.encoder_params == encoder.params()
     predicted = found.predict_many(texts[32:])

@@ -74,7 +74,7 @@ def test_every_trainer_model_is_registered() -> None:
 def test_model_deploys_is_found_on_chain_and_matches_its_mirror(chain, model_type) -> None:
     rng = np.random.default_rng(RNG_SEED)
     mirror = model_from_spec(spec_for(model_type, rng))
-    shared = SharedModel.deploy(chain, mirror, incentive=DepositRefundTake(cost_weight=0))
+    shared = SharedModel.deploy(chain, mirror, mechanism=DepositRefundTake(cost_weight=0))
     found = SharedModel(chain, shared.address)
     assert found.mirror_class is type(mirror)
     assert found.parameter_words() == mirror.to_words()
@@ -93,7 +93,7 @@ def test_model_deploys_is_found_on_chain_and_matches_its_mirror(chain, model_typ
 def test_bad_label_and_sample_are_refused_before_sending_and_on_chain(chain, model_type) -> None:
     rng = np.random.default_rng(RNG_SEED)
     mirror = model_from_spec(spec_for(model_type, rng))
-    shared = SharedModel.deploy(chain, mirror, incentive=DepositRefundTake(cost_weight=0))
+    shared = SharedModel.deploy(chain, mirror, mechanism=DepositRefundTake(cost_weight=0))
     before = observable_state(shared)
     with pytest.raises(InvalidSample):
         shared.add_data(sample_for(shared, rng), mirror.n_classes, sender=1)
@@ -115,7 +115,7 @@ def smallest_sample(model: SharedModel) -> list[int]:
 @pytest.mark.parametrize("model_type", TYPES)
 def test_smallest_sample_is_accepted_by_predict_and_add_data(chain, model_type) -> None:
     mirror = model_from_spec(spec_for(model_type, np.random.default_rng(RNG_SEED)))
-    shared = SharedModel.deploy(chain, mirror, incentive=DepositRefundTake(cost_weight=0))
+    shared = SharedModel.deploy(chain, mirror, mechanism=DepositRefundTake(cost_weight=0))
     sample = smallest_sample(shared)
     assert shared.predict(sample) == mirror.predict([sample])[0]
     added = shared.add_data(sample, 1, sender=1)
@@ -128,7 +128,7 @@ def test_smallest_sample_is_accepted_by_predict_and_add_data(chain, model_type) 
 def test_empty_sample_is_refused_before_sending_and_on_chain(chain, model_type) -> None:
     """No index, or the zero vector: predicted from the intercept or prior alone, never refundable."""
     mirror = model_from_spec(spec_for(model_type, np.random.default_rng(RNG_SEED)))
-    shared = SharedModel.deploy(chain, mirror, incentive=DepositRefundTake(cost_weight=0))
+    shared = SharedModel.deploy(chain, mirror, mechanism=DepositRefundTake(cost_weight=0))
     assert_empty_sample_refused(shared, mirror, 1)
 
 
@@ -138,9 +138,9 @@ def test_interrupted_deploy_resumes_where_it_stopped(chain, model_type) -> None:
     mirror = model_from_spec(spec_for(model_type, rng))
     partial, _ = deploy_interrupted(chain, mirror, chunks=0)
     assert partial._call("words_loaded") == 0
-    assert not partial._call("ready")
+    assert not partial.ready()
     with pytest.raises(ContractReverted, match="trainer: parameters not loaded"):
         partial.predict(sample_for(partial, rng))
     partial.upload_parameters(mirror.to_words())
-    assert partial._call("ready")
+    assert partial.ready()
     assert partial.mirror().to_words() == mirror.to_words()

@@ -27,7 +27,7 @@ def test_a_flood_fills_an_8_bit_count_and_every_later_sample_still_counts(chain)
     then another account's sample with that feature and label is counted as usual (its
     other features, its class's sample count and total). The flood's deposits all come back."""
     mirror = NaiveBayes.from_counts([3, 3], [[2, 0, 1, 0, 1, 0], [0, 2, 1, 0, 0, 1]], count_bits=8)
-    model = SharedModel.deploy(chain, mirror, incentive=INCENTIVE)
+    model = SharedModel.deploy(chain, mirror, mechanism=INCENTIVE)
     flooder, start = chain.accounts[2], chain.balance(chain.accounts[2])
     flood = []
     for i in range(300):
@@ -65,7 +65,7 @@ def test_a_flood_pushes_a_weight_to_its_bound_and_later_updates_still_go_through
     other weight of her sample."""
     weights = [100, -128, -128, -128, -128, 0, -50, 0]
     mirror = SparsePerceptron.from_weights(weights, learning_rate=10, weight_bits=8)
-    model = SharedModel.deploy(chain, mirror, incentive=INCENTIVE)
+    model = SharedModel.deploy(chain, mirror, mechanism=INCENTIVE)
     flood = [0, 1, 2, 3, 4]
     for _ in range(10):
         assert model.predict(flood) == 0  # each add is a mistake
@@ -86,7 +86,7 @@ def test_a_flood_within_one_block_pays_the_dearest_deposit_for_each_contribution
     """Eight contributions in one transaction (one block): the first pays for the time
     since the last one, each of the seven others for no time at all, ``cost_weight * 3600``.
     The control: the same eight, one an hour, pay 60 times less each."""
-    model = SharedModel.deploy(chain, SparsePerceptron.from_weights([1] * 16), incentive=INCENTIVE)
+    model = SharedModel.deploy(chain, SparsePerceptron.from_weights([1] * 16), mechanism=INCENTIVE)
     flooder = Actor.deploy(chain)
     chain.advance_time(3_600)
     first = INCENTIVE.cost(chain.time() + 1 - model._call("last_update_time"))
@@ -115,7 +115,7 @@ def test_a_reporter_farming_validations_shifts_report_shares_only(chain, farmed)
     the deposits of data the model rejects, taken from other reporters' shares, never
     anything of a contribution the model agrees with."""
     model = SharedModel.deploy(
-        chain, SparsePerceptron.from_weights([3, -3, 5, 0], learning_rate=2), incentive=INCENTIVE
+        chain, SparsePerceptron.from_weights([3, -3, 5, 0], learning_rate=2), mechanism=INCENTIVE
     )
     words = model.parameter_words()
     farmer, alice, bob = chain.accounts[3], chain.accounts[1], chain.accounts[2]

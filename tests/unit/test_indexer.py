@@ -81,7 +81,7 @@ indexer.sync()
 
 def test_an_indexer_killed_mid_run_resumes_to_the_same_index(tmp_path) -> None:
     chain = EmbeddedChain(tmp_path / "chain.sqlite", genesis_time=1_700_000_000)
-    model = SharedModel.deploy(chain, SparsePerceptron.from_weights(WEIGHTS, learning_rate=2), incentive=INCENTIVE)
+    model = SharedModel.deploy(chain, SparsePerceptron.from_weights(WEIGHTS, learning_rate=2), mechanism=INCENTIVE)
     for i in range(60):
         model.add_data(GOOD[i % 3], 1, sender=i % 4)
     path = tmp_path / "index.sqlite"

@@ -37,7 +37,7 @@ from sumchain import (
 )
 from sumchain.chain.abi import ContractABI
 from sumchain.chain.base import TX_GAS_CAP
-from sumchain.chain.compiler import MODELS, compile_trainer
+from sumchain.chain.compiler import TRAINERS, compile_contract
 from sumchain.incentives import DAY
 from sumchain.metadata import METADATA_BYTES
 from sumchain.models import OnChainModel
@@ -103,10 +103,10 @@ LARGEST: dict[str, Callable[[], tuple[OnChainModel, list[int]]]] = {
 def test_every_contract_fits_eip170_and_eip3860() -> None:
     """The runtime of each trainer under 24,576 bytes; its creation code with the largest
     constructor arguments (8 parameters, 16 KB of metadata) under 49,152."""
-    for name in MODELS:
-        compiled = compile_trainer(name)
+    for name in TRAINERS:
+        compiled = compile_contract(name)
         creation = compiled.bytecode + ContractABI(compiled.abi).encode_constructor(
-            [2**255 - 1] * 8, 0, 0, 0, 0, b"x" * METADATA_BYTES
+            [2**255 - 1] * 8, [0] * 4, b"x" * METADATA_BYTES
         )
         assert compiled.runtime_size < EIP170_RUNTIME, name
         assert len(creation) < EIP3860_INITCODE, name
@@ -120,7 +120,7 @@ def test_every_transaction_of_the_largest_models_fits_eip7825(case: str) -> None
     model = SharedModel.deploy(
         chain,
         mirror,
-        incentive=INCENTIVE,
+        mechanism=INCENTIVE,
         on_chunk=lambda done, total, receipt: gas.setdefault(f"deploy to word {done}", receipt.gas_used),
     )
     assert len(gas) >= 2  # the creation and at least one chunk

@@ -37,15 +37,15 @@ def deploy_and_creation(chain, mirror, metadata: ModelMetadata) -> tuple[SharedM
     """Deploy with ``metadata``; returns the model and the receipt of its creation."""
     receipts: list[Receipt] = []
     model = SharedModel.deploy(
-        chain, mirror, incentive=FREE, metadata=metadata, on_chunk=lambda done, total, r: receipts.append(r)
+        chain, mirror, mechanism=FREE, metadata=metadata, on_chunk=lambda done, total, r: receipts.append(r)
     )
     return model, receipts[0]
 
 
 def raw_deploy(chain, mirror, metadata: bytes) -> str:  # type: ignore[no-untyped-def]
     """Create the trainer with ``metadata`` as it is, bypassing the client's checks; returns its address."""
-    compiled = compile_trainer(mirror.contract_model)
-    args = ContractABI(compiled.abi).encode_constructor(mirror.model_params(), 0, 0, 0, 0, metadata)
+    compiled = compile_trainer(mirror.contract_model, "deposit_refund_take")
+    args = ContractABI(compiled.abi).encode_constructor(mirror.model_params(), [0] * 4, metadata)
     return chain.deploy(compiled.bytecode + args, sender=chain.accounts[0]).contract_address
 
 
@@ -66,7 +66,7 @@ def test_naive_bayes_metadata_is_read_back_by_a_new_client(chain) -> None:
     [("ne", "is ambiguous"), ("happy", "is not a class of this model"), (3, r"in \[0, 3\), got 3"), ("3", r"got 3")],
 )
 def test_labels_that_name_no_single_class_are_refused(chain, value, problem) -> None:
-    deployed = SharedModel.deploy(chain, naive_bayes(), incentive=FREE, metadata=SENTIMENT)
+    deployed = SharedModel.deploy(chain, naive_bayes(), mechanism=FREE, metadata=SENTIMENT)
     with pytest.raises(InvalidSample, match=problem):
         SharedModel(chain, deployed.address).label(value)
 
@@ -86,8 +86,8 @@ def test_dense_metadata_without_class_names_uses_numbers(chain) -> None:
 
 
 def test_default_metadata_describes_the_mirror(chain) -> None:
-    sparse = SharedModel.deploy(chain, naive_bayes(), incentive=FREE)
-    dense = SharedModel.deploy(chain, nearest_centroid(), incentive=FREE)
+    sparse = SharedModel.deploy(chain, naive_bayes(), mechanism=FREE)
+    dense = SharedModel.deploy(chain, nearest_centroid(), mechanism=FREE)
     assert SharedModel(chain, sparse.address).metadata == ModelMetadata(
         name="naive bayes", n_features=6, feature_kind="indices"
     )
@@ -107,7 +107,7 @@ def test_default_metadata_describes_the_mirror(chain) -> None:
 def test_metadata_that_does_not_fit_the_model_is_refused_before_sending(chain, meta, problem) -> None:
     block = chain.block_number()
     with pytest.raises(MetadataError, match=problem):
-        SharedModel.deploy(chain, naive_bayes(), incentive=FREE, metadata=meta)
+        SharedModel.deploy(chain, naive_bayes(), mechanism=FREE, metadata=meta)
     assert chain.block_number() == block
 
 
@@ -120,7 +120,7 @@ def padded(size: int) -> ModelMetadata:
 def test_metadata_of_the_largest_size_is_published(chain) -> None:
     largest = padded(METADATA_BYTES)
     assert len(largest.to_json()) == METADATA_BYTES
-    deployed = SharedModel.deploy(chain, naive_bayes(), incentive=FREE, metadata=largest)
+    deployed = SharedModel.deploy(chain, naive_bayes(), mechanism=FREE, metadata=largest)
     assert SharedModel(chain, deployed.address).metadata == largest
 
 
@@ -134,7 +134,7 @@ def test_metadata_one_byte_larger_is_refused_by_the_client_and_the_contract(chai
 
 
 def test_metadata_the_node_lost_is_a_clear_error(chain) -> None:
-    deployed = SharedModel.deploy(chain, naive_bayes(), incentive=FREE, metadata=SENTIMENT)
+    deployed = SharedModel.deploy(chain, naive_bayes(), mechanism=FREE, metadata=SENTIMENT)
     found = SharedModel(chain, deployed.address)
     found.__dict__["deployed_at"] = found.deployed_at + 1  # as if the node had no logs of the deployment block
     with pytest.raises(SumchainError, match="no MetadataPublished event"):

@@ -42,8 +42,8 @@ def sentiment(encoder: VocabularyEncoder | HashingEncoder) -> SparsePerceptron:
 def raw_deploy(chain: EmbeddedChain, mirror: SparsePerceptron, metadata: bytes) -> SharedModel:
     """A model whose published metadata is ``metadata`` as it is, bypassing the client's checks."""
     mirror_words = mirror.to_words()
-    compiled = compile_trainer(mirror.contract_model)
-    args = ContractABI(compiled.abi).encode_constructor(mirror.model_params(), 0, 0, 0, 0, metadata)
+    compiled = compile_trainer(mirror.contract_model, "deposit_refund_take")
+    args = ContractABI(compiled.abi).encode_constructor(mirror.model_params(), [0] * 4, metadata)
     address = chain.deploy(compiled.bytecode + args, sender=chain.accounts[0]).contract_address
     model = SharedModel(chain, address)
     model.upload_parameters(mirror_words)
@@ -54,7 +54,7 @@ def test_the_encoder_id_recorded_at_deploy_is_the_one_a_fresh_process_computes(t
     encoder = VocabularyEncoder(max_features=200).fit(tiny_reviews()[0])
     chain = EmbeddedChain(tmp_path / "chain.sqlite")
     meta = encoder.metadata("sentiment", class_names=("negative", "positive"))
-    model = SharedModel.deploy(chain, sentiment(encoder), incentive=FREE, metadata=meta)
+    model = SharedModel.deploy(chain, sentiment(encoder), mechanism=FREE, metadata=meta)
     proc = subprocess.run(
         [sys.executable, "-c", FRESH_PROCESS, str(tmp_path / "chain.sqlite"), model.address],
         cwd=REPO,
@@ -71,7 +71,7 @@ def test_the_encoder_id_recorded_at_deploy_is_the_one_a_fresh_process_computes(t
 
 def test_raw_text_goes_through_the_models_own_encoder(chain) -> None:
     encoder = HashingEncoder(n_features=4_096)
-    model = SharedModel.deploy(chain, sentiment(encoder), incentive=FREE, metadata=encoder.metadata("hashed"))
+    model = SharedModel.deploy(chain, sentiment(encoder), mechanism=FREE, metadata=encoder.metadata("hashed"))
     texts = ["a brilliant, touching film", "a dull, boring mess"]
     assert model.encoder == encoder
     assert [model.predict(t) for t in texts] == model.predict_many(texts) == [1, 0]
@@ -90,7 +90,7 @@ def test_parameters_that_do_not_hash_to_the_id_are_refused_before_anything_is_se
     meta = ModelMetadata(name="forged", n_features=4_096, encoder=encoder.id, encoder_params=forged)
     block = chain.block_number()
     with pytest.raises(EncoderError, match=r"hash to hashing:[0-9a-f]{16}, not to the model's id"):
-        SharedModel.deploy(chain, sentiment(encoder), incentive=FREE, metadata=meta)
+        SharedModel.deploy(chain, sentiment(encoder), mechanism=FREE, metadata=meta)
     assert chain.block_number() == block
 
     published = raw_deploy(chain, sentiment(encoder), meta.to_json())
@@ -105,7 +105,7 @@ def test_an_encoder_that_gives_other_features_is_refused_at_deploy_and_on_use(ch
     encoder = HashingEncoder(n_features=2_048)
     meta = ModelMetadata(name="x", n_features=4_096, encoder=encoder.id, encoder_params=encoder.params())
     with pytest.raises(MetadataError, match="takes 4096 feature indices but its encoder"):
-        SharedModel.deploy(chain, sentiment(HashingEncoder(n_features=4_096)), incentive=FREE, metadata=meta)
+        SharedModel.deploy(chain, sentiment(HashingEncoder(n_features=4_096)), mechanism=FREE, metadata=meta)
     published = raw_deploy(chain, sentiment(HashingEncoder(n_features=4_096)), meta.to_json())
     with pytest.raises(MetadataError, match="gives 2048 feature indices"):
         published.predict("good")
@@ -125,7 +125,7 @@ def test_an_image_model_reads_image_files_and_arrays(chain, tmp_path) -> None:
 
     encoder = PixelEncoder(width=8, height=8)
     mirror = NearestCentroid(n_features=64).fit(encoder.transform(pictures()), load_digits().target[:20])
-    model = SharedModel.deploy(chain, mirror, incentive=FREE, metadata=encoder.metadata("digits"))
+    model = SharedModel.deploy(chain, mirror, mechanism=FREE, metadata=encoder.metadata("digits"))
     picture = pictures()[7]
     Image.fromarray(np.kron(picture, np.ones((3, 3), dtype=np.uint8))).save(tmp_path / "seven.png")
     assert model.encode(tmp_path / "seven.png") == encoder.encode(picture) == model.encode(picture)
@@ -147,6 +147,6 @@ def test_a_dense_model_reads_its_feature_indices_of_the_encoding(chain) -> None:
         feature_indices=(7, 2, 5),
     )
     mirror = NearestCentroid.from_centroids([[10**9, 0, 0], [0, 10**9, 0]], [1, 1])
-    model = SharedModel.deploy(chain, mirror, incentive=FREE, metadata=meta)
+    model = SharedModel.deploy(chain, mirror, mechanism=FREE, metadata=meta)
     full = encoder.encode("good film good plot")
     assert model.encode("good film good plot") == [full[7], full[2], full[5]]

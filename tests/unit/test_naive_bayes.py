@@ -39,7 +39,7 @@ def float_scores(mirror: NaiveBayes, sample: list[int]) -> list[float]:
 
 
 def deploy(chain, mirror: NaiveBayes) -> SharedModel:  # type: ignore[no-untyped-def]
-    return SharedModel.deploy(chain, mirror, incentive=FREE)
+    return SharedModel.deploy(chain, mirror, mechanism=FREE)
 
 
 def test_every_add_counts_the_sample_exactly(chain) -> None:

@@ -30,7 +30,7 @@ QUIET_SKLEARN = pytest.mark.filterwarnings("ignore:self.within_class_std_dev_ ha
 
 
 def deploy(chain, mirror) -> SharedModel:  # type: ignore[no-untyped-def]
-    return SharedModel.deploy(chain, mirror, incentive=FREE)
+    return SharedModel.deploy(chain, mirror, mechanism=FREE)
 
 
 def raw_add(chain, model: SharedModel, data: bytes, label: int) -> None:  # type: ignore[no-untyped-def]
@@ -162,7 +162,7 @@ def test_512_dims_10_classes_deploy_in_gas_sized_chunks_and_resume(chain) -> Non
     rng = np.random.default_rng(3)
     rows = rng.integers(-(2**62), 2**62, size=(10, 512)).tolist()
     mirror = NearestCentroid.from_centroids(rows, list(range(1, 11)), value_bits=64)  # the widest: 1283 words
-    partial, receipts = deploy_interrupted(chain, mirror, chunks=1, incentive=FREE)
+    partial, receipts = deploy_interrupted(chain, mirror, chunks=1, mechanism=FREE)
     assert 0 < partial._call("words_loaded") < len(mirror.to_words())
     with pytest.raises(ContractReverted, match="trainer: parameters not loaded"):
         partial.predict(rows[0])

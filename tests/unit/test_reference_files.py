@@ -218,7 +218,7 @@ def check_against_float_model(
 def test_imdb_model_predicts_like_its_float_model_on_reviews_and_random_index_sets(chain) -> None:
     spec = json.loads(IMDB_MODEL.read_text())
     mirror = read_model_file(IMDB_MODEL).model
-    shared = SharedModel.deploy(chain, mirror, incentive=FREE)
+    shared = SharedModel.deploy(chain, mirror, mechanism=FREE)
     assert shared.params == tuple(mirror.model_params())
     encoder = VocabularyEncoder.imdb()
     reviews = [(s, s) for s in (encoder.encode(t) for t in tiny_reviews()[0][:200])]
@@ -229,13 +229,13 @@ def test_imdb_model_predicts_like_its_float_model_on_reviews_and_random_index_se
 @needs_original
 def test_imdb_model_export_and_reimport_give_the_same_fixed_point_model(chain, tmp_path) -> None:
     spec = json.loads(IMDB_MODEL.read_text())
-    shared = SharedModel.deploy(chain, read_model_file(IMDB_MODEL).model, incentive=FREE)
+    shared = SharedModel.deploy(chain, read_model_file(IMDB_MODEL).model, mechanism=FREE)
     write_model_file(shared.mirror(), tmp_path / "exported.json")
     exported = json.loads((tmp_path / "exported.json").read_text())
     assert exported["type"] == "sparse perceptron"
     assert exported["weights"] == [round(w * SCALE) / SCALE for w in spec["weights"]]
     assert exported["intercept"] == spec["intercept"] and exported["learningRate"] == spec["learningRate"]
-    again = SharedModel.deploy(chain, read_model_file(tmp_path / "exported.json").model, incentive=FREE)
+    again = SharedModel.deploy(chain, read_model_file(tmp_path / "exported.json").model, mechanism=FREE)
     assert again.params == shared.params
     assert again.parameter_words() == shared.parameter_words()
 
@@ -256,7 +256,7 @@ def test_every_type_string_has_a_mirror(name) -> None:
 def test_imported_model_predicts_like_the_float_model_beyond_the_tolerance(chain, name) -> None:
     spec = load(name)
     mirror = read_model_file(FILES[name]).model
-    shared = SharedModel.deploy(chain, mirror, incentive=FREE)
+    shared = SharedModel.deploy(chain, mirror, mechanism=FREE)
     assert shared.params == tuple(mirror.model_params())
     assert shared.parameter_words() == mirror.to_words()
     check_against_float_model(spec, shared, mirror, list(inputs(spec, mirror, 150)))
@@ -266,7 +266,7 @@ def test_imported_model_predicts_like_the_float_model_beyond_the_tolerance(chain
 def test_export_then_import_round_trips_exactly(chain, tmp_path, name) -> None:
     loaded = read_model_file(FILES[name])
     mirror = loaded.model
-    shared = SharedModel.deploy(chain, mirror, incentive=FREE)
+    shared = SharedModel.deploy(chain, mirror, mechanism=FREE)
     write_model_file(shared.mirror(), tmp_path / name, loaded.metadata)  # the chain's mirror knows no names
     exported = json.loads((tmp_path / name).read_text())
     assert exported["type"] in type(mirror).reference_types
@@ -275,12 +275,12 @@ def test_export_then_import_round_trips_exactly(chain, tmp_path, name) -> None:
     assert again.model.model_params() == mirror.model_params()
     assert again.model.to_words() == mirror.to_words()
     assert again.metadata == loaded.metadata
-    redeployed = SharedModel.deploy(chain, again.model, incentive=FREE)
+    redeployed = SharedModel.deploy(chain, again.model, mechanism=FREE)
     assert redeployed.parameter_words() == shared.parameter_words()
 
 
 def test_export_reads_the_model_as_trained_on_chain(chain, tmp_path) -> None:
-    shared = SharedModel.deploy(chain, read_model_file(FILES["sparse-perceptron.json"]).model, incentive=FREE)
+    shared = SharedModel.deploy(chain, read_model_file(FILES["sparse-perceptron.json"]).model, mechanism=FREE)
     before = shared.parameter_words()
     assert shared.predict([9]) == 0
     shared.add_data([9], 1, sender=1)  # a mistake: weight 9 moves by the learning rate (0.25)

@@ -10,7 +10,7 @@ import pytest
 from sumchain import EmbeddedChain, ModelMetadata, SharedModel, SparsePerceptron
 from sumchain.encoders import HashingEncoder
 from sumchain.errors import InvalidName, NameTaken, NotAModel, RegistryError, UnknownName
-from sumchain.registry import EMBEDDED_DEPLOYER, MECHANISM, NOTE, Registry, check_name
+from sumchain.registry import EMBEDDED_DEPLOYER, NOTE, Registry, check_name
 from tests.helpers import Impostor
 
 MIRROR = SparsePerceptron.from_weights([5, -5, 0, 0])
@@ -39,7 +39,7 @@ def test_a_new_chain_file_comes_with_a_registry_and_deploy_lists_into_it(tmp_pat
         "owner": chain.accounts[0],
         "deployed_at": model.deployed_at,
         "model_type": "sparse perceptron",
-        "mechanism": MECHANISM,
+        "mechanism": "Deposit, Refund and Take",
         "description": "A toy.",
         "encoder": encoder.id,
         "problem": None,

@@ -47,7 +47,7 @@ def assert_converts_on_and_off_chain(
     assert report.float_accuracy > min_float_accuracy
     assert abs(report.accuracy_loss) <= TOLERANCE
     assert report.agreement >= 1 - TOLERANCE
-    model = SharedModel.deploy(chain, mirror, incentive=DepositRefundTake(cost_weight=0))
+    model = SharedModel.deploy(chain, mirror, mechanism=DepositRefundTake(cost_weight=0))
     samples = to_samples(X_test[:ON_CHAIN_ROWS])
     assert [model.predict(s) for s in samples] == mirror.predict(samples).tolist()
 

@@ -49,7 +49,7 @@ def test_a_weight_pushed_past_its_field_saturates_and_the_others_move(chain, bit
     # the score is -1 (label 1 is a mistake) or +1 (label 0 is); weight 0 is 1 or 2 from the bound it moves to
     weights = [high - 1, -high, 3] if label == 1 else [low + 2, high, -3]
     mirror = SparsePerceptron.from_weights(weights, learning_rate=5, weight_bits=bits)
-    model = SharedModel.deploy(chain, mirror, incentive=DepositRefundTake(cost_weight=0))
+    model = SharedModel.deploy(chain, mirror, mechanism=DepositRefundTake(cost_weight=0))
     assert model.predict([0, 1]) == 1 - label
     model.add_data([0, 1], label, sender=1)
     expected = [high, -high + 5, 3] if label == 1 else [low, high - 5, -3]
@@ -70,10 +70,10 @@ def test_weights_are_packed_at_the_chosen_width(chain) -> None:
 
 
 def test_weights_must_be_loaded_before_data(chain) -> None:
-    compiled = compile_trainer(TRAINER)
+    compiled = compile_trainer(TRAINER, "deposit_refund_take")
     abi = ContractABI(compiled.abi)
     owner = chain.accounts[0]
-    args = abi.encode_constructor([9, 0, 1, 64], 0, 0, 0, 0, b"")
+    args = abi.encode_constructor([9, 0, 1, 64], [0] * 4, b"")
     address = chain.deploy(compiled.bytecode + args, sender=owner).contract_address
     bare = SharedModel(chain, address)
     with pytest.raises(ContractReverted, match="trainer: parameters not loaded"):
@@ -95,7 +95,7 @@ def test_weights_must_be_loaded_before_data(chain) -> None:
     with pytest.raises(ContractReverted, match="packed_words: chunk out of order"):
         load(0, words[:2])
     load(2, words[2:])
-    assert bare._call("ready")
+    assert bare.ready()
     with pytest.raises(ContractReverted, match="packed_words: parameters already loaded"):
         load(3, [1])
     assert bare.mirror().coef_.tolist() == [1] * 9
@@ -119,8 +119,8 @@ def test_weights_must_be_loaded_before_data(chain) -> None:
     ],
 )
 def test_bad_parameters_revert_at_deployment(chain, args, reason) -> None:
-    params, *incentive = args
-    assert_deployment_reverts(chain, TRAINER, params, reason, incentive)
+    params, *words = args
+    assert_deployment_reverts(chain, TRAINER, params, reason, words)
 
 
 def test_large_model_deploys_in_gas_sized_chunks_and_resumes(chain) -> None:

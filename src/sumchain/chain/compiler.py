@@ -10,9 +10,12 @@ under ``$SUMCHAIN_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/sumchain/contracts`
 and the settings; deleting that folder is always safe. A test checks that the
 shipped files are what the sources compile to.
 
-The trainer is built once per model: :func:`compile_trainer` compiles
-``trainer.vy`` with its ``models`` import pointing at the chosen model module,
-so every model shares one trainer source.
+A trainer is one model module composed with one incentive mechanism. Every
+combination is a real contract file, ``contracts/trainers/<model>__<mechanism>.vy``,
+that :func:`trainer_source` makes from ``contracts/templates/trainer.vy.template``
+and ``python scripts/build_contracts.py`` writes (with the compiled files); a
+test checks that each one is what the template makes and compiles on its own,
+so that ``vyper``, an editor or an analyzer reads it as it is.
 """
 
 from __future__ import annotations
@@ -33,12 +36,36 @@ CONTRACTS_DIR = Path(__file__).resolve().parent.parent / "contracts"
 COMPILED_DIR = CONTRACTS_DIR / "compiled"
 EVM_VERSION = "prague"
 """The hardfork the contracts are compiled for and the embedded chain runs."""
-TRAINER = "trainer"
+TEMPLATE = CONTRACTS_DIR / "templates" / "trainer.vy.template"
+"""The source every trainer is made from, with ``{{model}}`` and ``{{mechanism}}`` to fill."""
 REGISTRY = "registry"
-_MODEL_IMPORT = "from .models import sparse_perceptron as model"
 MODELS = ("sparse_perceptron", "dense_perceptron", "naive_bayes", "nearest_centroid", "sparse_nearest_centroid")
 """Model modules in ``contracts/models`` that a trainer can be built with."""
-SHIPPED = (*(f"{TRAINER}:{model}" for model in MODELS), REGISTRY)
+MECHANISMS = ("deposit_refund_take", "points")
+"""Incentive mechanisms in ``contracts/incentives`` that a trainer can be built with."""
+
+
+def trainer_name(model: str, mechanism: str) -> str:
+    """The contract name of a trainer (its path below ``contracts/``, without ``.vy``).
+
+    Raises
+    ------
+    CompilationError
+        When the model or the mechanism is not one of :data:`MODELS` or :data:`MECHANISMS`.
+
+    >>> trainer_name("naive_bayes", "points")
+    'trainers/naive_bayes__points'
+    """
+    if model not in MODELS:
+        raise CompilationError(f"unknown model {model!r}; known models are {', '.join(MODELS)}")
+    if mechanism not in MECHANISMS:
+        raise CompilationError(f"unknown mechanism {mechanism!r}; known mechanisms are {', '.join(MECHANISMS)}")
+    return f"trainers/{model}__{mechanism}"
+
+
+TRAINERS = tuple(trainer_name(model, mechanism) for model in MODELS for mechanism in MECHANISMS)
+"""Every trainer: each model with each mechanism."""
+SHIPPED = (*TRAINERS, REGISTRY)
 """The contracts shipped compiled (the test mocks are compiled when a test needs them)."""
 
 
@@ -75,17 +102,36 @@ def _file_name(name: str) -> str:
     return name.replace("/", ".").replace(":", "-")
 
 
+def trainer_source(model: str, mechanism: str) -> str:
+    """The source of the trainer of ``model`` with ``mechanism``: the template, filled in.
+
+    Raises
+    ------
+    CompilationError
+        For an unknown model or mechanism (see :func:`trainer_name`).
+    """
+    trainer_name(model, mechanism)
+    return TEMPLATE.read_text().replace("{{model}}", model).replace("{{mechanism}}", mechanism)
+
+
+def write_trainers() -> list[Path]:
+    """Write every trainer of :data:`TRAINERS` into ``contracts/trainers/`` from the template."""
+    written = []
+    for model in MODELS:
+        for mechanism in MECHANISMS:
+            path = CONTRACTS_DIR / f"{trainer_name(model, mechanism)}.vy"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(trainer_source(model, mechanism))
+            written.append(path)
+    return written
+
+
 def _source(name: str) -> tuple[str, str]:
-    """The file to compile and its source, with the trainer's model substituted."""
-    if name.startswith(f"{TRAINER}:"):
-        model = name.split(":", 1)[1]
-        if model not in MODELS:
-            raise CompilationError(f"unknown model {model!r}; known models are {', '.join(MODELS)}")
-        source = (CONTRACTS_DIR / f"{TRAINER}.vy").read_text()
-        if _MODEL_IMPORT not in source:
-            raise CompilationError(f"{TRAINER}.vy no longer contains the line {_MODEL_IMPORT!r}")
-        return f"{TRAINER}.vy", source.replace(_MODEL_IMPORT, f"from .models import {model} as model")
-    return f"{name}.vy", (CONTRACTS_DIR / f"{name}.vy").read_text()
+    """The file to compile and its source."""
+    path = CONTRACTS_DIR / f"{name}.vy"
+    if not path.is_file():
+        raise CompilationError(f"no contract {name!r}: {path} does not exist")
+    return f"{name}.vy", path.read_text()
 
 
 def compile_source(name: str) -> dict[str, Any]:
@@ -142,9 +188,8 @@ def compile_contract(name: str) -> CompiledContract:
     Parameters
     ----------
     name : str
-        Path of the contract below ``sumchain/contracts``, without ``.vy``;
-        or ``"trainer:<model>"`` for the trainer built with a model of
-        :data:`MODELS` (see :func:`compile_trainer`).
+        Path of the contract below ``sumchain/contracts``, without ``.vy``
+        (a trainer: see :func:`compile_trainer`).
 
     Returns
     -------
@@ -167,13 +212,13 @@ def compile_contract(name: str) -> CompiledContract:
     )
 
 
-def compile_trainer(model: str) -> CompiledContract:
-    """The trainer contract built with one model module.
+def compile_trainer(model: str, mechanism: str) -> CompiledContract:
+    """The trainer contract of one model module with one incentive mechanism.
 
-    >>> compile_trainer("sparse_perceptron").runtime_size < 24_576
+    >>> compile_trainer("sparse_perceptron", "points").runtime_size < 24_576
     True
     """
-    return compile_contract(f"{TRAINER}:{model}")
+    return compile_contract(trainer_name(model, mechanism))
 
 
 def write_shipped() -> list[Path]:

@@ -1,4 +1,4 @@
-"""Commands of contributors: ``add``, ``contributions``, ``refund``, ``report``, ``withdraw``.
+"""Commands of contributors: ``add``, ``contributions``, ``refund``, ``report``, ``withdraw``, ``leaderboard``.
 
 A contribution is named by its id (``12`` or ``#12``, as ``contributions``
 shows it) or its key (``0x3fa2...``, or a unique prefix): refunding or
@@ -34,7 +34,7 @@ def add(
     image: ImageOption = None,
     value: Annotated[str | None, typer.Option(help="Amount to send, e.g. 0.01ether; default: the deposit now.")] = None,
 ) -> None:
-    """Add a labelled input, paying the current deposit (any excess comes back)."""
+    """Add a labelled input, paying the current deposit if the mechanism asks one (any excess comes back)."""
     from sumchain.units import parse_amount
 
     model = session.model()
@@ -50,15 +50,17 @@ def add(
         f"Added contribution #{c.id} (key 0x{c.key.hex()[:10]}): {describe(model, c.label)}, "
         f"at time {c.added_time} ({when(c.added_time)}); deposit {eth(added.cost)}."
     )
-    out.print(f"Refundable from {when(c.refundable_from)} if the model then agrees: sumchain refund {c.id}")
+    out.print(f"Refundable (validated) from {when(c.refundable_from)} if the model then agrees: sumchain refund {c.id}")
 
 
 def _row(model: SharedModel, c: Contribution, now: int, everyone: bool) -> list[str]:
     """One table row; ``--json`` has everything in full."""
-    if c.status in ("refunded", "taken"):
+    if model.mechanism.settled(c):
         next_step = ""
     elif now < c.refundable_from:
         next_step = f"refund/report {countdown(c.refundable_from - now)}"
+    elif c.any_claim_from is None:
+        next_step = "refund/report"
     elif now < c.any_claim_from:
         next_step = f"refund/report; anyone takes it {countdown(c.any_claim_from - now)}"
     else:
@@ -100,20 +102,20 @@ def contributions(
 
 @app.command()
 def refund(reference: Reference) -> None:
-    """Get back the deposit of your own contribution, once the model agrees with its label."""
+    """Get back the deposit of your own contribution (or have it validated), once the model agrees with its label."""
     model = session.model()
     c = model.find_contribution(reference)
     amount = model.refund(c.data, c.label, c.added_time, sender=session.account)
-    out.print(f"Refunded {eth(amount)} for contribution #{c.id}.")
+    out.print(f"Contribution #{c.id}: {model.mechanism.refund_result(amount)}.")
 
 
 @app.command()
 def report(reference: Reference) -> None:
-    """Take (part of) the deposit of someone else's contribution that the model rejects."""
+    """Report someone else's contribution that the model rejects (taking part of its deposit, if any)."""
     model = session.model()
     c = model.find_contribution(reference)
     amount = model.report(c.data, c.label, c.added_time, c.author, sender=session.account)
-    out.print(f"Took {eth(amount)} of contribution #{c.id} by {c.author}.")
+    out.print(f"Contribution #{c.id} by {c.author}: {model.mechanism.report_result(amount)}.")
 
 
 @app.command()
@@ -126,3 +128,35 @@ def withdraw(
     model = session.model()
     amount = model.withdraw(sender=session.account) if to is None else model.withdraw_to(to, sender=session.account)
     out.print(f"Withdrew {eth(amount)}.")
+
+
+@app.command("leaderboard")
+def leaderboard(
+    as_json: Annotated[bool, typer.Option("--json", help="Print every account's line in full, as JSON.")] = False,
+    top: Annotated[int, typer.Option(min=1, help="Show this many accounts.")] = 20,
+) -> None:
+    """Rank the model's contributors: points under Points, wei gained under Deposit, Refund and Take."""
+    from rich.table import Table
+
+    model = session.model()
+    mechanism = model.mechanism
+    standings = model.standings()
+    if as_json:
+        typer.echo(json.dumps({"unit": mechanism.score_unit, "standings": [s.to_json() for s in standings]}, indent=1))
+        return
+    if not standings:
+        out.print("No contributions yet.")
+        return
+    table = Table(title=f"{mechanism.title}: leaderboard of {model.metadata.name}")
+    score_title = "gained" if mechanism.score_unit == "wei" else mechanism.score_unit
+    for column in ("#", "account", score_title, "contributions", "validated", "reported", "reports made"):
+        table.add_column(column, justify="left" if column == "account" else "right")
+    for rank, s in enumerate(standings[:top], 1):
+        counts = (s.contributions, s.validated, s.reported, s.reports)
+        table.add_row(str(rank), s.account, mechanism.format_score(s.score), *map(str, counts))
+    out.print(table)
+
+
+app.command(
+    "points", help="The leaderboard (same as `leaderboard`): points under Points, wei under Deposit, Refund and Take."
+)(leaderboard)

@@ -20,30 +20,37 @@ import typer
 
 from sumchain.cli.app import app, session
 from sumchain.cli.inputs import describe, sample_from
-from sumchain.cli.output import err, eth, out, parse_duration
+from sumchain.cli.output import err, out, parse_duration
 from sumchain.errors import InvalidName, NameTaken, SumchainError
 
 if TYPE_CHECKING:
     from sumchain.chain.base import Receipt
     from sumchain.client import SharedModel
-    from sumchain.incentives import DepositRefundTake
+    from sumchain.incentives import Mechanism
     from sumchain.metadata import ModelMetadata
     from sumchain.models import OnChainModel
     from sumchain.registry import Listed
 
 UNFINISHED = "unfinished"
 """The note that remembers the deploys whose parameters are not all loaded, by model fingerprint."""
-DAY = 86_400
 
 
 class Interrupted(SumchainError):
     """Ctrl-C stopped a command; the message says how to go on."""
 
 
-CostWeight = Annotated[str, typer.Option(help="Deposit scale, e.g. 0.001ether or 10**15 wei as 1000000000000000.")]
-RefundWait = Annotated[str, typer.Option(help="Wait before refunds and reports (90, 30m, 2h, 1d).")]
-OwnerClaimWait = Annotated[str, typer.Option(help="Wait before the owner may take what is left.")]
-AnyClaimWait = Annotated[str, typer.Option(help="Wait before anyone may take what is left.")]
+MechanismName = Annotated[
+    str, typer.Option("--mechanism", help="The incentive mechanism: deposit_refund_take or points.")
+]
+CostWeight = Annotated[
+    str | None,
+    typer.Option(help="Deposit scale, e.g. 0.001ether (the default) or 10**15 wei as 1000000000000000."),
+]
+RefundWait = Annotated[
+    str | None, typer.Option(help="Wait before refunds (validations) and reports (90, 30m, 2h, 1d; default 1d).")
+]
+OwnerClaimWait = Annotated[str | None, typer.Option(help="Wait before the owner may take what is left (default 9d).")]
+AnyClaimWait = Annotated[str | None, typer.Option(help="Wait before anyone may take what is left (default 9d).")]
 Unsafe = Annotated[bool, typer.Option(help="Allow waits the client calls absurd (under a minute, over ten years).")]
 Resume = Annotated[bool, typer.Option(help="Finish the remembered unfinished deploy of this model (an error if none).")]
 Name = Annotated[
@@ -62,21 +69,29 @@ ImageOption = Annotated[
 ]
 
 
-def incentive(cost_weight: str, refund_wait: str, owner_claim_wait: str, any_claim_wait: str, unsafe: bool) -> Any:
-    """Deposit, Refund and Take with the options' parameters."""
-    from sumchain.incentives import DepositRefundTake
+def mechanism_from_options(name: str, unsafe: bool, **options: str | None) -> Mechanism:
+    """The mechanism called ``name`` with the parameters given on the command line (others at their defaults).
+
+    Raises
+    ------
+    InvalidIncentive
+        For an unknown mechanism, or a parameter it does not take or that is out of range.
+    """
+    from sumchain.errors import InvalidIncentive
+    from sumchain.incentives import MECHANISMS
     from sumchain.units import parse_amount
 
-    return DepositRefundTake(
-        cost_weight=parse_amount(cost_weight),
-        refund_wait=parse_duration(refund_wait),
-        owner_claim_wait=parse_duration(owner_claim_wait),
-        any_claim_wait=parse_duration(any_claim_wait),
-        unsafe=unsafe,
-    )
+    if name not in MECHANISMS:
+        raise InvalidIncentive(f"unknown mechanism {name!r}; choose one of {', '.join(MECHANISMS)}")
+    given = {
+        option: parse_amount(text) if option == "cost_weight" else parse_duration(text)
+        for option, text in options.items()
+        if text is not None
+    }
+    return MECHANISMS[name].from_options(given, unsafe=unsafe)
 
 
-def _fingerprint(mirror: OnChainModel, metadata: ModelMetadata, drt: DepositRefundTake) -> str:
+def _fingerprint(mirror: OnChainModel, metadata: ModelMetadata, mechanism: Mechanism) -> str:
     """What identifies a deploy, to recognise the same one run again."""
     from sumchain.chain.hashing import keccak
 
@@ -85,7 +100,7 @@ def _fingerprint(mirror: OnChainModel, metadata: ModelMetadata, drt: DepositRefu
         mirror.model_params(),
         mirror.to_words(),
         metadata.to_json().decode(),
-        [drt.cost_weight, drt.refund_wait, drt.owner_claim_wait, drt.any_claim_wait],
+        [mechanism.mechanism_type, mechanism.words()],
     ]
     return "0x" + keccak(json.dumps(described).encode()).hex()
 
@@ -93,7 +108,7 @@ def _fingerprint(mirror: OnChainModel, metadata: ModelMetadata, drt: DepositRefu
 def deploy_model(
     mirror: OnChainModel,
     metadata: ModelMetadata,
-    drt: DepositRefundTake,
+    mechanism: Mechanism,
     *,
     resume: bool,
     command: str,
@@ -105,7 +120,7 @@ def deploy_model(
 
     chain = session.chain()
     registry = session.registry_if_any() if register else None
-    fingerprint = _fingerprint(mirror, metadata, drt)
+    fingerprint = _fingerprint(mirror, metadata, mechanism)
     unfinished: dict[str, str] = json.loads(session.remembered(UNFINISHED) or "{}")
     words = mirror.to_words()
     total_gas = 0
@@ -147,7 +162,7 @@ def deploy_model(
             model = SharedModel.deploy(
                 chain,
                 mirror,
-                incentive=drt,
+                mechanism=mechanism,
                 metadata=metadata,
                 sender=session.account,
                 on_chunk=on_chunk,
@@ -165,8 +180,8 @@ def deploy_model(
         ) from None
     _remember_unfinished(fingerprint, None)
     out.print(
-        f"Deployed a {mirror.model_type} ({mirror.n_features} features, {mirror.n_classes} classes), "
-        f"total gas {total_gas:,}, at:"
+        f"Deployed a {mirror.model_type} ({mirror.n_features} features, {mirror.n_classes} classes) "
+        f"with {mechanism.title}, total gas {total_gas:,}, at:"
     )
     out.print(model.address)
 
@@ -185,10 +200,11 @@ def _remember_unfinished(fingerprint: str, address: str | None) -> None:
 def deploy(
     name: Name = None,
     description: Description = None,
-    cost_weight: CostWeight = "0.001ether",
-    refund_wait: RefundWait = "1d",
-    owner_claim_wait: OwnerClaimWait = "9d",
-    any_claim_wait: AnyClaimWait = "9d",
+    mechanism: MechanismName = "deposit_refund_take",
+    cost_weight: CostWeight = None,
+    refund_wait: RefundWait = None,
+    owner_claim_wait: OwnerClaimWait = None,
+    any_claim_wait: AnyClaimWait = None,
     unsafe: Unsafe = False,
     resume: Resume = False,
     register: Register = True,
@@ -211,8 +227,15 @@ def deploy(
         class_names=("negative", "positive"),
         encoder=IMDB_VOCABULARY,
     )
-    drt = incentive(cost_weight, refund_wait, owner_claim_wait, any_claim_wait, unsafe)
-    deploy_model(mirror, metadata, drt, resume=resume, command="deploy", register=register)
+    chosen = mechanism_from_options(
+        mechanism,
+        unsafe,
+        cost_weight=cost_weight,
+        refund_wait=refund_wait,
+        owner_claim_wait=owner_claim_wait,
+        any_claim_wait=any_claim_wait,
+    )
+    deploy_model(mirror, metadata, chosen, resume=resume, command="deploy", register=register)
 
 
 @app.command("import")
@@ -227,10 +250,11 @@ def import_model(
             "a file's own encoder and encoderParams fields are kept otherwise)."
         ),
     ] = None,
-    cost_weight: CostWeight = "0.001ether",
-    refund_wait: RefundWait = "1d",
-    owner_claim_wait: OwnerClaimWait = "9d",
-    any_claim_wait: AnyClaimWait = "9d",
+    mechanism: MechanismName = "deposit_refund_take",
+    cost_weight: CostWeight = None,
+    refund_wait: RefundWait = None,
+    owner_claim_wait: OwnerClaimWait = None,
+    any_claim_wait: AnyClaimWait = None,
     unsafe: Unsafe = False,
     resume: Resume = False,
     register: Register = True,
@@ -251,9 +275,16 @@ def import_model(
         from sumchain.encoders import encoder_for
 
         encoder_for(encoder)  # an encoder this installation knows, before anything is sent
+    chosen = mechanism_from_options(
+        mechanism,
+        unsafe,
+        cost_weight=cost_weight,
+        refund_wait=refund_wait,
+        owner_claim_wait=owner_claim_wait,
+        any_claim_wait=any_claim_wait,
+    )
     out.print(f"Read a {loaded.model.model_type} model from {model_file}.")
-    drt = incentive(cost_weight, refund_wait, owner_claim_wait, any_claim_wait, unsafe)
-    deploy_model(loaded.model, metadata, drt, resume=resume, command=f"import {model_file}", register=register)
+    deploy_model(loaded.model, metadata, chosen, resume=resume, command=f"import {model_file}", register=register)
 
 
 @app.command("export")
@@ -302,10 +333,8 @@ def info(
     as_json: Annotated[bool, typer.Option("--json", help="Print everything as one JSON object.")] = False,
 ) -> None:
     """Describe the current model: what it is, its classes and encoder, its mechanism."""
-    from sumchain.registry import MECHANISM
-
     model = session.model()
-    meta, drt = model.metadata, model.incentive
+    meta, mechanism = model.metadata, model.mechanism
     facts: dict[str, Any] = {
         "address": model.address,
         "name": meta.name,
@@ -317,12 +346,9 @@ def info(
         "encoder_params": meta.encoder_params,
         "owner": model.owner,
         "deployed_at_block": model.deployed_at,
-        "mechanism": MECHANISM,
+        "mechanism": mechanism.mechanism_type,
+        "mechanism_parameters": mechanism.to_json(),
         "deposit_now_wei": model.cost(),
-        "cost_weight_wei": drt.cost_weight,
-        "refund_wait_s": drt.refund_wait,
-        "owner_claim_wait_s": drt.owner_claim_wait,
-        "any_claim_wait_s": drt.any_claim_wait,
     }
     if as_json:
         typer.echo(json.dumps(facts, indent=1))
@@ -332,11 +358,7 @@ def info(
         out.print(meta.description)
     out.print(f"A {facts['model_type']} over {facts['features']}; classes: {', '.join(facts['classes'])}.")
     out.print(f"Encoder: {_encoder_line(model)}. Owner {model.owner}, block {model.deployed_at}.", markup=False)
-    out.print(
-        f"Deposit, Refund and Take: deposit now {eth(model.cost())}; refunds after {drt.refund_wait // 3600}h, "
-        f"the owner takes what is left after {drt.owner_claim_wait / DAY:g}d, anyone after "
-        f"{drt.any_claim_wait / DAY:g}d."
-    )
+    out.print(mechanism.summary(model.cost()), markup=False)
 
 
 def _encoder_line(model: SharedModel) -> str:

@@ -11,7 +11,8 @@
        bits   0 ..  95  claimable amount still held for the contribution
        bits  96 .. 191  initial deposit
        bit  192         recorded (set once, never cleared)
-       bit  193         refunded by its author
+       bit  193         refunded (validated) by its author
+       bit  194         reported (under Points: the one report a sample gets)
      Amounts are bounded by the incentive mechanism to less than 2**96 wei.
 """
 
@@ -22,6 +23,7 @@ _AMOUNT_BITS: constant(uint256) = 96
 _AMOUNT_MASK: constant(uint256) = 2**96 - 1
 _RECORDED: constant(uint256) = 1 << 192
 _REFUNDED: constant(uint256) = 1 << 193
+_REPORTED: constant(uint256) = 1 << 194
 
 
 # @dev Packed contribution records, see the layout above.
@@ -92,3 +94,23 @@ def _mark_reported_by(key: bytes32, reporter: address):
     @param reporter The reporting account.
     """
     self._reported_by[key][reporter] = True
+
+
+@internal
+@view
+def _is_reported(key: bytes32) -> bool:
+    """
+    @dev Whether the contribution was marked reported (`_mark_reported`).
+    @param key The contribution key.
+    @return True when it was.
+    """
+    return self._records[key] & _REPORTED != 0
+
+
+@internal
+def _mark_reported(key: bytes32):
+    """
+    @dev Marks a contribution reported, once and for all.
+    @param key The contribution key.
+    """
+    self._records[key] |= _REPORTED

@@ -1,5 +1,9 @@
-"""Client-side views of the incentive mechanisms."""
+"""Client-side views of the incentive mechanisms: one :class:`Mechanism` class each.
 
+:data:`MECHANISMS` maps the name a trainer reports (``mechanism_type()``) to its class.
+"""
+
+from sumchain.incentives.base import PARAMETER_WORDS, Mechanism, Standing, Windows
 from sumchain.incentives.deposit_refund_take import (
     DAY,
     MAX_COST_WEIGHT,
@@ -8,5 +12,22 @@ from sumchain.incentives.deposit_refund_take import (
     WAIT_LIMIT,
     DepositRefundTake,
 )
+from sumchain.incentives.points import Points
 
-__all__ = ["DAY", "MAX_COST_WEIGHT", "MAX_WAIT", "MIN_REFUND_WAIT", "WAIT_LIMIT", "DepositRefundTake"]
+MECHANISMS: dict[str, type[Mechanism]] = {cls.mechanism_type: cls for cls in (DepositRefundTake, Points)}
+"""Every mechanism by its on-chain name."""
+
+__all__ = [
+    "DAY",
+    "MAX_COST_WEIGHT",
+    "MAX_WAIT",
+    "MECHANISMS",
+    "MIN_REFUND_WAIT",
+    "PARAMETER_WORDS",
+    "WAIT_LIMIT",
+    "DepositRefundTake",
+    "Mechanism",
+    "Points",
+    "Standing",
+    "Windows",
+]

@@ -15,10 +15,17 @@ limits: they bind what one deploys, not what others did.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from math import isqrt
+from typing import TYPE_CHECKING, ClassVar
 
 from sumchain.errors import InvalidIncentive
+from sumchain.incentives.base import Mechanism, Standing, Windows
+from sumchain.units import format_amount
+
+if TYPE_CHECKING:
+    from sumchain.contributions import Contribution
 
 DAY = 86_400
 MAX_COST_WEIGHT = (2**96 - 1) // 3_600
@@ -32,7 +39,7 @@ MAX_WAIT = 3_653 * DAY
 
 
 @dataclass(frozen=True)
-class DepositRefundTake:
+class DepositRefundTake(Mechanism):
     """Parameters of the Deposit, Refund and Take mechanism.
 
     Parameters
@@ -71,6 +78,11 @@ class DepositRefundTake:
     0
     """
 
+    mechanism_type: ClassVar[str] = "deposit_refund_take"
+    title: ClassVar[str] = "Deposit, Refund and Take"
+    score_unit: ClassVar[str] = "wei"
+    options: ClassVar[tuple[str, ...]] = ("cost_weight", "refund_wait", "owner_claim_wait", "any_claim_wait")
+
     cost_weight: int = 10**15
     refund_wait: int = DAY
     owner_claim_wait: int = 9 * DAY
@@ -102,8 +114,70 @@ class DepositRefundTake:
                 "deposits would be locked for good (pass unsafe=True to allow it)"
             )
 
+    def words(self) -> list[int]:
+        """``[cost_weight, refund_wait, owner_claim_wait, any_claim_wait]``, as the contract takes them."""
+        return [self.cost_weight, self.refund_wait, self.owner_claim_wait, self.any_claim_wait]
+
+    @classmethod
+    def from_chain(cls, read: Callable[[str], int]) -> DepositRefundTake:
+        """The parameters of a deployed trainer (only the contract's limits apply)."""
+        return cls(**{name: int(read(name)) for name in cls.options}, unsafe=True)
+
     def cost(self, seconds_since_last_update: int) -> int:
         """The deposit for a contribution made this long after the previous one."""
         if self.cost_weight == 0:
             return 0
         return self.cost_weight * 3600 // max(isqrt(seconds_since_last_update), 1)
+
+    def windows(self, added_time: int) -> Windows:
+        """Refunds and reports after ``refund_wait``; the owner takes what is left after
+        ``owner_claim_wait``, anyone after ``any_claim_wait``."""
+        return Windows(
+            added_time + self.refund_wait, added_time + self.owner_claim_wait, added_time + self.any_claim_wait
+        )
+
+    def status(self, contribution: Contribution) -> str:
+        """``"refunded"``, ``"taken"`` (by reports and claims), ``"partly taken"`` or ``"held"``."""
+        if contribution.refunded:
+            return "refunded"
+        if contribution.claimable == 0 and contribution.deposit > 0:
+            return "taken"
+        if contribution.claimable < contribution.deposit:
+            return "partly taken"
+        return "held"
+
+    def settled(self, contribution: Contribution) -> bool:
+        """Refunded, or nothing of the deposit left."""
+        return self.status(contribution) in ("refunded", "taken")
+
+    def summary(self, cost_now: int) -> str:
+        """The deposit now and the three waits."""
+        return (
+            f"{self.title}: deposit now {format_amount(cost_now)}; refunds and reports after "
+            f"{duration(self.refund_wait)}, the owner takes what is left after {duration(self.owner_claim_wait)}, "
+            f"anyone after {duration(self.any_claim_wait)}."
+        )
+
+    def to_json(self) -> dict[str, int]:
+        """The four parameters by name (waits in seconds, the weight in wei)."""
+        return dict(zip(self.options, self.words(), strict=True))
+
+    def refund_result(self, amount: int) -> str:
+        """``"refunded 0.001 ETH"``."""
+        return f"refunded {format_amount(amount)}"
+
+    def report_result(self, amount: int) -> str:
+        """``"took 0.001 ETH"``."""
+        return f"took {format_amount(amount)}"
+
+    def standings(self, contributions: Sequence[Contribution]) -> list[Standing]:
+        """Wei gained so far: refunds and reports' takings, less deposits paid (still held ones included)."""
+        return self._tally(contributions, lambda c: c.refund_amount - c.deposit, None)
+
+
+def duration(seconds: int) -> str:
+    """``"1d"``, ``"36h"``, ``"90s"``: the largest unit that divides the time exactly (seconds otherwise)."""
+    for unit, size in (("d", DAY), ("h", 3_600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"

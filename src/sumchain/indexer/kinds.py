@@ -36,13 +36,12 @@ _SMALL_INTEGER = re.compile(r"(uint(8|16|24|32|40|48|56)|int(8|16|24|32|40|48|56
 
 
 def contract_abis(family: str) -> list[list[dict[str, Any]]]:
-    """The ABIs of every compiled contract of a family (``"trainer"``: one per model)."""
-    from sumchain.chain.compiler import compile_trainer
-    from sumchain.models import MIRRORS
+    """The ABIs of every compiled contract of a family (``"trainer"``: one per model and mechanism)."""
+    from sumchain.chain.compiler import TRAINERS, compile_contract
 
     if family != "trainer":
         raise ValueError(f"no contracts of family {family!r}")
-    return [compile_trainer(mirror.contract_model).abi for mirror in MIRRORS.values()]
+    return [compile_contract(name).abi for name in TRAINERS]
 
 
 def column_type(abi_type: str) -> str:

@@ -40,8 +40,11 @@
 
 from .. import data_handler
 from .. import reverts
+from ..interfaces import IMechanism
 
 uses: data_handler
+
+implements: IMechanism
 
 
 # @dev Largest cost weight: keeps every deposit below 2**96 wei.
@@ -52,6 +55,10 @@ _TIME_MASK: constant(uint256) = 2**64 - 1
 # @dev Every wait must be below this many seconds.
 WAIT_LIMIT: constant(uint256) = 2**40
 
+
+# @dev What the mechanism is, for clients that find it on chain: "deposit_refund_take" in
+#      ASCII, zero-padded (see `IMechanism`).
+mechanism_type: public(constant(bytes32)) = 0x6465706f7369745f726566756e645f74616b6500000000000000000000000000
 
 # @dev Scale of the deposit: cost = cost_weight * 3600 / isqrt(seconds since last update).
 cost_weight: public(immutable(uint256))
@@ -70,29 +77,26 @@ num_valid: public(HashMap[address, uint256])
 
 
 @deploy
-def __init__(
-    _cost_weight: uint256, _refund_wait: uint256, _owner_claim_wait: uint256, _any_claim_wait: uint256
-):
+def __init__(params: uint256[4]):
     """
-    @dev Checks and stores the parameters (`refund_wait <= owner_claim_wait
+    @dev Checks and stores the parameters `[cost_weight, refund_wait,
+         owner_claim_wait, any_claim_wait]` (`refund_wait <= owner_claim_wait
          <= any_claim_wait < WAIT_LIMIT`); the mechanism is closed until `_open`.
-    @param _cost_weight Scale of the deposit, in wei.
-    @param _refund_wait Seconds before a refund or a report.
-    @param _owner_claim_wait Seconds before the owner may take what is left.
-    @param _any_claim_wait Seconds before anyone may take what is left.
+    @param params Scale of the deposit in wei; seconds before a refund or a
+           report; seconds before the owner, then anyone, may take what is left.
     """
-    if _cost_weight > _MAX_COST_WEIGHT:
+    if params[0] > _MAX_COST_WEIGHT:
         reverts._fail("deposit_refund_take: cost weight too large")
-    if _refund_wait > _owner_claim_wait:
+    if params[1] > params[2]:
         reverts._fail("deposit_refund_take: refund wait above owner claim wait")
-    if _owner_claim_wait > _any_claim_wait:
+    if params[2] > params[3]:
         reverts._fail("deposit_refund_take: owner claim wait above any claim wait")
-    if _any_claim_wait >= WAIT_LIMIT:
+    if params[3] >= WAIT_LIMIT:
         reverts._fail("deposit_refund_take: wait not below 2**40 seconds")
-    cost_weight = _cost_weight
-    refund_wait = _refund_wait
-    owner_claim_wait = _owner_claim_wait
-    any_claim_wait = _any_claim_wait
+    cost_weight = params[0]
+    refund_wait = params[1]
+    owner_claim_wait = params[2]
+    any_claim_wait = params[3]
 
 
 @internal

@@ -37,10 +37,13 @@
 """
 
 from .. import reverts
+from ..interfaces import IModel
 from . import packed_words
 from . import samples
 
 uses: packed_words
+
+implements: IModel
 
 # @dev The fixed-point scale of real numbers (1.0 = 10**9).
 SCALE: constant(int256) = 10**9
@@ -53,7 +56,7 @@ _CHUNK_VALUES: constant(uint256) = 32 // samples.VALUE_BYTES
 SAMPLE_BYTES: constant(uint256) = samples.DENSE_BYTES
 
 # @dev What the model is, for clients that find it on chain.
-model_type: public(constant(String[32])) = "dense perceptron"
+model_type: public(constant(String[40])) = "dense perceptron"
 # @dev Number of classes.
 n_classes: public(constant(uint256)) = 2
 

@@ -57,10 +57,13 @@
 """
 
 from .. import reverts
+from ..interfaces import IModel
 from . import packed_words
 from . import samples
 
 uses: packed_words
+
+implements: IModel
 
 # @dev Largest number of features.
 MAX_FEATURES: constant(uint256) = 2**32
@@ -88,7 +91,7 @@ NORMAL_BITS: constant(uint256) = 127
 POWER_BITS: constant(uint256) = 10
 
 # @dev What the model is, for clients that find it on chain.
-model_type: public(constant(String[32])) = "naive bayes"
+model_type: public(constant(String[40])) = "naive bayes"
 
 # @dev Size of the feature space; indices lie in [0, n_features).
 n_features: public(immutable(uint256))

@@ -32,11 +32,14 @@
 """
 
 from .. import reverts
+from ..interfaces import IModel
 from . import centroids
 from . import packed_words
 from . import samples
 
 uses: packed_words
+
+implements: IModel
 
 # @dev Width of a class header: the data count only.
 _HEADER_BITS: constant(uint256) = centroids.COUNT_BITS

@@ -42,12 +42,15 @@
 """
 
 from .. import reverts
+from ..interfaces import IModel
 from . import centroids
 from . import fields
 from . import packed_words
 from . import samples
 
 uses: packed_words
+
+implements: IModel
 
 # @dev The fixed-point scale of real numbers (1.0 = 10**9): a present feature's value.
 SCALE: constant(int256) = 10**9

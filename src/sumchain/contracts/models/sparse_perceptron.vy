@@ -28,10 +28,13 @@
 """
 
 from .. import reverts
+from ..interfaces import IModel
 from . import packed_words
 from . import samples
 
 uses: packed_words
+
+implements: IModel
 
 # @dev Largest number of features.
 MAX_FEATURES: constant(uint256) = 2**32
@@ -41,7 +44,7 @@ SAMPLE_BYTES: constant(uint256) = samples.SPARSE_BYTES
 _INDEX_SHIFT: constant(uint256) = 256 - samples.INDEX_BITS
 
 # @dev What the model is, for clients that find it on chain.
-model_type: public(constant(String[32])) = "sparse perceptron"
+model_type: public(constant(String[40])) = "sparse perceptron"
 # @dev Number of classes.
 n_classes: public(constant(uint256)) = 2
 

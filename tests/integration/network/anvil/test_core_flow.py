@@ -62,7 +62,7 @@ def last_receipt(chain: RpcChain) -> Receipt:
 @pytest.fixture
 def model(chain: RpcChain) -> SharedModel:
     mirror = SparsePerceptron.from_weights(WEIGHTS, learning_rate=2)
-    return SharedModel.deploy(chain, mirror, incentive=INCENTIVE, sender=0)
+    return SharedModel.deploy(chain, mirror, mechanism=INCENTIVE, sender=0)
 
 
 def test_node_is_a_dev_chain(chain: RpcChain) -> None:
@@ -73,7 +73,7 @@ def test_node_is_a_dev_chain(chain: RpcChain) -> None:
 
 
 def test_core_flow(chain: RpcChain, model: SharedModel) -> None:
-    assert model.incentive == INCENTIVE
+    assert model.mechanism == INCENTIVE
     assert model.owner == chain.accounts[0]
     assert (model.predict([0]), model.predict([1]), model.predict([8]), model.predict([0, 1])) == (1, 0, 1, 0)
 
@@ -180,16 +180,16 @@ def test_large_model_deploys_in_gas_sized_chunks_and_resumes(chain: RpcChain) ->
             raise Interrupted
 
     with pytest.raises(Interrupted):
-        SharedModel.deploy(chain, mirror, incentive=INCENTIVE, on_chunk=stop_after_first_chunk)
+        SharedModel.deploy(chain, mirror, mechanism=INCENTIVE, on_chunk=stop_after_first_chunk)
     assert receipts[0].contract_address is not None
     model = SharedModel(chain, receipts[0].contract_address)
     loaded = model._call("words_loaded")
     assert 0 < loaded < model._call("total_words") == len(mirror.to_words()) == 2_500
-    assert not model._call("ready")
+    assert not model.ready()
     with pytest.raises(ContractReverted, match="trainer: parameters not loaded"):
         model.predict([0])
     model.upload_parameters(mirror.to_words(), on_chunk=lambda done, total, receipt: receipts.append(receipt))
-    assert model._call("ready")
+    assert model.ready()
     loads = receipts[1:]
     assert len(loads) >= 3
     assert all(r.gas_used <= chain.w3.eth.get_block(r.block_number)["gasLimit"] for r in receipts)

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.anvil
 
 @pytest.fixture
 def model(chain: RpcChain) -> SharedModel:
-    return SharedModel.deploy(chain, SparsePerceptron.from_weights(WEIGHTS, learning_rate=2), incentive=INCENTIVE)
+    return SharedModel.deploy(chain, SparsePerceptron.from_weights(WEIGHTS, learning_rate=2), mechanism=INCENTIVE)
 
 
 def indexed(chain: RpcChain, path: Path, model: SharedModel) -> Indexer:

@@ -148,7 +148,7 @@ def test_a_keystore_account_sends_after_confirmation(
     signer = KeystoreAccount(keystore, keystore.find("alice"), password)
     chain = RpcChain(network[0], keys=[signer], confirm=Confirmation(ask, max_deposit=ETHER // 10))
     assert chain.accounts == [alice] and passwords == []
-    model = SharedModel.deploy(chain, SparsePerceptron.from_weights([3, -3, 2, -2]), incentive=INCENTIVE)
+    model = SharedModel.deploy(chain, SparsePerceptron.from_weights([3, -3, 2, -2]), mechanism=INCENTIVE)
     assert model.owner == alice
     assert passwords == ["alice"]  # asked once, when it first signed
     assert [p.to for p in asked] == [None, model.address]
@@ -290,7 +290,7 @@ def test_contributions_are_listed_in_block_ranges_the_provider_accepts(
 ) -> None:
     signer = KeystoreAccount(keystore, keystore.find("alice"), lambda: PASSWORD)
     chain = RpcChain(network[0], keys=[signer], confirm=Confirmation(lambda preview: True))
-    model = SharedModel.deploy(chain, SparsePerceptron.from_weights([2, -2, 1, -1]), incentive=INCENTIVE)
+    model = SharedModel.deploy(chain, SparsePerceptron.from_weights([2, -2, 1, -1]), mechanism=INCENTIVE)
     added = [model.add_data(sample, 1) for sample in ([0], [1], [2], [3], [0, 1])]
     found = model.contributions(alice)
     assert [c.added_time for c in found] == [a.time for a in added]

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.anvil
 
 def test_one_account_keeps_many_transactions_in_flight(chain: RpcChain) -> None:
     weights = [(-1) ** i * (i % 5 + 1) for i in range(16)]
-    model = SharedModel.deploy(chain, SparsePerceptron.from_weights(weights), incentive=DepositRefundTake(0))
+    model = SharedModel.deploy(chain, SparsePerceptron.from_weights(weights), mechanism=DepositRefundTake(0))
     sender = chain.accounts[1]
     samples = [[i] for i in range(16)] + [[i, i + 1] for i in range(15)] + [[i, i + 2] for i in range(9)]
     datas = [model.abi.encode_call("add_data", model.codec.encode(s), i % 2) for i, s in enumerate(samples)]
@@ -87,7 +87,7 @@ def test_replaced_and_dropped_transactions_are_told_apart() -> None:
 
 def test_many_transactions_go_out_in_batches_and_come_back_in_order(chain: RpcChain) -> None:
     weights = [(-1) ** i * (i % 5 + 1) for i in range(64)]
-    model = SharedModel.deploy(chain, SparsePerceptron.from_weights(weights), incentive=DepositRefundTake(0))
+    model = SharedModel.deploy(chain, SparsePerceptron.from_weights(weights), mechanism=DepositRefundTake(0))
     sender = chain.accounts[4]
     samples = [[i] for i in range(64)] + [[i, i + 1] for i in range(63)] + [[i, i + 2] for i in range(62)]
     datas = [model.abi.encode_call("add_data", model.codec.encode(s), i % 2) for i, s in enumerate(samples)]

@@ -1,22 +1,25 @@
 # pragma version ~=0.4.3
 # pragma nonreentrancy on
 """
-@title Collaborative Trainer
-@custom:contract-name trainer
+@title Collaborative Trainer: sparse_perceptron with points
+@custom:contract-name sparse_perceptron__points
 @license MIT
 @notice The entry point of a shared model: anyone may `predict` for free,
-        `add_data` with a deposit to teach the model, and later `refund` its
-        own deposit or `report` bad data of others.
-@dev The data handler, the incentive mechanism and the model are modules
+        `add_data` (paying what the incentive mechanism asks) to teach the
+        model, and later `refund` (validate) its own contribution or `report`
+        bad data of others.
+@dev Generated from `templates/trainer.vy.template` for one model module and
+     one incentive mechanism (`python scripts/build_contracts.py` writes every
+     combination into `trainers/`; a test checks that each file is what the
+     template makes and compiles on its own). Edit the template, not this file.
+     The data handler, the incentive mechanism and the model are modules
      compiled into this one contract, so the trainer controls them by
      construction (0xDeCA10B issue 40 cannot arise). Payments are pushed and,
      when the recipient refuses them, kept for `withdraw` or `withdraw_to`
      (pull fallback).
-     One contract is built per model: `sumchain.chain.compiler` compiles this
-     file with the `models` import below pointing at the chosen model module.
-     Every model module has the same internal interface (`SAMPLE_BYTES`,
-     `__init__(params)`, `_words_needed`, `_check_sample`, `_check_label`,
-     `_predict`, `_update`) and keeps its parameters in `packed_words`, which
+     Every model module implements `IModel` and every mechanism
+     `IMechanism`; the interfaces' docstrings list the internal functions
+     this contract also calls. The model keeps its parameters in `packed_words`, which
      the owner loads in chunks after deployment; the incentive mechanism
      opens once the last chunk is in, so that contributions check readiness
      with the same storage read that prices their deposit.
@@ -27,11 +30,11 @@
      block and checks it.
 """
 
-from . import data_handler
-from . import reverts
-from .incentives import deposit_refund_take as mechanism
-from .models import packed_words
-from .models import sparse_perceptron as model
+from .. import data_handler
+from .. import reverts
+from ..incentives import points as mechanism
+from ..models import packed_words
+from ..models import sparse_perceptron as model
 
 initializes: data_handler
 initializes: mechanism[data_handler := data_handler]
@@ -39,13 +42,7 @@ initializes: packed_words
 initializes: model[packed_words := packed_words]
 
 exports: (
-    mechanism.cost_weight,
-    mechanism.refund_wait,
-    mechanism.owner_claim_wait,
-    mechanism.any_claim_wait,
-    mechanism.last_update_time,
-    mechanism.num_valid,
-    mechanism.total_good,
+    mechanism.__interface__,
     packed_words.total_words,
     packed_words.words_loaded,
     model.__interface__,
@@ -71,14 +68,16 @@ event DataAdded:
     cost: uint256
 
 
-# @dev Emitted once an author got its deposit back.
+# @dev Emitted once an author got its deposit back (or, without deposits, its
+#      contribution validated: `amount` 0).
 event Refunded:
     key: indexed(bytes32)
     author: indexed(address)
     amount: uint256
 
 
-# @dev Emitted once a reporter took (part of) a deposit.
+# @dev Emitted once a reporter took (part of) a deposit (or, without deposits,
+#      had its report recorded: `amount` 0).
 event Reported:
     key: indexed(bytes32)
     reporter: indexed(address)
@@ -99,8 +98,8 @@ event Withdrawn:
     amount: uint256
 
 
-# @dev The account that deployed the model: it loads the parameters and may take
-#      deposits left after `owner_claim_wait`.
+# @dev The account that deployed the model: it loads the parameters (and, as
+#      the mechanism allows, may take deposits left after a wait).
 owner: public(immutable(address))
 # @dev Number of the block that created the contract (and holds `MetadataPublished`).
 deployed_at: public(immutable(uint256))
@@ -110,29 +109,22 @@ pending_withdrawals: public(HashMap[address, uint256])
 
 @deploy
 def __init__(
-    model_params: DynArray[int256, 8],
-    cost_weight: uint256,
-    refund_wait: uint256,
-    owner_claim_wait: uint256,
-    any_claim_wait: uint256,
-    metadata: Bytes[METADATA_BYTES],
+    model_params: DynArray[int256, 8], mechanism_params: uint256[4], metadata: Bytes[METADATA_BYTES]
 ):
     """
     @dev Creates the model without its parameters; the owner loads them next
          with `load_parameters`. Publishes the metadata.
     @param model_params The model's shape and fixed parameters (the model
            module documents their order).
-    @param cost_weight Scale of the deposit, in wei.
-    @param refund_wait Seconds before a refund or a report.
-    @param owner_claim_wait Seconds before the owner may take what is left.
-    @param any_claim_wait Seconds before anyone may take what is left.
+    @param mechanism_params The mechanism's parameters (the mechanism module
+           documents their order; unused ones are 0).
     @param metadata The model's metadata, canonical JSON (see `sumchain.metadata`).
     """
     owner = msg.sender
     deployed_at = block.number
     model.__init__(model_params)
     packed_words.__init__(model._words_needed())
-    mechanism.__init__(cost_weight, refund_wait, owner_claim_wait, any_claim_wait)
+    mechanism.__init__(mechanism_params)
     if packed_words._is_ready():
         mechanism._open()
     log MetadataPublished(metadata=metadata)
@@ -155,16 +147,6 @@ def load_parameters(start: uint256, words: DynArray[uint256, packed_words.MAX_WO
     packed_words._load(start, words)
     if start + len(words) == packed_words.total_words:
         mechanism._open()
-
-
-@external
-@view
-def ready() -> bool:
-    """
-    @notice Whether every parameter is loaded, so that the model accepts data.
-    @return True when ready.
-    """
-    return packed_words._is_ready()
 
 
 @external
@@ -241,8 +223,9 @@ def add_data(data: Bytes[model.SAMPLE_BYTES], label: uint8):
 @external
 def refund(data: Bytes[model.SAMPLE_BYTES], label: uint8, added_time: uint256):
     """
-    @notice Returns the caller's deposit for its own contribution once the
-            refund wait is over, if the model now agrees with its label.
+    @notice Returns the caller's deposit for its own contribution (or
+            validates it) once the refund wait is over, if the model now
+            agrees with its label.
     @param data The sample as it was added.
     @param label The label as it was added.
     @param added_time The block time of the contribution.
@@ -259,8 +242,8 @@ def refund(data: Bytes[model.SAMPLE_BYTES], label: uint8, added_time: uint256):
 def report(data: Bytes[model.SAMPLE_BYTES], label: uint8, added_time: uint256, author: address):
     """
     @notice Takes (part of) the deposit of another account's contribution
-            that the model now rejects, or whatever is left of any deposit
-            once the claim windows allow it.
+            that the model now rejects (or records the report), or whatever
+            is left of any deposit once the mechanism's claim windows allow it.
     @param data The sample as it was added.
     @param label The label as it was added.
     @param added_time The block time of the contribution.
