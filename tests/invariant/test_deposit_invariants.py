@@ -32,13 +32,12 @@ parameter word as it was: the ledger books nothing for it. The model keeps 8-bit
 weights, two of them next to the bounds, so that some updates saturate a weight at its
 field's bound.
 
-Each CI run executes at least :data:`OPERATIONS` rules (hypothesis's seed is printed in
+Each CI run executes at least :data:`~tests.invariant.counting.OPERATIONS` rules (hypothesis's seed is printed in
 pytest's header, the number of operations in its summary).
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -48,18 +47,17 @@ import pytest
 from hypothesis import event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
-    RuleBasedStateMachine,
     initialize,
     invariant,
     precondition,
     rule,
-    run_state_machine_as_test,
 )
 
 from sumchain import ContractReverted, DepositRefundTake, EmbeddedChain, SharedModel, SparsePerceptron
 from sumchain.contributions import contribution_key
 from sumchain.incentives import DAY
 from tests.helpers import Actor, Call
+from tests.invariant.counting import CountingMachine, counted, run_counted
 
 GENESIS = 1_700_000_000
 OWNER = 0
@@ -78,7 +76,6 @@ INCENTIVE = DepositRefundTake(cost_weight=10**15, refund_wait=DAY, owner_claim_w
 WINDOWS = {"refund": INCENTIVE.refund_wait, "owner": INCENTIVE.owner_claim_wait, "any": INCENTIVE.any_claim_wait}
 LOCKED = "execution reverted without a reason"
 """What a re-entrant call into the trainer gets."""
-OPERATIONS = 10_000
 """Rules executed per run, at least."""
 SETTINGS = settings(max_examples=200, stateful_step_count=100, deadline=None)
 """Some examples stop early (hypothesis shortens a few): 200 of up to 100 steps give about 15,000."""
@@ -117,21 +114,7 @@ class Report:
     share: bool = False
 
 
-def counted(method: Callable[..., None]) -> Callable[..., None]:
-    """Count every execution of a rule in :attr:`DepositMachine.operations`."""
-
-    @functools.wraps(method)
-    def run(self: DepositMachine, *args: Any, **kwargs: Any) -> None:
-        DepositMachine.operations += 1
-        method(self, *args, **kwargs)
-
-    return run
-
-
-class DepositMachine(RuleBasedStateMachine):
-    operations = 0
-    """Rules executed since the counter was last reset."""
-
+class DepositMachine(CountingMachine):
     @initialize(
         seed=st.lists(st.tuples(parties, samples, labels, st.integers(1, 10**18)), min_size=2, max_size=6),
         start=st.sampled_from(["fresh", "waited", "refunded", "refunded"]),
@@ -577,7 +560,4 @@ class DepositMachine(RuleBasedStateMachine):
 def test_deposit_refund_take_keeps_every_wei_over_10_000_operations(
     record_property: Callable[[str, object], None],
 ) -> None:
-    DepositMachine.operations = 0
-    run_state_machine_as_test(DepositMachine, settings=SETTINGS)
-    record_property("operations", DepositMachine.operations)
-    assert DepositMachine.operations >= OPERATIONS
+    run_counted(DepositMachine, SETTINGS, record_property)

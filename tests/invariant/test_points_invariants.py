@@ -1,10 +1,12 @@
 """Points keeps its counts exact and holds no money, over long random call sequences.
 
 A hypothesis state machine drives the real trainer with Points on a fresh embedded
-chain: four accounts add data (sending random value, which must all come back), wait,
-validate their own contributions and report others', often exactly one second before or
-just as the wait ends. A Python ledger of the mechanism predicts every call: the exact
-revert reason in the contract's order of checks, or the point it earns.
+chain, with the model of the Deposit, Refund and Take machine (predictions flip often,
+two weights sit next to their 8-bit bounds): four accounts add data (sending random
+value, which must all come back), wait, validate their own contributions and report
+others', often exactly one second before or just as the wait ends. A Python ledger of
+the mechanism predicts every call: the exact revert reason in the contract's order of
+checks, or the point it earns.
 
 After every step one invariant checks:
 
@@ -17,40 +19,35 @@ After every step one invariant checks:
 (d) the leaderboard rebuilt from the events (``SharedModel.standings``) equals the ledger,
     reports drawn by each author included.
 
-Each CI run executes at least :data:`OPERATIONS` rules (hypothesis's seed is printed in
+Each CI run executes at least :data:`~tests.invariant.counting.OPERATIONS` rules (hypothesis's seed is printed in
 pytest's header, the number of operations in its summary).
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
 from hypothesis import event, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import initialize, invariant, rule
 
 from sumchain import ContractReverted, EmbeddedChain, SharedModel, SparsePerceptron
 from sumchain.incentives import DAY, Points
+from tests.invariant.counting import CountingMachine, counted, run_counted
+from tests.invariant.test_deposit_invariants import GENESIS, LEARNING_RATE, WEIGHT_BITS, WEIGHTS, samples
 
-GENESIS = 1_700_000_000
 PEOPLE = [0, 1, 2, 3]
-WEIGHTS = [3, -3, 2, -2, 1, -1, 126, -126]
-"""As in the Deposit, Refund and Take machine: predictions flip often, two weights saturate."""
 MECHANISM = Points(refund_wait=DAY)
-OPERATIONS = 10_000
 SETTINGS = settings(max_examples=150, stateful_step_count=100, deadline=None)
 WHEN = st.sampled_from(["now", "now", "wait-1", "wait", "later"])
 """When a validation or report comes: now, 1 s before or just as the wait ends, or a day after."""
-samples = st.sets(st.integers(0, len(WEIGHTS) - 1), min_size=1, max_size=4).map(sorted)
 
 
 @dataclass
 class Entry:
-    """The ledger's view of one contribution."""
+    """The ledger's view of one contribution: what identifies it, and what became of it."""
 
     data: list[int]
     label: int
@@ -60,24 +57,11 @@ class Entry:
     reported: bool = False
 
 
-def counted(method: Callable[..., None]) -> Callable[..., None]:
-    """Count every execution of a rule in :attr:`PointsMachine.operations`."""
-
-    @functools.wraps(method)
-    def run(self: PointsMachine, *args: Any, **kwargs: Any) -> None:
-        PointsMachine.operations += 1
-        method(self, *args, **kwargs)
-
-    return run
-
-
-class PointsMachine(RuleBasedStateMachine):
-    operations = 0
-
+class PointsMachine(CountingMachine):
     @initialize()
     def deploy(self) -> None:
         self.chain = EmbeddedChain(genesis_time=GENESIS)
-        self.mirror = SparsePerceptron.from_weights(WEIGHTS, intercept=0, learning_rate=2, weight_bits=8)
+        self.mirror = SparsePerceptron.from_weights(WEIGHTS, learning_rate=LEARNING_RATE, weight_bits=WEIGHT_BITS)
         self.model = SharedModel.deploy(self.chain, self.mirror, mechanism=MECHANISM, sender=0)
         self.people = [self.chain.accounts[i] for i in PEOPLE]
         self.start = {a: self.chain.balance(a) for a in self.people}
@@ -92,10 +76,16 @@ class PointsMachine(RuleBasedStateMachine):
         """Block time of the next transaction (each one is mined 1 s later)."""
         return self.chain.time() + 1
 
-    def _advance(self, entry: Entry, when: str) -> None:
+    def _pick(self, pick: st.DataObject, when: str) -> Entry | None:
+        """A contribution (None before the first), with the clock moved so that the next
+        transaction comes ``when`` (see :data:`WHEN`) for it."""
+        if not self.ledger:
+            return None
+        entry = pick.draw(st.sampled_from(self.ledger))
         target = {"now": 0, "wait-1": entry.time + DAY - 1, "wait": entry.time + DAY, "later": entry.time + 2 * DAY}
         if target[when] > self._now():
             self.chain.advance_time(target[when] - self._now())
+        return entry
 
     def _expect(self, reason: str | None, action: Callable[[], object]) -> bool:
         """Run ``action``; it reverts with ``reason``, or succeeds when ``reason`` is None."""
@@ -125,10 +115,9 @@ class PointsMachine(RuleBasedStateMachine):
     @rule(pick=st.data(), when=WHEN, own=st.booleans())
     @counted
     def validate(self, pick: st.DataObject, when: str, own: bool) -> None:
-        if not self.ledger:
+        entry = self._pick(pick, when)
+        if entry is None:
             return
-        entry = pick.draw(st.sampled_from(self.ledger))
-        self._advance(entry, when)
         sender = entry.author if own else pick.draw(st.sampled_from(self.people))
         if sender != entry.author:
             reason: str | None = "data_handler: unknown contribution"
@@ -151,10 +140,9 @@ class PointsMachine(RuleBasedStateMachine):
     @rule(pick=st.data(), when=WHEN, who=st.sampled_from(PEOPLE))
     @counted
     def report(self, pick: st.DataObject, when: str, who: int) -> None:
-        if not self.ledger:
+        entry = self._pick(pick, when)
+        if entry is None:
             return
-        entry = pick.draw(st.sampled_from(self.ledger))
-        self._advance(entry, when)
         reporter = self.people[who]
         now = self._now()
         if reporter == entry.author:
@@ -210,7 +198,4 @@ class PointsMachine(RuleBasedStateMachine):
 def test_points_keeps_exact_counts_and_no_money_over_10_000_operations(
     record_property: Callable[[str, object], None],
 ) -> None:
-    PointsMachine.operations = 0
-    run_state_machine_as_test(PointsMachine, settings=SETTINGS)
-    record_property("operations", PointsMachine.operations)
-    assert PointsMachine.operations >= OPERATIONS
+    run_counted(PointsMachine, SETTINGS, record_property)

@@ -13,6 +13,7 @@ checked before anything is sent); a resumed deploy lists it if it is not yet.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -69,8 +70,13 @@ ImageOption = Annotated[
 ]
 
 
-def mechanism_from_options(name: str, unsafe: bool, **options: str | None) -> Mechanism:
+def mechanism_from_options(name: str, unsafe: bool, options: Mapping[str, Any]) -> Mechanism:
     """The mechanism called ``name`` with the parameters given on the command line (others at their defaults).
+
+    ``options`` holds a command's arguments by name (its ``locals()``): of those, the parameters of
+    any mechanism (:attr:`Mechanism.options <sumchain.incentives.Mechanism.options>`) that were given
+    (not None) are parsed, as an amount (``cost_weight``) or a duration, and passed to the mechanism,
+    which refuses the ones it does not take.
 
     Raises
     ------
@@ -83,10 +89,11 @@ def mechanism_from_options(name: str, unsafe: bool, **options: str | None) -> Me
 
     if name not in MECHANISMS:
         raise InvalidIncentive(f"unknown mechanism {name!r}; choose one of {', '.join(MECHANISMS)}")
+    known = {option for mechanism in MECHANISMS.values() for option in mechanism.options}
     given = {
         option: parse_amount(text) if option == "cost_weight" else parse_duration(text)
         for option, text in options.items()
-        if text is not None
+        if option in known and text is not None
     }
     return MECHANISMS[name].from_options(given, unsafe=unsafe)
 
@@ -227,14 +234,7 @@ def deploy(
         class_names=("negative", "positive"),
         encoder=IMDB_VOCABULARY,
     )
-    chosen = mechanism_from_options(
-        mechanism,
-        unsafe,
-        cost_weight=cost_weight,
-        refund_wait=refund_wait,
-        owner_claim_wait=owner_claim_wait,
-        any_claim_wait=any_claim_wait,
-    )
+    chosen = mechanism_from_options(mechanism, unsafe, locals())
     deploy_model(mirror, metadata, chosen, resume=resume, command="deploy", register=register)
 
 
@@ -275,14 +275,7 @@ def import_model(
         from sumchain.encoders import encoder_for
 
         encoder_for(encoder)  # an encoder this installation knows, before anything is sent
-    chosen = mechanism_from_options(
-        mechanism,
-        unsafe,
-        cost_weight=cost_weight,
-        refund_wait=refund_wait,
-        owner_claim_wait=owner_claim_wait,
-        any_claim_wait=any_claim_wait,
-    )
+    chosen = mechanism_from_options(mechanism, unsafe, locals())
     out.print(f"Read a {loaded.model.model_type} model from {model_file}.")
     deploy_model(loaded.model, metadata, chosen, resume=resume, command=f"import {model_file}", register=register)
 

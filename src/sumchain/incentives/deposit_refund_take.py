@@ -100,19 +100,8 @@ class DepositRefundTake(Mechanism):
             )
         if self.any_claim_wait >= WAIT_LIMIT:
             raise InvalidIncentive(f"every wait must be below 2**40 s, got any_claim_wait={self.any_claim_wait} s")
-        if self.unsafe:
-            return
-        if self.refund_wait < MIN_REFUND_WAIT:
-            raise InvalidIncentive(
-                f"refund_wait must be at least {MIN_REFUND_WAIT} s, got {self.refund_wait} s: an author would be "
-                "refunded as soon as the model learned its sample, before others can correct it "
-                "(pass unsafe=True to allow it)"
-            )
-        if self.any_claim_wait > MAX_WAIT:
-            raise InvalidIncentive(
-                f"every wait must be at most {MAX_WAIT} s (ten years), got any_claim_wait={self.any_claim_wait} s: "
-                "deposits would be locked for good (pass unsafe=True to allow it)"
-            )
+        if not self.unsafe:
+            check_client_limits(self.refund_wait, "any_claim_wait", self.any_claim_wait)
 
     def words(self) -> list[int]:
         """``[cost_weight, refund_wait, owner_claim_wait, any_claim_wait]``, as the contract takes them."""
@@ -173,6 +162,23 @@ class DepositRefundTake(Mechanism):
     def standings(self, contributions: Sequence[Contribution]) -> list[Standing]:
         """Wei gained so far: refunds and reports' takings, less deposits paid (still held ones included)."""
         return self._tally(contributions, lambda c: c.refund_amount - c.deposit, None)
+
+
+def check_client_limits(refund_wait: int, longest_name: str, longest: int) -> None:
+    """Raise :class:`InvalidIncentive` for a refund wait under :data:`MIN_REFUND_WAIT` or a wait
+    (``longest``, called ``longest_name``) over :data:`MAX_WAIT`: the client's limits, which
+    ``unsafe=True`` lifts."""
+    if refund_wait < MIN_REFUND_WAIT:
+        raise InvalidIncentive(
+            f"refund_wait must be at least {MIN_REFUND_WAIT} s, got {refund_wait} s: an author would be "
+            "refunded (validated) as soon as the model learned its sample, before others can correct it "
+            "(pass unsafe=True to allow it)"
+        )
+    if longest > MAX_WAIT:
+        raise InvalidIncentive(
+            f"every wait must be at most {MAX_WAIT} s (ten years), got {longest_name}={longest} s: "
+            "what it guards would be locked for good (pass unsafe=True to allow it)"
+        )
 
 
 def duration(seconds: int) -> str:

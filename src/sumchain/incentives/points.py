@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from sumchain.errors import InvalidIncentive
 from sumchain.incentives.base import Mechanism, Standing, Windows
-from sumchain.incentives.deposit_refund_take import DAY, MAX_WAIT, MIN_REFUND_WAIT, WAIT_LIMIT, duration
+from sumchain.incentives.deposit_refund_take import DAY, WAIT_LIMIT, check_client_limits, duration
 
 if TYPE_CHECKING:
     from sumchain.contributions import Contribution
@@ -35,7 +35,7 @@ class Points(Mechanism):
         Seconds before an author may validate its contribution and before
         others may report it.
     unsafe : bool, keyword-only
-        Allow a wait under :data:`MIN_REFUND_WAIT` or over :data:`MAX_WAIT`
+        Allow a wait under a minute or over ten years
         (the contract's limit, below 2**40 s, applies whatever its value).
 
     Raises
@@ -64,19 +64,8 @@ class Points(Mechanism):
     def __post_init__(self) -> None:
         if not 0 <= self.refund_wait < WAIT_LIMIT:
             raise InvalidIncentive(f"refund_wait must be in [0, 2**40) s, got {self.refund_wait}")
-        if self.unsafe:
-            return
-        if self.refund_wait < MIN_REFUND_WAIT:
-            raise InvalidIncentive(
-                f"refund_wait must be at least {MIN_REFUND_WAIT} s, got {self.refund_wait} s: an author could "
-                "validate its sample as soon as the model learned it, before others can correct it "
-                "(pass unsafe=True to allow it)"
-            )
-        if self.refund_wait > MAX_WAIT:
-            raise InvalidIncentive(
-                f"refund_wait must be at most {MAX_WAIT} s (ten years), got {self.refund_wait} s "
-                "(pass unsafe=True to allow it)"
-            )
+        if not self.unsafe:
+            check_client_limits(self.refund_wait, "refund_wait", self.refund_wait)
 
     def words(self) -> list[int]:
         """``[refund_wait, 0, 0, 0]``, as the contract takes them."""
