@@ -100,7 +100,7 @@ def test_points_through_the_command_line(tmp_path) -> None:
         (0, 0, 1, 0),
     ]
     table = run(tmp_path, "leaderboard").stdout
-    assert "Points: leaderboard of points sentiment" in table and "0x70997970C51812dc3A010C7d01b50e0d17dc79C8" in table
+    assert "Points: leaderboard of points sentiment" in table and "0x7099…79C8" in table
 
 
 def test_a_three_class_model_through_the_command_line(tmp_path) -> None:

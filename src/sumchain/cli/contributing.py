@@ -147,13 +147,18 @@ def leaderboard(
     if not standings:
         out.print("No contributions yet.")
         return
-    table = Table(title=f"{mechanism.title}: leaderboard of {model.metadata.name}")
+    table = Table(
+        title=f"{mechanism.title}: leaderboard of {model.metadata.name}",
+        caption="added: its contributions; validated: refunded (or validated); reported: its contributions "
+        "that others reported; reports: those it made. --json has every account and amount in full.",
+    )
     score_title = "gained" if mechanism.score_unit == "wei" else mechanism.score_unit
-    for column in ("#", "account", score_title, "contributions", "validated", "reported", "reports made"):
-        table.add_column(column, justify="left" if column == "account" else "right")
+    for column in ("#", "account", score_title, "added", "validated", "reported", "reports"):
+        table.add_column(column, justify="left" if column == "account" else "right", no_wrap=True)
     for rank, s in enumerate(standings[:top], 1):
         counts = (s.contributions, s.validated, s.reported, s.reports)
-        table.add_row(str(rank), s.account, mechanism.format_score(s.score), *map(str, counts))
+        account = f"{s.account[:6]}…{s.account[-4:]}"
+        table.add_row(str(rank), account, mechanism.format_score(s.score), *map(str, counts))
     out.print(table)
 
 

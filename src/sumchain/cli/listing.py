@@ -38,7 +38,8 @@ def _short(address: str) -> str:
 
 
 def _row(entry: RegistryEntry) -> tuple[Text, ...]:
-    """A table row: the name over its description, the model type over its encoder, owner, block, address."""
+    """A table row: the name over its description, the model type over its encoder and mechanism, owner,
+    block, address."""
     from rich.text import Text
 
     about = " ".join(entry.description.split())
@@ -50,6 +51,7 @@ def _row(entry: RegistryEntry) -> tuple[Text, ...]:
     kind = Text(f"unusable: {entry.problem}", style="red") if entry.problem else Text(str(entry.model_type))
     if not entry.problem:
         kind.append("\n" + (entry.encoder or "no encoder"), style="dim")
+        kind.append("\n" + str(entry.mechanism), style="dim")
     return name, kind, Text(_short(entry.owner)), Text(str(entry.deployed_at)), Text(_short(entry.address))
 
 
@@ -57,7 +59,7 @@ def _row(entry: RegistryEntry) -> tuple[Text, ...]:
 def list_models(
     as_json: Annotated[bool, typer.Option("--json", help="Print every entry in full, as a JSON list.")] = False,
 ) -> None:
-    """List the models in the chain's registry: name, type and encoder, owner, address."""
+    """List the models in the chain's registry: name, type, encoder and mechanism, owner, address."""
     from rich.table import Table
 
     registry = session.registry()

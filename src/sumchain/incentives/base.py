@@ -142,10 +142,13 @@ class Mechanism(ABC):
         """What a report did, for people: ``"took 0.01 ETH"``."""
 
     def format_score(self, score: int) -> str:
-        """A :class:`Standing`'s score for people: ETH for wei, else the number."""
-        from sumchain.units import format_amount
+        """A :class:`Standing`'s score for a table: wei as ETH to 6 decimals with a sign, else the number.
 
-        return format_amount(score) if self.score_unit == "wei" else f"{score:,}"
+        >>> from sumchain.incentives import DepositRefundTake, Points
+        >>> DepositRefundTake().format_score(236_352_991_252_896_375), Points().format_score(1_200)
+        ('+0.236353 ETH', '1,200')
+        """
+        return f"{score / 10**18:+,.6f} ETH" if self.score_unit == "wei" else f"{score:,}"
 
     @abstractmethod
     def standings(self, contributions: Sequence[Contribution]) -> list[Standing]:
