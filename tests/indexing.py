@@ -1,15 +1,17 @@
 """Helpers of the indexer tests, on the embedded chain and on anvil alike: a realistic
-history of contributions, and a fresh index of a chain to compare an index with."""
+history of contributions, one of a registry's names, and a fresh index of a chain to
+compare an index with."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from sumchain import SharedModel
+from sumchain import ModelMetadata, SharedModel, SparsePerceptron
 from sumchain.chain.base import Chain
 from sumchain.incentives import DAY
 from sumchain.indexer import Indexer
+from sumchain.registry import Registry
 
 GOOD = ([0], [0, 2], [8])
 """Samples the test model (tests/conftest.py WEIGHTS) labels 1, as their contributors say."""
@@ -27,6 +29,32 @@ def realistic_history(model: SharedModel, chain: Chain) -> None:
     model.report(BAD, 1, bad[0].time, bad[0].author, sender=3)
     model.report(BAD, 1, bad[1].time, bad[1].author, sender=1)
     model.add_data(GOOD[1], 1, sender=1)
+
+
+def listed_model(chain: Chain, registry: Registry, name: str, sender: int) -> SharedModel:
+    """A small model deployed by dev account ``sender`` and listed in ``registry`` under ``name``."""
+    mirror = SparsePerceptron.from_weights([5, -5, 0, 0])
+    return SharedModel.deploy(
+        chain, mirror, metadata=ModelMetadata(name=name, n_features=4), sender=sender, registry=registry
+    )
+
+
+def registry_history(chain: Chain, registry: Registry) -> dict[str, tuple[str, str, bool]]:
+    """Models listed by two owners, a new version that takes its predecessor's name, one delisted.
+
+    Returns each name's expected ``(model, owner, delisted)``.
+    """
+    listed_model(chain, registry, "movies", 0)
+    news = listed_model(chain, registry, "news", 1)
+    spam = listed_model(chain, registry, "spam", 1)
+    movies = listed_model(chain, registry, "movies", 0)  # the first "movies" is delisted by its successor
+    registry.delist("spam", sender=1)
+    owners = chain.accounts
+    return {
+        "movies": (movies.address, owners[0], False),
+        "news": (news.address, owners[1], False),
+        "spam": (spam.address, owners[1], True),
+    }
 
 
 def fresh_rows(chain: Chain, path: Path, *addresses: str) -> dict[str, list[tuple[Any, ...]]]:

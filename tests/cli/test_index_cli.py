@@ -13,7 +13,11 @@ import time
 from contextlib import closing
 from pathlib import Path
 
+from sumchain import EmbeddedChain
+from sumchain.indexer import EventIndex
+from sumchain.registry import Registry
 from tests.cli.test_cli import deployed, fails, run
+from tests.helpers import Impostor
 
 INDEX = Path(".sumchain/index.sqlite")
 
@@ -27,15 +31,49 @@ def test_index_then_contributions_read_from_it(tmp_path) -> None:
     run(tmp_path, "add", "a wonderful, brilliant movie", "--label", "positive", "--account", "1")
     run(tmp_path, "add", "an awful, boring mess", "--label", "negative", "--account", "2")
     out = run(tmp_path, "index").stdout
-    assert out.startswith("indexed 3 events from ") and str(INDEX) in out  # MetadataPublished, 2 DataAdded
+    assert out.startswith("indexed 4 events from ") and str(INDEX) in out  # listed, metadata, 2 added
     assert listed(tmp_path) == listed(tmp_path, "--from-chain")
     assert run(tmp_path, "index").stdout.startswith("indexed 0 events from 0 blocks")
     run(tmp_path, "add", "brilliant", "--label", "positive", "--account", "3")
-    assert run(tmp_path, "index").stdout.startswith("indexed 1 events from 1 blocks")
+    assert run(tmp_path, "index").stdout.startswith("indexed 1 events from 2 blocks")  # one block, two contracts
     with closing(sqlite3.connect(tmp_path / INDEX)) as conn, conn:  # tamper: proves contributions reads the index
         conn.execute("DELETE FROM data_added WHERE block_number = (SELECT max(block_number) FROM data_added)")
     assert [c["id"] for c in listed(tmp_path)] == [1, 2]
     assert [c["id"] for c in listed(tmp_path, "--from-chain")] == [1, 2, 3]
+
+
+def test_index_follows_the_registry_and_its_listed_models_by_default(tmp_path) -> None:
+    first = deployed(tmp_path, "--name", "first")
+    second = deployed(tmp_path, "--name", "second", "--account", "1")
+    chain = EmbeddedChain(tmp_path / ".sumchain" / "chain.sqlite")
+    registry = Registry.configured(chain)
+    assert registry is not None
+    impostor = Impostor.deploy(chain, sender=2)  # listed, but no sumchain model: skipped with a warning
+    register = registry.abi.encode_call("register", impostor.address, "fake")
+    chain.transact(registry.address, register, sender=chain.accounts[2])
+    chain.close()
+    unlisted = deployed(tmp_path, "--name", "unlisted", "--no-register")  # the current model
+    proc = run(tmp_path, "index")
+    assert proc.stdout.startswith("indexed 6 events")  # 3 ModelRegistered, 3 MetadataPublished
+    assert proc.stderr.startswith(f"skipped 'fake' ({impostor.address}): ") and proc.stderr.count("\n") == 1
+    with closing(EventIndex(tmp_path / INDEX)) as index:
+        assert [s.emitter for s in index.sources()] == [registry.address, first, second, unlisted]
+        assert {n: (x.model, x.delisted) for n, x in index.listing(registry.address).items()} == {
+            "first": (first, False),
+            "second": (second, False),
+            "fake": (impostor.address, False),
+        }
+    run(tmp_path, "delist", "second", "--account", "1")
+    third = deployed(tmp_path, "--name", "first")  # a new version takes the name
+    assert run(tmp_path, "index").stdout.startswith("indexed 4 events")  # 2 delisted, 1 listed, 1 metadata
+    with closing(EventIndex(tmp_path / INDEX)) as index:
+        assert third in [s.emitter for s in index.sources()]
+        listing = index.listing(registry.address)
+        assert {n: (x.model, x.delisted) for n, x in listing.items()} == {
+            "first": (third, False),
+            "second": (second, True),
+            "fake": (impostor.address, False),
+        }
 
 
 def test_index_follow_stops_cleanly_on_ctrl_c(tmp_path) -> None:
@@ -58,7 +96,7 @@ def test_index_follow_stops_cleanly_on_ctrl_c(tmp_path) -> None:
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=60)
     assert process.returncode == 0, err
-    assert err == "" and out.startswith("indexed 2 events from ") and len(out.strip().splitlines()) == 1
+    assert err == "" and out.startswith("indexed 3 events from ") and len(out.strip().splitlines()) == 1
 
 
 def test_bad_input_gives_one_line_and_no_index(tmp_path) -> None:

@@ -30,8 +30,14 @@ def indexed(chain: EmbeddedChain, path: Path, model: SharedModel, **options: int
 
 
 def test_every_event_the_contracts_emit_has_a_kind() -> None:
-    emitted = {e["name"] for abi in contract_abis("trainer") for e in abi if e["type"] == "event"}
-    assert {name for _, name, _ in DECLARED} == emitted
+    emitted = {
+        (family, e["name"])
+        for family in ("trainer", "registry")
+        for abi in contract_abis(family)
+        for e in abi
+        if e["type"] == "event"
+    }
+    assert {(family, name) for family, name, _ in DECLARED} == emitted
     assert len({kind.table for kind in event_kinds()}) == len(DECLARED)
 
 
@@ -190,5 +196,5 @@ def test_two_indexers_on_one_file_never_store_a_batch_twice(chain, model, tmp_pa
     first.sync()
     before = first.index.table_rows()
     with pytest.raises(IndexerError, match="another indexer moved the cursor"):
-        second._index_batch(second.index, model.address, stale[0].cursor + 1, chain.block_number())
+        second._index_batch(second.index, stale[0], stale[0].cursor + 1, chain.block_number())
     assert second.index.table_rows() == before

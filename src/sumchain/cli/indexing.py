@@ -1,15 +1,18 @@
-"""``sumchain index``: follow models' events into the event index (``.sumchain/index.sqlite``)."""
+"""``sumchain index``: follow models' and the registry's events into the event index (``.sumchain/index.sqlite``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from sumchain.cli.app import app, session
-from sumchain.cli.output import out
+from sumchain.cli.output import err, out
 from sumchain.cli.session import DEFAULT_INDEX_FILE
+
+if TYPE_CHECKING:
+    from sumchain.indexer import Indexer
 
 
 @app.command("index")
@@ -17,7 +20,9 @@ def index(
     models: Annotated[
         list[str] | None,
         typer.Argument(
-            help="Model addresses to follow; default: the models the index follows, else the current model."
+            help="Addresses of models (or registries) to follow; default: the chain's registry and the models "
+            "listed in it, the current model if --model names it or the index follows nothing yet, "
+            "and whatever the index follows."
         ),
     ] = None,
     db: Annotated[Path, typer.Option("--db", help="The index file.")] = DEFAULT_INDEX_FILE,
@@ -27,15 +32,31 @@ def index(
         int, typer.Option(help="Index only blocks at least this far below the head (a reorg is unlikely there).")
     ] = 0,
 ) -> None:
-    """Index every event of the models (resumable, reorg-safe); contributions are then read from the index."""
+    """Index every event of the models and the registry (resumable, reorg-safe); contributions are then read
+    from the index."""
     from sumchain.indexer import Indexer
 
     indexer = Indexer(session.chain(), db, confirmations=confirmations)
     try:
-        followed = indexer.index.sources() if indexer.exists else []
-        addresses = models or ([session.model().address] if session.model_ref or not followed else [])
-        indexer.add(*addresses)
+        indexer.add(*(models or _default_addresses(indexer)))
         report = indexer.follow(interval=interval) if follow else indexer.sync()
     finally:
         indexer.close()
     out.print(f"{report.summary()} into {db}")
+
+
+def _default_addresses(indexer: Indexer) -> list[str]:
+    """The registry and its usable listed models (an entry that leads nowhere is skipped, with a
+    warning), and the current model if ``--model`` names it or the index follows nothing yet."""
+    registry = session.registry_if_any()
+    found: list[str] = []
+    if registry is not None:
+        entries = registry.entries()
+        for entry in entries:
+            if entry.problem is not None:
+                err.print(f"skipped {entry.name!r} ({entry.address}): {entry.problem}", markup=False)
+        found = [registry.address, *(entry.address for entry in entries if entry.problem is None)]
+    nothing_followed = not (indexer.exists and indexer.index.sources())
+    if session.model_ref or (nothing_followed and (session.remembered("model") or not found)):
+        found.append(session.model().address)
+    return found

@@ -1,4 +1,5 @@
-"""Following models' events into an :class:`~sumchain.indexer.index.EventIndex`: batches, resumption, reorgs.
+"""Following models' and registries' events into an :class:`~sumchain.indexer.index.EventIndex`: batches,
+resumption, reorgs.
 
 One code path for every backend: logs and block hashes come through the
 :class:`~sumchain.chain.base.Chain` protocol, from the embedded chain's file or a node.
@@ -14,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from sumchain.chain.base import Chain
-from sumchain.errors import IndexerError
+from sumchain.errors import EncodingError, IndexerError
 from sumchain.indexer.index import Batch, EventIndex, Source
-from sumchain.indexer.kinds import event_decoder, event_kinds
+from sumchain.indexer.kinds import event_decoder, family_kinds
 
 BATCH_BLOCKS = 5_000
 """Blocks indexed, then committed with the cursor, in one transaction."""
@@ -52,7 +53,7 @@ class SyncReport:
 
 
 class Indexer:
-    """Follows sumchain models' events into an event index file.
+    """Follows sumchain models' and model registries' events into an event index file.
 
     Parameters
     ----------
@@ -130,24 +131,47 @@ class Indexer:
         return self._index is not None
 
     def add(self, *addresses: str) -> list[Source]:
-        """Follow models' events from their deployment blocks on (the file is created if need be).
+        """Follow contracts' events: models from their deployment blocks on, model registries
+        from block 0 on (a registry does not say when it was deployed). The file is created if
+        need be.
 
-        Every address is checked before anything is written.
+        Every address is checked (a sumchain model, or a registry of the version this
+        sumchain reads) before anything is written.
+
+        Returns
+        -------
+        list of Source
+            The followed contracts among ``addresses`` (each once).
 
         Raises
         ------
         SumchainError
-            When an address holds no sumchain model: nothing is written then.
+            When an address holds neither a sumchain model nor a model registry: nothing is written then.
         """
-        from sumchain.client import SharedModel
-
-        models = [SharedModel(self.chain, address) for address in addresses]
-        firsts = [model.deployed_at for model in models]
+        found = {emitter: (family, first) for emitter, family, first in map(self._recognise, addresses)}
         if self._index is None:
             self._index = EventIndex(self.path, create_for=self.genesis)
-        for model, first in zip(models, firsts, strict=True):
-            self._index.add_source(model.address, "trainer", first)
-        return [s for s in self._index.sources() if s.emitter in {m.address for m in models}]
+        for emitter, (family, first) in found.items():
+            self._index.add_source(emitter, family, first)
+        return [s for s in self._index.sources() if s.emitter in found]
+
+    def _recognise(self, address: str) -> tuple[str, str, int]:
+        """``(checksum address, family, first block)`` of the contract at ``address``.
+
+        Raises
+        ------
+        SumchainError
+            When it is no sumchain model (a model's own checks), or a registry of another version.
+        """
+        from sumchain.chain.base import read_view
+        from sumchain.client import SharedModel
+        from sumchain.registry import Registry
+
+        checked, version = read_view(self.chain, address, "registry_version()", "uint256")
+        if version is not None:
+            return Registry(self.chain, checked).address, "registry", 0
+        model = SharedModel(self.chain, checked)
+        return model.address, "trainer", model.deployed_at
 
     def sync(self, report: SyncReport | None = None) -> SyncReport:
         """Catch up once: roll back a reorganisation if any, then index every followed contract to the head.
@@ -173,7 +197,7 @@ class Indexer:
             start = source.cursor + 1
             while start <= head:
                 end = min(start + self.batch_blocks - 1, head)
-                stored = self._index_batch(index, source.emitter, start, end)
+                stored = self._index_batch(index, source, start, end)
                 if stored is None:  # the chain got shorter meanwhile: the next poll rolls back
                     break
                 report.events += stored
@@ -197,25 +221,32 @@ class Indexer:
             pass
         return total
 
-    def _index_batch(self, index: EventIndex, emitter: str, start: int, end: int) -> int | None:
-        """Index the emitter's blocks ``start..end`` in one commit: the number of events, None if ``end`` is gone."""
+    def _index_batch(self, index: EventIndex, source: Source, start: int, end: int) -> int | None:
+        """Index the source's blocks ``start..end`` in one commit: the number of events, None if ``end`` is gone.
+
+        Only the kinds of the source's family are stored; a log that does not decode (a name
+        registered as bytes that are not UTF-8) is skipped rather than stopping the index.
+        """
         (end_hash,) = self.chain.block_hashes([end])  # before the logs: a reorg in between shows at the next poll
         if end_hash is None:
             return None
-        decoder = event_decoder()
-        kinds = {kind.name: kind for kind in event_kinds()}
+        decoder, kinds = event_decoder(), family_kinds(source.family)
         rows: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
         hashes = {end: end_hash}
         count = 0
-        for log in self.chain.logs(emitter, start, end):
-            decoded = decoder.decode_event(list(log.topics), log.data)
-            if decoded is None:
+        for log in self.chain.logs(source.emitter, start, end):
+            try:
+                decoded = decoder.decode_event(list(log.topics), log.data)
+            except EncodingError:
+                continue
+            if decoded is None or decoded[0] not in kinds:
                 continue
             kind = kinds[decoded[0]]
-            rows[kind.table].append((log.block_number, log.log_index, log.tx_hash, emitter, *kind.row(decoded[1])))
+            row = (log.block_number, log.log_index, log.tx_hash, source.emitter, *kind.row(decoded[1]))
+            rows[kind.table].append(row)
             hashes[log.block_number] = log.block_hash
             count += 1
-        index.commit(Batch(emitter, start, end, rows, hashes))
+        index.commit(Batch(source.emitter, start, end, rows, hashes))
         return count
 
     def _reorg_ancestor(self, index: EventIndex) -> int | None:

@@ -6,7 +6,9 @@ contract: its family, first block and ``cursor``, the last block indexed), ``blo
 what reorg detection compares with the chain), and one table per
 :class:`~sumchain.indexer.kinds.EventKind`. A batch of blocks commits its rows, its
 block hashes and the new cursor in one transaction, so a killed indexer resumes
-where its last commit left off.
+where its last commit left off. A file made before a kind was declared gets that
+kind's (empty) table when it is opened: its followed contracts are indexed on from
+their cursors, so a registry added to it is indexed from its first block.
 """
 
 from __future__ import annotations
@@ -43,6 +45,32 @@ class Source:
     family: str
     from_block: int
     cursor: int
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A name in a model registry, as the registry's indexed events leave it.
+
+    Attributes
+    ----------
+    name : str
+        The name.
+    model : str
+        The model last listed under it (checksum address).
+    owner : str
+        That model's owner.
+    block : int
+        The block of the last event about the name: its listing, or its delisting.
+    delisted : bool
+        Whether the model was delisted since (by its owner, or by a new version taking the
+        name, which then holds it): the name is free.
+    """
+
+    name: str
+    model: str
+    owner: str
+    block: int
+    delisted: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,13 +127,22 @@ class EventIndex:
                 with self._transaction():
                     self._create(str(genesis))
                 self._check_format()
+            tables = {row[0] for row in self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            missing = [kind for kind in event_kinds() if kind.table not in tables]
+            if missing:  # kinds declared since the file was made
+                with self._transaction():
+                    self._execute_script("\n".join(kind.create_sql() for kind in missing))
 
     def _create(self, genesis: str) -> None:
-        for statement in (_SCHEMA + "\n".join(kind.create_sql() for kind in event_kinds())).split(";"):
-            if statement.strip():
-                self._conn.execute(statement)
+        self._execute_script(_SCHEMA + "\n".join(kind.create_sql() for kind in event_kinds()))
         self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('format', ?)", (str(FORMAT),))
         self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('genesis', ?)", (genesis,))
+
+    def _execute_script(self, script: str) -> None:
+        """Run each statement of ``script`` in the open transaction (``executescript`` would commit it)."""
+        for statement in script.split(";"):
+            if statement.strip():
+                self._conn.execute(statement)
 
     def _check_format(self) -> None:
         try:
@@ -226,6 +263,36 @@ class EventIndex:
                 ).fetchall()
                 streams.append([((row[0], row[1]), kind.name, kind.args(row[4:])) for row in rows])
         return [(name, args, place[0]) for place, name, args in heapq.merge(*streams, key=lambda item: item[0])]
+
+    def listing(self, registry: str) -> dict[str, Listing]:
+        """The names of a followed registry as its indexed events leave them, delisted ones included.
+
+        Parameters
+        ----------
+        registry : str
+            The registry's checksum address.
+
+        Returns
+        -------
+        dict of str to Listing
+            Each name ever listed, in the order of its first listing: the model last listed
+            under it, its owner, and whether it was delisted since.
+
+        Raises
+        ------
+        IndexerError
+            When the index does not follow ``registry`` as a registry.
+        """
+        source = self.source(registry)
+        if source is None or source.family != "registry":
+            raise IndexerError(f"{self.path} does not follow a registry at {registry}")
+        names: dict[str, Listing] = {}
+        for event, args, block in self.events(registry):
+            # the registry delists only the model listed under the name, and a new version's
+            # listing follows its predecessor's delisting: the last event of a name says it all
+            listing = Listing(args["name"], args["model"], args["owner"], block, event == "ModelDelisted")
+            names[listing.name] = listing
+        return names
 
     def table_rows(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every followed contract and every event, sorted by table: what two indexes of one

@@ -4,8 +4,9 @@ An event kind is one line of :data:`DECLARED`: the contract family that emits it
 event's name and its table. The columns come from the event's ABI in the compiled
 contracts (``contracts/compiled/``): one column per argument, typed by
 :func:`column_type`, after the columns every table has (:data:`LOG_COLUMNS`). When a
-contract lands (points, market phases, the registry), its events become indexable by
-adding its ABIs to :func:`contract_abis` and its lines to :data:`DECLARED`.
+contract lands (points, market phases), its events become indexable by adding its ABIs
+to :func:`contract_abis` and its lines to :data:`DECLARED`. An index file made before a
+kind was declared gets the kind's table when it is next opened.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ DECLARED: tuple[tuple[str, str, str], ...] = (
     ("trainer", "Reported", "reported"),
     ("trainer", "PaymentDeferred", "payment_deferred"),
     ("trainer", "Withdrawn", "withdrawn"),
+    ("registry", "ModelRegistered", "model_registered"),
+    ("registry", "ModelDelisted", "model_delisted"),
 )
 """``(contract family, event name, table)`` of every kind the indexer follows."""
 
@@ -36,12 +39,15 @@ _SMALL_INTEGER = re.compile(r"(uint(8|16|24|32|40|48|56)|int(8|16|24|32|40|48|56
 
 
 def contract_abis(family: str) -> list[list[dict[str, Any]]]:
-    """The ABIs of every compiled contract of a family (``"trainer"``: one per model and mechanism)."""
-    from sumchain.chain.compiler import TRAINERS, compile_contract
+    """The ABIs of every compiled contract of a family (``"trainer"``: one per model and mechanism;
+    ``"registry"``: one)."""
+    from sumchain.chain.compiler import REGISTRY, TRAINERS, compile_contract
 
-    if family != "trainer":
-        raise ValueError(f"no contracts of family {family!r}")
-    return [compile_contract(name).abi for name in TRAINERS]
+    if family == "trainer":
+        return [compile_contract(name).abi for name in TRAINERS]
+    if family == "registry":
+        return [compile_contract(REGISTRY).abi]
+    raise ValueError(f"no contracts of family {family!r}")
 
 
 def column_type(abi_type: str) -> str:
@@ -89,7 +95,7 @@ class EventKind:
     Attributes
     ----------
     family : str
-        The contracts that emit it (``"trainer"``).
+        The contracts that emit it (``"trainer"`` or ``"registry"``).
     name : str
         The event's name in the ABI.
     table : str
@@ -144,6 +150,10 @@ def _kind(family: str, name: str, table: str) -> EventKind:
     if len(entries) != 1:
         raise ValueError(f"{family} contracts declare event {name} {len(entries)} ways, not once")
     (inputs,) = entries
+    dynamic = ("string", "bytes")
+    hashed = [argument for argument, kind, indexed in inputs if indexed and (kind in dynamic or "[" in kind)]
+    if hashed:
+        raise ValueError(f"event {name} has indexed arguments that logs keep only as hashes: {hashed}")
     clash = {argument for argument, _, _ in inputs} & set(LOG_COLUMNS)
     if clash:
         raise ValueError(f"event {name} has arguments named like log columns: {sorted(clash)}")
@@ -155,6 +165,11 @@ def _kind(family: str, name: str, table: str) -> EventKind:
 def event_kinds() -> tuple[EventKind, ...]:
     """Every kind of :data:`DECLARED`, built from the compiled ABIs."""
     return tuple(_kind(*declared) for declared in DECLARED)
+
+
+def family_kinds(family: str) -> dict[str, EventKind]:
+    """The kinds a contract family emits, by event name (a log of any other kind is not its own)."""
+    return {kind.name: kind for kind in event_kinds() if kind.family == family}
 
 
 @cache
