@@ -1,6 +1,7 @@
 """The event indexer against a real anvil node: contributions equal to the replay, and reorgs
 (``evm_snapshot``/``evm_revert`` then other transactions, and ``anvil_reorg``) leave the index
-equal, row for row, to a fresh index of the chain as it became."""
+equal, row for row, to a fresh index of the chain as it became; the registry's listing from the
+index equals the registry's, also after a reorg that removes a registration."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ import pytest
 from sumchain import SharedModel, SparsePerceptron
 from sumchain.chain.rpc import RpcChain
 from sumchain.errors import ChainError
-from sumchain.indexer import Indexer, is_current
+from sumchain.indexer import EventIndex, Indexer, is_current
+from sumchain.registry import Registry
 from tests.conftest import INCENTIVE, WEIGHTS
-from tests.indexing import BAD, GOOD, fresh_rows, realistic_history
+from tests.indexing import BAD, GOOD, fresh_rows, listed_model, realistic_history, registry_history
 
 pytestmark = pytest.mark.anvil
 
@@ -23,11 +25,20 @@ def model(chain: RpcChain) -> SharedModel:
     return SharedModel.deploy(chain, SparsePerceptron.from_weights(WEIGHTS, learning_rate=2), mechanism=INCENTIVE)
 
 
-def indexed(chain: RpcChain, path: Path, model: SharedModel) -> Indexer:
+@pytest.fixture
+def registry(chain: RpcChain) -> Registry:
+    return Registry.deploy(chain)
+
+
+def indexed(chain: RpcChain, path: Path, *followed: SharedModel | Registry) -> Indexer:
     indexer = Indexer(chain, path)
-    indexer.add(model.address)
+    indexer.add(*(contract.address for contract in followed))
     indexer.sync()
     return indexer
+
+
+def names(index: EventIndex, registry: Registry) -> dict[str, tuple[str, str, bool]]:
+    return {name: (x.model, x.owner, x.delisted) for name, x in index.listing(registry.address).items()}
 
 
 def test_contributions_from_the_index_equal_the_replay(chain, model, tmp_path) -> None:
@@ -66,6 +77,48 @@ def test_anvil_reorg_replaces_indexed_blocks(chain, model, tmp_path) -> None:
     rows = indexer.index.table_rows()
     assert rows == fresh_rows(chain, tmp_path / "fresh.sqlite", model.address)
     assert [row[4] for row in rows["data_added"]] == [model.codec.encode(s) for s in (GOOD[0], BAD)]
+
+
+def test_the_registrys_listing_from_the_index_equals_the_registrys(chain, registry, tmp_path) -> None:
+    expected = registry_history(chain, registry)
+    indexer = indexed(chain, tmp_path / "index.sqlite", registry)
+    assert names(indexer.index, registry) == expected
+    listed = {name: model for name, (model, _, delisted) in expected.items() if not delisted}
+    assert {e.name: e.address for e in registry.entries(details=False)} == listed
+    assert [len(indexer.index.table_rows()[t]) for t in ("model_registered", "model_delisted")] == [4, 2]
+
+
+def test_a_reverted_registration_is_rolled_back(chain, registry, tmp_path) -> None:
+    news = listed_model(chain, registry, "news", 1)
+    indexer = indexed(chain, tmp_path / "index.sqlite", registry, news)
+    with chain.anchor():  # evm_snapshot ... evm_revert
+        listed_model(chain, registry, "gone", 2)
+        assert indexer.sync().events == 1 and "gone" in names(indexer.index, registry)
+    news.add_data([0], 1, sender=3)  # another transaction at the registration's height
+    report = indexer.sync()
+    assert (report.reorgs, report.events) == (1, 1)
+    assert names(indexer.index, registry) == {"news": (news.address, chain.accounts[1], False)}
+    fresh = fresh_rows(chain, tmp_path / "fresh.sqlite", registry.address, news.address)
+    assert indexer.index.table_rows() == fresh
+
+
+def test_anvil_reorg_removes_a_registration_and_a_delisting(chain, registry, tmp_path) -> None:
+    news = listed_model(chain, registry, "news", 1)
+    spam = listed_model(chain, registry, "spam", 2)
+    registry.delist("news", sender=1)
+    indexer = indexed(chain, tmp_path / "index.sqlite", registry)
+    assert names(indexer.index, registry) == {
+        "news": (news.address, chain.accounts[1], True),
+        "spam": (spam.address, chain.accounts[2], False),
+    }
+    # spam's deployment, listing and upload and the delisting replaced by empty blocks: their transactions gone
+    chain._request("anvil_reorg", chain.block_number() - spam.deployed_at + 1, [])
+    chain._nonces.forget()
+    news.add_data([0], 1, sender=3)
+    report = indexer.sync()
+    assert report.reorgs == 1
+    assert names(indexer.index, registry) == {"news": (news.address, chain.accounts[1], False)}
+    assert indexer.index.table_rows() == fresh_rows(chain, tmp_path / "fresh.sqlite", registry.address)
 
 
 def test_an_unreachable_node_is_one_clear_error(tmp_path) -> None:
