@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from sumchain import EmbeddedChain, SharedModel
 from sumchain.dataset import read_dataset
@@ -19,12 +20,17 @@ MOOD = {
 }
 
 
-def mood_with_contributions(cwd) -> str:
-    """The README's mood model imported, with three contributions; returns its address."""
+SENT = (((2, 3), "neutral"), ((4,), "happy"), ((0, 5), "sad"))
+"""The samples and classes that :func:`mood_with_contributions` adds, in order, from account 1."""
+
+
+def mood_with_contributions(cwd: Path, *chain: str) -> str:
+    """The README's mood model imported, with the three contributions of :data:`SENT`; returns its
+    address. ``chain`` are global options before each command (``--chain URL``), none by default."""
     (cwd / "mood.json").write_text(json.dumps(MOOD))
-    address = run(cwd, "import", "mood.json", "--name", "mood").stdout.splitlines()[-1]
-    for sample, label in (("2,3", "neutral"), ("4", "happy"), ("0,5", "sad")):
-        run(cwd, "add", "--sample", sample, "--label", label, "--account", "1")
+    address = run(cwd, *chain, "import", "mood.json", "--name", "mood").stdout.splitlines()[-1]
+    for sample, label in SENT:
+        run(cwd, *chain, "add", "--sample", ",".join(map(str, sample)), "--label", label, "--account", "1")
     return address
 
 

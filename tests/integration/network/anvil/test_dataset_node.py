@@ -1,0 +1,33 @@
+"""``sumchain export dataset`` from a model on a real anvil node: CSV and Parquet rows are the
+contributions the command line sent, as the node's events tell them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sumchain import SharedModel
+from sumchain.chain.rpc import RpcChain
+from sumchain.dataset import read_dataset
+from tests.cli.test_audit_cli import SENT, mood_with_contributions
+from tests.cli.test_cli import run
+
+pytestmark = pytest.mark.anvil
+
+
+def test_export_dataset_from_a_node_to_csv_and_parquet(chain: RpcChain, tmp_path: Path) -> None:
+    node = ("--chain", chain.url)
+    address = mood_with_contributions(tmp_path, *node)
+    out = run(tmp_path, *node, "export", "dataset", "mood.csv").stdout.strip()
+    assert out == "Wrote 3 contributions to mood.csv (csv)."
+    run(tmp_path, *node, "export", "dataset", "mood.out", "--format", "parquet")
+    model = SharedModel(chain, address)
+    expected = tuple(model.contributions(everyone=True))
+    for written in (read_dataset(tmp_path / "mood.csv"), read_dataset(tmp_path / "mood.out", format="parquet")):
+        assert written.contributions == expected
+        assert written.class_names == ("sad", "neutral", "happy")
+        rows = [(c.data, written.class_names[c.label], c.author, c.status) for c in written.contributions]
+        assert rows == [(sample, label, chain.accounts[1], "held") for sample, label in SENT]
+        assert [c.deposit for c in written.contributions] == [c.deposit for c in expected] and expected[0].deposit > 0
+        assert [c.block_number for c in written.contributions] == sorted({c.block_number for c in expected})
