@@ -14,6 +14,7 @@ from sumchain.chain.rpc import RpcChain
 from sumchain.errors import ChainError
 from sumchain.indexer import EventIndex, Indexer, is_current
 from sumchain.registry import Registry
+from tests.cli.test_cli import run
 from tests.conftest import INCENTIVE, WEIGHTS
 from tests.indexing import BAD, GOOD, fresh_rows, listed_model, realistic_history, registry_history
 
@@ -119,6 +120,24 @@ def test_anvil_reorg_removes_a_registration_and_a_delisting(chain, registry, tmp
     assert report.reorgs == 1
     assert names(indexer.index, registry) == {"news": (news.address, chain.accounts[1], False)}
     assert indexer.index.table_rows() == fresh_rows(chain, tmp_path / "fresh.sqlite", registry.address)
+
+
+def test_sumchain_index_follows_the_nodes_registry_and_its_models(chain, registry, tmp_path) -> None:
+    news = listed_model(chain, registry, "news", 1)
+    spam = listed_model(chain, registry, "spam", 2)
+    registry.delist("spam", sender=2)
+    out = run(tmp_path, "--chain", chain.url, "--registry", registry.address, "index", "--db", "node.sqlite").stdout
+    assert out.startswith("indexed 4 events")  # 2 listed, 1 delisted, news's metadata
+    index = EventIndex(tmp_path / "node.sqlite")
+    assert [(s.emitter, s.family) for s in index.sources()] == [
+        (registry.address, "registry"),
+        (news.address, "trainer"),
+    ]
+    assert names(index, registry) == {
+        "news": (news.address, chain.accounts[1], False),
+        "spam": (spam.address, chain.accounts[2], True),
+    }
+    index.close()
 
 
 def test_an_unreachable_node_is_one_clear_error(tmp_path) -> None:
