@@ -222,7 +222,8 @@ def key_of(args: dict[str, Any]) -> bytes:
     strict=True,
     reason="add_data reads the deposit and estimates gas against the latest block; mined later, the deposit is "
     "lower and the contract pays the change back, which the estimate (+20%) does not cover: out of gas. "
-    "Estimating against the pending block (68,638 gas here, against 56,803 for the latest) covers it.",
+    "Estimating against the pending block (68,638 gas here, against 56,803 for the latest) covers this case; "
+    "estimating with one wei more than the deposit covers any delay.",
 )
 def test_an_add_mined_later_than_its_estimate_has_gas_for_the_change(chain: RpcChain) -> None:
     model = SharedModel.deploy(chain, SparsePerceptron.from_weights(WEIGHTS, learning_rate=1), mechanism=INCENTIVE)
