@@ -136,9 +136,12 @@ class SharedModel:
             raise SumchainError(f"{self.address} returned nothing for {name}: is it a sumchain model?")
         return self.abi.decode_output(name, answer)
 
-    def _transact(self, name: str, *args: Any, sender: str | int | None, value: int = 0) -> Receipt:
+    def _transact(
+        self, name: str, *args: Any, sender: str | int | None, value: int = 0, estimate_value: int | None = None
+    ) -> Receipt:
         account = resolve_account(self.chain, sender)
-        return self.chain.transact(self.address, self.abi.encode_call(name, *args), sender=account, value=value)
+        data = self.abi.encode_call(name, *args)
+        return self.chain.transact(self.address, data, sender=account, value=value, estimate_value=estimate_value)
 
     def _events(self, receipt: Receipt, name: str) -> list[dict[str, Any]]:
         found = []
@@ -614,7 +617,9 @@ class SharedModel:
         data = self._encode(self._features(sample))
         number = self.check_label(label)
         paid = self.cost() if value is None else value
-        receipt = self._transact("add_data", data, number, sender=sender, value=paid)
+        # estimated with one wei more: mined later, when the deposit has fallen, the change it pays back
+        # needs gas that an estimate with the exact deposit leaves out
+        receipt = self._transact("add_data", data, number, sender=sender, value=paid, estimate_value=paid + 1)
         event = self._events(receipt, "DataAdded")[0]
         key = contribution_key(data, number, event["time"], event["sender"])
         return Added(key, int(event["time"]), event["sender"], int(event["cost"]), receipt, self)

@@ -76,8 +76,23 @@ class Chain(Protocol):
         """
         ...
 
-    def transact(self, to: str, data: bytes, *, sender: str, value: int = 0, gas: int | None = None) -> Receipt:
-        """Send a transaction and wait until it is mined (``gas`` as for :meth:`deploy`)."""
+    def transact(
+        self,
+        to: str,
+        data: bytes,
+        *,
+        sender: str,
+        value: int = 0,
+        gas: int | None = None,
+        estimate_value: int | None = None,
+    ) -> Receipt:
+        """Send a transaction and wait until it is mined (``gas`` as for :meth:`deploy`).
+
+        ``estimate_value``, when given, is the value the gas is estimated with instead of
+        ``value``: for a call whose gas grows if the state moves before it is mined (an
+        ``add_data`` that pays back change once the deposit has fallen: estimated with one
+        wei more than it sends, the estimate includes that payment).
+        """
         ...
 
     def call(self, to: str, data: bytes, *, sender: str | None = None, block: int | None = None) -> bytes:

@@ -246,8 +246,18 @@ class EmbeddedChain:
         """Create a contract; see :class:`~sumchain.chain.base.Chain`."""
         return self._mine(self._transaction(sender, None, bytecode, value, gas))
 
-    def transact(self, to: str, data: bytes, *, sender: str, value: int = 0, gas: int | None = None) -> Receipt:
-        """Mine one transaction; see :class:`~sumchain.chain.base.Chain`."""
+    def transact(
+        self,
+        to: str,
+        data: bytes,
+        *,
+        sender: str,
+        value: int = 0,
+        gas: int | None = None,
+        estimate_value: int | None = None,
+    ) -> Receipt:
+        """Mine one transaction; see :class:`~sumchain.chain.base.Chain` (nothing is estimated here:
+        without ``gas`` a transaction may use up to the per-transaction cap)."""
         return self._mine(self._transaction(sender, to, data, value, gas))
 
     def call(self, to: str, data: bytes, *, sender: str | None = None, block: int | None = None) -> bytes:

@@ -315,9 +315,18 @@ class RpcChain:
         return signer.unlock() if isinstance(signer, KeystoreAccount) else signer
 
     def send(
-        self, to: str | None, data: bytes, *, sender: str, value: int = 0, gas: int | None = None
+        self,
+        to: str | None,
+        data: bytes,
+        *,
+        sender: str,
+        value: int = 0,
+        gas: int | None = None,
+        estimate_value: int | None = None,
     ) -> PendingTransaction:
-        """Estimate (unless ``gas`` is given), confirm, sign and send one transaction, without waiting for it.
+        """Estimate (unless ``gas`` is given; with ``estimate_value`` as the value if given, see
+        :meth:`Chain.transact <sumchain.chain.base.Chain.transact>`), confirm, sign and send one
+        transaction, without waiting for it.
 
         The account's nonces are counted locally (:class:`NonceManager`), so one
         account may keep many transactions in flight: send them all, then ask
@@ -332,7 +341,9 @@ class RpcChain:
         """
         signer = self._signer(sender)
         if gas is None:
-            estimate = self.estimate_gas(to, data, sender=sender, value=value)
+            estimate = self.estimate_gas(
+                to, data, sender=sender, value=value if estimate_value is None else estimate_value
+            )
         with self._errors():
             fees = self._fees()
             gas = self._gas_limit(estimate) if gas is None else gas
@@ -596,8 +607,18 @@ class RpcChain:
         """Create a contract; see :class:`~sumchain.chain.base.Chain`."""
         return self.send(None, bytecode, sender=sender, value=value, gas=gas).receipt()
 
-    def transact(self, to: str, data: bytes, *, sender: str, value: int = 0, gas: int | None = None) -> Receipt:
-        """Send a transaction and wait until it is mined (``gas``: its limit; estimated by default).
+    def transact(
+        self,
+        to: str,
+        data: bytes,
+        *,
+        sender: str,
+        value: int = 0,
+        gas: int | None = None,
+        estimate_value: int | None = None,
+    ) -> Receipt:
+        """Send a transaction and wait until it is mined (``gas``: its limit; estimated by default,
+        with ``estimate_value`` as the value if given).
 
         Raises
         ------
@@ -605,7 +626,7 @@ class RpcChain:
             When the gas estimate reverts (nothing is sent), or the mined
             transaction failed (the reason comes from replaying it).
         """
-        return self.send(to, data, sender=sender, value=value, gas=gas).receipt()
+        return self.send(to, data, sender=sender, value=value, gas=gas, estimate_value=estimate_value).receipt()
 
     def call(self, to: str, data: bytes, *, sender: str | None = None, block: int | None = None) -> bytes:
         """Run a read-only call against the latest block, or block ``block`` (if the node keeps its state)."""
