@@ -19,6 +19,7 @@ from sumchain.chain.hashing import checksum
 from sumchain.contributions import Contribution, contribution_key, find, replay
 from sumchain.errors import InvalidSample, MetadataError, NotAModel, SumchainError
 from sumchain.incentives import MECHANISMS, DepositRefundTake, Mechanism, Standing
+from sumchain.market.parameters import PredictionMarket
 from sumchain.metadata import ModelMetadata, check_class_count
 from sumchain.models import MIRRORS, OnChainModel
 from sumchain.models.samples import SampleCodec, check_label
@@ -122,10 +123,10 @@ class SharedModel:
         if model_type not in MIRRORS:
             raise NotAModel(f"{self.address} holds a {model_type!r} model, which this sumchain does not know")
         mechanism_type = bytes(mechanism_word).rstrip(b"\0").decode(errors="replace")
-        if mechanism_type not in MECHANISMS:
+        if mechanism_type not in MECHANISMS:  # every mechanism, the prediction market included
             raise NotAModel(f"{self.address} uses the mechanism {mechanism_type!r}, which this sumchain does not know")
         self.mirror_class = MIRRORS[model_type]
-        self.mechanism_class = MECHANISMS[mechanism_type]
+        self.mechanism_class: type[Mechanism] | type[PredictionMarket] = MECHANISMS[mechanism_type]
         self.abi = ContractABI(compile_trainer(self.mirror_class.contract_model, mechanism_type).abi)
 
     # -- plumbing ----------------------------------------------------------
@@ -159,7 +160,7 @@ class SharedModel:
         chain: Chain,
         model: OnChainModel,
         *,
-        mechanism: Mechanism | None = None,
+        mechanism: Mechanism | PredictionMarket | None = None,
         metadata: ModelMetadata | None = None,
         sender: str | int | None = None,
         on_chunk: Callable[[int, int, Receipt], None] | None = None,
@@ -187,8 +188,10 @@ class SharedModel:
             A fitted mirror (any model of :data:`sumchain.models.MIRRORS`).
         mechanism : Mechanism, optional
             The incentive mechanism with its parameters (any of
-            :data:`~sumchain.incentives.MECHANISMS`; by default
-            :class:`~sumchain.incentives.DepositRefundTake` with its defaults).
+            :data:`~sumchain.incentives.MECHANISMS`, or a
+            :class:`~sumchain.market.PredictionMarket`, which
+            :meth:`Market.create <sumchain.market.Market.create>` deploys and funds; by
+            default :class:`~sumchain.incentives.DepositRefundTake` with its defaults).
         metadata : ModelMetadata, optional
             Published in the deployment (see :attr:`metadata`). By default the
             model type as name, its features and no class names.
@@ -236,7 +239,10 @@ class SharedModel:
 
     @staticmethod
     def creation_code(
-        model: OnChainModel, *, mechanism: Mechanism | None = None, metadata: ModelMetadata | None = None
+        model: OnChainModel,
+        *,
+        mechanism: Mechanism | PredictionMarket | None = None,
+        metadata: ModelMetadata | None = None,
     ) -> bytes:
         """The trainer's creation code with its constructor arguments: the first transaction of :meth:`deploy`.
 
@@ -450,9 +456,25 @@ class SharedModel:
         """The account that deployed the model."""
         return str(self._call("owner"))
 
+    @property
+    def mechanism_title(self) -> str:
+        """The name of the model's incentive mechanism, for people."""
+        return self.mechanism_class.title
+
     @cached_property
     def mechanism(self) -> Mechanism:
-        """The incentive mechanism with its parameters (immutable on chain, read once)."""
+        """The incentive mechanism with its parameters (immutable on chain, read once).
+
+        Raises
+        ------
+        SumchainError
+            For a prediction market, which has phases rather than claims: see :class:`sumchain.market.Market`.
+        """
+        if not issubclass(self.mechanism_class, Mechanism):
+            raise SumchainError(
+                f"{self.address} is a prediction market: its contributions are staked and scored in phases "
+                "(sumchain market status, or sumchain.market.Market in Python)"
+            )
         return self.mechanism_class.from_chain(lambda name: int(self._call(name)))
 
     def words_loaded(self) -> int:

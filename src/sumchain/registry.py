@@ -286,7 +286,7 @@ class Registry:
         return replace(
             entry,
             model_type=model.mirror_class.model_type,
-            mechanism=model.mechanism.title,
+            mechanism=model.mechanism_title,
             description=metadata.description,
             encoder=metadata.encoder,
         )

@@ -38,7 +38,8 @@ def test_every_model_with_every_mechanism_is_a_trainer_file_made_by_the_template
             assert text == compiler.trainer_source(model, mechanism), (
                 f"{path} is not what the template makes: {REBUILD}"
             )
-            assert f"from ..models import {model} as model" in text and f"import {mechanism} as mechanism" in text
+            assert f"from ..models import {model} as model" in text
+            assert f"from ..incentives import {mechanism} as " in text
             assert "{{" not in text
 
 

@@ -13,8 +13,8 @@ shipped files are what the sources compile to.
 A trainer is one model module composed with one incentive mechanism. Every
 combination is a real contract file, ``contracts/trainers/<model>__<mechanism>.vy``,
 that :func:`trainer_source` makes from ``contracts/templates/trainer.vy.template``
-and ``python scripts/build_contracts.py`` writes (with the compiled files); a
-test checks that each one is what the template makes and compiles on its own,
+(``market.vy.template`` for the prediction market) and ``python scripts/build_contracts.py``
+writes (with the compiled files); a test checks that each one is what the template makes and compiles on its own,
 so that ``vyper``, an editor or an analyzer reads it as it is.
 """
 
@@ -36,12 +36,17 @@ CONTRACTS_DIR = Path(__file__).resolve().parent.parent / "contracts"
 COMPILED_DIR = CONTRACTS_DIR / "compiled"
 EVM_VERSION = "prague"
 """The hardfork the contracts are compiled for and the embedded chain runs."""
-TEMPLATE = CONTRACTS_DIR / "templates" / "trainer.vy.template"
-"""The source every trainer is made from, with ``{{model}}`` and ``{{mechanism}}`` to fill."""
+TEMPLATES = CONTRACTS_DIR / "templates"
+TEMPLATE = TEMPLATES / "trainer.vy.template"
+"""The source of every trainer whose mechanism settles contributions one by one, with ``{{model}}``
+and ``{{mechanism}}`` to fill."""
+MARKET_TEMPLATE = TEMPLATES / "market.vy.template"
+"""The source of every prediction-market trainer, with ``{{model}}`` to fill."""
+MARKET = "prediction_market"
 REGISTRY = "registry"
 MODELS = ("sparse_perceptron", "dense_perceptron", "naive_bayes", "nearest_centroid", "sparse_nearest_centroid")
 """Model modules in ``contracts/models`` that a trainer can be built with."""
-MECHANISMS = ("deposit_refund_take", "points")
+MECHANISMS = ("deposit_refund_take", "points", MARKET)
 """Incentive mechanisms in ``contracts/incentives`` that a trainer can be built with."""
 
 
@@ -65,6 +70,8 @@ def trainer_name(model: str, mechanism: str) -> str:
 
 TRAINERS = tuple(trainer_name(model, mechanism) for model in MODELS for mechanism in MECHANISMS)
 """Every trainer: each model with each mechanism."""
+CLAIM_TRAINERS = tuple(name for name in TRAINERS if not name.endswith(f"__{MARKET}"))
+"""The trainers of ``trainer.vy.template``: each model with each mechanism but the prediction market."""
 SHIPPED = (*TRAINERS, REGISTRY)
 """The contracts shipped compiled (the test mocks are compiled when a test needs them)."""
 
@@ -111,7 +118,8 @@ def trainer_source(model: str, mechanism: str) -> str:
         For an unknown model or mechanism (see :func:`trainer_name`).
     """
     trainer_name(model, mechanism)
-    return TEMPLATE.read_text().replace("{{model}}", model).replace("{{mechanism}}", mechanism)
+    template = MARKET_TEMPLATE if mechanism == MARKET else TEMPLATE
+    return template.read_text().replace("{{model}}", model).replace("{{mechanism}}", mechanism)
 
 
 def write_trainers() -> list[Path]:

@@ -84,18 +84,23 @@ def mechanism_from_options(name: str, unsafe: bool, options: Mapping[str, Any]) 
         For an unknown mechanism, or a parameter it does not take or that is out of range.
     """
     from sumchain.errors import InvalidIncentive
-    from sumchain.incentives import MECHANISMS
+    from sumchain.incentives import MECHANISMS, Mechanism
+
+    claims = {key: cls for key, cls in MECHANISMS.items() if issubclass(cls, Mechanism)}
+    if name not in MECHANISMS:
+        raise InvalidIncentive(f"unknown mechanism {name!r}; choose one of {', '.join(claims)}")
+    chosen = MECHANISMS[name]
+    if not issubclass(chosen, Mechanism):
+        raise InvalidIncentive(f"a {chosen.title.lower()} is created with `sumchain market create`")
     from sumchain.units import parse_amount
 
-    if name not in MECHANISMS:
-        raise InvalidIncentive(f"unknown mechanism {name!r}; choose one of {', '.join(MECHANISMS)}")
-    known = {option for mechanism in MECHANISMS.values() for option in mechanism.options}
+    known = {option for cls in claims.values() for option in cls.options}
     given = {
         option: parse_amount(text) if option == "cost_weight" else parse_duration(text)
         for option, text in options.items()
         if option in known and text is not None
     }
-    return MECHANISMS[name].from_options(given, unsafe=unsafe)
+    return chosen.from_options(given, unsafe=unsafe)
 
 
 def _fingerprint(mirror: OnChainModel, metadata: ModelMetadata, mechanism: Mechanism) -> str:

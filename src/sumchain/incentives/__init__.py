@@ -13,9 +13,13 @@ from sumchain.incentives.deposit_refund_take import (
     DepositRefundTake,
 )
 from sumchain.incentives.points import Points
+from sumchain.market.parameters import PredictionMarket
 
-MECHANISMS: dict[str, type[Mechanism]] = {cls.mechanism_type: cls for cls in (DepositRefundTake, Points)}
-"""Every mechanism by its on-chain name."""
+MECHANISMS: dict[str, type[Mechanism] | type[PredictionMarket]] = {
+    cls.mechanism_type: cls for cls in (DepositRefundTake, Points, PredictionMarket)
+}
+"""Every mechanism by its on-chain name: the ones that settle each contribution on its own
+(:class:`Mechanism`), and the prediction market (:class:`~sumchain.market.PredictionMarket`)."""
 
 __all__ = [
     "DAY",

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sumchain.chain.base import Chain
-from sumchain.errors import EncodingError, IndexerError
+from sumchain.errors import EncodingError, IndexerError, SumchainError
 from sumchain.indexer.index import Batch, EventIndex, Source
 from sumchain.indexer.kinds import event_decoder, family_kinds
 
@@ -165,12 +165,15 @@ class Indexer:
         """
         from sumchain.chain.base import read_view
         from sumchain.client import SharedModel
+        from sumchain.incentives import Mechanism
         from sumchain.registry import Registry
 
         checked, version = read_view(self.chain, address, "registry_version()", "uint256")
         if version is not None:
             return Registry(self.chain, checked).address, "registry", 0
         model = SharedModel(self.chain, checked)
+        if not issubclass(model.mechanism_class, Mechanism):
+            raise SumchainError(f"{model.address} is a prediction market: the index does not follow markets yet")
         return model.address, "trainer", model.deployed_at
 
     def sync(self, report: SyncReport | None = None) -> SyncReport:

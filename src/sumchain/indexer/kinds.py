@@ -39,12 +39,12 @@ _SMALL_INTEGER = re.compile(r"(uint(8|16|24|32|40|48|56)|int(8|16|24|32|40|48|56
 
 
 def contract_abis(family: str) -> list[list[dict[str, Any]]]:
-    """The ABIs of every compiled contract of a family (``"trainer"``: one per model and mechanism;
-    ``"registry"``: one)."""
-    from sumchain.chain.compiler import REGISTRY, TRAINERS, compile_contract
+    """The ABIs of every compiled contract of a family (``"trainer"``: one per model and mechanism,
+    the prediction market's aside, which the index does not follow yet; ``"registry"``: one)."""
+    from sumchain.chain.compiler import CLAIM_TRAINERS, REGISTRY, compile_contract
 
     if family == "trainer":
-        return [compile_contract(name).abi for name in TRAINERS]
+        return [compile_contract(name).abi for name in CLAIM_TRAINERS]
     if family == "registry":
         return [compile_contract(REGISTRY).abi]
     raise ValueError(f"no contracts of family {family!r}")

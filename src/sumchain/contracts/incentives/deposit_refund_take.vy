@@ -40,11 +40,13 @@
 
 from .. import data_handler
 from .. import reverts
+from ..interfaces import IClaims
 from ..interfaces import IMechanism
 
 uses: data_handler
 
 implements: IMechanism
+implements: IClaims
 
 
 # @dev Largest cost weight: keeps every deposit below 2**96 wei.

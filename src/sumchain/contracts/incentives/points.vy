@@ -34,11 +34,13 @@
 
 from .. import data_handler
 from .. import reverts
+from ..interfaces import IClaims
 from ..interfaces import IMechanism
 
 uses: data_handler
 
 implements: IMechanism
+implements: IClaims
 
 
 # @dev Bits of `_state` that hold a time.

@@ -1,0 +1,24 @@
+"""The prediction market on chain: its parameters, the mirror of its accounting, and its client.
+
+A market is a model whose improvement a provider pays for with a bounty on a
+hidden test set (``contracts/incentives/prediction_market.vy`` has the rules).
+:class:`PredictionMarket` holds its parameters, :func:`rewards` computes what
+the contract pays from the scores (exactly, in wei), and :class:`Market` runs
+every phase from Python (``sumchain market`` from the command line).
+"""
+
+from sumchain.market.accounting import Payout, rewards
+from sumchain.market.client import HiddenTestSet, Market, Piece, split_test_set
+from sumchain.market.parameters import PHASES, PIECE_SAMPLES, PredictionMarket
+
+__all__ = [
+    "PHASES",
+    "PIECE_SAMPLES",
+    "HiddenTestSet",
+    "Market",
+    "Payout",
+    "Piece",
+    "PredictionMarket",
+    "rewards",
+    "split_test_set",
+]

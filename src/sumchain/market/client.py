@@ -1,0 +1,367 @@
+"""The client of a prediction market: every phase, from the provider's commitments to the withdrawals.
+
+The provider splits its test set into pieces (:func:`split_test_set`), keeps the
+:class:`HiddenTestSet` (with its salts) to itself until it reveals it, and commits the
+pieces' hashes. Everything that a later step needs is on chain: the revealed
+pieces and the staked contributions are in the market's events, so anyone can
+push the evaluation and the settlement with :meth:`Market.evaluate` and
+:meth:`Market.settle`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import secrets
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sumchain.chain.abi import encode_values
+from sumchain.chain.base import Receipt, resolve_account
+from sumchain.chain.hashing import keccak
+from sumchain.errors import SumchainError
+from sumchain.market.parameters import PHASES, PIECE_SAMPLES, PredictionMarket
+
+if TYPE_CHECKING:
+    from sumchain.chain.base import Chain
+    from sumchain.client import SharedModel
+    from sumchain.metadata import ModelMetadata
+    from sumchain.models import OnChainModel
+
+_PIECE_TYPES = ("bytes[]", "uint8[]", "bytes32")
+COMMITS_PER_CALL = 128
+"""Commitments sent in one ``commit`` transaction, at most (the contract's ``MAX_COMMITS_PER_CALL``)."""
+SETTLE_PER_CALL = 256
+"""Contributions credited in one ``settle`` transaction."""
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One piece of a test set: samples (as feature lists), their labels, and the salt of its commitment."""
+
+    samples: tuple[tuple[int, ...], ...]
+    labels: tuple[int, ...]
+    salt: bytes
+
+    def arguments(self, encode: Callable[[Sequence[int]], bytes]) -> tuple[list[bytes], list[int], bytes]:
+        """The piece as the contract takes it: packed samples, labels, salt."""
+        return [encode(s) for s in self.samples], list(self.labels), self.salt
+
+    def commitment(self, encode: Callable[[Sequence[int]], bytes]) -> bytes:
+        """``keccak256(abi_encode(samples, labels, salt))``, as the contract checks it."""
+        return keccak(encode_values(_PIECE_TYPES, self.arguments(encode)))
+
+
+@dataclass(frozen=True)
+class HiddenTestSet:
+    """A test set split into pieces, with the salts that keep it hidden until revealed."""
+
+    pieces: tuple[Piece, ...]
+
+    def __len__(self) -> int:
+        return sum(len(p.samples) for p in self.pieces)
+
+    def to_json(self) -> dict[str, Any]:
+        """Every piece with its salt (keep this file secret until every piece is revealed)."""
+        return {
+            "pieces": [
+                {"samples": [list(s) for s in p.samples], "labels": list(p.labels), "salt": "0x" + p.salt.hex()}
+                for p in self.pieces
+            ]
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> HiddenTestSet:
+        """The test set written by :meth:`to_json`."""
+        try:
+            return cls(
+                tuple(
+                    Piece(
+                        tuple(tuple(int(v) for v in s) for s in p["samples"]),
+                        tuple(int(v) for v in p["labels"]),
+                        bytes.fromhex(str(p["salt"]).removeprefix("0x")),
+                    )
+                    for p in data["pieces"]
+                )
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise SumchainError(f"not a test set file: {exc}") from None
+
+    def save(self, path: str | Path) -> None:
+        """Write the test set (with its salts) to ``path``, readable by its owner only."""
+        target = Path(path)
+        target.write_text(json.dumps(self.to_json()))
+        target.chmod(0o600)
+
+    @classmethod
+    def load(cls, path: str | Path) -> HiddenTestSet:
+        """A test set saved by :meth:`save`."""
+        try:
+            return cls.from_json(json.loads(Path(path).read_text()))
+        except OSError as exc:
+            raise SumchainError(f"cannot read {path}: {exc.strerror or exc}") from None
+        except ValueError as exc:
+            raise SumchainError(f"{path} is not JSON: {exc}") from None
+
+
+def split_test_set(
+    samples: Sequence[Sequence[int]],
+    labels: Sequence[int],
+    *,
+    pieces: int | None = None,
+    salt: Callable[[], bytes] = lambda: secrets.token_bytes(32),
+) -> HiddenTestSet:
+    """Split a test set into pieces of at most :data:`PIECE_SAMPLES` samples, each with a fresh salt.
+
+    Parameters
+    ----------
+    samples, labels : sequences
+        The test set, in order.
+    pieces : int, optional
+        How many pieces (at least 2, and enough for :data:`PIECE_SAMPLES` each); by default the
+        fewest that fit, and at least 2.
+    salt : callable
+        Makes each piece's salt (random by default).
+
+    Raises
+    ------
+    SumchainError
+        When the sizes do not fit.
+    """
+    if len(samples) != len(labels):
+        raise SumchainError(f"{len(samples)} samples but {len(labels)} labels")
+    needed = max(2, -(-len(samples) // PIECE_SAMPLES))
+    count = needed if pieces is None else pieces
+    if count < needed or count > len(samples):
+        raise SumchainError(
+            f"{len(samples)} test samples fit in {needed} to {len(samples)} pieces of at most {PIECE_SAMPLES}, "
+            f"not {count}"
+        )
+    bounds = [len(samples) * i // count for i in range(count + 1)]
+    return HiddenTestSet(
+        tuple(
+            Piece(tuple(tuple(s) for s in samples[a:b]), tuple(int(y) for y in labels[a:b]), salt())
+            for a, b in itertools.pairwise(bounds)
+        )
+    )
+
+
+class Market:
+    """A deployed prediction market, through its :class:`~sumchain.client.SharedModel`.
+
+    Parameters
+    ----------
+    model : SharedModel
+        A model whose mechanism is the prediction market.
+
+    Raises
+    ------
+    SumchainError
+        When the model runs another mechanism.
+    """
+
+    def __init__(self, model: SharedModel) -> None:
+        if model.mechanism_class is not PredictionMarket:
+            raise SumchainError(f"{model.address} runs {model.mechanism_title}, not a prediction market")
+        self.model = model
+        self.chain = model.chain
+        self.parameters = PredictionMarket.from_chain(lambda name: int(model._call(name)))
+
+    @classmethod
+    def create(
+        cls,
+        chain: Chain,
+        mirror: OnChainModel,
+        parameters: PredictionMarket,
+        *,
+        bounty: int,
+        metadata: ModelMetadata | None = None,
+        sender: str | int | None = None,
+        on_chunk: Callable[[int, int, Receipt], None] | None = None,
+    ) -> Market:
+        """Deploy a market on ``mirror`` (listed in the chain's registry if any) and fund its bounty.
+
+        The test set is committed next (:meth:`commit`), then :meth:`seal`.
+        """
+        from sumchain.client import SharedModel
+
+        model = SharedModel.deploy(
+            chain, mirror, mechanism=parameters, metadata=metadata, sender=sender, on_chunk=on_chunk
+        )
+        market = cls(model)
+        market._send("fund", sender=sender, value=bounty)
+        return market
+
+    # -- plumbing ------------------------------------------------------------
+
+    def _send(self, name: str, *args: Any, sender: str | int | None, value: int = 0) -> Receipt:
+        return self.model._transact(name, *args, sender=sender, value=value)
+
+    def _read(self, name: str, *args: Any) -> Any:
+        return self.model._call(name, *args)
+
+    def _events(self, name: str) -> list[dict[str, Any]]:
+        found = []
+        for log in self.chain.logs(self.model.address, from_block=self.model.deployed_at):
+            decoded = self.model.abi.decode_event(list(log.topics), log.data)
+            if decoded and decoded[0] == name:
+                found.append(decoded[1])
+        return found
+
+    # -- reading -------------------------------------------------------------
+
+    @property
+    def address(self) -> str:
+        """The market's (trainer's) address."""
+        return self.model.address
+
+    def phase(self) -> str:
+        """The current phase's name (:data:`PHASES`)."""
+        return PHASES[int(self._read("phase"))]
+
+    def owed(self, account: str | int | None) -> int:
+        """What ``account`` may withdraw (credited by :meth:`settle`), in wei."""
+        return int(self._read("owed", resolve_account(self.chain, account, signing=False)))
+
+    def status(self) -> dict[str, Any]:
+        """Every figure of the market, as JSON values (wei, seconds, counts)."""
+        names = (
+            "bounty", "bounty_left", "num_pieces", "num_revealed", "first_piece", "test_samples", "num_contributions",
+            "applied", "next_piece", "opened_at", "reveal_deadline", "ended_at", "first_rounds", "second_rounds",
+            "settled",
+        )  # fmt: skip
+        figures: dict[str, Any] = {"address": self.address, "phase": self.phase()}
+        figures |= {name: int(self._read(name)) for name in names}
+        return figures | {
+            "parameters": {
+                k: v
+                for k, v in zip(
+                    ("stake", "min_duration", "min_contributions", "reveal_window", "claim_wait"),
+                    self.parameters.words(),
+                    strict=True,
+                )
+            }
+        }
+
+    def revealed_pieces(self) -> dict[int, Piece]:
+        """Every revealed piece, by index, as the ``PieceRevealed`` events carry it."""
+        decode = self.model.codec.decode
+        return {
+            int(e["piece"]): Piece(
+                tuple(tuple(decode(s)) for s in e["samples"]), tuple(int(y) for y in e["labels"]), bytes(e["salt"])
+            )
+            for e in self._events("PieceRevealed")
+        }
+
+    def contributions(self) -> list[tuple[int, str, tuple[int, ...], int]]:
+        """Every staked contribution: index, contributor, sample, label, in order."""
+        decode = self.model.codec.decode
+        return [
+            (int(e["index"]), str(e["contributor"]), tuple(decode(e["data"])), int(e["label"]))
+            for e in self._events("Staked")
+        ]
+
+    def scores(self) -> list[int]:
+        """The scores given so far, in contribution order (``Scored`` events)."""
+        return [int(e["score"]) for e in sorted(self._events("Scored"), key=lambda e: int(e["index"]))]
+
+    # -- the provider's steps ----------------------------------------------------
+
+    def commit(
+        self,
+        test_set: HiddenTestSet,
+        *,
+        sender: str | int | None = None,
+        on_step: Callable[[int, int], None] | None = None,
+    ) -> None:
+        """Commit every piece's hash, :data:`COMMITS_PER_CALL` per transaction."""
+        hashes = [p.commitment(self.model.codec.encode) for p in test_set.pieces]
+        for start in range(0, len(hashes), COMMITS_PER_CALL):
+            self._send("commit", hashes[start : start + COMMITS_PER_CALL], sender=sender)
+            if on_step:
+                on_step(min(start + COMMITS_PER_CALL, len(hashes)), len(hashes))
+
+    def seal(self, *, sender: str | int | None = None) -> None:
+        """End the commitments (the model must be loaded and the bounty funded)."""
+        self._send("seal", sender=sender)
+
+    def draw(self, *, sender: str | int | None = None) -> int:
+        """Draw the piece revealed first (anyone, in a block after the seal); returns its index."""
+        self._send("draw", sender=sender)
+        return int(self._read("first_piece"))
+
+    def reveal(self, test_set: HiddenTestSet, piece: int, *, sender: str | int | None = None) -> None:
+        """Reveal one piece of ``test_set``."""
+        if not 0 <= piece < len(test_set.pieces):
+            raise SumchainError(f"the test set has {len(test_set.pieces)} pieces, not a piece {piece}")
+        self._send("reveal", piece, *test_set.pieces[piece].arguments(self.model.codec.encode), sender=sender)
+
+    def reveal_rest(
+        self,
+        test_set: HiddenTestSet,
+        *,
+        sender: str | int | None = None,
+        on_step: Callable[[int, int], None] | None = None,
+    ) -> None:
+        """Reveal every piece not revealed yet (after participation ended, before the deadline)."""
+        todo = [k for k in range(len(test_set.pieces)) if not self._read("revealed", k)]
+        for done, piece in enumerate(todo, 1):
+            self.reveal(test_set, piece, sender=sender)
+            if on_step:
+                on_step(done, len(todo))
+
+    # -- everyone's steps ------------------------------------------------------
+
+    def add_data(self, sample: Iterable[int], label: int, *, sender: str | int | None = None) -> int:
+        """Stake on a labelled sample during participation; returns its index."""
+        data = self.model.codec.encode(sample)
+        receipt = self._send(
+            "add_data", data, self.model.check_label(label), sender=sender, value=self.parameters.stake
+        )
+        return int(self.model._events(receipt, "Staked")[0]["index"])
+
+    def end(self, *, sender: str | int | None = None) -> None:
+        """End participation (anyone, once it lasted long enough with enough contributions)."""
+        self._send("end", sender=sender)
+
+    def forfeit(self, *, sender: str | int | None = None) -> None:
+        """Give the bounty to the contributors after a missed reveal deadline (anyone)."""
+        self._send("forfeit", sender=sender)
+
+    def evaluate(self, *, sender: str | int | None = None, on_step: Callable[[int, int], None] | None = None) -> int:
+        """Push the evaluation to its end (anyone): count each piece, apply each contribution.
+
+        Returns the number of transactions sent. ``on_step(contributions_applied, total)``
+        is called after each.
+        """
+        pieces = self.revealed_pieces()
+        staked = self.contributions()
+        encode = self.model.codec.encode
+        sent = 0
+        while self.phase() == "evaluate":
+            applied, following = int(self._read("applied")), int(self._read("next_piece"))
+            if following == int(self._read("num_pieces")):
+                _, contributor, sample, label = staked[applied]
+                self._send("apply_next", encode(sample), label, contributor, sender=sender)
+            else:
+                self._send("evaluate", following, *pieces[following].arguments(encode), sender=sender)
+            sent += 1
+            if on_step:
+                on_step(int(self._read("applied")), len(staked))
+        return sent
+
+    def settle(self, *, sender: str | int | None = None, limit: int = SETTLE_PER_CALL) -> int:
+        """Credit every contribution's balance and the provider's bounty left (anyone); returns the
+        number of transactions sent."""
+        sent = 0
+        while self.phase() in ("reward", "forfeited"):
+            self._send("settle", limit, sender=sender)
+            sent += 1
+        return sent
+
+    def withdraw(self, *, sender: str | int | None = None) -> int:
+        """Collect what the sender is owed (once the market is done); returns the amount."""
+        receipt = self._send("withdraw", sender=sender)
+        return int(self.model._events(receipt, "Withdrawn")[0]["amount"])

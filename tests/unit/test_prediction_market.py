@@ -1,0 +1,335 @@
+"""The prediction market on chain: every phase, every bad input beside its control, and the
+payouts equal to the Python mirror of the accounting to the wei.
+
+The model is the test perceptron of ``tests.conftest`` (feature 0 says 1, feature 1 says 0,
+a mistake moves each present weight by 2). The money invariant is checked after every
+step of every market: the contract holds the stakes and the bounty while nothing is
+settled, and afterwards exactly what is still owed (``assert_holds``).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from sumchain import ContractReverted, EmbeddedChain, SparsePerceptron
+from sumchain.chain.abi import encode_values
+from sumchain.chain.hashing import keccak
+from sumchain.errors import InvalidIncentive, InvalidSample, SumchainError
+from sumchain.incentives import DAY
+from sumchain.market import HiddenTestSet, Market, Piece, PredictionMarket, rewards, split_test_set
+from sumchain.models import OnChainModel
+from tests.conftest import WEIGHTS
+
+STAKE = 10**15
+BOUNTY = 10**17
+PARAMETERS = PredictionMarket(stake=STAKE, min_duration=DAY, min_contributions=2, reveal_window=DAY, claim_wait=9 * DAY)
+TEST_SAMPLES = [[0], [1], [0, 2], [1, 3], [2], [3], [0, 4], [1, 5]]
+TEST_LABELS = [1, 0, 1, 0, 1, 0, 1, 0]
+
+
+def mirror() -> SparsePerceptron:
+    return SparsePerceptron.from_weights(WEIGHTS, learning_rate=2)
+
+
+def salts() -> object:
+    counter = iter(range(1, 10**6))
+    return lambda: next(counter).to_bytes(32, "big")
+
+
+def pieces_of(pieces: int = 4) -> HiddenTestSet:
+    return split_test_set(TEST_SAMPLES, TEST_LABELS, pieces=pieces, salt=salts())  # type: ignore[arg-type]
+
+
+def assert_holds(market: Market, accounts: Sequence[str]) -> None:
+    """The contract's balance is what it owes: before the settlement, the stakes and the bounty
+    left plus what the rewards moved; after it, what the accounts may still withdraw."""
+    status = market.status()
+    balance = market.chain.balance(market.address)
+    if status["phase"] == "done":
+        assert balance == sum(market.owed(a) for a in {*accounts, market.model.owner})
+    elif status["phase"] in ("reward", "forfeited"):
+        assert balance == status["num_contributions"] * STAKE + status["bounty"]
+    else:
+        assert balance == status["num_contributions"] * STAKE + status["bounty_left"]
+
+
+def opened(chain: EmbeddedChain, tests: HiddenTestSet, *, bounty: int = BOUNTY) -> Market:
+    """A market on the test perceptron, committed, sealed, drawn, with its first piece revealed."""
+    market = Market.create(chain, mirror(), PARAMETERS, bounty=bounty, sender=0)
+    market.commit(tests, sender=0)
+    market.seal(sender=0)
+    first = market.draw(sender=3)
+    market.reveal(tests, first, sender=0)
+    assert market.phase() == "participation"
+    return market
+
+
+def expected_scores(
+    initial: OnChainModel, tests: HiddenTestSet, first: int, staked: Sequence[tuple[Sequence[int], int]]
+) -> list[int]:
+    """Each contribution's score, replayed on the Python mirror: the change in correct test predictions."""
+    model = copy.deepcopy(initial)
+    evaluation = [
+        (s, y) for k, p in enumerate(tests.pieces) if k != first for s, y in zip(p.samples, p.labels, strict=True)
+    ]
+
+    def correct() -> int:
+        return sum(int(model.predict([s])[0]) == y for s, y in evaluation)
+
+    scores, before = [], correct()
+    for sample, label in staked:
+        model.partial_fit([list(sample)], [label])
+        now = correct()
+        scores.append(now - before)
+        before = now
+    return scores
+
+
+def finish(chain: EmbeddedChain, market: Market, tests: HiddenTestSet) -> None:
+    chain.advance_time(DAY)
+    market.end(sender=4)
+    market.reveal_rest(tests, sender=0)
+    market.evaluate(sender=5)
+    market.settle(sender=6)
+
+
+# -- the whole story --------------------------------------------------------------
+
+
+def test_a_market_from_commitments_to_withdrawals_pays_what_the_mirror_says(chain) -> None:
+    tests = pieces_of()
+    market = opened(chain, tests)
+    people = chain.accounts[1:4]
+    staked = [([0, 6], 1, 1), ([1], 1, 2), ([2, 7], 1, 1), ([1, 6], 0, 3), ([0], 0, 2)]
+    start = {a: chain.balance(a) for a in people}
+    for sample, label, who in staked:
+        market.add_data(sample, label, sender=who)
+        assert_holds(market, people)
+    finish(chain, market, tests)
+    assert market.phase() == "done"
+    first = market.status()["first_piece"]
+    scores = expected_scores(mirror(), tests, first, [(s, y) for s, y, _ in staked])
+    assert market.scores() == scores
+    payout = rewards(scores, stake=STAKE, bounty=BOUNTY, test_samples=len(tests) - len(tests.pieces[first].samples))
+    owed = dict.fromkeys(people, 0)
+    for (_, _, who), balance in zip(staked, payout.balances, strict=True):
+        owed[chain.accounts[who]] += balance
+    assert {a: market.owed(a) for a in people} == owed
+    assert market.owed(market.model.owner) == payout.bounty_left
+    assert_holds(market, people)
+    for account in [*people, market.model.owner]:
+        if market.owed(account):
+            market.withdraw(sender=account)
+    assert chain.balance(market.address) == 0
+    assert {a: chain.balance(a) - start[a] for a in people} == {
+        a: owed[a] - STAKE * sum(1 for *_, w in staked if chain.accounts[w] == a) for a in people
+    }
+
+
+def test_the_model_is_not_trained_until_the_evaluation(chain) -> None:
+    tests = pieces_of()
+    market = opened(chain, tests)
+    before = market.model.parameter_words()
+    market.add_data([0, 6], 0, sender=1)
+    market.add_data([0, 7], 0, sender=2)
+    assert market.model.parameter_words() == before
+    finish(chain, market, tests)
+    learned = mirror()
+    learned.partial_fit([[0, 6], [0, 7]], [0, 0])
+    assert market.model.parameter_words() == learned.to_words()
+
+
+def test_phases_only_move_forward_and_each_step_needs_its_phase(chain) -> None:
+    tests = pieces_of()
+    market = Market.create(chain, mirror(), PARAMETERS, bounty=BOUNTY, sender=0)
+    with pytest.raises(ContractReverted, match="prediction_market: not in this phase"):
+        market.add_data([0], 1, sender=1)
+    with pytest.raises(ContractReverted, match="prediction_market: needs at least two pieces"):
+        market.seal(sender=0)
+    market.commit(tests, sender=0)
+    with pytest.raises(ContractReverted, match="market: caller is not the provider"):
+        market.seal(sender=1)
+    market.seal(sender=0)
+    with pytest.raises(ContractReverted, match="prediction_market: not in this phase"):
+        market.commit(tests, sender=0)
+    first = market.draw(sender=2)
+    with pytest.raises(ContractReverted, match="prediction_market: reveal the drawn piece first"):
+        market.reveal(tests, (first + 1) % 4, sender=0)
+    market.reveal(tests, first, sender=0)
+    with pytest.raises(ContractReverted, match="prediction_market: not in this phase"):
+        market._send("evaluate", 0, [], [], bytes(32), sender=1)
+    market.add_data([0], 1, sender=1)
+    with pytest.raises(ContractReverted, match="prediction_market: participation too short"):
+        market.end(sender=1)
+    chain.advance_time(DAY)
+    with pytest.raises(ContractReverted, match="prediction_market: too few contributions"):
+        market.end(sender=1)
+    market.add_data([1], 0, sender=2)
+    market.end(sender=1)
+    with pytest.raises(ContractReverted, match="prediction_market: not in this phase"):
+        market.add_data([0], 1, sender=1)
+    phases = [int(e["phase"]) for e in market._events("PhaseChanged")]
+    assert phases == sorted(phases) == [1, 2, 3, 4]
+
+
+def test_a_wrong_piece_or_salt_is_refused_and_changes_nothing(chain) -> None:
+    tests = pieces_of()
+    market = opened(chain, tests)
+    market.add_data([0], 1, sender=1)
+    market.add_data([1], 0, sender=2)
+    chain.advance_time(DAY)
+    market.end(sender=1)
+    first = market.status()["first_piece"]
+    other = next(k for k in range(4) if k != first)
+    piece = tests.pieces[other]
+    forged = HiddenTestSet(
+        tuple(Piece(p.samples, p.labels, bytes(32)) if k == other else p for k, p in enumerate(tests.pieces))
+    )
+    flipped = HiddenTestSet(
+        tuple(
+            Piece(p.samples, tuple(1 - y for y in p.labels), p.salt) if k == other else p
+            for k, p in enumerate(tests.pieces)
+        )
+    )
+    before = market.status()
+    for wrong in (forged, flipped):
+        with pytest.raises(ContractReverted, match="prediction_market: piece does not match its commitment"):
+            market.reveal(wrong, other, sender=0)
+    assert market.status() == before
+    market.reveal(tests, other, sender=0)
+    with pytest.raises(ContractReverted, match="prediction_market: piece already revealed"):
+        market.reveal(tests, other, sender=0)
+    assert piece.labels == tests.pieces[other].labels
+
+
+def test_a_test_set_of_the_wrong_dimension_is_refused(chain) -> None:
+    """The client refuses to commit a sample the model cannot read; a provider that commits one
+    anyway cannot reveal it (and so forfeits the bounty if it is not the drawn piece)."""
+    with pytest.raises(InvalidSample, match=r"index 99 is outside \[0, 10\)"):
+        wide = split_test_set([[0], [1], [2], [99]], [1, 0, 1, 0], pieces=2, salt=salts())  # type: ignore[arg-type]
+        Market.create(chain, mirror(), PARAMETERS, bounty=BOUNTY, sender=0).commit(wide, sender=0)
+    market = Market.create(chain, mirror(), PARAMETERS, bounty=BOUNTY, sender=0)
+    encode = market.model.codec.encode
+    raw = [([encode([0]), encode([1])], [1, 0], bytes(32)), ([encode([2]), (99).to_bytes(4, "big")], [1, 0], bytes(32))]
+    market._send("commit", [keccak(encode_values(("bytes[]", "uint8[]", "bytes32"), piece)) for piece in raw], sender=0)
+    market.seal(sender=0)
+    first = market.draw(sender=1)
+    if first == 0:  # the good piece opens participation; the bad one cannot be revealed after it
+        market._send("reveal", 0, *raw[0], sender=0)
+        for who in (1, 2):
+            market.add_data([0], 1, sender=who)
+        chain.advance_time(DAY)
+        market.end(sender=1)
+    with pytest.raises(ContractReverted, match="samples: index out of range"):
+        market._send("reveal", 1, *raw[1], sender=0)
+    with pytest.raises(ContractReverted, match="sparse_perceptron: label out of range"):
+        market._send("reveal", first, [encode([0])], [2], bytes(32), sender=0)
+
+
+def test_stakes_must_be_exact(chain) -> None:
+    market = opened(chain, pieces_of())
+    for value in (STAKE - 1, STAKE + 1):
+        with pytest.raises(ContractReverted, match="prediction_market: send exactly the stake"):
+            market._send("add_data", market.model.codec.encode([0]), 1, sender=1, value=value)
+    assert market.status()["num_contributions"] == 0
+
+
+def test_a_provider_that_does_not_reveal_in_time_loses_the_bounty_to_the_contributors(chain) -> None:
+    tests = pieces_of()
+    market = opened(chain, tests)
+    people = chain.accounts[1:3]
+    for who in (1, 2, 2):
+        market.add_data([0], 1, sender=who)
+    chain.advance_time(DAY)
+    market.end(sender=1)
+    with pytest.raises(ContractReverted, match="prediction_market: reveal deadline not passed"):
+        market.forfeit(sender=1)
+    chain.advance_time(DAY + 1)
+    with pytest.raises(ContractReverted, match="prediction_market: reveal deadline passed"):
+        market.reveal_rest(tests, sender=0)
+    market.forfeit(sender=1)
+    assert_holds(market, people)
+    market.settle(sender=1)
+    share = BOUNTY // 3
+    assert market.owed(people[0]) == STAKE + share + BOUNTY % 3
+    assert market.owed(people[1]) == 2 * (STAKE + share)
+    assert market.owed(market.model.owner) == 0
+    assert_holds(market, people)
+    market.withdraw(sender=1)
+    with pytest.raises(ContractReverted, match="prediction_market: nothing to withdraw"):
+        market.withdraw(sender=1)
+    with pytest.raises(ContractReverted, match="prediction_market: claim wait not over"):
+        market._send("sweep", people[1], sender=0)
+    chain.advance_time(9 * DAY)
+    with pytest.raises(ContractReverted, match="market: caller is not the provider"):
+        market._send("sweep", people[1], sender=1)
+    market._send("sweep", people[1], sender=0)
+    assert market.owed(people[1]) == 0 and market.owed(market.model.owner) == 2 * (STAKE + share)
+    market.withdraw(sender=0)
+    assert chain.balance(market.address) == 0
+
+
+def test_the_draw_comes_in_a_later_block_and_depends_on_the_commitments(chain) -> None:
+    draws = set()
+    for seed in range(6):
+        with chain.anchor():
+            tests = split_test_set(TEST_SAMPLES, TEST_LABELS, pieces=4, salt=lambda s=seed: bytes([s]) * 32)
+            market = Market.create(chain, mirror(), PARAMETERS, bounty=BOUNTY, sender=0)
+            market.commit(tests, sender=0)
+            market.seal(sender=0)
+            draws.add(market.draw(sender=1))
+    assert len(draws) > 1  # the commitments move the draw: the provider cannot know it before committing
+
+
+def test_parameters_are_checked(chain) -> None:
+    with pytest.raises(InvalidIncentive, match="stake must be in"):
+        PredictionMarket(stake=1)
+    with pytest.raises(InvalidIncentive, match="min_contributions must be at least 1"):
+        PredictionMarket(min_contributions=0)
+    with pytest.raises(SumchainError, match="fit in 2 to 8 pieces"):
+        split_test_set(TEST_SAMPLES, TEST_LABELS, pieces=9)
+    from sumchain.cli.models import mechanism_from_options
+
+    with pytest.raises(InvalidIncentive, match="is created with `sumchain market create`"):
+        mechanism_from_options("prediction_market", False, {})
+
+
+# -- the mirror, on random markets --------------------------------------------------
+
+
+samples = st.sets(st.integers(0, len(WEIGHTS) - 1), min_size=1, max_size=3).map(sorted)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    staked=st.lists(st.tuples(samples, st.integers(0, 1), st.integers(1, 3)), min_size=2, max_size=7),
+    bounty=st.sampled_from([1, 10**9, 10**15, 10**17, 10**17]),
+    pieces=st.integers(2, 4),
+)
+def test_random_markets_pay_exactly_what_the_mirror_computes(chain, staked, bounty: int, pieces: int) -> None:
+    with chain.anchor():
+        tests = split_test_set(TEST_SAMPLES, TEST_LABELS, pieces=pieces, salt=salts())  # type: ignore[arg-type]
+        market = opened(chain, tests, bounty=bounty)
+        people = chain.accounts[1:4]
+        for sample, label, who in staked:
+            market.add_data(sample, label, sender=who)
+        finish(chain, market, tests)
+        first = market.status()["first_piece"]
+        scores = expected_scores(mirror(), tests, first, [(s, y) for s, y, _ in staked])
+        assert market.scores() == scores
+        evaluated = len(tests) - len(tests.pieces[first].samples)
+        payout = rewards(scores, stake=STAKE, bounty=bounty, test_samples=evaluated)
+        event(f"passes: {int(payout.first_rounds > 0) + int(payout.second_rounds > 0)}")
+        event("a contribution dropped" if not all(payout.kept) else "none dropped")
+        owed = dict.fromkeys(people, 0)
+        for (_, _, who), balance in zip(staked, payout.balances, strict=True):
+            owed[chain.accounts[who]] += balance
+        assert {a: market.owed(a) for a in people} == owed
+        assert market.owed(market.model.owner) == payout.bounty_left
+        assert sum(owed.values()) + payout.bounty_left == len(staked) * STAKE + bounty
+        assert_holds(market, people)
