@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import csv
 import json
+import pickle
 import re
 import tarfile
 import zipfile
@@ -97,11 +98,13 @@ def read_imdb_npz(path: str | Path, split: str) -> tuple[list[list[int]], list[i
     """
     if split not in SPLITS:
         raise SumchainError(f"the IMDB splits are {SPLITS}, got {split!r}")
+    if not zipfile.is_zipfile(path):  # np.load would unpickle any other file
+        raise SumchainError(f"cannot read the Keras IMDB file {path}: not an .npz archive")
     try:
         with np.load(path, allow_pickle=True) as archive:
             sequences, labels = archive[f"x_{split}"], archive[f"y_{split}"]
             return [[int(i) for i in seq] for seq in sequences], [int(y) for y in labels]
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, pickle.UnpicklingError) as exc:
         raise SumchainError(f"cannot read the Keras IMDB file {path}: {exc}") from None
 
 

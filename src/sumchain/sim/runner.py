@@ -101,9 +101,17 @@ def _fund(chain: EmbeddedChain, agents: list[_Agent], owner: str) -> None:
         agent.start_wei = share * len(agent.accounts)
 
 
+def new_chain(scenario: Scenario) -> EmbeddedChain:
+    """A fresh in-memory chain for ``scenario``: the owner's account and every agent's, funded enough."""
+    n_accounts = 1 + sum(a.accounts for a in scenario.agents)
+    largest = max(int(a.start_balance * COIN) // a.accounts for a in scenario.agents)
+    return EmbeddedChain(accounts=n_accounts, balance=max(largest, 1), genesis_time=GENESIS_TIME)
+
+
 def simulate(
     scenario: Scenario,
     *,
+    chain: EmbeddedChain | None = None,
     seed: int | None = None,
     days: float | None = None,
     data: SimData | None = None,
@@ -120,6 +128,9 @@ def simulate(
     days : float, optional
         Simulated days (the scenario's by default); the run also ends once the data
         stream is used up and no deposit is left to claim.
+    chain : EmbeddedChain, optional
+        A fresh chain from :func:`new_chain` (to read its events afterwards); by default one
+        that is dropped after the run.
     data : SimData, optional
         The dataset already loaded (by default :func:`load_data` of the scenario's).
     on_progress : callable, optional
@@ -142,9 +153,7 @@ def simulate(
     data = data or load_data(scenario.dataset, seed)
     baseline = scenario.baseline if scenario.baseline is not None else baseline_accuracy(scenario.model, data)
     rng = random.Random(seed)
-    n_accounts = 1 + sum(a.accounts for a in scenario.agents)
-    largest = max(int(a.start_balance * COIN) // a.accounts for a in scenario.agents)
-    chain = EmbeddedChain(accounts=n_accounts, balance=max(largest, 1), genesis_time=GENESIS_TIME)
+    chain = chain or new_chain(scenario)
     addresses = chain.accounts
     owner, next_account = addresses[0], 1
     agents = []
@@ -210,6 +219,7 @@ def simulate(
                 agent.record.refused += 1
             else:
                 entries.append(Entry(turn.sample, turn.label, added.time, account, agent.spec.name, added.cost))
+                agent.strategy.accepted()
                 next_sample += 1
                 counters.transactions += 1
                 counters.contributions += 1

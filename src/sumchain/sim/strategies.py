@@ -52,6 +52,7 @@ class Strategy:
     def __init__(self, *, accounts: int = 1, mislabel: float = 0.0, farm_samples: int = 1) -> None:
         self.accounts, self.mislabel, self.farm_samples = accounts, mislabel, farm_samples
         self.sent = 0
+        """Contributions the contract accepted."""
 
     def wants_to_add(self, accuracy: float, rng: random.Random) -> bool:
         """Whether it contributes this turn: an honest agent does so with probability
@@ -70,9 +71,11 @@ class Strategy:
 
     def turn(self, features: tuple[int, ...], true_label: int, n_classes: int, rng: random.Random) -> Turn:
         """Its contribution for the next sample of the stream."""
-        turn = Turn(self.sent % self.accounts, self.sample(features, rng), self.label(true_label, n_classes, rng))
+        return Turn(self.sent % self.accounts, self.sample(features, rng), self.label(true_label, n_classes, rng))
+
+    def accepted(self) -> None:
+        """The contract took its last contribution (a refused one is tried again from the same account)."""
         self.sent += 1
-        return turn
 
 
 def _other(label: int, n_classes: int, rng: random.Random) -> int:
