@@ -21,6 +21,10 @@ from sumchain.metadata import ModelMetadata
 from sumchain.models import OnChainModel
 from sumchain.sim.scenario import COIN, MechanismSpec, ScenarioError
 
+LOOK_AGAIN = 3_600
+"""Seconds before an agent looks again at a contribution it could claim nothing of (the model
+may change its mind meanwhile): agents check the open contributions hourly, not on every turn."""
+
 
 @dataclass
 class Entry:
@@ -38,6 +42,8 @@ class Entry:
     claimable: int
     refunded: bool = False
     reported_by: set[str] = field(default_factory=set)
+    next_look: dict[str, int] = field(default_factory=dict)
+    """When each agent (by its first account) looks at it again, after finding nothing to claim."""
 
 
 @dataclass
@@ -70,7 +76,8 @@ class DepositRefundTakeRules:
     contributions the model agrees with once ``refund_wait`` has passed, and reports
     others' contributions the model rejects (when the account has refunded
     contributions), or takes what is left of any contribution after
-    ``any_claim_wait``. Predictions come from the contract, in one batch per turn.
+    ``any_claim_wait``. Predictions come from the contract, in one batch per turn; a
+    contribution it could claim nothing of is looked at again :data:`LOOK_AGAIN` later.
 
     Parameters
     ----------
@@ -102,18 +109,26 @@ class DepositRefundTakeRules:
         """
         claims = Claims()
         wait, any_wait = self.parameters.refund_wait, self.parameters.any_claim_wait
+        reporters = [a for a in accounts if self.num_valid[a]]
+        me = accounts[0]
         due = []
         for entry in entries:
-            if now + 1 - entry.added_time < wait:
+            age = now + 1 - entry.added_time
+            if age < wait:
                 break
-            mine = entry.author in accounts
-            if (mine and not entry.refunded) or any(a not in entry.reported_by for a in accounts if a != entry.author):
+            if entry.next_look.get(me, 0) > now and age < any_wait:
+                continue
+            if entry.author in accounts:
+                if not entry.refunded:
+                    due.append(entry)
+            elif age >= any_wait or any(a not in entry.reported_by for a in reporters):
                 due.append(entry)
         if not due:
             return claims
         predictions = model.predict_many([e.sample for e in due])
         for entry, predicted in zip(due, predictions, strict=True):
             agrees = predicted == entry.label
+            before = entry.claimable
             for account in accounts:
                 if entry.claimable == 0:
                     break
@@ -134,6 +149,8 @@ class DepositRefundTakeRules:
                         claims.taken += amount
                 except ContractReverted:
                     claims.reverted += 1
+            if entry.claimable == before:
+                entry.next_look[me] = now + LOOK_AGAIN
         return claims
 
 

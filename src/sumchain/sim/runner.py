@@ -20,6 +20,7 @@ from sumchain.chain.embedded import EmbeddedChain
 from sumchain.errors import ContractReverted
 from sumchain.metadata import ModelMetadata
 from sumchain.models import SCALE, NaiveBayes, OnChainModel, SparsePerceptron
+from sumchain.models.samples import CheckedSparse
 from sumchain.sim.data import SimData, load_data
 from sumchain.sim.mechanism import Entry, mechanism_for
 from sumchain.sim.record import AgentRecord, Run
@@ -172,7 +173,7 @@ def simulate(
         name=f"simulation: {scenario.name}"[:64], n_features=data.n_features, class_names=data.class_names
     )
     model = mechanism.deploy(chain, make_mirror(scenario.model, data), metadata, owner)
-    x_test = [s for s, _ in data.test]
+    x_test = CheckedSparse([s for s, _ in data.test], data.n_features)  # checked once, predicted every record
     y_test = [label for _, label in data.test]
     start = chain.time()
     end = start + round(days * 86_400)
