@@ -251,7 +251,7 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
         :func:`parse_scenario` refuses it.
     """
     path = Path(name_or_path)
-    if path.suffix != ".toml" and not path.exists():
+    if path.suffix != ".toml" and not path.is_file():
         shipped = resources.files(__package__).joinpath("scenarios", f"{name_or_path}.toml")
         if not shipped.is_file():
             raise ScenarioError(
