@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -89,3 +90,16 @@ def test_html_escapes_names() -> None:
     run = simulate(load_scenario("smoke"), days=0.5)
     run.scenario["name"] = "<b>x</b>"
     assert "<b>x</b>" not in render_html([run]) and "&lt;b&gt;x&lt;/b&gt;" in render_html([run])
+
+
+def test_the_html_script_parses(tmp_path: Path) -> None:
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    page = render_html([simulate(load_scenario("smoke"), days=0.5)])
+    (script,) = re.findall(r"<script>(.*?)</script>", page, re.S)
+    (tmp_path / "figure.js").write_text(script)
+    done = subprocess.run([node, "--check", str(tmp_path / "figure.js")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    (data,) = re.findall(r'<script type="application/json" id="series">(.*?)</script>', page, re.S)
+    assert len(json.loads(data)) == page.count("<polyline")

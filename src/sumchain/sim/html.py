@@ -59,6 +59,8 @@ def _svg(lines: list[Series]) -> tuple[str, dict[str, float]]:
     x1 = max((max(s.days) for s in lines if s.days), default=1.0) or 1.0
     y1 = max(110.0, *(max(s.percent) for s in lines if s.percent))
     y0 = min(0.0, *(min(s.percent) for s in lines if s.percent))
+    y_step = _step(y1 - y0, 8)
+    y0, y1 = math.floor(y0 / y_step) * y_step, math.ceil(y1 / y_step) * y_step  # the lines stay inside
     inner_w, inner_h = _WIDTH - _LEFT - _RIGHT, _HEIGHT - _TOP - _BOTTOM
 
     def x(day: float) -> float:
@@ -73,11 +75,10 @@ def _svg(lines: list[Series]) -> tuple[str, dict[str, float]]:
         at = x(k * step)
         parts.append(f'<line x1="{at:.1f}" x2="{at:.1f}" y1="{_TOP}" y2="{_TOP + inner_h}" stroke="#eee"/>')
         parts.append(f'<text x="{at:.1f}" y="{_TOP + inner_h + 16}" text-anchor="middle">{k * step:g}</text>')
-    step = _step(y1 - y0, 8)
-    for k in range(math.ceil(y0 / step), int(y1 / step) + 1):
-        at = y(k * step)
+    for k in range(round(y0 / y_step), round(y1 / y_step) + 1):
+        at = y(k * y_step)
         parts.append(f'<line x1="{_LEFT}" x2="{_LEFT + inner_w}" y1="{at:.1f}" y2="{at:.1f}" stroke="#eee"/>')
-        parts.append(f'<text x="{_LEFT - 6}" y="{at + 4:.1f}" text-anchor="end">{k * step:g}%</text>')
+        parts.append(f'<text x="{_LEFT - 6}" y="{at + 4:.1f}" text-anchor="end">{k * y_step:g}%</text>')
     parts.append(f'<text x="{_LEFT + inner_w / 2}" y="{_HEIGHT - 8}" text-anchor="middle">time (days)</text>')
     for i, line in enumerate(lines):
         points = " ".join(f"{x(d):.1f},{y(p):.2f}" for d, p in zip(line.days, line.percent, strict=True))

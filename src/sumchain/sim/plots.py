@@ -42,7 +42,7 @@ def series(runs: list[Run]) -> list[Series]:
         prefix = "" if single else f"{run.name} (seed {run.seed}): "
         color = _RUN_COLORS[k % len(_RUN_COLORS)]
         times = tuple(run.times)
-        span = (0.0, max(run.days, times[-1] if times else 0.0))
+        span = (0.0, times[-1] if times else run.days)
         lines.append(
             Series(
                 f"{prefix}accuracy when trained with all data: {run.baseline:.1%}",
