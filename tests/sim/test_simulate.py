@@ -103,3 +103,14 @@ def test_the_html_script_parses(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     (data,) = re.findall(r'<script type="application/json" id="series">(.*?)</script>', page, re.S)
     assert len(json.loads(data)) == page.count("<polyline")
+
+
+def test_a_run_stops_when_the_agents_mirror_leaves_the_chain(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The agents decide with a mirror; at each record it must equal the model on chain word for word."""
+    from sumchain.errors import SumchainError
+    from sumchain.models import SparsePerceptron
+
+    learn = SparsePerceptron.partial_fit
+    monkeypatch.setattr(SparsePerceptron, "partial_fit", lambda self, x, y: learn(self, x, [1 - v for v in y]))
+    with pytest.raises(SumchainError, match="the model on chain left its mirror at day 0.25"):
+        simulate(load_scenario("smoke"), days=1)

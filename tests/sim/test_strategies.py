@@ -59,6 +59,7 @@ def test_honest_labels_are_true_and_the_flipper_flips_every_one() -> None:
     assert all(c.label != true_label(data, c) for c in flipped)
     assert any(c.refunded for c in honest)
     assert any(c.reported_by for c in flipped)  # the honest agent reported flipped data the model rejects
+    assert run.reverted == 0  # the agents' mirror predicted as the contract does: it accepted every claim
 
 
 def test_random_labels_are_sometimes_right_and_sometimes_wrong() -> None:

@@ -9,6 +9,7 @@ prediction market) becomes another class with the same three methods in
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Protocol
@@ -21,6 +22,8 @@ from sumchain.metadata import ModelMetadata
 from sumchain.models import OnChainModel
 from sumchain.sim.scenario import COIN, MechanismSpec, ScenarioError
 
+Predict = Callable[[list[tuple[int, ...]]], list[int]]
+"""The model's current class of each sample."""
 LOOK_AGAIN = 3_600
 """Seconds before an agent looks again at a contribution it could claim nothing of (the model
 may change its mind meanwhile): agents check the open contributions hourly, not on every turn."""
@@ -64,7 +67,9 @@ class Mechanism(Protocol):
         """Deploy the fitted mirror with this mechanism; returns the model."""
         ...
 
-    def settle(self, model: SharedModel, accounts: list[str], entries: list[Entry], now: int) -> Claims:
+    def settle(
+        self, model: SharedModel, accounts: list[str], entries: list[Entry], now: int, predict: Predict
+    ) -> Claims:
         """Attempt the agent's refunds and reports of the open ``entries``; update them."""
         ...
 
@@ -76,7 +81,7 @@ class DepositRefundTakeRules:
     contributions the model agrees with once ``refund_wait`` has passed, and reports
     others' contributions the model rejects (when the account has refunded
     contributions), or takes what is left of any contribution after
-    ``any_claim_wait``. Predictions come from the contract, in one batch per turn; a
+    ``any_claim_wait``. Predictions come in one batch per turn; a
     contribution it could claim nothing of is looked at again :data:`LOOK_AGAIN` later.
 
     Parameters
@@ -101,11 +106,16 @@ class DepositRefundTakeRules:
             chain, mirror, incentive=self.parameters, metadata=metadata, sender=owner, registry=False
         )
 
-    def settle(self, model: SharedModel, accounts: list[str], entries: list[Entry], now: int) -> Claims:
+    def settle(
+        self, model: SharedModel, accounts: list[str], entries: list[Entry], now: int, predict: Predict
+    ) -> Claims:
         """Refund and report what the rules allow the accounts to, oldest first.
 
         ``entries`` are the open contributions in the order they were added; ``now`` is
-        the chain's time (the transactions are mined one second later each).
+        the chain's time (the transactions are mined one second later each); ``predict``
+        gives the model's current class of each sample (the runner's mirror of the chain:
+        the contract checks every claim again, and a claim it refuses is counted in
+        :attr:`Claims.reverted`).
         """
         claims = Claims()
         wait, any_wait = self.parameters.refund_wait, self.parameters.any_claim_wait
@@ -125,7 +135,7 @@ class DepositRefundTakeRules:
                 due.append(entry)
         if not due:
             return claims
-        predictions = model.predict_many([e.sample for e in due])
+        predictions = predict([e.sample for e in due])
         for entry, predicted in zip(due, predictions, strict=True):
             agrees = predicted == entry.label
             before = entry.claimable

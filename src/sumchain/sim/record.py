@@ -40,7 +40,8 @@ class AgentRecord:
 class Run:
     """A whole run: the scenario and seed that made it, and what happened.
 
-    ``times`` are days since the model was deployed; ``accuracy`` (on the test set) and
+    ``refused`` counts contributions the contract refused (a deposit short of the cost),
+    ``reverted`` claims it refused. ``times`` are days since the model was deployed; ``accuracy`` (on the test set) and
     every agent's ``balance`` have one value per time. ``baseline`` is the accuracy of
     the same model trained off-chain on all the training data.
     """
@@ -55,6 +56,7 @@ class Run:
     transactions: int = 0
     contributions: int = 0
     refused: int = 0
+    reverted: int = 0
     open_deposits: int = 0
     model: str = ""
 

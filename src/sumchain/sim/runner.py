@@ -3,7 +3,10 @@
 As in the reference simulator, each agent's turns come a normally distributed wait
 apart; on its turn an agent may contribute the next sample of the shared data stream
 (with a deposit it is willing to pay, refused by the contract when it is short), then
-claims what the mechanism lets it claim. Every few simulated hours (``record_every``)
+claims what the mechanism lets it claim. Agents decide what to claim with a Python
+mirror of the model that learns every accepted contribution as the contract does
+(bit-exact); the contract checks every claim again, and at every record the mirror is
+compared word for word with the model on chain. Every few simulated hours (``record_every``)
 the runner reads the model's state from the chain and records its accuracy on the
 test set, and each agent's balance. The same scenario and seed give the same run,
 to the last wei.
@@ -17,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sumchain.chain.embedded import EmbeddedChain
-from sumchain.errors import ContractReverted
+from sumchain.errors import ContractReverted, SumchainError
 from sumchain.metadata import ModelMetadata
 from sumchain.models import SCALE, NaiveBayes, OnChainModel, SparsePerceptron
 from sumchain.models.samples import CheckedSparse
@@ -180,8 +183,16 @@ def simulate(
     run = Run(scenario=scenario.to_json(), seed=seed, days=days, baseline=baseline, agents=[a.record for a in agents])
     counters = _Counters()
 
+    local = model.mirror()  # what the agents predict with; kept equal to the chain's model
+
+    def predict(samples: list[tuple[int, ...]]) -> list[int]:
+        return [int(p) for p in local.predict(samples)]
+
     def record(at: int) -> float:
-        accuracy = float(model.mirror().score(x_test, y_test))
+        on_chain = model.mirror()
+        if on_chain.to_words() != local.to_words():
+            raise SumchainError(f"the model on chain left its mirror at day {(at - start) / 86_400:.2f}")
+        accuracy = float(on_chain.score(x_test, y_test))
         run.times.append((at - start) / 86_400)
         run.accuracy.append(accuracy)
         for agent in agents:
@@ -220,17 +231,19 @@ def simulate(
                 agent.record.refused += 1
             else:
                 entries.append(Entry(turn.sample, turn.label, added.time, account, agent.spec.name, added.cost))
+                local.partial_fit([turn.sample], [turn.label])
                 agent.strategy.accepted()
                 next_sample += 1
                 counters.transactions += 1
                 counters.contributions += 1
                 agent.record.added += 1
                 agent.record.deposited += added.cost
-        claims = mechanism.settle(model, agent.accounts, entries, chain.time())
+        claims = mechanism.settle(model, agent.accounts, entries, chain.time(), predict)
         agent.record.refunds += claims.refunds
         agent.record.reports += claims.reports
         agent.record.refunded += claims.refunded
         agent.record.taken += claims.taken
+        run.reverted += claims.reverted
         counters.transactions += claims.refunds + claims.reports
         if claims.refunds or claims.reports:
             entries = [e for e in entries if e.claimable > 0]
