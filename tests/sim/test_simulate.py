@@ -112,5 +112,5 @@ def test_a_run_stops_when_the_agents_mirror_leaves_the_chain(monkeypatch: pytest
 
     learn = SparsePerceptron.partial_fit
     monkeypatch.setattr(SparsePerceptron, "partial_fit", lambda self, x, y: learn(self, x, [1 - v for v in y]))
-    with pytest.raises(SumchainError, match="the model on chain left its mirror at day 0.25"):
+    with pytest.raises(SumchainError, match=r"the model on chain left its mirror at day 0\.25"):
         simulate(load_scenario("smoke"), days=1)
