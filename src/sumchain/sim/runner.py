@@ -17,7 +17,7 @@ from __future__ import annotations
 import heapq
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sumchain.chain.embedded import EmbeddedChain
 from sumchain.errors import ContractReverted, SumchainError
@@ -66,14 +66,6 @@ class _Agent:
             coins = self.rng.normalvariate(self.spec.deposit_mean, self.spec.deposit_sd)
             if coins > 0:
                 return int(coins * COIN)
-
-
-@dataclass
-class _Counters:
-    transactions: int = 0
-    contributions: int = 0
-    refused: int = 0
-    events: list[dict[str, int | str]] = field(default_factory=list)
 
 
 def make_mirror(spec: ModelSpec, data: SimData) -> OnChainModel:
@@ -181,7 +173,6 @@ def simulate(
     start = chain.time()
     end = start + round(days * 86_400)
     run = Run(scenario=scenario.to_json(), seed=seed, days=days, baseline=baseline, agents=[a.record for a in agents])
-    counters = _Counters()
 
     local = model.mirror()  # what the agents predict with; kept equal to the chain's model
 
@@ -227,15 +218,15 @@ def simulate(
             try:
                 added = model.add_data(turn.sample, turn.label, sender=account, value=value)
             except ContractReverted:
-                counters.refused += 1
+                run.refused += 1
                 agent.record.refused += 1
             else:
                 entries.append(Entry(turn.sample, turn.label, added.time, account, agent.spec.name, added.cost))
                 local.partial_fit([turn.sample], [turn.label])
                 agent.strategy.accepted()
                 next_sample += 1
-                counters.transactions += 1
-                counters.contributions += 1
+                run.transactions += 1
+                run.contributions += 1
                 agent.record.added += 1
                 agent.record.deposited += added.cost
         claims = mechanism.settle(model, agent.accounts, entries, chain.time(), predict)
@@ -244,17 +235,16 @@ def simulate(
         agent.record.refunded += claims.refunded
         agent.record.taken += claims.taken
         run.reverted += claims.reverted
-        counters.transactions += claims.refunds + claims.reports
+        run.transactions += claims.refunds + claims.reports
         if claims.refunds or claims.reports:
             entries = [e for e in entries if e.claimable > 0]
         if sum(chain.balance(a) for a in agent.accounts) > 0 or any(e.author in agent.accounts for e in entries):
             heapq.heappush(turns, (max(at, chain.time()) + agent.draw_wait(), i))
         if on_progress:
-            on_progress(Progress((chain.time() - start) / 86_400, days, counters.transactions, counters.contributions))
+            on_progress(Progress((chain.time() - start) / 86_400, days, run.transactions, run.contributions))
     last = min(chain.time(), end)
     if last > start + run.times[-1] * 86_400:
         record(last)
-    run.transactions, run.contributions, run.refused = counters.transactions, counters.contributions, counters.refused
     run.model = model.address
     run.open_deposits = len(entries)
     return run
