@@ -22,7 +22,7 @@ import itertools
 import math
 import operator
 import struct
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -144,6 +144,31 @@ def check_sparse_batch(samples: Sequence[Iterable[int]], n_features: int) -> tup
     lengths = np.fromiter(map(len, checked), dtype=np.intp, count=len(checked))
     flat = np.fromiter(itertools.chain.from_iterable(checked), dtype=np.intp, count=int(lengths.sum()))
     return flat, _starts(lengths)
+
+
+class CheckedSparse:
+    """Samples of indices checked once by :func:`check_sparse_batch`, to be predicted many times
+    (a simulation's test set): a sparse model's batch ``predict`` takes them without checking
+    again; iterating gives the samples as tuples, so any model reads them.
+
+    Examples
+    --------
+    >>> batch = CheckedSparse([[0, 3], [1]], 4)
+    >>> len(batch), list(batch)
+    (2, [(0, 3), (1,)])
+    """
+
+    def __init__(self, samples: Sequence[Iterable[int]], n_features: int) -> None:
+        self.flat, self.starts = check_sparse_batch(samples, n_features)
+        self.n_features = n_features
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __iter__(self) -> Iterator[tuple[int, ...]]:
+        ends = [*self.starts[1:].tolist(), len(self.flat)]
+        values = self.flat.tolist()
+        return (tuple(values[a:b]) for a, b in zip(self.starts.tolist(), ends, strict=True))
 
 
 def _plain_sparse_batch(samples: Sequence[Iterable[int]], n_features: int) -> tuple[np.ndarray, np.ndarray] | None:

@@ -19,7 +19,7 @@ from sumchain.models.perceptron import (
     auto_weight_bits,
     linear_classifier_to_fixed,
 )
-from sumchain.models.samples import MAX_SAMPLE, check_sparse_batch
+from sumchain.models.samples import MAX_SAMPLE, CheckedSparse, check_sparse_batch
 
 SMALL_BATCH = 8
 """Below this many samples, ``predict`` scores them one by one: NumPy's set-up costs more (both
@@ -152,12 +152,16 @@ class SparsePerceptron(BinaryPerceptron):
         then scored with one gather and one segmented sum, in int64 when no score can leave
         it (``|intercept| + 512 * max |weight| < 2**63``: weights of up to 54 bits), else
         with Python's exact integers. Fewer than :data:`SMALL_BATCH` samples are scored one
-        by one, which is faster for them."""
+        by one, which is faster for them. Samples already checked as a
+        :class:`~sumchain.models.samples.CheckedSparse` of this feature space are not checked again."""
         self._check_fitted("coef_")
-        samples = X if isinstance(X, Sequence) else list(X)
-        if len(samples) < SMALL_BATCH:
-            return super().predict(samples)
-        flat, starts = check_sparse_batch(samples, self.n_features)
+        if isinstance(X, CheckedSparse) and X.n_features == self.n_features and len(X):
+            flat, starts = X.flat, X.starts
+        else:
+            samples = X if isinstance(X, Sequence) else list(X)
+            if len(samples) < SMALL_BATCH:
+                return super().predict(samples)
+            flat, starts = check_sparse_batch(samples, self.n_features)
         largest = max(int(self.coef_.max()), -int(self.coef_.min()))
         weights = self.coef_ if abs(self.intercept_) + MAX_SAMPLE * largest < 2**63 else self.coef_.astype(object)
         scores = np.add.reduceat(weights[flat], starts) + self.intercept_

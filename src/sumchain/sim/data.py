@@ -1,0 +1,188 @@
+"""The samples of a simulation: a dataset as sparse feature indices, shuffled and split.
+
+Every dataset becomes sorted, unique feature indices (what the sparse perceptron
+and naive Bayes contracts take): texts through the reference's 1000-word IMDB
+vocabulary (IMDB) or a vocabulary learnt from the training split (fake news),
+numbers as "above the median" bits (Endomondo, scikit-learn's sets), as the
+reference discretised its fitness data. Nothing is downloaded: the paper's
+datasets are read from the path given (IMDB from ``../shared/datasets`` by default).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sumchain import datasets
+from sumchain.encoders import VocabularyEncoder
+from sumchain.errors import InvalidSample, SumchainError
+from sumchain.sim.scenario import DatasetSpec
+
+Sample = tuple[int, ...]
+SKLEARN_SETS = ("breast_cancer", "digits", "iris", "wine")
+"""scikit-learn's bundled sets that need no download."""
+
+
+@dataclass(frozen=True)
+class SimData:
+    """A dataset ready to simulate: the owner's initial data, the stream agents contribute, the test set.
+
+    Attributes
+    ----------
+    initial, stream, test : list of (sample, label)
+        Samples are sorted unique feature indices.
+    n_features : int
+        Size of the feature space.
+    class_names : tuple of str
+        Name of each class.
+    """
+
+    initial: list[tuple[Sample, int]]
+    stream: list[tuple[Sample, int]]
+    test: list[tuple[Sample, int]]
+    n_features: int
+    class_names: tuple[str, ...]
+
+    @property
+    def n_classes(self) -> int:
+        """Number of classes."""
+        return len(self.class_names)
+
+
+def _encode(encoder: VocabularyEncoder, texts: Sequence[str], labels: Sequence[int]) -> list[tuple[Sample, int]]:
+    """Texts as feature indices; a text the encoder refuses (no known word) is left out."""
+    found = []
+    for text, label in zip(texts, labels, strict=True):
+        try:
+            found.append((tuple(encoder.encode(text)), label))
+        except InvalidSample:
+            continue
+    return found
+
+
+def _above_median(rows: np.ndarray, reference: np.ndarray) -> list[Sample]:
+    """Each row as the indices of its values above ``reference``'s per-column median."""
+    median = np.median(reference, axis=0)
+    return [tuple(int(i) for i in np.flatnonzero(row > median)) for row in rows]
+
+
+def _split(pairs: list[tuple[Sample, int]], fraction: float, rng: random.Random) -> tuple[list, list]:
+    pairs = [p for p in pairs if p[0]]
+    rng.shuffle(pairs)
+    cut = int(len(pairs) * fraction)
+    return pairs[:cut], pairs[cut:]
+
+
+def _imdb(spec: DatasetSpec) -> tuple[list, list, int, tuple[str, ...]]:
+    path = Path(spec.path) if spec.path else datasets.IMDB_ARCHIVE
+    encoder = VocabularyEncoder.imdb()
+    train = _encode(encoder, *datasets.read_imdb(path, "train"))
+    test = _encode(encoder, *datasets.read_imdb(path, "test"))
+    return train, test, encoder.n_features, ("negative", "positive")
+
+
+def _imdb_npz(spec: DatasetSpec) -> tuple[list, list, int, tuple[str, ...]]:
+    """Keras's imdb.npz, its ids mapped to words (``imdb_word_index.json`` beside it, else the shared one)."""
+    if not spec.path:
+        raise SumchainError("the imdb-npz dataset needs [dataset] path: the Keras imdb.npz file")
+    beside = Path(spec.path).with_name("imdb_word_index.json")
+    words = datasets.read_keras_word_index(beside if beside.exists() else datasets.KERAS_WORD_INDEX)
+    vocabulary = VocabularyEncoder.imdb()
+    index = vocabulary.vocabulary_
+
+    def features(split: str) -> list[tuple[Sample, int]]:
+        sequences, labels = datasets.read_imdb_npz(spec.path, split)
+        found = [tuple(sorted({index[words[i]] for i in seq if words.get(i) in index})) for seq in sequences]
+        return list(zip(found, labels, strict=True))
+
+    return features("train"), features("test"), vocabulary.n_features, ("negative", "positive")
+
+
+def _fake_news(spec: DatasetSpec) -> tuple[list, list, int, tuple[str, ...]]:
+    """The fake-news CSV, 70/30 as the reference splits it, through a 1000-word vocabulary of the 70."""
+    if not spec.path:
+        raise SumchainError("the fake-news dataset needs [dataset] path: Kaggle's fake-news train.csv")
+    texts, labels = datasets.read_fake_news(spec.path)
+    cut = int(len(texts) * 0.7)
+    encoder = VocabularyEncoder(max_features=1000).fit(texts[:cut])
+    train, test = _encode(encoder, texts[:cut], labels[:cut]), _encode(encoder, texts[cut:], labels[cut:])
+    return train, test, encoder.n_features, ("reliable", "unreliable")
+
+
+def _endomondo(spec: DatasetSpec) -> tuple[list, list, int, tuple[str, ...]]:
+    """Endomondo workouts: the six summaries above their median, then a gender one-hot; 70/30."""
+    if not spec.path:
+        raise SumchainError("the endomondo dataset needs [dataset] path: FitRec's endomondoHR_proper.json")
+    rows, genders, labels = datasets.read_endomondo(spec.path)
+    values = np.asarray(rows)
+    gender_index = {g: i for i, g in enumerate(dict.fromkeys(genders))}
+    bits = _above_median(values, values)
+    samples = [(*b, values.shape[1] + gender_index[g]) for b, g in zip(bits, genders, strict=True)]
+    pairs = list(zip(samples, labels, strict=True))
+    cut = int(len(pairs) * 0.7)
+    return pairs[:cut], pairs[cut:], values.shape[1] + len(gender_index), ("bike", "run")
+
+
+def _tiny_reviews(spec: DatasetSpec) -> tuple[list, list, int, tuple[str, ...]]:
+    """The demo's 240 shipped reviews: 180 to train, 60 to test."""
+    from sumchain.data import tiny_reviews
+
+    encoder = VocabularyEncoder.imdb()
+    pairs = _encode(encoder, *tiny_reviews())
+    random.Random(0).shuffle(pairs)
+    return pairs[:180], pairs[180:], encoder.n_features, ("negative", "positive")
+
+
+def _sklearn(name: str) -> Callable[[DatasetSpec], tuple[list, list, int, tuple[str, ...]]]:
+    def load(spec: DatasetSpec) -> tuple[list, list, int, tuple[str, ...]]:
+        try:
+            from sklearn import datasets as bundled
+        except ImportError:
+            raise SumchainError(f"the {name} dataset needs scikit-learn: pip install 'sumchain[sklearn]'") from None
+        found = getattr(bundled, f"load_{name}")()
+        cut = int(len(found.target) * 0.7)
+        order = np.random.default_rng(0).permutation(len(found.target))
+        x, y = found.data[order], found.target[order]
+        samples = _above_median(x, x[:cut])
+        pairs = [(s, int(label)) for s, label in zip(samples, y, strict=True)]
+        names = tuple(str(n) for n in found.target_names)
+        return pairs[:cut], pairs[cut:], x.shape[1], names
+
+    return load
+
+
+LOADERS: dict[str, Callable[[DatasetSpec], tuple[list, list, int, tuple[str, ...]]]] = {
+    "imdb": _imdb,
+    "imdb-npz": _imdb_npz,
+    "fake-news": _fake_news,
+    "endomondo": _endomondo,
+    "tiny-reviews": _tiny_reviews,
+    **{name: _sklearn(name) for name in SKLEARN_SETS},
+}
+"""Loader of each dataset name a scenario may give."""
+
+
+def load_data(spec: DatasetSpec, seed: int) -> SimData:
+    """The dataset of a scenario, shuffled by ``seed`` and split into initial data and stream.
+
+    Raises
+    ------
+    SumchainError
+        For an unknown name, a missing path, or a file that cannot be read.
+    """
+    if spec.name not in LOADERS:
+        raise SumchainError(f"unknown dataset {spec.name!r} (known: {', '.join(LOADERS)})")
+    if spec.path and not Path(spec.path).exists():
+        raise SumchainError(f"no dataset at {spec.path}")
+    train, test, n_features, names = LOADERS[spec.name](spec)
+    if spec.limit:
+        train, test = train[: spec.limit], test[: spec.limit]
+    rng = random.Random(seed)
+    initial, stream = _split(train, spec.initial_fraction, rng)
+    if not initial or not stream or not test:
+        raise SumchainError(f"the {spec.name} dataset is too small to split: {len(train)} training samples")
+    return SimData(initial, stream, [p for p in test if p[0]], n_features, names)

@@ -1,0 +1,106 @@
+"""Figures of runs: balances (% of start) and accuracy over time, with the all-data baseline.
+
+:func:`series` turns runs into the lines to draw, shared by the PNG (matplotlib,
+:func:`write_png`) and the interactive HTML (:mod:`sumchain.sim.html`).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from sumchain.errors import SumchainError
+from sumchain.sim.record import Run, write_atomic
+
+HONEST, ATTACKER, ACCURACY, BASELINE = "#2ca02c", "#d62728", "#000000", "#7f7f7f"
+_RUN_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line of a figure: its label, points (days, percent), colour and dash (``solid``,
+    ``dotted``, ``dashed`` or ``dashdot``)."""
+
+    label: str
+    days: tuple[float, ...]
+    percent: tuple[float, ...]
+    color: str
+    dash: str
+
+
+def series(runs: list[Run]) -> list[Series]:
+    """The lines of a figure of ``runs``: each run's accuracy, baseline and agents' balances.
+
+    One run: accuracy in black, the baseline in grey, honest agents green (dotted) and
+    attackers red (dashed). Several: one colour per run, the kind of line by its dash,
+    each label prefixed by the run's name and seed.
+    """
+    lines = []
+    for k, run in enumerate(runs):
+        single = len(runs) == 1
+        prefix = "" if single else f"{run.name} (seed {run.seed}): "
+        color = _RUN_COLORS[k % len(_RUN_COLORS)]
+        times = tuple(run.times)
+        span = (0.0, times[-1] if times else run.days)
+        lines.append(
+            Series(
+                f"{prefix}accuracy when trained with all data: {run.baseline:.1%}",
+                span,
+                (100 * run.baseline,) * 2,
+                BASELINE if single else color,
+                "dashdot",
+            )
+        )
+        lines.append(
+            Series(
+                f"{prefix}accuracy", times, tuple(100 * a for a in run.accuracy), ACCURACY if single else color, "solid"
+            )
+        )
+        for agent in run.agents:
+            hue = (ATTACKER if agent.attacks else HONEST) if single else color
+            dash = "dashed" if agent.attacks else "dotted"
+            label = f"{prefix}{agent.name} ({agent.strategy}) balance"
+            lines.append(Series(label, times, tuple(agent.balance), hue, dash))
+    return lines
+
+
+def title(runs: list[Run]) -> str:
+    """The figure's title."""
+    if len(runs) == 1:
+        return f"{runs[0].name}: balances and accuracy on the test set (seed {runs[0].seed})"
+    return f"{len(runs)} runs: balances and accuracy on the test set"
+
+
+def write_png(runs: list[Run], path: str | Path) -> Path:
+    """Draw ``runs`` into a PNG file (matplotlib, no display needed).
+
+    Raises
+    ------
+    SumchainError
+        When matplotlib is not installed (``pip install "sumchain[sim]"``).
+    """
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from matplotlib import pyplot as plt
+        from matplotlib.ticker import PercentFormatter
+    except ImportError:
+        raise SumchainError('PNG figures need matplotlib: pip install "sumchain[sim]"') from None
+    figure, axes = plt.subplots(figsize=(10, 6), dpi=110)
+    try:
+        for line in series(runs):
+            axes.plot(line.days, line.percent, color=line.color, linestyle=line.dash, linewidth=1.8, label=line.label)
+        axes.set_xlabel("time (days)")
+        axes.set_ylabel("percent (balance: of its start)")
+        axes.yaxis.set_major_formatter(PercentFormatter())
+        axes.set_title(title(runs))
+        axes.grid(alpha=0.3)
+        axes.legend(loc="best", fontsize=8)
+        figure.tight_layout()
+        image = io.BytesIO()
+        figure.savefig(image, format="png", metadata={"Software": None})
+    finally:
+        plt.close(figure)
+    return write_atomic(Path(path), image.getvalue())

@@ -1,0 +1,132 @@
+"""A simulation run as data: accuracy and balances over time, saved and read back as JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sumchain.errors import SumchainError
+
+FORMAT = "sumchain-simulation/1"
+"""The ``format`` field of a saved run."""
+
+
+@dataclass
+class AgentRecord:
+    """One agent's part of a run: who it is, its balance over time (% of its start), what it did.
+
+    Amounts are in wei.
+    """
+
+    name: str
+    strategy: str
+    attacks: bool
+    accounts: list[str]
+    balance: list[float] = field(default_factory=list)
+    added: int = 0
+    refused: int = 0
+    refunds: int = 0
+    reports: int = 0
+    deposited: int = 0
+    refunded: int = 0
+    taken: int = 0
+
+
+@dataclass
+class Run:
+    """A whole run: the scenario and seed that made it, and what happened.
+
+    ``refused`` counts contributions the contract refused (a deposit short of the cost),
+    ``reverted`` claims it refused. ``times`` are days since the model was deployed; ``accuracy`` (on the test set) and
+    every agent's ``balance`` have one value per time. ``baseline`` is the accuracy of
+    the same model trained off-chain on all the training data.
+    """
+
+    scenario: dict[str, Any]
+    seed: int
+    days: float
+    baseline: float
+    agents: list[AgentRecord]
+    times: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+    transactions: int = 0
+    contributions: int = 0
+    refused: int = 0
+    reverted: int = 0
+    open_deposits: int = 0
+    model: str = ""
+
+    @property
+    def name(self) -> str:
+        """The scenario's name."""
+        return str(self.scenario.get("name", "run"))
+
+    def to_json(self) -> dict[str, Any]:
+        """The run as JSON values (the same scenario and seed give the same values)."""
+        return {"format": FORMAT, **asdict(self)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Run:
+        """A run from :meth:`to_json`'s values.
+
+        Raises
+        ------
+        SumchainError
+            When the values are not a saved run.
+        """
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise SumchainError(f"not a saved sumchain simulation (no 'format': {FORMAT!r})")
+        try:
+            values = {k: v for k, v in data.items() if k != "format"}
+            values["agents"] = [AgentRecord(**a) for a in values["agents"]]
+            run = cls(**values)
+        except (TypeError, KeyError) as exc:
+            raise SumchainError(f"a saved simulation with bad fields: {exc}") from None
+        if len(run.accuracy) != len(run.times) or any(len(a.balance) != len(run.times) for a in run.agents):
+            raise SumchainError("a saved simulation whose series differ in length")
+        return run
+
+    def save(self, path: str | Path) -> Path:
+        """Write the run as JSON to ``path`` (through a temporary file: never half-written)."""
+        return write_atomic(Path(path), json.dumps(self.to_json(), indent=1, sort_keys=True).encode())
+
+
+def write_atomic(path: Path, content: bytes) -> Path:
+    """Write ``content`` to ``path`` through a temporary file in the same folder, then move it in place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(content)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(temporary, 0o666 & ~mask)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load_run(path: str | Path) -> Run:
+    """A run saved by :meth:`Run.save`.
+
+    Raises
+    ------
+    SumchainError
+        When the file is missing, is not JSON or is not a saved run.
+    """
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SumchainError(f"no run file {str(path)!r}") from None
+    except (OSError, ValueError) as exc:
+        raise SumchainError(f"{path} is not a saved run: {exc}") from None
+    try:
+        return Run.from_json(data)
+    except SumchainError as exc:
+        raise SumchainError(f"{path}: {exc}") from None

@@ -1,0 +1,250 @@
+"""The simulation loop: agents take turns in simulated time and act on the real contracts.
+
+As in the reference simulator, each agent's turns come a normally distributed wait
+apart; on its turn an agent may contribute the next sample of the shared data stream
+(with a deposit it is willing to pay, refused by the contract when it is short), then
+claims what the mechanism lets it claim. Agents decide what to claim with a Python
+mirror of the model that learns every accepted contribution as the contract does
+(bit-exact); the contract checks every claim again, and at every record the mirror is
+compared word for word with the model on chain. Every few simulated hours (``record_every``)
+the runner reads the model's state from the chain and records its accuracy on the
+test set, and each agent's balance. The same scenario and seed give the same run,
+to the last wei.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sumchain.chain.embedded import EmbeddedChain
+from sumchain.errors import ContractReverted, SumchainError
+from sumchain.metadata import ModelMetadata
+from sumchain.models import SCALE, NaiveBayes, OnChainModel, SparsePerceptron
+from sumchain.models.samples import CheckedSparse
+from sumchain.sim.data import SimData, load_data
+from sumchain.sim.mechanism import Entry, mechanism_for
+from sumchain.sim.record import AgentRecord, Run
+from sumchain.sim.scenario import COIN, AgentSpec, ModelSpec, Scenario
+from sumchain.sim.strategies import STRATEGIES, Strategy
+
+GENESIS_TIME = 1_700_000_000
+"""Start of every simulated chain, so that runs do not depend on the wall clock."""
+
+
+@dataclass
+class Progress:
+    """What a progress display shows: simulated day, transactions sent, contributions added."""
+
+    day: float
+    days: float
+    transactions: int
+    contributions: int
+
+
+@dataclass
+class _Agent:
+    spec: AgentSpec
+    strategy: Strategy
+    accounts: list[str]
+    rng: random.Random
+    record: AgentRecord
+    start_wei: int = 0
+
+    def draw_wait(self) -> int:
+        """Seconds to its next turn (normal, at least 1 s)."""
+        while True:
+            wait = int(self.rng.normalvariate(self.spec.wait_mean, self.spec.wait_sd))
+            if wait >= 1:
+                return wait
+
+    def draw_deposit(self) -> int:
+        """Wei it is willing to deposit on this contribution (normal, positive)."""
+        while True:
+            coins = self.rng.normalvariate(self.spec.deposit_mean, self.spec.deposit_sd)
+            if coins > 0:
+                return int(coins * COIN)
+
+
+def make_mirror(spec: ModelSpec, data: SimData) -> OnChainModel:
+    """The owner's model, trained off-chain on the initial data (what is deployed)."""
+    x = [s for s, _ in data.initial]
+    y = [label for _, label in data.initial]
+    if spec.type == "naive bayes":
+        return NaiveBayes(n_features=data.n_features, n_classes=data.n_classes).fit(x, y)
+    return SparsePerceptron(
+        n_features=data.n_features, learning_rate=round(spec.learning_rate * SCALE), max_iter=spec.max_iter
+    ).fit(x, y)
+
+
+def baseline_accuracy(spec: ModelSpec, data: SimData) -> float:
+    """Test accuracy of the same model trained off-chain on all the training data (initial and stream)."""
+    everything = SimData(data.initial + data.stream, [], data.test, data.n_features, data.class_names)
+    mirror = make_mirror(spec, everything)
+    return float(mirror.score([s for s, _ in data.test], [label for _, label in data.test]))
+
+
+def _fund(chain: EmbeddedChain, agents: list[_Agent], owner: str) -> None:
+    """Bring each account down to its share of its agent's start balance (the rest goes to the owner)."""
+    for agent in agents:
+        share = int(agent.spec.start_balance * COIN) // len(agent.accounts)
+        for account in agent.accounts:
+            excess = chain.balance(account) - share
+            if excess > 0:
+                chain.transact(owner, b"", sender=account, value=excess)
+        agent.start_wei = share * len(agent.accounts)
+
+
+def new_chain(scenario: Scenario) -> EmbeddedChain:
+    """A fresh in-memory chain for ``scenario``: the owner's account and every agent's, funded enough."""
+    n_accounts = 1 + sum(a.accounts for a in scenario.agents)
+    largest = max(int(a.start_balance * COIN) // a.accounts for a in scenario.agents)
+    return EmbeddedChain(accounts=n_accounts, balance=max(largest, 1), genesis_time=GENESIS_TIME)
+
+
+def simulate(
+    scenario: Scenario,
+    *,
+    chain: EmbeddedChain | None = None,
+    seed: int | None = None,
+    days: float | None = None,
+    data: SimData | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> Run:
+    """Run a scenario on a fresh in-memory embedded chain.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        What to simulate.
+    seed : int, optional
+        Seed of every random draw (the scenario's by default).
+    days : float, optional
+        Simulated days (the scenario's by default); the run also ends once the data
+        stream is used up and no deposit is left to claim.
+    chain : EmbeddedChain, optional
+        A fresh chain from :func:`new_chain` (to read its events afterwards); by default one
+        that is dropped after the run.
+    data : SimData, optional
+        The dataset already loaded (by default :func:`load_data` of the scenario's).
+    on_progress : callable, optional
+        Called with a :class:`Progress` after every agent turn, for display.
+
+    Returns
+    -------
+    Run
+        Accuracy and balances over time, counts per agent; :meth:`Run.to_json` saves it.
+
+    Examples
+    --------
+    >>> from sumchain.sim.scenario import load_scenario
+    >>> run = simulate(load_scenario("smoke"), days=2)
+    >>> run.times[0], len(run.agents)
+    (0.0, 2)
+    """
+    seed = scenario.seed if seed is None else seed
+    days = scenario.days if days is None else days
+    data = data or load_data(scenario.dataset, seed)
+    baseline = scenario.baseline if scenario.baseline is not None else baseline_accuracy(scenario.model, data)
+    rng = random.Random(seed)
+    chain = chain or new_chain(scenario)
+    addresses = chain.accounts
+    owner, next_account = addresses[0], 1
+    agents = []
+    for spec in scenario.agents:
+        strategy = STRATEGIES[spec.strategy](
+            accounts=spec.accounts, mislabel=spec.mislabel, farm_samples=spec.farm_samples
+        )
+        accounts = addresses[next_account : next_account + spec.accounts]
+        next_account += spec.accounts
+        kept = AgentRecord(spec.name, spec.strategy, strategy.attacks, list(accounts))
+        agents.append(_Agent(spec, strategy, accounts, random.Random(rng.getrandbits(64)), kept))
+    _fund(chain, agents, owner)
+
+    mechanism = mechanism_for(scenario.mechanism)
+    metadata = ModelMetadata(
+        name=f"simulation: {scenario.name}"[:64], n_features=data.n_features, class_names=data.class_names
+    )
+    model = mechanism.deploy(chain, make_mirror(scenario.model, data), metadata, owner)
+    x_test = CheckedSparse([s for s, _ in data.test], data.n_features)  # checked once, predicted every record
+    y_test = [label for _, label in data.test]
+    start = chain.time()
+    end = start + round(days * 86_400)
+    run = Run(scenario=scenario.to_json(), seed=seed, days=days, baseline=baseline, agents=[a.record for a in agents])
+
+    local = model.mirror()  # what the agents predict with; kept equal to the chain's model
+
+    def predict(samples: list[tuple[int, ...]]) -> list[int]:
+        return [int(p) for p in local.predict(samples)]
+
+    def record(at: int) -> float:
+        on_chain = model.mirror()
+        if on_chain.to_words() != local.to_words():
+            raise SumchainError(f"the model on chain left its mirror at day {(at - start) / 86_400:.2f}")
+        accuracy = float(on_chain.score(x_test, y_test))
+        run.times.append((at - start) / 86_400)
+        run.accuracy.append(accuracy)
+        for agent in agents:
+            held = sum(chain.balance(a) for a in agent.accounts)
+            agent.record.balance.append(100 * held / agent.start_wei if agent.start_wei else 0.0)
+        return accuracy
+
+    accuracy = record(start)
+    turns: list[tuple[int, int]] = []
+    for i in rng.sample(range(len(agents)), len(agents)):
+        first = start + round(agents[i].spec.start_day * 86_400) + agents[i].draw_wait()
+        heapq.heappush(turns, (first, i))
+    entries: list[Entry] = []
+    next_sample, next_record = 0, start + round(scenario.record_every)
+    while turns:
+        at, i = heapq.heappop(turns)
+        while next_record <= min(at, end):
+            accuracy = record(next_record)
+            next_record += round(scenario.record_every)
+        if at > end or (next_sample >= len(data.stream) and not entries):
+            break
+        if at > chain.time():
+            chain.advance_time(at - chain.time())
+        agent = agents[i]
+        held = [chain.balance(a) for a in agent.accounts]
+        adding = at < start + agent.spec.end_day * 86_400 and next_sample < len(data.stream)
+        if adding and sum(held) > 0 and agent.strategy.wants_to_add(accuracy, agent.rng):
+            sample, true_label = data.stream[next_sample]
+            turn = agent.strategy.turn(sample, true_label, data.n_classes, agent.rng)
+            account = agent.accounts[turn.account]
+            value = min(agent.draw_deposit(), held[turn.account])
+            try:
+                added = model.add_data(turn.sample, turn.label, sender=account, value=value)
+            except ContractReverted:
+                run.refused += 1
+                agent.record.refused += 1
+            else:
+                entries.append(Entry(turn.sample, turn.label, added.time, account, agent.spec.name, added.cost))
+                local.partial_fit([turn.sample], [turn.label])
+                agent.strategy.accepted()
+                next_sample += 1
+                run.transactions += 1
+                run.contributions += 1
+                agent.record.added += 1
+                agent.record.deposited += added.cost
+        claims = mechanism.settle(model, agent.accounts, entries, chain.time(), predict)
+        agent.record.refunds += claims.refunds
+        agent.record.reports += claims.reports
+        agent.record.refunded += claims.refunded
+        agent.record.taken += claims.taken
+        run.reverted += claims.reverted
+        run.transactions += claims.refunds + claims.reports
+        if claims.refunds or claims.reports:
+            entries = [e for e in entries if e.claimable > 0]
+        if sum(chain.balance(a) for a in agent.accounts) > 0 or any(e.author in agent.accounts for e in entries):
+            heapq.heappush(turns, (max(at, chain.time()) + agent.draw_wait(), i))
+        if on_progress:
+            on_progress(Progress((chain.time() - start) / 86_400, days, run.transactions, run.contributions))
+    last = min(chain.time(), end)
+    if last > start + run.times[-1] * 86_400:
+        record(last)
+    run.model = model.address
+    run.open_deposits = len(entries)
+    return run

@@ -1,0 +1,273 @@
+"""Scenarios: the agents, the dataset, the model and the mechanism of a simulation, from TOML.
+
+A scenario is a TOML file (the package ships some in ``sumchain/sim/scenarios``,
+named by their stem: ``paper-drt``, ``attacks``, ...). Every key is checked: an
+unknown key, a negative balance or rate, an unknown strategy or a malformed file
+is one :class:`ScenarioError` naming the key, before anything runs. Amounts are
+in coins (1 coin = 1 ether on the chain), times in seconds unless the key says days.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, field, fields
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from sumchain.errors import SumchainError
+
+COIN = 10**18
+"""Wei in one coin, the scenarios' unit of money."""
+
+
+class ScenarioError(SumchainError, ValueError):
+    """A scenario file that cannot be read or breaks a rule (the message names the key)."""
+
+
+@dataclass(frozen=True)
+class AgentSpec:
+    """One agent of a scenario (a ``[[agents]]`` table).
+
+    Parameters
+    ----------
+    name : str
+        Unique name, shown in plots.
+    strategy : str
+        One of :data:`sumchain.sim.strategies.STRATEGIES`.
+    start_balance : float
+        Coins it starts with (split evenly over its accounts).
+    deposit_mean, deposit_sd : float
+        Deposit it is willing to send with each contribution, drawn from a normal
+        distribution (redrawn until positive); a contribution whose cost is higher is refused.
+    wait_mean, wait_sd : float
+        Seconds between two of its turns, drawn from a normal distribution (at least 1 s).
+    mislabel : float
+        Probability that an honest label is wrong by mistake.
+    accounts : int
+        Accounts it controls (Sybil farming and floods use several).
+    farm_samples : int
+        Sybil farmer: honest samples each account adds (and gets refunded) before reporting.
+    start_day, end_day : float
+        Days between which it adds data (a flood's window); it keeps claiming afterwards.
+    """
+
+    name: str
+    strategy: str
+    start_balance: float = 10_000.0
+    deposit_mean: float = 50.0
+    deposit_sd: float = 10.0
+    wait_mean: float = 600.0
+    wait_sd: float = 1.0
+    mislabel: float = 0.0
+    accounts: int = 1
+    farm_samples: int = 1
+    start_day: float = 0.0
+    end_day: float = math.inf
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """Where the samples come from (the ``[dataset]`` table).
+
+    Parameters
+    ----------
+    name : str
+        ``imdb``, ``imdb-npz``, ``fake-news``, ``endomondo``, ``tiny-reviews`` or a
+        scikit-learn bundled set (``breast_cancer``, ``digits``, ``iris``, ``wine``).
+    path : str
+        Local file or folder for the datasets that are not shipped (IMDB defaults to
+        ``../shared/datasets``); nothing is downloaded.
+    initial_fraction : float
+        Part of the training split the owner trains on before deploying (the rest is
+        what agents contribute).
+    limit : int
+        Use at most this many training and test samples (0: all), for quick runs.
+    """
+
+    name: str = "tiny-reviews"
+    path: str = ""
+    initial_fraction: float = 0.08
+    limit: int = 0
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """The model (the ``[model]`` table): ``sparse perceptron`` or ``naive bayes``, its learning rate
+    (perceptron, a fraction of the fixed-point scale) and training passes over the initial data."""
+
+    type: str = "sparse perceptron"
+    learning_rate: float = 0.5
+    max_iter: int = 5
+
+
+@dataclass(frozen=True)
+class MechanismSpec:
+    """The incentive mechanism (the ``[mechanism]`` table).
+
+    ``cost_weight`` is the deposit, in coins, of a contribution made one hour after the
+    previous one (the reference simulator's ``cost_weight``: it charges
+    ``cost_weight * 60 / sqrt(seconds since the last contribution)``).
+    """
+
+    kind: str = "deposit-refund-take"
+    cost_weight: float = 1.0
+    refund_wait_days: float = 1.0
+    owner_claim_wait_days: float = 9.0
+    any_claim_wait_days: float = 9.0
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A whole scenario: what :func:`sumchain.sim.runner.simulate` runs.
+
+    Examples
+    --------
+    >>> scenario = load_scenario("smoke")
+    >>> scenario.name, [a.strategy for a in scenario.agents][:2]
+    ('smoke', ['honest', 'flipper'])
+    """
+
+    name: str
+    agents: tuple[AgentSpec, ...]
+    description: str = ""
+    days: float = 365.0
+    seed: int = 0
+    record_every: float = 86_400.0
+    dataset: DatasetSpec = field(default_factory=DatasetSpec)
+    model: ModelSpec = field(default_factory=ModelSpec)
+    mechanism: MechanismSpec = field(default_factory=MechanismSpec)
+    baseline: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The scenario as JSON values (saved with each run)."""
+        return _as_json(self)
+
+
+@dataclass(frozen=True)
+class _Top:
+    """The scenario's top-level keys, checked as the tables' are."""
+
+    name: str = ""
+    description: str = ""
+    days: float = 365.0
+    seed: int = 0
+    record_every: float = 86_400.0
+    baseline: float = -1.0
+
+
+def _as_json(value: Any) -> Any:
+    if hasattr(value, "__dataclass_fields__"):
+        return {f.name: _as_json(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, tuple | list):
+        return [_as_json(v) for v in value]
+    if isinstance(value, float) and math.isinf(value):
+        return None
+    return value
+
+
+def _build(cls: type, table: Any, where: str) -> Any:
+    """``cls(**table)`` after checking every key and value type."""
+    if not isinstance(table, dict):
+        raise ScenarioError(f"{where} must be a table, got {type(table).__name__}")
+    known = {f.name: f for f in fields(cls)}
+    unknown = sorted(set(table) - set(known))
+    if unknown:
+        raise ScenarioError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(known))})")
+    values = {}
+    for key, value in table.items():
+        default = known[key].default
+        wanted = type(default) if isinstance(default, int | float | str) else None
+        if isinstance(value, bool) or (wanted in (int, float) and not isinstance(value, int | float)):
+            raise ScenarioError(f"{where}.{key} must be a number, got {value!r}")
+        if wanted is int and not isinstance(value, int):
+            raise ScenarioError(f"{where}.{key} must be a whole number, got {value!r}")
+        if wanted is str and not isinstance(value, str):
+            raise ScenarioError(f"{where}.{key} must be a string, got {value!r}")
+        if isinstance(value, int | float) and (value < 0 or math.isnan(value)):
+            raise ScenarioError(f"{where}.{key} must not be negative, got {value!r}")
+        values[key] = float(value) if wanted is float else value
+    return cls(**values)
+
+
+def parse_scenario(data: dict[str, Any], *, source: str = "scenario") -> Scenario:
+    """A :class:`Scenario` from the TOML's tables, every key checked.
+
+    Raises
+    ------
+    ScenarioError
+        For an unknown key, a value of the wrong type, a negative number, an unknown
+        strategy, a probability over 1, no agents or two agents of one name.
+    """
+    from sumchain.sim.strategies import STRATEGIES
+
+    data = dict(data)
+    tables = {"dataset": DatasetSpec, "model": ModelSpec, "mechanism": MechanismSpec}
+    parts = {key: _build(cls, data.pop(key, {}), f"{source}: [{key}]") for key, cls in tables.items()}
+    raw_agents = data.pop("agents", [])
+    if not isinstance(raw_agents, list) or not raw_agents:
+        raise ScenarioError(f"{source}: needs at least one [[agents]] table")
+    agents = tuple(_build(AgentSpec, a, f"{source}: agent {i + 1}") for i, a in enumerate(raw_agents))
+    data.setdefault("name", Path(source).stem)
+    top = _build(_Top, data, source).__dict__
+    top["baseline"] = None if top["baseline"] < 0 else top["baseline"]
+    scenario = Scenario(**{**top, "agents": agents, **parts})
+    names = [a.name for a in agents]
+    for agent in agents:
+        where = f"{source}: agent {agent.name!r}"
+        if agent.strategy not in STRATEGIES:
+            raise ScenarioError(f"{where}: unknown strategy {agent.strategy!r} (known: {', '.join(STRATEGIES)})")
+        if names.count(agent.name) > 1:
+            raise ScenarioError(f"{where}: two agents have this name")
+        if agent.mislabel > 1:
+            raise ScenarioError(f"{where}: mislabel is a probability, got {agent.mislabel}")
+        if agent.accounts < 1:
+            raise ScenarioError(f"{where}: accounts must be at least 1")
+        if agent.wait_mean < 1:
+            raise ScenarioError(f"{where}: wait_mean must be at least 1 s, got {agent.wait_mean}")
+    if not 0 < scenario.dataset.initial_fraction < 1:
+        raise ScenarioError(f"{source}: [dataset] initial_fraction must be between 0 and 1")
+    if scenario.model.type not in ("sparse perceptron", "naive bayes"):
+        raise ScenarioError(f"{source}: [model] type must be 'sparse perceptron' or 'naive bayes'")
+    if scenario.record_every < 60:
+        raise ScenarioError(f"{source}: record_every must be at least 60 s")
+    return scenario
+
+
+def scenario_names() -> list[str]:
+    """Names of the scenarios shipped in the package."""
+    folder = resources.files(__package__).joinpath("scenarios")
+    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def load_scenario(name_or_path: str | Path) -> Scenario:
+    """A scenario from a TOML file, or one shipped in the package by name.
+
+    Raises
+    ------
+    ScenarioError
+        When there is no such file or shipped scenario, the TOML is malformed, or
+        :func:`parse_scenario` refuses it.
+    """
+    path = Path(name_or_path)
+    if path.suffix != ".toml" and not path.is_file():
+        shipped = resources.files(__package__).joinpath("scenarios", f"{name_or_path}.toml")
+        if not shipped.is_file():
+            raise ScenarioError(
+                f"no scenario file {str(name_or_path)!r} and no shipped scenario of that name "
+                f"(shipped: {', '.join(scenario_names())})"
+            )
+        text, source = shipped.read_text(encoding="utf-8"), f"{name_or_path}.toml"
+    else:
+        try:
+            text, source = path.read_text(encoding="utf-8"), str(path)
+        except FileNotFoundError:
+            raise ScenarioError(f"no scenario file {str(path)!r}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ScenarioError(f"cannot read the scenario file {str(path)!r}: {exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{source} is not valid TOML: {exc}") from None
+    return parse_scenario(data, source=source)

@@ -1,0 +1,153 @@
+"""What each kind of agent does on its turn: which sample, which label, from which account.
+
+A strategy never touches the chain: the runner asks it for a contribution and
+sends it through :class:`~sumchain.client.SharedModel`; claiming (refunds and
+reports) is the mechanism's part (:mod:`sumchain.sim.mechanism`), the same for
+every agent.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import ClassVar
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What an agent asks for on one turn, given the next sample of the data stream.
+
+    Attributes
+    ----------
+    account : int
+        Which of the agent's accounts sends it (0-based among its own).
+    sample : tuple of int
+        The features sent.
+    label : int
+        The label sent.
+    """
+
+    account: int
+    sample: tuple[int, ...]
+    label: int
+
+
+class Strategy:
+    """Base strategy: honest labels (up to mistakes), sent from the agent's accounts in turn.
+
+    Parameters
+    ----------
+    accounts : int
+        How many accounts the agent controls.
+    mislabel : float
+        Probability of a wrong label by mistake.
+    farm_samples : int
+        Samples each account adds before it only reports (:class:`SybilFarmer`).
+    """
+
+    name: ClassVar[str] = "honest"
+    attacks: ClassVar[bool] = False
+    """Whether it means harm (drawn in red in plots)."""
+
+    def __init__(self, *, accounts: int = 1, mislabel: float = 0.0, farm_samples: int = 1) -> None:
+        self.accounts, self.mislabel, self.farm_samples = accounts, mislabel, farm_samples
+        self.sent = 0
+        """Contributions the contract accepted."""
+
+    def wants_to_add(self, accuracy: float, rng: random.Random) -> bool:
+        """Whether it contributes this turn: an honest agent does so with probability
+        ``accuracy + 0.15`` (it contributes to a model that works), as in the reference."""
+        return rng.random() < accuracy + 0.15
+
+    def label(self, true_label: int, n_classes: int, rng: random.Random) -> int:
+        """The label it sends for a sample whose true label is ``true_label``."""
+        if self.mislabel and rng.random() < self.mislabel:
+            return _other(true_label, n_classes, rng)
+        return true_label
+
+    def sample(self, features: tuple[int, ...], rng: random.Random) -> tuple[int, ...]:
+        """The features it sends for the next sample of the stream."""
+        return features
+
+    def turn(self, features: tuple[int, ...], true_label: int, n_classes: int, rng: random.Random) -> Turn:
+        """Its contribution for the next sample of the stream."""
+        return Turn(self.sent % self.accounts, self.sample(features, rng), self.label(true_label, n_classes, rng))
+
+    def accepted(self) -> None:
+        """The contract took its last contribution (a refused one is tried again from the same account)."""
+        self.sent += 1
+
+
+def _other(label: int, n_classes: int, rng: random.Random) -> int:
+    """A label other than ``label``, uniformly (``1 - label`` for two classes)."""
+    return (label + 1 + rng.randrange(n_classes - 1)) % n_classes
+
+
+class Honest(Strategy):
+    """True labels, wrong only by mistake (``mislabel``)."""
+
+
+class LabelFlipper(Strategy):
+    """Always a wrong label (``1 - y`` for two classes); contributes on every turn."""
+
+    name = "flipper"
+    attacks = True
+
+    def wants_to_add(self, accuracy: float, rng: random.Random) -> bool:
+        """Always: it wants to disrupt the model."""
+        return True
+
+    def label(self, true_label: int, n_classes: int, rng: random.Random) -> int:
+        """Any label but the true one."""
+        return _other(true_label, n_classes, rng)
+
+
+class RandomLabels(LabelFlipper):
+    """Labels drawn uniformly at random, right by chance."""
+
+    name = "random"
+
+    def label(self, true_label: int, n_classes: int, rng: random.Random) -> int:
+        """A uniformly random class."""
+        return rng.randrange(n_classes)
+
+
+class CheapSpam(RandomLabels):
+    """The cheapest contributions: one feature of the sample each (the least calldata and
+    gas), with random labels, as often as its deposit willingness allows."""
+
+    name = "spam"
+
+    def sample(self, features: tuple[int, ...], rng: random.Random) -> tuple[int, ...]:
+        """One of the sample's features (the sample itself when it has at most one)."""
+        return (rng.choice(features),) if len(features) > 1 else features
+
+
+class SybilFarmer(Strategy):
+    """Report farming with many accounts: each account first adds ``farm_samples`` honest
+    samples (to be refunded, which makes it a validated contributor), then the agent adds
+    nothing more and only reports, once from every account, the others' data the model rejects."""
+
+    name = "sybil"
+    attacks = True
+
+    def wants_to_add(self, accuracy: float, rng: random.Random) -> bool:
+        """Until every account has added its honest samples."""
+        return self.sent < self.accounts * self.farm_samples
+
+    def label(self, true_label: int, n_classes: int, rng: random.Random) -> int:
+        """The true label: the farmed samples must be refunded."""
+        return true_label
+
+
+class Flood(LabelFlipper):
+    """A coordinated flood: wrong labels from all its accounts in turn, on every turn of its
+    window (``start_day`` to ``end_day``, with a short ``wait_mean``)."""
+
+    name = "flood"
+
+
+STRATEGIES: dict[str, type[Strategy]] = {
+    cls.name: cls for cls in (Honest, LabelFlipper, RandomLabels, CheapSpam, SybilFarmer, Flood)
+}
+"""Strategy class of each name a scenario may give."""

@@ -1,0 +1,110 @@
+"""Dataset loaders on the few-row samples in tests/data/sim, in each dataset's usual format."""
+
+from __future__ import annotations
+
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from sumchain.datasets import read_endomondo, read_fake_news, read_imdb, read_imdb_npz, read_keras_word_index
+from sumchain.errors import SumchainError
+from sumchain.sim.data import load_data
+from sumchain.sim.scenario import DatasetSpec
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "sim"
+
+
+def test_imdb_folder_and_archive_give_the_same_reviews(tmp_path: Path) -> None:
+    archive = tmp_path / "imdb.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(SAMPLES / "aclImdb", arcname="aclImdb")
+    folder = read_imdb(SAMPLES / "aclImdb", "train")
+    assert folder == read_imdb(SAMPLES, "train") == read_imdb(archive, "train")
+    texts, labels = folder
+    assert labels == [0, 0, 1, 1]  # neg before pos; urls_pos.txt is no review
+    assert texts[2] == "A great film, wonderful acting and a brilliant story."
+    assert read_imdb(SAMPLES / "aclImdb", "test")[1] == [0, 1]
+
+
+def test_imdb_folder_without_aclimdb_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(SumchainError, match="no aclImdb folder"):
+        read_imdb(tmp_path, "train")
+
+
+def test_keras_npz_gives_id_sequences_and_the_word_index_maps_them() -> None:
+    sequences, labels = read_imdb_npz(SAMPLES / "imdb.npz", "train")
+    assert labels == [1, 1, 0, 0]
+    words = read_keras_word_index(SAMPLES / "imdb_word_index.json")
+    assert [words.get(i, "?") for i in sequences[0]] == ["?", "the", "great", "film"]  # 1 is the start mark
+
+
+def test_keras_npz_that_is_no_archive_is_one_error(tmp_path: Path) -> None:
+    bad = tmp_path / "imdb.npz"
+    bad.write_text("not a zip")
+    with pytest.raises(SumchainError, match="cannot read the Keras IMDB file"):
+        read_imdb_npz(bad, "train")
+
+
+def test_fake_news_keeps_rows_with_text_and_their_labels() -> None:
+    texts, labels = read_fake_news(SAMPLES / "fake-news.csv")
+    assert labels == [0, 1, 0, 1]  # the row without text is left out
+    assert texts[1].startswith("SHOCKING: moon made of cheese\nInsiders say")
+
+
+def test_fake_news_without_its_columns_is_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "other.csv"
+    bad.write_text("a,b\n1,2\n")
+    with pytest.raises(SumchainError, match="no column 'label'"):
+        read_fake_news(bad)
+
+
+def test_endomondo_keeps_bike_and_run_workouts_with_speed() -> None:
+    rows, genders, labels = read_endomondo(SAMPLES / "endomondo.json")
+    assert labels == [0, 1, 0, 1]  # the walk and the run without speed are skipped
+    assert genders == ["male", "female", "unknown", "male"]
+    first = rows[0]
+    assert first[0] == pytest.approx((100 + 120 + 135 + 130) / 4 / 100)
+    assert first[2:4] == [25.5, 10.1]
+    assert read_endomondo(SAMPLES / "endomondo.json", limit=2)[2] == [0, 1]
+
+
+def test_endomondo_malformed_line_names_it(tmp_path: Path) -> None:
+    bad = tmp_path / "e.json"
+    bad.write_text("{'sport': 'run', 'speed': [1.0], 'heart_rate': [\n")
+    with pytest.raises(SumchainError, match="line 1 is not an Endomondo workout"):
+        read_endomondo(bad)
+
+
+@pytest.mark.parametrize(
+    ("name", "path", "classes"),
+    [
+        ("imdb", SAMPLES / "aclImdb", ("negative", "positive")),
+        ("imdb-npz", SAMPLES / "imdb.npz", ("negative", "positive")),
+        ("fake-news", SAMPLES / "fake-news.csv", ("reliable", "unreliable")),
+        ("endomondo", SAMPLES / "endomondo.json", ("bike", "run")),
+        ("breast_cancer", "", ("malignant", "benign")),
+    ],
+)
+def test_each_dataset_becomes_sorted_feature_indices(name: str, path: Path | str, classes: tuple[str, ...]) -> None:
+    data = load_data(DatasetSpec(name=name, path=str(path), initial_fraction=0.5), seed=1)
+    assert data.class_names == classes
+    for sample, label in data.initial + data.stream + data.test:
+        assert list(sample) == sorted(set(sample)) and sample
+        assert all(0 <= i < data.n_features for i in sample)
+        assert label in (0, 1)
+
+
+def test_imdb_npz_words_map_to_the_reference_vocabulary() -> None:
+    from sumchain.encoders import VocabularyEncoder
+
+    data = load_data(DatasetSpec(name="imdb-npz", path=str(SAMPLES / "imdb.npz"), initial_fraction=0.5), seed=0)
+    vocabulary = VocabularyEncoder.imdb()
+    assert (tuple(vocabulary.encode("great great film")), 1) in data.test
+
+
+def test_a_missing_dataset_path_is_one_error() -> None:
+    with pytest.raises(SumchainError, match="no dataset at"):
+        load_data(DatasetSpec(name="fake-news", path="/nonexistent/train.csv"), seed=0)
+    with pytest.raises(SumchainError, match="unknown dataset 'mnist'"):
+        load_data(DatasetSpec(name="mnist"), seed=0)

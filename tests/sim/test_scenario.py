@@ -1,0 +1,74 @@
+"""Scenario files: the shipped ones load, and every kind of bad input is one clear error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sumchain.sim.scenario import ScenarioError, load_scenario, parse_scenario, scenario_names
+from sumchain.sim.strategies import STRATEGIES
+
+
+def agent(**changes: Any) -> dict[str, Any]:
+    return {"name": "a", "strategy": "honest", **changes}
+
+
+def test_every_shipped_scenario_loads() -> None:
+    assert {"smoke", "paper-drt", "attacks"} <= set(scenario_names())
+    for name in scenario_names():
+        scenario = load_scenario(name)
+        assert scenario.name == name
+        assert all(a.strategy in STRATEGIES for a in scenario.agents)
+
+
+def test_the_paper_scenario_has_the_paper_parameters() -> None:
+    paper = load_scenario("paper-drt")
+    good, bad = paper.agents
+    assert (paper.dataset.name, paper.dataset.initial_fraction, paper.days) == ("imdb", 0.08, 365)
+    assert (paper.mechanism.refund_wait_days, paper.mechanism.any_claim_wait_days) == (1, 9)
+    assert (good.start_balance, good.deposit_mean, good.wait_mean, good.strategy) == (10_000, 50, 600, "honest")
+    assert (bad.start_balance, bad.deposit_mean, bad.wait_mean, bad.strategy) == (10_000, 100, 3_600, "flipper")
+
+
+def test_a_file_is_read_and_named_by_its_stem(tmp_path: Path) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text('days = 2\n[[agents]]\nname = "x"\nstrategy = "spam"\n')
+    scenario = load_scenario(path)
+    assert (scenario.name, scenario.days, scenario.agents[0].strategy) == ("mine", 2.0, "spam")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"agents": [agent(colour="red")]}, "agent 1: unknown key 'colour'"),
+        ({"agents": [agent()], "dayz": 3}, "unknown key 'dayz'"),
+        ({"agents": [agent()], "dataset": {"nam": "imdb"}}, r"\[dataset\]: unknown key 'nam'"),
+        ({"agents": [agent(start_balance=-5)]}, "start_balance must not be negative"),
+        ({"agents": [agent(wait_mean=-1)]}, "wait_mean must not be negative"),
+        ({"agents": [agent(wait_mean=0.5)]}, "wait_mean must be at least 1 s"),
+        ({"agents": [agent(deposit_mean="lots")]}, "deposit_mean must be a number"),
+        ({"agents": [agent(accounts=2.5)]}, "accounts must be a whole number"),
+        ({"agents": [agent(strategy="troll")]}, "unknown strategy 'troll'"),
+        ({"agents": [agent(mislabel=1.5)]}, "mislabel is a probability"),
+        ({"agents": [agent(), agent()]}, "two agents have this name"),
+        ({"agents": []}, "at least one"),
+        ({"agents": [agent()], "mechanism": {"cost_weight": -1}}, "cost_weight must not be negative"),
+        ({"agents": [agent()], "model": {"type": "forest"}}, "type must be"),
+    ],
+)
+def test_bad_scenarios_are_refused_by_key(data: dict[str, Any], message: str) -> None:
+    with pytest.raises(ScenarioError, match=message):
+        parse_scenario(data, source="bad.toml")
+
+
+def test_bad_toml_and_missing_files_are_one_error(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.toml"
+    broken.write_text("days = = 3\n")
+    with pytest.raises(ScenarioError, match="is not valid TOML"):
+        load_scenario(broken)
+    with pytest.raises(ScenarioError, match="no scenario file"):
+        load_scenario(tmp_path / "absent.toml")
+    with pytest.raises(ScenarioError, match="no shipped scenario of that name"):
+        load_scenario("no-such-scenario")

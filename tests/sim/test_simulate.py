@@ -1,0 +1,116 @@
+"""A short scenario end to end: sumchain simulate writes JSON, PNG and HTML; runs are reproducible."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sumchain.sim import load_run, load_scenario, simulate
+from sumchain.sim.html import render_html
+
+
+def sumchain(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "sumchain", *args], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_simulate_writes_the_run_and_its_figures_then_combine_draws_runs_together(tmp_path: Path) -> None:
+    done = sumchain(tmp_path, "simulate", "smoke", "--days", "2", "--seed", "3", "--out", "runs")
+    assert done.returncode == 0, done.stderr
+    assert "contributions/s" in done.stdout
+    run = load_run(tmp_path / "runs" / "smoke-seed3.json")
+    assert run.seed == 3 and run.times[0] == 0 and run.times[-1] == pytest.approx(2, abs=0.01)
+    assert len(run.accuracy) == len(run.times) > 4
+    assert 0 < run.baseline <= 1 and run.contributions > 20
+    assert (tmp_path / "runs" / "smoke-seed3.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    page = (tmp_path / "runs" / "smoke-seed3.html").read_text()
+    assert page.count("<polyline") == 1 + 1 + len(run.agents)  # baseline, accuracy, each balance
+    assert not re.search(r"<(script|link|img)[^>]+(src|href)=", page)  # self-contained: nothing fetched
+    done = sumchain(tmp_path, "simulate", "smoke", "--days", "1", "--out", "runs")
+    assert done.returncode == 0, done.stderr
+    done = sumchain(tmp_path, "simulate", "combine", "runs/smoke-seed3.json", "runs/smoke-seed0.json", "--out", "runs")
+    assert done.returncode == 0, done.stderr
+    combined = (tmp_path / "runs" / "combined.html").read_text()
+    assert combined.count("<polyline") == 2 * (2 + len(run.agents))
+    assert "smoke (seed 0)" in combined and "smoke (seed 3)" in combined
+    assert (tmp_path / "runs" / "combined.png").stat().st_size > 1_000
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            '[[agents]]\nname = "a"\nstrategy = "troll"\n',
+            "ScenarioError: bad.toml: agent 'a': unknown strategy 'troll'",
+        ),
+        ('[[agents]]\nname = "a"\nstrategy = "honest"\nbalance = 3\n', "unknown key 'balance'"),
+        ('[[agents]]\nname = "a"\nstrategy = "honest"\nstart_balance = -3\n', "start_balance must not be negative"),
+        ("days = [\n", "is not valid TOML"),
+        (
+            '[dataset]\nname = "fake-news"\npath = "nowhere.csv"\n[[agents]]\nname = "a"\nstrategy = "honest"\n',
+            "no dataset at",
+        ),
+    ],
+)
+def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path, content: str, message: str) -> None:
+    (tmp_path / "bad.toml").write_text(content)
+    done = sumchain(tmp_path, "simulate", "bad.toml", "--out", "runs")
+    assert done.returncode == 1
+    assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "runs").exists()
+
+
+def test_missing_scenario_and_bad_run_files_are_one_line(tmp_path: Path) -> None:
+    done = sumchain(tmp_path, "simulate", "absent.toml")
+    assert done.returncode == 1 and "no scenario file 'absent.toml'" in done.stderr
+    (tmp_path / "x.json").write_text(json.dumps({"format": "other"}))
+    done = sumchain(tmp_path, "simulate", "combine", "x.json", "--out", "runs")
+    assert done.returncode == 1 and "not a saved sumchain simulation" in done.stderr
+    assert not (tmp_path / "runs").exists()
+
+
+def test_the_same_seed_gives_the_same_run_and_another_seed_another() -> None:
+    scenario = load_scenario("smoke")
+    first = simulate(scenario, seed=5, days=1.5).to_json()
+    assert json.dumps(first, sort_keys=True) == json.dumps(
+        simulate(scenario, seed=5, days=1.5).to_json(), sort_keys=True
+    )
+    other = simulate(scenario, seed=6, days=1.5).to_json()
+    assert other["agents"] != first["agents"]
+
+
+def test_html_escapes_names() -> None:
+    run = simulate(load_scenario("smoke"), days=0.5)
+    run.scenario["name"] = "<b>x</b>"
+    assert "<b>x</b>" not in render_html([run]) and "&lt;b&gt;x&lt;/b&gt;" in render_html([run])
+
+
+def test_the_html_script_parses(tmp_path: Path) -> None:
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    page = render_html([simulate(load_scenario("smoke"), days=0.5)])
+    (script,) = re.findall(r"<script>(.*?)</script>", page, re.S)
+    (tmp_path / "figure.js").write_text(script)
+    done = subprocess.run([node, "--check", str(tmp_path / "figure.js")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    (data,) = re.findall(r'<script type="application/json" id="series">(.*?)</script>', page, re.S)
+    assert len(json.loads(data)) == page.count("<polyline")
+
+
+def test_a_run_stops_when_the_agents_mirror_leaves_the_chain(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The agents decide with a mirror; at each record it must equal the model on chain word for word."""
+    from sumchain.errors import SumchainError
+    from sumchain.models import SparsePerceptron
+
+    learn = SparsePerceptron.partial_fit
+    monkeypatch.setattr(SparsePerceptron, "partial_fit", lambda self, x, y: learn(self, x, [1 - v for v in y]))
+    with pytest.raises(SumchainError, match=r"the model on chain left its mirror at day 0\.25"):
+        simulate(load_scenario("smoke"), days=1)
