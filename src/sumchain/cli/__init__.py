@@ -11,7 +11,7 @@ Modules: :mod:`.app` (the app, global options, session), :mod:`.models`
 delist: the registry), :mod:`.contributing` (add,
 contributions, refund, report, withdraw), :mod:`.chain_commands` (balance,
 time), :mod:`.accounts` (keystore accounts), :mod:`.auditing` (audit), :mod:`.node` (a local anvil
-with a registry), :mod:`.indexing` (the event index), :mod:`.gas`, :mod:`.demo`.
+with a registry), :mod:`.indexing` (the event index), :mod:`.serving` (the web dashboard), :mod:`.gas`, :mod:`.demo`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,19 @@ import sys
 import typer
 from typer.exceptions import TyperException
 
-from sumchain.cli import accounts, auditing, chain_commands, contributing, demo, gas, indexing, listing, models, node
+from sumchain.cli import (
+    accounts,
+    auditing,
+    chain_commands,
+    contributing,
+    demo,
+    gas,
+    indexing,
+    listing,
+    models,
+    node,
+    serving,
+)
 from sumchain.cli.app import app
 from sumchain.cli.output import err
 from sumchain.errors import SumchainError
@@ -41,6 +53,7 @@ __all__ = [
     "main",
     "models",
     "node",
+    "serving",
 ]
 
 _GLOBAL_OPTIONS = ("--chain", "--account", "--model", "--registry", "--max-deposit", "--password-file", "--timeout")

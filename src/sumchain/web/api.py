@@ -1,0 +1,239 @@
+"""The JSON API: the one path the page takes to the chain.
+
+Each handler parses the request, calls :class:`~sumchain.client.SharedModel` or
+:class:`~sumchain.registry.Registry` in a worker thread (:meth:`Dashboard.run`), and
+answers JSON. What the routes are is :data:`ROUTES`; :mod:`sumchain.web.openapi`
+describes the same routes, and a test checks the two agree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from sumchain.chain.hashing import checksum, is_address
+from sumchain.web.dashboard import Dashboard
+from sumchain.web.errors import ApiError, read_json
+from sumchain.web.mechanism import amount, contribution_views, mechanism_summary
+
+MAX_ADVANCE = 10 * 365 * 86_400
+"""Longest single time advance the API makes, in seconds (ten years)."""
+
+
+def _board(request: Request) -> Dashboard:
+    board: Dashboard = request.app.state.dashboard
+    return board
+
+
+def _features(model: Any, body: dict[str, Any]) -> list[int]:
+    """The sample of a request: ``text`` through the model's encoder, or ``features`` as the CLI's ``--sample``."""
+    from sumchain.cli.inputs import parse_sample
+
+    text, features = body.get("text"), body.get("features")
+    if (text is None) == (features is None):
+        raise ApiError(400, "give the sample as text or as features (one of them)")
+    if text is not None:
+        if not isinstance(text, str):
+            raise ApiError(400, f"text must be a string, got {type(text).__name__}")
+        return list(model.encode(text))
+    if not isinstance(features, str):
+        raise ApiError(400, f"features must be a string of comma-separated numbers, got {type(features).__name__}")
+    return parse_sample(features, sparse=model.codec.sparse)
+
+
+def _viewer(board: Dashboard, value: str | None) -> str:
+    """The account a read is for: a dev account's number, or any address."""
+    if value is not None and is_address(value):
+        return checksum(value)
+    return board.signer(0 if value is None else int(value) if value.isdigit() else value)
+
+
+def _input_kind(model: Any) -> str:
+    """What raw input the model's encoder reads here (``text``, ``image``), or ``features`` alone."""
+    from sumchain.errors import SumchainError
+
+    if model.metadata.encoder is None:
+        return "features"
+    try:
+        return str(model.encoder.input_kind)
+    except SumchainError:
+        return "features"
+
+
+async def chain_info(request: Request) -> JSONResponse:
+    """The chain: id, time, block, whether the dashboard signs, the dev accounts with balances."""
+    board = _board(request)
+
+    def work() -> dict[str, Any]:
+        chain = board.chain
+        accounts = [
+            {"index": i, "address": a, "balance": amount(chain.balance(a))} for i, a in enumerate(board.dev_accounts())
+        ]
+        return {
+            "chain_id": getattr(chain, "chain_id", None),
+            "is_dev": chain.is_dev,
+            "time": chain.time(),
+            "block": chain.block_number(),
+            "registry": None if board.registry is None else board.registry.address,
+            "signing": "dev accounts" if accounts else "none",
+            "accounts": accounts,
+        }
+
+    return JSONResponse(await board.run(work))
+
+
+async def advance_time(request: Request) -> JSONResponse:
+    """Move a dev chain's clock forward by ``seconds``."""
+    board = _board(request)
+    body = await read_json(request)
+    seconds = body.get("seconds")
+    if isinstance(seconds, bool) or not isinstance(seconds, int) or not 0 < seconds <= MAX_ADVANCE:
+        raise ApiError(400, f"seconds must be a whole number from 1 to {MAX_ADVANCE:,}, got {seconds!r}")
+    if not board.chain.is_dev:
+        raise ApiError(403, "time moves only on a dev chain")
+
+    def work() -> dict[str, Any]:
+        board.chain.advance_time(seconds)
+        return {"time": board.chain.time()}
+
+    return JSONResponse(await board.run(work))
+
+
+async def list_models(request: Request) -> JSONResponse:
+    """Every model of the registry: name, description, type, mechanism, number of contributions."""
+    board = _board(request)
+
+    def work() -> list[dict[str, Any]]:
+        if board.registry is None:
+            return []
+        found = []
+        for entry in board.registry.entries():
+            row = entry.to_json() | {"contributions": None}
+            if entry.problem is None:
+                row["contributions"] = len(board.model(entry.address).contributions(everyone=True))
+            found.append(row)
+        return found
+
+    return JSONResponse({"models": await board.run(work)})
+
+
+async def model_info(request: Request) -> JSONResponse:
+    """One model: what it is, its classes, the input it takes, its mechanism."""
+    board = _board(request)
+
+    def work() -> dict[str, Any]:
+        model = board.model(request.path_params["address"])
+        meta = model.metadata
+        return {
+            "address": model.address,
+            "name": meta.name,
+            "description": meta.description,
+            "model_type": model.mirror_class.model_type,
+            "owner": model.owner,
+            "n_features": model.n_features,
+            "feature_kind": meta.feature_kind,
+            "class_names": [model.class_name(k) for k in range(model.n_classes)],
+            "encoder": meta.encoder,
+            "input": _input_kind(model),
+            "mechanism": mechanism_summary(model),
+        }
+
+    return JSONResponse(await board.run(work))
+
+
+async def predict(request: Request) -> JSONResponse:
+    """The model's free prediction for a text or features."""
+    board = _board(request)
+    body = await read_json(request)
+
+    def work() -> dict[str, Any]:
+        model = board.model(request.path_params["address"])
+        label = model.predict(_features(model, body))
+        return {"label": label, "class_name": model.class_name(label)}
+
+    return JSONResponse(await board.run(work))
+
+
+async def contributions(request: Request) -> JSONResponse:
+    """The viewer's contributions and the report candidates (``?account=`` a dev number or an address)."""
+    board = _board(request)
+
+    def work() -> dict[str, Any]:
+        model = board.model(request.path_params["address"])
+        viewer = _viewer(board, request.query_params.get("account"))
+        found = model.contributions(everyone=True)
+        return {"viewer": viewer} | contribution_views(model, found, viewer=viewer, now=board.chain.time())
+
+    return JSONResponse(await board.run(work))
+
+
+async def add_data(request: Request) -> JSONResponse:
+    """Add a labelled sample as a dev account, paying the deposit now."""
+    board = _board(request)
+    body = await read_json(request)
+
+    def work() -> dict[str, Any]:
+        model = board.model(request.path_params["address"])
+        sender = board.signer(body.get("account"))
+        sample = _features(model, body)
+        label = body.get("label")
+        if isinstance(label, bool) or not isinstance(label, int | str):
+            raise ApiError(400, f"label must be a class name or number, got {label!r}")
+        added = model.add_data(sample, model.check_label(label), sender=sender)
+        c = added.contribution
+        return {"id": c.id, "key": "0x" + c.key.hex(), "deposit": amount(added.cost), "time": added.time}
+
+    return JSONResponse(await board.run(work), status_code=201)
+
+
+async def _claim(request: Request, action: str) -> JSONResponse:
+    board = _board(request)
+    body = await read_json(request)
+
+    def work() -> dict[str, Any]:
+        model = board.model(request.path_params["address"])
+        sender = board.signer(body.get("account"))
+        c = model.find_contribution(int(request.path_params["id"]))
+        if action == "refund":
+            paid = model.refund(c.data, c.label, c.added_time, sender=sender)
+        else:
+            paid = model.report(c.data, c.label, c.added_time, c.author, sender=sender)
+        return {"id": c.id, "action": action, "amount": amount(paid)}
+
+    return JSONResponse(await board.run(work))
+
+
+async def refund(request: Request) -> JSONResponse:
+    """Get back the deposit of one's own contribution."""
+    return await _claim(request, "refund")
+
+
+async def report(request: Request) -> JSONResponse:
+    """Take (part of) the deposit of another's contribution that the model rejects."""
+    return await _claim(request, "report")
+
+
+async def openapi(request: Request) -> JSONResponse:
+    """This API's OpenAPI 3.1 description."""
+    from sumchain.web.openapi import schema
+
+    return JSONResponse(schema())
+
+
+_MODEL = "/api/models/{address}"
+ROUTES = [
+    Route("/api/openapi.json", openapi, methods=["GET"]),
+    Route("/api/chain", chain_info, methods=["GET"]),
+    Route("/api/chain/advance", advance_time, methods=["POST"]),
+    Route("/api/models", list_models, methods=["GET"]),
+    Route(_MODEL, model_info, methods=["GET"]),
+    Route(_MODEL + "/predict", predict, methods=["POST"]),
+    Route(_MODEL + "/contributions", contributions, methods=["GET"]),
+    Route(_MODEL + "/contributions", add_data, methods=["POST"]),
+    Route(_MODEL + "/contributions/{id:int}/refund", refund, methods=["POST"]),
+    Route(_MODEL + "/contributions/{id:int}/report", report, methods=["POST"]),
+]
+"""Every API route (the static page and its assets are served beside them)."""

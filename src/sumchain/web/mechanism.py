@@ -1,0 +1,139 @@
+"""Everything the dashboard knows about the incentive mechanism, in one place.
+
+The page never branches on the mechanism's name: it shows what these functions
+say (the deposit, the waits, each contribution's state and which actions are
+open, with a reason when one is not). Today every sumchain model has Deposit,
+Refund and Take; when ``SharedModel.incentive`` becomes a mechanism object
+(with its cost, its claims and its contribution states), these two functions
+are the only ones to switch to it.
+
+Amounts are decimal strings of wei (JavaScript numbers hold 53 bits, deposits
+need up to 96) beside a text in ETH; times are chain seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from sumchain.cli.output import countdown
+from sumchain.registry import MECHANISM
+from sumchain.units import format_amount
+
+if TYPE_CHECKING:
+    from sumchain.client import SharedModel
+    from sumchain.contributions import Contribution
+
+
+def amount(wei: int) -> dict[str, str]:
+    """An amount as JSON: exact wei in a string, and a text in ETH.
+
+    >>> amount(10**15)
+    {'wei': '1000000000000000', 'text': '0.001 ETH'}
+    """
+    return {"wei": str(wei), "text": format_amount(wei)}
+
+
+def mechanism_summary(model: SharedModel) -> dict[str, Any]:
+    """The model's mechanism as the page shows it: its name, the deposit now, its waits.
+
+    Parameters
+    ----------
+    model : SharedModel
+        The model.
+
+    Returns
+    -------
+    dict
+        ``name``, ``deposit_now`` (see :func:`amount`), ``waits`` (a list of
+        ``{"what", "seconds"}``) and ``summary``, one sentence.
+    """
+    drt = model.incentive
+    waits = [
+        {"what": "refunds and reports open", "seconds": drt.refund_wait},
+        {"what": "the owner may take what is left", "seconds": drt.owner_claim_wait},
+        {"what": "anyone may take what is left", "seconds": drt.any_claim_wait},
+    ]
+    return {
+        "name": MECHANISM,
+        "deposit_now": amount(model.cost()),
+        "waits": waits,
+        "summary": "Each contribution pays a deposit; its author gets it back after the refund wait if the model "
+        "then agrees with the label, and accounts with refunded contributions may take deposits of data the "
+        "model rejects.",
+    }
+
+
+def _step(allowed: bool, why: str = "", opens_in: int = 0) -> dict[str, Any]:
+    """One action's state: whether it is open now, else why not and in how many seconds it opens."""
+    return {"allowed": allowed, "why": why, "opens_in": opens_in, "opens_in_text": countdown(opens_in)}
+
+
+def _entry(model: SharedModel, c: Contribution, prediction: int | None) -> dict[str, Any]:
+    """A contribution as JSON, with class names and amounts the page can print."""
+    return c.to_json() | {
+        "class_name": model.class_name(c.label),
+        "deposit": amount(c.deposit),
+        "claimable": amount(c.claimable),
+        "predicted": prediction,
+        "predicted_name": None if prediction is None else model.class_name(prediction),
+    }
+
+
+def contribution_views(
+    model: SharedModel, contributions: Sequence[Contribution], *, viewer: str, now: int
+) -> dict[str, Any]:
+    """The viewer's contributions with refund states, and others' that the model now rejects, with report states.
+
+    Parameters
+    ----------
+    model : SharedModel
+        The model.
+    contributions : sequence of Contribution
+        All of the model's contributions, in order.
+    viewer : str
+        The account looking (checksummed address).
+    now : int
+        The chain's time.
+
+    Returns
+    -------
+    dict
+        ``mine``: every contribution of the viewer, each with a ``refund`` step;
+        ``report_candidates``: others' contributions with something left that the
+        model now rejects, each with a ``report`` step; ``now``.
+    """
+    open_ = [c for c in contributions if c.claimable > 0 and not c.refunded]
+    predicted = dict(zip((c.id for c in open_), model.predict_many([c.data for c in open_]), strict=True))
+    mine = []
+    for c in contributions:
+        if c.author != viewer:
+            continue
+        entry = _entry(model, c, predicted.get(c.id))
+        if c.id not in predicted:
+            entry["refund"] = _step(False, f"nothing to refund: {c.status}")
+        elif now < c.refundable_from:
+            entry["refund"] = _step(False, "the refund wait is not over", c.refundable_from - now)
+        elif predicted[c.id] != c.label:
+            entry["refund"] = _step(False, f"the model now predicts {model.class_name(predicted[c.id])}")
+        else:
+            entry["refund"] = _step(True)
+        mine.append(entry)
+    valid = model.num_valid(viewer) if open_ else 0
+    candidates = []
+    for c in open_:
+        if c.author == viewer or predicted[c.id] == c.label:
+            continue
+        entry = _entry(model, c, predicted[c.id])
+        if now >= c.any_claim_from or (viewer == model.owner and now >= c.owner_claim_from):
+            entry["report"] = _step(True, "the claim window is open: reporting takes all that is left")
+        elif now < c.refundable_from:
+            entry["report"] = _step(False, "the refund wait is not over", c.refundable_from - now)
+        elif viewer in c.reported_by:
+            entry["report"] = _step(False, "you reported it already")
+        elif valid == 0:
+            entry["report"] = _step(False, "you need a refunded contribution of your own first")
+        else:
+            entry["report"] = _step(True)
+        candidates.append(entry)
+    return {"now": now, "mine": mine, "report_candidates": candidates}

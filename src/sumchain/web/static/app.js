@@ -1,0 +1,310 @@
+// sumchain dashboard: one page, no framework, no build step. Every datum comes from the JSON API.
+"use strict";
+
+const state = { chain: null, account: 0, model: null };
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (key === "text") node.textContent = value;
+    else node.setAttribute(key, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child !== null && child !== undefined) node.append(child instanceof Node ? child : String(child));
+  }
+  return node;
+}
+
+async function api(method, path, body) {
+  const options = { method, headers: {} };
+  if (body !== undefined) {
+    options.headers["Content-Type"] = "application/json";
+    options.body = JSON.stringify(body);
+  }
+  const response = await fetch(path, options);
+  let data = null;
+  try { data = await response.json(); } catch (_) { data = null; }
+  if (!response.ok) {
+    const message = data && typeof data.error === "string" ? data.error : `HTTP ${response.status}`;
+    throw new Error(message);
+  }
+  return data;
+}
+
+function showError(message) {
+  const box = document.getElementById("error");
+  box.textContent = message;
+  box.hidden = !message;
+}
+
+function notify(message) {
+  document.getElementById("notice").textContent = message;
+}
+
+function utc(seconds) {
+  return new Date(seconds * 1000).toISOString().slice(0, 16).replace("T", " ") + " UTC";
+}
+
+function short(address) {
+  return `${address.slice(0, 6)}…${address.slice(-4)}`;
+}
+
+function table(caption, headers, rows, emptyText) {
+  if (!rows.length) return el("p", { class: "muted", text: emptyText });
+  return el("div", { class: "table-wrap" },
+    el("table", {},
+      el("caption", { class: "skip", text: caption }),
+      el("thead", {}, el("tr", {}, headers.map(([text, cls]) => el("th", { scope: "col", class: cls, text })))),
+      el("tbody", {}, rows)));
+}
+
+async function loadChain() {
+  const chain = await api("GET", "/api/chain");
+  state.chain = chain;
+  document.getElementById("chain").textContent =
+    `Chain ${chain.chain_id} · block ${chain.block} · ${utc(chain.time)}` + (chain.is_dev ? " · dev chain" : "");
+  const select = document.getElementById("account");
+  const chosen = select.value === "" ? Number(localStorage.getItem("sumchain.account") || 0) : Number(select.value);
+  select.replaceChildren(...chain.accounts.map((a) =>
+    el("option", { value: a.index, text: `#${a.index} ${short(a.address)} (${a.balance.text})` })));
+  select.disabled = chain.accounts.length === 0;
+  if (chain.accounts.length === 0) select.append(el("option", { text: "no signing account" }));
+  state.account = chain.accounts.some((a) => a.index === chosen) ? chosen : 0;
+  select.value = String(state.account);
+}
+
+// -- the model list ------------------------------------------------------------------
+
+async function renderList(main) {
+  const { models } = await api("GET", "/api/models");
+  const rows = models.map((m) => el("tr", {},
+    el("td", {}, m.problem ? m.name : el("a", { href: `/models/${m.address}`, text: m.name }),
+      m.description ? el("div", { class: "muted", text: m.description }) : null),
+    el("td", { text: m.problem ? `unusable: ${m.problem}` : m.model_type }),
+    el("td", { text: m.mechanism || "" }),
+    el("td", { text: m.contributions === null ? "" : m.contributions }),
+    el("td", { class: "mono hide-narrow", text: short(m.address) })));
+  main.replaceChildren(
+    el("h1", { text: "Models" }),
+    el("p", { class: "muted", text: "Listed in the chain's registry. Predictions are free; contributions pay a deposit." }),
+    table("Models in the registry",
+      [["Name"], ["Model"], ["Mechanism"], ["Contributions"], ["Address", "hide-narrow"]],
+      rows, "No model is listed in this chain's registry yet."));
+}
+
+// -- a model's page ----------------------------------------------------------------------
+
+function sampleField(model, id) {
+  if (model.input === "text") {
+    return el("label", {}, "Text", el("textarea", { id, name: "text", required: true, placeholder: "a wonderful, brilliant movie" }));
+  }
+  const hint = model.feature_kind === "indices" ? "Feature indices, comma-separated" : "Feature values, comma-separated";
+  return el("label", {}, hint, el("input", { id, name: "features", required: true, autocomplete: "off", placeholder: "e.g. 0,3" }));
+}
+
+function sampleOf(model, form) {
+  const field = form.querySelector("[name=text], [name=features]");
+  return model.input === "text" ? { text: field.value } : { features: field.value };
+}
+
+function busy(form, running) {
+  for (const button of form.querySelectorAll("button")) button.disabled = running;
+}
+
+function predictForm(model) {
+  const output = el("output", { id: "prediction", for: "predict-input", "aria-live": "polite" });
+  const form = el("form", { id: "predict-form", "aria-labelledby": "predict-title" },
+    el("h2", { id: "predict-title", text: "Predict (free)" }),
+    sampleField(model, "predict-input"),
+    el("button", { type: "submit", text: "Predict" }),
+    output);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    showError("");
+    output.textContent = "";
+    busy(form, true);
+    try {
+      const answer = await api("POST", `/api/models/${model.address}/predict`, sampleOf(model, form));
+      output.textContent = `Prediction: ${answer.class_name} (class ${answer.label})`;
+    } catch (error) {
+      showError(`Prediction failed: ${error.message}`);
+    } finally {
+      busy(form, false);
+    }
+  });
+  return form;
+}
+
+function addForm(model) {
+  const classes = model.class_names.map((name, k) => el("option", { value: k, text: `${name} (${k})` }));
+  const form = el("form", { id: "add-form", "aria-labelledby": "add-title" },
+    el("h2", { id: "add-title", text: "Add data" }),
+    sampleField(model, "add-input"),
+    el("label", {}, "Label", el("select", { id: "add-label", name: "label" }, classes)),
+    el("p", { id: "deposit-now", text: `Deposit now: ${model.mechanism.deposit_now.text}` }),
+    el("button", { type: "submit", text: "Add with deposit", disabled: state.chain.accounts.length === 0 }));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    showError("");
+    busy(form, true);
+    try {
+      const body = { ...sampleOf(model, form), label: Number(form.querySelector("#add-label").value), account: state.account };
+      const added = await api("POST", `/api/models/${model.address}/contributions`, body);
+      notify(`Added contribution #${added.id}; deposit ${added.deposit.text}.`);
+      form.querySelector("[name=text], [name=features]").value = "";
+      await refreshModel();
+    } catch (error) {
+      showError(`Adding failed: ${error.message}`);
+    } finally {
+      busy(form, false);
+    }
+  });
+  return form;
+}
+
+function stepCell(contribution, step, action) {
+  if (step.allowed) {
+    const label = `${action === "refund" ? "Refund" : "Report"} #${contribution.id}`;
+    return el("td", {}, el("button", {
+      type: "button", class: "secondary", "data-action": action, "data-id": contribution.id,
+      text: label, onclick: (event) => claim(event.target, action, contribution.id),
+    }), step.why ? el("div", { class: "muted", text: step.why }) : null);
+  }
+  const when = step.opens_in > 0 ? ` (opens ${step.opens_in_text})` : "";
+  return el("td", { class: "muted", text: step.why + when });
+}
+
+async function claim(button, action, id) {
+  showError("");
+  button.disabled = true;
+  try {
+    const done = await api("POST", `/api/models/${state.model.address}/contributions/${id}/${action}`, { account: state.account });
+    notify(`${action === "refund" ? "Refunded" : "Took"} ${done.amount.text} for contribution #${id}.`);
+    await loadChain();
+    await refreshModel();
+  } catch (error) {
+    showError(`${action === "refund" ? "Refund" : "Report"} failed: ${error.message}`);
+    button.disabled = false;
+  }
+}
+
+function sampleText(contribution) {
+  const data = contribution.data;
+  return data.slice(0, 4).join(",") + (data.length > 4 ? "…" : "");
+}
+
+function contributionTables(model, views) {
+  const mine = views.mine.map((c) => el("tr", {},
+    el("td", { text: `#${c.id}` }),
+    el("td", { class: "hide-narrow", text: utc(c.added_time) }),
+    el("td", { text: c.class_name }),
+    el("td", { class: "mono hide-narrow", text: sampleText(c) }),
+    el("td", { text: c.claimable.text }),
+    el("td", { text: c.status }),
+    stepCell(c, c.refund, "refund")));
+  const others = views.report_candidates.map((c) => el("tr", {},
+    el("td", { text: `#${c.id}` }),
+    el("td", { class: "mono", text: short(c.author) }),
+    el("td", { text: c.class_name }),
+    el("td", { text: c.predicted_name }),
+    el("td", { text: c.claimable.text }),
+    stepCell(c, c.report, "report")));
+  return [
+    el("h2", { id: "mine-title", text: "My contributions" }),
+    table("My contributions", [["#"], ["Added", "hide-narrow"], ["Label"], ["Sample", "hide-narrow"], ["Held"], ["State"], ["Refund"]],
+      mine, "No contributions of this account yet."),
+    el("h2", { id: "candidates-title", text: "Others' data the model now rejects" }),
+    table("Report candidates", [["#"], ["Author"], ["Label"], ["Model says"], ["Held"], ["Report"]],
+      others, "None: the model agrees with every other contribution that still holds a deposit."),
+  ];
+}
+
+function timeForm() {
+  const form = el("form", { id: "time-form", "aria-labelledby": "time-title" },
+    el("h2", { id: "time-title", text: "Dev chain clock" }),
+    el("label", {}, "Advance time by",
+      el("select", { id: "advance-by" },
+        el("option", { value: 3600, text: "1 hour" }),
+        el("option", { value: 86400, text: "1 day", selected: true }),
+        el("option", { value: 864000, text: "10 days" }))),
+    el("button", { type: "submit", class: "secondary", text: "Advance time" }));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    showError("");
+    busy(form, true);
+    try {
+      await api("POST", "/api/chain/advance", { seconds: Number(form.querySelector("#advance-by").value) });
+      notify("Chain time advanced.");
+      await loadChain();
+      await refreshModel();
+    } catch (error) {
+      showError(`Advancing time failed: ${error.message}`);
+    } finally {
+      busy(form, false);
+    }
+  });
+  return form;
+}
+
+async function refreshModel() {
+  const model = state.model;
+  const [info, views] = await Promise.all([
+    api("GET", `/api/models/${model.address}`),
+    api("GET", `/api/models/${model.address}/contributions?account=${state.account}`),
+  ]);
+  document.getElementById("deposit-now").textContent = `Deposit now: ${info.mechanism.deposit_now.text}`;
+  document.getElementById("contributions").replaceChildren(...contributionTables(info, views));
+}
+
+async function renderModel(main, address) {
+  const model = await api("GET", `/api/models/${encodeURIComponent(address)}`);
+  state.model = model;
+  document.title = `${model.name} · sumchain`;
+  const views = await api("GET", `/api/models/${model.address}/contributions?account=${state.account}`);
+  const waits = model.mechanism.waits.map((w) => `${w.what} after ${Math.round(w.seconds / 3600)} h`).join("; ");
+  main.replaceChildren(
+    el("p", {}, el("a", { href: "/", text: "← All models" })),
+    el("h1", { text: model.name }),
+    model.description ? el("p", { text: model.description }) : null,
+    el("dl", { class: "facts" },
+      el("dt", { text: "Model" }), el("dd", { text: `${model.model_type}, ${model.n_features} feature ${model.feature_kind}` }),
+      el("dt", { text: "Classes" }), el("dd", { text: model.class_names.join(", ") }),
+      el("dt", { text: "Mechanism" }), el("dd", { text: `${model.mechanism.name}: ${waits}` }),
+      el("dt", { text: "Owner" }), el("dd", { class: "mono", text: model.owner }),
+      el("dt", { text: "Address" }), el("dd", { class: "mono", text: model.address })),
+    el("p", { class: "muted", text: model.mechanism.summary }),
+    el("div", { class: "grid" }, predictForm(model), addForm(model)),
+    el("section", { id: "contributions", "aria-live": "polite" }, contributionTables(model, views)),
+    state.chain.is_dev ? timeForm() : null);
+}
+
+async function render() {
+  const main = document.getElementById("main");
+  const path = window.location.pathname;
+  try {
+    await loadChain();
+    const match = path.match(/^\/models\/([^/]+)$/);
+    if (path === "/") await renderList(main);
+    else if (match) await renderModel(main, decodeURIComponent(match[1]));
+    else throw new Error(`nothing at ${path}`);
+  } catch (error) {
+    main.replaceChildren(el("h1", { text: "Something went wrong" }), el("p", {}, el("a", { href: "/", text: "← All models" })));
+    showError(error.message);
+  }
+  document.body.dataset.ready = "1";
+  window.sumchainRendered = performance.now();
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  document.getElementById("account").addEventListener("change", async (event) => {
+    state.account = Number(event.target.value);
+    localStorage.setItem("sumchain.account", String(state.account));
+    showError("");
+    if (state.model) {
+      try { await refreshModel(); } catch (error) { showError(error.message); }
+    }
+  });
+  render();
+});
