@@ -26,13 +26,14 @@ def keyless_chain(spec: str) -> Chain:
     if not _URL.match(spec):
         return open_chain(spec)
     from sumchain.chain.rpc import RpcChain
+    from sumchain.keys import PRIVATE_KEY_VARIABLE
 
-    saved = os.environ.pop("SUMCHAIN_PRIVATE_KEY", None)
+    saved = os.environ.pop(PRIVATE_KEY_VARIABLE, None)
     try:
         return RpcChain(spec)
     finally:
         if saved is not None:
-            os.environ["SUMCHAIN_PRIVATE_KEY"] = saved
+            os.environ[PRIVATE_KEY_VARIABLE] = saved
 
 
 def serve(chain: Chain, registry: Registry | None, *, host: str, port: int, on_ready: str | None = None) -> None:
