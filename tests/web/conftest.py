@@ -19,6 +19,7 @@ from subprocess import TimeoutExpired
 
 import pytest
 import requests
+from playwright.sync_api import Browser, sync_playwright
 from starlette.types import ASGIApp
 
 from sumchain import DepositRefundTake, EmbeddedChain, ModelMetadata, SharedModel, SparsePerceptron
@@ -102,10 +103,10 @@ def threaded_server(app: ASGIApp) -> Iterator[str]:
 
 
 @contextmanager
-def serving(path: Path, cwd: Path) -> Iterator[str]:
-    """``sumchain --chain embedded:PATH serve`` on a free port until the block ends: its URL."""
+def serving(cwd: Path, *options: str) -> Iterator[str]:
+    """``sumchain OPTIONS serve`` on a free port until the block ends: its URL."""
     port = _free_port()
-    process = start_sumchain(cwd, "--chain", f"embedded:{path}", "serve", "--port", str(port))
+    process = start_sumchain(cwd, *options, "serve", "--port", str(port))
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -135,6 +136,15 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     path = folder / "chain.sqlite"
     chain = EmbeddedChain(path)
     text_model, features_model = deploy_models(chain)
-    with serving(path, folder) as url:
+    with serving(folder, "--chain", f"embedded:{path}") as url:
         yield Site(url, chain, text_model, features_model)
     chain.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's headless Chromium, driven by Playwright (its own browsers are never downloaded)."""
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        yield launched
+        launched.close()

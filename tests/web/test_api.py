@@ -170,7 +170,7 @@ def test_no_signing_on_a_chain_that_is_not_a_dev_chain() -> None:
     before = chain.block_number()
     with threaded_server(create_app(chain, registry)) as url:
         info = requests.get(url + "/api/chain", timeout=30).json()
-        assert info["is_dev"] is False and info["accounts"] == [] and info["signing"] == "none"
+        assert info["is_dev"] is False and info["accounts"] == [] and info["signing"] == "wallet"
         add = {"features": "0", "label": 1, "account": 0}
         refused = requests.post(f"{url}/api/models/{features}/contributions", json=add, timeout=30)
         assert "signs only with dev accounts" in _error(refused, 403)

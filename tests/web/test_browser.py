@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from sumchain import SharedModel
 from tests.web.browser import (
@@ -23,19 +23,17 @@ from tests.web.browser import (
     screenshot,
     tab_to,
 )
-from tests.web.conftest import CHROMIUM, Site
+from tests.web.conftest import Site
 
 pytestmark = pytest.mark.skipif(not chromium_available(), reason="needs Debian's chromium at /usr/bin/chromium")
 NOT_A_MODEL = "0x" + "34" * 20
 TIMINGS: dict[str, Any] = {}
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM))
-        yield launched
-        launched.close()
+@pytest.fixture(scope="module", autouse=True)
+def timings() -> Iterator[None]:
+    """Write what the tests measured once they are done."""
+    yield
     if TIMINGS:
         record_timings(TIMINGS)
 

@@ -8,10 +8,11 @@ describes the same routes, and a test checks the two agree.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sumchain.chain.hashing import checksum, is_address
@@ -19,6 +20,11 @@ from sumchain.web.dashboard import Dashboard
 from sumchain.web.errors import ApiError, read_json
 from sumchain.web.mechanism import amount, contribution_views, mechanism_summary
 
+if TYPE_CHECKING:
+    from sumchain.client import SharedModel
+
+NOBODY = "0x" + "00" * 20
+"""The viewer of a read that names no account on a chain without dev accounts: every contribution is another's."""
 MAX_ADVANCE = 10 * 365 * 86_400
 """Longest single time advance the API makes, in seconds (ten years)."""
 
@@ -28,7 +34,7 @@ def _board(request: Request) -> Dashboard:
     return board
 
 
-def _features(model: Any, body: dict[str, Any]) -> list[int]:
+def _features(model: SharedModel, body: dict[str, Any]) -> list[int]:
     """The sample of a request: ``text`` through the model's encoder, or ``features`` as the CLI's ``--sample``."""
     from sumchain.cli.inputs import parse_sample
 
@@ -45,13 +51,15 @@ def _features(model: Any, body: dict[str, Any]) -> list[int]:
 
 
 def _viewer(board: Dashboard, value: str | None) -> str:
-    """The account a read is for: a dev account's number, or any address."""
+    """The account a read is for: a dev account's number, or any address (no one's on a chain without dev accounts)."""
     if value is not None and is_address(value):
         return checksum(value)
+    if not value and not board.dev_accounts():
+        return NOBODY
     return board.signer(0 if value is None else int(value) if value.isdigit() else value)
 
 
-def _input_kind(model: Any) -> str:
+def _input_kind(model: SharedModel) -> str:
     """What raw input the model's encoder reads here (``text``, ``image``), or ``features`` alone."""
     from sumchain.errors import SumchainError
 
@@ -78,7 +86,7 @@ async def chain_info(request: Request) -> JSONResponse:
             "time": chain.time(),
             "block": chain.block_number(),
             "registry": None if board.registry is None else board.registry.address,
-            "signing": "dev accounts" if accounts else "none",
+            "signing": "dev accounts" if accounts else "wallet",
             "accounts": accounts,
         }
 
@@ -120,100 +128,106 @@ async def list_models(request: Request) -> JSONResponse:
     return JSONResponse({"models": await board.run(work)})
 
 
-async def model_info(request: Request) -> JSONResponse:
+ModelAction = Callable[[Dashboard, "SharedModel", Request, dict[str, Any]], dict[str, Any]]
+
+
+def _on_model(action: ModelAction, *, reads_body: bool, status: int = 200) -> Callable[[Request], Awaitable[Response]]:
+    """An endpoint that runs ``action(board, model, request, body)`` on the model of the URL, in a worker thread."""
+
+    async def endpoint(request: Request) -> Response:
+        board = _board(request)
+        body = await read_json(request) if reads_body else {}
+
+        def work() -> dict[str, Any]:
+            return action(board, board.model(request.path_params["address"]), request, body)
+
+        return JSONResponse(await board.run(work), status_code=status)
+
+    endpoint.__doc__ = action.__doc__
+    return endpoint
+
+
+def _label(model: SharedModel, body: dict[str, Any]) -> int:
+    label = body.get("label")
+    if isinstance(label, bool) or not isinstance(label, int | str):
+        raise ApiError(400, f"label must be a class name or number, got {label!r}")
+    return model.check_label(label)
+
+
+def model_info(board: Dashboard, model: SharedModel, request: Request, body: dict[str, Any]) -> dict[str, Any]:
     """One model: what it is, its classes, the input it takes, its mechanism."""
-    board = _board(request)
-
-    def work() -> dict[str, Any]:
-        model = board.model(request.path_params["address"])
-        meta = model.metadata
-        return {
-            "address": model.address,
-            "name": meta.name,
-            "description": meta.description,
-            "model_type": model.mirror_class.model_type,
-            "owner": model.owner,
-            "n_features": model.n_features,
-            "feature_kind": meta.feature_kind,
-            "class_names": [model.class_name(k) for k in range(model.n_classes)],
-            "encoder": meta.encoder,
-            "input": _input_kind(model),
-            "mechanism": mechanism_summary(model),
-        }
-
-    return JSONResponse(await board.run(work))
+    meta = model.metadata
+    return {
+        "address": model.address,
+        "name": meta.name,
+        "description": meta.description,
+        "model_type": model.mirror_class.model_type,
+        "owner": model.owner,
+        "n_features": model.n_features,
+        "feature_kind": meta.feature_kind,
+        "class_names": [model.class_name(k) for k in range(model.n_classes)],
+        "encoder": meta.encoder,
+        "input": _input_kind(model),
+        "mechanism": mechanism_summary(model),
+    }
 
 
-async def predict(request: Request) -> JSONResponse:
+def predict(board: Dashboard, model: SharedModel, request: Request, body: dict[str, Any]) -> dict[str, Any]:
     """The model's free prediction for a text or features."""
-    board = _board(request)
-    body = await read_json(request)
-
-    def work() -> dict[str, Any]:
-        model = board.model(request.path_params["address"])
-        label = model.predict(_features(model, body))
-        return {"label": label, "class_name": model.class_name(label)}
-
-    return JSONResponse(await board.run(work))
+    label = model.predict(_features(model, body))
+    return {"label": label, "class_name": model.class_name(label)}
 
 
-async def contributions(request: Request) -> JSONResponse:
+def contributions(board: Dashboard, model: SharedModel, request: Request, body: dict[str, Any]) -> dict[str, Any]:
     """The viewer's contributions and the report candidates (``?account=`` a dev number or an address)."""
-    board = _board(request)
-
-    def work() -> dict[str, Any]:
-        model = board.model(request.path_params["address"])
-        viewer = _viewer(board, request.query_params.get("account"))
-        found = model.contributions(everyone=True)
-        return {"viewer": viewer} | contribution_views(model, found, viewer=viewer, now=board.chain.time())
-
-    return JSONResponse(await board.run(work))
+    viewer = _viewer(board, request.query_params.get("account"))
+    found = model.contributions(everyone=True)
+    return {"viewer": viewer} | contribution_views(model, found, viewer=viewer, now=board.chain.time())
 
 
-async def add_data(request: Request) -> JSONResponse:
+def add_data(board: Dashboard, model: SharedModel, request: Request, body: dict[str, Any]) -> dict[str, Any]:
     """Add a labelled sample as a dev account, paying the deposit now."""
-    board = _board(request)
-    body = await read_json(request)
-
-    def work() -> dict[str, Any]:
-        model = board.model(request.path_params["address"])
-        sender = board.signer(body.get("account"))
-        sample = _features(model, body)
-        label = body.get("label")
-        if isinstance(label, bool) or not isinstance(label, int | str):
-            raise ApiError(400, f"label must be a class name or number, got {label!r}")
-        added = model.add_data(sample, model.check_label(label), sender=sender)
-        c = added.contribution
-        return {"id": c.id, "key": "0x" + c.key.hex(), "deposit": amount(added.cost), "time": added.time}
-
-    return JSONResponse(await board.run(work), status_code=201)
+    sender = board.signer(body.get("account"))
+    added = model.add_data(_features(model, body), _label(model, body), sender=sender)
+    c = added.contribution
+    return {"id": c.id, "key": "0x" + c.key.hex(), "deposit": amount(added.cost), "time": added.time}
 
 
-async def _claim(request: Request, action: str) -> JSONResponse:
-    board = _board(request)
-    body = await read_json(request)
-
-    def work() -> dict[str, Any]:
-        model = board.model(request.path_params["address"])
-        sender = board.signer(body.get("account"))
-        c = model.find_contribution(int(request.path_params["id"]))
-        if action == "refund":
-            paid = model.refund(c.data, c.label, c.added_time, sender=sender)
-        else:
-            paid = model.report(c.data, c.label, c.added_time, c.author, sender=sender)
-        return {"id": c.id, "action": action, "amount": amount(paid)}
-
-    return JSONResponse(await board.run(work))
+def refund(board: Dashboard, model: SharedModel, request: Request, body: dict[str, Any]) -> dict[str, Any]:
+    """Get back the deposit of one's own contribution, as a dev account."""
+    sender = board.signer(body.get("account"))
+    c = model.find_contribution(int(request.path_params["id"]))
+    return {
+        "id": c.id,
+        "action": "refund",
+        "amount": amount(model.refund(c.data, c.label, c.added_time, sender=sender)),
+    }
 
 
-async def refund(request: Request) -> JSONResponse:
-    """Get back the deposit of one's own contribution."""
-    return await _claim(request, "refund")
+def report(board: Dashboard, model: SharedModel, request: Request, body: dict[str, Any]) -> dict[str, Any]:
+    """Take (part of) the deposit of another's contribution that the model rejects, as a dev account."""
+    sender = board.signer(body.get("account"))
+    c = model.find_contribution(int(request.path_params["id"]))
+    paid = model.report(c.data, c.label, c.added_time, c.author, sender=sender)
+    return {"id": c.id, "action": "report", "amount": amount(paid)}
 
 
-async def report(request: Request) -> JSONResponse:
-    """Take (part of) the deposit of another's contribution that the model rejects."""
-    return await _claim(request, "report")
+def unsigned(board: Dashboard, model: SharedModel, request: Request, body: dict[str, Any]) -> dict[str, Any]:
+    """An unsigned transaction (to, data, value, gas) for a browser wallet to send; the server signs nothing."""
+    from sumchain.web.wallet import unsigned_transaction
+
+    sender = body.get("from")
+    if not isinstance(sender, str) or not is_address(sender):
+        raise ApiError(400, f"from must be the wallet's address, got {sender!r}")
+    action = body.get("action")
+    if action == "add":
+        return unsigned_transaction(model, checksum(sender), "add", _features(model, body), _label(model, body))
+    if action in ("refund", "report"):
+        reference = body.get("id")
+        if isinstance(reference, bool) or not isinstance(reference, int):
+            raise ApiError(400, f"id must be a contribution's number, got {reference!r}")
+        return unsigned_transaction(model, checksum(sender), action, model.find_contribution(reference))
+    raise ApiError(400, f"action must be add, refund or report, got {action!r}")
 
 
 async def openapi(request: Request) -> JSONResponse:
@@ -229,11 +243,12 @@ ROUTES = [
     Route("/api/chain", chain_info, methods=["GET"]),
     Route("/api/chain/advance", advance_time, methods=["POST"]),
     Route("/api/models", list_models, methods=["GET"]),
-    Route(_MODEL, model_info, methods=["GET"]),
-    Route(_MODEL + "/predict", predict, methods=["POST"]),
-    Route(_MODEL + "/contributions", contributions, methods=["GET"]),
-    Route(_MODEL + "/contributions", add_data, methods=["POST"]),
-    Route(_MODEL + "/contributions/{id:int}/refund", refund, methods=["POST"]),
-    Route(_MODEL + "/contributions/{id:int}/report", report, methods=["POST"]),
+    Route(_MODEL, _on_model(model_info, reads_body=False), methods=["GET"]),
+    Route(_MODEL + "/predict", _on_model(predict, reads_body=True), methods=["POST"]),
+    Route(_MODEL + "/contributions", _on_model(contributions, reads_body=False), methods=["GET"]),
+    Route(_MODEL + "/contributions", _on_model(add_data, reads_body=True, status=201), methods=["POST"]),
+    Route(_MODEL + "/contributions/{id:int}/refund", _on_model(refund, reads_body=True), methods=["POST"]),
+    Route(_MODEL + "/contributions/{id:int}/report", _on_model(report, reads_body=True), methods=["POST"]),
+    Route(_MODEL + "/unsigned", _on_model(unsigned, reads_body=True), methods=["POST"]),
 ]
 """Every API route (the static page and its assets are served beside them)."""

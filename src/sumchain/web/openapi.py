@@ -115,10 +115,34 @@ def schema() -> dict[str, Any]:
             "/api/models/{address}/contributions/{id}/report": {
                 "post": _operation("Report another's contribution", claimed, parameters=[_ADDRESS, _ID], body=claim)
             },
+            "/api/models/{address}/unsigned": {
+                "post": _operation(
+                    "An unsigned transaction for a browser wallet (add, refund or report)",
+                    {"$ref": "#/components/schemas/UnsignedTransaction"},
+                    parameters=[_ADDRESS],
+                    body=_body(
+                        _SAMPLE
+                        | {
+                            "action": {"enum": ["add", "refund", "report"]},
+                            "from": {"type": "string", "description": "The wallet's address."},
+                            "label": {"type": ["string", "integer"], "description": "For add."},
+                            "id": {"type": "integer", "description": "For refund and report: the contribution."},
+                        },
+                        ("action", "from"),
+                    ),
+                )
+            },
         },
         "components": {
             "schemas": {
                 "Error": {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]},
+                "UnsignedTransaction": {
+                    "type": "object",
+                    "properties": {
+                        k: {"type": "string"} for k in ("action", "from", "to", "data", "value", "gas", "chainId")
+                    },
+                    "description": "As eth_sendTransaction takes it: quantities in 0x hex.",
+                },
                 "Amount": {
                     "type": "object",
                     "properties": {"wei": {"type": "string"}, "text": {"type": "string"}},

@@ -1,7 +1,8 @@
 // sumchain dashboard: one page, no framework, no build step. Every datum comes from the JSON API.
 "use strict";
 
-const state = { chain: null, account: 0, model: null };
+const state = { chain: null, account: 0, wallet: null, model: null };
+const WALLET = "wallet";
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -66,13 +67,79 @@ async function loadChain() {
   document.getElementById("chain").textContent =
     `Chain ${chain.chain_id} · block ${chain.block} · ${utc(chain.time)}` + (chain.is_dev ? " · dev chain" : "");
   const select = document.getElementById("account");
-  const chosen = select.value === "" ? Number(localStorage.getItem("sumchain.account") || 0) : Number(select.value);
-  select.replaceChildren(...chain.accounts.map((a) =>
-    el("option", { value: a.index, text: `#${a.index} ${short(a.address)} (${a.balance.text})` })));
-  select.disabled = chain.accounts.length === 0;
-  if (chain.accounts.length === 0) select.append(el("option", { text: "no signing account" }));
-  state.account = chain.accounts.some((a) => a.index === chosen) ? chosen : 0;
-  select.value = String(state.account);
+  const saved = localStorage.getItem("sumchain.account");
+  const chosen = select.value !== "" ? select.value : saved === null ? "0" : saved;
+  const options = chain.accounts.map((a) =>
+    el("option", { value: String(a.index), text: `#${a.index} ${short(a.address)} (${a.balance.text})` }));
+  if (window.ethereum) options.push(el("option", { value: WALLET, text: state.wallet ? `Browser wallet ${short(state.wallet)}` : "Browser wallet" }));
+  if (!options.length) options.push(el("option", { value: "", text: "no signing account" }));
+  select.replaceChildren(...options);
+  select.disabled = options.length === 1 && select.firstChild.value === "";
+  const values = options.map((o) => o.value);
+  const value = values.includes(chosen) ? chosen : values[0];
+  select.value = value;
+  state.account = value === WALLET ? WALLET : Number(value);
+  if (state.account === WALLET && !state.wallet) await connectWallet();
+}
+
+function walletError(error) {
+  if (error && error.code === 4001) return "the wallet refused the request";
+  return (error && error.message) || String(error);
+}
+
+async function connectWallet() {
+  try {
+    const accounts = await window.ethereum.request({ method: "eth_requestAccounts" });
+    if (!accounts || !accounts.length) throw new Error("the wallet gave no account");
+    state.wallet = accounts[0];
+  } catch (error) {
+    throw new Error(`Connecting the wallet failed: ${walletError(error)}`);
+  }
+}
+
+function viewer() {
+  return state.account === WALLET ? state.wallet : state.account;
+}
+
+function canSign() {
+  return state.chain.accounts.length > 0 || Boolean(window.ethereum);
+}
+
+async function receiptOf(hash) {
+  for (let i = 0; i < 600; i++) {
+    const receipt = await window.ethereum.request({ method: "eth_getTransactionReceipt", params: [hash] });
+    if (receipt) return receipt;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`transaction ${hash} not mined after 5 minutes`);
+}
+
+// Do `action` (add, refund, report) as the chosen account: a dev account through the API, or the
+// browser wallet with a transaction the API built. Returns the notice to show.
+async function act(action, payload, id) {
+  const base = `/api/models/${state.model.address}`;
+  if (state.account !== WALLET) {
+    const body = { ...payload, account: state.account };
+    if (action === "add") {
+      const added = await api("POST", `${base}/contributions`, body);
+      return `Added contribution #${added.id}; deposit ${added.deposit.text}.`;
+    }
+    const done = await api("POST", `${base}/contributions/${id}/${action}`, body);
+    return `${action === "refund" ? "Refunded" : "Took"} ${done.amount.text} for contribution #${id}.`;
+  }
+  const tx = await api("POST", `${base}/unsigned`, { ...payload, action, id, from: state.wallet });
+  let hash;
+  try {
+    hash = await window.ethereum.request({
+      method: "eth_sendTransaction",
+      params: [{ from: tx.from, to: tx.to, data: tx.data, value: tx.value, gas: tx.gas }],
+    });
+  } catch (error) {
+    throw new Error(walletError(error));
+  }
+  const receipt = await receiptOf(hash);
+  if (receipt.status !== "0x1") throw new Error(`transaction ${hash} failed on chain (block ${Number(receipt.blockNumber)})`);
+  return `Wallet: ${action} mined in block ${Number(receipt.blockNumber)} (transaction ${hash.slice(0, 10)}…).`;
 }
 
 // -- the model list ------------------------------------------------------------------
@@ -144,15 +211,14 @@ function addForm(model) {
     sampleField(model, "add-input"),
     el("label", {}, "Label", el("select", { id: "add-label", name: "label" }, classes)),
     el("p", { id: "deposit-now", text: `Deposit now: ${model.mechanism.deposit_now.text}` }),
-    el("button", { type: "submit", text: "Add with deposit", disabled: state.chain.accounts.length === 0 }));
+    el("button", { type: "submit", text: "Add with deposit", disabled: !canSign() }));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     showError("");
     busy(form, true);
     try {
-      const body = { ...sampleOf(model, form), label: Number(form.querySelector("#add-label").value), account: state.account };
-      const added = await api("POST", `/api/models/${model.address}/contributions`, body);
-      notify(`Added contribution #${added.id}; deposit ${added.deposit.text}.`);
+      const payload = { ...sampleOf(model, form), label: Number(form.querySelector("#add-label").value) };
+      notify(await act("add", payload));
       form.querySelector("[name=text], [name=features]").value = "";
       await refreshModel();
     } catch (error) {
@@ -180,8 +246,7 @@ async function claim(button, action, id) {
   showError("");
   button.disabled = true;
   try {
-    const done = await api("POST", `/api/models/${state.model.address}/contributions/${id}/${action}`, { account: state.account });
-    notify(`${action === "refund" ? "Refunded" : "Took"} ${done.amount.text} for contribution #${id}.`);
+    notify(await act(action, {}, id));
     await loadChain();
     await refreshModel();
   } catch (error) {
@@ -252,7 +317,7 @@ async function refreshModel() {
   const model = state.model;
   const [info, views] = await Promise.all([
     api("GET", `/api/models/${model.address}`),
-    api("GET", `/api/models/${model.address}/contributions?account=${state.account}`),
+    api("GET", `/api/models/${model.address}/contributions?account=${viewer()}`),
   ]);
   document.getElementById("deposit-now").textContent = `Deposit now: ${info.mechanism.deposit_now.text}`;
   document.getElementById("contributions").replaceChildren(...contributionTables(info, views));
@@ -262,7 +327,7 @@ async function renderModel(main, address) {
   const model = await api("GET", `/api/models/${encodeURIComponent(address)}`);
   state.model = model;
   document.title = `${model.name} · sumchain`;
-  const views = await api("GET", `/api/models/${model.address}/contributions?account=${state.account}`);
+  const views = await api("GET", `/api/models/${model.address}/contributions?account=${viewer()}`);
   const waits = model.mechanism.waits.map((w) => `${w.what} after ${Math.round(w.seconds / 3600)} h`).join("; ");
   main.replaceChildren(
     el("p", {}, el("a", { href: "/", text: "← All models" })),
@@ -299,11 +364,16 @@ async function render() {
 
 document.addEventListener("DOMContentLoaded", () => {
   document.getElementById("account").addEventListener("change", async (event) => {
-    state.account = Number(event.target.value);
-    localStorage.setItem("sumchain.account", String(state.account));
+    const value = event.target.value;
+    state.account = value === WALLET ? WALLET : Number(value);
+    localStorage.setItem("sumchain.account", value);
     showError("");
-    if (state.model) {
-      try { await refreshModel(); } catch (error) { showError(error.message); }
+    try {
+      if (state.account === WALLET) await connectWallet();
+      await loadChain();
+      if (state.model) await refreshModel();
+    } catch (error) {
+      showError(error.message);
     }
   });
   render();
