@@ -19,7 +19,7 @@ from subprocess import TimeoutExpired
 
 import pytest
 import requests
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 from starlette.types import ASGIApp
 
 from sumchain import DepositRefundTake, EmbeddedChain, ModelMetadata, SharedModel, SparsePerceptron
@@ -28,9 +28,8 @@ from sumchain.chain.base import Chain
 from sumchain.incentives import DAY
 from sumchain.registry import Registry
 from tests.helpers import start_sumchain
+from tests.web.browser import CHROMIUM, DESKTOP, Console
 
-CHROMIUM = Path("/usr/bin/chromium")
-REPO_ROOT = Path(__file__).resolve().parents[2]
 FEATURE_WEIGHTS = [3, -3, 2, -2, 1, -1, 0, 0, 5, -5]
 """Feature 0 says yes, feature 1 says no, ..."""
 _OWNER = dev_addresses(1)[0]
@@ -148,3 +147,20 @@ def browser() -> Iterator[Browser]:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM))
         yield launched
         launched.close()
+
+
+@pytest.fixture
+def console() -> Console:
+    """The console errors of :func:`page`; a test announces the ones it provokes with ``console.expect``."""
+    return Console()
+
+
+@pytest.fixture
+def page(browser: Browser, console: Console) -> Iterator[Page]:
+    """A desktop-wide page; the test fails if it logged a console error it did not announce."""
+    context = browser.new_context(viewport=DESKTOP)
+    opened = context.new_page()
+    console.attach(opened)
+    yield opened
+    context.close()
+    assert console.unexpected() == []

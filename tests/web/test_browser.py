@@ -13,7 +13,6 @@ from playwright.sync_api import Browser, Page, expect
 
 from sumchain import SharedModel
 from tests.web.browser import (
-    DESKTOP,
     PHONE,
     UNLABELLED,
     WIDER_THAN,
@@ -36,22 +35,6 @@ def timings() -> Iterator[None]:
     yield
     if TIMINGS:
         record_timings(TIMINGS)
-
-
-@pytest.fixture
-def console() -> Console:
-    return Console()
-
-
-@pytest.fixture
-def page(browser: Browser, console: Console) -> Iterator[Page]:
-    """A desktop-wide page; the test fails if it logged a console error it did not announce."""
-    context = browser.new_context(viewport=DESKTOP)
-    opened = context.new_page()
-    console.attach(opened)
-    yield opened
-    context.close()
-    assert console.unexpected() == []
 
 
 def open_model(page: Page, site: Site, address: str) -> None:

@@ -98,6 +98,34 @@ def mechanism_from_options(name: str, unsafe: bool, options: Mapping[str, Any]) 
     return MECHANISMS[name].from_options(given, unsafe=unsafe)
 
 
+def sample_model(name: str | None = None, description: str | None = None) -> tuple[OnChainModel, ModelMetadata]:
+    """The built-in model: a sparse perceptron over the IMDB vocabulary, trained on the shipped sample reviews.
+
+    Returns
+    -------
+    (OnChainModel, ModelMetadata)
+        The fitted mirror and its metadata (class names, encoder), named ``name`` if given.
+    """
+    from sumchain.data import tiny_reviews
+    from sumchain.encoders import IMDB_VOCABULARY, encoder_for
+    from sumchain.metadata import ModelMetadata
+    from sumchain.models import SparsePerceptron
+
+    texts, labels = tiny_reviews()
+    encoder = encoder_for(IMDB_VOCABULARY)
+    mirror = SparsePerceptron(n_features=encoder.n_features).fit([encoder.encode(t) for t in texts], labels)
+    metadata = ModelMetadata(
+        name=name or "movie sentiment (sample)",
+        description=description
+        if description is not None
+        else "Sparse perceptron over the reference's 1000-word IMDB vocabulary, trained on 240 sample reviews.",
+        n_features=encoder.n_features,
+        class_names=("negative", "positive"),
+        encoder=IMDB_VOCABULARY,
+    )
+    return mirror, metadata
+
+
 def _fingerprint(mirror: OnChainModel, metadata: ModelMetadata, mechanism: Mechanism) -> str:
     """What identifies a deploy, to recognise the same one run again."""
     from sumchain.chain.hashing import keccak
@@ -217,23 +245,7 @@ def deploy(
     register: Register = True,
 ) -> None:
     """Train a sentiment model on the shipped sample reviews and deploy it (model files: `import`)."""
-    from sumchain.data import tiny_reviews
-    from sumchain.encoders import IMDB_VOCABULARY, encoder_for
-    from sumchain.metadata import ModelMetadata
-    from sumchain.models import SparsePerceptron
-
-    texts, labels = tiny_reviews()
-    encoder = encoder_for(IMDB_VOCABULARY)
-    mirror = SparsePerceptron(n_features=encoder.n_features).fit([encoder.encode(t) for t in texts], labels)
-    metadata = ModelMetadata(
-        name=name or "movie sentiment (sample)",
-        description=description
-        if description is not None
-        else "Sparse perceptron over the reference's 1000-word IMDB vocabulary, trained on 240 sample reviews.",
-        n_features=encoder.n_features,
-        class_names=("negative", "positive"),
-        encoder=IMDB_VOCABULARY,
-    )
+    mirror, metadata = sample_model(name, description)
     chosen = mechanism_from_options(mechanism, unsafe, locals())
     deploy_model(mirror, metadata, chosen, resume=resume, command="deploy", register=register)
 

@@ -230,6 +230,26 @@ def unsigned(board: Dashboard, model: SharedModel, request: Request, body: dict[
     raise ApiError(400, f"action must be add, refund or report, got {action!r}")
 
 
+async def start_deployment(request: Request) -> JSONResponse:
+    """Deploy the built-in model or a reference-format model file as a dev account; answers at once (202)."""
+    from sumchain.web.deployments import MAX_UPLOAD, model_from_request
+
+    board = _board(request)
+    body = await read_json(request, limit=MAX_UPLOAD)
+
+    def work() -> dict[str, Any]:
+        sender = board.signer(body.get("account"))
+        mirror, metadata, drt = model_from_request(body)
+        return board.deployments.start(mirror, metadata, drt, sender).to_json()
+
+    return JSONResponse(await board.run(work), status_code=202)
+
+
+async def deployment(request: Request) -> JSONResponse:
+    """A deployment's progress: words uploaded, transactions, state, the model's address."""
+    return JSONResponse(_board(request).deployments.get(request.path_params["id"]).to_json())
+
+
 async def openapi(request: Request) -> JSONResponse:
     """This API's OpenAPI 3.1 description."""
     from sumchain.web.openapi import schema
@@ -243,6 +263,8 @@ ROUTES = [
     Route("/api/chain", chain_info, methods=["GET"]),
     Route("/api/chain/advance", advance_time, methods=["POST"]),
     Route("/api/models", list_models, methods=["GET"]),
+    Route("/api/deployments", start_deployment, methods=["POST"]),
+    Route("/api/deployments/{id}", deployment, methods=["GET"]),
     Route(_MODEL, _on_model(model_info, reads_body=False), methods=["GET"]),
     Route(_MODEL + "/predict", _on_model(predict, reads_body=True), methods=["POST"]),
     Route(_MODEL + "/contributions", _on_model(contributions, reads_body=False), methods=["GET"]),

@@ -24,7 +24,7 @@ _HEADERS = {"Cache-Control": "no-cache", "Content-Security-Policy": "default-src
 
 
 async def page(request: Request) -> Response:
-    """The one HTML page: it reads the path (``/`` or ``/models/ADDRESS``) and asks the API."""
+    """The one HTML page: it reads the path (``/``, ``/models/ADDRESS``, ``/deploy``) and asks the API."""
     return FileResponse(STATIC / "index.html", headers=_HEADERS)
 
 
@@ -49,6 +49,7 @@ def create_app(chain: Chain, registry: Registry | None = None) -> Starlette:
         *ROUTES,
         Route("/", page, methods=["GET"]),
         Route("/models/{address}", page, methods=["GET"]),
+        Route("/deploy", page, methods=["GET"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS)

@@ -47,14 +47,18 @@ class Dashboard:
     def __init__(self, chain: Chain, registry: Registry | None = None) -> None:
         self.chain = chain
         self.registry = registry
-        self._lock = threading.Lock()
+        self.lock = threading.Lock()
+        """Held by every piece of work on :attr:`chain`."""
         self._models: dict[str, SharedModel] = {}
+        from sumchain.web.deployments import Deployments
+
+        self.deployments = Deployments(self)
 
     async def run(self, work: Callable[..., T], *args: Any) -> T:
         """Run ``work(*args)`` in a worker thread, one at a time."""
 
         def locked() -> T:
-            with self._lock:
+            with self.lock:
                 return work(*args)
 
         return await run_in_threadpool(locked)

@@ -9,7 +9,6 @@ one-line message, never a traceback.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -17,6 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from sumchain import safe_json
 from sumchain.errors import ChainError, ContractReverted, NotAModel, SumchainError, UnknownName
 
 MAX_BODY = 64 * 1024
@@ -95,8 +95,8 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
 """Starlette's ``exception_handlers``: every failure as JSON."""
 
 
-async def read_json(request: Request) -> dict[str, Any]:
-    """The request's body as a JSON object, read up to :data:`MAX_BODY` bytes.
+async def read_json(request: Request, *, limit: int = MAX_BODY) -> dict[str, Any]:
+    """The request's body as a JSON object, read up to ``limit`` bytes (:data:`MAX_BODY` by default).
 
     Raises
     ------
@@ -105,19 +105,20 @@ async def read_json(request: Request) -> dict[str, Any]:
         400 for malformed JSON or anything but an object.
     """
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
-        raise ApiError(413, f"the request body has {int(declared):,} bytes; the API reads at most {MAX_BODY:,}")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, f"the request body has {int(declared):,} bytes; the API reads at most {limit:,} here")
     kind = request.headers.get("content-type", "application/json").split(";")[0].strip()
     if kind != "application/json":
         raise ApiError(415, f"the API reads application/json, not {kind}")
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
-        if len(body) > MAX_BODY:
-            raise ApiError(413, f"the request body is over {MAX_BODY:,} bytes, the most the API reads")
+        if len(body) > limit:
+            raise ApiError(413, f"the request body is over {limit:,} bytes, the most the API reads here")
     try:
-        value = json.loads(body or b"{}")
-    except (ValueError, UnicodeDecodeError) as exc:
+        # no more values than bytes: the byte limit bounds the work; the depth limit is what protects here
+        value = safe_json.loads(body.decode() or "{}", max_items=limit)
+    except ValueError as exc:  # UnicodeDecodeError included
         raise ApiError(400, f"the request body is not valid JSON: {exc}") from None
     if not isinstance(value, dict):
         raise ApiError(400, f"the request body must be a JSON object, got {type(value).__name__}")

@@ -81,6 +81,34 @@ def schema() -> dict[str, Any]:
                 )
             },
             "/api/models": {"get": _operation("The models listed in the registry", obj)},
+            "/api/deployments": {
+                "post": _operation(
+                    "Deploy the built-in model or a reference-format model file (JSON), in chunks",
+                    {"$ref": "#/components/schemas/Deployment"},
+                    body=_body(
+                        {
+                            "source": {"enum": ["builtin", "file"]},
+                            "file_text": {"type": "string", "description": "The model file's JSON, for file."},
+                            "name": {"type": "string"},
+                            "description": {"type": "string"},
+                            "cost_weight": {"type": "string", "description": "e.g. 0.001ether"},
+                            "refund_wait": {"type": "string", "description": "e.g. 90, 30m, 1d"},
+                            "owner_claim_wait": {"type": "string"},
+                            "any_claim_wait": {"type": "string"},
+                            "account": _ACCOUNT,
+                        },
+                        ("source", "account"),
+                    ),
+                    ok="202",
+                )
+            },
+            "/api/deployments/{id}": {
+                "get": _operation(
+                    "A deployment's progress",
+                    {"$ref": "#/components/schemas/Deployment"},
+                    parameters=[{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                )
+            },
             "/api/models/{address}": {"get": _operation("One model", obj, parameters=[_ADDRESS])},
             "/api/models/{address}/predict": {
                 "post": _operation("A free prediction", obj, parameters=[_ADDRESS], body=_body(_SAMPLE))
@@ -136,6 +164,20 @@ def schema() -> dict[str, Any]:
         "components": {
             "schemas": {
                 "Error": {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]},
+                "Deployment": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "string"},
+                        "name": {"type": "string"},
+                        "model_type": {"type": "string"},
+                        "state": {"enum": ["running", "done", "failed"]},
+                        "words_done": {"type": "integer"},
+                        "words_total": {"type": "integer"},
+                        "transactions": {"type": "integer"},
+                        "address": {"type": ["string", "null"]},
+                        "error": {"type": ["string", "null"]},
+                    },
+                },
                 "UnsignedTransaction": {
                     "type": "object",
                     "properties": {

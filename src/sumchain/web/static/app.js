@@ -180,6 +180,23 @@ function busy(form, running) {
   for (const button of form.querySelectorAll("button")) button.disabled = running;
 }
 
+// Run `work` when the form is submitted: the error box cleared, the buttons disabled meanwhile,
+// and a failure shown as "<what> failed: <message>".
+function onSubmit(form, what, work) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    showError("");
+    busy(form, true);
+    try {
+      await work();
+    } catch (error) {
+      showError(`${what} failed: ${error.message}`);
+    } finally {
+      busy(form, false);
+    }
+  });
+}
+
 function predictForm(model) {
   const output = el("output", { id: "prediction", for: "predict-input", "aria-live": "polite" });
   const form = el("form", { id: "predict-form", "aria-labelledby": "predict-title" },
@@ -187,19 +204,10 @@ function predictForm(model) {
     sampleField(model, "predict-input"),
     el("button", { type: "submit", text: "Predict" }),
     output);
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    showError("");
+  onSubmit(form, "Prediction", async () => {
     output.textContent = "";
-    busy(form, true);
-    try {
-      const answer = await api("POST", `/api/models/${model.address}/predict`, sampleOf(model, form));
-      output.textContent = `Prediction: ${answer.class_name} (class ${answer.label})`;
-    } catch (error) {
-      showError(`Prediction failed: ${error.message}`);
-    } finally {
-      busy(form, false);
-    }
+    const answer = await api("POST", `/api/models/${model.address}/predict`, sampleOf(model, form));
+    output.textContent = `Prediction: ${answer.class_name} (class ${answer.label})`;
   });
   return form;
 }
@@ -212,20 +220,11 @@ function addForm(model) {
     el("label", {}, "Label", el("select", { id: "add-label", name: "label" }, classes)),
     el("p", { id: "deposit-now", text: `Deposit now: ${model.mechanism.deposit_now.text}` }),
     el("button", { type: "submit", text: "Add with deposit", disabled: !canSign() }));
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    showError("");
-    busy(form, true);
-    try {
-      const payload = { ...sampleOf(model, form), label: Number(form.querySelector("#add-label").value) };
-      notify(await act("add", payload));
-      form.querySelector("[name=text], [name=features]").value = "";
-      await refreshModel();
-    } catch (error) {
-      showError(`Adding failed: ${error.message}`);
-    } finally {
-      busy(form, false);
-    }
+  onSubmit(form, "Adding", async () => {
+    const payload = { ...sampleOf(model, form), label: Number(form.querySelector("#add-label").value) };
+    notify(await act("add", payload));
+    form.querySelector("[name=text], [name=features]").value = "";
+    await refreshModel();
   });
   return form;
 }
@@ -295,20 +294,11 @@ function timeForm() {
         el("option", { value: 86400, text: "1 day", selected: true }),
         el("option", { value: 864000, text: "10 days" }))),
     el("button", { type: "submit", class: "secondary", text: "Advance time" }));
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    showError("");
-    busy(form, true);
-    try {
-      await api("POST", "/api/chain/advance", { seconds: Number(form.querySelector("#advance-by").value) });
-      notify("Chain time advanced.");
-      await loadChain();
-      await refreshModel();
-    } catch (error) {
-      showError(`Advancing time failed: ${error.message}`);
-    } finally {
-      busy(form, false);
-    }
+  onSubmit(form, "Advancing time", async () => {
+    await api("POST", "/api/chain/advance", { seconds: Number(form.querySelector("#advance-by").value) });
+    notify("Chain time advanced.");
+    await loadChain();
+    await refreshModel();
   });
   return form;
 }
@@ -345,6 +335,106 @@ async function renderModel(main, address) {
     state.chain.is_dev ? timeForm() : null);
 }
 
+// -- the deploy page ----------------------------------------------------------------------
+
+const DEPLOYMENT = "sumchain.deployment";
+
+function field(label, input) {
+  return el("label", {}, label, input);
+}
+
+function deployForm() {
+  const form = el("form", { id: "deploy-form", "aria-labelledby": "deploy-title" },
+    el("h2", { id: "deploy-title", text: "Model" }),
+    el("fieldset", {},
+      el("legend", { text: "What to deploy" }),
+      el("label", { class: "choice" }, el("input", { type: "radio", name: "source", value: "builtin", checked: true }),
+        " The built-in sample: movie sentiment over the IMDB vocabulary"),
+      el("label", { class: "choice" }, el("input", { type: "radio", name: "source", value: "file" }),
+        " A model file in the reference JSON format")),
+    field("Model file (JSON)", el("input", { id: "model-file", type: "file", accept: ".json,application/json" })),
+    field("Name", el("input", { id: "deploy-name", autocomplete: "off", placeholder: "the file's, or the built-in one's" })),
+    field("Description", el("textarea", { id: "deploy-description" })),
+    el("h2", { text: "Deposit, Refund and Take" }),
+    field("Deposit scale (cost weight)", el("input", { id: "cost-weight", value: "0.001ether" })),
+    field("Refund wait", el("input", { id: "refund-wait", value: "1d" })),
+    field("Owner may take what is left after", el("input", { id: "owner-claim-wait", value: "9d" })),
+    field("Anyone may take what is left after", el("input", { id: "any-claim-wait", value: "9d" })),
+    el("button", { type: "submit", text: "Deploy" }));
+  onSubmit(form, "Deploying", async () => {
+    if (state.account === WALLET) throw new Error("deploying takes a dev account (choose one above)");
+    const source = form.querySelector("input[name=source]:checked").value;
+    const body = {
+      source, account: state.account,
+      name: form.querySelector("#deploy-name").value,
+      description: form.querySelector("#deploy-description").value || undefined,
+      cost_weight: form.querySelector("#cost-weight").value,
+      refund_wait: form.querySelector("#refund-wait").value,
+      owner_claim_wait: form.querySelector("#owner-claim-wait").value,
+      any_claim_wait: form.querySelector("#any-claim-wait").value,
+    };
+    if (source === "file") {
+      const file = form.querySelector("#model-file").files[0];
+      if (!file) throw new Error("choose a model file");
+      body.file_text = await file.text();
+    }
+    const job = await api("POST", "/api/deployments", body);
+    localStorage.setItem(DEPLOYMENT, job.id);
+    await follow(job.id);
+  });
+  return form;
+}
+
+function showProgress(job) {
+  const bar = document.getElementById("deploy-progress");
+  bar.max = Math.max(job.words_total, 1);
+  bar.value = job.words_done;
+  bar.hidden = false;
+  const status = document.getElementById("deploy-status");
+  status.dataset.deployment = job.id;
+  status.dataset.state = job.state;
+  const words = `${job.words_done.toLocaleString("en")} of ${job.words_total.toLocaleString("en")} parameter words`;
+  if (job.state === "running") status.replaceChildren(`Deploying ${job.name} (${job.model_type}): ${words}, ${job.transactions} transactions so far.`);
+  else if (job.state === "done") status.replaceChildren(`Deployed ${job.name}: ${words} in ${job.transactions} transactions. `,
+    el("a", { href: `/models/${job.address}`, text: "Open the model" }));
+  else status.replaceChildren(`Deploying ${job.name} failed.`);
+}
+
+async function follow(id) {
+  for (;;) {
+    let job;
+    try {
+      job = await api("GET", `/api/deployments/${encodeURIComponent(id)}`);
+    } catch (error) {
+      localStorage.removeItem(DEPLOYMENT);
+      throw error;
+    }
+    showProgress(job);
+    if (job.state !== "running") {
+      localStorage.removeItem(DEPLOYMENT);
+      if (job.state === "failed") throw new Error(job.error);
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+async function renderDeploy(main) {
+  main.replaceChildren(
+    el("p", {}, el("a", { href: "/", text: "← All models" })),
+    el("h1", { text: "Deploy a model" }),
+    el("p", { class: "muted", text: "The model goes up in chunks, as many transactions as gas allows; this page follows them, and finds them again after a reload." }),
+    el("section", { "aria-labelledby": "progress-title" },
+      el("h2", { id: "progress-title", text: "Progress" }),
+      el("progress", { id: "deploy-progress", "aria-label": "Upload progress", hidden: true }),
+      el("p", { id: "deploy-status", role: "status", "aria-live": "polite", text: "Nothing deploying." })),
+    deployForm());
+  const running = localStorage.getItem(DEPLOYMENT);
+  if (running) {
+    follow(running).catch((error) => showError(`Deploying failed: ${error.message}`));
+  }
+}
+
 async function render() {
   const main = document.getElementById("main");
   const path = window.location.pathname;
@@ -352,6 +442,7 @@ async function render() {
     await loadChain();
     const match = path.match(/^\/models\/([^/]+)$/);
     if (path === "/") await renderList(main);
+    else if (path === "/deploy") await renderDeploy(main);
     else if (match) await renderModel(main, decodeURIComponent(match[1]));
     else throw new Error(`nothing at ${path}`);
   } catch (error) {

@@ -1,0 +1,108 @@
+"""The deploy page: a reference-format model file uploaded from the page, chunked deployments
+followed across a reload, and bad uploads shown on the page with nothing sent."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import requests
+from playwright.sync_api import Page, expect
+
+from sumchain import SharedModel, SparsePerceptron
+from sumchain.models.reference_file import model_to_spec
+from sumchain.web.deployments import MAX_UPLOAD
+from tests.cli.test_audit_cli import MOOD
+from tests.web.browser import UNLABELLED, Console, chromium_available
+from tests.web.conftest import Site
+
+pytestmark = pytest.mark.skipif(not chromium_available(), reason="needs Debian's chromium at /usr/bin/chromium")
+BIG_FEATURES = 300_000
+"""A sparse perceptron this wide takes about 90 chunks: long enough to reload the page mid-way."""
+
+
+def _deploy_page(page: Page, site: Site) -> None:
+    page.goto(site.url + "/deploy")
+    expect(page.locator("body[data-ready='1']")).to_be_attached()
+    page.select_option("#account", "0")
+
+
+def test_deploy_a_reference_file_from_the_page(page: Page, site: Site, tmp_path: Path) -> None:
+    model_file = tmp_path / "mood.json"
+    model_file.write_text(json.dumps(MOOD))
+    _deploy_page(page, site)
+    assert page.evaluate(UNLABELLED) == []
+    page.check("input[name=source][value=file]")
+    page.set_input_files("#model-file", str(model_file))
+    page.fill("#deploy-name", "mood")
+    page.fill("#refund-wait", "2h")
+    page.get_by_role("button", name="Deploy").click()
+    status = page.locator("#deploy-status")
+    expect(status).to_have_attribute("data-state", "done", timeout=30_000)
+    expect(status).to_contain_text("Deployed mood")
+    page.get_by_role("link", name="Open the model").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("mood")
+    address = page.url.rsplit("/", 1)[1]
+    model = SharedModel(site.chain, address)
+    assert model.metadata.class_names == ("sad", "neutral", "happy") and model.incentive.refund_wait == 7_200
+    assert model.predict([4]) == 2
+    assert "mood" in [m["name"] for m in requests.get(site.url + "/api/models", timeout=30).json()["models"]]
+
+
+def test_the_progress_of_a_chunked_deploy_survives_a_reload(page: Page, site: Site, tmp_path: Path) -> None:
+    mirror = SparsePerceptron.from_weights([(i * 7) % 11 - 5 for i in range(BIG_FEATURES)])
+    model_file = tmp_path / "wide.json"
+    model_file.write_text(json.dumps(model_to_spec(mirror)))
+    _deploy_page(page, site)
+    page.check("input[name=source][value=file]")
+    page.set_input_files("#model-file", str(model_file))
+    page.fill("#deploy-name", "wide")
+    page.get_by_role("button", name="Deploy").click()
+    status = page.locator("#deploy-status")
+    expect(page.locator("#error")).to_be_hidden()
+    expect(status).to_have_attribute("data-state", "running", timeout=30_000)
+    ident = status.get_attribute("data-deployment")
+    progress = requests.get(f"{site.url}/api/deployments/{ident}", timeout=30).json()
+    page.reload()
+    expect(page.locator("body[data-ready='1']")).to_be_attached()
+    assert progress["state"] == "running" and progress["words_done"] < progress["words_total"]
+    expect(status).to_have_attribute("data-deployment", ident or "")
+    expect(status).to_have_attribute("data-state", "done", timeout=120_000)
+    done = requests.get(f"{site.url}/api/deployments/{ident}", timeout=30).json()
+    assert done["words_done"] == done["words_total"] == len(mirror.to_words()) and done["transactions"] > 10
+    assert SharedModel(site.chain, done["address"]).mirror().to_words() == mirror.to_words()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"type": "random forest", "weights": [1]}', "unknown model type 'random forest'"),
+        ("{not json", "is not valid JSON"),
+        ("\x80\x03cpickle", "is not valid JSON"),
+    ],
+    ids=["unknown type", "malformed", "a pickle"],
+)
+def test_a_bad_model_file_is_shown_and_nothing_is_sent(
+    page: Page, site: Site, console: Console, tmp_path: Path, text: str, message: str
+) -> None:
+    console.expect("status of 400")
+    model_file = tmp_path / "bad.json"
+    model_file.write_text(text)
+    before = site.chain.block_number()
+    _deploy_page(page, site)
+    page.check("input[name=source][value=file]")
+    page.set_input_files("#model-file", str(model_file))
+    page.get_by_role("button", name="Deploy").click()
+    expect(page.locator("#error")).to_contain_text(message)
+    assert site.chain.block_number() == before
+
+
+def test_an_oversized_upload_is_refused(site: Site) -> None:
+    before = site.chain.block_number()
+    body = json.dumps({"source": "file", "account": 0, "file_text": "1" * MAX_UPLOAD})
+    answer = requests.post(
+        site.url + "/api/deployments", data=body, headers={"Content-Type": "application/json"}, timeout=60
+    )
+    assert answer.status_code == 413 and "at most" in answer.json()["error"]
+    assert site.chain.block_number() == before
