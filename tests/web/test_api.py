@@ -82,7 +82,22 @@ def test_add_refund_report_through_the_api(site: Site) -> None:
     assert candidate["id"] == bad["id"] and candidate["report"]["allowed"] and candidate["predicted_name"] == "yes"
     taken = site.post(f"{model}/contributions/{bad['id']}/report", {"account": 3}).json()
     assert int(taken["amount"]["wei"]) > 0
-    assert site.get(f"{model}/contributions?account=4").json()["mine"][0]["status"] in ("taken", "partly taken")
+    views = site.get(f"{model}/contributions?account=4").json()
+    assert views["mine"][0]["status"] in ("taken", "partly taken")
+    board = {r["account"]: r for r in views["leaderboard"]}
+    three, four = dev_addresses(5)[3], dev_addresses(5)[4]
+    assert next(iter(board)) == three
+    assert (board[three]["validated"], board[three]["reports"], board[three]["held"]["wei"]) == (1, 1, "0")
+    assert (board[four]["validated"], board[four]["contributions"]) == (0, 1)
+    assert board[four]["held"]["wei"] == str(int(bad["deposit"]["wei"]) - int(taken["amount"]["wei"]))
+    assert sum(d["contributions"] for d in views["per_day"]) == 2
+
+
+def test_the_deposit_falls_with_time(site: Site) -> None:
+    later = site.get(f"/api/models/{site.text_model}").json()["mechanism"]["deposit_later"]
+    assert [d["when"] for d in later] == ["in 1 hour", "in 1 day", "in 1 week"]
+    wei = [int(d["deposit"]["wei"]) for d in later]
+    assert wei == sorted(wei, reverse=True) and wei[0] > wei[2] > 0
 
 
 @pytest.mark.parametrize(

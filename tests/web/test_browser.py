@@ -3,6 +3,7 @@ bad input shown on the page with nothing sent, keyboard use, labels, both widths
 
 from __future__ import annotations
 
+import re
 import statistics
 import time
 from collections.abc import Iterator
@@ -124,6 +125,11 @@ def test_add_refund_after_a_time_advance_then_report(page: Page, site: Site) -> 
     first, second = model.contributions(everyone=True)
     assert first.refunded and first.claimable == 0
     assert second.reported_by == {first.author} and second.claimable < second.deposit
+    leader = page.get_by_role("table", name="Leaderboard").locator("tbody tr").first
+    expect(leader).to_contain_text(f"{first.author[:6]}…{first.author[-4:]}")
+    expect(leader.locator("td").nth(2)).to_have_text("1")  # validated
+    expect(leader.locator("td").nth(3)).to_have_text("1")  # reports
+    expect(page.locator("#per-day")).to_have_attribute("aria-label", re.compile(r"Contributions per day: [-\d]+: 2$"))
 
 
 def test_readable_on_a_phone(browser: Browser, site: Site) -> None:

@@ -8,7 +8,9 @@ describes the same routes, and a test checks the two agree.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -179,10 +181,16 @@ def predict(board: Dashboard, model: SharedModel, request: Request, body: dict[s
 
 
 def contributions(board: Dashboard, model: SharedModel, request: Request, body: dict[str, Any]) -> dict[str, Any]:
-    """The viewer's contributions and the report candidates (``?account=`` a dev number or an address)."""
+    """The viewer's contributions, the report candidates, the leaderboard and contributions per day (UTC)
+    (``?account=`` a dev number or an address)."""
     viewer = _viewer(board, request.query_params.get("account"))
     found = model.contributions(everyone=True)
-    return {"viewer": viewer} | contribution_views(model, found, viewer=viewer, now=board.chain.time())
+    per_day = Counter(datetime.fromtimestamp(c.added_time, UTC).date().isoformat() for c in found)
+    return (
+        {"viewer": viewer}
+        | contribution_views(model, found, viewer=viewer, now=board.chain.time())
+        | {"per_day": [{"day": day, "contributions": n} for day, n in sorted(per_day.items())]}
+    )
 
 
 def add_data(board: Dashboard, model: SharedModel, request: Request, body: dict[str, Any]) -> dict[str, Any]:

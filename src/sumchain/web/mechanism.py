@@ -34,6 +34,18 @@ def amount(wei: int) -> dict[str, str]:
     return {"wei": str(wei), "text": format_amount(wei)}
 
 
+LATER = (("in 1 hour", 3_600), ("in 1 day", 86_400), ("in 1 week", 604_800))
+"""When the page shows what a contribution would cost: the deposit falls as time passes without one."""
+
+
+def _deposit_later(model: SharedModel) -> list[dict[str, Any]]:
+    """The deposit after each wait of :data:`LATER`, from the last accepted contribution's time."""
+    answer = model.chain.call(model.address, model.abi.encode_call("last_update_time"))
+    last = int(model.abi.decode_output("last_update_time", answer))
+    now = model.chain.time()
+    return [{"when": when, "deposit": amount(model.incentive.cost(now + wait - last))} for when, wait in LATER]
+
+
 def mechanism_summary(model: SharedModel) -> dict[str, Any]:
     """The model's mechanism as the page shows it: its name, the deposit now, its waits.
 
@@ -45,8 +57,9 @@ def mechanism_summary(model: SharedModel) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``name``, ``deposit_now`` (see :func:`amount`), ``waits`` (a list of
-        ``{"what", "seconds"}``) and ``summary``, one sentence.
+        ``name``, ``deposit_now`` (see :func:`amount`), ``deposit_later`` (the deposit of a
+        contribution sent after each of :data:`LATER` if no other comes first), ``waits`` (a
+        list of ``{"what", "seconds"}``) and ``summary``, one sentence.
     """
     drt = model.incentive
     waits = [
@@ -57,6 +70,7 @@ def mechanism_summary(model: SharedModel) -> dict[str, Any]:
     return {
         "name": MECHANISM,
         "deposit_now": amount(model.cost()),
+        "deposit_later": _deposit_later(model),
         "waits": waits,
         "summary": "Each contribution pays a deposit; its author gets it back after the refund wait if the model "
         "then agrees with the label, and accounts with refunded contributions may take deposits of data the "
@@ -101,7 +115,8 @@ def contribution_views(
     dict
         ``mine``: every contribution of the viewer, each with a ``refund`` step;
         ``report_candidates``: others' contributions with something left that the
-        model now rejects, each with a ``report`` step; ``now``.
+        model now rejects, each with a ``report`` step; ``leaderboard``: every account
+        that contributed or reported, by validated contributions; ``now``.
     """
     open_ = [c for c in contributions if c.claimable > 0 and not c.refunded]
     predicted = dict(zip((c.id for c in open_), model.predict_many([c.data for c in open_]), strict=True))
@@ -136,4 +151,26 @@ def contribution_views(
         else:
             entry["report"] = _step(True)
         candidates.append(entry)
-    return {"now": now, "mine": mine, "report_candidates": candidates}
+    return {"now": now, "mine": mine, "report_candidates": candidates, "leaderboard": _leaderboard(contributions)}
+
+
+def _leaderboard(contributions: Sequence[Contribution]) -> list[dict[str, Any]]:
+    """Accounts by validated (refunded) contributions, then by contributions: what each added, got back
+    and still has held, and how many of others' contributions it reported."""
+    rows: dict[str, dict[str, Any]] = {}
+
+    def row(account: str) -> dict[str, Any]:
+        return rows.setdefault(
+            account, {"account": account, "contributions": 0, "validated": 0, "reports": 0, "deposited": 0, "held": 0}
+        )
+
+    for c in contributions:
+        mine = row(c.author)
+        mine["contributions"] += 1
+        mine["validated"] += int(c.refunded)
+        mine["deposited"] += c.deposit
+        mine["held"] += 0 if c.refunded else c.claimable
+        for reporter in c.reported_by:
+            row(reporter)["reports"] += 1
+    ranked = sorted(rows.values(), key=lambda r: (-r["validated"], -r["contributions"], r["account"]))
+    return [r | {"deposited": amount(r["deposited"]), "held": amount(r["held"])} for r in ranked]

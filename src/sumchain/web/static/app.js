@@ -212,6 +212,11 @@ function predictForm(model) {
   return form;
 }
 
+function depositLater(mechanism) {
+  return el("ul", { id: "deposit-later", class: "muted", "aria-label": "Deposit later, if no one contributes first" },
+    mechanism.deposit_later.map((d) => el("li", { text: `${d.when}: ${d.deposit.text}` })));
+}
+
 function addForm(model) {
   const classes = model.class_names.map((name, k) => el("option", { value: k, text: `${name} (${k})` }));
   const form = el("form", { id: "add-form", "aria-labelledby": "add-title" },
@@ -219,6 +224,7 @@ function addForm(model) {
     sampleField(model, "add-input"),
     el("label", {}, "Label", el("select", { id: "add-label", name: "label" }, classes)),
     el("p", { id: "deposit-now", text: `Deposit now: ${model.mechanism.deposit_now.text}` }),
+    depositLater(model.mechanism),
     el("button", { type: "submit", text: "Add with deposit", disabled: !canSign() }));
   onSubmit(form, "Adding", async () => {
     const payload = { ...sampleOf(model, form), label: Number(form.querySelector("#add-label").value) };
@@ -259,6 +265,31 @@ function sampleText(contribution) {
   return data.slice(0, 4).join(",") + (data.length > 4 ? "…" : "");
 }
 
+const SVG = "http://www.w3.org/2000/svg";
+
+function svg(tag, attrs, ...children) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
+  node.append(...children);
+  return node;
+}
+
+// Bars of contributions per day (UTC), drawn from the API's counts; the numbers are in each bar's title.
+function perDayChart(days) {
+  if (!days.length) return el("p", { class: "muted", text: "No contributions yet." });
+  const height = 160, top = Math.max(...days.map((d) => d.contributions));
+  const step = Math.min(600 / days.length, 48), width = step * days.length;
+  const label = days.map((d) => `${d.day}: ${d.contributions}`).join(", ");
+  return svg("svg", { id: "per-day", viewBox: `0 0 ${width} ${height + 20}`, width, height: height + 20, role: "img", "aria-label": `Contributions per day: ${label}`, class: "chart" },
+    ...days.map((d, i) => {
+      const h = Math.max(2, (d.contributions / top) * height);
+      return svg("g", {},
+        svg("rect", { x: i * step + 4, y: height - h, width: Math.max(step - 8, 2), height: h, fill: "#0b5cad" },
+          svg("title", {}, `${d.day}: ${d.contributions}`)),
+        svg("text", { x: i * step + step / 2, y: height + 15, "text-anchor": "middle", "font-size": 11 }, d.day.slice(5)));
+    }));
+}
+
 function contributionTables(model, views) {
   const mine = views.mine.map((c) => el("tr", {},
     el("td", { text: `#${c.id}` }),
@@ -282,6 +313,18 @@ function contributionTables(model, views) {
     el("h2", { id: "candidates-title", text: "Others' data the model now rejects" }),
     table("Report candidates", [["#"], ["Author"], ["Label"], ["Model says"], ["Held"], ["Report"]],
       others, "None: the model agrees with every other contribution that still holds a deposit."),
+    el("h2", { id: "leaderboard-title", text: "Leaderboard" }),
+    table("Leaderboard", [["Account"], ["Added"], ["Validated"], ["Reports"], ["Deposited", "hide-narrow"], ["Held"]],
+      views.leaderboard.map((r) => el("tr", {},
+        el("td", { class: "mono", text: short(r.account) }),
+        el("td", { text: r.contributions }),
+        el("td", { text: r.validated }),
+        el("td", { text: r.reports }),
+        el("td", { class: "hide-narrow", text: r.deposited.text }),
+        el("td", { text: r.held.text }))),
+      "No contributions yet."),
+    el("h2", { id: "chart-title", text: "Contributions per day" }),
+    perDayChart(views.per_day),
   ];
 }
 
@@ -310,6 +353,7 @@ async function refreshModel() {
     api("GET", `/api/models/${model.address}/contributions?account=${viewer()}`),
   ]);
   document.getElementById("deposit-now").textContent = `Deposit now: ${info.mechanism.deposit_now.text}`;
+  document.getElementById("deposit-later").replaceWith(depositLater(info.mechanism));
   document.getElementById("contributions").replaceChildren(...contributionTables(info, views));
 }
 
