@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from subprocess import TimeoutExpired
 
+import numpy as np
 import pytest
 import requests
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -44,6 +45,7 @@ class Site:
     chain: EmbeddedChain
     text_model: str
     features_model: str
+    image_model: str
 
     def get(self, path: str) -> requests.Response:
         return requests.get(self.url + path, timeout=30)
@@ -80,6 +82,25 @@ def deploy_models(chain: Chain, registry: Registry | None = None) -> tuple[str, 
     meta = ModelMetadata(name="toy features", n_features=10, class_names=("no", "yes"), description="Ten weights.")
     features = SharedModel.deploy(chain, toy, incentive=DRT, metadata=meta, registry=registry, sender=_OWNER)
     return text.address, features.address
+
+
+def ink_picture(top: bool, size: int = 16) -> np.ndarray:
+    """A white square whose top (or bottom) half is inked black."""
+    picture = np.full((size, size), 255, dtype=np.uint8)
+    rows = slice(0, size // 2) if top else slice(size // 2, size)
+    picture[rows] = 0
+    return picture
+
+
+def deploy_image_model(chain: Chain) -> str:
+    """A nearest centroid over a 2x2 pixel grid that tells inked tops from inked bottoms, listed as 'ink'."""
+    from sumchain.encoders import PixelEncoder
+    from sumchain.models import NearestCentroid
+
+    encoder = PixelEncoder(width=2, height=2)
+    mirror = NearestCentroid(n_features=4).fit(encoder.transform([ink_picture(True), ink_picture(False)]), [0, 1])
+    metadata = encoder.metadata("ink", class_names=["top", "bottom"])
+    return SharedModel.deploy(chain, mirror, incentive=DRT, metadata=metadata, sender=_OWNER).address
 
 
 @contextmanager
@@ -135,8 +156,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     path = folder / "chain.sqlite"
     chain = EmbeddedChain(path)
     text_model, features_model = deploy_models(chain)
+    image_model = deploy_image_model(chain)
     with serving(folder, "--chain", f"embedded:{path}") as url:
-        yield Site(url, chain, text_model, features_model)
+        yield Site(url, chain, text_model, features_model, image_model)
     chain.close()
 
 

@@ -54,6 +54,7 @@ def test_models_come_from_the_registry(site: Site) -> None:
     assert info["class_names"] == ["no", "yes"] and info["input"] == "features"
     assert info["mechanism"]["deposit_now"]["wei"].isdigit()
     assert site.get(f"/api/models/{site.text_model}").json()["input"] == "text"
+    assert site.get(f"/api/models/{site.image_model}").json()["input"] == "image"
 
 
 def test_predict_text_and_features(site: Site) -> None:

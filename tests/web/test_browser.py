@@ -47,11 +47,12 @@ def open_model(page: Page, site: Site, address: str) -> None:
 def test_the_list_shows_the_registry_and_leads_to_a_model(page: Page, site: Site) -> None:
     page.goto(site.url + "/")
     rows = page.locator("main tbody tr")
-    expect(rows).to_have_count(2)
+    expect(rows).to_have_count(3)
     expect(rows.nth(0)).to_contain_text("movie sentiment")
     expect(rows.nth(0)).to_contain_text("sparse perceptron")
     expect(rows.nth(0)).to_contain_text("Deposit, Refund and Take")
     expect(rows.nth(1)).to_contain_text("toy features")
+    expect(rows.nth(2)).to_contain_text("nearest centroid")
     assert page.evaluate(UNLABELLED) == []
     page.get_by_role("link", name="toy features").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("toy features")

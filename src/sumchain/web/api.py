@@ -37,19 +37,38 @@ def _board(request: Request) -> Dashboard:
 
 
 def _features(model: SharedModel, body: dict[str, Any]) -> list[int]:
-    """The sample of a request: ``text`` through the model's encoder, or ``features`` as the CLI's ``--sample``."""
+    """The sample of a request: ``text`` or ``image`` (base64 file bytes) through the model's encoder,
+    or ``features`` as the CLI's ``--sample``."""
     from sumchain.cli.inputs import parse_sample
 
-    text, features = body.get("text"), body.get("features")
-    if (text is None) == (features is None):
-        raise ApiError(400, "give the sample as text or as features (one of them)")
-    if text is not None:
-        if not isinstance(text, str):
-            raise ApiError(400, f"text must be a string, got {type(text).__name__}")
-        return list(model.encode(text))
-    if not isinstance(features, str):
-        raise ApiError(400, f"features must be a string of comma-separated numbers, got {type(features).__name__}")
-    return parse_sample(features, sparse=model.codec.sparse)
+    given = {key: body[key] for key in ("text", "image", "features") if body.get(key) is not None}
+    if len(given) != 1:
+        raise ApiError(400, "give the sample as text, image or features (one of them)")
+    ((kind, value),) = given.items()
+    if not isinstance(value, str):
+        raise ApiError(400, f"{kind} must be a string, got {type(value).__name__}")
+    if kind == "text":
+        return list(model.encode(value))
+    if kind == "image":
+        return _image_features(model, value)
+    return parse_sample(value, sparse=model.codec.sparse)
+
+
+def _image_features(model: SharedModel, encoded: str) -> list[int]:
+    """An image file sent as base64, through the model's encoder (which reads files)."""
+    import base64
+    import binascii
+    import tempfile
+    from pathlib import Path
+
+    try:
+        data = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise ApiError(400, "image must be the file's bytes in base64") from None
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "image"
+        path.write_bytes(data)
+        return list(model.encode(path))
 
 
 def _viewer(board: Dashboard, value: str | None) -> str:

@@ -22,6 +22,7 @@ _ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer
 _ACCOUNT = {"type": "integer", "minimum": 0, "maximum": 9, "description": "A dev account's number (dev chains only)."}
 _SAMPLE = {
     "text": {"type": "string", "description": "Raw input, through the model's own encoder."},
+    "image": {"type": "string", "description": "An image file's bytes in base64, through the model's own encoder."},
     "features": {
         "type": "string",
         "description": "Comma-separated feature indices (sparse models) or real values (dense models).",

@@ -167,12 +167,28 @@ function sampleField(model, id) {
   if (model.input === "text") {
     return el("label", {}, "Text", el("textarea", { id, name: "text", required: true, placeholder: "a wonderful, brilliant movie" }));
   }
+  if (model.input === "image") {
+    return el("label", {}, "Image", el("input", { id, name: "image", type: "file", required: true, accept: "image/*" }));
+  }
   const hint = model.feature_kind === "indices" ? "Feature indices, comma-separated" : "Feature values, comma-separated";
   return el("label", {}, hint, el("input", { id, name: "features", required: true, autocomplete: "off", placeholder: "e.g. 0,3" }));
 }
 
-function sampleOf(model, form) {
-  const field = form.querySelector("[name=text], [name=features]");
+function base64Of(file) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result).split(",", 2)[1] || "");
+    reader.onerror = () => reject(new Error(`cannot read ${file.name}`));
+    reader.readAsDataURL(file);
+  });
+}
+
+async function sampleOf(model, form) {
+  const field = form.querySelector("[name=text], [name=features], [name=image]");
+  if (model.input === "image") {
+    if (!field.files.length) throw new Error("choose an image file");
+    return { image: await base64Of(field.files[0]) };
+  }
   return model.input === "text" ? { text: field.value } : { features: field.value };
 }
 
@@ -206,7 +222,7 @@ function predictForm(model) {
     output);
   onSubmit(form, "Prediction", async () => {
     output.textContent = "";
-    const answer = await api("POST", `/api/models/${model.address}/predict`, sampleOf(model, form));
+    const answer = await api("POST", `/api/models/${model.address}/predict`, await sampleOf(model, form));
     output.textContent = `Prediction: ${answer.class_name} (class ${answer.label})`;
   });
   return form;
@@ -227,9 +243,9 @@ function addForm(model) {
     depositLater(model.mechanism),
     el("button", { type: "submit", text: "Add with deposit", disabled: !canSign() }));
   onSubmit(form, "Adding", async () => {
-    const payload = { ...sampleOf(model, form), label: Number(form.querySelector("#add-label").value) };
+    const payload = { ...(await sampleOf(model, form)), label: Number(form.querySelector("#add-label").value) };
     notify(await act("add", payload));
-    form.querySelector("[name=text], [name=features]").value = "";
+    form.querySelector("[name=text], [name=features], [name=image]").value = "";
     await refreshModel();
   });
   return form;
