@@ -212,3 +212,17 @@ def test_serve_without_starlette_prints_the_install_hint(tmp_path: Path) -> None
     assert done.stderr.strip().splitlines() == [
         'SumchainError: the dashboard needs Starlette and uvicorn: pip install "sumchain[web]"'
     ]
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:8000", "127.0.0.1.evil.example"])
+def test_requests_for_another_host_name_are_refused(site: Site, host: str) -> None:
+    """A page whose DNS name was rebound to this machine reaches the server under its own name."""
+    before = site.chain.block_number()
+    body = {"features": "0", "label": 1, "account": 1}
+    answer = requests.post(
+        f"{site.url}/api/models/{site.features_model}/contributions", json=body, headers={"Host": host}, timeout=30
+    )
+    assert f"not {host!r}" in _error(answer, 421)
+    assert site.chain.block_number() == before
+    port = site.url.rsplit(":", 1)[1]
+    assert requests.get(f"{site.url}/api/chain", headers={"Host": f"localhost:{port}"}, timeout=30).ok

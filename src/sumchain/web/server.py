@@ -46,15 +46,17 @@ def serve(chain: Chain, registry: Registry | None, *, host: str, port: int, on_r
     registry : Registry, optional
         The registry whose models the page lists.
     host, port : str, int
-        Where to listen.
+        Where to listen. On a loopback address the app answers only requests addressed to a
+        loopback name (no DNS rebinding); on another, any.
     on_ready : str, optional
         A line to print before the server starts.
     """
     import uvicorn
 
-    from sumchain.web.app import create_app
+    from sumchain.web.app import LOOPBACK_NAMES, create_app
 
-    config = uvicorn.Config(create_app(chain, registry), host=host, port=port, log_level="warning")
+    hosts = LOOPBACK_NAMES if host in ("127.0.0.1", "localhost", "::1") else ("*",)
+    config = uvicorn.Config(create_app(chain, registry, hosts=hosts), host=host, port=port, log_level="warning")
     server = uvicorn.Server(config)
     if on_ready:
         print(on_ready, flush=True)
