@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from sumchain import SharedModel, SparsePerceptron
 from sumchain.models.reference_file import model_to_spec
@@ -28,15 +28,26 @@ def _deploy_page(page: Page, site: Site) -> None:
     page.select_option("#account", "0")
 
 
+def _deploy_file(page: Page, site: Site, model_file: Path, name: str | None = None) -> Locator:
+    """Deploy ``model_file`` from the deploy page as account 0; the status line that follows it."""
+    _deploy_page(page, site)
+    page.check("input[name=source][value=file]")
+    page.set_input_files("#model-file", str(model_file))
+    if name is not None:
+        page.fill("#deploy-name", name)
+    page.get_by_role("button", name="Deploy").click()
+    return page.locator("#deploy-status")
+
+
 def test_deploy_a_reference_file_from_the_page(page: Page, site: Site, tmp_path: Path) -> None:
     model_file = tmp_path / "mood.json"
     model_file.write_text(json.dumps(MOOD))
     _deploy_page(page, site)
     assert page.evaluate(UNLABELLED) == []
+    page.fill("#refund-wait", "2h")
     page.check("input[name=source][value=file]")
     page.set_input_files("#model-file", str(model_file))
     page.fill("#deploy-name", "mood")
-    page.fill("#refund-wait", "2h")
     page.get_by_role("button", name="Deploy").click()
     status = page.locator("#deploy-status")
     expect(status).to_have_attribute("data-state", "done", timeout=30_000)
@@ -54,12 +65,7 @@ def test_the_progress_of_a_chunked_deploy_survives_a_reload(page: Page, site: Si
     mirror = SparsePerceptron.from_weights([(i * 7) % 11 - 5 for i in range(BIG_FEATURES)])
     model_file = tmp_path / "wide.json"
     model_file.write_text(json.dumps(model_to_spec(mirror)))
-    _deploy_page(page, site)
-    page.check("input[name=source][value=file]")
-    page.set_input_files("#model-file", str(model_file))
-    page.fill("#deploy-name", "wide")
-    page.get_by_role("button", name="Deploy").click()
-    status = page.locator("#deploy-status")
+    status = _deploy_file(page, site, model_file, "wide")
     expect(page.locator("#error")).to_be_hidden()
     expect(status).to_have_attribute("data-state", "running", timeout=30_000)
     ident = status.get_attribute("data-deployment")
@@ -90,10 +96,7 @@ def test_a_bad_model_file_is_shown_and_nothing_is_sent(
     model_file = tmp_path / "bad.json"
     model_file.write_text(text)
     before = site.chain.block_number()
-    _deploy_page(page, site)
-    page.check("input[name=source][value=file]")
-    page.set_input_files("#model-file", str(model_file))
-    page.get_by_role("button", name="Deploy").click()
+    _deploy_file(page, site, model_file)
     expect(page.locator("#error")).to_contain_text(message)
     assert site.chain.block_number() == before
 
@@ -106,3 +109,30 @@ def test_an_oversized_upload_is_refused(site: Site) -> None:
     )
     assert answer.status_code == 413 and "at most" in answer.json()["error"]
     assert site.chain.block_number() == before
+
+
+def test_a_deploy_stopped_half_way_is_resumed_not_repeated(page: Page, site: Site, tmp_path: Path) -> None:
+    """A deploy that stopped after two chunks (as a killed server or ``sumchain import`` leaves it,
+    remembered in the chain file): the same deployment from the page finishes that model."""
+    from sumchain.unfinished import ChainNotes, fingerprint, remember_unfinished, unfinished_deploys
+    from sumchain.web.deployments import model_from_request
+    from tests.helpers import deploy_interrupted
+
+    spec = model_to_spec(SparsePerceptron.from_weights([(i * 5) % 9 - 4 for i in range(60_000)]))
+    model_file = tmp_path / "half.json"
+    model_file.write_text(json.dumps(spec))
+    mirror, metadata, drt = model_from_request({"source": "file", "file_text": model_file.read_text(), "name": "half"})
+    partial, _ = deploy_interrupted(site.chain, mirror, chunks=2, incentive=drt, metadata=metadata, sender=0)
+    known = fingerprint(mirror, metadata, drt)
+    remember_unfinished(ChainNotes(site.chain), known, partial.address)
+    loaded = partial.words_loaded()
+    assert 0 < loaded < len(mirror.to_words())
+    status = _deploy_file(page, site, model_file, "half")
+    expect(status).to_have_attribute("data-state", "done", timeout=60_000)
+    expect(status).to_contain_text(f"resumed an unfinished upload at {loaded:,} words")
+    done = requests.get(f"{site.url}/api/deployments/{status.get_attribute('data-deployment')}", timeout=30).json()
+    assert (done["address"], done["resumed_from"]) == (partial.address, loaded)
+    assert SharedModel(site.chain, partial.address).mirror().to_words() == mirror.to_words()
+    assert known not in unfinished_deploys(ChainNotes(site.chain))
+    names = [m["name"] for m in requests.get(site.url + "/api/models", timeout=30).json()["models"]]
+    assert names.count("half") == 1

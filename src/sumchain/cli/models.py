@@ -32,8 +32,6 @@ if TYPE_CHECKING:
     from sumchain.models import OnChainModel
     from sumchain.registry import Listed
 
-UNFINISHED = "unfinished"
-"""The note that remembers the deploys whose parameters are not all loaded, by model fingerprint."""
 
 
 class Interrupted(SumchainError):
@@ -126,20 +124,6 @@ def sample_model(name: str | None = None, description: str | None = None) -> tup
     return mirror, metadata
 
 
-def _fingerprint(mirror: OnChainModel, metadata: ModelMetadata, mechanism: Mechanism) -> str:
-    """What identifies a deploy, to recognise the same one run again."""
-    from sumchain.chain.hashing import keccak
-
-    described = [
-        mirror.model_type,
-        mirror.model_params(),
-        mirror.to_words(),
-        metadata.to_json().decode(),
-        [mechanism.mechanism_type, mechanism.words()],
-    ]
-    return "0x" + keccak(json.dumps(described).encode()).hex()
-
-
 def deploy_model(
     mirror: OnChainModel,
     metadata: ModelMetadata,
@@ -155,8 +139,11 @@ def deploy_model(
 
     chain = session.chain()
     registry = session.registry_if_any() if register else None
-    fingerprint = _fingerprint(mirror, metadata, mechanism)
-    unfinished: dict[str, str] = json.loads(session.remembered(UNFINISHED) or "{}")
+    from sumchain.unfinished import fingerprint as fingerprint_of
+    from sumchain.unfinished import remember_unfinished, unfinished_deploys
+
+    fingerprint = fingerprint_of(mirror, metadata, mechanism)
+    unfinished = unfinished_deploys(session)
     words = mirror.to_words()
     total_gas = 0
     address: str | None = unfinished.get(fingerprint)
@@ -167,7 +154,7 @@ def deploy_model(
         if done == 0 and receipt.contract_address:
             address = receipt.contract_address
             session.remember("model", address)
-            _remember_unfinished(fingerprint, address)
+            remember_unfinished(session, fingerprint, address)
             out.print(f"  contract created at {address} (tx gas {receipt.gas_used:,})")
         else:
             out.print(f"  parameters {done}/{total} words loaded (tx gas {receipt.gas_used:,})")
@@ -213,22 +200,12 @@ def deploy_model(
             f"interrupted: the model at {address} is remembered with its parameters partly loaded; "
             f"run `sumchain {command} --resume` (or the same command again) to finish the upload"
         ) from None
-    _remember_unfinished(fingerprint, None)
+    remember_unfinished(session, fingerprint, None)
     out.print(
         f"Deployed a {mirror.model_type} ({mirror.n_features} features, {mirror.n_classes} classes) "
         f"with {mechanism.title}, total gas {total_gas:,}, at:"
     )
     out.print(model.address)
-
-
-def _remember_unfinished(fingerprint: str, address: str | None) -> None:
-    """Remember (or, with None, forget) the unfinished deploy of the model with this fingerprint."""
-    unfinished: dict[str, str] = json.loads(session.remembered(UNFINISHED) or "{}")
-    if address is None:
-        unfinished.pop(fingerprint, None)
-    else:
-        unfinished[fingerprint] = address
-    session.remember(UNFINISHED, json.dumps(unfinished) if unfinished else None)
 
 
 @app.command()

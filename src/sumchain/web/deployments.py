@@ -1,6 +1,11 @@
 """Deployments started from the page: the built-in model or a reference-format model file, uploaded
 in chunks in a thread of their own, with progress the page polls (so a reload finds it again).
 
+On an embedded chain file an unfinished deploy is remembered in the file
+(:mod:`sumchain.unfinished`, the note ``sumchain deploy`` keeps too): the same deployment asked
+again, after the server or the CLI stopped half-way, finishes the upload of that model
+instead of deploying another.
+
 A deployment works on a handle of its own to the same chain (the chain file opened again, or a
 new connection to the node), so the rest of the API keeps answering while the chunks go up;
 an in-memory chain has no second handle, and its deployment holds the dashboard's lock instead.
@@ -11,7 +16,7 @@ from __future__ import annotations
 import secrets
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from sumchain.errors import SumchainError
 from sumchain.web.errors import ApiError
@@ -40,6 +45,7 @@ class Deployment:
     address: str | None = None
     error: str | None = None
     transactions: int = 0
+    resumed_from: int | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def to_json(self) -> dict[str, Any]:
@@ -55,6 +61,7 @@ class Deployment:
                 "transactions": self.transactions,
                 "address": self.address,
                 "error": self.error,
+                "resumed_from": self.resumed_from,
             }
 
     def progressed(self, done: int, total: int, receipt: Receipt) -> None:
@@ -64,6 +71,11 @@ class Deployment:
             self.transactions += 1
             if receipt.contract_address and self.address is None:
                 self.address = receipt.contract_address
+
+    def resumed(self, words_loaded: int, address: str) -> None:
+        """The deploy continues an unfinished one (this dashboard's or ``sumchain deploy``'s) at ``address``."""
+        with self._lock:
+            self.resumed_from, self.words_done, self.address = words_loaded, words_loaded, address
 
     def finish(self, address: str | None, error: str | None) -> None:
         with self._lock:
@@ -135,17 +147,38 @@ class Deployments:
         from sumchain.registry import Registry
 
         def deploy(chain: Chain) -> str:
+            from sumchain.chain.embedded import EmbeddedChain
+            from sumchain.unfinished import ChainNotes, fingerprint, remember_unfinished, unfinished_deploys
+
+            notes = ChainNotes(chain) if isinstance(chain, EmbeddedChain) else None
+            known = fingerprint(mirror, metadata, drt)
+            address = None if notes is None else unfinished_deploys(notes).get(known)
             listed = self.board.registry
-            registry: Registry | Literal[False] = False if listed is None else Registry(chain, listed.address)
-            model = SharedModel.deploy(
-                chain,
-                mirror,
-                incentive=drt,
-                metadata=metadata,
-                sender=sender,
-                on_chunk=job.progressed,
-                registry=registry,
-            )
+            registry = None if listed is None else Registry(chain, listed.address)
+            if address is not None:
+                model = SharedModel(chain, address)
+                job.resumed(model.words_loaded(), address)
+                if registry is not None and registry.entry_of(address) is None:
+                    registry.register(model, name=metadata.name, sender=sender)
+                model.upload_parameters(mirror.to_words(), sender=sender, on_chunk=job.progressed)
+            else:
+
+                def on_chunk(done: int, total: int, receipt: Receipt) -> None:
+                    job.progressed(done, total, receipt)
+                    if notes is not None and done == 0 and receipt.contract_address:
+                        remember_unfinished(notes, known, receipt.contract_address)
+
+                model = SharedModel.deploy(
+                    chain,
+                    mirror,
+                    incentive=drt,
+                    metadata=metadata,
+                    sender=sender,
+                    on_chunk=on_chunk,
+                    registry=registry or False,
+                )
+            if notes is not None:
+                remember_unfinished(notes, known, None)
             return model.address
 
         handle = None

@@ -177,6 +177,7 @@ def schema() -> dict[str, Any]:
                         "transactions": {"type": "integer"},
                         "address": {"type": ["string", "null"]},
                         "error": {"type": ["string", "null"]},
+                        "resumed_from": {"type": ["integer", "null"], "description": "Words already loaded."},
                     },
                 },
                 "UnsignedTransaction": {

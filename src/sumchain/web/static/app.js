@@ -454,8 +454,9 @@ function showProgress(job) {
   status.dataset.deployment = job.id;
   status.dataset.state = job.state;
   const words = `${job.words_done.toLocaleString("en")} of ${job.words_total.toLocaleString("en")} parameter words`;
-  if (job.state === "running") status.replaceChildren(`Deploying ${job.name} (${job.model_type}): ${words}, ${job.transactions} transactions so far.`);
-  else if (job.state === "done") status.replaceChildren(`Deployed ${job.name}: ${words} in ${job.transactions} transactions. `,
+  const resumed = job.resumed_from === null ? "" : ` (resumed an unfinished upload at ${job.resumed_from.toLocaleString("en")} words)`;
+  if (job.state === "running") status.replaceChildren(`Deploying ${job.name} (${job.model_type})${resumed}: ${words}, ${job.transactions} transactions so far.`);
+  else if (job.state === "done") status.replaceChildren(`Deployed ${job.name}${resumed}: ${words} in ${job.transactions} transactions. `,
     el("a", { href: `/models/${job.address}`, text: "Open the model" }));
   else status.replaceChildren(`Deploying ${job.name} failed.`);
 }
