@@ -226,3 +226,11 @@ def test_requests_for_another_host_name_are_refused(site: Site, host: str) -> No
     assert site.chain.block_number() == before
     port = site.url.rsplit(":", 1)[1]
     assert requests.get(f"{site.url}/api/chain", headers={"Host": f"localhost:{port}"}, timeout=30).ok
+
+
+@pytest.mark.parametrize("account", ["²", "-1", "x", "10"])
+def test_a_viewer_that_is_no_account_is_a_400(site: Site, account: str) -> None:
+    answer = requests.get(
+        f"{site.url}/api/models/{site.features_model}/contributions", params={"account": account}, timeout=30
+    )
+    assert "dev account's number" in _error(answer, 400)

@@ -77,7 +77,7 @@ def _viewer(board: Dashboard, value: str | None) -> str:
         return checksum(value)
     if not value and not board.dev_accounts():
         return NOBODY
-    return board.signer(0 if value is None else int(value) if value.isdigit() else value)
+    return board.signer(0 if value is None else int(value) if value.isascii() and value.isdigit() else value)
 
 
 def _input_kind(model: SharedModel) -> str:
