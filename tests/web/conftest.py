@@ -77,10 +77,10 @@ def deploy_models(chain: Chain, registry: Registry | None = None) -> tuple[str, 
         class_names=("negative", "positive"),
         encoder=IMDB_VOCABULARY,
     )
-    text = SharedModel.deploy(chain, mirror, incentive=DRT, metadata=meta, registry=registry, sender=_OWNER)
+    text = SharedModel.deploy(chain, mirror, mechanism=DRT, metadata=meta, registry=registry, sender=_OWNER)
     toy = SparsePerceptron.from_weights(FEATURE_WEIGHTS, intercept=0, learning_rate=2)
     meta = ModelMetadata(name="toy features", n_features=10, class_names=("no", "yes"), description="Ten weights.")
-    features = SharedModel.deploy(chain, toy, incentive=DRT, metadata=meta, registry=registry, sender=_OWNER)
+    features = SharedModel.deploy(chain, toy, mechanism=DRT, metadata=meta, registry=registry, sender=_OWNER)
     return text.address, features.address
 
 
@@ -100,7 +100,7 @@ def deploy_image_model(chain: Chain) -> str:
     encoder = PixelEncoder(width=2, height=2)
     mirror = NearestCentroid(n_features=4).fit(encoder.transform([ink_picture(True), ink_picture(False)]), [0, 1])
     metadata = encoder.metadata("ink", class_names=["top", "bottom"])
-    return SharedModel.deploy(chain, mirror, incentive=DRT, metadata=metadata, sender=_OWNER).address
+    return SharedModel.deploy(chain, mirror, mechanism=DRT, metadata=metadata, sender=_OWNER).address
 
 
 @contextmanager

@@ -88,9 +88,10 @@ def test_add_refund_report_through_the_api(site: Site) -> None:
     board = {r["account"]: r for r in views["leaderboard"]}
     three, four = dev_addresses(5)[3], dev_addresses(5)[4]
     assert next(iter(board)) == three
-    assert (board[three]["validated"], board[three]["reports"], board[three]["held"]["wei"]) == (1, 1, "0")
-    assert (board[four]["validated"], board[four]["contributions"]) == (0, 1)
-    assert board[four]["held"]["wei"] == str(int(bad["deposit"]["wei"]) - int(taken["amount"]["wei"]))
+    took = int(taken["amount"]["wei"])
+    assert (board[three]["validated"], board[three]["reports"], board[three]["score"]) == (1, 1, str(took))
+    assert (board[four]["validated"], board[four]["reported"], board[four]["contributions"]) == (0, 1, 1)
+    assert board[four]["score"] == str(-int(bad["deposit"]["wei"]))  # paid, and nothing came back yet
     assert sum(d["contributions"] for d in views["per_day"]) == 2
 
 

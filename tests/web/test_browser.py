@@ -128,8 +128,9 @@ def test_add_refund_after_a_time_advance_then_report(page: Page, site: Site) -> 
     assert second.reported_by == {first.author} and second.claimable < second.deposit
     leader = page.get_by_role("table", name="Leaderboard").locator("tbody tr").first
     expect(leader).to_contain_text(f"{first.author[:6]}…{first.author[-4:]}")
-    expect(leader.locator("td").nth(2)).to_have_text("1")  # validated
-    expect(leader.locator("td").nth(3)).to_have_text("1")  # reports
+    expect(leader.locator("td").nth(1)).to_have_text(re.compile(r"^\+\d+\.\d{6} ETH$"))  # score: what it took
+    expect(leader.locator("td").nth(3)).to_have_text("1")  # validated
+    expect(leader.locator("td").nth(5)).to_have_text("1")  # reports
     expect(page.locator("#per-day")).to_have_attribute("aria-label", re.compile(r"Contributions per day: [-\d]+: 2$"))
 
 

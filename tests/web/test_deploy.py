@@ -29,8 +29,7 @@ def _deploy_page(page: Page, site: Site) -> None:
 
 
 def _deploy_file(page: Page, site: Site, model_file: Path, name: str | None = None) -> Locator:
-    """Deploy ``model_file`` from the deploy page as account 0; the status line that follows it."""
-    _deploy_page(page, site)
+    """Deploy ``model_file`` from the deploy page (open, as account 0); the status line that follows it."""
     page.check("input[name=source][value=file]")
     page.set_input_files("#model-file", str(model_file))
     if name is not None:
@@ -56,7 +55,7 @@ def test_deploy_a_reference_file_from_the_page(page: Page, site: Site, tmp_path:
     expect(page.get_by_role("heading", level=1)).to_have_text("mood")
     address = page.url.rsplit("/", 1)[1]
     model = SharedModel(site.chain, address)
-    assert model.metadata.class_names == ("sad", "neutral", "happy") and model.incentive.refund_wait == 7_200
+    assert model.metadata.class_names == ("sad", "neutral", "happy") and model.mechanism.refund_wait == 7_200
     assert model.predict([4]) == 2
     assert "mood" in [m["name"] for m in requests.get(site.url + "/api/models", timeout=30).json()["models"]]
 
@@ -65,6 +64,7 @@ def test_the_progress_of_a_chunked_deploy_survives_a_reload(page: Page, site: Si
     mirror = SparsePerceptron.from_weights([(i * 7) % 11 - 5 for i in range(BIG_FEATURES)])
     model_file = tmp_path / "wide.json"
     model_file.write_text(json.dumps(model_to_spec(mirror)))
+    _deploy_page(page, site)
     status = _deploy_file(page, site, model_file, "wide")
     expect(page.locator("#error")).to_be_hidden()
     expect(status).to_have_attribute("data-state", "running", timeout=30_000)
@@ -96,6 +96,7 @@ def test_a_bad_model_file_is_shown_and_nothing_is_sent(
     model_file = tmp_path / "bad.json"
     model_file.write_text(text)
     before = site.chain.block_number()
+    _deploy_page(page, site)
     _deploy_file(page, site, model_file)
     expect(page.locator("#error")).to_contain_text(message)
     assert site.chain.block_number() == before
@@ -121,12 +122,15 @@ def test_a_deploy_stopped_half_way_is_resumed_not_repeated(page: Page, site: Sit
     spec = model_to_spec(SparsePerceptron.from_weights([(i * 5) % 9 - 4 for i in range(60_000)]))
     model_file = tmp_path / "half.json"
     model_file.write_text(json.dumps(spec))
-    mirror, metadata, drt = model_from_request({"source": "file", "file_text": model_file.read_text(), "name": "half"})
-    partial, _ = deploy_interrupted(site.chain, mirror, chunks=2, incentive=drt, metadata=metadata, sender=0)
-    known = fingerprint(mirror, metadata, drt)
+    mirror, metadata, mechanism = model_from_request(
+        {"source": "file", "file_text": model_file.read_text(), "name": "half"}
+    )
+    partial, _ = deploy_interrupted(site.chain, mirror, chunks=2, mechanism=mechanism, metadata=metadata, sender=0)
+    known = fingerprint(mirror, metadata, mechanism)
     remember_unfinished(ChainNotes(site.chain), known, partial.address)
     loaded = partial.words_loaded()
     assert 0 < loaded < len(mirror.to_words())
+    _deploy_page(page, site)
     status = _deploy_file(page, site, model_file, "half")
     expect(status).to_have_attribute("data-state", "done", timeout=60_000)
     expect(status).to_contain_text(f"resumed an unfinished upload at {loaded:,} words")
@@ -136,3 +140,31 @@ def test_a_deploy_stopped_half_way_is_resumed_not_repeated(page: Page, site: Sit
     assert known not in unfinished_deploys(ChainNotes(site.chain))
     names = [m["name"] for m in requests.get(site.url + "/api/models", timeout=30).json()["models"]]
     assert names.count("half") == 1
+
+
+def test_a_points_model_from_the_page_and_its_leaderboard(page: Page, site: Site, tmp_path: Path) -> None:
+    """Deployed with Points from the page: contributing is free, a validation after the wait earns a point."""
+    model_file = tmp_path / "mood.json"
+    model_file.write_text(json.dumps(MOOD))
+    _deploy_page(page, site)
+    page.select_option("#deploy-mechanism", "points")
+    page.fill("#refund-wait", "1h")
+    status = _deploy_file(page, site, model_file, "mood points")
+    expect(status).to_have_attribute("data-state", "done", timeout=30_000)
+    page.get_by_role("link", name="Open the model").click()
+    expect(page.locator("body[data-ready='1']")).to_be_attached()
+    expect(page.locator("#deposit-now")).to_have_text("Deposit now: 0 ETH")
+    page.select_option("#account", "2")
+    page.fill("#add-input", "4")
+    page.select_option("#add-label", "2")
+    page.get_by_role("button", name="Add with deposit").click()
+    expect(page.locator("#notice")).to_contain_text("Added contribution #1")
+    page.select_option("#advance-by", "3600")
+    page.get_by_role("button", name="Advance time").click()
+    expect(page.locator("#notice")).to_have_text("Chain time advanced.")
+    page.get_by_role("button", name="Refund #1").click()
+    expect(page.locator("#notice")).to_contain_text("for contribution #1")
+    leader = page.get_by_role("table", name="Leaderboard").locator("tbody tr").first
+    expect(leader.locator("td").nth(1)).to_have_text("1")  # one point
+    model = SharedModel(site.chain, page.url.rsplit("/", 1)[1])
+    assert model.mechanism.title == "Points" and [s.score for s in model.standings()] == [1]

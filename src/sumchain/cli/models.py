@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from sumchain.registry import Listed
 
 
-
 class Interrupted(SumchainError):
     """Ctrl-C stopped a command; the message says how to go on."""
 

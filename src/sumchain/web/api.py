@@ -266,8 +266,8 @@ async def start_deployment(request: Request) -> JSONResponse:
 
     def work() -> dict[str, Any]:
         sender = board.signer(body.get("account"))
-        mirror, metadata, drt = model_from_request(body)
-        return board.deployments.start(mirror, metadata, drt, sender).to_json()
+        mirror, metadata, mechanism = model_from_request(body)
+        return board.deployments.start(mirror, metadata, mechanism, sender).to_json()
 
     return JSONResponse(await board.run(work), status_code=202)
 

@@ -23,11 +23,13 @@ from sumchain.web.errors import ApiError
 
 if TYPE_CHECKING:
     from sumchain.chain.base import Chain, Receipt
-    from sumchain.incentives import DepositRefundTake
+    from sumchain.incentives import Mechanism
     from sumchain.metadata import ModelMetadata
     from sumchain.models import OnChainModel
     from sumchain.web.dashboard import Dashboard
 
+MECHANISM_OPTIONS = ("cost_weight", "refund_wait", "owner_claim_wait", "any_claim_wait")
+"""The mechanism parameters a deployment request may give (each mechanism refuses the ones it does not take)."""
 MAX_UPLOAD = 16 * 2**20
 """Largest deployment request, in bytes (a model file travels inside it as text)."""
 
@@ -122,7 +124,7 @@ class Deployments:
             raise ApiError(404, f"no deployment {ident!r} on this server (a restarted server forgets them)")
         return self._found[ident]
 
-    def start(self, mirror: OnChainModel, metadata: ModelMetadata, drt: DepositRefundTake, sender: str) -> Deployment:
+    def start(self, mirror: OnChainModel, metadata: ModelMetadata, mechanism: Mechanism, sender: str) -> Deployment:
         """Check the model and its metadata, then deploy it in a thread; returns its progress at once.
 
         Raises
@@ -132,16 +134,16 @@ class Deployments:
         """
         from sumchain.client import SharedModel
 
-        SharedModel.creation_code(mirror, incentive=drt, metadata=metadata)
+        SharedModel.creation_code(mirror, mechanism=mechanism, metadata=metadata)
         if self.board.registry is not None:
             self.board.registry.check_free(metadata.name, sender)
         job = Deployment(secrets.token_hex(8), metadata.name, mirror.model_type, len(mirror.to_words()))
         self._found[job.id] = job
-        threading.Thread(target=self._run, args=(job, mirror, metadata, drt, sender), daemon=True).start()
+        threading.Thread(target=self._run, args=(job, mirror, metadata, mechanism, sender), daemon=True).start()
         return job
 
     def _run(
-        self, job: Deployment, mirror: OnChainModel, metadata: ModelMetadata, drt: DepositRefundTake, sender: str
+        self, job: Deployment, mirror: OnChainModel, metadata: ModelMetadata, mechanism: Mechanism, sender: str
     ) -> None:
         from sumchain.client import SharedModel
         from sumchain.registry import Registry
@@ -151,7 +153,7 @@ class Deployments:
             from sumchain.unfinished import ChainNotes, fingerprint, remember_unfinished, unfinished_deploys
 
             notes = ChainNotes(chain) if isinstance(chain, EmbeddedChain) else None
-            known = fingerprint(mirror, metadata, drt)
+            known = fingerprint(mirror, metadata, mechanism)
             address = None if notes is None else unfinished_deploys(notes).get(known)
             listed = self.board.registry
             registry = None if listed is None else Registry(chain, listed.address)
@@ -171,7 +173,7 @@ class Deployments:
                 model = SharedModel.deploy(
                     chain,
                     mirror,
-                    incentive=drt,
+                    mechanism=mechanism,
                     metadata=metadata,
                     sender=sender,
                     on_chunk=on_chunk,
@@ -208,13 +210,13 @@ def _text(body: dict[str, Any], key: str, default: str | None) -> str | None:
     return value
 
 
-def model_from_request(body: dict[str, Any]) -> tuple[OnChainModel, ModelMetadata, DepositRefundTake]:
+def model_from_request(body: dict[str, Any]) -> tuple[OnChainModel, ModelMetadata, Mechanism]:
     """The model, metadata and mechanism a deployment request asks for.
 
     ``source`` is ``builtin`` (the sample sentiment model) or ``file`` with ``file_text``, a
     reference-format model file (JSON: never a pickle); ``name`` and ``description`` replace
     the file's; ``cost_weight`` (``0.001ether``) and the waits (``90``, ``30m``, ``1d``) as the
-    CLI's options.
+    CLI's options, for the ``mechanism`` named (``deposit_refund_take`` by default, or ``points``).
 
     Raises
     ------
@@ -224,7 +226,7 @@ def model_from_request(body: dict[str, Any]) -> tuple[OnChainModel, ModelMetadat
     from dataclasses import replace
 
     from sumchain import safe_json
-    from sumchain.cli.models import incentive, sample_model
+    from sumchain.cli.models import mechanism_from_options, sample_model
     from sumchain.models.reference_file import MAX_JSON_ITEMS, model_file_from_spec
 
     source = body.get("source")
@@ -248,11 +250,6 @@ def model_from_request(body: dict[str, Any]) -> tuple[OnChainModel, ModelMetadat
         )
     else:
         raise ApiError(400, f"source must be builtin or file, got {source!r}")
-    drt = incentive(
-        _text(body, "cost_weight", "0.001ether") or "",
-        _text(body, "refund_wait", "1d") or "",
-        _text(body, "owner_claim_wait", "9d") or "",
-        _text(body, "any_claim_wait", "9d") or "",
-        False,
-    )
-    return mirror, metadata, drt
+    name_of = _text(body, "mechanism", "deposit_refund_take") or ""
+    options = {key: _text(body, key, None) for key in MECHANISM_OPTIONS}
+    return mirror, metadata, mechanism_from_options(name_of, False, options)

@@ -2,10 +2,10 @@
 
 The page never branches on the mechanism's name: it shows what these functions
 say (the deposit, the waits, each contribution's state and which actions are
-open, with a reason when one is not). Today every sumchain model has Deposit,
-Refund and Take; when ``SharedModel.incentive`` becomes a mechanism object
-(with its cost, its claims and its contribution states), these two functions
-are the only ones to switch to it.
+open, with a reason when one is not, the leaderboard). They ask the model's
+:class:`~sumchain.incentives.Mechanism` object (``SharedModel.mechanism``) for
+its cost, windows, states and standings, so Deposit, Refund and Take and
+Points look alike here.
 
 Amounts are decimal strings of wei (JavaScript numbers hold 53 bits, deposits
 need up to 96) beside a text in ETH; times are chain seconds.
@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from sumchain.cli.output import countdown
-from sumchain.registry import MECHANISM
 from sumchain.units import format_amount
 
 if TYPE_CHECKING:
@@ -43,11 +42,11 @@ def _deposit_later(model: SharedModel) -> list[dict[str, Any]]:
     answer = model.chain.call(model.address, model.abi.encode_call("last_update_time"))
     last = int(model.abi.decode_output("last_update_time", answer))
     now = model.chain.time()
-    return [{"when": when, "deposit": amount(model.incentive.cost(now + wait - last))} for when, wait in LATER]
+    return [{"when": when, "deposit": amount(model.mechanism.cost(now + wait - last))} for when, wait in LATER]
 
 
 def mechanism_summary(model: SharedModel) -> dict[str, Any]:
-    """The model's mechanism as the page shows it: its name, the deposit now, its waits.
+    """The model's mechanism as the page shows it: its name, the deposit now and later, its waits.
 
     Parameters
     ----------
@@ -57,24 +56,30 @@ def mechanism_summary(model: SharedModel) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``name``, ``deposit_now`` (see :func:`amount`), ``deposit_later`` (the deposit of a
-        contribution sent after each of :data:`LATER` if no other comes first), ``waits`` (a
-        list of ``{"what", "seconds"}``) and ``summary``, one sentence.
+        ``name``, ``parameters`` (by name), ``deposit_now`` (see :func:`amount`),
+        ``deposit_later`` (the deposit of a contribution sent after each of :data:`LATER`
+        if no other comes first), ``waits`` (a list of ``{"what", "seconds"}``, those the
+        mechanism has) and ``summary``, its sentence for people.
     """
-    drt = model.incentive
+    mechanism = model.mechanism
+    cost_now = model.cost()
+    windows = mechanism.windows(0)
     waits = [
-        {"what": "refunds and reports open", "seconds": drt.refund_wait},
-        {"what": "the owner may take what is left", "seconds": drt.owner_claim_wait},
-        {"what": "anyone may take what is left", "seconds": drt.any_claim_wait},
+        {"what": what, "seconds": seconds}
+        for what, seconds in (
+            ("refunds (validations) and reports open", windows.refundable_from),
+            ("the owner may take what is left", windows.owner_claim_from),
+            ("anyone may take what is left", windows.any_claim_from),
+        )
+        if seconds is not None
     ]
     return {
-        "name": MECHANISM,
-        "deposit_now": amount(model.cost()),
+        "name": mechanism.title,
+        "parameters": mechanism.to_json(),
+        "deposit_now": amount(cost_now),
         "deposit_later": _deposit_later(model),
         "waits": waits,
-        "summary": "Each contribution pays a deposit; its author gets it back after the refund wait if the model "
-        "then agrees with the label, and accounts with refunded contributions may take deposits of data the "
-        "model rejects.",
+        "summary": mechanism.summary(cost_now),
     }
 
 
@@ -115,10 +120,12 @@ def contribution_views(
     dict
         ``mine``: every contribution of the viewer, each with a ``refund`` step;
         ``report_candidates``: others' contributions with something left that the
-        model now rejects, each with a ``report`` step; ``leaderboard``: every account
-        that contributed or reported, by validated contributions; ``now``.
+        model now rejects, each with a ``report`` step; ``leaderboard``: the mechanism's
+        standings, best first (``score`` as a decimal string of wei gained or points, and
+        ``score_text``); ``now``.
     """
-    open_ = [c for c in contributions if c.claimable > 0 and not c.refunded]
+    mechanism = model.mechanism
+    open_ = [c for c in contributions if not mechanism.settled(c)]
     predicted = dict(zip((c.id for c in open_), model.predict_many([c.data for c in open_]), strict=True))
     mine = []
     for c in contributions:
@@ -126,7 +133,7 @@ def contribution_views(
             continue
         entry = _entry(model, c, predicted.get(c.id))
         if c.id not in predicted:
-            entry["refund"] = _step(False, f"nothing to refund: {c.status}")
+            entry["refund"] = _step(False, f"nothing to do: {c.status}")
         elif now < c.refundable_from:
             entry["refund"] = _step(False, "the refund wait is not over", c.refundable_from - now)
         elif predicted[c.id] != c.label:
@@ -140,37 +147,24 @@ def contribution_views(
         if c.author == viewer or predicted[c.id] == c.label:
             continue
         entry = _entry(model, c, predicted[c.id])
-        if now >= c.any_claim_from or (viewer == model.owner and now >= c.owner_claim_from):
+        if _claim_open(c.any_claim_from, now) or (viewer == model.owner and _claim_open(c.owner_claim_from, now)):
             entry["report"] = _step(True, "the claim window is open: reporting takes all that is left")
         elif now < c.refundable_from:
             entry["report"] = _step(False, "the refund wait is not over", c.refundable_from - now)
         elif viewer in c.reported_by:
             entry["report"] = _step(False, "you reported it already")
         elif valid == 0:
-            entry["report"] = _step(False, "you need a refunded contribution of your own first")
+            entry["report"] = _step(False, "you need a refunded (validated) contribution of your own first")
         else:
             entry["report"] = _step(True)
         candidates.append(entry)
-    return {"now": now, "mine": mine, "report_candidates": candidates, "leaderboard": _leaderboard(contributions)}
+    standings = [
+        s.to_json() | {"score": str(s.score), "score_text": mechanism.format_score(s.score)}
+        for s in mechanism.standings(contributions)
+    ]
+    return {"now": now, "mine": mine, "report_candidates": candidates, "leaderboard": standings}
 
 
-def _leaderboard(contributions: Sequence[Contribution]) -> list[dict[str, Any]]:
-    """Accounts by validated (refunded) contributions, then by contributions: what each added, got back
-    and still has held, and how many of others' contributions it reported."""
-    rows: dict[str, dict[str, Any]] = {}
-
-    def row(account: str) -> dict[str, Any]:
-        return rows.setdefault(
-            account, {"account": account, "contributions": 0, "validated": 0, "reports": 0, "deposited": 0, "held": 0}
-        )
-
-    for c in contributions:
-        mine = row(c.author)
-        mine["contributions"] += 1
-        mine["validated"] += int(c.refunded)
-        mine["deposited"] += c.deposit
-        mine["held"] += 0 if c.refunded else c.claimable
-        for reporter in c.reported_by:
-            row(reporter)["reports"] += 1
-    ranked = sorted(rows.values(), key=lambda r: (-r["validated"], -r["contributions"], r["account"]))
-    return [r | {"deposited": amount(r["deposited"]), "held": amount(r["held"])} for r in ranked]
+def _claim_open(since: int | None, now: int) -> bool:
+    """Whether a claim window (None: the mechanism has none) is open at ``now``."""
+    return since is not None and now >= since

@@ -92,6 +92,7 @@ def schema() -> dict[str, Any]:
                             "file_text": {"type": "string", "description": "The model file's JSON, for file."},
                             "name": {"type": "string"},
                             "description": {"type": "string"},
+                            "mechanism": {"enum": ["deposit_refund_take", "points"]},
                             "cost_weight": {"type": "string", "description": "e.g. 0.001ether"},
                             "refund_wait": {"type": "string", "description": "e.g. 90, 30m, 1d"},
                             "owner_claim_wait": {"type": "string"},

@@ -330,14 +330,14 @@ function contributionTables(model, views) {
     table("Report candidates", [["#"], ["Author"], ["Label"], ["Model says"], ["Held"], ["Report"]],
       others, "None: the model agrees with every other contribution that still holds a deposit."),
     el("h2", { id: "leaderboard-title", text: "Leaderboard" }),
-    table("Leaderboard", [["Account"], ["Added"], ["Validated"], ["Reports"], ["Deposited", "hide-narrow"], ["Held"]],
+    table("Leaderboard", [["Account"], ["Score"], ["Added", "hide-narrow"], ["Validated"], ["Reported", "hide-narrow"], ["Reports"]],
       views.leaderboard.map((r) => el("tr", {},
         el("td", { class: "mono", text: short(r.account) }),
-        el("td", { text: r.contributions }),
+        el("td", { text: r.score_text }),
+        el("td", { class: "hide-narrow", text: r.contributions }),
         el("td", { text: r.validated }),
-        el("td", { text: r.reports }),
-        el("td", { class: "hide-narrow", text: r.deposited.text }),
-        el("td", { text: r.held.text }))),
+        el("td", { class: "hide-narrow", text: r.reported }),
+        el("td", { text: r.reports }))),
       "No contributions yet."),
     el("h2", { id: "chart-title", text: "Contributions per day" }),
     perDayChart(views.per_day),
@@ -415,7 +415,10 @@ function deployForm() {
     field("Model file (JSON)", el("input", { id: "model-file", type: "file", accept: ".json,application/json" })),
     field("Name", el("input", { id: "deploy-name", autocomplete: "off", placeholder: "the file's, or the built-in one's" })),
     field("Description", el("textarea", { id: "deploy-description" })),
-    el("h2", { text: "Deposit, Refund and Take" }),
+    el("h2", { text: "Incentive mechanism" }),
+    field("Mechanism", el("select", { id: "deploy-mechanism" },
+      el("option", { value: "deposit_refund_take", text: "Deposit, Refund and Take", selected: true }),
+      el("option", { value: "points", text: "Points (no money; refund wait only)" }))),
     field("Deposit scale (cost weight)", el("input", { id: "cost-weight", value: "0.001ether" })),
     field("Refund wait", el("input", { id: "refund-wait", value: "1d" })),
     field("Owner may take what is left after", el("input", { id: "owner-claim-wait", value: "9d" })),
@@ -428,11 +431,14 @@ function deployForm() {
       source, account: state.account,
       name: form.querySelector("#deploy-name").value,
       description: form.querySelector("#deploy-description").value || undefined,
-      cost_weight: form.querySelector("#cost-weight").value,
-      refund_wait: form.querySelector("#refund-wait").value,
-      owner_claim_wait: form.querySelector("#owner-claim-wait").value,
-      any_claim_wait: form.querySelector("#any-claim-wait").value,
+      mechanism: form.querySelector("#deploy-mechanism").value,
+      refund_wait: form.querySelector("#refund-wait").value || undefined,
     };
+    if (body.mechanism === "deposit_refund_take") {
+      body.cost_weight = form.querySelector("#cost-weight").value || undefined;
+      body.owner_claim_wait = form.querySelector("#owner-claim-wait").value || undefined;
+      body.any_claim_wait = form.querySelector("#any-claim-wait").value || undefined;
+    }
     if (source === "file") {
       const file = form.querySelector("#model-file").files[0];
       if (!file) throw new Error("choose a model file");
