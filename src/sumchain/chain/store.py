@@ -175,7 +175,7 @@ class ChainStore:
             file, cannot be created, or is locked longer than ``timeout``.
         """
         if path is None:
-            store = cls(sqlite3.connect(":memory:", isolation_level=None), None, timeout)
+            store = cls(sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False), None, timeout)
             store._initialize(genesis)
             store._load_info()
             return store

@@ -11,8 +11,8 @@ Modules: :mod:`.app` (the app, global options, session), :mod:`.models`
 delist: the registry), :mod:`.contributing` (add,
 contributions, refund, report, withdraw), :mod:`.chain_commands` (balance,
 time), :mod:`.accounts` (keystore accounts), :mod:`.auditing` (audit), :mod:`.node` (a local anvil
-with a registry), :mod:`.indexing` (the event index), :mod:`.gas`, :mod:`.demo`, :mod:`.simulate`
-(agents on the real contracts).
+with a registry), :mod:`.indexing` (the event index), :mod:`.serving` (the web dashboard), :mod:`.gas`,
+:mod:`.demo`, :mod:`.simulate` (agents on the real contracts).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from sumchain.cli import (
     listing,
     models,
     node,
+    serving,
     simulate,
 )
 from sumchain.cli.app import app
@@ -54,6 +55,7 @@ __all__ = [
     "main",
     "models",
     "node",
+    "serving",
     "simulate",
 ]
 

@@ -32,9 +32,6 @@ if TYPE_CHECKING:
     from sumchain.models import OnChainModel
     from sumchain.registry import Listed
 
-UNFINISHED = "unfinished"
-"""The note that remembers the deploys whose parameters are not all loaded, by model fingerprint."""
-
 
 class Interrupted(SumchainError):
     """Ctrl-C stopped a command; the message says how to go on."""
@@ -103,18 +100,32 @@ def mechanism_from_options(name: str, unsafe: bool, options: Mapping[str, Any]) 
     return chosen.from_options(given, unsafe=unsafe)
 
 
-def _fingerprint(mirror: OnChainModel, metadata: ModelMetadata, mechanism: Mechanism) -> str:
-    """What identifies a deploy, to recognise the same one run again."""
-    from sumchain.chain.hashing import keccak
+def sample_model(name: str | None = None, description: str | None = None) -> tuple[OnChainModel, ModelMetadata]:
+    """The built-in model: a sparse perceptron over the IMDB vocabulary, trained on the shipped sample reviews.
 
-    described = [
-        mirror.model_type,
-        mirror.model_params(),
-        mirror.to_words(),
-        metadata.to_json().decode(),
-        [mechanism.mechanism_type, mechanism.words()],
-    ]
-    return "0x" + keccak(json.dumps(described).encode()).hex()
+    Returns
+    -------
+    (OnChainModel, ModelMetadata)
+        The fitted mirror and its metadata (class names, encoder), named ``name`` if given.
+    """
+    from sumchain.data import tiny_reviews
+    from sumchain.encoders import IMDB_VOCABULARY, encoder_for
+    from sumchain.metadata import ModelMetadata
+    from sumchain.models import SparsePerceptron
+
+    texts, labels = tiny_reviews()
+    encoder = encoder_for(IMDB_VOCABULARY)
+    mirror = SparsePerceptron(n_features=encoder.n_features).fit([encoder.encode(t) for t in texts], labels)
+    metadata = ModelMetadata(
+        name=name or "movie sentiment (sample)",
+        description=description
+        if description is not None
+        else "Sparse perceptron over the reference's 1000-word IMDB vocabulary, trained on 240 sample reviews.",
+        n_features=encoder.n_features,
+        class_names=("negative", "positive"),
+        encoder=IMDB_VOCABULARY,
+    )
+    return mirror, metadata
 
 
 def deploy_model(
@@ -132,8 +143,11 @@ def deploy_model(
 
     chain = session.chain()
     registry = session.registry_if_any() if register else None
-    fingerprint = _fingerprint(mirror, metadata, mechanism)
-    unfinished: dict[str, str] = json.loads(session.remembered(UNFINISHED) or "{}")
+    from sumchain.unfinished import fingerprint as fingerprint_of
+    from sumchain.unfinished import remember_unfinished, unfinished_deploys
+
+    fingerprint = fingerprint_of(mirror, metadata, mechanism)
+    unfinished = unfinished_deploys(session)
     words = mirror.to_words()
     total_gas = 0
     address: str | None = unfinished.get(fingerprint)
@@ -144,7 +158,7 @@ def deploy_model(
         if done == 0 and receipt.contract_address:
             address = receipt.contract_address
             session.remember("model", address)
-            _remember_unfinished(fingerprint, address)
+            remember_unfinished(session, fingerprint, address)
             out.print(f"  contract created at {address} (tx gas {receipt.gas_used:,})")
         else:
             out.print(f"  parameters {done}/{total} words loaded (tx gas {receipt.gas_used:,})")
@@ -190,22 +204,12 @@ def deploy_model(
             f"interrupted: the model at {address} is remembered with its parameters partly loaded; "
             f"run `sumchain {command} --resume` (or the same command again) to finish the upload"
         ) from None
-    _remember_unfinished(fingerprint, None)
+    remember_unfinished(session, fingerprint, None)
     out.print(
         f"Deployed a {mirror.model_type} ({mirror.n_features} features, {mirror.n_classes} classes) "
         f"with {mechanism.title}, total gas {total_gas:,}, at:"
     )
     out.print(model.address)
-
-
-def _remember_unfinished(fingerprint: str, address: str | None) -> None:
-    """Remember (or, with None, forget) the unfinished deploy of the model with this fingerprint."""
-    unfinished: dict[str, str] = json.loads(session.remembered(UNFINISHED) or "{}")
-    if address is None:
-        unfinished.pop(fingerprint, None)
-    else:
-        unfinished[fingerprint] = address
-    session.remember(UNFINISHED, json.dumps(unfinished) if unfinished else None)
 
 
 @app.command()
@@ -222,23 +226,7 @@ def deploy(
     register: Register = True,
 ) -> None:
     """Train a sentiment model on the shipped sample reviews and deploy it (model files: `import`)."""
-    from sumchain.data import tiny_reviews
-    from sumchain.encoders import IMDB_VOCABULARY, encoder_for
-    from sumchain.metadata import ModelMetadata
-    from sumchain.models import SparsePerceptron
-
-    texts, labels = tiny_reviews()
-    encoder = encoder_for(IMDB_VOCABULARY)
-    mirror = SparsePerceptron(n_features=encoder.n_features).fit([encoder.encode(t) for t in texts], labels)
-    metadata = ModelMetadata(
-        name=name or "movie sentiment (sample)",
-        description=description
-        if description is not None
-        else "Sparse perceptron over the reference's 1000-word IMDB vocabulary, trained on 240 sample reviews.",
-        n_features=encoder.n_features,
-        class_names=("negative", "positive"),
-        encoder=IMDB_VOCABULARY,
-    )
+    mirror, metadata = sample_model(name, description)
     chosen = mechanism_from_options(mechanism, unsafe, locals())
     deploy_model(mirror, metadata, chosen, resume=resume, command="deploy", register=register)
 

@@ -114,9 +114,10 @@ class Session:
         self.account = self.signing.acting_account()
         self._chain = None
 
-    def use_chain(self, spec: str) -> None:
-        """Work on another chain from now on (``sumchain node`` on the node it started)."""
-        self.chain_spec, self._chain, self.profile = spec, None, None
+    def use_chain(self, spec: str, opened: Chain | None = None) -> None:
+        """Work on another chain from now on (``sumchain node`` on the node it started), or on the
+        chain ``opened`` from ``spec`` (``sumchain serve`` on the chain it opened without keys)."""
+        self.chain_spec, self._chain, self.profile = spec, opened, None
 
     def chain(self) -> Chain:
         """The chain, opened on first use."""

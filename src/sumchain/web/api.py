@@ -1,0 +1,303 @@
+"""The JSON API: the one path the page takes to the chain.
+
+Each handler parses the request, calls :class:`~sumchain.client.SharedModel` or
+:class:`~sumchain.registry.Registry` in a worker thread (:meth:`Dashboard.run`), and
+answers JSON. What the routes are is :data:`ROUTES`; :mod:`sumchain.web.openapi`
+describes the same routes, and a test checks the two agree.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from sumchain.chain.hashing import checksum, is_address
+from sumchain.web.dashboard import Dashboard
+from sumchain.web.errors import ApiError, read_json
+from sumchain.web.mechanism import amount, contribution_views, mechanism_summary
+
+if TYPE_CHECKING:
+    from sumchain.client import SharedModel
+
+NOBODY = "0x" + "00" * 20
+"""The viewer of a read that names no account on a chain without dev accounts: every contribution is another's."""
+MAX_ADVANCE = 10 * 365 * 86_400
+"""Longest single time advance the API makes, in seconds (ten years)."""
+
+
+def _board(request: Request) -> Dashboard:
+    board: Dashboard = request.app.state.dashboard
+    return board
+
+
+def _features(model: SharedModel, body: dict[str, Any]) -> list[int]:
+    """The sample of a request: ``text`` or ``image`` (base64 file bytes) through the model's encoder,
+    or ``features`` as the CLI's ``--sample``."""
+    from sumchain.cli.inputs import parse_sample
+
+    given = {key: body[key] for key in ("text", "image", "features") if body.get(key) is not None}
+    if len(given) != 1:
+        raise ApiError(400, "give the sample as text, image or features (one of them)")
+    ((kind, value),) = given.items()
+    if not isinstance(value, str):
+        raise ApiError(400, f"{kind} must be a string, got {type(value).__name__}")
+    if kind == "text":
+        return list(model.encode(value))
+    if kind == "image":
+        return _image_features(model, value)
+    return parse_sample(value, sparse=model.codec.sparse)
+
+
+def _image_features(model: SharedModel, encoded: str) -> list[int]:
+    """An image file sent as base64, through the model's encoder (which reads files)."""
+    import base64
+    import binascii
+    import tempfile
+    from pathlib import Path
+
+    try:
+        data = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise ApiError(400, "image must be the file's bytes in base64") from None
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "image"
+        path.write_bytes(data)
+        return list(model.encode(path))
+
+
+def _viewer(board: Dashboard, value: str | None) -> str:
+    """The account a read is for: a dev account's number, or any address (no one's on a chain without dev accounts)."""
+    if value is not None and is_address(value):
+        return checksum(value)
+    if not value and not board.dev_accounts():
+        return NOBODY
+    return board.signer(0 if value is None else int(value) if value.isascii() and value.isdigit() else value)
+
+
+def _input_kind(model: SharedModel) -> str:
+    """What raw input the model's encoder reads here (``text``, ``image``), or ``features`` alone."""
+    from sumchain.errors import SumchainError
+
+    if model.metadata.encoder is None:
+        return "features"
+    try:
+        return str(model.encoder.input_kind)
+    except SumchainError:
+        return "features"
+
+
+async def chain_info(request: Request) -> JSONResponse:
+    """The chain: id, time, block, whether the dashboard signs, the dev accounts with balances."""
+    board = _board(request)
+
+    def work() -> dict[str, Any]:
+        chain = board.chain
+        accounts = [
+            {"index": i, "address": a, "balance": amount(chain.balance(a))} for i, a in enumerate(board.dev_accounts())
+        ]
+        return {
+            "chain_id": getattr(chain, "chain_id", None),
+            "is_dev": chain.is_dev,
+            "time": chain.time(),
+            "block": chain.block_number(),
+            "registry": None if board.registry is None else board.registry.address,
+            "signing": "dev accounts" if accounts else "wallet",
+            "accounts": accounts,
+        }
+
+    return JSONResponse(await board.run(work))
+
+
+async def advance_time(request: Request) -> JSONResponse:
+    """Move a dev chain's clock forward by ``seconds``."""
+    board = _board(request)
+    body = await read_json(request)
+    seconds = body.get("seconds")
+    if isinstance(seconds, bool) or not isinstance(seconds, int) or not 0 < seconds <= MAX_ADVANCE:
+        raise ApiError(400, f"seconds must be a whole number from 1 to {MAX_ADVANCE:,}, got {seconds!r}")
+    if not board.chain.is_dev:
+        raise ApiError(403, "time moves only on a dev chain")
+
+    def work() -> dict[str, Any]:
+        board.chain.advance_time(seconds)
+        return {"time": board.chain.time()}
+
+    return JSONResponse(await board.run(work))
+
+
+async def list_models(request: Request) -> JSONResponse:
+    """Every model of the registry: name, description, type, mechanism, number of contributions."""
+    board = _board(request)
+
+    def work() -> list[dict[str, Any]]:
+        if board.registry is None:
+            return []
+        found = []
+        for entry in board.registry.entries():
+            row = entry.to_json() | {"contributions": None}
+            if entry.problem is None:
+                row["contributions"] = len(board.model(entry.address).contributions(everyone=True))
+            found.append(row)
+        return found
+
+    return JSONResponse({"models": await board.run(work)})
+
+
+ModelAction = Callable[[Dashboard, "SharedModel", Request, dict[str, Any]], dict[str, Any]]
+
+
+def _on_model(action: ModelAction, *, reads_body: bool, status: int = 200) -> Callable[[Request], Awaitable[Response]]:
+    """An endpoint that runs ``action(board, model, request, body)`` on the model of the URL, in a worker thread."""
+
+    async def endpoint(request: Request) -> Response:
+        board = _board(request)
+        body = await read_json(request) if reads_body else {}
+
+        def work() -> dict[str, Any]:
+            return action(board, board.model(request.path_params["address"]), request, body)
+
+        return JSONResponse(await board.run(work), status_code=status)
+
+    endpoint.__doc__ = action.__doc__
+    return endpoint
+
+
+def _label(model: SharedModel, body: dict[str, Any]) -> int:
+    label = body.get("label")
+    if isinstance(label, bool) or not isinstance(label, int | str):
+        raise ApiError(400, f"label must be a class name or number, got {label!r}")
+    return model.check_label(label)
+
+
+def model_info(board: Dashboard, model: SharedModel, request: Request, body: dict[str, Any]) -> dict[str, Any]:
+    """One model: what it is, its classes, the input it takes, its mechanism."""
+    meta = model.metadata
+    return {
+        "address": model.address,
+        "name": meta.name,
+        "description": meta.description,
+        "model_type": model.mirror_class.model_type,
+        "owner": model.owner,
+        "n_features": model.n_features,
+        "feature_kind": meta.feature_kind,
+        "class_names": [model.class_name(k) for k in range(model.n_classes)],
+        "encoder": meta.encoder,
+        "input": _input_kind(model),
+        "mechanism": mechanism_summary(model),
+    }
+
+
+def predict(board: Dashboard, model: SharedModel, request: Request, body: dict[str, Any]) -> dict[str, Any]:
+    """The model's free prediction for a text or features."""
+    label = model.predict(_features(model, body))
+    return {"label": label, "class_name": model.class_name(label)}
+
+
+def contributions(board: Dashboard, model: SharedModel, request: Request, body: dict[str, Any]) -> dict[str, Any]:
+    """The viewer's contributions, the report candidates, the leaderboard and contributions per day (UTC)
+    (``?account=`` a dev number or an address)."""
+    viewer = _viewer(board, request.query_params.get("account"))
+    found = model.contributions(everyone=True)
+    per_day = Counter(datetime.fromtimestamp(c.added_time, UTC).date().isoformat() for c in found)
+    return (
+        {"viewer": viewer}
+        | contribution_views(model, found, viewer=viewer, now=board.chain.time())
+        | {"per_day": [{"day": day, "contributions": n} for day, n in sorted(per_day.items())]}
+    )
+
+
+def add_data(board: Dashboard, model: SharedModel, request: Request, body: dict[str, Any]) -> dict[str, Any]:
+    """Add a labelled sample as a dev account, paying the deposit now."""
+    sender = board.signer(body.get("account"))
+    added = model.add_data(_features(model, body), _label(model, body), sender=sender)
+    c = added.contribution
+    return {"id": c.id, "key": "0x" + c.key.hex(), "deposit": amount(added.cost), "time": added.time}
+
+
+def refund(board: Dashboard, model: SharedModel, request: Request, body: dict[str, Any]) -> dict[str, Any]:
+    """Get back the deposit of one's own contribution, as a dev account."""
+    sender = board.signer(body.get("account"))
+    c = model.find_contribution(int(request.path_params["id"]))
+    return {
+        "id": c.id,
+        "action": "refund",
+        "amount": amount(model.refund(c.data, c.label, c.added_time, sender=sender)),
+    }
+
+
+def report(board: Dashboard, model: SharedModel, request: Request, body: dict[str, Any]) -> dict[str, Any]:
+    """Take (part of) the deposit of another's contribution that the model rejects, as a dev account."""
+    sender = board.signer(body.get("account"))
+    c = model.find_contribution(int(request.path_params["id"]))
+    paid = model.report(c.data, c.label, c.added_time, c.author, sender=sender)
+    return {"id": c.id, "action": "report", "amount": amount(paid)}
+
+
+def unsigned(board: Dashboard, model: SharedModel, request: Request, body: dict[str, Any]) -> dict[str, Any]:
+    """An unsigned transaction (to, data, value, gas) for a browser wallet to send; the server signs nothing."""
+    from sumchain.web.wallet import unsigned_transaction
+
+    sender = body.get("from")
+    if not isinstance(sender, str) or not is_address(sender):
+        raise ApiError(400, f"from must be the wallet's address, got {sender!r}")
+    action = body.get("action")
+    if action == "add":
+        return unsigned_transaction(model, checksum(sender), "add", _features(model, body), _label(model, body))
+    if action in ("refund", "report"):
+        reference = body.get("id")
+        if isinstance(reference, bool) or not isinstance(reference, int):
+            raise ApiError(400, f"id must be a contribution's number, got {reference!r}")
+        return unsigned_transaction(model, checksum(sender), action, model.find_contribution(reference))
+    raise ApiError(400, f"action must be add, refund or report, got {action!r}")
+
+
+async def start_deployment(request: Request) -> JSONResponse:
+    """Deploy the built-in model or a reference-format model file as a dev account; answers at once (202)."""
+    from sumchain.web.deployments import MAX_UPLOAD, model_from_request
+
+    board = _board(request)
+    body = await read_json(request, limit=MAX_UPLOAD)
+
+    def work() -> dict[str, Any]:
+        sender = board.signer(body.get("account"))
+        mirror, metadata, mechanism = model_from_request(body)
+        return board.deployments.start(mirror, metadata, mechanism, sender).to_json()
+
+    return JSONResponse(await board.run(work), status_code=202)
+
+
+async def deployment(request: Request) -> JSONResponse:
+    """A deployment's progress: words uploaded, transactions, state, the model's address."""
+    return JSONResponse(_board(request).deployments.get(request.path_params["id"]).to_json())
+
+
+async def openapi(request: Request) -> JSONResponse:
+    """This API's OpenAPI 3.1 description."""
+    from sumchain.web.openapi import schema
+
+    return JSONResponse(schema())
+
+
+_MODEL = "/api/models/{address}"
+ROUTES = [
+    Route("/api/openapi.json", openapi, methods=["GET"]),
+    Route("/api/chain", chain_info, methods=["GET"]),
+    Route("/api/chain/advance", advance_time, methods=["POST"]),
+    Route("/api/models", list_models, methods=["GET"]),
+    Route("/api/deployments", start_deployment, methods=["POST"]),
+    Route("/api/deployments/{id}", deployment, methods=["GET"]),
+    Route(_MODEL, _on_model(model_info, reads_body=False), methods=["GET"]),
+    Route(_MODEL + "/predict", _on_model(predict, reads_body=True), methods=["POST"]),
+    Route(_MODEL + "/contributions", _on_model(contributions, reads_body=False), methods=["GET"]),
+    Route(_MODEL + "/contributions", _on_model(add_data, reads_body=True, status=201), methods=["POST"]),
+    Route(_MODEL + "/contributions/{id:int}/refund", _on_model(refund, reads_body=True), methods=["POST"]),
+    Route(_MODEL + "/contributions/{id:int}/report", _on_model(report, reads_body=True), methods=["POST"]),
+    Route(_MODEL + "/unsigned", _on_model(unsigned, reads_body=True), methods=["POST"]),
+]
+"""Every API route (the static page and its assets are served beside them)."""

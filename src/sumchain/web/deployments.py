@@ -1,0 +1,255 @@
+"""Deployments started from the page: the built-in model or a reference-format model file, uploaded
+in chunks in a thread of their own, with progress the page polls (so a reload finds it again).
+
+On an embedded chain file an unfinished deploy is remembered in the file
+(:mod:`sumchain.unfinished`, the note ``sumchain deploy`` keeps too): the same deployment asked
+again, after the server or the CLI stopped half-way, finishes the upload of that model
+instead of deploying another.
+
+A deployment works on a handle of its own to the same chain (the chain file opened again, or a
+new connection to the node), so the rest of the API keeps answering while the chunks go up;
+an in-memory chain has no second handle, and its deployment holds the dashboard's lock instead.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sumchain.errors import SumchainError
+from sumchain.web.errors import ApiError
+
+if TYPE_CHECKING:
+    from sumchain.chain.base import Chain, Receipt
+    from sumchain.incentives import Mechanism
+    from sumchain.metadata import ModelMetadata
+    from sumchain.models import OnChainModel
+    from sumchain.web.dashboard import Dashboard
+
+MECHANISM_OPTIONS = ("cost_weight", "refund_wait", "owner_claim_wait", "any_claim_wait")
+"""The mechanism parameters a deployment request may give (each mechanism refuses the ones it does not take)."""
+MAX_UPLOAD = 16 * 2**20
+"""Largest deployment request, in bytes (a model file travels inside it as text)."""
+
+
+@dataclass
+class Deployment:
+    """One deployment's progress, as the page shows it."""
+
+    id: str
+    name: str
+    model_type: str
+    words_total: int
+    words_done: int = 0
+    state: str = "running"
+    address: str | None = None
+    error: str | None = None
+    transactions: int = 0
+    resumed_from: int | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        """Its state: ``running``, ``done`` or ``failed``; words uploaded of the total; the address once created."""
+        with self._lock:
+            return {
+                "id": self.id,
+                "name": self.name,
+                "model_type": self.model_type,
+                "state": self.state,
+                "words_done": self.words_done,
+                "words_total": self.words_total,
+                "transactions": self.transactions,
+                "address": self.address,
+                "error": self.error,
+                "resumed_from": self.resumed_from,
+            }
+
+    def progressed(self, done: int, total: int, receipt: Receipt) -> None:
+        """``on_chunk`` of :meth:`SharedModel.deploy <sumchain.client.SharedModel.deploy>`."""
+        with self._lock:
+            self.words_done, self.words_total = done, total
+            self.transactions += 1
+            if receipt.contract_address and self.address is None:
+                self.address = receipt.contract_address
+
+    def resumed(self, words_loaded: int, address: str) -> None:
+        """The deploy continues an unfinished one (this dashboard's or ``sumchain deploy``'s) at ``address``."""
+        with self._lock:
+            self.resumed_from, self.words_done, self.address = words_loaded, words_loaded, address
+
+    def finish(self, address: str | None, error: str | None) -> None:
+        with self._lock:
+            self.state = "failed" if error else "done"
+            self.address, self.error = address or self.address, error
+
+
+def second_handle(chain: Chain) -> Chain | None:
+    """Another handle to the same chain, for work beside the API's, or None (an in-memory chain)."""
+    from sumchain.chain.embedded import EmbeddedChain
+
+    if isinstance(chain, EmbeddedChain):
+        return None if chain.path is None else EmbeddedChain(chain.path)
+    url = getattr(chain, "url", None)
+    if isinstance(url, str):
+        from sumchain.web.server import keyless_chain
+
+        return keyless_chain(url)
+    return None
+
+
+class Deployments:
+    """The deployments this server started, by id.
+
+    Parameters
+    ----------
+    board : Dashboard
+        The dashboard whose chain and registry the models go to.
+    """
+
+    def __init__(self, board: Dashboard) -> None:
+        self.board = board
+        self._found: dict[str, Deployment] = {}
+
+    def get(self, ident: str) -> Deployment:
+        """The deployment with this id.
+
+        Raises
+        ------
+        ApiError
+            404 when this server started none with it (a restarted server forgets them).
+        """
+        if ident not in self._found:
+            raise ApiError(404, f"no deployment {ident!r} on this server (a restarted server forgets them)")
+        return self._found[ident]
+
+    def start(self, mirror: OnChainModel, metadata: ModelMetadata, mechanism: Mechanism, sender: str) -> Deployment:
+        """Check the model and its metadata, then deploy it in a thread; returns its progress at once.
+
+        Raises
+        ------
+        SumchainError
+            Before anything is sent: metadata that does not fit, a name the registry refuses or another owner holds.
+        """
+        from sumchain.client import SharedModel
+
+        SharedModel.creation_code(mirror, mechanism=mechanism, metadata=metadata)
+        if self.board.registry is not None:
+            self.board.registry.check_free(metadata.name, sender)
+        job = Deployment(secrets.token_hex(8), metadata.name, mirror.model_type, len(mirror.to_words()))
+        self._found[job.id] = job
+        threading.Thread(target=self._run, args=(job, mirror, metadata, mechanism, sender), daemon=True).start()
+        return job
+
+    def _run(
+        self, job: Deployment, mirror: OnChainModel, metadata: ModelMetadata, mechanism: Mechanism, sender: str
+    ) -> None:
+        from sumchain.client import SharedModel
+        from sumchain.registry import Registry
+
+        def deploy(chain: Chain) -> str:
+            from sumchain.chain.embedded import EmbeddedChain
+            from sumchain.unfinished import ChainNotes, fingerprint, remember_unfinished, unfinished_deploys
+
+            notes = ChainNotes(chain) if isinstance(chain, EmbeddedChain) else None
+            known = fingerprint(mirror, metadata, mechanism)
+            address = None if notes is None else unfinished_deploys(notes).get(known)
+            listed = self.board.registry
+            registry = None if listed is None else Registry(chain, listed.address)
+            if address is not None:
+                model = SharedModel(chain, address)
+                job.resumed(model.words_loaded(), address)
+                if registry is not None and registry.entry_of(address) is None:
+                    registry.register(model, name=metadata.name, sender=sender)
+                model.upload_parameters(mirror.to_words(), sender=sender, on_chunk=job.progressed)
+            else:
+
+                def on_chunk(done: int, total: int, receipt: Receipt) -> None:
+                    job.progressed(done, total, receipt)
+                    if notes is not None and done == 0 and receipt.contract_address:
+                        remember_unfinished(notes, known, receipt.contract_address)
+
+                model = SharedModel.deploy(
+                    chain,
+                    mirror,
+                    mechanism=mechanism,
+                    metadata=metadata,
+                    sender=sender,
+                    on_chunk=on_chunk,
+                    registry=registry or False,
+                )
+            if notes is not None:
+                remember_unfinished(notes, known, None)
+            return model.address
+
+        handle = None
+        try:
+            handle = second_handle(self.board.chain)
+            if handle is None:
+                with self.board.lock:
+                    address = deploy(self.board.chain)
+            else:
+                address = deploy(handle)
+        except SumchainError as exc:
+            job.finish(None, f"{type(exc).__name__}: {exc}")
+        except Exception as exc:  # a bug: the page still learns of it
+            job.finish(None, f"unexpected error ({type(exc).__name__}): {exc}")
+        else:
+            job.finish(address, None)
+        finally:
+            close = getattr(handle, "close", None)
+            if close is not None:
+                close()
+
+
+def _text(body: dict[str, Any], key: str, default: str | None) -> str | None:
+    value = body.get(key, default)
+    if value is not None and not isinstance(value, str):
+        raise ApiError(400, f"{key} must be a string, got {type(value).__name__}")
+    return value
+
+
+def model_from_request(body: dict[str, Any]) -> tuple[OnChainModel, ModelMetadata, Mechanism]:
+    """The model, metadata and mechanism a deployment request asks for.
+
+    ``source`` is ``builtin`` (the sample sentiment model) or ``file`` with ``file_text``, a
+    reference-format model file (JSON: never a pickle); ``name`` and ``description`` replace
+    the file's; ``cost_weight`` (``0.001ether``) and the waits (``90``, ``30m``, ``1d``) as the
+    CLI's options, for the ``mechanism`` named (``deposit_refund_take`` by default, or ``points``).
+
+    Raises
+    ------
+    ApiError, SumchainError
+        For anything missing or malformed, a file of an unknown model type included (400).
+    """
+    from dataclasses import replace
+
+    from sumchain import safe_json
+    from sumchain.cli.models import mechanism_from_options, sample_model
+    from sumchain.models.reference_file import MAX_JSON_ITEMS, model_file_from_spec
+
+    source = body.get("source")
+    name, description = _text(body, "name", None) or None, _text(body, "description", None)
+    if source == "builtin":
+        mirror, metadata = sample_model(name, description)
+    elif source == "file":
+        text = _text(body, "file_text", None)
+        if not text:
+            raise ApiError(400, "a file deployment needs file_text, the model file's JSON")
+        try:
+            spec = safe_json.loads(text, max_items=MAX_JSON_ITEMS)
+        except ValueError as exc:
+            raise ApiError(400, f"the model file is not valid JSON: {exc}") from None
+        loaded = model_file_from_spec(spec, name=name or "uploaded model")
+        mirror = loaded.model
+        metadata = replace(
+            loaded.metadata,
+            name=name or loaded.metadata.name,
+            description=loaded.metadata.description if description is None else description,
+        )
+    else:
+        raise ApiError(400, f"source must be builtin or file, got {source!r}")
+    name_of = _text(body, "mechanism", "deposit_refund_take") or ""
+    options = {key: _text(body, key, None) for key in MECHANISM_OPTIONS}
+    return mirror, metadata, mechanism_from_options(name_of, False, options)

@@ -1,0 +1,125 @@
+"""How the dashboard's API fails: always JSON ``{"error": message}``, with a fitting status.
+
+:class:`ApiError` carries its own status; sumchain's errors are mapped at the
+boundary (as httpx maps its transports' errors): a model that is not there is
+404, a revert 409 (the chain refused in its current state), an unreachable node
+503, any other :class:`~sumchain.errors.SumchainError` 400. A bug is 500 with a
+one-line message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from sumchain import safe_json
+from sumchain.errors import ChainError, ContractReverted, NotAModel, SumchainError, UnknownName
+
+MAX_BODY = 64 * 1024
+"""Largest request body the API reads, in bytes; a larger one is refused with 413 before it is parsed."""
+_log = logging.getLogger("sumchain.web")
+
+
+class ApiError(Exception):
+    """A request the API refuses, with the HTTP status to answer.
+
+    Parameters
+    ----------
+    status : int
+        The HTTP status code.
+    message : str
+        What went wrong, for the page to show.
+
+    Examples
+    --------
+    >>> ApiError(404, "no such model").status
+    404
+    """
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def status_of(exc: SumchainError) -> int:
+    """The HTTP status that answers one of sumchain's errors.
+
+    >>> status_of(NotAModel("x")), status_of(ContractReverted("r")), status_of(SumchainError("s"))
+    (404, 409, 400)
+    """
+    if isinstance(exc, NotAModel | UnknownName):
+        return 404
+    if isinstance(exc, ContractReverted):
+        return 409
+    if isinstance(exc, ChainError):
+        return 503
+    return 400
+
+
+def error_response(status: int, message: str) -> JSONResponse:
+    """The JSON answer of every failure."""
+    return JSONResponse({"error": message}, status_code=status)
+
+
+async def _api_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return error_response(exc.status, exc.message)
+
+
+async def _sumchain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, SumchainError)
+    return error_response(status_of(exc), f"{type(exc).__name__}: {exc}")
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    message = exc.detail if exc.status_code != 404 else f"nothing at {request.url.path}"
+    return error_response(exc.status_code, str(message))
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    _log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return error_response(500, f"unexpected error ({type(exc).__name__}): {exc}")
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    ApiError: _api_error,
+    SumchainError: _sumchain_error,
+    HTTPException: _http_error,
+    Exception: _unexpected,
+}
+"""Starlette's ``exception_handlers``: every failure as JSON."""
+
+
+async def read_json(request: Request, *, limit: int = MAX_BODY) -> dict[str, Any]:
+    """The request's body as a JSON object, read up to ``limit`` bytes (:data:`MAX_BODY` by default).
+
+    Raises
+    ------
+    ApiError
+        413 for a larger body (announced or sent), 415 for another content type,
+        400 for malformed JSON or anything but an object.
+    """
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, f"the request body has {int(declared):,} bytes; the API reads at most {limit:,} here")
+    kind = request.headers.get("content-type", "application/json").split(";")[0].strip()
+    if kind != "application/json":
+        raise ApiError(415, f"the API reads application/json, not {kind}")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise ApiError(413, f"the request body is over {limit:,} bytes, the most the API reads here")
+    try:
+        # no more values than bytes: the byte limit bounds the work; the depth limit is what protects here
+        value = safe_json.loads(body.decode() or "{}", max_items=limit)
+    except ValueError as exc:  # UnicodeDecodeError included
+        raise ApiError(400, f"the request body is not valid JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise ApiError(400, f"the request body must be a JSON object, got {type(value).__name__}")
+    return value

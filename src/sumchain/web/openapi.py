@@ -1,0 +1,198 @@
+"""The API's OpenAPI 3.1 description, written by hand beside :data:`sumchain.web.api.ROUTES`.
+
+A test checks that it names exactly the routes the app serves, with the same methods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sumchain import __version__
+
+_ERROR = {"$ref": "#/components/schemas/Error"}
+_AMOUNT = {"$ref": "#/components/schemas/Amount"}
+_ADDRESS = {
+    "name": "address",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^0x[0-9a-fA-F]{40}$"},
+}
+_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+_ACCOUNT = {"type": "integer", "minimum": 0, "maximum": 9, "description": "A dev account's number (dev chains only)."}
+_SAMPLE = {
+    "text": {"type": "string", "description": "Raw input, through the model's own encoder."},
+    "image": {"type": "string", "description": "An image file's bytes in base64, through the model's own encoder."},
+    "features": {
+        "type": "string",
+        "description": "Comma-separated feature indices (sparse models) or real values (dense models).",
+    },
+}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _body(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
+    schema = {"type": "object", "properties": properties, "required": list(required)}
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def _operation(
+    summary: str,
+    answer: dict[str, Any],
+    *,
+    parameters: Sequence[Any] = (),
+    body: dict[str, Any] | None = None,
+    ok: str = "200",
+) -> dict[str, Any]:
+    operation: dict[str, Any] = {"summary": summary, "responses": {ok: _json(answer, "Success")}}
+    operation["responses"]["default"] = _json(_ERROR, "An error, with a message")
+    if parameters:
+        operation["parameters"] = list(parameters)
+    if body is not None:
+        operation["requestBody"] = body
+    return operation
+
+
+def schema() -> dict[str, Any]:
+    """The OpenAPI document (served at ``/api/openapi.json``).
+
+    >>> sorted(schema()["paths"])[:2]
+    ['/api/chain', '/api/chain/advance']
+    """
+    obj = {"type": "object"}
+    claim = _body({"account": _ACCOUNT}, ("account",))
+    claimed = {
+        "type": "object",
+        "properties": {"id": {"type": "integer"}, "action": {"type": "string"}, "amount": _AMOUNT},
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "sumchain dashboard API", "version": __version__},
+        "paths": {
+            "/api/openapi.json": {"get": _operation("This description", obj)},
+            "/api/chain": {"get": _operation("The chain, its time and the dev accounts", obj)},
+            "/api/chain/advance": {
+                "post": _operation(
+                    "Move a dev chain's clock forward",
+                    obj,
+                    body=_body({"seconds": {"type": "integer", "minimum": 1}}, ("seconds",)),
+                )
+            },
+            "/api/models": {"get": _operation("The models listed in the registry", obj)},
+            "/api/deployments": {
+                "post": _operation(
+                    "Deploy the built-in model or a reference-format model file (JSON), in chunks",
+                    {"$ref": "#/components/schemas/Deployment"},
+                    body=_body(
+                        {
+                            "source": {"enum": ["builtin", "file"]},
+                            "file_text": {"type": "string", "description": "The model file's JSON, for file."},
+                            "name": {"type": "string"},
+                            "description": {"type": "string"},
+                            "mechanism": {"enum": ["deposit_refund_take", "points"]},
+                            "cost_weight": {"type": "string", "description": "e.g. 0.001ether"},
+                            "refund_wait": {"type": "string", "description": "e.g. 90, 30m, 1d"},
+                            "owner_claim_wait": {"type": "string"},
+                            "any_claim_wait": {"type": "string"},
+                            "account": _ACCOUNT,
+                        },
+                        ("source", "account"),
+                    ),
+                    ok="202",
+                )
+            },
+            "/api/deployments/{id}": {
+                "get": _operation(
+                    "A deployment's progress",
+                    {"$ref": "#/components/schemas/Deployment"},
+                    parameters=[{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                )
+            },
+            "/api/models/{address}": {"get": _operation("One model", obj, parameters=[_ADDRESS])},
+            "/api/models/{address}/predict": {
+                "post": _operation("A free prediction", obj, parameters=[_ADDRESS], body=_body(_SAMPLE))
+            },
+            "/api/models/{address}/contributions": {
+                "get": _operation(
+                    "An account's contributions and the report candidates",
+                    obj,
+                    parameters=[
+                        _ADDRESS,
+                        {
+                            "name": "account",
+                            "in": "query",
+                            "schema": {"type": "string"},
+                            "description": "0-9 or an address",
+                        },
+                    ],
+                ),
+                "post": _operation(
+                    "Add a labelled sample with the deposit now",
+                    obj,
+                    parameters=[_ADDRESS],
+                    body=_body(
+                        _SAMPLE | {"label": {"type": ["string", "integer"]}, "account": _ACCOUNT}, ("label", "account")
+                    ),
+                    ok="201",
+                ),
+            },
+            "/api/models/{address}/contributions/{id}/refund": {
+                "post": _operation("Refund one's own contribution", claimed, parameters=[_ADDRESS, _ID], body=claim)
+            },
+            "/api/models/{address}/contributions/{id}/report": {
+                "post": _operation("Report another's contribution", claimed, parameters=[_ADDRESS, _ID], body=claim)
+            },
+            "/api/models/{address}/unsigned": {
+                "post": _operation(
+                    "An unsigned transaction for a browser wallet (add, refund or report)",
+                    {"$ref": "#/components/schemas/UnsignedTransaction"},
+                    parameters=[_ADDRESS],
+                    body=_body(
+                        _SAMPLE
+                        | {
+                            "action": {"enum": ["add", "refund", "report"]},
+                            "from": {"type": "string", "description": "The wallet's address."},
+                            "label": {"type": ["string", "integer"], "description": "For add."},
+                            "id": {"type": "integer", "description": "For refund and report: the contribution."},
+                        },
+                        ("action", "from"),
+                    ),
+                )
+            },
+        },
+        "components": {
+            "schemas": {
+                "Error": {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]},
+                "Deployment": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "string"},
+                        "name": {"type": "string"},
+                        "model_type": {"type": "string"},
+                        "state": {"enum": ["running", "done", "failed"]},
+                        "words_done": {"type": "integer"},
+                        "words_total": {"type": "integer"},
+                        "transactions": {"type": "integer"},
+                        "address": {"type": ["string", "null"]},
+                        "error": {"type": ["string", "null"]},
+                        "resumed_from": {"type": ["integer", "null"], "description": "Words already loaded."},
+                    },
+                },
+                "UnsignedTransaction": {
+                    "type": "object",
+                    "properties": {
+                        k: {"type": "string"} for k in ("action", "from", "to", "data", "value", "gas", "chainId")
+                    },
+                    "description": "As eth_sendTransaction takes it: quantities in 0x hex.",
+                },
+                "Amount": {
+                    "type": "object",
+                    "properties": {"wei": {"type": "string"}, "text": {"type": "string"}},
+                    "required": ["wei", "text"],
+                },
+            }
+        },
+    }

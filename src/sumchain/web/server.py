@@ -1,0 +1,63 @@
+"""``sumchain serve``: open the chain without any key, find its registry, run the app on uvicorn."""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sumchain.chain.base import Chain
+    from sumchain.registry import Registry
+
+INSTALL_HINT = 'the dashboard needs Starlette and uvicorn: pip install "sumchain[web]"'
+_URL = re.compile(r"^https?://", re.IGNORECASE)
+
+
+def keyless_chain(spec: str) -> Chain:
+    """The chain of ``--chain`` as the dashboard opens it: a node with no key of its own.
+
+    The key of ``SUMCHAIN_PRIVATE_KEY`` and keystore accounts are never loaded, so the
+    server holds no key of a non-dev chain; on a dev chain it signs with the public dev
+    keys alone.
+    """
+    from sumchain.cli.session import open_chain
+
+    if not _URL.match(spec):
+        return open_chain(spec)
+    from sumchain.chain.rpc import RpcChain
+    from sumchain.keys import PRIVATE_KEY_VARIABLE
+
+    saved = os.environ.pop(PRIVATE_KEY_VARIABLE, None)
+    try:
+        return RpcChain(spec)
+    finally:
+        if saved is not None:
+            os.environ[PRIVATE_KEY_VARIABLE] = saved
+
+
+def serve(chain: Chain, registry: Registry | None, *, host: str, port: int, on_ready: str | None = None) -> None:
+    """Run the dashboard until interrupted.
+
+    Parameters
+    ----------
+    chain : Chain
+        The chain (see :func:`keyless_chain`).
+    registry : Registry, optional
+        The registry whose models the page lists.
+    host, port : str, int
+        Where to listen. On a loopback address the app answers only requests addressed to a
+        loopback name (no DNS rebinding); on another, any.
+    on_ready : str, optional
+        A line to print before the server starts.
+    """
+    import uvicorn
+
+    from sumchain.web.app import LOOPBACK_NAMES, create_app
+
+    hosts = LOOPBACK_NAMES if host in ("127.0.0.1", "localhost", "::1") else ("*",)
+    config = uvicorn.Config(create_app(chain, registry, hosts=hosts), host=host, port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    if on_ready:
+        print(on_ready, flush=True)
+    server.run()

@@ -1,0 +1,538 @@
+// sumchain dashboard: one page, no framework, no build step. Every datum comes from the JSON API.
+"use strict";
+
+const state = { chain: null, account: 0, wallet: null, model: null };
+const WALLET = "wallet";
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (key === "text") node.textContent = value;
+    else node.setAttribute(key, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child !== null && child !== undefined) node.append(child instanceof Node ? child : String(child));
+  }
+  return node;
+}
+
+async function api(method, path, body) {
+  const options = { method, headers: {} };
+  if (body !== undefined) {
+    options.headers["Content-Type"] = "application/json";
+    options.body = JSON.stringify(body);
+  }
+  const response = await fetch(path, options);
+  let data = null;
+  try { data = await response.json(); } catch (_) { data = null; }
+  if (!response.ok) {
+    const message = data && typeof data.error === "string" ? data.error : `HTTP ${response.status}`;
+    throw new Error(message);
+  }
+  return data;
+}
+
+function showError(message) {
+  const box = document.getElementById("error");
+  box.textContent = message;
+  box.hidden = !message;
+}
+
+function notify(message) {
+  document.getElementById("notice").textContent = message;
+}
+
+function utc(seconds) {
+  return new Date(seconds * 1000).toISOString().slice(0, 16).replace("T", " ") + " UTC";
+}
+
+function short(address) {
+  return `${address.slice(0, 6)}…${address.slice(-4)}`;
+}
+
+function table(caption, headers, rows, emptyText) {
+  if (!rows.length) return el("p", { class: "muted", text: emptyText });
+  return el("div", { class: "table-wrap" },
+    el("table", {},
+      el("caption", { class: "skip", text: caption }),
+      el("thead", {}, el("tr", {}, headers.map(([text, cls]) => el("th", { scope: "col", class: cls, text })))),
+      el("tbody", {}, rows)));
+}
+
+async function loadChain() {
+  const chain = await api("GET", "/api/chain");
+  state.chain = chain;
+  document.getElementById("chain").textContent =
+    `Chain ${chain.chain_id} · block ${chain.block} · ${utc(chain.time)}` + (chain.is_dev ? " · dev chain" : "");
+  const select = document.getElementById("account");
+  const saved = localStorage.getItem("sumchain.account");
+  const chosen = select.value !== "" ? select.value : saved === null ? "0" : saved;
+  const options = chain.accounts.map((a) =>
+    el("option", { value: String(a.index), text: `#${a.index} ${short(a.address)} (${a.balance.text})` }));
+  if (window.ethereum) options.push(el("option", { value: WALLET, text: state.wallet ? `Browser wallet ${short(state.wallet)}` : "Browser wallet" }));
+  if (!options.length) options.push(el("option", { value: "", text: "no signing account" }));
+  select.replaceChildren(...options);
+  select.disabled = options.length === 1 && select.firstChild.value === "";
+  const values = options.map((o) => o.value);
+  const value = values.includes(chosen) ? chosen : values[0];
+  select.value = value;
+  state.account = value === WALLET ? WALLET : Number(value);
+  if (state.account === WALLET && !state.wallet) await connectWallet();
+}
+
+function walletError(error) {
+  if (error && error.code === 4001) return "the wallet refused the request";
+  return (error && error.message) || String(error);
+}
+
+async function connectWallet() {
+  try {
+    const accounts = await window.ethereum.request({ method: "eth_requestAccounts" });
+    if (!accounts || !accounts.length) throw new Error("the wallet gave no account");
+    state.wallet = accounts[0];
+  } catch (error) {
+    throw new Error(`Connecting the wallet failed: ${walletError(error)}`);
+  }
+}
+
+function viewer() {
+  return state.account === WALLET ? state.wallet : state.account;
+}
+
+function canSign() {
+  return state.chain.accounts.length > 0 || Boolean(window.ethereum);
+}
+
+async function receiptOf(hash) {
+  for (let i = 0; i < 600; i++) {
+    const receipt = await window.ethereum.request({ method: "eth_getTransactionReceipt", params: [hash] });
+    if (receipt) return receipt;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`transaction ${hash} not mined after 5 minutes`);
+}
+
+// Do `action` (add, refund, report) as the chosen account: a dev account through the API, or the
+// browser wallet with a transaction the API built. Returns the notice to show.
+async function act(action, payload, id) {
+  const base = `/api/models/${state.model.address}`;
+  if (state.account !== WALLET) {
+    const body = { ...payload, account: state.account };
+    if (action === "add") {
+      const added = await api("POST", `${base}/contributions`, body);
+      return `Added contribution #${added.id}; deposit ${added.deposit.text}.`;
+    }
+    const done = await api("POST", `${base}/contributions/${id}/${action}`, body);
+    return `${action === "refund" ? "Refunded" : "Took"} ${done.amount.text} for contribution #${id}.`;
+  }
+  const tx = await api("POST", `${base}/unsigned`, { ...payload, action, id, from: state.wallet });
+  let hash;
+  try {
+    hash = await window.ethereum.request({
+      method: "eth_sendTransaction",
+      params: [{ from: tx.from, to: tx.to, data: tx.data, value: tx.value, gas: tx.gas }],
+    });
+  } catch (error) {
+    throw new Error(walletError(error));
+  }
+  const receipt = await receiptOf(hash);
+  if (receipt.status !== "0x1") throw new Error(`transaction ${hash} failed on chain (block ${Number(receipt.blockNumber)})`);
+  return `Wallet: ${action} mined in block ${Number(receipt.blockNumber)} (transaction ${hash.slice(0, 10)}…).`;
+}
+
+// -- the model list ------------------------------------------------------------------
+
+async function renderList(main) {
+  const { models } = await api("GET", "/api/models");
+  const rows = models.map((m) => el("tr", {},
+    el("td", {}, m.problem ? m.name : el("a", { href: `/models/${m.address}`, text: m.name }),
+      m.description ? el("div", { class: "muted", text: m.description }) : null),
+    el("td", { text: m.problem ? `unusable: ${m.problem}` : m.model_type }),
+    el("td", { text: m.mechanism || "" }),
+    el("td", { text: m.contributions === null ? "" : m.contributions }),
+    el("td", { class: "mono hide-narrow", text: short(m.address) })));
+  main.replaceChildren(
+    el("h1", { text: "Models" }),
+    el("p", { class: "muted", text: "Listed in the chain's registry. Predictions are free; contributions pay a deposit." }),
+    table("Models in the registry",
+      [["Name"], ["Model"], ["Mechanism"], ["Contributions"], ["Address", "hide-narrow"]],
+      rows, "No model is listed in this chain's registry yet."));
+}
+
+// -- a model's page ----------------------------------------------------------------------
+
+function sampleField(model, id) {
+  if (model.input === "text") {
+    return el("label", {}, "Text", el("textarea", { id, name: "text", required: true, placeholder: "a wonderful, brilliant movie" }));
+  }
+  if (model.input === "image") {
+    return el("label", {}, "Image", el("input", { id, name: "image", type: "file", required: true, accept: "image/*" }));
+  }
+  const hint = model.feature_kind === "indices" ? "Feature indices, comma-separated" : "Feature values, comma-separated";
+  return el("label", {}, hint, el("input", { id, name: "features", required: true, autocomplete: "off", placeholder: "e.g. 0,3" }));
+}
+
+function base64Of(file) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result).split(",", 2)[1] || "");
+    reader.onerror = () => reject(new Error(`cannot read ${file.name}`));
+    reader.readAsDataURL(file);
+  });
+}
+
+async function sampleOf(model, form) {
+  const field = form.querySelector("[name=text], [name=features], [name=image]");
+  if (model.input === "image") {
+    if (!field.files.length) throw new Error("choose an image file");
+    return { image: await base64Of(field.files[0]) };
+  }
+  return model.input === "text" ? { text: field.value } : { features: field.value };
+}
+
+function busy(form, running) {
+  for (const button of form.querySelectorAll("button")) button.disabled = running;
+}
+
+// Run `work` when the form is submitted: the error box cleared, the buttons disabled meanwhile,
+// and a failure shown as "<what> failed: <message>".
+function onSubmit(form, what, work) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    showError("");
+    busy(form, true);
+    try {
+      await work();
+    } catch (error) {
+      showError(`${what} failed: ${error.message}`);
+    } finally {
+      busy(form, false);
+    }
+  });
+}
+
+function predictForm(model) {
+  const output = el("output", { id: "prediction", for: "predict-input", "aria-live": "polite" });
+  const form = el("form", { id: "predict-form", "aria-labelledby": "predict-title" },
+    el("h2", { id: "predict-title", text: "Predict (free)" }),
+    sampleField(model, "predict-input"),
+    el("button", { type: "submit", text: "Predict" }),
+    output);
+  onSubmit(form, "Prediction", async () => {
+    output.textContent = "";
+    const answer = await api("POST", `/api/models/${model.address}/predict`, await sampleOf(model, form));
+    output.textContent = `Prediction: ${answer.class_name} (class ${answer.label})`;
+  });
+  return form;
+}
+
+function depositLater(mechanism) {
+  return el("ul", { id: "deposit-later", class: "muted", "aria-label": "Deposit later, if no one contributes first" },
+    mechanism.deposit_later.map((d) => el("li", { text: `${d.when}: ${d.deposit.text}` })));
+}
+
+function addForm(model) {
+  const classes = model.class_names.map((name, k) => el("option", { value: k, text: `${name} (${k})` }));
+  const form = el("form", { id: "add-form", "aria-labelledby": "add-title" },
+    el("h2", { id: "add-title", text: "Add data" }),
+    sampleField(model, "add-input"),
+    el("label", {}, "Label", el("select", { id: "add-label", name: "label" }, classes)),
+    el("p", { id: "deposit-now", text: `Deposit now: ${model.mechanism.deposit_now.text}` }),
+    depositLater(model.mechanism),
+    el("button", { type: "submit", text: "Add with deposit", disabled: !canSign() }));
+  onSubmit(form, "Adding", async () => {
+    const payload = { ...(await sampleOf(model, form)), label: Number(form.querySelector("#add-label").value) };
+    notify(await act("add", payload));
+    form.querySelector("[name=text], [name=features], [name=image]").value = "";
+    await refreshModel();
+  });
+  return form;
+}
+
+function stepCell(contribution, step, action) {
+  if (step.allowed) {
+    const label = `${action === "refund" ? "Refund" : "Report"} #${contribution.id}`;
+    return el("td", {}, el("button", {
+      type: "button", class: "secondary", "data-action": action, "data-id": contribution.id,
+      text: label, onclick: (event) => claim(event.target, action, contribution.id),
+    }), step.why ? el("div", { class: "muted", text: step.why }) : null);
+  }
+  const when = step.opens_in > 0 ? ` (opens ${step.opens_in_text})` : "";
+  return el("td", { class: "muted", text: step.why + when });
+}
+
+async function claim(button, action, id) {
+  showError("");
+  button.disabled = true;
+  try {
+    notify(await act(action, {}, id));
+    await loadChain();
+    await refreshModel();
+  } catch (error) {
+    showError(`${action === "refund" ? "Refund" : "Report"} failed: ${error.message}`);
+    button.disabled = false;
+  }
+}
+
+function sampleText(contribution) {
+  const data = contribution.data;
+  return data.slice(0, 4).join(",") + (data.length > 4 ? "…" : "");
+}
+
+const SVG = "http://www.w3.org/2000/svg";
+
+function svg(tag, attrs, ...children) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
+  node.append(...children);
+  return node;
+}
+
+// Bars of contributions per day (UTC), drawn from the API's counts; the numbers are in each bar's title.
+function perDayChart(days) {
+  if (!days.length) return el("p", { class: "muted", text: "No contributions yet." });
+  const height = 160, top = Math.max(...days.map((d) => d.contributions));
+  const step = Math.min(600 / days.length, 48), width = step * days.length;
+  const label = days.map((d) => `${d.day}: ${d.contributions}`).join(", ");
+  return svg("svg", { id: "per-day", viewBox: `0 0 ${width} ${height + 20}`, width, height: height + 20, role: "img", "aria-label": `Contributions per day: ${label}`, class: "chart" },
+    ...days.map((d, i) => {
+      const h = Math.max(2, (d.contributions / top) * height);
+      return svg("g", {},
+        svg("rect", { x: i * step + 4, y: height - h, width: Math.max(step - 8, 2), height: h, fill: "#0b5cad" },
+          svg("title", {}, `${d.day}: ${d.contributions}`)),
+        svg("text", { x: i * step + step / 2, y: height + 15, "text-anchor": "middle", "font-size": 11 }, d.day.slice(5)));
+    }));
+}
+
+function contributionTables(model, views) {
+  const mine = views.mine.map((c) => el("tr", {},
+    el("td", { text: `#${c.id}` }),
+    el("td", { class: "hide-narrow", text: utc(c.added_time) }),
+    el("td", { text: c.class_name }),
+    el("td", { class: "mono hide-narrow", text: sampleText(c) }),
+    el("td", { text: c.claimable.text }),
+    el("td", { text: c.status }),
+    stepCell(c, c.refund, "refund")));
+  const others = views.report_candidates.map((c) => el("tr", {},
+    el("td", { text: `#${c.id}` }),
+    el("td", { class: "mono", text: short(c.author) }),
+    el("td", { text: c.class_name }),
+    el("td", { text: c.predicted_name }),
+    el("td", { text: c.claimable.text }),
+    stepCell(c, c.report, "report")));
+  return [
+    el("h2", { id: "mine-title", text: "My contributions" }),
+    table("My contributions", [["#"], ["Added", "hide-narrow"], ["Label"], ["Sample", "hide-narrow"], ["Held"], ["State"], ["Refund"]],
+      mine, "No contributions of this account yet."),
+    el("h2", { id: "candidates-title", text: "Others' data the model now rejects" }),
+    table("Report candidates", [["#"], ["Author"], ["Label"], ["Model says"], ["Held"], ["Report"]],
+      others, "None: the model agrees with every other contribution that still holds a deposit."),
+    el("h2", { id: "leaderboard-title", text: "Leaderboard" }),
+    table("Leaderboard", [["Account"], ["Score"], ["Added", "hide-narrow"], ["Validated"], ["Reported", "hide-narrow"], ["Reports"]],
+      views.leaderboard.map((r) => el("tr", {},
+        el("td", { class: "mono", text: short(r.account) }),
+        el("td", { text: r.score_text }),
+        el("td", { class: "hide-narrow", text: r.contributions }),
+        el("td", { text: r.validated }),
+        el("td", { class: "hide-narrow", text: r.reported }),
+        el("td", { text: r.reports }))),
+      "No contributions yet."),
+    el("h2", { id: "chart-title", text: "Contributions per day" }),
+    perDayChart(views.per_day),
+  ];
+}
+
+function timeForm() {
+  const form = el("form", { id: "time-form", "aria-labelledby": "time-title" },
+    el("h2", { id: "time-title", text: "Dev chain clock" }),
+    el("label", {}, "Advance time by",
+      el("select", { id: "advance-by" },
+        el("option", { value: 3600, text: "1 hour" }),
+        el("option", { value: 86400, text: "1 day", selected: true }),
+        el("option", { value: 864000, text: "10 days" }))),
+    el("button", { type: "submit", class: "secondary", text: "Advance time" }));
+  onSubmit(form, "Advancing time", async () => {
+    await api("POST", "/api/chain/advance", { seconds: Number(form.querySelector("#advance-by").value) });
+    notify("Chain time advanced.");
+    await loadChain();
+    await refreshModel();
+  });
+  return form;
+}
+
+async function refreshModel() {
+  const model = state.model;
+  const [info, views] = await Promise.all([
+    api("GET", `/api/models/${model.address}`),
+    api("GET", `/api/models/${model.address}/contributions?account=${viewer()}`),
+  ]);
+  document.getElementById("deposit-now").textContent = `Deposit now: ${info.mechanism.deposit_now.text}`;
+  document.getElementById("deposit-later").replaceWith(depositLater(info.mechanism));
+  document.getElementById("contributions").replaceChildren(...contributionTables(info, views));
+}
+
+async function renderModel(main, address) {
+  const model = await api("GET", `/api/models/${encodeURIComponent(address)}`);
+  state.model = model;
+  document.title = `${model.name} · sumchain`;
+  const views = await api("GET", `/api/models/${model.address}/contributions?account=${viewer()}`);
+  const waits = model.mechanism.waits.map((w) => `${w.what} after ${Math.round(w.seconds / 3600)} h`).join("; ");
+  main.replaceChildren(
+    el("p", {}, el("a", { href: "/", text: "← All models" })),
+    el("h1", { text: model.name }),
+    model.description ? el("p", { text: model.description }) : null,
+    el("dl", { class: "facts" },
+      el("dt", { text: "Model" }), el("dd", { text: `${model.model_type}, ${model.n_features} feature ${model.feature_kind}` }),
+      el("dt", { text: "Classes" }), el("dd", { text: model.class_names.join(", ") }),
+      el("dt", { text: "Mechanism" }), el("dd", { text: `${model.mechanism.name}: ${waits}` }),
+      el("dt", { text: "Owner" }), el("dd", { class: "mono", text: model.owner }),
+      el("dt", { text: "Address" }), el("dd", { class: "mono", text: model.address })),
+    el("p", { class: "muted", text: model.mechanism.summary }),
+    el("div", { class: "grid" }, predictForm(model), addForm(model)),
+    el("section", { id: "contributions", "aria-live": "polite" }, contributionTables(model, views)),
+    state.chain.is_dev ? timeForm() : null);
+}
+
+// -- the deploy page ----------------------------------------------------------------------
+
+const DEPLOYMENT = "sumchain.deployment";
+
+function field(label, input) {
+  return el("label", {}, label, input);
+}
+
+function deployForm() {
+  const form = el("form", { id: "deploy-form", "aria-labelledby": "deploy-title" },
+    el("h2", { id: "deploy-title", text: "Model" }),
+    el("fieldset", {},
+      el("legend", { text: "What to deploy" }),
+      el("label", { class: "choice" }, el("input", { type: "radio", name: "source", value: "builtin", checked: true }),
+        " The built-in sample: movie sentiment over the IMDB vocabulary"),
+      el("label", { class: "choice" }, el("input", { type: "radio", name: "source", value: "file" }),
+        " A model file in the reference JSON format")),
+    field("Model file (JSON)", el("input", { id: "model-file", type: "file", accept: ".json,application/json" })),
+    field("Name", el("input", { id: "deploy-name", autocomplete: "off", placeholder: "the file's, or the built-in one's" })),
+    field("Description", el("textarea", { id: "deploy-description" })),
+    el("h2", { text: "Incentive mechanism" }),
+    field("Mechanism", el("select", { id: "deploy-mechanism" },
+      el("option", { value: "deposit_refund_take", text: "Deposit, Refund and Take", selected: true }),
+      el("option", { value: "points", text: "Points (no money; refund wait only)" }))),
+    field("Deposit scale (cost weight)", el("input", { id: "cost-weight", value: "0.001ether" })),
+    field("Refund wait", el("input", { id: "refund-wait", value: "1d" })),
+    field("Owner may take what is left after", el("input", { id: "owner-claim-wait", value: "9d" })),
+    field("Anyone may take what is left after", el("input", { id: "any-claim-wait", value: "9d" })),
+    el("button", { type: "submit", text: "Deploy" }));
+  onSubmit(form, "Deploying", async () => {
+    if (state.account === WALLET) throw new Error("deploying takes a dev account (choose one above)");
+    const source = form.querySelector("input[name=source]:checked").value;
+    const body = {
+      source, account: state.account,
+      name: form.querySelector("#deploy-name").value,
+      description: form.querySelector("#deploy-description").value || undefined,
+      mechanism: form.querySelector("#deploy-mechanism").value,
+      refund_wait: form.querySelector("#refund-wait").value || undefined,
+    };
+    if (body.mechanism === "deposit_refund_take") {
+      body.cost_weight = form.querySelector("#cost-weight").value || undefined;
+      body.owner_claim_wait = form.querySelector("#owner-claim-wait").value || undefined;
+      body.any_claim_wait = form.querySelector("#any-claim-wait").value || undefined;
+    }
+    if (source === "file") {
+      const file = form.querySelector("#model-file").files[0];
+      if (!file) throw new Error("choose a model file");
+      body.file_text = await file.text();
+    }
+    const job = await api("POST", "/api/deployments", body);
+    localStorage.setItem(DEPLOYMENT, job.id);
+    await follow(job.id);
+  });
+  return form;
+}
+
+function showProgress(job) {
+  const bar = document.getElementById("deploy-progress");
+  bar.max = Math.max(job.words_total, 1);
+  bar.value = job.words_done;
+  bar.hidden = false;
+  const status = document.getElementById("deploy-status");
+  status.dataset.deployment = job.id;
+  status.dataset.state = job.state;
+  const words = `${job.words_done.toLocaleString("en")} of ${job.words_total.toLocaleString("en")} parameter words`;
+  const resumed = job.resumed_from === null ? "" : ` (resumed an unfinished upload at ${job.resumed_from.toLocaleString("en")} words)`;
+  if (job.state === "running") status.replaceChildren(`Deploying ${job.name} (${job.model_type})${resumed}: ${words}, ${job.transactions} transactions so far.`);
+  else if (job.state === "done") status.replaceChildren(`Deployed ${job.name}${resumed}: ${words} in ${job.transactions} transactions. `,
+    el("a", { href: `/models/${job.address}`, text: "Open the model" }));
+  else status.replaceChildren(`Deploying ${job.name} failed.`);
+}
+
+async function follow(id) {
+  for (;;) {
+    let job;
+    try {
+      job = await api("GET", `/api/deployments/${encodeURIComponent(id)}`);
+    } catch (error) {
+      localStorage.removeItem(DEPLOYMENT);
+      throw error;
+    }
+    showProgress(job);
+    if (job.state !== "running") {
+      localStorage.removeItem(DEPLOYMENT);
+      if (job.state === "failed") throw new Error(job.error);
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+async function renderDeploy(main) {
+  main.replaceChildren(
+    el("p", {}, el("a", { href: "/", text: "← All models" })),
+    el("h1", { text: "Deploy a model" }),
+    el("p", { class: "muted", text: "The model goes up in chunks, as many transactions as gas allows; this page follows them, and finds them again after a reload." }),
+    el("section", { "aria-labelledby": "progress-title" },
+      el("h2", { id: "progress-title", text: "Progress" }),
+      el("progress", { id: "deploy-progress", "aria-label": "Upload progress", hidden: true }),
+      el("p", { id: "deploy-status", role: "status", "aria-live": "polite", text: "Nothing deploying." })),
+    deployForm());
+  const running = localStorage.getItem(DEPLOYMENT);
+  if (running) {
+    follow(running).catch((error) => showError(`Deploying failed: ${error.message}`));
+  }
+}
+
+async function render() {
+  const main = document.getElementById("main");
+  const path = window.location.pathname;
+  try {
+    await loadChain();
+    const match = path.match(/^\/models\/([^/]+)$/);
+    if (path === "/") await renderList(main);
+    else if (path === "/deploy") await renderDeploy(main);
+    else if (match) await renderModel(main, decodeURIComponent(match[1]));
+    else throw new Error(`nothing at ${path}`);
+  } catch (error) {
+    main.replaceChildren(el("h1", { text: "Something went wrong" }), el("p", {}, el("a", { href: "/", text: "← All models" })));
+    showError(error.message);
+  }
+  document.body.dataset.ready = "1";
+  window.sumchainRendered = performance.now();
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  document.getElementById("account").addEventListener("change", async (event) => {
+    const value = event.target.value;
+    state.account = value === WALLET ? WALLET : Number(value);
+    localStorage.setItem("sumchain.account", value);
+    showError("");
+    try {
+      if (state.account === WALLET) await connectWallet();
+      await loadChain();
+      if (state.model) await refreshModel();
+    } catch (error) {
+      showError(error.message);
+    }
+  });
+  render();
+});

@@ -1,0 +1,237 @@
+"""The dashboard's JSON API against a real server: answers, errors as JSON, nothing sent on bad input."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from sumchain import EmbeddedChain
+from sumchain.chain.accounts import dev_addresses
+from sumchain.incentives import DAY
+from sumchain.web.api import ROUTES
+from sumchain.web.errors import MAX_BODY
+from sumchain.web.openapi import schema
+from tests.helpers import run_sumchain
+from tests.web.conftest import Site
+
+NOT_A_MODEL = "0x" + "12" * 20
+
+
+def _error(response: requests.Response, status: int) -> str:
+    """The error message of a JSON error answer with this status."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"error"} and isinstance(body["error"], str) and body["error"]
+    return str(body["error"])
+
+
+def test_openapi_describes_exactly_the_routes(site: Site) -> None:
+    served = site.get("/api/openapi.json").json()
+    assert served == schema()
+    routes = {(re.sub(r"\{(\w+):\w+\}", r"{\1}", r.path), m.lower()) for r in ROUTES for m in r.methods or ()}
+    routes -= {(path, "head") for path, _ in routes}
+    described = {(path, method) for path, item in served["paths"].items() for method in item}
+    assert described == routes
+    for path, item in served["paths"].items():
+        for operation in item.values():
+            named = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
+            assert named == set(re.findall(r"\{(\w+)\}", path)), path
+
+
+def test_models_come_from_the_registry(site: Site) -> None:
+    models = site.get("/api/models").json()["models"]
+    assert [(m["name"], m["model_type"], m["contributions"]) for m in models][:2] == [
+        ("movie sentiment", "sparse perceptron", 0),
+        ("toy features", "sparse perceptron", 0),
+    ]
+    assert {m["mechanism"] for m in models} == {"Deposit, Refund and Take"}
+    info = site.get(f"/api/models/{site.features_model}").json()
+    assert info["class_names"] == ["no", "yes"] and info["input"] == "features"
+    assert info["mechanism"]["deposit_now"]["wei"].isdigit()
+    assert site.get(f"/api/models/{site.text_model}").json()["input"] == "text"
+    assert site.get(f"/api/models/{site.image_model}").json()["input"] == "image"
+
+
+def test_predict_text_and_features(site: Site) -> None:
+    answer = site.post(f"/api/models/{site.text_model}/predict", {"text": "a wonderful, brilliant movie"}).json()
+    assert answer == {"label": 1, "class_name": "positive"}
+    assert site.post(f"/api/models/{site.features_model}/predict", {"features": "1"}).json()["class_name"] == "no"
+    assert site.post(f"/api/models/{site.features_model}/predict", {"features": "0,8"}).json()["class_name"] == "yes"
+
+
+def test_add_refund_report_through_the_api(site: Site) -> None:
+    """Account 3 adds good data and is refunded a day later; account 4's flipped label is then reported by 3."""
+    model = f"/api/models/{site.features_model}"
+    good = site.post(f"{model}/contributions", {"features": "0", "label": "yes", "account": 3})
+    assert good.status_code == 201, good.text
+    bad = site.post(f"{model}/contributions", {"features": "8", "label": 0, "account": 4}).json()
+    early = site.post(f"{model}/contributions/{good.json()['id']}/refund", {"account": 3})
+    assert "refund wait not over" in _error(early, 409)
+    mine = site.get(f"{model}/contributions?account=3").json()
+    assert mine["mine"][0]["refund"]["allowed"] is False and mine["mine"][0]["refund"]["opens_in"] > 0
+    assert site.post("/api/chain/advance", {"seconds": DAY}).json()["time"] >= good.json()["time"] + DAY
+    views = site.get(f"{model}/contributions?account=3").json()
+    assert views["mine"][0]["refund"]["allowed"] is True
+    refunded = site.post(f"{model}/contributions/{good.json()['id']}/refund", {"account": 3}).json()
+    assert refunded["amount"] == good.json()["deposit"]
+    [candidate] = site.get(f"{model}/contributions?account=3").json()["report_candidates"]
+    assert candidate["id"] == bad["id"] and candidate["report"]["allowed"] and candidate["predicted_name"] == "yes"
+    taken = site.post(f"{model}/contributions/{bad['id']}/report", {"account": 3}).json()
+    assert int(taken["amount"]["wei"]) > 0
+    views = site.get(f"{model}/contributions?account=4").json()
+    assert views["mine"][0]["status"] in ("taken", "partly taken")
+    board = {r["account"]: r for r in views["leaderboard"]}
+    three, four = dev_addresses(5)[3], dev_addresses(5)[4]
+    assert next(iter(board)) == three
+    took = int(taken["amount"]["wei"])
+    assert (board[three]["validated"], board[three]["reports"], board[three]["score"]) == (1, 1, str(took))
+    assert (board[four]["validated"], board[four]["reported"], board[four]["contributions"]) == (0, 1, 1)
+    assert board[four]["score"] == str(-int(bad["deposit"]["wei"]))  # paid, and nothing came back yet
+    assert sum(d["contributions"] for d in views["per_day"]) == 2
+
+
+def test_the_deposit_falls_with_time(site: Site) -> None:
+    later = site.get(f"/api/models/{site.text_model}").json()["mechanism"]["deposit_later"]
+    assert [d["when"] for d in later] == ["in 1 hour", "in 1 day", "in 1 week"]
+    wei = [int(d["deposit"]["wei"]) for d in later]
+    assert wei == sorted(wei, reverse=True) and wei[0] > wei[2] > 0
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "status", "message"),
+    [
+        (b"{not json", {"Content-Type": "application/json"}, 400, "not valid JSON"),
+        (b"[1, 2]", {"Content-Type": "application/json"}, 400, "must be a JSON object"),
+        (b"[" * 5_000 + b"]" * 5_000, {"Content-Type": "application/json"}, 400, "nested 5,000 levels deep"),
+        (b'{"features": "0"}', {"Content-Type": "text/plain"}, 415, "reads application/json"),
+        (b'{"features": "0", "label": 1, "account": 1, "pad": "' + b"x" * MAX_BODY + b'"}', {}, 413, "at most"),
+    ],
+    ids=["malformed", "not an object", "deep", "content type", "oversized"],
+)
+def test_bad_bodies_are_json_errors_and_send_nothing(
+    site: Site, body: bytes, headers: dict[str, str], status: int, message: str
+) -> None:
+    before = site.chain.block_number()
+    response = site.post(f"/api/models/{site.features_model}/contributions", data=body, headers=headers)
+    assert message in _error(response, status)
+    assert site.chain.block_number() == before
+
+
+def test_an_oversized_body_without_a_length_is_refused_as_it_streams(site: Site) -> None:
+    before = site.chain.block_number()
+    chunks = (b'{"text": "' if i == 0 else b"y" * 8192 for i in range(20))
+    response = site.post(
+        f"/api/models/{site.text_model}/predict", data=chunks, headers={"Content-Type": "application/json"}
+    )
+    assert "over" in _error(response, 413)
+    assert site.chain.block_number() == before
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status", "message"),
+    [
+        ("get", f"/api/models/{NOT_A_MODEL}", None, 404, "is not a sumchain model"),
+        ("post", f"/api/models/{NOT_A_MODEL}/predict", {"features": "0"}, 404, "is not a sumchain model"),
+        ("get", "/api/models/0x12", None, 400, "is not an address"),
+        ("get", "/api/nothing", None, 404, "nothing at /api/nothing"),
+        ("delete", "/api/models", None, 405, "Method Not Allowed"),
+    ],
+    ids=["not a model", "predict on no model", "not an address", "no route", "wrong method"],
+)
+def test_wrong_urls_are_json_errors(
+    site: Site, method: str, path: str, body: object, status: int, message: str
+) -> None:
+    response = requests.request(method, site.url + path, json=body, timeout=30)
+    assert message in _error(response, status)
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "message"),
+    [
+        ({"features": "zero", "label": 1, "account": 1}, 400, "takes feature indices"),
+        ({"features": "0", "text": "both", "label": 1, "account": 1}, 400, "one of them"),
+        ({"features": "0", "label": "maybe", "account": 1}, 400, "InvalidSample"),
+        ({"features": "0", "label": 1, "account": 10}, 400, "dev account's number"),
+        ({"features": "0", "label": 1, "account": True}, 400, "dev account's number"),
+        ({"features": "0", "label": 1}, 400, "dev account's number"),
+        ({"features": "99", "label": 1, "account": 1}, 400, "InvalidSample"),
+    ],
+    ids=["not indices", "two samples", "unknown label", "account 10", "account true", "no account", "out of range"],
+)
+def test_bad_contributions_send_nothing(site: Site, body: object, status: int, message: str) -> None:
+    before = site.chain.block_number()
+    response = site.post(f"/api/models/{site.features_model}/contributions", body)
+    assert message in _error(response, status)
+    assert site.chain.block_number() == before
+
+
+class _NotDev(EmbeddedChain):
+    """An embedded chain that says it is no dev chain: what the dashboard sees of a public network."""
+
+    is_dev = False
+
+
+def test_no_signing_on_a_chain_that_is_not_a_dev_chain() -> None:
+    """No dev account, no transaction, no time travel: the dashboard only reads such a chain."""
+    from sumchain.registry import Registry
+    from sumchain.web.app import create_app
+    from tests.web.conftest import deploy_models, threaded_server
+
+    chain = _NotDev()
+    registry = Registry.deploy(chain, sender=dev_addresses(1)[0])
+    _, features = deploy_models(chain, registry)
+    before = chain.block_number()
+    with threaded_server(create_app(chain, registry)) as url:
+        info = requests.get(url + "/api/chain", timeout=30).json()
+        assert info["is_dev"] is False and info["accounts"] == [] and info["signing"] == "wallet"
+        add = {"features": "0", "label": 1, "account": 0}
+        refused = requests.post(f"{url}/api/models/{features}/contributions", json=add, timeout=30)
+        assert "signs only with dev accounts" in _error(refused, 403)
+        assert "only on a dev chain" in _error(requests.post(url + "/api/chain/advance", json={"seconds": 60}), 403)
+        viewer = dev_addresses(2)[1]
+        views = requests.get(f"{url}/api/models/{features}/contributions?account={viewer}", timeout=30).json()
+        assert views["viewer"] == viewer and views["mine"] == []
+        assert [m["name"] for m in requests.get(url + "/api/models", timeout=30).json()["models"]] == [
+            "movie sentiment",
+            "toy features",
+        ]
+    assert chain.block_number() == before
+
+
+def test_serve_without_starlette_prints_the_install_hint(tmp_path: Path) -> None:
+    blocker = tmp_path / "blocked"
+    (blocker / "starlette").mkdir(parents=True)
+    (blocker / "starlette" / "__init__.py").write_text("raise ImportError('starlette is not installed')\n")
+    pythonpath = [str(blocker), *sys.path]
+    done = run_sumchain(tmp_path, "--chain", "memory", "serve", env={"PYTHONPATH": ":".join(pythonpath)})
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        'SumchainError: the dashboard needs Starlette and uvicorn: pip install "sumchain[web]"'
+    ]
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:8000", "127.0.0.1.evil.example"])
+def test_requests_for_another_host_name_are_refused(site: Site, host: str) -> None:
+    """A page whose DNS name was rebound to this machine reaches the server under its own name."""
+    before = site.chain.block_number()
+    body = {"features": "0", "label": 1, "account": 1}
+    answer = requests.post(
+        f"{site.url}/api/models/{site.features_model}/contributions", json=body, headers={"Host": host}, timeout=30
+    )
+    assert f"not {host!r}" in _error(answer, 421)
+    assert site.chain.block_number() == before
+    port = site.url.rsplit(":", 1)[1]
+    assert requests.get(f"{site.url}/api/chain", headers={"Host": f"localhost:{port}"}, timeout=30).ok
+
+
+@pytest.mark.parametrize("account", ["²", "-1", "x", "10"])
+def test_a_viewer_that_is_no_account_is_a_400(site: Site, account: str) -> None:
+    answer = requests.get(
+        f"{site.url}/api/models/{site.features_model}/contributions", params={"account": account}, timeout=30
+    )
+    assert "dev account's number" in _error(answer, 400)

@@ -1,0 +1,178 @@
+"""The dashboard in a real headless Chromium: list, predict, add, refund after a time advance, report,
+bad input shown on the page with nothing sent, keyboard use, labels, both widths, no console errors."""
+
+from __future__ import annotations
+
+import re
+import statistics
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from sumchain import SharedModel
+from tests.web.browser import (
+    PHONE,
+    UNLABELLED,
+    WIDER_THAN,
+    Console,
+    chromium_available,
+    record_timings,
+    screenshot,
+    tab_to,
+)
+from tests.web.conftest import Site
+
+pytestmark = pytest.mark.skipif(not chromium_available(), reason="needs Debian's chromium at /usr/bin/chromium")
+NOT_A_MODEL = "0x" + "34" * 20
+TIMINGS: dict[str, Any] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def timings() -> Iterator[None]:
+    """Write what the tests measured once they are done."""
+    yield
+    if TIMINGS:
+        record_timings(TIMINGS)
+
+
+def open_model(page: Page, site: Site, address: str) -> None:
+    page.goto(f"{site.url}/models/{address}")
+    expect(page.locator("body[data-ready='1']")).to_be_attached()
+    expect(page.locator("#error")).to_be_hidden()
+
+
+def test_the_list_shows_the_registry_and_leads_to_a_model(page: Page, site: Site) -> None:
+    page.goto(site.url + "/")
+    rows = page.locator("main tbody tr")
+    expect(rows).to_have_count(3)
+    expect(rows.nth(0)).to_contain_text("movie sentiment")
+    expect(rows.nth(0)).to_contain_text("sparse perceptron")
+    expect(rows.nth(0)).to_contain_text("Deposit, Refund and Take")
+    expect(rows.nth(1)).to_contain_text("toy features")
+    expect(rows.nth(2)).to_contain_text("nearest centroid")
+    assert page.evaluate(UNLABELLED) == []
+    page.get_by_role("link", name="toy features").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("toy features")
+    assert page.url.endswith(f"/models/{site.features_model}")
+
+
+def test_predict_a_text_with_the_keyboard_alone(page: Page, site: Site) -> None:
+    started = time.perf_counter()
+    open_model(page, site, site.text_model)
+    TIMINGS["model_page_first_render_ms"] = round(page.evaluate("window.sumchainRendered"), 1)
+    TIMINGS["model_page_load_wall_ms"] = round((time.perf_counter() - started) * 1000, 1)
+    assert page.evaluate(UNLABELLED) == []
+    tab_to(page, "#predict-input")
+    page.keyboard.type("a wonderful, brilliant movie")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Predict"
+    output = page.locator("#prediction")
+    rounds = []
+    for text in ("a wonderful, brilliant movie", "an awful, boring mess", "a wonderful, brilliant movie"):
+        page.fill("#predict-input", text)
+        page.focus("#predict-form button")
+        started = time.perf_counter()
+        page.keyboard.press("Enter")
+        expected = "positive" if "wonderful" in text else "negative"
+        expect(output).to_have_text(f"Prediction: {expected} (class {int(expected == 'positive')})")
+        rounds.append((time.perf_counter() - started) * 1000)
+    TIMINGS["prediction_round_trip_ms"] = round(statistics.median(rounds), 1)
+
+
+def _account(page: Page, number: int) -> None:
+    page.select_option("#account", str(number))
+    expect(page.locator("#contributions")).to_be_attached()
+    page.wait_for_load_state("networkidle")
+
+
+def test_add_refund_after_a_time_advance_then_report(page: Page, site: Site) -> None:
+    """Account 1 adds data the model agrees with, account 2 a flipped label; a day later 1 is
+    refunded, then takes part of 2's deposit; the chain holds exactly that."""
+    model = SharedModel(site.chain, site.features_model)
+    open_model(page, site, site.features_model)
+    _account(page, 1)
+    page.fill("#add-input", "0")
+    page.select_option("#add-label", "1")
+    page.get_by_role("button", name="Add with deposit").click()
+    expect(page.locator("#notice")).to_contain_text("Added contribution #1")
+    mine = page.locator("#contributions table").first
+    expect(mine.locator("tbody tr")).to_have_count(1)
+    expect(mine).to_contain_text("the refund wait is not over (opens in 1d 0h)")
+    _account(page, 2)
+    page.fill("#add-input", "8")
+    page.select_option("#add-label", "0")
+    page.get_by_role("button", name="Add with deposit").click()
+    expect(page.locator("#notice")).to_contain_text("Added contribution #2")
+    _account(page, 1)
+    candidates = page.locator("#contributions table").nth(1)
+    expect(candidates).to_contain_text("the refund wait is not over")
+    page.select_option("#advance-by", "86400")
+    page.get_by_role("button", name="Advance time").click()
+    expect(page.locator("#notice")).to_have_text("Chain time advanced.")
+    refund = page.get_by_role("button", name="Refund #1")
+    expect(refund).to_be_enabled()
+    refund.click()
+    expect(page.locator("#notice")).to_contain_text("Refunded")
+    expect(page.locator("#contributions table").first).to_contain_text("refunded")
+    report = page.get_by_role("button", name="Report #2")
+    expect(report).to_be_enabled()
+    screenshot(page, "dashboard-desktop.png")
+    report.click()
+    expect(page.locator("#notice")).to_contain_text("Took")
+    expect(page.locator("#notice")).to_contain_text("for contribution #2")
+    first, second = model.contributions(everyone=True)
+    assert first.refunded and first.claimable == 0
+    assert second.reported_by == {first.author} and second.claimable < second.deposit
+    leader = page.get_by_role("table", name="Leaderboard").locator("tbody tr").first
+    expect(leader).to_contain_text(f"{first.author[:6]}…{first.author[-4:]}")
+    expect(leader.locator("td").nth(1)).to_have_text(re.compile(r"^\+\d+\.\d{6} ETH$"))  # score: what it took
+    expect(leader.locator("td").nth(3)).to_have_text("1")  # validated
+    expect(leader.locator("td").nth(5)).to_have_text("1")  # reports
+    expect(page.locator("#per-day")).to_have_attribute("aria-label", re.compile(r"Contributions per day: [-\d]+: 2$"))
+
+
+def test_readable_on_a_phone(browser: Browser, site: Site) -> None:
+    context = browser.new_context(viewport=PHONE, is_mobile=True)
+    phone = context.new_page()
+    console = Console()
+    console.attach(phone)
+    open_model(phone, site, site.features_model)
+    assert phone.evaluate(WIDER_THAN, PHONE["width"]) == []
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    expect(phone.get_by_role("button", name="Predict")).to_be_visible()
+    screenshot(phone, "dashboard-phone.png")
+    context.close()
+    assert console.unexpected() == []
+
+
+def test_a_non_model_address_in_the_url_shows_the_error(page: Page, site: Site, console: Console) -> None:
+    console.expect("status of 404")
+    page.goto(f"{site.url}/models/{NOT_A_MODEL}")
+    expect(page.locator("#error")).to_be_visible()
+    expect(page.locator("#error")).to_contain_text("is not a sumchain model")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Something went wrong")
+
+
+@pytest.mark.parametrize(
+    ("model", "text", "message"),
+    [
+        ("features_model", "zero", "takes feature indices"),
+        ("features_model", "3,1", "sorted"),
+        ("text_model", "x" * 70_000, "the API reads at most"),
+    ],
+    ids=["not indices", "unsorted", "oversized"],
+)
+def test_bad_input_is_shown_and_nothing_is_sent(
+    page: Page, site: Site, console: Console, model: str, text: str, message: str
+) -> None:
+    console.expect(r"status of 4\d\d")
+    open_model(page, site, getattr(site, model))
+    before = site.chain.block_number()
+    page.fill("#add-input", text)
+    page.get_by_role("button", name="Add with deposit").click()
+    expect(page.locator("#error")).to_be_visible()
+    expect(page.locator("#error")).to_contain_text(message)
+    assert site.chain.block_number() == before

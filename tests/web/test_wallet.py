@@ -1,0 +1,164 @@
+"""The browser-wallet path on a real anvil: the server builds unsigned transactions, the page has an
+injected EIP-1193 provider send them, and that provider forwards every request to the node.
+
+The provider is what a wallet extension is to the page: ``window.ethereum.request``. It
+answers ``eth_requestAccounts`` with its own account (dev account 5, which anvil signs for)
+and forwards everything else, ``eth_sendTransaction`` included, to anvil over JSON-RPC from
+the test process. A rejecting provider refuses ``eth_sendTransaction`` as a user would (code 4001).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from sumchain import SharedModel
+from sumchain.chain.accounts import dev_addresses
+from sumchain.chain.rpc import RpcChain
+from sumchain.registry import Registry
+from tests.integration.network.anvil.conftest import connect, running_anvil
+from tests.web.browser import DESKTOP, Console, chromium_available
+from tests.web.conftest import deploy_models, serving
+
+pytestmark = [
+    pytest.mark.anvil,
+    pytest.mark.skipif(not chromium_available(), reason="needs Debian's chromium at /usr/bin/chromium"),
+]
+WALLET = dev_addresses(6)[5]
+PROVIDER = """(() => {
+  const account = %r;
+  const rejecting = %s;
+  window.ethereum = {
+    isTestWallet: true,
+    async request({ method, params }) {
+      if (method === "eth_requestAccounts" || method === "eth_accounts") return [account];
+      if (rejecting && method === "eth_sendTransaction") {
+        const error = new Error("User rejected the request.");
+        error.code = 4001;
+        throw error;
+      }
+      const answer = await window.forwardToAnvil(method, params || []);
+      if (answer.error) {
+        const error = new Error(answer.error.message);
+        error.code = answer.error.code;
+        throw error;
+      }
+      return answer.result;
+    },
+  };
+})();"""
+
+
+class Node:
+    """The anvil node, the dashboard serving it, and what the test wallet sent."""
+
+    def __init__(self, rpc: str, chain: RpcChain, url: str, features_model: str) -> None:
+        self.rpc, self.chain, self.url, self.features_model = rpc, chain, url, features_model
+        self.sent: list[dict[str, Any]] = []
+
+    def forward(self, method: str, params: list[Any]) -> dict[str, Any]:
+        if method == "eth_sendTransaction":
+            self.sent.append(params[0])
+        body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
+        answer: dict[str, Any] = requests.post(self.rpc, json=body, timeout=30).json()
+        return answer
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
+    with running_anvil("--gas-limit", "30000000") as rpc:
+        chain = connect(rpc)
+        registry = Registry.deploy(chain)
+        _, features = deploy_models(chain, registry)
+        folder: Path = tmp_path_factory.mktemp("wallet")
+        with serving(folder, "--chain", rpc, "--registry", registry.address) as url:
+            yield Node(rpc, chain, url, features)
+
+
+def _wallet_page(browser: Browser, node: Node, *, rejecting: bool) -> tuple[BrowserContext, Page, Console]:
+    context = browser.new_context(viewport=DESKTOP)
+    context.expose_function("forwardToAnvil", node.forward)
+    context.add_init_script(PROVIDER % (WALLET, "true" if rejecting else "false"))
+    page = context.new_page()
+    console = Console()
+    console.attach(page)
+    page.goto(f"{node.url}/models/{node.features_model}")
+    expect(page.locator("body[data-ready='1']")).to_be_attached()
+    page.select_option("#account", "wallet")
+    expect(page.locator("#account option[value='wallet']")).to_have_text(f"Browser wallet {WALLET[:6]}…{WALLET[-4:]}")
+    return context, page, console
+
+
+def test_a_wallet_adds_then_is_refunded_after_a_day(browser: Browser, node: Node) -> None:
+    context, page, console = _wallet_page(browser, node, rejecting=False)
+    page.fill("#add-input", "0")
+    page.select_option("#add-label", "1")
+    page.get_by_role("button", name="Add with deposit").click()
+    expect(page.locator("#error")).to_be_hidden()
+    expect(page.locator("#notice")).to_contain_text("Wallet: add mined in block")
+    [sent] = node.sent
+    assert sent["from"] == WALLET and sent["to"] == node.features_model and int(sent["value"], 16) > 0
+    model = SharedModel(node.chain, node.features_model)
+    [mine] = model.contributions(WALLET)
+    assert mine.label == 1 and 0 < mine.deposit <= int(sent["value"], 16)  # the excess came back
+    expect(page.locator("#contributions table").first).to_contain_text("the refund wait is not over")
+    page.get_by_role("button", name="Advance time").click()
+    expect(page.locator("#notice")).to_have_text("Chain time advanced.")
+    page.get_by_role("button", name=f"Refund #{mine.id}").click()
+    expect(page.locator("#notice")).to_contain_text("Wallet: refund mined in block")
+    assert [c.status for c in model.contributions(WALLET)] == ["refunded"]
+    assert len(node.sent) == 2
+    context.close()
+    assert console.unexpected() == []
+
+
+def test_a_wallet_that_rejects_shows_the_error_and_nothing_is_sent(browser: Browser, node: Node) -> None:
+    context, page, console = _wallet_page(browser, node, rejecting=True)
+    before, sent = node.chain.block_number(), len(node.sent)
+    page.fill("#add-input", "0")
+    page.get_by_role("button", name="Add with deposit").click()
+    expect(page.locator("#error")).to_have_text("Adding failed: the wallet refused the request")
+    assert node.chain.block_number() == before and len(node.sent) == sent
+    context.close()
+    assert console.unexpected() == []
+
+
+def test_a_call_that_would_revert_is_refused_before_the_wallet(node: Node) -> None:
+    """A refund asked too early: the server's gas estimate reverts, so no transaction is built."""
+    model = SharedModel(node.chain, node.features_model)
+    added = model.add_data([0], 1, sender=WALLET)
+    body = {"action": "refund", "id": added.contribution.id, "from": WALLET}
+    answer = requests.post(f"{node.url}/api/models/{node.features_model}/unsigned", json=body, timeout=30)
+    assert answer.status_code == 409 and "refund wait not over" in answer.json()["error"]
+    built = requests.post(
+        f"{node.url}/api/models/{node.features_model}/unsigned",
+        json={"action": "add", "features": "0,2", "label": "yes", "from": WALLET},
+        timeout=30,
+    ).json()
+    assert set(built) == {"action", "from", "to", "data", "value", "gas", "chainId"}
+    assert built["to"] == node.features_model and int(built["gas"], 16) > 21_000
+
+
+def test_the_server_opens_a_node_without_the_environment_key(node: Node, monkeypatch: pytest.MonkeyPatch) -> None:
+    from eth_account import Account
+
+    from sumchain.keys import PRIVATE_KEY_VARIABLE
+    from sumchain.web.server import keyless_chain
+
+    outsider = Account.create()
+    monkeypatch.setenv(PRIVATE_KEY_VARIABLE, "0x" + bytes(outsider.key).hex())
+    assert outsider.address in connect_with_environment(node.rpc).accounts  # what the CLI would hold
+    opened = keyless_chain(node.rpc)
+    assert outsider.address not in opened.accounts and opened.accounts == list(dev_addresses(10))
+    assert os.environ[PRIVATE_KEY_VARIABLE] == "0x" + bytes(outsider.key).hex()  # put back for the rest
+
+
+def connect_with_environment(url: str) -> RpcChain:
+    """An RpcChain as any other command opens it: the environment's key included."""
+    return RpcChain(url, timeout=10)
