@@ -19,7 +19,7 @@ from sumchain.chain.hashing import checksum
 from sumchain.contributions import Contribution, contribution_key, find, replay
 from sumchain.errors import InvalidSample, MetadataError, NotAModel, SumchainError
 from sumchain.incentives import MECHANISMS, DepositRefundTake, Mechanism, Standing
-from sumchain.market.parameters import PredictionMarket
+from sumchain.incentives.prediction_market import PredictionMarket
 from sumchain.metadata import ModelMetadata, check_class_count
 from sumchain.models import MIRRORS, OnChainModel
 from sumchain.models.samples import SampleCodec, check_label

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from sumchain.chain.embedded import EmbeddedChain
     from sumchain.incentives import Mechanism
+    from sumchain.market import PredictionMarket
     from sumchain.metadata import ModelMetadata
     from sumchain.models import OnChainModel
 
@@ -55,7 +56,7 @@ class ChainNotes:
         self.chain.remember(key, value)
 
 
-def fingerprint(mirror: OnChainModel, metadata: ModelMetadata, mechanism: Mechanism) -> str:
+def fingerprint(mirror: OnChainModel, metadata: ModelMetadata, mechanism: Mechanism | PredictionMarket) -> str:
     """What identifies a deploy, to recognise the same one run again."""
     from sumchain.chain.hashing import keccak
 

@@ -12,7 +12,7 @@ delist: the registry), :mod:`.contributing` (add,
 contributions, refund, report, withdraw), :mod:`.chain_commands` (balance,
 time), :mod:`.accounts` (keystore accounts), :mod:`.auditing` (audit), :mod:`.node` (a local anvil
 with a registry), :mod:`.indexing` (the event index), :mod:`.serving` (the web dashboard), :mod:`.gas`,
-:mod:`.demo`, :mod:`.simulate` (agents on the real contracts).
+:mod:`.demo`, :mod:`.simulate` (agents on the real contracts), :mod:`.market` (the prediction market).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from sumchain.cli import (
     gas,
     indexing,
     listing,
+    market,
     models,
     node,
     serving,
@@ -53,6 +54,7 @@ __all__ = [
     "indexing",
     "listing",
     "main",
+    "market",
     "models",
     "node",
     "serving",

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from sumchain.chain.base import Receipt
     from sumchain.client import SharedModel
     from sumchain.incentives import Mechanism
+    from sumchain.market import PredictionMarket
     from sumchain.metadata import ModelMetadata
     from sumchain.models import OnChainModel
     from sumchain.registry import Listed
@@ -131,7 +132,7 @@ def sample_model(name: str | None = None, description: str | None = None) -> tup
 def deploy_model(
     mirror: OnChainModel,
     metadata: ModelMetadata,
-    mechanism: Mechanism,
+    mechanism: Mechanism | PredictionMarket,
     *,
     resume: bool,
     command: str,

@@ -13,7 +13,7 @@ from sumchain.incentives.deposit_refund_take import (
     DepositRefundTake,
 )
 from sumchain.incentives.points import Points
-from sumchain.market.parameters import PredictionMarket
+from sumchain.incentives.prediction_market import PredictionMarket
 
 MECHANISMS: dict[str, type[Mechanism] | type[PredictionMarket]] = {
     cls.mechanism_type: cls for cls in (DepositRefundTake, Points, PredictionMarket)

@@ -7,9 +7,9 @@ the contract pays from the scores (exactly, in wei), and :class:`Market` runs
 every phase from Python (``sumchain market`` from the command line).
 """
 
+from sumchain.incentives.prediction_market import PHASES, PIECE_SAMPLES, PredictionMarket
 from sumchain.market.accounting import Payout, rewards
 from sumchain.market.client import HiddenTestSet, Market, Piece, split_test_set
-from sumchain.market.parameters import PHASES, PIECE_SAMPLES, PredictionMarket
 
 __all__ = [
     "PHASES",

@@ -22,7 +22,7 @@ from sumchain.chain.abi import encode_values
 from sumchain.chain.base import Receipt, resolve_account
 from sumchain.chain.hashing import keccak
 from sumchain.errors import SumchainError
-from sumchain.market.parameters import PHASES, PIECE_SAMPLES, PredictionMarket
+from sumchain.incentives.prediction_market import PHASES, PIECE_SAMPLES, PredictionMarket
 
 if TYPE_CHECKING:
     from sumchain.chain.base import Chain
@@ -191,7 +191,7 @@ class Market:
             chain, mirror, mechanism=parameters, metadata=metadata, sender=sender, on_chunk=on_chunk
         )
         market = cls(model)
-        market._send("fund", sender=sender, value=bounty)
+        market.fund(bounty, sender=sender)
         return market
 
     # -- plumbing ------------------------------------------------------------
@@ -268,6 +268,10 @@ class Market:
         return [int(e["score"]) for e in sorted(self._events("Scored"), key=lambda e: int(e["index"]))]
 
     # -- the provider's steps ----------------------------------------------------
+
+    def fund(self, amount: int, *, sender: str | int | None = None) -> None:
+        """Add ``amount`` wei to the bounty (before the seal)."""
+        self._send("fund", sender=sender, value=amount)
 
     def commit(
         self,

@@ -1,4 +1,4 @@
-"""The parameters of a prediction market, as deployed or to deploy."""
+"""Client-side view of the prediction market's parameters (the market itself: :mod:`sumchain.market`)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,245 @@
+"""``sumchain market``: a prediction market with a hidden test set, phase by phase.
+
+The provider runs ``create`` (deploys the sample sentiment model as a market and funds the
+bounty), ``commit TEST_SET`` (splits the test set into pieces, keeps them with their salts in
+a file of its own, commits their hashes and seals), ``reveal`` (first the drawn piece, which
+opens participation; after ``end``, every other piece); contributors ``contribute``; anyone
+``end``s participation, pushes the ``evaluate``-ion and its settlement, and ``withdraw``s what
+it is owed; ``status`` shows where the market stands. The current model (``--model``) is the
+market.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from sumchain.cli.app import app, session
+from sumchain.cli.inputs import describe, sample_from
+from sumchain.cli.models import Description, ImageOption, Name, SampleOption, Text, deploy_model, sample_model
+from sumchain.cli.output import eth, out, parse_duration, when
+from sumchain.errors import SumchainError
+
+if TYPE_CHECKING:
+    from sumchain.market import HiddenTestSet, Market
+
+market_app = typer.Typer(help="A prediction market: a bounty for data that improves a hidden test set.")
+app.add_typer(market_app, name="market", no_args_is_help=True)
+
+SecretOption = Annotated[
+    Path | None,
+    typer.Option("--secret", help="The provider's file of pieces and salts (default: .sumchain/market-ADDRESS.json)."),
+]
+
+
+def _market() -> Market:
+    from sumchain.market import Market
+
+    return Market(session.model())
+
+
+def _secret_path(market: Market, secret: Path | None) -> Path:
+    from sumchain.cli.session import WORKSPACE
+
+    if secret is not None:
+        return secret
+    WORKSPACE.mkdir(exist_ok=True)
+    return WORKSPACE / f"market-{market.address}.json"
+
+
+@market_app.command("create")
+def create(
+    bounty: Annotated[str, typer.Option(help="The bounty, e.g. 0.1ether.")],
+    stake: Annotated[str, typer.Option(help="Stake of each contributed sample.")] = "0.001ether",
+    min_duration: Annotated[str, typer.Option(help="Participation lasts at least this (90, 30m, 2h, 1d).")] = "1d",
+    min_contributions: Annotated[int, typer.Option(help="Contributions needed before participation may end.")] = 1,
+    reveal_window: Annotated[str, typer.Option(help="The provider's time to reveal the rest once it ends.")] = "1d",
+    claim_wait: Annotated[str, typer.Option(help="After the end, the provider may sweep what is left.")] = "366d",
+    name: Name = None,
+    description: Description = None,
+) -> None:
+    """Deploy the sample sentiment model as a prediction market and fund its bounty (you are the provider)."""
+    from sumchain.market import PredictionMarket
+    from sumchain.units import parse_amount
+
+    parameters = PredictionMarket(
+        stake=parse_amount(stake),
+        min_duration=parse_duration(min_duration),
+        min_contributions=min_contributions,
+        reveal_window=parse_duration(reveal_window),
+        claim_wait=parse_duration(claim_wait),
+    )
+    amount = parse_amount(bounty)
+    if amount <= 0:
+        raise SumchainError("the bounty must be more than 0")
+    mirror, metadata = sample_model(name or "movie sentiment (market)", description)
+    deploy_model(mirror, metadata, parameters, resume=False, command="market create", register=True)
+    market = _market()
+    market.fund(amount, sender=session.account)
+    out.print(f"Funded a bounty of {eth(amount)}. Next: sumchain market commit TEST_SET.json")
+
+
+def _read_test_set(model: Any, path: Path) -> tuple[list[list[int]], list[int]]:
+    """The labelled samples of a test-set file: a JSON list of {"text"|"sample", "label"}."""
+    from sumchain.cli.inputs import parse_sample
+
+    try:
+        rows = json.loads(path.read_text())
+    except OSError as exc:
+        raise SumchainError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise SumchainError(f"{path} is not JSON: {exc}") from None
+    if not isinstance(rows, list) or not rows:
+        raise SumchainError(f'{path} must hold a JSON list of {{"text" or "sample", "label"}} objects')
+    samples, labels = [], []
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict) or "label" not in row or ("text" in row) == ("sample" in row):
+            raise SumchainError(f'{path}, item {i}: give "label" and one of "text" or "sample"')
+        if "text" in row:
+            samples.append(model.encode(str(row["text"])))
+        else:
+            samples.append(parse_sample(",".join(map(str, row["sample"])), sparse=model.codec.sparse))
+        labels.append(model.check_label(row["label"]))
+    return samples, labels
+
+
+@market_app.command("commit")
+def commit(
+    test_set: Annotated[
+        Path, typer.Argument(help='The hidden test set: a JSON list of {"text" or "sample", "label"}.')
+    ],
+    pieces: Annotated[int | None, typer.Option(help="Pieces to split it into (default: the fewest of 32).")] = None,
+    secret: SecretOption = None,
+) -> None:
+    """Split the test set into pieces, keep them (with their salts) in a file, commit their hashes and seal."""
+    from rich.progress import Progress
+
+    from sumchain.market import split_test_set
+
+    market = _market()
+    samples, labels = _read_test_set(market.model, test_set)
+    hidden = split_test_set(samples, labels, pieces=pieces)
+    path = _secret_path(market, secret)
+    hidden.save(path)
+    with Progress(transient=True) as progress:
+        task = progress.add_task("committing", total=len(hidden.pieces))
+        market.commit(hidden, sender=session.account, on_step=lambda done, _: progress.update(task, completed=done))
+    market.seal(sender=session.account)
+    out.print(
+        f"Committed {len(hidden)} test samples in {len(hidden.pieces)} pieces and sealed; the pieces and their "
+        f"salts are in {path} (keep it secret until you reveal). Next: sumchain market reveal"
+    )
+
+
+@market_app.command("reveal")
+def reveal(secret: SecretOption = None) -> None:
+    """Reveal what is due: the drawn piece (drawing it first), or, after the end, every other piece."""
+    from rich.progress import Progress
+
+    from sumchain.market import HiddenTestSet
+
+    market = _market()
+    hidden: HiddenTestSet = HiddenTestSet.load(_secret_path(market, secret))
+    phase = market.phase()
+    if phase == "sealed":
+        market.draw(sender=session.account)
+        phase = market.phase()
+    if phase == "drawn":
+        first = int(market._read("first_piece"))
+        market.reveal(hidden, first, sender=session.account)
+        out.print(f"Revealed the drawn piece {first}; participation is open: sumchain market contribute TEXT --label L")
+        return
+    if phase != "reveal":
+        raise SumchainError(f"nothing to reveal in the {phase} phase")
+    with Progress(transient=True) as progress:
+        task = progress.add_task("revealing", total=len(hidden.pieces) - 1)
+        market.reveal_rest(
+            hidden, sender=session.account, on_step=lambda done, _: progress.update(task, completed=done)
+        )
+    out.print("Revealed every piece; anyone may now run: sumchain market evaluate")
+
+
+@market_app.command("contribute")
+def contribute(
+    label: Annotated[str, typer.Option(help="The class: its name (or a unique prefix) or its number.")],
+    text: Text = None,
+    sample: SampleOption = None,
+    image: ImageOption = None,
+) -> None:
+    """Stake on a labelled input during participation (the model learns it at the evaluation)."""
+    market = _market()
+    features = sample_from(market.model, text, sample, image)
+    number = market.model.check_label(label)
+    index = market.add_data(features, number, sender=session.account)
+    out.print(f"Staked {eth(market.parameters.stake)} on contribution {index}: {describe(market.model, number)}.")
+
+
+@market_app.command("end")
+def end() -> None:
+    """End participation (once it lasted long enough with enough contributions); the provider then reveals."""
+    market = _market()
+    market.end(sender=session.account)
+    out.print(
+        f"Participation ended; the provider reveals the rest before {when(int(market._read('reveal_deadline')))}."
+    )
+
+
+@market_app.command("forfeit")
+def forfeit() -> None:
+    """After a missed reveal deadline, give the bounty to the contributors, and settle."""
+    market = _market()
+    market.forfeit(sender=session.account)
+    market.settle(sender=session.account)
+    out.print("The provider did not reveal in time: the bounty went to the contributors (sumchain market withdraw).")
+
+
+@market_app.command("evaluate")
+def evaluate() -> None:
+    """Push the evaluation (one piece or one contribution per transaction) and the settlement to the end."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    market = _market()
+    total = int(market._read("num_contributions"))
+    columns = (
+        TextColumn("evaluating"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("contributions"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, transient=True) as progress:
+        task = progress.add_task("evaluate", total=total)
+        sent = market.evaluate(sender=session.account, on_step=lambda done, _: progress.update(task, completed=done))
+    sent += market.settle(sender=session.account)
+    scores = market.scores()
+    out.print(f"Evaluated {len(scores)} contributions in {sent} transactions; scores (test samples): {scores}")
+    out.print("Everyone may now withdraw: sumchain market withdraw")
+
+
+@market_app.command("withdraw")
+def withdraw() -> None:
+    """Collect what you are owed once the market is done (stakes, rewards, or the provider's bounty left)."""
+    amount = _market().withdraw(sender=session.account)
+    out.print(f"Withdrew {eth(amount)}.")
+
+
+@market_app.command("status")
+def status(as_json: Annotated[bool, typer.Option("--json", help="Print every figure as JSON.")] = False) -> None:
+    """Where the market stands: phase, bounty, pieces, contributions, evaluation, what you are owed."""
+    market = _market()
+    figures = market.status() | {"owed_to_you": market.owed(session.account), "scores": market.scores()}
+    if as_json:
+        typer.echo(json.dumps(figures, indent=1))
+        return
+    out.print(f"[bold]{market.model.metadata.name}[/] at {market.address}: phase {figures['phase']}")
+    out.print(
+        f"Bounty {eth(figures['bounty'])} ({eth(figures['bounty_left'])} left); "
+        f"stake {eth(market.parameters.stake)}; {figures['num_revealed']}/{figures['num_pieces']} pieces revealed; "
+        f"{figures['num_contributions']} contributions, {figures['applied']} evaluated; "
+        f"you are owed {eth(figures['owed_to_you'])}."
+    )
+    if figures["scores"]:
+        out.print(f"Scores (test samples): {figures['scores']}")

@@ -1,0 +1,65 @@
+"""A prediction market through the command line, phase by phase, in separate processes sharing one
+chain file; every refusal is one line."""
+
+from __future__ import annotations
+
+import json
+
+from sumchain.data import tiny_reviews
+from tests.cli.test_cli import deployed, fails, run
+
+
+def test_a_market_from_create_to_withdrawals(tmp_path) -> None:
+    texts, labels = tiny_reviews()
+    hidden = [
+        {"text": t, "label": "positive" if y else "negative"} for t, y in zip(texts[:48], labels[:48], strict=True)
+    ]
+    (tmp_path / "test.json").write_text(json.dumps(hidden))
+    (tmp_path / "broken.json").write_text("[{")
+    run(
+        tmp_path, "market", "create", "--bounty", "0.1ether", "--min-duration", "1h", "--min-contributions", "2",
+        "--reveal-window", "1d", "--name", "sentiment market",
+    )  # fmt: skip
+    fails(
+        tmp_path,
+        "market",
+        "contribute",
+        "a great film",
+        "--label",
+        "pos",
+        message="prediction_market: not in this phase",
+    )
+    fails(tmp_path, "market", "commit", "broken.json", message="broken.json is not JSON")
+    fails(tmp_path, "market", "commit", "test.json", "--pieces", "1", message="fit in 2 to 48 pieces")
+    committed = run(tmp_path, "market", "commit", "test.json", "--pieces", "3").stdout
+    assert "Committed 48 test samples in 3 pieces and sealed" in committed
+    secret = next((tmp_path / ".sumchain").glob("market-0x*.json"))
+    assert secret.stat().st_mode & 0o077 == 0  # the salts are the provider's alone
+    assert "participation is open" in run(tmp_path, "market", "reveal").stdout
+    run(tmp_path, "market", "contribute", "a wonderful, moving film", "--label", "positive", "--account", "1")
+    run(tmp_path, "market", "contribute", "an awful, boring mess", "--label", "positive", "--account", "2")
+    fails(tmp_path, "market", "end", message="prediction_market: participation too short")
+    run(tmp_path, "time", "advance", "1h")
+    run(tmp_path, "market", "end", "--account", "3")
+    assert "Revealed every piece" in run(tmp_path, "market", "reveal").stdout
+    evaluated = run(tmp_path, "market", "evaluate", "--account", "3").stdout
+    assert "Evaluated 2 contributions" in evaluated
+    status = json.loads(run(tmp_path, "market", "status", "--json", "--account", "1").stdout)
+    assert status["phase"] == "done" and status["num_contributions"] == 2 and len(status["scores"]) == 2
+    owed = {
+        who: json.loads(run(tmp_path, "market", "status", "--json", "--account", who).stdout)["owed_to_you"]
+        for who in "012"
+    }
+    assert sum(owed.values()) == status["bounty"] + 2 * status["parameters"]["stake"]
+    for who in "012":
+        if owed[who]:
+            assert run(tmp_path, "market", "withdraw", "--account", who).stdout.startswith("Withdrew ")
+    fails(tmp_path, "market", "withdraw", "--account", "1", message="nothing to withdraw")
+    shown = run(tmp_path, "market", "status").stdout
+    assert "phase done" in shown and "sentiment market" in shown
+
+
+def test_market_commands_refuse_a_model_that_is_not_a_market(tmp_path) -> None:
+    deployed(tmp_path)
+    fails(tmp_path, "market", "status", message="runs Deposit, Refund and Take, not a prediction market")
+    fails(tmp_path, "deploy", "--mechanism", "prediction_market", message="is created with `sumchain market create`")
