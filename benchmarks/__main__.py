@@ -9,7 +9,8 @@ that measured it; see ``benchmarks/README.md`` for how each one measures.
 
 Parts: ``gas`` (``sumchain gas --json``: every model and operation beside the
 reference's figure), ``mechanisms`` (``mechanism_gas.py``: each operation under
-Points beside Deposit, Refund and Take), ``floors`` (``gas_floor.py``: each operation's gas over
+Points beside Deposit, Refund and Take), ``market`` (``market_gas.py``: each phase of a
+prediction market), ``floors`` (``gas_floor.py``: each operation's gas over
 the least that its storage, logs and payments cost), ``engines`` (``engine_throughput.py``: the embedded
 chain's engines, titanoboa and anvil), ``mirrors`` (``mirror_predict.py``),
 ``encoders`` (``encoders.py``), ``startup`` (``startup.py``) and ``simulation``
@@ -95,6 +96,21 @@ def read_mechanisms(rows: list[dict[str, Any]]) -> list[Figure]:
     ]
 
 
+def read_market(rows: list[dict[str, Any]]) -> list[Figure]:
+    """Gas of each phase of a prediction market (``market_gas.py``), with its transactions and dearest one."""
+    return [
+        Figure(
+            "market",
+            f"{row['phase']} ({row['samples']:,} test samples, {row['contributions']:,} contributions)",
+            row["gas"],
+            "gas",
+            note=f"{row['transactions']:,} transactions, dearest {row['dearest']:,} gas",
+        )
+        for row in rows
+        if "seconds" not in row
+    ]
+
+
 def read_engines(rows: list[dict[str, Any]]) -> list[Figure]:
     """Throughput and ratios of ``engine_throughput.py`` as it reports them."""
     return [
@@ -162,6 +178,7 @@ def parts() -> list[Part]:
         Part("mirrors", [*script("mirror_predict.py"), "--json"], ["--quick"], read_rates("mirrors", ratios=True)),
         Part("encoders", [*script("encoders.py"), "--json"], ["--quick"], read_rates("encoders")),
         Part("startup", [*script("startup.py"), "--json"], ["--quick"], read_startup),
+        Part("market", [*script("market_gas.py"), "--json"], ["--quick"], read_market),
         Part("simulation", [*script("simulation.py"), "--json"], ["--quick"], read_engines),
     ]
 
