@@ -32,7 +32,7 @@ def indexed(chain: EmbeddedChain, path: Path, model: SharedModel, **options: int
 def test_every_event_the_contracts_emit_has_a_kind() -> None:
     emitted = {
         (family, e["name"])
-        for family in ("trainer", "registry")
+        for family in ("trainer", "market", "registry")
         for abi in contract_abis(family)
         for e in abi
         if e["type"] == "event"

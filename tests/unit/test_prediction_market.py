@@ -333,3 +333,22 @@ def test_random_markets_pay_exactly_what_the_mirror_computes(chain, staked, boun
         assert market.owed(market.model.owner) == payout.bounty_left
         assert sum(owed.values()) + payout.bounty_left == len(staked) * STAKE + bounty
         assert_holds(market, people)
+
+
+def test_the_index_holds_every_event_of_a_market(chain, tmp_path) -> None:
+    """Phases, revealed pieces (their lists as JSON), stakes, scores and withdrawals, as the chain logs them."""
+    from sumchain.indexer import Indexer
+
+    tests = pieces_of()
+    market = opened(chain, tests)
+    market.add_data([0, 6], 0, sender=1)
+    market.add_data([1], 0, sender=2)
+    finish(chain, market, tests)
+    market.withdraw(sender=1)
+    indexer = Indexer(chain, tmp_path / "index.sqlite")
+    indexer.add(market.address)
+    indexer.sync()
+    decoded = [market.model.abi.decode_event(list(log.topics), log.data) for log in chain.logs(market.address)]
+    assert [(name, args) for name, args, _ in indexer.index.events(market.address)] == decoded
+    tables = indexer.index.table_rows()
+    assert [len(tables[t]) for t in ("market_piece_revealed", "market_staked", "market_scored")] == [4, 2, 2]

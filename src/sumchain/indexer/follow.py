@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sumchain.chain.base import Chain
-from sumchain.errors import EncodingError, IndexerError, SumchainError
+from sumchain.errors import EncodingError, IndexerError
 from sumchain.indexer.index import Batch, EventIndex, Source
 from sumchain.indexer.kinds import event_decoder, family_kinds
 
@@ -172,9 +172,8 @@ class Indexer:
         if version is not None:
             return Registry(self.chain, checked).address, "registry", 0
         model = SharedModel(self.chain, checked)
-        if not issubclass(model.mechanism_class, Mechanism):
-            raise SumchainError(f"{model.address} is a prediction market: the index does not follow markets yet")
-        return model.address, "trainer", model.deployed_at
+        family = "trainer" if issubclass(model.mechanism_class, Mechanism) else "market"
+        return model.address, family, model.deployed_at
 
     def sync(self, report: SyncReport | None = None) -> SyncReport:
         """Catch up once: roll back a reorganisation if any, then index every followed contract to the head.

@@ -11,6 +11,7 @@ kind was declared gets the kind's table when it is next opened.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +33,12 @@ DECLARED: tuple[tuple[str, str, str], ...] = (
     ("trainer", "Withdrawn", "withdrawn"),
     ("registry", "ModelRegistered", "model_registered"),
     ("registry", "ModelDelisted", "model_delisted"),
+    ("market", "MetadataPublished", "market_metadata_published"),
+    ("market", "PhaseChanged", "market_phase_changed"),
+    ("market", "PieceRevealed", "market_piece_revealed"),
+    ("market", "Staked", "market_staked"),
+    ("market", "Scored", "market_scored"),
+    ("market", "Withdrawn", "market_withdrawn"),
 )
 """``(contract family, event name, table)`` of every kind the indexer follows."""
 
@@ -39,12 +46,14 @@ _SMALL_INTEGER = re.compile(r"(uint(8|16|24|32|40|48|56)|int(8|16|24|32|40|48|56
 
 
 def contract_abis(family: str) -> list[list[dict[str, Any]]]:
-    """The ABIs of every compiled contract of a family (``"trainer"``: one per model and mechanism,
-    the prediction market's aside, which the index does not follow yet; ``"registry"``: one)."""
-    from sumchain.chain.compiler import CLAIM_TRAINERS, REGISTRY, compile_contract
+    """The ABIs of every compiled contract of a family (``"trainer"``: one per model and mechanism
+    but the prediction market; ``"market"``: one per model; ``"registry"``: one)."""
+    from sumchain.chain.compiler import CLAIM_TRAINERS, REGISTRY, TRAINERS, compile_contract
 
     if family == "trainer":
         return [compile_contract(name).abi for name in CLAIM_TRAINERS]
+    if family == "market":
+        return [compile_contract(name).abi for name in TRAINERS if name not in CLAIM_TRAINERS]
     if family == "registry":
         return [compile_contract(REGISTRY).abi]
     raise ValueError(f"no contracts of family {family!r}")
@@ -52,16 +61,22 @@ def contract_abis(family: str) -> list[list[dict[str, Any]]]:
 
 def column_type(abi_type: str) -> str:
     """The SQLite type of an argument: INTEGER for booleans and integers that fit 64 bits,
-    TEXT for addresses, strings and wider integers (in decimal, e.g. wei), BLOB for bytes;
-    arrays and tuples are not supported yet (no sumchain event has them).
+    TEXT for addresses, strings and wider integers (in decimal, e.g. wei), BLOB for bytes,
+    TEXT for a list of any of those (a JSON list: bytes as ``0x`` hex, integers as numbers);
+    tuples are not supported yet (no sumchain event has them).
 
     >>> column_type("uint8"), column_type("uint256"), column_type("address"), column_type("bytes32")
     ('INTEGER', 'TEXT', 'TEXT', 'BLOB')
-    >>> column_type("uint256[]")
+    >>> column_type("bytes[]")
+    'TEXT'
+    >>> column_type("(uint8,bytes)")
     Traceback (most recent call last):
     ...
-    ValueError: events with uint256[] arguments cannot be indexed yet
+    ValueError: events with (uint8,bytes) arguments cannot be indexed yet
     """
+    if abi_type.endswith("[]") and "(" not in abi_type:
+        column_type(abi_type[:-2])
+        return "TEXT"
     if "[" in abi_type or "(" in abi_type:
         raise ValueError(f"events with {abi_type} arguments cannot be indexed yet")
     if abi_type == "bool" or _SMALL_INTEGER.fullmatch(abi_type):
@@ -74,7 +89,10 @@ def column_type(abi_type: str) -> str:
 
 
 def _converters(abi_type: str) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
-    """``(to SQLite, from SQLite)`` for one argument type: wide integers travel as decimal text."""
+    """``(to SQLite, from SQLite)`` for one argument type: wide integers travel as decimal text,
+    lists as JSON."""
+    if abi_type.endswith("[]"):
+        return _json_list(abi_type[:-2].startswith("bytes"))
     if column_type(abi_type) == "TEXT" and abi_type.lstrip("u").startswith("int"):
         return str, int
     if abi_type == "bool":
@@ -88,6 +106,17 @@ def _same(value: Any) -> Any:
     return value
 
 
+def _json_list(of_bytes: bool) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
+    """Converters of a list argument to JSON text (bytes as ``0x`` hex) and back to a tuple, as the
+    ABI decodes it."""
+    if of_bytes:
+        return (
+            lambda values: json.dumps(["0x" + bytes(v).hex() for v in values]),
+            lambda text: tuple(bytes.fromhex(v[2:]) for v in json.loads(text)),
+        )
+    return (lambda values: json.dumps([int(v) for v in values]), lambda text: tuple(json.loads(text)))
+
+
 @dataclass(frozen=True)
 class EventKind:
     """One followed event: its table, its columns and how its values go in and out of SQLite.
@@ -95,7 +124,7 @@ class EventKind:
     Attributes
     ----------
     family : str
-        The contracts that emit it (``"trainer"`` or ``"registry"``).
+        The contracts that emit it (``"trainer"``, ``"market"`` or ``"registry"``).
     name : str
         The event's name in the ABI.
     table : str
