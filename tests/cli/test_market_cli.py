@@ -57,6 +57,10 @@ def test_a_market_from_create_to_withdrawals(tmp_path) -> None:
     fails(tmp_path, "market", "withdraw", "--account", "1", message="nothing to withdraw")
     shown = run(tmp_path, "market", "status").stdout
     assert "phase done" in shown and "sentiment market" in shown
+    finalized = run(tmp_path, "market", "finalize", "--mechanism", "points").stdout
+    assert "Finalizing with the" in finalized and "with Points" in finalized
+    info = json.loads(run(tmp_path, "info", "--json").stdout)  # the finalized model is the current one
+    assert info["mechanism"] == "points" and info["name"] == "sentiment market (finalized)"
 
 
 def test_market_commands_refuse_a_model_that_is_not_a_market(tmp_path) -> None:

@@ -352,3 +352,42 @@ def test_the_index_holds_every_event_of_a_market(chain, tmp_path) -> None:
     assert [(name, args) for name, args, _ in indexer.index.events(market.address)] == decoded
     tables = indexer.index.table_rows()
     assert [len(tables[t]) for t in ("market_piece_revealed", "market_staked", "market_scored")] == [4, 2, 2]
+
+
+def test_the_finalized_model_has_the_initial_parameters_and_the_kept_contributions(chain) -> None:
+    from sumchain import SharedModel
+    from sumchain.incentives import Points
+
+    tests = pieces_of()
+    market = opened(chain, tests)
+    staked = [([0, 6], 1, 1), ([1], 1, 2), ([0, 7], 0, 3), ([2, 7], 1, 1)]
+    for sample, label, who in staked:
+        market.add_data(sample, label, sender=who)
+    with pytest.raises(SumchainError, match="has no scored contributions"):
+        market.finalized_mirror()
+    finish(chain, market, tests)
+    kept = market.kept()
+    first = market.status()["first_rounds"]
+    assert kept == [first == 0 or score >= 0 for score in market.scores()]
+    expected = mirror()
+    for (sample, label, _), keep in zip(staked, kept, strict=True):
+        if keep:
+            expected.partial_fit([sample], [label])
+    finalized = market.finalized_mirror()
+    assert finalized.to_words() == expected.to_words()
+    again = SharedModel.deploy(chain, finalized, mechanism=Points())
+    assert again.parameter_words() == expected.to_words() and again.mechanism == Points()
+
+
+def test_a_forfeited_market_has_nothing_to_finalize(chain) -> None:
+    tests = pieces_of()
+    market = opened(chain, tests)
+    market.add_data([0], 1, sender=1)
+    market.add_data([1], 0, sender=2)
+    chain.advance_time(DAY)
+    market.end(sender=1)
+    chain.advance_time(2 * DAY)
+    market.forfeit(sender=1)
+    market.settle(sender=1)
+    with pytest.raises(SumchainError, match="has no scored contributions"):
+        market.finalized_mirror()

@@ -219,6 +219,28 @@ def evaluate() -> None:
     out.print("Everyone may now withdraw: sumchain market withdraw")
 
 
+@market_app.command("finalize")
+def finalize(
+    mechanism: Annotated[
+        str, typer.Option("--mechanism", help="The new model's mechanism: deposit_refund_take or points.")
+    ] = "deposit_refund_take",
+    name: Name = None,
+) -> None:
+    """Deploy the model the market leaves (its initial parameters and the kept contributions) as a
+    normal model with any mechanism; it becomes the current model."""
+    from dataclasses import replace
+
+    from sumchain.cli.models import mechanism_from_options
+
+    market = _market()
+    mirror = market.finalized_mirror()
+    kept = sum(market.kept())
+    chosen = mechanism_from_options(mechanism, False, {})
+    metadata = replace(market.model.metadata, name=name or f"{market.model.metadata.name} (finalized)")
+    out.print(f"Finalizing with the {kept} kept contribution{'s' if kept != 1 else ''} of {market.address}.")
+    deploy_model(mirror, metadata, chosen, resume=False, command="market finalize", register=True)
+
+
 @market_app.command("withdraw")
 def withdraw() -> None:
     """Collect what you are owed once the market is done (stakes, rewards, or the provider's bounty left)."""

@@ -365,6 +365,35 @@ class Market:
             sent += 1
         return sent
 
+    def kept(self) -> list[bool]:
+        """Whether each contribution was kept to the end of the rewards (not dropped by the first pass)."""
+        if self.phase() != "done" or not int(self._read("applied")):
+            raise SumchainError(f"the market at {self.address} has no scored contributions (phase {self.phase()})")
+        first = int(self._read("first_rounds"))
+        return [first == 0 or score >= 0 for score in self.scores()]
+
+    def finalized_mirror(self) -> OnChainModel:
+        """The model the market leaves: its initial parameters (as the provider uploaded them) with
+        the kept contributions learned in order, as a mirror to deploy with any mechanism.
+
+        Raises
+        ------
+        SumchainError
+            Before the market is done with its evaluation (a forfeited market has no scores), or
+            when the chain has no record of the upload (see :func:`sumchain.audit.uploaded_words`).
+        """
+        from sumchain.audit import uploaded_words
+
+        kept = self.kept()
+        words, _, _ = uploaded_words(self.model)
+        mirror = self.model.mirror_class.from_chain(self.model.params, words)
+        learned = [
+            (sample, label) for (_, _, sample, label), keep in zip(self.contributions(), kept, strict=True) if keep
+        ]
+        if learned:
+            mirror.partial_fit([list(s) for s, _ in learned], [y for _, y in learned])
+        return mirror
+
     def withdraw(self, *, sender: str | int | None = None) -> int:
         """Collect what the sender is owed (once the market is done); returns the amount."""
         receipt = self._send("withdraw", sender=sender)
