@@ -20,7 +20,7 @@ from starlette.routing import Route
 from sumchain.chain.hashing import checksum, is_address
 from sumchain.web.dashboard import Dashboard
 from sumchain.web.errors import ApiError, read_json
-from sumchain.web.mechanism import amount, contribution_views, mechanism_summary
+from sumchain.web.mechanism import amount, contribution_count, contribution_views, mechanism_summary
 
 if TYPE_CHECKING:
     from sumchain.client import SharedModel
@@ -142,7 +142,7 @@ async def list_models(request: Request) -> JSONResponse:
         for entry in board.registry.entries():
             row = entry.to_json() | {"contributions": None}
             if entry.problem is None:
-                row["contributions"] = len(board.model(entry.address).contributions(everyone=True))
+                row["contributions"] = contribution_count(board.model(entry.address))
             found.append(row)
         return found
 

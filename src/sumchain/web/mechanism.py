@@ -45,6 +45,17 @@ def _deposit_later(model: SharedModel) -> list[dict[str, Any]]:
     return [{"when": when, "deposit": amount(model.mechanism.cost(now + wait - last))} for when, wait in LATER]
 
 
+def contribution_count(model: SharedModel) -> int:
+    """How many contributions the model has: its claims, or a prediction market's stakes (the
+    dashboard shows a market in the list; its page is not built yet)."""
+    from sumchain.incentives import Mechanism
+    from sumchain.market import Market
+
+    if issubclass(model.mechanism_class, Mechanism):
+        return len(model.contributions(everyone=True))
+    return len(Market(model).contributions())
+
+
 def mechanism_summary(model: SharedModel) -> dict[str, Any]:
     """The model's mechanism as the page shows it: its name, the deposit now and later, its waits.
 
