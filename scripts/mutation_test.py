@@ -1,8 +1,8 @@
 """Mutation testing of the contracts: how many injected bugs do the tests catch?
 
 Each mutant changes one thing in one ``.vy`` file of ``src/sumchain/contracts``
-or in the trainers' template, ``templates/trainer.vy.template`` (the test mocks,
-the compiled files and the generated ``trainers/*.vy`` excepted: a mutant of the
+or in the trainers' templates, ``templates/*.vy.template`` (the test mocks, the
+compiled files and the generated ``trainers/*.vy`` excepted: a mutant of a
 template is written out to every trainer, as ``scripts/build_contracts.py`` does):
 
 - ``comparison``: ``<`` and ``<=``, ``>`` and ``>=``, ``==`` and ``!=`` swapped;
@@ -69,6 +69,8 @@ FIRST_TESTS = {  # the tests that most quickly kill a mutant of each file; the f
     "models/sparse_nearest_centroid.vy": ["test_nearest_centroid_bit_exact.py"],
     "models/centroids.vy": ["test_nearest_centroid.py", "test_nearest_centroid_bit_exact.py"],
     "incentives/points.vy": ["test_points.py"],
+    "incentives/prediction_market.vy": ["test_prediction_market.py"],
+    "templates/market.vy.template": ["test_prediction_market.py"],
 }
 SHARED_FIRST = ["test_every_model.py", "test_deposit_refund_take.py", "test_attacks.py", "test_points.py"]
 """Found in ``tests/unit`` or ``tests/fuzz``."""
@@ -177,7 +179,7 @@ def mutants_of(path: Path) -> list[Mutant]:
 def all_mutants(files: Sequence[str] | None = None) -> list[Mutant]:
     """The mutants of every contract (or of the named files), in a stable order."""
     paths = sorted(p for p in CONTRACTS.rglob("*.vy") if not {"mocks", "trainers"} & set(p.parts))
-    paths.append(CONTRACTS / "templates" / "trainer.vy.template")
+    paths += sorted((CONTRACTS / "templates").glob("*.vy.template"))
     if files:
         paths = [p for p in paths if p.name in files or str(p.relative_to(CONTRACTS)) in files]
         if not paths:
@@ -237,8 +239,10 @@ def originals() -> tuple[dict[str, dict[str, object]], dict[str, set[str]]]:
         }
         path, text = compiler._source(name)
         files = closure(text, (CONTRACTS / path).parent) | {CONTRACTS / path}
-        if name in compiler.TRAINERS:
+        if name in compiler.CLAIM_TRAINERS:
             files.add(compiler.TEMPLATE)
+        elif name in compiler.TRAINERS:
+            files.add(compiler.MARKET_TEMPLATE)
         sources[name] = {str(f.relative_to(CONTRACTS)) for f in files}
     return compiled, sources
 
