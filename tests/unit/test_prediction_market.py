@@ -177,13 +177,19 @@ def test_phases_only_move_forward_and_each_step_needs_its_phase(chain) -> None:
     assert phases == sorted(phases) == [1, 2, 3, 4]
 
 
-def test_a_wrong_piece_or_salt_is_refused_and_changes_nothing(chain) -> None:
-    tests = pieces_of()
+def ended(chain: EmbeddedChain, tests: HiddenTestSet) -> Market:
+    """An opened market with two contributions, its participation ended: the provider's turn to reveal."""
     market = opened(chain, tests)
     market.add_data([0], 1, sender=1)
     market.add_data([1], 0, sender=2)
     chain.advance_time(DAY)
     market.end(sender=1)
+    return market
+
+
+def test_a_wrong_piece_or_salt_is_refused_and_changes_nothing(chain) -> None:
+    tests = pieces_of()
+    market = ended(chain, tests)
     first = market.status()["first_piece"]
     other = next(k for k in range(4) if k != first)
     piece = tests.pieces[other]
@@ -380,12 +386,7 @@ def test_the_finalized_model_has_the_initial_parameters_and_the_kept_contributio
 
 
 def test_a_forfeited_market_has_nothing_to_finalize(chain) -> None:
-    tests = pieces_of()
-    market = opened(chain, tests)
-    market.add_data([0], 1, sender=1)
-    market.add_data([1], 0, sender=2)
-    chain.advance_time(DAY)
-    market.end(sender=1)
+    market = ended(chain, pieces_of())
     chain.advance_time(2 * DAY)
     market.forfeit(sender=1)
     market.settle(sender=1)
