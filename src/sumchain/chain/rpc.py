@@ -1,6 +1,7 @@
 """A chain reached over JSON-RPC (anvil, Hardhat, or any Ethereum node), via web3.py.
 
-Transactions are signed locally with eth-account and sent raw, so the node
+Transactions are signed locally (:mod:`sumchain.chain.signing`: coincurve, byte for byte as
+eth-account would) and sent raw, so the node
 needs no unlocked accounts. On a dev chain (chain id 31337, or a node that
 answers ``anvil_nodeInfo`` or ``hardhat_metadata``) the signers are anvil's ten
 public dev keys, accounts 0-9, then the given keys and the one in
@@ -34,6 +35,7 @@ from sumchain.chain.base import TX_GAS_CAP, Log, Receipt, Sent
 from sumchain.chain.confirm import TransactionPreview
 from sumchain.chain.hashing import checksum
 from sumchain.chain.nonces import NonceManager
+from sumchain.chain.signing import sign
 from sumchain.errors import (
     ChainError,
     ContractReverted,
@@ -107,12 +109,20 @@ class PendingTransaction:
         )
 
 
+def _quantity(value: str | int | None) -> int | None:
+    """A JSON-RPC quantity (hex text; anvil gives some as numbers), or None when absent."""
+    if value is None:
+        return None
+    return int(value, 16) if isinstance(value, str) else int(value)
+
+
 def _formatted_receipt(raw: Mapping[str, Any]) -> dict[str, Any]:
     """A receipt as JSON-RPC sends it (hex strings), in the types web3 gives (ints and bytes)."""
 
     return {
         "status": int(raw["status"], 16),
         "blockNumber": int(raw["blockNumber"], 16),
+        "blockTimestamp": _quantity(raw.get("blockTimestamp")),
         "gasUsed": int(raw["gasUsed"], 16),
         "contractAddress": raw.get("contractAddress"),
         "logs": [_formatted_log(log) for log in raw["logs"]],
@@ -353,17 +363,17 @@ class RpcChain:
             self.confirm(TransactionPreview(self.chain_id, signer.address, tx.get("to"), value, gas, max_fee))
         for attempt in range(2):  # a wrong local nonce (another sender, a dropped transaction) is asked again once
             nonce = self._nonces.take(signer.address, lambda: self._count(signer.address, "pending"))
-            signed = signer.sign_transaction(tx | {"nonce": nonce})
+            raw, tx_hash = sign(signer, tx | {"nonce": nonce})
             try:
                 with self._errors():
-                    self.w3.eth.send_raw_transaction(signed.raw_transaction)
+                    self.w3.eth.send_raw_transaction(raw)
             except ChainError as exc:
                 self._nonces.forget(signer.address)
                 if attempt or not _NONCE_TROUBLE.search(str(exc)):
                     raise
                 continue
             call = self._tx(to, data, sender, value) | {"gas": gas}
-            return PendingTransaction(self, "0x" + bytes(signed.hash).hex(), signer.address, nonce, call)
+            return PendingTransaction(self, "0x" + tx_hash.hex(), signer.address, nonce, call)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def send_many(
@@ -411,14 +421,12 @@ class RpcChain:
                     )
                     self.confirm(preview)
                 nonce = self._nonces.take(signer.address, lambda: self._count(signer.address, "pending"))
-                signed.append((signer.sign_transaction(tx | {"nonce": nonce}), nonce, call | {"gas": limit}))
-            answers = self._raw_batch(
-                [("eth_sendRawTransaction", ["0x" + bytes(t.raw_transaction).hex()]) for t, _, _ in signed]
-            )
+                signed.append((sign(signer, tx | {"nonce": nonce}), nonce, call | {"gas": limit}))
+            answers = self._raw_batch([("eth_sendRawTransaction", ["0x" + raw.hex()]) for (raw, _), _, _ in signed])
             refused = [(nonce, a["error"]) for (_, nonce, _), a in zip(signed, answers, strict=True) if "error" in a]
             sent += [
-                PendingTransaction(self, "0x" + bytes(t.hash).hex(), signer.address, nonce, call)
-                for (t, nonce, call), answer in zip(signed, answers, strict=True)
+                PendingTransaction(self, "0x" + tx_hash.hex(), signer.address, nonce, call)
+                for ((_, tx_hash), nonce, call), answer in zip(signed, answers, strict=True)
                 if "error" not in answer
             ]
             if refused:
@@ -506,6 +514,9 @@ class RpcChain:
                     raise waiting[0].still_pending(f"was not mined within {self.receipt_timeout:g} s")
                 self._check_not_lost(waiting[0])
                 time.sleep(0.02 if self.is_dev else 1.0)
+        for r in found.values():  # a node that puts the block's time in the receipt (anvil) saves a block fetch
+            if r["blockTimestamp"] is not None:
+                self._block_times.setdefault(int(r["blockNumber"]), int(r["blockTimestamp"]))
         self._cache_block_times({int(r["blockNumber"]) for r in found.values()})
         return [p.receipt() if self.confirmations > 1 else self._mined(p, found[p.tx_hash]) for p in pending]
 
