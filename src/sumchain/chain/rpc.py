@@ -109,20 +109,12 @@ class PendingTransaction:
         )
 
 
-def _quantity(value: str | int | None) -> int | None:
-    """A JSON-RPC quantity (hex text; anvil gives some as numbers), or None when absent."""
-    if value is None:
-        return None
-    return int(value, 16) if isinstance(value, str) else int(value)
-
-
 def _formatted_receipt(raw: Mapping[str, Any]) -> dict[str, Any]:
     """A receipt as JSON-RPC sends it (hex strings), in the types web3 gives (ints and bytes)."""
 
     return {
         "status": int(raw["status"], 16),
         "blockNumber": int(raw["blockNumber"], 16),
-        "blockTimestamp": _quantity(raw.get("blockTimestamp")),
         "gasUsed": int(raw["gasUsed"], 16),
         "contractAddress": raw.get("contractAddress"),
         "logs": [_formatted_log(log) for log in raw["logs"]],
@@ -514,9 +506,6 @@ class RpcChain:
                     raise waiting[0].still_pending(f"was not mined within {self.receipt_timeout:g} s")
                 self._check_not_lost(waiting[0])
                 time.sleep(0.02 if self.is_dev else 1.0)
-        for r in found.values():  # a node that puts the block's time in the receipt (anvil) saves a block fetch
-            if r["blockTimestamp"] is not None:
-                self._block_times.setdefault(int(r["blockNumber"]), int(r["blockTimestamp"]))
         self._cache_block_times({int(r["blockNumber"]) for r in found.values()})
         return [p.receipt() if self.confirmations > 1 else self._mined(p, found[p.tx_hash]) for p in pending]
 
