@@ -79,8 +79,23 @@ class AnvilNode:
 
 @contextmanager
 def running_anvil(binary: str, args: Sequence[str] = (), *, port: int | None = None) -> Iterator[AnvilNode]:
-    """A fresh anvil on a local ``port`` (by default a free one), with extra command-line ``args``; stopped on exit."""
-    port = free_port() if port is None else port
+    """A fresh anvil on a local ``port`` (by default a free one), with extra command-line ``args``; stopped on exit.
+
+    Raises
+    ------
+    ChainError
+        When ``port`` is taken (checked first: otherwise the node already listening there could
+        answer the readiness probe before this anvil fails to bind), or anvil does not start.
+    """
+    if port is None:
+        port = free_port()
+    else:
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a port just freed (TIME_WAIT) is free
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError as exc:
+                raise ChainError(f"port {port} is in use ({exc.strerror or exc})") from None
     with tempfile.TemporaryDirectory() as folder:
         log = Path(folder) / "anvil.log"
         with log.open("wb") as out:
