@@ -136,19 +136,8 @@ class MarketMachine(CountingMachine):
     @counted
     def evaluate_steps(self, steps: int) -> None:
         """Up to ``steps`` transactions of the evaluation: a piece counted, or a contribution applied."""
-        market = self.market
-        pieces, staked = market.revealed_pieces(), market.contributions()
-        encode = market.model.codec.encode
-        for _ in range(steps):
-            if market.phase() != "evaluate":
-                break
-            applied, following = int(market._read("applied")), int(market._read("next_piece"))
-            if following == int(market._read("num_pieces")):
-                _, contributor, sample, label = staked[applied]
-                market._send("apply_next", encode(sample), label, contributor, sender=5)
-            else:
-                market._send("evaluate", following, *pieces[following].arguments(encode), sender=5)
-        self.phase = market.phase()
+        self.market.evaluate(sender=5, limit=steps)
+        self.phase = self.market.phase()
 
     @rule(limit=st.integers(1, 3))
     @counted

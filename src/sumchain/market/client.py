@@ -334,8 +334,15 @@ class Market:
         """Give the bounty to the contributors after a missed reveal deadline (anyone)."""
         self._send("forfeit", sender=sender)
 
-    def evaluate(self, *, sender: str | int | None = None, on_step: Callable[[int, int], None] | None = None) -> int:
-        """Push the evaluation to its end (anyone): count each piece, apply each contribution.
+    def evaluate(
+        self,
+        *,
+        sender: str | int | None = None,
+        on_step: Callable[[int, int], None] | None = None,
+        limit: int | None = None,
+    ) -> int:
+        """Push the evaluation to its end, or by ``limit`` transactions (anyone): count each piece,
+        apply each contribution.
 
         Returns the number of transactions sent. ``on_step(contributions_applied, total)``
         is called after each.
@@ -344,7 +351,7 @@ class Market:
         staked = self.contributions()
         encode = self.model.codec.encode
         sent = 0
-        while self.phase() == "evaluate":
+        while self.phase() == "evaluate" and (limit is None or sent < limit):
             applied, following = int(self._read("applied")), int(self._read("next_piece"))
             if following == int(self._read("num_pieces")):
                 _, contributor, sample, label = staked[applied]
