@@ -115,6 +115,7 @@ def _formatted_receipt(raw: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "status": int(raw["status"], 16),
         "blockNumber": int(raw["blockNumber"], 16),
+        "blockHash": bytes.fromhex(raw["blockHash"][2:]),
         "gasUsed": int(raw["gasUsed"], 16),
         "contractAddress": raw.get("contractAddress"),
         "logs": [_formatted_log(log) for log in raw["logs"]],
@@ -218,7 +219,8 @@ class RpcChain:
             self.w3.middleware_onion.remove(name)
         self._nonces = NonceManager()
         self._fees_cache: tuple[float, dict[str, int]] | None = None
-        self._block_times: dict[int, int] = {}
+        self._block_times: dict[bytes, int] = {}
+        """Block times by block hash (not number: a number can name another block after a revert or reorg)."""
         extra = key_from_env()
         self._keys: list[LocalAccount | KeystoreAccount] = [
             Account.from_key(key) if isinstance(key, bytes) else key for key in keys
@@ -475,12 +477,12 @@ class RpcChain:
         with self._errors():
             return int(self.w3.eth.get_transaction_count(address, block))
 
-    def _block_time(self, number: int) -> int:
+    def _block_time(self, block_hash: bytes) -> int:
         """A block's timestamp (cached: transactions sent together often share a block)."""
-        if number not in self._block_times:
+        if block_hash not in self._block_times:
             with self._errors():
-                self._block_times[number] = int(self.w3.eth.get_block(number)["timestamp"])
-        return self._block_times[number]
+                self._block_times[block_hash] = int(self.w3.eth.get_block(block_hash)["timestamp"])
+        return self._block_times[block_hash]
 
     def receipts(self, pending: Sequence[PendingTransaction]) -> list[Receipt]:
         """The receipts of many sent transactions, asked for in JSON-RPC batches (with their blocks' times).
@@ -506,17 +508,17 @@ class RpcChain:
                     raise waiting[0].still_pending(f"was not mined within {self.receipt_timeout:g} s")
                 self._check_not_lost(waiting[0])
                 time.sleep(0.02 if self.is_dev else 1.0)
-        self._cache_block_times({int(r["blockNumber"]) for r in found.values()})
+        self._cache_block_times({bytes(r["blockHash"]) for r in found.values()})
         return [p.receipt() if self.confirmations > 1 else self._mined(p, found[p.tx_hash]) for p in pending]
 
-    def _cache_block_times(self, numbers: set[int]) -> None:
+    def _cache_block_times(self, hashes: set[bytes]) -> None:
         """Ask for the times of these blocks in batches (those not known yet)."""
-        missing = sorted(numbers - set(self._block_times))
+        missing = sorted(hashes - set(self._block_times))
         for start in range(0, len(missing), BATCH_SIZE):
             chunk = missing[start : start + BATCH_SIZE]
             with self._errors(), self.w3.batch_requests() as batch:
-                for number in chunk:
-                    batch.add(self.w3.eth.get_block(number))
+                for block_hash in chunk:
+                    batch.add(self.w3.eth.get_block(block_hash))
                 blocks = batch.execute()
             self._block_times.update({n: int(b["timestamp"]) for n, b in zip(chunk, blocks, strict=True)})
 
@@ -585,7 +587,7 @@ class RpcChain:
         return Receipt(
             tx_hash=pending.tx_hash,
             block_number=int(mined["blockNumber"]),
-            timestamp=self._block_time(int(mined["blockNumber"])),
+            timestamp=self._block_time(bytes(mined["blockHash"])),
             gas_used=int(mined["gasUsed"]),
             contract_address=checksum(created) if created else None,
             logs=tuple(self._log(entry) for entry in mined["logs"]),

@@ -113,3 +113,18 @@ def test_a_refused_transaction_is_said_with_what_was_sent(chain: RpcChain) -> No
         chain.send_many(chain.accounts[6], [b""], sender=sender, gas=1_000)  # below the intrinsic gas
     assert refused.value.sent == []
     assert chain.transact(chain.accounts[6], b"", sender=sender, value=1).gas_used == 21_000  # nonces still right
+
+
+def test_a_block_number_reused_after_a_rollback_has_its_own_time(chain: RpcChain) -> None:
+    sender, receiver = chain.accounts[5], chain.accounts[6]
+    with chain.anchor():
+        chain.advance_time(1_000)
+        first = chain.transact(receiver, b"", sender=sender, value=1)
+    second = chain.transact(receiver, b"", sender=sender, value=2)
+    while second.block_number < first.block_number:  # until the same block number is mined anew
+        second = chain.transact(receiver, b"", sender=sender, value=2)
+    assert second.block_number == first.block_number
+    block = chain.w3.eth.get_block(second.block_number)
+    assert second.timestamp == int(block["timestamp"]) < first.timestamp
+    (many,) = chain.receipts([chain.send(receiver, b"", sender=sender, value=1)])
+    assert many.timestamp == int(chain.w3.eth.get_block(many.block_number)["timestamp"])
