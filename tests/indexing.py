@@ -40,7 +40,7 @@ def listed_model(chain: Chain, registry: Registry, name: str, sender: int) -> Sh
 
 
 def registry_history(chain: Chain, registry: Registry) -> dict[str, tuple[str, str, bool]]:
-    """Models listed by two owners, a new version that takes its predecessor's name, one delisted.
+    """Models listed by two owners, a new version that takes its predecessor's name, one delisted, a score published.
 
     Returns each name's expected ``(model, owner, delisted)``.
     """
@@ -49,6 +49,7 @@ def registry_history(chain: Chain, registry: Registry) -> dict[str, tuple[str, s
     spam = listed_model(chain, registry, "spam", 1)
     movies = listed_model(chain, registry, "movies", 0)  # the first "movies" is delisted by its successor
     registry.delist("spam", sender=1)
+    registry.publish_score("news", [[0], [1]], [1, 1], sender=1)
     owners = chain.accounts
     return {
         "movies": (movies.address, owners[0], False),

@@ -8,6 +8,13 @@ Everything else an entry shows (model type, mechanism, description, encoder) is 
 from the model itself, which is also how a client checks that an entry points at a
 working sumchain model.
 
+The owner of a listed model may publish its score on a test set (:meth:`Registry.publish_score`):
+the client predicts every test sample with the model on chain, and the registry keeps the count
+of right answers, the number of samples, the block and a hash of the test set
+(:func:`hash_test_set`), so that anyone holding the test set can check the figure. The contract
+cannot check it; a score is its owner's claim, and clients show it as one. Registries of
+version 1 (deployed before scores) list models but hold no scores.
+
 An embedded chain file comes with a registry: it is deployed when the file is created
 (by :data:`EMBEDDED_DEPLOYER`, an account that sends nothing else, so the dev accounts'
 addresses and nonces stay as they were) and its address is kept in the file's notes;
@@ -18,7 +25,9 @@ registry's address.
 from __future__ import annotations
 
 import difflib
+import json
 import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +56,9 @@ NOTE = "registry"
 """The embedded chain's note that holds the registry's address."""
 EMBEDDED_DEPLOYER = "0x" + "5c" * 20
 """Who deploys an embedded chain's registry: no dev account, so their nonces are untouched."""
+SCORES_SINCE = 2
+"""The first registry version that keeps published test scores."""
+_VERSIONS = (1, SCORES_SINCE)
 _EMPTY = "0x" + "00" * 20
 
 
@@ -72,6 +84,48 @@ def check_name(name: str) -> str:
     return name
 
 
+def hash_test_set(samples: Iterable[Sequence[int]], labels: Iterable[int]) -> bytes:
+    """The hash a published score names its test set by: keccak256 of the canonical JSON
+    ``{"samples": [[...], ...], "labels": [...]}`` (no spaces), samples as the model's features.
+
+    >>> hash_test_set([[0, 2], [1]], [1, 0]).hex()[:16]
+    '9cda0b62c8bad85b'
+    """
+    canonical = {"samples": [[int(v) for v in s] for s in samples], "labels": [int(y) for y in labels]}
+    return keccak(json.dumps(canonical, separators=(",", ":")).encode())
+
+
+@dataclass(frozen=True)
+class PublishedScore:
+    """A model's test score, as its owner published it in the registry.
+
+    Parameters
+    ----------
+    correct : int
+        Test samples the model predicted right.
+    total : int
+        Test samples.
+    test_set : str
+        The test set's hash (:func:`hash_test_set`), ``0x`` and 64 hex digits.
+    published_at : int
+        The block it was published in: the model's accuracy as of then.
+    """
+
+    correct: int
+    total: int
+    test_set: str
+    published_at: int
+
+    @property
+    def accuracy(self) -> float:
+        """``correct / total``."""
+        return self.correct / self.total
+
+    def to_json(self) -> dict[str, Any]:
+        """Every field and the accuracy, as JSON values."""
+        return asdict(self) | {"accuracy": self.accuracy}
+
+
 @dataclass(frozen=True)
 class RegistryEntry:
     """A listed model, as the registry and the model itself describe it.
@@ -92,6 +146,8 @@ class RegistryEntry:
     problem : str, optional
         Why the entry does not lead to a working sumchain model (its contract
         is gone or of another kind), or None.
+    score : PublishedScore, optional
+        The test score its owner published, or None.
     """
 
     name: str
@@ -103,10 +159,11 @@ class RegistryEntry:
     description: str = ""
     encoder: str | None = None
     problem: str | None = None
+    score: PublishedScore | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """Every field, as JSON values."""
-        return asdict(self)
+        """Every field, as JSON values (the score with its accuracy)."""
+        return asdict(self) | {"score": None if self.score is None else self.score.to_json()}
 
 
 @dataclass(frozen=True)
@@ -153,8 +210,11 @@ class Registry:
         self.address, version = read_view(chain, address, "registry_version()", "uint256")
         if version is None:
             raise RegistryError(f"{self.address} is not a sumchain model registry")
-        if version != 1:
-            raise RegistryError(f"{self.address} is a registry of version {version}; this sumchain reads version 1")
+        if version not in _VERSIONS:
+            raise RegistryError(
+                f"{self.address} is a registry of version {version}; this sumchain reads versions 1 and 2"
+            )
+        self.version = int(version)
         self.abi = ContractABI(compile_contract(REGISTRY).abi)
 
     # -- finding one ----------------------------------------------------------
@@ -275,9 +335,10 @@ class Registry:
         return self._with_details(entry) if details else entry
 
     def _with_details(self, entry: RegistryEntry) -> RegistryEntry:
-        """The entry with what the model says of itself, or the reason it cannot say."""
+        """The entry with its published score and what the model says of itself, or the reason it cannot say."""
         from sumchain.client import SharedModel
 
+        entry = replace(entry, score=self.score_of(entry.address))
         try:
             model = SharedModel(self.chain, entry.address)
             metadata = model.metadata
@@ -290,6 +351,16 @@ class Registry:
             description=metadata.description,
             encoder=metadata.encoder,
         )
+
+    def score_of(self, model: str) -> PublishedScore | None:
+        """The test score the owner of ``model`` (an address) published last, or None
+        (none published, or a registry of version 1, which keeps none)."""
+        if self.version < SCORES_SINCE:
+            return None
+        correct, total, test_set, published_at = self._call("score", checksum(model))
+        if int(total) == 0:
+            return None
+        return PublishedScore(int(correct), int(total), "0x" + bytes(test_set).hex(), int(published_at))
 
     # -- changing -------------------------------------------------------------
 
@@ -381,6 +452,65 @@ class Registry:
         self._check_owner(entry.address, entry.owner, account)
         self.chain.transact(self.address, self.abi.encode_call("delist", entry.address), sender=account)
         return entry
+
+    def publish_score(
+        self,
+        reference: str,
+        samples: Sequence[Sequence[int]],
+        labels: Sequence[int],
+        *,
+        sender: str | int | None = None,
+    ) -> tuple[PublishedScore, Receipt]:
+        """Score a listed model (by name or address) on a test set, and publish the score; only its owner may.
+
+        Every test sample is predicted by the model on chain (free calls, one block);
+        what is published is the count of right answers, the number of samples and
+        :func:`hash_test_set` of the test set.
+
+        Parameters
+        ----------
+        reference : str
+            The model's name in the registry, or its address.
+        samples : sequence of sequences of int
+            The test samples, as the model's features (see :meth:`SharedModel.encode
+            <sumchain.client.SharedModel.encode>` for texts).
+        labels : sequence of int
+            Their classes.
+        sender : account index or address, optional
+            The model's owner (account 0 by default).
+
+        Returns
+        -------
+        (PublishedScore, Receipt)
+            The score as the registry now holds it, and the transaction's receipt.
+
+        Raises
+        ------
+        RegistryError
+            Before anything is sent: a registry of version 1, a sender who is not the
+            owner, no samples, or as many labels as samples. :class:`UnknownName` when
+            the model is not listed; :class:`InvalidSample` for a bad sample.
+        """
+        from sumchain.client import SharedModel
+
+        if self.version < SCORES_SINCE:
+            raise RegistryError(f"the registry at {self.address} is of version 1, which keeps no scores")
+        entry = self.entry_of(reference) if is_address(reference) else self.find(reference)
+        if entry is None:
+            raise UnknownName(f"{checksum(reference)} is not listed in the registry at {self.address}")
+        account = resolve_account(self.chain, sender)
+        self._check_owner(entry.address, entry.owner, account)
+        if not samples or len(samples) != len(labels):
+            raise RegistryError(f"a score needs test samples and one label each, got {len(samples)} and {len(labels)}")
+        model = SharedModel(self.chain, entry.address)
+        numbers = [model.check_label(y) for y in labels]
+        correct = sum(p == y for p, y in zip(model.predict_many(samples), numbers, strict=True))
+        digest = hash_test_set(samples, numbers)
+        data = self.abi.encode_call("publish_score", entry.address, correct, len(numbers), digest)
+        receipt = self.chain.transact(self.address, data, sender=account)
+        published = self.score_of(entry.address)
+        assert published is not None
+        return published, receipt
 
     @staticmethod
     def _check_owner(model: str, owner: str, account: str) -> None:

@@ -10,7 +10,7 @@ import pytest
 from sumchain import EmbeddedChain, ModelMetadata, SharedModel, SparsePerceptron
 from sumchain.encoders import HashingEncoder
 from sumchain.errors import InvalidName, NameTaken, NotAModel, RegistryError, UnknownName
-from sumchain.registry import EMBEDDED_DEPLOYER, NOTE, Registry, check_name
+from sumchain.registry import EMBEDDED_DEPLOYER, NOTE, Registry, check_name, hash_test_set
 from tests.helpers import Impostor
 
 MIRROR = SparsePerceptron.from_weights([5, -5, 0, 0])
@@ -43,6 +43,7 @@ def test_a_new_chain_file_comes_with_a_registry_and_deploy_lists_into_it(tmp_pat
         "description": "A toy.",
         "encoder": encoder.id,
         "problem": None,
+        "score": None,
     }
     chain.close()
     reopened = EmbeddedChain(tmp_path / "chain.sqlite")
@@ -176,3 +177,47 @@ def test_entries_that_lead_nowhere_say_so(engine: str) -> None:
     ghost = registry.find("ghost")
     assert ghost.owner == factory.address and chain.call(ghost.address, b"") == b""
     assert chain.call(factory.address, factory.abi.encode_call("deployed_at")) != b""
+
+
+def test_the_owner_publishes_the_score_the_model_on_chain_gets(chain: EmbeddedChain, registry: Registry) -> None:
+    model = SharedModel.deploy(chain, MIRROR, metadata=meta("toy"), registry=registry)
+    samples, labels = [[0], [1], [0, 2], [1, 3]], [1, 0, 0, 0]  # the model says 1, 0, 1, 0: three right
+    before = chain.block_number()
+    score, receipt = registry.publish_score("toy", samples, labels)
+    assert (score.correct, score.total, score.accuracy) == (3, 4, 0.75)
+    assert score.test_set == "0x" + hash_test_set(samples, labels).hex() and score.published_at == before + 1
+    assert registry.find("toy").score == score == registry.score_of(model.address)
+    assert registry.entries()[0].to_json()["score"] == {
+        "correct": 3,
+        "total": 4,
+        "test_set": score.test_set,
+        "published_at": score.published_at,
+        "accuracy": 0.75,
+    }
+    again, _ = registry.publish_score(model.address, [[0]], ["1"])  # a later score replaces it; labels by number
+    assert (again.correct, again.total) == (1, 1) and registry.find("toy").score == again
+    assert receipt.gas_used <= 73_300, receipt.gas_used  # 71,785: two fresh words and the event
+
+
+def test_only_the_owner_publishes_a_score_of_a_listed_model(chain: EmbeddedChain, registry: Registry) -> None:
+    model = SharedModel.deploy(chain, MIRROR, metadata=meta("toy"), registry=registry)
+    unlisted = SharedModel.deploy(chain, MIRROR, metadata=meta("other"), registry=False)
+    before = chain.block_number()
+    with pytest.raises(RegistryError, match="is not the owner of"):
+        registry.publish_score("toy", [[0]], [1], sender=1)
+    with pytest.raises(UnknownName, match="is not listed"):
+        registry.publish_score(unlisted.address, [[0]], [1])
+    with pytest.raises(RegistryError, match="a score needs test samples and one label each, got 0 and 0"):
+        registry.publish_score("toy", [], [])
+    with pytest.raises(RegistryError, match="got 2 and 1"):
+        registry.publish_score("toy", [[0], [1]], [1])
+    assert chain.block_number() == before and registry.score_of(model.address) is None
+
+
+def test_a_registry_of_version_1_keeps_no_scores(chain: EmbeddedChain, registry: Registry) -> None:
+    model = SharedModel.deploy(chain, MIRROR, metadata=meta("toy"), registry=registry)
+    registry.publish_score("toy", [[0]], [1])
+    registry.version = 1  # as a registry deployed before scores answers
+    assert registry.score_of(model.address) is None and registry.find("toy").score is None
+    with pytest.raises(RegistryError, match="version 1, which keeps no scores"):
+        registry.publish_score("toy", [[0]], [1])

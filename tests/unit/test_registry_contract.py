@@ -172,3 +172,25 @@ def test_gas_of_listing_and_delisting(registry: RawRegistry, chain: EmbeddedChai
     assert gas["later listing"] <= 132_100, gas  # 129,500: four fresh words (position, entry, name, name hash)
     assert gas["64-byte name"] - gas["later listing"] <= 23_700, gas  # 23,255: the name's second word
     assert gas["delist"] <= 34_600, gas  # 33,876, refunds included
+
+
+def test_the_owner_publishes_a_score_and_anyone_reads_it(registry: RawRegistry, model: SharedModel) -> None:
+    test_set = b"\x11" * 32
+    assert registry.read("score", model.address) == (0, 0, b"\x00" * 32, 0)
+    with pytest.raises(ContractReverted, match="registry: model not listed"):
+        registry.send("publish_score", model.address, 3, 4, test_set)
+    registry.send("register", model.address, "sentiment")
+    before = registry.read("score", model.address), registry.chain.block_number()
+    with pytest.raises(ContractReverted, match="registry: caller is not the model's owner"):
+        registry.send("publish_score", model.address, 3, 4, test_set, sender=1)
+    with pytest.raises(ContractReverted, match="registry: a score needs 0 < total and correct <= total"):
+        registry.send("publish_score", model.address, 5, 4, test_set)
+    with pytest.raises(ContractReverted, match="registry: a score needs 0 < total and correct <= total"):
+        registry.send("publish_score", model.address, 0, 0, test_set)
+    assert (registry.read("score", model.address), registry.chain.block_number()) == before
+    gas = registry.send("publish_score", model.address, 3, 4, test_set)
+    published = registry.chain.block_number()
+    assert registry.read("score", model.address) == (3, 4, test_set, published)
+    registry.send("publish_score", model.address, 2**64 - 1, 2**64 - 1, b"\x22" * 32)
+    assert registry.read("score", model.address) == (2**64 - 1, 2**64 - 1, b"\x22" * 32, published + 1)
+    assert gas <= 73_300, gas  # 71,797: two fresh words (the packed score, the test set's hash) and the event

@@ -48,7 +48,8 @@ def test_the_listing_from_the_index_equals_the_registrys(chain, registry, tmp_pa
     decoded = [registry.abi.decode_event(list(log.topics), log.data) for log in chain.logs(registry.address)]
     assert [(name, args) for name, args, _ in indexer.index.events(registry.address)] == decoded
     tables = indexer.index.table_rows()
-    assert [len(tables[t]) for t in ("model_registered", "model_delisted", "data_added")] == [4, 2, 0]
+    counted = ("model_registered", "model_delisted", "score_published", "data_added")
+    assert [len(tables[t]) for t in counted] == [4, 2, 1, 0]
 
 
 def test_registries_and_models_are_added_together_or_not_at_all(chain, registry, tmp_path) -> None:

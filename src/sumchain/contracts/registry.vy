@@ -19,7 +19,15 @@
          second one only for a name longer than 32 bytes); words left by an
          earlier listing are ignored past the length;
        - `_by_name[keccak256(name)]`: the model listed under that name;
-       - `_at[position]`: the model, in listing order (empty once delisted).
+       - `_at[position]`: the model, in listing order (empty once delisted);
+       - `_scores[model]`, `_test_sets[model]`: the test score its owner
+         published last, if any (two more words, written only by
+         `publish_score`): correct answers (bits 0 .. 63), test samples
+         (bits 64 .. 127) and the block it was published in (bits 128 ..
+         175), and the hash of the test set, so that whoever holds the test
+         set can check the score against the model's state at that block.
+         A score is the owner's claim, kept beside the model and not deleted
+         by `delist`: a client shows it as that.
      The rest of what a client shows (model type, mechanism, description,
      encoder, classes) is not copied here: the model answers `model_type()`
      and published its metadata in its deployment block, which the entry
@@ -43,7 +51,7 @@ MAX_NAME_BYTES: constant(uint256) = 64
 # @dev Most positions that one `entries` call reads.
 MAX_PAGE: constant(uint256) = 100
 # @dev Version of this contract's interface, so that clients recognise a registry.
-registry_version: public(constant(uint256)) = 1
+registry_version: public(constant(uint256)) = 2
 
 _OWNER_MASK: constant(uint256) = 2**160 - 1
 _BLOCK_SHIFT: constant(uint256) = 160
@@ -51,6 +59,9 @@ _BLOCK_MASK: constant(uint256) = 2**48 - 1
 _POSITION_SHIFT: constant(uint256) = 208
 _POSITION_MASK: constant(uint256) = 2**40 - 1
 _LENGTH_SHIFT: constant(uint256) = 248
+_COUNT_MASK: constant(uint256) = 2**64 - 1
+_TOTAL_SHIFT: constant(uint256) = 64
+_PUBLISHED_SHIFT: constant(uint256) = 128
 
 
 # @dev A listed model, as `entry` and `entries` return it. The name is raw
@@ -61,6 +72,14 @@ struct Entry:
     owner: address
     deployed_at: uint256
     name: Bytes[MAX_NAME_BYTES]
+
+
+# @dev A published test score, as `score` returns it (all zero when none).
+struct Score:
+    correct: uint256
+    total: uint256
+    test_set: bytes32
+    published_at: uint256
 
 
 # @dev Emitted once a model is listed under `name`.
@@ -78,6 +97,15 @@ event ModelDelisted:
     name: String[MAX_NAME_BYTES]
 
 
+# @dev Emitted once the owner of a listed model published its score on a test set.
+event ScorePublished:
+    model: indexed(address)
+    owner: indexed(address)
+    correct: uint64
+    total: uint64
+    test_set: bytes32
+
+
 # @dev Number of listings ever made: the positions that `entries` pages through.
 count: public(uint256)
 # @dev Packed entry of each listed model, see the layout above (0 when not listed).
@@ -88,6 +116,10 @@ _name_words: HashMap[address, bytes32[2]]
 _by_name: HashMap[bytes32, address]
 # @dev The model listed at each position, empty once delisted.
 _at: HashMap[uint256, address]
+# @dev The last published score of each model: correct, total and block, packed (0 when none).
+_scores: HashMap[address, uint256]
+# @dev The hash of the test set of each model's last published score.
+_test_sets: HashMap[address, bytes32]
 
 
 @external
@@ -148,6 +180,55 @@ def delist(model: address):
     if packed & _OWNER_MASK != convert(msg.sender, uint256):
         reverts._fail("registry: caller is not the model's owner")
     self._delist(model, packed)
+
+
+@external
+def publish_score(model: address, correct: uint64, total: uint64, test_set: bytes32):
+    """
+    @notice Publishes the score of a listed model on a test set: `correct`
+            right answers of `total`; only the model's owner may. A later
+            score replaces it.
+    @dev The contract cannot check the figures (the test set is not on
+         chain); it records who claimed them, when, and on which test set.
+         Reverts when the model is not listed, the caller is not its owner,
+         `total` is 0 or `correct` exceeds it.
+    @param model The model's address.
+    @param correct Test samples the model predicted right.
+    @param total Test samples, at least 1.
+    @param test_set A hash of the test set (sumchain: keccak256 of its canonical JSON).
+    """
+    packed: uint256 = self._entries[model]
+    if packed == 0:
+        reverts._fail("registry: model not listed")
+    if packed & _OWNER_MASK != convert(msg.sender, uint256):
+        reverts._fail("registry: caller is not the model's owner")
+    if total == 0 or correct > total:
+        reverts._fail("registry: a score needs 0 < total and correct <= total")
+    self._scores[model] = (
+        convert(correct, uint256)
+        | (convert(total, uint256) << _TOTAL_SHIFT)
+        | (block.number << _PUBLISHED_SHIFT)
+    )
+    self._test_sets[model] = test_set
+    log ScorePublished(model=model, owner=msg.sender, correct=correct, total=total, test_set=test_set)
+
+
+@external
+@view
+def score(model: address) -> Score:
+    """
+    @notice The test score the owner of `model` published last.
+    @param model The model's address.
+    @return Correct answers, test samples, the test set's hash and the
+            block it was published in; all zero when none was.
+    """
+    packed: uint256 = self._scores[model]
+    return Score(
+        correct=packed & _COUNT_MASK,
+        total=(packed >> _TOTAL_SHIFT) & _COUNT_MASK,
+        test_set=self._test_sets[model],
+        published_at=packed >> _PUBLISHED_SHIFT,
+    )
 
 
 @external

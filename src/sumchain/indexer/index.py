@@ -287,7 +287,7 @@ class EventIndex:
         if source is None or source.family != "registry":
             raise IndexerError(f"{self.path} does not follow a registry at {registry}")
         names: dict[str, Listing] = {}
-        for event, args, block in self.events(registry):
+        for event, args, block in self.events(registry, ("ModelRegistered", "ModelDelisted")):
             # the registry delists only the model listed under the name, and a new version's
             # listing follows its predecessor's delisting: the last event of a name says it all
             listing = Listing(args["name"], args["model"], args["owner"], block, event == "ModelDelisted")

@@ -33,6 +33,7 @@ DECLARED: tuple[tuple[str, str, str], ...] = (
     ("trainer", "Withdrawn", "withdrawn"),
     ("registry", "ModelRegistered", "model_registered"),
     ("registry", "ModelDelisted", "model_delisted"),
+    ("registry", "ScorePublished", "score_published"),
     ("market", "MetadataPublished", "market_metadata_published"),
     ("market", "PhaseChanged", "market_phase_changed"),
     ("market", "PieceRevealed", "market_piece_revealed"),
