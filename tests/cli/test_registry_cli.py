@@ -144,6 +144,7 @@ def test_a_registry_that_is_not_noted_is_found_again(tmp_path: Path) -> None:
 
 
 def test_the_readme_discovering_models_examples_run_as_written(tmp_path: Path) -> None:
+    (tmp_path / "test.json").write_text(json.dumps(SCORED))
     for line in readme_block("bash", 'sumchain deploy --name "movie sentiment"').strip().splitlines():
         command, _, comment = line.partition("  #")
         args = shlex.split(command)[1:]
@@ -154,6 +155,8 @@ def test_the_readme_discovering_models_examples_run_as_written(tmp_path: Path) -
             assert proc.returncode == 0, f"{line}\n{proc.stdout}{proc.stderr}"
         if "# 1 (positive)" in comment:
             assert proc.stdout.strip() == "1 (positive)"
+        if "accuracy 66.7% (2/3)" in comment:
+            assert "accuracy 66.7% (2/3)" in proc.stdout, proc.stdout
     (tmp_path / "discover.py").write_text(readme_block("python", "Registry.configured(chain)"))
     done = subprocess.run([sys.executable, "discover.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
@@ -161,3 +164,35 @@ def test_the_readme_discovering_models_examples_run_as_written(tmp_path: Path) -
         "toy sparse perceptron 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266 Four features.",
         "1",
     ]
+
+
+SCORED = [
+    {"text": "a wonderful, brilliant movie", "label": "positive"},
+    {"text": "awful boring mess", "label": 0},
+    {"text": "awful boring mess", "label": "positive"},  # the model says negative: wrong
+]
+"""A test set the sample model gets two of three right."""
+
+
+def test_the_owner_publishes_a_score_that_models_shows(tmp_path: Path) -> None:
+    address = deployed(tmp_path, "--name", "sentiment")
+    (tmp_path / "test.json").write_text(json.dumps(SCORED))
+    before = block(tmp_path)
+    fails(tmp_path, "--account", "1", "publish-score", "test.json", message="RegistryError: 0x7099")
+    fails(tmp_path, "publish-score", "missing.json", message="cannot read missing.json")
+    assert block(tmp_path) == before
+    out = run(tmp_path, "--model", "sentiment", "publish-score", "test.json").stdout
+    assert re.fullmatch(
+        rf"Published the score of {address}: accuracy 66\.7% \(2/3\) in block {before + 1}, "
+        r"test set 0x[0-9a-f]{64} \(tx gas [\d,]+\)\n",
+        out,
+    ), out
+    (entry,) = json.loads(run(tmp_path, "models", "--json").stdout)
+    assert entry["score"] | {"test_set": None} == {
+        "correct": 2,
+        "total": 3,
+        "accuracy": 2 / 3,
+        "published_at": before + 1,
+        "test_set": None,
+    }
+    assert "accuracy 66.7% (2/3)" in run(tmp_path, "models").stdout

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sumchain.errors import InvalidSample
+from sumchain.errors import InvalidSample, SumchainError
 
 if TYPE_CHECKING:
     from sumchain.client import SharedModel
@@ -76,3 +77,25 @@ def describe(model: SharedModel, label: int) -> str:
     """A label with its class name: ``1 (positive)``."""
     name = model.class_name(label)
     return f"{label} ({name})" if name != str(label) else str(label)
+
+
+def read_test_set(model: SharedModel, path: Path) -> tuple[list[list[int]], list[int]]:
+    """The labelled samples of a test-set file: a JSON list of {"text"|"sample", "label"}, as ``model`` takes them."""
+    try:
+        rows = json.loads(path.read_text())
+    except OSError as exc:
+        raise SumchainError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise SumchainError(f"{path} is not JSON: {exc}") from None
+    if not isinstance(rows, list) or not rows:
+        raise SumchainError(f'{path} must hold a JSON list of {{"text" or "sample", "label"}} objects')
+    samples, labels = [], []
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict) or "label" not in row or ("text" in row) == ("sample" in row):
+            raise SumchainError(f'{path}, item {i}: give "label" and one of "text" or "sample"')
+        if "text" in row:
+            samples.append(model.encode(str(row["text"])))
+        else:
+            samples.append(parse_sample(",".join(map(str, row["sample"])), sparse=model.codec.sparse))
+        labels.append(model.check_label(row["label"]))
+    return samples, labels

@@ -1,4 +1,4 @@
-"""Commands about the model registry: ``models``, ``register``, ``delist``.
+"""Commands about the model registry: ``models``, ``register``, ``delist``, ``publish-score``.
 
 ``deploy`` and ``import`` list the new model themselves (see :mod:`.models`); a name
 listed here works wherever ``--model`` takes an address.
@@ -7,6 +7,7 @@ listed here works wherever ``--model`` takes an address.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -17,7 +18,7 @@ from sumchain.cli.output import out
 if TYPE_CHECKING:
     from rich.text import Text
 
-    from sumchain.registry import Listed, Registry, RegistryEntry
+    from sumchain.registry import Listed, PublishedScore, Registry, RegistryEntry
 
 _DESCRIPTION_WIDTH = 60
 
@@ -37,9 +38,14 @@ def _short(address: str) -> str:
     return f"{address[:6]}…{address[-4:]}"
 
 
+def score_text(score: PublishedScore) -> str:
+    """A published score, short: ``accuracy 75.0% (3/4)`` (``--json`` gives the block and test set)."""
+    return f"accuracy {score.accuracy:.1%} ({score.correct:,}/{score.total:,})"
+
+
 def _row(entry: RegistryEntry) -> tuple[Text, ...]:
-    """A table row: the name over its description, the model type over its encoder and mechanism, owner,
-    block, address."""
+    """A table row: the name over its description, the model type over its encoder, mechanism and
+    published score, owner, block, address."""
     from rich.text import Text
 
     about = " ".join(entry.description.split())
@@ -52,6 +58,8 @@ def _row(entry: RegistryEntry) -> tuple[Text, ...]:
     if not entry.problem:
         kind.append("\n" + (entry.encoder or "no encoder"), style="dim")
         kind.append("\n" + str(entry.mechanism), style="dim")
+        if entry.score is not None:
+            kind.append("\n" + score_text(entry.score), style="dim")
     return name, kind, Text(_short(entry.owner)), Text(str(entry.deployed_at)), Text(_short(entry.address))
 
 
@@ -99,3 +107,20 @@ def delist(
     """Remove a model from the registry (owner only); the model itself stays on chain, its name is free again."""
     entry = session.registry().delist(model, sender=session.account)
     out.print(f"Delisted {entry.name!r} ({entry.address}); the model itself is unchanged.", markup=False)
+
+
+@app.command("publish-score")
+def publish_score(
+    test_set: Annotated[Path, typer.Argument(help='The test set: a JSON list of {"text" or "sample", "label"}.')],
+) -> None:
+    """Score the current model on a test set and publish the score in the registry (owner only)."""
+    from sumchain.cli.inputs import read_test_set
+
+    registry, model = session.registry(), session.model()
+    samples, labels = read_test_set(model, test_set)
+    score, receipt = registry.publish_score(model.address, samples, labels, sender=session.account)
+    out.print(
+        f"Published the score of {model.address}: {score_text(score)} in block {score.published_at}, "
+        f"test set {score.test_set} (tx gas {receipt.gas_used:,})",
+        markup=False,
+    )

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from sumchain.cli.app import app, session
-from sumchain.cli.inputs import describe, sample_from
+from sumchain.cli.inputs import describe, read_test_set, sample_from
 from sumchain.cli.models import Description, ImageOption, Name, SampleOption, Text, deploy_model, sample_model
 from sumchain.cli.output import eth, out, parse_duration, when
 from sumchain.errors import SumchainError
@@ -82,30 +82,6 @@ def create(
     out.print(f"Funded a bounty of {eth(amount)}. Next: sumchain market commit TEST_SET.json")
 
 
-def _read_test_set(model: Any, path: Path) -> tuple[list[list[int]], list[int]]:
-    """The labelled samples of a test-set file: a JSON list of {"text"|"sample", "label"}."""
-    from sumchain.cli.inputs import parse_sample
-
-    try:
-        rows = json.loads(path.read_text())
-    except OSError as exc:
-        raise SumchainError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except ValueError as exc:
-        raise SumchainError(f"{path} is not JSON: {exc}") from None
-    if not isinstance(rows, list) or not rows:
-        raise SumchainError(f'{path} must hold a JSON list of {{"text" or "sample", "label"}} objects')
-    samples, labels = [], []
-    for i, row in enumerate(rows):
-        if not isinstance(row, dict) or "label" not in row or ("text" in row) == ("sample" in row):
-            raise SumchainError(f'{path}, item {i}: give "label" and one of "text" or "sample"')
-        if "text" in row:
-            samples.append(model.encode(str(row["text"])))
-        else:
-            samples.append(parse_sample(",".join(map(str, row["sample"])), sparse=model.codec.sparse))
-        labels.append(model.check_label(row["label"]))
-    return samples, labels
-
-
 @market_app.command("commit")
 def commit(
     test_set: Annotated[
@@ -120,7 +96,7 @@ def commit(
     from sumchain.market import split_test_set
 
     market = _market()
-    samples, labels = _read_test_set(market.model, test_set)
+    samples, labels = read_test_set(market.model, test_set)
     hidden = split_test_set(samples, labels, pieces=pieces)
     path = _secret_path(market, secret)
     hidden.save(path)
