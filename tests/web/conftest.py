@@ -84,6 +84,19 @@ def deploy_models(chain: Chain, registry: Registry | None = None) -> tuple[str, 
     return text.address, features.address
 
 
+SCORED = [("a wonderful, brilliant movie", 1), ("awful boring mess", 0), ("awful boring mess", 1)]
+"""The test set whose score the text model's owner publishes: the model gets two of three right."""
+
+
+def publish_text_score(chain: EmbeddedChain) -> None:
+    """The text model's owner publishes its score on :data:`SCORED` in the chain's registry."""
+    registry = Registry.configured(chain)
+    assert registry is not None
+    model = registry.model("movie sentiment")
+    samples = [model.encode(text) for text, _ in SCORED]
+    registry.publish_score(model.address, samples, [label for _, label in SCORED], sender=_OWNER)
+
+
 def ink_picture(top: bool, size: int = 16) -> np.ndarray:
     """A white square whose top (or bottom) half is inked black."""
     picture = np.full((size, size), 255, dtype=np.uint8)
@@ -157,6 +170,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     chain = EmbeddedChain(path)
     text_model, features_model = deploy_models(chain)
     image_model = deploy_image_model(chain)
+    publish_text_score(chain)
     with serving(folder, "--chain", f"embedded:{path}") as url:
         yield Site(url, chain, text_model, features_model, image_model)
     chain.close()

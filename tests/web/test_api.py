@@ -50,6 +50,7 @@ def test_models_come_from_the_registry(site: Site) -> None:
         ("toy features", "sparse perceptron", 0),
     ]
     assert {m["mechanism"] for m in models} == {"Deposit, Refund and Take"}
+    assert [(m["score"] or {}).get("accuracy") for m in models] == [2 / 3, None, None]
     info = site.get(f"/api/models/{site.features_model}").json()
     assert info["class_names"] == ["no", "yes"] and info["input"] == "features"
     assert info["mechanism"]["deposit_now"]["wei"].isdigit()

@@ -53,6 +53,10 @@ def test_the_list_shows_the_registry_and_leads_to_a_model(page: Page, site: Site
     expect(rows.nth(0)).to_contain_text("Deposit, Refund and Take")
     expect(rows.nth(1)).to_contain_text("toy features")
     expect(rows.nth(2)).to_contain_text("nearest centroid")
+    score = site.get("/api/models").json()["models"][0]["score"]
+    expect(rows.nth(0).locator("td").nth(3)).to_have_text(f"66.7% (2/3)owner's test, block {score['published_at']}")
+    expect(rows.nth(0).locator("td").nth(3)).to_have_attribute("title", f"test set {score['test_set']}")
+    expect(rows.nth(1).locator("td").nth(3)).to_have_text("not published")
     assert page.evaluate(UNLABELLED) == []
     page.get_by_role("link", name="toy features").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("toy features")
@@ -144,6 +148,11 @@ def test_readable_on_a_phone(browser: Browser, site: Site) -> None:
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     expect(phone.get_by_role("button", name="Predict")).to_be_visible()
     screenshot(phone, "dashboard-phone.png")
+    phone.goto(site.url + "/")
+    expect(phone.locator("main tbody tr")).to_have_count(3)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # the table scrolls, not the page
+    accuracy = phone.locator("main tbody tr").first.locator("td").nth(3).bounding_box()
+    assert accuracy is not None and accuracy["x"] + accuracy["width"] <= PHONE["width"]  # the scores in sight
     context.close()
     assert console.unexpected() == []
 

@@ -81,7 +81,9 @@ def schema() -> dict[str, Any]:
                     body=_body({"seconds": {"type": "integer", "minimum": 1}}, ("seconds",)),
                 )
             },
-            "/api/models": {"get": _operation("The models listed in the registry", obj)},
+            "/api/models": {
+                "get": _operation("The models listed in the registry, with the test scores their owners published", obj)
+            },
             "/api/deployments": {
                 "post": _operation(
                     "Deploy the built-in model or a reference-format model file (JSON), in chunks",

@@ -144,20 +144,29 @@ async function act(action, payload, id) {
 
 // -- the model list ------------------------------------------------------------------
 
+// The test score the model's owner published in the registry: a claim the page shows as one.
+function scoreCell(score) {
+  if (!score) return el("td", { class: "muted", text: "not published" });
+  return el("td", { title: `test set ${score.test_set}` },
+    `${(score.accuracy * 100).toFixed(1)}% (${score.correct}/${score.total})`,
+    el("div", { class: "muted", text: `owner's test, block ${score.published_at}` }));
+}
+
 async function renderList(main) {
   const { models } = await api("GET", "/api/models");
   const rows = models.map((m) => el("tr", {},
     el("td", {}, m.problem ? m.name : el("a", { href: `/models/${m.address}`, text: m.name }),
       m.description ? el("div", { class: "muted", text: m.description }) : null),
     el("td", { text: m.problem ? `unusable: ${m.problem}` : m.model_type }),
-    el("td", { text: m.mechanism || "" }),
+    el("td", { class: "hide-narrow", text: m.mechanism || "" }),
+    scoreCell(m.score),
     el("td", { text: m.contributions === null ? "" : m.contributions }),
     el("td", { class: "mono hide-narrow", text: short(m.address) })));
   main.replaceChildren(
     el("h1", { text: "Models" }),
     el("p", { class: "muted", text: "Listed in the chain's registry. Predictions are free; contributions pay a deposit." }),
     table("Models in the registry",
-      [["Name"], ["Model"], ["Mechanism"], ["Contributions"], ["Address", "hide-narrow"]],
+      [["Name"], ["Model"], ["Mechanism", "hide-narrow"], ["Accuracy"], ["Contributions"], ["Address", "hide-narrow"]],
       rows, "No model is listed in this chain's registry yet."));
 }
 
