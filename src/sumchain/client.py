@@ -286,17 +286,43 @@ class SharedModel:
         on_chunk : callable, optional
             Called as ``on_chunk(words_done, words_total, receipt)``.
         """
+        account = resolve_account(self.chain, sender)
+        while (chunk := self.next_load(words, sender=account)) is not None:
+            start, size, data = chunk
+            receipt = self.chain.transact(self.address, data, sender=account)
+            if on_chunk:
+                on_chunk(start + size, len(words), receipt)
+
+    def next_load(self, words: Sequence[int], *, sender: str) -> tuple[int, int, bytes] | None:
+        """The next chunk of an upload of ``words``, from where the chain says the upload stands, unsent:
+        for :meth:`upload_parameters`, or for a browser wallet to send.
+
+        Parameters
+        ----------
+        words : sequence of int
+            All parameter words (``model.to_words()``).
+        sender : str
+            The owner's address, who will send it (the chunk is sized by gas estimates as it).
+
+        Returns
+        -------
+        (int, int, bytes) or None
+            The first word of the chunk, its number of words and the ``load_parameters``
+            calldata; None when every word is loaded.
+
+        Raises
+        ------
+        SumchainError
+            When the model holds another number of parameter words.
+        """
         total = int(self._call("total_words"))
         if len(words) != total:
             raise SumchainError(f"the model holds {total} parameter words, got {len(words)}")
         done = self.words_loaded()
-        account = resolve_account(self.chain, sender)
-        while done < len(words):
-            size = self._chunk_size(words[done:], account, done)
-            receipt = self._transact("load_parameters", done, list(words[done : done + size]), sender=account)
-            done += size
-            if on_chunk:
-                on_chunk(done, len(words), receipt)
+        if done >= total:
+            return None
+        size = self._chunk_size(words[done:], sender, done)
+        return done, size, self.abi.encode_call("load_parameters", done, list(words[done : done + size]))
 
     def _chunk_size(self, remaining: Sequence[int], account: str, start: int) -> int:
         """Largest chunk whose estimated gas stays within the budget."""

@@ -419,18 +419,41 @@ class Registry:
 
         shared = model if isinstance(model, SharedModel) else SharedModel(self.chain, model)
         account = resolve_account(self.chain, sender)
-        listed_as = shared.metadata.name if name is None else name
-        self._check_owner(shared.address, shared.owner, account)
-        current = self.entry_of(shared.address)
-        if current is not None:
-            raise RegistryError(f"{shared.address} is already listed as {current.name!r} (delist it to rename it)")
-        replaced = self.check_free(listed_as, account)
-        receipt = self.chain.transact(
-            self.address, self.abi.encode_call("register", shared.address, listed_as), sender=account
-        )
+        data, replaced = self.register_call(shared, name=name, sender=account)
+        receipt = self.chain.transact(self.address, data, sender=account)
         found = self.entry_of(shared.address)
         assert found is not None
         return Listed(self._with_details(found), receipt, replaced)
+
+    def register_call(self, model: SharedModel, *, name: str | None = None, sender: str) -> tuple[bytes, str | None]:
+        """The ``register`` call of :meth:`register`, checked as it checks it but unsent (for a browser wallet).
+
+        Parameters
+        ----------
+        model : SharedModel
+            The model.
+        name : str, optional
+            The name; by default the name in the model's metadata.
+        sender : str
+            The address that will send it: the model's owner.
+
+        Returns
+        -------
+        (bytes, str or None)
+            The calldata, and the address of the sender's model whose name it takes, if any.
+
+        Raises
+        ------
+        RegistryError
+            As :meth:`register`.
+        """
+        listed_as = model.metadata.name if name is None else name
+        self._check_owner(model.address, model.owner, sender)
+        current = self.entry_of(model.address)
+        if current is not None:
+            raise RegistryError(f"{model.address} is already listed as {current.name!r} (delist it to rename it)")
+        replaced = self.check_free(listed_as, sender)
+        return self.abi.encode_call("register", model.address, listed_as), replaced
 
     def delist(self, reference: str, *, sender: str | int | None = None) -> RegistryEntry:
         """Remove a model (by name or address) from the list; only its owner may. Returns its entry.
