@@ -1,14 +1,17 @@
 """The browser-wallet path on a real anvil: the server builds unsigned transactions, the page has an
-injected EIP-1193 provider send them, and that provider forwards every request to the node.
+injected EIP-1193 provider send them, and that provider forwards every request to the node:
+contributions, refunds, and deployments in chunks that a reloaded page resumes from the chain.
 
 The provider is what a wallet extension is to the page: ``window.ethereum.request``. It
 answers ``eth_requestAccounts`` with its own account (dev account 5, which anvil signs for)
 and forwards everything else, ``eth_sendTransaction`` included, to anvil over JSON-RPC from
-the test process. A rejecting provider refuses ``eth_sendTransaction`` as a user would (code 4001).
+the test process. A rejecting provider refuses ``eth_sendTransaction`` as a user would (code 4001);
+so does the forwarding once a test sets :attr:`Node.refuse_after`.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,9 +21,10 @@ import pytest
 import requests
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from sumchain import SharedModel
+from sumchain import SharedModel, SparsePerceptron
 from sumchain.chain.accounts import dev_addresses
 from sumchain.chain.rpc import RpcChain
+from sumchain.models.reference_file import model_to_spec
 from sumchain.registry import Registry
 from tests.integration.network.anvil.conftest import connect, running_anvil
 from tests.web.browser import DESKTOP, Console, chromium_available
@@ -55,15 +59,24 @@ PROVIDER = """(() => {
 })();"""
 
 
-class Node:
-    """The anvil node, the dashboard serving it, and what the test wallet sent."""
+WIDE_FEATURES = 20_000
+"""A sparse perceptron this wide goes up in a few chunks."""
+REFUSED = {"code": 4001, "message": "User rejected the request."}
 
-    def __init__(self, rpc: str, chain: RpcChain, url: str, features_model: str) -> None:
-        self.rpc, self.chain, self.url, self.features_model = rpc, chain, url, features_model
+
+class Node:
+    """The anvil node, its registry, the dashboard serving it, and what the test wallet sent."""
+
+    def __init__(self, rpc: str, chain: RpcChain, registry: Registry, url: str, features_model: str) -> None:
+        self.rpc, self.chain, self.registry, self.url, self.features_model = rpc, chain, registry, url, features_model
         self.sent: list[dict[str, Any]] = []
+        self.refuse_after: int | None = None
+        """Once this many transactions are sent, the wallet refuses the next ones (None: never)."""
 
     def forward(self, method: str, params: list[Any]) -> dict[str, Any]:
         if method == "eth_sendTransaction":
+            if self.refuse_after is not None and len(self.sent) >= self.refuse_after:
+                return {"jsonrpc": "2.0", "id": 1, "error": REFUSED}
             self.sent.append(params[0])
         body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
         answer: dict[str, Any] = requests.post(self.rpc, json=body, timeout=30).json()
@@ -78,17 +91,20 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
         _, features = deploy_models(chain, registry)
         folder: Path = tmp_path_factory.mktemp("wallet")
         with serving(folder, "--chain", rpc, "--registry", registry.address) as url:
-            yield Node(rpc, chain, url, features)
+            yield Node(rpc, chain, registry, url, features)
 
 
-def _wallet_page(browser: Browser, node: Node, *, rejecting: bool) -> tuple[BrowserContext, Page, Console]:
+def _wallet_page(
+    browser: Browser, node: Node, *, rejecting: bool, path: str | None = None
+) -> tuple[BrowserContext, Page, Console]:
+    """A page at ``path`` (the features model's by default) with the test wallet chosen as the account."""
     context = browser.new_context(viewport=DESKTOP)
     context.expose_function("forwardToAnvil", node.forward)
     context.add_init_script(PROVIDER % (WALLET, "true" if rejecting else "false"))
     page = context.new_page()
     console = Console()
     console.attach(page)
-    page.goto(f"{node.url}/models/{node.features_model}")
+    page.goto(node.url + (path or f"/models/{node.features_model}"))
     expect(page.locator("body[data-ready='1']")).to_be_attached()
     page.select_option("#account", "wallet")
     expect(page.locator("#account option[value='wallet']")).to_have_text(f"Browser wallet {WALLET[:6]}…{WALLET[-4:]}")
@@ -124,6 +140,68 @@ def test_a_wallet_that_rejects_shows_the_error_and_nothing_is_sent(browser: Brow
     page.fill("#add-input", "0")
     page.get_by_role("button", name="Add with deposit").click()
     expect(page.locator("#error")).to_have_text("Adding failed: the wallet refused the request")
+    assert node.chain.block_number() == before and len(node.sent) == sent
+    context.close()
+    assert console.unexpected() == []
+
+
+def test_a_wallet_deploys_in_chunks_and_a_reload_resumes_where_the_chain_is(
+    browser: Browser, node: Node, tmp_path: Path
+) -> None:
+    """The wallet refuses its fourth transaction (after the creation, the listing and one chunk); the
+    page, reloaded, carries on from the words the contract holds, and nothing is sent twice."""
+    mirror = SparsePerceptron.from_weights([(i * 7) % 11 - 5 for i in range(WIDE_FEATURES)])
+    model_file = tmp_path / "wide.json"
+    model_file.write_text(json.dumps(model_to_spec(mirror)))
+    start = len(node.sent)
+    node.refuse_after = start + 3
+    context, page, console = _wallet_page(browser, node, rejecting=False, path="/deploy")
+    page.check("input[name=source][value=file]")
+    page.set_input_files("#model-file", str(model_file))
+    page.fill("#deploy-name", "wallet wide")
+    page.get_by_role("button", name="Deploy").click()
+    expect(page.locator("#error")).to_have_text("Deploying failed: the wallet refused the request")
+    created, listing, first_chunk = node.sent[start:]
+    assert "to" not in created and listing["to"] == node.registry.address and "to" in first_chunk
+    entry = node.registry.find("wallet wide")
+    assert entry.owner == WALLET
+    model = SharedModel(node.chain, entry.address)
+    loaded, total = model.words_loaded(), len(mirror.to_words())
+    assert 0 < loaded < total
+
+    node.refuse_after = None
+    page.reload()
+    status = page.locator("#deploy-status")
+    expect(status).to_have_attribute("data-state", "done", timeout=120_000)
+    expect(status).to_contain_text(f"Deployed wallet wide (resumed an unfinished upload at {loaded:,} words)")
+    assert model.mirror().to_words() == mirror.to_words()
+    sent = node.sent[start:]
+    assert {tx["from"] for tx in sent} == {WALLET} and len({tx["data"] for tx in sent}) == len(sent) > 4
+    expect(status).to_contain_text(f"in {len(sent)} transactions")
+    page.get_by_role("link", name="Open the model").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("wallet wide")
+    context.close()
+    assert console.unexpected() == []
+
+
+def test_a_bad_wallet_deployment_is_shown_and_nothing_is_sent(browser: Browser, node: Node, tmp_path: Path) -> None:
+    model_file = tmp_path / "bad.json"
+    model_file.write_text("{not json")
+    before, sent = node.chain.block_number(), len(node.sent)
+    context, page, console = _wallet_page(browser, node, rejecting=False, path="/deploy")
+    console.expect("status of 400")
+    page.check("input[name=source][value=file]")
+    page.set_input_files("#model-file", str(model_file))
+    page.get_by_role("button", name="Deploy").click()
+    expect(page.locator("#error")).to_contain_text("Deploying failed: the model file is not valid JSON")
+    builtin = {"source": "builtin", "from": WALLET}
+    for body, status, message in [
+        (builtin | {"name": "toy features"}, 400, "is taken"),  # another owner's name
+        (builtin | {"address": node.features_model}, 409, "is not this deployment"),
+        (builtin | {"from": "me"}, 400, "from must be the wallet's address"),
+    ]:
+        answer = requests.post(f"{node.url}/api/deployments/wallet", json=body, timeout=30)
+        assert answer.status_code == status and message in answer.json()["error"], answer.text
     assert node.chain.block_number() == before and len(node.sent) == sent
     context.close()
     assert console.unexpected() == []

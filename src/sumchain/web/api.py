@@ -239,21 +239,27 @@ def report(board: Dashboard, model: SharedModel, request: Request, body: dict[st
     return {"id": c.id, "action": "report", "amount": amount(paid)}
 
 
+def _wallet(body: dict[str, Any]) -> str:
+    """The browser wallet's address of a request (``from``), checksummed."""
+    sender = body.get("from")
+    if not isinstance(sender, str) or not is_address(sender):
+        raise ApiError(400, f"from must be the wallet's address, got {sender!r}")
+    return checksum(sender)
+
+
 def unsigned(board: Dashboard, model: SharedModel, request: Request, body: dict[str, Any]) -> dict[str, Any]:
     """An unsigned transaction (to, data, value, gas) for a browser wallet to send; the server signs nothing."""
     from sumchain.web.wallet import unsigned_transaction
 
-    sender = body.get("from")
-    if not isinstance(sender, str) or not is_address(sender):
-        raise ApiError(400, f"from must be the wallet's address, got {sender!r}")
+    sender = _wallet(body)
     action = body.get("action")
     if action == "add":
-        return unsigned_transaction(model, checksum(sender), "add", _features(model, body), _label(model, body))
+        return unsigned_transaction(model, sender, "add", _features(model, body), _label(model, body))
     if action in ("refund", "report"):
         reference = body.get("id")
         if isinstance(reference, bool) or not isinstance(reference, int):
             raise ApiError(400, f"id must be a contribution's number, got {reference!r}")
-        return unsigned_transaction(model, checksum(sender), action, model.find_contribution(reference))
+        return unsigned_transaction(model, sender, action, model.find_contribution(reference))
     raise ApiError(400, f"action must be add, refund or report, got {action!r}")
 
 
@@ -270,6 +276,15 @@ async def start_deployment(request: Request) -> JSONResponse:
         return board.deployments.start(mirror, metadata, mechanism, sender).to_json()
 
     return JSONResponse(await board.run(work), status_code=202)
+
+
+async def wallet_deployment(request: Request) -> JSONResponse:
+    """The next unsigned transaction of a deployment from a browser wallet (create, list, load a chunk), or done."""
+    from sumchain.web.deployments import MAX_UPLOAD, wallet_step
+
+    board = _board(request)
+    body = await read_json(request, limit=MAX_UPLOAD)
+    return JSONResponse(await board.run(wallet_step, board, body, _wallet(body)))
 
 
 async def deployment(request: Request) -> JSONResponse:
@@ -291,6 +306,7 @@ ROUTES = [
     Route("/api/chain/advance", advance_time, methods=["POST"]),
     Route("/api/models", list_models, methods=["GET"]),
     Route("/api/deployments", start_deployment, methods=["POST"]),
+    Route("/api/deployments/wallet", wallet_deployment, methods=["POST"]),
     Route("/api/deployments/{id}", deployment, methods=["GET"]),
     Route(_MODEL, _on_model(model_info, reads_body=False), methods=["GET"]),
     Route(_MODEL + "/predict", _on_model(predict, reads_body=True), methods=["POST"]),

@@ -1,6 +1,10 @@
 """Deployments started from the page: the built-in model or a reference-format model file, uploaded
 in chunks in a thread of their own, with progress the page polls (so a reload finds it again).
 
+A browser wallet deploys without the server's thread: :func:`wallet_step` gives the page the
+next unsigned transaction (create, list in the registry, load a chunk) from where the chain says
+the deployment stands, so that the page, reloaded half-way, carries on from the chain.
+
 On an embedded chain file an unfinished deploy is remembered in the file
 (:mod:`sumchain.unfinished`, the note ``sumchain deploy`` keeps too): the same deployment asked
 again, after the server or the CLI stopped half-way, finishes the upload of that model
@@ -201,6 +205,69 @@ class Deployments:
             close = getattr(handle, "close", None)
             if close is not None:
                 close()
+
+
+def wallet_step(board: Dashboard, body: dict[str, Any], sender: str) -> dict[str, Any]:
+    """The next transaction of a deployment from the browser wallet at ``sender``, from where the chain stands.
+
+    ``body`` is a deployment request (see :func:`model_from_request`) and, once the
+    contract exists, its ``address``. The steps: create the contract; list it in the
+    registry (if the dashboard has one); load the parameters chunk by chunk, starting
+    at the words the contract holds (so a page reloaded half-way resumes); done.
+
+    Returns
+    -------
+    dict
+        ``state`` (``running`` or ``done``), ``name``, ``model_type``, ``words_done``,
+        ``words_total``, ``address`` (None before the creation) and ``transaction``, the
+        unsigned transaction to send next (see :func:`~sumchain.web.wallet.wallet_transaction`), or None.
+
+    Raises
+    ------
+    ApiError, SumchainError
+        Before anything is built: a malformed request, a name the registry refuses or another
+        owner holds (400), an ``address`` that holds another model or another owner's (409).
+    """
+    from sumchain.client import SharedModel
+    from sumchain.web.wallet import wallet_transaction
+
+    mirror, metadata, mechanism = model_from_request(body)
+    words = mirror.to_words()
+    progress: dict[str, Any] = {
+        "name": metadata.name,
+        "model_type": mirror.model_type,
+        "words_done": 0,
+        "words_total": len(words),
+        "address": None,
+    }
+    chain, registry, address = board.chain, board.registry, body.get("address")
+    if address is None:
+        code = SharedModel.creation_code(mirror, mechanism=mechanism, metadata=metadata)
+        if registry is not None:
+            registry.check_free(metadata.name, sender)
+        built = wallet_transaction(chain, sender, None, code, action="create")
+        return progress | {"state": "running", "transaction": built}
+    if not isinstance(address, str):
+        raise ApiError(400, f"address must be the created contract's address, got {address!r}")
+    model = board.model(address)
+    same = (model.mirror_class.model_type, model.params, model.metadata.to_json()) == (
+        mirror.model_type,
+        tuple(mirror.model_params()),
+        metadata.to_json(),
+    )
+    if not same or model.owner != sender:
+        raise ApiError(409, f"{model.address} is not this deployment: another model, or another owner's")
+    progress |= {"address": model.address, "words_done": model.words_loaded()}
+    if registry is not None and registry.entry_of(model.address) is None:
+        data, _ = registry.register_call(model, name=metadata.name, sender=sender)
+        built = wallet_transaction(chain, sender, registry.address, data, action="register")
+        return progress | {"state": "running", "transaction": built}
+    chunk = model.next_load(words, sender=sender)
+    if chunk is None:
+        return progress | {"state": "done", "transaction": None}
+    start, size, data = chunk
+    built = wallet_transaction(chain, sender, model.address, data, action=f"load words {start:,} to {start + size:,}")
+    return progress | {"state": "running", "transaction": built}
 
 
 def _text(body: dict[str, Any], key: str, default: str | None) -> str | None:

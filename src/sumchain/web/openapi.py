@@ -19,6 +19,18 @@ _ADDRESS = {
     "schema": {"type": "string", "pattern": "^0x[0-9a-fA-F]{40}$"},
 }
 _ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+_DEPLOYMENT = {
+    "source": {"enum": ["builtin", "file"]},
+    "file_text": {"type": "string", "description": "The model file's JSON, for file."},
+    "name": {"type": "string"},
+    "description": {"type": "string"},
+    "mechanism": {"enum": ["deposit_refund_take", "points"]},
+    "cost_weight": {"type": "string", "description": "e.g. 0.001ether"},
+    "refund_wait": {"type": "string", "description": "e.g. 90, 30m, 1d"},
+    "owner_claim_wait": {"type": "string"},
+    "any_claim_wait": {"type": "string"},
+}
+"""What a deployment request says of the model and its mechanism."""
 _ACCOUNT = {"type": "integer", "minimum": 0, "maximum": 9, "description": "A dev account's number (dev chains only)."}
 _SAMPLE = {
     "text": {"type": "string", "description": "Raw input, through the model's own encoder."},
@@ -88,22 +100,22 @@ def schema() -> dict[str, Any]:
                 "post": _operation(
                     "Deploy the built-in model or a reference-format model file (JSON), in chunks",
                     {"$ref": "#/components/schemas/Deployment"},
-                    body=_body(
-                        {
-                            "source": {"enum": ["builtin", "file"]},
-                            "file_text": {"type": "string", "description": "The model file's JSON, for file."},
-                            "name": {"type": "string"},
-                            "description": {"type": "string"},
-                            "mechanism": {"enum": ["deposit_refund_take", "points"]},
-                            "cost_weight": {"type": "string", "description": "e.g. 0.001ether"},
-                            "refund_wait": {"type": "string", "description": "e.g. 90, 30m, 1d"},
-                            "owner_claim_wait": {"type": "string"},
-                            "any_claim_wait": {"type": "string"},
-                            "account": _ACCOUNT,
-                        },
-                        ("source", "account"),
-                    ),
+                    body=_body(_DEPLOYMENT | {"account": _ACCOUNT}, ("source", "account")),
                     ok="202",
+                )
+            },
+            "/api/deployments/wallet": {
+                "post": _operation(
+                    "The next unsigned transaction of a deployment from a browser wallet, from where the chain stands",
+                    {"$ref": "#/components/schemas/WalletDeploymentStep"},
+                    body=_body(
+                        _DEPLOYMENT
+                        | {
+                            "from": {"type": "string", "description": "The wallet's address."},
+                            "address": {"type": "string", "description": "The created contract, once it exists."},
+                        },
+                        ("source", "from"),
+                    ),
                 )
             },
             "/api/deployments/{id}": {
@@ -181,6 +193,21 @@ def schema() -> dict[str, Any]:
                         "address": {"type": ["string", "null"]},
                         "error": {"type": ["string", "null"]},
                         "resumed_from": {"type": ["integer", "null"], "description": "Words already loaded."},
+                    },
+                },
+                "WalletDeploymentStep": {
+                    "type": "object",
+                    "properties": {
+                        "state": {"enum": ["running", "done"]},
+                        "name": {"type": "string"},
+                        "model_type": {"type": "string"},
+                        "words_done": {"type": "integer"},
+                        "words_total": {"type": "integer"},
+                        "address": {"type": ["string", "null"]},
+                        "transaction": {
+                            "oneOf": [{"$ref": "#/components/schemas/UnsignedTransaction"}, {"type": "null"}],
+                            "description": "To send next: create, register or load (no to for a creation).",
+                        },
                     },
                 },
                 "UnsignedTransaction": {

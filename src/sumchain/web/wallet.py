@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from sumchain.chain.base import Chain
     from sumchain.client import SharedModel
     from sumchain.contributions import Contribution
 
@@ -64,13 +65,50 @@ def unsigned_transaction(model: SharedModel, sender: str, action: str, *args: An
     # The deposit falls while the wallet waits for its user; the contract then pays the excess back,
     # which costs gas the exact deposit would not show: the estimate is made with one wei more.
     excess = 1 if action == "add" else 0
-    gas = model.chain.estimate_gas(model.address, data, sender=sender, value=value + excess)
-    return {
+    return wallet_transaction(model.chain, sender, model.address, data, action=action, value=value, excess=excess)
+
+
+def wallet_transaction(
+    chain: Chain, sender: str, to: str | None, data: bytes, *, action: str, value: int = 0, excess: int = 0
+) -> dict[str, Any]:
+    """A transaction for the wallet at ``sender`` to send, its gas estimated now, with hex quantities.
+
+    Parameters
+    ----------
+    chain : Chain
+        Where it goes.
+    sender : str
+        The wallet's account (checksummed).
+    to : str or None
+        The contract called; None creates one (``data`` is then its creation code).
+    data : bytes
+        The calldata.
+    action : str
+        What it does, for the page.
+    value : int
+        Wei sent.
+    excess : int
+        Wei more than ``value`` to estimate the gas with.
+
+    Returns
+    -------
+    dict
+        ``from``, ``to`` (absent for a creation), ``data``, ``value``, ``gas`` and ``chainId`` as an
+        EIP-1193 ``eth_sendTransaction`` takes them, and ``action``.
+
+    Raises
+    ------
+    ContractReverted
+        When it would revert now.
+    """
+    gas = chain.estimate_gas(to, data, sender=sender, value=value + excess)
+    built = {
         "action": action,
         "from": sender,
-        "to": model.address,
+        "to": to,
         "data": "0x" + data.hex(),
         "value": hex(value),
         "gas": hex(gas * GAS_MARGIN_PERCENT // 100),
-        "chainId": hex(int(getattr(model.chain, "chain_id", 0))),
+        "chainId": hex(int(getattr(chain, "chain_id", 0))),
     }
+    return {key: v for key, v in built.items() if v is not None}

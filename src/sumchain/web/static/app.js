@@ -128,18 +128,29 @@ async function act(action, payload, id) {
     return `${action === "refund" ? "Refunded" : "Took"} ${done.amount.text} for contribution #${id}.`;
   }
   const tx = await api("POST", `${base}/unsigned`, { ...payload, action, id, from: state.wallet });
+  const receipt = await sendFromWallet(tx);
+  return `Wallet: ${action} mined in block ${Number(receipt.blockNumber)} (transaction ${receipt.transactionHash.slice(0, 10)}…).`;
+}
+
+// Have the browser wallet send `tx` (as the API built it) and wait until it is mined;
+// `onSent(hash)` learns the hash first. A transaction that failed on chain is an error.
+async function sendFromWallet(tx, onSent) {
+  const sent = { from: tx.from, data: tx.data, value: tx.value, gas: tx.gas };
+  if (tx.to) sent.to = tx.to; // none for a creation
   let hash;
   try {
-    hash = await window.ethereum.request({
-      method: "eth_sendTransaction",
-      params: [{ from: tx.from, to: tx.to, data: tx.data, value: tx.value, gas: tx.gas }],
-    });
+    hash = await window.ethereum.request({ method: "eth_sendTransaction", params: [sent] });
   } catch (error) {
     throw new Error(walletError(error));
   }
+  if (onSent) onSent(hash);
+  return minedReceipt(hash);
+}
+
+async function minedReceipt(hash) {
   const receipt = await receiptOf(hash);
   if (receipt.status !== "0x1") throw new Error(`transaction ${hash} failed on chain (block ${Number(receipt.blockNumber)})`);
-  return `Wallet: ${action} mined in block ${Number(receipt.blockNumber)} (transaction ${hash.slice(0, 10)}…).`;
+  return receipt;
 }
 
 // -- the model list ------------------------------------------------------------------
@@ -434,10 +445,9 @@ function deployForm() {
     field("Anyone may take what is left after", el("input", { id: "any-claim-wait", value: "9d" })),
     el("button", { type: "submit", text: "Deploy" }));
   onSubmit(form, "Deploying", async () => {
-    if (state.account === WALLET) throw new Error("deploying takes a dev account (choose one above)");
     const source = form.querySelector("input[name=source]:checked").value;
     const body = {
-      source, account: state.account,
+      source,
       name: form.querySelector("#deploy-name").value,
       description: form.querySelector("#deploy-description").value || undefined,
       mechanism: form.querySelector("#deploy-mechanism").value,
@@ -453,7 +463,11 @@ function deployForm() {
       if (!file) throw new Error("choose a model file");
       body.file_text = await file.text();
     }
-    const job = await api("POST", "/api/deployments", body);
+    if (state.account === WALLET) {
+      await walletDeploy({ body, address: null, pending: null, transactions: 0, resumedFrom: null }, false);
+      return;
+    }
+    const job = await api("POST", "/api/deployments", { ...body, account: state.account });
     localStorage.setItem(DEPLOYMENT, job.id);
     await follow(job.id);
   });
@@ -495,6 +509,42 @@ async function follow(id) {
   }
 }
 
+const WALLET_DEPLOYMENT = "sumchain.walletDeployment";
+
+// Deploy from the browser wallet: the API gives the next transaction from where the chain stands
+// (create, list, load a chunk), the wallet sends it, and so on until done. What is under way (the
+// request, the contract's address, a transaction sent but not yet mined) is kept in localStorage,
+// so that a reloaded page carries on where the chain is.
+async function walletDeploy(saved, resuming) {
+  const store = () => localStorage.setItem(WALLET_DEPLOYMENT, JSON.stringify(saved));
+  try {
+    store();
+  } catch (_) {
+    throw new Error("the model file is too large for this browser to keep while it uploads");
+  }
+  for (;;) {
+    if (saved.pending) {
+      const hash = saved.pending;
+      try {
+        const receipt = await minedReceipt(hash);
+        saved.address = saved.address || receipt.contractAddress;
+        saved.transactions += 1;
+      } finally {
+        saved.pending = null;
+        store();
+      }
+    }
+    const step = await api("POST", "/api/deployments/wallet", { ...saved.body, from: state.wallet, address: saved.address || undefined });
+    if (resuming && saved.resumedFrom === null) saved.resumedFrom = step.words_done;
+    showProgress({ ...step, id: "wallet", transactions: saved.transactions, resumed_from: saved.resumedFrom });
+    if (step.state === "done") {
+      localStorage.removeItem(WALLET_DEPLOYMENT);
+      return;
+    }
+    await sendFromWallet(step.transaction, (hash) => { saved.pending = hash; store(); });
+  }
+}
+
 async function renderDeploy(main) {
   main.replaceChildren(
     el("p", {}, el("a", { href: "/", text: "← All models" })),
@@ -508,6 +558,12 @@ async function renderDeploy(main) {
   const running = localStorage.getItem(DEPLOYMENT);
   if (running) {
     follow(running).catch((error) => showError(`Deploying failed: ${error.message}`));
+  }
+  const unfinished = localStorage.getItem(WALLET_DEPLOYMENT);
+  if (unfinished && state.account === WALLET) {
+    walletDeploy(JSON.parse(unfinished), true).catch((error) => showError(`Deploying failed: ${error.message}`));
+  } else if (unfinished) {
+    notify("A deployment from the browser wallet is unfinished: choose the browser wallet above to carry on.");
   }
 }
 
