@@ -56,7 +56,7 @@ class Site:
         return requests.post(self.url + path, timeout=30, **options)  # type: ignore[arg-type]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -121,7 +121,7 @@ def threaded_server(app: ASGIApp) -> Iterator[str]:
     """``app`` on uvicorn in a thread of this process, on a free port, until the block ends: its URL."""
     import uvicorn
 
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -136,9 +136,9 @@ def threaded_server(app: ASGIApp) -> Iterator[str]:
 
 
 @contextmanager
-def serving(cwd: Path, *options: str) -> Iterator[str]:
-    """``sumchain OPTIONS serve`` on a free port until the block ends: its URL."""
-    port = _free_port()
+def serving(cwd: Path, *options: str, port: int | None = None) -> Iterator[str]:
+    """``sumchain OPTIONS serve`` on ``port`` (by default a free one) until the block ends: its URL."""
+    port = port or free_port()
     process = start_sumchain(cwd, *options, "serve", "--port", str(port))
     url = f"http://127.0.0.1:{port}"
     try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from sumchain.models.reference_file import model_to_spec
 from sumchain.registry import Registry
 from tests.integration.network.anvil.conftest import connect, running_anvil
 from tests.web.browser import DESKTOP, Console, chromium_available
-from tests.web.conftest import deploy_models, serving
+from tests.web.conftest import deploy_models, free_port, serving
 
 pytestmark = [
     pytest.mark.anvil,
@@ -61,6 +62,8 @@ PROVIDER = """(() => {
 
 WIDE_FEATURES = 20_000
 """A sparse perceptron this wide goes up in a few chunks."""
+BIG_FEATURES = 300_000
+"""One this wide takes about 90: long enough to stop the server half-way."""
 REFUSED = {"code": 4001, "message": "User rejected the request."}
 
 
@@ -203,6 +206,48 @@ def test_a_bad_wallet_deployment_is_shown_and_nothing_is_sent(browser: Browser, 
         answer = requests.post(f"{node.url}/api/deployments/wallet", json=body, timeout=30)
         assert answer.status_code == status and message in answer.json()["error"], answer.text
     assert node.chain.block_number() == before and len(node.sent) == sent
+    context.close()
+    assert console.unexpected() == []
+
+
+def test_a_deploy_on_the_node_resumes_after_the_server_restarts(browser: Browser, node: Node, tmp_path: Path) -> None:
+    """A dev account's deploy on anvil, its server stopped mid-upload: the page, reloaded once the server
+    is back, asks for the same deployment again, and the server finishes the model the node holds."""
+    mirror = SparsePerceptron.from_weights([(i * 7) % 11 - 5 for i in range(BIG_FEATURES)])
+    model_file = tmp_path / "wide.json"
+    model_file.write_text(json.dumps(model_to_spec(mirror)))
+    options, port = ("--chain", node.rpc, "--registry", node.registry.address), free_port()
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    console = Console()
+    console.attach(page)
+    console.expect("status of 404")  # the restarted server does not know the deployment's id
+    console.expect("ERR_CONNECTION_REFUSED")  # the page's polls while the server is down
+    status = page.locator("#deploy-status")
+    with serving(tmp_path, *options, port=port) as url:
+        page.goto(url + "/deploy")
+        expect(page.locator("body[data-ready='1']")).to_be_attached()
+        page.select_option("#account", "0")
+        page.check("input[name=source][value=file]")
+        page.set_input_files("#model-file", str(model_file))
+        page.fill("#deploy-name", "node wide")
+        page.get_by_role("button", name="Deploy").click()
+        expect(status).to_contain_text(re.compile(r"Deploying node wide \(sparse perceptron\): [1-9]"), timeout=60_000)
+    model = SharedModel(node.chain, node.registry.find("node wide").address)
+    loaded, total = model.words_loaded(), len(mirror.to_words())
+    assert 0 < loaded < total
+    expect(page.locator("#error")).to_have_text(
+        "Deploying failed: the server is unreachable; reload this page once it is back to carry on"
+    )
+    with serving(tmp_path, *options, port=port):
+        page.reload()
+        expect(status).to_have_attribute("data-state", "done", timeout=120_000)
+        expect(page.locator("#error")).to_be_hidden()
+        expect(status).to_contain_text(f"Deployed node wide (resumed an unfinished upload at {loaded:,} words)")
+    assert model.mirror().to_words() == mirror.to_words()
+    assert [e.name for e in node.registry.entries(details=False)].count("node wide") == 1
+    workspace = json.loads((tmp_path / ".sumchain" / "workspace.json").read_text())
+    assert [json.loads(notes.get("unfinished", "{}")) for notes in workspace.values()] == [{}]
     context.close()
     assert console.unexpected() == []
 

@@ -26,4 +26,5 @@ def serve(
     session.use_chain(session.chain_spec, keyless_chain(session.chain_spec))
     registry = session.registry_if_any()
     where = f"http://{host}:{port}/"
-    serve(session.chain(), registry, host=host, port=port, on_ready=f"sumchain dashboard at {where} (Ctrl-C stops it)")
+    ready = f"sumchain dashboard at {where} (Ctrl-C stops it)"
+    serve(session.chain(), registry, host=host, port=port, on_ready=ready, notes=session)

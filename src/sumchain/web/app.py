@@ -22,6 +22,7 @@ from sumchain.web.errors import EXCEPTION_HANDLERS, error_response
 if TYPE_CHECKING:
     from sumchain.chain.base import Chain
     from sumchain.registry import Registry
+    from sumchain.unfinished import Notes
 
 STATIC = Path(__file__).parent / "static"
 _HEADERS = {"Cache-Control": "no-cache", "Content-Security-Policy": "default-src 'self'; img-src 'self' data:"}
@@ -62,7 +63,13 @@ class HostCheck:
         await self.app(scope, receive, send)
 
 
-def create_app(chain: Chain, registry: Registry | None = None, *, hosts: Sequence[str] = LOOPBACK_NAMES) -> Starlette:
+def create_app(
+    chain: Chain,
+    registry: Registry | None = None,
+    *,
+    hosts: Sequence[str] = LOOPBACK_NAMES,
+    notes: Notes | None = None,
+) -> Starlette:
     """The dashboard of a chain, as an ASGI app.
 
     Parameters
@@ -73,6 +80,8 @@ def create_app(chain: Chain, registry: Registry | None = None, *, hosts: Sequenc
         The registry whose models the page lists.
     hosts : sequence of str
         The host names the app answers (see :class:`HostCheck`): the loopback names by default.
+    notes : Notes, optional
+        Where deployments on a node are remembered until their upload is done (see :class:`Dashboard`).
 
     Examples
     --------
@@ -93,5 +102,5 @@ def create_app(chain: Chain, registry: Registry | None = None, *, hosts: Sequenc
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[Middleware(HostCheck, names=tuple(hosts))],
     )
-    app.state.dashboard = Dashboard(chain, registry)
+    app.state.dashboard = Dashboard(chain, registry, notes=notes)
     return app

@@ -3,7 +3,7 @@
 Every request's chain work runs in a worker thread under one lock (:meth:`Dashboard.run`):
 the chain backends are not made for concurrent use, and a local dashboard needs none.
 The dashboard signs with the public dev keys only, and only on a dev chain (the embedded
-chain, anvil); on any other chain it holds no key and sends nothing.
+chain, anvil); on any other chain it holds no key and sends nothing (a browser wallet does).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from sumchain.chain.base import Chain
     from sumchain.client import SharedModel
     from sumchain.registry import Registry
+    from sumchain.unfinished import Notes
 
 T = TypeVar("T")
 
@@ -35,6 +36,11 @@ class Dashboard:
         The chain; the dashboard signs on it only if it is a dev chain.
     registry : Registry, optional
         Where models are listed; without one the model list is empty.
+    notes : Notes, optional
+        Where a deployment on a node is remembered until its upload is done (``sumchain serve``
+        gives the workspace's notes, which ``sumchain deploy`` keeps too), so that the same
+        deployment asked again after a restart finishes that model. An embedded chain file
+        keeps its own.
 
     Examples
     --------
@@ -44,9 +50,10 @@ class Dashboard:
     '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'
     """
 
-    def __init__(self, chain: Chain, registry: Registry | None = None) -> None:
+    def __init__(self, chain: Chain, registry: Registry | None = None, *, notes: Notes | None = None) -> None:
         self.chain = chain
         self.registry = registry
+        self.notes = notes
         self.lock = threading.Lock()
         """Held by every piece of work on :attr:`chain`."""
         self._models: dict[str, SharedModel] = {}

@@ -5,10 +5,11 @@ A browser wallet deploys without the server's thread: :func:`wallet_step` gives 
 next unsigned transaction (create, list in the registry, load a chunk) from where the chain says
 the deployment stands, so that the page, reloaded half-way, carries on from the chain.
 
-On an embedded chain file an unfinished deploy is remembered in the file
-(:mod:`sumchain.unfinished`, the note ``sumchain deploy`` keeps too): the same deployment asked
-again, after the server or the CLI stopped half-way, finishes the upload of that model
-instead of deploying another.
+An unfinished deploy is remembered (:mod:`sumchain.unfinished`, the note ``sumchain deploy``
+keeps too) in the embedded chain file, or on a node in the dashboard's notes (``sumchain serve``:
+the workspace's): the same deployment asked again, after the server or the CLI stopped
+half-way, finishes the upload of that model, from the words the contract holds, instead of
+deploying another. The page asks again by itself when a reload finds the server restarted.
 
 A deployment works on a handle of its own to the same chain (the chain file opened again, or a
 new connection to the node), so the rest of the API keeps answering while the chunks go up;
@@ -156,7 +157,7 @@ class Deployments:
             from sumchain.chain.embedded import EmbeddedChain
             from sumchain.unfinished import ChainNotes, fingerprint, remember_unfinished, unfinished_deploys
 
-            notes = ChainNotes(chain) if isinstance(chain, EmbeddedChain) else None
+            notes = ChainNotes(chain) if isinstance(chain, EmbeddedChain) else self.board.notes
             known = fingerprint(mirror, metadata, mechanism)
             address = None if notes is None else unfinished_deploys(notes).get(known)
             listed = self.board.registry

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sumchain.chain.base import Chain
     from sumchain.registry import Registry
+    from sumchain.unfinished import Notes
 
 INSTALL_HINT = 'the dashboard needs Starlette and uvicorn: pip install "sumchain[web]"'
 _URL = re.compile(r"^https?://", re.IGNORECASE)
@@ -36,7 +37,15 @@ def keyless_chain(spec: str) -> Chain:
             os.environ[PRIVATE_KEY_VARIABLE] = saved
 
 
-def serve(chain: Chain, registry: Registry | None, *, host: str, port: int, on_ready: str | None = None) -> None:
+def serve(
+    chain: Chain,
+    registry: Registry | None,
+    *,
+    host: str,
+    port: int,
+    on_ready: str | None = None,
+    notes: Notes | None = None,
+) -> None:
     """Run the dashboard until interrupted.
 
     Parameters
@@ -50,13 +59,16 @@ def serve(chain: Chain, registry: Registry | None, *, host: str, port: int, on_r
         loopback name (no DNS rebinding); on another, any.
     on_ready : str, optional
         A line to print before the server starts.
+    notes : Notes, optional
+        Where deployments on a node are remembered until done (see :class:`~sumchain.web.dashboard.Dashboard`).
     """
     import uvicorn
 
     from sumchain.web.app import LOOPBACK_NAMES, create_app
 
     hosts = LOOPBACK_NAMES if host in ("127.0.0.1", "localhost", "::1") else ("*",)
-    config = uvicorn.Config(create_app(chain, registry, hosts=hosts), host=host, port=port, log_level="warning")
+    app = create_app(chain, registry, hosts=hosts, notes=notes)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning")
     server = uvicorn.Server(config)
     if on_ready:
         print(on_ready, flush=True)

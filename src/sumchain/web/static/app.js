@@ -29,7 +29,7 @@ async function api(method, path, body) {
   try { data = await response.json(); } catch (_) { data = null; }
   if (!response.ok) {
     const message = data && typeof data.error === "string" ? data.error : `HTTP ${response.status}`;
-    throw new Error(message);
+    throw Object.assign(new Error(message), { status: response.status });
   }
   return data;
 }
@@ -467,11 +467,31 @@ function deployForm() {
       await walletDeploy({ body, address: null, pending: null, transactions: 0, resumedFrom: null }, false);
       return;
     }
-    const job = await api("POST", "/api/deployments", { ...body, account: state.account });
-    localStorage.setItem(DEPLOYMENT, job.id);
-    await follow(job.id);
+    await deployAsDevAccount({ ...body, account: state.account });
   });
   return form;
+}
+
+// Deploy as a dev account: the server uploads in a thread and the page follows it. The request is
+// kept with the deployment's id, so that a reload which finds the server restarted (and the id
+// forgotten) asks for the same deployment again: the server then finishes the model the chain holds.
+async function deployAsDevAccount(body) {
+  const job = await api("POST", "/api/deployments", body);
+  try {
+    localStorage.setItem(DEPLOYMENT, JSON.stringify({ id: job.id, body }));
+  } catch (_) {
+    localStorage.setItem(DEPLOYMENT, JSON.stringify({ id: job.id, body: null })); // too large to keep: followed only
+  }
+  await follow(job.id);
+}
+
+async function resumeDevDeployment(saved) {
+  try {
+    await follow(saved.id);
+  } catch (error) {
+    if (error.status !== 404 || !saved.body) throw error;
+    await deployAsDevAccount(saved.body);
+  }
 }
 
 function showProgress(job) {
@@ -496,7 +516,9 @@ async function follow(id) {
     try {
       job = await api("GET", `/api/deployments/${encodeURIComponent(id)}`);
     } catch (error) {
-      localStorage.removeItem(DEPLOYMENT);
+      // the server answered (a restarted one forgets the id): forget it too; unreachable: a reload tries again
+      if (error.status) localStorage.removeItem(DEPLOYMENT);
+      if (!error.status) throw new Error("the server is unreachable; reload this page once it is back to carry on");
       throw error;
     }
     showProgress(job);
@@ -557,13 +579,13 @@ async function renderDeploy(main) {
     deployForm());
   const running = localStorage.getItem(DEPLOYMENT);
   if (running) {
-    follow(running).catch((error) => showError(`Deploying failed: ${error.message}`));
+    resumeDevDeployment(JSON.parse(running)).catch((error) => showError(`Deploying failed: ${error.message}`));
   }
   const unfinished = localStorage.getItem(WALLET_DEPLOYMENT);
   if (unfinished && state.account === WALLET) {
     walletDeploy(JSON.parse(unfinished), true).catch((error) => showError(`Deploying failed: ${error.message}`));
   } else if (unfinished) {
-    notify("A deployment from the browser wallet is unfinished: choose the browser wallet above to carry on.");
+    notify("A deployment from the browser wallet is unfinished: choose the browser wallet above, then reload this page to carry on.");
   }
 }
 
