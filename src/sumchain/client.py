@@ -40,6 +40,22 @@ RawInput = str | os.PathLike[str]
 
 
 @dataclass(frozen=True)
+class Call:
+    """A transaction to a model, encoded and checked but unsent: for a chain to send, or a browser wallet.
+
+    Parameters
+    ----------
+    data : bytes
+        The calldata.
+    value : int
+        The wei to send with it.
+    """
+
+    data: bytes
+    value: int = 0
+
+
+@dataclass(frozen=True)
 class Added:
     """What ``add_data`` did: when, under which key, the deposit kept, the receipt.
 
@@ -137,12 +153,9 @@ class SharedModel:
             raise SumchainError(f"{self.address} returned nothing for {name}: is it a sumchain model?")
         return self.abi.decode_output(name, answer)
 
-    def _transact(
-        self, name: str, *args: Any, sender: str | int | None, value: int = 0, estimate_value: int | None = None
-    ) -> Receipt:
+    def _transact(self, name: str, *args: Any, sender: str | int | None, value: int = 0) -> Receipt:
         account = resolve_account(self.chain, sender)
-        data = self.abi.encode_call(name, *args)
-        return self.chain.transact(self.address, data, sender=account, value=value, estimate_value=estimate_value)
+        return self.chain.transact(self.address, self.abi.encode_call(name, *args), sender=account, value=value)
 
     def _events(self, receipt: Receipt, name: str) -> list[dict[str, Any]]:
         found = []
@@ -662,19 +675,52 @@ class SharedModel:
             Value to send; by default the current cost. The contract keeps the
             deposit it needs and sends the rest back.
         """
-        data = self._encode(self._features(sample))
-        number = self.check_label(label)
-        paid = self.cost() if value is None else value
+        call = self.add_data_call(sample, label, value=value)
+        account = resolve_account(self.chain, sender)
         # estimated with one wei more: mined later, when the deposit has fallen, the change it pays back
         # needs gas that an estimate with the exact deposit leaves out
-        receipt = self._transact("add_data", data, number, sender=sender, value=paid, estimate_value=paid + 1)
+        receipt = self.chain.transact(
+            self.address, call.data, sender=account, value=call.value, estimate_value=call.value + 1
+        )
         event = self._events(receipt, "DataAdded")[0]
-        key = contribution_key(data, number, event["time"], event["sender"])
+        key = contribution_key(bytes(event["data"]), int(event["label"]), event["time"], event["sender"])
         return Added(key, int(event["time"]), event["sender"], int(event["cost"]), receipt, self)
+
+    def add_data_call(self, sample: Iterable[int] | RawInput, label: int | str, *, value: int | None = None) -> Call:
+        """The :meth:`add_data` transaction, unsent: the sample and label checked and encoded, and
+        the current deposit (or ``value``) to send.
+
+        Raises
+        ------
+        InvalidSample
+            For a sample or label the model does not take.
+        """
+        data = self._encode(self._features(sample))
+        number = self.check_label(label)
+        return Call(self.abi.encode_call("add_data", data, number), self.cost() if value is None else value)
+
+    def refund_call(self, sample: Iterable[int], label: int, added_time: int) -> Call:
+        """The :meth:`refund` transaction, unsent."""
+        return Call(self.abi.encode_call("refund", self._encode(sample), label, added_time))
+
+    def report_call(self, sample: Iterable[int], label: int, added_time: int, author: str) -> Call:
+        """The :meth:`report` transaction, unsent.
+
+        Raises
+        ------
+        SumchainError
+            When ``author`` is not an address.
+        """
+        try:
+            author = checksum(author)
+        except ValueError:
+            raise SumchainError(f"{author!r} is not an address") from None
+        return Call(self.abi.encode_call("report", self._encode(sample), label, added_time, author))
 
     def refund(self, sample: Iterable[int], label: int, added_time: int, *, sender: str | int | None = None) -> int:
         """Get back the deposit of one's own contribution (or have it validated); returns the amount paid."""
-        receipt = self._transact("refund", self._encode(sample), label, added_time, sender=sender)
+        call = self.refund_call(sample, label, added_time)
+        receipt = self.chain.transact(self.address, call.data, sender=resolve_account(self.chain, sender))
         return int(self._events(receipt, "Refunded")[0]["amount"])
 
     def report(
@@ -687,11 +733,8 @@ class SharedModel:
         sender: str | int | None = None,
     ) -> int:
         """Take (part of) the deposit of another's contribution (or have the report recorded); returns the amount."""
-        try:
-            author = checksum(author)
-        except ValueError:
-            raise SumchainError(f"{author!r} is not an address") from None
-        receipt = self._transact("report", self._encode(sample), label, added_time, author, sender=sender)
+        call = self.report_call(sample, label, added_time, author)
+        receipt = self.chain.transact(self.address, call.data, sender=resolve_account(self.chain, sender))
         return int(self._events(receipt, "Reported")[0]["amount"])
 
     def withdraw(self, *, sender: str | int | None = None) -> int:

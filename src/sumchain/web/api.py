@@ -249,18 +249,28 @@ def _wallet(body: dict[str, Any]) -> str:
 
 def unsigned(board: Dashboard, model: SharedModel, request: Request, body: dict[str, Any]) -> dict[str, Any]:
     """An unsigned transaction (to, data, value, gas) for a browser wallet to send; the server signs nothing."""
-    from sumchain.web.wallet import unsigned_transaction
+    from sumchain.web.wallet import wallet_transaction
 
     sender = _wallet(body)
     action = body.get("action")
     if action == "add":
-        return unsigned_transaction(model, sender, "add", _features(model, body), _label(model, body))
-    if action in ("refund", "report"):
-        reference = body.get("id")
-        if isinstance(reference, bool) or not isinstance(reference, int):
-            raise ApiError(400, f"id must be a contribution's number, got {reference!r}")
-        return unsigned_transaction(model, sender, action, model.find_contribution(reference))
-    raise ApiError(400, f"action must be add, refund or report, got {action!r}")
+        call = model.add_data_call(_features(model, body), _label(model, body))
+        # The deposit falls while the wallet waits for its user; the contract then pays the excess back,
+        # which costs gas the exact deposit would not show: the estimate is made with one wei more.
+        return wallet_transaction(
+            model.chain, sender, model.address, call.data, action=action, value=call.value, excess=1
+        )
+    if action not in ("refund", "report"):
+        raise ApiError(400, f"action must be add, refund or report, got {action!r}")
+    reference = body.get("id")
+    if isinstance(reference, bool) or not isinstance(reference, int):
+        raise ApiError(400, f"id must be a contribution's number, got {reference!r}")
+    c = model.find_contribution(reference)
+    if action == "refund":
+        call = model.refund_call(c.data, c.label, c.added_time)
+    else:
+        call = model.report_call(c.data, c.label, c.added_time, c.author)
+    return wallet_transaction(model.chain, sender, model.address, call.data, action=action)
 
 
 async def start_deployment(request: Request) -> JSONResponse:
