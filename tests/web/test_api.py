@@ -236,3 +236,21 @@ def test_a_viewer_that_is_no_account_is_a_400(site: Site, account: str) -> None:
         f"{site.url}/api/models/{site.features_model}/contributions", params={"account": account}, timeout=30
     )
     assert "dev account's number" in _error(answer, 400)
+
+
+def test_a_score_needs_a_test_set_and_the_owner(site: Site) -> None:
+    before = site.chain.block_number()
+    url = f"/api/models/{site.features_model}/score"
+    for body, message in [
+        ({"account": 0}, "test_set must hold a JSON list"),
+        ({"account": 0, "test_set": [{"sample": 3, "label": 1}]}, 'test_set, item 0: give "label"'),
+        ({"account": 0, "test_set": [{"text": "x", "sample": [0], "label": 1}]}, 'test_set, item 0: give "label"'),
+        ({"account": 0, "test_set": [{"sample": [0], "label": "maybe"}]}, "maybe"),
+        ({"account": 1, "test_set": [{"sample": [0], "label": 1}]}, "only the owner may"),
+    ]:
+        answer = site.post(url, body)
+        assert answer.status_code == 400 and message in answer.json()["error"], answer.text
+    assert site.chain.block_number() == before
+    published = site.post(url, {"account": 0, "test_set": [{"sample": [0], "label": "yes"}]}).json()
+    assert (published["correct"], published["total"], published["published_at"]) == (1, 1, before + 1)
+    assert site.get("/api/models").json()["models"][1]["score"] == published

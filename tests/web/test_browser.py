@@ -3,10 +3,12 @@ bad input shown on the page with nothing sent, keyboard use, labels, both widths
 
 from __future__ import annotations
 
+import json
 import re
 import statistics
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -185,3 +187,31 @@ def test_bad_input_is_shown_and_nothing_is_sent(
     expect(page.locator("#error")).to_be_visible()
     expect(page.locator("#error")).to_contain_text(message)
     assert site.chain.block_number() == before
+
+
+def test_the_owner_publishes_a_test_score_from_the_model_page(
+    page: Page, site: Site, console: Console, tmp_path: Path
+) -> None:
+    console.expect("status of 400")
+    model = SharedModel(site.chain, site.features_model)
+    right = model.predict_many([[0], [1]]).count(1)
+    test_set = tmp_path / "test.json"
+    test_set.write_text(json.dumps([{"sample": [0], "label": "yes"}, {"sample": [1], "label": "yes"}]))
+    open_model(page, site, site.features_model)
+    assert page.evaluate(UNLABELLED) == []
+    before = site.chain.block_number()
+    page.get_by_role("button", name="Publish score").click()
+    expect(page.locator("#error")).to_have_text("Publishing the score failed: choose a test-set file")
+    page.set_input_files("#score-file", str(test_set))
+    page.select_option("#account", "1")  # not the owner
+    page.get_by_role("button", name="Publish score").click()
+    expect(page.locator("#error")).to_contain_text("Publishing the score failed: RegistryError: 0x70997970")
+    expect(page.locator("#error")).to_contain_text("only the owner may")
+    assert site.chain.block_number() == before
+    page.select_option("#account", "0")
+    page.get_by_role("button", name="Publish score").click()
+    notice = rf"^Published: accuracy {right * 50:.1f}% \({right}/2\) in block {before + 1}\.$"
+    expect(page.locator("#notice")).to_have_text(re.compile(notice))
+    page.goto(site.url + "/")
+    row = page.locator("main tbody tr").filter(has_text="toy features")
+    expect(row.locator("td").nth(3)).to_contain_text(f"{right * 50:.1f}% ({right}/2)")

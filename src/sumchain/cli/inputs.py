@@ -87,12 +87,30 @@ def read_test_set(model: SharedModel, path: Path) -> tuple[list[list[int]], list
         raise SumchainError(f"cannot read {path}: {exc.strerror or exc}") from None
     except ValueError as exc:
         raise SumchainError(f"{path} is not JSON: {exc}") from None
+    return labelled_samples(model, rows, where=str(path))
+
+
+def labelled_samples(model: SharedModel, rows: object, *, where: str) -> tuple[list[list[int]], list[int]]:
+    """The labelled samples of a test set as JSON values (a list of {"text"|"sample", "label"}),
+    as ``model`` takes them; ``where`` names the test set in errors.
+
+    Raises
+    ------
+    SumchainError
+        For anything but a non-empty list of such objects, a sample or a label the model refuses.
+    """
     if not isinstance(rows, list) or not rows:
-        raise SumchainError(f'{path} must hold a JSON list of {{"text" or "sample", "label"}} objects')
+        raise SumchainError(f'{where} must hold a JSON list of {{"text" or "sample", "label"}} objects')
     samples, labels = [], []
     for i, row in enumerate(rows):
-        if not isinstance(row, dict) or "label" not in row or ("text" in row) == ("sample" in row):
-            raise SumchainError(f'{path}, item {i}: give "label" and one of "text" or "sample"')
+        if (
+            not isinstance(row, dict)
+            or ("text" in row) == ("sample" in row)
+            or not isinstance(row.get("sample", []), list)
+            or isinstance(row.get("label"), bool)
+            or not isinstance(row.get("label"), int | str)
+        ):
+            raise SumchainError(f'{where}, item {i}: give "label" and one of "text" or "sample" (a list)')
         if "text" in row:
             samples.append(model.encode(str(row["text"])))
         else:

@@ -247,6 +247,19 @@ def _wallet(body: dict[str, Any]) -> str:
     return checksum(sender)
 
 
+def publish_score(board: Dashboard, model: SharedModel, request: Request, body: dict[str, Any]) -> dict[str, Any]:
+    """Score the model on a test set (``test_set``, as ``sumchain publish-score`` reads it) and publish
+    the score in the registry, as its owner (a dev account)."""
+    from sumchain.cli.inputs import labelled_samples
+
+    sender = board.signer(body.get("account"))
+    if board.registry is None:
+        raise ApiError(404, "this dashboard has no registry to publish a score in")
+    samples, labels = labelled_samples(model, body.get("test_set"), where="test_set")
+    score, _ = board.registry.publish_score(model.address, samples, labels, sender=sender)
+    return score.to_json()
+
+
 def unsigned(board: Dashboard, model: SharedModel, request: Request, body: dict[str, Any]) -> dict[str, Any]:
     """An unsigned transaction (to, data, value, gas) for a browser wallet to send; the server signs nothing."""
     from sumchain.web.wallet import wallet_transaction
@@ -324,6 +337,7 @@ ROUTES = [
     Route(_MODEL + "/contributions", _on_model(add_data, reads_body=True, status=201), methods=["POST"]),
     Route(_MODEL + "/contributions/{id:int}/refund", _on_model(refund, reads_body=True), methods=["POST"]),
     Route(_MODEL + "/contributions/{id:int}/report", _on_model(report, reads_body=True), methods=["POST"]),
+    Route(_MODEL + "/score", _on_model(publish_score, reads_body=True), methods=["POST"]),
     Route(_MODEL + "/unsigned", _on_model(unsigned, reads_body=True), methods=["POST"]),
 ]
 """Every API route (the static page and its assets are served beside them)."""

@@ -153,6 +153,24 @@ def schema() -> dict[str, Any]:
                     ok="201",
                 ),
             },
+            "/api/models/{address}/score": {
+                "post": _operation(
+                    "Score the model on a test set and publish the score in the registry (its owner only)",
+                    obj,
+                    parameters=[_ADDRESS],
+                    body=_body(
+                        {
+                            "account": _ACCOUNT,
+                            "test_set": {
+                                "type": "array",
+                                "items": {"type": "object"},
+                                "description": 'As publish-score reads it: {"text" or "sample", "label"} each.',
+                            },
+                        },
+                        ("account", "test_set"),
+                    ),
+                )
+            },
             "/api/models/{address}/contributions/{id}/refund": {
                 "post": _operation("Refund one's own contribution", claimed, parameters=[_ADDRESS, _ID], body=claim)
             },

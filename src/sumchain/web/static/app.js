@@ -364,6 +364,31 @@ function contributionTables(model, views) {
   ];
 }
 
+// The owner publishes the model's score on a test set: the server predicts each sample with the
+// model on chain, and the registry keeps the count, the block and the test set's hash.
+function scoreForm(model) {
+  const form = el("form", { id: "score-form", "aria-labelledby": "score-title" },
+    el("h2", { id: "score-title", text: "Publish a test score (owner only)" }),
+    field('Test set (JSON: a list of {"text" or "sample", "label"})',
+      el("input", { id: "score-file", type: "file", accept: ".json,application/json" })),
+    el("button", { type: "submit", class: "secondary", text: "Publish score" }));
+  onSubmit(form, "Publishing the score", async () => {
+    if (state.account === WALLET) throw new Error("publishing a score takes a dev account (choose one above)");
+    const file = form.querySelector("#score-file").files[0];
+    if (!file) throw new Error("choose a test-set file");
+    let testSet;
+    try {
+      testSet = JSON.parse(await file.text());
+    } catch (_) {
+      throw new Error(`${file.name} is not JSON`);
+    }
+    const score = await api("POST", `/api/models/${model.address}/score`, { account: state.account, test_set: testSet });
+    notify(`Published: accuracy ${(score.accuracy * 100).toFixed(1)}% (${score.correct}/${score.total}) in block ${score.published_at}.`);
+    await loadChain();
+  });
+  return form;
+}
+
 function timeForm() {
   const form = el("form", { id: "time-form", "aria-labelledby": "time-title" },
     el("h2", { id: "time-title", text: "Dev chain clock" }),
@@ -412,6 +437,7 @@ async function renderModel(main, address) {
     el("p", { class: "muted", text: model.mechanism.summary }),
     el("div", { class: "grid" }, predictForm(model), addForm(model)),
     el("section", { id: "contributions", "aria-live": "polite" }, contributionTables(model, views)),
+    state.chain.accounts.length ? scoreForm(model) : null,
     state.chain.is_dev ? timeForm() : null);
 }
 
