@@ -109,6 +109,13 @@ class PendingTransaction:
         )
 
 
+def _quantity(value: str | int | None) -> int | None:
+    """A JSON-RPC quantity (hex text; some nodes give numbers), or None when absent."""
+    if value is None:
+        return None
+    return int(value, 16) if isinstance(value, str) else int(value)
+
+
 def _formatted_receipt(raw: Mapping[str, Any]) -> dict[str, Any]:
     """A receipt as JSON-RPC sends it (hex strings), in the types web3 gives (ints and bytes)."""
 
@@ -116,6 +123,7 @@ def _formatted_receipt(raw: Mapping[str, Any]) -> dict[str, Any]:
         "status": int(raw["status"], 16),
         "blockNumber": int(raw["blockNumber"], 16),
         "blockHash": bytes.fromhex(raw["blockHash"][2:]),
+        "blockTimestamp": _quantity(raw.get("blockTimestamp")),
         "gasUsed": int(raw["gasUsed"], 16),
         "contractAddress": raw.get("contractAddress"),
         "logs": [_formatted_log(log) for log in raw["logs"]],
@@ -477,8 +485,13 @@ class RpcChain:
         with self._errors():
             return int(self.w3.eth.get_transaction_count(address, block))
 
-    def _block_time(self, block_hash: bytes) -> int:
-        """A block's timestamp (cached: transactions sent together often share a block)."""
+    def _block_time(self, mined: Mapping[str, Any]) -> int:
+        """The time of a receipt's block: the receipt's own ``blockTimestamp`` when the node gives one
+        (anvil), else the block's, fetched once per block hash (transactions sent together often share one)."""
+        stamp = _quantity(mined.get("blockTimestamp"))
+        if stamp is not None:
+            return stamp
+        block_hash = bytes(mined["blockHash"])
         if block_hash not in self._block_times:
             with self._errors():
                 self._block_times[block_hash] = int(self.w3.eth.get_block(block_hash)["timestamp"])
@@ -508,7 +521,7 @@ class RpcChain:
                     raise waiting[0].still_pending(f"was not mined within {self.receipt_timeout:g} s")
                 self._check_not_lost(waiting[0])
                 time.sleep(0.02 if self.is_dev else 1.0)
-        self._cache_block_times({bytes(r["blockHash"]) for r in found.values()})
+        self._cache_block_times({bytes(r["blockHash"]) for r in found.values() if r["blockTimestamp"] is None})
         return [p.receipt() if self.confirmations > 1 else self._mined(p, found[p.tx_hash]) for p in pending]
 
     def _cache_block_times(self, hashes: set[bytes]) -> None:
@@ -587,7 +600,7 @@ class RpcChain:
         return Receipt(
             tx_hash=pending.tx_hash,
             block_number=int(mined["blockNumber"]),
-            timestamp=self._block_time(bytes(mined["blockHash"])),
+            timestamp=self._block_time(mined),
             gas_used=int(mined["gasUsed"]),
             contract_address=checksum(created) if created else None,
             logs=tuple(self._log(entry) for entry in mined["logs"]),

@@ -126,5 +126,6 @@ def test_a_block_number_reused_after_a_rollback_has_its_own_time(chain: RpcChain
     assert second.block_number == first.block_number
     block = chain.w3.eth.get_block(second.block_number)
     assert second.timestamp == int(block["timestamp"]) < first.timestamp
+    assert chain.w3.eth.get_transaction_receipt(second.tx_hash)["blockTimestamp"]  # the time read is the receipt's
     (many,) = chain.receipts([chain.send(receiver, b"", sender=sender, value=1)])
     assert many.timestamp == int(chain.w3.eth.get_block(many.block_number)["timestamp"])
