@@ -62,6 +62,10 @@ _UNUSED_MIDDLEWARE = ("validation", "ens_name_to_address", "gas_price_strategy",
 """web3's default middleware that sumchain does without: it validates, estimates and prices itself."""
 FEES_TTL = 2.0
 """Seconds a fee quote is reused for further transactions."""
+POLL_FIRST = 0.002
+"""Seconds between the first two looks for a receipt on a dev node; each further wait is half as long again."""
+POLL_MOST = 0.05
+"""Most seconds between two looks for a receipt on a dev node (elsewhere: 1 s, blocks take seconds)."""
 _NONCE_TROUBLE = re.compile(r"nonce too low|nonce too high|already known|replacement transaction", re.IGNORECASE)
 _URL = re.compile(r"https?://", re.IGNORECASE)
 
@@ -506,9 +510,10 @@ class RpcChain:
             As :meth:`PendingTransaction.receipt`, for the first that fails.
         """
         found: dict[str, Any] = {}
-        deadline = time.monotonic() + self.receipt_timeout
         waiting = list(pending)
-        while waiting:
+
+        def look() -> PendingTransaction | None:
+            nonlocal waiting
             for start in range(0, len(waiting), BATCH_SIZE):
                 chunk = waiting[start : start + BATCH_SIZE]
                 answers = self._raw_batch([("eth_getTransactionReceipt", [p.tx_hash]) for p in chunk])
@@ -516,11 +521,9 @@ class RpcChain:
                     if answer.get("result"):
                         found[p.tx_hash] = _formatted_receipt(answer["result"])
             waiting = [p for p in waiting if p.tx_hash not in found]
-            if waiting:
-                if time.monotonic() > deadline:
-                    raise waiting[0].still_pending(f"was not mined within {self.receipt_timeout:g} s")
-                self._check_not_lost(waiting[0])
-                time.sleep(0.02 if self.is_dev else 1.0)
+            return waiting[0] if waiting else None
+
+        self._wait(look)
         self._cache_block_times({bytes(r["blockHash"]) for r in found.values() if r["blockTimestamp"] is None})
         return [p.receipt() if self.confirmations > 1 else self._mined(p, found[p.tx_hash]) for p in pending]
 
@@ -535,26 +538,51 @@ class RpcChain:
                 blocks = batch.execute()
             self._block_times.update({n: int(b["timestamp"]) for n, b in zip(chunk, blocks, strict=True)})
 
+    def _poll_delays(self) -> Iterator[float]:
+        """Seconds to sleep before each further look for a receipt: on a dev node from :data:`POLL_FIRST`,
+        half as long again each time, up to :data:`POLL_MOST` (it mines at once: most receipts come at the
+        first looks, and each look costs the node work); elsewhere 1 s each."""
+        delay, most = (POLL_FIRST, POLL_MOST) if self.is_dev else (1.0, 1.0)
+        while True:
+            yield delay
+            delay = min(1.5 * delay, most)
+
+    def _wait(self, look: Callable[[], PendingTransaction | None]) -> None:
+        """Call ``look`` until it returns None (done), sleeping :meth:`_poll_delays` between calls.
+
+        ``look`` returns the first transaction still waited for: every ten longest
+        sleeps it is checked (:meth:`_check_not_lost`), and it is the one named when
+        the chain's ``receipt_timeout`` passes.
+        """
+        deadline = time.monotonic() + self.receipt_timeout
+        delays = self._poll_delays()
+        checked = time.monotonic()
+        while (waiting := look()) is not None:
+            now = time.monotonic()
+            if now > deadline:
+                raise waiting.still_pending(f"was not mined within {self.receipt_timeout:g} s")
+            if now - checked > 10 * (POLL_MOST if self.is_dev else 1.0):
+                self._check_not_lost(waiting)
+                checked = time.monotonic()
+            time.sleep(next(delays))
+
     def _receipt(self, pending: PendingTransaction) -> Receipt:
         """Wait for a sent transaction and its confirmations; see :meth:`PendingTransaction.receipt`."""
-        deadline = time.monotonic() + self.receipt_timeout
-        poll = 0.02 if self.is_dev else 1.0
-        checked = time.monotonic()
-        while True:
+        mined: Any = None
+
+        def look() -> PendingTransaction | None:
+            nonlocal mined
             try:
                 mined = self._receipt_or_none(pending)
             except ChainError as exc:
                 raise pending.still_pending(f"waiting for its receipt failed ({exc})") from None
-            if mined is not None and (
+            done = mined is not None and (
                 self.confirmations == 1 or self.block_number() - int(mined["blockNumber"]) + 1 >= self.confirmations
-            ):
-                return self._mined(pending, mined)
-            if time.monotonic() > deadline:
-                raise pending.still_pending(f"was not mined within {self.receipt_timeout:g} s")
-            if mined is None and time.monotonic() - checked > 10 * poll:
-                self._check_not_lost(pending)
-                checked = time.monotonic()
-            time.sleep(poll)
+            )
+            return None if done else pending
+
+        self._wait(look)
+        return self._mined(pending, mined)
 
     def _found(self, lookup: Callable[[], Any]) -> Any:
         """What a lookup by hash returns, or None when the node does not know the hash."""
