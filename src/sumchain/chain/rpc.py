@@ -563,6 +563,7 @@ class RpcChain:
                 raise waiting.still_pending(f"was not mined within {self.receipt_timeout:g} s")
             if now - checked > 10 * (POLL_MOST if self.is_dev else 1.0):
                 self._check_not_lost(waiting)
+                self._send_stuck_again(waiting.sender)
                 checked = time.monotonic()
             time.sleep(next(delays))
 
@@ -618,6 +619,35 @@ class RpcChain:
             "it will not be mined; send it again",
             tx_hash=pending.tx_hash,
         )
+
+    def _send_stuck_again(self, sender: str) -> None:
+        """Send again the waiting transactions of ``sender`` when anvil holds the one with the account's next
+        nonce as "queued", so that none of them would ever be mined.
+
+        anvil 1.7 can lose a transaction's link to the one before it when it arrives while that one
+        is being mined (cf. foundry-rs/foundry#10122): it then waits for ever, and every later one
+        behind it. Taken out of the pool (``anvil_removePoolTransactions``) and sent again one by
+        one in nonce order, they are mined. Only on a dev node that answers ``txpool_content``.
+        """
+        if not self.is_dev:
+            return
+        try:
+            pool = self._request("txpool_content")
+        except ChainError:
+            return
+        mine = {
+            state: {int(nonce): tx["hash"] for nonce, tx in txs.items()}
+            for state in ("pending", "queued")
+            for address, txs in (pool.get(state) or {}).items()
+            if checksum(address) == sender
+        }
+        if self._count(sender, "latest") not in mine.get("queued", {}):
+            return
+        waiting = mine.get("pending", {}) | mine["queued"]
+        raws = [self._request("eth_getRawTransactionByHash", waiting[nonce]) for nonce in sorted(waiting)]
+        self._request("anvil_removePoolTransactions", sender)
+        for raw in raws:
+            self._request("eth_sendRawTransaction", raw)
 
     def _mined(self, pending: PendingTransaction, mined: Mapping[str, Any]) -> Receipt:
         if mined["status"] == 0:
