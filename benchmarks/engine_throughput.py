@@ -15,9 +15,15 @@ Engines (``--engines``): ``revm`` (``EmbeddedChain()``, in memory), ``revm-file`
 the same compiled bytecode: a message call per add, without a transaction, a block
 or a receipt, and a static call per predict), ``anvil`` (``RpcChain``, sequential:
 each transaction is estimated, signed, sent and its receipt awaited; predict is
-``eth_call``) and ``revm-client`` (``SharedModel.add_data`` and
+``eth_call``), ``anvil-pipelined`` (``RpcChain.send_many`` from one account, 64 adds
+in flight) and ``revm-client`` (``SharedModel.add_data`` and
 ``SharedModel.predict`` on revm: validation, the deposit priced by a call, the
 event decoded).
+
+A node engine (``anvil``, ``anvil-pipelined``) runs on one node for the whole run,
+whose chain grows round after round (anvil's work per transaction grows with it),
+and its twin ``<engine>-fresh``, measured beside it whenever it is chosen, on a
+fresh node each round (started, deployed and checked before the round, untimed).
 
 Every engine runs for ``--seconds`` per round and operation (at least 3
 operations), in turn, the order rotating each round so that machine noise hits
@@ -65,7 +71,22 @@ from sumchain.gas import ADD_VALUE, IMDB_MODEL, INCENTIVE, WORKLOADS
 from sumchain.models.reference_file import model_from_spec
 
 REPO = Path(__file__).resolve().parents[1]
-ENGINES = ("revm", "revm-file", "py-evm", "titanoboa", "anvil", "anvil-pipelined", "revm-client")
+NODE_ENGINES = ("anvil", "anvil-pipelined")
+"""Engines on an anvil node: each is measured twice, on one node for the whole run and on a fresh node each round."""
+FRESH = "-fresh"
+"""Suffix of a node engine's twin that runs each round on a fresh node."""
+ENGINES = (
+    "revm",
+    "revm-file",
+    "py-evm",
+    "titanoboa",
+    *(name + suffix for name in NODE_ENGINES for suffix in ("", FRESH)),
+    "revm-client",
+)
+NOTES = {name: "one node for the whole run: its chain grows round after round" for name in NODE_ENGINES} | {
+    name + FRESH: "a fresh node each round" for name in NODE_ENGINES
+}
+"""What each node engine's figure covers, printed beside it."""
 IN_FLIGHT = 64
 """Transactions the pipelined runner keeps in flight before it gathers their receipts."""
 PIPELINED_GAS = 400_000
@@ -259,6 +280,47 @@ class PipelinedRunner(ChainRunner):
         self.queued.clear()
 
 
+class FreshNodeRunner:
+    """A node engine on a fresh node each round, so that its rate does not depend on how long its chain has grown.
+
+    Parameters
+    ----------
+    open_node : callable
+        Starts a node inside the given exit stack, deploys the workload's model on it and returns its runner.
+    check : callable
+        Raises unless a runner predicts as the mirror does (:func:`check_runner`).
+    """
+
+    def __init__(self, open_node: Callable[[contextlib.ExitStack], Runner], check: Callable[[Runner], None]) -> None:
+        self.open_node, self.check = open_node, check
+        self.stack = contextlib.ExitStack()
+        self.new_round()
+
+    def new_round(self) -> None:
+        """Stop the current node; start, deploy and check a new one (:func:`measure` calls it before a round)."""
+        self.stack.close()
+        self.runner = self.open_node(self.stack)
+        self.check(self.runner)
+
+    def close(self) -> None:
+        """Stop the current node."""
+        self.stack.close()
+
+    def add(self, i: int) -> None:
+        """The node runner's add."""
+        self.runner.add(i)
+
+    def predict(self, i: int) -> int:
+        """The node runner's predict."""
+        return self.runner.predict(i)
+
+    def finish(self) -> None:
+        """The node runner's ``finish``, if it has one (the pipelined runner)."""
+        finish = getattr(self.runner, "finish", None)
+        if finish is not None:
+            finish()
+
+
 class TitanoboaRunner:
     """titanoboa's ``Env`` running the same creation code and calldata.
 
@@ -355,15 +417,24 @@ def open_runner(name: str, work: Workload, stack: contextlib.ExitStack, *, anvil
             return TitanoboaRunner(work)
         except ImportError:
             return 'titanoboa is not installed (pip install -e ".[bench]")'
-    if name in ("anvil", "anvil-pipelined"):
+    base = name.removesuffix(FRESH)
+    if base in NODE_ENGINES:
         binary = anvil or find_anvil(REPO)
         if binary is None:
             return "anvil not found: run `npm install`, set $ANVIL_BIN or pass --anvil PATH"
+
+        def open_node(within: contextlib.ExitStack) -> Runner:
+            node = within.enter_context(anvil_chain(binary))
+            return PipelinedRunner(node, work) if base == "anvil-pipelined" else ChainRunner(node, work)
+
         try:
-            node = stack.enter_context(anvil_chain(binary))
+            if name == base:
+                return open_node(stack)
+            fresh = FreshNodeRunner(open_node, lambda runner: check_runner(name, runner, work))
         except ChainError as exc:
             return f"anvil ({binary}) did not start: {exc}"
-        return PipelinedRunner(node, work) if name == "anvil-pipelined" else ChainRunner(node, work)
+        stack.callback(fresh.close)
+        return fresh
     runner = ClientRunner if name == "revm-client" else ChainRunner
     return runner(stack.enter_context(embedded_chain(**EMBEDDED[name])), work)
 
@@ -429,6 +500,8 @@ def measure(runners: dict[str, Runner], pool: int, settings: Settings) -> dict[t
         shift = round_number % len(names)
         for name in names[shift:] + names[:shift]:
             runner = runners[name]
+            if round_number and isinstance(runner, FreshNodeRunner):
+                runner.new_round()
             for operation, call in (("add_data", runner.add), ("predict", runner.predict)):
                 indices = sample_indices(operation, cursor[name, operation], settings.ops_per_round, pool)
                 finish = getattr(runner, "finish", None) if operation == "add_data" else None
@@ -514,6 +587,7 @@ RATIOS: tuple[tuple[str, str, str, Target | None], ...] = (
     ("add_data", "revm-file", "revm", None),
     ("add_data", "revm-client", "revm", None),
     ("add_data", "anvil-pipelined", "anvil", None),
+    ("add_data", "anvil-pipelined-fresh", "anvil-fresh", None),
     ("predict", "revm", "titanoboa", None),
     ("predict", "revm", "py-evm", None),
     ("predict", "revm", "anvil", None),
@@ -523,6 +597,7 @@ RATE_TARGETS = {
     ("revm", "add_data"): Target(2_000),
     ("revm", "predict"): Target(5_000),
     ("anvil-pipelined", "add_data"): Target(300),
+    ("anvil-pipelined-fresh", "add_data"): Target(300),
 }
 IMDB_TARGET = Target(5, below=True)
 """25,000 IMDB predictions through ``predict_many`` on revm, in seconds."""
@@ -538,7 +613,7 @@ def throughput_rows(rates: dict[tuple[str, str], list[float]], skipped: dict[str
                 continue
             value = statistics.median(runs) if runs else None
             target = RATE_TARGETS.get((engine, operation))
-            note = skipped.get(engine, "")
+            note = skipped.get(engine, NOTES.get(engine, ""))
             rows.append(Row("throughput", f"{operation} {engine}", value, unit, tuple(runs or ()), target, note))
     return rows
 
@@ -707,7 +782,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     log(f"building {pool:,} samples and their calldata")
     work = make_workload(pool)
     with contextlib.ExitStack() as stack:
-        engines = open_engines([n for n in ENGINES if n in args.engines.split(",")], work, stack, args.anvil)
+        chosen = args.engines.split(",")  # a node engine brings its fresh-node twin
+        engines = open_engines(
+            [n for n in ENGINES if n.removesuffix(FRESH) in chosen or n in chosen], work, stack, args.anvil
+        )
         if not engines.runners:
             raise SystemExit("no engine could be opened")
         log(f"measuring {', '.join(engines.runners)}")

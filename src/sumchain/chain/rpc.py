@@ -62,6 +62,10 @@ _UNUSED_MIDDLEWARE = ("validation", "ens_name_to_address", "gas_price_strategy",
 """web3's default middleware that sumchain does without: it validates, estimates and prices itself."""
 FEES_TTL = 2.0
 """Seconds a fee quote is reused for further transactions."""
+POLL_FIRST = 0.002
+"""Seconds between the first two looks for a receipt on a dev node; each further wait is half as long again."""
+POLL_MOST = 0.05
+"""Most seconds between two looks for a receipt on a dev node (elsewhere: 1 s, blocks take seconds)."""
 _NONCE_TROUBLE = re.compile(r"nonce too low|nonce too high|already known|replacement transaction", re.IGNORECASE)
 _URL = re.compile(r"https?://", re.IGNORECASE)
 
@@ -109,6 +113,13 @@ class PendingTransaction:
         )
 
 
+def _quantity(value: str | int | None) -> int | None:
+    """A JSON-RPC quantity (hex text; some nodes give numbers), or None when absent."""
+    if value is None:
+        return None
+    return int(value, 16) if isinstance(value, str) else int(value)
+
+
 def _formatted_receipt(raw: Mapping[str, Any]) -> dict[str, Any]:
     """A receipt as JSON-RPC sends it (hex strings), in the types web3 gives (ints and bytes)."""
 
@@ -116,6 +127,7 @@ def _formatted_receipt(raw: Mapping[str, Any]) -> dict[str, Any]:
         "status": int(raw["status"], 16),
         "blockNumber": int(raw["blockNumber"], 16),
         "blockHash": bytes.fromhex(raw["blockHash"][2:]),
+        "blockTimestamp": _quantity(raw.get("blockTimestamp")),
         "gasUsed": int(raw["gasUsed"], 16),
         "contractAddress": raw.get("contractAddress"),
         "logs": [_formatted_log(log) for log in raw["logs"]],
@@ -477,8 +489,13 @@ class RpcChain:
         with self._errors():
             return int(self.w3.eth.get_transaction_count(address, block))
 
-    def _block_time(self, block_hash: bytes) -> int:
-        """A block's timestamp (cached: transactions sent together often share a block)."""
+    def _block_time(self, mined: Mapping[str, Any]) -> int:
+        """The time of a receipt's block: the receipt's own ``blockTimestamp`` when the node gives one
+        (anvil), else the block's, fetched once per block hash (transactions sent together often share one)."""
+        stamp = _quantity(mined.get("blockTimestamp"))
+        if stamp is not None:
+            return stamp
+        block_hash = bytes(mined["blockHash"])
         if block_hash not in self._block_times:
             with self._errors():
                 self._block_times[block_hash] = int(self.w3.eth.get_block(block_hash)["timestamp"])
@@ -493,9 +510,10 @@ class RpcChain:
             As :meth:`PendingTransaction.receipt`, for the first that fails.
         """
         found: dict[str, Any] = {}
-        deadline = time.monotonic() + self.receipt_timeout
         waiting = list(pending)
-        while waiting:
+
+        def look() -> PendingTransaction | None:
+            nonlocal waiting
             for start in range(0, len(waiting), BATCH_SIZE):
                 chunk = waiting[start : start + BATCH_SIZE]
                 answers = self._raw_batch([("eth_getTransactionReceipt", [p.tx_hash]) for p in chunk])
@@ -503,12 +521,10 @@ class RpcChain:
                     if answer.get("result"):
                         found[p.tx_hash] = _formatted_receipt(answer["result"])
             waiting = [p for p in waiting if p.tx_hash not in found]
-            if waiting:
-                if time.monotonic() > deadline:
-                    raise waiting[0].still_pending(f"was not mined within {self.receipt_timeout:g} s")
-                self._check_not_lost(waiting[0])
-                time.sleep(0.02 if self.is_dev else 1.0)
-        self._cache_block_times({bytes(r["blockHash"]) for r in found.values()})
+            return waiting[0] if waiting else None
+
+        self._wait(look)
+        self._cache_block_times({bytes(r["blockHash"]) for r in found.values() if r["blockTimestamp"] is None})
         return [p.receipt() if self.confirmations > 1 else self._mined(p, found[p.tx_hash]) for p in pending]
 
     def _cache_block_times(self, hashes: set[bytes]) -> None:
@@ -522,26 +538,52 @@ class RpcChain:
                 blocks = batch.execute()
             self._block_times.update({n: int(b["timestamp"]) for n, b in zip(chunk, blocks, strict=True)})
 
+    def _poll_delays(self) -> Iterator[float]:
+        """Seconds to sleep before each further look for a receipt: on a dev node from :data:`POLL_FIRST`,
+        half as long again each time, up to :data:`POLL_MOST` (it mines at once: most receipts come at the
+        first looks, and each look costs the node work); elsewhere 1 s each."""
+        delay, most = (POLL_FIRST, POLL_MOST) if self.is_dev else (1.0, 1.0)
+        while True:
+            yield delay
+            delay = min(1.5 * delay, most)
+
+    def _wait(self, look: Callable[[], PendingTransaction | None]) -> None:
+        """Call ``look`` until it returns None (done), sleeping :meth:`_poll_delays` between calls.
+
+        ``look`` returns the first transaction still waited for: every ten longest
+        sleeps it is checked (:meth:`_check_not_lost`), and it is the one named when
+        the chain's ``receipt_timeout`` passes.
+        """
+        deadline = time.monotonic() + self.receipt_timeout
+        delays = self._poll_delays()
+        checked = time.monotonic()
+        while (waiting := look()) is not None:
+            now = time.monotonic()
+            if now > deadline:
+                raise waiting.still_pending(f"was not mined within {self.receipt_timeout:g} s")
+            if now - checked > 10 * (POLL_MOST if self.is_dev else 1.0):
+                self._check_not_lost(waiting)
+                self._send_stuck_again(waiting.sender)
+                checked = time.monotonic()
+            time.sleep(next(delays))
+
     def _receipt(self, pending: PendingTransaction) -> Receipt:
         """Wait for a sent transaction and its confirmations; see :meth:`PendingTransaction.receipt`."""
-        deadline = time.monotonic() + self.receipt_timeout
-        poll = 0.02 if self.is_dev else 1.0
-        checked = time.monotonic()
-        while True:
+        mined: Any = None
+
+        def look() -> PendingTransaction | None:
+            nonlocal mined
             try:
                 mined = self._receipt_or_none(pending)
             except ChainError as exc:
                 raise pending.still_pending(f"waiting for its receipt failed ({exc})") from None
-            if mined is not None and (
+            done = mined is not None and (
                 self.confirmations == 1 or self.block_number() - int(mined["blockNumber"]) + 1 >= self.confirmations
-            ):
-                return self._mined(pending, mined)
-            if time.monotonic() > deadline:
-                raise pending.still_pending(f"was not mined within {self.receipt_timeout:g} s")
-            if mined is None and time.monotonic() - checked > 10 * poll:
-                self._check_not_lost(pending)
-                checked = time.monotonic()
-            time.sleep(poll)
+            )
+            return None if done else pending
+
+        self._wait(look)
+        return self._mined(pending, mined)
 
     def _found(self, lookup: Callable[[], Any]) -> Any:
         """What a lookup by hash returns, or None when the node does not know the hash."""
@@ -578,6 +620,35 @@ class RpcChain:
             tx_hash=pending.tx_hash,
         )
 
+    def _send_stuck_again(self, sender: str) -> None:
+        """Send again the waiting transactions of ``sender`` when anvil holds the one with the account's next
+        nonce as "queued", so that none of them would ever be mined.
+
+        anvil 1.7 can lose a transaction's link to the one before it when it arrives while that one
+        is being mined (cf. foundry-rs/foundry#10122): it then waits for ever, and every later one
+        behind it. Taken out of the pool (``anvil_removePoolTransactions``) and sent again one by
+        one in nonce order, they are mined. Only on a dev node that answers ``txpool_content``.
+        """
+        if not self.is_dev:
+            return
+        try:
+            pool = self._request("txpool_content")
+        except ChainError:
+            return
+        mine = {
+            state: {int(nonce): tx["hash"] for nonce, tx in txs.items()}
+            for state in ("pending", "queued")
+            for address, txs in (pool.get(state) or {}).items()
+            if checksum(address) == sender
+        }
+        if self._count(sender, "latest") not in mine.get("queued", {}):
+            return
+        waiting = mine.get("pending", {}) | mine["queued"]
+        raws = [self._request("eth_getRawTransactionByHash", waiting[nonce]) for nonce in sorted(waiting)]
+        self._request("anvil_removePoolTransactions", sender)
+        for raw in raws:
+            self._request("eth_sendRawTransaction", raw)
+
     def _mined(self, pending: PendingTransaction, mined: Mapping[str, Any]) -> Receipt:
         if mined["status"] == 0:
             with self._errors():
@@ -587,7 +658,7 @@ class RpcChain:
         return Receipt(
             tx_hash=pending.tx_hash,
             block_number=int(mined["blockNumber"]),
-            timestamp=self._block_time(bytes(mined["blockHash"])),
+            timestamp=self._block_time(mined),
             gas_used=int(mined["gasUsed"]),
             contract_address=checksum(created) if created else None,
             logs=tuple(self._log(entry) for entry in mined["logs"]),

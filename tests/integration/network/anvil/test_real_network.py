@@ -44,7 +44,7 @@ INCENTIVE = DepositRefundTake(cost_weight=10**12)
 
 def refuse_or_forward(request: Any, upstream: str) -> Any:
     """The answer of a public node: dev methods do not exist, logs come in small block ranges,
-    everything else goes to anvil."""
+    receipts carry no ``blockTimestamp`` (anvil's do), everything else goes to anvil."""
     if isinstance(request, list):
         return [refuse_or_forward(item, upstream) for item in request]
     method = str(request.get("method", ""))
@@ -60,7 +60,10 @@ def refuse_or_forward(request: Any, upstream: str) -> Any:
         upstream, data=json.dumps(request).encode(), headers={"Content-Type": "application/json"}
     )
     with urllib.request.urlopen(forwarded, timeout=30) as answer:
-        return json.loads(answer.read())
+        response = json.loads(answer.read())
+    if method == "eth_getTransactionReceipt" and response.get("result"):
+        del response["result"]["blockTimestamp"]
+    return response
 
 
 @pytest.fixture(scope="module")
@@ -171,6 +174,19 @@ def test_a_keystore_account_sends_after_confirmation(
         model.add_data([1], 0, value=ETHER // 10 + 1)
     assert chain.block_number() == block
     assert len(asked) == 4  # refused before asking
+
+
+def test_receipts_without_a_time_take_it_from_their_blocks(
+    network: tuple[str, RpcChain], keystore: Keystore, alice: str
+) -> None:
+    signer = KeystoreAccount(keystore, keystore.find("alice"), lambda: PASSWORD)
+    chain, node = RpcChain(network[0], keys=[signer]), network[1]
+    receiver = dev_addresses()[1]
+    one = chain.transact(receiver, b"", sender=alice, value=1)
+    many = chain.receipts(chain.send_many(receiver, [b"", b""], sender=alice, value=1, gas=21_000))
+    assert "blockTimestamp" not in chain.w3.provider.make_request("eth_getTransactionReceipt", [one.tx_hash])["result"]
+    for receipt in (one, *many):
+        assert receipt.timestamp == int(node.w3.eth.get_block(receipt.block_number)["timestamp"])
 
 
 def test_dev_anvil_keeps_its_indices_with_an_environment_key(chain: RpcChain, monkeypatch: pytest.MonkeyPatch) -> None:

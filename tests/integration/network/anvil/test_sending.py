@@ -126,5 +126,20 @@ def test_a_block_number_reused_after_a_rollback_has_its_own_time(chain: RpcChain
     assert second.block_number == first.block_number
     block = chain.w3.eth.get_block(second.block_number)
     assert second.timestamp == int(block["timestamp"]) < first.timestamp
+    assert chain.w3.eth.get_transaction_receipt(second.tx_hash)["blockTimestamp"]  # the time read is the receipt's
     (many,) = chain.receipts([chain.send(receiver, b"", sender=sender, value=1)])
     assert many.timestamp == int(chain.w3.eth.get_block(many.block_number)["timestamp"])
+
+
+def test_a_transaction_anvil_holds_queued_at_the_next_nonce_is_sent_again(chain: RpcChain) -> None:
+    # anvil's race (a transaction arriving while the one before it is mined stays "queued" for ever,
+    # cf. foundry-rs/foundry#10122), made on purpose: two sent one nonce ahead, then the account's nonce set to them
+    sender, receiver = chain.accounts[7], chain.accounts[8]
+    skipped = chain._nonces.take(sender, lambda: chain._count(sender, "pending"))
+    pending = [chain.send(receiver, b"", sender=sender, value=1, gas=21_000) for _ in range(2)]
+    chain._request("anvil_setNonce", sender, hex(skipped + 1))
+    chain._request("evm_mine")
+    assert chain._request("txpool_status")["queued"] == "0x2"  # mining leaves them
+    receipts = chain.receipts(pending)
+    assert [r.tx_hash for r in receipts] == [p.tx_hash for p in pending]
+    assert chain._count(sender, "latest") == skipped + 3
