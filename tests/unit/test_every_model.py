@@ -1,5 +1,5 @@
 """What every model shares, checked for each: one trainer source, generic chunked
-loading, discovery from chain, mirror parity, the incentive mechanism.
+loading, discovery from chain, mirror parity, the incentive mechanism, a prediction market.
 
 Each model is built from a small reference-format spec (the format of
 ``shared/original/FORMATS.md``), so this file also exercises the import path.
@@ -14,6 +14,8 @@ import pytest
 
 from sumchain import ContractReverted, DepositRefundTake, InvalidSample, SharedModel
 from sumchain.chain.compiler import MODELS
+from sumchain.incentives import DAY
+from sumchain.market import Market, PredictionMarket, evaluation_scores, rewards, split_test_set
 from sumchain.models import MIRRORS
 from sumchain.models.reference_file import model_from_spec
 from tests.helpers import assert_empty_sample_refused, deploy_interrupted, observable_state
@@ -144,3 +146,33 @@ def test_interrupted_deploy_resumes_where_it_stopped(chain, model_type) -> None:
     partial.upload_parameters(mirror.to_words())
     assert partial.ready()
     assert partial.mirror().to_words() == mirror.to_words()
+
+
+@pytest.mark.parametrize("model_type", TYPES)
+def test_a_market_on_each_model_scores_and_pays_as_its_mirror(chain, model_type) -> None:
+    rng = np.random.default_rng(RNG_SEED)
+    mirror = model_from_spec(spec_for(model_type, rng))
+    stake, bounty = 10**15, 10**17
+    parameters = PredictionMarket(stake=stake, min_duration=DAY, min_contributions=6, reveal_window=DAY)
+    market = Market.create(chain, mirror, parameters, bounty=bounty, sender=0)
+    samples = [sample_for(market.model, rng) for _ in range(12)]
+    tests = split_test_set(samples, [0] * len(samples), pieces=3)
+    market.commit(tests, sender=0)
+    market.seal(sender=0)
+    first = market.draw(sender=3)
+    market.reveal(tests, first, sender=0)
+    staked = [(samples[k], 0) for k in range(0, 12, 2)]  # test samples taught as class 0: the scores move
+    for i, (sample, label) in enumerate(staked):
+        market.add_data(sample, label, sender=1 + i % 2)
+    chain.advance_time(DAY)
+    market.end(sender=3)
+    market.reveal_rest(tests, sender=0)
+    market.evaluate(sender=3)
+    market.settle(sender=3)
+    scores = evaluation_scores(mirror, tests, first, staked)
+    assert market.scores() == scores
+    assert any(scores)
+    payout = rewards(scores, stake=stake, bounty=bounty, test_samples=12 - len(tests.pieces[first].samples))
+    owed = [payout.bounty_left, sum(payout.balances[0::2]), sum(payout.balances[1::2])]
+    assert [market.owed(k) for k in range(3)] == owed
+    assert sum(owed) == chain.balance(market.address) == 6 * stake + bounty

@@ -9,7 +9,6 @@ settled, and afterwards exactly what is still owed (``assert_holds``).
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 
 import pytest
@@ -21,8 +20,15 @@ from sumchain.chain.abi import encode_values
 from sumchain.chain.hashing import keccak
 from sumchain.errors import InvalidIncentive, InvalidSample, SumchainError
 from sumchain.incentives import DAY
-from sumchain.market import HiddenTestSet, Market, Piece, PredictionMarket, rewards, split_test_set
-from sumchain.models import OnChainModel
+from sumchain.market import (
+    HiddenTestSet,
+    Market,
+    Piece,
+    PredictionMarket,
+    evaluation_scores,
+    rewards,
+    split_test_set,
+)
 from tests.conftest import WEIGHTS
 
 STAKE = 10**15
@@ -69,27 +75,6 @@ def opened(chain: EmbeddedChain, tests: HiddenTestSet, *, bounty: int = BOUNTY) 
     return market
 
 
-def expected_scores(
-    initial: OnChainModel, tests: HiddenTestSet, first: int, staked: Sequence[tuple[Sequence[int], int]]
-) -> list[int]:
-    """Each contribution's score, replayed on the Python mirror: the change in correct test predictions."""
-    model = copy.deepcopy(initial)
-    evaluation = [
-        (s, y) for k, p in enumerate(tests.pieces) if k != first for s, y in zip(p.samples, p.labels, strict=True)
-    ]
-
-    def correct() -> int:
-        return sum(int(model.predict([s])[0]) == y for s, y in evaluation)
-
-    scores, before = [], correct()
-    for sample, label in staked:
-        model.partial_fit([list(sample)], [label])
-        now = correct()
-        scores.append(now - before)
-        before = now
-    return scores
-
-
 def finish(chain: EmbeddedChain, market: Market, tests: HiddenTestSet) -> None:
     chain.advance_time(DAY)
     market.end(sender=4)
@@ -113,7 +98,7 @@ def test_a_market_from_commitments_to_withdrawals_pays_what_the_mirror_says(chai
     finish(chain, market, tests)
     assert market.phase() == "done"
     first = market.status()["first_piece"]
-    scores = expected_scores(mirror(), tests, first, [(s, y) for s, y, _ in staked])
+    scores = evaluation_scores(mirror(), tests, first, [(s, y) for s, y, _ in staked])
     assert market.scores() == scores
     payout = rewards(scores, stake=STAKE, bounty=BOUNTY, test_samples=len(tests) - len(tests.pieces[first].samples))
     owed = dict.fromkeys(people, 0)
@@ -326,7 +311,7 @@ def test_random_markets_pay_exactly_what_the_mirror_computes(chain, staked, boun
             market.add_data(sample, label, sender=who)
         finish(chain, market, tests)
         first = market.status()["first_piece"]
-        scores = expected_scores(mirror(), tests, first, [(s, y) for s, y, _ in staked])
+        scores = evaluation_scores(mirror(), tests, first, [(s, y) for s, y, _ in staked])
         assert market.scores() == scores
         evaluated = len(tests) - len(tests.pieces[first].samples)
         payout = rewards(scores, stake=STAKE, bounty=bounty, test_samples=evaluated)

@@ -1,4 +1,5 @@
-"""What a prediction market pays, computed from its scores: the mirror of the contract's rewards.
+"""What a prediction market pays, computed from its scores: the mirror of the contract's
+evaluation (:func:`evaluation_scores`) and of its rewards (:func:`rewards`).
 
 Every contribution stakes ``stake`` wei and is scored once, in order, by how many
 more test samples the model gets right after learning it (``score``, negative when
@@ -17,8 +18,52 @@ of the bounty, so that the market can always pay. Everything is in whole wei:
 
 from __future__ import annotations
 
+import copy
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from sumchain.market.client import HiddenTestSet
+    from sumchain.models import OnChainModel
+
+
+def evaluation_scores(
+    initial: OnChainModel,
+    test_set: HiddenTestSet,
+    first_piece: int,
+    contributions: Sequence[tuple[Sequence[int], int]],
+) -> list[int]:
+    """Each contribution's score as the market's evaluation gives it, replayed on the mirror.
+
+    Parameters
+    ----------
+    initial : OnChainModel
+        The market's model before any contribution.
+    test_set : HiddenTestSet
+        The whole test set; piece ``first_piece`` (revealed first) is left out.
+    first_piece : int
+        The piece drawn and revealed before participation.
+    contributions : sequence of (sample, label)
+        The staked contributions, in order.
+
+    Returns
+    -------
+    list of int
+        The change in correct predictions on the scored test samples that each made.
+    """
+    scored = [p for k, p in enumerate(test_set.pieces) if k != first_piece]
+    samples = [list(s) for p in scored for s in p.samples]
+    labels = np.array([y for p in scored for y in p.labels])
+    model = copy.deepcopy(initial)
+    correct = [int((model.predict(samples) == labels).sum())]
+    for sample, label in contributions:
+        model.partial_fit([list(sample)], [label])
+        correct.append(int((model.predict(samples) == labels).sum()))
+    return [after - before for before, after in itertools.pairwise(correct)]
 
 
 @dataclass(frozen=True)

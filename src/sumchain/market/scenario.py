@@ -23,8 +23,6 @@ positive scores can add up to more than the bounty.
 
 from __future__ import annotations
 
-import copy
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,7 +30,7 @@ import numpy as np
 from sumchain.chain.base import Chain
 from sumchain.incentives import DAY
 from sumchain.incentives.prediction_market import PredictionMarket
-from sumchain.market.accounting import rewards
+from sumchain.market.accounting import evaluation_scores, rewards
 from sumchain.market.client import HiddenTestSet, Market, split_test_set
 from sumchain.models import NaiveBayes
 
@@ -165,15 +163,8 @@ def run_market(chain: Chain, scenario: Scenario) -> tuple[Market, Outcome]:
 
 def mirror_outcome(scenario: Scenario, first_piece: int = 0) -> Outcome:
     """The outcome that :func:`run_market` gives when ``first_piece`` is drawn, computed off chain
-    with the model's mirror and :func:`~sumchain.market.rewards`."""
-    scored = [p for k, p in enumerate(scenario.test_set.pieces) if k != first_piece]
-    samples = [list(s) for p in scored for s in p.samples]
-    labels = np.array([y for p in scored for y in p.labels])
-    model = copy.deepcopy(scenario.initial)
-    correct = [int((model.predict(samples) == labels).sum())]
-    for sample, label in scenario.contributions:
-        model.partial_fit([list(sample)], [label])
-        correct.append(int((model.predict(samples) == labels).sum()))
-    scores = [after - before for before, after in itertools.pairwise(correct)]
-    payout = rewards(scores, stake=STAKE, bounty=BOUNTY, test_samples=len(labels))
+    with the model's mirror (:func:`~sumchain.market.evaluation_scores`, :func:`~sumchain.market.rewards`)."""
+    scores = evaluation_scores(scenario.initial, scenario.test_set, first_piece, scenario.contributions)
+    scored = sum(len(p.samples) for k, p in enumerate(scenario.test_set.pieces) if k != first_piece)
+    payout = rewards(scores, stake=STAKE, bounty=BOUNTY, test_samples=scored)
     return Outcome(sum(payout.balances[0::2]), sum(payout.balances[1::2]), payout.bounty_left, tuple(scores))
