@@ -476,7 +476,7 @@ class RpcChain:
 
     def _estimates(self, calls: Sequence[dict[str, Any]]) -> list[int]:
         """Gas estimates of many calls, in JSON-RPC batches; a revert is raised with its reason."""
-        answers = self._in_batches(calls, self.w3.eth.estimate_gas)
+        answers = self._in_batches(calls, lambda call: self.w3.eth.estimate_gas(call, "pending"))
         return [
             int(answer)
             if isinstance(answer, int)
@@ -717,9 +717,10 @@ class RpcChain:
         return [bytes(answer) for answer in self._in_batches(calls, lambda call: self.w3.eth.call(call, block))]
 
     def estimate_gas(self, to: str | None, data: bytes, *, sender: str, value: int = 0) -> int:
-        """The node's gas estimate (``to=None`` for a deployment)."""
+        """The node's gas estimate (``to=None`` for a deployment), in the pending block: the block
+        the transaction goes into, so that a rule on ``block.number`` or the time holds as mined."""
         with self._errors():
-            return int(self.w3.eth.estimate_gas(self._tx(to, data, sender, value)))
+            return int(self.w3.eth.estimate_gas(self._tx(to, data, sender, value), "pending"))
 
     def logs(self, address: str, from_block: int = 0, to_block: int | None = None) -> list[Log]:
         """Logs emitted by ``address`` in the block range (inclusive).
