@@ -69,7 +69,7 @@ def _stake(page: Page, features: str, label: str) -> None:
 def test_stake_push_and_withdraw_from_the_market_page(
     page: Page, site: Site, console: Console, market: tuple[Market, HiddenTestSet]
 ) -> None:
-    console.expect("status of 409")
+    console.expect(r"status of 40[09]")
     chain, (m, tests) = site.chain, market
     page.goto(site.url + "/")
     row = page.locator("main tbody tr").filter(has_text="toy market")
@@ -97,6 +97,14 @@ def test_stake_push_and_withdraw_from_the_market_page(
     )
     expect(page.locator("#market-deadline")).to_have_text("set when participation ends")
     expect(page.locator("#market-evaluation")).to_have_text("0 of 0 contributions applied")
+
+    # a sample the model cannot take: the error on the page, nothing sent
+    before = chain.block_number()
+    _stake(page, "zero", "1")
+    expect(page.locator("#error")).to_contain_text("Staking failed: ")
+    expect(page.locator("#error")).to_contain_text("takes feature indices")
+    assert chain.block_number() == before
+    page.fill("#stake-input", "")
 
     # two stakes from the page, with the keyboard: account 2 helps the model, account 3 harms it
     balances = [chain.balance(a) for a in ACCOUNTS]
