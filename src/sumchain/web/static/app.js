@@ -387,7 +387,7 @@ function scoreForm(model) {
       el("input", { id: "score-file", type: "file", accept: ".json,application/json" })),
     el("button", { type: "submit", class: "secondary", text: "Publish score" }));
   onSubmit(form, "Publishing the score", async () => {
-    devAccount("publishing a score");
+    const account = devAccount("publishing a score");
     const file = form.querySelector("#score-file").files[0];
     if (!file) throw new Error("choose a test-set file");
     let testSet;
@@ -396,7 +396,7 @@ function scoreForm(model) {
     } catch (_) {
       throw new Error(`${file.name} is not JSON`);
     }
-    const score = await api("POST", `/api/models/${model.address}/score`, { account: devAccount("publishing a score"), test_set: testSet });
+    const score = await api("POST", `/api/models/${model.address}/score`, { account, test_set: testSet });
     notify(`Published: accuracy ${(score.accuracy * 100).toFixed(1)}% (${score.correct}/${score.total}) in block ${score.published_at}.`);
     await loadChain();
   });
@@ -433,6 +433,28 @@ async function refreshModel() {
   document.getElementById("contributions").replaceChildren(...contributionTables(info, views));
 }
 
+// Replace `main`'s content with `parts` (lists flattened; null, for what this page lacks, left out).
+function fill(main, ...parts) {
+  main.replaceChildren(...parts.flat().filter((part) => part !== null && part !== undefined));
+}
+
+// The top of a model's page (a market's too): its name, description, facts and the mechanism's summary;
+// `mechanism` is the mechanism's line, `ownerTerm` what the owner is called there.
+function modelHeading(model, mechanism, ownerTerm) {
+  return [
+    el("p", {}, el("a", { href: "/", text: "← All models" })),
+    el("h1", { text: model.name }),
+    model.description ? el("p", { text: model.description }) : null,
+    el("dl", { class: "facts" },
+      el("dt", { text: "Model" }), el("dd", { text: `${model.model_type}, ${model.n_features} feature ${model.feature_kind}` }),
+      el("dt", { text: "Classes" }), el("dd", { text: model.class_names.join(", ") }),
+      el("dt", { text: "Mechanism" }), el("dd", { text: mechanism }),
+      el("dt", { text: ownerTerm }), el("dd", { class: "mono", text: model.owner }),
+      el("dt", { text: "Address" }), el("dd", { class: "mono", text: model.address })),
+    el("p", { class: "muted", text: model.mechanism.summary }),
+  ];
+}
+
 async function renderModel(main, address) {
   const model = await api("GET", `/api/models/${encodeURIComponent(address)}`);
   state.model = model;
@@ -440,17 +462,8 @@ async function renderModel(main, address) {
   if (model.mechanism.kind === "market") return renderMarket(main, model);
   const views = await api("GET", `/api/models/${model.address}/contributions?account=${viewer()}`);
   const waits = model.mechanism.waits.map((w) => `${w.what} after ${Math.round(w.seconds / 3600)} h`).join("; ");
-  main.replaceChildren(
-    el("p", {}, el("a", { href: "/", text: "← All models" })),
-    el("h1", { text: model.name }),
-    model.description ? el("p", { text: model.description }) : null,
-    el("dl", { class: "facts" },
-      el("dt", { text: "Model" }), el("dd", { text: `${model.model_type}, ${model.n_features} feature ${model.feature_kind}` }),
-      el("dt", { text: "Classes" }), el("dd", { text: model.class_names.join(", ") }),
-      el("dt", { text: "Mechanism" }), el("dd", { text: `${model.mechanism.name}: ${waits}` }),
-      el("dt", { text: "Owner" }), el("dd", { class: "mono", text: model.owner }),
-      el("dt", { text: "Address" }), el("dd", { class: "mono", text: model.address })),
-    el("p", { class: "muted", text: model.mechanism.summary }),
+  fill(main,
+    modelHeading(model, `${model.mechanism.name}: ${waits}`, "Owner"),
     el("div", { class: "grid" }, predictForm(model), addForm(model)),
     el("section", { id: "contributions", "aria-live": "polite" }, contributionTables(model, views)),
     state.chain.accounts.length ? scoreForm(model) : null,
@@ -577,17 +590,8 @@ async function refreshMarket() {
 
 async function renderMarket(main, model) {
   const market = await api("GET", marketPath(model, `?account=${viewer()}`));
-  main.replaceChildren(
-    el("p", {}, el("a", { href: "/", text: "← All models" })),
-    el("h1", { text: model.name }),
-    model.description ? el("p", { text: model.description }) : null,
-    el("dl", { class: "facts" },
-      el("dt", { text: "Model" }), el("dd", { text: `${model.model_type}, ${model.n_features} feature ${model.feature_kind}` }),
-      el("dt", { text: "Classes" }), el("dd", { text: model.class_names.join(", ") }),
-      el("dt", { text: "Mechanism" }), el("dd", { text: model.mechanism.name }),
-      el("dt", { text: "Provider" }), el("dd", { class: "mono", text: model.owner }),
-      el("dt", { text: "Address" }), el("dd", { class: "mono", text: model.address })),
-    el("p", { class: "muted", text: model.mechanism.summary }),
+  fill(main,
+    modelHeading(model, model.mechanism.name, "Provider"),
     el("h2", { id: "market-title", text: "Where the market stands" }),
     el("section", { id: "market", "aria-labelledby": "market-title", "aria-live": "polite" }, marketFacts(market)),
     el("div", { class: "grid" }, predictForm(model), stakeForm(model, market), pushForm(model), withdrawForm(model)),
