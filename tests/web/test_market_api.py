@@ -1,6 +1,9 @@
-"""A prediction market in the registry: the dashboard lists it; its page (not built yet) is a JSON error."""
+"""A prediction market through the API: the list shows it, its model answer says it is a market, and
+its page's routes answer the market's figures; steps in the wrong phase are JSON errors, nothing sent."""
 
 from __future__ import annotations
+
+import pytest
 
 from sumchain import SparsePerceptron
 from sumchain.incentives import DAY
@@ -8,7 +11,8 @@ from sumchain.market import Market, PredictionMarket, split_test_set
 from tests.web.conftest import Site
 
 
-def test_a_market_is_listed_with_its_stakes_and_its_page_is_a_json_error(site: Site) -> None:
+@pytest.fixture(scope="module")
+def market(site: Site) -> Market:
     parameters = PredictionMarket(stake=10**15, min_duration=DAY, min_contributions=1)
     mirror = SparsePerceptron.from_weights([3, -3, 2, -2])
     market = Market.create(site.chain, mirror, parameters, bounty=10**17, sender=0)
@@ -17,8 +21,53 @@ def test_a_market_is_listed_with_its_stakes_and_its_page_is_a_json_error(site: S
     market.seal(sender=0)
     market.reveal(tests, market.draw(sender=1), sender=0)
     market.add_data([0], 1, sender=2)
+    return market
+
+
+def test_a_market_is_listed_with_its_stakes_and_its_model_answer_says_so(site: Site, market: Market) -> None:
     listed = {m["address"]: m for m in site.get("/api/models").json()["models"]}
     assert listed[market.address]["mechanism"] == "Prediction market"
     assert listed[market.address]["contributions"] == 1
-    page = site.get(f"/api/models/{market.address}")
-    assert page.status_code == 400 and "is a prediction market" in page.json()["error"]
+    info = site.get(f"/api/models/{market.address}").json()
+    assert info["mechanism"]["kind"] == "market" and info["mechanism"]["parameters"]["stake"] == 10**15
+    assert site.get(f"/api/models/{site.features_model}").json()["mechanism"]["kind"] == "claims"
+
+
+def test_the_market_view(site: Site, market: Market) -> None:
+    view = site.get(f"/api/models/{market.address}/market?account=2").json()
+    figures = market.status()
+    assert view["phase"] == "participation" and view["figures"] == figures
+    assert view["phase_line"].startswith("Anyone may stake 0.001 ETH on a labelled sample.")
+    assert view["bounty"] == {"wei": str(10**17), "text": "0.1 ETH"} and view["stake"]["wei"] == str(10**15)
+    assert view["first_piece_size"] == 2
+    assert view["participation_closes"] == figures["opened_at"] + DAY
+    assert view["reveal_deadline"] is None and view["participation_ended"] is None
+    [staked] = view["contributions"]
+    assert staked["index"] == 0 and staked["data"] == [0] and staked["class_name"] == "1" and staked["score"] is None
+    assert [a["provider"] for a in view["accounts"]] == [False, True]
+    assert view["owed"]["wei"] == "0"
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "message"),
+    [
+        ("/push", {"account": 1}, 409, "nothing to push in the participation phase: Anyone may stake"),
+        ("/push", {"account": 1, "limit": 0}, 400, "limit must be a number of transactions from 1 to 64"),
+        ("/withdraw", {"account": 2}, 409, "prediction_market: not in this phase"),
+        ("/contributions", {"account": 2, "features": "zero", "label": 1}, 400, "takes feature indices"),
+        ("/contributions", {"account": 2, "features": "0", "label": 7}, 400, "label"),
+    ],
+    ids=["push too early", "bad limit", "withdraw too early", "bad sample", "bad label"],
+)
+def test_refusals_are_json_and_send_nothing(
+    site: Site, market: Market, path: str, body: dict[str, object], status: int, message: str
+) -> None:
+    before = site.chain.block_number()
+    answer = site.post(f"/api/models/{market.address}/market{path}", body)
+    assert answer.status_code == status and message in answer.json()["error"]
+    assert site.chain.block_number() == before
+
+
+def test_another_model_has_no_market(site: Site) -> None:
+    answer = site.get(f"/api/models/{site.features_model}/market")
+    assert answer.status_code == 400 and "not a prediction market" in answer.json()["error"]

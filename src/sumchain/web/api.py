@@ -24,6 +24,7 @@ from sumchain.web.mechanism import amount, contribution_count, contribution_view
 
 if TYPE_CHECKING:
     from sumchain.client import SharedModel
+    from sumchain.market import Market
 
 NOBODY = "0x" + "00" * 20
 """The viewer of a read that names no account on a chain without dev accounts: every contribution is another's."""
@@ -239,6 +240,46 @@ def report(board: Dashboard, model: SharedModel, request: Request, body: dict[st
     return {"id": c.id, "action": "report", "amount": amount(paid)}
 
 
+def _market(model: SharedModel) -> Market:
+    from sumchain.market import Market
+
+    return Market(model)
+
+
+def market_info(board: Dashboard, model: SharedModel, request: Request, body: dict[str, Any]) -> dict[str, Any]:
+    """A prediction market: its phase and what happens in it, its figures, contributions, scores and
+    what each account is owed (``?account=`` a dev number or an address: what it is owed)."""
+    from sumchain.web.market import market_view
+
+    viewer = _viewer(board, request.query_params.get("account"))
+    return market_view(_market(model), viewer, board.chain.time())
+
+
+def market_contribute(board: Dashboard, model: SharedModel, request: Request, body: dict[str, Any]) -> dict[str, Any]:
+    """Stake on a labelled sample in a prediction market's participation, as a dev account."""
+    sender = board.signer(body.get("account"))
+    market = _market(model)
+    index = market.add_data(_features(model, body), _label(model, body), sender=sender)
+    return {"index": index, "stake": amount(market.parameters.stake)}
+
+
+def market_push(board: Dashboard, model: SharedModel, request: Request, body: dict[str, Any]) -> dict[str, Any]:
+    """Push a prediction market's evaluation, then its settlement, by a batch of transactions, as a dev account."""
+    from sumchain.web.market import PUSH_LIMIT, push
+
+    sender = board.signer(body.get("account"))
+    limit = body.get("limit", PUSH_LIMIT)
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= PUSH_LIMIT:
+        raise ApiError(400, f"limit must be a number of transactions from 1 to {PUSH_LIMIT}, got {limit!r}")
+    return push(_market(model), sender, limit, board.chain.time())
+
+
+def market_withdraw(board: Dashboard, model: SharedModel, request: Request, body: dict[str, Any]) -> dict[str, Any]:
+    """Withdraw what a dev account is owed by a settled prediction market."""
+    sender = board.signer(body.get("account"))
+    return {"account": sender, "amount": amount(_market(model).withdraw(sender=sender))}
+
+
 def _wallet(body: dict[str, Any]) -> str:
     """The browser wallet's address of a request (``from``), checksummed."""
     sender = body.get("from")
@@ -339,5 +380,11 @@ ROUTES = [
     Route(_MODEL + "/contributions/{id:int}/report", _on_model(report, reads_body=True), methods=["POST"]),
     Route(_MODEL + "/score", _on_model(publish_score, reads_body=True), methods=["POST"]),
     Route(_MODEL + "/unsigned", _on_model(unsigned, reads_body=True), methods=["POST"]),
+    Route(_MODEL + "/market", _on_model(market_info, reads_body=False), methods=["GET"]),
+    Route(
+        _MODEL + "/market/contributions", _on_model(market_contribute, reads_body=True, status=201), methods=["POST"]
+    ),
+    Route(_MODEL + "/market/push", _on_model(market_push, reads_body=True), methods=["POST"]),
+    Route(_MODEL + "/market/withdraw", _on_model(market_withdraw, reads_body=True), methods=["POST"]),
 ]
 """Every API route (the static page and its assets are served beside them)."""

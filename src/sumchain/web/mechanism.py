@@ -46,8 +46,7 @@ def _deposit_later(model: SharedModel) -> list[dict[str, Any]]:
 
 
 def contribution_count(model: SharedModel) -> int:
-    """How many contributions the model has: its claims, or a prediction market's stakes (the
-    dashboard shows a market in the list; its page is not built yet)."""
+    """How many contributions the model has: its claims, or a prediction market's stakes."""
     from sumchain.incentives import Mechanism
     from sumchain.market import Market
 
@@ -67,11 +66,26 @@ def mechanism_summary(model: SharedModel) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``name``, ``parameters`` (by name), ``deposit_now`` (see :func:`amount`),
-        ``deposit_later`` (the deposit of a contribution sent after each of :data:`LATER`
-        if no other comes first), ``waits`` (a list of ``{"what", "seconds"}``, those the
-        mechanism has) and ``summary``, its sentence for people.
+        ``name``, ``kind`` (``claims``; ``market`` for a prediction market, whose page is
+        :mod:`sumchain.web.market`'s and whose summary has only ``name``, ``kind``,
+        ``parameters`` and ``summary``), ``parameters`` (by name), ``deposit_now`` (see
+        :func:`amount`), ``deposit_later`` (the deposit of a contribution sent after each of
+        :data:`LATER` if no other comes first), ``waits`` (a list of ``{"what", "seconds"}``,
+        those the mechanism has) and ``summary``, its sentence for people.
     """
+    from sumchain.incentives import Mechanism
+
+    if not issubclass(model.mechanism_class, Mechanism):
+        from sumchain.market import Market
+
+        market = Market(model)
+        return {
+            "name": model.mechanism_title,
+            "kind": "market",
+            "parameters": market.status()["parameters"],
+            "summary": "Contributors stake on labelled samples while participation is open; each is then "
+            "scored on a hidden test set the provider reveals, and the bounty pays for the improvement.",
+        }
     mechanism = model.mechanism
     cost_now = model.cost()
     windows = mechanism.windows(0)
@@ -86,6 +100,7 @@ def mechanism_summary(model: SharedModel) -> dict[str, Any]:
     ]
     return {
         "name": mechanism.title,
+        "kind": "claims",
         "parameters": mechanism.to_json(),
         "deposit_now": amount(cost_now),
         "deposit_later": _deposit_later(model),

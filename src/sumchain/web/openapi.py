@@ -68,6 +68,66 @@ def _operation(
     return operation
 
 
+def _market_paths() -> dict[str, Any]:
+    """The routes of a prediction market's page (``/api/models/{address}/market...``)."""
+    market = "/api/models/{address}/market"
+    signer = {"account": _ACCOUNT}
+    return {
+        market: {
+            "get": _operation(
+                "A prediction market: its phase and what happens in it, bounty, stake, pieces, timers, "
+                "evaluation progress, contributions with their scores, what each account is owed",
+                {"$ref": "#/components/schemas/Market"},
+                parameters=[
+                    _ADDRESS,
+                    {
+                        "name": "account",
+                        "in": "query",
+                        "schema": {"type": "string"},
+                        "description": "0-9 or an address: whose owed amount is owed",
+                    },
+                ],
+            )
+        },
+        market + "/contributions": {
+            "post": _operation(
+                "Stake on a labelled sample while participation is open",
+                {"type": "object", "properties": {"index": {"type": "integer"}, "stake": _AMOUNT}},
+                parameters=[_ADDRESS],
+                body=_body(_SAMPLE | {"label": {"type": ["string", "integer"]}} | signer, ("label", "account")),
+                ok="201",
+            )
+        },
+        market + "/push": {
+            "post": _operation(
+                "Push the evaluation, then the settlement, by a batch of transactions (anyone)",
+                {
+                    "type": "object",
+                    "properties": {
+                        "sent": {"type": "integer"},
+                        "phase": {"type": "string"},
+                        "applied": {"type": "integer"},
+                        "num_contributions": {"type": "integer"},
+                        "more": {"type": "boolean", "description": "Whether another push has work to do."},
+                    },
+                },
+                parameters=[_ADDRESS],
+                body=_body(
+                    signer | {"limit": {"type": "integer", "minimum": 1, "maximum": 64, "default": 64}}, ("account",)
+                ),
+            )
+        },
+        market + "/withdraw": {
+            "post": _operation(
+                "Withdraw what the account is owed, once the market is done",
+                {"type": "object", "properties": {"account": {"type": "string"}, "amount": _AMOUNT}},
+                parameters=[_ADDRESS],
+                body=_body(signer, ("account",)),
+            )
+        },
+    }
+
+
 def schema() -> dict[str, Any]:
     """The OpenAPI document (served at ``/api/openapi.json``).
 
@@ -194,7 +254,8 @@ def schema() -> dict[str, Any]:
                     ),
                 )
             },
-        },
+        }
+        | _market_paths(),
         "components": {
             "schemas": {
                 "Error": {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]},
@@ -234,6 +295,36 @@ def schema() -> dict[str, Any]:
                         k: {"type": "string"} for k in ("action", "from", "to", "data", "value", "gas", "chainId")
                     },
                     "description": "As eth_sendTransaction takes it: quantities in 0x hex.",
+                },
+                "Market": {
+                    "type": "object",
+                    "properties": {
+                        "phase": {
+                            "enum": [
+                                "commit",
+                                "sealed",
+                                "drawn",
+                                "participation",
+                                "reveal",
+                                "evaluate",
+                                "reward",
+                                "forfeited",
+                                "done",
+                            ]
+                        },
+                        "phase_line": {"type": "string", "description": "What happens now and who may act."},
+                        "figures": {"type": "object", "description": "As market status --json shows them."},
+                        "bounty": _AMOUNT,
+                        "bounty_left": _AMOUNT,
+                        "stake": _AMOUNT,
+                        "first_piece_size": {"type": ["integer", "null"]},
+                        "participation_closes": {"type": ["integer", "null"], "description": "Open + min duration."},
+                        "participation_ended": {"type": ["integer", "null"]},
+                        "reveal_deadline": {"type": ["integer", "null"]},
+                        "contributions": {"type": "array", "items": {"type": "object"}},
+                        "accounts": {"type": "array", "items": {"type": "object"}, "description": "Owed, by account."},
+                        "owed": _AMOUNT,
+                    },
                 },
                 "Amount": {
                     "type": "object",

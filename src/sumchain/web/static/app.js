@@ -253,18 +253,26 @@ function depositLater(mechanism) {
     mechanism.deposit_later.map((d) => el("li", { text: `${d.when}: ${d.deposit.text}` })));
 }
 
-function addForm(model) {
+function labelField(model, id) {
   const classes = model.class_names.map((name, k) => el("option", { value: k, text: `${name} (${k})` }));
+  return el("label", {}, "Label", el("select", { id, name: "label" }, classes));
+}
+
+// A labelled sample as the API takes it, from a form with sampleField and labelField.
+async function labelledSample(model, form) {
+  return { ...(await sampleOf(model, form)), label: Number(form.querySelector("[name=label]").value) };
+}
+
+function addForm(model) {
   const form = el("form", { id: "add-form", "aria-labelledby": "add-title" },
     el("h2", { id: "add-title", text: "Add data" }),
     sampleField(model, "add-input"),
-    el("label", {}, "Label", el("select", { id: "add-label", name: "label" }, classes)),
+    labelField(model, "add-label"),
     el("p", { id: "deposit-now", text: `Deposit now: ${model.mechanism.deposit_now.text}` }),
     depositLater(model.mechanism),
     el("button", { type: "submit", text: "Add with deposit", disabled: !canSign() }));
   onSubmit(form, "Adding", async () => {
-    const payload = { ...(await sampleOf(model, form)), label: Number(form.querySelector("#add-label").value) };
-    notify(await act("add", payload));
+    notify(await act("add", await labelledSample(model, form)));
     form.querySelector("[name=text], [name=features], [name=image]").value = "";
     await refreshModel();
   });
@@ -364,6 +372,12 @@ function contributionTables(model, views) {
   ];
 }
 
+// The chosen dev account's number, for the steps the browser wallet does not take (`what`, in the error).
+function devAccount(what) {
+  if (state.account === WALLET) throw new Error(`${what} takes a dev account (choose one above)`);
+  return state.account;
+}
+
 // The owner publishes the model's score on a test set: the server predicts each sample with the
 // model on chain, and the registry keeps the count, the block and the test set's hash.
 function scoreForm(model) {
@@ -373,7 +387,7 @@ function scoreForm(model) {
       el("input", { id: "score-file", type: "file", accept: ".json,application/json" })),
     el("button", { type: "submit", class: "secondary", text: "Publish score" }));
   onSubmit(form, "Publishing the score", async () => {
-    if (state.account === WALLET) throw new Error("publishing a score takes a dev account (choose one above)");
+    const account = devAccount("publishing a score");
     const file = form.querySelector("#score-file").files[0];
     if (!file) throw new Error("choose a test-set file");
     let testSet;
@@ -382,7 +396,7 @@ function scoreForm(model) {
     } catch (_) {
       throw new Error(`${file.name} is not JSON`);
     }
-    const score = await api("POST", `/api/models/${model.address}/score`, { account: state.account, test_set: testSet });
+    const score = await api("POST", `/api/models/${model.address}/score`, { account, test_set: testSet });
     notify(`Published: accuracy ${(score.accuracy * 100).toFixed(1)}% (${score.correct}/${score.total}) in block ${score.published_at}.`);
     await loadChain();
   });
@@ -409,6 +423,7 @@ function timeForm() {
 
 async function refreshModel() {
   const model = state.model;
+  if (model.mechanism.kind === "market") return refreshMarket();
   const [info, views] = await Promise.all([
     api("GET", `/api/models/${model.address}`),
     api("GET", `/api/models/${model.address}/contributions?account=${viewer()}`),
@@ -418,26 +433,169 @@ async function refreshModel() {
   document.getElementById("contributions").replaceChildren(...contributionTables(info, views));
 }
 
-async function renderModel(main, address) {
-  const model = await api("GET", `/api/models/${encodeURIComponent(address)}`);
-  state.model = model;
-  document.title = `${model.name} · sumchain`;
-  const views = await api("GET", `/api/models/${model.address}/contributions?account=${viewer()}`);
-  const waits = model.mechanism.waits.map((w) => `${w.what} after ${Math.round(w.seconds / 3600)} h`).join("; ");
-  main.replaceChildren(
+// Replace `main`'s content with `parts` (lists flattened; null, for what this page lacks, left out).
+function fill(main, ...parts) {
+  main.replaceChildren(...parts.flat().filter((part) => part !== null && part !== undefined));
+}
+
+// The top of a model's page (a market's too): its name, description, facts and the mechanism's summary;
+// `mechanism` is the mechanism's line, `ownerTerm` what the owner is called there.
+function modelHeading(model, mechanism, ownerTerm) {
+  return [
     el("p", {}, el("a", { href: "/", text: "← All models" })),
     el("h1", { text: model.name }),
     model.description ? el("p", { text: model.description }) : null,
     el("dl", { class: "facts" },
       el("dt", { text: "Model" }), el("dd", { text: `${model.model_type}, ${model.n_features} feature ${model.feature_kind}` }),
       el("dt", { text: "Classes" }), el("dd", { text: model.class_names.join(", ") }),
-      el("dt", { text: "Mechanism" }), el("dd", { text: `${model.mechanism.name}: ${waits}` }),
-      el("dt", { text: "Owner" }), el("dd", { class: "mono", text: model.owner }),
+      el("dt", { text: "Mechanism" }), el("dd", { text: mechanism }),
+      el("dt", { text: ownerTerm }), el("dd", { class: "mono", text: model.owner }),
       el("dt", { text: "Address" }), el("dd", { class: "mono", text: model.address })),
     el("p", { class: "muted", text: model.mechanism.summary }),
+  ];
+}
+
+async function renderModel(main, address) {
+  const model = await api("GET", `/api/models/${encodeURIComponent(address)}`);
+  state.model = model;
+  document.title = `${model.name} · sumchain`;
+  if (model.mechanism.kind === "market") return renderMarket(main, model);
+  const views = await api("GET", `/api/models/${model.address}/contributions?account=${viewer()}`);
+  const waits = model.mechanism.waits.map((w) => `${w.what} after ${Math.round(w.seconds / 3600)} h`).join("; ");
+  fill(main,
+    modelHeading(model, `${model.mechanism.name}: ${waits}`, "Owner"),
     el("div", { class: "grid" }, predictForm(model), addForm(model)),
     el("section", { id: "contributions", "aria-live": "polite" }, contributionTables(model, views)),
     state.chain.accounts.length ? scoreForm(model) : null,
+    state.chain.is_dev ? timeForm() : null);
+}
+
+// -- a prediction market's page ----------------------------------------------------------------
+// The market's phases decide what may be done; the page shows them and lets the contract refuse.
+
+function marketPath(model, rest = "") {
+  return `/api/models/${model.address}/market${rest}`;
+}
+
+function when(seconds, countdown) {
+  return `${utc(seconds)}${countdown ? ` (${countdown})` : ""}`;
+}
+
+function marketFacts(market) {
+  const f = market.figures, p = f.parameters;
+  const pieces = market.first_piece_size === null
+    ? `${f.num_revealed} of ${f.num_pieces} revealed`
+    : `${f.num_revealed} of ${f.num_pieces} revealed; the first (piece ${f.first_piece}) has ${market.first_piece_size} samples`;
+  let opened = "not open yet";
+  if (market.participation_ended !== null) opened = `opened ${utc(f.opened_at)}; ended ${utc(market.participation_ended)}`;
+  else if (market.participation_closes !== null) {
+    opened = `opened ${utc(f.opened_at)}; may end from ${when(market.participation_closes, market.participation_closes_in)} `
+      + `with at least ${p.min_contributions} contribution${p.min_contributions === 1 ? "" : "s"}`;
+  }
+  const fact = (id, term, ...value) => [el("dt", { text: term }), el("dd", { id }, ...value)];
+  return el("dl", { class: "facts" },
+    fact("market-phase", "Phase", el("strong", { text: market.phase }), el("div", { id: "phase-line", text: market.phase_line })),
+    fact("market-bounty", "Bounty", `${market.bounty.text} (${market.bounty_left.text} left)`),
+    fact("market-stake", "Stake per sample", market.stake.text),
+    fact("market-pieces", "Test set pieces", pieces),
+    fact("market-count", "Contributions", String(f.num_contributions)),
+    fact("market-participation", "Participation", opened),
+    fact("market-deadline", "Reveal deadline", market.reveal_deadline === null ? "set when participation ends" : utc(market.reveal_deadline)),
+    fact("market-evaluation", "Evaluation",
+      el("progress", { id: "evaluation-progress", max: Math.max(f.num_contributions, 1), value: f.applied, "aria-label": "Contributions evaluated" }),
+      ` ${f.applied} of ${f.num_contributions} contributions applied`),
+    fact("market-owed", "Owed to this account", market.owed.text));
+}
+
+function marketTables(model, market) {
+  return [
+    el("h2", { id: "stakes-title", text: "Contributions and scores" }),
+    table("Contributions and scores", [["#"], ["Contributor"], ["Label"], ["Sample", "hide-narrow"], ["Score (test samples)"]],
+      market.contributions.map((c) => el("tr", {},
+        el("td", { text: c.index }),
+        el("td", { class: "mono", text: short(c.contributor) }),
+        el("td", { text: c.class_name }),
+        el("td", { class: "mono hide-narrow", text: sampleText(c) }),
+        el("td", { text: c.score === null ? "not scored yet" : (c.score > 0 ? `+${c.score}` : String(c.score)) }))),
+      "No stakes yet."),
+    el("h2", { id: "owed-title", text: "Owed" }),
+    el("p", { class: "muted", text: "Credited by the settlement: each contributor's stake with its reward (or less its loss), and the provider's bounty left." }),
+    table("Owed", [["Account"], ["Role"], ["Owed"]],
+      market.accounts.map((a) => el("tr", {},
+        el("td", { class: "mono", text: short(a.account) }),
+        el("td", { text: a.provider ? "provider" : "contributor" }),
+        el("td", { text: a.owed.text, "data-wei": a.owed.wei }))),
+      "No one yet."),
+  ];
+}
+
+function stakeForm(model, market) {
+  const form = el("form", { id: "stake-form", "aria-labelledby": "stake-title" },
+    el("h2", { id: "stake-title", text: "Stake a sample" }),
+    sampleField(model, "stake-input"),
+    labelField(model, "stake-label"),
+    el("p", { id: "stake-now", text: `Stake: ${market.stake.text}, while participation is open` }),
+    el("button", { type: "submit", text: "Stake", disabled: !state.chain.accounts.length }));
+  onSubmit(form, "Staking", async () => {
+    const body = { ...(await labelledSample(model, form)), account: devAccount("staking in a market") };
+    const staked = await api("POST", marketPath(model, "/contributions"), body);
+    notify(`Staked ${staked.stake.text} on contribution #${staked.index}.`);
+    form.querySelector("[name=text], [name=features], [name=image]").value = "";
+    await loadChain();
+    await refreshMarket();
+  });
+  return form;
+}
+
+// Anyone may push the evaluation and then the settlement: batch after batch, the progress shown.
+function pushForm(model) {
+  const form = el("form", { id: "push-form", "aria-labelledby": "push-title" },
+    el("h2", { id: "push-title", text: "Evaluation and settlement (anyone)" }),
+    el("p", { class: "muted", text: "Each transaction counts a piece of the test set or learns the next contribution; the settlement then credits everyone." }),
+    el("button", { type: "submit", class: "secondary", text: "Push evaluation and settlement", disabled: !state.chain.accounts.length }));
+  onSubmit(form, "Pushing the market", async () => {
+    const account = devAccount("pushing the market");
+    let sent = 0, step;
+    do {
+      step = await api("POST", marketPath(model, "/push"), { account });
+      sent += step.sent;
+      notify(`Sent ${sent} transactions: ${step.applied} of ${step.num_contributions} contributions applied; phase ${step.phase}.`);
+      await refreshMarket();
+    } while (step.more && step.sent > 0);
+    await loadChain();
+  });
+  return form;
+}
+
+function withdrawForm(model) {
+  const form = el("form", { id: "withdraw-form", "aria-labelledby": "withdraw-title" },
+    el("h2", { id: "withdraw-title", text: "Withdraw" }),
+    el("p", { class: "muted", text: "Once the market is done: what this account is owed." }),
+    el("button", { type: "submit", class: "secondary", text: "Withdraw", disabled: !state.chain.accounts.length }));
+  onSubmit(form, "Withdrawing", async () => {
+    const done = await api("POST", marketPath(model, "/withdraw"), { account: devAccount("withdrawing") });
+    notify(`Withdrew ${done.amount.text}.`);
+    await loadChain();
+    await refreshMarket();
+  });
+  return form;
+}
+
+async function refreshMarket() {
+  const model = state.model;
+  const market = await api("GET", marketPath(model, `?account=${viewer()}`));
+  document.getElementById("market").replaceChildren(marketFacts(market));
+  document.getElementById("market-tables").replaceChildren(...marketTables(model, market));
+}
+
+async function renderMarket(main, model) {
+  const market = await api("GET", marketPath(model, `?account=${viewer()}`));
+  fill(main,
+    modelHeading(model, model.mechanism.name, "Provider"),
+    el("h2", { id: "market-title", text: "Where the market stands" }),
+    el("section", { id: "market", "aria-labelledby": "market-title", "aria-live": "polite" }, marketFacts(market)),
+    el("div", { class: "grid" }, predictForm(model), stakeForm(model, market), pushForm(model), withdrawForm(model)),
+    el("section", { id: "market-tables" }, marketTables(model, market)),
     state.chain.is_dev ? timeForm() : null);
 }
 

@@ -1,0 +1,195 @@
+"""What the dashboard shows of a prediction market, and the steps it takes on one.
+
+A market has phases rather than claims (see :mod:`sumchain.market`): its page shows the
+phase with a line of what happens now and who may act, the figures of
+:meth:`Market.status` as amounts and times, the staked contributions with their scores, and
+what each account is owed once the market settled. Every figure comes from
+:class:`~sumchain.market.Market`; the contract decides what is allowed, and its revert
+reason is what the page shows when a step is refused.
+
+Amounts are as :func:`sumchain.web.mechanism.amount` gives them; times are chain seconds.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sumchain.cli.output import countdown
+from sumchain.web.errors import ApiError
+from sumchain.web.mechanism import amount
+
+if TYPE_CHECKING:
+    from sumchain.market import Market
+
+PUSH_LIMIT = 64
+"""Most evaluation transactions one push sends (the page pushes again while there is more)."""
+PUSHED = ("evaluate", "reward", "forfeited")
+"""The phases in which anyone may push the market forward (:func:`push`)."""
+
+
+def phase_line(phase: str, figures: dict[str, Any], now: int) -> str:
+    """What happens in ``phase`` and who may act, in a sentence for people.
+
+    Parameters
+    ----------
+    phase : str
+        The phase's name (:data:`sumchain.incentives.prediction_market.PHASES`).
+    figures : dict
+        :meth:`Market.status` of the market.
+    now : int
+        The chain's time.
+
+    Returns
+    -------
+    str
+        The sentence.
+
+    Examples
+    --------
+    >>> phase_line("evaluate", {"applied": 1, "num_contributions": 3}, 0)
+    'Anyone may push the evaluation: each contribution is learned in turn and scored on the test set (1 of 3 applied).'
+    """
+    p = figures.get("parameters", {})
+    if phase == "commit":
+        return "The provider commits the hidden test set's pieces and funds the bounty; nobody else acts yet."
+    if phase == "sealed":
+        return "The test set is sealed: anyone may draw the piece the provider reveals first."
+    if phase == "drawn":
+        return "The provider reveals the drawn piece of the test set; participation opens then."
+    if phase == "participation":
+        closes = figures["opened_at"] + p["min_duration"]
+        return (
+            f"Anyone may stake {amount(p['stake'])['text']} on a labelled sample. Anyone may end participation "
+            f"{countdown(closes - now)} once it has {p['min_contributions']} contribution"
+            f"{'s' if p['min_contributions'] != 1 else ''}."
+        )
+    if phase == "reveal":
+        left = figures["reveal_deadline"] - now
+        if left >= 0:
+            return (
+                f"Participation ended: the provider reveals the rest of the test set, before the deadline "
+                f"({countdown(left)}); after it, anyone may give the bounty to the contributors."
+            )
+        return "The provider missed the reveal deadline: anyone may give the bounty to the contributors."
+    if phase == "evaluate":
+        return (
+            "Anyone may push the evaluation: each contribution is learned in turn and scored on the test set "
+            f"({figures['applied']} of {figures['num_contributions']} applied)."
+        )
+    if phase == "reward":
+        return "Every contribution is scored: anyone may push the settlement, which credits each contributor."
+    if phase == "forfeited":
+        return "The bounty is forfeited: anyone may push the settlement (each stake back with a share of the bounty)."
+    return "The market is settled: each account withdraws what it is owed (the provider: the bounty left)."
+
+
+def market_view(market: Market, viewer: str, now: int) -> dict[str, Any]:
+    """The market as its page shows it.
+
+    Parameters
+    ----------
+    market : Market
+        The market.
+    viewer : str
+        The account looking (checksummed address): its ``owed`` is given.
+    now : int
+        The chain's time.
+
+    Returns
+    -------
+    dict
+        ``phase`` and ``phase_line`` (:func:`phase_line`); ``figures`` (:meth:`Market.status`:
+        counts and seconds); ``bounty``, ``bounty_left`` and ``stake`` as amounts;
+        ``first_piece_size`` (samples in the piece revealed first, None before it);
+        ``participation_closes`` (``opened_at`` plus the minimum duration, None before it opens)
+        and ``participation_closes_in`` (its countdown); ``participation_ended`` and
+        ``reveal_deadline`` (None before participation ends);
+        ``contributions`` (index, contributor, data, label, class name, score or None);
+        ``accounts`` (each contributor and the provider with what it is owed now);
+        ``viewer`` and ``owed`` (the viewer's, as an amount); ``now``.
+    """
+    model = market.model
+    figures = market.status()
+    phase = figures["phase"]
+    parameters = figures["parameters"]
+    pieces = market.revealed_pieces() if figures["num_revealed"] else {}
+    first = pieces.get(figures["first_piece"])
+    opened = figures["num_revealed"] > 0 and phase not in ("commit", "sealed", "drawn")
+    closes = figures["opened_at"] + parameters["min_duration"] if opened else None
+    deadline = figures["reveal_deadline"]
+    scores = market.scores()
+    staked = market.contributions()
+    contributions = [
+        {
+            "index": index,
+            "contributor": contributor,
+            "data": list(data),
+            "label": label,
+            "class_name": model.class_name(label),
+            "score": scores[index] if index < len(scores) else None,
+        }
+        for index, contributor, data, label in staked
+    ]
+    accounts = list(dict.fromkeys([c for _, c, _, _ in staked] + [model.owner]))
+    return {
+        "address": market.address,
+        "now": now,
+        "phase": phase,
+        "phase_line": phase_line(phase, figures, now),
+        "figures": figures,
+        "bounty": amount(figures["bounty"]),
+        "bounty_left": amount(figures["bounty_left"]),
+        "stake": amount(parameters["stake"]),
+        "first_piece_size": None if first is None else len(first.samples),
+        "participation_closes": closes,
+        "participation_closes_in": None if closes is None else countdown(closes - now),
+        "participation_ended": deadline - parameters["reveal_window"] if deadline else None,
+        "reveal_deadline": deadline or None,
+        "contributions": contributions,
+        "accounts": [{"account": a, "provider": a == model.owner, "owed": amount(market.owed(a))} for a in accounts],
+        "viewer": viewer,
+        "owed": amount(market.owed(viewer)),
+    }
+
+
+def push(market: Market, sender: str, limit: int, now: int) -> dict[str, Any]:
+    """Push the evaluation, then the settlement, by at most ``limit`` transactions (anyone may).
+
+    Parameters
+    ----------
+    market : Market
+        The market, in one of the phases of :data:`PUSHED`.
+    sender : str
+        Who sends (and pays the gas).
+    limit : int
+        Evaluation transactions to send at most in this call (the settlement follows when they
+        were fewer).
+    now : int
+        The chain's time (for the refusal's sentence).
+
+    Returns
+    -------
+    dict
+        ``sent`` (transactions), ``phase`` after them, ``applied`` of ``num_contributions``, and
+        ``more`` (whether another push has work to do).
+
+    Raises
+    ------
+    ApiError
+        409 in another phase, with what happens in it.
+    """
+    phase = market.phase()
+    if phase not in PUSHED:
+        raise ApiError(409, f"nothing to push in the {phase} phase: {phase_line(phase, market.status(), now)}")
+    sent = market.evaluate(sender=sender, limit=limit)
+    if sent < limit and market.phase() in ("reward", "forfeited"):
+        sent += market.settle(sender=sender)
+    phase = market.phase()
+    figures = market.status()
+    return {
+        "sent": sent,
+        "phase": phase,
+        "applied": figures["applied"],
+        "num_contributions": figures["num_contributions"],
+        "more": phase in PUSHED,
+    }
