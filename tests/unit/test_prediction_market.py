@@ -377,3 +377,59 @@ def test_a_forfeited_market_has_nothing_to_finalize(chain) -> None:
     market.settle(sender=1)
     with pytest.raises(SumchainError, match="has no scored contributions"):
         market.finalized_mirror()
+
+
+# -- the unsent calls (for a browser wallet) ------------------------------------------------
+
+
+def test_the_unsent_calls_take_a_market_through_every_phase_as_the_sending_methods_do(chain) -> None:
+    """One market is run with the unsent calls alone (each sent as it is, by whoever), its twin with the
+    sending methods: the same scores and the same amounts owed; a call the phase refuses reverts."""
+    tests = pieces_of()
+    by_calls, sent_twin = opened(chain, tests), opened(chain, tests)
+    staked = [([0, 6], 1, 1), ([1], 1, 2), ([1, 6], 0, 3)]
+    people = [chain.accounts[w] for _, _, w in staked]
+
+    def send(call, who: int) -> None:
+        chain.transact(by_calls.address, call.data, sender=chain.accounts[who], value=call.value)
+
+    abi = by_calls.model.abi
+    assert by_calls.next_step_call() is None  # nothing to push in participation
+    for sample, label, who in staked:
+        call = by_calls.add_data_call(sample, label)
+        assert abi.function_name(call.data) == "add_data" and call.value == STAKE
+        send(call, who)
+        sent_twin.add_data(sample, label, sender=who)
+    assert by_calls.contributions() == sent_twin.contributions()
+    with pytest.raises(ContractReverted, match="participation too short"):
+        chain.estimate_gas(by_calls.address, by_calls.end_call().data, sender=chain.accounts[4])
+    chain.advance_time(DAY)
+    send(by_calls.end_call(), 4)
+    sent_twin.end(sender=4)
+    assert by_calls.phase() == sent_twin.phase() == "reveal" and by_calls.next_step_call() is None
+    with pytest.raises(ContractReverted, match="not in this phase"):
+        chain.estimate_gas(by_calls.address, by_calls.add_data_call([0], 1).data, sender=chain.accounts[1], value=STAKE)
+    for market in (by_calls, sent_twin):
+        market.reveal_rest(tests, sender=0)
+
+    steps = []
+    while (call := by_calls.next_step_call(limit=2)) is not None:
+        steps.append(abi.function_name(call.data))
+        send(call, 5)
+    sent_twin.evaluate(sender=5)
+    sent_twin.settle(sender=5, limit=2)
+    # before each contribution is learned, and after the last, every piece but the first is counted
+    counting = ["evaluate"] * (len(tests.pieces) - 1)
+    assert steps == [*counting, "apply_next"] * len(staked) + counting + ["settle"] * 2
+    assert by_calls.phase() == sent_twin.phase() == "done"
+    assert by_calls.scores() == sent_twin.scores() and len(by_calls.scores()) == len(staked)
+    owed = {a: by_calls.owed(a) for a in {*people, by_calls.model.owner}}
+    assert owed == {a: sent_twin.owed(a) for a in owed} and sum(owed.values()) == BOUNTY + STAKE * len(staked)
+    for account, amount in owed.items():
+        if amount:
+            before = chain.balance(account)
+            chain.transact(by_calls.address, by_calls.withdraw_call().data, sender=account)
+            assert chain.balance(account) == before + amount  # the embedded chain's gas price is 0
+    assert chain.balance(by_calls.address) == 0
+    with pytest.raises(ContractReverted, match="nothing to withdraw"):
+        chain.estimate_gas(by_calls.address, by_calls.withdraw_call().data, sender=by_calls.model.owner)

@@ -310,6 +310,11 @@ class ContractABI:
         fn = self._function(name)
         return fn.selector + fn.inputs.encode(args)
 
+    def function_name(self, data: bytes) -> str | None:
+        """The name of the function that calldata ``data`` calls (by its selector), or None when none of
+        this ABI's has that selector."""
+        return next((name for name, fn in self._functions.items() if data[:4] == fn.selector), None)
+
     def encode_constructor(self, *args: Any) -> bytes:
         """ABI-encoded constructor arguments, to append to the bytecode."""
         return self._constructor.encode(args)

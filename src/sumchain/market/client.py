@@ -6,6 +6,10 @@ pieces' hashes. Everything that a later step needs is on chain: the revealed
 pieces and the staked contributions are in the market's events, so anyone can
 push the evaluation and the settlement with :meth:`Market.evaluate` and
 :meth:`Market.settle`.
+
+Everyone's steps are also given unsent, as a :class:`~sumchain.client.Call` for a chain to send
+or a browser wallet to sign (:meth:`Market.add_data_call`, :meth:`Market.next_step_call`,
+:meth:`Market.end_call`, :meth:`Market.withdraw_call`); the methods that send them send these.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from sumchain.chain.abi import encode_values
 from sumchain.chain.base import Receipt, resolve_account
 from sumchain.chain.hashing import keccak
+from sumchain.client import Call
 from sumchain.errors import SumchainError
 from sumchain.incentives.prediction_market import PHASES, PIECE_SAMPLES, PredictionMarket
 
@@ -199,6 +204,13 @@ class Market:
     def _send(self, name: str, *args: Any, sender: str | int | None, value: int = 0) -> Receipt:
         return self.model._transact(name, *args, sender=sender, value=value)
 
+    def _call_of(self, name: str, *args: Any, value: int = 0) -> Call:
+        return Call(self.model.abi.encode_call(name, *args), value)
+
+    def _send_call(self, call: Call, *, sender: str | int | None) -> Receipt:
+        account = resolve_account(self.chain, sender)
+        return self.chain.transact(self.address, call.data, sender=account, value=call.value)
+
     def _read(self, name: str, *args: Any) -> Any:
         return self.model._call(name, *args)
 
@@ -318,21 +330,74 @@ class Market:
 
     # -- everyone's steps ------------------------------------------------------
 
-    def add_data(self, sample: Iterable[int], label: int, *, sender: str | int | None = None) -> int:
-        """Stake on a labelled sample during participation; returns its index."""
+    def add_data_call(self, sample: Iterable[int], label: int | str) -> Call:
+        """The :meth:`add_data` transaction, unsent: the sample and label checked and encoded, with the stake.
+
+        Raises
+        ------
+        InvalidSample
+            For a sample or label the model does not take.
+        """
         data = self.model.codec.encode(sample)
-        receipt = self._send(
-            "add_data", data, self.model.check_label(label), sender=sender, value=self.parameters.stake
-        )
+        return self._call_of("add_data", data, self.model.check_label(label), value=self.parameters.stake)
+
+    def add_data(self, sample: Iterable[int], label: int | str, *, sender: str | int | None = None) -> int:
+        """Stake on a labelled sample during participation; returns its index."""
+        receipt = self._send_call(self.add_data_call(sample, label), sender=sender)
         return int(self.model._events(receipt, "Staked")[0]["index"])
+
+    def end_call(self) -> Call:
+        """The :meth:`end` transaction, unsent."""
+        return self._call_of("end")
 
     def end(self, *, sender: str | int | None = None) -> None:
         """End participation (anyone, once it lasted long enough with enough contributions)."""
-        self._send("end", sender=sender)
+        self._send_call(self.end_call(), sender=sender)
 
     def forfeit(self, *, sender: str | int | None = None) -> None:
         """Give the bounty to the contributors after a missed reveal deadline (anyone)."""
         self._send("forfeit", sender=sender)
+
+    def _evaluation_call(
+        self, pieces: dict[int, Piece], staked: Sequence[tuple[int, str, tuple[int, ...], int]]
+    ) -> Call:
+        """The next evaluation transaction, from where the contract stands: count the next piece of the
+        test set, or, once every piece is counted, apply the next contribution.
+
+        ``pieces`` and ``staked`` are :meth:`revealed_pieces` and :meth:`contributions` (read once by
+        a caller that sends many).
+        """
+        encode = self.model.codec.encode
+        applied, following = int(self._read("applied")), int(self._read("next_piece"))
+        if following == int(self._read("num_pieces")):
+            _, contributor, sample, label = staked[applied]
+            return self._call_of("apply_next", encode(sample), label, contributor)
+        return self._call_of("evaluate", following, *pieces[following].arguments(encode))
+
+    def _settle_call(self, limit: int) -> Call:
+        return self._call_of("settle", limit)
+
+    def next_step_call(self, *, limit: int = SETTLE_PER_CALL) -> Call | None:
+        """The next transaction that pushes the market forward (anyone may send it), unsent.
+
+        Parameters
+        ----------
+        limit : int
+            Contributions a ``settle`` credits at most.
+
+        Returns
+        -------
+        Call or None
+            In the evaluation, the next ``evaluate`` (a piece of the test set counted) or, once
+            every piece is counted, the next ``apply_next`` (a contribution learned and scored); in
+            the reward or forfeited phase, ``settle``; in any other phase, None (nothing to push).
+        """
+        phase = self.phase()
+        if phase == "evaluate":
+            return self._evaluation_call(self.revealed_pieces(), self.contributions())
+        if phase in ("reward", "forfeited"):
+            return self._settle_call(limit)
+        return None
 
     def evaluate(
         self,
@@ -342,22 +407,16 @@ class Market:
         limit: int | None = None,
     ) -> int:
         """Push the evaluation to its end, or by ``limit`` transactions (anyone): count each piece,
-        apply each contribution.
+        apply each contribution (each transaction as :meth:`next_step_call` gives it).
 
         Returns the number of transactions sent. ``on_step(contributions_applied, total)``
         is called after each.
         """
         pieces = self.revealed_pieces()
         staked = self.contributions()
-        encode = self.model.codec.encode
         sent = 0
         while self.phase() == "evaluate" and (limit is None or sent < limit):
-            applied, following = int(self._read("applied")), int(self._read("next_piece"))
-            if following == int(self._read("num_pieces")):
-                _, contributor, sample, label = staked[applied]
-                self._send("apply_next", encode(sample), label, contributor, sender=sender)
-            else:
-                self._send("evaluate", following, *pieces[following].arguments(encode), sender=sender)
+            self._send_call(self._evaluation_call(pieces, staked), sender=sender)
             sent += 1
             if on_step:
                 on_step(int(self._read("applied")), len(staked))
@@ -368,7 +427,7 @@ class Market:
         number of transactions sent."""
         sent = 0
         while self.phase() in ("reward", "forfeited"):
-            self._send("settle", limit, sender=sender)
+            self._send_call(self._settle_call(limit), sender=sender)
             sent += 1
         return sent
 
@@ -401,7 +460,11 @@ class Market:
             mirror.partial_fit([list(s) for s, _ in learned], [y for _, y in learned])
         return mirror
 
+    def withdraw_call(self) -> Call:
+        """The :meth:`withdraw` transaction, unsent."""
+        return self._call_of("withdraw")
+
     def withdraw(self, *, sender: str | int | None = None) -> int:
         """Collect what the sender is owed (once the market is done); returns the amount."""
-        receipt = self._send("withdraw", sender=sender)
+        receipt = self._send_call(self.withdraw_call(), sender=sender)
         return int(self.model._events(receipt, "Withdrawn")[0]["amount"])
