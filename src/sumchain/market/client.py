@@ -40,6 +40,10 @@ COMMITS_PER_CALL = 128
 """Commitments sent in one ``commit`` transaction, at most (the contract's ``MAX_COMMITS_PER_CALL``)."""
 SETTLE_PER_CALL = 256
 """Contributions credited in one ``settle`` transaction."""
+DRAW_GAS_SPREAD = 20_000
+"""Gas a ``draw`` may take beyond its estimate: the piece drawn depends on the block's randomness, and
+storing a nonzero index where zero was costs 20,000 gas more than storing zero (EIP-2200), so an
+estimate that drew piece 0 falls short for a block that draws another (seen on anvil: out of gas)."""
 
 
 @dataclass(frozen=True)
@@ -304,8 +308,15 @@ class Market:
         self._send("seal", sender=sender)
 
     def draw(self, *, sender: str | int | None = None) -> int:
-        """Draw the piece revealed first (anyone, in a block after the seal); returns its index."""
-        self._send("draw", sender=sender)
+        """Draw the piece revealed first (anyone, in a block after the seal); returns its index.
+
+        Sent with :data:`DRAW_GAS_SPREAD` more gas than the estimate's margin: the block it is mined
+        in may draw another piece than the block it was estimated in.
+        """
+        account = resolve_account(self.chain, sender)
+        data = self.model.abi.encode_call("draw")
+        gas = self.chain.estimate_gas(self.address, data, sender=account) * 6 // 5 + DRAW_GAS_SPREAD
+        self.chain.transact(self.address, data, sender=account, gas=gas)
         return int(self._read("first_piece"))
 
     def reveal(self, test_set: HiddenTestSet, piece: int, *, sender: str | int | None = None) -> None:
