@@ -6,9 +6,13 @@ from __future__ import annotations
 import pytest
 
 from sumchain import SparsePerceptron
+from sumchain.chain.accounts import dev_addresses
 from sumchain.incentives import DAY
 from sumchain.market import Market, PredictionMarket, split_test_set
 from tests.web.conftest import Site
+
+WALLET = dev_addresses(6)[5]
+"""A browser wallet's account (the server signs nothing for it)."""
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +60,28 @@ def test_the_market_view(site: Site, market: Market) -> None:
         ("/withdraw", {"account": 2}, 409, "prediction_market: not in this phase"),
         ("/contributions", {"account": 2, "features": "zero", "label": 1}, 400, "takes feature indices"),
         ("/contributions", {"account": 2, "features": "0", "label": 7}, 400, "label"),
+        ("/end", {"account": 1}, 409, "prediction_market: participation too short"),
+        ("/unsigned", {"action": "end", "from": WALLET}, 409, "prediction_market: participation too short"),
+        ("/unsigned", {"action": "push", "from": WALLET}, 409, "nothing to push in the participation phase"),
+        ("/unsigned", {"action": "withdraw", "from": WALLET}, 409, "prediction_market: not in this phase"),
+        ("/unsigned", {"action": "stake", "from": WALLET, "features": "zero", "label": 1}, 400, "feature indices"),
+        ("/unsigned", {"action": "refund", "from": WALLET}, 400, "action must be one of stake, push, end, withdraw"),
+        ("/unsigned", {"action": "end", "from": "me"}, 400, "from must be the wallet's address"),
     ],
-    ids=["push too early", "bad limit", "withdraw too early", "bad sample", "bad label"],
+    ids=[
+        "push too early",
+        "bad limit",
+        "withdraw too early",
+        "bad sample",
+        "bad label",
+        "end too early",
+        "wallet end too early",
+        "wallet push too early",
+        "wallet withdraw too early",
+        "wallet bad sample",
+        "wallet bad action",
+        "wallet bad from",
+    ],
 )
 def test_refusals_are_json_and_send_nothing(
     site: Site, market: Market, path: str, body: dict[str, object], status: int, message: str
@@ -71,3 +95,13 @@ def test_refusals_are_json_and_send_nothing(
 def test_another_model_has_no_market(site: Site) -> None:
     answer = site.get(f"/api/models/{site.features_model}/market")
     assert answer.status_code == 400 and "not a prediction market" in answer.json()["error"]
+
+
+def test_a_wallet_stake_is_built_unsent_with_the_stake(site: Site, market: Market) -> None:
+    before = site.chain.block_number()
+    body = {"action": "stake", "from": WALLET.lower(), "features": "1", "label": 0}
+    built = site.post(f"/api/models/{market.address}/market/unsigned", body).json()
+    assert set(built) == {"action", "from", "to", "data", "value", "gas", "chainId"}
+    assert built["action"] == "stake" and built["from"] == WALLET and built["to"] == market.address
+    assert int(built["value"], 16) == 10**15 and built["data"] == "0x" + market.add_data_call([1], 0).data.hex()
+    assert site.chain.block_number() == before and len(market.contributions()) == 1

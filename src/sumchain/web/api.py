@@ -274,6 +274,14 @@ def market_push(board: Dashboard, model: SharedModel, request: Request, body: di
     return push(_market(model), sender, limit, board.chain.time())
 
 
+def market_end(board: Dashboard, model: SharedModel, request: Request, body: dict[str, Any]) -> dict[str, Any]:
+    """End a prediction market's participation (anyone, once allowed), as a dev account."""
+    sender = board.signer(body.get("account"))
+    market = _market(model)
+    market.end(sender=sender)
+    return {"phase": market.phase()}
+
+
 def market_withdraw(board: Dashboard, model: SharedModel, request: Request, body: dict[str, Any]) -> dict[str, Any]:
     """Withdraw what a dev account is owed by a settled prediction market."""
     sender = board.signer(body.get("account"))
@@ -325,6 +333,28 @@ def unsigned(board: Dashboard, model: SharedModel, request: Request, body: dict[
     else:
         call = model.report_call(c.data, c.label, c.added_time, c.author)
     return wallet_transaction(model.chain, sender, model.address, call.data, action=action)
+
+
+def market_unsigned(board: Dashboard, model: SharedModel, request: Request, body: dict[str, Any]) -> dict[str, Any]:
+    """An unsigned transaction of a prediction market for a browser wallet: stake on a sample, the next
+    step of the evaluation or settlement (push), end participation, or withdraw; the server signs nothing."""
+    from sumchain.web.market import WALLET_ACTIONS, next_step
+    from sumchain.web.wallet import wallet_transaction
+
+    sender = _wallet(body)
+    action = body.get("action")
+    if action not in WALLET_ACTIONS:
+        raise ApiError(400, f"action must be one of {', '.join(WALLET_ACTIONS)}, got {action!r}")
+    market = _market(model)
+    if action == "stake":
+        call = market.add_data_call(_features(model, body), _label(model, body))
+    elif action == "push":
+        action, call = next_step(market, board.chain.time())
+    elif action == "end":
+        call = market.end_call()
+    else:
+        call = market.withdraw_call()
+    return wallet_transaction(model.chain, sender, model.address, call.data, action=action, value=call.value)
 
 
 async def start_deployment(request: Request) -> JSONResponse:
@@ -385,6 +415,8 @@ ROUTES = [
         _MODEL + "/market/contributions", _on_model(market_contribute, reads_body=True, status=201), methods=["POST"]
     ),
     Route(_MODEL + "/market/push", _on_model(market_push, reads_body=True), methods=["POST"]),
+    Route(_MODEL + "/market/end", _on_model(market_end, reads_body=True), methods=["POST"]),
     Route(_MODEL + "/market/withdraw", _on_model(market_withdraw, reads_body=True), methods=["POST"]),
+    Route(_MODEL + "/market/unsigned", _on_model(market_unsigned, reads_body=True), methods=["POST"]),
 ]
 """Every API route (the static page and its assets are served beside them)."""

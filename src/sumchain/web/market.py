@@ -19,12 +19,15 @@ from sumchain.web.errors import ApiError
 from sumchain.web.mechanism import amount
 
 if TYPE_CHECKING:
+    from sumchain.client import Call
     from sumchain.market import Market
 
 PUSH_LIMIT = 64
 """Most evaluation transactions one push sends (the page pushes again while there is more)."""
 PUSHED = ("evaluate", "reward", "forfeited")
 """The phases in which anyone may push the market forward (:func:`push`)."""
+WALLET_ACTIONS = ("stake", "push", "end", "withdraw")
+"""What a browser wallet may do on a market's page, one unsigned transaction at a time."""
 
 
 def phase_line(phase: str, figures: dict[str, Any], now: int) -> str:
@@ -193,3 +196,31 @@ def push(market: Market, sender: str, limit: int, now: int) -> dict[str, Any]:
         "num_contributions": figures["num_contributions"],
         "more": phase in PUSHED,
     }
+
+
+def next_step(market: Market, now: int) -> tuple[str, Call]:
+    """The one transaction that pushes the market forward now, unsent, for a browser wallet (anyone may send it).
+
+    Parameters
+    ----------
+    market : Market
+        The market.
+    now : int
+        The chain's time (for the refusal's sentence).
+
+    Returns
+    -------
+    tuple of str and Call
+        The contract function it calls (``evaluate``, ``apply_next`` or ``settle``) and the call
+        (:meth:`Market.next_step_call`).
+
+    Raises
+    ------
+    ApiError
+        409 in a phase with nothing to push, with what happens in it.
+    """
+    call = market.next_step_call()
+    if call is None:
+        phase = market.phase()
+        raise ApiError(409, f"nothing to push in the {phase} phase: {phase_line(phase, market.status(), now)}")
+    return market.model.abi.function_name(call.data) or "push", call

@@ -117,12 +117,38 @@ def _market_paths() -> dict[str, Any]:
                 ),
             )
         },
+        market + "/end": {
+            "post": _operation(
+                "End participation (anyone, once it lasted long enough with enough contributions)",
+                {"type": "object", "properties": {"phase": {"type": "string"}}},
+                parameters=[_ADDRESS],
+                body=_body(signer, ("account",)),
+            )
+        },
         market + "/withdraw": {
             "post": _operation(
                 "Withdraw what the account is owed, once the market is done",
                 {"type": "object", "properties": {"account": {"type": "string"}, "amount": _AMOUNT}},
                 parameters=[_ADDRESS],
                 body=_body(signer, ("account",)),
+            )
+        },
+        market + "/unsigned": {
+            "post": _operation(
+                "An unsigned transaction of the market for a browser wallet: stake, push (the next evaluate, "
+                "apply_next or settle, from where the chain stands; its action names it), end or withdraw; "
+                "a call that would revert now is refused (409, with the contract's reason)",
+                {"$ref": "#/components/schemas/UnsignedTransaction"},
+                parameters=[_ADDRESS],
+                body=_body(
+                    _SAMPLE
+                    | {
+                        "action": {"enum": ["stake", "push", "end", "withdraw"]},
+                        "from": {"type": "string", "description": "The wallet's address."},
+                        "label": {"type": ["string", "integer"], "description": "For stake."},
+                    },
+                    ("action", "from"),
+                ),
             )
         },
     }
