@@ -1,6 +1,6 @@
 """A prediction market's page in real headless Chromium: the list leads to it; a dev account stakes
-samples from the page while participation is open; after the fixture ends participation and
-reveals the test set, the page pushes the evaluation and the settlement and withdraws; the owed
+samples from the page while participation is open, and ends it a day later; after the fixture
+reveals the rest of the test set, the page pushes the evaluation and the settlement and withdraws; the owed
 amounts, the scores and the balances are checked on chain to the wei; refusals are the contract's
 revert reasons on the page, with nothing sent; both widths, labels, no console errors."""
 
@@ -120,10 +120,23 @@ def test_stake_push_and_withdraw_from_the_market_page(
     assert chain.balance(ACCOUNTS[2]) == balances[2] - STAKE  # the dev chain's gas price is 0
     assert chain.balance(ACCOUNTS[3]) == balances[3] - STAKE
 
-    # the fixture ends participation a day later, and the provider reveals the rest of the test set
+    # too early to end participation: the contract's reason, nothing sent; a day later account 1 ends it
+    before = chain.block_number()
+    page.get_by_role("button", name="End participation").click()
+    expect(page.locator("#error")).to_have_text(
+        "Ending participation failed: ContractReverted: prediction_market: participation too short"
+    )
+    assert chain.block_number() == before
     chain.advance_time(DAY)
-    m.end(sender=1)
+    _account(page, 1)
+    page.get_by_role("button", name="End participation").click()
+    expect(page.locator("#notice")).to_have_text("Participation ended; phase reveal.")
+    expect(page.locator("#market-phase strong")).to_have_text("reveal")
+    assert m.phase() == "reveal"
+
+    # the fixture has the provider reveal the rest of the test set
     m.reveal_rest(tests, sender=0)
+    _account(page, 3)
     page.reload()
     _ready(page)
     expect(page.locator("#market-phase strong")).to_have_text("evaluate")

@@ -73,6 +73,8 @@ class Node:
     def __init__(self, rpc: str, chain: RpcChain, registry: Registry, url: str, features_model: str) -> None:
         self.rpc, self.chain, self.registry, self.url, self.features_model = rpc, chain, registry, url, features_model
         self.sent: list[dict[str, Any]] = []
+        self.hashes: list[str] = []
+        """The hashes of the transactions sent, as the node answered them (in the order of :attr:`sent`)."""
         self.refuse_after: int | None = None
         """Once this many transactions are sent, the wallet refuses the next ones (None: never)."""
 
@@ -83,7 +85,15 @@ class Node:
             self.sent.append(params[0])
         body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
         answer: dict[str, Any] = requests.post(self.rpc, json=body, timeout=30).json()
+        if method == "eth_sendTransaction" and "result" in answer:
+            self.hashes.append(answer["result"])
         return answer
+
+    def fee(self, tx_hash: str) -> int:
+        """What a mined transaction paid for its gas, in wei."""
+        body = {"jsonrpc": "2.0", "id": 1, "method": "eth_getTransactionReceipt", "params": [tx_hash]}
+        receipt = requests.post(self.rpc, json=body, timeout=30).json()["result"]
+        return int(receipt["gasUsed"], 16) * int(receipt["effectiveGasPrice"], 16)
 
 
 @pytest.fixture(scope="module")

@@ -128,7 +128,10 @@ async function act(action, payload, id) {
     return `${action === "refund" ? "Refunded" : "Took"} ${done.amount.text} for contribution #${id}.`;
   }
   const tx = await api("POST", `${base}/unsigned`, { ...payload, action, id, from: state.wallet });
-  const receipt = await sendFromWallet(tx);
+  return minedNotice(action, await sendFromWallet(tx));
+}
+
+function minedNotice(action, receipt) {
   return `Wallet: ${action} mined in block ${Number(receipt.blockNumber)} (transaction ${receipt.transactionHash.slice(0, 10)}…).`;
 }
 
@@ -529,17 +532,30 @@ function marketTables(model, market) {
   ];
 }
 
+// Have the browser wallet send the market's transaction for `action` (stake, push, end, withdraw), as
+// the API builds it from where the chain stands (for push: the next evaluate, apply_next or settle).
+// The API refuses a call that would revert, with the contract's reason, before the wallet is asked.
+async function marketByWallet(model, action, payload = {}) {
+  const tx = await api("POST", marketPath(model, "/unsigned"), { ...payload, action, from: state.wallet });
+  return { tx, receipt: await sendFromWallet(tx) };
+}
+
 function stakeForm(model, market) {
   const form = el("form", { id: "stake-form", "aria-labelledby": "stake-title" },
     el("h2", { id: "stake-title", text: "Stake a sample" }),
     sampleField(model, "stake-input"),
     labelField(model, "stake-label"),
     el("p", { id: "stake-now", text: `Stake: ${market.stake.text}, while participation is open` }),
-    el("button", { type: "submit", text: "Stake", disabled: !state.chain.accounts.length }));
+    el("button", { type: "submit", text: "Stake", disabled: !canSign() }));
   onSubmit(form, "Staking", async () => {
-    const body = { ...(await labelledSample(model, form)), account: devAccount("staking in a market") };
-    const staked = await api("POST", marketPath(model, "/contributions"), body);
-    notify(`Staked ${staked.stake.text} on contribution #${staked.index}.`);
+    const sample = await labelledSample(model, form);
+    if (state.account === WALLET) {
+      const { tx, receipt } = await marketByWallet(model, "stake", sample);
+      notify(minedNotice(tx.action, receipt));
+    } else {
+      const staked = await api("POST", marketPath(model, "/contributions"), { ...sample, account: state.account });
+      notify(`Staked ${staked.stake.text} on contribution #${staked.index}.`);
+    }
     form.querySelector("[name=text], [name=features], [name=image]").value = "";
     await loadChain();
     await refreshMarket();
@@ -547,17 +563,51 @@ function stakeForm(model, market) {
   return form;
 }
 
-// Anyone may push the evaluation and then the settlement: batch after batch, the progress shown.
+// Anyone may end participation once it lasted its minimum time with enough contributions.
+function endForm(model) {
+  const form = el("form", { id: "end-form", "aria-labelledby": "end-title" },
+    el("h2", { id: "end-title", text: "End participation (anyone)" }),
+    el("p", { class: "muted", text: "Once participation lasted its minimum time with enough contributions; the provider then reveals the rest of the test set." }),
+    el("button", { type: "submit", class: "secondary", text: "End participation", disabled: !canSign() }));
+  onSubmit(form, "Ending participation", async () => {
+    if (state.account === WALLET) {
+      const { tx, receipt } = await marketByWallet(model, "end");
+      notify(minedNotice(tx.action, receipt));
+    } else {
+      const done = await api("POST", marketPath(model, "/end"), { account: state.account });
+      notify(`Participation ended; phase ${done.phase}.`);
+    }
+    await loadChain();
+    await refreshMarket();
+  });
+  return form;
+}
+
+const PUSHED = ["evaluate", "reward", "forfeited"];
+
+// Anyone may push the evaluation and then the settlement: batch after batch (a dev account), or one
+// transaction after another (the browser wallet), the progress shown.
 function pushForm(model) {
   const form = el("form", { id: "push-form", "aria-labelledby": "push-title" },
     el("h2", { id: "push-title", text: "Evaluation and settlement (anyone)" }),
     el("p", { class: "muted", text: "Each transaction counts a piece of the test set or learns the next contribution; the settlement then credits everyone." }),
-    el("button", { type: "submit", class: "secondary", text: "Push evaluation and settlement", disabled: !state.chain.accounts.length }));
+    el("button", { type: "submit", class: "secondary", text: "Push evaluation and settlement", disabled: !canSign() }));
   onSubmit(form, "Pushing the market", async () => {
-    const account = devAccount("pushing the market");
+    if (state.account === WALLET) {
+      let sent = 0, market;
+      do {
+        const { tx } = await marketByWallet(model, "push");
+        sent += 1;
+        market = await refreshMarket();
+        notify(`Wallet: sent ${sent} transaction${sent === 1 ? "" : "s"} (the last: ${tx.action}): `
+          + `${market.figures.applied} of ${market.figures.num_contributions} contributions applied; phase ${market.phase}.`);
+      } while (PUSHED.includes(market.phase));
+      await loadChain();
+      return;
+    }
     let sent = 0, step;
     do {
-      step = await api("POST", marketPath(model, "/push"), { account });
+      step = await api("POST", marketPath(model, "/push"), { account: state.account });
       sent += step.sent;
       notify(`Sent ${sent} transactions: ${step.applied} of ${step.num_contributions} contributions applied; phase ${step.phase}.`);
       await refreshMarket();
@@ -571,10 +621,15 @@ function withdrawForm(model) {
   const form = el("form", { id: "withdraw-form", "aria-labelledby": "withdraw-title" },
     el("h2", { id: "withdraw-title", text: "Withdraw" }),
     el("p", { class: "muted", text: "Once the market is done: what this account is owed." }),
-    el("button", { type: "submit", class: "secondary", text: "Withdraw", disabled: !state.chain.accounts.length }));
+    el("button", { type: "submit", class: "secondary", text: "Withdraw", disabled: !canSign() }));
   onSubmit(form, "Withdrawing", async () => {
-    const done = await api("POST", marketPath(model, "/withdraw"), { account: devAccount("withdrawing") });
-    notify(`Withdrew ${done.amount.text}.`);
+    if (state.account === WALLET) {
+      const { tx, receipt } = await marketByWallet(model, "withdraw");
+      notify(minedNotice(tx.action, receipt));
+    } else {
+      const done = await api("POST", marketPath(model, "/withdraw"), { account: state.account });
+      notify(`Withdrew ${done.amount.text}.`);
+    }
     await loadChain();
     await refreshMarket();
   });
@@ -586,6 +641,7 @@ async function refreshMarket() {
   const market = await api("GET", marketPath(model, `?account=${viewer()}`));
   document.getElementById("market").replaceChildren(marketFacts(market));
   document.getElementById("market-tables").replaceChildren(...marketTables(model, market));
+  return market;
 }
 
 async function renderMarket(main, model) {
@@ -594,7 +650,7 @@ async function renderMarket(main, model) {
     modelHeading(model, model.mechanism.name, "Provider"),
     el("h2", { id: "market-title", text: "Where the market stands" }),
     el("section", { id: "market", "aria-labelledby": "market-title", "aria-live": "polite" }, marketFacts(market)),
-    el("div", { class: "grid" }, predictForm(model), stakeForm(model, market), pushForm(model), withdrawForm(model)),
+    el("div", { class: "grid" }, predictForm(model), stakeForm(model, market), endForm(model), pushForm(model), withdrawForm(model)),
     el("section", { id: "market-tables" }, marketTables(model, market)),
     state.chain.is_dev ? timeForm() : null);
 }
