@@ -59,3 +59,22 @@ def test_a_market_runs_every_phase_on_a_node(chain: RpcChain) -> None:
             assert market.withdraw(sender=account) == amount
             assert chain.balance(chain.accounts[account]) == before + amount - last_fee(chain)
     assert chain.balance(market.address) == 0
+
+
+def test_a_draw_is_mined_whichever_piece_its_block_draws(chain: RpcChain) -> None:
+    """The piece drawn depends on the block's randomness, and its gas on the piece (storing a nonzero
+    index costs more than storing zero): drawn from the same seal after 0 to 11 empty blocks, every
+    draw is mined, and both pieces come up."""
+    mirror = SparsePerceptron.from_weights(WEIGHTS, learning_rate=2)
+    tests = split_test_set(TEST_SAMPLES, TEST_LABELS, pieces=2, salt=salts())  # type: ignore[arg-type]
+    market = Market.create(chain, mirror, PARAMETERS, bounty=BOUNTY, sender=0)
+    market.commit(tests, sender=0)
+    market.seal(sender=0)
+    drawn = set()
+    for blocks in range(12):
+        with chain.anchor():
+            for _ in range(blocks):
+                chain._request("evm_mine")  # another block, another randomness
+            drawn.add(market.draw(sender=3))
+            assert market.phase() == "drawn"
+    assert drawn == {0, 1}
