@@ -7,6 +7,10 @@ what each account is owed once the market settled. Every figure comes from
 :class:`~sumchain.market.Market`; the contract decides what is allowed, and its revert
 reason is what the page shows when a step is refused.
 
+A dev account's steps are sent here (:func:`push` sends batches); a browser wallet's are built
+unsent, one transaction at a time, from :class:`~sumchain.market.Market`'s unsent calls
+(:func:`next_step` is the next push), and the wallet sends them.
+
 Amounts are as :func:`sumchain.web.mechanism.amount` gives them; times are chain seconds.
 """
 

@@ -8,8 +8,9 @@ nothing reaches the wallet. The wallet signs and sends; the server never holds i
 
 The calls themselves come from the client, unsent (:meth:`SharedModel.add_data_call
 <sumchain.client.SharedModel.add_data_call>`, ``refund_call``, ``report_call``,
-``next_load``; :meth:`Registry.register_call <sumchain.registry.Registry.register_call>`),
-as the client builds what it sends.
+``next_load``; :meth:`Registry.register_call <sumchain.registry.Registry.register_call>`; a
+prediction market's :meth:`Market.add_data_call <sumchain.market.Market.add_data_call>`,
+``end_call``, ``next_step_call``, ``withdraw_call``), as the client builds what it sends.
 """
 
 from __future__ import annotations
