@@ -1,4 +1,5 @@
-"""A prediction market's page with a browser wallet on a real anvil: the server builds each unsigned
+"""A prediction market's page with a browser wallet on a real anvil that the dashboard serves as a public
+network (no dev account: the wallet is the page's only account): the server builds each unsigned
 transaction (stake, end, the next step of the evaluation or settlement, withdraw) from where the chain
 stands, the page has the injected EIP-1193 provider of :mod:`tests.web.test_wallet` send it, and the
 node mines it. Balances are checked to the wei with the gas the wallet paid; a call the contract would
@@ -9,18 +10,20 @@ rejects the request sends nothing; no console errors.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from sumchain import ModelMetadata, SparsePerceptron
+from sumchain.chain.rpc import RpcChain
 from sumchain.incentives import DAY
+from sumchain.keys import PRIVATE_KEY_VARIABLE
 from sumchain.market import HiddenTestSet, Market, PredictionMarket, split_test_set
 from sumchain.registry import Registry
+from sumchain.web.app import create_app
 from tests.integration.network.anvil.conftest import connect, running_anvil
 from tests.web.browser import chromium_available
-from tests.web.conftest import serving
+from tests.web.conftest import threaded_server
 from tests.web.test_wallet import WALLET, Node, _wallet_page
 
 pytestmark = [
@@ -31,6 +34,12 @@ STAKE = 10**15
 BOUNTY = 10**17
 
 
+class PublicNode(RpcChain):
+    """The anvil node as the dashboard sees a public network: no dev account to sign with, no clock to move."""
+
+    is_dev = False
+
+
 class MarketNode(Node):
     """The anvil node and the dashboard serving it, with a market whose participation is open."""
 
@@ -39,10 +48,12 @@ class MarketNode(Node):
 
 
 @pytest.fixture(scope="module")
-def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MarketNode]:
+def node() -> Iterator[MarketNode]:
     """The market of ``tests.web.test_market_page`` on anvil, through the Python client on the
     RpcChain: created, committed, sealed, drawn and its first piece revealed by dev accounts 0 and 1.
-    Learning "feature 0 is yes" gains a test sample, "feature 1 is yes" loses one."""
+    Learning "feature 0 is yes" gains a test sample, "feature 1 is yes" loses one. The dashboard
+    serves the node as a public network (:class:`PublicNode`): the browser wallet is the page's only
+    account."""
     with running_anvil("--gas-limit", "30000000") as rpc:
         chain = connect(rpc)
         registry = Registry.deploy(chain)
@@ -54,8 +65,11 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MarketNode]:
         market.commit(tests, sender=0)
         market.seal(sender=0)
         market.reveal(tests, market.draw(sender=1), sender=0)
-        folder: Path = tmp_path_factory.mktemp("market-wallet")
-        with serving(folder, "--chain", rpc, "--registry", registry.address) as url:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.delenv(PRIVATE_KEY_VARIABLE, raising=False)
+            public = PublicNode(rpc, timeout=10)
+        assert public.accounts == []
+        with threaded_server(create_app(public, Registry(public, registry.address))) as url:
             found = MarketNode(rpc, chain, registry, url, market.address)
             found.market, found.tests = market, tests
             yield found
@@ -90,6 +104,8 @@ def test_a_wallet_stakes_ends_pushes_and_withdraws_on_the_market_page(browser: B
     context, page, console = _wallet_page(browser, node, rejecting=False, path=f"/models/{m.address}")
     console.expect("status of 409")  # the refusals below
     expect(page.locator("#market-phase strong")).to_have_text("participation")
+    expect(page.locator("#account option")).to_have_count(1)  # the wallet alone
+    expect(page.locator("#chain")).not_to_contain_text("dev chain")
 
     # the wallet stakes on the helpful sample: the stake and the gas leave its balance, to the wei
     balance = chain.balance(WALLET)
