@@ -18,6 +18,13 @@ _ADDRESS = {
     "required": True,
     "schema": {"type": "string", "pattern": "^0x[0-9a-fA-F]{40}$"},
 }
+
+
+def _account(description: str) -> dict[str, Any]:
+    """The ``account`` query parameter: a dev account's number or an address."""
+    return {"name": "account", "in": "query", "schema": {"type": "string"}, "description": description}
+
+
 _ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
 _DEPLOYMENT = {
     "source": {"enum": ["builtin", "file"]},
@@ -80,12 +87,7 @@ def _market_paths() -> dict[str, Any]:
                 {"$ref": "#/components/schemas/Market"},
                 parameters=[
                     _ADDRESS,
-                    {
-                        "name": "account",
-                        "in": "query",
-                        "schema": {"type": "string"},
-                        "description": "0-9 or an address: whose owed amount is owed",
-                    },
+                    _account("0-9 or an address: whose owed amount is shown"),
                 ],
             )
         },
@@ -221,12 +223,7 @@ def schema() -> dict[str, Any]:
                     obj,
                     parameters=[
                         _ADDRESS,
-                        {
-                            "name": "account",
-                            "in": "query",
-                            "schema": {"type": "string"},
-                            "description": "0-9 or an address",
-                        },
+                        _account("0-9 or an address"),
                     ],
                 ),
                 "post": _operation(
