@@ -563,7 +563,7 @@ class RpcChain:
                 raise waiting.still_pending(f"was not mined within {self.receipt_timeout:g} s")
             if now - checked > 10 * (POLL_MOST if self.is_dev else 1.0):
                 self._check_not_lost(waiting)
-                self._send_stuck_again(waiting.sender)
+                self._unstick(waiting.sender)
                 checked = time.monotonic()
             time.sleep(next(delays))
 
@@ -620,14 +620,16 @@ class RpcChain:
             tx_hash=pending.tx_hash,
         )
 
-    def _send_stuck_again(self, sender: str) -> None:
-        """Send again the waiting transactions of ``sender`` when anvil holds the one with the account's next
-        nonce as "queued", so that none of them would ever be mined.
+    def _unstick(self, sender: str) -> None:
+        """Get mined the transactions of ``sender`` that a dev node keeps in its pool for ever.
 
-        anvil 1.7 can lose a transaction's link to the one before it when it arrives while that one
-        is being mined (cf. foundry-rs/foundry#10122): it then waits for ever, and every later one
-        behind it. Taken out of the pool (``anvil_removePoolTransactions``) and sent again one by
-        one in nonce order, they are mined. Only on a dev node that answers ``txpool_content``.
+        Two ways anvil leaves them there. (1) It can lose a transaction's link to the one before
+        it when it arrives while that one is being mined (cf. foundry-rs/foundry#10122): the one
+        with the account's next nonce is held "queued", and every later one behind it. They are
+        taken out of the pool (``anvil_removePoolTransactions``) and sent again one by one in
+        nonce order. (2) Automining mines when a transaction arrives, taking what fits in a block:
+        a burst larger than a block leaves the rest "pending" until the next arrival. Blocks are
+        mined (``evm_mine``) until they are in. Only on a dev node that answers ``txpool_content``.
         """
         if not self.is_dev:
             return
@@ -641,13 +643,25 @@ class RpcChain:
             for address, txs in (pool.get(state) or {}).items()
             if checksum(address) == sender
         }
-        if self._count(sender, "latest") not in mine.get("queued", {}):
-            return
-        waiting = mine.get("pending", {}) | mine["queued"]
-        raws = [self._request("eth_getRawTransactionByHash", waiting[nonce]) for nonce in sorted(waiting)]
-        self._request("anvil_removePoolTransactions", sender)
-        for raw in raws:
-            self._request("eth_sendRawTransaction", raw)
+        if self._count(sender, "latest") in mine.get("queued", {}):
+            waiting = mine.get("pending", {}) | mine["queued"]
+            raws = [self._request("eth_getRawTransactionByHash", waiting[nonce]) for nonce in sorted(waiting)]
+            self._request("anvil_removePoolTransactions", sender)
+            for raw in raws:
+                self._request("eth_sendRawTransaction", raw)
+        elif mine.get("pending") and self._automines():
+            last = max(mine["pending"])
+            for _ in mine["pending"]:  # each block takes at least one of them
+                self._request("evm_mine")
+                if self._count(sender, "latest") > last:
+                    break
+
+    def _automines(self) -> bool:
+        """Whether a dev node mines a block for each transaction it receives (anvil's default)."""
+        try:
+            return bool(self._request("anvil_getAutomine"))
+        except ChainError:
+            return False
 
     def _mined(self, pending: PendingTransaction, mined: Mapping[str, Any]) -> Receipt:
         if mined["status"] == 0:

@@ -143,3 +143,16 @@ def test_a_transaction_anvil_holds_queued_at_the_next_nonce_is_sent_again(chain:
     receipts = chain.receipts(pending)
     assert [r.tx_hash for r in receipts] == [p.tx_hash for p in pending]
     assert chain._count(sender, "latest") == skipped + 3
+
+
+def test_a_burst_larger_than_a_block_is_mined_to_the_last() -> None:
+    # Automining takes what fits in a block when a transaction arrives; the rest of a burst
+    # would wait in the pool until the next arrival, for ever if none comes.
+    with running_anvil("--gas-limit", "1000000") as url:
+        chain = connect(url)
+        chain.receipt_timeout = 20
+        sent = chain.send_many(chain.accounts[2], [b""] * 200, sender=chain.accounts[1], value=1, gas=400_000)
+        receipts = chain.receipts(sent)
+        assert [r.tx_hash for r in receipts] == [p.tx_hash for p in sent]
+        assert chain._request("txpool_status")["pending"] == "0x0"
+        assert chain.balance(chain.accounts[2]) == 10_000 * ETHER + 200
