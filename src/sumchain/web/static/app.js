@@ -563,24 +563,33 @@ function stakeForm(model, market) {
   return form;
 }
 
-// Anyone may end participation once it lasted its minimum time with enough contributions.
-function endForm(model) {
-  const form = el("form", { id: "end-form", "aria-labelledby": "end-title" },
-    el("h2", { id: "end-title", text: "End participation (anyone)" }),
-    el("p", { class: "muted", text: "Once participation lasted its minimum time with enough contributions; the provider then reveals the rest of the test set." }),
-    el("button", { type: "submit", class: "secondary", text: "End participation", disabled: !canSign() }));
-  onSubmit(form, "Ending participation", async () => {
+// A market action of one transaction: by the browser wallet, or by a dev account through `path`
+// (whose answer `said` turns into the notice).
+function marketActionForm(model, { id, title, note, button, busy, action, path, said }) {
+  const form = el("form", { id: `${id}-form`, "aria-labelledby": `${id}-title` },
+    el("h2", { id: `${id}-title`, text: title }),
+    el("p", { class: "muted", text: note }),
+    el("button", { type: "submit", class: "secondary", text: button, disabled: !canSign() }));
+  onSubmit(form, busy, async () => {
     if (state.account === WALLET) {
-      const { tx, receipt } = await marketByWallet(model, "end");
+      const { tx, receipt } = await marketByWallet(model, action);
       notify(minedNotice(tx.action, receipt));
     } else {
-      const done = await api("POST", marketPath(model, "/end"), { account: state.account });
-      notify(`Participation ended; phase ${done.phase}.`);
+      notify(said(await api("POST", marketPath(model, path), { account: state.account })));
     }
     await loadChain();
     await refreshMarket();
   });
   return form;
+}
+
+// Anyone may end participation once it lasted its minimum time with enough contributions.
+function endForm(model) {
+  return marketActionForm(model, {
+    id: "end", title: "End participation (anyone)", button: "End participation", busy: "Ending participation",
+    note: "Once participation lasted its minimum time with enough contributions; the provider then reveals the rest of the test set.",
+    action: "end", path: "/end", said: (done) => `Participation ended; phase ${done.phase}.`,
+  });
 }
 
 const PUSHED = ["evaluate", "reward", "forfeited"];
@@ -618,22 +627,11 @@ function pushForm(model) {
 }
 
 function withdrawForm(model) {
-  const form = el("form", { id: "withdraw-form", "aria-labelledby": "withdraw-title" },
-    el("h2", { id: "withdraw-title", text: "Withdraw" }),
-    el("p", { class: "muted", text: "Once the market is done: what this account is owed." }),
-    el("button", { type: "submit", class: "secondary", text: "Withdraw", disabled: !canSign() }));
-  onSubmit(form, "Withdrawing", async () => {
-    if (state.account === WALLET) {
-      const { tx, receipt } = await marketByWallet(model, "withdraw");
-      notify(minedNotice(tx.action, receipt));
-    } else {
-      const done = await api("POST", marketPath(model, "/withdraw"), { account: state.account });
-      notify(`Withdrew ${done.amount.text}.`);
-    }
-    await loadChain();
-    await refreshMarket();
+  return marketActionForm(model, {
+    id: "withdraw", title: "Withdraw", button: "Withdraw", busy: "Withdrawing",
+    note: "Once the market is done: what this account is owed.",
+    action: "withdraw", path: "/withdraw", said: (done) => `Withdrew ${done.amount.text}.`,
   });
-  return form;
 }
 
 async function refreshMarket() {
