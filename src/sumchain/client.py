@@ -49,10 +49,13 @@ class Call:
         The calldata.
     value : int
         The wei to send with it.
+    estimate_excess : int
+        Wei more than ``value`` to estimate its gas with (see :meth:`SharedModel.add_data_call`).
     """
 
     data: bytes
     value: int = 0
+    estimate_excess: int = 0
 
 
 @dataclass(frozen=True)
@@ -154,8 +157,15 @@ class SharedModel:
         return self.abi.decode_output(name, answer)
 
     def _transact(self, name: str, *args: Any, sender: str | int | None, value: int = 0) -> Receipt:
+        return self._send_call(Call(self.abi.encode_call(name, *args), value), sender=sender)
+
+    def _send_call(self, call: Call, *, sender: str | int | None) -> Receipt:
+        """Send an unsent call (:class:`Call`) to this model and wait until it is mined."""
         account = resolve_account(self.chain, sender)
-        return self.chain.transact(self.address, self.abi.encode_call(name, *args), sender=account, value=value)
+        estimate_value = call.value + call.estimate_excess if call.estimate_excess else None
+        return self.chain.transact(
+            self.address, call.data, sender=account, value=call.value, estimate_value=estimate_value
+        )
 
     def _events(self, receipt: Receipt, name: str) -> list[dict[str, Any]]:
         found = []
@@ -675,20 +685,16 @@ class SharedModel:
             Value to send; by default the current cost. The contract keeps the
             deposit it needs and sends the rest back.
         """
-        call = self.add_data_call(sample, label, value=value)
-        account = resolve_account(self.chain, sender)
-        # estimated with one wei more: mined later, when the deposit has fallen, the change it pays back
-        # needs gas that an estimate with the exact deposit leaves out
-        receipt = self.chain.transact(
-            self.address, call.data, sender=account, value=call.value, estimate_value=call.value + 1
-        )
+        receipt = self._send_call(self.add_data_call(sample, label, value=value), sender=sender)
         event = self._events(receipt, "DataAdded")[0]
         key = contribution_key(bytes(event["data"]), int(event["label"]), event["time"], event["sender"])
         return Added(key, int(event["time"]), event["sender"], int(event["cost"]), receipt, self)
 
     def add_data_call(self, sample: Iterable[int] | RawInput, label: int | str, *, value: int | None = None) -> Call:
         """The :meth:`add_data` transaction, unsent: the sample and label checked and encoded, and
-        the current deposit (or ``value``) to send.
+        the current deposit (or ``value``) to send. Its gas is to be estimated with one wei more
+        (``estimate_excess``): mined later, when the deposit has fallen, the change the contract
+        pays back needs gas that an estimate with the exact deposit leaves out.
 
         Raises
         ------
@@ -697,7 +703,8 @@ class SharedModel:
         """
         data = self._encode(self._features(sample))
         number = self.check_label(label)
-        return Call(self.abi.encode_call("add_data", data, number), self.cost() if value is None else value)
+        paid = self.cost() if value is None else value
+        return Call(self.abi.encode_call("add_data", data, number), paid, estimate_excess=1)
 
     def refund_call(self, sample: Iterable[int], label: int, added_time: int) -> Call:
         """The :meth:`refund` transaction, unsent."""
@@ -719,8 +726,7 @@ class SharedModel:
 
     def refund(self, sample: Iterable[int], label: int, added_time: int, *, sender: str | int | None = None) -> int:
         """Get back the deposit of one's own contribution (or have it validated); returns the amount paid."""
-        call = self.refund_call(sample, label, added_time)
-        receipt = self.chain.transact(self.address, call.data, sender=resolve_account(self.chain, sender))
+        receipt = self._send_call(self.refund_call(sample, label, added_time), sender=sender)
         return int(self._events(receipt, "Refunded")[0]["amount"])
 
     def report(
@@ -733,8 +739,7 @@ class SharedModel:
         sender: str | int | None = None,
     ) -> int:
         """Take (part of) the deposit of another's contribution (or have the report recorded); returns the amount."""
-        call = self.report_call(sample, label, added_time, author)
-        receipt = self.chain.transact(self.address, call.data, sender=resolve_account(self.chain, sender))
+        receipt = self._send_call(self.report_call(sample, label, added_time, author), sender=sender)
         return int(self._events(receipt, "Reported")[0]["amount"])
 
     def withdraw(self, *, sender: str | int | None = None) -> int:

@@ -212,8 +212,7 @@ class Market:
         return Call(self.model.abi.encode_call(name, *args), value)
 
     def _send_call(self, call: Call, *, sender: str | int | None) -> Receipt:
-        account = resolve_account(self.chain, sender)
-        return self.chain.transact(self.address, call.data, sender=account, value=call.value)
+        return self.model._send_call(call, sender=sender)
 
     def _read(self, name: str, *args: Any) -> Any:
         return self.model._call(name, *args)

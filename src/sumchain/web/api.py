@@ -317,10 +317,9 @@ def unsigned(board: Dashboard, model: SharedModel, request: Request, body: dict[
     action = body.get("action")
     if action == "add":
         call = model.add_data_call(_features(model, body), _label(model, body))
-        # The deposit falls while the wallet waits for its user; the contract then pays the excess back,
-        # which costs gas the exact deposit would not show: the estimate is made with one wei more.
+        # the deposit falls while the wallet waits for its user (see SharedModel.add_data_call)
         return wallet_transaction(
-            model.chain, sender, model.address, call.data, action=action, value=call.value, excess=1
+            model.chain, sender, model.address, call.data, action=action, value=call.value, excess=call.estimate_excess
         )
     if action not in ("refund", "report"):
         raise ApiError(400, f"action must be add, refund or report, got {action!r}")
@@ -354,7 +353,9 @@ def market_unsigned(board: Dashboard, model: SharedModel, request: Request, body
         call = market.end_call()
     else:
         call = market.withdraw_call()
-    return wallet_transaction(model.chain, sender, model.address, call.data, action=action, value=call.value)
+    return wallet_transaction(
+        model.chain, sender, model.address, call.data, action=action, value=call.value, excess=call.estimate_excess
+    )
 
 
 async def start_deployment(request: Request) -> JSONResponse:

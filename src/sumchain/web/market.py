@@ -159,6 +159,11 @@ def market_view(market: Market, viewer: str, now: int) -> dict[str, Any]:
     }
 
 
+def _nothing_to_push(market: Market, phase: str, now: int) -> ApiError:
+    """The refusal of a push in ``phase``, with what happens in it."""
+    return ApiError(409, f"nothing to push in the {phase} phase: {phase_line(phase, market.status(), now)}")
+
+
 def push(market: Market, sender: str, limit: int, now: int) -> dict[str, Any]:
     """Push the evaluation, then the settlement, by at most ``limit`` transactions (anyone may).
 
@@ -187,7 +192,7 @@ def push(market: Market, sender: str, limit: int, now: int) -> dict[str, Any]:
     """
     phase = market.phase()
     if phase not in PUSHED:
-        raise ApiError(409, f"nothing to push in the {phase} phase: {phase_line(phase, market.status(), now)}")
+        raise _nothing_to_push(market, phase, now)
     sent = market.evaluate(sender=sender, limit=limit)
     if sent < limit and market.phase() in ("reward", "forfeited"):
         sent += market.settle(sender=sender)
@@ -225,6 +230,5 @@ def next_step(market: Market, now: int) -> tuple[str, Call]:
     """
     call = market.next_step_call()
     if call is None:
-        phase = market.phase()
-        raise ApiError(409, f"nothing to push in the {phase} phase: {phase_line(phase, market.status(), now)}")
+        raise _nothing_to_push(market, market.phase(), now)
     return market.model.abi.function_name(call.data) or "push", call
