@@ -69,8 +69,8 @@ FIRST_TESTS = {  # the tests that most quickly kill a mutant of each file; the f
     "models/sparse_nearest_centroid.vy": ["test_nearest_centroid_bit_exact.py"],
     "models/centroids.vy": ["test_nearest_centroid.py", "test_nearest_centroid_bit_exact.py"],
     "incentives/points.vy": ["test_points.py"],
-    "incentives/prediction_market.vy": ["test_prediction_market.py"],
-    "templates/market.vy.template": ["test_prediction_market.py"],
+    "incentives/prediction_market.vy": ["test_prediction_market.py", "test_market_scenario.py"],
+    "templates/market.vy.template": ["test_prediction_market.py", "test_market_scenario.py"],
 }
 SHARED_FIRST = ["test_every_model.py", "test_deposit_refund_take.py", "test_attacks.py", "test_points.py"]
 """Found in ``tests/unit`` or ``tests/fuzz``."""
