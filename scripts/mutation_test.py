@@ -20,8 +20,10 @@ not counted), then the tests run against it with
 ``PYTHONPATH`` pointing at the copy: first the tests of the mutated file
 (``-x``: the first failure kills it), then, if it survived, every unit, fuzz
 and invariant test. A mutant is *killed* when a test fails or the run passes
-its time limit, *survived* when every test passes. The contracts run on the
-fast engine (revm), hypothesis with a fixed seed (``SUMCHAIN_TEST_SEED``).
+its time limit, *survived* when every test passes. A test that kills a mutant
+is run once more on the unmutated contracts, compiled the same way: if it fails
+there too, the run stops (every kill of that test would be false). The contracts
+run on the fast engine (revm), hypothesis with a fixed seed (``SUMCHAIN_TEST_SEED``).
 
 The report (``--report``, default ``docs/mutation-report.md``) lists per file
 the mutants, stillborn, killed and survived, and every survivor with its line.
@@ -33,6 +35,7 @@ Usage::
     python scripts/mutation_test.py --sample 20 --seed 1  # 20 mutants drawn with a fixed seed
     python scripts/mutation_test.py --files deposit_refund_take.vy --jobs 2
     python scripts/mutation_test.py --list               # the mutants, without running them
+    python scripts/mutation_test.py --names redo.txt     # only the mutants named (as --list prints them)
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ SEED_VARIABLE = "SUMCHAIN_TEST_SEED"
 FULL_TESTS = ("tests/unit", "tests/fuzz", "tests/invariant")
 NOT_ABOUT_BEHAVIOUR = (
     "tests/unit/test_shipped_contracts.py",  # the shipped compiled files must match the sources: any edit fails it
+    "tests/unit/test_compile_cache.py",  # the workspace serves the mocks precompiled, past the cache it checks
 )
 FIRST_TESTS = {  # the tests that most quickly kill a mutant of each file; the full set follows
     "models/sparse_perceptron.vy": ["test_sparse_perceptron.py", "test_sparse_perceptron_bit_exact.py"],
@@ -253,6 +257,10 @@ def test_path(name: str) -> str:
     return next(str(path.relative_to(REPO)) for path in found if path.is_file())
 
 
+class FailsUnmutated(Exception):
+    """A test that kills a mutant fails without it too: the run stops, its kills would be false."""
+
+
 class Workspace:
     """A private copy of the package and its tests for one worker: mutants are written into it in turn."""
 
@@ -264,6 +272,8 @@ class Workspace:
         self.contracts = root / "src" / "sumchain" / "contracts"
         generated = [*(self.contracts / "compiled").glob("*.json"), *(self.contracts / "trainers").glob("*.vy")]
         self.shipped = {p: p.read_bytes() for p in generated}
+        self.checked: dict[str, bool] = {}
+        """Per test node: whether it passes on the unmutated contracts (:meth:`passes_unmutated`)."""
 
     def run(self, mutant: Mutant) -> Outcome:
         """Write the mutant, compile it, run the tests, put the original back."""
@@ -275,13 +285,23 @@ class Workspace:
         path.write_text("".join(lines))
         start = time.monotonic()
         try:
-            return self._judge(mutant, start)
+            outcome = self._judge(mutant, start)
         finally:
             path.write_text(original)
-            for shipped, data in self.shipped.items():
-                shipped.write_bytes(data)
-            for extra in set((self.contracts / "compiled").glob("*.json")) - set(self.shipped):
-                extra.unlink()
+            self._restore()
+        if outcome.status == "killed" and not self.passes_unmutated(outcome.detail):
+            raise FailsUnmutated(
+                f"{outcome.detail}\nThis test fails on the unmutated contracts too, so it would kill every mutant: "
+                "mend it, or list it in NOT_ABOUT_BEHAVIOUR when it is not about the contracts' behaviour."
+            )
+        return outcome
+
+    def _restore(self) -> None:
+        """The generated files as shipped (the compiled contracts and trainers)."""
+        for shipped, data in self.shipped.items():
+            shipped.write_bytes(data)
+        for extra in set((self.contracts / "compiled").glob("*.json")) - set(self.shipped):
+            extra.unlink()
 
     def _environment(self, cache: Path) -> dict[str, str]:
         env = dict(os.environ, PYTHONPATH=str(self.root / "src"), SUMCHAIN_CACHE_DIR=str(cache), SUMCHAIN_ENGINE="revm")
@@ -292,22 +312,28 @@ class Workspace:
         with tempfile.TemporaryDirectory(dir=self.root) as cache:
             env = self._environment(Path(cache))
             affected = [name for name, files in self.sources.items() if mutant.file in files]
-            compiled = subprocess.run(
-                [sys.executable, "-c", COMPILE, *affected],
-                input=json.dumps(self.compiled),
-                env=env,
-                capture_output=True,
-                text=True,
-            )
-            if compiled.returncode != 0:
-                last = (compiled.stderr.strip().splitlines() or [""])[-1]
-                return Outcome(mutant, "stillborn", time.monotonic() - start, last[:200])
+            error = self._compile(affected, env)
+            if error:
+                return Outcome(mutant, "stillborn", time.monotonic() - start, error)
             first = [test_path(name) for name in FIRST_TESTS.get(mutant.file, []) + SHARED_FIRST]
             for tests in (first, list(FULL_TESTS)):
                 failed = self._tests(tests, env)
                 if failed:
                     return Outcome(mutant, "killed", time.monotonic() - start, failed)
             return Outcome(mutant, "survived", time.monotonic() - start)
+
+    def _compile(self, affected: list[str], env: dict[str, str]) -> str:
+        """Compile the ``affected`` contracts, reuse the others: "" or the compiler's last line."""
+        compiled = subprocess.run(
+            [sys.executable, "-c", COMPILE, *affected],
+            input=json.dumps(self.compiled),
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        if compiled.returncode == 0:
+            return ""
+        return (compiled.stderr.strip().splitlines() or ["does not compile"])[-1][:200]
 
     def _tests(self, tests: list[str], env: dict[str, str]) -> str:
         """The first failure's summary line, or "" when every test passes."""
@@ -321,6 +347,23 @@ class Workspace:
             return ""
         failures = [line for line in done.stdout.splitlines() if line.startswith(("FAILED", "ERROR"))]
         return (failures or done.stdout.strip().splitlines()[-1:] or ["failed"])[0][:200]
+
+    def passes_unmutated(self, failure: str) -> bool:
+        """Whether the test that ``failure`` (a summary line) names passes on the unmutated
+        contracts, compiled as for a mutant: only then does its failure count as a kill
+        (a test that fails anyway, e.g. on the workspace itself, would kill every mutant).
+        Checked once per test; a failure that names no test (a time-out) counts as it is."""
+        node = failure.split(" ", 1)[1].split(" - ", 1)[0] if failure.startswith(("FAILED ", "ERROR ")) else ""
+        if not node:
+            return True
+        if node not in self.checked:
+            with tempfile.TemporaryDirectory(dir=self.root) as cache:
+                env = self._environment(Path(cache))
+                try:
+                    self.checked[node] = not self._compile([], env) and not self._tests([node], env)
+                finally:
+                    self._restore()
+        return self.checked[node]
 
 
 def report(outcomes: list[Outcome], chosen: int, total: int, seconds: float, command: str) -> str:
@@ -357,6 +400,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--sample", type=int, help="run this many mutants drawn with --seed")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--names", type=Path, help="run only the mutants named in this file (as --list prints them)")
     parser.add_argument("--list", action="store_true", help="print the mutants and stop")
     parser.add_argument("--report", type=Path, default=REPO / "docs" / "mutation-report.md")
     parser.add_argument("--json", type=Path, help="also write every outcome as JSON here")
@@ -367,6 +411,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         chosen = sorted(
             random.Random(settings.seed).sample(mutants, min(settings.sample, len(mutants))), key=mutants.index
         )
+    if settings.names:
+        wanted = set(filter(None, settings.names.read_text().splitlines()))
+        chosen = [m for m in chosen if m.name in wanted]
+        unknown = wanted - {m.name for m in chosen}
+        if unknown:
+            raise SystemExit(f"no such mutant: {sorted(unknown)[0]}")
     if settings.list:
         print("\n".join(m.name for m in chosen))
         return
@@ -396,17 +446,26 @@ def main(argv: Sequence[str] | None = None) -> None:
             (Path(folder) / "shared").symlink_to(REPO.parent / "shared")
         free = [Workspace(Path(folder) / f"worker-{i}", compiled, sources) for i in range(settings.jobs)]
 
+        stopped: list[str] = []
+
         def judge(mutant: Mutant) -> None:
             with lock:
+                if stopped:
+                    return
                 space = free.pop()
             try:
                 record(space.run(mutant))
+            except FailsUnmutated as error:
+                with lock:
+                    stopped.append(str(error))
             finally:
                 with lock:
                     free.append(space)
 
         with ThreadPoolExecutor(settings.jobs) as pool:
             list(pool.map(judge, chosen))
+        if stopped:
+            raise SystemExit(stopped[0])
     counts = Counter(o.status for o in outcomes)
     print(
         f"killed {counts['killed']}, survived {counts['survived']}, stillborn {counts['stillborn']}: {settings.report}"
