@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from sumchain import ContractReverted, DepositRefundTake, EmbeddedChain, InvalidSample, NaiveBayes, SharedModel
 from sumchain.models import SCALE
 from sumchain.models.naive_bayes import HEADER_MAX, MAX_CLASSES, MAX_SMOOTHING
+from sumchain.models.samples import SMALL_BATCH
 
 GENESIS = 1_700_000_000
 OVERFLOW = "naive_bayes: count overflows its field"
@@ -158,3 +159,14 @@ def test_prediction_ranks_classes_as_exact_arithmetic_except_near_ties(data: st.
         event("near tie")
         # the documented precision: each class's score is exact within a relative 2**-52
         assert scores[predicted] * (1 + Fraction(1, 2**51)) >= best
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data(), drawn=models())
+def test_batch_predict_is_one_at_a_time_predict(data: st.DataObject, drawn: Model) -> None:
+    """The batch's floating-point scores decide only clear leads: near ties (the engineered
+    ones) and models without samples go to the exact algorithm, so every class is the same."""
+    mirror, focus = drawn
+    probes = data.draw(st.lists(samples(mirror.n_features, 40), min_size=SMALL_BATCH, max_size=3 * SMALL_BATCH))
+    probes = [sorted({*probe, *focus}) for probe in probes]
+    assert mirror.predict(probes).tolist() == [int(mirror.predict([probe])[0]) for probe in probes]

@@ -171,6 +171,25 @@ class CheckedSparse:
         return (tuple(values[a:b]) for a, b in zip(self.starts.tolist(), ends, strict=True))
 
 
+SMALL_BATCH = 8
+"""Below this many samples, a sparse model's ``predict`` scores them one by one: NumPy's set-up
+costs more (both ways took about as long for 4 samples of 45 indices when measured)."""
+
+
+def sparse_batch(X: Iterable[Iterable[int]], n_features: int) -> CheckedSparse | Sequence[Iterable[int]]:
+    """The samples a sparse model's ``predict`` was given, ready for it: checked at once as a
+    :class:`CheckedSparse` (as given, when they already are one of this feature space), or,
+    fewer than :data:`SMALL_BATCH`, as a sequence to score one by one (faster for them).
+
+    >>> type(sparse_batch([[0, 3]] * 8, 4)).__name__, sparse_batch(iter([[1]]), 4)
+    ('CheckedSparse', [[1]])
+    """
+    if isinstance(X, CheckedSparse) and X.n_features == n_features and len(X):
+        return X
+    samples = X if isinstance(X, Sequence) else list(X)
+    return samples if len(samples) < SMALL_BATCH else CheckedSparse(samples, n_features)
+
+
 def _plain_sparse_batch(samples: Sequence[Iterable[int]], n_features: int) -> tuple[np.ndarray, np.ndarray] | None:
     """``check_sparse_batch`` for lists and tuples of plain ints that are all valid; None otherwise."""
     if not all(type(sample) in (list, tuple) for sample in samples):

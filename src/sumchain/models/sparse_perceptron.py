@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -19,11 +19,7 @@ from sumchain.models.perceptron import (
     auto_weight_bits,
     linear_classifier_to_fixed,
 )
-from sumchain.models.samples import MAX_SAMPLE, CheckedSparse, check_sparse_batch
-
-SMALL_BATCH = 8
-"""Below this many samples, ``predict`` scores them one by one: NumPy's set-up costs more (both
-ways took about as long for 4 samples of 45 indices when measured)."""
+from sumchain.models.samples import MAX_SAMPLE, CheckedSparse, sparse_batch
 
 __all__ = [
     "HEADROOM_STEPS",
@@ -151,17 +147,14 @@ class SparsePerceptron(BinaryPerceptron):
         the samples are checked together (:func:`~sumchain.models.samples.check_sparse_batch`),
         then scored with one gather and one segmented sum, in int64 when no score can leave
         it (``|intercept| + 512 * max |weight| < 2**63``: weights of up to 54 bits), else
-        with Python's exact integers. Fewer than :data:`SMALL_BATCH` samples are scored one
+        with Python's exact integers. Fewer than :data:`~sumchain.models.samples.SMALL_BATCH` samples are scored one
         by one, which is faster for them. Samples already checked as a
         :class:`~sumchain.models.samples.CheckedSparse` of this feature space are not checked again."""
         self._check_fitted("coef_")
-        if isinstance(X, CheckedSparse) and X.n_features == self.n_features and len(X):
-            flat, starts = X.flat, X.starts
-        else:
-            samples = X if isinstance(X, Sequence) else list(X)
-            if len(samples) < SMALL_BATCH:
-                return super().predict(samples)
-            flat, starts = check_sparse_batch(samples, self.n_features)
+        batch = sparse_batch(X, self.n_features)
+        if not isinstance(batch, CheckedSparse):
+            return super().predict(batch)
+        flat, starts = batch.flat, batch.starts
         largest = max(int(self.coef_.max()), -int(self.coef_.min()))
         weights = self.coef_ if abs(self.intercept_) + MAX_SAMPLE * largest < 2**63 else self.coef_.astype(object)
         scores = np.add.reduceat(weights[flat], starts) + self.intercept_
