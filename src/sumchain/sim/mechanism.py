@@ -81,7 +81,8 @@ class DepositRefundTakeRules:
     contributions the model agrees with once ``refund_wait`` has passed, and reports
     others' contributions the model rejects (when the account has refunded
     contributions), or takes what is left of any contribution after
-    ``any_claim_wait``. Predictions come in one batch per turn; a
+    ``any_claim_wait`` (the model's owner, an agent of the ``owner`` strategy, after
+    ``owner_claim_wait``). Predictions come in one batch per turn; a
     contribution it could claim nothing of is looked at again :data:`LOOK_AGAIN` later.
 
     Parameters
@@ -99,9 +100,11 @@ class DepositRefundTakeRules:
             unsafe=True,
         )
         self.num_valid: Counter[str] = Counter()
+        self.owner = ""
 
     def deploy(self, chain: Chain, mirror: OnChainModel, metadata: ModelMetadata, owner: str) -> SharedModel:
         """Deploy ``mirror`` with these parameters (not listed in any registry)."""
+        self.owner = owner
         return SharedModel.deploy(
             chain, mirror, mechanism=self.parameters, metadata=metadata, sender=owner, registry=False
         )
@@ -118,7 +121,9 @@ class DepositRefundTakeRules:
         :attr:`Claims.reverted`).
         """
         claims = Claims()
-        wait, any_wait = self.parameters.refund_wait, self.parameters.any_claim_wait
+        wait = self.parameters.refund_wait
+        # from this age on, the accounts may take all that is left (the owner sooner, by its own wait)
+        take_all = self.parameters.owner_claim_wait if self.owner in accounts else self.parameters.any_claim_wait
         reporters = [a for a in accounts if self.num_valid[a]]
         me = accounts[0]
         due = []
@@ -126,12 +131,12 @@ class DepositRefundTakeRules:
             age = now + 1 - entry.added_time
             if age < wait:
                 break
-            if entry.next_look.get(me, 0) > now and age < any_wait:
+            if entry.next_look.get(me, 0) > now and age < take_all:
                 continue
             if entry.author in accounts:
                 if not entry.refunded:
                     due.append(entry)
-            elif age >= any_wait or any(a not in entry.reported_by for a in reporters):
+            elif age >= take_all or any(a not in entry.reported_by for a in reporters):
                 due.append(entry)
         if not due:
             return claims
@@ -142,7 +147,7 @@ class DepositRefundTakeRules:
             for account in accounts:
                 if entry.claimable == 0:
                     break
-                expired = model.chain.time() + 1 - entry.added_time >= any_wait
+                expired = model.chain.time() + 1 - entry.added_time >= take_all
                 try:
                     if account == entry.author:
                         if agrees and not entry.refunded:

@@ -86,19 +86,20 @@ def baseline_accuracy(spec: ModelSpec, data: SimData) -> float:
     return float(mirror.score([s for s, _ in data.test], [label for _, label in data.test]))
 
 
-def _fund(chain: EmbeddedChain, agents: list[_Agent], owner: str) -> None:
-    """Bring each account down to its share of its agent's start balance (the rest goes to the owner)."""
+def _fund(chain: EmbeddedChain, agents: list[_Agent], bank: str) -> None:
+    """Bring each account down to its share of its agent's start balance (the rest goes to ``bank``)."""
     for agent in agents:
         share = int(agent.spec.start_balance * COIN) // len(agent.accounts)
         for account in agent.accounts:
             excess = chain.balance(account) - share
             if excess > 0:
-                chain.transact(owner, b"", sender=account, value=excess)
+                chain.transact(bank, b"", sender=account, value=excess)
         agent.start_wei = share * len(agent.accounts)
 
 
 def new_chain(scenario: Scenario) -> EmbeddedChain:
-    """A fresh in-memory chain for ``scenario``: the owner's account and every agent's, funded enough."""
+    """A fresh in-memory chain for ``scenario``: a bank account (the model's owner unless an agent
+    is) and every agent's, funded enough."""
     n_accounts = 1 + sum(a.accounts for a in scenario.agents)
     largest = max(int(a.start_balance * COIN) // a.accounts for a in scenario.agents)
     return EmbeddedChain(accounts=n_accounts, balance=max(largest, 1), genesis_time=GENESIS_TIME)
@@ -151,7 +152,7 @@ def simulate(
     rng = random.Random(seed)
     chain = chain or new_chain(scenario)
     addresses = chain.accounts
-    owner, next_account = addresses[0], 1
+    bank, next_account = addresses[0], 1
     agents = []
     for spec in scenario.agents:
         strategy = STRATEGIES[spec.strategy](
@@ -161,7 +162,8 @@ def simulate(
         next_account += spec.accounts
         kept = AgentRecord(spec.name, spec.strategy, strategy.attacks, list(accounts))
         agents.append(_Agent(spec, strategy, accounts, random.Random(rng.getrandbits(64)), kept))
-    _fund(chain, agents, owner)
+    _fund(chain, agents, bank)
+    owner = next((a.accounts[0] for a in agents if a.spec.strategy == "owner"), bank)
 
     mechanism = mechanism_for(scenario.mechanism)
     metadata = ModelMetadata(

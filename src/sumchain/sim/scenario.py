@@ -226,6 +226,9 @@ def parse_scenario(data: dict[str, Any], *, source: str = "scenario") -> Scenari
             raise ScenarioError(f"{where}: accounts must be at least 1")
         if agent.wait_mean < 1:
             raise ScenarioError(f"{where}: wait_mean must be at least 1 s, got {agent.wait_mean}")
+    owners = [a for a in agents if a.strategy == "owner"]
+    if len(owners) > 1 or any(a.accounts != 1 for a in owners):
+        raise ScenarioError(f"{source}: at most one agent may be the model's owner, with one account")
     if not 0 < scenario.dataset.initial_fraction < 1:
         raise ScenarioError(f"{source}: [dataset] initial_fraction must be between 0 and 1")
     if scenario.model.type not in ("sparse perceptron", "naive bayes"):

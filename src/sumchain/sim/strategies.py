@@ -147,7 +147,21 @@ class Flood(LabelFlipper):
     name = "flood"
 
 
+class ModelOwner(Strategy):
+    """The model's owner: its account deploys the model; it adds nothing and, once a
+    contribution is older than the mechanism's owner wait (Deposit, Refund and Take's
+    ``owner_claim_wait``), takes what is left of its deposit, as the contract lets the owner.
+    Without it, what honest authors cannot get back goes to whoever takes it after
+    ``any_claim_wait`` (an author never takes back its own deposit through a report)."""
+
+    name = "owner"
+
+    def wants_to_add(self, accuracy: float, rng: random.Random) -> bool:
+        """Never: it only collects."""
+        return False
+
+
 STRATEGIES: dict[str, type[Strategy]] = {
-    cls.name: cls for cls in (Honest, LabelFlipper, RandomLabels, CheapSpam, SybilFarmer, Flood)
+    cls.name: cls for cls in (Honest, LabelFlipper, RandomLabels, CheapSpam, SybilFarmer, Flood, ModelOwner)
 }
 """Strategy class of each name a scenario may give."""
