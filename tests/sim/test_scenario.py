@@ -56,6 +56,8 @@ def test_a_file_is_read_and_named_by_its_stem(tmp_path: Path) -> None:
         ({"agents": []}, "at least one"),
         ({"agents": [agent()], "mechanism": {"cost_weight": -1}}, "cost_weight must not be negative"),
         ({"agents": [agent()], "model": {"type": "forest"}}, "type must be"),
+        ({"agents": [agent(strategy="owner", accounts=2)]}, "at most one agent may be the model's owner"),
+        ({"agents": [agent(strategy="owner"), agent(name="b", strategy="owner")]}, "at most one agent may be"),
     ],
 )
 def test_bad_scenarios_are_refused_by_key(data: dict[str, Any], message: str) -> None:

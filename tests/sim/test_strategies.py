@@ -18,14 +18,16 @@ MECHANISM = {"refund_wait_days": 1, "owner_claim_wait_days": 2, "any_claim_wait_
 HONEST = {"name": "honest", "strategy": "honest", "start_balance": 1_000, "wait_mean": 2_400, "wait_sd": 300}
 
 
-def run_agents(*agents: dict[str, Any], days: float = 3) -> tuple[Run, list[Contribution], SimData, int]:
+def run_agents(
+    *agents: dict[str, Any], days: float = 3, mechanism: dict[str, float] = MECHANISM
+) -> tuple[Run, list[Contribution], SimData, int]:
     """Run the agents on the tiny reviews; the run, the model's contributions from its events, the data, the start."""
     scenario = parse_scenario(
         {
             "days": days,
             "record_every": 21_600,
             "dataset": {"name": "tiny-reviews", "initial_fraction": 0.1},
-            "mechanism": MECHANISM,
+            "mechanism": mechanism,
             "agents": list(agents),
         },
         source="test.toml",
@@ -123,3 +125,21 @@ def test_balances_follow_the_chain(name: str) -> None:
     )
     agent = next(a for a in run.agents if a.name == name)
     assert sum(c.deposit for c in by(run, name, contributions)) == agent.deposited
+
+
+def test_the_owner_deploys_and_takes_what_honest_authors_cannot_get_back() -> None:
+    """With the owner's wait (1.5 days) shorter than anyone's (3), a take before 3 days succeeds
+    only for the model's owner: the contract accepting every one shows the agent deployed it."""
+    owner = {"name": "owner", "strategy": "owner", "wait_mean": 3_600}
+    flipper = {"name": "flipper", "strategy": "flipper", "start_balance": 1_000, "wait_mean": 5_400}
+    waits = {"refund_wait_days": 1, "owner_claim_wait_days": 1.5, "any_claim_wait_days": 3}
+    run, contributions, _, start = run_agents(HONEST, flipper, owner, days=4, mechanism=waits)
+    (account,) = next(a.accounts for a in run.agents if a.name == "owner")
+    honest = next(a.accounts for a in run.agents if a.name == "honest")
+    taken = [c for c in contributions if account in dict(c.reports)]
+    assert not by(run, "owner", contributions)  # it adds nothing
+    assert any(c.author in honest and not c.refunded for c in taken)  # an honest author's rejected sample
+    assert any(c.author not in honest for c in taken)
+    assert all(c.claimable == 0 for c in taken)  # it took all that was left
+    assert any(c.added_time > start + DAY for c in taken)  # less than 3 days old when the run ended
+    assert run.reverted == 0  # the contract accepted each take: the agent is the owner, past its wait
