@@ -25,8 +25,9 @@ def test_every_shipped_scenario_loads() -> None:
 
 def test_the_paper_scenario_has_the_paper_parameters() -> None:
     paper = load_scenario("paper-drt")
-    good, bad = paper.agents
+    good, bad, owner = paper.agents
     assert (paper.dataset.name, paper.dataset.initial_fraction, paper.days) == ("imdb", 0.08, 365)
+    assert paper.mechanism.owner_claim_wait_days == 9 and owner.strategy == "owner"  # not in the paper: see the file
     assert (paper.mechanism.refund_wait_days, paper.mechanism.any_claim_wait_days) == (1, 9)
     assert (good.start_balance, good.deposit_mean, good.wait_mean, good.strategy) == (10_000, 50, 600, "honest")
     assert (bad.start_balance, bad.deposit_mean, bad.wait_mean, bad.strategy) == (10_000, 100, 3_600, "flipper")

@@ -16,10 +16,14 @@ from sumchain.errors import SumchainError
 if TYPE_CHECKING:
     from sumchain.sim import Run
 
-_HELP = """Simulate agents on the real contracts: sumchain simulate SCENARIO, or sumchain simulate combine RUN.json...
+_HELP = """Simulate agents on the real contracts: sumchain simulate SCENARIO, sumchain simulate combine RUN.json...,
+or sumchain simulate sweep SCENARIO.
 
 SCENARIO is a TOML file or the name of a shipped scenario (--list shows them). The run is written
-as OUT/NAME-seedSEED.json, .png and .html; combine writes OUT/combined.png and .html.
+as OUT/NAME-seedSEED.json, .png and .html; combine writes OUT/combined.png and .html. sweep runs the
+scenario (one honest agent, one attacker) over --fractions of bad data, --weights, --mechanisms and
+--models, --jobs at a time, and writes OUT/NAME-sweep.json, .png and .md (where each mechanism stops
+protecting accuracy).
 """
 
 
@@ -84,6 +88,48 @@ def _run(scenario_name: str, seed: int | None, days: float | None, folder: Path)
     out.print("Wrote " + ", ".join(str(p) for p in written))
 
 
+def _numbers(text: str, option: str) -> list[float]:
+    try:
+        return [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise SumchainError(f"{option} takes numbers separated by commas, got {text!r}") from None
+
+
+def _sweep(scenario_name: str, settings: dict[str, str], jobs: int | None, folder: Path) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from sumchain.sim import load_scenario
+    from sumchain.sim.data import load_data
+    from sumchain.sim.mechanism import MECHANISMS
+    from sumchain.sim.plots import write_sweep_png
+    from sumchain.sim.record import write_atomic
+    from sumchain.sim.sweep import grid, save, sweep, table
+
+    base = load_scenario(scenario_name)
+    points = grid(
+        [m.strip() for m in settings["mechanisms"].split(",") if m.strip()] or list(MECHANISMS),
+        [m.strip() for m in settings["models"].split(",") if m.strip()],
+        _numbers(settings["weights"], "--weights"),
+        _numbers(settings["fractions"], "--fractions"),
+    )
+    out.print(f"Loading the {base.dataset.name} dataset ...")
+    data = load_data(base.dataset, base.seed)
+    started = time.perf_counter()
+    columns = (TextColumn("runs"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=out, transient=False) as progress:
+        task = progress.add_task("sweep", total=len(points))
+        outcomes = sweep(base, points, data=data, jobs=jobs, on_done=lambda _: progress.advance(task))
+    stem = folder / f"{base.name}-sweep"
+    summary = table(outcomes)
+    written = [save(base, outcomes, stem.with_suffix(".json")), write_atomic(stem.with_suffix(".md"), summary.encode())]
+    try:
+        written.append(write_sweep_png(outcomes, stem.with_suffix(".png")))
+    except SumchainError as exc:
+        out.print(f"No PNG: {exc}")
+    out.print(summary)
+    out.print(f"{len(points)} runs in {time.perf_counter() - started:.0f} s. Wrote " + ", ".join(map(str, written)))
+
+
 @app.command(help=_HELP, no_args_is_help=True)
 def simulate(
     args: Annotated[
@@ -93,6 +139,13 @@ def simulate(
     days: Annotated[float | None, typer.Option(min=0.01, help="Simulated days (default: the scenario's).")] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder of the files written.")] = Path("simulations"),
     list_: Annotated[bool, typer.Option("--list", help="List the shipped scenarios and stop.")] = False,
+    fractions: Annotated[
+        str, typer.Option(help="sweep: bad-data fractions, comma-separated (0 is always run).")
+    ] = "0.1,0.2,0.3,0.4,0.5,0.6,0.7",
+    weights: Annotated[str, typer.Option(help="sweep: deposit weights (coins an hour after the last).")] = "0.25,1,4",
+    mechanisms: Annotated[str, typer.Option(help="sweep: mechanisms, comma-separated (default: every one).")] = "",
+    models: Annotated[str, typer.Option(help="sweep: model types, comma-separated.")] = "sparse perceptron,naive bayes",
+    jobs: Annotated[int | None, typer.Option(min=1, help="sweep: runs at once (default: the cores).")] = None,
 ) -> None:
     from sumchain.sim import load_run, scenario_names
 
@@ -106,6 +159,12 @@ def simulate(
         runs = [load_run(path) for path in words[1:]]
         out.print("Wrote " + ", ".join(str(p) for p in _write(runs, out_dir / "combined")))
         return
+    if words and words[0] == "sweep":
+        if len(words) != 2:
+            raise SumchainError("sweep needs one scenario: sumchain simulate sweep SCENARIO")
+        settings = {"fractions": fractions, "weights": weights, "mechanisms": mechanisms, "models": models}
+        _sweep(words[1], settings, jobs, out_dir)
+        return
     if len(words) != 1:
-        raise SumchainError("give one scenario (a TOML file or a shipped name), or: combine RUN.json...")
+        raise SumchainError("give one scenario (a TOML file or a shipped name), combine RUN.json... or sweep SCENARIO")
     _run(words[0], seed, days, out_dir)

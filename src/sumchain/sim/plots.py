@@ -7,13 +7,19 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sumchain.errors import SumchainError
 from sumchain.sim.record import Run, write_atomic
 
+if TYPE_CHECKING:
+    from sumchain.sim.sweep import Outcome
+
 HONEST, ATTACKER, ACCURACY, BASELINE = "#2ca02c", "#d62728", "#000000", "#7f7f7f"
+_DASHES = ("solid", "dashed", "dotted", "dashdot")
 _RUN_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 
 
@@ -72,8 +78,8 @@ def title(runs: list[Run]) -> str:
     return f"{len(runs)} runs: balances and accuracy on the test set"
 
 
-def write_png(runs: list[Run], path: str | Path) -> Path:
-    """Draw ``runs`` into a PNG file (matplotlib, no display needed).
+def _pyplot() -> Any:
+    """matplotlib's pyplot on the Agg backend (no display needed).
 
     Raises
     ------
@@ -85,22 +91,91 @@ def write_png(runs: list[Run], path: str | Path) -> Path:
 
         matplotlib.use("Agg")
         from matplotlib import pyplot as plt
-        from matplotlib.ticker import PercentFormatter
     except ImportError:
         raise SumchainError('PNG figures need matplotlib: pip install "sumchain[sim]"') from None
-    figure, axes = plt.subplots(figsize=(10, 6), dpi=110)
+    return plt
+
+
+def _save_png(plt: Any, figure: Any, path: str | Path) -> Path:
+    """Write ``figure`` as a PNG (without the software's name, so the same figure is the same
+    bytes) and close it."""
     try:
-        for line in series(runs):
-            axes.plot(line.days, line.percent, color=line.color, linestyle=line.dash, linewidth=1.8, label=line.label)
-        axes.set_xlabel("time (days)")
-        axes.set_ylabel("percent (balance: of its start)")
-        axes.yaxis.set_major_formatter(PercentFormatter())
-        axes.set_title(title(runs))
-        axes.grid(alpha=0.3)
-        axes.legend(loc="best", fontsize=8)
         figure.tight_layout()
         image = io.BytesIO()
         figure.savefig(image, format="png", metadata={"Software": None})
     finally:
         plt.close(figure)
     return write_atomic(Path(path), image.getvalue())
+
+
+def write_png(runs: list[Run], path: str | Path) -> Path:
+    """Draw ``runs`` into a PNG file (matplotlib, no display needed).
+
+    Raises
+    ------
+    SumchainError
+        When matplotlib is not installed (``pip install "sumchain[sim]"``).
+    """
+    plt = _pyplot()
+    from matplotlib.ticker import PercentFormatter
+
+    figure, axes = plt.subplots(figsize=(10, 6), dpi=110)
+    for line in series(runs):
+        axes.plot(line.days, line.percent, color=line.color, linestyle=line.dash, linewidth=1.8, label=line.label)
+    axes.set_xlabel("time (days)")
+    axes.set_ylabel("percent (balance: of its start)")
+    axes.yaxis.set_major_formatter(PercentFormatter())
+    axes.set_title(title(runs))
+    axes.grid(alpha=0.3)
+    axes.legend(loc="best", fontsize=8)
+    return _save_png(plt, figure, path)
+
+
+def write_sweep_png(outcomes: Sequence[Outcome], path: str | Path) -> Path:
+    """The sweep's summary: per model (a column), the final accuracy (top) and the attacker's
+    end balance (bottom) against the bad-data fraction, one line per mechanism and deposit weight.
+
+    Raises
+    ------
+    SumchainError
+        When matplotlib is not installed.
+    """
+    plt = _pyplot()
+    from matplotlib.ticker import PercentFormatter
+
+    models = sorted({o.point.model for o in outcomes})
+    mechanisms = sorted({o.point.mechanism for o in outcomes})
+    weights = sorted({o.point.weight for o in outcomes})
+    figure, axes = plt.subplots(2, len(models), figsize=(6 * len(models), 8), dpi=110, squeeze=False)
+    for column, model in enumerate(models):
+        top, bottom = axes[0][column], axes[1][column]
+        for mechanism in mechanisms:
+            for weight in weights:
+                line = sorted(
+                    (
+                        o
+                        for o in outcomes
+                        if (o.point.mechanism, o.point.model, o.point.weight) == (mechanism, model, weight)
+                    ),
+                    key=lambda o: o.point.fraction,
+                )
+                if not line:
+                    continue
+                style = {
+                    "color": _RUN_COLORS[mechanisms.index(mechanism) % len(_RUN_COLORS)],
+                    "linestyle": _DASHES[weights.index(weight) % len(_DASHES)],
+                    "marker": "o",
+                    "label": f"{mechanism}, weight {weight:g}",
+                }
+                fractions = [100 * o.point.fraction for o in line]
+                top.plot(fractions, [100 * o.accuracy for o in line], **style)
+                bottom.plot(fractions, [o.attacker for o in line], **style)
+        top.set_title(f"{model}: accuracy at the end")
+        bottom.set_title(f"{model}: the attacker's balance at the end (% of its start)")
+        for axis in (top, bottom):
+            axis.set_xlabel("bad data (% of contributions the attacker would send)")
+            axis.xaxis.set_major_formatter(PercentFormatter())
+            axis.yaxis.set_major_formatter(PercentFormatter())
+            axis.grid(alpha=0.3)
+        top.legend(fontsize=8)
+    return _save_png(plt, figure, path)

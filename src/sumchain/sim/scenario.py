@@ -14,7 +14,7 @@ import tomllib
 from dataclasses import dataclass, field, fields
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from sumchain.errors import SumchainError
 
@@ -96,6 +96,8 @@ class DatasetSpec:
 class ModelSpec:
     """The model (the ``[model]`` table): ``sparse perceptron`` or ``naive bayes``, its learning rate
     (perceptron, a fraction of the fixed-point scale) and training passes over the initial data."""
+
+    TYPES: ClassVar[tuple[str, ...]] = ("sparse perceptron", "naive bayes")
 
     type: str = "sparse perceptron"
     learning_rate: float = 0.5
@@ -231,8 +233,8 @@ def parse_scenario(data: dict[str, Any], *, source: str = "scenario") -> Scenari
         raise ScenarioError(f"{source}: at most one agent may be the model's owner, with one account")
     if not 0 < scenario.dataset.initial_fraction < 1:
         raise ScenarioError(f"{source}: [dataset] initial_fraction must be between 0 and 1")
-    if scenario.model.type not in ("sparse perceptron", "naive bayes"):
-        raise ScenarioError(f"{source}: [model] type must be 'sparse perceptron' or 'naive bayes'")
+    if scenario.model.type not in ModelSpec.TYPES:
+        raise ScenarioError(f"{source}: [model] type must be one of {', '.join(map(repr, ModelSpec.TYPES))}")
     if scenario.record_every < 60:
         raise ScenarioError(f"{source}: record_every must be at least 60 s")
     return scenario

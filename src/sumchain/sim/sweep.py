@@ -1,0 +1,311 @@
+"""Sweeps: one scenario over a grid of bad-data fractions, deposit weights, mechanisms and
+models, run in parallel; where each mechanism stops protecting the model's accuracy.
+
+The sweep's scenario names one honest agent and one attacker (any strategy that attacks,
+e.g. a ``flood`` from several accounts). For each point of the grid the attacker's turns
+are spaced so that it would send ``fraction`` of the contributions (its ``wait_mean`` is the
+honest agent's times ``(1 - fraction) / fraction``; at 0 it is left out), the mechanism's
+deposit weight is set (Deposit, Refund and Take's ``cost_weight``; Points has no deposit, so
+it runs at one weight), and the model type. The attacker's budget stays the scenario's:
+a mechanism protects the model when the attacker runs out of money (or its data is
+refused) before it moves the accuracy.
+
+A point *protects* the model when its final accuracy is within :data:`TOLERANCE` of the
+same mechanism, model and weight without the attacker (fraction 0).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sumchain.errors import SumchainError
+from sumchain.sim.data import SimData, load_data
+from sumchain.sim.mechanism import MECHANISMS
+from sumchain.sim.record import write_atomic
+from sumchain.sim.runner import baseline_accuracy, simulate
+from sumchain.sim.scenario import AgentSpec, ModelSpec, Scenario, ScenarioError
+from sumchain.sim.strategies import STRATEGIES
+
+TOLERANCE = 0.03
+"""Accuracy (as a fraction) a point may lose against the same grid cell without an attacker and
+still count as protected: the issue's 3 points."""
+WEIGHTLESS = {"points"}
+"""Mechanisms without a deposit: they run at the first weight only."""
+FORMAT = "sumchain-sweep/1"
+
+
+@dataclass(frozen=True)
+class Point:
+    """One cell of the grid."""
+
+    mechanism: str
+    model: str
+    weight: float
+    fraction: float
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one point's run gave.
+
+    Attributes
+    ----------
+    point : Point
+        The cell.
+    accuracy : float
+        Test accuracy at the end of the run.
+    lowest : float
+        Lowest test accuracy recorded during the run.
+    honest, attacker : float
+        End balances, % of their start (the attacker's is 100 at fraction 0).
+    bad_share : float
+        Part of the accepted contributions that the attacker sent.
+    contributions : int
+        Contributions accepted.
+    seconds : float
+        Wall time of the run.
+    """
+
+    point: Point
+    accuracy: float
+    lowest: float
+    honest: float
+    attacker: float
+    bad_share: float
+    contributions: int
+    seconds: float
+
+
+def point_scenario(base: Scenario, point: Point, baseline: float | None = None) -> Scenario:
+    """The sweep's scenario at one cell of the grid (see the module's description).
+
+    Raises
+    ------
+    ScenarioError
+        When ``base`` does not have exactly one honest agent and one attacker, or the
+        fraction is not in ``[0, 1)``.
+    """
+    honest, attacker = _roles(base)
+    _check_fraction(point.fraction)
+    agents = tuple(a for a in base.agents if a is not attacker)
+    if point.fraction > 0:
+        wait = honest.wait_mean * (1 - point.fraction) / point.fraction
+        agents += (dataclasses.replace(attacker, wait_mean=max(wait, 1.0), wait_sd=min(attacker.wait_sd, wait / 10)),)
+    mechanism = dataclasses.replace(base.mechanism, kind=point.mechanism, cost_weight=point.weight)
+    return dataclasses.replace(
+        base,
+        name=f"{base.name}-{point.mechanism}-{point.model.replace(' ', '-')}-w{point.weight:g}-f{point.fraction:g}",
+        agents=agents,
+        mechanism=mechanism,
+        model=dataclasses.replace(base.model, type=point.model),
+        baseline=baseline,
+    )
+
+
+def _check_fraction(fraction: float) -> None:
+    if not 0 <= fraction < 1:
+        raise ScenarioError(f"a bad-data fraction must be in [0, 1), got {fraction:g}")
+
+
+def _roles(base: Scenario) -> tuple[AgentSpec, AgentSpec]:
+    """The base's honest agent and attacker (the model's owner, if an agent, stays as it is)."""
+    honest = [a for a in base.agents if not STRATEGIES[a.strategy].attacks and a.strategy != "owner"]
+    attackers = [a for a in base.agents if STRATEGIES[a.strategy].attacks]
+    if len(honest) != 1 or len(attackers) != 1:
+        raise ScenarioError(f"{base.name}: a sweep's scenario has one honest agent and one attacker (and an owner)")
+    return honest[0], attackers[0]
+
+
+def grid(
+    mechanisms: Sequence[str], models: Sequence[str], weights: Sequence[float], fractions: Sequence[float]
+) -> list[Point]:
+    """Every cell, fraction 0 included (the reference of each line); weightless mechanisms
+    at the first weight only.
+
+    Raises
+    ------
+    ScenarioError
+        For an unknown mechanism or model, a fraction outside ``[0, 1)``, or an empty list.
+    """
+    for mechanism in mechanisms:
+        if mechanism not in MECHANISMS:
+            raise ScenarioError(f"unknown mechanism {mechanism!r} (known: {', '.join(MECHANISMS)})")
+    for model in models:
+        if model not in ModelSpec.TYPES:
+            raise ScenarioError(f"unknown model {model!r} (known: {', '.join(ModelSpec.TYPES)})")
+    if not (mechanisms and models and weights and fractions):
+        raise ScenarioError("a sweep needs at least one mechanism, model, weight and fraction")
+    for fraction in fractions:
+        _check_fraction(fraction)
+    cells = sorted({0.0, *fractions})
+    return [
+        Point(mechanism, model, weight, fraction)
+        for mechanism in mechanisms
+        for model in models
+        for weight in (weights[:1] if mechanism in WEIGHTLESS else weights)
+        for fraction in cells
+    ]
+
+
+_DATA: list[SimData] = []
+"""The sweep's data in a worker process (sent once, when the worker starts)."""
+
+
+def _start_worker(data: SimData) -> None:
+    _DATA[:] = [data]
+
+
+def _run_point(scenario: Scenario, point: Point) -> Outcome:
+    started = time.perf_counter()
+    run = simulate(scenario, data=_DATA[0])
+    seconds = time.perf_counter() - started
+    honest = next(a for a in run.agents if not a.attacks and a.strategy != "owner")
+    attacker = next((a for a in run.agents if a.attacks), None)
+    return Outcome(
+        point=point,
+        accuracy=run.accuracy[-1],
+        lowest=min(run.accuracy),
+        honest=honest.balance[-1],
+        attacker=attacker.balance[-1] if attacker else 100.0,
+        bad_share=(attacker.added / run.contributions) if attacker and run.contributions else 0.0,
+        contributions=run.contributions,
+        seconds=seconds,
+    )
+
+
+def sweep(
+    base: Scenario,
+    points: Sequence[Point],
+    *,
+    data: SimData | None = None,
+    jobs: int | None = None,
+    on_done: Callable[[Outcome], None] | None = None,
+) -> list[Outcome]:
+    """Run every point of the grid, ``jobs`` at a time in separate processes.
+
+    Parameters
+    ----------
+    base : Scenario
+        The sweep's scenario: one honest agent and one attacker.
+    points : sequence of Point
+        The grid (:func:`grid`).
+    data : SimData, optional
+        The dataset already loaded (by default the scenario's, loaded once and sent to each worker).
+    jobs : int, optional
+        Processes at once (default: the machine's cores).
+    on_done : callable, optional
+        Called with each outcome as it comes (in the order they finish).
+
+    Returns
+    -------
+    list of Outcome
+        In the order of ``points``. Every run is reproducible alone: it is the scenario of
+        :func:`point_scenario` with the base's seed.
+    """
+    data = data or load_data(base.dataset, base.seed)
+    baselines = {
+        model: baseline_accuracy(dataclasses.replace(base.model, type=model), data)
+        for model in {p.model for p in points}
+    }
+    scenarios = [point_scenario(base, p, baselines[p.model]) for p in points]
+    outcomes: dict[Point, Outcome] = {}
+    with ProcessPoolExecutor(
+        max_workers=jobs or os.cpu_count() or 1, initializer=_start_worker, initargs=(data,)
+    ) as pool:
+        futures = [pool.submit(_run_point, scenario, point) for scenario, point in zip(scenarios, points, strict=True)]
+        for future in futures:
+            outcome = future.result()
+            outcomes[outcome.point] = outcome
+            if on_done:
+                on_done(outcome)
+    return [outcomes[p] for p in points]
+
+
+def protected(outcomes: Sequence[Outcome]) -> dict[Point, bool]:
+    """Whether each point kept its accuracy within :data:`TOLERANCE` of its line's fraction 0."""
+    reference = {_line(o.point): o.accuracy for o in outcomes if o.point.fraction == 0}
+    return {o.point: o.accuracy >= reference.get(_line(o.point), 0.0) - TOLERANCE for o in outcomes}
+
+
+def _line(point: Point) -> tuple[str, str, float]:
+    return point.mechanism, point.model, point.weight
+
+
+def breaking_points(outcomes: Sequence[Outcome]) -> dict[tuple[str, str, float], float | None]:
+    """Per line (mechanism, model, weight): the smallest bad-data fraction at which the model
+    is no longer protected, or None when it is at every fraction swept."""
+    kept = protected(outcomes)
+    lines: dict[tuple[str, str, float], float | None] = {}
+    for outcome in sorted(outcomes, key=lambda o: o.point.fraction):
+        line = _line(outcome.point)
+        lines.setdefault(line, None)
+        if lines[line] is None and not kept[outcome.point]:
+            lines[line] = outcome.point.fraction
+    return lines
+
+
+def to_json(base: Scenario, outcomes: Sequence[Outcome]) -> dict[str, Any]:
+    """The sweep as JSON values: the base scenario, the tolerance and every outcome."""
+    return {
+        "format": FORMAT,
+        "scenario": base.to_json(),
+        "tolerance": TOLERANCE,
+        "outcomes": [dataclasses.asdict(o) for o in outcomes],
+    }
+
+
+def load_outcomes(path: str | Path) -> list[Outcome]:
+    """The outcomes of a sweep saved by :func:`save`.
+
+    Raises
+    ------
+    SumchainError
+        When the file is missing or not a saved sweep.
+    """
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if data.get("format") != FORMAT:
+            raise ValueError(f"format is not {FORMAT}")
+        return [Outcome(**{**o, "point": Point(**o["point"])}) for o in data["outcomes"]]
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise SumchainError(f"{path} is not a saved sweep: {exc}") from None
+
+
+def save(base: Scenario, outcomes: Sequence[Outcome], path: str | Path) -> Path:
+    """Write the sweep's JSON (atomically)."""
+    text = json.dumps(to_json(base, outcomes), indent=1) + "\n"
+    return write_atomic(Path(path), text.encode())
+
+
+def table(outcomes: Sequence[Outcome]) -> str:
+    """A Markdown table: per line of the grid, up to which bad-data fraction the model is
+    protected, and the accuracy and balances at the largest fraction swept."""
+    lines = breaking_points(outcomes)
+    last = {}
+    for outcome in sorted(outcomes, key=lambda o: o.point.fraction):
+        last[_line(outcome.point)] = outcome
+    rows = [
+        "| mechanism | model | deposit weight | protects up to | stops protecting at | "
+        "at the largest fraction: accuracy (no attacker) | honest | attacker |",
+        "|---|---|---:|---:|---:|---|---:|---:|",
+    ]
+    reference = {_line(o.point): o.accuracy for o in outcomes if o.point.fraction == 0}
+    fractions = sorted({o.point.fraction for o in outcomes})
+    for line, broken in lines.items():
+        mechanism, model, weight = line
+        held = [f for f in fractions if broken is None or f < broken]
+        end = last[line]
+        rows.append(
+            f"| {mechanism} | {model} | {'-' if mechanism in WEIGHTLESS else f'{weight:g}'} | "
+            f"{max(held):.0%} | {'-' if broken is None else f'{broken:.0%}'} | "
+            f"{end.accuracy:.1%} ({reference[line]:.1%}) | {end.honest:.0f}% | {end.attacker:.0f}% |"
+        )
+    return "\n".join(rows) + "\n"
