@@ -7,6 +7,8 @@ wait. Points hold no money: the contract's balance stays 0 and every value sent 
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -193,12 +195,12 @@ def test_points_parameters_are_checked_on_chain_and_in_the_client(chain) -> None
     from tests.helpers import assert_deployment_reverts
 
     params = SparsePerceptron.from_weights(WEIGHTS).model_params()
-    assert_deployment_reverts(
-        chain, "sparse_perceptron", params, "points: takes only a refund wait", [DAY, 1, 0, 0], "points"
-    )
-    assert_deployment_reverts(
-        chain, "sparse_perceptron", params, "points: wait not below 2", [2**40, 0, 0, 0], "points"
-    )
+    for stray in ([DAY, 1, 0, 0], [DAY, 0, 1, 0], [DAY, 0, 0, 1]):  # each of the three words alone
+        assert_deployment_reverts(
+            chain, "sparse_perceptron", params, "points: takes only a refund wait", stray, "points"
+        )
+    reason = re.escape("points: wait not below 2**40 seconds")
+    assert_deployment_reverts(chain, "sparse_perceptron", params, reason, [2**40, 0, 0, 0], "points")
 
 
 def test_a_deposit_model_is_not_read_as_points(chain) -> None:
