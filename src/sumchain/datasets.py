@@ -14,7 +14,7 @@ import pickle
 import re
 import tarfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -67,21 +67,36 @@ def read_imdb(archive: str | Path, split: str) -> tuple[list[str], list[int]]:
     SumchainError
         When the split is unknown, or the archive cannot be read or holds no review of the split.
     """
-    if split not in SPLITS:
-        raise SumchainError(f"the IMDB splits are {SPLITS}, got {split!r}")
-    review = re.compile(rf"aclImdb/{split}/(pos|neg)/\d+_\d+\.txt")
-    texts, labels = [], []
+    return read_imdb_splits(archive, (split,))[split]
+
+
+def read_imdb_splits(archive: str | Path, splits: Sequence[str] = SPLITS) -> dict[str, tuple[list[str], list[int]]]:
+    """Several splits of the IMDB dataset, read in one pass over the archive (as :func:`read_imdb`
+    reads one): each split's reviews and labels.
+
+    Raises
+    ------
+    SumchainError
+        As :func:`read_imdb`, for any of the splits.
+    """
+    for split in splits:
+        if split not in SPLITS:
+            raise SumchainError(f"the IMDB splits are {SPLITS}, got {split!r}")
+    review = re.compile(rf"aclImdb/({'|'.join(splits)})/(pos|neg)/\d+_\d+\.txt")
+    found: dict[str, tuple[list[str], list[int]]] = {split: ([], []) for split in splits}
     try:
         for name, content in _imdb_files(Path(archive)):
-            found = review.fullmatch(name)
-            if found:
+            match = review.fullmatch(name)
+            if match:
+                texts, labels = found[match[1]]
                 texts.append(content.decode("utf-8"))
-                labels.append(int(found[1] == "pos"))
+                labels.append(int(match[2] == "pos"))
     except (OSError, tarfile.TarError, UnicodeDecodeError) as exc:
         raise SumchainError(f"cannot read the IMDB archive {archive}: {exc}") from None
-    if not texts:
-        raise SumchainError(f"the IMDB archive {archive} holds no review of the {split} split")
-    return texts, labels
+    for split, (texts, _) in found.items():
+        if not texts:
+            raise SumchainError(f"the IMDB archive {archive} holds no review of the {split} split")
+    return found
 
 
 def read_imdb_npz(path: str | Path, split: str) -> tuple[list[list[int]], list[int]]:

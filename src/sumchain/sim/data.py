@@ -80,8 +80,8 @@ def _split(pairs: list[tuple[Sample, int]], fraction: float, rng: random.Random)
 def _imdb(spec: DatasetSpec) -> tuple[list, list, int, tuple[str, ...]]:
     path = Path(spec.path) if spec.path else datasets.IMDB_ARCHIVE
     encoder = VocabularyEncoder.imdb()
-    train = _encode(encoder, *datasets.read_imdb(path, "train"))
-    test = _encode(encoder, *datasets.read_imdb(path, "test"))
+    splits = datasets.read_imdb_splits(path)
+    train, test = (_encode(encoder, *splits[split]) for split in ("train", "test"))
     return train, test, encoder.n_features, ("negative", "positive")
 
 
