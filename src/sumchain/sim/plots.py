@@ -18,7 +18,7 @@ from sumchain.sim.record import Run, write_atomic
 if TYPE_CHECKING:
     from sumchain.sim.sweep import Outcome
 
-HONEST, ATTACKER, ACCURACY, BASELINE = "#2ca02c", "#d62728", "#000000", "#7f7f7f"
+HONEST, ATTACKER, OWNER, ACCURACY, BASELINE = "#2ca02c", "#d62728", "#1f77b4", "#000000", "#7f7f7f"
 _DASHES = ("solid", "dashed", "dotted", "dashdot")
 _RUN_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 
@@ -38,9 +38,9 @@ class Series:
 def series(runs: list[Run]) -> list[Series]:
     """The lines of a figure of ``runs``: each run's accuracy, baseline and agents' balances.
 
-    One run: accuracy in black, the baseline in grey, honest agents green (dotted) and
-    attackers red (dashed). Several: one colour per run, the kind of line by its dash,
-    each label prefixed by the run's name and seed.
+    One run: accuracy in black, the baseline in grey, honest agents green (dotted),
+    attackers red (dashed) and the model's owner blue (dash-dot). Several: one colour per
+    run, the kind of line by its dash, each label prefixed by the run's name and seed.
     """
     lines = []
     for k, run in enumerate(runs):
@@ -64,8 +64,9 @@ def series(runs: list[Run]) -> list[Series]:
             )
         )
         for agent in run.agents:
-            hue = (ATTACKER if agent.attacks else HONEST) if single else color
-            dash = "dashed" if agent.attacks else "dotted"
+            owner = agent.strategy == "owner"
+            hue = (OWNER if owner else ATTACKER if agent.attacks else HONEST) if single else color
+            dash = "dashdot" if owner else "dashed" if agent.attacks else "dotted"
             label = f"{prefix}{agent.name} ({agent.strategy}) balance"
             lines.append(Series(label, times, tuple(agent.balance), hue, dash))
     return lines
