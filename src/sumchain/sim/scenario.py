@@ -106,9 +106,16 @@ class ModelSpec:
 class MechanismSpec:
     """The incentive mechanism (the ``[mechanism]`` table).
 
-    ``cost_weight`` is the deposit, in coins, of a contribution made one hour after the
-    previous one (the reference simulator's ``cost_weight``: it charges
-    ``cost_weight * 60 / sqrt(seconds since the last contribution)``).
+    ``kind`` is ``deposit-refund-take``, ``points`` or ``prediction-market``
+    (:data:`sumchain.sim.mechanism.MECHANISMS`). ``cost_weight`` is the deposit, in coins,
+    of a contribution made one hour after the previous one (the reference simulator's
+    ``cost_weight``: it charges ``cost_weight * 60 / sqrt(seconds since the last
+    contribution)``). Points uses ``refund_wait_days`` only.
+
+    The prediction market: the provider's ``bounty`` and the ``stake`` of each
+    contribution, in coins; the first ``test_size`` samples of the test set (0: all)
+    in ``pieces`` pieces (0: the fewest that fit); contributions for
+    ``contribution_days``, then ``reveal_window_days`` for the provider to reveal the rest.
     """
 
     kind: str = "deposit-refund-take"
@@ -116,6 +123,12 @@ class MechanismSpec:
     refund_wait_days: float = 1.0
     owner_claim_wait_days: float = 9.0
     any_claim_wait_days: float = 9.0
+    bounty: float = 100.0
+    stake: float = 1.0
+    test_size: int = 0
+    pieces: int = 0
+    contribution_days: float = 3.0
+    reveal_window_days: float = 1.0
 
 
 @dataclass(frozen=True)
