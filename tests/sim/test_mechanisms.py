@@ -20,7 +20,7 @@ from sumchain.sim import load_run, load_scenario, parse_scenario, simulate
 from sumchain.sim.data import SimData, load_data
 from sumchain.sim.record import Run
 from sumchain.sim.runner import GENESIS_TIME, new_chain
-from sumchain.sim.scenario import COIN, Scenario, ScenarioError
+from sumchain.sim.scenario import COIN, MechanismSpec, Scenario, ScenarioError
 
 
 def run_on_chain(scenario: Scenario, days: float) -> tuple[Run, SharedModel, SimData]:
@@ -150,12 +150,22 @@ def test_a_market_run_shorter_than_its_contribution_period_leaves_the_stakes_in_
         ({"kind": "prediction-market", "pieces": 2.5}, r"\[mechanism\]\.pieces must be a whole number"),
         (
             {"kind": "lottery"},
-            "unknown mechanism 'lottery' \\(known: deposit-refund-take, points, prediction-market\\)",
+            r"\[mechanism\] unknown mechanism 'lottery' \(known: deposit-refund-take, points, prediction-market\)",
         ),
+        (
+            {"kind": "points", "cost_weight": 2},
+            r"\[mechanism\] 'cost_weight' does not apply to points \(it takes: refund_wait_days\)",
+        ),
+        ({"stake": 2}, "'stake' does not apply to deposit-refund-take"),
     ],
 )
 def test_bad_mechanism_tables_are_one_clear_error(mechanism: dict[str, Any], message: str) -> None:
     with pytest.raises(ScenarioError, match=message) as refused:
-        scenario = parse_scenario({"mechanism": mechanism, "agents": [{"name": "a", "strategy": "honest"}]})
+        parse_scenario({"mechanism": mechanism, "agents": [{"name": "a", "strategy": "honest"}]}, source="bad.toml")
+    assert str(refused.value).startswith("bad.toml: [mechanism]") and len(str(refused.value).splitlines()) == 1
+
+
+def test_a_scenario_built_in_code_with_an_unknown_mechanism_is_refused_too() -> None:
+    scenario = replace(load_scenario("smoke"), mechanism=MechanismSpec(kind="lottery"))
+    with pytest.raises(ScenarioError, match="unknown mechanism 'lottery'"):
         simulate(scenario, days=0.1)
-    assert len(str(refused.value).splitlines()) == 1

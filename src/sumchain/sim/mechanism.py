@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from sumchain.chain.base import Chain
 from sumchain.client import SharedModel
@@ -119,6 +119,17 @@ class Mechanism(Protocol):
 
     def points(self, model: SharedModel, accounts: list[str]) -> int | None:
         """Points the accounts hold (None for a mechanism without points)."""
+        ...
+
+
+class MechanismKind(Protocol):
+    """A mechanism's class: the ``[mechanism]`` keys it takes, and its rules for a scenario's table."""
+
+    keys: tuple[str, ...]
+    """The keys of :class:`MechanismSpec` it reads, beside ``kind``."""
+
+    def __call__(self, spec: MechanismSpec) -> Mechanism:
+        """Its rules with the scenario's parameters."""
         ...
 
 
@@ -248,6 +259,12 @@ class DepositRefundTakeRules(_ClaimRules):
         The scenario's parameters (the cost weight in coins per hour, waits in days).
     """
 
+    keys: ClassVar[tuple[str, ...]] = (
+        "cost_weight",
+        "refund_wait_days",
+        "owner_claim_wait_days",
+        "any_claim_wait_days",
+    )
     parameters: DepositRefundTake
 
     def __init__(self, spec: MechanismSpec) -> None:
@@ -301,6 +318,8 @@ class PointsRules(_ClaimRules):
         The scenario's parameters: ``refund_wait_days`` only.
     """
 
+    keys: ClassVar[tuple[str, ...]] = ("refund_wait_days",)
+
     def __init__(self, spec: MechanismSpec) -> None:
         super().__init__()
         self.parameters = Points(refund_wait=round(spec.refund_wait_days * DAY), unsafe=True)
@@ -349,6 +368,15 @@ class PredictionMarketRules:
     spec : MechanismSpec
         The scenario's parameters (bounty and stake in coins, durations in days).
     """
+
+    keys: ClassVar[tuple[str, ...]] = (
+        "bounty",
+        "stake",
+        "test_size",
+        "pieces",
+        "contribution_days",
+        "reveal_window_days",
+    )
 
     def __init__(self, spec: MechanismSpec) -> None:
         self.parameters = PredictionMarket(
@@ -451,12 +479,25 @@ class PredictionMarketRules:
         return None
 
 
-MECHANISMS: dict[str, Callable[[MechanismSpec], Mechanism]] = {
+MECHANISMS: dict[str, MechanismKind] = {
     "deposit-refund-take": DepositRefundTakeRules,
     "points": PointsRules,
     "prediction-market": PredictionMarketRules,
 }
-"""Rules of each mechanism a scenario may name."""
+"""Class of each mechanism a scenario may name."""
+
+
+def mechanism_kind(kind: str) -> MechanismKind:
+    """The class of the mechanism named ``kind``.
+
+    Raises
+    ------
+    ScenarioError
+        For a mechanism that has no contracts yet.
+    """
+    if kind not in MECHANISMS:
+        raise ScenarioError(f"unknown mechanism {kind!r} (known: {', '.join(MECHANISMS)})")
+    return MECHANISMS[kind]
 
 
 def mechanism_for(spec: MechanismSpec) -> Mechanism:
@@ -467,6 +508,4 @@ def mechanism_for(spec: MechanismSpec) -> Mechanism:
     ScenarioError
         For a mechanism that has no contracts yet.
     """
-    if spec.kind not in MECHANISMS:
-        raise ScenarioError(f"unknown mechanism {spec.kind!r} (known: {', '.join(MECHANISMS)})")
-    return MECHANISMS[spec.kind](spec)
+    return mechanism_kind(spec.kind)(spec)

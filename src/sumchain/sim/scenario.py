@@ -211,13 +211,26 @@ def parse_scenario(data: dict[str, Any], *, source: str = "scenario") -> Scenari
     ------
     ScenarioError
         For an unknown key, a value of the wrong type, a negative number, an unknown
-        strategy, a probability over 1, no agents or two agents of one name.
+        strategy or mechanism, a mechanism key that does not apply to its kind, a
+        probability over 1, no agents or two agents of one name.
     """
+    from sumchain.sim.mechanism import mechanism_kind
     from sumchain.sim.strategies import STRATEGIES
 
     data = dict(data)
     tables = {"dataset": DatasetSpec, "model": ModelSpec, "mechanism": MechanismSpec}
-    parts = {key: _build(cls, data.pop(key, {}), f"{source}: [{key}]") for key, cls in tables.items()}
+    raw = {key: data.pop(key, {}) for key in tables}
+    parts = {key: _build(cls, raw[key], f"{source}: [{key}]") for key, cls in tables.items()}
+    kind = parts["mechanism"].kind
+    try:
+        takes = mechanism_kind(kind).keys
+    except ScenarioError as exc:
+        raise ScenarioError(f"{source}: [mechanism] {exc}") from None
+    ignored = sorted(set(raw["mechanism"]) - {"kind", *takes})
+    if ignored:
+        raise ScenarioError(
+            f"{source}: [mechanism] {ignored[0]!r} does not apply to {kind} (it takes: {', '.join(takes)})"
+        )
     raw_agents = data.pop("agents", [])
     if not isinstance(raw_agents, list) or not raw_agents:
         raise ScenarioError(f"{source}: needs at least one [[agents]] table")
