@@ -21,7 +21,7 @@ from typing import ClassVar, Protocol
 
 from sumchain.chain.base import Chain
 from sumchain.client import SharedModel
-from sumchain.errors import ContractReverted
+from sumchain.errors import ContractReverted, SumchainError
 from sumchain.incentives import DAY, DepositRefundTake, Points
 from sumchain.incentives.prediction_market import PredictionMarket
 from sumchain.market.client import HiddenTestSet, Market, split_test_set
@@ -361,7 +361,8 @@ class PredictionMarketRules:
     withdraws what it is owed: an agent's withdrawals count as refunded. The model the market
     leaves is its initial one with the contributions the rewards kept
     (:meth:`~sumchain.market.client.Market.finalized_mirror`); the run records its accuracy
-    from then on. A market nobody contributed to cannot end.
+    from then on. A market nobody contributed to cannot end, and a run shorter than
+    ``contribution_days`` leaves it open (the stakes and the bounty in it).
 
     Parameters
     ----------
@@ -396,7 +397,7 @@ class PredictionMarketRules:
     def market(self) -> Market:
         """The deployed market."""
         if self._market is None:
-            raise ScenarioError("the prediction market is not deployed yet")
+            raise SumchainError("the prediction market is not deployed yet")
         return self._market
 
     def deploy(
