@@ -61,7 +61,7 @@ def test_points_are_earned_by_validating_and_reporting_and_no_money_moves() -> N
 
 
 def test_the_market_pays_the_honest_agent_and_charges_the_flipper_to_the_wei() -> None:
-    scenario = load_scenario("smoke-market")
+    scenario = replace(load_scenario("smoke-market"), seed=3)  # the kept contributions make a better model than all
     run, model, data = run_on_chain(scenario, days=scenario.days)
     market = Market(model)
     honest, flipper = agent(run, "honest"), agent(run, "flipper")
@@ -93,6 +93,7 @@ def test_the_market_pays_the_honest_agent_and_charges_the_flipper_to_the_wei() -
     closed = [k for k, t in enumerate(run.times) if t >= scenario.mechanism.contribution_days]
     assert closed and len(set(run.accuracy[: closed[0]])) == 1
     assert run.accuracy[-1] == float(market.finalized_mirror().score(x_test, y_test)) > run.accuracy[0]
+    assert run.accuracy[-1] != float(model.mirror().score(x_test, y_test))  # not every contribution learned
     assert all(not a.points for a in run.agents)
 
 
