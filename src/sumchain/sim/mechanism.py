@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import ClassVar, Protocol
+from typing import ClassVar, Literal, Protocol
 
 from sumchain.chain.base import Chain
 from sumchain.client import SharedModel
@@ -33,6 +33,8 @@ from sumchain.sim.scenario import COIN, MechanismSpec, ScenarioError
 
 Predict = Callable[[list[tuple[int, ...]]], list[int]]
 """The model's current class of each sample."""
+Action = Literal["refund", "report", ""]
+"""What an account does with a contribution on its turn: a refund, a report, or nothing."""
 LOOK_AGAIN = 3_600
 """Seconds before an agent looks again at a contribution it could claim nothing of (the model
 may change its mind meanwhile): agents check the open contributions hourly, not on every turn."""
@@ -191,7 +193,7 @@ class _ClaimRules(ABC):
         """Whether the accounts look at ``entry`` (``age`` seconds old when mined) on this turn."""
 
     @abstractmethod
-    def _action(self, model: SharedModel, entry: Entry, account: str, accounts: list[str], agrees: bool) -> str:
+    def _action(self, model: SharedModel, entry: Entry, account: str, accounts: list[str], agrees: bool) -> Action:
         """``"refund"``, ``"report"`` or ``""`` (nothing): what ``account`` does with ``entry``."""
 
     def settle(
@@ -292,7 +294,7 @@ class DepositRefundTakeRules(_ClaimRules):
             return not entry.refunded
         return age >= take_all or any(a not in entry.reported_by for a in accounts if self.num_valid[a])
 
-    def _action(self, model: SharedModel, entry: Entry, account: str, accounts: list[str], agrees: bool) -> str:
+    def _action(self, model: SharedModel, entry: Entry, account: str, accounts: list[str], agrees: bool) -> Action:
         """A refund of its own the model agrees with; a report of another's it rejects (once per
         account, by an account with refunds), or of anything old enough to take all of."""
         if account == entry.author:
@@ -339,7 +341,7 @@ class PointsRules(_ClaimRules):
             return False
         return entry.author in accounts or any(self.num_valid[a] for a in accounts)
 
-    def _action(self, model: SharedModel, entry: Entry, account: str, accounts: list[str], agrees: bool) -> str:
+    def _action(self, model: SharedModel, entry: Entry, account: str, accounts: list[str], agrees: bool) -> Action:
         """Validate its own if the model agrees; report another's it rejects (from an account with validations)."""
         if account == entry.author:
             return "refund" if agrees else ""
