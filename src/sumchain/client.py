@@ -577,6 +577,10 @@ class SharedModel:
         """Refunded (validated) contributions of an account."""
         return int(self._call("num_valid", resolve_account(self.chain, account, signing=False)))
 
+    def points(self, account: str | int | None) -> int:
+        """Points of an account under the Points mechanism: its validated contributions and recorded reports."""
+        return int(self._call("points", resolve_account(self.chain, account, signing=False)))
+
     def standings(self) -> list[Standing]:
         """The mechanism's leaderboard (points, or wei gained), best first, rebuilt from every contribution."""
         return self.mechanism.standings(self.contributions(everyone=True))

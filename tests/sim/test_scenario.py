@@ -16,7 +16,7 @@ def agent(**changes: Any) -> dict[str, Any]:
 
 
 def test_every_shipped_scenario_loads() -> None:
-    assert {"smoke", "paper-drt", "attacks"} <= set(scenario_names())
+    assert {"smoke", "smoke-points", "smoke-market", "paper-drt", "attacks"} <= set(scenario_names())
     for name in scenario_names():
         scenario = load_scenario(name)
         assert scenario.name == name

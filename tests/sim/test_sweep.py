@@ -46,6 +46,8 @@ def test_the_grid_has_every_cell_and_fraction_zero_for_each_line() -> None:
     points = grid(["deposit-refund-take"], ["naive bayes", "sparse perceptron"], [0.5, 2], [0.4, 0.2])
     assert len(points) == 2 * 2 * 3
     assert {p.fraction for p in points} == {0.0, 0.2, 0.4}
+    weights = {(p.mechanism, p.weight) for p in grid(["points", "prediction-market"], ["naive bayes"], [0.5, 2], [0.1])}
+    assert weights == {("points", 0.5), ("prediction-market", 0.5), ("prediction-market", 2)}  # Points: no deposit
     with pytest.raises(ScenarioError, match="unknown mechanism 'bribes'"):
         grid(["bribes"], ["naive bayes"], [1], [0.1])
     with pytest.raises(ScenarioError, match="unknown model 'forest'"):
@@ -59,6 +61,8 @@ def test_each_cell_paces_the_attacker_and_sets_the_mechanism_and_model() -> None
     assert (honest.name, owner.name, flood.name) == ("honest", "owner", "flood")
     assert flood.wait_mean == pytest.approx(2_400 * 0.25 / 0.75)  # three of its contributions to one honest
     assert (cell.mechanism.cost_weight, cell.model.type) == (4.0, "naive bayes")
+    market = point_scenario(scenario, Point("prediction-market", "sparse perceptron", 2.0, 0.5)).mechanism
+    assert (market.kind, market.stake, market.test_size, market.contribution_days) == ("prediction-market", 2, 128, 2)
     alone = point_scenario(scenario, Point("deposit-refund-take", "naive bayes", 4.0, 0.0))
     assert [a.name for a in alone.agents] == ["honest", "owner"]
     with pytest.raises(ScenarioError, match=r"must be in \[0, 1\)"):
@@ -111,8 +115,9 @@ def test_simulate_sweep_writes_its_json_table_and_figure(tmp_path: Path) -> None
     assert done.returncode == 0, done.stderr
     outcomes = load_outcomes(tmp_path / "out" / "flood-sweep.json")
     assert [(o.point.mechanism, o.point.fraction) for o in outcomes] == [
-        ("deposit-refund-take", 0.0),
-        ("deposit-refund-take", 0.5),
+        (mechanism, fraction)
+        for mechanism in ("deposit-refund-take", "points", "prediction-market")
+        for fraction in (0, 0.5)
     ]
     assert (tmp_path / "out" / "flood-sweep.md").read_text() == table(outcomes)
     assert (tmp_path / "out" / "flood-sweep.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")

@@ -84,7 +84,8 @@ def _run(scenario_name: str, seed: int | None, days: float | None, folder: Path)
         f"{run.accuracy[0]:.1%} -> {run.accuracy[-1]:.1%} (all data: {run.baseline:.1%})"
     )
     for agent in run.agents:
-        out.print(f"  {agent.name} ({agent.strategy}): {agent.balance[-1]:.1f}% of its start balance")
+        points = f", {agent.points[-1]:,} points" if agent.points else ""
+        out.print(f"  {agent.name} ({agent.strategy}): {agent.balance[-1]:.1f}% of its start balance{points}")
     out.print("Wrote " + ", ".join(str(p) for p in written))
 
 

@@ -32,7 +32,8 @@ from sumchain.incentives import DAY
 from sumchain.incentives.prediction_market import PredictionMarket
 from sumchain.market.accounting import evaluation_scores, rewards
 from sumchain.market.client import HiddenTestSet, Market, split_test_set
-from sumchain.models import NaiveBayes
+from sumchain.metadata import ModelMetadata
+from sumchain.models import NaiveBayes, OnChainModel
 
 FEATURES = 40
 """Features of the synthetic data."""
@@ -142,21 +143,50 @@ class Outcome:
         )
 
 
+def open_market(
+    chain: Chain,
+    mirror: OnChainModel,
+    parameters: PredictionMarket,
+    test_set: HiddenTestSet,
+    *,
+    bounty: int,
+    provider: str | int,
+    anyone: str | int,
+    metadata: ModelMetadata | None = None,
+) -> Market:
+    """Every step before participation: the provider deploys the market on ``mirror`` with its
+    ``bounty`` and commits ``test_set``; ``anyone`` draws the piece that the provider reveals first.
+
+    Returns
+    -------
+    Market
+        The market, open to contributions.
+    """
+    market = Market.create(chain, mirror, parameters, bounty=bounty, metadata=metadata, sender=provider)
+    market.commit(test_set, sender=provider)
+    market.seal(sender=provider)
+    market.reveal(test_set, market.draw(sender=anyone), sender=provider)
+    return market
+
+
+def close_market(market: Market, test_set: HiddenTestSet, *, provider: str | int, anyone: str | int) -> None:
+    """Every step after participation: ``anyone`` ends it, the provider reveals the rest of
+    ``test_set``, ``anyone`` pushes the evaluation and the settlement; everyone may then withdraw."""
+    market.end(sender=anyone)
+    market.reveal_rest(test_set, sender=provider)
+    market.evaluate(sender=anyone)
+    market.settle(sender=anyone)
+
+
 def run_market(chain: Chain, scenario: Scenario) -> tuple[Market, Outcome]:
     """Run every phase of the scenario's market on ``chain``: accounts 0 (provider), 1 (good),
     2 (flipper), 3 (anyone pushing the draw, the end and the evaluation); withdraw nothing."""
     parameters = PredictionMarket(stake=STAKE, min_duration=DAY, min_contributions=CONTRIBUTIONS, reveal_window=DAY)
-    market = Market.create(chain, scenario.initial, parameters, bounty=BOUNTY, sender=0)
-    market.commit(scenario.test_set, sender=0)
-    market.seal(sender=0)
-    market.reveal(scenario.test_set, market.draw(sender=3), sender=0)
+    market = open_market(chain, scenario.initial, parameters, scenario.test_set, bounty=BOUNTY, provider=0, anyone=3)
     for i, (sample, label) in enumerate(scenario.contributions):
         market.add_data(sample, label, sender=1 + i % 2)
     chain.advance_time(DAY)
-    market.end(sender=3)
-    market.reveal_rest(scenario.test_set, sender=0)
-    market.evaluate(sender=3)
-    market.settle(sender=3)
+    close_market(market, scenario.test_set, provider=0, anyone=3)
     owed = [market.owed(k) for k in range(3)]
     return market, Outcome(owed[1], owed[2], owed[0], tuple(market.scores()))
 

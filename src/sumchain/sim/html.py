@@ -128,8 +128,8 @@ svg text {{ font-size: 12px; fill: #444; }}
 </svg>
 <div>{legend}</div>
 <ul>{summary}</ul>
-<p>Balances are in percent of each agent's start; accuracy is on the held-out test set. Click a legend entry
-to hide or show its line.</p>
+<p>Balances are in percent of each agent's start, points in percent of all the points held; accuracy is on
+the held-out test set. Click a legend entry to hide or show its line.</p>
 <div id="tip"></div>
 <script type="application/json" id="series">{payload}</script>
 <script>{_SCRIPT}</script>

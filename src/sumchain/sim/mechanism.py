@@ -1,29 +1,40 @@
 """The one mechanism-specific part of the simulator: deploying the model with the scenario's
-incentive mechanism, and the refunds and reports an agent attempts on its turn.
+incentive mechanism, sending contributions, the claims an agent attempts on its turn, and
+what happens once contributions close.
 
-Only Deposit, Refund and Take exists on chain today. Another mechanism (Points, a
-prediction market) becomes another class with the same three methods in
-:data:`MECHANISMS`; the runner, the strategies and the outputs do not change.
+Each mechanism is a class of :data:`MECHANISMS` with the methods of :class:`Mechanism`:
+Deposit, Refund and Take (:class:`DepositRefundTakeRules`), Points (:class:`PointsRules`)
+and the prediction market (:class:`PredictionMarketRules`); the runner, the strategies and
+the outputs do not depend on which.
 """
 
 from __future__ import annotations
 
+import math
+import random
+from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Protocol
+from typing import ClassVar, Literal, Protocol
 
 from sumchain.chain.base import Chain
 from sumchain.client import SharedModel
-from sumchain.errors import ContractReverted
-from sumchain.incentives import DAY, DepositRefundTake
+from sumchain.errors import ContractReverted, SumchainError
+from sumchain.incentives import DAY, DepositRefundTake, Points
+from sumchain.incentives.prediction_market import PredictionMarket
+from sumchain.market.client import HiddenTestSet, Market, split_test_set
+from sumchain.market.scenario import close_market, open_market
 from sumchain.metadata import ModelMetadata
 from sumchain.models import OnChainModel
+from sumchain.sim.data import SimData
 from sumchain.sim.scenario import COIN, MechanismSpec, ScenarioError
 
 Predict = Callable[[list[tuple[int, ...]]], list[int]]
 """The model's current class of each sample."""
+Action = Literal["refund", "report", ""]
+"""What an account does with a contribution on its turn: a refund, a report, or nothing."""
 LOOK_AGAIN = 3_600
 """Seconds before an agent looks again at a contribution it could claim nothing of (the model
 may change its mind meanwhile): agents check the open contributions hourly, not on every turn."""
@@ -31,10 +42,11 @@ may change its mind meanwhile): agents check the open contributions hourly, not 
 
 @dataclass
 class Entry:
-    """A contribution still holding part of its deposit, as the simulation follows it.
+    """A contribution, as the simulation follows it while it is open (:meth:`Mechanism.open`).
 
     Its state is what the receipts of ``add_data``, ``refund`` and ``report`` said,
-    so it equals the contract's (the tests check that against the events).
+    so it equals the contract's (the tests check that against the events); ``claimable``
+    is the part of its deposit (the market: its stake) left in the contract.
     """
 
     sample: tuple[int, ...]
@@ -63,8 +75,28 @@ class Claims:
 class Mechanism(Protocol):
     """What the runner needs of an incentive mechanism."""
 
-    def deploy(self, chain: Chain, mirror: OnChainModel, metadata: ModelMetadata, owner: str) -> SharedModel:
-        """Deploy the fitted mirror with this mechanism; returns the model."""
+    period: float
+    """Seconds after the deployment when contributions close and :meth:`finish` runs (``math.inf``: never)."""
+
+    def deploy(
+        self, chain: Chain, mirror: OnChainModel, metadata: ModelMetadata, owner: str, data: SimData, seed: int
+    ) -> SharedModel:
+        """Deploy the fitted mirror with this mechanism (``data`` and ``seed`` for what else it needs); returns
+        the model."""
+        ...
+
+    def add(
+        self,
+        model: SharedModel,
+        mirror: OnChainModel,
+        sample: tuple[int, ...],
+        label: int,
+        author: str,
+        agent: str,
+        value: int,
+    ) -> Entry:
+        """Send ``author``'s contribution with up to ``value`` wei (:class:`ContractReverted` when refused);
+        teach ``mirror`` what the model on chain learns."""
         ...
 
     def settle(
@@ -73,41 +105,96 @@ class Mechanism(Protocol):
         """Attempt the agent's refunds and reports of the open ``entries``; update them."""
         ...
 
+    def open(self, entry: Entry) -> bool:
+        """Whether anything may still happen to a contribution (the run goes on while one is open)."""
+        ...
 
-class DepositRefundTakeRules:
-    """Deposit, Refund and Take as the reference simulator's agents play it.
+    def finish(
+        self, model: SharedModel, accounts: list[list[str]], entries: list[Entry], mirror: OnChainModel
+    ) -> list[Claims]:
+        """Once contributions closed: what each agent (by its accounts) got; ``mirror`` learns what the model does."""
+        ...
 
-    On its turn an agent, from each of its accounts, asks for a refund of its own
-    contributions the model agrees with once ``refund_wait`` has passed, and reports
-    others' contributions the model rejects (when the account has refunded
-    contributions), or takes what is left of any contribution after
-    ``any_claim_wait`` (the model's owner, an agent of the ``owner`` strategy, after
-    ``owner_claim_wait``). Predictions come in one batch per turn; a
-    contribution it could claim nothing of is looked at again :data:`LOOK_AGAIN` later.
+    def result(self, on_chain: OnChainModel) -> OnChainModel:
+        """The model this mechanism leaves, given the one on chain (whose accuracy the run records)."""
+        ...
 
-    Parameters
-    ----------
-    spec : MechanismSpec
-        The scenario's parameters (the cost weight in coins per hour, waits in days).
-    """
+    def points(self, model: SharedModel, accounts: list[str]) -> int | None:
+        """Points the accounts hold (None for a mechanism without points)."""
+        ...
 
-    def __init__(self, spec: MechanismSpec) -> None:
-        self.parameters = DepositRefundTake(
-            cost_weight=int(Fraction(spec.cost_weight) * COIN / 60),
-            refund_wait=round(spec.refund_wait_days * DAY),
-            owner_claim_wait=round(spec.owner_claim_wait_days * DAY),
-            any_claim_wait=round(spec.any_claim_wait_days * DAY),
-            unsafe=True,
-        )
+
+class MechanismKind(Protocol):
+    """A mechanism's class: the ``[mechanism]`` keys it takes, and its rules for a scenario's table."""
+
+    keys: tuple[str, ...]
+    """The keys of :class:`MechanismSpec` it reads, beside ``kind``."""
+
+    def __call__(self, spec: MechanismSpec) -> Mechanism:
+        """Its rules with the scenario's parameters."""
+        ...
+
+
+class _ClaimRules(ABC):
+    """Deposit, Refund and Take and Points: a model that learns every contribution as it comes, and
+    agents that claim on their turns what the rules allow (the hooks :meth:`_due` and :meth:`_action`)."""
+
+    period = math.inf
+    parameters: DepositRefundTake | Points
+
+    def __init__(self) -> None:
         self.num_valid: Counter[str] = Counter()
         self.owner = ""
 
-    def deploy(self, chain: Chain, mirror: OnChainModel, metadata: ModelMetadata, owner: str) -> SharedModel:
+    def deploy(
+        self, chain: Chain, mirror: OnChainModel, metadata: ModelMetadata, owner: str, data: SimData, seed: int
+    ) -> SharedModel:
         """Deploy ``mirror`` with these parameters (not listed in any registry)."""
         self.owner = owner
         return SharedModel.deploy(
             chain, mirror, mechanism=self.parameters, metadata=metadata, sender=owner, registry=False
         )
+
+    def add(
+        self,
+        model: SharedModel,
+        mirror: OnChainModel,
+        sample: tuple[int, ...],
+        label: int,
+        author: str,
+        agent: str,
+        value: int,
+    ) -> Entry:
+        """``add_data`` with ``value`` (the contract keeps the cost); the model and ``mirror`` learn the sample."""
+        added = model.add_data(sample, label, sender=author, value=value)
+        mirror.partial_fit([sample], [label])
+        return Entry(sample, label, added.time, author, agent, added.cost)
+
+    def open(self, entry: Entry) -> bool:
+        """While part of its deposit is left."""
+        return entry.claimable > 0
+
+    def finish(
+        self, model: SharedModel, accounts: list[list[str]], entries: list[Entry], mirror: OnChainModel
+    ) -> list[Claims]:
+        """Nothing: contributions never close (:attr:`period` is infinite)."""
+        return [Claims() for _ in accounts]
+
+    def result(self, on_chain: OnChainModel) -> OnChainModel:
+        """The model on chain."""
+        return on_chain
+
+    def points(self, model: SharedModel, accounts: list[str]) -> int | None:
+        """None: no points."""
+        return None
+
+    @abstractmethod
+    def _due(self, entry: Entry, accounts: list[str], age: int, now: int) -> bool:
+        """Whether the accounts look at ``entry`` (``age`` seconds old when mined) on this turn."""
+
+    @abstractmethod
+    def _action(self, model: SharedModel, entry: Entry, account: str, accounts: list[str], agrees: bool) -> Action:
+        """``"refund"``, ``"report"`` or ``""`` (nothing): what ``account`` does with ``entry``."""
 
     def settle(
         self, model: SharedModel, accounts: list[str], entries: list[Entry], now: int, predict: Predict
@@ -118,45 +205,34 @@ class DepositRefundTakeRules:
         the chain's time (the transactions are mined one second later each); ``predict``
         gives the model's current class of each sample (the runner's mirror of the chain:
         the contract checks every claim again, and a claim it refuses is counted in
-        :attr:`Claims.reverted`).
+        :attr:`Claims.reverted`). A contribution the accounts could claim nothing of is
+        looked at again :data:`LOOK_AGAIN` later.
         """
         claims = Claims()
-        wait = self.parameters.refund_wait
-        # from this age on, the accounts may take all that is left (the owner sooner, by its own wait)
-        take_all = self.parameters.owner_claim_wait if self.owner in accounts else self.parameters.any_claim_wait
-        reporters = [a for a in accounts if self.num_valid[a]]
-        me = accounts[0]
         due = []
         for entry in entries:
             age = now + 1 - entry.added_time
-            if age < wait:
+            if age < self.parameters.refund_wait:
                 break
-            if entry.next_look.get(me, 0) > now and age < take_all:
-                continue
-            if entry.author in accounts:
-                if not entry.refunded:
-                    due.append(entry)
-            elif age >= take_all or any(a not in entry.reported_by for a in reporters):
+            if self._due(entry, accounts, age, now):
                 due.append(entry)
         if not due:
             return claims
         predictions = predict([e.sample for e in due])
         for entry, predicted in zip(due, predictions, strict=True):
-            agrees = predicted == entry.label
-            before = entry.claimable
+            before = claims.refunds + claims.reports
             for account in accounts:
-                if entry.claimable == 0:
+                if not self.open(entry):
                     break
-                expired = model.chain.time() + 1 - entry.added_time >= take_all
                 try:
-                    if account == entry.author:
-                        if agrees and not entry.refunded:
-                            amount = model.refund(entry.sample, entry.label, entry.added_time, sender=account)
-                            entry.refunded, entry.claimable = True, entry.claimable - amount
-                            self.num_valid[account] += 1
-                            claims.refunds += 1
-                            claims.refunded += amount
-                    elif expired or (not agrees and self.num_valid[account] and account not in entry.reported_by):
+                    action = self._action(model, entry, account, accounts, predicted == entry.label)
+                    if action == "refund":
+                        amount = model.refund(entry.sample, entry.label, entry.added_time, sender=account)
+                        entry.refunded, entry.claimable = True, entry.claimable - amount
+                        self.num_valid[account] += 1
+                        claims.refunds += 1
+                        claims.refunded += amount
+                    elif action == "report":
                         amount = model.report(entry.sample, entry.label, entry.added_time, entry.author, sender=account)
                         entry.reported_by.add(account)
                         entry.claimable -= amount
@@ -164,13 +240,267 @@ class DepositRefundTakeRules:
                         claims.taken += amount
                 except ContractReverted:
                     claims.reverted += 1
-            if entry.claimable == before:
-                entry.next_look[me] = now + LOOK_AGAIN
+            if claims.refunds + claims.reports == before:
+                entry.next_look[accounts[0]] = now + LOOK_AGAIN
         return claims
 
 
-MECHANISMS: dict[str, type[DepositRefundTakeRules]] = {"deposit-refund-take": DepositRefundTakeRules}
-"""Rules of each mechanism a scenario may name."""
+class DepositRefundTakeRules(_ClaimRules):
+    """Deposit, Refund and Take as the reference simulator's agents play it.
+
+    On its turn an agent, from each of its accounts, asks for a refund of its own
+    contributions the model agrees with once ``refund_wait`` has passed, and reports
+    others' contributions the model rejects (when the account has refunded
+    contributions), or takes what is left of any contribution after
+    ``any_claim_wait`` (the model's owner, an agent of the ``owner`` strategy, after
+    ``owner_claim_wait``). Predictions come in one batch per turn.
+
+    Parameters
+    ----------
+    spec : MechanismSpec
+        The scenario's parameters (the cost weight in coins per hour, waits in days).
+    """
+
+    keys: ClassVar[tuple[str, ...]] = (
+        "cost_weight",
+        "refund_wait_days",
+        "owner_claim_wait_days",
+        "any_claim_wait_days",
+    )
+    parameters: DepositRefundTake
+
+    def __init__(self, spec: MechanismSpec) -> None:
+        super().__init__()
+        self.parameters = DepositRefundTake(
+            cost_weight=int(Fraction(spec.cost_weight) * COIN / 60),
+            refund_wait=round(spec.refund_wait_days * DAY),
+            owner_claim_wait=round(spec.owner_claim_wait_days * DAY),
+            any_claim_wait=round(spec.any_claim_wait_days * DAY),
+            unsafe=True,
+        )
+
+    def _take_all(self, accounts: list[str]) -> int:
+        """The age from which the accounts may take all that is left (the owner sooner, by its own wait)."""
+        waits = self.parameters
+        return waits.owner_claim_wait if self.owner in accounts else waits.any_claim_wait
+
+    def _due(self, entry: Entry, accounts: list[str], age: int, now: int) -> bool:
+        """Its own unrefunded ones; others' it may report or take all of (not before :data:`LOOK_AGAIN`
+        when it found nothing to claim, unless it may take all)."""
+        take_all = self._take_all(accounts)
+        if entry.next_look.get(accounts[0], 0) > now and age < take_all:
+            return False
+        if entry.author in accounts:
+            return not entry.refunded
+        return age >= take_all or any(a not in entry.reported_by for a in accounts if self.num_valid[a])
+
+    def _action(self, model: SharedModel, entry: Entry, account: str, accounts: list[str], agrees: bool) -> Action:
+        """A refund of its own the model agrees with; a report of another's it rejects (once per
+        account, by an account with refunds), or of anything old enough to take all of."""
+        if account == entry.author:
+            return "refund" if agrees and not entry.refunded else ""
+        expired = model.chain.time() + 1 - entry.added_time >= self._take_all(accounts)
+        if expired or (not agrees and self.num_valid[account] and account not in entry.reported_by):
+            return "report"
+        return ""
+
+
+class PointsRules(_ClaimRules):
+    """Points: contributions are free, and no money moves; claims earn points.
+
+    On its turn an agent validates (``refund``) each of its own contributions the model
+    still agrees with once ``refund_wait`` has passed, a point each; and, from an account
+    with validated contributions, reports another's contribution the model rejects, a
+    point to the reporter. A contribution is validated or reported once, never both
+    (``contracts/incentives/points.vy``). Predictions come in one batch per turn.
+
+    Parameters
+    ----------
+    spec : MechanismSpec
+        The scenario's parameters: ``refund_wait_days`` only.
+    """
+
+    keys: ClassVar[tuple[str, ...]] = ("refund_wait_days",)
+
+    def __init__(self, spec: MechanismSpec) -> None:
+        super().__init__()
+        self.parameters = Points(refund_wait=round(spec.refund_wait_days * DAY), unsafe=True)
+
+    def open(self, entry: Entry) -> bool:
+        """Until it is validated or reported."""
+        return not entry.refunded and not entry.reported_by
+
+    def points(self, model: SharedModel, accounts: list[str]) -> int | None:
+        """The accounts' points, as the contract holds them."""
+        return sum(model.points(a) for a in accounts)
+
+    def _due(self, entry: Entry, accounts: list[str], age: int, now: int) -> bool:
+        """Its own, and others' when an account has validated contributions (not before :data:`LOOK_AGAIN`
+        when it found nothing to claim)."""
+        if entry.next_look.get(accounts[0], 0) > now:
+            return False
+        return entry.author in accounts or any(self.num_valid[a] for a in accounts)
+
+    def _action(self, model: SharedModel, entry: Entry, account: str, accounts: list[str], agrees: bool) -> Action:
+        """Validate its own if the model agrees; report another's it rejects (from an account with validations)."""
+        if account == entry.author:
+            return "refund" if agrees else ""
+        return "report" if not agrees and self.num_valid[account] else ""
+
+
+class PredictionMarketRules:
+    """The prediction market: the model's owner (the bank, or the ``owner`` agent) provides a bounty and a
+    hidden test set; agents stake on their contributions, and the test set scores them at the end.
+
+    On deployment the provider funds the bounty, commits the first ``test_size`` samples of the
+    simulation's test set in ``pieces`` (salts drawn from the seed) and reveals the piece drawn
+    (:func:`~sumchain.market.scenario.open_market`). An agent's contribution stakes exactly the
+    stake when the deposit it is willing to pay covers it (else it offers what it is willing to
+    pay, and the contract refuses it); the model does not learn during participation. Agents claim
+    nothing on their turns. After ``contribution_days`` (:attr:`period`), :meth:`finish` ends
+    participation, reveals the rest, pushes the evaluation and the settlement
+    (:func:`~sumchain.market.scenario.close_market`), and every account, the provider's too,
+    withdraws what it is owed: an agent's withdrawals count as refunded. The model the market
+    leaves is its initial one with the contributions the rewards kept
+    (:meth:`~sumchain.market.client.Market.finalized_mirror`); the run records its accuracy
+    from then on. A market nobody contributed to cannot end, and a run shorter than
+    ``contribution_days`` leaves it open (the stakes and the bounty in it).
+
+    Parameters
+    ----------
+    spec : MechanismSpec
+        The scenario's parameters (bounty and stake in coins, durations in days).
+    """
+
+    keys: ClassVar[tuple[str, ...]] = (
+        "bounty",
+        "stake",
+        "test_size",
+        "pieces",
+        "contribution_days",
+        "reveal_window_days",
+    )
+
+    def __init__(self, spec: MechanismSpec) -> None:
+        self.parameters = PredictionMarket(
+            stake=int(Fraction(spec.stake) * COIN),
+            min_duration=round(spec.contribution_days * DAY),
+            reveal_window=round(spec.reveal_window_days * DAY),
+        )
+        self.period = float(self.parameters.min_duration)
+        self.bounty = int(Fraction(spec.bounty) * COIN)
+        self.test_size, self.pieces = spec.test_size, spec.pieces
+        self.provider = ""
+        self.test_set = HiddenTestSet(())
+        self.final: OnChainModel | None = None
+        self._market: Market | None = None
+
+    @property
+    def market(self) -> Market:
+        """The deployed market."""
+        if self._market is None:
+            raise SumchainError("the prediction market is not deployed yet")
+        return self._market
+
+    def deploy(
+        self, chain: Chain, mirror: OnChainModel, metadata: ModelMetadata, owner: str, data: SimData, seed: int
+    ) -> SharedModel:
+        """Open the market on ``mirror`` with ``owner`` as the provider; ``seed`` draws the salts."""
+        rng = random.Random(seed)
+        test = data.test[: self.test_size or None]
+        self.test_set = split_test_set(
+            [s for s, _ in test], [y for _, y in test], pieces=self.pieces or None, salt=lambda: rng.randbytes(32)
+        )
+        self.provider = owner
+        self._market = open_market(
+            chain,
+            mirror,
+            self.parameters,
+            self.test_set,
+            bounty=self.bounty,
+            provider=owner,
+            anyone=owner,
+            metadata=metadata,
+        )
+        return self._market.model
+
+    def add(
+        self,
+        model: SharedModel,
+        mirror: OnChainModel,
+        sample: tuple[int, ...],
+        label: int,
+        author: str,
+        agent: str,
+        value: int,
+    ) -> Entry:
+        """Stake on the sample (the model, and so ``mirror``, learns nothing yet)."""
+        call = self.market.add_data_call(sample, label)
+        paid = min(value, call.value)
+        receipt = model.chain.transact(model.address, call.data, sender=author, value=paid)
+        return Entry(sample, label, receipt.timestamp, author, agent, paid)
+
+    def settle(
+        self, model: SharedModel, accounts: list[str], entries: list[Entry], now: int, predict: Predict
+    ) -> Claims:
+        """Nothing to claim before the market ends."""
+        return Claims()
+
+    def open(self, entry: Entry) -> bool:
+        """Until its stake's balance is withdrawn."""
+        return entry.claimable > 0
+
+    def finish(
+        self, model: SharedModel, accounts: list[list[str]], entries: list[Entry], mirror: OnChainModel
+    ) -> list[Claims]:
+        """End the market and withdraw everyone's balance; ``mirror`` learns every contribution in
+        order, as the evaluation teaches the model on chain."""
+        claims = [Claims() for _ in accounts]
+        if not entries:
+            return claims
+        market = self.market
+        close_market(market, self.test_set, provider=self.provider, anyone=self.provider)
+        mirror.partial_fit([e.sample for e in entries], [e.label for e in entries])
+        self.final = market.finalized_mirror()
+        for agent, own in zip(claims, accounts, strict=True):
+            for account in own:
+                if market.owed(account):
+                    agent.refunded += market.withdraw(sender=account)
+                    agent.refunds += 1
+        if market.owed(self.provider):
+            market.withdraw(sender=self.provider)
+        for entry in entries:
+            entry.claimable = 0
+        return claims
+
+    def result(self, on_chain: OnChainModel) -> OnChainModel:
+        """The finalized model once the market ended, else the model on chain (its initial one)."""
+        return self.final or on_chain
+
+    def points(self, model: SharedModel, accounts: list[str]) -> int | None:
+        """None: no points."""
+        return None
+
+
+MECHANISMS: dict[str, MechanismKind] = {
+    "deposit-refund-take": DepositRefundTakeRules,
+    "points": PointsRules,
+    "prediction-market": PredictionMarketRules,
+}
+"""Class of each mechanism a scenario may name."""
+
+
+def mechanism_kind(kind: str) -> MechanismKind:
+    """The class of the mechanism named ``kind``.
+
+    Raises
+    ------
+    ScenarioError
+        For a mechanism that has no contracts yet.
+    """
+    if kind not in MECHANISMS:
+        raise ScenarioError(f"unknown mechanism {kind!r} (known: {', '.join(MECHANISMS)})")
+    return MECHANISMS[kind]
 
 
 def mechanism_for(spec: MechanismSpec) -> Mechanism:
@@ -181,6 +511,4 @@ def mechanism_for(spec: MechanismSpec) -> Mechanism:
     ScenarioError
         For a mechanism that has no contracts yet.
     """
-    if spec.kind not in MECHANISMS:
-        raise ScenarioError(f"unknown mechanism {spec.kind!r} (known: {', '.join(MECHANISMS)})")
-    return MECHANISMS[spec.kind](spec)
+    return mechanism_kind(spec.kind)(spec)

@@ -1,4 +1,5 @@
-"""Figures of runs: balances (% of start) and accuracy over time, with the all-data baseline.
+"""Figures of runs: balances (% of start) and accuracy over time, with the all-data baseline, and
+under Points each agent's share of all the points held.
 
 :func:`series` turns runs into the lines to draw, shared by the PNG (matplotlib,
 :func:`write_png`) and the interactive HTML (:mod:`sumchain.sim.html`).
@@ -36,11 +37,13 @@ class Series:
 
 
 def series(runs: list[Run]) -> list[Series]:
-    """The lines of a figure of ``runs``: each run's accuracy, baseline and agents' balances.
+    """The lines of a figure of ``runs``: each run's accuracy, baseline and agents' balances, and
+    the agents' shares of the points held when the run has points.
 
-    One run: accuracy in black, the baseline in grey, honest agents green (dotted),
-    attackers red (dashed) and the model's owner blue (dash-dot). Several: one colour per
-    run, the kind of line by its dash, each label prefixed by the run's name and seed.
+    One run: accuracy in black, the baseline in grey, honest agents green (balance dotted,
+    share of points solid), attackers red (balance dashed, share of points solid) and the
+    model's owner blue (dash-dot). Several: one colour per run, the kind of line by its
+    dash, each label prefixed by the run's name and seed.
     """
     lines = []
     for k, run in enumerate(runs):
@@ -63,12 +66,18 @@ def series(runs: list[Run]) -> list[Series]:
                 f"{prefix}accuracy", times, tuple(100 * a for a in run.accuracy), ACCURACY if single else color, "solid"
             )
         )
+        held = [sum(points) for points in zip(*(a.points for a in run.agents if a.points), strict=True)]
         for agent in run.agents:
             owner = agent.strategy == "owner"
             hue = (OWNER if owner else ATTACKER if agent.attacks else HONEST) if single else color
             dash = "dashdot" if owner else "dashed" if agent.attacks else "dotted"
-            label = f"{prefix}{agent.name} ({agent.strategy}) balance"
-            lines.append(Series(label, times, tuple(agent.balance), hue, dash))
+            name = f"{prefix}{agent.name} ({agent.strategy})"
+            lines.append(Series(f"{name} balance", times, tuple(agent.balance), hue, dash))
+            if agent.points:
+                share = tuple(100 * p / total if total else 0.0 for p, total in zip(agent.points, held, strict=True))
+                lines.append(
+                    Series(f"{name} share of points ({agent.points[-1]:,} at the end)", times, share, hue, "solid")
+                )
     return lines
 
 
@@ -124,7 +133,8 @@ def write_png(runs: list[Run], path: str | Path) -> Path:
     for line in series(runs):
         axes.plot(line.days, line.percent, color=line.color, linestyle=line.dash, linewidth=1.8, label=line.label)
     axes.set_xlabel("time (days)")
-    axes.set_ylabel("percent (balance: of its start)")
+    has_points = any(a.points for run in runs for a in run.agents)
+    axes.set_ylabel(f"percent (balance: of its start{'; points: share of all' if has_points else ''})")
     axes.yaxis.set_major_formatter(PercentFormatter())
     axes.set_title(title(runs))
     axes.grid(alpha=0.3)

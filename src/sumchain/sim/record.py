@@ -19,7 +19,9 @@ FORMAT = "sumchain-simulation/1"
 class AgentRecord:
     """One agent's part of a run: who it is, its balance over time (% of its start), what it did.
 
-    Amounts are in wei.
+    Amounts are in wei. ``points`` are the points it holds at each time, under Points (empty
+    under the other mechanisms). Under the prediction market, ``refunded`` is what it
+    withdrew at the end (its stakes' balances) and ``refunds`` its withdrawals.
     """
 
     name: str
@@ -34,6 +36,7 @@ class AgentRecord:
     deposited: int = 0
     refunded: int = 0
     taken: int = 0
+    points: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -86,7 +89,10 @@ class Run:
             run = cls(**values)
         except (TypeError, KeyError) as exc:
             raise SumchainError(f"a saved simulation with bad fields: {exc}") from None
-        if len(run.accuracy) != len(run.times) or any(len(a.balance) != len(run.times) for a in run.agents):
+        lengths = (
+            [len(run.accuracy)] + [len(a.balance) for a in run.agents] + [len(a.points) for a in run.agents if a.points]
+        )
+        if any(n != len(run.times) for n in lengths):
             raise SumchainError("a saved simulation whose series differ in length")
         return run
 

@@ -3,7 +3,8 @@
 As in the reference simulator, each agent's turns come a normally distributed wait
 apart; on its turn an agent may contribute the next sample of the shared data stream
 (with a deposit it is willing to pay, refused by the contract when it is short), then
-claims what the mechanism lets it claim. Agents decide what to claim with a Python
+claims what the mechanism lets it claim; a mechanism whose contributions close (the prediction
+market) finishes once, when they do. Agents decide what to claim with a Python
 mirror of the model that learns every accepted contribution as the contract does
 (bit-exact); the contract checks every claim again, and at every record the mirror is
 compared word for word with the model on chain. Every few simulated hours (``record_every``)
@@ -25,7 +26,7 @@ from sumchain.metadata import ModelMetadata
 from sumchain.models import SCALE, NaiveBayes, OnChainModel, SparsePerceptron
 from sumchain.models.samples import CheckedSparse
 from sumchain.sim.data import SimData, load_data
-from sumchain.sim.mechanism import Entry, mechanism_for
+from sumchain.sim.mechanism import Claims, Entry, mechanism_for
 from sumchain.sim.record import AgentRecord, Run
 from sumchain.sim.scenario import COIN, AgentSpec, ModelSpec, Scenario
 from sumchain.sim.strategies import STRATEGIES, Strategy
@@ -95,6 +96,16 @@ def _fund(chain: EmbeddedChain, agents: list[_Agent], bank: str) -> None:
             if excess > 0:
                 chain.transact(bank, b"", sender=account, value=excess)
         agent.start_wei = share * len(agent.accounts)
+
+
+def _book(agent: _Agent, claims: Claims, run: Run) -> None:
+    """Count what the agent's claims did in its record and the run's."""
+    agent.record.refunds += claims.refunds
+    agent.record.reports += claims.reports
+    agent.record.refunded += claims.refunded
+    agent.record.taken += claims.taken
+    run.reverted += claims.reverted
+    run.transactions += claims.refunds + claims.reports
 
 
 def new_chain(scenario: Scenario) -> EmbeddedChain:
@@ -169,11 +180,12 @@ def simulate(
     metadata = ModelMetadata(
         name=f"simulation: {scenario.name}"[:64], n_features=data.n_features, class_names=data.class_names
     )
-    model = mechanism.deploy(chain, make_mirror(scenario.model, data), metadata, owner)
+    model = mechanism.deploy(chain, make_mirror(scenario.model, data), metadata, owner, data, seed)
     x_test = CheckedSparse([s for s, _ in data.test], data.n_features)  # checked once, predicted every record
     y_test = [label for _, label in data.test]
     start = chain.time()
     end = start + round(days * 86_400)
+    close = start + mechanism.period  # contributions close, and the mechanism finishes
     run = Run(scenario=scenario.to_json(), seed=seed, days=days, baseline=baseline, agents=[a.record for a in agents])
 
     local = model.mirror()  # what the agents predict with; kept equal to the chain's model
@@ -185,12 +197,15 @@ def simulate(
         on_chain = model.mirror()
         if on_chain.to_words() != local.to_words():
             raise SumchainError(f"the model on chain left its mirror at day {(at - start) / 86_400:.2f}")
-        accuracy = float(on_chain.score(x_test, y_test))
+        accuracy = float(mechanism.result(on_chain).score(x_test, y_test))
         run.times.append((at - start) / 86_400)
         run.accuracy.append(accuracy)
         for agent in agents:
             held = sum(chain.balance(a) for a in agent.accounts)
             agent.record.balance.append(100 * held / agent.start_wei if agent.start_wei else 0.0)
+            points = mechanism.points(model, agent.accounts)
+            if points is not None:
+                agent.record.points.append(points)
         return accuracy
 
     accuracy = record(start)
@@ -200,46 +215,55 @@ def simulate(
         heapq.heappush(turns, (first, i))
     entries: list[Entry] = []
     next_sample, next_record = 0, start + round(scenario.record_every)
-    while turns:
-        at, i = heapq.heappop(turns)
-        while next_record <= min(at, end):
+
+    def record_until(limit: float) -> None:
+        """Every record due at ``limit`` or before."""
+        nonlocal accuracy, next_record
+        while next_record <= limit:
             accuracy = record(next_record)
             next_record += round(scenario.record_every)
+
+    closed = False
+    while turns:
+        at, i = heapq.heappop(turns)
+        if not closed and close <= min(at, end):
+            record_until(close - 1)
+            if close > chain.time():
+                chain.advance_time(round(close) - chain.time())
+            finished = mechanism.finish(model, [a.accounts for a in agents], entries, local)
+            for who, claims in zip(agents, finished, strict=True):
+                _book(who, claims, run)
+            entries, closed = [e for e in entries if mechanism.open(e)], True
+        record_until(min(at, end))
         if at > end or (next_sample >= len(data.stream) and not entries):
             break
         if at > chain.time():
             chain.advance_time(at - chain.time())
         agent = agents[i]
         held = [chain.balance(a) for a in agent.accounts]
-        adding = at < start + agent.spec.end_day * 86_400 and next_sample < len(data.stream)
+        adding = at < min(close, start + agent.spec.end_day * 86_400) and next_sample < len(data.stream)
         if adding and sum(held) > 0 and agent.strategy.wants_to_add(accuracy, agent.rng):
             sample, true_label = data.stream[next_sample]
             turn = agent.strategy.turn(sample, true_label, data.n_classes, agent.rng)
             account = agent.accounts[turn.account]
             value = min(agent.draw_deposit(), held[turn.account])
             try:
-                added = model.add_data(turn.sample, turn.label, sender=account, value=value)
+                entry = mechanism.add(model, local, turn.sample, turn.label, account, agent.spec.name, value)
             except ContractReverted:
                 run.refused += 1
                 agent.record.refused += 1
             else:
-                entries.append(Entry(turn.sample, turn.label, added.time, account, agent.spec.name, added.cost))
-                local.partial_fit([turn.sample], [turn.label])
+                entries.append(entry)
                 agent.strategy.accepted()
                 next_sample += 1
                 run.transactions += 1
                 run.contributions += 1
                 agent.record.added += 1
-                agent.record.deposited += added.cost
+                agent.record.deposited += entry.claimable
         claims = mechanism.settle(model, agent.accounts, entries, chain.time(), predict)
-        agent.record.refunds += claims.refunds
-        agent.record.reports += claims.reports
-        agent.record.refunded += claims.refunded
-        agent.record.taken += claims.taken
-        run.reverted += claims.reverted
-        run.transactions += claims.refunds + claims.reports
+        _book(agent, claims, run)
         if claims.refunds or claims.reports:
-            entries = [e for e in entries if e.claimable > 0]
+            entries = [e for e in entries if mechanism.open(e)]
         if sum(chain.balance(a) for a in agent.accounts) > 0 or any(e.author in agent.accounts for e in entries):
             heapq.heappush(turns, (max(at, chain.time()) + agent.draw_wait(), i))
         if on_progress:

@@ -108,9 +108,16 @@ class ModelSpec:
 class MechanismSpec:
     """The incentive mechanism (the ``[mechanism]`` table).
 
-    ``cost_weight`` is the deposit, in coins, of a contribution made one hour after the
-    previous one (the reference simulator's ``cost_weight``: it charges
-    ``cost_weight * 60 / sqrt(seconds since the last contribution)``).
+    ``kind`` is ``deposit-refund-take``, ``points`` or ``prediction-market``
+    (:data:`sumchain.sim.mechanism.MECHANISMS`). ``cost_weight`` is the deposit, in coins,
+    of a contribution made one hour after the previous one (the reference simulator's
+    ``cost_weight``: it charges ``cost_weight * 60 / sqrt(seconds since the last
+    contribution)``). Points uses ``refund_wait_days`` only.
+
+    The prediction market: the provider's ``bounty`` and the ``stake`` of each
+    contribution, in coins; the first ``test_size`` samples of the test set (0: all)
+    in ``pieces`` pieces (0: the fewest that fit); contributions for
+    ``contribution_days``, then ``reveal_window_days`` for the provider to reveal the rest.
     """
 
     kind: str = "deposit-refund-take"
@@ -118,6 +125,12 @@ class MechanismSpec:
     refund_wait_days: float = 1.0
     owner_claim_wait_days: float = 9.0
     any_claim_wait_days: float = 9.0
+    bounty: float = 100.0
+    stake: float = 1.0
+    test_size: int = 0
+    pieces: int = 0
+    contribution_days: float = 3.0
+    reveal_window_days: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -200,13 +213,26 @@ def parse_scenario(data: dict[str, Any], *, source: str = "scenario") -> Scenari
     ------
     ScenarioError
         For an unknown key, a value of the wrong type, a negative number, an unknown
-        strategy, a probability over 1, no agents or two agents of one name.
+        strategy or mechanism, a mechanism key that does not apply to its kind, a
+        probability over 1, no agents or two agents of one name.
     """
+    from sumchain.sim.mechanism import mechanism_kind
     from sumchain.sim.strategies import STRATEGIES
 
     data = dict(data)
     tables = {"dataset": DatasetSpec, "model": ModelSpec, "mechanism": MechanismSpec}
-    parts = {key: _build(cls, data.pop(key, {}), f"{source}: [{key}]") for key, cls in tables.items()}
+    raw = {key: data.pop(key, {}) for key in tables}
+    parts = {key: _build(cls, raw[key], f"{source}: [{key}]") for key, cls in tables.items()}
+    kind = parts["mechanism"].kind
+    try:
+        takes = mechanism_kind(kind).keys
+    except ScenarioError as exc:
+        raise ScenarioError(f"{source}: [mechanism] {exc}") from None
+    ignored = sorted(set(raw["mechanism"]) - {"kind", *takes})
+    if ignored:
+        raise ScenarioError(
+            f"{source}: [mechanism] {ignored[0]!r} does not apply to {kind} (it takes: {', '.join(takes)})"
+        )
     raw_agents = data.pop("agents", [])
     if not isinstance(raw_agents, list) or not raw_agents:
         raise ScenarioError(f"{source}: needs at least one [[agents]] table")

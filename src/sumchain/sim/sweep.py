@@ -5,8 +5,9 @@ The sweep's scenario names one honest agent and one attacker (any strategy that 
 e.g. a ``flood`` from several accounts). For each point of the grid the attacker's turns
 are spaced so that it would send ``fraction`` of the contributions (its ``wait_mean`` is the
 honest agent's times ``(1 - fraction) / fraction``; at 0 it is left out), the mechanism's
-deposit weight is set (Deposit, Refund and Take's ``cost_weight``; Points has no deposit, so
-it runs at one weight), and the model type. The attacker's budget stays the scenario's:
+deposit weight is set (Deposit, Refund and Take's ``cost_weight``, the market's ``stake``;
+Points has no deposit, so it runs at one weight; the market's test set is :data:`MARKET`),
+and the model type. The attacker's budget stays the scenario's:
 a mechanism protects the model when the attacker runs out of money (or its data is
 refused) before it moves the accuracy.
 
@@ -37,8 +38,12 @@ from sumchain.sim.strategies import STRATEGIES
 TOLERANCE = 0.03
 """Accuracy (as a fraction) a point may lose against the same grid cell without an attacker and
 still count as protected: the issue's 3 points."""
-WEIGHTLESS = {"points"}
-"""Mechanisms without a deposit: they run at the first weight only."""
+WEIGHT_KEYS = {"deposit-refund-take": "cost_weight", "prediction-market": "stake"}
+"""The ``[mechanism]`` key each mechanism's deposit weight sets (coins); one without (Points) runs
+at the first weight only."""
+MARKET = {"test_size": 128, "pieces": 4}
+"""The prediction market's test set in a sweep: its evaluation on chain scores every contribution
+on every revealed test sample, so it is kept small. Contributions close a day before the end."""
 FORMAT = "sumchain-sweep/1"
 
 
@@ -99,7 +104,12 @@ def point_scenario(base: Scenario, point: Point, baseline: float | None = None) 
     if point.fraction > 0:
         wait = honest.wait_mean * (1 - point.fraction) / point.fraction
         agents += (dataclasses.replace(attacker, wait_mean=max(wait, 1.0), wait_sd=min(attacker.wait_sd, wait / 10)),)
-    mechanism = dataclasses.replace(base.mechanism, kind=point.mechanism, cost_weight=point.weight)
+    settings: dict[str, Any] = {"kind": point.mechanism}
+    if point.mechanism in WEIGHT_KEYS:
+        settings[WEIGHT_KEYS[point.mechanism]] = point.weight
+    if point.mechanism == "prediction-market":
+        settings |= {**MARKET, "contribution_days": max(base.days - 1, base.days / 2)}
+    mechanism = dataclasses.replace(base.mechanism, **settings)
     return dataclasses.replace(
         base,
         name=f"{base.name}-{point.mechanism}-{point.model.replace(' ', '-')}-w{point.weight:g}-f{point.fraction:g}",
@@ -150,7 +160,7 @@ def grid(
         Point(mechanism, model, weight, fraction)
         for mechanism in mechanisms
         for model in models
-        for weight in (weights[:1] if mechanism in WEIGHTLESS else weights)
+        for weight in (weights if mechanism in WEIGHT_KEYS else weights[:1])
         for fraction in cells
     ]
 
@@ -304,7 +314,7 @@ def table(outcomes: Sequence[Outcome]) -> str:
         held = [f for f in fractions if broken is None or f < broken]
         end = last[line]
         rows.append(
-            f"| {mechanism} | {model} | {'-' if mechanism in WEIGHTLESS else f'{weight:g}'} | "
+            f"| {mechanism} | {model} | {f'{weight:g}' if mechanism in WEIGHT_KEYS else '-'} | "
             f"{max(held):.0%} | {'-' if broken is None else f'{broken:.0%}'} | "
             f"{end.accuracy:.1%} ({reference[line]:.1%}) | {end.honest:.0f}% | {end.attacker:.0f}% |"
         )
