@@ -12,7 +12,9 @@ template is written out to every trainer, as ``scripts/build_contracts.py`` does
 - ``boolean``: ``and``/``or`` and ``True``/``False`` swapped, a ``not`` dropped;
 - ``deletion``: a one-line statement (assignment, ``log``, call, ``assert``) made ``pass``.
 
-Docstrings, comments, pragmas and declarations (``x: type``) are left alone.
+Docstrings, comments, pragmas and declarations (``x: type``) are left alone, and so is the
+value of a local declared only to be assigned by the tuple on a later line (``a: uint256 = 0``
+then ``a, b = f()``: Vyper wants a value; any mutant of it is equivalent).
 Each mutant is written into a private copy of the package and its tests (one
 per worker, ``--jobs`` in parallel, ``../shared`` linked beside it), its
 contracts compiled there (a mutant that does not compile is *stillborn* and
@@ -141,9 +143,13 @@ class Outcome:
 
 
 def code_lines(source: str) -> Iterator[tuple[int, str]]:
-    """The lines that are code: not in a docstring, not a comment, a pragma, a decorator or a declaration."""
+    """The lines that are code: not in a docstring, not a comment, a pragma, a decorator, a declaration
+    or a placeholder (:func:`placeholders`)."""
+    skipped = placeholders(source.splitlines())
     in_docstring = False
     for number, line in enumerate(source.splitlines(), start=1):
+        if number in skipped:
+            continue
         quotes = line.count('"""')
         if in_docstring or quotes:
             if quotes % 2:
@@ -156,6 +162,34 @@ def code_lines(source: str) -> Iterator[tuple[int, str]]:
         if _DECLARATION.match(text) and "=" not in text.split(":", 1)[1].split("(", 1)[0]:
             continue
         yield number, text
+
+
+_LOCAL = re.compile(r"^\s*([A-Za-z_]\w*)\s*:\s*[\w\[\], ]+=\s*\S")
+_TUPLE_TARGETS = re.compile(r"^\s*([\w, ]+,[\w, ]+)=[^=]")
+
+
+def placeholders(lines: Sequence[str]) -> set[int]:
+    """Line numbers of local declarations whose value only fills Vyper's rule that a local has
+    one: a run of declarations (``a: uint256 = 0``) followed at once, at the same indentation,
+    by the tuple assignment of the same names (``a, b = f()``, ``f`` not reading them). Any
+    mutant of such a value is equivalent, so none is made."""
+    found: set[int] = set()
+    for number, line in enumerate(lines, start=1):
+        declared = _LOCAL.match(line)
+        if not declared:
+            continue
+        indent = line[: len(line) - len(line.lstrip())]
+        after = number  # index of the line after this one
+        while after < len(lines) and _LOCAL.match(lines[after]) and lines[after].startswith(indent):
+            after += 1
+        follow = lines[after] if after < len(lines) else ""
+        targets = _TUPLE_TARGETS.match(follow)
+        if not targets or not follow.startswith(indent) or follow[len(indent)].isspace():
+            continue
+        value = follow.split("=", 1)[1]
+        if declared[1] in {t.strip() for t in targets[1].split(",")} and not re.search(rf"\b{declared[1]}\b", value):
+            found.add(number)
+    return found
 
 
 def mutants_of(path: Path) -> list[Mutant]:

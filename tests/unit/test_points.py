@@ -17,7 +17,7 @@ from sumchain.errors import InvalidIncentive
 from sumchain.incentives import DAY, DepositRefundTake, Points
 from sumchain.models.reference_file import model_from_spec
 from tests.conftest import WEIGHTS
-from tests.helpers import Actor, observable_state
+from tests.helpers import Actor, deploy_interrupted, observable_state
 from tests.unit.test_attacks import call
 from tests.unit.test_every_model import RNG_SEED, TYPES, sample_for, spec_for
 
@@ -65,6 +65,9 @@ def test_contributing_is_free_and_any_value_sent_comes_back(chain, model) -> Non
     assert added.cost == 0
     assert chain.balance(alice) == start and chain.balance(model.address) == 0
     assert added.contribution.status == "pending"
+    record = model._call("contribution", model.codec.encode([0]), 1, added.time, alice)
+    assert tuple(record) == (0, 0, False)  # the record holds nothing
+    assert model._call("last_update_time") == added.time
     assert added.contribution.owner_claim_from is None and added.contribution.any_claim_from is None
 
 
@@ -208,3 +211,17 @@ def test_a_deposit_model_is_not_read_as_points(chain) -> None:
     assert drt.mechanism == DepositRefundTake() and drt.mechanism_class is DepositRefundTake
     with pytest.raises(InvalidIncentive, match="Deposit, Refund and Take takes no"):
         DepositRefundTake.from_options({"bounty": 1})
+
+
+def test_points_opens_once_loaded_and_keeps_the_block_time_to_64_bits(chain) -> None:
+    """Closed until the last parameter chunk; the last second of 64 bits is a time like any
+    other (it opens the mechanism and is read back), the next one is refused whole."""
+    mirror = SparsePerceptron.from_weights(WEIGHTS, intercept=0, learning_rate=2)
+    partial, _ = deploy_interrupted(chain, mirror, chunks=0, mechanism=POINTS, sender=0)
+    reverts(partial, "trainer: parameters not loaded", partial.add_data, [0], 1, sender=1)
+    chain.advance_time(2**64 - 2 - chain.time())  # the last chunk is mined at 2**64 - 1
+    partial.upload_parameters(mirror.to_words())
+    assert partial._call("last_update_time") == 2**64 - 1
+    reason = re.escape("points: block time beyond 64 bits")
+    reverts(partial, reason, partial.add_data, [0], 1, sender=1)  # mined at 2**64
+    assert partial._call("total_good") == 0
