@@ -154,6 +154,8 @@ def write_sweep_png(outcomes: Sequence[Outcome], path: str | Path) -> Path:
     plt = _pyplot()
     from matplotlib.ticker import PercentFormatter
 
+    from sumchain.sim.sweep import WEIGHT_KEYS
+
     models = sorted({o.point.model for o in outcomes})
     mechanisms = sorted({o.point.mechanism for o in outcomes})
     weights = sorted({o.point.weight for o in outcomes})
@@ -176,7 +178,7 @@ def write_sweep_png(outcomes: Sequence[Outcome], path: str | Path) -> Path:
                     "color": _RUN_COLORS[mechanisms.index(mechanism) % len(_RUN_COLORS)],
                     "linestyle": _DASHES[weights.index(weight) % len(_DASHES)],
                     "marker": "o",
-                    "label": f"{mechanism}, weight {weight:g}",
+                    "label": f"{mechanism}, weight {weight:g}" if mechanism in WEIGHT_KEYS else mechanism,
                 }
                 fractions = [100 * o.point.fraction for o in line]
                 top.plot(fractions, [100 * o.accuracy for o in line], **style)
