@@ -161,7 +161,7 @@ def test_prediction_ranks_classes_as_exact_arithmetic_except_near_ties(data: st.
         assert scores[predicted] * (1 + Fraction(1, 2**51)) >= best
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(data=st.data(), drawn=models())
 def test_batch_predict_is_one_at_a_time_predict(data: st.DataObject, drawn: Model) -> None:
     """The batch's floating-point scores decide only clear leads: near ties (the engineered
