@@ -35,7 +35,7 @@ def bare_adds(scenario: Any, data: Any, count: int) -> float:
 
     chain = new_chain(scenario)
     model = mechanism_for(scenario.mechanism).deploy(
-        chain, make_mirror(scenario.model, data), _metadata(data), chain.accounts[0]
+        chain, make_mirror(scenario.model, data), _metadata(data), chain.accounts[0], data, scenario.seed
     )
     sender = chain.accounts[1]
     started = time.perf_counter()
