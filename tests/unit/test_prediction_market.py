@@ -16,10 +16,12 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from sumchain import ContractReverted, EmbeddedChain, SparsePerceptron
-from sumchain.chain.abi import encode_values
+from sumchain.chain.abi import ContractABI, encode_values
+from sumchain.chain.compiler import compile_trainer
 from sumchain.chain.hashing import keccak
 from sumchain.errors import InvalidIncentive, InvalidSample, SumchainError
 from sumchain.incentives import DAY
+from sumchain.incentives.prediction_market import MAX_TEST_SAMPLES
 from sumchain.market import (
     HiddenTestSet,
     Market,
@@ -30,6 +32,7 @@ from sumchain.market import (
     split_test_set,
 )
 from tests.conftest import WEIGHTS
+from tests.helpers import assert_deployment_reverts
 
 STAKE = 10**15
 BOUNTY = 10**17
@@ -433,3 +436,36 @@ def test_the_unsent_calls_take_a_market_through_every_phase_as_the_sending_metho
     assert chain.balance(by_calls.address) == 0
     with pytest.raises(ContractReverted, match="nothing to withdraw"):
         chain.estimate_gas(by_calls.address, by_calls.withdraw_call().data, sender=by_calls.model.owner)
+
+
+@pytest.mark.parametrize(
+    ("words", "reason"),
+    [
+        ([MAX_TEST_SAMPLES - 1, 0, 1, 0, 0], "stake out of range"),
+        ([2**96, 0, 1, 0, 0], "stake out of range"),
+        ([MAX_TEST_SAMPLES, 0, 0, 0, 0], "needs at least one contribution"),
+        ([MAX_TEST_SAMPLES, 2**40, 1, 0, 0], r"wait not below 2\*\*40 seconds"),
+        ([MAX_TEST_SAMPLES, 0, 1, 2**40, 0], r"wait not below 2\*\*40 seconds"),
+        ([MAX_TEST_SAMPLES, 0, 1, 0, 2**40], r"wait not below 2\*\*40 seconds"),
+    ],
+)
+def test_market_parameters_are_refused_on_chain_just_past_each_bound(
+    chain: EmbeddedChain, words: list[int], reason: str
+) -> None:
+    """The contract's own checks, without the client's (which refuses the same first)."""
+    params = SparsePerceptron.from_weights(WEIGHTS).model_params()
+    assert_deployment_reverts(
+        chain, "sparse_perceptron", params, f"prediction_market: {reason}$", words, "prediction_market"
+    )
+
+
+@pytest.mark.parametrize("words", [[MAX_TEST_SAMPLES, 2**40 - 1, 1, 2**40 - 1, 2**40 - 1], [2**96 - 1, 0, 1, 0, 0]])
+def test_market_parameters_at_each_bound_are_accepted_on_chain(chain: EmbeddedChain, words: list[int]) -> None:
+    compiled = compile_trainer("sparse_perceptron", "prediction_market")
+    abi = ContractABI(compiled.abi)
+    params = SparsePerceptron.from_weights(WEIGHTS).model_params()
+    address = chain.deploy(
+        compiled.bytecode + abi.encode_constructor(params, words, b""), sender=chain.accounts[0]
+    ).contract_address
+    assert address is not None
+    assert abi.decode_output("stake", chain.call(address, abi.encode_call("stake"))) == words[0]
