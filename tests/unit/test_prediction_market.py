@@ -89,12 +89,18 @@ def finish(chain: EmbeddedChain, market: Market, tests: HiddenTestSet) -> None:
 # -- the whole story --------------------------------------------------------------
 
 
+def score_views(market: Market) -> tuple[int, int, int]:
+    """The contract's lowest score, sum of scores and sum of the scores that are not negative."""
+    return tuple(int(market.model._call(name)) for name in ("lowest_score", "score_sum", "positive_sum"))  # type: ignore[return-value]
+
+
 def test_a_market_from_commitments_to_withdrawals_pays_what_the_mirror_says(chain) -> None:
     tests = pieces_of()
     market = opened(chain, tests)
     people = chain.accounts[1:4]
     staked = [([0, 6], 1, 1), ([1], 1, 2), ([2, 7], 1, 1), ([1, 6], 0, 3), ([0], 0, 2)]
     start = {a: chain.balance(a) for a in people}
+    assert score_views(market) == (2**255 - 1, 0, 0)  # no score yet: the lowest is the largest int256
     for sample, label, who in staked:
         market.add_data(sample, label, sender=who)
         assert_holds(market, people)
@@ -316,6 +322,7 @@ def test_random_markets_pay_exactly_what_the_mirror_computes(chain, staked, boun
         first = market.status()["first_piece"]
         scores = evaluation_scores(mirror(), tests, first, [(s, y) for s, y, _ in staked])
         assert market.scores() == scores
+        assert score_views(market) == (min(scores), sum(scores), sum(s for s in scores if s >= 0))
         evaluated = len(tests) - len(tests.pieces[first].samples)
         payout = rewards(scores, stake=STAKE, bounty=bounty, test_samples=evaluated)
         event(f"passes: {int(payout.first_rounds > 0) + int(payout.second_rounds > 0)}")
