@@ -151,6 +151,8 @@ def test_phases_only_move_forward_and_each_step_needs_its_phase(chain) -> None:
     market.seal(sender=0)
     with pytest.raises(ContractReverted, match="prediction_market: not in this phase"):
         market.commit(tests, sender=0)
+    with pytest.raises(ContractReverted, match="prediction_market: not in this phase"):
+        market.fund(1, sender=0)  # the bounty is fixed at the seal
     first = market.draw(sender=2)
     with pytest.raises(ContractReverted, match="prediction_market: reveal the drawn piece first"):
         market.reveal(tests, (first + 1) % 4, sender=0)
