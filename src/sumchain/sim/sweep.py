@@ -241,8 +241,13 @@ def sweep(
 
 def protected(outcomes: Sequence[Outcome]) -> dict[Point, bool]:
     """Whether each point kept its accuracy within :data:`TOLERANCE` of its line's fraction 0."""
-    reference = {_line(o.point): o.accuracy for o in outcomes if o.point.fraction == 0}
+    reference = _without_attacker(outcomes)
     return {o.point: o.accuracy >= reference.get(_line(o.point), 0.0) - TOLERANCE for o in outcomes}
+
+
+def _without_attacker(outcomes: Sequence[Outcome]) -> dict[tuple[str, str, float], float]:
+    """Each line's final accuracy at fraction 0."""
+    return {_line(o.point): o.accuracy for o in outcomes if o.point.fraction == 0}
 
 
 def _line(point: Point) -> tuple[str, str, float]:
@@ -307,7 +312,7 @@ def table(outcomes: Sequence[Outcome]) -> str:
         "at the largest fraction: accuracy (no attacker) | honest | attacker |",
         "|---|---|---:|---:|---:|---|---:|---:|",
     ]
-    reference = {_line(o.point): o.accuracy for o in outcomes if o.point.fraction == 0}
+    reference = _without_attacker(outcomes)
     fractions = sorted({o.point.fraction for o in outcomes})
     for line, broken in lines.items():
         mechanism, model, weight = line
