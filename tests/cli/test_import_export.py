@@ -94,6 +94,21 @@ def test_every_type_imports_and_exports(tmp_path, name) -> None:
         assert SharedModel(chain, address).parameter_words() == mirror.to_words()
 
 
+def test_a_decaying_step_travels_through_import_add_and_export(tmp_path) -> None:
+    spec = {"type": "sparse perceptron", "weights": [0, 0, 0, 0], "learningRate": 1, "learningRateDecay": 2}
+    (tmp_path / "decaying.json").write_text(json.dumps({**spec, "samplesSeen": 2}))
+    address = imported(tmp_path, tmp_path / "decaying.json", "--cost-weight", "0")
+    run(tmp_path, "add", "--sample", "0,1", "--label", "1", "--account", "1")  # a mistake: step 1 * 2 // (2 + 2)
+    run(tmp_path, "add", "--sample", "0", "--label", "1", "--account", "1")  # right: counted, no move
+    run(tmp_path, "add", "--sample", "2", "--label", "1", "--account", "1")  # a mistake: step 2 // 6
+    run(tmp_path, "export", "after.json")
+    after = json.loads((tmp_path / "after.json").read_text())
+    assert (after["learningRateDecay"], after["samplesSeen"]) == (2, 5)
+    assert after["weights"] == [0.5, 0.5, 0.333333333, 0]  # at the 1e9 scale
+    with chain_file(tmp_path) as chain:
+        assert SharedModel(chain, address).params[4] == 2
+
+
 def test_bad_files_are_one_line_errors_and_deploy_nothing(tmp_path) -> None:
     good = FILES["sparse-perceptron.json"]
     fails(tmp_path, "import", "nothing.json", message="cannot read nothing.json: [Errno 2] No such file")
@@ -107,6 +122,8 @@ def test_bad_files_are_one_line_errors_and_deploy_nothing(tmp_path) -> None:
     fails(tmp_path, "import", "bad.json", message="cannot read bad.json: Expecting value")
     (tmp_path / "forest.json").write_text('{"type": "random forest"}')
     fails(tmp_path, "import", "forest.json", message="unknown model type 'random forest'; known types are ")
+    (tmp_path / "decay.json").write_text('{"type": "sparse perceptron", "weights": [1], "learningRateDecay": 0}')
+    fails(tmp_path, "import", "decay.json", message="learningRateDecay must be in [1, 2**64 - 1], got 0")
     (tmp_path / "short.json").write_text('{"type": "sparse perceptron", "intercept": 1.0}')
     fails(tmp_path, "import", "short.json", message="malformed 'sparse perceptron' model: missing field 'weights'")
     (tmp_path / "huge.json").write_text('{"type": "sparse perceptron", "weights": [1e300], "intercept": 0}')

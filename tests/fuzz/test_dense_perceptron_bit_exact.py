@@ -2,7 +2,8 @@
 
 Hypothesis draws a model (dimension 1 to 64, sometimes the 512 bound; any
 weight width from 8 to 64 bits; weights, intercept and learning rate up to
-their bounds) and a sequence of labelled samples (values up to the 8-byte
+their bounds; half of the time a decay of the step, with a count of samples
+seen) and a sequence of labelled samples (values up to the 8-byte
 bounds). The model is deployed on the embedded chain and every sample goes
 both to ``add_data`` and to the mirror's ``partial_fit``. Before each step both
 predict the same class; after it the packed words read back from chain equal
@@ -22,6 +23,7 @@ from hypothesis import strategies as st
 from sumchain import DensePerceptron, DepositRefundTake, EmbeddedChain, SharedModel
 from sumchain.models.base import SCALE
 from sumchain.models.packing import signed_range
+from sumchain.models.perceptron import MAX_DECAY, MAX_SEEN
 from tests.helpers import assert_empty_sample_refused, empty_sample
 
 GENESIS = 1_700_000_000
@@ -49,11 +51,14 @@ def models(draw: st.DrawFn) -> DensePerceptron:
     bits = draw(st.integers(8, 64))
     low, high = signed_range(bits)
     weights = draw(st.lists(bounded(low, high, 4 * SCALE), min_size=n, max_size=n))
+    decay = draw(st.one_of(st.none(), bounded(1, MAX_DECAY, 5000)))
     return DensePerceptron.from_weights(
         weights,
         intercept=draw(bounded(INT64_MIN, INT64_MAX, 4 * SCALE)),
         learning_rate=draw(bounded(1, INT64_MAX, 2 * SCALE)),
         weight_bits=bits,
+        decay=decay,
+        samples_seen=0 if decay is None else draw(bounded(0, MAX_SEEN, 10**6)),
     )
 
 
@@ -78,6 +83,7 @@ def test_mirror_and_contract_agree_after_every_step(chain: EmbeddedChain, data: 
     history = data.draw(steps(mirror.n_features), label="steps")
     if mirror.n_features == 512:
         event("512 features")
+    event("constant step" if mirror.decay is None else "decaying step")
     with chain.anchor():
         model = SharedModel.deploy(chain, mirror, mechanism=FREE)
         assert model.parameter_words() == mirror.to_words()
@@ -95,4 +101,5 @@ def test_mirror_and_contract_agree_after_every_step(chain: EmbeddedChain, data: 
             saturated = any(w in (low, high) for w in mirror.coef_.tolist())
             event("right" if label == predicted else "mistake, a weight at a bound" if saturated else "mistake")
             assert model.parameter_words() == mirror.to_words()
+            assert model.mirror().samples_seen_ == mirror.samples_seen_
             assert model.predict(sample) == mirror.predict([sample])[0]

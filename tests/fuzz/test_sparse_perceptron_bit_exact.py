@@ -2,7 +2,8 @@
 
 Hypothesis draws a model (shape, weight width ``weight_bits`` from 8 to 64
 with the edges 8, 9, 63 and 64 often, weights and intercept at and next to
-the bounds of that width, learning rate) and a sequence of labelled samples;
+the bounds of that width, learning rate, often a decay of the step with a
+count of samples seen) and a sequence of labelled samples;
 the same model is deployed on the embedded chain and every sample goes both
 to ``add_data`` (packed by ``SharedModel.codec``) and to the mirror's
 ``partial_fit``. After each step the packed parameter words read back from
@@ -29,6 +30,7 @@ from sumchain import ContractReverted, DepositRefundTake, EmbeddedChain, Invalid
 from sumchain.chain.abi import ContractABI
 from sumchain.chain.compiler import compile_trainer
 from sumchain.models.packing import pack, signed_range, unpack, words_for
+from sumchain.models.perceptron import MAX_DECAY, MAX_SEEN
 from sumchain.models.samples import INDEX_BYTES, MAX_INDEX, MAX_SAMPLE, SampleCodec
 
 GENESIS = 1_700_000_000
@@ -57,6 +59,12 @@ def learning_rates(bits: int) -> st.SearchStrategy[int]:
     """Learning rates the contract accepts for ``bits``: 1 to the largest field value."""
     high = signed_range(bits)[1]
     return st.one_of(st.sampled_from([1, 2, high]), st.integers(1, min(high, 1000)), st.integers(1, high))
+
+
+decays = st.one_of(st.none(), st.none(), st.sampled_from([1, 2, 1000, MAX_DECAY]), st.integers(1, MAX_DECAY))
+"""No decay (a constant step) half of the time, else the bounds, a few small ones, or anything."""
+seen_counts = st.one_of(st.sampled_from([0, 1, MAX_SEEN]), st.integers(0, 10**6), st.integers(0, MAX_SEEN))
+"""Samples seen before deployment."""
 
 
 feature_counts = st.sampled_from(["few"] * 6 + ["edge"] * 2 + ["many"]).flatmap(
@@ -96,8 +104,14 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     n = draw(feature_counts)
     bits = draw(widths)
     weights = draw(st.lists(values(bits), min_size=n, max_size=n))
+    decay = draw(decays)
     mirror = SparsePerceptron.from_weights(
-        weights, intercept=draw(values(bits)), learning_rate=draw(learning_rates(bits)), weight_bits=bits
+        weights,
+        intercept=draw(values(bits)),
+        learning_rate=draw(learning_rates(bits)),
+        weight_bits=bits,
+        decay=decay,
+        samples_seen=0 if decay is None else draw(seen_counts),
     )
     big = n > 64
     steps = draw(st.lists(st.tuples(samples(n), labels), min_size=1, max_size=3 if big else 6))
@@ -109,18 +123,21 @@ def scenarios(draw: st.DrawFn) -> Scenario:
 def assert_same(model: SharedModel, mirror: SparsePerceptron, probes: list[list[int]]) -> None:
     """Same packed words (unused lanes of the last word included), parameters, weights and predictions."""
     bits = mirror.weight_bits
-    assert model.params == (mirror.n_features, mirror.intercept_, mirror.learning_rate, bits)
+    assert model.params == (mirror.n_features, mirror.intercept_, mirror.learning_rate, bits, mirror.decay or 0)
     words = model.parameter_words()
-    assert len(words) == words_for(mirror.n_features, bits)
-    assert words == mirror.to_words() == pack(mirror.coef_.tolist(), bits)
+    counted = [] if mirror.decay is None else [mirror.samples_seen_]
+    assert len(words) == words_for(mirror.n_features, bits) + len(counted)
+    assert words == mirror.to_words() == pack(mirror.coef_.tolist(), bits) + counted
     assert unpack(words, mirror.n_features, bits) == mirror.coef_.tolist()
     on_chain = model.mirror()
     assert on_chain.coef_.tolist() == mirror.coef_.tolist()
-    assert (on_chain.intercept_, on_chain.learning_rate, on_chain.weight_bits) == (
+    assert (on_chain.intercept_, on_chain.learning_rate, on_chain.weight_bits, on_chain.decay) == (
         mirror.intercept_,
         mirror.learning_rate,
         bits,
+        mirror.decay,
     )
+    assert on_chain.samples_seen_ == mirror.samples_seen_
     assert [model.predict(probe) for probe in probes] == mirror.predict(probes).tolist(), probes  # one batch
 
 
@@ -132,6 +149,7 @@ def test_every_add_data_matches_partial_fit(chain: EmbeddedChain, scenario: Scen
         model = SharedModel.deploy(chain, mirror, mechanism=incentive, sender=0)
         event("n_features > 64" if mirror.n_features > 64 else "n_features <= 64")
         event(f"weight_bits {mirror.weight_bits}" if mirror.weight_bits in EDGE_WIDTHS else "weight_bits inside")
+        event("constant step" if mirror.decay is None else "decaying step")
         assert_same(model, mirror, probes)
         for sample, wanted in steps:
             label = 1 - int(mirror.predict([sample])[0]) if wanted is None else wanted
@@ -275,17 +293,22 @@ def parameters(draw: st.DrawFn) -> list[int]:
     n = draw(st.sampled_from([0, 1, 1, 7, 1000]))
     intercept = draw(st.sampled_from([low - 1, low, low, 0, 0, high, high, high + 1]))
     rate = draw(st.sampled_from([-1, 0, 1, 1, high, high, high + 1]))
-    return [n, intercept, rate, bits]
+    decay = draw(st.sampled_from([[0], [0], [-1], [1], [MAX_DECAY], [MAX_DECAY + 1], [], [1, 1]]))
+    return [n, intercept, rate, bits, *decay]
 
 
 @settings(max_examples=240, deadline=None)
 @given(params=parameters())
 def test_contract_accepts_exactly_the_parameters_the_mirror_accepts(chain: EmbeddedChain, params: list[int]) -> None:
-    n, intercept, rate, bits = params
+    n, intercept, rate, bits, *decay = params
     compiled = compile_trainer("sparse_perceptron", "deposit_refund_take")
     creation = compiled.bytecode + ContractABI(compiled.abi).encode_constructor(params, [0] * 4, b"")
     try:
-        SparsePerceptron(n_features=n, intercept=intercept, learning_rate=rate, weight_bits=bits).partial_fit([], [])
+        if len(decay) != 1:
+            raise ValueError("the contract takes five parameters")
+        SparsePerceptron(
+            n_features=n, intercept=intercept, learning_rate=rate, weight_bits=bits, decay=decay[0] or None
+        ).partial_fit([], [])
     except ValueError:
         event("refused")
         with chain.anchor(), pytest.raises(ContractReverted, match=r"^sparse_perceptron: "):

@@ -114,7 +114,7 @@ def test_values_beyond_64_bits_and_bad_labels_are_refused(chain) -> None:
 def test_weights_are_packed_at_the_chosen_width(chain) -> None:
     weights = list(range(-9, 10))
     model = deploy(chain, DensePerceptron.from_weights(weights, intercept=-5, learning_rate=7, weight_bits=16))
-    assert model.params == (19, -5, 7, 16)
+    assert model.params == (19, -5, 7, 16, 0)
     assert model.parameter_words() == pack(weights, 16)
     assert len(model.parameter_words()) == 2  # 16 weights per word
 
@@ -135,15 +135,18 @@ def test_model_is_found_on_chain_with_its_mirror(chain) -> None:
 @pytest.mark.parametrize(
     ("params", "reason"),
     [
-        ([0, 0, 1, 64], "dense_perceptron: n_features out of range"),
-        ([513, 0, 1, 64], "dense_perceptron: n_features out of range"),
-        ([4, 2**63, 1, 64], "dense_perceptron: intercept out of range"),
-        ([4, -(2**63) - 1, 1, 64], "dense_perceptron: intercept out of range"),
-        ([4, 0, 0, 64], "dense_perceptron: learning rate out of range"),
-        ([4, 0, 2**63, 64], "dense_perceptron: learning rate out of range"),
-        ([4, 0, 1, 7], "dense_perceptron: weight_bits out of range"),
-        ([4, 0, 1, 65], "dense_perceptron: weight_bits out of range"),
-        ([4, 0, 1], "dense_perceptron: expected 4 parameters"),
+        ([0, 0, 1, 64, 0], "dense_perceptron: n_features out of range"),
+        ([513, 0, 1, 64, 0], "dense_perceptron: n_features out of range"),
+        ([4, 2**63, 1, 64, 0], "dense_perceptron: intercept out of range"),
+        ([4, -(2**63) - 1, 1, 64, 0], "dense_perceptron: intercept out of range"),
+        ([4, 0, 0, 64, 0], "dense_perceptron: learning rate out of range"),
+        ([4, 0, 2**63, 64, 0], "dense_perceptron: learning rate out of range"),
+        ([4, 0, 1, 7, 0], "dense_perceptron: weight_bits out of range"),
+        ([4, 0, 1, 65, 0], "dense_perceptron: weight_bits out of range"),
+        ([4, 0, 1, 64], "dense_perceptron: expected 5 parameters"),
+        ([4, 0, 1, 64, 1, 1], "dense_perceptron: expected 5 parameters"),
+        ([4, 0, 1, 64, -1], "dense_perceptron: decay out of range"),
+        ([4, 0, 1, 64, 2**64], "dense_perceptron: decay out of range"),
     ],
 )
 def test_bad_parameters_revert_at_deployment(chain, params, reason) -> None:
@@ -154,7 +157,7 @@ def test_the_bounds_deploy(chain) -> None:
     top = 2**63 - 1
     mirror = DensePerceptron.from_weights([top] * 512, intercept=-top - 1, learning_rate=top, weight_bits=64)
     model = deploy(chain, mirror)
-    assert model.params == (512, -top - 1, top, 64)
+    assert model.params == (512, -top - 1, top, 64, 0)
     sample = [-(2**63)] * 512
     assert model.predict(sample) == mirror.predict([sample])[0] == 0
 

@@ -29,7 +29,10 @@ def test_state_persists_across_instances(tmp_path) -> None:
     assert (second.time(), second.block_number()) == head
     assert second.notes["model"] == model.address
     again = SharedModel(second, model.address)
-    assert again.mirror().coef_.tolist() == [4, -4 + again.params[2]]  # params: n, intercept, learning rate, bits
+    assert again.mirror().coef_.tolist() == [
+        4,
+        -4 + again.params[2],
+    ]  # params: n, intercept, learning rate, bits, decay
     assert [c.added_time for c in again.contributions(1)] == [added.time]
     assert second.balance(model.address) == added.cost
 

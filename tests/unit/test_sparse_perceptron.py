@@ -64,7 +64,7 @@ def test_a_weight_pushed_past_its_field_saturates_and_the_others_move(chain, bit
 def test_weights_are_packed_at_the_chosen_width(chain) -> None:
     weights = list(range(-7, 8))
     model = SharedModel.deploy(chain, SparsePerceptron.from_weights(weights, learning_rate=3, weight_bits=16))
-    assert model.params == (15, 0, 3, 16)
+    assert model.params == (15, 0, 3, 16, 0)
     assert model.parameter_words() == pack(weights, 16)  # 15 weights, 16 per word: one word
     assert len(model.parameter_words()) == 1
 
@@ -73,7 +73,7 @@ def test_weights_must_be_loaded_before_data(chain) -> None:
     compiled = compile_trainer(TRAINER, "deposit_refund_take")
     abi = ContractABI(compiled.abi)
     owner = chain.accounts[0]
-    args = abi.encode_constructor([9, 0, 1, 64], [0] * 4, b"")
+    args = abi.encode_constructor([9, 0, 1, 64, 0], [0] * 4, b"")
     address = chain.deploy(compiled.bytecode + args, sender=owner).contract_address
     bare = SharedModel(chain, address)
     with pytest.raises(ContractReverted, match="trainer: parameters not loaded"):
@@ -104,18 +104,21 @@ def test_weights_must_be_loaded_before_data(chain) -> None:
 @pytest.mark.parametrize(
     ("args", "reason"),
     [
-        (([0, 0, 1, 64], 0, 0, 0, 0), "sparse_perceptron: n_features out of range"),
-        (([4, 0, 0, 64], 0, 0, 0, 0), "sparse_perceptron: learning rate out of range"),
-        (([4, 0, 128, 8], 0, 0, 0, 0), "sparse_perceptron: learning rate out of range"),
-        (([4, 2**63, 1, 64], 0, 0, 0, 0), "sparse_perceptron: intercept out of range"),
-        (([4, -129, 1, 8], 0, 0, 0, 0), "sparse_perceptron: intercept out of range"),
-        (([4, 0, 1, 7], 0, 0, 0, 0), "sparse_perceptron: weight_bits out of range"),
-        (([4, 0, 1, 65], 0, 0, 0, 0), "sparse_perceptron: weight_bits out of range"),
-        (([4, 0, 1], 0, 0, 0, 0), "sparse_perceptron: expected 4 parameters"),
-        (([4, 0, 1, 64], 2**96, 0, 0, 0), "deposit_refund_take: cost weight too large"),
-        (([4, 0, 1, 64], 0, 2, 1, 3), "deposit_refund_take: refund wait above owner claim wait"),
-        (([4, 0, 1, 64], 0, 1, 3, 2), "deposit_refund_take: owner claim wait above any claim wait"),
-        (([4, 0, 1, 64], 0, 1, 3, 2**40), "deposit_refund_take: wait not below 2\\*\\*40 seconds"),
+        (([0, 0, 1, 64, 0], 0, 0, 0, 0), "sparse_perceptron: n_features out of range"),
+        (([4, 0, 0, 64, 0], 0, 0, 0, 0), "sparse_perceptron: learning rate out of range"),
+        (([4, 0, 128, 8, 0], 0, 0, 0, 0), "sparse_perceptron: learning rate out of range"),
+        (([4, 2**63, 1, 64, 0], 0, 0, 0, 0), "sparse_perceptron: intercept out of range"),
+        (([4, -129, 1, 8, 0], 0, 0, 0, 0), "sparse_perceptron: intercept out of range"),
+        (([4, 0, 1, 7, 0], 0, 0, 0, 0), "sparse_perceptron: weight_bits out of range"),
+        (([4, 0, 1, 65, 0], 0, 0, 0, 0), "sparse_perceptron: weight_bits out of range"),
+        (([4, 0, 1, 64], 0, 0, 0, 0), "sparse_perceptron: expected 5 parameters"),
+        (([4, 0, 1, 64, 1, 1], 0, 0, 0, 0), "sparse_perceptron: expected 5 parameters"),
+        (([4, 0, 1, 64, -1], 0, 0, 0, 0), "sparse_perceptron: decay out of range"),
+        (([4, 0, 1, 64, 2**64], 0, 0, 0, 0), "sparse_perceptron: decay out of range"),
+        (([4, 0, 1, 64, 0], 2**96, 0, 0, 0), "deposit_refund_take: cost weight too large"),
+        (([4, 0, 1, 64, 0], 0, 2, 1, 3), "deposit_refund_take: refund wait above owner claim wait"),
+        (([4, 0, 1, 64, 0], 0, 1, 3, 2), "deposit_refund_take: owner claim wait above any claim wait"),
+        (([4, 0, 1, 64, 0], 0, 1, 3, 2**40), "deposit_refund_take: wait not below 2\\*\\*40 seconds"),
     ],
 )
 def test_bad_parameters_revert_at_deployment(chain, args, reason) -> None:

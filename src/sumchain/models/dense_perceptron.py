@@ -25,9 +25,10 @@ class DensePerceptron(BinaryPerceptron):
     x is sent as ``round(x * SCALE)``). The model predicts 1 when
     ``sum(coef_[i] * x[i]) + intercept_ * SCALE > 0``, else 0 (a score of
     exactly 0 gives 0). On a mistake weight i moves by
-    ``x[i] * learning_rate * sign // SCALE`` (sign +1 for label 1, -1 for
-    label 0; the division truncates towards zero, as on chain); the intercept
-    never changes, as in 0xDeCA10B. Inputs need not be normalized: the
+    ``x[i] * step * sign // SCALE`` (sign +1 for label 1, -1 for label 0; the
+    division truncates towards zero, as on chain), the step being
+    ``learning_rate`` or, with a ``decay``, one that shrinks with the samples
+    seen; the intercept never changes, as in 0xDeCA10B. Inputs need not be normalized: the
     reference's unit-norm convention is left to the encoder.
 
     Parameters
@@ -36,7 +37,8 @@ class DensePerceptron(BinaryPerceptron):
         Dimension of a sample, 1 to 512.
     learning_rate : int
         Scales the input a mistake adds to the weights, at scale (default
-        1.0 = 1_000_000_000, the reference's default); 1 to ``2**63 - 1``.
+        1.0 = 1_000_000_000, the reference's default); 1 to ``2**63 - 1``;
+        with a decay, the step of the first sample.
     intercept : int
         The fixed intercept, at scale; it fits in 64 signed bits.
     max_iter : int
@@ -57,6 +59,9 @@ class DensePerceptron(BinaryPerceptron):
         reference's model files. :meth:`select_features` picks them from the
         shared encoding; ``predict``, ``fit`` and the contract take the
         selected vectors. Exported back with :meth:`to_reference_spec`.
+    decay : int or None
+        ``None`` (default) for a constant step, else the samples after which
+        the step halves, as for :class:`~sumchain.models.SparsePerceptron`.
 
     Attributes
     ----------
@@ -66,6 +71,8 @@ class DensePerceptron(BinaryPerceptron):
         The intercept.
     classes_ : ndarray
         ``[0, 1]``.
+    samples_seen_ : int
+        Samples learned from (it sets the next step when there is a decay).
 
     Examples
     --------
@@ -93,6 +100,7 @@ class DensePerceptron(BinaryPerceptron):
         max_iter: int = 10,
         weight_bits: int | None = None,
         feature_indices: Sequence[int] | None = None,
+        decay: int | None = None,
     ) -> None:
         self.n_features = n_features
         self.learning_rate = learning_rate
@@ -100,6 +108,7 @@ class DensePerceptron(BinaryPerceptron):
         self.max_iter = max_iter
         self.weight_bits = weight_bits
         self.feature_indices = feature_indices
+        self.decay = decay
 
     def _validate_params(self) -> None:
         super()._validate_params()
@@ -132,7 +141,8 @@ class DensePerceptron(BinaryPerceptron):
         in the reference's hot-dog model; default 0), optional ``learningRate``
         (default 1, as in the reference) and optional ``featureIndices`` (distinct
         positions, one per weight; kept as ``feature_indices``); every real
-        becomes ``round(x * SCALE)``.
+        becomes ``round(x * SCALE)``. Optional ``learningRateDecay`` and
+        ``samplesSeen`` (sumchain's) give the ``decay``.
         """
         weights = fields.fixed_list(fields.field(spec, "weights"), "weights")
         intercept = "intercept" if "intercept" in spec else "bias"
@@ -146,6 +156,7 @@ class DensePerceptron(BinaryPerceptron):
             intercept=fields.fixed(spec.get(intercept, 0), intercept),
             learning_rate=fields.fixed(spec.get("learningRate", 1), "learningRate"),
             feature_indices=indices,
+            **cls.schedule_from_spec(spec),
         )
 
     def to_reference_spec(self, metadata: ModelMetadata | None = None) -> dict[str, Any]:
@@ -165,13 +176,9 @@ class DensePerceptron(BinaryPerceptron):
     def _score(self, sample: tuple[int, ...]) -> int:
         return self.intercept_ * SCALE + sum(w * x for w, x in zip(self.coef_.tolist(), sample, strict=True))
 
-    def _learn(self, sample: tuple[int, ...], label: int) -> bool:
-        if self._predict_one(sample) == label:
-            return False
-        step = self.learning_rate if label == 1 else -self.learning_rate
+    def _move(self, sample: tuple[int, ...], step: int) -> None:
         bits = self._bits()
         updated = [
             saturate(w + truncated_div(x * step, SCALE), bits) for w, x in zip(self.coef_.tolist(), sample, strict=True)
         ]
         self.coef_ = np.array(updated, dtype=np.int64)
-        return True

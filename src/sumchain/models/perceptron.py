@@ -2,12 +2,14 @@
 
 Both are binary linear classifiers with a fixed intercept: they predict 1 when
 their fixed-point score is above 0, else 0, and on a mistake move their
-weights by ``learning_rate`` towards the label. Their weights are packed
+weights by a step towards the label: ``learning_rate``, or with a ``decay``
+the shrinking step of :func:`scheduled_step`. Their weights are packed
 ``weight_bits`` wide on chain (``contracts/models/dense_perceptron.vy`` and
 ``contracts/models/sparse_perceptron.vy``), with the same parameters
-``[n_features, intercept, learning_rate, weight_bits]``. This module also
-holds the automatic choice of that width (:func:`auto_weight_bits`) and the
-conversion of a scikit-learn linear classifier (:func:`linear_classifier_to_fixed`).
+``[n_features, intercept, learning_rate, weight_bits, decay]`` (``decay`` 0
+for a constant step). This module also holds the automatic choice of that
+width (:func:`auto_weight_bits`) and the conversion of a scikit-learn linear
+classifier (:func:`linear_classifier_to_fixed`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import numpy as np
 
-from sumchain.errors import NotFittedError, SumchainError
+from sumchain.errors import ModelFileError, NotFittedError, SumchainError
+from sumchain.models import reference_fields as fields
 from sumchain.models.base import SCALE, OnChainModel
 from sumchain.models.packing import pack, signed_range, unpack, words_for
 
@@ -29,6 +32,40 @@ WEIGHT_BITS = tuple(range(16, 65, 8))
 """Widths the automatic choice picks from (the contract accepts 8 to 64)."""
 HEADROOM_STEPS = 1024
 """The automatic width leaves room for this many more steps of every weight."""
+MAX_DECAY = 2**64 - 1
+"""Largest ``decay`` the contracts accept."""
+MAX_SEEN = 2**64 - 1
+"""Largest count of samples seen that a model is deployed with (the contracts count on from it, by one per sample)."""
+
+
+def scheduled_step(learning_rate: int, decay: int, seen: int) -> int:
+    """The step after ``seen`` samples with a decay, as ``contracts/models/step_schedule.vy``
+    computes it: ``learning_rate * decay // (decay + seen)``.
+
+    It halves after ``decay`` samples and shrinks as ``1 / seen``: scikit-learn's
+    ``SGDClassifier(learning_rate="optimal")`` schedule ``eta = 1 / (alpha * (t0 + t))``
+    with ``decay = t0`` and ``learning_rate = 1 / (alpha * t0)``. It reaches 0, and the
+    model stops moving, once ``seen`` passes ``learning_rate * decay``.
+
+    >>> [scheduled_step(500, 1000, seen) for seen in (0, 1000, 3000, 10**9)]
+    [500, 250, 125, 0]
+    """
+    return learning_rate * decay // (decay + seen)
+
+
+def optimal_schedule(alpha: float) -> tuple[float, float]:
+    """``(eta0, t0)`` of scikit-learn's ``learning_rate="optimal"`` for a classification loss:
+    ``t0 = 1 / (alpha * typw)`` with ``typw = sqrt(1 / sqrt(alpha))`` (``sklearn``'s
+    ``_sgd_fast``; ``dloss(-typw, 1)`` is negative for every classification loss, so the
+    initial step is ``typw``), and ``eta0 = 1 / (alpha * t0)``, the step of the first sample.
+
+    >>> eta0, t0 = optimal_schedule(1e-4)
+    >>> round(eta0, 9), round(t0, 6)
+    (10.0, 1000.0)
+    """
+    typw = float(np.sqrt(1.0 / np.sqrt(alpha)))
+    t0 = 1.0 / (alpha * typw)
+    return 1.0 / (alpha * t0), t0
 
 
 def auto_weight_bits(values: Iterable[int], learning_rate: int) -> int:
@@ -54,12 +91,21 @@ class FixedLinear:
     intercept: int
     """``round(b * SCALE)``."""
     learning_rate: int | None
-    """``round(eta0 * SCALE)`` for a ``Perceptron`` (its update on a mistake is the perceptrons'), else None."""
+    """``round(eta0 * SCALE)`` for a ``Perceptron`` (its update on a mistake is the perceptrons'), the
+    first step of the schedule for an ``SGDClassifier(loss="perceptron", learning_rate="optimal")``,
+    else None."""
+    decay: int | None = None
+    """``round(t0)`` of that ``SGDClassifier`` (see :func:`optimal_schedule`)."""
+    samples_seen: int = 0
+    """The samples it has learned from (``t_ - 1``), with a decay."""
 
 
 def linear_classifier_to_fixed(estimator: Any) -> FixedLinear:
     """Weights and intercept of a fitted binary scikit-learn ``Perceptron`` or
-    ``SGDClassifier`` at the fixed-point scale (label 1 = ``classes_[1]``).
+    ``SGDClassifier`` at the fixed-point scale (label 1 = ``classes_[1]``), with
+    the step schedule of an ``SGDClassifier(loss="perceptron")`` whose ``learning_rate``
+    is ``"optimal"`` (the default): the perceptrons' ``decay`` then continues it sample
+    for sample.
 
     Raises
     ------
@@ -92,11 +138,15 @@ def linear_classifier_to_fixed(estimator: Any) -> FixedLinear:
         raise ValueError(f"expected a binary classifier, got {len(estimator.classes_)} classes")
     if not (np.isfinite(coef).all() and np.isfinite(intercept).all()):
         raise ValueError("the estimator has non-finite weights")
-    return FixedLinear(
-        coef=[round(float(w) * SCALE) for w in coef[0]],
-        intercept=round(float(intercept[0]) * SCALE),
-        learning_rate=round(float(estimator.eta0) * SCALE) if isinstance(estimator, Perceptron) else None,
-    )
+    weights = [round(float(w) * SCALE) for w in coef[0]]
+    bias = round(float(intercept[0]) * SCALE)
+    if isinstance(estimator, Perceptron):
+        return FixedLinear(weights, bias, learning_rate=round(float(estimator.eta0) * SCALE))
+    if estimator.loss == "perceptron" and estimator.learning_rate == "optimal":
+        eta0, t0 = optimal_schedule(float(estimator.alpha))
+        seen = int(estimator.t_) - 1
+        return FixedLinear(weights, bias, round(eta0 * SCALE), decay=round(t0), samples_seen=seen)
+    return FixedLinear(weights, bias, learning_rate=None)
 
 
 class BinaryPerceptron(OnChainModel):
@@ -105,8 +155,8 @@ class BinaryPerceptron(OnChainModel):
 
     A subclass sets its constructor (parameters and their defaults), its
     bounds (``max_features``, ``intercept_bits``, ``default_learning_rate``),
-    its score (``_score``) and its learning step (``_learn``), and reads its
-    reference files (``from_reference_spec``).
+    its score (``_score``) and how a step moves its weights (``_move``), and
+    reads its reference files (``from_reference_spec``).
     """
 
     max_features: ClassVar[int]
@@ -123,6 +173,7 @@ class BinaryPerceptron(OnChainModel):
     intercept: int
     max_iter: int
     weight_bits: int | None
+    decay: int | None
 
     # -- state ------------------------------------------------------------------
 
@@ -142,12 +193,15 @@ class BinaryPerceptron(OnChainModel):
             raise ValueError(f"intercept must fit in {bits} signed bits, got {self.intercept}")
         if self.max_iter < 1:
             raise ValueError(f"max_iter must be at least 1, got {self.max_iter}")
+        if self.decay is not None and not 0 < self.decay <= MAX_DECAY:
+            raise ValueError(f"decay must be None or in [1, {MAX_DECAY}], got {self.decay}")
 
     def _init_state(self) -> None:
         self._validate_params()
         self.coef_ = np.zeros(self.n_features, dtype=np.int64)
         self.intercept_ = int(self.intercept)
         self.classes_ = np.array([0, 1])
+        self.samples_seen_ = 0
 
     @classmethod
     def from_weights(
@@ -157,6 +211,8 @@ class BinaryPerceptron(OnChainModel):
         intercept: int = 0,
         learning_rate: int | None = None,
         weight_bits: int | None = None,
+        decay: int | None = None,
+        samples_seen: int = 0,
         **params: Any,
     ) -> Self:
         """A fitted model with the given fixed-point weights.
@@ -169,8 +225,10 @@ class BinaryPerceptron(OnChainModel):
             The intercept, at scale.
         learning_rate : int, optional
             At scale; by default the class's (0.5 for the sparse model, 1.0 for the dense one).
-        weight_bits : int, optional
+        weight_bits, decay : int, optional
             See the class parameters.
+        samples_seen : int
+            With a decay: the samples the model has learned from, which set its next step.
         **params
             The class's other constructor parameters (the dense model's ``feature_indices``).
 
@@ -178,6 +236,8 @@ class BinaryPerceptron(OnChainModel):
         ------
         OverflowError
             When a weight does not fit in ``weight_bits``.
+        ValueError
+            When ``samples_seen`` is negative, or not 0 without a decay.
 
         Examples
         --------
@@ -194,9 +254,13 @@ class BinaryPerceptron(OnChainModel):
             "learning_rate": learning_rate,
             "intercept": intercept,
             "weight_bits": weight_bits,
+            "decay": decay,
         }
         model = cls(**shape, **params)
         model._init_state()
+        if not 0 <= samples_seen <= MAX_SEEN or (samples_seen and decay is None):
+            raise ValueError(f"samples_seen must be 0, or up to 2**64 - 1 with a decay, got {samples_seen}")
+        model.samples_seen_ = int(samples_seen)
         low, high = signed_range(model._bits())
         for i, c in enumerate(coef):
             if not low <= int(c) <= high:
@@ -232,7 +296,11 @@ class BinaryPerceptron(OnChainModel):
         learning_rate : int, optional
             At scale; by default a ``Perceptron``'s ``eta0`` (its update on a
             mistake is exactly this model's, for the sparse model on 0/1
-            columns), else the class's default (0.5 sparse, 1.0 dense).
+            columns), for an ``SGDClassifier(loss="perceptron")`` with
+            ``learning_rate="optimal"`` (the default) its schedule, which sets ``decay`` and
+            ``samples_seen`` too (see :func:`optimal_schedule`), else the
+            class's default (0.5 sparse, 1.0 dense). A learning rate given here
+            replaces the schedule by a constant step.
         weight_bits : int, optional
             See the class parameters.
         **params
@@ -257,10 +325,17 @@ class BinaryPerceptron(OnChainModel):
         [1000000000, -1000000000]
         """
         fixed = linear_classifier_to_fixed(estimator)
+        schedule: dict[str, Any] = {}
         if learning_rate is None:
             learning_rate = cls.default_learning_rate if fixed.learning_rate is None else fixed.learning_rate
+            schedule = {"decay": fixed.decay, "samples_seen": fixed.samples_seen}
         return cls.from_weights(
-            fixed.coef, intercept=fixed.intercept, learning_rate=learning_rate, weight_bits=weight_bits, **params
+            fixed.coef,
+            intercept=fixed.intercept,
+            learning_rate=learning_rate,
+            weight_bits=weight_bits,
+            **schedule,
+            **params,
         )
 
     # -- contract mapping -------------------------------------------------------
@@ -276,26 +351,36 @@ class BinaryPerceptron(OnChainModel):
         return auto_weight_bits(values, self.learning_rate)
 
     def model_params(self) -> list[int]:
-        """``[n_features, intercept, learning_rate, weight_bits]``."""
-        return [self.n_features, self.intercept_, self.learning_rate, self.deployed_weight_bits()]
+        """``[n_features, intercept, learning_rate, weight_bits, decay]`` (``decay`` 0 for a constant step)."""
+        return [self.n_features, self.intercept_, self.learning_rate, self.deployed_weight_bits(), self.decay or 0]
 
     def to_words(self) -> list[int]:
-        """The weights packed ``256 // weight_bits`` per word."""
-        return pack(self.coef_.tolist(), self.deployed_weight_bits())
+        """The weights packed ``256 // weight_bits`` per word, then, with a decay, the samples seen."""
+        words = pack(self.coef_.tolist(), self.deployed_weight_bits())
+        return words if self.decay is None else [*words, self.samples_seen_]
 
     @classmethod
     def n_words(cls, params: Sequence[int]) -> int:
-        """Words that hold the weights: ``ceil(n_features / (256 // weight_bits))``."""
-        return words_for(int(params[0]), int(params[3]))
+        """Words that hold the weights, ``ceil(n_features / (256 // weight_bits))``, and one
+        more that counts the samples seen when there is a decay."""
+        return words_for(int(params[0]), int(params[3])) + (int(params[4]) != 0)
 
     @classmethod
     def from_chain(cls, params: Sequence[int], words: Sequence[int]) -> Self:
         """The mirror of a deployed model (parameters that live off chain, such as
         the dense model's ``feature_indices``, are not set)."""
-        n_features, intercept, learning_rate, bits = (int(p) for p in params)
-        return cls.from_weights(
-            unpack(words, n_features, bits), intercept=intercept, learning_rate=learning_rate, weight_bits=bits
+        n_features, intercept, learning_rate, bits, decay_or_0 = (int(p) for p in params)
+        decay = decay_or_0 or None
+        model = cls.from_weights(
+            unpack(words, n_features, bits),
+            intercept=intercept,
+            learning_rate=learning_rate,
+            weight_bits=bits,
+            decay=decay,
         )
+        if decay is not None:  # the chain's count, past MAX_SEEN too
+            model.samples_seen_ = int(words[words_for(n_features, bits)])
+        return model
 
     def to_reference_spec(self, metadata: ModelMetadata | None = None) -> dict[str, Any]:
         """This model as a reference JSON object of its ``model_type`` (reals = integers / SCALE),
@@ -307,7 +392,28 @@ class BinaryPerceptron(OnChainModel):
             "weights": [int(w) / SCALE for w in self.coef_.tolist()],
             "intercept": self.intercept_ / SCALE,
             "learningRate": self.learning_rate / SCALE,
+            **self._schedule_spec(),
         }
+
+    def _schedule_spec(self) -> dict[str, int]:
+        """The model file's ``learningRateDecay`` and ``samplesSeen`` (sumchain's keys), with a decay."""
+        return {} if self.decay is None else {"learningRateDecay": self.decay, "samplesSeen": self.samples_seen_}
+
+    @staticmethod
+    def schedule_from_spec(spec: dict[str, Any]) -> dict[str, Any]:
+        """``decay`` and ``samples_seen`` from a model file's optional ``learningRateDecay``
+        (samples after which the step halves) and ``samplesSeen`` (default 0)."""
+        if "learningRateDecay" not in spec:
+            if "samplesSeen" in spec:
+                raise ModelFileError("samplesSeen needs learningRateDecay")
+            return {}
+        decay = fields.count(spec["learningRateDecay"], "learningRateDecay")
+        if not 0 < decay <= MAX_DECAY:
+            raise ModelFileError(f"learningRateDecay must be in [1, 2**64 - 1], got {decay}")
+        seen = fields.count(spec.get("samplesSeen", 0), "samplesSeen")
+        if seen > MAX_SEEN:
+            raise ModelFileError(f"samplesSeen must be at most 2**64 - 1, got {seen}")
+        return {"decay": decay, "samples_seen": seen}
 
     # -- learning and predicting ------------------------------------------------
 
@@ -336,8 +442,23 @@ class BinaryPerceptron(OnChainModel):
         """The fixed-point score of a checked sample."""
         raise NotImplementedError
 
+    def _next_step(self) -> int:
+        """The step for the sample being learned (counted when there is a decay)."""
+        if self.decay is None:
+            return self.learning_rate
+        self.samples_seen_ += 1
+        return scheduled_step(self.learning_rate, self.decay, self.samples_seen_ - 1)
+
     def _learn(self, sample: tuple[int, ...], label: int) -> bool:
         """Learn from a checked sample, as the contract does; True on a mistake (an update)."""
+        step = self._next_step()
+        if self._predict_one(sample) == label:
+            return False
+        self._move(sample, step if label == 1 else -step)
+        return True
+
+    def _move(self, sample: tuple[int, ...], step: int) -> None:
+        """Move the weights of a checked sample by ``step`` (signed), saturating, as the contract does."""
         raise NotImplementedError
 
     def _predict_one(self, sample: tuple[int, ...]) -> int:

@@ -39,16 +39,18 @@ class SparsePerceptron(BinaryPerceptron):
 
     A sample is a sorted list of unique feature indices. The model predicts 1
     when ``intercept_ + sum(coef_[i] for i in sample) > 0``, else 0. On a
-    mistake every present weight moves by ``learning_rate`` towards the label
-    (``+`` for 1, ``-`` for 0); the intercept never changes, as in 0xDeCA10B.
-    All numbers are integers at the fixed-point scale (1e9 = 1.0).
+    mistake every present weight moves by the step towards the label (``+``
+    for 1, ``-`` for 0): ``learning_rate``, or with a ``decay`` a step that
+    shrinks with the samples seen. The intercept never changes, as in
+    0xDeCA10B. All numbers are integers at the fixed-point scale (1e9 = 1.0).
 
     Parameters
     ----------
     n_features : int
         Size of the feature space; indices lie in ``[0, n_features)``.
     learning_rate : int
-        Step of a weight on a mistake, at scale (default 0.5 = 500_000_000).
+        Step of a weight on a mistake, at scale (default 0.5 = 500_000_000);
+        with a decay, the step of the first sample.
     intercept : int
         The fixed intercept, at scale.
     max_iter : int
@@ -63,6 +65,14 @@ class SparsePerceptron(BinaryPerceptron):
         holds the weights with room for 1024 more steps of each
         (:func:`~sumchain.models.perceptron.auto_weight_bits`); a model read
         from chain has it set.
+    decay : int or None
+        ``None`` (default): every step is ``learning_rate``. Else the step
+        after ``seen`` samples (every sample learned from counts, mistake or
+        not, ``fit``'s passes too) is ``learning_rate * decay // (decay +
+        seen)``: it halves after ``decay`` samples, the schedule of
+        scikit-learn's ``SGDClassifier(learning_rate="optimal")``
+        (:func:`~sumchain.models.perceptron.scheduled_step`). The contract
+        counts on from ``samples_seen_``.
 
     Attributes
     ----------
@@ -72,6 +82,8 @@ class SparsePerceptron(BinaryPerceptron):
         The intercept.
     classes_ : ndarray
         ``[0, 1]``.
+    samples_seen_ : int
+        Samples learned from (it sets the next step when there is a decay).
 
     Examples
     --------
@@ -98,18 +110,21 @@ class SparsePerceptron(BinaryPerceptron):
         intercept: int = 0,
         max_iter: int = 10,
         weight_bits: int | None = None,
+        decay: int | None = None,
     ) -> None:
         self.n_features = n_features
         self.learning_rate = learning_rate
         self.intercept = intercept
         self.max_iter = max_iter
         self.weight_bits = weight_bits
+        self.decay = decay
 
     @classmethod
     def from_reference_spec(cls, spec: dict[str, Any]) -> SparsePerceptron:
         """Read a reference ``"sparse perceptron"`` model: ``weights`` (position i = feature i),
         optional ``sparseWeights`` ``{"index": weight}`` for features beyond them, ``intercept``
         (default 0), optional ``learningRate`` (default 0.5); every real becomes ``round(x * SCALE)``.
+        Optional ``learningRateDecay`` and ``samplesSeen`` (sumchain's) give the ``decay``.
 
         ``featureIndices`` is refused: the samples of a sparse model are already feature indices
         (and the reference's sparse contract has no feature indices either).
@@ -135,6 +150,7 @@ class SparsePerceptron(BinaryPerceptron):
             weights,
             intercept=fields.fixed(spec.get("intercept", 0), "intercept"),
             learning_rate=fields.fixed(spec.get("learningRate", 0.5), "learningRate"),
+            **cls.schedule_from_spec(spec),
         )
 
     # -- learning and predicting ------------------------------------------------
@@ -160,10 +176,6 @@ class SparsePerceptron(BinaryPerceptron):
         scores = np.add.reduceat(weights[flat], starts) + self.intercept_
         return (scores > 0).astype(np.int64)
 
-    def _learn(self, sample: tuple[int, ...], label: int) -> bool:
-        if self._predict_one(sample) == label:
-            return False
-        step = self.learning_rate if label == 1 else -self.learning_rate
+    def _move(self, sample: tuple[int, ...], step: int) -> None:
         for i in sample:
             self.coef_[i] = saturate(int(self.coef_[i]) + step, self._bits())
-        return True

@@ -8,17 +8,20 @@
         `n_features` signed fixed-point values. It predicts 1 when
         `sum(w[i] * x[i]) + intercept * SCALE` is above 0, else 0 (exactly 0
         gives 0). On a mistake every weight moves by
-        `x[i] * learning_rate * sign // SCALE` (sign +1 towards label 1, -1
-        towards label 0; `//` truncates towards zero); the intercept stays
-        fixed, as in 0xDeCA10B.
-@dev Parameters: `[n_features, intercept, learning_rate, weight_bits]`.
+        `x[i] * step * sign // SCALE` (sign +1 towards label 1, -1 towards
+        label 0; `//` truncates towards zero); the intercept stays fixed, as
+        in 0xDeCA10B. The step is `learning_rate`, or, with a `decay`,
+        shrinks with the samples seen (see `step_schedule`).
+@dev Parameters: `[n_features, intercept, learning_rate, weight_bits, decay]`
+     (`decay` 0 for a constant step, else up to 2**64 - 1).
      Storage layout (in `packed_words`): the weights are signed integers of
      `weight_bits` bits (8 to 64) at the model's scale, `256 // weight_bits`
      per word in two's complement, the layout of `fields`: weight i lives in
      word `i // per_word` at bit offset `(i % per_word) * weight_bits`. The
      loops walk a word field by field with shifts instead of calling
      `fields` per weight (an internal call per weight costs more than the
-     arithmetic), and index `packed_words._words` directly.
+     arithmetic), and index `packed_words._words` directly. With a decay,
+     one more word after the weights counts the samples seen.
      Saturation: a weight that an update would take past its field stops at
      the field's bound (`2**(weight_bits - 1) - 1` or `-2**(weight_bits -
      1)`) and the other weights still move. An update never reverts for a
@@ -40,6 +43,7 @@ from .. import reverts
 from ..interfaces import IModel
 from . import packed_words
 from . import samples
+from . import step_schedule
 
 uses: packed_words
 
@@ -64,8 +68,11 @@ n_classes: public(constant(uint256)) = 2
 n_features: public(immutable(uint256))
 # @dev Added to the score after multiplying it by `SCALE`.
 intercept: immutable(int256)
-# @dev Scales the input that a mistake adds to the weights.
+# @dev Scales the input that a mistake adds to the weights (on the first
+#      sample, with a decay).
 learning_rate: immutable(int256)
+# @dev Samples after which the step halves; 0 for a constant step.
+decay: immutable(uint256)
 # @dev Width of one packed weight, in bits.
 weight_bits: immutable(uint256)
 _PER_WORD: immutable(uint256)
@@ -77,10 +84,10 @@ _ZERO_SAMPLE_HASH: immutable(bytes32)
 def __init__(params: DynArray[int256, 8]):
     """
     @dev Checks and stores the shape and the fixed parameters.
-    @param params `[n_features, intercept, learning_rate, weight_bits]`.
+    @param params `[n_features, intercept, learning_rate, weight_bits, decay]`.
     """
-    if len(params) != 4:
-        reverts._fail("dense_perceptron: expected 4 parameters")
+    if len(params) != 5:
+        reverts._fail("dense_perceptron: expected 5 parameters")
     if params[0] <= 0 or params[0] > convert(samples.MAX_SAMPLE, int256):
         reverts._fail("dense_perceptron: n_features out of range")
     if params[1] < -_INT64_MAX - 1 or params[1] > _INT64_MAX:
@@ -94,6 +101,9 @@ def __init__(params: DynArray[int256, 8]):
     learning_rate = params[2]
     weight_bits = convert(params[3], uint256)
     _PER_WORD = 256 // weight_bits
+    if params[4] < 0 or params[4] >= convert(step_schedule.MAX_DECAY, int256):
+        reverts._fail("dense_perceptron: decay out of range")
+    decay = convert(params[4], uint256)
     _ZERO_SAMPLE_HASH = samples._zero_hash(n_features)
 
 
@@ -101,10 +111,14 @@ def __init__(params: DynArray[int256, 8]):
 @view
 def _words_needed() -> uint256:
     """
-    @dev Number of packed words that hold all weights.
+    @dev Number of packed words: the weights, then the count of samples
+         seen when there is a decay.
     @return The word count.
     """
-    return (n_features + _PER_WORD - 1) // _PER_WORD
+    weights: uint256 = (n_features + _PER_WORD - 1) // _PER_WORD
+    if decay != 0:
+        return weights + 1
+    return weights
 
 
 @external
@@ -112,9 +126,9 @@ def _words_needed() -> uint256:
 def parameters() -> DynArray[int256, 8]:
     """
     @notice The parameters the model was deployed with.
-    @return `[n_features, intercept, learning_rate, weight_bits]`.
+    @return `[n_features, intercept, learning_rate, weight_bits, decay]`.
     """
-    return [convert(n_features, int256), intercept, learning_rate, convert(weight_bits, int256)]
+    return [convert(n_features, int256), intercept, learning_rate, convert(weight_bits, int256), convert(decay, int256)]
 
 
 @internal
@@ -181,7 +195,7 @@ def _predict(data: Bytes[SAMPLE_BYTES]) -> uint8:
 def _update(data: Bytes[SAMPLE_BYTES], label: uint8):
     """
     @dev Learns from a checked sample: on a mistake, weight i moves by
-         `x[i] * learning_rate // SCALE` towards `label`, saturating at its
+         `x[i] * step // SCALE` towards `label`, saturating at its
          field's bounds. Each word is read, rebuilt field by field and
          written once; the loop reads the sample as `_predict` does. A new
          weight `w` fits its field exactly when `w + 2**(bits - 1)`, read as
@@ -190,11 +204,17 @@ def _update(data: Bytes[SAMPLE_BYTES], label: uint8):
     @param data The packed sample.
     @param label The class, 0 or 1.
     """
+    step: int256 = learning_rate
+    if decay != 0:
+        last: uint256 = unsafe_sub(packed_words.total_words, 1)
+        seen: uint256 = packed_words._words[last]
+        packed_words._words[last] = unsafe_add(seen, 1)
+        # `step_schedule`, inline: the product is below 2**127; `decay + seen` is checked
+        step = convert(convert(unsafe_div(unsafe_mul(convert(convert(step, bytes32), uint256), decay), decay + seen), bytes32), int256)
     if self._predict(data) == label:
         return
-    step: int256 = learning_rate
     if label == 0:
-        step = -learning_rate
+        step = -step
     bits: uint256 = weight_bits
     top: uint256 = 256 - bits
     half: int256 = convert(1 << (bits - 1), int256)

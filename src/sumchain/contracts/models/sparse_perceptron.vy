@@ -7,9 +7,11 @@
 @notice A binary perceptron over sparse inputs: a sample is a sorted list of
         unique feature indices. It predicts 1 when the weights of the present
         features plus the intercept sum above 0, else 0. On a mistake each
-        present weight moves by `learning_rate` towards the label; the
-        intercept stays fixed, as in 0xDeCA10B.
-@dev Parameters: `[n_features, intercept, learning_rate, weight_bits]`.
+        present weight moves by the step towards the label; the intercept
+        stays fixed, as in 0xDeCA10B. The step is `learning_rate`, or, with
+        a `decay`, shrinks with the samples seen (see `step_schedule`).
+@dev Parameters: `[n_features, intercept, learning_rate, weight_bits, decay]`
+     (`decay` 0 for a constant step, else up to 2**64 - 1).
      Storage layout (in `packed_words`): the weights are signed integers of
      `weight_bits` bits (8 to 64) at the model's scale, `256 // weight_bits`
      per word in two's complement (see `fields`): weight i lives in word
@@ -31,6 +33,7 @@ from .. import reverts
 from ..interfaces import IModel
 from . import packed_words
 from . import samples
+from . import step_schedule
 
 uses: packed_words
 
@@ -52,8 +55,10 @@ n_classes: public(constant(uint256)) = 2
 n_features: public(immutable(uint256))
 # @dev Added to the sum of the present weights.
 intercept: immutable(int256)
-# @dev How far a weight moves on a mistake.
+# @dev How far a weight moves on a mistake (on the first sample, with a decay).
 learning_rate: immutable(int256)
+# @dev Samples after which the step halves; 0 for a constant step.
+decay: immutable(uint256)
 # @dev Width of one packed weight, in bits.
 weight_bits: immutable(uint256)
 _PER_WORD: immutable(uint256)
@@ -63,10 +68,10 @@ _PER_WORD: immutable(uint256)
 def __init__(params: DynArray[int256, 8]):
     """
     @dev Checks and stores the shape and the fixed parameters.
-    @param params `[n_features, intercept, learning_rate, weight_bits]`.
+    @param params `[n_features, intercept, learning_rate, weight_bits, decay]`.
     """
-    if len(params) != 4:
-        reverts._fail("sparse_perceptron: expected 4 parameters")
+    if len(params) != 5:
+        reverts._fail("sparse_perceptron: expected 5 parameters")
     if params[0] <= 0 or params[0] > convert(MAX_FEATURES, int256):
         reverts._fail("sparse_perceptron: n_features out of range")
     if params[3] < 8 or params[3] > 64:
@@ -81,16 +86,23 @@ def __init__(params: DynArray[int256, 8]):
     learning_rate = params[2]
     weight_bits = convert(params[3], uint256)
     _PER_WORD = 256 // weight_bits
+    if params[4] < 0 or params[4] >= convert(step_schedule.MAX_DECAY, int256):
+        reverts._fail("sparse_perceptron: decay out of range")
+    decay = convert(params[4], uint256)
 
 
 @internal
 @view
 def _words_needed() -> uint256:
     """
-    @dev Number of packed words that hold all weights.
+    @dev Number of packed words: the weights, then the count of samples
+         seen when there is a decay.
     @return The word count.
     """
-    return (n_features + _PER_WORD - 1) // _PER_WORD
+    weights: uint256 = (n_features + _PER_WORD - 1) // _PER_WORD
+    if decay != 0:
+        return weights + 1
+    return weights
 
 
 @external
@@ -98,9 +110,9 @@ def _words_needed() -> uint256:
 def parameters() -> DynArray[int256, 8]:
     """
     @notice The parameters the model was deployed with.
-    @return `[n_features, intercept, learning_rate, weight_bits]`.
+    @return `[n_features, intercept, learning_rate, weight_bits, decay]`.
     """
-    return [convert(n_features, int256), intercept, learning_rate, convert(weight_bits, int256)]
+    return [convert(n_features, int256), intercept, learning_rate, convert(weight_bits, int256), convert(decay, int256)]
 
 
 @internal
@@ -163,7 +175,7 @@ def _predict(data: Bytes[SAMPLE_BYTES]) -> uint8:
 def _update(data: Bytes[SAMPLE_BYTES], label: uint8):
     """
     @dev Learns from a checked sample: on a mistake, every present weight
-         moves by the learning rate towards `label`, saturating at its
+         moves by the step towards `label`, saturating at its
          field's bound in that direction. Each word is read and written
          once, its fields rebuilt as `_predict` reads them. A weight fits its
          field exactly when `weight + 2**(bits - 1)`, read as unsigned, is at
@@ -171,6 +183,13 @@ def _update(data: Bytes[SAMPLE_BYTES], label: uint8):
     @param data The packed sample.
     @param label The class, 0 or 1.
     """
+    step: int256 = learning_rate
+    if decay != 0:
+        last: uint256 = unsafe_sub(packed_words.total_words, 1)
+        seen: uint256 = packed_words._words[last]
+        packed_words._words[last] = unsafe_add(seen, 1)
+        # `step_schedule`, inline: the product is below 2**127; `decay + seen` is checked
+        step = convert(convert(unsafe_div(unsafe_mul(convert(convert(step, bytes32), uint256), decay), decay + seen), bytes32), int256)
     if self._predict(data) == label:
         return
     padded: Bytes[SAMPLE_BYTES + 32] = concat(data, empty(bytes32))
@@ -179,10 +198,9 @@ def _update(data: Bytes[SAMPLE_BYTES], label: uint8):
     top: uint256 = 256 - bits
     field_mask: uint256 = (1 << bits) - 1
     half: int256 = convert(1 << (bits - 1), int256)
-    step: int256 = learning_rate
     bound: int256 = half - 1
     if label == 0:
-        step = -learning_rate
+        step = -step
         bound = -half
     position: uint256 = max_value(uint256)
     word: uint256 = 0
@@ -204,5 +222,4 @@ def _update(data: Bytes[SAMPLE_BYTES], label: uint8):
         if convert(convert(unsafe_add(weight, half), bytes32), uint256) > field_mask:
             weight = bound
         word = (word & ~(field_mask << offset)) | ((convert(convert(weight, bytes32), uint256) & field_mask) << offset)
-    if position != max_value(uint256):
-        packed_words._words[position] = word
+    packed_words._words[position] = word  # a checked sample has an index, so `position` is set
