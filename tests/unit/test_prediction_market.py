@@ -21,7 +21,7 @@ from sumchain.chain.compiler import compile_trainer
 from sumchain.chain.hashing import keccak
 from sumchain.errors import InvalidIncentive, InvalidSample, SumchainError
 from sumchain.incentives import DAY
-from sumchain.incentives.prediction_market import MAX_TEST_SAMPLES
+from sumchain.incentives.prediction_market import MAX_PIECES, MAX_TEST_SAMPLES
 from sumchain.market import (
     HiddenTestSet,
     Market,
@@ -171,6 +171,41 @@ def test_phases_only_move_forward_and_each_step_needs_its_phase(chain) -> None:
         market.add_data([0], 1, sender=1)
     phases = [int(e["phase"]) for e in market._events("PhaseChanged")]
     assert phases == sorted(phases) == [1, 2, 3, 4]
+
+
+def test_the_seal_needs_a_bounty_happens_once_and_the_draw_needs_the_seal(chain) -> None:
+    tests = pieces_of()
+    market = Market.create(chain, mirror(), PARAMETERS, bounty=0, sender=0)
+    market.commit(tests, sender=0)
+    with pytest.raises(ContractReverted, match="prediction_market: no bounty"):
+        market.seal(sender=0)
+    with pytest.raises(ContractReverted, match="prediction_market: not in this phase"):
+        market.draw(sender=1)  # nothing sealed yet
+    market.fund(BOUNTY, sender=0)
+    market.seal(sender=0)
+    assert int(market.model._call("sealed_at")) == chain.block_number()
+    with pytest.raises(ContractReverted, match="prediction_market: not in this phase"):
+        market.seal(sender=0)  # a second seal would move the block the draw waits for
+    draw = market.model.abi.encode_call("draw")
+    with pytest.raises(ContractReverted, match="prediction_market: draw in a later block than the seal"):
+        chain.call(market.address, draw, sender=chain.accounts[1])  # in the seal's own block
+    market.draw(sender=1)
+    with pytest.raises(ContractReverted, match="prediction_market: not in this phase"):
+        market.draw(sender=1)  # drawn once: a second draw could pick another piece
+
+
+def test_commitments_stop_at_the_largest_number_of_pieces(chain) -> None:
+    market = Market.create(chain, mirror(), PARAMETERS, bounty=BOUNTY, sender=0)
+    hashes = [keccak(i.to_bytes(32, "big")) for i in range(MAX_PIECES + 1)]
+    for start in range(0, MAX_PIECES - 1, 128):  # all but one, 128 per call
+        market._send("commit", hashes[start : min(start + 128, MAX_PIECES - 1)], sender=0)
+    with pytest.raises(ContractReverted, match="prediction_market: too many pieces"):
+        market._send("commit", hashes[MAX_PIECES - 1 :], sender=0)  # two more: one past the largest number
+    assert int(market.model._call("num_pieces")) == MAX_PIECES - 1
+    market._send("commit", hashes[MAX_PIECES - 1 : MAX_PIECES], sender=0)  # exactly the largest number
+    assert int(market.model._call("num_pieces")) == MAX_PIECES
+    with pytest.raises(ContractReverted, match="prediction_market: too many pieces"):
+        market._send("commit", hashes[MAX_PIECES:], sender=0)
 
 
 def ended(chain: EmbeddedChain, tests: HiddenTestSet) -> Market:
