@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from sumchain.models.perceptron import optimal_schedule
 from sumchain.sim.scenario import ScenarioError, load_scenario, parse_scenario, scenario_names
 from sumchain.sim.strategies import STRATEGIES
 
@@ -27,6 +28,9 @@ def test_the_paper_scenario_has_the_paper_parameters() -> None:
     paper = load_scenario("paper-drt")
     good, bad, owner = paper.agents
     assert (paper.dataset.name, paper.dataset.initial_fraction, paper.days) == ("imdb", 0.08, 365)
+    eta0, t0 = optimal_schedule(1e-4)  # scikit-learn's SGDClassifier defaults, as the reference simulator used
+    assert paper.model.type == "sparse perceptron"
+    assert (paper.model.learning_rate, paper.model.decay) == (pytest.approx(eta0), pytest.approx(t0))
     assert paper.mechanism.owner_claim_wait_days == 9 and owner.strategy == "owner"  # not in the paper: see the file
     assert (paper.mechanism.refund_wait_days, paper.mechanism.any_claim_wait_days) == (1, 9)
     assert (good.start_balance, good.deposit_mean, good.wait_mean, good.strategy) == (10_000, 50, 600, "honest")
@@ -57,6 +61,9 @@ def test_a_file_is_read_and_named_by_its_stem(tmp_path: Path) -> None:
         ({"agents": []}, "at least one"),
         ({"agents": [agent()], "mechanism": {"cost_weight": -1}}, "cost_weight must not be negative"),
         ({"agents": [agent()], "model": {"type": "forest"}}, "type must be"),
+        ({"agents": [agent()], "model": {"decay": -1}}, "decay must not be negative"),
+        ({"agents": [agent()], "model": {"decay": 2.5}}, "decay must be a whole number"),
+        ({"agents": [agent()], "model": {"decay": 2**64}}, r"decay must be at most 2\*\*64 - 1"),
         ({"agents": [agent(strategy="owner", accounts=2)]}, "at most one agent may be the model's owner"),
         ({"agents": [agent(strategy="owner"), agent(name="b", strategy="owner")]}, "at most one agent may be"),
     ],

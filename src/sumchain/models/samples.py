@@ -162,6 +162,23 @@ class CheckedSparse:
         self.flat, self.starts = check_sparse_batch(samples, n_features)
         self.n_features = n_features
 
+    @classmethod
+    def joined(cls, rows: Sequence[np.ndarray], n_features: int) -> CheckedSparse:
+        """One batch of samples checked one by one before (each an int64 array, the ``flat`` of a
+        batch of one sample of this feature space), without checking them again: for a caller
+        that predicts the same samples in ever new combinations (a simulation's open claims).
+
+        >>> one, two = CheckedSparse([[0, 3]], 4).flat, CheckedSparse([[1]], 4).flat
+        >>> list(CheckedSparse.joined([one, two, one], 4))
+        [(0, 3), (1,), (0, 3)]
+        """
+        joined = cls.__new__(cls)
+        joined.n_features = n_features
+        joined.flat = np.concatenate(rows)
+        joined.starts = np.zeros(len(rows), dtype=np.intp)
+        np.cumsum([len(row) for row in rows[:-1]], out=joined.starts[1:])
+        return joined
+
     def __len__(self) -> int:
         return len(self.starts)
 

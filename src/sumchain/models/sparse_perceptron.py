@@ -10,7 +10,7 @@ import numpy as np
 from sumchain.errors import ModelFileError
 from sumchain.models import reference_fields as fields
 from sumchain.models.base import SCALE
-from sumchain.models.packing import saturate
+from sumchain.models.packing import saturate, signed_range
 from sumchain.models.perceptron import (
     HEADROOM_STEPS,
     WEIGHT_BITS,
@@ -156,7 +156,10 @@ class SparsePerceptron(BinaryPerceptron):
     # -- learning and predicting ------------------------------------------------
 
     def _score(self, sample: tuple[int, ...]) -> int:
-        return self.intercept_ + int(sum(int(self.coef_[i]) for i in sample))
+        weights = self.coef_[list(sample)]
+        if len(weights) and max(int(weights.max()), -int(weights.min())) < 2**63 // MAX_SAMPLE:
+            return self.intercept_ + int(weights.sum())  # no int64 sum of MAX_SAMPLE such weights overflows
+        return self.intercept_ + sum(int(w) for w in weights.tolist())
 
     def predict(self, X: Iterable[Iterable[int]]) -> np.ndarray:
         """Predicted class of each sample, exactly as the contract computes it, all at once:
@@ -177,5 +180,10 @@ class SparsePerceptron(BinaryPerceptron):
         return (scores > 0).astype(np.int64)
 
     def _move(self, sample: tuple[int, ...], step: int) -> None:
-        for i in sample:
-            self.coef_[i] = saturate(int(self.coef_[i]) + step, self._bits())
+        low, high = signed_range(self._bits())
+        index = list(sample)
+        weights = self.coef_[index]
+        if max(int(weights.max()), -int(weights.min())) + abs(step) < 2**63:  # int64 holds every sum
+            self.coef_[index] = np.clip(weights + step, low, high)
+        else:
+            self.coef_[index] = [saturate(int(w) + step, self._bits()) for w in weights.tolist()]

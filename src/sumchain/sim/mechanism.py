@@ -188,9 +188,16 @@ class _ClaimRules(ABC):
         """None: no points."""
         return None
 
+    def _always_due(self, accounts: list[str]) -> int:
+        """The age from which the accounts look at a contribution on every turn (not only every
+        :data:`LOOK_AGAIN`): never, unless the rules say otherwise."""
+        return 2**256
+
     @abstractmethod
-    def _due(self, entry: Entry, accounts: list[str], age: int, now: int) -> bool:
-        """Whether the accounts look at ``entry`` (``age`` seconds old when mined) on this turn."""
+    def _due(self, entry: Entry, accounts: list[str], age: int, always: int) -> bool:
+        """Whether the accounts look at ``entry`` (``age`` seconds old when mined) on this turn,
+        :data:`LOOK_AGAIN` having passed since they last found nothing to claim, or ``age``
+        being at least ``always`` (:meth:`_always_due`)."""
 
     @abstractmethod
     def _action(self, model: SharedModel, entry: Entry, account: str, accounts: list[str], agrees: bool) -> Action:
@@ -210,11 +217,12 @@ class _ClaimRules(ABC):
         """
         claims = Claims()
         due = []
-        for entry in entries:
+        key, always, wait = accounts[0], self._always_due(accounts), self.parameters.refund_wait
+        for entry in entries:  # the hottest loop of a simulation: the cheap test first
             age = now + 1 - entry.added_time
-            if age < self.parameters.refund_wait:
+            if age < wait:
                 break
-            if self._due(entry, accounts, age, now):
+            if (age >= always or entry.next_look.get(key, 0) <= now) and self._due(entry, accounts, age, always):
                 due.append(entry)
         if not due:
             return claims
@@ -284,15 +292,15 @@ class DepositRefundTakeRules(_ClaimRules):
         waits = self.parameters
         return waits.owner_claim_wait if self.owner in accounts else waits.any_claim_wait
 
-    def _due(self, entry: Entry, accounts: list[str], age: int, now: int) -> bool:
-        """Its own unrefunded ones; others' it may report or take all of (not before :data:`LOOK_AGAIN`
-        when it found nothing to claim, unless it may take all)."""
-        take_all = self._take_all(accounts)
-        if entry.next_look.get(accounts[0], 0) > now and age < take_all:
-            return False
+    def _always_due(self, accounts: list[str]) -> int:
+        """The age from which the accounts may take all that is left."""
+        return self._take_all(accounts)
+
+    def _due(self, entry: Entry, accounts: list[str], age: int, always: int) -> bool:
+        """Its own unrefunded ones; others' it may report, or take all of."""
         if entry.author in accounts:
             return not entry.refunded
-        return age >= take_all or any(a not in entry.reported_by for a in accounts if self.num_valid[a])
+        return age >= always or any(a not in entry.reported_by for a in accounts if self.num_valid[a])
 
     def _action(self, model: SharedModel, entry: Entry, account: str, accounts: list[str], agrees: bool) -> Action:
         """A refund of its own the model agrees with; a report of another's it rejects (once per
@@ -334,11 +342,8 @@ class PointsRules(_ClaimRules):
         """The accounts' points, as the contract holds them."""
         return sum(model.points(a) for a in accounts)
 
-    def _due(self, entry: Entry, accounts: list[str], age: int, now: int) -> bool:
-        """Its own, and others' when an account has validated contributions (not before :data:`LOOK_AGAIN`
-        when it found nothing to claim)."""
-        if entry.next_look.get(accounts[0], 0) > now:
-            return False
+    def _due(self, entry: Entry, accounts: list[str], age: int, always: int) -> bool:
+        """Its own, and others' when an account has validated contributions."""
         return entry.author in accounts or any(self.num_valid[a] for a in accounts)
 
     def _action(self, model: SharedModel, entry: Entry, account: str, accounts: list[str], agrees: bool) -> Action:

@@ -20,11 +20,13 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+
 from sumchain.chain.embedded import EmbeddedChain
 from sumchain.errors import ContractReverted, SumchainError
 from sumchain.metadata import ModelMetadata
 from sumchain.models import SCALE, NaiveBayes, OnChainModel, SparsePerceptron
-from sumchain.models.samples import CheckedSparse
+from sumchain.models.samples import SMALL_BATCH, CheckedSparse
 from sumchain.sim.data import SimData, load_data
 from sumchain.sim.mechanism import Claims, Entry, mechanism_for
 from sumchain.sim.record import AgentRecord, Run
@@ -76,7 +78,10 @@ def make_mirror(spec: ModelSpec, data: SimData) -> OnChainModel:
     if spec.type == "naive bayes":
         return NaiveBayes(n_features=data.n_features, n_classes=data.n_classes).fit(x, y)
     return SparsePerceptron(
-        n_features=data.n_features, learning_rate=round(spec.learning_rate * SCALE), max_iter=spec.max_iter
+        n_features=data.n_features,
+        learning_rate=round(spec.learning_rate * SCALE),
+        decay=spec.decay or None,
+        max_iter=spec.max_iter,
     ).fit(x, y)
 
 
@@ -189,9 +194,15 @@ def simulate(
     run = Run(scenario=scenario.to_json(), seed=seed, days=days, baseline=baseline, agents=[a.record for a in agents])
 
     local = model.mirror()  # what the agents predict with; kept equal to the chain's model
+    rows: dict[tuple[int, ...], np.ndarray] = {}  # each contributed sample, checked once
 
     def predict(samples: list[tuple[int, ...]]) -> list[int]:
-        return [int(p) for p in local.predict(samples)]
+        if len(samples) < SMALL_BATCH:
+            return [int(p) for p in local.predict(samples)]
+        for sample in samples:
+            if sample not in rows:
+                rows[sample] = CheckedSparse([sample], data.n_features).flat
+        return [int(p) for p in local.predict(CheckedSparse.joined([rows[s] for s in samples], data.n_features))]
 
     def record(at: int) -> float:
         on_chain = model.mirror()

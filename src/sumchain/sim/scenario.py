@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from sumchain.errors import SumchainError
+from sumchain.models.perceptron import MAX_DECAY
 
 COIN = 10**18
 """Wei in one coin, the scenarios' unit of money."""
@@ -94,13 +95,16 @@ class DatasetSpec:
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """The model (the ``[model]`` table): ``sparse perceptron`` or ``naive bayes``, its learning rate
-    (perceptron, a fraction of the fixed-point scale) and training passes over the initial data."""
+    """The model (the ``[model]`` table): ``sparse perceptron`` or ``naive bayes``; for the
+    perceptron its learning rate (a fraction of the fixed-point scale), the ``decay`` of its step
+    (samples after which it halves, see :class:`~sumchain.models.SparsePerceptron`; 0 for a
+    constant step) and its training passes over the initial data."""
 
     TYPES: ClassVar[tuple[str, ...]] = ("sparse perceptron", "naive bayes")
 
     type: str = "sparse perceptron"
     learning_rate: float = 0.5
+    decay: int = 0
     max_iter: int = 5
 
 
@@ -261,6 +265,8 @@ def parse_scenario(data: dict[str, Any], *, source: str = "scenario") -> Scenari
         raise ScenarioError(f"{source}: [dataset] initial_fraction must be between 0 and 1")
     if scenario.model.type not in ModelSpec.TYPES:
         raise ScenarioError(f"{source}: [model] type must be one of {', '.join(map(repr, ModelSpec.TYPES))}")
+    if scenario.model.decay > MAX_DECAY:
+        raise ScenarioError(f"{source}: [model] decay must be at most 2**64 - 1, got {scenario.model.decay}")
     if scenario.record_every < 60:
         raise ScenarioError(f"{source}: record_every must be at least 60 s")
     return scenario
