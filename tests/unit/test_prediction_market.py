@@ -173,7 +173,7 @@ def test_phases_only_move_forward_and_each_step_needs_its_phase(chain) -> None:
     assert phases == sorted(phases) == [1, 2, 3, 4]
 
 
-def test_the_seal_needs_a_bounty_happens_once_and_the_draw_needs_the_seal(chain) -> None:
+def test_the_seal_needs_a_bounty_and_happens_once_the_draw_needs_it_the_reveal_a_real_piece(chain) -> None:
     tests = pieces_of()
     market = Market.create(chain, mirror(), PARAMETERS, bounty=0, sender=0)
     market.commit(tests, sender=0)
@@ -189,9 +189,13 @@ def test_the_seal_needs_a_bounty_happens_once_and_the_draw_needs_the_seal(chain)
     draw = market.model.abi.encode_call("draw")
     with pytest.raises(ContractReverted, match="prediction_market: draw in a later block than the seal"):
         chain.call(market.address, draw, sender=chain.accounts[1])  # in the seal's own block
-    market.draw(sender=1)
+    first = market.draw(sender=1)
     with pytest.raises(ContractReverted, match="prediction_market: not in this phase"):
         market.draw(sender=1)  # drawn once: a second draw could pick another piece
+    arguments = tests.pieces[first].arguments(market.model.codec.encode)
+    with pytest.raises(ContractReverted, match="prediction_market: no such piece"):
+        market._send("reveal", len(tests.pieces), *arguments, sender=0)  # one past the last piece
+    market._send("reveal", first, *arguments, sender=0)
 
 
 def test_commitments_stop_at_the_largest_number_of_pieces(chain) -> None:
