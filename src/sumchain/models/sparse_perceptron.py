@@ -157,8 +157,8 @@ class SparsePerceptron(BinaryPerceptron):
 
     def _score(self, sample: tuple[int, ...]) -> int:
         weights = self.coef_[list(sample)]
-        if len(weights) and max(int(weights.max()), -int(weights.min())) < 2**63 // MAX_SAMPLE:
-            return self.intercept_ + int(weights.sum())  # no int64 sum of MAX_SAMPLE such weights overflows
+        if _sums_fit_int64(_magnitude(weights)):
+            return self.intercept_ + int(weights.sum())
         return self.intercept_ + sum(int(w) for w in weights.tolist())
 
     def predict(self, X: Iterable[Iterable[int]]) -> np.ndarray:
@@ -174,8 +174,8 @@ class SparsePerceptron(BinaryPerceptron):
         if not isinstance(batch, CheckedSparse):
             return super().predict(batch)
         flat, starts = batch.flat, batch.starts
-        largest = max(int(self.coef_.max()), -int(self.coef_.min()))
-        weights = self.coef_ if abs(self.intercept_) + MAX_SAMPLE * largest < 2**63 else self.coef_.astype(object)
+        exact = _sums_fit_int64(_magnitude(self.coef_), abs(self.intercept_))
+        weights = self.coef_ if exact else self.coef_.astype(object)
         scores = np.add.reduceat(weights[flat], starts) + self.intercept_
         return (scores > 0).astype(np.int64)
 
@@ -183,7 +183,18 @@ class SparsePerceptron(BinaryPerceptron):
         low, high = signed_range(self._bits())
         index = list(sample)
         weights = self.coef_[index]
-        if max(int(weights.max()), -int(weights.min())) + abs(step) < 2**63:  # int64 holds every sum
+        if _magnitude(weights) + abs(step) < 2**63:  # int64 holds every sum
             self.coef_[index] = np.clip(weights + step, low, high)
         else:
             self.coef_[index] = [saturate(int(w) + step, self._bits()) for w in weights.tolist()]
+
+
+def _magnitude(weights: np.ndarray) -> int:
+    """The largest absolute value of some weights (0 for none), as a Python int."""
+    return max(int(weights.max()), -int(weights.min())) if len(weights) else 0
+
+
+def _sums_fit_int64(magnitude: int, offset: int = 0) -> bool:
+    """Whether ``offset`` plus a sum of up to :data:`MAX_SAMPLE` weights of at most this
+    magnitude stays inside int64 (weights of up to 54 bits, with a small offset)."""
+    return offset + MAX_SAMPLE * magnitude < 2**63
