@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import random
+import signal
 from collections.abc import Iterator
 
 import pytest
@@ -27,6 +28,10 @@ SEED_VARIABLE = "SUMCHAIN_TEST_SEED"
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        # A shell that starts pytest in the background (`bash .ci/run &`) ignores Ctrl-C for
+        # it, and the commands it starts would inherit that: the Ctrl-C tests need it heard.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     if config.getoption("hypothesis_seed", None) is None:
         seed = int(os.environ.get(SEED_VARIABLE) or random.SystemRandom().randrange(2**32))
         core.global_force_seed = seed  # what --hypothesis-seed does
