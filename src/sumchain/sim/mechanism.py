@@ -10,6 +10,7 @@ the outputs do not depend on which.
 
 from __future__ import annotations
 
+import heapq
 import math
 import random
 from abc import ABC, abstractmethod
@@ -57,8 +58,6 @@ class Entry:
     claimable: int
     refunded: bool = False
     reported_by: set[str] = field(default_factory=set)
-    next_look: dict[str, int] = field(default_factory=dict)
-    """When each agent (by its first account) looks at it again, after finding nothing to claim."""
 
 
 @dataclass
@@ -70,6 +69,8 @@ class Claims:
     refunded: int = 0
     taken: int = 0
     reverted: int = 0
+    closed: list[Entry] = field(default_factory=list)
+    """The contributions it closed (:meth:`Mechanism.open`: nothing more can happen to them)."""
 
 
 class Mechanism(Protocol):
@@ -99,10 +100,8 @@ class Mechanism(Protocol):
         teach ``mirror`` what the model on chain learns."""
         ...
 
-    def settle(
-        self, model: SharedModel, accounts: list[str], entries: list[Entry], now: int, predict: Predict
-    ) -> Claims:
-        """Attempt the agent's refunds and reports of the open ``entries``; update them."""
+    def settle(self, model: SharedModel, accounts: list[str], now: int, predict: Predict) -> Claims:
+        """Attempt the agent's refunds and reports of the open contributions; update them."""
         ...
 
     def open(self, entry: Entry) -> bool:
@@ -135,6 +134,24 @@ class MechanismKind(Protocol):
         ...
 
 
+Look = tuple[int, int, Entry]
+"""A contribution in an agent's schedule: (time from which it looks at it, its number, the contribution)."""
+
+
+@dataclass
+class _Schedule:
+    """When one agent looks at each contribution again, so that a turn does not scan them all."""
+
+    looks: list[Look] = field(default_factory=list)
+    """Heap of the contributions it will look at, by time."""
+    refused: list[Look] = field(default_factory=list)
+    """Heap of those :meth:`_ClaimRules._due` refused, by the time from which it may take all of them."""
+    known: int = 0
+    """Contributions put in :attr:`looks` so far (they are numbered in the order added)."""
+    validators: int = 0
+    """Its accounts with validated contributions when :attr:`refused` was last looked at."""
+
+
 class _ClaimRules(ABC):
     """Deposit, Refund and Take and Points: a model that learns every contribution as it comes, and
     agents that claim on their turns what the rules allow (the hooks :meth:`_due` and :meth:`_action`)."""
@@ -145,6 +162,10 @@ class _ClaimRules(ABC):
     def __init__(self) -> None:
         self.num_valid: Counter[str] = Counter()
         self.owner = ""
+        self.added: list[Entry] = []
+        """Every contribution, in the order added."""
+        self.schedules: dict[str, _Schedule] = {}
+        """Each agent's (by its first account)."""
 
     def deploy(
         self, chain: Chain, mirror: OnChainModel, metadata: ModelMetadata, owner: str, data: SimData, seed: int
@@ -168,7 +189,9 @@ class _ClaimRules(ABC):
         """``add_data`` with ``value`` (the contract keeps the cost); the model and ``mirror`` learn the sample."""
         added = model.add_data(sample, label, sender=author, value=value)
         mirror.partial_fit([sample], [label])
-        return Entry(sample, label, added.time, author, agent, added.cost)
+        entry = Entry(sample, label, added.time, author, agent, added.cost)
+        self.added.append(entry)
+        return entry
 
     def open(self, entry: Entry) -> bool:
         """While part of its deposit is left."""
@@ -197,37 +220,31 @@ class _ClaimRules(ABC):
     def _due(self, entry: Entry, accounts: list[str], age: int, always: int) -> bool:
         """Whether the accounts look at ``entry`` (``age`` seconds old when mined) on this turn,
         :data:`LOOK_AGAIN` having passed since they last found nothing to claim, or ``age``
-        being at least ``always`` (:meth:`_always_due`)."""
+        being at least ``always`` (:meth:`_always_due`). Once False, it must stay False until
+        ``age`` reaches ``always`` or another of the accounts gets its first validated contribution
+        (the schedule does not ask again before)."""
 
     @abstractmethod
     def _action(self, model: SharedModel, entry: Entry, account: str, accounts: list[str], agrees: bool) -> Action:
         """``"refund"``, ``"report"`` or ``""`` (nothing): what ``account`` does with ``entry``."""
 
-    def settle(
-        self, model: SharedModel, accounts: list[str], entries: list[Entry], now: int, predict: Predict
-    ) -> Claims:
+    def settle(self, model: SharedModel, accounts: list[str], now: int, predict: Predict) -> Claims:
         """Refund and report what the rules allow the accounts to, oldest first.
 
-        ``entries`` are the open contributions in the order they were added; ``now`` is
-        the chain's time (the transactions are mined one second later each); ``predict``
-        gives the model's current class of each sample (the runner's mirror of the chain:
-        the contract checks every claim again, and a claim it refuses is counted in
+        ``now`` is the chain's time (the transactions are mined one second later each);
+        ``predict`` gives the model's current class of each sample (the runner's mirror of the
+        chain: the contract checks every claim again, and a claim it refuses is counted in
         :attr:`Claims.reverted`). A contribution the accounts could claim nothing of is
         looked at again :data:`LOOK_AGAIN` later.
         """
         claims = Claims()
-        due = []
-        key, always, wait = accounts[0], self._always_due(accounts), self.parameters.refund_wait
-        for entry in entries:  # the hottest loop of a simulation: the cheap test first
-            age = now + 1 - entry.added_time
-            if age < wait:
-                break
-            if (age >= always or entry.next_look.get(key, 0) <= now) and self._due(entry, accounts, age, always):
-                due.append(entry)
+        schedule = self.schedules.setdefault(accounts[0], _Schedule())
+        always = self._always_due(accounts)
+        due = self._due_now(schedule, accounts, now, always)
         if not due:
             return claims
-        predictions = predict([e.sample for e in due])
-        for entry, predicted in zip(due, predictions, strict=True):
+        predictions = predict([e.sample for _, e in due])
+        for (number, entry), predicted in zip(due, predictions, strict=True):
             before = claims.refunds + claims.reports
             for account in accounts:
                 if not self.open(entry):
@@ -248,9 +265,45 @@ class _ClaimRules(ABC):
                         claims.taken += amount
                 except ContractReverted:
                     claims.reverted += 1
-            if claims.refunds + claims.reports == before:
-                entry.next_look[accounts[0]] = now + LOOK_AGAIN
+            if not self.open(entry):
+                claims.closed.append(entry)
+                continue
+            claimed = claims.refunds + claims.reports > before
+            look = now if claimed else min(now + LOOK_AGAIN, entry.added_time + always - 1)
+            heapq.heappush(schedule.looks, (look, number, entry))
         return claims
+
+    def _due_now(self, schedule: _Schedule, accounts: list[str], now: int, always: int) -> list[tuple[int, Entry]]:
+        """The open contributions the accounts look at on this turn (:meth:`_due`), oldest first, by number."""
+        wait = self.parameters.refund_wait
+        for number in range(schedule.known, len(self.added)):
+            entry = self.added[number]
+            heapq.heappush(schedule.looks, (entry.added_time + wait - 1, number, entry))
+        schedule.known = len(self.added)
+        validators = sum(1 for a in accounts if self.num_valid[a])
+        if validators != schedule.validators:  # what was refused may not be any more
+            schedule.validators = validators
+            woken, schedule.refused = schedule.refused, []
+        else:  # what may be taken all of by now
+            woken = []
+            while schedule.refused and schedule.refused[0][0] <= now:
+                woken.append(heapq.heappop(schedule.refused))
+        looks = schedule.looks
+        for _, number, entry in woken:
+            heapq.heappush(looks, (now, number, entry))
+        found = []
+        while looks and looks[0][0] <= now:
+            _, number, entry = heapq.heappop(looks)
+            if self.open(entry):
+                found.append((number, entry))
+        found.sort(key=lambda pair: pair[0])
+        due = []
+        for number, entry in found:
+            if self._due(entry, accounts, now + 1 - entry.added_time, always):
+                due.append((number, entry))
+            else:
+                heapq.heappush(schedule.refused, (entry.added_time + always - 1, number, entry))
+        return due
 
 
 class DepositRefundTakeRules(_ClaimRules):
@@ -445,9 +498,7 @@ class PredictionMarketRules:
         receipt = model.chain.transact(model.address, call.data, sender=author, value=paid)
         return Entry(sample, label, receipt.timestamp, author, agent, paid)
 
-    def settle(
-        self, model: SharedModel, accounts: list[str], entries: list[Entry], now: int, predict: Predict
-    ) -> Claims:
+    def settle(self, model: SharedModel, accounts: list[str], now: int, predict: Predict) -> Claims:
         """Nothing to claim before the market ends."""
         return Claims()
 

@@ -224,7 +224,7 @@ def simulate(
     for i in rng.sample(range(len(agents)), len(agents)):
         first = start + round(agents[i].spec.start_day * 86_400) + agents[i].draw_wait()
         heapq.heappush(turns, (first, i))
-    entries: list[Entry] = []
+    entries: dict[int, Entry] = {}  # the open contributions, by id, in the order added
     next_sample, next_record = 0, start + round(scenario.record_every)
 
     def record_until(limit: float) -> None:
@@ -241,10 +241,10 @@ def simulate(
             record_until(close - 1)
             if close > chain.time():
                 chain.advance_time(round(close) - chain.time())
-            finished = mechanism.finish(model, [a.accounts for a in agents], entries, local)
+            finished = mechanism.finish(model, [a.accounts for a in agents], list(entries.values()), local)
             for who, claims in zip(agents, finished, strict=True):
                 _book(who, claims, run)
-            entries, closed = [e for e in entries if mechanism.open(e)], True
+            entries, closed = {k: e for k, e in entries.items() if mechanism.open(e)}, True
         record_until(min(at, end))
         if at > end or (next_sample >= len(data.stream) and not entries):
             break
@@ -264,18 +264,20 @@ def simulate(
                 run.refused += 1
                 agent.record.refused += 1
             else:
-                entries.append(entry)
+                entries[id(entry)] = entry
                 agent.strategy.accepted()
                 next_sample += 1
                 run.transactions += 1
                 run.contributions += 1
                 agent.record.added += 1
                 agent.record.deposited += entry.claimable
-        claims = mechanism.settle(model, agent.accounts, entries, chain.time(), predict)
+        claims = mechanism.settle(model, agent.accounts, chain.time(), predict)
         _book(agent, claims, run)
-        if claims.refunds or claims.reports:
-            entries = [e for e in entries if mechanism.open(e)]
-        if sum(chain.balance(a) for a in agent.accounts) > 0 or any(e.author in agent.accounts for e in entries):
+        for entry in claims.closed:
+            del entries[id(entry)]
+        if sum(chain.balance(a) for a in agent.accounts) > 0 or any(  # or it has some to claim back
+            e.author in agent.accounts for e in entries.values()
+        ):
             heapq.heappush(turns, (max(at, chain.time()) + agent.draw_wait(), i))
         if on_progress:
             on_progress(Progress((chain.time() - start) / 86_400, days, run.transactions, run.contributions))
