@@ -280,6 +280,26 @@ def test_stakes_must_be_exact(chain) -> None:
     assert market.status()["num_contributions"] == 0
 
 
+def test_the_rest_is_revealed_up_to_the_deadline_second_and_forfeited_only_after_it(chain) -> None:
+    tests = pieces_of()
+    market = opened(chain, tests)
+    for who in (1, 2):
+        market.add_data([0], 1, sender=who)
+    chain.advance_time(DAY)
+    market.end(sender=1)
+    deadline = market.status()["reveal_deadline"]
+    rest = [k for k in range(len(tests.pieces)) if k not in market.revealed_pieces()]
+    chain.advance_time(deadline - 1 - chain.time())  # the next block is mined at the deadline
+    with pytest.raises(ContractReverted, match="prediction_market: reveal deadline not passed"):
+        market.forfeit(sender=1)
+    market.reveal(tests, rest[0], sender=0)
+    assert chain.time() == deadline
+    with pytest.raises(ContractReverted, match="prediction_market: reveal deadline passed"):
+        market.reveal(tests, rest[1], sender=0)
+    market.forfeit(sender=1)
+    assert market.phase() == "forfeited" and chain.time() == deadline + 1
+
+
 def test_a_provider_that_does_not_reveal_in_time_loses_the_bounty_to_the_contributors(chain) -> None:
     tests = pieces_of()
     market = opened(chain, tests)
