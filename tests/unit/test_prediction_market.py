@@ -280,6 +280,19 @@ def test_stakes_must_be_exact(chain) -> None:
     assert market.status()["num_contributions"] == 0
 
 
+def test_participation_ends_from_the_second_its_minimum_duration_is_reached(chain) -> None:
+    market = opened(chain, pieces_of())
+    for who in (1, 2):
+        market.add_data([0], 1, sender=who)
+    earliest = market.status()["opened_at"] + PARAMETERS.min_duration
+    chain.advance_time(earliest - 2 - chain.time())  # the next block is mined a second early
+    with pytest.raises(ContractReverted, match="prediction_market: participation too short"):
+        market.end(sender=1)
+    chain.advance_time(1)
+    market.end(sender=1)
+    assert market.phase() == "reveal" and chain.time() == earliest
+
+
 def test_the_rest_is_revealed_up_to_the_deadline_second_and_forfeited_only_after_it(chain) -> None:
     tests = pieces_of()
     market = opened(chain, tests)
