@@ -293,6 +293,24 @@ def test_participation_ends_from_the_second_its_minimum_duration_is_reached(chai
     assert market.phase() == "reveal" and chain.time() == earliest
 
 
+def test_the_evaluation_counts_the_pieces_in_order(chain) -> None:
+    tests = pieces_of()
+    market = opened(chain, tests)
+    for who in (1, 2):
+        market.add_data([0], 1, sender=who)
+    chain.advance_time(DAY)
+    market.end(sender=1)
+    market.reveal_rest(tests, sender=0)
+    assert market.phase() == "evaluate"
+    following = market.status()["next_piece"]
+    encode = market.model.codec.encode
+    for piece in set(range(len(tests.pieces))) - {following}:  # real pieces, out of turn
+        with pytest.raises(ContractReverted, match="prediction_market: not the next piece"):
+            market._send("evaluate", piece, *tests.pieces[piece].arguments(encode), sender=1)
+    market._send("evaluate", following, *tests.pieces[following].arguments(encode), sender=1)
+    assert market.status()["next_piece"] != following
+
+
 def test_the_rest_is_revealed_up_to_the_deadline_second_and_forfeited_only_after_it(chain) -> None:
     tests = pieces_of()
     market = opened(chain, tests)
