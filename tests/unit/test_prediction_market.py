@@ -293,7 +293,7 @@ def test_participation_ends_from_the_second_its_minimum_duration_is_reached(chai
     assert market.phase() == "reveal" and chain.time() == earliest
 
 
-def test_the_evaluation_counts_the_pieces_in_order(chain) -> None:
+def test_the_evaluation_counts_the_committed_pieces_in_order(chain) -> None:
     tests = pieces_of()
     market = opened(chain, tests)
     for who in (1, 2):
@@ -307,7 +307,11 @@ def test_the_evaluation_counts_the_pieces_in_order(chain) -> None:
     for piece in set(range(len(tests.pieces))) - {following}:  # real pieces, out of turn
         with pytest.raises(ContractReverted, match="prediction_market: not the next piece"):
             market._send("evaluate", piece, *tests.pieces[piece].arguments(encode), sender=1)
-    market._send("evaluate", following, *tests.pieces[following].arguments(encode), sender=1)
+    samples, labels, salt = tests.pieces[following].arguments(encode)
+    flipped = [1 - label for label in labels]  # the right piece, but not what was committed
+    with pytest.raises(ContractReverted, match="prediction_market: piece does not match its commitment"):
+        market._send("evaluate", following, samples, flipped, salt, sender=1)
+    market._send("evaluate", following, samples, labels, salt, sender=1)
     assert market.status()["next_piece"] != following
 
 
