@@ -293,17 +293,22 @@ def test_participation_ends_from_the_second_its_minimum_duration_is_reached(chai
     assert market.phase() == "reveal" and chain.time() == earliest
 
 
-def test_the_evaluation_counts_the_committed_pieces_in_order(chain) -> None:
+def test_the_evaluation_counts_the_committed_pieces_in_order_before_applying_a_contribution(chain) -> None:
     tests = pieces_of()
     market = opened(chain, tests)
+    encode = market.model.codec.encode
     for who in (1, 2):
         market.add_data([0], 1, sender=who)
+    _, contributor, sample, label = market.contributions()[0]
+    with pytest.raises(ContractReverted, match="prediction_market: not in this phase"):
+        market._send("apply_next", encode(sample), label, contributor, sender=1)
     chain.advance_time(DAY)
     market.end(sender=1)
     market.reveal_rest(tests, sender=0)
     assert market.phase() == "evaluate"
+    with pytest.raises(ContractReverted, match="prediction_market: the current state is not fully counted"):
+        market._send("apply_next", encode(sample), label, contributor, sender=1)
     following = market.status()["next_piece"]
-    encode = market.model.codec.encode
     for piece in set(range(len(tests.pieces))) - {following}:  # real pieces, out of turn
         with pytest.raises(ContractReverted, match="prediction_market: not the next piece"):
             market._send("evaluate", piece, *tests.pieces[piece].arguments(encode), sender=1)
