@@ -318,6 +318,13 @@ def test_the_evaluation_counts_the_committed_pieces_in_order_before_applying_a_c
         market._send("evaluate", following, samples, flipped, salt, sender=1)
     market._send("evaluate", following, samples, labels, salt, sender=1)
     assert market.status()["next_piece"] != following
+    while market.model.abi.function_name((call := market.next_step_call()).data) == "evaluate":  # type: ignore[union-attr]
+        chain.transact(market.address, call.data, sender=chain.accounts[1])
+    _, second, later, its_label = market.contributions()[1]
+    with pytest.raises(ContractReverted, match="prediction_market: not the next contribution"):
+        market._send("apply_next", encode(later), its_label, second, sender=1)
+    market._send("apply_next", encode(sample), label, contributor, sender=1)
+    assert market.status()["applied"] == 1
 
 
 def test_the_rest_is_revealed_up_to_the_deadline_second_and_forfeited_only_after_it(chain) -> None:
