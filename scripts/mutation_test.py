@@ -18,14 +18,27 @@ then ``a, b = f()``: Vyper wants a value; any mutant of it is equivalent).
 Each mutant is written into a private copy of the package and its tests (one
 per worker, ``--jobs`` in parallel, ``../shared`` linked beside it), its
 contracts compiled there (a mutant that does not compile is *stillborn* and
-not counted), then the tests run against it with
-``PYTHONPATH`` pointing at the copy: first the tests of the mutated file
-(``-x``: the first failure kills it), then, if it survived, every unit, fuzz
-and invariant test. A mutant is *killed* when a test fails or the run passes
-its time limit, *survived* when every test passes. A test that kills a mutant
-is run once more on the unmutated contracts, compiled the same way: if it fails
-there too, the run stops (every kill of that test would be false). The contracts
-run on the fast engine (revm), hypothesis with a fixed seed (``SUMCHAIN_TEST_SEED``).
+not counted), then the tests run against it with ``PYTHONPATH`` pointing at the
+copy: first the tests of the mutated file (``-x``: the first failure kills it),
+then, if it survived, every other unit, fuzz and invariant test that can see it.
+
+Which tests can see a mutant is recorded once, in a run of all of them on the
+unmutated contracts with ``scripts/mutation_impact.py`` (a pytest plugin), and kept
+in ``build/mutation-impact.json`` until a file of ``src/``, ``tests/`` or the plugin
+changes: the tests that asked for a contract built from the mutated file (in the
+test, a fixture it uses or its module's collection), and those that start another
+process. A test that never asks for a contract's bytecode or ABI cannot tell a mutant
+of it from the original, so this skips only runs whose outcome is known. Once the
+recording exists, the first run too holds only such tests; ``--all-tests`` runs
+every test instead. Each run's time limit is three times what its tests took
+unmutated, plus a minute (at most :data:`TIME_LIMIT`, which also holds before the
+recording).
+
+A mutant is *killed* when a test fails or a run passes its time limit, *survived*
+when every test passes. A test that kills a mutant is run once more on the
+unmutated contracts, compiled the same way: if it fails there too, the run stops
+(every kill of that test would be false). The contracts run on the fast engine
+(revm), hypothesis with a fixed seed (``SUMCHAIN_TEST_SEED``).
 
 The report (``--report``, default ``docs/mutation-report.md``) lists per file
 the mutants, stillborn, killed and survived, and every survivor with its line.
@@ -38,11 +51,13 @@ Usage::
     python scripts/mutation_test.py --files deposit_refund_take.vy --jobs 2
     python scripts/mutation_test.py --list               # the mutants, without running them
     python scripts/mutation_test.py --names redo.txt     # only the mutants named (as --list prints them)
+    python scripts/mutation_test.py --all-tests          # every test for every survivor of the first tests
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -81,7 +96,9 @@ FIRST_TESTS = {  # the tests that most quickly kill a mutant of each file; the f
 SHARED_FIRST = ["test_every_model.py", "test_deposit_refund_take.py", "test_attacks.py", "test_points.py"]
 """Found in ``tests/unit`` or ``tests/fuzz``."""
 TIME_LIMIT = 900
-"""Seconds one test run of one mutant may take; longer counts as killed (a loop that never ends)."""
+"""Seconds one test run of one mutant may take at most; longer counts as killed (a loop that never ends)."""
+IMPACT = REPO / "build" / "mutation-impact.json"
+"""Which tests use which contract, recorded by ``scripts/mutation_impact.py`` (see the docstring)."""
 
 SWAPS = {
     "comparison": [
@@ -295,11 +312,49 @@ class FailsUnmutated(Exception):
     """A test that kills a mutant fails without it too: the run stops, its kills would be false."""
 
 
+def tree_hash() -> str:
+    """A hash of every file the recording depends on: ``src/``, ``tests/`` and the plugin."""
+    digest = hashlib.sha256()
+    for tree in ("src", "tests", "scripts/mutation_impact.py"):
+        for path in sorted([REPO / tree, *(REPO / tree).rglob("*")]):
+            if path.is_file() and "__pycache__" not in path.parts and not path.name.startswith(".sqlite"):
+                digest.update(str(path.relative_to(REPO)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Impact:
+    """What ``scripts/mutation_impact.py`` recorded: the tests per contract, and each test's time."""
+
+    contracts: dict[str, list[str]]
+    always: list[str]
+    seconds: dict[str, float]
+    order: list[str]
+
+    def tests_for(self, contracts: Sequence[str], skipped: Sequence[str]) -> list[str]:
+        """The tests, in the order they ran, that use any of ``contracts`` or start a process; not
+        those in the files ``skipped`` (already run)."""
+        wanted = set(self.always).union(*(self.contracts.get(name, ()) for name in contracts))
+        return [node for node in self.order if node in wanted and node.split("::", 1)[0] not in skipped]
+
+    def limit(self, tests: Sequence[str]) -> float:
+        """Seconds a run of ``tests`` (node ids or files) may take: three times their unmutated time, plus a minute."""
+        named = set(tests)
+        took = sum(s for node, s in self.seconds.items() if node in named or node.split("::", 1)[0] in named)
+        return min(TIME_LIMIT, 60 + 3 * took)
+
+
 class Workspace:
     """A private copy of the package and its tests for one worker: mutants are written into it in turn."""
 
-    def __init__(self, root: Path, compiled: dict[str, dict[str, object]], sources: dict[str, set[str]]) -> None:
-        self.root, self.compiled, self.sources = root, compiled, sources
+    def __init__(
+        self,
+        root: Path,
+        compiled: dict[str, dict[str, object]],
+        sources: dict[str, set[str]],
+        impacts: Impacts | None = None,
+    ) -> None:
+        self.root, self.compiled, self.sources, self.impacts = root, compiled, sources, impacts
         for tree in ("src", "tests"):  # the tests too: a run of hours must not see later edits
             shutil.copytree(REPO / tree, root / tree, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite*"))
         shutil.copy2(REPO / "pyproject.toml", root / "pyproject.toml")
@@ -350,11 +405,25 @@ class Workspace:
             if error:
                 return Outcome(mutant, "stillborn", time.monotonic() - start, error)
             first = [test_path(name) for name in FIRST_TESTS.get(mutant.file, []) + SHARED_FIRST]
-            for tests in (first, list(FULL_TESTS)):
-                failed = self._tests(tests, env)
+            for tests, limit in self._runs(affected, first):
+                failed = self._tests(tests, env, limit) if tests else ""
                 if failed:
                     return Outcome(mutant, "killed", time.monotonic() - start, failed)
             return Outcome(mutant, "survived", time.monotonic() - start)
+
+    def _runs(self, affected: list[str], first: list[str]) -> Iterator[tuple[list[str], float]]:
+        """The test runs of a mutant of the ``affected`` contracts, with their time limits: the tests
+        in the files ``first``, then the others. Once the impact is known, each holds only the tests
+        that use an affected contract (or start a process); with ``--all-tests``, every test."""
+        known = self.impacts.impact if self.impacts else None
+        if known is None:
+            yield first, TIME_LIMIT
+        else:
+            used = [node for node in known.tests_for(affected, ()) if node.split("::", 1)[0] in first]
+            yield used, known.limit(used)
+        impact = self.impacts.get() if self.impacts else None
+        rest = impact.tests_for(affected, first) if impact else list(FULL_TESTS)
+        yield rest, impact.limit(rest) if impact else TIME_LIMIT
 
     def _compile(self, affected: list[str], env: dict[str, str]) -> str:
         """Compile the ``affected`` contracts, reuse the others: "" or the compiler's last line."""
@@ -369,14 +438,14 @@ class Workspace:
             return ""
         return (compiled.stderr.strip().splitlines() or ["does not compile"])[-1][:200]
 
-    def _tests(self, tests: list[str], env: dict[str, str]) -> str:
-        """The first failure's summary line, or "" when every test passes."""
+    def _tests(self, tests: list[str], env: dict[str, str], limit: float = TIME_LIMIT, *options: str) -> str:
+        """The first failure's summary line, or "" when every test passes within ``limit`` seconds."""
         ignored = [f"--ignore={path}" for path in NOT_ABOUT_BEHAVIOUR]
-        command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *ignored, *tests]
+        command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *options, *ignored, *tests]
         try:
-            done = subprocess.run(command, cwd=self.root, env=env, capture_output=True, text=True, timeout=TIME_LIMIT)
+            done = subprocess.run(command, cwd=self.root, env=env, capture_output=True, text=True, timeout=limit)
         except subprocess.TimeoutExpired:
-            return f"timed out after {TIME_LIMIT} s"
+            return f"timed out after {limit:.0f} s"
         if done.returncode == 0:
             return ""
         failures = [line for line in done.stdout.splitlines() if line.startswith(("FAILED", "ERROR"))]
@@ -398,6 +467,48 @@ class Workspace:
                 finally:
                     self._restore()
         return self.checked[node]
+
+    def record_impact(self) -> dict[str, object]:
+        """Run every unit, fuzz and invariant test on the unmutated contracts with
+        ``scripts/mutation_impact.py``: what it wrote (see :class:`Impact`)."""
+        with tempfile.TemporaryDirectory(dir=self.root) as cache:
+            env = self._environment(Path(cache))
+            out = Path(cache) / "impact.json"
+            env.update(SUMCHAIN_IMPACT_OUT=str(out), PYTHONPATH=f"{env['PYTHONPATH']}{os.pathsep}{REPO / 'scripts'}")
+            plugin = ("-p", "mutation_impact")
+            try:
+                failed = self._compile([], env) or self._tests(list(FULL_TESTS), env, 4 * TIME_LIMIT, *plugin)
+            finally:
+                self._restore()
+            if failed:
+                raise FailsUnmutated(f"{failed}\nThe tests fail on the unmutated contracts: mend them first.")
+            return json.loads(out.read_text())
+
+
+class Impacts:
+    """The run's :class:`Impact`: read from :data:`IMPACT` when it was recorded from the files as
+    they are, else recorded (once, in a workspace of its own) when a mutant first needs it."""
+
+    def __init__(self, folder: Path, compiled: dict[str, dict[str, object]], sources: dict[str, set[str]]) -> None:
+        self.folder, self.compiled, self.sources = folder, compiled, sources
+        self.tree = tree_hash()  # now: the workspaces copy the files as they are now
+        self.lock = threading.Lock()
+        self.impact: Impact | None = None
+        """Set once known; until then, runs take the longest time limit."""
+        saved = json.loads(IMPACT.read_text()) if IMPACT.is_file() else {}
+        if saved.get("tree") == self.tree:
+            self.impact = Impact(**{key: value for key, value in saved.items() if key != "tree"})
+
+    def get(self) -> Impact:
+        """The impact, recorded first when it is not known yet."""
+        with self.lock:
+            if self.impact is None:
+                print("recording which tests use which contract (one run of every test) ...", file=sys.stderr)
+                recorded = Workspace(self.folder / "impact", self.compiled, self.sources).record_impact()
+                IMPACT.parent.mkdir(parents=True, exist_ok=True)
+                IMPACT.write_text(json.dumps({"tree": self.tree, **recorded}) + "\n")
+                self.impact = Impact(**recorded)  # type: ignore[arg-type]
+            return self.impact
 
 
 def report(outcomes: list[Outcome], chosen: int, total: int, seconds: float, command: str) -> str:
@@ -438,6 +549,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--list", action="store_true", help="print the mutants and stop")
     parser.add_argument("--report", type=Path, default=REPO / "docs" / "mutation-report.md")
     parser.add_argument("--json", type=Path, help="also write every outcome as JSON here")
+    parser.add_argument(
+        "--all-tests",
+        action="store_true",
+        help="run every test on a survivor of the first tests, not just those that use its contracts",
+    )
     settings = parser.parse_args(argv)
     mutants = all_mutants(settings.files)
     chosen = mutants
@@ -478,7 +594,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         compiled, sources = originals()
         if (REPO.parent / "shared").is_dir():  # ../shared beside each copy, as beside the checkout
             (Path(folder) / "shared").symlink_to(REPO.parent / "shared")
-        free = [Workspace(Path(folder) / f"worker-{i}", compiled, sources) for i in range(settings.jobs)]
+        impacts = None if settings.all_tests else Impacts(Path(folder), compiled, sources)
+        free = [Workspace(Path(folder) / f"worker-{i}", compiled, sources, impacts) for i in range(settings.jobs)]
 
         stopped: list[str] = []
 

@@ -8,6 +8,7 @@ its report is ``docs/mutation-report.md``). CI runs :data:`SAMPLE` of them, draw
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -52,3 +53,38 @@ def test_values_only_placed_for_a_tuple_assignment_are_not_mutated() -> None:
         "    v = 6",
     ]
     assert script.placeholders(source) == {1, 2}
+
+
+def test_the_impact_run_records_which_tests_use_which_contract(tmp_path: Path) -> None:
+    """A contract counts for the test that asks for it, in itself, a fixture (set up once, counted
+    for every user), its module's collection, or through ``compile_trainer``; a test that starts a
+    process runs for every mutant."""
+    (tmp_path / "test_module_level.py").write_text(
+        "from sumchain.chain.compiler import compile_contract\n"
+        "ATTACKER = compile_contract('mocks/attacker_mock')\n"
+        "def test_module_level():\n    assert ATTACKER.bytecode\n"
+    )
+    (tmp_path / "test_others.py").write_text(
+        "import subprocess, sys\nimport pytest\n"
+        "from sumchain.chain.compiler import compile_contract, compile_trainer\n"
+        "@pytest.fixture(scope='session')\ndef registry():\n    return compile_contract('registry')\n"
+        "def test_fixture(registry):\n    pass\n"
+        "def test_trainer():\n    compile_trainer('naive_bayes', 'points')\n"
+        "def test_nothing():\n    pass\n"
+        "def test_process():\n    subprocess.run([sys.executable, '-c', 'pass'], check=True)\n"
+        "def test_fixture_again(registry):\n    pass\n"
+    )
+    out = tmp_path / "impact.json"
+    env = dict(os.environ, PYTHONPATH=str(REPO / "scripts"), SUMCHAIN_IMPACT_OUT=str(out))
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "mutation_impact", "-p", "no:cacheprovider", "."]
+    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-2_000:]
+    impact = json.loads(out.read_text())
+    others = "test_others.py::test_"
+    assert impact["contracts"] == {
+        "mocks/attacker_mock": ["test_module_level.py::test_module_level"],
+        "registry": [f"{others}fixture", f"{others}fixture_again"],
+        "trainers/naive_bayes__points": [f"{others}trainer"],
+    }
+    assert impact["always"] == [f"{others}process"]
+    assert len(impact["order"]) == len(impact["seconds"]) == 6
