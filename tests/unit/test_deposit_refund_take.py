@@ -9,7 +9,7 @@ from sumchain.chain.abi import ContractABI
 from sumchain.chain.compiler import compile_contract
 from sumchain.errors import InvalidIncentive, SumchainError
 from sumchain.incentives import DAY, MAX_COST_WEIGHT, MAX_WAIT, MIN_REFUND_WAIT, WAIT_LIMIT
-from tests.conftest import INCENTIVE
+from tests.conftest import INCENTIVE, WEIGHTS
 from tests.helpers import deploy_interrupted, observable_state
 
 POSITIVE = [0]  # the test model predicts 1
@@ -646,3 +646,55 @@ def test_a_share_is_exact_to_the_wei_for_every_k_of_n(chain, model, k, n) -> Non
     assert model.contribution(NEGATIVE, 1, bad.time, chain.accounts[bad_author]).claimable == left
     assert chain.balance(model.address) == left
     assert left == deposit - deposit * k // n - (deposit * (n - k) // n if k < n else 0)
+
+
+def test_a_share_larger_than_what_is_left_takes_exactly_what_is_left(chain, model) -> None:
+    """A takes half of a rejected deposit as 1 of 2 validated contributions; B then holds 3 of 4,
+    a share of 3/4 of the deposit: it takes the half that is left, and the record keeps its deposit."""
+    a, b, bad_author = chain.accounts[1], chain.accounts[2], chain.accounts[3]
+    bad = model.add_data(NEGATIVE, 1, sender=bad_author, value=10**19)
+    goods = [model.add_data(POSITIVE, 1, sender=sender) for sender in (a, b)]
+    chain.advance_time(DAY)
+    for added, sender in zip(goods, (a, b), strict=True):
+        model.refund(POSITIVE, 1, added.time, sender=sender)
+    first = model.report(NEGATIVE, 1, bad.time, bad_author, sender=a)
+    assert first == bad.cost // 2
+    more = [model.add_data(POSITIVE, 1, sender=b) for _ in range(2)]
+    chain.advance_time(DAY)
+    for added in more:
+        model.refund(POSITIVE, 1, added.time, sender=b)
+    assert (model.num_valid(b), model._call("total_good")) == (3, 4)
+    assert bad.cost * 3 // 4 > bad.cost - first
+    start = chain.balance(b)
+    second = model.report(NEGATIVE, 1, bad.time, bad_author, sender=b)
+    assert second == bad.cost - first
+    assert chain.balance(b) == start + second
+    state = model.contribution(NEGATIVE, 1, bad.time, bad_author)
+    assert (state.deposit, state.claimable, state.refunded) == (bad.cost, 0, False)
+    assert chain.balance(model.address) == 0
+    reverts(
+        model, "deposit_refund_take: nothing left to claim", model.report, NEGATIVE, 1, bad.time, bad_author, sender=0
+    )
+
+
+def test_a_share_that_rounds_to_zero_takes_all_that_is_left(chain) -> None:
+    """A deposit of 1 wei (the cost after 150 days without data at a cost weight of 1) and a
+    reporter with 1 of 2 validated contributions: its share rounds to 0, so it takes the 1 wei,
+    as the reference does (``result == 0`` takes all that is claimable)."""
+    cheap = DepositRefundTake(cost_weight=1, refund_wait=DAY, owner_claim_wait=5 * DAY, any_claim_wait=9 * DAY)
+    mirror = SparsePerceptron.from_weights(WEIGHTS, intercept=0, learning_rate=2)
+    model = SharedModel.deploy(chain, mirror, mechanism=cheap, sender=0)
+    a, b, bad_author = chain.accounts[1], chain.accounts[2], chain.accounts[3]
+    goods = [model.add_data(POSITIVE, 1, sender=sender) for sender in (a, b)]
+    chain.advance_time(150 * DAY)
+    bad = model.add_data(NEGATIVE, 1, sender=bad_author, value=10**6)
+    assert bad.cost == 1
+    chain.advance_time(DAY)
+    for added, sender in zip(goods, (a, b), strict=True):
+        model.refund(POSITIVE, 1, added.time, sender=sender)
+    assert bad.cost * model.num_valid(a) // model._call("total_good") == 0
+    start = chain.balance(a)
+    assert model.report(NEGATIVE, 1, bad.time, bad_author, sender=a) == 1
+    assert chain.balance(a) == start + 1
+    assert model.contribution(NEGATIVE, 1, bad.time, bad_author).claimable == 0
+    assert chain.balance(model.address) == 0
