@@ -25,6 +25,7 @@ from sumchain.incentives.prediction_market import MAX_PIECES, MAX_TEST_SAMPLES
 from sumchain.market import (
     HiddenTestSet,
     Market,
+    Payout,
     Piece,
     PredictionMarket,
     evaluation_scores,
@@ -67,9 +68,11 @@ def assert_holds(market: Market, accounts: Sequence[str]) -> None:
         assert balance == status["num_contributions"] * STAKE + status["bounty_left"]
 
 
-def opened(chain: EmbeddedChain, tests: HiddenTestSet, *, bounty: int = BOUNTY) -> Market:
+def opened(
+    chain: EmbeddedChain, tests: HiddenTestSet, *, bounty: int = BOUNTY, parameters: PredictionMarket = PARAMETERS
+) -> Market:
     """A market on the test perceptron, committed, sealed, drawn, with its first piece revealed."""
-    market = Market.create(chain, mirror(), PARAMETERS, bounty=bounty, sender=0)
+    market = Market.create(chain, mirror(), parameters, bounty=bounty, sender=0)
     market.commit(tests, sender=0)
     market.seal(sender=0)
     first = market.draw(sender=3)
@@ -382,6 +385,38 @@ def test_a_provider_that_does_not_reveal_in_time_loses_the_bounty_to_the_contrib
     assert chain.balance(market.address) == 0
 
 
+def test_each_settle_step_returns_the_contributions_left_to_credit(chain) -> None:
+    tests = pieces_of()
+    market = opened(chain, tests)
+    for who in (1, 2, 3):
+        market.add_data([0], 1, sender=who)
+    chain.advance_time(DAY)
+    market.end(sender=4)
+    market.reveal_rest(tests, sender=0)
+    market.evaluate(sender=5)
+    for left in (2, 1, 0):
+        step = market._settle_call(1)
+        assert int.from_bytes(chain.call(market.address, step.data), "big") == left
+        market._send_call(step, sender=6)
+    assert market.phase() == "done"
+
+
+def test_what_nobody_withdrew_is_swept_from_the_claim_waits_exact_second(chain) -> None:
+    tests = pieces_of()
+    market = opened(chain, tests)
+    people = chain.accounts[1:3]
+    for who in people:
+        market.add_data([0], 1, sender=who)
+    finish(chain, market, tests)
+    opens = market.status()["ended_at"] + PARAMETERS.claim_wait
+    chain.advance_time(opens - 2 - chain.time())  # the next block is mined a second early
+    with pytest.raises(ContractReverted, match="prediction_market: claim wait not over"):
+        market._send("sweep", people[0], sender=0)
+    chain.advance_time(1)
+    market._send("sweep", people[0], sender=0)
+    assert chain.time() == opens and market.owed(people[0]) == 0
+
+
 def test_the_draw_comes_in_a_later_block_and_depends_on_the_commitments(chain) -> None:
     draws = set()
     for seed in range(6):
@@ -442,6 +477,67 @@ def test_random_markets_pay_exactly_what_the_mirror_computes(chain, staked, boun
         assert market.owed(market.model.owner) == payout.bounty_left
         assert sum(owed.values()) + payout.bounty_left == len(staked) * STAKE + bounty
         assert_holds(market, people)
+
+
+# -- each branch of the reward passes, on a market made to take it -----------------------------
+
+UNSEEN = [6]
+"""A sample whose only feature has weight 0: the test perceptron says 0 for it, and one mistake
+(label 1) makes it say 1, one more (label 0) says 0 again."""
+
+
+def paid(
+    chain: EmbeddedChain,
+    contributions: Sequence[tuple[Sequence[int], int]],
+    *,
+    copies: int,
+    pieces: int = 2,
+    stake: int = STAKE,
+) -> tuple[Payout, int]:
+    """A market whose every test sample is ``UNSEEN`` with label 1 (``copies`` in each piece) and
+    the ``(sample, label)`` contributions, each from its own account (an odd address: the contract
+    keeps it in one word with the score, and its lowest bit must come back too): the mirror's payout,
+    checked against what the contract owes each account, and the round budget."""
+    tests = split_test_set([UNSEEN] * copies * pieces, [1] * copies * pieces, pieces=pieces, salt=salts())  # type: ignore[arg-type]
+    parameters = PredictionMarket(stake, min_duration=DAY, min_contributions=2, reveal_window=DAY, claim_wait=9 * DAY)
+    market = opened(chain, tests, parameters=parameters)
+    people = [a for a in chain.accounts[1:] if int(a, 16) % 2][: len(contributions)]  # see the docstring
+    for (sample, label), who in zip(contributions, people, strict=True):
+        market.add_data(sample, label, sender=who)
+    finish(chain, market, tests)
+    evaluated = market.status()["test_samples"]
+    assert evaluated == copies * (pieces - 1)
+    payout = rewards(market.scores(), stake=stake, bounty=BOUNTY, test_samples=evaluated)
+    assert [market.owed(who) for who in people] == list(payout.balances)
+    assert market.owed(market.model.owner) == payout.bounty_left
+    return payout, BOUNTY // evaluated
+
+
+def test_a_lone_gain_of_one_sample_is_paid_every_round_of_the_budget(chain) -> None:
+    """Scores 1 and 0 (the second contribution, feature 0 said 1, changes nothing): no negative
+    score, so one pass pays the round budget to a kept sum of scores of exactly 1."""
+    payout, budget = paid(chain, [(UNSEEN, 1), ([0], 1)], copies=1)
+    assert (payout.first_rounds, payout.second_rounds) == (0, budget)
+    assert payout.balances == (STAKE + budget, STAKE)
+
+
+def test_the_second_pass_is_capped_by_the_bounty_left_when_kept_gains_exceed_the_test_set(chain) -> None:
+    """Scores 2, -2, 2 on 2 test samples: after the first pass the kept contributions' scores add
+    up to 4, more than the test set, and the bounty left (not the round budget) sets the second pass."""
+    payout, budget = paid(chain, [(UNSEEN, 1), (UNSEEN, 0), (UNSEEN, 1)], copies=2)
+    first = STAKE // 2
+    assert payout.first_rounds == first
+    assert payout.second_rounds == (BOUNTY - 2 * first) // 4 < budget - first
+    assert payout.balances == (STAKE + 2 * (first + payout.second_rounds), STAKE - 2 * first, payout.balances[0])
+
+
+def test_a_loss_of_more_than_half_the_stake_is_dropped_after_one_round(chain) -> None:
+    """At the least stake (one wei per possible test sample), a contribution that breaks 16,416 test
+    samples loses all but 16,352 wei in the first round of one wei per sample and is dropped; the one
+    that mended them is paid the rest of the budget in the second pass."""
+    payout, budget = paid(chain, [(UNSEEN, 1), (UNSEEN, 0)], copies=32, pieces=514, stake=MAX_TEST_SAMPLES)
+    assert (payout.first_rounds, payout.second_rounds, payout.kept) == (1, budget - 1, (True, False))
+    assert payout.balances == (MAX_TEST_SAMPLES + 16_416 * budget, MAX_TEST_SAMPLES - 16_416)
 
 
 def test_the_index_holds_every_event_of_a_market(chain, tmp_path) -> None:
