@@ -194,3 +194,30 @@ def test_the_owner_publishes_a_score_and_anyone_reads_it(registry: RawRegistry, 
     registry.send("publish_score", model.address, 2**64 - 1, 2**64 - 1, b"\x22" * 32)
     assert registry.read("score", model.address) == (2**64 - 1, 2**64 - 1, b"\x22" * 32, published + 1)
     assert gas <= 73_300, gas  # 71,797: two fresh words (the packed score, the test set's hash) and the event
+
+
+def test_an_owner_wider_than_an_address_or_a_later_deployment_is_no_model(
+    registry: RawRegistry, chain: EmbeddedChain
+) -> None:
+    """The words a model answers for ``owner()`` and ``deployed_at()``, each just past its bound
+    (refused as no model) and at it (taken as a model: then only the owner check remains)."""
+    impostor = Impostor.deploy(chain)
+    me = int(chain.accounts[0], 16)
+
+    def answer(owner_word: int, deployed_later: int) -> None:
+        """Set the words; ``deployed_later`` counts blocks from the registration's, the next one."""
+        impostor.send("set_words", owner_word, chain.block_number() + 2 + deployed_later)
+
+    for owner_word, deployed_later, reason in [
+        (2**160, 0, "registry: not a sumchain model"),
+        (me, 1, "registry: not a sumchain model"),
+        (2**160 - 1, 0, "registry: caller is not the model's owner"),
+    ]:
+        answer(owner_word, deployed_later)
+        before = registry.state()
+        with pytest.raises(ContractReverted, match=reason):
+            registry.send("register", impostor.address, "x")
+        assert registry.state() == before
+    answer(me, 0)
+    registry.send("register", impostor.address, "x")
+    assert registry.listed()[0][:2] == (impostor.address, chain.accounts[0])

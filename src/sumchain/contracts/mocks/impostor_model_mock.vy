@@ -4,7 +4,9 @@
 @custom:contract-name impostor_model_mock
 @license MIT
 @notice Answers `owner()` and `deployed_at()` as a sumchain trainer does, or
-        reverts on `owner()` while `owner_reverts` is set, but is no model
+        reverts on `owner()` while `owner_reverts` is set, or answers any
+        words set with `set_words` (an owner wider than an address, a
+        deployment in a later block), but is no model
         (no `model_type()`, no metadata). `list_and_destroy` lists a copy of
         itself and self-destructs the copy in the same transaction, which
         leaves a registry entry pointing at an address without code
@@ -21,8 +23,8 @@ interface Impostor:
     def destroy(): nonpayable
 
 
-# @dev What `owner()` answers.
-_owner: address
+# @dev What `owner()` answers: an address, unless `set_words` set a wider word.
+_owner: uint256
 # @dev While True, `owner()` reverts.
 owner_reverts: public(bool)
 # @dev What `deployed_at()` answers.
@@ -34,16 +36,17 @@ def __init__():
     """
     @dev The deployer is the owner; deployed in the current block.
     """
-    self._owner = msg.sender
+    self._owner = convert(msg.sender, uint256)
     self.deployed_at = block.number
 
 
 @external
 @view
-def owner() -> address:
+def owner() -> uint256:
     """
-    @dev The owner, as a trainer's `owner()`; reverts while `owner_reverts` is set.
-    @return The owner.
+    @dev The owner, as a trainer's `owner()` (one word, as an address is
+         encoded); reverts while `owner_reverts` is set.
+    @return The owner's word.
     """
     assert not self.owner_reverts, "impostor_model_mock: no owner"
     return self._owner
@@ -56,9 +59,21 @@ def set_owner(new_owner: address, reverting: bool):
     @param new_owner What it answers.
     @param reverting Whether it reverts instead.
     """
-    self._owner = new_owner
+    self._owner = convert(new_owner, uint256)
     self.owner_reverts = reverting
     self.deployed_at = block.number
+
+
+@external
+def set_words(owner_word: uint256, deployed_at: uint256):
+    """
+    @dev Sets the words `owner()` and `deployed_at()` answer, whatever they are.
+    @param owner_word What `owner()` answers.
+    @param deployed_at What `deployed_at()` answers.
+    """
+    self._owner = owner_word
+    self.owner_reverts = False
+    self.deployed_at = deployed_at
 
 
 @external
