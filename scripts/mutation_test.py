@@ -92,6 +92,7 @@ FIRST_TESTS = {  # the tests that most quickly kill a mutant of each file; the f
     "incentives/points.vy": ["test_points.py"],
     "incentives/prediction_market.vy": ["test_prediction_market.py", "test_market_scenario.py"],
     "templates/market.vy.template": ["test_prediction_market.py", "test_market_scenario.py"],
+    "registry.vy": ["test_registry_contract.py", "test_registry_client.py"],
 }
 SHARED_FIRST = ["test_every_model.py", "test_deposit_refund_take.py", "test_attacks.py", "test_points.py"]
 """Found in ``tests/unit`` or ``tests/fuzz``."""
