@@ -103,7 +103,9 @@ def test_only_the_owner_delists_and_the_name_is_free_again(registry: RawRegistry
     assert registry.read("count") == 3
 
 
-@pytest.mark.parametrize("name", ["x", "é" * 16, "y" * 32, "z" * 33, "w" * 64])
+@pytest.mark.parametrize(
+    "name", ["x", "é" * 16, "y" * 32, "z" * 33, "w" * 64, "x" * 32 + "y", "0123456789" * 6 + "abcd"]
+)
 def test_names_of_one_to_64_bytes_read_back_exactly(registry: RawRegistry, chain: EmbeddedChain, name: str) -> None:
     first, second = Impostor.deploy(chain), Impostor.deploy(chain)
     registry.send("register", first.address, "q" * 64)  # dirty name words left behind for `second`'s position
