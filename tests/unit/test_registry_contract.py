@@ -223,3 +223,22 @@ def test_an_owner_wider_than_an_address_or_a_later_deployment_is_no_model(
     answer(me, 0)
     registry.send("register", impostor.address, "x")
     assert registry.listed()[0][:2] == (impostor.address, chain.accounts[0])
+
+
+@pytest.mark.parametrize(
+    ("answer", "how"),
+    [(2, "reverts with 32 bytes of data, the owner's word"), (3, "answers the owner's word after writing storage")],
+)
+def test_an_owner_that_misbehaves_is_no_model_even_with_the_callers_word(
+    registry: RawRegistry, chain: EmbeddedChain, answer: int, how: str
+) -> None:
+    """``owner()`` is asked in a static call whose answer counts only when the call succeeds with
+    exactly one word: an answer that would name the caller is refused when its ``owner()`` {how}."""
+    impostor = Impostor.deploy(chain)
+    registry.send("register", impostor.address, "the control")  # it answers: listed
+    registry.send("delist", impostor.address)
+    impostor.send("set_answer", answer)
+    before = registry.state()
+    with pytest.raises(ContractReverted, match="registry: not a sumchain model"):
+        registry.send("register", impostor.address, "x")
+    assert registry.state() == before

@@ -4,9 +4,9 @@
 @custom:contract-name impostor_model_mock
 @license MIT
 @notice Answers `owner()` and `deployed_at()` as a sumchain trainer does, or
-        reverts on `owner()` while `owner_reverts` is set, or answers any
-        words set with `set_words` (an owner wider than an address, a
-        deployment in a later block), but is no model
+        misbehaves on `owner()` as `owner_answer` says, or answers any words
+        set with `set_words` (an owner wider than an address, a deployment
+        in a later block), but is no model
         (no `model_type()`, no metadata). `list_and_destroy` lists a copy of
         itself and self-destructs the copy in the same transaction, which
         leaves a registry entry pointing at an address without code
@@ -23,10 +23,21 @@ interface Impostor:
     def destroy(): nonpayable
 
 
+# @dev How `owner()` answers: with the owner's word (ANSWER), a revert with a
+#      reason (REVERT), a revert whose data is the owner's word, 32 bytes as a
+#      good answer (REVERT_WITH_WORD), or the word after writing storage, which
+#      a static call forbids (WRITE).
+ANSWER: constant(uint8) = 0
+REVERT: constant(uint8) = 1
+REVERT_WITH_WORD: constant(uint8) = 2
+WRITE: constant(uint8) = 3
+
 # @dev What `owner()` answers: an address, unless `set_words` set a wider word.
 _owner: uint256
-# @dev While True, `owner()` reverts.
-owner_reverts: public(bool)
+# @dev One of ANSWER, REVERT, REVERT_WITH_WORD, WRITE.
+owner_answer: public(uint8)
+# @dev How many times `owner()` wrote storage.
+writes: public(uint256)
 # @dev What `deployed_at()` answers.
 deployed_at: public(uint256)
 
@@ -41,14 +52,19 @@ def __init__():
 
 
 @external
-@view
 def owner() -> uint256:
     """
     @dev The owner, as a trainer's `owner()` (one word, as an address is
-         encoded); reverts while `owner_reverts` is set.
+         encoded), or a misbehaviour (`owner_answer`); not a view, so that
+         it can write.
     @return The owner's word.
     """
-    assert not self.owner_reverts, "impostor_model_mock: no owner"
+    answer: uint8 = self.owner_answer
+    assert answer != REVERT, "impostor_model_mock: no owner"
+    if answer == REVERT_WITH_WORD:
+        raw_revert(abi_encode(self._owner))
+    if answer == WRITE:
+        self.writes += 1
     return self._owner
 
 
@@ -60,8 +76,17 @@ def set_owner(new_owner: address, reverting: bool):
     @param reverting Whether it reverts instead.
     """
     self._owner = convert(new_owner, uint256)
-    self.owner_reverts = reverting
+    self.owner_answer = REVERT if reverting else ANSWER
     self.deployed_at = block.number
+
+
+@external
+def set_answer(answer: uint8):
+    """
+    @dev Sets how `owner()` answers.
+    @param answer One of ANSWER, REVERT, REVERT_WITH_WORD, WRITE.
+    """
+    self.owner_answer = answer
 
 
 @external
@@ -72,7 +97,7 @@ def set_words(owner_word: uint256, deployed_at: uint256):
     @param deployed_at What `deployed_at()` answers.
     """
     self._owner = owner_word
-    self.owner_reverts = False
+    self.owner_answer = ANSWER
     self.deployed_at = deployed_at
 
 
