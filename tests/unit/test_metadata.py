@@ -9,10 +9,14 @@ from sumchain.chain.abi import ContractABI
 from sumchain.chain.base import Receipt
 from sumchain.chain.compiler import compile_trainer
 from sumchain.errors import MetadataError, SumchainError
+from sumchain.incentives import DAY
+from sumchain.incentives.prediction_market import MAX_TEST_SAMPLES
+from sumchain.market import PredictionMarket
 from sumchain.metadata import METADATA_BYTES, ModelMetadata
 from sumchain.models.base import SCALE
 
 FREE = DepositRefundTake(cost_weight=0)
+MARKET = PredictionMarket(MAX_TEST_SAMPLES, min_duration=DAY, min_contributions=1, reveal_window=DAY, claim_wait=DAY)
 SENTIMENT = ModelMetadata(
     name="sentiment",
     n_features=6,
@@ -33,11 +37,11 @@ def nearest_centroid() -> NearestCentroid:
     return NearestCentroid.from_centroids([[SCALE, 0, 0], [0, SCALE, 0]], [4, 4])
 
 
-def deploy_and_creation(chain, mirror, metadata: ModelMetadata) -> tuple[SharedModel, Receipt]:  # type: ignore[no-untyped-def]
+def deploy_and_creation(chain, mirror, metadata: ModelMetadata, mechanism=FREE) -> tuple[SharedModel, Receipt]:  # type: ignore[no-untyped-def]
     """Deploy with ``metadata``; returns the model and the receipt of its creation."""
     receipts: list[Receipt] = []
     model = SharedModel.deploy(
-        chain, mirror, mechanism=FREE, metadata=metadata, on_chunk=lambda done, total, r: receipts.append(r)
+        chain, mirror, mechanism=mechanism, metadata=metadata, on_chunk=lambda done, total, r: receipts.append(r)
     )
     return model, receipts[0]
 
@@ -49,8 +53,9 @@ def raw_deploy(chain, mirror, metadata: bytes) -> str:  # type: ignore[no-untype
     return chain.deploy(compiled.bytecode + args, sender=chain.accounts[0]).contract_address
 
 
-def test_naive_bayes_metadata_is_read_back_by_a_new_client(chain) -> None:
-    deployed, creation = deploy_and_creation(chain, naive_bayes(), SENTIMENT)
+@pytest.mark.parametrize("mechanism", [FREE, MARKET], ids=["trainer", "market"])
+def test_naive_bayes_metadata_is_read_back_by_a_new_client(chain, mechanism) -> None:
+    deployed, creation = deploy_and_creation(chain, naive_bayes(), SENTIMENT, mechanism)
     found = SharedModel(chain, deployed.address)
     assert found.metadata == SENTIMENT
     assert found.deployed_at == creation.block_number
