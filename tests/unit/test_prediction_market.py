@@ -33,7 +33,7 @@ from sumchain.market import (
     split_test_set,
 )
 from tests.conftest import WEIGHTS
-from tests.helpers import assert_deployment_reverts
+from tests.helpers import assert_deployment_reverts, deploy_interrupted
 
 STAKE = 10**15
 BOUNTY = 10**17
@@ -174,6 +174,16 @@ def test_phases_only_move_forward_and_each_step_needs_its_phase(chain) -> None:
         market.add_data([0], 1, sender=1)
     phases = [int(e["phase"]) for e in market._events("PhaseChanged")]
     assert phases == sorted(phases) == [1, 2, 3, 4]
+
+
+def test_only_the_provider_loads_the_models_parameters(chain) -> None:
+    partial, _ = deploy_interrupted(chain, mirror(), chunks=0, mechanism=PARAMETERS)
+    words = mirror().to_words()
+    with pytest.raises(ContractReverted, match="market: caller is not the provider"):
+        partial._transact("load_parameters", 0, words, sender=1)
+    assert partial._call("words_loaded") == 0
+    partial._transact("load_parameters", 0, words, sender=0)
+    assert partial.ready()
 
 
 def test_the_seal_needs_a_bounty_and_happens_once_the_draw_needs_it_the_reveal_a_real_piece(chain) -> None:
