@@ -176,14 +176,24 @@ def test_phases_only_move_forward_and_each_step_needs_its_phase(chain) -> None:
     assert phases == sorted(phases) == [1, 2, 3, 4]
 
 
-def test_only_the_provider_loads_the_models_parameters(chain) -> None:
+def test_only_the_provider_loads_the_models_parameters_and_predict_waits_for_them(chain) -> None:
     partial, _ = deploy_interrupted(chain, mirror(), chunks=0, mechanism=PARAMETERS)
     words = mirror().to_words()
+
+    def predict(*indices: int) -> bytes:
+        """``predict`` of a sparse sample packed as the contract reads it, without the client's checks."""
+        data = b"".join(i.to_bytes(4, "big") for i in indices)
+        return chain.call(partial.address, partial.abi.encode_call("predict", data))
+
+    with pytest.raises(ContractReverted, match="market: parameters not loaded"):
+        predict(0)
     with pytest.raises(ContractReverted, match="market: caller is not the provider"):
         partial._transact("load_parameters", 0, words, sender=1)
     assert partial._call("words_loaded") == 0
     partial._transact("load_parameters", 0, words, sender=0)
-    assert partial.ready()
+    assert partial.ready() and int.from_bytes(predict(0), "big") == 1
+    with pytest.raises(ContractReverted, match="samples: indices not sorted and unique"):
+        predict(0, 0)
 
 
 def test_the_seal_needs_a_bounty_and_happens_once_the_draw_needs_it_the_reveal_a_real_piece(chain) -> None:
