@@ -46,6 +46,11 @@ def mirror() -> SparsePerceptron:
     return SparsePerceptron.from_weights(WEIGHTS, learning_rate=2)
 
 
+def raw(*indices: int) -> bytes:
+    """A sparse sample packed as the contract reads it, without the client's checks."""
+    return b"".join(i.to_bytes(4, "big") for i in indices)
+
+
 def salts() -> object:
     counter = iter(range(1, 10**6))
     return lambda: next(counter).to_bytes(32, "big")
@@ -181,9 +186,7 @@ def test_only_the_provider_loads_the_models_parameters_and_predict_waits_for_the
     words = mirror().to_words()
 
     def predict(*indices: int) -> bytes:
-        """``predict`` of a sparse sample packed as the contract reads it, without the client's checks."""
-        data = b"".join(i.to_bytes(4, "big") for i in indices)
-        return chain.call(partial.address, partial.abi.encode_call("predict", data))
+        return chain.call(partial.address, partial.abi.encode_call("predict", raw(*indices)))
 
     with pytest.raises(ContractReverted, match="market: parameters not loaded"):
         predict(0)
@@ -194,6 +197,35 @@ def test_only_the_provider_loads_the_models_parameters_and_predict_waits_for_the
     assert partial.ready() and int.from_bytes(predict(0), "big") == 1
     with pytest.raises(ContractReverted, match="samples: indices not sorted and unique"):
         predict(0, 0)
+
+
+def test_the_providers_steps_refuse_anyone_else_and_pieces_and_stakes_are_checked(chain) -> None:
+    partial, _ = deploy_interrupted(chain, mirror(), chunks=0, mechanism=PARAMETERS)
+    market, tests = Market(partial), pieces_of()
+    with pytest.raises(ContractReverted, match="market: parameters not loaded"):
+        market.seal(sender=0)
+    partial._transact("load_parameters", 0, mirror().to_words(), sender=0)
+    for step in (lambda: market.fund(BOUNTY, sender=1), lambda: market.commit(tests, sender=1)):
+        with pytest.raises(ContractReverted, match="market: caller is not the provider"):
+            step()
+    market.fund(BOUNTY, sender=0)
+    market.commit(tests, sender=0)
+    market.seal(sender=0)
+    first = market.draw(sender=3)
+    with pytest.raises(ContractReverted, match="market: caller is not the provider"):
+        market.reveal(tests, first, sender=1)
+    samples, labels, salt = tests.pieces[first].arguments(partial.codec.encode)
+    for wrong in ([], []), (samples, labels[:-1]):
+        with pytest.raises(ContractReverted, match="market: a piece needs as many labels as samples, at least one"):
+            market._send("reveal", first, *wrong, salt, sender=0)
+    market.reveal(tests, first, sender=0)
+    for data, label, reason in (
+        (raw(0, 0), 1, "samples: indices not sorted and unique"),
+        (raw(0), 2, "sparse_perceptron: label out of range"),
+    ):
+        with pytest.raises(ContractReverted, match=reason):
+            market._send("add_data", data, label, sender=1, value=STAKE)
+    assert market.status()["num_contributions"] == 0
 
 
 def test_the_seal_needs_a_bounty_and_happens_once_the_draw_needs_it_the_reveal_a_real_piece(chain) -> None:
@@ -384,6 +416,7 @@ def test_a_provider_that_does_not_reveal_in_time_loses_the_bounty_to_the_contrib
     with pytest.raises(ContractReverted, match="prediction_market: reveal deadline passed"):
         market.reveal_rest(tests, sender=0)
     market.forfeit(sender=1)
+    assert market._events("PhaseChanged")[-1] == {"phase": 7}  # FORFEITED
     assert_holds(market, people)
     market.settle(sender=1)
     share = BOUNTY // 3
@@ -486,6 +519,11 @@ def test_random_markets_pay_exactly_what_the_mirror_computes(chain, staked, boun
         scores = evaluation_scores(mirror(), tests, first, [(s, y) for s, y, _ in staked])
         assert market.scores() == scores
         assert score_views(market) == (min(scores), sum(scores), sum(s for s in scores if s >= 0))
+        counted = [
+            (x, y) for k, p in enumerate(tests.pieces) if k != first for x, y in zip(p.samples, p.labels, strict=True)
+        ]
+        before = sum(int(mirror().predict([x])[0]) == y for x, y in counted)
+        assert market.model._call("previous_correct") == before + sum(scores)  # the last state's count
         evaluated = len(tests) - len(tests.pieces[first].samples)
         payout = rewards(scores, stake=STAKE, bounty=bounty, test_samples=evaluated)
         event(f"passes: {int(payout.first_rounds > 0) + int(payout.second_rounds > 0)}")
