@@ -518,6 +518,8 @@ def test_random_markets_pay_exactly_what_the_mirror_computes(chain, staked, boun
         first = market.status()["first_piece"]
         scores = evaluation_scores(mirror(), tests, first, [(s, y) for s, y, _ in staked])
         assert market.scores() == scores
+        assert [(e["index"], e["score"]) for e in market._events("Scored")] == list(enumerate(scores))
+        assert [e["phase"] for e in market._events("PhaseChanged")] == [1, 2, 3, 4, 5, 6, 8]  # every phase but 0, 7
         assert score_views(market) == (min(scores), sum(scores), sum(s for s in scores if s >= 0))
         counted = [
             (x, y) for k, p in enumerate(tests.pieces) if k != first for x, y in zip(p.samples, p.labels, strict=True)
