@@ -424,7 +424,9 @@ def test_a_provider_that_does_not_reveal_in_time_loses_the_bounty_to_the_contrib
     assert market.owed(people[1]) == 2 * (STAKE + share)
     assert market.owed(market.model.owner) == 0
     assert_holds(market, people)
-    market.withdraw(sender=1)
+    recipient = "0x" + "ab" * 20  # account 1 has its pay sent elsewhere
+    market._send("withdraw_to", recipient, sender=1)
+    assert chain.balance(recipient) == STAKE + share + BOUNTY % 3
     with pytest.raises(ContractReverted, match="prediction_market: nothing to withdraw"):
         market.withdraw(sender=1)
     with pytest.raises(ContractReverted, match="prediction_market: claim wait not over"):
