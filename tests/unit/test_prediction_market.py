@@ -33,7 +33,7 @@ from sumchain.market import (
     split_test_set,
 )
 from tests.conftest import WEIGHTS
-from tests.helpers import assert_deployment_reverts, deploy_interrupted
+from tests.helpers import Impostor, assert_deployment_reverts, deploy_interrupted
 
 STAKE = 10**15
 BOUNTY = 10**17
@@ -424,6 +424,10 @@ def test_a_provider_that_does_not_reveal_in_time_loses_the_bounty_to_the_contrib
     assert market.owed(people[1]) == 2 * (STAKE + share)
     assert market.owed(market.model.owner) == 0
     assert_holds(market, people)
+    refusing = Impostor.deploy(chain).address  # a contract without a payable fallback
+    with pytest.raises(ContractReverted, match="market: withdrawal failed"):
+        market._send("withdraw_to", refusing, sender=1)
+    assert market.owed(people[0]) == STAKE + share + BOUNTY % 3  # still owed
     recipient = "0x" + "ab" * 20  # account 1 has its pay sent elsewhere
     market._send("withdraw_to", recipient, sender=1)
     assert chain.balance(recipient) == STAKE + share + BOUNTY % 3
