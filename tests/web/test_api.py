@@ -110,9 +110,10 @@ def test_the_deposit_falls_with_time(site: Site) -> None:
         (b"[1, 2]", {"Content-Type": "application/json"}, 400, "must be a JSON object"),
         (b"[" * 5_000 + b"]" * 5_000, {"Content-Type": "application/json"}, 400, "nested 5,000 levels deep"),
         (b'{"features": "0"}', {"Content-Type": "text/plain"}, 415, "reads application/json"),
+        (b'{"features": "0", "label": 1, "account": 1}', {}, 415, "not a body without a Content-Type"),
         (b'{"features": "0", "label": 1, "account": 1, "pad": "' + b"x" * MAX_BODY + b'"}', {}, 413, "at most"),
     ],
-    ids=["malformed", "not an object", "deep", "content type", "oversized"],
+    ids=["malformed", "not an object", "deep", "content type", "no content type", "oversized"],
 )
 def test_bad_bodies_are_json_errors_and_send_nothing(
     site: Site, body: bytes, headers: dict[str, str], status: int, message: str

@@ -101,15 +101,16 @@ async def read_json(request: Request, *, limit: int = MAX_BODY) -> dict[str, Any
     Raises
     ------
     ApiError
-        413 for a larger body (announced or sent), 415 for another content type,
+        413 for a larger body (announced or sent), 415 for another content type or none,
         400 for malformed JSON or anything but an object.
     """
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise ApiError(413, f"the request body has {int(declared):,} bytes; the API reads at most {limit:,} here")
-    kind = request.headers.get("content-type", "application/json").split(";")[0].strip()
+    # required, not assumed: a page of another site can POST without a Content-Type and no preflight
+    kind = request.headers.get("content-type", "").split(";")[0].strip()
     if kind != "application/json":
-        raise ApiError(415, f"the API reads application/json, not {kind}")
+        raise ApiError(415, f"the API reads application/json, not {kind or 'a body without a Content-Type'}")
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
