@@ -32,6 +32,7 @@ def test_predict_is_the_sign_of_the_weighted_sum_plus_the_scaled_intercept(chain
     assert model.predict([0, SCALE, 0]) == 0
     assert model.predict([2, 3, SCALE // 5]) == 0  # 6 - 6 + 1e9 - 1e9: exactly 0 gives 0
     assert model.predict([2, 3, SCALE // 5 + 1]) == 1  # 5 above 0
+    assert model.predict([1, 1, SCALE // 5]) == 1  # 3 - 2 + 1e9 - 1e9: exactly 1 gives 1
     assert model.predict([-(2**63), 2**63 - 1, 0]) == 0  # the 8-byte bounds are accepted
     assert model.predict([2**63 - 1, -(2**63), 0]) == 1
 
