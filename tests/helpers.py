@@ -19,7 +19,7 @@ from sumchain.chain.abi import ContractABI, decode_revert
 from sumchain.chain.base import Chain, Receipt
 from sumchain.chain.compiler import compile_contract, compile_trainer
 from sumchain.models import OnChainModel
-from sumchain.models.samples import VALUE_BYTES
+from sumchain.models.samples import INDEX_BYTES, VALUE_BYTES
 
 
 def observable_state(model: SharedModel) -> dict[str, Any]:
@@ -71,6 +71,11 @@ def deploy_interrupted(
     with pytest.raises(Interrupted):
         SharedModel.deploy(chain, mirror, on_chunk=stop, **options)
     return SharedModel(chain, receipts[0].contract_address), receipts
+
+
+def sparse_bytes(*indices: int) -> bytes:
+    """A sparse sample packed as the contracts read it, without the client's checks."""
+    return b"".join(i.to_bytes(INDEX_BYTES, "big") for i in indices)
 
 
 def empty_sample(model: SharedModel) -> tuple[list[int], bytes, str]:

@@ -10,7 +10,7 @@ from sumchain.chain.compiler import compile_contract
 from sumchain.errors import InvalidIncentive, SumchainError
 from sumchain.incentives import DAY, MAX_COST_WEIGHT, MAX_WAIT, MIN_REFUND_WAIT, WAIT_LIMIT
 from tests.conftest import INCENTIVE, WEIGHTS
-from tests.helpers import deploy_interrupted, observable_state
+from tests.helpers import deploy_interrupted, observable_state, sparse_bytes
 
 POSITIVE = [0]  # the test model predicts 1
 NEGATIVE = [1]  # the test model predicts 0
@@ -70,19 +70,14 @@ def test_add_data_emits_the_sample(chain, model) -> None:
     assert event["cost"] == added.cost
 
 
-def packed(*indices: int) -> bytes:
-    """A sparse sample as the contract reads it, without the client's checks."""
-    return b"".join(i.to_bytes(4, "big") for i in indices)
-
-
 @pytest.mark.parametrize(
     ("data", "label", "reason"),
     [
-        (packed(10), 1, "samples: index out of range"),
-        (packed(0, 0), 1, "samples: indices not sorted and unique"),
-        (packed(3, 1), 1, "samples: indices not sorted and unique"),
-        (packed(1)[:3], 1, "samples: sparse sample length is not a multiple of 4 bytes"),
-        (packed(0), 2, "sparse_perceptron: label out of range"),
+        (sparse_bytes(10), 1, "samples: index out of range"),
+        (sparse_bytes(0, 0), 1, "samples: indices not sorted and unique"),
+        (sparse_bytes(3, 1), 1, "samples: indices not sorted and unique"),
+        (sparse_bytes(1)[:3], 1, "samples: sparse sample length is not a multiple of 4 bytes"),
+        (sparse_bytes(0), 2, "sparse_perceptron: label out of range"),
     ],
 )
 def test_bad_samples_revert_on_chain(chain, model, data, label, reason) -> None:
@@ -91,7 +86,7 @@ def test_bad_samples_revert_on_chain(chain, model, data, label, reason) -> None:
 
 
 def test_predict_checks_its_input(model) -> None:
-    calldata = model.abi.encode_call("predict", packed(5, 4))
+    calldata = model.abi.encode_call("predict", sparse_bytes(5, 4))
     with pytest.raises(ContractReverted, match="samples: indices not sorted and unique"):
         model.chain.call(model.address, calldata)
 
@@ -349,7 +344,7 @@ def test_refused_payments_wait_for_withdraw(chain, model) -> None:
     address, abi = deploy_mock(chain, "rejecting_contributor_mock")
     cost = model.cost()
     chain.transact(
-        address, abi.encode_call("add", model.address, packed(0), 1), sender=chain.accounts[1], value=cost + 777
+        address, abi.encode_call("add", model.address, sparse_bytes(0), 1), sender=chain.accounts[1], value=cost + 777
     )
     assert model.pending_withdrawal(address) >= 777
     assert chain.balance(model.address) == model.pending_withdrawal(address) + sum(
@@ -362,7 +357,10 @@ def test_refused_payments_wait_for_withdraw(chain, model) -> None:
 def test_withdraw_to_pays_the_named_address(chain, model) -> None:
     address, abi = deploy_mock(chain, "rejecting_contributor_mock")
     chain.transact(
-        address, abi.encode_call("add", model.address, packed(0), 1), sender=chain.accounts[1], value=model.cost() + 777
+        address,
+        abi.encode_call("add", model.address, sparse_bytes(0), 1),
+        sender=chain.accounts[1],
+        value=model.cost() + 777,
     )
     pending = model.pending_withdrawal(address)
     carol, trainer = chain.accounts[3], chain.balance(model.address)
@@ -397,12 +395,12 @@ def wallet_with_a_deferred_refund(chain, model) -> tuple[str, ContractABI, int]:
     wallet, abi = deploy_mock(chain, "contract_wallet_mock")
     sender = chain.accounts[1]
     receipt = chain.transact(
-        wallet, abi.encode_call("add", model.address, packed(0), 1), sender=sender, value=model.cost()
+        wallet, abi.encode_call("add", model.address, sparse_bytes(0), 1), sender=sender, value=model.cost()
     )
     chain.advance_time(DAY)
     chain.transact(wallet, abi.encode_call("set_refusing", True), sender=sender)
     refund = chain.transact(
-        wallet, abi.encode_call("refund", model.address, packed(0), 1, receipt.timestamp), sender=sender
+        wallet, abi.encode_call("refund", model.address, sparse_bytes(0), 1, receipt.timestamp), sender=sender
     )
     deferred = model._events(refund, "PaymentDeferred")
     assert deferred == [{"recipient": wallet, "amount": model._events(refund, "Refunded")[0]["amount"]}]
@@ -420,7 +418,7 @@ def test_a_contract_wallet_is_paid_directly_when_it_accepts(chain, model) -> Non
     wallet, abi = deploy_mock(chain, "contract_wallet_mock")
     cost = model.cost()
     receipt = chain.transact(
-        wallet, abi.encode_call("add", model.address, packed(0), 1), sender=chain.accounts[1], value=cost + 777
+        wallet, abi.encode_call("add", model.address, sparse_bytes(0), 1), sender=chain.accounts[1], value=cost + 777
     )
     change = 777 + cost - model._events(receipt, "DataAdded")[0]["cost"]
     assert model._events(receipt, "PaymentDeferred") == []
@@ -457,7 +455,7 @@ def test_a_reentrant_withdraw_gets_nothing_more(chain, model) -> None:
     wallet, abi, pending = wallet_with_a_deferred_refund(chain, model)
     # more deferred funds in the trainer than the wallet's own: something to steal
     other, other_abi = deploy_mock(chain, "rejecting_contributor_mock")
-    add = other_abi.encode_call("add", model.address, packed(0, 2), 1)
+    add = other_abi.encode_call("add", model.address, sparse_bytes(0, 2), 1)
     chain.transact(other, add, sender=chain.accounts[3], value=model.cost() + 10**18)
     assert model.pending_withdrawal(other) >= 10**18
     chain.transact(wallet, abi.encode_call("set_reentering", model.address), sender=chain.accounts[1])

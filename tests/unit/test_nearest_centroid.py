@@ -21,7 +21,7 @@ from sumchain.models.base import SCALE
 from sumchain.models.convert import binary_to_indices, conversion_report, dense_to_fixed
 from sumchain.models.nearest_centroid import COUNT_MAX, running_mean
 from sumchain.models.reference_file import model_from_spec
-from tests.helpers import assert_deployment_reverts, deploy_interrupted, observable_state
+from tests.helpers import assert_deployment_reverts, deploy_interrupted, observable_state, sparse_bytes
 
 FREE = DepositRefundTake(cost_weight=0)
 BLOCK_GAS_LIMIT = 30_000_000
@@ -40,10 +40,6 @@ def raw_add(chain, model: SharedModel, data: bytes, label: int) -> None:  # type
 
 def dense_bytes(values: list[int]) -> bytes:
     return b"".join(v.to_bytes(8, "big", signed=True) for v in values)
-
-
-def sparse_bytes(indices: list[int]) -> bytes:
-    return b"".join(i.to_bytes(4, "big") for i in indices)
 
 
 def test_running_mean_truncates_towards_zero() -> None:
@@ -307,11 +303,11 @@ def test_sparse_bad_samples_and_labels_revert_and_change_nothing(chain) -> None:
     model = deploy(chain, mirror)
     before = observable_state(model)
     bad = [
-        (sparse_bytes([2, 1]), 0, "samples: indices not sorted and unique"),
-        (sparse_bytes([1, 1]), 0, "samples: indices not sorted and unique"),
-        (sparse_bytes([0, 4]), 0, "samples: index out of range"),
-        (sparse_bytes([1]) + b"\x00", 0, "samples: sparse sample length"),
-        (sparse_bytes([1]), 3, "sparse_nearest_centroid: label out of range"),
+        (sparse_bytes(2, 1), 0, "samples: indices not sorted and unique"),
+        (sparse_bytes(1, 1), 0, "samples: indices not sorted and unique"),
+        (sparse_bytes(0, 4), 0, "samples: index out of range"),
+        (sparse_bytes(1) + b"\x00", 0, "samples: sparse sample length"),
+        (sparse_bytes(1), 3, "sparse_nearest_centroid: label out of range"),
     ]
     for data, label, reason in bad:
         with pytest.raises(ContractReverted, match=reason):

@@ -33,7 +33,7 @@ from sumchain.market import (
     split_test_set,
 )
 from tests.conftest import WEIGHTS
-from tests.helpers import Impostor, assert_deployment_reverts, deploy_interrupted
+from tests.helpers import Impostor, assert_deployment_reverts, deploy_interrupted, sparse_bytes
 
 STAKE = 10**15
 BOUNTY = 10**17
@@ -44,11 +44,6 @@ TEST_LABELS = [1, 0, 1, 0, 1, 0, 1, 0]
 
 def mirror() -> SparsePerceptron:
     return SparsePerceptron.from_weights(WEIGHTS, learning_rate=2)
-
-
-def raw(*indices: int) -> bytes:
-    """A sparse sample packed as the contract reads it, without the client's checks."""
-    return b"".join(i.to_bytes(4, "big") for i in indices)
 
 
 def salts() -> object:
@@ -86,11 +81,16 @@ def opened(
     return market
 
 
-def finish(chain: EmbeddedChain, market: Market, tests: HiddenTestSet) -> None:
+def through_evaluation(chain: EmbeddedChain, market: Market, tests: HiddenTestSet) -> None:
+    """Participation ended, the rest revealed, every contribution scored: the market in its reward phase."""
     chain.advance_time(DAY)
     market.end(sender=4)
     market.reveal_rest(tests, sender=0)
     market.evaluate(sender=5)
+
+
+def finish(chain: EmbeddedChain, market: Market, tests: HiddenTestSet) -> None:
+    through_evaluation(chain, market, tests)
     market.settle(sender=6)
 
 
@@ -186,7 +186,7 @@ def test_only_the_provider_loads_the_models_parameters_and_predict_waits_for_the
     words = mirror().to_words()
 
     def predict(*indices: int) -> bytes:
-        return chain.call(partial.address, partial.abi.encode_call("predict", raw(*indices)))
+        return chain.call(partial.address, partial.abi.encode_call("predict", sparse_bytes(*indices)))
 
     with pytest.raises(ContractReverted, match="market: parameters not loaded"):
         predict(0)
@@ -220,8 +220,8 @@ def test_the_providers_steps_refuse_anyone_else_and_pieces_and_stakes_are_checke
             market._send("reveal", first, *wrong, salt, sender=0)
     market.reveal(tests, first, sender=0)
     for data, label, reason in (
-        (raw(0, 0), 1, "samples: indices not sorted and unique"),
-        (raw(0), 2, "sparse_perceptron: label out of range"),
+        (sparse_bytes(0, 0), 1, "samples: indices not sorted and unique"),
+        (sparse_bytes(0), 2, "sparse_perceptron: label out of range"),
     ):
         with pytest.raises(ContractReverted, match=reason):
             market._send("add_data", data, label, sender=1, value=STAKE)
@@ -449,10 +449,7 @@ def test_each_settle_step_returns_the_contributions_left_to_credit(chain) -> Non
     market = opened(chain, tests)
     for who in (1, 2, 3):
         market.add_data([0], 1, sender=who)
-    chain.advance_time(DAY)
-    market.end(sender=4)
-    market.reveal_rest(tests, sender=0)
-    market.evaluate(sender=5)
+    through_evaluation(chain, market, tests)
     for left in (2, 1, 0):
         step = market._settle_call(1)
         assert int.from_bytes(chain.call(market.address, step.data), "big") == left
