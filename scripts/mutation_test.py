@@ -323,6 +323,11 @@ def tree_hash() -> str:
     return digest.hexdigest()
 
 
+def file_of(node: str) -> str:
+    """The file of a pytest node id (``tests/unit/test_x.py::test_y[z]``)."""
+    return node.split("::", 1)[0]
+
+
 @dataclass(frozen=True)
 class Impact:
     """What ``scripts/mutation_impact.py`` recorded: the tests per contract, and each test's time."""
@@ -336,12 +341,12 @@ class Impact:
         """The tests, in the order they ran, that use any of ``contracts`` or start a process; not
         those in the files ``skipped`` (already run)."""
         wanted = set(self.always).union(*(self.contracts.get(name, ()) for name in contracts))
-        return [node for node in self.order if node in wanted and node.split("::", 1)[0] not in skipped]
+        return [node for node in self.order if node in wanted and file_of(node) not in skipped]
 
     def limit(self, tests: Sequence[str]) -> float:
         """Seconds a run of ``tests`` (node ids or files) may take: three times their unmutated time, plus a minute."""
         named = set(tests)
-        took = sum(s for node, s in self.seconds.items() if node in named or node.split("::", 1)[0] in named)
+        took = sum(s for node, s in self.seconds.items() if node in named or file_of(node) in named)
         return min(TIME_LIMIT, 60 + 3 * took)
 
 
@@ -420,7 +425,7 @@ class Workspace:
         if known is None:
             yield first, TIME_LIMIT
         else:
-            used = [node for node in known.tests_for(affected, ()) if node.split("::", 1)[0] in first]
+            used = [node for node in known.tests_for(affected, ()) if file_of(node) in first]
             yield used, known.limit(used)
         impact = self.impacts.get() if self.impacts else None
         rest = impact.tests_for(affected, first) if impact else list(FULL_TESTS)
