@@ -233,7 +233,8 @@ def test_an_owner_that_misbehaves_is_no_model_even_with_the_callers_word(
     registry: RawRegistry, chain: EmbeddedChain, answer: int, how: str
 ) -> None:
     """``owner()`` is asked in a static call whose answer counts only when the call succeeds with
-    exactly one word: an answer that would name the caller is refused when its ``owner()`` {how}."""
+    exactly one word: a word that names the caller is refused when ``owner()`` gives it in a revert
+    or after writing storage (``how`` says which, in the test's id)."""
     impostor = Impostor.deploy(chain)
     registry.send("register", impostor.address, "the control")  # it answers: listed
     registry.send("delist", impostor.address)
