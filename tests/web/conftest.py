@@ -136,11 +136,12 @@ def threaded_server(app: ASGIApp) -> Iterator[str]:
 
 
 @contextmanager
-def serving(cwd: Path, *options: str, port: int | None = None) -> Iterator[str]:
-    """``sumchain OPTIONS serve`` on ``port`` (by default a free one) until the block ends: its URL."""
+def serving(cwd: Path, *options: str, port: int | None = None, host: str = "127.0.0.1") -> Iterator[str]:
+    """``sumchain OPTIONS serve`` on ``host`` and ``port`` (by default a free one) until the block
+    ends: its URL."""
     port = port or free_port()
-    process = start_sumchain(cwd, *options, "serve", "--port", str(port))
-    url = f"http://127.0.0.1:{port}"
+    process = start_sumchain(cwd, *options, "serve", "--host", host, "--port", str(port))
+    url = f"http://{host}:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:

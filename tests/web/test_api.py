@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -13,10 +14,12 @@ from sumchain import EmbeddedChain
 from sumchain.chain.accounts import dev_addresses
 from sumchain.incentives import DAY
 from sumchain.web.api import ROUTES
-from sumchain.web.errors import MAX_BODY
+from sumchain.web.app import LOOPBACK_NAMES, host_names
+from sumchain.web.errors import MAX_BODY, without_secrets
 from sumchain.web.openapi import schema
 from tests.helpers import run_sumchain
-from tests.web.conftest import Site
+from tests.integration.network.anvil.conftest import running_anvil
+from tests.web.conftest import Site, serving
 
 NOT_A_MODEL = "0x" + "12" * 20
 
@@ -229,6 +232,79 @@ def test_requests_for_another_host_name_are_refused(site: Site, host: str) -> No
     assert site.chain.block_number() == before
     port = site.url.rsplit(":", 1)[1]
     assert requests.get(f"{site.url}/api/chain", headers={"Host": f"localhost:{port}"}, timeout=30).ok
+
+
+@pytest.mark.parametrize(
+    ("host", "names"),
+    [
+        ("127.0.0.1", LOOPBACK_NAMES),
+        ("localhost", LOOPBACK_NAMES),
+        ("::1", LOOPBACK_NAMES),
+        ("0:0:0:0:0:0:0:1", LOOPBACK_NAMES),
+        ("127.0.0.2", (*LOOPBACK_NAMES, "127.0.0.2")),
+        ("::ffff:127.0.0.1", (*LOOPBACK_NAMES, "[::ffff:7f00:1]")),
+        ("0.0.0.0", ("*",)),
+        ("192.168.1.5", ("*",)),
+        ("::", ("*",)),
+        ("dashboard.example", ("*",)),
+    ],
+)
+def test_the_host_check_covers_every_loopback_address(host: str, names: tuple[str, ...]) -> None:
+    assert host_names(host) == names
+
+
+def test_a_server_on_another_loopback_address_refuses_other_host_names(tmp_path: Path) -> None:
+    """127.0.0.2 is this machine as much as 127.0.0.1 is: the host check holds there too."""
+    with serving(tmp_path, "--chain", "memory", host="127.0.0.2") as url:
+        assert requests.get(f"{url}/api/chain", timeout=30).ok  # addressed as 127.0.0.2:PORT
+        refused = requests.get(f"{url}/api/chain", headers={"Host": "evil.example"}, timeout=30)
+        assert "not 'evil.example'" in _error(refused, 421)
+
+
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [
+        ("/", {}),
+        ("/static/index.html", {}),
+        ("/static/app.js", {}),
+        ("/api/chain", {}),
+        ("/api/nothing-here", {}),
+        ("/api/chain", {"Host": "evil.example"}),  # the host check's refusal
+    ],
+)
+def test_every_answer_carries_the_security_headers(site: Site, path: str, headers: dict[str, str]) -> None:
+    """The page, its assets, the API and its errors alike: no script or frame from elsewhere, and no
+    other site may frame the page (its buttons sign as dev accounts on a dev chain)."""
+    answer = requests.get(site.url + path, headers=headers, timeout=30)
+    policy = [part.strip() for part in answer.headers["Content-Security-Policy"].split(";")]
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert answer.headers["X-Frame-Options"] == "DENY"
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    ("message", "shown"),
+    [
+        ("cannot reach https://eth.example/v3/KEY: timed out", "cannot reach https://eth.example/…: timed out"),
+        ("https://user:KEY@eth.example: refused", "https://eth.example: refused"),
+        ("(https://eth.example/?key=KEY).", "(https://eth.example/…)."),
+        ("http://127.0.0.1:8545: nonce too low", "http://127.0.0.1:8545: nonce too low"),
+        ("http://127.0.0.1:8545/ refused", "http://127.0.0.1:8545/ refused"),
+    ],
+)
+def test_error_messages_show_a_url_only_up_to_its_host(message: str, shown: str) -> None:
+    assert without_secrets(message) == shown
+
+
+@pytest.mark.anvil
+def test_a_node_that_goes_away_is_a_503_without_the_key_in_its_url(tmp_path: Path) -> None:
+    """A node's URL often carries an API key; an error answer goes to whoever reaches the dashboard."""
+    with ExitStack() as server:
+        with running_anvil() as rpc:
+            url = server.enter_context(serving(tmp_path, "--chain", f"{rpc}/?apikey=SECRET"))
+            assert requests.get(f"{url}/api/chain", timeout=30).ok
+        message = _error(requests.get(f"{url}/api/chain", timeout=60), 503)
+    assert message.startswith(f"ChainError: cannot reach {rpc}/…: ") and "SECRET" not in message
 
 
 @pytest.mark.parametrize("account", ["²", "-1", "x", "10"])

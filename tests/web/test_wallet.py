@@ -3,7 +3,8 @@ injected EIP-1193 provider send them, and that provider forwards every request t
 contributions, refunds, and deployments in chunks that a reloaded page resumes from the chain.
 
 The provider is what a wallet extension is to the page: ``window.ethereum.request``. It
-answers ``eth_requestAccounts`` with its own account (dev account 5, which anvil signs for)
+answers ``eth_requestAccounts`` with its own account (dev account 5, which anvil signs for),
+``eth_chainId`` with another network's id if a test says so,
 and forwards everything else, ``eth_sendTransaction`` included, to anvil over JSON-RPC from
 the test process. A rejecting provider refuses ``eth_sendTransaction`` as a user would (code 4001);
 so does the forwarding once a test sets :attr:`Node.refuse_after`.
@@ -39,10 +40,12 @@ WALLET = dev_addresses(6)[5]
 PROVIDER = """(() => {
   const account = %r;
   const rejecting = %s;
+  const network = %r;
   window.ethereum = {
     isTestWallet: true,
     async request({ method, params }) {
       if (method === "eth_requestAccounts" || method === "eth_accounts") return [account];
+      if (network && method === "eth_chainId") return network;
       if (rejecting && method === "eth_sendTransaction") {
         const error = new Error("User rejected the request.");
         error.code = 4001;
@@ -108,12 +111,13 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
 
 
 def _wallet_page(
-    browser: Browser, node: Node, *, rejecting: bool, path: str | None = None
+    browser: Browser, node: Node, *, rejecting: bool, path: str | None = None, network: str = ""
 ) -> tuple[BrowserContext, Page, Console]:
-    """A page at ``path`` (the features model's by default) with the test wallet chosen as the account."""
+    """A page at ``path`` (the features model's by default) with the test wallet chosen as the account;
+    the wallet on ``network`` (a hex chain id) if given, else on the node's."""
     context = browser.new_context(viewport=DESKTOP)
     context.expose_function("forwardToAnvil", node.forward)
-    context.add_init_script(PROVIDER % (WALLET, "true" if rejecting else "false"))
+    context.add_init_script(PROVIDER % (WALLET, "true" if rejecting else "false", network))
     page = context.new_page()
     console = Console()
     console.attach(page)
@@ -133,6 +137,7 @@ def test_a_wallet_adds_then_is_refunded_after_a_day(browser: Browser, node: Node
     expect(page.locator("#notice")).to_contain_text("Wallet: add mined in block")
     [sent] = node.sent
     assert sent["from"] == WALLET and sent["to"] == node.features_model and int(sent["value"], 16) > 0
+    assert int(sent["chainId"], 16) == node.chain.chain_id
     model = SharedModel(node.chain, node.features_model)
     [mine] = model.contributions(WALLET)
     assert mine.label == 1 and 0 < mine.deposit <= int(sent["value"], 16)  # the excess came back
@@ -153,6 +158,20 @@ def test_a_wallet_that_rejects_shows_the_error_and_nothing_is_sent(browser: Brow
     page.fill("#add-input", "0")
     page.get_by_role("button", name="Add with deposit").click()
     expect(page.locator("#error")).to_have_text("Adding failed: the wallet refused the request")
+    assert node.chain.block_number() == before and len(node.sent) == sent
+    context.close()
+    assert console.unexpected() == []
+
+
+def test_a_wallet_on_another_network_is_told_so_and_nothing_is_sent(browser: Browser, node: Node) -> None:
+    """A wallet set to mainnet (chain 1) would send the dashboard's transaction there."""
+    context, page, console = _wallet_page(browser, node, rejecting=False, network="0x1")
+    before, sent = node.chain.block_number(), len(node.sent)
+    page.fill("#add-input", "0")
+    page.get_by_role("button", name="Add with deposit").click()
+    expect(page.locator("#error")).to_contain_text(
+        f"Adding failed: the wallet is on chain 1, the dashboard on chain {node.chain.chain_id}"
+    )
     assert node.chain.block_number() == before and len(node.sent) == sent
     context.close()
     assert console.unexpected() == []

@@ -10,6 +10,7 @@ one-line message, never a traceback.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -22,6 +23,25 @@ from sumchain.errors import ChainError, ContractReverted, NotAModel, SumchainErr
 MAX_BODY = 64 * 1024
 """Largest request body the API reads, in bytes; a larger one is refused with 413 before it is parsed."""
 _log = logging.getLogger("sumchain.web")
+_URL = re.compile(r"(?P<scheme>https?://)(?:[^/\s@'\"]*@)?(?P<host>[^/?#\s'\"]+)(?P<rest>[^\s'\"]*)", re.IGNORECASE)
+
+
+def without_secrets(message: str) -> str:
+    """``message`` with each URL cut to its scheme and host: a node's URL may carry an API key
+    (in its path, query or user part), and an error answer goes to whoever reaches the dashboard.
+
+    >>> without_secrets("cannot reach https://user:pw@eth.example/v3/KEY?x=1: timed out")
+    'cannot reach https://eth.example/…: timed out'
+    >>> without_secrets("http://127.0.0.1:8545: nonce too low")
+    'http://127.0.0.1:8545: nonce too low'
+    """
+
+    def cut(match: re.Match[str]) -> str:
+        rest = match["rest"].rstrip(":.,;)")  # the sentence's punctuation is not the URL's
+        tail = match["rest"][len(rest) :]
+        return f"{match['scheme']}{match['host']}{'/…' if rest.strip('/') else rest}{tail}"
+
+    return _URL.sub(cut, message)
 
 
 class ApiError(Exception):
@@ -72,7 +92,7 @@ async def _api_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _sumchain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, SumchainError)
-    return error_response(status_of(exc), f"{type(exc).__name__}: {exc}")
+    return error_response(status_of(exc), without_secrets(f"{type(exc).__name__}: {exc}"))
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -83,7 +103,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     _log.exception("unexpected error on %s %s", request.method, request.url.path)
-    return error_response(500, f"unexpected error ({type(exc).__name__}): {exc}")
+    return error_response(500, without_secrets(f"unexpected error ({type(exc).__name__}): {exc}"))
 
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {

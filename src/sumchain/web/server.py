@@ -56,7 +56,8 @@ def serve(
         The registry whose models the page lists.
     host, port : str, int
         Where to listen. On a loopback address the app answers only requests addressed to a
-        loopback name (no DNS rebinding); on another, any.
+        loopback name or that address (no DNS rebinding); on another, any (see
+        :func:`~sumchain.web.app.host_names`).
     on_ready : str, optional
         A line to print before the server starts.
     notes : Notes, optional
@@ -64,10 +65,9 @@ def serve(
     """
     import uvicorn
 
-    from sumchain.web.app import LOOPBACK_NAMES, create_app
+    from sumchain.web.app import create_app, host_names
 
-    hosts = LOOPBACK_NAMES if host in ("127.0.0.1", "localhost", "::1") else ("*",)
-    app = create_app(chain, registry, hosts=hosts, notes=notes)
+    app = create_app(chain, registry, hosts=host_names(host), notes=notes)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning")
     server = uvicorn.Server(config)
     if on_ready:

@@ -136,12 +136,18 @@ function minedNotice(action, receipt) {
 }
 
 // Have the browser wallet send `tx` (as the API built it) and wait until it is mined;
-// `onSent(hash)` learns the hash first. A transaction that failed on chain is an error.
+// `onSent(hash)` learns the hash first. A transaction that failed on chain is an error, and so
+// is a wallet on another network than the dashboard's chain: nothing is sent there.
 async function sendFromWallet(tx, onSent) {
-  const sent = { from: tx.from, data: tx.data, value: tx.value, gas: tx.gas };
+  const sent = { from: tx.from, data: tx.data, value: tx.value, gas: tx.gas, chainId: tx.chainId };
   if (tx.to) sent.to = tx.to; // none for a creation
   let hash;
   try {
+    const network = await window.ethereum.request({ method: "eth_chainId" });
+    if (BigInt(network) !== BigInt(tx.chainId)) {
+      throw new Error(`the wallet is on chain ${BigInt(network)}, the dashboard on chain ${BigInt(tx.chainId)}: ` +
+        "switch the wallet's network, then try again; nothing was sent");
+    }
     hash = await window.ethereum.request({ method: "eth_sendTransaction", params: [sent] });
   } catch (error) {
     throw new Error(walletError(error));
