@@ -45,10 +45,17 @@ def assert_deployment_reverts(
 ) -> None:
     """Creating the trainer of ``model`` with ``mechanism``, these model parameters and mechanism
     ``words`` (and empty metadata) reverts with ``reason``."""
-    compiled = compile_trainer(model, mechanism)
-    data = compiled.bytecode + ContractABI(compiled.abi).encode_constructor(params, list(words), b"")
     with pytest.raises(ContractReverted, match=reason):
-        chain.deploy(data, sender=chain.accounts[0])
+        chain.deploy(trainer_creation(model, params, words, mechanism), sender=chain.accounts[0])
+
+
+def trainer_creation(
+    model: str, params: Sequence[int], words: Sequence[int] = (0, 0, 0, 0), mechanism: str = "deposit_refund_take"
+) -> bytes:
+    """The creation code of the trainer of ``model`` with ``mechanism``, these model parameters and
+    mechanism ``words`` (and empty metadata), unchecked by the client."""
+    compiled = compile_trainer(model, mechanism)
+    return compiled.bytecode + ContractABI(compiled.abi).encode_constructor(params, list(words), b"")
 
 
 def deploy_interrupted(

@@ -14,7 +14,7 @@ from sumchain.models.convert import binary_to_indices, conversion_report
 from sumchain.models.naive_bayes import MAX_CLASSES, auto_count_bits
 from sumchain.models.packing import pack
 from sumchain.models.reference_file import model_from_spec
-from tests.helpers import assert_deployment_reverts, observable_state
+from tests.helpers import assert_deployment_reverts, observable_state, trainer_creation
 
 TRAINER = "naive_bayes"
 FREE = DepositRefundTake(cost_weight=0)
@@ -157,6 +157,28 @@ def test_many_classes_deploy_and_learn(chain, n_classes) -> None:
 )
 def test_bad_parameters_revert_at_deployment(chain, params, reason) -> None:
     assert_deployment_reverts(chain, TRAINER, params, reason)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        [2**32, 2, SCALE, 16],  # the most features
+        [4, MAX_CLASSES, SCALE, 16],  # the most classes
+        [4, 2, 2**64 - 1, 16],  # the most smoothing
+        [1, 2, 1, 8],  # the fewest features, the least smoothing, the narrowest counts
+        [5, 3, SCALE, 64],  # the widest counts
+    ],
+)
+def test_parameters_at_their_limits_deploy_with_the_words_they_need(chain, params) -> None:
+    """The limits themselves are allowed, and the model waits for a header word per two classes
+    and then ``256 // count_bits`` counts per word."""
+    n_features, n_classes, _, count_bits = params
+    created = chain.deploy(trainer_creation(TRAINER, params), sender=chain.accounts[0])
+    model = SharedModel(chain, created.contract_address)
+    assert model.params == tuple(params)
+    per_word = 256 // count_bits
+    assert model._call("total_words") == (n_classes + 1) // 2 + -(-n_features * n_classes // per_word)
+    assert model.words_loaded() == 0
 
 
 def test_bad_label_and_sample_revert_and_change_nothing(chain) -> None:

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from sumchain import SharedModel
+from sumchain import EmbeddedChain, ModelMetadata, SharedModel, SparsePerceptron
+from sumchain.registry import Registry
 from tests.web.browser import (
     PHONE,
     UNLABELLED,
@@ -215,3 +216,28 @@ def test_the_owner_publishes_a_test_score_from_the_model_page(
     page.goto(site.url + "/")
     row = page.locator("main tbody tr").filter(has_text="toy features")
     expect(row.locator("td").nth(3)).to_contain_text(f"{right * 50:.1f}% ({right}/2)")
+
+
+MARKUP = '<img src="/x" onerror="window.injected = 1"><b>bold</b>'
+"""Text a model's owner chose, read from the chain: the page must show it as text, never run it."""
+
+
+def test_text_from_the_chain_is_shown_as_text_never_as_markup(page: Page) -> None:
+    from sumchain.web.app import create_app
+    from tests.web.conftest import FEATURE_WEIGHTS, threaded_server
+
+    chain = EmbeddedChain()
+    mirror = SparsePerceptron.from_weights(FEATURE_WEIGHTS)
+    meta = ModelMetadata(
+        name=f"{MARKUP} model", description=MARKUP, n_features=10, class_names=(f"{MARKUP} no", f"{MARKUP} yes")
+    )
+    registry = Registry.deploy(chain)
+    address = SharedModel.deploy(chain, mirror, metadata=meta, registry=registry).address
+    with threaded_server(create_app(chain, registry)) as url:
+        page.goto(url + "/")
+        expect(page.locator("main tbody tr")).to_contain_text(f"{MARKUP} model{MARKUP}")
+        page.goto(f"{url}/models/{address}")
+        expect(page.locator("body[data-ready='1']")).to_be_attached()
+        expect(page.locator("main")).to_contain_text(f"{MARKUP} yes")
+        assert page.locator("main img, main b").count() == 0
+        assert page.evaluate("window.injected") is None
