@@ -104,6 +104,10 @@ def test_ties_go_to_the_lowest_class_and_empty_classes_never_win(chain) -> None:
     assert empty.predict([0]) == 0  # no class has samples: 0
     empty.add_data([0], 2, sender=1)
     assert empty.predict([1]) == 2
+    # an empty class has probability 0, however unlikely the others make the sample: with
+    # almost no smoothing, class 1 gives these unseen features about 1e-11 each
+    unlikely = deploy(chain, NaiveBayes.from_counts([0, 5], [[0, 0, 0], [0, 0, 200]], smoothing=1))
+    assert unlikely.predict([0, 1]) == 1
 
 
 def test_rounding_decides_exact_ties_as_the_mirror_does(chain) -> None:
