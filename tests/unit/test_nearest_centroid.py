@@ -137,6 +137,21 @@ def test_dense_bad_samples_and_labels_revert_and_change_nothing(chain) -> None:
     model.add_data([-128, 127, 0], 2, sender=1)  # the bounds themselves are fine
 
 
+def test_a_value_out_of_range_is_refused_at_every_position(chain) -> None:
+    """The range check reads 4 values at a time: each lane of each read counts, the last read
+    too, which holds a single value when the dimension is one more than a multiple of 4."""
+    n_features = 9
+    model = deploy(chain, NearestCentroid.from_centroids([[0] * n_features, [1] * n_features], value_bits=8))
+    for position in range(n_features):
+        for bad, fine in [(128, 127), (-129, -128)]:
+            values = [1] * n_features
+            values[position] = bad
+            with pytest.raises(ContractReverted, match="nearest_centroid: value out of range"):
+                chain.call(model.address, model.abi.encode_call("predict", dense_bytes(values)))
+            values[position] = fine
+            model.predict(values)
+
+
 @pytest.mark.parametrize("cls", [NearestCentroid, SparseNearestCentroid])
 def test_a_full_data_count_reverts_and_changes_nothing(chain, cls) -> None:
     mirror = cls.from_centroids([[SCALE, 0, 5], [0, SCALE, -5]], [COUNT_MAX, 3])
