@@ -11,9 +11,9 @@
      stores only its non-zero words: a zero word is already zero in storage,
      so sparse parameters cost nothing to load. The words are a static
      storage array, so word `i` sits `i` slots after the array's first slot
-     and no access hashes its position. A model's hot loop, or the trainer's
-     `parameter_words`, may index `_words` directly: `_get` and `_set` cost
-     an internal call (about 150 gas) each.
+     and no access hashes its position. Models and the trainer's
+     `parameter_words` index `_words` directly (an internal getter or setter
+     would cost a call, about 150 gas, in every hot loop).
 """
 
 from .. import reverts
@@ -74,24 +74,3 @@ def _is_ready() -> bool:
     @return True once the model may predict and learn.
     """
     return self.words_loaded == total_words
-
-
-@internal
-@view
-def _get(position: uint256) -> uint256:
-    """
-    @dev One word.
-    @param position Its position.
-    @return The word.
-    """
-    return self._words[position]
-
-
-@internal
-def _set(position: uint256, word: uint256):
-    """
-    @dev Overwrites one word.
-    @param position Its position.
-    @param word The new word.
-    """
-    self._words[position] = word

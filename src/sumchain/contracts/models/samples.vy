@@ -45,18 +45,6 @@ MAX_CLASS_VALUES: constant(uint256) = 16_384
 
 @internal
 @pure
-def _index(data: Bytes[SPARSE_BYTES], i: uint256) -> uint256:
-    """
-    @dev Feature index `i` of a sparse sample.
-    @param data The packed sample.
-    @param i Position in the sample.
-    @return The index.
-    """
-    return convert(slice(data, i * INDEX_BYTES, INDEX_BYTES), uint256)
-
-
-@internal
-@pure
 def _check_sparse(data: Bytes[SPARSE_BYTES], n_features: uint256) -> uint256:
     """
     @dev Reverts unless `data` holds at least one index and its indices are
