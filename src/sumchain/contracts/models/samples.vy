@@ -80,21 +80,6 @@ def _check_sparse(data: Bytes[SPARSE_BYTES], n_features: uint256) -> uint256:
 
 @internal
 @pure
-def _value(data: Bytes[DENSE_BYTES], i: uint256) -> int256:
-    """
-    @dev Value `i` of a dense sample.
-    @param data The packed sample.
-    @param i Position in the sample.
-    @return The signed value.
-    """
-    raw: uint256 = convert(slice(data, i * VALUE_BYTES, VALUE_BYTES), uint256)
-    if raw >> 63 == 1:
-        return convert(raw, int256) - 2**64
-    return convert(raw, int256)
-
-
-@internal
-@pure
 def _zero_hash(n_features: uint256) -> bytes32:
     """
     @dev The keccak256 of the zero vector of `n_features` values, for a dense
