@@ -353,6 +353,13 @@ def test_a_wrong_loaded_norm_is_used_as_is_and_cannot_go_below_zero(chain) -> No
     mirror.partial_fit([[1]], [0])
     assert mirror.norms_[0] == (SCALE // 2) ** 2
     assert mirror.to_words() == model.parameter_words()
+    exact = SparseNearestCentroid.from_centroids([[3 * SCALE, 0], [0, 0]], [1, 1])
+    exact.norms_[0] = 5 * SCALE**2  # exactly what 3.0 -> 2.0 takes off: the norm lands on 0, which is fine
+    model = deploy(chain, exact)
+    model.add_data([0], 0, sender=1)
+    exact.partial_fit([[0]], [0])
+    assert exact.norms_[0] == 0
+    assert exact.to_words() == model.parameter_words()
 
 
 # -- reference files -----------------------------------------------------------

@@ -10,7 +10,7 @@ from sumchain.chain.abi import ContractABI
 from sumchain.chain.compiler import compile_trainer
 from sumchain.models.packing import pack, signed_range
 from tests.conftest import WEIGHTS
-from tests.helpers import assert_deployment_reverts, deploy_interrupted
+from tests.helpers import assert_deployment_reverts, deploy_interrupted, trainer_creation
 
 TRAINER = "sparse_perceptron"
 
@@ -105,6 +105,7 @@ def test_weights_must_be_loaded_before_data(chain) -> None:
     ("args", "reason"),
     [
         (([0, 0, 1, 64, 0], 0, 0, 0, 0), "sparse_perceptron: n_features out of range"),
+        (([2**32 + 1, 0, 1, 64, 0], 0, 0, 0, 0), "sparse_perceptron: n_features out of range"),
         (([4, 0, 0, 64, 0], 0, 0, 0, 0), "sparse_perceptron: learning rate out of range"),
         (([4, 0, 128, 8, 0], 0, 0, 0, 0), "sparse_perceptron: learning rate out of range"),
         (([4, 2**63, 1, 64, 0], 0, 0, 0, 0), "sparse_perceptron: intercept out of range"),
@@ -124,6 +125,15 @@ def test_weights_must_be_loaded_before_data(chain) -> None:
 def test_bad_parameters_revert_at_deployment(chain, args, reason) -> None:
     params, *words = args
     assert_deployment_reverts(chain, TRAINER, params, reason, words)
+
+
+def test_the_most_features_deploy_with_the_words_they_need(chain) -> None:
+    """2**32 features are allowed: 8-bit weights, 32 to a word (no decay, so no count word)."""
+    params = [2**32, 0, 1, 8, 0]
+    created = chain.deploy(trainer_creation(TRAINER, params), sender=chain.accounts[0])
+    model = SharedModel(chain, created.contract_address)
+    assert model.params == tuple(params)
+    assert model.words_loaded() == 0 and model._call("total_words") == 2**32 // 32
 
 
 def test_large_model_deploys_in_gas_sized_chunks_and_resumes(chain) -> None:
