@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sumchain.errors import SumchainError
-from sumchain.web.errors import ApiError
+from sumchain.web.errors import ApiError, without_secrets
 
 if TYPE_CHECKING:
     from sumchain.chain.base import Chain, Receipt
@@ -85,9 +85,11 @@ class Deployment:
             self.resumed_from, self.words_done, self.address = words_loaded, words_loaded, address
 
     def finish(self, address: str | None, error: str | None) -> None:
+        """Record the end: the address made, or the error (its URLs cut to their host, as every
+        answer's; see :func:`~sumchain.web.errors.without_secrets`)."""
         with self._lock:
             self.state = "failed" if error else "done"
-            self.address, self.error = address or self.address, error
+            self.address, self.error = address or self.address, error and without_secrets(error)
 
 
 def second_handle(chain: Chain) -> Chain | None:

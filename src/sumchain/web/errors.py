@@ -81,8 +81,8 @@ def status_of(exc: SumchainError) -> int:
 
 
 def error_response(status: int, message: str) -> JSONResponse:
-    """The JSON answer of every failure."""
-    return JSONResponse({"error": message}, status_code=status)
+    """The JSON answer of every failure, its URLs cut to their host (see :func:`without_secrets`)."""
+    return JSONResponse({"error": without_secrets(message)}, status_code=status)
 
 
 async def _api_error(request: Request, exc: Exception) -> JSONResponse:
@@ -92,7 +92,7 @@ async def _api_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _sumchain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, SumchainError)
-    return error_response(status_of(exc), without_secrets(f"{type(exc).__name__}: {exc}"))
+    return error_response(status_of(exc), f"{type(exc).__name__}: {exc}")
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -103,7 +103,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     _log.exception("unexpected error on %s %s", request.method, request.url.path)
-    return error_response(500, without_secrets(f"unexpected error ({type(exc).__name__}): {exc}"))
+    return error_response(500, f"unexpected error ({type(exc).__name__}): {exc}")
 
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {
