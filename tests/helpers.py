@@ -46,16 +46,21 @@ def assert_deployment_reverts(
     """Creating the trainer of ``model`` with ``mechanism``, these model parameters and mechanism
     ``words`` (and empty metadata) reverts with ``reason``."""
     with pytest.raises(ContractReverted, match=reason):
-        chain.deploy(trainer_creation(model, params, words, mechanism), sender=chain.accounts[0])
+        deploy_unchecked(chain, model, params, words, mechanism)
 
 
-def trainer_creation(
-    model: str, params: Sequence[int], words: Sequence[int] = (0, 0, 0, 0), mechanism: str = "deposit_refund_take"
-) -> bytes:
-    """The creation code of the trainer of ``model`` with ``mechanism``, these model parameters and
-    mechanism ``words`` (and empty metadata), unchecked by the client."""
+def deploy_unchecked(
+    chain: Chain,
+    model: str,
+    params: Sequence[int],
+    words: Sequence[int] = (0, 0, 0, 0),
+    mechanism: str = "deposit_refund_take",
+) -> SharedModel:
+    """The trainer of ``model`` with ``mechanism``, these model parameters and mechanism ``words``
+    (and empty metadata), created without the client's checks and with no parameter loaded."""
     compiled = compile_trainer(model, mechanism)
-    return compiled.bytecode + ContractABI(compiled.abi).encode_constructor(params, list(words), b"")
+    data = compiled.bytecode + ContractABI(compiled.abi).encode_constructor(params, list(words), b"")
+    return SharedModel(chain, chain.deploy(data, sender=chain.accounts[0]).contract_address)
 
 
 def deploy_interrupted(

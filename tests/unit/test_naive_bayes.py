@@ -14,7 +14,7 @@ from sumchain.models.convert import binary_to_indices, conversion_report
 from sumchain.models.naive_bayes import MAX_CLASSES, auto_count_bits
 from sumchain.models.packing import pack
 from sumchain.models.reference_file import model_from_spec
-from tests.helpers import assert_deployment_reverts, observable_state, trainer_creation
+from tests.helpers import assert_deployment_reverts, deploy_unchecked, observable_state
 
 TRAINER = "naive_bayes"
 FREE = DepositRefundTake(cost_weight=0)
@@ -177,8 +177,7 @@ def test_parameters_at_their_limits_deploy_with_the_words_they_need(chain, param
     """The limits themselves are allowed, and the model waits for a header word per two classes
     and then ``256 // count_bits`` counts per word."""
     n_features, n_classes, _, count_bits = params
-    created = chain.deploy(trainer_creation(TRAINER, params), sender=chain.accounts[0])
-    model = SharedModel(chain, created.contract_address)
+    model = deploy_unchecked(chain, TRAINER, params)
     assert model.params == tuple(params)
     per_word = 256 // count_bits
     assert model._call("total_words") == (n_classes + 1) // 2 + -(-n_features * n_classes // per_word)

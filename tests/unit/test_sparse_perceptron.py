@@ -10,7 +10,7 @@ from sumchain.chain.abi import ContractABI
 from sumchain.chain.compiler import compile_trainer
 from sumchain.models.packing import pack, signed_range
 from tests.conftest import WEIGHTS
-from tests.helpers import assert_deployment_reverts, deploy_interrupted, trainer_creation
+from tests.helpers import assert_deployment_reverts, deploy_interrupted, deploy_unchecked
 
 TRAINER = "sparse_perceptron"
 
@@ -130,8 +130,7 @@ def test_bad_parameters_revert_at_deployment(chain, args, reason) -> None:
 def test_the_most_features_deploy_with_the_words_they_need(chain) -> None:
     """2**32 features are allowed: 8-bit weights, 32 to a word (no decay, so no count word)."""
     params = [2**32, 0, 1, 8, 0]
-    created = chain.deploy(trainer_creation(TRAINER, params), sender=chain.accounts[0])
-    model = SharedModel(chain, created.contract_address)
+    model = deploy_unchecked(chain, TRAINER, params)
     assert model.params == tuple(params)
     assert model.words_loaded() == 0 and model._call("total_words") == 2**32 // 32
 
