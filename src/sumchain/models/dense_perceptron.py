@@ -44,6 +44,14 @@ class DensePerceptron(BinaryPerceptron):
     max_iter : int
         Passes over the data in ``fit``; it stops early after a pass with no
         mistake.
+    tol : float or None
+        ``fit`` also stops once 5 passes in a row did not lower the perceptron
+        loss by ``tol`` per sample, as scikit-learn's ``SGDClassifier``
+        (``None``, the default: it does not).
+    shuffle : bool
+        Whether each pass of ``fit`` takes the samples in a new order.
+    random_state : int or None
+        Seed of that order.
     weight_bits : int or None
         Width of one weight on chain (8 to 64 bits; ``256 // weight_bits``
         weights share a storage word). A learning step that would take a
@@ -90,6 +98,7 @@ class DensePerceptron(BinaryPerceptron):
     max_features = MAX_SAMPLE
     intercept_bits = 64
     default_learning_rate = SCALE
+    score_scale = SCALE**2
 
     def __init__(
         self,
@@ -98,6 +107,9 @@ class DensePerceptron(BinaryPerceptron):
         learning_rate: int = SCALE,
         intercept: int = 0,
         max_iter: int = 10,
+        tol: float | None = None,
+        shuffle: bool = False,
+        random_state: int | None = None,
         weight_bits: int | None = None,
         feature_indices: Sequence[int] | None = None,
         decay: int | None = None,
@@ -106,6 +118,9 @@ class DensePerceptron(BinaryPerceptron):
         self.learning_rate = learning_rate
         self.intercept = intercept
         self.max_iter = max_iter
+        self.tol = tol
+        self.shuffle = shuffle
+        self.random_state = random_state
         self.weight_bits = weight_bits
         self.feature_indices = feature_indices
         self.decay = decay

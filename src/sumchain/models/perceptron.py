@@ -14,6 +14,8 @@ classifier (:func:`linear_classifier_to_fixed`).
 
 from __future__ import annotations
 
+import math
+import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Self
@@ -36,6 +38,8 @@ MAX_DECAY = 2**64 - 1
 """Largest ``decay`` the contracts accept."""
 MAX_SEEN = 2**64 - 1
 """Largest count of samples seen that a model is deployed with (the contracts count on from it, by one per sample)."""
+N_ITER_NO_CHANGE = 5
+"""Passes in a row without the loss falling by ``tol`` after which ``fit`` stops (scikit-learn's default)."""
 
 
 def scheduled_step(learning_rate: int, decay: int, seen: int) -> int:
@@ -166,12 +170,17 @@ class BinaryPerceptron(OnChainModel):
     (and the automatic width must then hold the intercept too)."""
     default_learning_rate: ClassVar[int]
     """Learning rate of ``from_weights`` and ``from_sklearn`` when none is given."""
+    score_scale: ClassVar[int]
+    """A score of 1.0 (the unit of ``tol``): ``SCALE``, or ``SCALE**2`` when the inputs are at scale too."""
     _fitted_attribute = "coef_"
 
     n_features: int
     learning_rate: int
     intercept: int
     max_iter: int
+    tol: float | None
+    shuffle: bool
+    random_state: int | None
     weight_bits: int | None
     decay: int | None
 
@@ -193,6 +202,8 @@ class BinaryPerceptron(OnChainModel):
             raise ValueError(f"intercept must fit in {bits} signed bits, got {self.intercept}")
         if self.max_iter < 1:
             raise ValueError(f"max_iter must be at least 1, got {self.max_iter}")
+        if self.tol is not None and not self.tol >= 0:
+            raise ValueError(f"tol must be None or at least 0, got {self.tol}")
         if self.decay is not None and not 0 < self.decay <= MAX_DECAY:
             raise ValueError(f"decay must be None or in [1, {MAX_DECAY}], got {self.decay}")
 
@@ -418,16 +429,32 @@ class BinaryPerceptron(OnChainModel):
     # -- learning and predicting ------------------------------------------------
 
     def fit(self, X: Iterable[Iterable[int]], y: Iterable[int]) -> Self:
-        """Learn from scratch: ``max_iter`` passes of :meth:`partial_fit`."""
+        """Learn from scratch: up to ``max_iter`` passes of :meth:`partial_fit`'s step, as
+        scikit-learn's ``SGDClassifier.fit``: each pass in a new order with ``shuffle``
+        (``random.Random(random_state)``), and none after a pass without a mistake, or, with a
+        ``tol``, after :data:`N_ITER_NO_CHANGE` passes in a row whose perceptron loss (the sum of
+        ``max(0, -score)`` towards each label, scores in units of 1.0) did not fall below the
+        lowest so far minus ``tol`` per sample."""
         self._init_state()
         samples = [self.codec.check(x) for x in X]
         labels = [self.check_label(int(label)) for label in y]
         if len(samples) != len(labels):
             raise ValueError(f"X has {len(samples)} samples but y has {len(labels)} labels")
+        order = list(range(len(samples)))
+        rng = random.Random(self.random_state)
+        lowest, stale = math.inf, 0
         for _ in range(self.max_iter):
-            mistakes = sum(self._learn(x, label) for x, label in zip(samples, labels, strict=True))
-            if mistakes == 0:
+            if self.shuffle:
+                rng.shuffle(order)
+            losses = [loss for i in order if (loss := self._learn(samples[i], labels[i])) is not None]
+            if not losses:
                 break
+            if self.tol is not None:
+                total = sum(losses) / self.score_scale
+                stale = stale + 1 if total > lowest - self.tol * len(samples) else 0
+                lowest = min(lowest, total)
+                if stale >= N_ITER_NO_CHANGE:
+                    break
         return self
 
     def partial_fit(self, X: Iterable[Iterable[int]], y: Iterable[int]) -> Self:
@@ -449,13 +476,15 @@ class BinaryPerceptron(OnChainModel):
         self.samples_seen_ += 1
         return scheduled_step(self.learning_rate, self.decay, self.samples_seen_ - 1)
 
-    def _learn(self, sample: tuple[int, ...], label: int) -> bool:
-        """Learn from a checked sample, as the contract does; True on a mistake (an update)."""
+    def _learn(self, sample: tuple[int, ...], label: int) -> int | None:
+        """Learn from a checked sample, as the contract does; on a mistake (an update) its loss
+        ``|score|``, else None."""
         step = self._next_step()
-        if self._predict_one(sample) == label:
-            return False
+        score = self._score(sample)
+        if (1 if score > 0 else 0) == label:
+            return None
         self._move(sample, step if label == 1 else -step)
-        return True
+        return abs(score)
 
     def _move(self, sample: tuple[int, ...], step: int) -> None:
         """Move the weights of a checked sample by ``step`` (signed), saturating, as the contract does."""

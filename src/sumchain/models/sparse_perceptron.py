@@ -56,6 +56,14 @@ class SparsePerceptron(BinaryPerceptron):
     max_iter : int
         Passes over the data in ``fit``; it stops early after a pass with no
         mistake.
+    tol : float or None
+        ``fit`` also stops once 5 passes in a row did not lower the perceptron
+        loss by ``tol`` per sample, as scikit-learn's ``SGDClassifier``
+        (``None``, the default: it does not).
+    shuffle : bool
+        Whether each pass of ``fit`` takes the samples in a new order.
+    random_state : int or None
+        Seed of that order.
     weight_bits : int or None
         Width of one weight on chain (8 to 64 bits; ``256 // weight_bits``
         weights share a storage word). A learning step that would take a
@@ -101,6 +109,7 @@ class SparsePerceptron(BinaryPerceptron):
     max_features = MAX_FEATURES
     intercept_bits = None
     default_learning_rate = SCALE // 2
+    score_scale = SCALE
 
     def __init__(
         self,
@@ -109,6 +118,9 @@ class SparsePerceptron(BinaryPerceptron):
         learning_rate: int = SCALE // 2,
         intercept: int = 0,
         max_iter: int = 10,
+        tol: float | None = None,
+        shuffle: bool = False,
+        random_state: int | None = None,
         weight_bits: int | None = None,
         decay: int | None = None,
     ) -> None:
@@ -116,6 +128,9 @@ class SparsePerceptron(BinaryPerceptron):
         self.learning_rate = learning_rate
         self.intercept = intercept
         self.max_iter = max_iter
+        self.tol = tol
+        self.shuffle = shuffle
+        self.random_state = random_state
         self.weight_bits = weight_bits
         self.decay = decay
 
