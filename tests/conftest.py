@@ -13,7 +13,7 @@ import signal
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import core
+from hypothesis import HealthCheck, core, settings
 
 from sumchain import DepositRefundTake, EmbeddedChain, SharedModel, SparsePerceptron
 from sumchain.incentives import DAY
@@ -25,6 +25,11 @@ WEIGHTS = [3, -3, 2, -2, 1, -1, 0, 0, 5, -5]
 
 
 SEED_VARIABLE = "SUMCHAIN_TEST_SEED"
+
+# The first text strategy of a fresh checkout builds Hypothesis's Unicode tables (about a second),
+# which its too_slow health check takes for slow generation and fails the test that drew first.
+settings.register_profile("sumchain", suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("sumchain")
 
 
 def pytest_configure(config: pytest.Config) -> None:
