@@ -68,11 +68,11 @@ def main() -> None:
     loading = time.perf_counter() - started
     print(f"data loaded in {loading:.1f} s", file=sys.stderr)
     started = time.perf_counter()
-    scenario = dataclasses.replace(scenario, baseline=baseline_accuracy(scenario.model, data, scenario.seed))
+    baseline = baseline_accuracy(scenario.model, data, scenario.seed)
     training = time.perf_counter() - started
     print(f"all-data baseline trained in {training:.1f} s", file=sys.stderr)
     started = time.perf_counter()
-    run = simulate(scenario, days=days, data=data)
+    run = simulate(scenario, days=days, data=data, baseline=baseline)
     seconds = time.perf_counter() - started
     rate = run.contributions / seconds
     bare = bare_adds(scenario, data, min(2_000, run.contributions or 2_000))

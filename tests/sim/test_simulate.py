@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from sumchain.sim import load_run, load_scenario, simulate
+from sumchain.sim.data import load_data
 from sumchain.sim.html import render_html
+from sumchain.sim.runner import baseline_accuracy
 
 
 def sumchain(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -29,6 +31,9 @@ def test_simulate_writes_the_run_and_its_figures_then_combine_draws_runs_togethe
     assert run.seed == 3 and run.times[0] == 0 and run.times[-1] == pytest.approx(2, abs=0.01)
     assert len(run.accuracy) == len(run.times) > 4
     assert 0 < run.baseline <= 1 and run.contributions > 20
+    scenario = load_scenario("smoke")
+    assert "Training the model on all 180 training samples for the baseline" in done.stdout
+    assert run.baseline == baseline_accuracy(scenario.model, load_data(scenario.dataset, 3), 3)
     assert (tmp_path / "runs" / "smoke-seed3.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     page = (tmp_path / "runs" / "smoke-seed3.html").read_text()
     assert page.count("<polyline") == 1 + 1 + len(run.agents)  # baseline, accuracy, each balance
@@ -114,3 +119,7 @@ def test_a_run_stops_when_the_agents_mirror_leaves_the_chain(monkeypatch: pytest
     monkeypatch.setattr(SparsePerceptron, "partial_fit", lambda self, x, y: learn(self, x, [1 - v for v in y]))
     with pytest.raises(SumchainError, match=r"the model on chain left its mirror at day 0\.25"):
         simulate(load_scenario("smoke"), days=1)
+
+
+def test_a_baseline_already_computed_is_used_as_given() -> None:
+    assert simulate(load_scenario("smoke"), days=0.5, baseline=0.25).baseline == 0.25

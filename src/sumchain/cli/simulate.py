@@ -46,6 +46,7 @@ def _run(scenario_name: str, seed: int | None, days: float | None, folder: Path)
     from sumchain.sim import load_scenario, simulate
     from sumchain.sim.data import load_data
     from sumchain.sim.runner import Progress as Step
+    from sumchain.sim.runner import baseline_accuracy
 
     scenario = load_scenario(scenario_name)
     seed = scenario.seed if seed is None else seed
@@ -55,6 +56,10 @@ def _run(scenario_name: str, seed: int | None, days: float | None, folder: Path)
     out.print(
         f"{len(data.initial):,} samples to train on, {len(data.stream):,} to contribute, {len(data.test):,} to test"
     )
+    baseline = scenario.baseline
+    if baseline is None:
+        out.print(f"Training the model on all {len(data.initial) + len(data.stream):,} training samples for the baseline ...")
+        baseline = baseline_accuracy(scenario.model, data, seed)
     started = time.perf_counter()
     shown = [0.0]
     columns = (
@@ -73,7 +78,7 @@ def _run(scenario_name: str, seed: int | None, days: float | None, folder: Path)
                 rate = now.transactions / max(clock - started, 1e-9)
                 progress.update(task, completed=min(now.day, total), tx=now.transactions, rate=rate)
 
-        run = simulate(scenario, seed=seed, days=days, data=data, on_progress=step)
+        run = simulate(scenario, seed=seed, days=days, data=data, baseline=baseline, on_progress=step)
         elapsed = time.perf_counter() - started
         progress.update(task, completed=total, tx=run.transactions, rate=run.transactions / max(elapsed, 1e-9))
     stem = folder / f"{run.name}-seed{seed}"

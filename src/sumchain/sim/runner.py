@@ -71,8 +71,9 @@ class _Agent:
                 return int(coins * COIN)
 
 
-def make_mirror(spec: ModelSpec, data: SimData) -> OnChainModel:
-    """The owner's model, trained off-chain on the initial data (what is deployed)."""
+def make_mirror(spec: ModelSpec, data: SimData, seed: int = 0) -> OnChainModel:
+    """The owner's model, trained off-chain on the initial data (what is deployed); ``seed`` orders
+    the perceptron's passes when it shuffles them."""
     x = [s for s, _ in data.initial]
     y = [label for _, label in data.initial]
     if spec.type == "naive bayes":
@@ -82,13 +83,17 @@ def make_mirror(spec: ModelSpec, data: SimData) -> OnChainModel:
         learning_rate=round(spec.learning_rate * SCALE),
         decay=spec.decay or None,
         max_iter=spec.max_iter,
+        tol=spec.tol or None,
+        shuffle=spec.shuffle,
+        random_state=seed,
     ).fit(x, y)
 
 
-def baseline_accuracy(spec: ModelSpec, data: SimData) -> float:
-    """Test accuracy of the same model trained off-chain on all the training data (initial and stream)."""
+def baseline_accuracy(spec: ModelSpec, data: SimData, seed: int = 0) -> float:
+    """Test accuracy of the same model trained off-chain, the same way, on all the training data
+    (initial and stream)."""
     everything = SimData(data.initial + data.stream, [], data.test, data.n_features, data.class_names)
-    mirror = make_mirror(spec, everything)
+    mirror = make_mirror(spec, everything, seed)
     return float(mirror.score([s for s, _ in data.test], [label for _, label in data.test]))
 
 
@@ -128,6 +133,7 @@ def simulate(
     seed: int | None = None,
     days: float | None = None,
     data: SimData | None = None,
+    baseline: float | None = None,
     on_progress: Callable[[Progress], None] | None = None,
 ) -> Run:
     """Run a scenario on a fresh in-memory embedded chain.
@@ -146,6 +152,9 @@ def simulate(
         that is dropped after the run.
     data : SimData, optional
         The dataset already loaded (by default :func:`load_data` of the scenario's).
+    baseline : float, optional
+        The all-data baseline already computed (by default the scenario's ``baseline``, else
+        :func:`baseline_accuracy`).
     on_progress : callable, optional
         Called with a :class:`Progress` after every agent turn, for display.
 
@@ -164,7 +173,8 @@ def simulate(
     seed = scenario.seed if seed is None else seed
     days = scenario.days if days is None else days
     data = data or load_data(scenario.dataset, seed)
-    baseline = scenario.baseline if scenario.baseline is not None else baseline_accuracy(scenario.model, data)
+    if baseline is None:
+        baseline = scenario.baseline if scenario.baseline is not None else baseline_accuracy(scenario.model, data, seed)
     rng = random.Random(seed)
     chain = chain or new_chain(scenario)
     addresses = chain.accounts
@@ -185,7 +195,7 @@ def simulate(
     metadata = ModelMetadata(
         name=f"simulation: {scenario.name}"[:64], n_features=data.n_features, class_names=data.class_names
     )
-    model = mechanism.deploy(chain, make_mirror(scenario.model, data), metadata, owner, data, seed)
+    model = mechanism.deploy(chain, make_mirror(scenario.model, data, seed), metadata, owner, data, seed)
     x_test = CheckedSparse([s for s, _ in data.test], data.n_features)  # checked once, predicted every record
     y_test = [label for _, label in data.test]
     start = chain.time()

@@ -98,7 +98,10 @@ class ModelSpec:
     """The model (the ``[model]`` table): ``sparse perceptron`` or ``naive bayes``; for the
     perceptron its learning rate (a fraction of the fixed-point scale), the ``decay`` of its step
     (samples after which it halves, see :class:`~sumchain.models.SparsePerceptron`; 0 for a
-    constant step) and its training passes over the initial data."""
+    constant step) and its training passes over the initial data: at most ``max_iter``, each in a
+    new order drawn from the run's seed with ``shuffle``, and with a ``tol`` above 0 no more once
+    5 passes in a row did not lower the loss by ``tol`` per sample (scikit-learn's
+    ``SGDClassifier.fit``, as the reference trained its model)."""
 
     TYPES: ClassVar[tuple[str, ...]] = ("sparse perceptron", "naive bayes")
 
@@ -106,6 +109,8 @@ class ModelSpec:
     learning_rate: float = 0.5
     decay: int = 0
     max_iter: int = 5
+    tol: float = 0.0
+    shuffle: bool = False
 
 
 @dataclass(frozen=True)
@@ -198,7 +203,10 @@ def _build(cls: type, table: Any, where: str) -> Any:
     for key, value in table.items():
         default = known[key].default
         wanted = type(default) if isinstance(default, int | float | str) else None
-        if isinstance(value, bool) or (wanted in (int, float) and not isinstance(value, int | float)):
+        if wanted is bool:
+            if not isinstance(value, bool):
+                raise ScenarioError(f"{where}.{key} must be true or false, got {value!r}")
+        elif isinstance(value, bool) or (wanted in (int, float) and not isinstance(value, int | float)):
             raise ScenarioError(f"{where}.{key} must be a number, got {value!r}")
         if wanted is int and not isinstance(value, int):
             raise ScenarioError(f"{where}.{key} must be a whole number, got {value!r}")

@@ -222,7 +222,7 @@ def sweep(
     """
     data = data or load_data(base.dataset, base.seed)
     baselines = {
-        model: baseline_accuracy(dataclasses.replace(base.model, type=model), data)
+        model: baseline_accuracy(dataclasses.replace(base.model, type=model), data, base.seed)
         for model in {p.model for p in points}
     }
     scenarios = [point_scenario(base, p, baselines[p.model]) for p in points]
