@@ -26,15 +26,19 @@ def test_every_shipped_scenario_loads() -> None:
 
 def test_the_paper_scenario_has_the_paper_parameters() -> None:
     paper = load_scenario("paper-drt")
-    good, bad, owner = paper.agents
+    good, bad = paper.agents
     assert (paper.dataset.name, paper.dataset.initial_fraction, paper.days) == ("imdb", 0.08, 365)
     eta0, t0 = optimal_schedule(1e-4)  # scikit-learn's SGDClassifier defaults, as the reference simulator used
     assert paper.model.type == "sparse perceptron"
     assert (paper.model.learning_rate, paper.model.decay) == (pytest.approx(eta0), pytest.approx(t0))
-    assert paper.mechanism.owner_claim_wait_days == 9 and owner.strategy == "owner"  # not in the paper: see the file
+    assert (paper.model.max_iter, paper.model.tol, paper.model.shuffle) == (1000, 1e-3, True)  # SGDClassifier.fit's
     assert (paper.mechanism.refund_wait_days, paper.mechanism.any_claim_wait_days) == (1, 9)
     assert (good.start_balance, good.deposit_mean, good.wait_mean, good.strategy) == (10_000, 50, 600, "honest")
+    assert good.accounts == 4  # "many contributors", as the paper's good agent: see the file
     assert (bad.start_balance, bad.deposit_mean, bad.wait_mean, bad.strategy) == (10_000, 100, 3_600, "flipper")
+    naive_bayes = load_scenario("paper-drt-naive-bayes")
+    assert (naive_bayes.agents, naive_bayes.mechanism) == (paper.agents, paper.mechanism)
+    assert naive_bayes.dataset == paper.dataset
 
 
 def test_a_file_is_read_and_named_by_its_stem(tmp_path: Path) -> None:
@@ -64,6 +68,10 @@ def test_a_file_is_read_and_named_by_its_stem(tmp_path: Path) -> None:
         ({"agents": [agent()], "model": {"decay": -1}}, "decay must not be negative"),
         ({"agents": [agent()], "model": {"decay": 2.5}}, "decay must be a whole number"),
         ({"agents": [agent()], "model": {"decay": 2**64}}, r"decay must be at most 2\*\*64 - 1"),
+        ({"agents": [agent()], "model": {"tol": -0.1}}, "tol must not be negative"),
+        ({"agents": [agent()], "model": {"shuffle": "yes"}}, "shuffle must be true or false"),
+        ({"agents": [agent()], "model": {"shuffle": 1}}, "shuffle must be true or false"),
+        ({"agents": [agent()], "model": {"max_iter": True}}, "max_iter must be a number"),
         ({"agents": [agent(strategy="owner", accounts=2)]}, "at most one agent may be the model's owner"),
         ({"agents": [agent(strategy="owner"), agent(name="b", strategy="owner")]}, "at most one agent may be"),
     ],
