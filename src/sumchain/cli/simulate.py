@@ -58,7 +58,8 @@ def _run(scenario_name: str, seed: int | None, days: float | None, folder: Path)
     )
     baseline = scenario.baseline
     if baseline is None:
-        out.print(f"Training the model on all {len(data.initial) + len(data.stream):,} training samples for the baseline ...")
+        everything = len(data.initial) + len(data.stream)
+        out.print(f"Training the model on all {everything:,} training samples for the baseline ...")
         baseline = baseline_accuracy(scenario.model, data, seed)
     started = time.perf_counter()
     shown = [0.0]
