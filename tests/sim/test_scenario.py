@@ -39,6 +39,9 @@ def test_the_paper_scenario_has_the_paper_parameters() -> None:
     naive_bayes = load_scenario("paper-drt-naive-bayes")
     assert (naive_bayes.agents, naive_bayes.mechanism) == (paper.agents, paper.mechanism)
     assert naive_bayes.dataset == paper.dataset
+    honest = load_scenario("paper-drt-honest")  # the counterfactual: paper-drt without the flipper
+    assert (honest.agents, honest.model, honest.mechanism) == ((good,), paper.model, paper.mechanism)
+    assert (honest.dataset, honest.days, honest.record_every) == (paper.dataset, paper.days, paper.record_every)
 
 
 def test_a_file_is_read_and_named_by_its_stem(tmp_path: Path) -> None:
