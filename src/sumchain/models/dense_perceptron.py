@@ -11,7 +11,7 @@ from sumchain.errors import ModelFileError
 from sumchain.models import reference_fields as fields
 from sumchain.models.base import SCALE, truncated_div
 from sumchain.models.packing import saturate
-from sumchain.models.perceptron import BinaryPerceptron
+from sumchain.models.perceptron import BinaryPerceptron, Sample
 from sumchain.models.samples import MAX_SAMPLE
 
 if TYPE_CHECKING:
@@ -188,10 +188,10 @@ class DensePerceptron(BinaryPerceptron):
 
     # -- learning and predicting ------------------------------------------------
 
-    def _score(self, sample: tuple[int, ...]) -> int:
+    def _score(self, sample: Sample) -> int:
         return self.intercept_ * SCALE + sum(w * x for w, x in zip(self.coef_.tolist(), sample, strict=True))
 
-    def _move(self, sample: tuple[int, ...], step: int) -> None:
+    def _move(self, sample: Sample, step: int) -> None:
         bits = self._bits()
         updated = [
             saturate(w + truncated_div(x * step, SCALE), bits) for w, x in zip(self.coef_.tolist(), sample, strict=True)

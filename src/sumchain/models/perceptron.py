@@ -38,6 +38,8 @@ MAX_DECAY = 2**64 - 1
 """Largest ``decay`` the contracts accept."""
 MAX_SEEN = 2**64 - 1
 """Largest count of samples seen that a model is deployed with (the contracts count on from it, by one per sample)."""
+Sample = tuple[int, ...] | np.ndarray
+"""A checked sample as ``_score`` and ``_move`` take it: the codec's tuple, or what ``_prepared`` made of it."""
 N_ITER_NO_CHANGE = 5
 """Passes in a row without the loss falling by ``tol`` after which ``fit`` stops (scikit-learn's default)."""
 
@@ -436,7 +438,7 @@ class BinaryPerceptron(OnChainModel):
         ``max(0, -score)`` towards each label, scores in units of 1.0) did not fall below the
         lowest so far minus ``tol`` per sample."""
         self._init_state()
-        samples = [self.codec.check(x) for x in X]
+        samples = [self._prepared(self.codec.check(x)) for x in X]
         labels = [self.check_label(int(label)) for label in y]
         if len(samples) != len(labels):
             raise ValueError(f"X has {len(samples)} samples but y has {len(labels)} labels")
@@ -465,7 +467,11 @@ class BinaryPerceptron(OnChainModel):
             self._learn(self.codec.check(x), self.check_label(int(label)))
         return self
 
-    def _score(self, sample: tuple[int, ...]) -> int:
+    def _prepared(self, sample: tuple[int, ...]) -> Sample:
+        """A checked sample in the form ``_score`` and ``_move`` read fastest (``fit`` reads each many times)."""
+        return sample
+
+    def _score(self, sample: Sample) -> int:
         """The fixed-point score of a checked sample."""
         raise NotImplementedError
 
@@ -476,7 +482,7 @@ class BinaryPerceptron(OnChainModel):
         self.samples_seen_ += 1
         return scheduled_step(self.learning_rate, self.decay, self.samples_seen_ - 1)
 
-    def _learn(self, sample: tuple[int, ...], label: int) -> int | None:
+    def _learn(self, sample: Sample, label: int) -> int | None:
         """Learn from a checked sample, as the contract does; on a mistake (an update) its loss
         ``|score|``, else None."""
         step = self._next_step()
@@ -486,7 +492,7 @@ class BinaryPerceptron(OnChainModel):
         self._move(sample, step if label == 1 else -step)
         return abs(score)
 
-    def _move(self, sample: tuple[int, ...], step: int) -> None:
+    def _move(self, sample: Sample, step: int) -> None:
         """Move the weights of a checked sample by ``step`` (signed), saturating, as the contract does."""
         raise NotImplementedError
 

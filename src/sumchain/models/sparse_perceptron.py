@@ -16,6 +16,7 @@ from sumchain.models.perceptron import (
     WEIGHT_BITS,
     BinaryPerceptron,
     FixedLinear,
+    Sample,
     auto_weight_bits,
     linear_classifier_to_fixed,
 )
@@ -170,8 +171,12 @@ class SparsePerceptron(BinaryPerceptron):
 
     # -- learning and predicting ------------------------------------------------
 
-    def _score(self, sample: tuple[int, ...]) -> int:
-        weights = self.coef_[list(sample)]
+    def _prepared(self, sample: tuple[int, ...]) -> np.ndarray:
+        """The sample's indices as an index array, which gathers the weights faster than a tuple."""
+        return np.asarray(sample, dtype=np.intp)
+
+    def _score(self, sample: Sample) -> int:
+        weights = self.coef_[np.asarray(sample, dtype=np.intp)]
         if _sums_fit_int64(_magnitude(weights)):
             return self.intercept_ + int(weights.sum())
         return self.intercept_ + sum(int(w) for w in weights.tolist())
@@ -194,9 +199,9 @@ class SparsePerceptron(BinaryPerceptron):
         scores = np.add.reduceat(weights[flat], starts) + self.intercept_
         return (scores > 0).astype(np.int64)
 
-    def _move(self, sample: tuple[int, ...], step: int) -> None:
+    def _move(self, sample: Sample, step: int) -> None:
         low, high = signed_range(self._bits())
-        index = list(sample)
+        index = np.asarray(sample, dtype=np.intp)
         weights = self.coef_[index]
         if _magnitude(weights) + abs(step) < 2**63:  # int64 holds every sum
             self.coef_[index] = np.clip(weights + step, low, high)
