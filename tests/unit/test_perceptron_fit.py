@@ -27,7 +27,9 @@ ONE = {SparsePerceptron: SCALE, DensePerceptron: SCALE**2}
 """A score of 1.0: weights are at scale, and so are the dense model's inputs."""
 
 
-def replayed(cls: type[BinaryPerceptron], X: list[list[int]], params: dict[str, Any], tol: float, seed: int | None):
+def replayed(
+    cls: type[BinaryPerceptron], X: list[list[int]], params: dict[str, Any], tol: float, seed: int | None
+) -> tuple[BinaryPerceptron, int]:
     """The passes ``fit(tol=tol, shuffle=seed is not None, random_state=seed)`` must make, one sample at a time."""
     model = cls(**params).partial_fit(X[:0], [])
     order, rng = list(range(len(X))), random.Random(seed)
@@ -50,7 +52,9 @@ def replayed(cls: type[BinaryPerceptron], X: list[list[int]], params: dict[str, 
 @pytest.mark.parametrize(("cls", "X", "params"), MODELS, ids=["sparse", "dense"])
 @pytest.mark.parametrize("seed", [None, 3])
 @pytest.mark.parametrize("tol", [1e-3, 0.05, 0.5])
-def test_fit_stops_once_the_loss_stops_falling_by_tol(cls, X, params, seed, tol) -> None:
+def test_fit_stops_once_the_loss_stops_falling_by_tol(
+    cls: type[BinaryPerceptron], X: list[list[int]], params: dict[str, Any], seed: int | None, tol: float
+) -> None:
     expected, passes = replayed(cls, X, params, tol, seed)
     fitted = cls(**params, max_iter=1000, tol=tol, shuffle=seed is not None, random_state=seed).fit(X, LABELS)
     assert N_ITER_NO_CHANGE <= passes < 1000
@@ -59,7 +63,9 @@ def test_fit_stops_once_the_loss_stops_falling_by_tol(cls, X, params, seed, tol)
 
 
 @pytest.mark.parametrize(("cls", "X", "params"), MODELS, ids=["sparse", "dense"])
-def test_shuffled_passes_depend_on_the_seed_only(cls, X, params) -> None:
+def test_shuffled_passes_depend_on_the_seed_only(
+    cls: type[BinaryPerceptron], X: list[list[int]], params: dict[str, Any]
+) -> None:
     def fit(**extra: Any) -> list[int]:
         return cls(**params, max_iter=3, **extra).fit(X, LABELS).coef_.tolist()
 
@@ -80,6 +86,21 @@ def test_without_tol_fit_makes_every_pass_until_one_without_a_mistake() -> None:
 def test_a_negative_tol_is_refused(tol: float) -> None:
     with pytest.raises(ValueError, match="tol must be None or at least 0"):
         SparsePerceptron(n_features=3, tol=tol).fit([[0]], [1])
+
+
+@pytest.mark.parametrize("seed", [1.5, "7", np.random.default_rng(0)])
+def test_a_random_state_that_is_not_an_integer_is_refused(seed: Any) -> None:
+    with pytest.raises(ValueError, match="random_state must be None or an integer"):
+        SparsePerceptron(n_features=3, shuffle=True, random_state=seed).fit([[0]], [1])
+
+
+def test_a_numpy_integer_seeds_as_the_same_int() -> None:
+    params = MODELS[0][2]
+    fitted = [
+        SparsePerceptron(**params, max_iter=3, shuffle=True, random_state=seed).fit(SPARSE, LABELS).coef_.tolist()
+        for seed in (4, np.int64(4))
+    ]
+    assert fitted[0] == fitted[1]
 
 
 def test_the_fit_options_are_parameters() -> None:

@@ -15,10 +15,11 @@ classifier (:func:`linear_classifier_to_fixed`).
 from __future__ import annotations
 
 import math
+import operator
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeAlias
 
 import numpy as np
 
@@ -38,7 +39,7 @@ MAX_DECAY = 2**64 - 1
 """Largest ``decay`` the contracts accept."""
 MAX_SEEN = 2**64 - 1
 """Largest count of samples seen that a model is deployed with (the contracts count on from it, by one per sample)."""
-Sample = tuple[int, ...] | np.ndarray
+Sample: TypeAlias = tuple[int, ...] | np.ndarray
 """A checked sample as ``_score`` and ``_move`` take it: the codec's tuple, or what ``_prepared`` made of it."""
 N_ITER_NO_CHANGE = 5
 """Passes in a row without the loss falling by ``tol`` after which ``fit`` stops (scikit-learn's default)."""
@@ -206,6 +207,8 @@ class BinaryPerceptron(OnChainModel):
             raise ValueError(f"max_iter must be at least 1, got {self.max_iter}")
         if self.tol is not None and not self.tol >= 0:
             raise ValueError(f"tol must be None or at least 0, got {self.tol}")
+        if self.random_state is not None and not hasattr(self.random_state, "__index__"):
+            raise ValueError(f"random_state must be None or an integer, got {self.random_state!r}")
         if self.decay is not None and not 0 < self.decay <= MAX_DECAY:
             raise ValueError(f"decay must be None or in [1, {MAX_DECAY}], got {self.decay}")
 
@@ -443,7 +446,7 @@ class BinaryPerceptron(OnChainModel):
         if len(samples) != len(labels):
             raise ValueError(f"X has {len(samples)} samples but y has {len(labels)} labels")
         order = list(range(len(samples)))
-        rng = random.Random(self.random_state)
+        rng = random.Random(None if self.random_state is None else operator.index(self.random_state))
         lowest, stale = math.inf, 0
         for _ in range(self.max_iter):
             if self.shuffle:
