@@ -8,12 +8,15 @@ the paper's own code gives on this data, to read the on-chain run (docs/simulati
 As the reference: scikit-learn's ``SGDClassifier(loss="perceptron", learning_rate="optimal",
 penalty=None, tol=1e-3, random_state=0xDeCA10B)`` fitted on the initial reviews, then
 ``partial_fit`` on each contribution; an honest agent (10,000 coins, a turn about every 10
-minutes, contributing with probability accuracy + 0.15) and a label-flipper (10,000 coins, every
-hour); a deposit of ``int(60 / int(sqrt(seconds since the last contribution)))``, at least 1; on
-every turn each contribution older than a day, oldest first: all that is left to anyone (the author
-too) after 9 days, else a refund to its author if the model agrees with it, else a share to a
-reporter with refunded contributions if the model disagrees. The all-data baseline is the same
-estimator fitted on all 25,000 training reviews (the reference hard-coded its own, 79.45%).
+minutes, contributing with probability accuracy + 0.15, offering about 50) and a label-flipper
+(10,000 coins, every hour, offering about 100); a deposit of ``int(60 / int(sqrt(seconds since
+the last contribution)))``, at least 1, and a contribution refused when that is more than the
+agent offers; on every turn each contribution a day old or older, oldest first: all that is
+left to anyone (the author too) after 9 days, else a refund to its author if the model agrees
+with it, else a share to a reporter with refunded contributions if the model disagrees. The
+accuracy is evaluated when the reference did (after 10,000 s, then every 200,000 s), which also
+sets the honest agent's odds. The all-data baseline is the same estimator fitted on all 25,000
+training reviews (the reference hard-coded its own, 79.45%).
 
 Usage: ``python scripts/reference_simulator.py [--seed N] [--imdb PATH] [--json]`` (needs
 scikit-learn: ``pip install -e ".[test]"``).
@@ -29,6 +32,7 @@ import math
 import random
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 import numpy as np
 from sklearn.linear_model import SGDClassifier
@@ -38,14 +42,31 @@ from sumchain.sim.data import SimData, load_data
 
 DAY = 86_400
 REFUND_WAIT, ANY_CLAIM_WAIT = DAY, 9 * DAY
-AGENTS = (  # name, start balance, mean wait (s), probability of a wrong label
-    ("good", 10_000, 600, 0.0001),
-    ("bad", 10_000, 3_600, 1.0),
-)
+FIRST_RECORD, RECORD_EVERY = 10_000, 200_000
+"""Seconds of the reference's first accuracy evaluation after the start, then between two (``accuracy_plot_wait_s``)."""
+
+
+@dataclass(frozen=True)
+class Agent:
+    """One of ``simulate_imdb_perceptron.py``'s agents."""
+
+    name: str
+    start: int
+    wait: float
+    """Mean seconds between its turns (standard deviation 1 s)."""
+    deposit: tuple[float, float]
+    """Mean and standard deviation of what it is willing to deposit."""
+    wrong: float
+    """Probability of a wrong label: 1 for the flipper, which also contributes on every turn."""
+
+
+AGENTS = (Agent("good", 10_000, 600, (50, 10), 0.0001), Agent("bad", 10_000, 3_600, (100, 3), 1.0))
 
 
 @dataclass
 class Contribution:
+    """A contribution while some of its deposit is left (the reference's ``StoredData``)."""
+
     time: int
     author: str
     features: np.ndarray
@@ -53,6 +74,16 @@ class Contribution:
     deposit: int
     left: float
     claimed_by: set[str] = field(default_factory=set)
+
+
+class Result(TypedDict):
+    """What :func:`run` returns."""
+
+    baseline: float
+    days: list[float]
+    accuracy: list[float]
+    balances: dict[str, float]
+    counts: dict[str, int]
 
 
 def dense(pairs: list[tuple[tuple[int, ...], int]], n_features: int) -> tuple[np.ndarray, np.ndarray]:
@@ -68,63 +99,85 @@ def perceptron() -> SGDClassifier:
     return SGDClassifier(loss="perceptron", learning_rate="optimal", penalty=None, tol=1e-3, random_state=0xDECA10B)
 
 
-def run(data: SimData, seed: int) -> dict[str, object]:
-    """One simulation: accuracy once a simulated day, final balances (% of start) and counts."""
+def _draw(rng: random.Random, mean: float, sd: float, least: int) -> int:
+    """``int(normalvariate(mean, sd))`` drawn again until it is at least ``least``, as the reference's agents."""
+    while True:
+        value = int(rng.normalvariate(mean, sd))
+        if value >= least:
+            return value
+
+
+def _claim(c: Contribution, name: str, age: int, agrees: bool, valid: Counter[str]) -> tuple[float, str]:
+    """What ``name`` gets of ``c`` on its turn, and how: ``simulate.py``'s branches, ``stakeable.py``'s checks."""
+    if age > ANY_CLAIM_WAIT or (c.author != name and age >= ANY_CLAIM_WAIT):
+        return c.left, "took all"
+    if age <= REFUND_WAIT or name in c.claimed_by:
+        return 0.0, ""
+    if c.author == name:
+        return (c.left, "refunds") if agrees else (0.0, "")
+    if agrees or not valid[name]:
+        return 0.0, ""
+    share = c.deposit * valid[name] / sum(valid.values())
+    return (share if 0 < share <= c.left else c.left), "reports"
+
+
+def run(data: SimData, seed: int) -> Result:
+    """One simulation: accuracy when the reference evaluated it, final balances (% of start) and counts."""
     x_test, y_test = dense(data.test, data.n_features)
     x_stream, y_stream = dense(data.stream, data.n_features)
     model = perceptron().fit(*dense(data.initial, data.n_features))
     baseline = perceptron().fit(*dense(data.initial + data.stream, data.n_features)).score(x_test, y_test)
     rng = random.Random(seed)
-    balances = {name: float(start) for name, start, _, _ in AGENTS}
+    agents = {a.name: a for a in AGENTS}
+    balances = {a.name: float(a.start) for a in AGENTS}
     valid: Counter[str] = Counter()
     counts: Counter[str] = Counter()
-    accuracy = [model.score(x_test, y_test)]
+    days, accuracy = [0.0], [model.score(x_test, y_test)]
+    next_record = FIRST_RECORD
     open_: list[Contribution] = []
-    turns = [(max(1, int(rng.normalvariate(wait, 1))), name) for name, _, wait, _ in AGENTS]
+    turns = [(_draw(rng, a.wait, 1, 1), a.name) for a in AGENTS]
     heapq.heapify(turns)
-    spec = {name: (wait, wrong) for name, _, wait, wrong in AGENTS}
     last_add, nxt = 0, 0
     while turns and (nxt < len(y_stream) or open_):
         now, name = heapq.heappop(turns)
-        while now > len(accuracy) * DAY:
+        agent = agents[name]
+        if now > next_record:
+            next_record += RECORD_EVERY
+            days.append(now / DAY)
             accuracy.append(model.score(x_test, y_test))
-        wait, wrong = spec[name]
-        honest = wrong < 1
-        if balances[name] > 0 and nxt < len(y_stream) and (not honest or rng.random() < accuracy[-1] + 0.15):
-            label = 1 - int(y_stream[nxt]) if rng.random() < wrong else int(y_stream[nxt])
+        flipper = agent.wrong == 1
+        if balances[name] > 0 and nxt < len(y_stream) and (flipper or rng.random() < accuracy[-1] + 0.15):
+            label = 1 - int(y_stream[nxt]) if rng.random() < agent.wrong else int(y_stream[nxt])
+            offered = min(_draw(rng, *agent.deposit, 1), balances[name])
             cost = max(1, int(60 / int(math.sqrt(now - last_add)))) if now > last_add else math.inf
-            if cost <= balances[name]:
+            if cost <= offered:  # the contract keeps the cost, not what was offered
                 model.partial_fit(x_stream[nxt : nxt + 1], [label])
                 balances[name] -= cost
-                open_.append(Contribution(now, name, x_stream[nxt], label, cost, cost))
+                open_.append(Contribution(now, name, x_stream[nxt], label, int(cost), cost))
                 last_add, nxt = now, nxt + 1
                 counts[f"{name} added"] += 1
         if balances[name] > 0:
-            heapq.heappush(turns, (now + max(1, int(rng.normalvariate(wait, 1))), name))
+            heapq.heappush(turns, (now + _draw(rng, agent.wait, 1, 1), name))
         after = REFUND_WAIT if nxt < len(y_stream) else ANY_CLAIM_WAIT  # once the data is used up, only takes
-        due = [c for c in open_ if now - c.time > after]
+        due = [c for c in open_ if now - c.time >= after]  # the reference stops at the first younger one
         agrees = model.predict(np.array([c.features for c in due])) if due else []
         for c, predicted in zip(due, agrees, strict=True):
-            amount = 0.0
-            if now - c.time > ANY_CLAIM_WAIT:
-                amount, kind = c.left, "took all"
-            elif c.author == name and name not in c.claimed_by and predicted == c.label:
-                amount, kind = c.left, "refunds"
-                valid[name] += 1
-            elif c.author != name and name not in c.claimed_by and predicted != c.label and valid[name]:
-                share = c.deposit * valid[name] / sum(valid.values())
-                amount, kind = (share if 0 < share <= c.left else c.left), "reports"
+            amount, kind = _claim(c, name, now - c.time, predicted == c.label, valid)
             if amount > 0:
+                if kind == "refunds":
+                    valid[name] += 1
                 c.left -= amount
                 c.claimed_by.add(name)
                 balances[name] += amount
                 counts[f"{name} {kind}"] += 1
         open_ = [c for c in open_ if c.left > 0]
+    days.append(now / DAY)
     accuracy.append(model.score(x_test, y_test))
     return {
         "baseline": baseline,
+        "days": days,
         "accuracy": accuracy,
-        "balances": {name: 100 * balances[name] / start for name, start, _, _ in AGENTS},
+        "balances": {a.name: 100 * balances[a.name] / a.start for a in AGENTS},
         "counts": dict(counts),
     }
 
@@ -142,13 +195,12 @@ def main() -> None:
         print(json.dumps(result))
         return
     accuracy, baseline = result["accuracy"], result["baseline"]
-    assert isinstance(accuracy, list) and isinstance(baseline, float)
     print(
         f"accuracy {accuracy[0]:.1%} -> {accuracy[-1]:.1%}, lowest {min(accuracy):.1%} "
         f"(all data {baseline:.1%}; within 3 points at {sum(a >= baseline - 0.03 for a in accuracy)} "
-        f"of {len(accuracy)} daily records)"
+        f"of the {len(accuracy)} evaluations)"
     )
-    print(", ".join(f"{name} {share:.1f}%" for name, share in result["balances"].items()))  # type: ignore[attr-defined]
+    print(", ".join(f"{name} {share:.1f}%" for name, share in result["balances"].items()))
     print(result["counts"])
 
 

@@ -26,8 +26,8 @@ def test_the_reference_loop_moves_deposits_between_agents_only(monkeypatch: pyte
     result = reference.run(data, 0)
     counts, shares = result["counts"], result["balances"]
     assert counts["good added"] + counts["bad added"] == len(data.stream)
-    starts = {name: start for name, start, _, _ in reference.AGENTS}
+    starts = {agent.name: agent.start for agent in reference.AGENTS}
     assert sum(shares[name] * starts[name] / 100 for name in starts) == pytest.approx(sum(starts.values()))
     assert shares["bad"] < 100 < shares["good"]  # the paper's result, in the reference's own rules
     assert min(counts[f"{name} {kind}"] for name in starts for kind in ("refunds", "reports", "took all")) > 0
-    assert len(result["accuracy"]) >= 2 and 0 < result["baseline"] <= 1
+    assert len(result["accuracy"]) == len(result["days"]) >= 2 and 0 < result["baseline"] <= 1
