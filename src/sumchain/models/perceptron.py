@@ -467,7 +467,7 @@ class BinaryPerceptron(OnChainModel):
         if not hasattr(self, "coef_"):
             self._init_state()
         for x, label in zip(X, y, strict=True):
-            self._learn(self.codec.check(x), self.check_label(int(label)))
+            self._learn(self._prepared(self.codec.check(x)), self.check_label(int(label)))
         return self
 
     def _prepared(self, sample: tuple[int, ...]) -> Sample:
@@ -490,7 +490,7 @@ class BinaryPerceptron(OnChainModel):
         ``|score|``, else None."""
         step = self._next_step()
         score = self._score(sample)
-        if (1 if score > 0 else 0) == label:
+        if self._class_of(score) == label:
             return None
         self._move(sample, step if label == 1 else -step)
         return abs(score)
@@ -499,8 +499,13 @@ class BinaryPerceptron(OnChainModel):
         """Move the weights of a checked sample by ``step`` (signed), saturating, as the contract does."""
         raise NotImplementedError
 
+    @staticmethod
+    def _class_of(score: int) -> int:
+        """The class of a fixed-point score: 1 above 0, else 0."""
+        return 1 if score > 0 else 0
+
     def _predict_one(self, sample: tuple[int, ...]) -> int:
-        return 1 if self._score(sample) > 0 else 0
+        return self._class_of(self._score(sample))
 
     def decision_function(self, X: Iterable[Iterable[int]]) -> np.ndarray:
         """The fixed-point score of each sample (as Python ints in an object array)."""
