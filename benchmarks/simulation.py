@@ -24,7 +24,7 @@ from typing import Any
 
 from sumchain.sim import load_scenario, simulate
 from sumchain.sim.data import load_data
-from sumchain.sim.runner import baseline_accuracy, make_mirror, new_chain
+from sumchain.sim.runner import make_mirror, new_chain, scenario_baseline
 from sumchain.sim.scenario import COIN
 
 TARGET_SECONDS = 60.0
@@ -68,7 +68,7 @@ def main() -> None:
     loading = time.perf_counter() - started
     print(f"data loaded in {loading:.1f} s", file=sys.stderr)
     started = time.perf_counter()
-    baseline = baseline_accuracy(scenario.model, data, scenario.seed)
+    baseline = scenario_baseline(scenario, data, scenario.seed)
     training = time.perf_counter() - started
     print(f"all-data baseline trained in {training:.1f} s", file=sys.stderr)
     started = time.perf_counter()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import shutil
@@ -14,7 +15,7 @@ import pytest
 from sumchain.sim import load_run, load_scenario, simulate
 from sumchain.sim.data import load_data
 from sumchain.sim.html import render_html
-from sumchain.sim.runner import baseline_accuracy
+from sumchain.sim.runner import baseline_accuracy, scenario_baseline
 
 
 def sumchain(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -123,3 +124,9 @@ def test_a_run_stops_when_the_agents_mirror_leaves_the_chain(monkeypatch: pytest
 
 def test_a_baseline_already_computed_is_used_as_given() -> None:
     assert simulate(load_scenario("smoke"), days=0.5, baseline=0.25).baseline == 0.25
+
+
+def test_a_scenario_that_gives_its_baseline_is_not_trained_for_it() -> None:
+    scenario = dataclasses.replace(load_scenario("smoke"), baseline=0.42)
+    assert scenario_baseline(scenario, load_data(scenario.dataset, 0), 0) == 0.42
+    assert simulate(scenario, days=0.5).baseline == 0.42

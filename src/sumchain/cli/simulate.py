@@ -46,7 +46,7 @@ def _run(scenario_name: str, seed: int | None, days: float | None, folder: Path)
     from sumchain.sim import load_scenario, simulate
     from sumchain.sim.data import load_data
     from sumchain.sim.runner import Progress as Step
-    from sumchain.sim.runner import baseline_accuracy
+    from sumchain.sim.runner import scenario_baseline
 
     scenario = load_scenario(scenario_name)
     seed = scenario.seed if seed is None else seed
@@ -56,11 +56,10 @@ def _run(scenario_name: str, seed: int | None, days: float | None, folder: Path)
     out.print(
         f"{len(data.initial):,} samples to train on, {len(data.stream):,} to contribute, {len(data.test):,} to test"
     )
-    baseline = scenario.baseline
-    if baseline is None:
+    if scenario.baseline is None:
         everything = len(data.initial) + len(data.stream)
         out.print(f"Training the model on all {everything:,} training samples for the baseline ...")
-        baseline = baseline_accuracy(scenario.model, data, seed)
+    baseline = scenario_baseline(scenario, data, seed)
     started = time.perf_counter()
     shown = [0.0]
     columns = (

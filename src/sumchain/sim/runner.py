@@ -97,6 +97,12 @@ def baseline_accuracy(spec: ModelSpec, data: SimData, seed: int = 0) -> float:
     return float(mirror.score([s for s, _ in data.test], [label for _, label in data.test]))
 
 
+def scenario_baseline(scenario: Scenario, data: SimData, seed: int) -> float:
+    """The all-data baseline of a run: the scenario's ``baseline`` when it gives one, else
+    :func:`baseline_accuracy` of its model."""
+    return scenario.baseline if scenario.baseline is not None else baseline_accuracy(scenario.model, data, seed)
+
+
 def _fund(chain: EmbeddedChain, agents: list[_Agent], bank: str) -> None:
     """Bring each account down to its share of its agent's start balance (the rest goes to ``bank``)."""
     for agent in agents:
@@ -153,8 +159,7 @@ def simulate(
     data : SimData, optional
         The dataset already loaded (by default :func:`load_data` of the scenario's).
     baseline : float, optional
-        The all-data baseline already computed (by default the scenario's ``baseline``, else
-        :func:`baseline_accuracy`).
+        The all-data baseline already computed (by default :func:`scenario_baseline`).
     on_progress : callable, optional
         Called with a :class:`Progress` after every agent turn, for display.
 
@@ -174,7 +179,7 @@ def simulate(
     days = scenario.days if days is None else days
     data = data or load_data(scenario.dataset, seed)
     if baseline is None:
-        baseline = scenario.baseline if scenario.baseline is not None else baseline_accuracy(scenario.model, data, seed)
+        baseline = scenario_baseline(scenario, data, seed)
     rng = random.Random(seed)
     chain = chain or new_chain(scenario)
     addresses = chain.accounts
