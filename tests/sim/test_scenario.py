@@ -75,6 +75,7 @@ def test_a_file_is_read_and_named_by_its_stem(tmp_path: Path) -> None:
         ({"agents": [agent()], "model": {"shuffle": "yes"}}, "shuffle must be true or false"),
         ({"agents": [agent()], "model": {"shuffle": 1}}, "shuffle must be true or false"),
         ({"agents": [agent()], "model": {"max_iter": True}}, "max_iter must be a number"),
+        ({"agents": [agent()], "baseline": 1.2}, "baseline is an accuracy, at most 1"),
         ({"agents": [agent(strategy="owner", accounts=2)]}, "at most one agent may be the model's owner"),
         ({"agents": [agent(strategy="owner"), agent(name="b", strategy="owner")]}, "at most one agent may be"),
     ],

@@ -126,6 +126,12 @@ def test_a_baseline_already_computed_is_used_as_given() -> None:
     assert simulate(load_scenario("smoke"), days=0.5, baseline=0.25).baseline == 0.25
 
 
+@pytest.mark.parametrize("baseline", [-0.1, 1.5, float("nan")])
+def test_a_baseline_that_is_not_an_accuracy_is_refused(baseline: float) -> None:
+    with pytest.raises(ValueError, match="baseline must be an accuracy in"):
+        simulate(load_scenario("smoke"), days=0.5, baseline=baseline)
+
+
 def test_a_scenario_that_gives_its_baseline_is_not_trained_for_it() -> None:
     scenario = dataclasses.replace(load_scenario("smoke"), baseline=0.42)
     assert scenario_baseline(scenario, load_data(scenario.dataset, 0), 0) == 0.42

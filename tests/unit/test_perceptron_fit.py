@@ -88,9 +88,9 @@ def test_a_negative_tol_is_refused(tol: float) -> None:
         SparsePerceptron(n_features=3, tol=tol).fit([[0]], [1])
 
 
-@pytest.mark.parametrize("seed", [1.5, "7", np.random.default_rng(0)])
-def test_a_random_state_that_is_not_an_integer_is_refused(seed: Any) -> None:
-    with pytest.raises(ValueError, match="random_state must be None or an integer"):
+@pytest.mark.parametrize("seed", [1.5, "7", np.random.default_rng(0), -1, np.int64(-3)])
+def test_a_random_state_that_is_not_an_integer_of_at_least_0_is_refused(seed: Any) -> None:
+    with pytest.raises(ValueError, match="random_state must be None or an integer of at least 0"):
         SparsePerceptron(n_features=3, shuffle=True, random_state=seed).fit([[0]], [1])
 
 

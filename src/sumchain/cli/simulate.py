@@ -141,7 +141,7 @@ def simulate(
     args: Annotated[
         list[str] | None, typer.Argument(help="SCENARIO, or: combine RUN.json...", show_default=False)
     ] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed of every random draw (default: the scenario's).")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="Seed of every draw (default: the scenario's).")] = None,
     days: Annotated[float | None, typer.Option(min=0.01, help="Simulated days (default: the scenario's).")] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder of the files written.")] = Path("simulations"),
     list_: Annotated[bool, typer.Option("--list", help="List the shipped scenarios and stop.")] = False,

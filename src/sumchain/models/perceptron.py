@@ -207,8 +207,10 @@ class BinaryPerceptron(OnChainModel):
             raise ValueError(f"max_iter must be at least 1, got {self.max_iter}")
         if self.tol is not None and not self.tol >= 0:
             raise ValueError(f"tol must be None or at least 0, got {self.tol}")
-        if self.random_state is not None and not hasattr(self.random_state, "__index__"):
-            raise ValueError(f"random_state must be None or an integer, got {self.random_state!r}")
+        if self.random_state is not None and not (
+            hasattr(self.random_state, "__index__") and operator.index(self.random_state) >= 0
+        ):
+            raise ValueError(f"random_state must be None or an integer of at least 0, got {self.random_state!r}")
         if self.decay is not None and not 0 < self.decay <= MAX_DECAY:
             raise ValueError(f"decay must be None or in [1, {MAX_DECAY}], got {self.decay}")
 

@@ -64,7 +64,7 @@ class SparsePerceptron(BinaryPerceptron):
     shuffle : bool
         Whether each pass of ``fit`` takes the samples in a new order.
     random_state : int or None
-        Seed of that order.
+        Seed of that order (an integer of at least 0).
     weight_bits : int or None
         Width of one weight on chain (8 to 64 bits; ``256 // weight_bits``
         weights share a storage word). A learning step that would take a

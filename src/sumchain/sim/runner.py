@@ -180,6 +180,8 @@ def simulate(
     data = data or load_data(scenario.dataset, seed)
     if baseline is None:
         baseline = scenario_baseline(scenario, data, seed)
+    elif not 0 <= baseline <= 1:
+        raise ValueError(f"baseline must be an accuracy in [0, 1], got {baseline}")
     rng = random.Random(seed)
     chain = chain or new_chain(scenario)
     addresses = chain.accounts

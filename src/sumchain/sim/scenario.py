@@ -275,6 +275,8 @@ def parse_scenario(data: dict[str, Any], *, source: str = "scenario") -> Scenari
         raise ScenarioError(f"{source}: [model] type must be one of {', '.join(map(repr, ModelSpec.TYPES))}")
     if scenario.model.decay > MAX_DECAY:
         raise ScenarioError(f"{source}: [model] decay must be at most 2**64 - 1, got {scenario.model.decay}")
+    if scenario.baseline is not None and scenario.baseline > 1:
+        raise ScenarioError(f"{source}: baseline is an accuracy, at most 1, got {scenario.baseline}")
     if scenario.record_every < 60:
         raise ScenarioError(f"{source}: record_every must be at least 60 s")
     return scenario
