@@ -18,8 +18,16 @@ accuracy is evaluated when the reference did (after 10,000 s, then every 200,000
 sets the honest agent's odds. The all-data baseline is the same estimator fitted on all 25,000
 training reviews (the reference hard-coded its own, 79.45%).
 
-Usage: ``python scripts/reference_simulator.py [--seed N] [--imdb PATH] [--json]`` (needs
-scikit-learn: ``pip install -e ".[test]"``).
+With ``--vocabulary keras`` the reviews are the reference's own features instead of sumchain's
+1000-word vocabulary: ``keras.datasets.imdb.load_data(num_words=1000)`` through its
+``get_features``, 1,000 bits of which bit 1 (Keras's start mark) is always set, bit 2 stands
+for every word ranked below the 997 most frequent, and bit ``rank + 3`` for each of those. Keras
+never published how it tokenised the reviews; here they are lower-cased, with ``<br />`` giving
+the word "br" and apostrophes kept inside words ("don't"), as its word index
+(``imdb_word_index.json`` beside the archive, else in ``../shared/datasets``) shows.
+
+Usage: ``python scripts/reference_simulator.py [--seed N] [--imdb PATH] [--vocabulary keras]
+[--json]`` (needs scikit-learn: ``pip install -e ".[test]"``).
 """
 
 from __future__ import annotations
@@ -30,15 +38,18 @@ import heapq
 import json
 import math
 import random
+import re
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TypedDict
 
 import numpy as np
 from sklearn.linear_model import SGDClassifier
 
+from sumchain import datasets
 from sumchain.sim import load_scenario
-from sumchain.sim.data import SimData, load_data
+from sumchain.sim.data import SimData, load_data, split_initial
 
 DAY = 86_400
 REFUND_WAIT, ANY_CLAIM_WAIT = DAY, 9 * DAY
@@ -59,6 +70,11 @@ class Agent:
     wrong: float
     """Probability of a wrong label: 1 for the flipper, which also contributes on every turn."""
 
+
+KERAS_WORDS = 1000
+"""``num_words`` of the reference's ``ImdbDataModule``."""
+KERAS_START, KERAS_OOV = 1, 2
+KERAS_TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 
 AGENTS = (Agent("good", 10_000, 600, (50, 10), 0.0001), Agent("bad", 10_000, 3_600, (100, 3), 1.0))
 
@@ -92,6 +108,30 @@ def dense(pairs: list[tuple[tuple[int, ...], int]], n_features: int) -> tuple[np
     for row, (sample, _) in enumerate(pairs):
         x[row, list(sample)] = 1
     return x, np.array([label for _, label in pairs])
+
+
+def keras_features(text: str, ids: dict[str, int]) -> tuple[int, ...]:
+    """A review as the reference's features of ``load_data(num_words=1000)`` (see the module's docstring).
+
+    ``ids`` maps each word to its Keras id, its rank in ``imdb_word_index.json`` plus 3.
+    """
+    found = {KERAS_START}
+    for word in KERAS_TOKEN.findall(text.lower()):
+        i = ids.get(word, KERAS_WORDS)
+        found.add(i if i < KERAS_WORDS else KERAS_OOV)
+    return tuple(sorted(found))
+
+
+def keras_data(path: str, fraction: float, seed: int) -> SimData:
+    """The IMDB reviews as :func:`keras_features`, split as ``paper-drt``'s data for ``seed``."""
+    archive = Path(path) if path else datasets.IMDB_ARCHIVE
+    beside = archive.parent / datasets.KERAS_WORD_INDEX.name
+    words = datasets.read_keras_word_index(beside if beside.exists() else datasets.KERAS_WORD_INDEX)
+    ids = {word: i for i, word in words.items()}
+    splits = datasets.read_imdb_splits(archive)
+    train, test = ([(keras_features(t, ids), y) for t, y in zip(*splits[s], strict=True)] for s in ("train", "test"))
+    initial, stream = split_initial(train, fraction, random.Random(seed))
+    return SimData(initial, stream, test, KERAS_WORDS, ("negative", "positive"))
 
 
 def perceptron() -> SGDClassifier:
@@ -186,10 +226,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0, help="the data's shuffle and the agents' draws")
     parser.add_argument("--imdb", default="", help="the IMDB archive or aclImdb folder (default: ../shared/datasets)")
+    parser.add_argument(
+        "--vocabulary", choices=("sumchain", "keras"), default="sumchain", help="the features (see above)"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    scenario = load_scenario("paper-drt")
-    data = load_data(dataclasses.replace(scenario.dataset, path=args.imdb), args.seed)
+    spec = load_scenario("paper-drt").dataset
+    if args.vocabulary == "keras":
+        data = keras_data(args.imdb, spec.initial_fraction, args.seed)
+    else:
+        data = load_data(dataclasses.replace(spec, path=args.imdb), args.seed)
     result = run(data, args.seed)
     if args.json:
         print(json.dumps(result))

@@ -70,7 +70,9 @@ def _above_median(rows: np.ndarray, reference: np.ndarray) -> list[Sample]:
     return [tuple(int(i) for i in np.flatnonzero(row > median)) for row in rows]
 
 
-def _split(pairs: list[tuple[Sample, int]], fraction: float, rng: random.Random) -> tuple[list, list]:
+def split_initial(pairs: list[tuple[Sample, int]], fraction: float, rng: random.Random) -> tuple[list, list]:
+    """The samples with a feature, shuffled by ``rng``: the first ``fraction`` of them (the owner's
+    initial data) and the rest (the stream), as :func:`load_data` splits a dataset's training set."""
     pairs = [p for p in pairs if p[0]]
     rng.shuffle(pairs)
     cut = int(len(pairs) * fraction)
@@ -182,7 +184,7 @@ def load_data(spec: DatasetSpec, seed: int) -> SimData:
     if spec.limit:
         train, test = train[: spec.limit], test[: spec.limit]
     rng = random.Random(seed)
-    initial, stream = _split(train, spec.initial_fraction, rng)
+    initial, stream = split_initial(train, spec.initial_fraction, rng)
     if not initial or not stream or not test:
         raise SumchainError(f"the {spec.name} dataset is too small to split: {len(train)} training samples")
     return SimData(initial, stream, [p for p in test if p[0]], n_features, names)
