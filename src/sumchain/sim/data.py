@@ -181,8 +181,9 @@ def load_data(spec: DatasetSpec, seed: int) -> SimData:
     if spec.path and not Path(spec.path).exists():
         raise SumchainError(f"no dataset at {spec.path}")
     train, test, n_features, names = LOADERS[spec.name](spec)
-    if spec.limit:
-        train, test = train[: spec.limit], test[: spec.limit]
+    if spec.limit:  # drawn at random: a dataset read in order (IMDB: by label) would keep one class
+        pick = random.Random(f"limit {seed}")
+        train, test = (pick.sample(part, min(spec.limit, len(part))) for part in (train, test))
     rng = random.Random(seed)
     initial, stream = split_initial(train, spec.initial_fraction, rng)
     if not initial or not stream or not test:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar
@@ -21,6 +21,8 @@ from sumchain.models.perceptron import MAX_DECAY
 
 COIN = 10**18
 """Wei in one coin, the scenarios' unit of money."""
+MAX_COINS = 10**12
+"""Largest amount of coins a scenario may give (a balance, a deposit, a weight, a bounty or a stake)."""
 
 
 class ScenarioError(SumchainError, ValueError):
@@ -84,7 +86,8 @@ class DatasetSpec:
         Part of the training split the owner trains on before deploying (the rest is
         what agents contribute).
     limit : int
-        Use at most this many training and test samples (0: all), for quick runs.
+        Use at most this many training and test samples (0: all), drawn at random by the seed,
+        for quick runs.
     """
 
     name: str = "tiny-reviews"
@@ -199,10 +202,13 @@ def _build(cls: type, table: Any, where: str) -> Any:
     unknown = sorted(set(table) - set(known))
     if unknown:
         raise ScenarioError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(known))})")
+    missing = [name for name, f in known.items() if f.default is MISSING and name not in table]
+    if missing:
+        raise ScenarioError(f"{where}: missing key {missing[0]!r}")
     values = {}
     for key, value in table.items():
         default = known[key].default
-        wanted = type(default) if isinstance(default, int | float | str) else None
+        wanted = str if default is MISSING else type(default) if isinstance(default, int | float | str) else None
         if wanted is bool:
             if not isinstance(value, bool):
                 raise ScenarioError(f"{where}.{key} must be true or false, got {value!r}")
@@ -214,6 +220,8 @@ def _build(cls: type, table: Any, where: str) -> Any:
             raise ScenarioError(f"{where}.{key} must be a string, got {value!r}")
         if isinstance(value, int | float) and (value < 0 or math.isnan(value)):
             raise ScenarioError(f"{where}.{key} must not be negative, got {value!r}")
+        if isinstance(value, float) and math.isinf(value) and default != math.inf:
+            raise ScenarioError(f"{where}.{key} must be a finite number, got {value!r}")
         values[key] = float(value) if wanted is float else value
     return cls(**values)
 
@@ -266,6 +274,13 @@ def parse_scenario(data: dict[str, Any], *, source: str = "scenario") -> Scenari
             raise ScenarioError(f"{where}: accounts must be at least 1")
         if agent.wait_mean < 1:
             raise ScenarioError(f"{where}: wait_mean must be at least 1 s, got {agent.wait_mean}")
+        for key in ("start_balance", "deposit_mean", "deposit_sd"):
+            if getattr(agent, key) > MAX_COINS:
+                raise ScenarioError(f"{where}: {key} must be at most {MAX_COINS:,} coins")
+        if agent.deposit_mean == agent.deposit_sd == 0 and agent.strategy != "owner":
+            raise ScenarioError(f"{where}: deposit_mean and deposit_sd are both 0: it would never offer a deposit")
+        if agent.end_day <= agent.start_day:
+            raise ScenarioError(f"{where}: end_day must be after start_day")
     owners = [a for a in agents if a.strategy == "owner"]
     if len(owners) > 1 or any(a.accounts != 1 for a in owners):
         raise ScenarioError(f"{source}: at most one agent may be the model's owner, with one account")
@@ -275,6 +290,15 @@ def parse_scenario(data: dict[str, Any], *, source: str = "scenario") -> Scenari
         raise ScenarioError(f"{source}: [model] type must be one of {', '.join(map(repr, ModelSpec.TYPES))}")
     if scenario.model.decay > MAX_DECAY:
         raise ScenarioError(f"{source}: [model] decay must be at most 2**64 - 1, got {scenario.model.decay}")
+    for key in ("cost_weight", "bounty", "stake"):
+        if getattr(scenario.mechanism, key) > MAX_COINS:
+            raise ScenarioError(f"{source}: [mechanism] {key} must be at most {MAX_COINS:,} coins")
+    if scenario.model.learning_rate < 1e-9 or scenario.model.max_iter < 1:
+        raise ScenarioError(f"{source}: [model] learning_rate must be at least 1e-9 and max_iter at least 1")
+    if scenario.days <= 0:
+        raise ScenarioError(f"{source}: days must be above 0")
+    if any(c in scenario.name for c in "/\\") or scenario.name.strip(".") == "":
+        raise ScenarioError(f"{source}: name {scenario.name!r} must be usable as a file name (no / or \\)")
     if scenario.baseline is not None and scenario.baseline > 1:
         raise ScenarioError(f"{source}: baseline is an accuracy, at most 1, got {scenario.baseline}")
     if scenario.record_every < 60:
