@@ -12,6 +12,7 @@ from sumchain.sim.data import SimData, load_data
 from sumchain.sim.record import Run
 from sumchain.sim.runner import new_chain, simulate
 from sumchain.sim.scenario import parse_scenario
+from sumchain.sim.strategies import STRATEGIES
 
 DAY = 86_400
 MECHANISM = {"refund_wait_days": 1, "owner_claim_wait_days": 2, "any_claim_wait_days": 2}
@@ -127,10 +128,22 @@ def test_balances_follow_the_chain(name: str) -> None:
     assert sum(c.deposit for c in by(run, name, contributions)) == agent.deposited
 
 
-def test_the_owner_deploys_and_takes_what_honest_authors_cannot_get_back() -> None:
+def test_a_contribution_goes_from_the_next_account_in_turn_that_holds_the_deposit_else_the_richest() -> None:
+    flood = STRATEGIES["flood"](accounts=4)
+    assert [flood.account([90, 90, 90, 90], 50), flood.account([10, 90, 0, 90], 50)] == [0, 1]
+    flood.accepted()
+    flood.accepted()
+    assert flood.account([90, 90, 10, 90], 50) == 3  # the third in turn is short: the fourth sends
+    assert flood.account([5, 30, 10, 30], 50) == 1  # none holds 50: the richest (the first of them)
+    assert flood.account([90, 90, 90, 90], 50) == 2
+
+
+@pytest.mark.parametrize("start_balance", [10_000, 0])
+def test_the_owner_deploys_and_takes_what_honest_authors_cannot_get_back(start_balance: float) -> None:
     """With the owner's wait (1.5 days) shorter than anyone's (3), a take before 3 days succeeds
-    only for the model's owner: the contract accepting every one shows the agent deployed it."""
-    owner = {"name": "owner", "strategy": "owner", "wait_mean": 3_600}
+    only for the model's owner: the contract accepting every one shows the agent deployed it. It
+    keeps its turns with nothing in hand (gas is free on the embedded chain)."""
+    owner = {"name": "owner", "strategy": "owner", "wait_mean": 3_600, "start_balance": start_balance}
     flipper = {"name": "flipper", "strategy": "flipper", "start_balance": 1_000, "wait_mean": 5_400}
     waits = {"refund_wait_days": 1, "owner_claim_wait_days": 1.5, "any_claim_wait_days": 3}
     run, contributions, _, start = run_agents(HONEST, flipper, owner, days=4, mechanism=waits)

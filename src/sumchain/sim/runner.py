@@ -19,6 +19,7 @@ import heapq
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
@@ -78,7 +79,9 @@ def make_mirror(spec: ModelSpec, data: SimData, seed: int = 0) -> OnChainModel:
     y = [label for _, label in data.initial]
     if spec.type == "naive bayes":
         return NaiveBayes(n_features=data.n_features, n_classes=data.n_classes).fit(x, y)
-    return SparsePerceptron(
+    if data.n_classes != 2:
+        raise SumchainError(f"the sparse perceptron has two classes, the dataset {data.n_classes}: use naive bayes")
+    model = SparsePerceptron(
         n_features=data.n_features,
         learning_rate=round(spec.learning_rate * SCALE),
         decay=spec.decay or None,
@@ -86,7 +89,13 @@ def make_mirror(spec: ModelSpec, data: SimData, seed: int = 0) -> OnChainModel:
         tol=spec.tol or None,
         shuffle=spec.shuffle,
         random_state=seed,
-    ).fit(x, y)
+    )
+    try:
+        return model.fit(x, y)
+    except SumchainError:
+        raise
+    except ValueError as exc:  # a parameter out of the model's range
+        raise SumchainError(f"[model] {exc}") from None
 
 
 def baseline_accuracy(spec: ModelSpec, data: SimData, seed: int = 0) -> float:
@@ -126,10 +135,11 @@ def _book(agent: _Agent, claims: Claims, run: Run) -> None:
 
 def new_chain(scenario: Scenario) -> EmbeddedChain:
     """A fresh in-memory chain for ``scenario``: a bank account (the model's owner unless an agent
-    is) and every agent's, funded enough."""
+    is, and so the prediction market's provider) and every agent's, funded enough."""
     n_accounts = 1 + sum(a.accounts for a in scenario.agents)
     largest = max(int(a.start_balance * COIN) // a.accounts for a in scenario.agents)
-    return EmbeddedChain(accounts=n_accounts, balance=max(largest, 1), genesis_time=GENESIS_TIME)
+    bounty = int(Fraction(scenario.mechanism.bounty) * COIN) if scenario.mechanism.kind == "prediction-market" else 0
+    return EmbeddedChain(accounts=n_accounts, balance=max(largest, bounty, 1), genesis_time=GENESIS_TIME)
 
 
 def simulate(
@@ -273,8 +283,9 @@ def simulate(
         if adding and sum(held) > 0 and agent.strategy.wants_to_add(accuracy, agent.rng):
             sample, true_label = data.stream[next_sample]
             turn = agent.strategy.turn(sample, true_label, data.n_classes, agent.rng)
-            account = agent.accounts[turn.account]
-            value = min(agent.draw_deposit(), held[turn.account])
+            wanted = agent.draw_deposit()
+            sender = agent.strategy.account(held, wanted)
+            account, value = agent.accounts[sender], min(wanted, held[sender])
             try:
                 entry = mechanism.add(model, local, turn.sample, turn.label, account, agent.spec.name, value)
             except ContractReverted:
@@ -292,8 +303,10 @@ def simulate(
         _book(agent, claims, run)
         for entry in claims.closed:
             del entries[id(entry)]
-        if sum(chain.balance(a) for a in agent.accounts) > 0 or any(  # or it has some to claim back
-            e.author in agent.accounts for e in entries.values()
+        if (
+            sum(chain.balance(a) for a in agent.accounts) > 0
+            or (agent.strategy.collects and entries)
+            or any(e.author in agent.accounts for e in entries.values())  # it has some to claim back
         ):
             heapq.heappush(turns, (max(at, chain.time()) + agent.draw_wait(), i))
         if on_progress:

@@ -9,6 +9,7 @@ every agent.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -19,15 +20,12 @@ class Turn:
 
     Attributes
     ----------
-    account : int
-        Which of the agent's accounts sends it (0-based among its own).
     sample : tuple of int
         The features sent.
     label : int
         The label sent.
     """
 
-    account: int
     sample: tuple[int, ...]
     label: int
 
@@ -48,6 +46,9 @@ class Strategy:
     name: ClassVar[str] = "honest"
     attacks: ClassVar[bool] = False
     """Whether it means harm (drawn in red in plots)."""
+    collects: ClassVar[bool] = False
+    """Whether it keeps its turns while any contribution is open, whatever it holds (others stop
+    once they hold nothing and have no contribution of their own open)."""
 
     def __init__(self, *, accounts: int = 1, mislabel: float = 0.0, farm_samples: int = 1) -> None:
         self.accounts, self.mislabel, self.farm_samples = accounts, mislabel, farm_samples
@@ -71,10 +72,27 @@ class Strategy:
 
     def turn(self, features: tuple[int, ...], true_label: int, n_classes: int, rng: random.Random) -> Turn:
         """Its contribution for the next sample of the stream."""
-        return Turn(self.sent % self.accounts, self.sample(features, rng), self.label(true_label, n_classes, rng))
+        return Turn(self.sample(features, rng), self.label(true_label, n_classes, rng))
+
+    def account(self, held: Sequence[int], wanted: int) -> int:
+        """Which of its accounts (0-based among its own) sends the contribution: the next in turn
+        that holds the ``wanted`` deposit, else the one that holds the most (the first of them).
+
+        Parameters
+        ----------
+        held : sequence of int
+            Wei each of its accounts holds.
+        wanted : int
+            Wei it is willing to deposit on this contribution.
+        """
+        for step in range(self.accounts):
+            i = (self.sent + step) % self.accounts
+            if held[i] >= wanted:
+                return i
+        return max(range(self.accounts), key=lambda i: (held[i], -i))
 
     def accepted(self) -> None:
-        """The contract took its last contribution (a refused one is tried again from the same account)."""
+        """The contract took its last contribution: the next account in turn sends the next one."""
         self.sent += 1
 
 
@@ -155,6 +173,7 @@ class ModelOwner(Strategy):
     ``any_claim_wait`` (an author never takes back its own deposit through a report)."""
 
     name = "owner"
+    collects = True
 
     def wants_to_add(self, accuracy: float, rng: random.Random) -> bool:
         """Never: it only collects."""
