@@ -17,6 +17,8 @@ from sumchain.sim.data import load_data
 from sumchain.sim.html import render_html
 from sumchain.sim.runner import baseline_accuracy, scenario_baseline
 
+SMOKE = Path(__file__).resolve().parents[2] / "src" / "sumchain" / "sim" / "scenarios" / "smoke.toml"
+
 
 def sumchain(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -63,6 +65,15 @@ def test_simulate_writes_the_run_and_its_figures_then_combine_draws_runs_togethe
             '[dataset]\nname = "fake-news"\npath = "nowhere.csv"\n[[agents]]\nname = "a"\nstrategy = "honest"\n',
             "no dataset at",
         ),
+        (
+            '[dataset]\nname = "iris"\n[[agents]]\nname = "a"\nstrategy = "honest"\n',
+            "the sparse perceptron has two classes, the dataset 3: use naive bayes",
+        ),
+        (
+            '[mechanism]\nkind = "prediction-market"\nbounty = 500\n[[agents]]\nname = "o"\nstrategy = "owner"\n'
+            'start_balance = 10\n[[agents]]\nname = "a"\nstrategy = "honest"\n',
+            "the bounty of 500 coins is more than its provider holds (10)",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path, content: str, message: str) -> None:
@@ -71,6 +82,26 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path, content: str, 
     assert done.returncode == 1
     assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "runs").exists()
+
+
+def test_the_output_folder_is_checked_before_the_run_and_a_name_with_dots_is_kept_whole(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    (tmp_path / "runs" / "smoke-seed0.html").mkdir(parents=True)
+    for folder, message in [
+        ("file", "cannot write to file: "),
+        ("file/sub", "is a file, not a folder"),
+        ("runs", "smoke-seed0.html is a folder, not a file to write"),
+    ]:
+        done = sumchain(tmp_path, "simulate", "smoke", "--days", "0.5", "--out", folder)
+        assert done.returncode == 1 and message in done.stderr and len(done.stderr.strip().splitlines()) == 1
+        assert "Loading" not in done.stdout
+    assert [p.name for p in (tmp_path / "runs").iterdir()] == ["smoke-seed0.html"]
+    shutil.copy(SMOKE, tmp_path / "exp.v2.toml")
+    for seed in ("0", "1"):
+        done = sumchain(tmp_path, "simulate", "exp.v2.toml", "--days", "0.5", "--seed", seed, "--out", "runs")
+        assert done.returncode == 0, done.stderr
+    written = sorted(p.name for p in (tmp_path / "runs").iterdir() if p.name.startswith("exp"))
+    assert written == [f"exp.v2-seed{seed}.{kind}" for seed in (0, 1) for kind in ("html", "json", "png")]
 
 
 def test_missing_scenario_and_bad_run_files_are_one_line(tmp_path: Path) -> None:

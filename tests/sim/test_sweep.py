@@ -3,6 +3,7 @@ where each line stops protecting accuracy, and ``sumchain simulate sweep`` end t
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -111,8 +112,10 @@ def test_simulate_sweep_writes_its_json_table_and_figure(tmp_path: Path) -> None
     )
     scenario.write_text(text)
     args = ["--fractions", "0.5", "--weights", "1", "--models", "naive bayes", "--jobs", "1", "--out", "out"]
-    done = sumchain(tmp_path, "simulate", "sweep", str(scenario), *args)
+    done = sumchain(tmp_path, "simulate", "sweep", str(scenario), *args, "--seed", "5", "--days", "1.5")
     assert done.returncode == 0, done.stderr
+    saved = json.loads((tmp_path / "out" / "flood-sweep.json").read_text())["scenario"]
+    assert (saved["seed"], saved["days"]) == (5, 1.5)  # the options, not the file's 0 and 2
     outcomes = load_outcomes(tmp_path / "out" / "flood-sweep.json")
     assert [(o.point.mechanism, o.point.fraction) for o in outcomes] == [
         (mechanism, fraction)
@@ -125,10 +128,16 @@ def test_simulate_sweep_writes_its_json_table_and_figure(tmp_path: Path) -> None
         (["--fractions", "1.5"], r"must be in \[0, 1\)"),
         (["--fractions", "half"], "--fractions takes numbers"),
         (["--mechanisms", "bribes"], "unknown mechanism 'bribes'"),
+        (["--weights", "-1"], "a deposit weight must be a number of coins, at least 0, got -1"),
+        (["--weights", "nan"], "a deposit weight must be"),
+        (["--out", "flood.toml"], "flood.toml is a file, not a folder"),
     ]:
         done = sumchain(tmp_path, "simulate", "sweep", str(scenario), *bad)
         assert done.returncode != 0 and "Traceback" not in done.stderr
         assert len(done.stderr.strip().splitlines()) == 1 and re.search(message, done.stderr)
+    done = sumchain(tmp_path, "simulate", "sweep", "attacks", "--out", "out2")  # refused before loading its data
+    assert done.returncode == 1 and "one honest agent and one attacker" in done.stderr and "Loading" not in done.stdout
+    assert not (tmp_path / "out2").exists()
 
 
 def _agent_table(agent: dict[str, Any]) -> str:

@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -27,14 +31,45 @@ protecting accuracy).
 """
 
 
+def _writable(folder: Path, stem: str, suffixes: tuple[str, ...]) -> Path:
+    """``folder / stem`` once the folder, or the folder it will be made in, is a writable folder, and
+    no file to write there is a folder: checked before a run, so that its files are all written or
+    none, and nothing is made before it succeeds."""
+    existing = folder.absolute()
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise SumchainError(f"cannot write to {folder}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise SumchainError(f"cannot write to {folder}: {existing} is not writable")
+    for suffix in suffixes:
+        if (folder / f"{stem}{suffix}").is_dir():
+            raise SumchainError(f"{folder / f'{stem}{suffix}'} is a folder, not a file to write")
+    return folder / stem
+
+
+@contextmanager
+def _writing(folder: Path) -> Iterator[None]:
+    """Any failure to write in ``folder`` as one line."""
+    try:
+        yield
+    except OSError as exc:
+        raise SumchainError(f"cannot write to {folder}: {exc.strerror or exc}") from None
+
+
+def _beside(stem: Path, suffix: str) -> Path:
+    """``stem`` with ``suffix`` added (``with_suffix`` would cut a name at its last dot)."""
+    return stem.with_name(stem.name + suffix)
+
+
 def _write(runs: list[Run], stem: Path) -> list[Path]:
-    """The JSON of a single run, and the figures of all, next to ``stem``; PNG only with matplotlib."""
+    """The figures of the runs next to ``stem``, HTML and PNG (PNG only with matplotlib)."""
     from sumchain.sim.html import write_html
     from sumchain.sim.plots import write_png
 
-    written = [write_html(runs, stem.with_suffix(".html"))]
+    written = [write_html(runs, _beside(stem, ".html"))]
     try:
-        written.append(write_png(runs, stem.with_suffix(".png")))
+        written.append(write_png(runs, _beside(stem, ".png")))
     except SumchainError as exc:
         out.print(f"No PNG: {exc}")
     return written
@@ -51,6 +86,7 @@ def _run(scenario_name: str, seed: int | None, days: float | None, folder: Path)
     scenario = load_scenario(scenario_name)
     seed = scenario.seed if seed is None else seed
     total = scenario.days if days is None else days
+    stem = _writable(folder, f"{scenario.name}-seed{seed}", (".json", ".html", ".png"))
     out.print(f"Loading the {scenario.dataset.name} dataset ...")
     data = load_data(scenario.dataset, seed)
     out.print(
@@ -81,8 +117,8 @@ def _run(scenario_name: str, seed: int | None, days: float | None, folder: Path)
         run = simulate(scenario, seed=seed, days=days, data=data, baseline=baseline, on_progress=step)
         elapsed = time.perf_counter() - started
         progress.update(task, completed=total, tx=run.transactions, rate=run.transactions / max(elapsed, 1e-9))
-    stem = folder / f"{run.name}-seed{seed}"
-    written = [run.save(stem.with_suffix(".json")), *_write([run], stem)]
+    with _writing(folder):
+        written = [run.save(_beside(stem, ".json")), *_write([run], stem)]
     out.print(
         f"{run.contributions:,} contributions, {run.transactions:,} transactions in {elapsed:.1f} s "
         f"({run.contributions / max(elapsed, 1e-9):,.0f} contributions/s); accuracy "
@@ -101,7 +137,9 @@ def _numbers(text: str, option: str) -> list[float]:
         raise SumchainError(f"{option} takes numbers separated by commas, got {text!r}") from None
 
 
-def _sweep(scenario_name: str, settings: dict[str, str], jobs: int | None, folder: Path) -> None:
+def _sweep(
+    scenario_name: str, settings: dict[str, str], seed: int | None, days: float | None, jobs: int | None, folder: Path
+) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from sumchain.sim import load_scenario
@@ -109,15 +147,18 @@ def _sweep(scenario_name: str, settings: dict[str, str], jobs: int | None, folde
     from sumchain.sim.mechanism import MECHANISMS
     from sumchain.sim.plots import write_sweep_png
     from sumchain.sim.record import write_atomic
-    from sumchain.sim.sweep import grid, save, sweep, table
+    from sumchain.sim.sweep import grid, roles, save, sweep, table
 
     base = load_scenario(scenario_name)
+    base = dataclasses.replace(base, seed=base.seed if seed is None else seed, days=base.days if days is None else days)
+    roles(base)
     points = grid(
         [m.strip() for m in settings["mechanisms"].split(",") if m.strip()] or list(MECHANISMS),
         [m.strip() for m in settings["models"].split(",") if m.strip()],
         _numbers(settings["weights"], "--weights"),
         _numbers(settings["fractions"], "--fractions"),
     )
+    stem = _writable(folder, f"{base.name}-sweep", (".json", ".md", ".png"))
     out.print(f"Loading the {base.dataset.name} dataset ...")
     data = load_data(base.dataset, base.seed)
     started = time.perf_counter()
@@ -125,13 +166,13 @@ def _sweep(scenario_name: str, settings: dict[str, str], jobs: int | None, folde
     with Progress(*columns, console=out, transient=False) as progress:
         task = progress.add_task("sweep", total=len(points))
         outcomes = sweep(base, points, data=data, jobs=jobs, on_done=lambda _: progress.advance(task))
-    stem = folder / f"{base.name}-sweep"
     summary = table(outcomes)
-    written = [save(base, outcomes, stem.with_suffix(".json")), write_atomic(stem.with_suffix(".md"), summary.encode())]
-    try:
-        written.append(write_sweep_png(outcomes, stem.with_suffix(".png")))
-    except SumchainError as exc:
-        out.print(f"No PNG: {exc}")
+    with _writing(folder):
+        written = [save(base, outcomes, _beside(stem, ".json")), write_atomic(_beside(stem, ".md"), summary.encode())]
+        try:
+            written.append(write_sweep_png(outcomes, _beside(stem, ".png")))
+        except SumchainError as exc:
+            out.print(f"No PNG: {exc}")
     out.print(summary)
     out.print(f"{len(points)} runs in {time.perf_counter() - started:.0f} s. Wrote " + ", ".join(map(str, written)))
 
@@ -163,13 +204,16 @@ def simulate(
         if len(words) < 2:
             raise SumchainError("combine needs at least one saved run: sumchain simulate combine RUN.json...")
         runs = [load_run(path) for path in words[1:]]
-        out.print("Wrote " + ", ".join(str(p) for p in _write(runs, out_dir / "combined")))
+        stem = _writable(out_dir, "combined", (".html", ".png"))
+        with _writing(out_dir):
+            written = _write(runs, stem)
+        out.print("Wrote " + ", ".join(str(p) for p in written))
         return
     if words and words[0] == "sweep":
         if len(words) != 2:
             raise SumchainError("sweep needs one scenario: sumchain simulate sweep SCENARIO")
         settings = {"fractions": fractions, "weights": weights, "mechanisms": mechanisms, "models": models}
-        _sweep(words[1], settings, jobs, out_dir)
+        _sweep(words[1], settings, seed, days, jobs, out_dir)
         return
     if len(words) != 1:
         raise SumchainError("give one scenario (a TOML file or a shipped name), combine RUN.json... or sweep SCENARIO")

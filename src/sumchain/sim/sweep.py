@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -98,7 +99,7 @@ def point_scenario(base: Scenario, point: Point, baseline: float | None = None) 
         When ``base`` does not have exactly one honest agent and one attacker, or the
         fraction is not in ``[0, 1)``.
     """
-    honest, attacker = _roles(base)
+    honest, attacker = roles(base)
     _check_fraction(point.fraction)
     agents = tuple(a for a in base.agents if a is not attacker)
     if point.fraction > 0:
@@ -125,8 +126,14 @@ def _check_fraction(fraction: float) -> None:
         raise ScenarioError(f"a bad-data fraction must be in [0, 1), got {fraction:g}")
 
 
-def _roles(base: Scenario) -> tuple[AgentSpec, AgentSpec]:
-    """The base's honest agent and attacker (the model's owner, if an agent, stays as it is)."""
+def roles(base: Scenario) -> tuple[AgentSpec, AgentSpec]:
+    """The base's honest agent and attacker (the model's owner, if an agent, stays as it is).
+
+    Raises
+    ------
+    ScenarioError
+        When ``base`` does not have exactly one honest agent and one attacker.
+    """
     honest = [a for a in base.agents if not STRATEGIES[a.strategy].attacks and a.strategy != "owner"]
     attackers = [a for a in base.agents if STRATEGIES[a.strategy].attacks]
     if len(honest) != 1 or len(attackers) != 1:
@@ -143,7 +150,8 @@ def grid(
     Raises
     ------
     ScenarioError
-        For an unknown mechanism or model, a fraction outside ``[0, 1)``, or an empty list.
+        For an unknown mechanism or model, a fraction outside ``[0, 1)``, a negative or
+        infinite weight, or an empty list.
     """
     for mechanism in mechanisms:
         if mechanism not in MECHANISMS:
@@ -155,6 +163,9 @@ def grid(
         raise ScenarioError("a sweep needs at least one mechanism, model, weight and fraction")
     for fraction in fractions:
         _check_fraction(fraction)
+    for weight in weights:
+        if not (math.isfinite(weight) and weight >= 0):
+            raise ScenarioError(f"a deposit weight must be a number of coins, at least 0, got {weight:g}")
     cells = sorted({0.0, *fractions})
     return [
         Point(mechanism, model, weight, fraction)
