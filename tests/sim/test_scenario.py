@@ -87,6 +87,7 @@ def test_a_file_is_read_and_named_by_its_stem(tmp_path: Path) -> None:
         ({"agents": [agent(deposit_mean=0, deposit_sd=0)]}, "deposit_mean and deposit_sd are both 0"),
         ({"agents": [agent(start_day=2, end_day=2)]}, "end_day must be after start_day"),
         ({"agents": [agent()], "days": 0}, "days must be above 0"),
+        ({"agents": [agent()], "model": {"type": "naive bayes", "tol": 0.1}}, "'tol' does not apply to naive bayes"),
         ({"agents": [agent()], "model": {"learning_rate": 0}}, "learning_rate must be at least 1e-9"),
         ({"agents": [agent()], "model": {"max_iter": 0}}, "max_iter at least 1"),
         ({"agents": [agent()], "name": "../escaped"}, "must be usable as a file name"),

@@ -171,6 +171,18 @@ LOADERS: dict[str, Callable[[DatasetSpec], tuple[list, list, int, tuple[str, ...
 def load_data(spec: DatasetSpec, seed: int) -> SimData:
     """The dataset of a scenario, shuffled by ``seed`` and split into initial data and stream.
 
+    Parameters
+    ----------
+    spec : DatasetSpec
+        The scenario's ``[dataset]``: its name, path, initial fraction and limit.
+    seed : int
+        The shuffle (and the samples a ``limit`` keeps).
+
+    Returns
+    -------
+    SimData
+        The owner's initial samples, the stream, the test set, the feature count and class names.
+
     Raises
     ------
     SumchainError

@@ -73,8 +73,22 @@ class _Agent:
 
 
 def make_mirror(spec: ModelSpec, data: SimData, seed: int = 0) -> OnChainModel:
-    """The owner's model, trained off-chain on the initial data (what is deployed); ``seed`` orders
-    the perceptron's passes when it shuffles them."""
+    """The owner's model, trained off-chain on the initial data (what is deployed).
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The scenario's ``[model]``.
+    data : SimData
+        The run's data; the model learns ``data.initial``.
+    seed : int
+        Order of the perceptron's passes when it shuffles them.
+
+    Raises
+    ------
+    SumchainError
+        For a perceptron on a dataset that does not have two classes, or a parameter out of its range.
+    """
     x = [s for s, _ in data.initial]
     y = [label for _, label in data.initial]
     if spec.type == "naive bayes":
@@ -99,16 +113,34 @@ def make_mirror(spec: ModelSpec, data: SimData, seed: int = 0) -> OnChainModel:
 
 
 def baseline_accuracy(spec: ModelSpec, data: SimData, seed: int = 0) -> float:
-    """Test accuracy of the same model trained off-chain, the same way, on all the training data
-    (initial and stream)."""
+    """Test accuracy of the same model trained off-chain, the same way, on all the training data.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The scenario's ``[model]``.
+    data : SimData
+        The run's data: the model learns ``data.initial`` and ``data.stream`` and is scored on ``data.test``.
+    seed : int
+        As :func:`make_mirror`'s.
+    """
     everything = SimData(data.initial + data.stream, [], data.test, data.n_features, data.class_names)
     mirror = make_mirror(spec, everything, seed)
     return float(mirror.score([s for s, _ in data.test], [label for _, label in data.test]))
 
 
 def scenario_baseline(scenario: Scenario, data: SimData, seed: int) -> float:
-    """The all-data baseline of a run: the scenario's ``baseline`` when it gives one, else
-    :func:`baseline_accuracy` of its model."""
+    """The all-data baseline of a run.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Its ``baseline`` when it gives one, else :func:`baseline_accuracy` of its model.
+    data : SimData
+        The run's data.
+    seed : int
+        The run's seed.
+    """
     return scenario.baseline if scenario.baseline is not None else baseline_accuracy(scenario.model, data, seed)
 
 
@@ -134,8 +166,19 @@ def _book(agent: _Agent, claims: Claims, run: Run) -> None:
 
 
 def new_chain(scenario: Scenario) -> EmbeddedChain:
-    """A fresh in-memory chain for ``scenario``: a bank account (the model's owner unless an agent
-    is, and so the prediction market's provider) and every agent's, funded enough."""
+    """A fresh in-memory chain for ``scenario``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Its agents' accounts, and a bank account (the model's owner unless an agent is, and so
+        the prediction market's provider), each funded enough for its share.
+
+    Returns
+    -------
+    EmbeddedChain
+        The chain, at :data:`GENESIS_TIME`; :func:`simulate` takes it to read its events afterwards.
+    """
     n_accounts = 1 + sum(a.accounts for a in scenario.agents)
     largest = max(int(a.start_balance * COIN) // a.accounts for a in scenario.agents)
     bounty = int(Fraction(scenario.mechanism.bounty) * COIN) if scenario.mechanism.kind == "prediction-market" else 0

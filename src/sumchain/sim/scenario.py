@@ -177,10 +177,10 @@ class _Top:
     """The scenario's top-level keys, checked as the tables' are."""
 
     name: str = ""
-    description: str = ""
-    days: float = 365.0
-    seed: int = 0
-    record_every: float = 86_400.0
+    description: str = Scenario.description
+    days: float = Scenario.days
+    seed: int = Scenario.seed
+    record_every: float = Scenario.record_every
     baseline: float = -1.0
 
 
@@ -248,6 +248,9 @@ def parse_scenario(data: dict[str, Any], *, source: str = "scenario") -> Scenari
         takes = mechanism_kind(kind).keys
     except ScenarioError as exc:
         raise ScenarioError(f"{source}: [mechanism] {exc}") from None
+    if parts["model"].type == "naive bayes" and set(raw["model"]) - {"type"}:
+        key = sorted(set(raw["model"]) - {"type"})[0]
+        raise ScenarioError(f"{source}: [model] {key!r} does not apply to naive bayes (it takes: type)")
     ignored = sorted(set(raw["mechanism"]) - {"kind", *takes})
     if ignored:
         raise ScenarioError(

@@ -93,6 +93,15 @@ class Outcome:
 def point_scenario(base: Scenario, point: Point, baseline: float | None = None) -> Scenario:
     """The sweep's scenario at one cell of the grid (see the module's description).
 
+    Parameters
+    ----------
+    base : Scenario
+        The sweep's scenario: one honest agent and one attacker (and maybe an owner).
+    point : Point
+        The cell: mechanism, model, weight and bad-data fraction.
+    baseline : float, optional
+        The all-data baseline already computed, saved in the scenario.
+
     Raises
     ------
     ScenarioError
@@ -146,6 +155,15 @@ def grid(
 ) -> list[Point]:
     """Every cell, fraction 0 included (the reference of each line); weightless mechanisms
     at the first weight only.
+
+    Parameters
+    ----------
+    mechanisms, models : sequence of str
+        Mechanism kinds (:data:`~sumchain.sim.mechanism.MECHANISMS`) and model types.
+    weights : sequence of float
+        Deposit weights in coins (Deposit, Refund and Take's ``cost_weight``, the market's ``stake``).
+    fractions : sequence of float
+        Shares of the contributions the attacker would send, in ``[0, 1)``.
 
     Raises
     ------
