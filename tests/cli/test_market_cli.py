@@ -16,6 +16,8 @@ def test_a_market_from_create_to_withdrawals(tmp_path) -> None:
     ]
     (tmp_path / "test.json").write_text(json.dumps(hidden))
     (tmp_path / "broken.json").write_text("[{")
+    fails(tmp_path, "market", "create", "--bounty", "10001ether", "--name", "too rich", message="is more than 0x")
+    assert "too rich" not in run(tmp_path, "models").stdout  # refused before anything was deployed
     run(
         tmp_path, "market", "create", "--bounty", "0.1ether", "--min-duration", "1h", "--min-contributions", "2",
         "--reveal-window", "1d", "--name", "sentiment market",
@@ -35,6 +37,10 @@ def test_a_market_from_create_to_withdrawals(tmp_path) -> None:
     assert "Committed 48 test samples in 3 pieces and sealed" in committed
     secret = next((tmp_path / ".sumchain").glob("market-0x*.json"))
     assert secret.stat().st_mode & 0o077 == 0  # the salts are the provider's alone
+    salts = secret.read_bytes()
+    fails(tmp_path, "market", "commit", "test.json", message="in the sealed phase: its test set was committed already")
+    fails(tmp_path, "market", "evaluate", message="nothing to evaluate in the sealed phase")
+    assert secret.read_bytes() == salts  # a second commit never overwrites the salts the reveal needs
     assert "participation is open" in run(tmp_path, "market", "reveal").stdout
     run(tmp_path, "market", "contribute", "a wonderful, moving film", "--label", "positive", "--account", "1")
     run(tmp_path, "market", "contribute", "an awful, boring mess", "--label", "positive", "--account", "2")

@@ -303,6 +303,18 @@ def test_a_wrong_piece_or_salt_is_refused_and_changes_nothing(chain) -> None:
     assert piece.labels == tests.pieces[other].labels
 
 
+def test_a_saved_test_set_reads_back_and_is_never_written_over(tmp_path) -> None:
+    hidden = pieces_of()
+    hidden.save(tmp_path / "secret.json")
+    assert HiddenTestSet.load(tmp_path / "secret.json") == hidden
+    assert (tmp_path / "secret.json").stat().st_mode & 0o077 == 0
+    with pytest.raises(SumchainError, match="exists: it may hold the salts of an earlier commit"):
+        pieces_of(2).save(tmp_path / "secret.json")
+    assert HiddenTestSet.load(tmp_path / "secret.json") == hidden
+    with pytest.raises(SumchainError, match="cannot write"):
+        hidden.save(tmp_path / "secret.json" / "inside")
+
+
 def test_a_test_set_of_the_wrong_dimension_is_refused(chain) -> None:
     """The client refuses to commit a sample the model cannot read; a provider that commits one
     anyway cannot reveal it (and so forfeits the bounty if it is not the drawn piece)."""

@@ -62,6 +62,7 @@ def create(
     description: Description = None,
 ) -> None:
     """Deploy the sample sentiment model as a prediction market and fund its bounty (you are the provider)."""
+    from sumchain.chain.base import resolve_account
     from sumchain.market import PredictionMarket
     from sumchain.units import parse_amount
 
@@ -75,6 +76,11 @@ def create(
     amount = parse_amount(bounty)
     if amount <= 0:
         raise SumchainError("the bounty must be more than 0")
+    chain = session.chain()
+    provider = resolve_account(chain, session.account)
+    held = chain.balance(provider)
+    if held < amount:  # checked before anything is deployed
+        raise SumchainError(f"the bounty of {eth(amount)} is more than {provider} holds ({eth(held)})")
     mirror, metadata = sample_model(name or "movie sentiment (market)", description)
     deploy_model(mirror, metadata, parameters, resume=False, command="market create", register=True)
     market = _market()
@@ -96,6 +102,8 @@ def commit(
     from sumchain.market import split_test_set
 
     market = _market()
+    if market.phase() != "commit":
+        raise SumchainError(f"the market is in the {market.phase()} phase: its test set was committed already")
     samples, labels = read_test_set(market.model, test_set)
     hidden = split_test_set(samples, labels, pieces=pieces)
     path = _secret_path(market, secret)
@@ -178,6 +186,8 @@ def evaluate() -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     market = _market()
+    if market.phase() not in ("evaluate", "reward", "forfeited", "done"):
+        raise SumchainError(f"nothing to evaluate in the {market.phase()} phase: every piece is revealed first")
     total = int(market._read("num_contributions"))
     columns = (
         TextColumn("evaluating"),

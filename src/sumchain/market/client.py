@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -99,10 +100,22 @@ class HiddenTestSet:
             raise SumchainError(f"not a test set file: {exc}") from None
 
     def save(self, path: str | Path) -> None:
-        """Write the test set (with its salts) to ``path``, readable by its owner only."""
-        target = Path(path)
-        target.write_text(json.dumps(self.to_json()))
-        target.chmod(0o600)
+        """Write the test set (with its salts) to a new file ``path``, readable by its owner only.
+
+        Raises
+        ------
+        SumchainError
+            When ``path`` exists (it may hold the salts of an earlier commit, which only it can
+            reveal) or cannot be written.
+        """
+        try:
+            handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            raise SumchainError(f"{path} exists: it may hold the salts of an earlier commit; keep it") from None
+        except OSError as exc:
+            raise SumchainError(f"cannot write {path}: {exc.strerror or exc}") from None
+        with os.fdopen(handle, "w") as out:
+            out.write(json.dumps(self.to_json()))
 
     @classmethod
     def load(cls, path: str | Path) -> HiddenTestSet:
