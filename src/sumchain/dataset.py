@@ -20,6 +20,7 @@ into the same :class:`Dataset` (:func:`read_dataset`).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -189,7 +190,8 @@ class Dataset:
                 pyarrow.parquet.write_table(self._arrow_table(pyarrow), temporary)
             temporary.replace(path)
         except (OSError, ValueError, OverflowError) as exc:  # pyarrow's errors are ValueErrors
-            temporary.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # in a folder that does not exist, or a file, there is none
+                temporary.unlink(missing_ok=True)
             raise SumchainError(f"cannot write {path}: {getattr(exc, 'strerror', None) or exc}") from None
         return path
 

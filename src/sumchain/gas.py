@@ -135,7 +135,10 @@ def _zipf_counts(rng: np.random.Generator, n: int) -> list[int]:
 
 def _imdb_perceptron(imdb_model: Path) -> dict[str, Any]:
     if imdb_model.is_file():
-        return json.loads(imdb_model.read_text())
+        try:
+            return json.loads(imdb_model.read_text(encoding="utf-8"))
+        except ValueError as exc:  # not UTF-8, or not JSON
+            raise SumchainError(f"{imdb_model} is not a JSON model file: {exc}") from None
     rng = np.random.default_rng(5001)  # same shape as the reference's file
     return {"type": "sparse perceptron", "weights": rng.normal(size=1000).tolist(), "intercept": 5.0}
 
@@ -351,11 +354,14 @@ def read_baseline(path: Path, *, hardfork: str = BASELINE_HARDFORK) -> dict[tupl
     dict
         ``{(model, operation): gas}``.
     """
-    text = Path(path).read_text()
-    for block in re.findall(r"```json\s*\n(.*?)```", text, flags=re.DOTALL):
-        rows = json.loads(block)
-        if isinstance(rows, list) and rows and all("hardfork" in row for row in rows):
-            return {(r["model"], r["operation"]): int(r["gas"]) for r in rows if r["hardfork"] == hardfork}
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        for block in re.findall(r"```json\s*\n(.*?)```", text, flags=re.DOTALL):
+            rows = json.loads(block)
+            if isinstance(rows, list) and rows and all(isinstance(r, dict) and "hardfork" in r for r in rows):
+                return {(r["model"], r["operation"]): int(r["gas"]) for r in rows if r["hardfork"] == hardfork}
+    except (ValueError, KeyError, TypeError) as exc:  # not UTF-8, a block that is not JSON, a row without a field
+        raise SumchainError(f"{path}: a JSON block of baseline rows that cannot be read ({exc})") from None
     raise SumchainError(f"{path} has no JSON block of baseline rows")
 
 

@@ -211,3 +211,20 @@ def test_help_and_version_are_quick_answers(tmp_path) -> None:
     assert "Commands:" in run(tmp_path).stdout  # no arguments: the help
     assert run(tmp_path, "--version").stdout.startswith("sumchain ")
     assert not (tmp_path / ".sumchain").exists()
+
+
+def test_paths_that_cannot_be_used_and_malformed_reference_files_are_one_line(tmp_path: Path) -> None:
+    deployed(tmp_path)
+    (tmp_path / "afile").write_text("x")
+    fails(tmp_path, "export", "dataset", "afile/d.csv", message="cannot write afile/d.csv: Not a directory")
+    fails(tmp_path, "index", "--db", "afile/x.sqlite", message="FileExistsError: File exists: afile")
+    fails(tmp_path, "index", "--follow", "--interval", "0", message="'--interval': Input should be greater than")
+    (tmp_path / "model.json").write_text("{")
+    fails(tmp_path, "gas", "--imdb-model", "model.json", message="model.json is not a JSON model file")
+    (tmp_path / "baseline.md").write_bytes(b"```json\n[{\n```\n")
+    fails(tmp_path, "gas", "--baseline", "baseline.md", message="a JSON block of baseline rows that cannot be read")
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == [
+        "afile",
+        "baseline.md",
+        "model.json",
+    ]

@@ -125,6 +125,9 @@ def main(argv: list[str] | None = None) -> None:
         _fail("Interrupted: nothing more was done.", INTERRUPTED)
     except TyperException as exc:  # typer's usage and parameter errors
         _usage_error(exc)
+    except OSError as exc:  # the machine's answer: a path that is not a folder, a port in use, ...
+        where = f": {exc.filename}" if exc.filename else ""
+        _fail(f"{type(exc).__name__}: {exc.strerror or exc}{where}", 1)
     except Exception as exc:  # a bug: still one line, the traceback on demand
         if os.environ.get("SUMCHAIN_DEBUG"):
             raise

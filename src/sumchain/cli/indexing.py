@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -10,6 +11,7 @@ import typer
 from sumchain.cli.app import app, session
 from sumchain.cli.output import err, out
 from sumchain.cli.session import DEFAULT_INDEX_FILE
+from sumchain.errors import SumchainError
 
 if TYPE_CHECKING:
     from sumchain.indexer import Indexer
@@ -27,7 +29,7 @@ def index(
     ] = None,
     db: Annotated[Path, typer.Option("--db", help="The index file.")] = DEFAULT_INDEX_FILE,
     follow: Annotated[bool, typer.Option("--follow", help="Keep polling for new events until Ctrl-C.")] = False,
-    interval: Annotated[float, typer.Option(help="Seconds between polls with --follow.")] = 2.0,
+    interval: Annotated[float, typer.Option(min=0.1, help="Seconds between polls with --follow.")] = 2.0,
     confirmations: Annotated[
         int, typer.Option(help="Index only blocks at least this far below the head (a reorg is unlikely there).")
     ] = 0,
@@ -36,6 +38,8 @@ def index(
     from the index."""
     from sumchain.indexer import Indexer
 
+    if not math.isfinite(interval):
+        raise SumchainError(f"--interval must be a number of seconds, got {interval}")
     indexer = Indexer(session.chain(), db, confirmations=confirmations)
     try:
         indexer.add(*(models or _default_addresses(indexer)))

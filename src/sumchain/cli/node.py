@@ -1,4 +1,5 @@
-"""``sumchain node``: a local anvil node with a model registry, kept in a state file until Ctrl-C.
+"""``sumchain node``: a local anvil node with a model registry, kept in a state file until Ctrl-C
+(or SIGTERM).
 
 The node is anvil (:mod:`sumchain.chain.anvil`: ``$ANVIL_BIN``, npm's binary below the
 current folder, or the one on the PATH), started with ``--state``: it loads the file if it
@@ -9,8 +10,10 @@ with ``--chain URL`` find it; a restart from the same state finds it there again
 
 from __future__ import annotations
 
+import signal
 from contextlib import ExitStack, suppress
 from pathlib import Path
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -28,7 +31,7 @@ DEFAULT_STATE = Path(".sumchain") / "node-state.json"
 
 @app.command()
 def node(
-    port: Annotated[int, typer.Option(help="Local port to serve JSON-RPC on.")] = 8545,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Local port to serve JSON-RPC on.")] = 8545,
     state: Annotated[
         Path, typer.Option(help="File the chain is loaded from (if it exists) and saved to when the node stops.")
     ] = DEFAULT_STATE,
@@ -40,6 +43,7 @@ def node(
     if binary is None:
         raise SumchainError(INSTALL_ANVIL)
     state.parent.mkdir(parents=True, exist_ok=True)
+    signal.signal(signal.SIGTERM, _interrupt)  # stop as on Ctrl-C: anvil saves the chain and exits with us
     with ExitStack() as stack:
         try:
             started = stack.enter_context(running_anvil(binary, ["--state", str(state)], port=port))
@@ -55,6 +59,11 @@ def node(
         with suppress(KeyboardInterrupt):
             started.process.wait()
     out.print(f"Node stopped; its chain is saved in {state}.", markup=False)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    """A SIGTERM handled as Ctrl-C (whose default handler would leave anvil running, unsaved)."""
+    raise KeyboardInterrupt
 
 
 def _registry() -> str:

@@ -13,7 +13,7 @@ from sumchain.errors import SumchainError
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
 ) -> None:
     """Serve the web dashboard: find models, predict, contribute, refund and report (dev accounts sign)."""
     from sumchain.web.server import INSTALL_HINT, keyless_chain, serve

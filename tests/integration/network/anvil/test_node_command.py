@@ -27,9 +27,9 @@ def anvil_binary() -> str:
 
 
 @contextmanager
-def node(cwd: Path, port: int, *args: str) -> Iterator[list[str]]:
+def node(cwd: Path, port: int, *args: str, stop: signal.Signals = signal.SIGINT) -> Iterator[list[str]]:
     """``sumchain node`` in a process of its own; yields its first three lines, then stops it
-    with Ctrl-C (SIGINT) and checks that it said so and exited with 0."""
+    with ``stop`` (Ctrl-C's SIGINT, or SIGTERM) and checks that it said so and exited with 0."""
     process = start_sumchain(cwd, "node", "--port", str(port), *args, env={"ANVIL_BIN": anvil_binary()})
     assert process.stdout is not None
     lines = [process.stdout.readline() for _ in range(3)]
@@ -37,7 +37,7 @@ def node(cwd: Path, port: int, *args: str) -> Iterator[list[str]]:
         assert all(lines), "".join(lines) + (process.stderr.read() if process.stderr else "")
         yield lines
     finally:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
         rest, errors = process.communicate(timeout=60)
     assert process.returncode == 0, errors
     assert rest.strip().endswith("Node stopped; its chain is saved in .sumchain/node-state.json."), rest
@@ -47,7 +47,7 @@ def test_a_node_keeps_its_chain_and_registry_across_restarts(tmp_path: Path) -> 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     on_node = ("--chain", url)
-    with node(tmp_path, port) as lines:
+    with node(tmp_path, port, stop=signal.SIGTERM) as lines:  # anvil must stop too: the restart takes its port
         assert lines[0].startswith(f"anvil at {url} (chain id 31337), its state in .sumchain/node-state.json")
         registry = lines[1].split()[-1].rstrip(".")
         assert lines[2].strip() == f"Use it with: sumchain --chain {url} ...   (Ctrl-C stops the node)"
