@@ -223,6 +223,9 @@ def test_paths_that_cannot_be_used_and_malformed_reference_files_are_one_line(tm
     fails(tmp_path, "gas", "--imdb-model", "model.json", message="model.json is not a JSON model file")
     (tmp_path / "baseline.md").write_bytes(b"```json\n[{\n```\n")
     fails(tmp_path, "gas", "--baseline", "baseline.md", message="a JSON block of baseline rows that cannot be read")
+    fails(tmp_path, "gas", "--baseline", "absent.md", message="no file at absent.md")
+    fails(tmp_path, "deploy", "--name", "", message="a model's name must not be empty")
+    fails(tmp_path, "market", "create", "--bounty", "1ether", "--name", " ", message="a model's name must not be empty")
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == [
         "afile",
         "baseline.md",

@@ -9,6 +9,7 @@ import typer
 
 from sumchain.cli.app import app
 from sumchain.cli.output import err, out
+from sumchain.errors import SumchainError
 from sumchain.original import BASELINE, IMDB_MODEL
 
 
@@ -27,6 +28,9 @@ def gas_command(
     from sumchain.gas import HARDFORK_NOTE, WORKLOADS, gas_report, rows_to_json, workload
 
     names = [workload(name).name for name in models or WORKLOADS]
+    for given, default in ((baseline, BASELINE), (imdb_model, IMDB_MODEL)):
+        if given != default and not given.is_file():  # a default may be absent (outside a checkout)
+            raise SumchainError(f"no file at {given}")
     if "imdb-sparse-perceptron" in names and not imdb_model.is_file():
         err.print(f"{imdb_model} not found: the IMDB sparse perceptron is synthetic (same shape)")
     if not baseline.is_file():

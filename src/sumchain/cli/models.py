@@ -52,8 +52,20 @@ OwnerClaimWait = Annotated[str | None, typer.Option(help="Wait before the owner 
 AnyClaimWait = Annotated[str | None, typer.Option(help="Wait before anyone may take what is left (default 9d).")]
 Unsafe = Annotated[bool, typer.Option(help="Allow waits the client calls absurd (under a minute, over ten years).")]
 Resume = Annotated[bool, typer.Option(help="Finish the remembered unfinished deploy of this model (an error if none).")]
+
+
+def _named(value: str | None) -> str | None:
+    """A ``--name`` given empty is refused (it would quietly fall back to the default name)."""
+    if value is not None and not value.strip():
+        raise typer.BadParameter("a model's name must not be empty")
+    return value
+
+
 Name = Annotated[
-    str | None, typer.Option(help="The model's name, published on chain and listed in the registry (at most 64 bytes).")
+    str | None,
+    typer.Option(
+        callback=_named, help="The model's name, published on chain and listed in the registry (at most 64 bytes)."
+    ),
 ]
 Register = Annotated[bool, typer.Option(help="List the model in the chain's registry under its name.")]
 Description = Annotated[str | None, typer.Option(help="A description, published on chain.")]
