@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sumchain.chain.abi import ContractABI
 from sumchain.chain.base import TX_GAS_CAP, Chain, Receipt, read_view, resolve_account
@@ -519,12 +519,16 @@ class SharedModel:
         SumchainError
             For a prediction market, which has phases rather than claims: see :class:`sumchain.market.Market`.
         """
+        self._refuse_market()
+        return cast("type[Mechanism]", self.mechanism_class).from_chain(lambda name: int(self._call(name)))
+
+    def _refuse_market(self) -> None:
+        """A prediction market, which has stakes and phases instead of deposits and claims, refused in words."""
         if not issubclass(self.mechanism_class, Mechanism):
             raise SumchainError(
                 f"{self.address} is a prediction market: its contributions are staked and scored in phases "
-                "(sumchain market status, or sumchain.market.Market in Python)"
+                "(sumchain market contribute / status, or sumchain.market.Market in Python)"
             )
-        return self.mechanism_class.from_chain(lambda name: int(self._call(name)))
 
     def words_loaded(self) -> int:
         """Parameter words uploaded so far (all of them once the model is ready)."""
@@ -570,7 +574,14 @@ class SharedModel:
         return [int.from_bytes(answer, "big") for answer in self.chain.call_many(self.address, datas)]
 
     def cost(self) -> int:
-        """The deposit a contribution needs now, in wei."""
+        """The deposit a contribution needs now, in wei.
+
+        Raises
+        ------
+        SumchainError
+            For a prediction market, whose contributions are staked (see :attr:`mechanism`).
+        """
+        self._refuse_market()
         return int(self._call("cost"))
 
     def num_valid(self, account: str | int | None) -> int:

@@ -43,6 +43,8 @@ def test_a_market_from_create_to_withdrawals(tmp_path) -> None:
     assert secret.read_bytes() == salts  # a second commit never overwrites the salts the reveal needs
     assert "participation is open" in run(tmp_path, "market", "reveal").stdout
     run(tmp_path, "market", "contribute", "a wonderful, moving film", "--label", "positive", "--account", "1")
+    fails(tmp_path, "add", "a fine film", "--label", "positive", message="is a prediction market: its contributions")
+    assert "Owed to it by the market" not in run(tmp_path, "balance", "--account", "1").stdout  # nothing owed yet
     run(tmp_path, "market", "contribute", "an awful, boring mess", "--label", "positive", "--account", "2")
     fails(tmp_path, "market", "end", message="prediction_market: participation too short")
     run(tmp_path, "time", "advance", "1h")
@@ -57,6 +59,8 @@ def test_a_market_from_create_to_withdrawals(tmp_path) -> None:
         for who in "012"
     }
     assert sum(owed.values()) == status["bounty"] + 2 * status["parameters"]["stake"]
+    owes = next(who for who in "012" if owed[who])
+    assert "Owed to it by the market (sumchain market withdraw)" in run(tmp_path, "balance", "--account", owes).stdout
     for who in "012":
         if owed[who]:
             assert run(tmp_path, "market", "withdraw", "--account", who).stdout.startswith("Withdrew ")

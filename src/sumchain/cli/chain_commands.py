@@ -15,12 +15,19 @@ from sumchain.errors import SumchainError
 def balance() -> None:
     """Show the acting account's balance (and payments waiting for it in the current model, if any)."""
     from sumchain.chain.base import resolve_account
+    from sumchain.market import Market, PredictionMarket
 
     chain = session.chain()
     address = resolve_account(chain, session.account, signing=False)
     out.print(f"{address}: {eth(chain.balance(address))}")
     if session.model_ref or session.remembered("model"):
-        pending = session.model().pending_withdrawal(address)
+        model = session.model()
+        if model.mechanism_class is PredictionMarket:
+            owed = Market(model).owed(address)
+            if owed:
+                out.print(f"Owed to it by the market (sumchain market withdraw): {eth(owed)}")
+            return
+        pending = model.pending_withdrawal(address)
         if pending:
             out.print(f"Waiting for it in the model (sumchain withdraw): {eth(pending)}")
 
