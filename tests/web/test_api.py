@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 import sys
 from contextlib import ExitStack
 from pathlib import Path
@@ -218,6 +219,19 @@ def test_serve_without_starlette_prints_the_install_hint(tmp_path: Path) -> None
     assert done.stderr.strip().splitlines() == [
         'SumchainError: the dashboard needs Starlette and uvicorn: pip install "sumchain[web]"'
     ]
+
+
+def test_serve_on_a_busy_port_or_an_address_not_its_own_is_one_line_before_the_ready_line(tmp_path: Path) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        busy = run_sumchain(tmp_path, "--chain", "memory", "serve", "--port", str(port))
+    unknown = run_sumchain(tmp_path, "--chain", "memory", "serve", "--host", "192.0.2.1")  # TEST-NET: not ours
+    for done, message in [
+        (busy, f"SumchainError: cannot listen on 127.0.0.1:{port}: Address already in use"),
+        (unknown, "SumchainError: cannot listen on 192.0.2.1:8000: Cannot assign requested address"),
+    ]:
+        assert (done.returncode, done.stdout) == (1, ""), done.stdout + done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1 and done.stderr.startswith(message), done.stderr
 
 
 @pytest.mark.parametrize("host", ["evil.example", "evil.example:8000", "127.0.0.1.evil.example"])

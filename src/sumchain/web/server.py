@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 from typing import TYPE_CHECKING
+
+from sumchain.errors import SumchainError
 
 if TYPE_CHECKING:
     from sumchain.chain.base import Chain
@@ -62,14 +65,25 @@ def serve(
         A line to print before the server starts.
     notes : Notes, optional
         Where deployments on a node are remembered until done (see :class:`~sumchain.web.dashboard.Dashboard`).
+
+    Raises
+    ------
+    SumchainError
+        When it cannot listen there (a port in use, an unknown host).
     """
     import uvicorn
 
     from sumchain.web.app import create_app, host_names
 
+    try:  # bound here, before the ready line: a busy port or an unknown host is one error, not uvicorn's log
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        listening = socket.create_server((host, port), family=family)
+    except OSError as exc:  # a bind error's strerror also repeats the address: its errno says it alone
+        reason = os.strerror(exc.errno) if exc.errno and exc.errno > 0 else exc.strerror or str(exc)
+        raise SumchainError(f"cannot listen on {host}:{port}: {reason}") from None
     app = create_app(chain, registry, hosts=host_names(host), notes=notes)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning")
     server = uvicorn.Server(config)
     if on_ready:
         print(on_ready, flush=True)
-    server.run()
+    server.run(sockets=[listening])
