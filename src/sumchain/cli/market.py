@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 market_app = typer.Typer(help="A prediction market: a bounty for data that improves a hidden test set.")
 app.add_typer(market_app, name="market", no_args_is_help=True)
 
+MAX_MIN_CONTRIBUTIONS = 100_000
+"""Most contributions ``market create`` lets a market wait for (each is one transaction to evaluate)."""
+
 SecretOption = Annotated[
     Path | None,
     typer.Option("--secret", help="The provider's file of pieces and salts (default: .sumchain/market-ADDRESS.json)."),
@@ -55,7 +58,9 @@ def create(
     bounty: Annotated[str, typer.Option(help="The bounty, e.g. 0.1ether.")],
     stake: Annotated[str, typer.Option(help="Stake of each contributed sample.")] = "0.001ether",
     min_duration: Annotated[str, typer.Option(help="Participation lasts at least this (90, 30m, 2h, 1d).")] = "1d",
-    min_contributions: Annotated[int, typer.Option(help="Contributions needed before participation may end.")] = 1,
+    min_contributions: Annotated[
+        int, typer.Option(min=1, max=MAX_MIN_CONTRIBUTIONS, help="Contributions needed before participation may end.")
+    ] = 1,
     reveal_window: Annotated[str, typer.Option(help="The provider's time to reveal the rest once it ends.")] = "1d",
     claim_wait: Annotated[str, typer.Option(help="After the end, the provider may sweep what is left.")] = "366d",
     name: Name = None,
@@ -63,9 +68,17 @@ def create(
 ) -> None:
     """Deploy the sample sentiment model as a prediction market and fund its bounty (you are the provider)."""
     from sumchain.chain.base import resolve_account
+    from sumchain.incentives.deposit_refund_take import MIN_REFUND_WAIT
     from sumchain.market import PredictionMarket
     from sumchain.units import parse_amount
 
+    for option, given in (
+        ("--min-duration", min_duration),
+        ("--reveal-window", reveal_window),
+        ("--claim-wait", claim_wait),
+    ):
+        if parse_duration(given) < MIN_REFUND_WAIT:  # 0 would end, forfeit or sweep the market at once
+            raise SumchainError(f"{option} must be at least a minute, got {given}")
     parameters = PredictionMarket(
         stake=parse_amount(stake),
         min_duration=parse_duration(min_duration),
