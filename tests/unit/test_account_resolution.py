@@ -106,6 +106,9 @@ def test_only_http_urls(url: str) -> None:
     assert "\n" not in str(caught.value)
 
 
-def test_timeouts_must_be_positive() -> None:
-    with pytest.raises(ChainError, match="timeouts must be positive"):
-        RpcChain("http://127.0.0.1:9", receipt_timeout=0)
+@pytest.mark.parametrize("seconds", [0, -1, float("nan"), float("inf")])
+def test_timeouts_must_be_positive_numbers_of_seconds(seconds: float) -> None:
+    with pytest.raises(ChainError, match=r"the receipt timeout \(--timeout\) must be a positive number of seconds"):
+        RpcChain("http://127.0.0.1:9", receipt_timeout=seconds)
+    with pytest.raises(ChainError, match="the request timeout must be a positive number of seconds"):
+        RpcChain("http://127.0.0.1:9", timeout=seconds)

@@ -14,6 +14,7 @@ is sent. Time travel and snapshots work on dev nodes only (anvil, Hardhat).
 
 from __future__ import annotations
 
+import math
 import re
 import time
 import warnings
@@ -216,8 +217,9 @@ class RpcChain:
     ) -> None:
         if not _URL.match(url):
             raise ChainError(f"{url}: only http:// and https:// node URLs are supported (not ws://, wss:// or IPC)")
-        if timeout <= 0 or receipt_timeout <= 0:
-            raise ChainError(f"timeouts must be positive, got {timeout:g} s and {receipt_timeout:g} s")
+        for name, seconds in (("the request timeout", timeout), ("the receipt timeout (--timeout)", receipt_timeout)):
+            if not 0 < seconds < math.inf:
+                raise ChainError(f"{name} must be a positive number of seconds, got {seconds:g}")
         if isinstance(confirmations, bool) or not isinstance(confirmations, int) or confirmations < 1:
             raise ChainError(f"confirmations must be a whole number of blocks, at least 1, got {confirmations!r}")
         self.url = url
