@@ -40,6 +40,7 @@ def test_audit_passes_then_names_a_poked_word(tmp_path) -> None:
     assert ok.startswith(f"OK: {address} (naive bayes): 3 contributions replayed"), ok
     report = json.loads(run(tmp_path, "audit", address, "--json").stdout)
     assert report["ok"] and report["contributions"] == 3 and report["divergence"] is None
+    assert json.loads(run(tmp_path, "audit", "mood", "--json").stdout) == report  # its listed name, as the address
 
     old, _ = poke(tmp_path / ".sumchain" / "chain.sqlite", address, 1, 12_345)
     diverged = run(tmp_path, "audit", ok=False)

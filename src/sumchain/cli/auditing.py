@@ -14,7 +14,8 @@ from sumchain.cli.output import out
 @app.command()
 def audit(
     model: Annotated[
-        str | None, typer.Argument(help="The model's address; default: --model, else the last one deployed from here.")
+        str | None,
+        typer.Argument(help="The model's address or listed name; default: --model, else the last one deployed here."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as one JSON object.")] = False,
 ) -> None:
@@ -24,9 +25,8 @@ def audit(
     contribution after which the chain differs where the node keeps past state).
     """
     from sumchain.audit import audit as run_audit
-    from sumchain.client import SharedModel
 
-    shared = SharedModel(session.chain(), model) if model is not None else session.model()
+    shared = session.model_named(model) if model is not None else session.model()
     report = run_audit(shared)
     if as_json:
         out.print(json.dumps(report.to_json()), markup=False)

@@ -22,9 +22,9 @@ def index(
     models: Annotated[
         list[str] | None,
         typer.Argument(
-            help="Addresses of models (or registries) to follow; default: the chain's registry and the models "
-            "listed in it, the current model if --model names it or the index follows nothing yet, "
-            "and whatever the index follows."
+            help="Addresses of models (or registries), or listed models' names, to follow; default: the chain's "
+            "registry and the models listed in it, the current model if --model names it or the index follows "
+            "nothing yet, and whatever the index follows."
         ),
     ] = None,
     db: Annotated[Path, typer.Option("--db", help="The index file.")] = DEFAULT_INDEX_FILE,
@@ -36,13 +36,15 @@ def index(
 ) -> None:
     """Index every event of the models and the registry (resumable, reorg-safe); contributions are then read
     from the index."""
+    from sumchain.chain.hashing import is_address
     from sumchain.indexer import Indexer
 
     if not math.isfinite(interval):
         raise SumchainError(f"--interval must be a number of seconds, got {interval}")
     indexer = Indexer(session.chain(), db, confirmations=confirmations)
     try:
-        indexer.add(*(models or _default_addresses(indexer)))
+        named = [ref if is_address(ref) else session.model_named(ref).address for ref in models or []]
+        indexer.add(*(named or _default_addresses(indexer)))
         report = indexer.follow(interval=interval) if follow else indexer.sync()
     finally:
         indexer.close()

@@ -140,12 +140,22 @@ class Session:
             When there is none, no listed model has the name, or the address
             (or the name's entry) holds no sumchain model.
         """
-        from sumchain.chain.hashing import is_address
-        from sumchain.client import SharedModel
-
         reference = self.model_ref or self.remembered("model")
         if reference is None:
             raise SumchainError("no model given: pass --model NAME or ADDRESS, or deploy one first (sumchain deploy)")
+        return self.model_named(reference)
+
+    def model_named(self, reference: str) -> SharedModel:
+        """The model of ``reference``: an address, or a name listed in the registry.
+
+        Raises
+        ------
+        SumchainError
+            When no listed model has the name, or the address (or the name's entry) holds no sumchain model.
+        """
+        from sumchain.chain.hashing import is_address
+        from sumchain.client import SharedModel
+
         if is_address(reference):
             return SharedModel(self.chain(), reference, index=_present_index())
         model = self.registry().model(reference)
