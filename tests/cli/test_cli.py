@@ -53,6 +53,7 @@ def test_full_flow_by_contribution_id_across_invocations(tmp_path) -> None:
     assert full[1]["author"] == "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC" and full[1]["class"] == "positive"
 
     fails(tmp_path, "refund", "1", "--account", "1", message="deposit_refund_take: refund wait not over")
+    fails(tmp_path, "refund", "1", "--account", "2", message="is 0x70997970C51812dc3A010C7d01b50e0d17dc79C8's: only")
     fails(tmp_path, "report", "#1", "--account", "1", message="authors cannot report their own data")
     run(tmp_path, "time", "advance", "1d")
     refunded = run(tmp_path, "refund", "#1", "--account", "1").stdout

@@ -16,6 +16,7 @@ from sumchain.cli.app import app, session
 from sumchain.cli.inputs import describe, sample_from
 from sumchain.cli.models import ImageOption, SampleOption, Text
 from sumchain.cli.output import countdown, eth, out, when
+from sumchain.errors import SumchainError
 
 if TYPE_CHECKING:
     from sumchain.client import SharedModel
@@ -103,8 +104,15 @@ def contributions(
 @app.command()
 def refund(reference: Reference) -> None:
     """Get back the deposit of your own contribution (or have it validated), once the model agrees with its label."""
+    from sumchain.chain.base import resolve_account
+
     model = session.model()
     c = model.find_contribution(reference)
+    if resolve_account(model.chain, session.account) != c.author:
+        raise SumchainError(
+            f"contribution #{c.id} is {c.author}'s: only its author refunds it (sumchain report {c.id} takes "
+            "part of another's deposit when the model disagrees)"
+        )
     amount = model.refund(c.data, c.label, c.added_time, sender=session.account)
     out.print(f"Contribution #{c.id}: {model.mechanism.refund_result(amount)}.")
 
