@@ -209,7 +209,8 @@ def deploy_model(
                 on_listed=on_listed,
             )
     except (InvalidName, NameTaken) as exc:
-        raise type(exc)(f"{exc}: choose another with --name, or deploy it unlisted with --no-register") from None
+        unlisted = "" if command.startswith("market") else ", or deploy it unlisted with --no-register"  # markets list
+        raise type(exc)(f"{exc}: choose another with --name{unlisted}") from None
     except KeyboardInterrupt:
         if address is None:
             raise Interrupted("interrupted before the contract existed: nothing was deployed") from None
