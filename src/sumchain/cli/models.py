@@ -316,6 +316,10 @@ def export_dataset(word: Path, dataset_file: Path | None, file_format: str | Non
     """``sumchain export dataset FILE``: the contributions to CSV or Parquet."""
     from sumchain.dataset import file_format as format_of
 
+    if str(word) != "dataset" and dataset_file is None and file_format is not None:
+        raise SumchainError(
+            f"--format is for `sumchain export dataset FILE`; the model goes to {word} as reference JSON, without it"
+        )
     if str(word) != "dataset" or dataset_file is None:
         raise SumchainError(
             "to export the contributions say `sumchain export dataset FILE` (.csv or .parquet); "
