@@ -75,9 +75,12 @@ def parse_private_key(text: str | bytes) -> LocalAccount:
         key = text if isinstance(text, bytes) else bytes.fromhex(text.strip().removeprefix("0x"))
         if len(key) != 32:
             raise ValueError
-        return _account_class().from_key(key)
     except ValueError:
         raise InvalidPrivateKey("not a private key: expected 64 hexadecimal digits (32 bytes)") from None
+    try:
+        return _account_class().from_key(key)
+    except ValueError:  # 0, or the curve's order or above
+        raise InvalidPrivateKey("not a private key: its number must be above 0 and below the secp256k1 order") from None
 
 
 def key_from_env() -> LocalAccount | None:

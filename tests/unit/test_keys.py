@@ -136,11 +136,17 @@ def test_unreadable_files_are_named(keystore: Keystore) -> None:
         keystore.unlock("junk", "pw")
 
 
-@pytest.mark.parametrize("text", ["", "0x12", "zz" * 32, "00" * 32, "ff" * 32, KEY[2:] + "00"])
-def test_invalid_keys_are_refused_without_echo(keystore: Keystore, text: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        *((text, "expected 64 hexadecimal digits (32 bytes)") for text in ("", "0x12", "zz" * 32, KEY[2:] + "00")),
+        *((text, "its number must be above 0 and below the secp256k1 order") for text in ("00" * 32, "ff" * 32)),
+    ],
+)
+def test_invalid_keys_are_refused_without_echo(keystore: Keystore, text: str, reason: str) -> None:
     with pytest.raises(InvalidPrivateKey) as caught:
         keystore.import_key(text, "pw")
-    assert str(caught.value) == "not a private key: expected 64 hexadecimal digits (32 bytes)"
+    assert str(caught.value) == f"not a private key: {reason}"
     assert keystore.entries() == []
 
 
