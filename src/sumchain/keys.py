@@ -161,7 +161,15 @@ class Keystore:
         self.iterations = iterations
 
     def entries(self) -> list[KeystoreEntry]:
-        """The accounts in the folder, sorted by name then address (none if the folder does not exist)."""
+        """The accounts in the folder, sorted by name then address (none if the folder does not exist).
+
+        Raises
+        ------
+        KeystoreError
+            When the keystore's path is a file, not a folder.
+        """
+        if self.folder.exists() and not self.folder.is_dir():
+            raise KeystoreError(f"the keystore {self.folder} is a file, not a folder")
         if not self.folder.is_dir():
             return []
         found = [self._read_entry(path) for path in self.folder.glob(f"*{_SUFFIX}")]

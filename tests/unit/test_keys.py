@@ -71,6 +71,13 @@ def test_new_keys_are_random_and_unnamed_ones_go_by_address(keystore: Keystore) 
     assert keystore.unlock(first.address.lower(), "pw").address == first.address
 
 
+def test_a_keystore_path_that_is_a_file_is_refused_in_words(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    with pytest.raises(KeystoreError, match="is a file, not a folder"):
+        Keystore(tmp_path / "file").entries()
+    assert Keystore(tmp_path / "absent").entries() == []  # a keystore not made yet is empty
+
+
 def test_entries_are_listed_named_first(keystore: Keystore) -> None:
     unnamed = keystore.new("pw")
     keystore.import_key(KEY, "pw", name="zoe")
