@@ -172,12 +172,12 @@ def check_client_limits(refund_wait: int, longest_name: str, longest: int) -> No
         raise InvalidIncentive(
             f"refund_wait must be at least {MIN_REFUND_WAIT} s, got {refund_wait} s: an author would be "
             "refunded (validated) as soon as the model learned its sample, before others can correct it "
-            "(pass unsafe=True to allow it)"
+            "(unsafe=True, or --unsafe on the command line, allows it)"
         )
     if longest > MAX_WAIT:
         raise InvalidIncentive(
             f"every wait must be at most {MAX_WAIT} s (ten years), got {longest_name}={longest} s: "
-            "what it guards would be locked for good (pass unsafe=True to allow it)"
+            "what it guards would be locked for good (unsafe=True, or --unsafe on the command line, allows it)"
         )
 
 
