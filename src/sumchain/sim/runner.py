@@ -221,6 +221,13 @@ def simulate(
     Run
         Accuracy and balances over time, counts per agent; :meth:`Run.to_json` saves it.
 
+    Raises
+    ------
+    ValueError
+        For a ``baseline`` outside ``[0, 1]``.
+    SumchainError
+        For data or a model the run cannot use (see :func:`load_data` and :func:`make_mirror`).
+
     Examples
     --------
     >>> from sumchain.sim.scenario import load_scenario
