@@ -104,7 +104,7 @@ def test_index_follow_stops_cleanly_on_ctrl_c(tmp_path) -> None:
 def test_bad_input_gives_one_line_and_no_index(tmp_path) -> None:
     deployed(tmp_path)
     fails(tmp_path, "index", "0x" + "12" * 20, message="is not a sumchain model")
-    fails(tmp_path, "index", "nonsense", message="'nonsense' is not an address")
+    fails(tmp_path, "index", "nonsense", message="no model named 'nonsense' in the registry")
     fails(tmp_path, "--chain", "http://127.0.0.1:1", "index", message="cannot reach http://127.0.0.1:1")
     fails(tmp_path, "index", "--confirmations", "-1", message="confirmations must be a whole number")
     assert not (tmp_path / INDEX).exists()

@@ -41,9 +41,9 @@ def index(
 
     if not math.isfinite(interval):
         raise SumchainError(f"--interval must be a number of seconds, got {interval}")
+    named = [ref if is_address(ref) else session.model_named(ref).address for ref in models or []]
     indexer = Indexer(session.chain(), db, confirmations=confirmations)
     try:
-        named = [ref if is_address(ref) else session.model_named(ref).address for ref in models or []]
         indexer.add(*(named or _default_addresses(indexer)))
         report = indexer.follow(interval=interval) if follow else indexer.sync()
     finally:
