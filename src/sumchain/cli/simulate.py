@@ -6,8 +6,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -46,15 +44,6 @@ def _writable(folder: Path, stem: str, suffixes: tuple[str, ...]) -> Path:
         if (folder / f"{stem}{suffix}").is_dir():
             raise SumchainError(f"{folder / f'{stem}{suffix}'} is a folder, not a file to write")
     return folder / stem
-
-
-@contextmanager
-def _writing(folder: Path) -> Iterator[None]:
-    """Any failure to write in ``folder`` as one line."""
-    try:
-        yield
-    except OSError as exc:
-        raise SumchainError(f"cannot write to {folder}: {exc.strerror or exc}") from None
 
 
 def _beside(stem: Path, suffix: str) -> Path:
@@ -117,8 +106,7 @@ def _run(scenario_name: str, seed: int | None, days: float | None, folder: Path)
         run = simulate(scenario, seed=seed, days=days, data=data, baseline=baseline, on_progress=step)
         elapsed = time.perf_counter() - started
         progress.update(task, completed=total, tx=run.transactions, rate=run.transactions / max(elapsed, 1e-9))
-    with _writing(folder):
-        written = [run.save(_beside(stem, ".json")), *_write([run], stem)]
+    written = [run.save(_beside(stem, ".json")), *_write([run], stem)]
     out.print(
         f"{run.contributions:,} contributions, {run.transactions:,} transactions in {elapsed:.1f} s "
         f"({run.contributions / max(elapsed, 1e-9):,.0f} contributions/s); accuracy "
@@ -167,12 +155,11 @@ def _sweep(
         task = progress.add_task("sweep", total=len(points))
         outcomes = sweep(base, points, data=data, jobs=jobs, on_done=lambda _: progress.advance(task))
     summary = table(outcomes)
-    with _writing(folder):
-        written = [save(base, outcomes, _beside(stem, ".json")), write_atomic(_beside(stem, ".md"), summary.encode())]
-        try:
-            written.append(write_sweep_png(outcomes, _beside(stem, ".png")))
-        except SumchainError as exc:
-            out.print(f"No PNG: {exc}")
+    written = [save(base, outcomes, _beside(stem, ".json")), write_atomic(_beside(stem, ".md"), summary.encode())]
+    try:
+        written.append(write_sweep_png(outcomes, _beside(stem, ".png")))
+    except SumchainError as exc:
+        out.print(f"No PNG: {exc}")
     out.print(summary)
     out.print(f"{len(points)} runs in {time.perf_counter() - started:.0f} s. Wrote " + ", ".join(map(str, written)))
 
@@ -204,9 +191,7 @@ def simulate(
         if len(words) < 2:
             raise SumchainError("combine needs at least one saved run: sumchain simulate combine RUN.json...")
         runs = [load_run(path) for path in words[1:]]
-        stem = _writable(out_dir, "combined", (".html", ".png"))
-        with _writing(out_dir):
-            written = _write(runs, stem)
+        written = _write(runs, _writable(out_dir, "combined", (".html", ".png")))
         out.print("Wrote " + ", ".join(str(p) for p in written))
         return
     if words and words[0] == "sweep":
