@@ -168,9 +168,9 @@ class Keystore:
         KeystoreError
             When the keystore's path is a file, not a folder.
         """
-        if self.folder.exists() and not self.folder.is_dir():
-            raise KeystoreError(f"the keystore {self.folder} is a file, not a folder")
         if not self.folder.is_dir():
+            if self.folder.exists():
+                raise KeystoreError(f"the keystore {self.folder} is a file, not a folder")
             return []
         found = [self._read_entry(path) for path in self.folder.glob(f"*{_SUFFIX}")]
         return sorted(found, key=lambda e: (e.name is None, e.name or "", e.address))

@@ -72,20 +72,12 @@ def create(
     from sumchain.market import PredictionMarket
     from sumchain.units import parse_amount
 
-    for option, given in (
-        ("--min-duration", min_duration),
-        ("--reveal-window", reveal_window),
-        ("--claim-wait", claim_wait),
-    ):
-        if parse_duration(given) < MIN_REFUND_WAIT:  # 0 would end, forfeit or sweep the market at once
-            raise SumchainError(f"{option} must be at least a minute, got {given}")
-    parameters = PredictionMarket(
-        stake=parse_amount(stake),
-        min_duration=parse_duration(min_duration),
-        min_contributions=min_contributions,
-        reveal_window=parse_duration(reveal_window),
-        claim_wait=parse_duration(claim_wait),
-    )
+    waits = {"min_duration": min_duration, "reveal_window": reveal_window, "claim_wait": claim_wait}
+    seconds = {key: parse_duration(given) for key, given in waits.items()}
+    for key, given in waits.items():
+        if seconds[key] < MIN_REFUND_WAIT:  # 0 would end, forfeit or sweep the market at once
+            raise SumchainError(f"--{key.replace('_', '-')} must be at least a minute, got {given}")
+    parameters = PredictionMarket(stake=parse_amount(stake), min_contributions=min_contributions, **seconds)
     amount = parse_amount(bounty)
     if amount <= 0:
         raise SumchainError("the bounty must be more than 0")

@@ -464,10 +464,11 @@ class PredictionMarketRules:
         self, chain: Chain, mirror: OnChainModel, metadata: ModelMetadata, owner: str, data: SimData, seed: int
     ) -> SharedModel:
         """Open the market on ``mirror`` with ``owner`` as the provider; ``seed`` draws the salts."""
-        if chain.balance(owner) < self.bounty:
+        held = chain.balance(owner)
+        if held < self.bounty:
             raise SumchainError(
                 f"the bounty of {self.bounty / COIN:,g} coins is more than its provider holds "
-                f"({chain.balance(owner) / COIN:,g}): lower [mechanism] bounty or raise the owner agent's start_balance"
+                f"({held / COIN:,g}): lower [mechanism] bounty or raise the owner agent's start_balance"
             )
         rng = random.Random(seed)
         test = data.test[: self.test_size or None]
