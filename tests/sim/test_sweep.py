@@ -128,8 +128,9 @@ def test_simulate_sweep_writes_its_json_table_and_figure(tmp_path: Path) -> None
         (["--fractions", "1.5"], r"must be in \[0, 1\)"),
         (["--fractions", "half"], "--fractions takes numbers"),
         (["--mechanisms", "bribes"], "unknown mechanism 'bribes'"),
-        (["--weights", "-1"], "a deposit weight must be a number of coins, at least 0, got -1"),
+        (["--weights", "-1"], "a deposit weight must be a number of coins from 0 to 1,000,000,000,000, got -1"),
         (["--weights", "nan"], "a deposit weight must be"),
+        (["--weights", "1e13"], "a deposit weight must be"),
         (["--out", "flood.toml"], "flood.toml is a file, not a folder"),
     ]:
         done = sumchain(tmp_path, "simulate", "sweep", str(scenario), *bad)

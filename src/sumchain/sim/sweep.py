@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -33,7 +32,7 @@ from sumchain.sim.data import SimData, load_data
 from sumchain.sim.mechanism import MECHANISMS
 from sumchain.sim.record import write_atomic
 from sumchain.sim.runner import baseline_accuracy, simulate
-from sumchain.sim.scenario import AgentSpec, ModelSpec, Scenario, ScenarioError
+from sumchain.sim.scenario import MAX_COINS, AgentSpec, ModelSpec, Scenario, ScenarioError
 from sumchain.sim.strategies import STRATEGIES
 
 TOLERANCE = 0.03
@@ -168,8 +167,8 @@ def grid(
     Raises
     ------
     ScenarioError
-        For an unknown mechanism or model, a fraction outside ``[0, 1)``, a negative or
-        infinite weight, or an empty list.
+        For an unknown mechanism or model, a fraction outside ``[0, 1)``, a weight outside
+        ``[0, MAX_COINS]``, or an empty list.
     """
     for mechanism in mechanisms:
         if mechanism not in MECHANISMS:
@@ -182,8 +181,8 @@ def grid(
     for fraction in fractions:
         _check_fraction(fraction)
     for weight in weights:
-        if not (math.isfinite(weight) and weight >= 0):
-            raise ScenarioError(f"a deposit weight must be a number of coins, at least 0, got {weight:g}")
+        if not 0 <= weight <= MAX_COINS:  # the scenario's own bound on an amount (nan fails it too)
+            raise ScenarioError(f"a deposit weight must be a number of coins from 0 to {MAX_COINS:,}, got {weight:g}")
     cells = sorted({0.0, *fractions})
     return [
         Point(mechanism, model, weight, fraction)
