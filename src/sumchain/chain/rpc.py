@@ -67,6 +67,7 @@ POLL_FIRST = 0.002
 """Seconds between the first two looks for a receipt on a dev node; each further wait is half as long again."""
 POLL_MOST = 0.05
 """Most seconds between two looks for a receipt on a dev node (elsewhere: 1 s, blocks take seconds)."""
+_INSUFFICIENT_FUNDS = re.compile(r"insufficient funds", re.IGNORECASE)
 _NONCE_TROUBLE = re.compile(r"nonce too low|nonce too high|already known|replacement transaction", re.IGNORECASE)
 _URL = re.compile(r"https?://", re.IGNORECASE)
 
@@ -195,6 +196,10 @@ class RpcChain:
         Called with a :class:`~sumchain.chain.confirm.TransactionPreview`
         before each transaction on a chain that is not a dev chain; it raises
         (e.g. :class:`~sumchain.errors.TransactionDeclined`) to stop it.
+    priority_fee : int, optional
+        Tip per unit of gas, in wei, of every EIP-1559 transaction; by default what the node
+        suggests (``eth_maxPriorityFeePerGas``). A simulation on a dev node whose base fee is 0
+        gives 0, so that its transactions cost nothing.
 
     Raises
     ------
@@ -214,6 +219,7 @@ class RpcChain:
         receipt_timeout: float = 300,
         confirm: Callable[[TransactionPreview], None] | None = None,
         confirmations: int = 1,
+        priority_fee: int | None = None,
     ) -> None:
         if not _URL.match(url):
             raise ChainError(f"{url}: only http:// and https:// node URLs are supported (not ws://, wss:// or IPC)")
@@ -227,6 +233,7 @@ class RpcChain:
         self.receipt_timeout = receipt_timeout
         self.confirm = confirm
         self.confirmations = confirmations
+        self.priority_fee = priority_fee
         provider = HTTPProvider(url, request_kwargs={"timeout": timeout}, exception_retry_configuration=None)
         self.w3 = Web3(provider)
         for name in _UNUSED_MIDDLEWARE:  # each costs round trips (the validation one asks for the chain id)
@@ -260,8 +267,14 @@ class RpcChain:
         except (Web3Exception, requests.RequestException) as exc:
             raise ChainError(f"{self.url}: {_one_line(exc)}") from None
 
-    def _request(self, method: str, *params: Any) -> Any:
-        """A raw JSON-RPC request (dev methods web3 does not wrap)."""
+    def request(self, method: str, *params: Any) -> Any:
+        """A raw JSON-RPC request (dev methods web3 does not wrap, such as ``anvil_setBalance``).
+
+        Raises
+        ------
+        ChainError
+            When the node cannot be reached or answers with an error.
+        """
         with self._errors():
             return self.w3.manager.request_blocking(method, list(params))
 
@@ -295,10 +308,21 @@ class RpcChain:
         else:
             with warnings.catch_warnings():  # web3 warns when it falls back to eth_feeHistory
                 warnings.simplefilter("ignore")
-                tip = int(self.w3.eth.max_priority_fee)
+                tip = int(self.w3.eth.max_priority_fee) if self.priority_fee is None else self.priority_fee
             fees = {"maxFeePerGas": 2 * int(base_fee) + tip, "maxPriorityFeePerGas": tip}
         self._fees_cache = (now, fees)
         return fees
+
+    def _estimate(self, to: str | None, data: bytes, sender: str, value: int, estimate_value: int | None) -> int:
+        """The gas estimate with ``estimate_value``, or with ``value`` when the sender cannot afford more
+        (a contribution of all it holds: the contract then has no change to pay back)."""
+        if estimate_value is not None and estimate_value > value:
+            try:
+                return self.estimate_gas(to, data, sender=sender, value=estimate_value)
+            except ChainError as exc:
+                if not _INSUFFICIENT_FUNDS.search(str(exc)):
+                    raise
+        return self.estimate_gas(to, data, sender=sender, value=value)
 
     def _gas_limit(self, estimate: int) -> int:
         """The estimate plus a margin, within the block gas limit and (if it fits) the Osaka cap."""
@@ -359,9 +383,7 @@ class RpcChain:
         """
         signer = self._signer(sender)
         if gas is None:
-            estimate = self.estimate_gas(
-                to, data, sender=sender, value=value if estimate_value is None else estimate_value
-            )
+            estimate = self._estimate(to, data, sender, value, estimate_value)
         with self._errors():
             fees = self._fees()
             gas = self._gas_limit(estimate) if gas is None else gas
@@ -636,7 +658,7 @@ class RpcChain:
         if not self.is_dev:
             return
         try:
-            pool = self._request("txpool_content")
+            pool = self.request("txpool_content")
         except ChainError:
             return
         mine = {
@@ -647,21 +669,21 @@ class RpcChain:
         }
         if self._count(sender, "latest") in mine.get("queued", {}):
             waiting = mine.get("pending", {}) | mine["queued"]
-            raws = [self._request("eth_getRawTransactionByHash", waiting[nonce]) for nonce in sorted(waiting)]
-            self._request("anvil_removePoolTransactions", sender)
+            raws = [self.request("eth_getRawTransactionByHash", waiting[nonce]) for nonce in sorted(waiting)]
+            self.request("anvil_removePoolTransactions", sender)
             for raw in raws:
-                self._request("eth_sendRawTransaction", raw)
+                self.request("eth_sendRawTransaction", raw)
         elif mine.get("pending") and self._automines():
             last = max(mine["pending"])
             for _ in mine["pending"]:  # each block takes at least one of them
-                self._request("evm_mine")
+                self.request("evm_mine")
                 if self._count(sender, "latest") > last:
                     break
 
     def _automines(self) -> bool:
         """Whether a dev node mines a block for each transaction it receives (anvil's default)."""
         try:
-            return bool(self._request("anvil_getAutomine"))
+            return bool(self.request("anvil_getAutomine"))
         except ChainError:
             return False
 
@@ -821,7 +843,8 @@ class RpcChain:
             return int(self.w3.eth.block_number)
 
     def advance_time(self, seconds: int) -> None:
-        """Move the clock forward and mine a block (``evm_increaseTime``, ``evm_mine``).
+        """Mine an empty block ``seconds`` after the latest one (``evm_setNextBlockTimestamp``,
+        ``evm_mine``); later blocks keep time from there.
 
         Raises
         ------
@@ -832,8 +855,20 @@ class RpcChain:
             raise ChainError("advance_time works only on dev chains (anvil)")
         if seconds < 0:
             raise ChainError("time only moves forward")
-        self._request("evm_increaseTime", seconds)
-        self._request("evm_mine")
+        self.request("evm_setNextBlockTimestamp", self.time() + seconds)
+        self.request("evm_mine")
+
+    def set_balance(self, address: str, wei: int) -> None:
+        """Give ``address`` exactly ``wei`` (``anvil_setBalance``: anvil only).
+
+        Raises
+        ------
+        ChainError
+            On a node that is not a dev chain, or one that does not know ``anvil_setBalance``.
+        """
+        if not self.is_dev:
+            raise ChainError("set_balance works only on dev chains (anvil)")
+        self.request("anvil_setBalance", checksum(address), hex(wei))
 
     def balance(self, address: str) -> int:
         """Balance of ``address`` in wei."""
@@ -851,10 +886,10 @@ class RpcChain:
         """
         if not self.is_dev:
             raise ChainError("anchor works only on dev chains (anvil)")
-        snapshot = self._request("evm_snapshot")
+        snapshot = self.request("evm_snapshot")
         try:
             yield
         finally:
             self._nonces.forget()  # the rolled-back transactions' nonces are free again
-            if not self._request("evm_revert", snapshot):
+            if not self.request("evm_revert", snapshot):
                 raise ChainError(f"{self.url} could not revert to snapshot {snapshot}")

@@ -27,11 +27,11 @@ def test_every_model_audits_ok_on_a_node(chain, model_type) -> None:
 
 
 def storage(chain: RpcChain, address: str, slot: int) -> int:
-    return int(chain._request("eth_getStorageAt", address, hex(slot), "latest"), 16)
+    return int(chain.request("eth_getStorageAt", address, hex(slot), "latest"), 16)
 
 
 def poke(chain: RpcChain, address: str, slot: int, value: int) -> None:
-    assert chain._request("anvil_setStorageAt", address, hex(slot), "0x" + value.to_bytes(32, "big").hex())
+    assert chain.request("anvil_setStorageAt", address, hex(slot), "0x" + value.to_bytes(32, "big").hex())
 
 
 def poke_word(chain: RpcChain, model: SharedModel, word: int) -> int:

@@ -225,6 +225,6 @@ def test_an_add_mined_later_than_its_estimate_has_gas_for_the_change(chain: RpcC
     add ran out of gas: 56,803 estimated + 20% against 68,638 used)."""
     model = SharedModel.deploy(chain, SparsePerceptron.from_weights(WEIGHTS, learning_rate=1), mechanism=INCENTIVE)
     model.add_data((0,), 1, sender=1)
-    chain._request("evm_setNextBlockTimestamp", chain.time() + 100)  # as when the next add comes 100 s later
+    chain.request("evm_setNextBlockTimestamp", chain.time() + 100)  # as when the next add comes 100 s later
     added = model.add_data((1,), 1, sender=1)
     assert added.cost < MOST // 9

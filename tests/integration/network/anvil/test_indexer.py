@@ -70,7 +70,7 @@ def test_anvil_reorg_replaces_indexed_blocks(chain, model, tmp_path) -> None:
     for sample, sender in [(GOOD[0], 1), (GOOD[1], 2), (GOOD[2], 3), (GOOD[1], 1)]:
         model.add_data(sample, 1, sender=sender)
     indexer = indexed(chain, tmp_path / "index.sqlite", model)
-    chain._request("anvil_reorg", 3, [])  # the last 3 blocks replaced by empty ones, their transactions gone
+    chain.request("anvil_reorg", 3, [])  # the last 3 blocks replaced by empty ones, their transactions gone
     chain._nonces.forget()  # so the senders' nonces are theirs again
     model.add_data(BAD, 1, sender=2)
     report = indexer.sync()
@@ -113,7 +113,7 @@ def test_anvil_reorg_removes_a_registration_and_a_delisting(chain, registry, tmp
         "spam": (spam.address, chain.accounts[2], False),
     }
     # spam's deployment, listing and upload and the delisting replaced by empty blocks: their transactions gone
-    chain._request("anvil_reorg", chain.block_number() - spam.deployed_at + 1, [])
+    chain.request("anvil_reorg", chain.block_number() - spam.deployed_at + 1, [])
     chain._nonces.forget()
     news.add_data([0], 1, sender=3)
     report = indexer.sync()

@@ -74,7 +74,7 @@ def test_a_draw_is_mined_whichever_piece_its_block_draws(chain: RpcChain) -> Non
     for blocks in range(12):
         with chain.anchor():
             for _ in range(blocks):
-                chain._request("evm_mine")  # another block, another randomness
+                chain.request("evm_mine")  # another block, another randomness
             drawn.add(market.draw(sender=3))
             assert market.phase() == "drawn"
     assert drawn == {0, 1}

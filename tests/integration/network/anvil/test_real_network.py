@@ -216,7 +216,7 @@ def test_a_receipt_that_does_not_come_may_still_be_mined() -> None:
             f"transaction {tx_hash} was sent, but was not mined within 0.5 s; "
             "it may still be mined: look its hash up before sending it again"
         )
-        chain._request("evm_mine")
+        chain.request("evm_mine")
         assert chain.w3.eth.get_transaction_receipt(tx_hash)["status"] == 1
 
 

@@ -72,14 +72,14 @@ def test_replaced_and_dropped_transactions_are_told_apart() -> None:
             }
         )
         chain.w3.eth.send_raw_transaction(replacement.raw_transaction)
-        miner = threading.Timer(0.5, lambda: chain._request("evm_mine"))
+        miner = threading.Timer(0.5, lambda: chain.request("evm_mine"))
         miner.start()
         with pytest.raises(TransactionReplaced, match=f"nonce {first.nonce} was used by another transaction"):
             first.receipt()
         miner.join()
 
         dropped = chain.send(chain.accounts[1], b"", sender=sender, value=3, gas=21_000)
-        chain._request("anvil_dropTransaction", dropped.tx_hash)
+        chain.request("anvil_dropTransaction", dropped.tx_hash)
         with pytest.raises(TransactionDropped, match="dropped by the node"):
             dropped.receipt()
         assert chain.balance(chain.accounts[1]) >= 10_000 * ETHER  # nothing of either was paid
@@ -137,9 +137,9 @@ def test_a_transaction_anvil_holds_queued_at_the_next_nonce_is_sent_again(chain:
     sender, receiver = chain.accounts[7], chain.accounts[8]
     skipped = chain._nonces.take(sender, lambda: chain._count(sender, "pending"))
     pending = [chain.send(receiver, b"", sender=sender, value=1, gas=21_000) for _ in range(2)]
-    chain._request("anvil_setNonce", sender, hex(skipped + 1))
-    chain._request("evm_mine")
-    assert chain._request("txpool_status")["queued"] == "0x2"  # mining leaves them
+    chain.request("anvil_setNonce", sender, hex(skipped + 1))
+    chain.request("evm_mine")
+    assert chain.request("txpool_status")["queued"] == "0x2"  # mining leaves them
     receipts = chain.receipts(pending)
     assert [r.tx_hash for r in receipts] == [p.tx_hash for p in pending]
     assert chain._count(sender, "latest") == skipped + 3
@@ -154,5 +154,5 @@ def test_a_burst_larger_than_a_block_is_mined_to_the_last() -> None:
         sent = chain.send_many(chain.accounts[2], [b""] * 200, sender=chain.accounts[1], value=1, gas=400_000)
         receipts = chain.receipts(sent)
         assert [r.tx_hash for r in receipts] == [p.tx_hash for p in sent]
-        assert chain._request("txpool_status")["pending"] == "0x0"
+        assert chain.request("txpool_status")["pending"] == "0x0"
         assert chain.balance(chain.accounts[2]) == 10_000 * ETHER + 200
