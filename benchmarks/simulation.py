@@ -64,7 +64,7 @@ def main() -> None:
     scenario = load_scenario("paper-drt")
     scenario = dataclasses.replace(scenario, dataset=dataclasses.replace(scenario.dataset, path=args.imdb))
     started = time.perf_counter()
-    data = load_data(scenario.dataset, scenario.seed)
+    data = load_data(scenario.dataset, scenario.seed, dense=scenario.model.dense)
     loading = time.perf_counter() - started
     print(f"data loaded in {loading:.1f} s", file=sys.stderr)
     started = time.perf_counter()

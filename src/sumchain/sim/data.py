@@ -1,11 +1,14 @@
-"""The samples of a simulation: a dataset as sparse feature indices, shuffled and split.
+"""The samples of a simulation: a dataset as its model takes it, shuffled and split.
 
-Every dataset becomes sorted, unique feature indices (what the sparse perceptron
-and naive Bayes contracts take): texts through the reference's 1000-word IMDB
-vocabulary (IMDB) or a vocabulary learnt from the training split (fake news),
-numbers as "above the median" bits (Endomondo, scikit-learn's sets), as the
-reference discretised its fitness data. Nothing is downloaded: the paper's
-datasets are read from the path given (IMDB from ``../shared/datasets`` by default).
+For a sparse model (the sparse perceptron, naive Bayes, the sparse nearest centroid)
+every dataset becomes sorted, unique feature indices: texts through the reference's
+1000-word IMDB vocabulary (IMDB) or a vocabulary learnt from the training split (fake
+news), numbers as "above the median" bits (Endomondo, scikit-learn's sets), as the
+reference discretised its fitness data. For a dense model (the dense perceptron, the
+nearest centroid) a sample is a vector of fixed-point values of unit length, as the
+reference prepared dense inputs: numbers standardised by the training split's mean and
+spread, texts as their word bits. Nothing is downloaded: the paper's datasets are read
+from the path given (IMDB from ``../shared/datasets`` by default).
 """
 
 from __future__ import annotations
@@ -20,9 +23,13 @@ import numpy as np
 from sumchain import datasets
 from sumchain.encoders import VocabularyEncoder
 from sumchain.errors import InvalidSample, SumchainError
+from sumchain.models import SCALE
+from sumchain.models.samples import MAX_SAMPLE, unit_vector
 from sumchain.sim.scenario import DatasetSpec
 
 Sample = tuple[int, ...]
+Loaded = tuple[list[tuple[Sample, int]], list[tuple[Sample, int]], int, tuple[str, ...]]
+"""What a loader gives: training and test samples with their labels, the feature count, the class names."""
 SKLEARN_SETS = ("breast_cancer", "digits", "iris", "wine")
 """scikit-learn's bundled sets that need no download."""
 
@@ -34,11 +41,14 @@ class SimData:
     Attributes
     ----------
     initial, stream, test : list of (sample, label)
-        Samples are sorted unique feature indices.
+        Samples are sorted unique feature indices, or with ``dense`` vectors of ``n_features``
+        fixed-point values.
     n_features : int
         Size of the feature space.
     class_names : tuple of str
         Name of each class.
+    dense : bool
+        Whether samples are vectors of values (for a dense model).
     """
 
     initial: list[tuple[Sample, int]]
@@ -46,6 +56,7 @@ class SimData:
     test: list[tuple[Sample, int]]
     n_features: int
     class_names: tuple[str, ...]
+    dense: bool = False
 
     @property
     def n_classes(self) -> int:
@@ -70,6 +81,32 @@ def _above_median(rows: np.ndarray, reference: np.ndarray) -> list[Sample]:
     return [tuple(int(i) for i in np.flatnonzero(row > median)) for row in rows]
 
 
+def _unit_rows(rows: np.ndarray) -> list[Sample]:
+    """Each row at scale, divided by its length (:func:`~sumchain.models.samples.unit_vector`);
+    a row of zeros stays zeros."""
+    scaled = np.rint(rows * SCALE).astype(np.int64).tolist()
+    return [tuple(unit_vector(row)) if any(row) else tuple(row) for row in scaled]
+
+
+def _numbers(rows: np.ndarray, reference: np.ndarray, dense: bool) -> list[Sample]:
+    """Numeric rows as a model takes them: for a sparse model the indices of the values above
+    ``reference``'s medians, for a dense one the values standardised by ``reference``'s mean
+    and spread, as unit vectors."""
+    if not dense:
+        return _above_median(rows, reference)
+    spread = reference.std(axis=0)
+    return _unit_rows((rows - reference.mean(axis=0)) / np.where(spread > 0, spread, 1.0))
+
+
+def _as_dense(pairs: list[tuple[Sample, int]], n_features: int) -> list[tuple[Sample, int]]:
+    """Samples of feature indices as unit vectors of their bits (one without a feature is left out)."""
+    found = [(s, label) for s, label in pairs if s]
+    rows = np.zeros((len(found), n_features))
+    for row, (sample, _) in zip(rows, found, strict=True):
+        row[list(sample)] = 1.0
+    return list(zip(_unit_rows(rows), (label for _, label in found), strict=True))
+
+
 def split_initial(pairs: list[tuple[Sample, int]], fraction: float, rng: random.Random) -> tuple[list, list]:
     """The samples with a feature, shuffled by ``rng``: the first ``fraction`` of them (the owner's
     initial data) and the rest (the stream), as :func:`load_data` splits a dataset's training set."""
@@ -79,7 +116,7 @@ def split_initial(pairs: list[tuple[Sample, int]], fraction: float, rng: random.
     return pairs[:cut], pairs[cut:]
 
 
-def _imdb(spec: DatasetSpec) -> tuple[list, list, int, tuple[str, ...]]:
+def _imdb(spec: DatasetSpec) -> Loaded:
     path = Path(spec.path) if spec.path else datasets.IMDB_ARCHIVE
     encoder = VocabularyEncoder.imdb()
     splits = datasets.read_imdb_splits(path)
@@ -87,7 +124,7 @@ def _imdb(spec: DatasetSpec) -> tuple[list, list, int, tuple[str, ...]]:
     return train, test, encoder.n_features, ("negative", "positive")
 
 
-def _imdb_npz(spec: DatasetSpec) -> tuple[list, list, int, tuple[str, ...]]:
+def _imdb_npz(spec: DatasetSpec) -> Loaded:
     """Keras's imdb.npz, its ids mapped to words (``imdb_word_index.json`` beside it, else the shared one)."""
     if not spec.path:
         raise SumchainError("the imdb-npz dataset needs [dataset] path: the Keras imdb.npz file")
@@ -104,7 +141,7 @@ def _imdb_npz(spec: DatasetSpec) -> tuple[list, list, int, tuple[str, ...]]:
     return features("train"), features("test"), vocabulary.n_features, ("negative", "positive")
 
 
-def _fake_news(spec: DatasetSpec) -> tuple[list, list, int, tuple[str, ...]]:
+def _fake_news(spec: DatasetSpec) -> Loaded:
     """The fake-news CSV, 70/30 as the reference splits it, through a 1000-word vocabulary of the 70."""
     if not spec.path:
         raise SumchainError("the fake-news dataset needs [dataset] path: Kaggle's fake-news train.csv")
@@ -115,21 +152,28 @@ def _fake_news(spec: DatasetSpec) -> tuple[list, list, int, tuple[str, ...]]:
     return train, test, encoder.n_features, ("reliable", "unreliable")
 
 
-def _endomondo(spec: DatasetSpec) -> tuple[list, list, int, tuple[str, ...]]:
-    """Endomondo workouts: the six summaries above their median, then a gender one-hot; 70/30."""
+def _endomondo(spec: DatasetSpec, dense: bool) -> Loaded:
+    """Endomondo workouts: the six summaries above their median, then a gender one-hot; 70/30.
+    For a dense model: the summaries and the one-hot, standardised."""
     if not spec.path:
         raise SumchainError("the endomondo dataset needs [dataset] path: FitRec's endomondoHR_proper.json")
     rows, genders, labels = datasets.read_endomondo(spec.path)
     values = np.asarray(rows)
     gender_index = {g: i for i, g in enumerate(dict.fromkeys(genders))}
-    bits = _above_median(values, values)
-    samples = [(*b, values.shape[1] + gender_index[g]) for b, g in zip(bits, genders, strict=True)]
+    n_features = values.shape[1] + len(gender_index)
+    cut = int(len(labels) * 0.7)
+    if dense:
+        one_hot = np.eye(len(gender_index))[[gender_index[g] for g in genders]]
+        both = np.hstack([values, one_hot])
+        samples = _numbers(both, both[:cut], dense=True)
+    else:
+        bits = _above_median(values, values)
+        samples = [(*b, values.shape[1] + gender_index[g]) for b, g in zip(bits, genders, strict=True)]
     pairs = list(zip(samples, labels, strict=True))
-    cut = int(len(pairs) * 0.7)
-    return pairs[:cut], pairs[cut:], values.shape[1] + len(gender_index), ("bike", "run")
+    return pairs[:cut], pairs[cut:], n_features, ("bike", "run")
 
 
-def _tiny_reviews(spec: DatasetSpec) -> tuple[list, list, int, tuple[str, ...]]:
+def _tiny_reviews(spec: DatasetSpec) -> Loaded:
     """The demo's 240 shipped reviews: 180 to train, 60 to test."""
     from sumchain.data import tiny_reviews
 
@@ -139,8 +183,8 @@ def _tiny_reviews(spec: DatasetSpec) -> tuple[list, list, int, tuple[str, ...]]:
     return pairs[:180], pairs[180:], encoder.n_features, ("negative", "positive")
 
 
-def _sklearn(name: str) -> Callable[[DatasetSpec], tuple[list, list, int, tuple[str, ...]]]:
-    def load(spec: DatasetSpec) -> tuple[list, list, int, tuple[str, ...]]:
+def _sklearn(name: str) -> Callable[[DatasetSpec, bool], Loaded]:
+    def load(spec: DatasetSpec, dense: bool) -> Loaded:
         try:
             from sklearn import datasets as bundled
         except ImportError:
@@ -149,7 +193,7 @@ def _sklearn(name: str) -> Callable[[DatasetSpec], tuple[list, list, int, tuple[
         cut = int(len(found.target) * 0.7)
         order = np.random.default_rng(0).permutation(len(found.target))
         x, y = found.data[order], found.target[order]
-        samples = _above_median(x, x[:cut])
+        samples = _numbers(x, x[:cut], dense)
         pairs = [(s, int(label)) for s, label in zip(samples, y, strict=True)]
         names = tuple(str(n) for n in found.target_names)
         return pairs[:cut], pairs[cut:], x.shape[1], names
@@ -157,18 +201,35 @@ def _sklearn(name: str) -> Callable[[DatasetSpec], tuple[list, list, int, tuple[
     return load
 
 
-LOADERS: dict[str, Callable[[DatasetSpec], tuple[list, list, int, tuple[str, ...]]]] = {
-    "imdb": _imdb,
-    "imdb-npz": _imdb_npz,
-    "fake-news": _fake_news,
+def _text(read: Callable[[DatasetSpec], Loaded]) -> Callable[[DatasetSpec, bool], Loaded]:
+    """The loader of a text dataset: its word indices, or for a dense model their bits as unit vectors."""
+
+    def load(spec: DatasetSpec, dense: bool) -> Loaded:
+        train, test, n_features, names = read(spec)
+        if not dense:
+            return train, test, n_features, names
+        if n_features > MAX_SAMPLE:
+            raise SumchainError(
+                f"the {spec.name} dataset has {n_features} features, a dense model takes at most {MAX_SAMPLE}: "
+                "use the sparse perceptron, naive bayes or the sparse nearest centroid"
+            )
+        return _as_dense(train, n_features), _as_dense(test, n_features), n_features, names
+
+    return load
+
+
+LOADERS: dict[str, Callable[[DatasetSpec, bool], Loaded]] = {
+    "imdb": _text(_imdb),
+    "imdb-npz": _text(_imdb_npz),
+    "fake-news": _text(_fake_news),
     "endomondo": _endomondo,
-    "tiny-reviews": _tiny_reviews,
+    "tiny-reviews": _text(_tiny_reviews),
     **{name: _sklearn(name) for name in SKLEARN_SETS},
 }
-"""Loader of each dataset name a scenario may give."""
+"""Loader of each dataset name a scenario may give (the spec, and whether the model is dense)."""
 
 
-def load_data(spec: DatasetSpec, seed: int) -> SimData:
+def load_data(spec: DatasetSpec, seed: int, *, dense: bool = False) -> SimData:
     """The dataset of a scenario, shuffled by ``seed`` and split into initial data and stream.
 
     Parameters
@@ -177,6 +238,9 @@ def load_data(spec: DatasetSpec, seed: int) -> SimData:
         The scenario's ``[dataset]``: its name, path, initial fraction and limit.
     seed : int
         The shuffle (and the samples a ``limit`` keeps).
+    dense : bool
+        Samples for a dense model (:attr:`~sumchain.sim.scenario.ModelSpec.dense`): vectors of
+        values instead of feature indices.
 
     Returns
     -------
@@ -186,13 +250,14 @@ def load_data(spec: DatasetSpec, seed: int) -> SimData:
     Raises
     ------
     SumchainError
-        For an unknown name, a missing path, or a file that cannot be read.
+        For an unknown name, a missing path, a file that cannot be read, or a text dataset of
+        more features than a dense model takes.
     """
     if spec.name not in LOADERS:
         raise SumchainError(f"unknown dataset {spec.name!r} (known: {', '.join(LOADERS)})")
     if spec.path and not Path(spec.path).exists():
         raise SumchainError(f"no dataset at {spec.path}")
-    train, test, n_features, names = LOADERS[spec.name](spec)
+    train, test, n_features, names = LOADERS[spec.name](spec, dense)
     if spec.limit:  # drawn at random: a dataset read in order (IMDB: by label) would keep one class
         pick = random.Random(f"limit {seed}")
         train, test = (pick.sample(part, min(spec.limit, len(part))) for part in (train, test))
@@ -200,4 +265,4 @@ def load_data(spec: DatasetSpec, seed: int) -> SimData:
     initial, stream = split_initial(train, spec.initial_fraction, rng)
     if not initial or not stream or not test:
         raise SumchainError(f"the {spec.name} dataset is too small to split: {len(train)} training samples")
-    return SimData(initial, stream, [p for p in test if p[0]], n_features, names)
+    return SimData(initial, stream, [p for p in test if p[0]], n_features, names, dense)

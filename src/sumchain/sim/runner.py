@@ -15,6 +15,7 @@ to the last wei.
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import random
 from collections.abc import Callable
@@ -23,10 +24,19 @@ from fractions import Fraction
 
 import numpy as np
 
+from sumchain.chain.base import Chain
 from sumchain.chain.embedded import EmbeddedChain
 from sumchain.errors import ContractReverted, SumchainError
 from sumchain.metadata import ModelMetadata
-from sumchain.models import SCALE, NaiveBayes, OnChainModel, SparsePerceptron
+from sumchain.models import (
+    SCALE,
+    DensePerceptron,
+    NaiveBayes,
+    NearestCentroid,
+    OnChainModel,
+    SparseNearestCentroid,
+    SparsePerceptron,
+)
 from sumchain.models.samples import SMALL_BATCH, CheckedSparse
 from sumchain.sim.data import SimData, load_data
 from sumchain.sim.mechanism import Claims, Entry, mechanism_for
@@ -80,30 +90,46 @@ def make_mirror(spec: ModelSpec, data: SimData, seed: int = 0) -> OnChainModel:
     spec : ModelSpec
         The scenario's ``[model]``.
     data : SimData
-        The run's data; the model learns ``data.initial``.
+        The run's data (dense for a dense model); the model learns ``data.initial``.
     seed : int
         Order of the perceptron's passes when it shuffles them.
 
     Raises
     ------
     SumchainError
-        For a perceptron on a dataset that does not have two classes, or a parameter out of its range.
+        For a perceptron on a dataset that does not have two classes, a nearest centroid whose
+        initial data lacks a class, data of the wrong kind, or a parameter out of its range.
     """
+    if data.dense != spec.dense:
+        kind = "vectors of values" if spec.dense else "feature indices"
+        raise SumchainError(f"the {spec.type} takes {kind}: load the data with dense={spec.dense}")
     x = [s for s, _ in data.initial]
     y = [label for _, label in data.initial]
-    if spec.type == "naive bayes":
-        return NaiveBayes(n_features=data.n_features, n_classes=data.n_classes).fit(x, y)
-    if data.n_classes != 2:
-        raise SumchainError(f"the sparse perceptron has two classes, the dataset {data.n_classes}: use naive bayes")
-    model = SparsePerceptron(
-        n_features=data.n_features,
-        learning_rate=round(spec.learning_rate * SCALE),
-        decay=spec.decay or None,
-        max_iter=spec.max_iter,
-        tol=spec.tol or None,
-        shuffle=spec.shuffle,
-        random_state=seed,
-    )
+    model: SparsePerceptron | DensePerceptron | NaiveBayes | NearestCentroid | SparseNearestCentroid
+    if spec.perceptron:
+        if data.n_classes != 2:
+            raise SumchainError(
+                f"the {spec.type} has two classes, the dataset {data.n_classes}: use naive bayes or a nearest centroid"
+            )
+        model = (DensePerceptron if spec.dense else SparsePerceptron)(
+            n_features=data.n_features,
+            learning_rate=round(spec.learning_rate * SCALE),
+            decay=spec.decay or None,
+            max_iter=spec.max_iter,
+            tol=spec.tol or None,
+            shuffle=spec.shuffle,
+            random_state=seed,
+        )
+    elif spec.type == "naive bayes":
+        model = NaiveBayes(n_features=data.n_features, n_classes=data.n_classes)
+    else:
+        missing = sorted(set(range(data.n_classes)) - set(y))
+        if missing:
+            raise SumchainError(
+                f"the initial data has no sample of class {data.class_names[missing[0]]!r}, so the {spec.type} "
+                "could never predict it: raise [dataset] initial_fraction"
+            )
+        model = (NearestCentroid if spec.dense else SparseNearestCentroid)(n_features=data.n_features)
     try:
         return model.fit(x, y)
     except SumchainError:
@@ -124,7 +150,7 @@ def baseline_accuracy(spec: ModelSpec, data: SimData, seed: int = 0) -> float:
     seed : int
         As :func:`make_mirror`'s.
     """
-    everything = SimData(data.initial + data.stream, [], data.test, data.n_features, data.class_names)
+    everything = dataclasses.replace(data, initial=data.initial + data.stream, stream=[])
     mirror = make_mirror(spec, everything, seed)
     return float(mirror.score([s for s, _ in data.test], [label for _, label in data.test]))
 
@@ -144,7 +170,7 @@ def scenario_baseline(scenario: Scenario, data: SimData, seed: int) -> float:
     return scenario.baseline if scenario.baseline is not None else baseline_accuracy(scenario.model, data, seed)
 
 
-def _fund(chain: EmbeddedChain, agents: list[_Agent], bank: str) -> None:
+def _fund(chain: Chain, agents: list[_Agent], bank: str) -> None:
     """Bring each account down to its share of its agent's start balance (the rest goes to ``bank``)."""
     for agent in agents:
         share = int(agent.spec.start_balance * COIN) // len(agent.accounts)
@@ -165,6 +191,14 @@ def _book(agent: _Agent, claims: Claims, run: Run) -> None:
     run.transactions += claims.refunds + claims.reports
 
 
+def account_balance(scenario: Scenario) -> tuple[int, int]:
+    """The accounts a run of ``scenario`` needs (the bank first, then each agent's) and the wei each
+    starts with: enough for the largest share of a start balance and for the market's bounty."""
+    largest = max(int(a.start_balance * COIN) // a.accounts for a in scenario.agents)
+    bounty = int(Fraction(scenario.mechanism.bounty) * COIN) if scenario.mechanism.kind == "prediction-market" else 0
+    return 1 + sum(a.accounts for a in scenario.agents), max(largest, bounty, 1)
+
+
 def new_chain(scenario: Scenario) -> EmbeddedChain:
     """A fresh in-memory chain for ``scenario``.
 
@@ -172,30 +206,29 @@ def new_chain(scenario: Scenario) -> EmbeddedChain:
     ----------
     scenario : Scenario
         Its agents' accounts, and a bank account (the model's owner unless an agent is, and so
-        the prediction market's provider), each funded enough for its share.
+        the prediction market's provider), each funded enough for its share
+        (:func:`account_balance`).
 
     Returns
     -------
     EmbeddedChain
         The chain, at :data:`GENESIS_TIME`; :func:`simulate` takes it to read its events afterwards.
     """
-    n_accounts = 1 + sum(a.accounts for a in scenario.agents)
-    largest = max(int(a.start_balance * COIN) // a.accounts for a in scenario.agents)
-    bounty = int(Fraction(scenario.mechanism.bounty) * COIN) if scenario.mechanism.kind == "prediction-market" else 0
-    return EmbeddedChain(accounts=n_accounts, balance=max(largest, bounty, 1), genesis_time=GENESIS_TIME)
+    n_accounts, balance = account_balance(scenario)
+    return EmbeddedChain(accounts=n_accounts, balance=balance, genesis_time=GENESIS_TIME)
 
 
 def simulate(
     scenario: Scenario,
     *,
-    chain: EmbeddedChain | None = None,
+    chain: Chain | None = None,
     seed: int | None = None,
     days: float | None = None,
     data: SimData | None = None,
     baseline: float | None = None,
     on_progress: Callable[[Progress], None] | None = None,
 ) -> Run:
-    """Run a scenario on a fresh in-memory embedded chain.
+    """Run a scenario on a fresh in-memory embedded chain, or on a dev node.
 
     Parameters
     ----------
@@ -206,11 +239,12 @@ def simulate(
     days : float, optional
         Simulated days (the scenario's by default); the run also ends once the data
         stream is used up and no deposit is left to claim.
-    chain : EmbeddedChain, optional
-        A fresh chain from :func:`new_chain` (to read its events afterwards); by default one
+    chain : Chain, optional
+        A fresh chain from :func:`new_chain` (to read its events afterwards), or a dev node
+        made ready by :func:`sumchain.sim.node.on_node`; by default a fresh in-memory chain
         that is dropped after the run.
     data : SimData, optional
-        The dataset already loaded (by default :func:`load_data` of the scenario's).
+        The dataset already loaded (by default :func:`load_data` of the scenario's, dense for a dense model).
     baseline : float, optional
         The all-data baseline already computed (by default :func:`scenario_baseline`).
     on_progress : callable, optional
@@ -237,7 +271,7 @@ def simulate(
     """
     seed = scenario.seed if seed is None else seed
     days = scenario.days if days is None else days
-    data = data or load_data(scenario.dataset, seed)
+    data = data or load_data(scenario.dataset, seed, dense=scenario.model.dense)
     if baseline is None:
         baseline = scenario_baseline(scenario, data, seed)
     elif not 0 <= baseline <= 1:
@@ -260,10 +294,14 @@ def simulate(
 
     mechanism = mechanism_for(scenario.mechanism)
     metadata = ModelMetadata(
-        name=f"simulation: {scenario.name}"[:64], n_features=data.n_features, class_names=data.class_names
+        name=f"simulation: {scenario.name}"[:64],
+        n_features=data.n_features,
+        feature_kind="values" if data.dense else "indices",
+        class_names=data.class_names,
     )
     model = mechanism.deploy(chain, make_mirror(scenario.model, data, seed), metadata, owner, data, seed)
-    x_test = CheckedSparse([s for s, _ in data.test], data.n_features)  # checked once, predicted every record
+    test_samples = [s for s, _ in data.test]  # sparse ones checked once, predicted every record
+    x_test = test_samples if data.dense else CheckedSparse(test_samples, data.n_features)
     y_test = [label for _, label in data.test]
     start = chain.time()
     end = start + round(days * 86_400)
@@ -274,7 +312,7 @@ def simulate(
     rows: dict[tuple[int, ...], np.ndarray] = {}  # each contributed sample, checked once
 
     def predict(samples: list[tuple[int, ...]]) -> list[int]:
-        if len(samples) < SMALL_BATCH:
+        if len(samples) < SMALL_BATCH or data.dense:
             return [int(p) for p in local.predict(samples)]
         for sample in samples:
             if sample not in rows:

@@ -17,8 +17,24 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from sumchain.errors import SumchainError
-from sumchain.models.perceptron import MAX_DECAY
+from sumchain.models import (
+    DensePerceptron,
+    NaiveBayes,
+    NearestCentroid,
+    OnChainModel,
+    SparseNearestCentroid,
+    SparsePerceptron,
+)
+from sumchain.models.perceptron import MAX_DECAY, BinaryPerceptron
 
+MODELS: dict[str, type[OnChainModel]] = {
+    "sparse perceptron": SparsePerceptron,
+    "dense perceptron": DensePerceptron,
+    "naive bayes": NaiveBayes,
+    "nearest centroid": NearestCentroid,
+    "sparse nearest centroid": SparseNearestCentroid,
+}
+"""The model class of each ``[model] type`` a scenario may give."""
 COIN = 10**18
 """Wei in one coin, the scenarios' unit of money."""
 MAX_COINS = 10**12
@@ -98,15 +114,17 @@ class DatasetSpec:
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """The model (the ``[model]`` table): ``sparse perceptron`` or ``naive bayes``; for the
-    perceptron its learning rate (a fraction of the fixed-point scale), the ``decay`` of its step
-    (samples after which it halves, see :class:`~sumchain.models.SparsePerceptron`; 0 for a
-    constant step) and its training passes over the initial data: at most ``max_iter``, each in a
-    new order drawn from the run's seed with ``shuffle``, and with a ``tol`` above 0 no more once
-    5 passes in a row did not lower the loss by ``tol`` per sample (scikit-learn's
-    ``SGDClassifier.fit``, as the reference trained its model)."""
+    """The model (the ``[model]`` table): its ``type``, one of :data:`MODELS`. The sparse models
+    (``sparse perceptron``, ``naive bayes``, ``sparse nearest centroid``) take feature indices, the
+    dense ones (``dense perceptron``, ``nearest centroid``) vectors of values
+    (:func:`sumchain.sim.data.load_data`). For a perceptron, its learning rate (a fraction of the
+    fixed-point scale), the ``decay`` of its step (samples after which it halves, see
+    :class:`~sumchain.models.SparsePerceptron`; 0 for a constant step) and its training passes over
+    the initial data: at most ``max_iter``, each in a new order drawn from the run's seed with
+    ``shuffle``, and with a ``tol`` above 0 no more once 5 passes in a row did not lower the loss by
+    ``tol`` per sample (scikit-learn's ``SGDClassifier.fit``, as the reference trained its model)."""
 
-    TYPES: ClassVar[tuple[str, ...]] = ("sparse perceptron", "naive bayes")
+    TYPES: ClassVar[tuple[str, ...]] = tuple(MODELS)
 
     type: str = "sparse perceptron"
     learning_rate: float = 0.5
@@ -114,6 +132,16 @@ class ModelSpec:
     max_iter: int = 5
     tol: float = 0.0
     shuffle: bool = False
+
+    @property
+    def perceptron(self) -> bool:
+        """Whether the model is a perceptron (it takes the learning keys)."""
+        return issubclass(MODELS[self.type], BinaryPerceptron)
+
+    @property
+    def dense(self) -> bool:
+        """Whether the model takes vectors of values rather than feature indices."""
+        return not MODELS[self.type].sparse
 
 
 @dataclass(frozen=True)
@@ -248,9 +276,12 @@ def parse_scenario(data: dict[str, Any], *, source: str = "scenario") -> Scenari
         takes = mechanism_kind(kind).keys
     except ScenarioError as exc:
         raise ScenarioError(f"{source}: [mechanism] {exc}") from None
-    if parts["model"].type == "naive bayes" and set(raw["model"]) - {"type"}:
+    model = parts["model"]
+    if model.type not in ModelSpec.TYPES:
+        raise ScenarioError(f"{source}: [model] type must be one of {', '.join(map(repr, ModelSpec.TYPES))}")
+    if not model.perceptron and set(raw["model"]) - {"type"}:
         key = sorted(set(raw["model"]) - {"type"})[0]
-        raise ScenarioError(f"{source}: [model] {key!r} does not apply to naive bayes (it takes: type)")
+        raise ScenarioError(f"{source}: [model] {key!r} does not apply to {model.type} (it takes: type)")
     ignored = sorted(set(raw["mechanism"]) - {"kind", *takes})
     if ignored:
         raise ScenarioError(
@@ -289,8 +320,6 @@ def parse_scenario(data: dict[str, Any], *, source: str = "scenario") -> Scenari
         raise ScenarioError(f"{source}: at most one agent may be the model's owner, with one account")
     if not 0 < scenario.dataset.initial_fraction < 1:
         raise ScenarioError(f"{source}: [dataset] initial_fraction must be between 0 and 1")
-    if scenario.model.type not in ModelSpec.TYPES:
-        raise ScenarioError(f"{source}: [model] type must be one of {', '.join(map(repr, ModelSpec.TYPES))}")
     if scenario.model.decay > MAX_DECAY:
         raise ScenarioError(f"{source}: [model] decay must be at most 2**64 - 1, got {scenario.model.decay}")
     for key in ("cost_weight", "bounty", "stake"):

@@ -193,17 +193,17 @@ def grid(
     ]
 
 
-_DATA: list[SimData] = []
-"""The sweep's data in a worker process (sent once, when the worker starts)."""
+_DATA: dict[bool, SimData] = {}
+"""The sweep's data in a worker process, for sparse and dense models (sent once, when the worker starts)."""
 
 
-def _start_worker(data: SimData) -> None:
-    _DATA[:] = [data]
+def _start_worker(data: dict[bool, SimData]) -> None:
+    _DATA.update(data)
 
 
 def _run_point(scenario: Scenario, point: Point) -> Outcome:
     started = time.perf_counter()
-    run = simulate(scenario, data=_DATA[0])
+    run = simulate(scenario, data=_DATA[scenario.model.dense])
     seconds = time.perf_counter() - started
     honest = next(a for a in run.agents if not a.attacks and a.strategy != "owner")
     attacker = next((a for a in run.agents if a.attacks), None)
@@ -236,7 +236,8 @@ def sweep(
     points : sequence of Point
         The grid (:func:`grid`).
     data : SimData, optional
-        The dataset already loaded (by default the scenario's, loaded once and sent to each worker).
+        The dataset already loaded (by default the scenario's, loaded once and sent to each worker);
+        the grid's models of the other kind (dense or sparse) get it loaded for them.
     jobs : int, optional
         Processes at once (default: the machine's cores).
     on_done : callable, optional
@@ -248,15 +249,16 @@ def sweep(
         In the order of ``points``. Every run is reproducible alone: it is the scenario of
         :func:`point_scenario` with the base's seed.
     """
-    data = data or load_data(base.dataset, base.seed)
-    baselines = {
-        model: baseline_accuracy(dataclasses.replace(base.model, type=model), data, base.seed)
-        for model in {p.model for p in points}
+    models = {model: dataclasses.replace(base.model, type=model) for model in {p.model for p in points}}
+    loaded = {
+        dense: data if data is not None and data.dense == dense else load_data(base.dataset, base.seed, dense=dense)
+        for dense in {spec.dense for spec in models.values()}
     }
+    baselines = {model: baseline_accuracy(spec, loaded[spec.dense], base.seed) for model, spec in models.items()}
     scenarios = [point_scenario(base, p, baselines[p.model]) for p in points]
     outcomes: dict[Point, Outcome] = {}
     with ProcessPoolExecutor(
-        max_workers=jobs or os.cpu_count() or 1, initializer=_start_worker, initargs=(data,)
+        max_workers=jobs or os.cpu_count() or 1, initializer=_start_worker, initargs=(loaded,)
     ) as pool:
         futures = [pool.submit(_run_point, scenario, point) for scenario, point in zip(scenarios, points, strict=True)]
         for future in futures:
