@@ -6,12 +6,13 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from sumchain.cli.app import app
+from sumchain.cli.app import app, session
 from sumchain.cli.output import out
 from sumchain.errors import SumchainError
 
@@ -26,6 +27,11 @@ as OUT/NAME-seedSEED.json, .png and .html; combine writes OUT/combined.png and .
 scenario (one honest agent, one attacker) over --fractions of bad data, --weights, --mechanisms and
 --models, --jobs at a time, and writes OUT/NAME-sweep.json, .png and .md (where each mechanism stops
 protecting accuracy).
+
+A run takes place on a fresh in-memory chain, or with --chain http://HOST:PORT on a dev node (anvil)
+that the simulation drives: it sets the node's clock and the accounts' balances, and charges no gas,
+so a run gives what it gives in memory (but for a prediction market, whose draw comes from the chain's
+randomness). Give it a node of its own.
 """
 
 
@@ -64,6 +70,19 @@ def _write(runs: list[Run], stem: Path) -> list[Path]:
     return written
 
 
+def _node_url() -> str | None:
+    """The dev node ``--chain`` names, or None for a fresh in-memory chain (``embedded``, ``memory``)."""
+    spec = session.chain_spec
+    if spec in ("embedded", "memory"):
+        return None
+    if "://" in spec:
+        return spec
+    raise SumchainError(
+        f"--chain {spec}: a simulation runs on a fresh in-memory chain (the default) or on a dev node "
+        "(--chain http://HOST:PORT), not in a chain file"
+    )
+
+
 def _run(scenario_name: str, seed: int | None, days: float | None, folder: Path) -> None:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -72,12 +91,13 @@ def _run(scenario_name: str, seed: int | None, days: float | None, folder: Path)
     from sumchain.sim.runner import Progress as Step
     from sumchain.sim.runner import scenario_baseline
 
+    node = _node_url()
     scenario = load_scenario(scenario_name)
     seed = scenario.seed if seed is None else seed
     total = scenario.days if days is None else days
     stem = _writable(folder, f"{scenario.name}-seed{seed}", (".json", ".html", ".png"))
     out.print(f"Loading the {scenario.dataset.name} dataset ...")
-    data = load_data(scenario.dataset, seed)
+    data = load_data(scenario.dataset, seed, dense=scenario.model.dense)
     out.print(
         f"{len(data.initial):,} samples to train on, {len(data.stream):,} to contribute, {len(data.test):,} to test"
     )
@@ -93,7 +113,15 @@ def _run(scenario_name: str, seed: int | None, days: float | None, folder: Path)
         TextColumn("{task.fields[tx]:,} tx, {task.fields[rate]:,.0f} tx/s"),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=out, transient=False) as progress:
+    with ExitStack() as stack:
+        chain = None
+        if node:
+            from sumchain.sim.node import on_node  # web3: imported only for a node
+
+            receipt_timeout = session.signing.receipt_timeout if session.signing else 300
+            chain = stack.enter_context(on_node(scenario, node, receipt_timeout=receipt_timeout))
+        out.print(f"On the dev node at {node}" if node else "On a fresh in-memory chain", markup=False)
+        progress = stack.enter_context(Progress(*columns, console=out, transient=False))
         task = progress.add_task("simulate", total=total, tx=0, rate=0.0)
 
         def step(now: Step) -> None:
@@ -103,7 +131,7 @@ def _run(scenario_name: str, seed: int | None, days: float | None, folder: Path)
                 rate = now.transactions / max(clock - started, 1e-9)
                 progress.update(task, completed=min(now.day, total), tx=now.transactions, rate=rate)
 
-        run = simulate(scenario, seed=seed, days=days, data=data, baseline=baseline, on_progress=step)
+        run = simulate(scenario, chain=chain, seed=seed, days=days, data=data, baseline=baseline, on_progress=step)
         elapsed = time.perf_counter() - started
         progress.update(task, completed=total, tx=run.transactions, rate=run.transactions / max(elapsed, 1e-9))
     written = [run.save(_beside(stem, ".json")), *_write([run], stem)]
@@ -137,6 +165,8 @@ def _sweep(
     from sumchain.sim.record import write_atomic
     from sumchain.sim.sweep import grid, roles, save, sweep, table
 
+    if _node_url() is not None:
+        raise SumchainError("a sweep runs each point on a fresh in-memory chain: --chain is for one scenario")
     base = load_scenario(scenario_name)
     base = dataclasses.replace(base, seed=base.seed if seed is None else seed, days=base.days if days is None else days)
     roles(base)
@@ -148,7 +178,7 @@ def _sweep(
     )
     stem = _writable(folder, f"{base.name}-sweep", (".json", ".md", ".png"))
     out.print(f"Loading the {base.dataset.name} dataset ...")
-    data = load_data(base.dataset, base.seed)
+    data = load_data(base.dataset, base.seed, dense=base.model.dense)
     started = time.perf_counter()
     columns = (TextColumn("runs"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=out, transient=False) as progress:

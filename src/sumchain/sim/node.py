@@ -1,0 +1,74 @@
+"""A simulation on a dev node (anvil) reached over JSON-RPC, instead of the embedded chain.
+
+:func:`on_node` makes the node keep time and charge as the embedded chain does: each block one
+second after the last, whatever the wall clock does (``anvil_setBlockTimestampInterval``), the
+clock moved only by the simulation, and no gas paid (a base fee and a tip of 0), so that balances
+change only by what the agents send. Each account the scenario needs gets the balance a fresh
+embedded chain would give it (``anvil_setBalance``); accounts past anvil's ten are the next keys
+of its dev mnemonic. On a fresh node the same scenario and seed give the same run as on the
+embedded chain, to the wei, but for the prediction market: its draw comes from the chain's
+randomness (``prevrandao``), which differs between the two. The node's clock goes back to the
+wall clock's pace afterwards; its base fee stays 0 until blocks fill up. Use a node of its own:
+others sending transactions to it meanwhile would change the run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sumchain.chain.accounts import DEV_ACCOUNT_COUNT, dev_private_keys
+from sumchain.chain.rpc import RpcChain
+from sumchain.errors import ChainError, SumchainError
+from sumchain.sim.runner import account_balance
+from sumchain.sim.scenario import Scenario
+
+BLOCK_SECONDS = 1
+"""Seconds between two blocks of the simulation, as on the embedded chain."""
+
+
+@contextmanager
+def on_node(scenario: Scenario, url: str, *, timeout: float = 30, receipt_timeout: float = 300) -> Iterator[RpcChain]:
+    """The node at ``url``, ready to run ``scenario`` (:func:`~sumchain.sim.runner.simulate`'s ``chain``).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Its agents' accounts and the bank's, each given what :func:`~sumchain.sim.runner.new_chain` gives.
+    url : str
+        The node's HTTP(S) address.
+    timeout, receipt_timeout : float
+        As :class:`~sumchain.chain.rpc.RpcChain`'s.
+
+    Yields
+    ------
+    RpcChain
+        The node, signing for the scenario's accounts.
+
+    Raises
+    ------
+    SumchainError
+        For a node that is not anvil (a simulation sets its clock and balances).
+
+    Examples
+    --------
+    >>> with on_node(load_scenario("smoke"), "http://127.0.0.1:8545") as chain:  # doctest: +SKIP
+    ...     run = simulate(load_scenario("smoke"), chain=chain)
+    """
+    n_accounts, balance = account_balance(scenario)
+    extra = dev_private_keys(max(n_accounts, DEV_ACCOUNT_COUNT))[DEV_ACCOUNT_COUNT:]
+    chain = RpcChain(url, keys=extra, timeout=timeout, receipt_timeout=receipt_timeout, priority_fee=0)
+    if not chain.is_dev:
+        raise SumchainError(f"{url} is not a dev node: a simulation sets its clock and balances (use anvil)")
+    try:
+        chain.request("anvil_setBlockTimestampInterval", BLOCK_SECONDS)
+    except ChainError as exc:
+        raise SumchainError(f"{url} cannot run a simulation, it needs anvil's dev methods: {exc}") from None
+    try:
+        chain.request("anvil_setNextBlockBaseFeePerGas", "0x0")
+        chain.request("evm_mine")
+        for account in chain.accounts[:n_accounts]:
+            chain.set_balance(account, balance)
+        yield chain
+    finally:
+        chain.request("anvil_removeBlockTimestampInterval")

@@ -1,0 +1,85 @@
+"""A simulation on a real anvil node: the same run as on the embedded chain, to the wei, for each
+kind of model and for the attacks (more accounts than anvil's ten); the prediction market, whose
+draw is the chain's, ends with every wei withdrawn; and through ``sumchain --chain URL simulate``."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sumchain.sim import load_run, load_scenario, simulate
+from sumchain.sim.node import on_node
+from sumchain.sim.runner import account_balance
+from sumchain.sim.scenario import DatasetSpec, ModelSpec, Scenario
+from tests.integration.network.anvil.conftest import running_anvil
+
+pytestmark = pytest.mark.anvil
+
+
+def iris(model: str) -> Scenario:
+    return dataclasses.replace(
+        load_scenario("smoke"), dataset=DatasetSpec(name="iris", initial_fraction=0.2), model=ModelSpec(type=model)
+    )
+
+
+@pytest.mark.parametrize(
+    ("scenario", "days"),
+    [
+        (load_scenario("smoke"), 2),
+        (load_scenario("smoke-points"), 2),
+        (iris("nearest centroid"), 2),  # a dense model
+        (iris("naive bayes"), 2),
+        (load_scenario("attacks"), 2.5),  # 17 accounts: past anvil's ten; the flood starts on day 2
+    ],
+    ids=["deposit-refund-take", "points", "nearest-centroid", "naive-bayes", "attacks"],
+)
+def test_a_run_on_anvil_is_the_run_on_the_embedded_chain(scenario: Scenario, days: float) -> None:
+    in_memory = simulate(scenario, days=days)
+    with running_anvil() as url, on_node(scenario, url) as chain:
+        on_anvil = simulate(scenario, chain=chain, days=days)
+        assert len(chain.accounts) >= account_balance(scenario)[0]
+    assert on_anvil.contributions > 10
+    assert on_anvil.to_json() == in_memory.to_json()
+
+
+def test_a_market_on_anvil_ends_with_every_wei_withdrawn() -> None:
+    scenario = load_scenario("smoke-market")
+    in_memory = simulate(scenario)
+    with running_anvil() as url, on_node(scenario, url) as chain:
+        n_accounts, balance = account_balance(scenario)
+        run = simulate(scenario, chain=chain)
+        assert sum(chain.balance(a) for a in chain.accounts[:n_accounts]) == n_accounts * balance  # no gas, none left
+    assert run.open_deposits == 0 and run.contributions == in_memory.contributions > 0
+    ended = run.times.index(max(t for t in run.times if t <= scenario.mechanism.contribution_days))
+    assert run.accuracy[:ended] == in_memory.accuracy[:ended]  # the same until the draw
+
+
+def sumchain(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "sumchain", *args], cwd=cwd, capture_output=True, text=True, timeout=600
+    )
+
+
+def test_simulate_on_a_node_from_the_cli(tmp_path: Path) -> None:
+    with running_anvil() as url:
+        done = sumchain(tmp_path, "--chain", url, "simulate", "smoke", "--days", "1.5", "--out", "runs")
+        assert done.returncode == 0, done.stderr
+        assert f"On the dev node at {url}" in done.stdout
+        refused = sumchain(tmp_path, "--chain", url, "simulate", "sweep", "smoke")
+    alone = sumchain(tmp_path, "simulate", "smoke", "--days", "1.5", "--out", "memory")
+    assert alone.returncode == 0 and "On a fresh in-memory chain" in alone.stdout
+    assert (
+        load_run(tmp_path / "runs" / "smoke-seed0.json").to_json()
+        == load_run(tmp_path / "memory" / "smoke-seed0.json").to_json()
+    )
+    assert refused.returncode == 1
+    assert refused.stderr.strip().endswith(
+        "a sweep runs each point on a fresh in-memory chain: --chain is for one scenario"
+    )
+    in_a_file = sumchain(tmp_path, "--chain", "embedded:sim.sqlite", "simulate", "smoke")
+    assert in_a_file.returncode == 1 and "not in a chain file" in in_a_file.stderr
+    assert not (tmp_path / "sim.sqlite").exists()
