@@ -387,6 +387,26 @@ async def deployment(request: Request) -> JSONResponse:
     return JSONResponse(_board(request).deployments.get(request.path_params["id"]).to_json())
 
 
+async def list_simulations(request: Request) -> JSONResponse:
+    """The shipped scenarios, and the simulations this server ran (their progress, without their records)."""
+    from sumchain.web.simulations import scenarios
+
+    jobs = _board(request).simulations.all()
+    ran = [{key: value for key, value in job.to_json().items() if key != "run"} for job in jobs]
+    return JSONResponse({"scenarios": scenarios(), "simulations": ran})
+
+
+async def start_simulation(request: Request) -> JSONResponse:
+    """Run a shipped scenario on a fresh in-memory chain of its own; answers at once (202)."""
+    body = await read_json(request)
+    return JSONResponse(_board(request).simulations.start(body).to_json(), status_code=202)
+
+
+async def simulation(request: Request) -> JSONResponse:
+    """A simulation's progress, and its records once it is done."""
+    return JSONResponse(_board(request).simulations.get(request.path_params["id"]).to_json())
+
+
 async def openapi(request: Request) -> JSONResponse:
     """This API's OpenAPI 3.1 description."""
     from sumchain.web.openapi import schema
@@ -403,6 +423,9 @@ ROUTES = [
     Route("/api/deployments", start_deployment, methods=["POST"]),
     Route("/api/deployments/wallet", wallet_deployment, methods=["POST"]),
     Route("/api/deployments/{id}", deployment, methods=["GET"]),
+    Route("/api/simulations", list_simulations, methods=["GET"]),
+    Route("/api/simulations", start_simulation, methods=["POST"]),
+    Route("/api/simulations/{id}", simulation, methods=["GET"]),
     Route(_MODEL, _on_model(model_info, reads_body=False), methods=["GET"]),
     Route(_MODEL + "/predict", _on_model(predict, reads_body=True), methods=["POST"]),
     Route(_MODEL + "/contributions", _on_model(contributions, reads_body=False), methods=["GET"]),

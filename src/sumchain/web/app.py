@@ -149,6 +149,7 @@ def create_app(
         Route("/", page, methods=["GET"]),
         Route("/models/{address}", page, methods=["GET"]),
         Route("/deploy", page, methods=["GET"]),
+        Route("/simulate", page, methods=["GET"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(

@@ -58,8 +58,11 @@ class Dashboard:
         """Held by every piece of work on :attr:`chain`."""
         self._models: dict[str, SharedModel] = {}
         from sumchain.web.deployments import Deployments
+        from sumchain.web.simulations import Simulations
 
         self.deployments = Deployments(self)
+        self.simulations = Simulations()
+        """Simulations started from the page, each on a chain of its own."""
 
     async def run(self, work: Callable[..., T], *args: Any) -> T:
         """Run ``work(*args)`` in a worker thread, one at a time."""

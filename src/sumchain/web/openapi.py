@@ -213,6 +213,29 @@ def schema() -> dict[str, Any]:
                     parameters=[{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
                 )
             },
+            "/api/simulations": {
+                "get": _operation("The shipped scenarios and the simulations this server ran (without records)", obj),
+                "post": _operation(
+                    "Run a shipped scenario on a fresh in-memory chain of its own (one at a time)",
+                    {"$ref": "#/components/schemas/Simulation"},
+                    body=_body(
+                        {
+                            "scenario": {"type": "string", "description": "A shipped scenario's name."},
+                            "seed": {"type": "integer", "minimum": 0, "description": "The scenario's by default."},
+                            "days": {"type": "number", "description": "Above 0, at most the scenario's (default)."},
+                        },
+                        ("scenario",),
+                    ),
+                    ok="202",
+                ),
+            },
+            "/api/simulations/{id}": {
+                "get": _operation(
+                    "A simulation's progress, and its records once done",
+                    {"$ref": "#/components/schemas/Simulation"},
+                    parameters=[{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                )
+            },
             "/api/models/{address}": {"get": _operation("One model", obj, parameters=[_ADDRESS])},
             "/api/models/{address}/predict": {
                 "post": _operation("A free prediction", obj, parameters=[_ADDRESS], body=_body(_SAMPLE))
@@ -295,6 +318,25 @@ def schema() -> dict[str, Any]:
                         "address": {"type": ["string", "null"]},
                         "error": {"type": ["string", "null"]},
                         "resumed_from": {"type": ["integer", "null"], "description": "Words already loaded."},
+                    },
+                },
+                "Simulation": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "string"},
+                        "scenario": {"type": "string"},
+                        "seed": {"type": "integer"},
+                        "days": {"type": "number"},
+                        "state": {"enum": ["loading", "running", "done", "failed"]},
+                        "day": {"type": "number", "description": "The simulated day reached."},
+                        "transactions": {"type": "integer"},
+                        "contributions": {"type": "integer"},
+                        "seconds": {"type": "number"},
+                        "run": {
+                            "type": ["object", "null"],
+                            "description": "Once done: the run as sumchain simulate saves it.",
+                        },
+                        "error": {"type": ["string", "null"]},
                     },
                 },
                 "WalletDeploymentStep": {

@@ -833,6 +833,141 @@ async function renderDeploy(main) {
   }
 }
 
+// -- the simulate page ----------------------------------------------------------------------
+
+const SIMULATION = "sumchain.simulation";
+const LINE_COLORS = ["#1d232a", "#6e7781", "#0b5cad", "#a4000f", "#116329", "#8250df", "#bc4c00", "#1b7c83", "#cf222e", "#b08800", "#4d2d00", "#bf3989"];
+// accuracy, the baseline, then each agent's balance
+
+// Accuracy, the all-data baseline and each agent's balance (% of its start) over simulated days,
+// as sumchain simulate draws them; each line's last value is in its legend entry.
+function runChart(run) {
+  const width = 720, height = 300, left = 40, bottom = 24, top = 8;
+  const last = run.times[run.times.length - 1] || 1;
+  const lines = [
+    { label: "accuracy", values: run.accuracy.map((a) => 100 * a) },
+    { label: "all-data baseline", values: run.times.map(() => 100 * run.baseline), dashed: true },
+    ...run.agents.map((agent) => ({ label: `${agent.name} (${agent.strategy}) balance`, values: agent.balance })),
+  ];
+  const high = Math.max(110, ...lines.flatMap((line) => line.values));
+  const x = (day) => left + (day / last) * (width - left - 8);
+  const y = (percent) => top + (1 - percent / high) * (height - top - bottom);
+  const ticks = [0, 50, 100].map((p) => svg("g", {},
+    svg("line", { x1: left, x2: width - 8, y1: y(p), y2: y(p), stroke: "#d0d7de" }),
+    svg("text", { x: left - 6, y: y(p) + 4, "text-anchor": "end", "font-size": 11 }, `${p}%`)));
+  const days = svg("text", { x: width - 8, y: height - 6, "text-anchor": "end", "font-size": 11 }, `day ${last.toFixed(1)}`);
+  const drawn = lines.map((line, i) => svg("polyline", {
+    class: "run-line", fill: "none", stroke: LINE_COLORS[i % LINE_COLORS.length], "stroke-width": i === 0 ? 3 : 2,
+    "stroke-dasharray": line.dashed ? "6,4" : "none",
+    points: line.values.map((v, k) => `${x(run.times[k]).toFixed(1)},${y(v).toFixed(1)}`).join(" "),
+  }, svg("title", {}, line.label)));
+  const label = lines.map((line) => `${line.label} ${line.values[line.values.length - 1].toFixed(1)}%`).join(", ");
+  return el("figure", {},
+    svg("svg", { id: "run-chart", viewBox: `0 0 ${width} ${height}`, width, height, role: "img", "aria-label": label, class: "chart" },
+      ...ticks, days, ...drawn),
+    el("figcaption", {}, el("ul", { class: "legend" }, lines.map((line, i) => el("li", {},
+      svg("svg", { width: 12, height: 12, "aria-hidden": "true" }, svg("rect", { width: 12, height: 12, fill: LINE_COLORS[i % LINE_COLORS.length] })), " ",
+      `${line.label}: ${line.values[line.values.length - 1].toFixed(1)}%`)))));
+}
+
+function runSummary(job) {
+  const run = job.run;
+  const rows = run.agents.map((agent) => el("tr", {},
+    el("td", { text: agent.name }), el("td", { class: "hide-narrow", text: agent.strategy }),
+    el("td", { class: "num", text: `${agent.balance[agent.balance.length - 1].toFixed(1)}%` }),
+    el("td", { class: "num", text: agent.added.toLocaleString("en") }),
+    el("td", { class: "num hide-narrow", text: agent.refunds.toLocaleString("en") }),
+    el("td", { class: "num hide-narrow", text: agent.reports.toLocaleString("en") })));
+  return el("section", { id: "run-result", "aria-labelledby": "result-title" },
+    el("h2", { id: "result-title", text: `${job.scenario}, seed ${job.seed}: ${job.days} days` }),
+    el("p", { text: `Accuracy ${(100 * run.accuracy[0]).toFixed(1)}% → ${(100 * run.accuracy[run.accuracy.length - 1]).toFixed(1)}% ` +
+      `(the same model on all the training data: ${(100 * run.baseline).toFixed(1)}%); ${run.contributions.toLocaleString("en")} contributions, ` +
+      `${run.transactions.toLocaleString("en")} transactions in ${job.seconds.toFixed(1)} s.` }),
+    runChart(run),
+    table("Agents", [["Agent"], ["Strategy", "hide-narrow"], ["Balance (% of start)", "num"], ["Contributions", "num"], ["Refunds", "num hide-narrow"], ["Reports", "num hide-narrow"]], rows, ""),
+    el("p", {}, el("a", { href: `/api/simulations/${encodeURIComponent(job.id)}`, download: `${job.scenario}-seed${job.seed}.json`, text: "This simulation as JSON (its records under run)" })));
+}
+
+function showSimulation(job) {
+  const bar = document.getElementById("sim-progress");
+  bar.max = job.days;
+  bar.value = job.day;
+  bar.hidden = false;
+  const status = document.getElementById("sim-status");
+  status.dataset.simulation = job.id;
+  status.dataset.state = job.state;
+  const rate = job.seconds > 0 ? `, ${Math.round(job.transactions / job.seconds).toLocaleString("en")} tx/s` : "";
+  if (job.state === "loading") status.replaceChildren(`Loading the data of ${job.scenario} and training its baseline…`);
+  else if (job.state === "running") status.replaceChildren(`Simulating ${job.scenario}: day ${job.day.toFixed(1)} of ${job.days}, ${job.transactions.toLocaleString("en")} transactions${rate}.`);
+  else if (job.state === "done") status.replaceChildren(`Simulated ${job.scenario}: ${job.days} days, ${job.transactions.toLocaleString("en")} transactions${rate}.`);
+  else status.replaceChildren(`Simulating ${job.scenario} failed.`);
+  const result = document.getElementById("run-result");
+  if (job.state === "done" && !result) document.getElementById("sim-result").replaceChildren(runSummary(job));
+}
+
+async function followSimulation(id) {
+  for (;;) {
+    let job;
+    try {
+      job = await api("GET", `/api/simulations/${encodeURIComponent(id)}`);
+    } catch (error) {
+      if (error.status) localStorage.removeItem(SIMULATION); // a restarted server forgets it
+      throw error;
+    }
+    showSimulation(job);
+    if (job.state === "done" || job.state === "failed") {
+      localStorage.removeItem(SIMULATION);
+      if (job.state === "failed") throw new Error(job.error);
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
+
+function simulateForm(scenarios) {
+  const select = el("select", { id: "sim-scenario" }, scenarios.map((s) => el("option", { value: s.name, text: s.name })));
+  const about = el("p", { id: "sim-about", class: "muted" });
+  const days = el("input", { id: "sim-days", type: "number", min: "0.01", step: "any", required: true });
+  const describe = () => {
+    const chosen = scenarios.find((s) => s.name === select.value);
+    about.textContent = `${chosen.description} The ${chosen.model} under ${chosen.mechanism}, on ${chosen.dataset}; agents: ${chosen.agents.join(", ")}.`;
+    days.max = chosen.days;
+    days.value = chosen.days;
+  };
+  const form = el("form", { id: "simulate-form", "aria-labelledby": "simulate-title" },
+    el("h2", { id: "simulate-title", text: "Scenario" }),
+    field("Scenario", select), about,
+    field("Seed", el("input", { id: "sim-seed", type: "number", min: "0", step: "1", value: "0", required: true })),
+    field("Simulated days", days),
+    el("button", { type: "submit", text: "Run" }));
+  select.addEventListener("change", describe);
+  if (scenarios.length) describe();
+  onSubmit(form, "Simulating", async () => {
+    const body = { scenario: select.value, seed: Number(form.querySelector("#sim-seed").value), days: Number(days.value) };
+    document.getElementById("sim-result").replaceChildren();
+    const job = await api("POST", "/api/simulations", body);
+    localStorage.setItem(SIMULATION, job.id);
+    await followSimulation(job.id);
+  });
+  return form;
+}
+
+async function renderSimulate(main) {
+  const { scenarios } = await api("GET", "/api/simulations");
+  main.replaceChildren(
+    el("p", {}, el("a", { href: "/", text: "← All models" })),
+    el("h1", { text: "Simulate" }),
+    el("p", { class: "muted", text: "Agents act on the real contracts in simulated time, on a fresh in-memory chain of their own: this dashboard's chain is not touched. One simulation runs at a time." }),
+    el("section", { "aria-labelledby": "sim-progress-title" },
+      el("h2", { id: "sim-progress-title", text: "Progress" }),
+      el("progress", { id: "sim-progress", "aria-label": "Simulated days", hidden: true }),
+      el("p", { id: "sim-status", role: "status", "aria-live": "polite", text: "Nothing simulating." })),
+    el("div", { id: "sim-result" }),
+    simulateForm(scenarios));
+  const running = localStorage.getItem(SIMULATION);
+  if (running) followSimulation(running).catch((error) => showError(`Simulating failed: ${error.message}`));
+}
+
 async function render() {
   const main = document.getElementById("main");
   const path = window.location.pathname;
@@ -841,6 +976,7 @@ async function render() {
     const match = path.match(/^\/models\/([^/]+)$/);
     if (path === "/") await renderList(main);
     else if (path === "/deploy") await renderDeploy(main);
+    else if (path === "/simulate") await renderSimulate(main);
     else if (match) await renderModel(main, decodeURIComponent(match[1]));
     else throw new Error(`nothing at ${path}`);
   } catch (error) {

@@ -1,0 +1,117 @@
+"""Simulations from the dashboard: a shipped scenario run through the API gives the run that
+``sumchain.sim.simulate`` gives, on a chain of its own (the dashboard's is not touched), one at a
+time, with bad requests answered as error JSON; and the page runs one in Chromium and draws it."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+import sumchain.sim
+from sumchain.sim import load_scenario, simulate
+from sumchain.web.errors import ApiError
+from sumchain.web.simulations import Simulations
+from tests.web.browser import PHONE, UNLABELLED, WIDER_THAN, chromium_available
+from tests.web.conftest import Site
+
+
+def finished(site: Site, ident: str) -> dict[str, Any]:
+    """The simulation once it is done or failed (polled as the page does)."""
+    for _ in range(600):
+        job: dict[str, Any] = site.get(f"/api/simulations/{ident}").json()
+        if job["state"] in ("done", "failed"):
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"simulation {ident} still {job['state']} after 60 s")
+
+
+def test_a_scenario_run_through_the_api_is_the_run_of_simulate(site: Site) -> None:
+    listed = site.get("/api/simulations").json()
+    smoke = next(s for s in listed["scenarios"] if s["name"] == "smoke")
+    assert (smoke["model"], smoke["mechanism"], smoke["days"]) == ("sparse perceptron", "deposit-refund-take", 4)
+    head = site.chain.block_number()
+    started = site.post("/api/simulations", {"scenario": "smoke", "seed": 2, "days": 1.5})
+    assert started.status_code == 202 and started.json()["state"] in ("loading", "running", "done")
+    job = finished(site, started.json()["id"])
+    assert job["state"] == "done" and job["error"] is None and job["day"] == 1.5
+    assert job["run"] == simulate(load_scenario("smoke"), seed=2, days=1.5).to_json()
+    assert job["transactions"] == job["run"]["transactions"] > 0
+    assert site.chain.block_number() == head  # the dashboard's chain did not take part
+    ran = site.get("/api/simulations").json()["simulations"]
+    assert [(s["id"], s["state"]) for s in ran][-1] == (job["id"], "done") and "run" not in ran[-1]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"scenario": "nope"}, "scenario must be one of"),
+        ({}, "scenario must be one of"),
+        ({"scenario": "smoke", "days": 0}, "days must be a number above 0 and at most the scenario's 4, got 0"),
+        ({"scenario": "smoke", "days": 4.5}, "at most the scenario's 4, got 4.5"),
+        ({"scenario": "smoke", "days": "2"}, "days must be a number"),
+        ({"scenario": "smoke", "seed": -1}, "seed must be a whole number of at least 0, got -1"),
+        ({"scenario": "smoke", "seed": 1.5}, "seed must be a whole number"),
+        ({"scenario": "smoke", "seed": True}, "seed must be a whole number"),
+    ],
+)
+def test_a_bad_request_is_error_json_and_runs_nothing(site: Site, body: dict[str, Any], message: str) -> None:
+    before = len(site.get("/api/simulations").json()["simulations"])
+    answer = site.post("/api/simulations", body)
+    assert answer.status_code == 400 and message in answer.json()["error"]
+    assert len(site.get("/api/simulations").json()["simulations"]) == before
+
+
+def test_an_unknown_simulation_is_404(site: Site) -> None:
+    answer = site.get("/api/simulations/0123456789abcdef")
+    assert answer.status_code == 404 and "a restarted server forgets them" in answer.json()["error"]
+
+
+def test_one_simulation_runs_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    release = threading.Event()
+
+    def held(*args: Any, **options: Any) -> Any:  # the real run, once the test lets it go
+        release.wait(30)
+        return simulate(*args, **options)
+
+    monkeypatch.setattr(sumchain.sim, "simulate", held)
+    simulations = Simulations()
+    first = simulations.start({"scenario": "smoke", "days": 1})
+    with pytest.raises(ApiError, match="a simulation is running") as refused:
+        simulations.start({"scenario": "smoke-points", "days": 1})
+    assert refused.value.status == 409 and [job.id for job in simulations.all()] == [first.id]
+    release.set()
+    for _ in range(300):
+        if not first.running:
+            break
+        time.sleep(0.1)
+    assert first.state == "done"
+    assert simulations.start({"scenario": "smoke-points", "days": 1}).scenario == "smoke-points"
+
+
+@pytest.mark.skipif(not chromium_available(), reason="needs Debian's chromium at /usr/bin/chromium")
+def test_the_page_runs_a_scenario_and_draws_it(page: Page, site: Site) -> None:
+    page.goto(site.url + "/simulate")
+    expect(page.locator("body[data-ready='1']")).to_be_attached()
+    assert page.evaluate(UNLABELLED) == []
+    page.select_option("#sim-scenario", "attacks")
+    expect(page.locator("#sim-about")).to_contain_text("sybil (sybil)")
+    assert page.input_value("#sim-days") == "5"  # the scenario's
+    page.fill("#sim-days", "1.5")
+    page.fill("#sim-seed", "4")
+    page.get_by_role("button", name="Run").click()
+    status = page.locator("#sim-status")
+    expect(status).to_have_attribute("data-state", "done", timeout=60_000)
+    expect(status).to_contain_text("Simulated attacks: 1.5 days")
+    run = simulate(load_scenario("attacks"), seed=4, days=1.5)
+    expect(page.locator("#run-result tbody tr")).to_have_count(len(run.agents))
+    expect(page.locator("#run-chart polyline")).to_have_count(2 + len(run.agents))
+    final = f"{100 * run.accuracy[-1]:.1f}%"
+    expect(page.locator("#run-result")).to_contain_text(f"→ {final}")
+    honest = run.agents[0]
+    expect(page.locator("#run-result tbody tr").first).to_contain_text(f"{honest.balance[-1]:.1f}%")
+    page.set_viewport_size(PHONE)
+    assert page.evaluate(WIDER_THAN, PHONE["width"]) == []
