@@ -13,8 +13,9 @@ Points beside Deposit, Refund and Take), ``market`` (``market_gas.py``: each pha
 prediction market), ``floors`` (``gas_floor.py``: each operation's gas over
 the least that its storage, logs and payments cost), ``engines`` (``engine_throughput.py``: the embedded
 chain's engines, titanoboa and anvil), ``mirrors`` (``mirror_predict.py``),
-``encoders`` (``encoders.py``), ``startup`` (``startup.py``) and ``simulation``
-(``simulation.py``: the simulator's contributions/s on the paper's IMDB scenario).
+``encoders`` (``encoders.py``), ``startup`` (``startup.py``), ``simulation``
+(``simulation.py``: the simulator's contributions/s on the paper's IMDB scenario) and
+``simulation-node`` (``simulation_node.py``: one run on the embedded chain and on anvil).
 
 Usage: ``python -m benchmarks [--quick] [--only gas,engines,...] [--out DIR]``
 """
@@ -111,12 +112,16 @@ def read_market(rows: list[dict[str, Any]]) -> list[Figure]:
     ]
 
 
-def read_engines(rows: list[dict[str, Any]]) -> list[Figure]:
-    """Throughput and ratios of ``engine_throughput.py`` as it reports them."""
-    return [
-        Figure("engines", row["name"], row["value"], row["unit"], row["target"], row["holds"], row.get("note") or "")
-        for row in rows
-    ]
+def read_rows(part: str) -> Callable[[list[dict[str, Any]]], list[Figure]]:
+    """The figures of a benchmark that reports them as they are (``engine_throughput.py``, the simulations)."""
+
+    def read(rows: list[dict[str, Any]]) -> list[Figure]:
+        return [
+            Figure(part, row["name"], row["value"], row["unit"], row["target"], row["holds"], row.get("note") or "")
+            for row in rows
+        ]
+
+    return read
 
 
 def read_rates(part: str, ratios: bool = False) -> Callable[[list[dict[str, Any]]], list[Figure]]:
@@ -174,12 +179,18 @@ def parts() -> list[Part]:
             ["--workloads", "imdb-sparse-perceptron"],
             read_mechanisms,
         ),
-        Part("engines", [*script("engine_throughput.py"), "--json"], ["--quick"], read_engines),
+        Part("engines", [*script("engine_throughput.py"), "--json"], ["--quick"], read_rows("engines")),
         Part("mirrors", [*script("mirror_predict.py"), "--json"], ["--quick"], read_rates("mirrors", ratios=True)),
         Part("encoders", [*script("encoders.py"), "--json"], ["--quick"], read_rates("encoders")),
         Part("startup", [*script("startup.py"), "--json"], ["--quick"], read_startup),
         Part("market", [*script("market_gas.py"), "--json"], ["--quick"], read_market),
-        Part("simulation", [*script("simulation.py"), "--json"], ["--quick"], read_engines),
+        Part("simulation", [*script("simulation.py"), "--json"], ["--quick"], read_rows("simulation")),
+        Part(
+            "simulation-node",
+            [*script("simulation_node.py"), "--json"],
+            ["--quick"],
+            read_rows("simulation-node"),
+        ),
     ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import random
 
 import pytest
 
@@ -16,6 +17,7 @@ from sumchain.sim.data import load_data
 from sumchain.sim.mechanism import MECHANISMS
 from sumchain.sim.runner import make_mirror, new_chain
 from sumchain.sim.scenario import MODELS, DatasetSpec, ModelSpec, Scenario, ScenarioError, parse_scenario
+from sumchain.sim.strategies import CheapSpam
 from sumchain.sim.sweep import grid, point_scenario, sweep
 
 CANCER = DatasetSpec(name="breast_cancer", initial_fraction=0.2)
@@ -53,6 +55,16 @@ def test_a_dense_run_is_reproducible_and_its_model_learns_every_contribution() -
     assert first.contributions > 10 and int(counts.sum()) == len(initial) + first.contributions
 
 
+@pytest.mark.parametrize("model", ["dense perceptron", "nearest centroid"])
+def test_every_strategy_acts_on_a_dense_model(model: str) -> None:
+    attacks = dataclasses.replace(load_scenario("attacks"), dataset=CANCER, model=ModelSpec(type=model))
+    run = simulate(attacks, days=2.5)  # the flood starts on day 2
+    assert {a.strategy for a in run.agents} == {"honest", "flipper", "random", "spam", "sybil", "flood"}
+    assert all(a.added > 0 for a in run.agents) and run.reverted == 0
+    sent = CheapSpam().turn((5, -3, 7, 2), 1, 2, random.Random(0), dense=True).sample
+    assert len(sent) == 4 and sum(v != 0 for v in sent) == 1 and set(sent) - {0} <= {5, -3, 7, 2}
+
+
 def test_dense_samples_are_unit_vectors_of_the_standardised_numbers() -> None:
     sparse, dense = load_data(CANCER, 0), load_data(CANCER, 0, dense=True)
     assert not sparse.dense and dense.dense and dense.n_features == sparse.n_features == 30
@@ -63,8 +75,8 @@ def test_dense_samples_are_unit_vectors_of_the_standardised_numbers() -> None:
     assert len(dense.initial) + len(dense.stream) == 398  # 70% of 569, none left out
 
 
-def test_text_becomes_word_bits_for_a_dense_model_when_they_fit() -> None:
-    with pytest.raises(SumchainError, match="has 1000 features, a dense model takes at most 512"):
+def test_a_dense_model_takes_no_text_dataset() -> None:
+    with pytest.raises(SumchainError, match="tiny-reviews dataset is text, whose word features a dense model does not"):
         load_data(DatasetSpec(name="tiny-reviews"), 0, dense=True)
 
 
@@ -77,13 +89,16 @@ def test_a_sweep_loads_dense_data_for_its_dense_models() -> None:
     dense = next(o for o in outcomes if o.point.model == "dense perceptron" and o.point.fraction == 0.5)
     alone = simulate(point_scenario(base, dense.point))  # loads its dense data itself
     assert dense.contributions == alone.contributions > 0 and dense.accuracy == alone.accuracy[-1]
+    text = dataclasses.replace(base, dataset=DatasetSpec(name="tiny-reviews"), model=ModelSpec(type="dense perceptron"))
+    (bayes,) = sweep(text, grid(["points"], ["naive bayes"], [1.0], [0.5])[1:], jobs=1)  # loads what its models take
+    assert bayes.contributions > 0
 
 
 @pytest.mark.parametrize(
     ("model", "dataset", "message"),
     [
         ("dense perceptron", "iris", "the dense perceptron has two classes, the dataset 3"),
-        ("nearest centroid", "tiny-reviews", "a dense model takes at most 512"),
+        ("nearest centroid", "tiny-reviews", "whose word features a dense model does not take"),
     ],
 )
 def test_a_model_its_data_does_not_suit_is_one_error(model: str, dataset: str, message: str) -> None:

@@ -843,8 +843,7 @@ class RpcChain:
             return int(self.w3.eth.block_number)
 
     def advance_time(self, seconds: int) -> None:
-        """Mine an empty block ``seconds`` after the latest one (``evm_setNextBlockTimestamp``,
-        ``evm_mine``); later blocks keep time from there.
+        """Move the clock forward and mine a block (``evm_increaseTime``, ``evm_mine``).
 
         Raises
         ------
@@ -855,7 +854,7 @@ class RpcChain:
             raise ChainError("advance_time works only on dev chains (anvil)")
         if seconds < 0:
             raise ChainError("time only moves forward")
-        self.request("evm_setNextBlockTimestamp", self.time() + seconds)
+        self.request("evm_increaseTime", seconds)
         self.request("evm_mine")
 
     def set_balance(self, address: str, wei: int) -> None:

@@ -28,7 +28,7 @@ scenario (one honest agent, one attacker) over --fractions of bad data, --weight
 --models, --jobs at a time, and writes OUT/NAME-sweep.json, .png and .md (where each mechanism stops
 protecting accuracy).
 
-A run takes place on a fresh in-memory chain, or with --chain http://HOST:PORT on a dev node (anvil)
+A run takes place on a fresh in-memory chain, or with --node http://HOST:PORT on a dev node (anvil)
 that the simulation drives: it sets the node's clock and the accounts' balances, and charges no gas,
 so a run gives what it gives in memory (but for a prediction market, whose draw comes from the chain's
 randomness). Give it a node of its own.
@@ -70,20 +70,7 @@ def _write(runs: list[Run], stem: Path) -> list[Path]:
     return written
 
 
-def _node_url() -> str | None:
-    """The dev node ``--chain`` names, or None for a fresh in-memory chain (``embedded``, ``memory``)."""
-    spec = session.chain_spec
-    if spec in ("embedded", "memory"):
-        return None
-    if "://" in spec:
-        return spec
-    raise SumchainError(
-        f"--chain {spec}: a simulation runs on a fresh in-memory chain (the default) or on a dev node "
-        "(--chain http://HOST:PORT), not in a chain file"
-    )
-
-
-def _run(scenario_name: str, seed: int | None, days: float | None, folder: Path) -> None:
+def _run(scenario_name: str, seed: int | None, days: float | None, folder: Path, node: str | None) -> None:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from sumchain.sim import load_scenario, simulate
@@ -91,22 +78,10 @@ def _run(scenario_name: str, seed: int | None, days: float | None, folder: Path)
     from sumchain.sim.runner import Progress as Step
     from sumchain.sim.runner import scenario_baseline
 
-    node = _node_url()
     scenario = load_scenario(scenario_name)
     seed = scenario.seed if seed is None else seed
     total = scenario.days if days is None else days
     stem = _writable(folder, f"{scenario.name}-seed{seed}", (".json", ".html", ".png"))
-    out.print(f"Loading the {scenario.dataset.name} dataset ...")
-    data = load_data(scenario.dataset, seed, dense=scenario.model.dense)
-    out.print(
-        f"{len(data.initial):,} samples to train on, {len(data.stream):,} to contribute, {len(data.test):,} to test"
-    )
-    if scenario.baseline is None:
-        everything = len(data.initial) + len(data.stream)
-        out.print(f"Training the model on all {everything:,} training samples for the baseline ...")
-    baseline = scenario_baseline(scenario, data, seed)
-    started = time.perf_counter()
-    shown = [0.0]
     columns = (
         TextColumn("day {task.completed:.1f} of {task.total:g}"),
         BarColumn(),
@@ -115,12 +90,23 @@ def _run(scenario_name: str, seed: int | None, days: float | None, folder: Path)
     )
     with ExitStack() as stack:
         chain = None
-        if node:
+        if node is not None:  # reached first: a node that will not do is one line before the data loads
             from sumchain.sim.node import on_node  # web3: imported only for a node
 
             receipt_timeout = session.signing.receipt_timeout if session.signing else 300
             chain = stack.enter_context(on_node(scenario, node, receipt_timeout=receipt_timeout))
-        out.print(f"On the dev node at {node}" if node else "On a fresh in-memory chain", markup=False)
+        out.print(f"On the dev node at {node}" if chain else "On a fresh in-memory chain", markup=False)
+        out.print(f"Loading the {scenario.dataset.name} dataset ...")
+        data = load_data(scenario.dataset, seed, dense=scenario.model.dense)
+        out.print(
+            f"{len(data.initial):,} samples to train on, {len(data.stream):,} to contribute, {len(data.test):,} to test"
+        )
+        if scenario.baseline is None:
+            everything = len(data.initial) + len(data.stream)
+            out.print(f"Training the model on all {everything:,} training samples for the baseline ...")
+        baseline = scenario_baseline(scenario, data, seed)
+        started = time.perf_counter()
+        shown = [0.0]
         progress = stack.enter_context(Progress(*columns, console=out, transient=False))
         task = progress.add_task("simulate", total=total, tx=0, rate=0.0)
 
@@ -159,14 +145,11 @@ def _sweep(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from sumchain.sim import load_scenario
-    from sumchain.sim.data import load_data
     from sumchain.sim.mechanism import MECHANISMS
     from sumchain.sim.plots import write_sweep_png
     from sumchain.sim.record import write_atomic
     from sumchain.sim.sweep import grid, roles, save, sweep, table
 
-    if _node_url() is not None:
-        raise SumchainError("a sweep runs each point on a fresh in-memory chain: --chain is for one scenario")
     base = load_scenario(scenario_name)
     base = dataclasses.replace(base, seed=base.seed if seed is None else seed, days=base.days if days is None else days)
     roles(base)
@@ -178,12 +161,11 @@ def _sweep(
     )
     stem = _writable(folder, f"{base.name}-sweep", (".json", ".md", ".png"))
     out.print(f"Loading the {base.dataset.name} dataset ...")
-    data = load_data(base.dataset, base.seed, dense=base.model.dense)
     started = time.perf_counter()
     columns = (TextColumn("runs"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=out, transient=False) as progress:
         task = progress.add_task("sweep", total=len(points))
-        outcomes = sweep(base, points, data=data, jobs=jobs, on_done=lambda _: progress.advance(task))
+        outcomes = sweep(base, points, jobs=jobs, on_done=lambda _: progress.advance(task))
     summary = table(outcomes)
     written = [save(base, outcomes, _beside(stem, ".json")), write_atomic(_beside(stem, ".md"), summary.encode())]
     try:
@@ -210,6 +192,10 @@ def simulate(
     mechanisms: Annotated[str, typer.Option(help="sweep: mechanisms, comma-separated (default: every one).")] = "",
     models: Annotated[str, typer.Option(help="sweep: model types, comma-separated.")] = "sparse perceptron,naive bayes",
     jobs: Annotated[int | None, typer.Option(min=1, help="sweep: runs at once (default: the cores).")] = None,
+    node: Annotated[
+        str | None,
+        typer.Option(help="Run on this dev node (anvil, http://HOST:PORT) instead of a fresh in-memory chain."),
+    ] = None,
 ) -> None:
     from sumchain.sim import load_run, scenario_names
 
@@ -227,9 +213,11 @@ def simulate(
     if words and words[0] == "sweep":
         if len(words) != 2:
             raise SumchainError("sweep needs one scenario: sumchain simulate sweep SCENARIO")
+        if node is not None:
+            raise SumchainError("a sweep runs each point on a fresh in-memory chain: --node is for one scenario")
         settings = {"fractions": fractions, "weights": weights, "mechanisms": mechanisms, "models": models}
         _sweep(words[1], settings, seed, days, jobs, out_dir)
         return
     if len(words) != 1:
         raise SumchainError("give one scenario (a TOML file or a shipped name), combine RUN.json... or sweep SCENARIO")
-    _run(words[0], seed, days, out_dir)
+    _run(words[0], seed, days, out_dir, node)

@@ -7,7 +7,7 @@ news), numbers as "above the median" bits (Endomondo, scikit-learn's sets), as t
 reference discretised its fitness data. For a dense model (the dense perceptron, the
 nearest centroid) a sample is a vector of fixed-point values of unit length, as the
 reference prepared dense inputs: numbers standardised by the training split's mean and
-spread, texts as their word bits. Nothing is downloaded: the paper's datasets are read
+spread (the text datasets, over 1000 words, are too wide for one). Nothing is downloaded: the paper's datasets are read
 from the path given (IMDB from ``../shared/datasets`` by default).
 """
 
@@ -24,7 +24,7 @@ from sumchain import datasets
 from sumchain.encoders import VocabularyEncoder
 from sumchain.errors import InvalidSample, SumchainError
 from sumchain.models import SCALE
-from sumchain.models.samples import MAX_SAMPLE, unit_vector
+from sumchain.models.samples import unit_vector
 from sumchain.sim.scenario import DatasetSpec
 
 Sample = tuple[int, ...]
@@ -96,15 +96,6 @@ def _numbers(rows: np.ndarray, reference: np.ndarray, dense: bool) -> list[Sampl
         return _above_median(rows, reference)
     spread = reference.std(axis=0)
     return _unit_rows((rows - reference.mean(axis=0)) / np.where(spread > 0, spread, 1.0))
-
-
-def _as_dense(pairs: list[tuple[Sample, int]], n_features: int) -> list[tuple[Sample, int]]:
-    """Samples of feature indices as unit vectors of their bits (one without a feature is left out)."""
-    found = [(s, label) for s, label in pairs if s]
-    rows = np.zeros((len(found), n_features))
-    for row, (sample, _) in zip(rows, found, strict=True):
-        row[list(sample)] = 1.0
-    return list(zip(_unit_rows(rows), (label for _, label in found), strict=True))
 
 
 def split_initial(pairs: list[tuple[Sample, int]], fraction: float, rng: random.Random) -> tuple[list, list]:
@@ -202,18 +193,15 @@ def _sklearn(name: str) -> Callable[[DatasetSpec, bool], Loaded]:
 
 
 def _text(read: Callable[[DatasetSpec], Loaded]) -> Callable[[DatasetSpec, bool], Loaded]:
-    """The loader of a text dataset: its word indices, or for a dense model their bits as unit vectors."""
+    """The loader of a text dataset: its word indices (a dense model takes none of them)."""
 
     def load(spec: DatasetSpec, dense: bool) -> Loaded:
-        train, test, n_features, names = read(spec)
-        if not dense:
-            return train, test, n_features, names
-        if n_features > MAX_SAMPLE:
+        if dense:
             raise SumchainError(
-                f"the {spec.name} dataset has {n_features} features, a dense model takes at most {MAX_SAMPLE}: "
+                f"the {spec.name} dataset is text, whose word features a dense model does not take: "
                 "use the sparse perceptron, naive bayes or the sparse nearest centroid"
             )
-        return _as_dense(train, n_features), _as_dense(test, n_features), n_features, names
+        return read(spec)
 
     return load
 
@@ -250,8 +238,8 @@ def load_data(spec: DatasetSpec, seed: int, *, dense: bool = False) -> SimData:
     Raises
     ------
     SumchainError
-        For an unknown name, a missing path, a file that cannot be read, or a text dataset of
-        more features than a dense model takes.
+        For an unknown name, a missing path, a file that cannot be read, or a text dataset for a
+        dense model.
     """
     if spec.name not in LOADERS:
         raise SumchainError(f"unknown dataset {spec.name!r} (known: {', '.join(LOADERS)})")

@@ -7,9 +7,10 @@ change only by what the agents send. Each account the scenario needs gets the ba
 embedded chain would give it (``anvil_setBalance``); accounts past anvil's ten are the next keys
 of its dev mnemonic. On a fresh node the same scenario and seed give the same run as on the
 embedded chain, to the wei, but for the prediction market: its draw comes from the chain's
-randomness (``prevrandao``), which differs between the two. The node's clock goes back to the
-wall clock's pace afterwards; its base fee stays 0 until blocks fill up. Use a node of its own:
-others sending transactions to it meanwhile would change the run.
+randomness (``prevrandao``), which differs between the two, so its payouts may differ. The
+node's clock goes back to the wall clock's pace afterwards, days or a year ahead of it; the
+balances stay as the run left them, and the base fee stays 0. Use a node of its own: others
+sending transactions to it meanwhile would change the run.
 """
 
 from __future__ import annotations
@@ -20,21 +21,43 @@ from contextlib import contextmanager
 from sumchain.chain.accounts import DEV_ACCOUNT_COUNT, dev_private_keys
 from sumchain.chain.rpc import RpcChain
 from sumchain.errors import ChainError, SumchainError
-from sumchain.sim.runner import account_balance
+from sumchain.sim.runner import account_funding
 from sumchain.sim.scenario import Scenario
 
 BLOCK_SECONDS = 1
 """Seconds between two blocks of the simulation, as on the embedded chain."""
 
 
+class SteppedNode(RpcChain):
+    """An anvil node whose clock the simulation steps: :meth:`advance_time` mines a block exactly
+    ``seconds`` after the latest one (``evm_setNextBlockTimestamp``), as the embedded chain does;
+    with :func:`on_node`'s interval, blocks in between follow one another by :data:`BLOCK_SECONDS`."""
+
+    def advance_time(self, seconds: int) -> None:
+        """Mine an empty block ``seconds`` after the latest one.
+
+        Raises
+        ------
+        ChainError
+            For negative ``seconds``.
+        """
+        if seconds < 0:
+            raise ChainError("time only moves forward")
+        self.request("evm_setNextBlockTimestamp", self.time() + seconds)
+        self.request("evm_mine")
+
+
 @contextmanager
-def on_node(scenario: Scenario, url: str, *, timeout: float = 30, receipt_timeout: float = 300) -> Iterator[RpcChain]:
+def on_node(
+    scenario: Scenario, url: str, *, timeout: float = 30, receipt_timeout: float = 300
+) -> Iterator[SteppedNode]:
     """The node at ``url``, ready to run ``scenario`` (:func:`~sumchain.sim.runner.simulate`'s ``chain``).
 
     Parameters
     ----------
     scenario : Scenario
-        Its agents' accounts and the bank's, each given what :func:`~sumchain.sim.runner.new_chain` gives.
+        Its agents' accounts and the bank's, each given what :func:`~sumchain.sim.runner.new_chain` gives
+        (:func:`~sumchain.sim.runner.account_funding`).
     url : str
         The node's HTTP(S) address.
     timeout, receipt_timeout : float
@@ -42,7 +65,7 @@ def on_node(scenario: Scenario, url: str, *, timeout: float = 30, receipt_timeou
 
     Yields
     ------
-    RpcChain
+    SteppedNode
         The node, signing for the scenario's accounts.
 
     Raises
@@ -50,14 +73,17 @@ def on_node(scenario: Scenario, url: str, *, timeout: float = 30, receipt_timeou
     SumchainError
         For a node that is not anvil (a simulation sets its clock and balances).
 
-    Examples
-    --------
-    >>> with on_node(load_scenario("smoke"), "http://127.0.0.1:8545") as chain:  # doctest: +SKIP
-    ...     run = simulate(load_scenario("smoke"), chain=chain)
+    Notes
+    -----
+    With an anvil node listening at ``http://127.0.0.1:8545``::
+
+        scenario = load_scenario("smoke")
+        with on_node(scenario, "http://127.0.0.1:8545") as chain:
+            run = simulate(scenario, chain=chain)
     """
-    n_accounts, balance = account_balance(scenario)
+    n_accounts, balance = account_funding(scenario)
     extra = dev_private_keys(max(n_accounts, DEV_ACCOUNT_COUNT))[DEV_ACCOUNT_COUNT:]
-    chain = RpcChain(url, keys=extra, timeout=timeout, receipt_timeout=receipt_timeout, priority_fee=0)
+    chain = SteppedNode(url, keys=extra, timeout=timeout, receipt_timeout=receipt_timeout, priority_fee=0)
     if not chain.is_dev:
         raise SumchainError(f"{url} is not a dev node: a simulation sets its clock and balances (use anvil)")
     try:

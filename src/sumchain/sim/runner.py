@@ -191,9 +191,22 @@ def _book(agent: _Agent, claims: Claims, run: Run) -> None:
     run.transactions += claims.refunds + claims.reports
 
 
-def account_balance(scenario: Scenario) -> tuple[int, int]:
-    """The accounts a run of ``scenario`` needs (the bank first, then each agent's) and the wei each
-    starts with: enough for the largest share of a start balance and for the market's bounty."""
+def account_funding(scenario: Scenario) -> tuple[int, int]:
+    """The accounts a run of ``scenario`` needs, and the wei each starts with.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Its agents, and its mechanism (a prediction market's bounty).
+
+    Returns
+    -------
+    accounts : int
+        The bank's account and each agent's.
+    wei : int
+        What each account starts with: enough for the largest share of an agent's start
+        balance and for the market's bounty.
+    """
     largest = max(int(a.start_balance * COIN) // a.accounts for a in scenario.agents)
     bounty = int(Fraction(scenario.mechanism.bounty) * COIN) if scenario.mechanism.kind == "prediction-market" else 0
     return 1 + sum(a.accounts for a in scenario.agents), max(largest, bounty, 1)
@@ -207,14 +220,14 @@ def new_chain(scenario: Scenario) -> EmbeddedChain:
     scenario : Scenario
         Its agents' accounts, and a bank account (the model's owner unless an agent is, and so
         the prediction market's provider), each funded enough for its share
-        (:func:`account_balance`).
+        (:func:`account_funding`).
 
     Returns
     -------
     EmbeddedChain
         The chain, at :data:`GENESIS_TIME`; :func:`simulate` takes it to read its events afterwards.
     """
-    n_accounts, balance = account_balance(scenario)
+    n_accounts, balance = account_funding(scenario)
     return EmbeddedChain(accounts=n_accounts, balance=balance, genesis_time=GENESIS_TIME)
 
 
@@ -260,7 +273,8 @@ def simulate(
     ValueError
         For a ``baseline`` outside ``[0, 1]``.
     SumchainError
-        For data or a model the run cannot use (see :func:`load_data` and :func:`make_mirror`).
+        For data or a model the run cannot use (see :func:`load_data` and :func:`make_mirror`), or a
+        chain that signs for fewer accounts than the scenario needs.
 
     Examples
     --------
@@ -279,6 +293,12 @@ def simulate(
     rng = random.Random(seed)
     chain = chain or new_chain(scenario)
     addresses = chain.accounts
+    needed = account_funding(scenario)[0]
+    if len(addresses) < needed:
+        raise SumchainError(
+            f"the chain signs for {len(addresses)} accounts, the scenario needs {needed}: "
+            "give a chain from new_chain or on_node"
+        )
     bank, next_account = addresses[0], 1
     agents = []
     for spec in scenario.agents:
@@ -370,7 +390,7 @@ def simulate(
         adding = at < min(close, start + agent.spec.end_day * 86_400) and next_sample < len(data.stream)
         if adding and sum(held) > 0 and agent.strategy.wants_to_add(accuracy, agent.rng):
             sample, true_label = data.stream[next_sample]
-            turn = agent.strategy.turn(sample, true_label, data.n_classes, agent.rng)
+            turn = agent.strategy.turn(sample, true_label, data.n_classes, agent.rng, dense=data.dense)
             wanted = agent.draw_deposit()
             sender = agent.strategy.account(held, wanted)
             account, value = agent.accounts[sender], min(wanted, held[sender])

@@ -66,13 +66,15 @@ class Strategy:
             return _other(true_label, n_classes, rng)
         return true_label
 
-    def sample(self, features: tuple[int, ...], rng: random.Random) -> tuple[int, ...]:
-        """The features it sends for the next sample of the stream."""
+    def sample(self, features: tuple[int, ...], rng: random.Random, *, dense: bool = False) -> tuple[int, ...]:
+        """The features it sends for the next sample of the stream (with ``dense``, a vector of values)."""
         return features
 
-    def turn(self, features: tuple[int, ...], true_label: int, n_classes: int, rng: random.Random) -> Turn:
-        """Its contribution for the next sample of the stream."""
-        return Turn(self.sample(features, rng), self.label(true_label, n_classes, rng))
+    def turn(
+        self, features: tuple[int, ...], true_label: int, n_classes: int, rng: random.Random, *, dense: bool = False
+    ) -> Turn:
+        """Its contribution for the next sample of the stream (with ``dense``, a vector of values)."""
+        return Turn(self.sample(features, rng, dense=dense), self.label(true_label, n_classes, rng))
 
     def account(self, held: Sequence[int], wanted: int) -> int:
         """Which of its accounts (0-based among its own) sends the contribution: the next in turn
@@ -132,12 +134,18 @@ class RandomLabels(LabelFlipper):
 
 class CheapSpam(RandomLabels):
     """The cheapest contributions: one feature of the sample each (the least calldata and
-    gas), with random labels, as often as its deposit willingness allows."""
+    gas), with random labels, as often as its deposit willingness allows. For a dense model,
+    whose samples all have the same length, one value of the sample and zeros (a zero byte of
+    calldata costs a quarter of another)."""
 
     name = "spam"
 
-    def sample(self, features: tuple[int, ...], rng: random.Random) -> tuple[int, ...]:
-        """One of the sample's features (the sample itself when it has at most one)."""
+    def sample(self, features: tuple[int, ...], rng: random.Random, *, dense: bool = False) -> tuple[int, ...]:
+        """One of the sample's features (the sample itself when it has at most one); for a dense
+        model, the sample with every value but one set to 0."""
+        if dense:
+            kept = rng.randrange(len(features))
+            return tuple(v if i == kept else 0 for i, v in enumerate(features))
         return (rng.choice(features),) if len(features) > 1 else features
 
 

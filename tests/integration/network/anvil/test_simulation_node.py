@@ -13,7 +13,7 @@ import pytest
 
 from sumchain.sim import load_run, load_scenario, simulate
 from sumchain.sim.node import on_node
-from sumchain.sim.runner import account_balance
+from sumchain.sim.runner import account_funding, new_chain
 from sumchain.sim.scenario import DatasetSpec, ModelSpec, Scenario
 from tests.integration.network.anvil.conftest import running_anvil
 
@@ -38,10 +38,13 @@ def iris(model: str) -> Scenario:
     ids=["deposit-refund-take", "points", "nearest-centroid", "naive-bayes", "attacks"],
 )
 def test_a_run_on_anvil_is_the_run_on_the_embedded_chain(scenario: Scenario, days: float) -> None:
-    in_memory = simulate(scenario, days=days)
+    memory = new_chain(scenario)
+    in_memory = simulate(scenario, chain=memory, days=days)
     with running_anvil() as url, on_node(scenario, url) as chain:
         on_anvil = simulate(scenario, chain=chain, days=days)
-        assert len(chain.accounts) >= account_balance(scenario)[0]
+        accounts = chain.accounts[: account_funding(scenario)[0]]
+        assert [chain.balance(a) for a in accounts] == [memory.balance(a) for a in accounts]  # to the wei
+        assert chain.balance(on_anvil.model) == memory.balance(in_memory.model)
     assert on_anvil.contributions > 10
     assert on_anvil.to_json() == in_memory.to_json()
 
@@ -50,7 +53,7 @@ def test_a_market_on_anvil_ends_with_every_wei_withdrawn() -> None:
     scenario = load_scenario("smoke-market")
     in_memory = simulate(scenario)
     with running_anvil() as url, on_node(scenario, url) as chain:
-        n_accounts, balance = account_balance(scenario)
+        n_accounts, balance = account_funding(scenario)
         run = simulate(scenario, chain=chain)
         assert sum(chain.balance(a) for a in chain.accounts[:n_accounts]) == n_accounts * balance  # no gas, none left
     assert run.open_deposits == 0 and run.contributions == in_memory.contributions > 0
@@ -64,13 +67,14 @@ def sumchain(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_simulate_on_a_node_from_the_cli(tmp_path: Path) -> None:
+def test_simulate_on_a_node_from_the_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with running_anvil() as url:
-        done = sumchain(tmp_path, "--chain", url, "simulate", "smoke", "--days", "1.5", "--out", "runs")
+        done = sumchain(tmp_path, "simulate", "smoke", "--days", "1.5", "--out", "runs", "--node", url)
         assert done.returncode == 0, done.stderr
         assert f"On the dev node at {url}" in done.stdout
-        refused = sumchain(tmp_path, "--chain", url, "simulate", "sweep", "smoke")
-    alone = sumchain(tmp_path, "simulate", "smoke", "--days", "1.5", "--out", "memory")
+        refused = sumchain(tmp_path, "simulate", "sweep", "smoke", "--node", url)
+        monkeypatch.setenv("SUMCHAIN_CHAIN", url)  # a chain for the other commands: not for a simulation
+        alone = sumchain(tmp_path, "simulate", "smoke", "--days", "1.5", "--out", "memory")
     assert alone.returncode == 0 and "On a fresh in-memory chain" in alone.stdout
     assert (
         load_run(tmp_path / "runs" / "smoke-seed0.json").to_json()
@@ -78,8 +82,9 @@ def test_simulate_on_a_node_from_the_cli(tmp_path: Path) -> None:
     )
     assert refused.returncode == 1
     assert refused.stderr.strip().endswith(
-        "a sweep runs each point on a fresh in-memory chain: --chain is for one scenario"
+        "a sweep runs each point on a fresh in-memory chain: --node is for one scenario"
     )
-    in_a_file = sumchain(tmp_path, "--chain", "embedded:sim.sqlite", "simulate", "smoke")
-    assert in_a_file.returncode == 1 and "not in a chain file" in in_a_file.stderr
-    assert not (tmp_path / "sim.sqlite").exists()
+    nowhere = sumchain(tmp_path, "simulate", "paper-drt", "--node", "http://127.0.0.1:9", "--out", "x")
+    assert nowhere.returncode == 1 and "cannot reach http://127.0.0.1:9" in nowhere.stderr
+    assert "Loading" not in nowhere.stdout  # refused before the IMDB reviews load
+    assert not (tmp_path / "x").exists()
