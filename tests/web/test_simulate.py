@@ -9,14 +9,16 @@ import time
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+import requests
+from playwright.sync_api import Browser, Page, expect
 
 import sumchain.sim
-from sumchain.sim import load_scenario, simulate
-from sumchain.web.errors import ApiError
-from sumchain.web.simulations import Simulations
+from sumchain import EmbeddedChain
+from sumchain.sim import Run, load_scenario, simulate
+from sumchain.web.app import create_app
+from sumchain.web.simulations import KEPT, Simulations
 from tests.web.browser import PHONE, UNLABELLED, WIDER_THAN, chromium_available
-from tests.web.conftest import Site
+from tests.web.conftest import Site, threaded_server
 
 
 def finished(site: Site, ident: str) -> dict[str, Any]:
@@ -50,10 +52,13 @@ def test_a_scenario_run_through_the_api_is_the_run_of_simulate(site: Site) -> No
     [
         ({"scenario": "nope"}, "scenario must be one of"),
         ({}, "scenario must be one of"),
-        ({"scenario": "smoke", "days": 0}, "days must be a number above 0 and at most the scenario's 4, got 0"),
-        ({"scenario": "smoke", "days": 4.5}, "at most the scenario's 4, got 4.5"),
+        ({"scenario": "smoke", "days": 0}, "days must be a number from 0.01 to the scenario's 4, got 0"),
+        ({"scenario": "smoke", "days": 0.001}, "days must be a number from 0.01"),
+        ({"scenario": "smoke", "days": 4.5}, "to the scenario's 4, got 4.5"),
         ({"scenario": "smoke", "days": "2"}, "days must be a number"),
-        ({"scenario": "smoke", "seed": -1}, "seed must be a whole number of at least 0, got -1"),
+        ({"scenario": "smoke", "seed": -1}, "seed must be a whole number from 0 to 2**53 - 1, got -1"),
+        ({"scenario": "smoke", "seed": 2**53}, "seed must be a whole number from 0 to 2**53 - 1"),
+        ({"scenario": "x" * 5000}, "got '" + "x" * 56 + "..."),  # cut short
         ({"scenario": "smoke", "seed": 1.5}, "seed must be a whole number"),
         ({"scenario": "smoke", "seed": True}, "seed must be a whole number"),
     ],
@@ -70,7 +75,7 @@ def test_an_unknown_simulation_is_404(site: Site) -> None:
     assert answer.status_code == 404 and "a restarted server forgets them" in answer.json()["error"]
 
 
-def test_one_simulation_runs_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_one_simulation_runs_at_a_time_and_its_run_comes_once_done(monkeypatch: pytest.MonkeyPatch) -> None:
     release = threading.Event()
 
     def held(*args: Any, **options: Any) -> Any:  # the real run, once the test lets it go
@@ -78,18 +83,34 @@ def test_one_simulation_runs_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
         return simulate(*args, **options)
 
     monkeypatch.setattr(sumchain.sim, "simulate", held)
+    with threaded_server(create_app(EmbeddedChain())) as url:
+        first = requests.post(f"{url}/api/simulations", json={"scenario": "smoke", "days": 1}, timeout=30).json()
+        second = requests.post(f"{url}/api/simulations", json={"scenario": "smoke-points", "days": 1}, timeout=30)
+        early = requests.get(f"{url}/api/simulations/{first['id']}/run", timeout=30)
+        listed = requests.get(f"{url}/api/simulations", timeout=30).json()["simulations"]
+        release.set()
+        site = Site(url, EmbeddedChain(), "", "", "")
+        done = finished(site, first["id"])
+        run = requests.get(f"{url}/api/simulations/{first['id']}/run", timeout=30)
+    assert second.status_code == 409 and "another simulation is running: follow it" in second.json()["error"]
+    assert [job["id"] for job in listed] == [first["id"]] and listed[0]["state"] in ("loading", "running")
+    assert early.status_code == 409 and "its run is there once it is done" in early.json()["error"]
+    assert done["state"] == "done" and run.json() == done["run"]
+    assert run.headers["content-disposition"] == 'attachment; filename="smoke-seed0.json"'
+    assert Run.from_json(run.json()).to_json() == done["run"]  # what sumchain simulate combine reads
+
+
+def test_the_server_keeps_the_last_simulations_only() -> None:
     simulations = Simulations()
-    first = simulations.start({"scenario": "smoke", "days": 1})
-    with pytest.raises(ApiError, match="a simulation is running") as refused:
-        simulations.start({"scenario": "smoke-points", "days": 1})
-    assert refused.value.status == 409 and [job.id for job in simulations.all()] == [first.id]
-    release.set()
-    for _ in range(300):
-        if not first.running:
-            break
-        time.sleep(0.1)
-    assert first.state == "done"
-    assert simulations.start({"scenario": "smoke-points", "days": 1}).scenario == "smoke-points"
+    started = []
+    for _ in range(KEPT + 3):
+        started.append(simulations.start({"scenario": "smoke", "days": 0.01}))
+        for _ in range(300):  # one at a time: wait for it to end
+            if not started[-1].running:
+                break
+            time.sleep(0.02)
+        assert started[-1].state == "done"
+    assert [job.id for job in simulations.all()] == [job.id for job in started[-KEPT:]]
 
 
 @pytest.mark.skipif(not chromium_available(), reason="needs Debian's chromium at /usr/bin/chromium")
@@ -115,3 +136,33 @@ def test_the_page_runs_a_scenario_and_draws_it(page: Page, site: Site) -> None:
     expect(page.locator("#run-result tbody tr").first).to_contain_text(f"{honest.balance[-1]:.1f}%")
     page.set_viewport_size(PHONE)
     assert page.evaluate(WIDER_THAN, PHONE["width"]) == []
+
+
+@pytest.mark.skipif(not chromium_available(), reason="needs Debian's chromium at /usr/bin/chromium")
+def test_another_visitor_follows_the_running_simulation(
+    page: Page, browser: Browser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = threading.Event()
+
+    def held(*args: Any, **options: Any) -> Any:
+        release.wait(30)
+        return simulate(*args, **options)
+
+    monkeypatch.setattr(sumchain.sim, "simulate", held)
+    with threaded_server(create_app(EmbeddedChain())) as url:
+        page.goto(url + "/simulate")
+        expect(page.locator("body[data-ready='1']")).to_be_attached()
+        page.select_option("#sim-scenario", "smoke")
+        page.fill("#sim-days", "1")
+        page.get_by_role("button", name="Run").click()
+        expect(page.locator("#sim-status")).to_have_attribute("data-state", "loading")
+        other = browser.new_context().new_page()
+        other.goto(url + "/simulate")
+        expect(other.locator("#sim-status")).to_have_attribute("data-state", "loading")
+        expect(other.get_by_role("button", name="Run")).to_be_disabled()
+        release.set()
+        for each in (page, other):
+            expect(each.locator("#sim-status")).to_have_attribute("data-state", "done", timeout=30_000)
+            expect(each.locator("#run-result")).to_contain_text("smoke, seed 0: 1 days")
+        expect(other.get_by_role("button", name="Run")).to_be_enabled()
+        other.context.close()

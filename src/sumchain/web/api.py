@@ -407,6 +407,15 @@ async def simulation(request: Request) -> JSONResponse:
     return JSONResponse(_board(request).simulations.get(request.path_params["id"]).to_json())
 
 
+async def simulation_run(request: Request) -> JSONResponse:
+    """A finished simulation's run alone, as ``sumchain simulate`` saves it (``simulate combine`` reads it)."""
+    job = _board(request).simulations.get(request.path_params["id"]).to_json()
+    if job["run"] is None:
+        raise ApiError(409, f"simulation {job['id']} is {job['state']}: its run is there once it is done")
+    name = f"{job['scenario']}-seed{job['seed']}.json"
+    return JSONResponse(job["run"], headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
 async def openapi(request: Request) -> JSONResponse:
     """This API's OpenAPI 3.1 description."""
     from sumchain.web.openapi import schema
@@ -426,6 +435,7 @@ ROUTES = [
     Route("/api/simulations", list_simulations, methods=["GET"]),
     Route("/api/simulations", start_simulation, methods=["POST"]),
     Route("/api/simulations/{id}", simulation, methods=["GET"]),
+    Route("/api/simulations/{id}/run", simulation_run, methods=["GET"]),
     Route(_MODEL, _on_model(model_info, reads_body=False), methods=["GET"]),
     Route(_MODEL + "/predict", _on_model(predict, reads_body=True), methods=["POST"]),
     Route(_MODEL + "/contributions", _on_model(contributions, reads_body=False), methods=["GET"]),

@@ -36,7 +36,8 @@ SECURITY_HEADERS = {
 
 
 async def page(request: Request) -> Response:
-    """The one HTML page: it reads the path (``/``, ``/models/ADDRESS``, ``/deploy``) and asks the API."""
+    """The one HTML page: it reads the path (``/``, ``/models/ADDRESS``, ``/deploy``, ``/simulate``)
+    and asks the API."""
     return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 
 

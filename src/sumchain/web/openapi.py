@@ -221,8 +221,17 @@ def schema() -> dict[str, Any]:
                     body=_body(
                         {
                             "scenario": {"type": "string", "description": "A shipped scenario's name."},
-                            "seed": {"type": "integer", "minimum": 0, "description": "The scenario's by default."},
-                            "days": {"type": "number", "description": "Above 0, at most the scenario's (default)."},
+                            "seed": {
+                                "type": "integer",
+                                "minimum": 0,
+                                "maximum": 2**53 - 1,
+                                "description": "The scenario's by default.",
+                            },
+                            "days": {
+                                "type": "number",
+                                "minimum": 0.01,
+                                "description": "At most the scenario's (the default).",
+                            },
                         },
                         ("scenario",),
                     ),
@@ -233,6 +242,13 @@ def schema() -> dict[str, Any]:
                 "get": _operation(
                     "A simulation's progress, and its records once done",
                     {"$ref": "#/components/schemas/Simulation"},
+                    parameters=[{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                )
+            },
+            "/api/simulations/{id}/run": {
+                "get": _operation(
+                    "A finished simulation's run, as sumchain simulate saves it (409 before it is done)",
+                    obj,
                     parameters=[{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
                 )
             },

@@ -3,11 +3,13 @@ thread of its own, with progress the page polls and the run's records once it is
 
 A simulation never touches the dashboard's chain: it runs on a fresh in-memory chain of its own
 (the contracts are the same), so any visitor may start one, whatever chain the dashboard serves.
-One runs at a time (a simulation keeps a core busy); every visitor sees the ones this server ran.
+One runs at a time (a simulation keeps a core busy), and every visitor sees it and may follow
+it. The server keeps the last :data:`KEPT` simulations in memory (a restart forgets them).
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 import time
@@ -15,7 +17,27 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sumchain.errors import SumchainError
-from sumchain.web.errors import ApiError
+from sumchain.web.errors import ApiError, without_secrets
+
+KEPT = 20
+"""Simulations the server keeps (the oldest finished one is dropped when another starts)."""
+MIN_DAYS = 0.01
+"""Fewest simulated days a simulation runs, as ``sumchain simulate --days``."""
+MAX_SEED = 2**53 - 1
+"""Largest seed: a page's JavaScript holds integers exactly up to it."""
+_log = logging.getLogger("sumchain.web")
+
+
+def _shown(value: Any) -> str:
+    """A value of a request, as an error message repeats it (cut short)."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _one_line(message: str) -> str:
+    """An error's first line, cut short and without a node's secrets, as every visitor may see it."""
+    first = (message.strip().splitlines() or [""])[0]
+    return without_secrets(first if len(first) <= 300 else first[:297] + "...")
 
 
 @dataclass
@@ -106,9 +128,9 @@ class Simulations:
             return self._found[ident]
 
     def start(self, body: dict[str, Any]) -> Simulation:
-        """Check the request (``scenario``: a shipped name; ``seed``: a whole number of at least 0, the
-        scenario's by default; ``days``: above 0, at most the scenario's, which is the default), then
-        run it in a thread; returns its progress at once.
+        """Check the request (``scenario``: a shipped name; ``seed``: a whole number from 0 to
+        :data:`MAX_SEED`, the scenario's by default; ``days``: from :data:`MIN_DAYS` to the
+        scenario's, which is the default), then run it in a thread; returns its progress at once.
 
         Raises
         ------
@@ -119,21 +141,23 @@ class Simulations:
 
         name = body.get("scenario")
         if name not in scenario_names():
-            raise ApiError(400, f"scenario must be one of {', '.join(scenario_names())}, got {name!r}")
+            raise ApiError(400, f"scenario must be one of {', '.join(scenario_names())}, got {_shown(name)}")
         scenario = load_scenario(name)
         seed = body.get("seed", scenario.seed)
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise ApiError(400, f"seed must be a whole number of at least 0, got {seed!r}")
+        if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+            raise ApiError(400, f"seed must be a whole number from 0 to 2**53 - 1, got {_shown(seed)}")
         days = body.get("days", scenario.days)
-        if isinstance(days, bool) or not isinstance(days, int | float) or not 0 < days <= scenario.days:
+        if isinstance(days, bool) or not isinstance(days, int | float) or not MIN_DAYS <= days <= scenario.days:
             raise ApiError(
-                400, f"days must be a number above 0 and at most the scenario's {scenario.days:g}, got {days!r}"
+                400, f"days must be a number from {MIN_DAYS} to the scenario's {scenario.days:g}, got {_shown(days)}"
             )
         with self._lock:
             if any(job.running for job in self._found.values()):
-                raise ApiError(409, "a simulation is running: wait until it ends (one runs at a time)")
+                raise ApiError(409, "another simulation is running: follow it, or wait until it ends")
             job = Simulation(secrets.token_hex(8), name, seed, float(days))
             self._found[job.id] = job
+            for old in list(self._found)[:-KEPT]:
+                del self._found[old]
         threading.Thread(target=self._run, args=(job,), daemon=True).start()
         return job
 
@@ -157,11 +181,12 @@ class Simulations:
             run = simulate(scenario, seed=job.seed, days=job.days, data=data, on_progress=progressed)
         except SumchainError as exc:
             with job._lock:
-                job.state, job.error = "failed", str(exc)
+                job.state, job.error = "failed", _one_line(str(exc))
             return
-        except Exception as exc:  # a bug: the page says so in one line, the thread ends cleanly
+        except Exception as exc:  # a bug: logged whole, one line for the page; the thread ends cleanly
+            _log.exception("simulation %s of %s failed", job.id, job.scenario)
             with job._lock:
-                job.state, job.error = "failed", f"unexpected {type(exc).__name__}: {exc}"
+                job.state, job.error = "failed", _one_line(f"unexpected {type(exc).__name__}: {exc}")
             return
         with job._lock:
             job.state, job.day, job.run = "done", job.days, run.to_json()

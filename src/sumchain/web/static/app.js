@@ -885,7 +885,7 @@ function runSummary(job) {
       `${run.transactions.toLocaleString("en")} transactions in ${job.seconds.toFixed(1)} s.` }),
     runChart(run),
     table("Agents", [["Agent"], ["Strategy", "hide-narrow"], ["Balance (% of start)", "num"], ["Contributions", "num"], ["Refunds", "num hide-narrow"], ["Reports", "num hide-narrow"]], rows, ""),
-    el("p", {}, el("a", { href: `/api/simulations/${encodeURIComponent(job.id)}`, download: `${job.scenario}-seed${job.seed}.json`, text: "This simulation as JSON (its records under run)" })));
+    el("p", {}, el("a", { href: `/api/simulations/${encodeURIComponent(job.id)}/run`, download: `${job.scenario}-seed${job.seed}.json`, text: "The run as JSON (sumchain simulate combine reads it)" })));
 }
 
 function showSimulation(job) {
@@ -924,6 +924,23 @@ async function followSimulation(id) {
   }
 }
 
+// Follow a simulation (this visitor's or another's) with the Run button disabled meanwhile.
+async function watchSimulation(form, id) {
+  busy(form, true);
+  try {
+    await followSimulation(id);
+    showError("");
+  } finally {
+    busy(form, false);
+  }
+}
+
+// The id of the simulation running on the server (anyone's), if any.
+function runningSimulation(simulations) {
+  const running = simulations.find((job) => job.state === "loading" || job.state === "running");
+  return running ? running.id : null;
+}
+
 function simulateForm(scenarios) {
   const select = el("select", { id: "sim-scenario" }, scenarios.map((s) => el("option", { value: s.name, text: s.name })));
   const about = el("p", { id: "sim-about", class: "muted" });
@@ -944,8 +961,20 @@ function simulateForm(scenarios) {
   if (scenarios.length) describe();
   onSubmit(form, "Simulating", async () => {
     const body = { scenario: select.value, seed: Number(form.querySelector("#sim-seed").value), days: Number(days.value) };
+    let job;
+    try {
+      job = await api("POST", "/api/simulations", body);
+    } catch (error) {
+      if (error.status !== 409) throw error;
+      const { simulations } = await api("GET", "/api/simulations");
+      const running = runningSimulation(simulations);
+      if (!running) throw error;
+      notify("Another simulation is running (one runs at a time): this page follows it; run yours once it ends.");
+      document.getElementById("sim-result").replaceChildren();
+      await followSimulation(running);
+      return;
+    }
     document.getElementById("sim-result").replaceChildren();
-    const job = await api("POST", "/api/simulations", body);
     localStorage.setItem(SIMULATION, job.id);
     await followSimulation(job.id);
   });
@@ -953,7 +982,7 @@ function simulateForm(scenarios) {
 }
 
 async function renderSimulate(main) {
-  const { scenarios } = await api("GET", "/api/simulations");
+  const { scenarios, simulations } = await api("GET", "/api/simulations");
   main.replaceChildren(
     el("p", {}, el("a", { href: "/", text: "← All models" })),
     el("h1", { text: "Simulate" }),
@@ -964,8 +993,8 @@ async function renderSimulate(main) {
       el("p", { id: "sim-status", role: "status", "aria-live": "polite", text: "Nothing simulating." })),
     el("div", { id: "sim-result" }),
     simulateForm(scenarios));
-  const running = localStorage.getItem(SIMULATION);
-  if (running) followSimulation(running).catch((error) => showError(`Simulating failed: ${error.message}`));
+  const id = runningSimulation(simulations) || localStorage.getItem(SIMULATION);
+  if (id) watchSimulation(document.getElementById("simulate-form"), id).catch((error) => showError(`Simulating failed: ${error.message}`));
 }
 
 async function render() {
