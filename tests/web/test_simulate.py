@@ -166,3 +166,19 @@ def test_another_visitor_follows_the_running_simulation(
             expect(each.locator("#run-result")).to_contain_text("smoke, seed 0: 1 days")
         expect(other.get_by_role("button", name="Run")).to_be_enabled()
         other.context.close()
+
+
+def test_a_run_that_fails_ends_failed_in_one_line_and_frees_the_slot(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: Any, **options: Any) -> Any:
+        raise RuntimeError("boom at http://user:key@node.example/v3/SECRET\nline two")
+
+    monkeypatch.setattr(sumchain.sim, "simulate", broken)
+    simulations = Simulations()
+    job = simulations.start({"scenario": "smoke", "days": 1})
+    for _ in range(300):
+        if not job.running:
+            break
+        time.sleep(0.02)
+    assert (job.state, job.error) == ("failed", "unexpected error (RuntimeError): boom at http://node.example/…")
+    monkeypatch.undo()
+    assert simulations.start({"scenario": "smoke", "days": 0.01}).state in ("loading", "running", "done")

@@ -19,7 +19,7 @@ from starlette.routing import Route
 
 from sumchain.chain.hashing import checksum, is_address
 from sumchain.web.dashboard import Dashboard
-from sumchain.web.errors import ApiError, read_json
+from sumchain.web.errors import ApiError, read_json, shown
 from sumchain.web.mechanism import amount, contribution_count, contribution_views, mechanism_summary
 
 if TYPE_CHECKING:
@@ -121,7 +121,7 @@ async def advance_time(request: Request) -> JSONResponse:
     body = await read_json(request)
     seconds = body.get("seconds")
     if isinstance(seconds, bool) or not isinstance(seconds, int) or not 0 < seconds <= MAX_ADVANCE:
-        raise ApiError(400, f"seconds must be a whole number from 1 to {MAX_ADVANCE:,}, got {seconds!r}")
+        raise ApiError(400, f"seconds must be a whole number from 1 to {MAX_ADVANCE:,}, got {shown(seconds)}")
     if not board.chain.is_dev:
         raise ApiError(403, "time moves only on a dev chain")
 
@@ -172,7 +172,7 @@ def _on_model(action: ModelAction, *, reads_body: bool, status: int = 200) -> Ca
 def _label(model: SharedModel, body: dict[str, Any]) -> int:
     label = body.get("label")
     if isinstance(label, bool) or not isinstance(label, int | str):
-        raise ApiError(400, f"label must be a class name or number, got {label!r}")
+        raise ApiError(400, f"label must be a class name or number, got {shown(label)}")
     return model.check_label(label)
 
 
@@ -270,7 +270,7 @@ def market_push(board: Dashboard, model: SharedModel, request: Request, body: di
     sender = board.signer(body.get("account"))
     limit = body.get("limit", PUSH_LIMIT)
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= PUSH_LIMIT:
-        raise ApiError(400, f"limit must be a number of transactions from 1 to {PUSH_LIMIT}, got {limit!r}")
+        raise ApiError(400, f"limit must be a number of transactions from 1 to {PUSH_LIMIT}, got {shown(limit)}")
     return push(_market(model), sender, limit, board.chain.time())
 
 
@@ -292,7 +292,7 @@ def _wallet(body: dict[str, Any]) -> str:
     """The browser wallet's address of a request (``from``), checksummed."""
     sender = body.get("from")
     if not isinstance(sender, str) or not is_address(sender):
-        raise ApiError(400, f"from must be the wallet's address, got {sender!r}")
+        raise ApiError(400, f"from must be the wallet's address, got {shown(sender)}")
     return checksum(sender)
 
 
@@ -322,10 +322,10 @@ def unsigned(board: Dashboard, model: SharedModel, request: Request, body: dict[
             model.chain, sender, model.address, call.data, action=action, value=call.value, excess=call.estimate_excess
         )
     if action not in ("refund", "report"):
-        raise ApiError(400, f"action must be add, refund or report, got {action!r}")
+        raise ApiError(400, f"action must be add, refund or report, got {shown(action)}")
     reference = body.get("id")
     if isinstance(reference, bool) or not isinstance(reference, int):
-        raise ApiError(400, f"id must be a contribution's number, got {reference!r}")
+        raise ApiError(400, f"id must be a contribution's number, got {shown(reference)}")
     c = model.find_contribution(reference)
     if action == "refund":
         call = model.refund_call(c.data, c.label, c.added_time)
@@ -343,7 +343,7 @@ def market_unsigned(board: Dashboard, model: SharedModel, request: Request, body
     sender = _wallet(body)
     action = body.get("action")
     if action not in WALLET_ACTIONS:
-        raise ApiError(400, f"action must be one of {', '.join(WALLET_ACTIONS)}, got {action!r}")
+        raise ApiError(400, f"action must be one of {', '.join(WALLET_ACTIONS)}, got {shown(action)}")
     market = _market(model)
     if action == "stake":
         call = market.add_data_call(_features(model, body), _label(model, body))

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from sumchain.chain.accounts import DEV_ACCOUNT_COUNT, dev_addresses
 from sumchain.chain.hashing import checksum, is_address
-from sumchain.web.errors import ApiError
+from sumchain.web.errors import ApiError, shown
 
 if TYPE_CHECKING:
     from sumchain.chain.base import Chain
@@ -111,5 +111,7 @@ class Dashboard:
         if not accounts:
             raise ApiError(403, "this dashboard signs only with dev accounts on a dev chain; this chain is not one")
         if isinstance(account, bool) or not isinstance(account, int) or not 0 <= account < len(accounts):
-            raise ApiError(400, f"account must be a dev account's number, 0 to {len(accounts) - 1}, got {account!r}")
+            raise ApiError(
+                400, f"account must be a dev account's number, 0 to {len(accounts) - 1}, got {shown(account)}"
+            )
         return accounts[account]

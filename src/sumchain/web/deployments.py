@@ -23,8 +23,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sumchain.errors import SumchainError
-from sumchain.web.errors import ApiError, without_secrets
+from sumchain.web.errors import ApiError, failure_message, shown
 
 if TYPE_CHECKING:
     from sumchain.chain.base import Chain, Receipt
@@ -85,11 +84,11 @@ class Deployment:
             self.resumed_from, self.words_done, self.address = words_loaded, words_loaded, address
 
     def finish(self, address: str | None, error: str | None) -> None:
-        """Record the end: the address made, or the error (its URLs cut to their host, as every
-        answer's; see :func:`~sumchain.web.errors.without_secrets`)."""
+        """Record the end: the address made, or the error (one line for the page, see
+        :func:`~sumchain.web.errors.failure_message`)."""
         with self._lock:
             self.state = "failed" if error else "done"
-            self.address, self.error = address or self.address, error and without_secrets(error)
+            self.address, self.error = address or self.address, error
 
 
 def second_handle(chain: Chain) -> Chain | None:
@@ -198,10 +197,8 @@ class Deployments:
                     address = deploy(self.board.chain)
             else:
                 address = deploy(handle)
-        except SumchainError as exc:
-            job.finish(None, f"{type(exc).__name__}: {exc}")
-        except Exception as exc:  # a bug: the page still learns of it
-            job.finish(None, f"unexpected error ({type(exc).__name__}): {exc}")
+        except Exception as exc:  # the page learns of it in one line (a bug is logged whole)
+            job.finish(None, failure_message(exc))
         else:
             job.finish(address, None)
         finally:
@@ -251,7 +248,7 @@ def wallet_step(board: Dashboard, body: dict[str, Any], sender: str) -> dict[str
         built = wallet_transaction(chain, sender, None, code, action="create")
         return progress | {"state": "running", "transaction": built}
     if not isinstance(address, str):
-        raise ApiError(400, f"address must be the created contract's address, got {address!r}")
+        raise ApiError(400, f"address must be the created contract's address, got {shown(address)}")
     model = board.model(address)
     same = (model.mirror_class.model_type, model.params, model.metadata.to_json()) == (
         mirror.model_type,
@@ -319,7 +316,7 @@ def model_from_request(body: dict[str, Any]) -> tuple[OnChainModel, ModelMetadat
             description=loaded.metadata.description if description is None else description,
         )
     else:
-        raise ApiError(400, f"source must be builtin or file, got {source!r}")
+        raise ApiError(400, f"source must be builtin or file, got {shown(source)}")
     name_of = _text(body, "mechanism", "deposit_refund_take") or ""
     options = {key: _text(body, key, None) for key in MECHANISM_OPTIONS}
     return mirror, metadata, mechanism_from_options(name_of, False, options)

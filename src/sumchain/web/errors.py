@@ -65,6 +65,34 @@ class ApiError(Exception):
         self.status, self.message = status, message
 
 
+def shown(value: Any) -> str:
+    """A value of a request as an error message repeats it: its ``repr``, cut short.
+
+    >>> shown("abc"), shown("x" * 100)[-6:]
+    ("'abc'", 'xxx...')
+    """
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def failure_message(exc: Exception) -> str:
+    """What a job of the server's own (a deployment, a simulation) reports of the exception that
+    ended it, as the handlers answer a request's: ``Type: message`` for sumchain's errors, and for a
+    bug ``unexpected error (Type): message`` (logged whole); on one line, cut short, its URLs cut to
+    their host, since every visitor may read it.
+
+    >>> failure_message(SumchainError("no dataset at /x\\nmore"))
+    'SumchainError: no dataset at /x'
+    """
+    if isinstance(exc, SumchainError):
+        text = f"{type(exc).__name__}: {exc}"
+    else:
+        _log.error("unexpected error in a background job", exc_info=exc)
+        text = f"unexpected error ({type(exc).__name__}): {exc}"
+    first = (text.strip().splitlines() or [""])[0]
+    return without_secrets(first if len(first) <= 300 else first[:297] + "...")
+
+
 def status_of(exc: SumchainError) -> int:
     """The HTTP status that answers one of sumchain's errors.
 

@@ -9,15 +9,13 @@ it. The server keeps the last :data:`KEPT` simulations in memory (a restart forg
 
 from __future__ import annotations
 
-import logging
 import secrets
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sumchain.errors import SumchainError
-from sumchain.web.errors import ApiError, without_secrets
+from sumchain.web.errors import ApiError, failure_message, shown
 
 KEPT = 20
 """Simulations the server keeps (the oldest finished one is dropped when another starts)."""
@@ -25,19 +23,6 @@ MIN_DAYS = 0.01
 """Fewest simulated days a simulation runs, as ``sumchain simulate --days``."""
 MAX_SEED = 2**53 - 1
 """Largest seed: a page's JavaScript holds integers exactly up to it."""
-_log = logging.getLogger("sumchain.web")
-
-
-def _shown(value: Any) -> str:
-    """A value of a request, as an error message repeats it (cut short)."""
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _one_line(message: str) -> str:
-    """An error's first line, cut short and without a node's secrets, as every visitor may see it."""
-    first = (message.strip().splitlines() or [""])[0]
-    return without_secrets(first if len(first) <= 300 else first[:297] + "...")
 
 
 @dataclass
@@ -141,15 +126,15 @@ class Simulations:
 
         name = body.get("scenario")
         if name not in scenario_names():
-            raise ApiError(400, f"scenario must be one of {', '.join(scenario_names())}, got {_shown(name)}")
+            raise ApiError(400, f"scenario must be one of {', '.join(scenario_names())}, got {shown(name)}")
         scenario = load_scenario(name)
         seed = body.get("seed", scenario.seed)
         if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
-            raise ApiError(400, f"seed must be a whole number from 0 to 2**53 - 1, got {_shown(seed)}")
+            raise ApiError(400, f"seed must be a whole number from 0 to 2**53 - 1, got {shown(seed)}")
         days = body.get("days", scenario.days)
         if isinstance(days, bool) or not isinstance(days, int | float) or not MIN_DAYS <= days <= scenario.days:
             raise ApiError(
-                400, f"days must be a number from {MIN_DAYS} to the scenario's {scenario.days:g}, got {_shown(days)}"
+                400, f"days must be a number from {MIN_DAYS} to the scenario's {scenario.days:g}, got {shown(days)}"
             )
         with self._lock:
             if any(job.running for job in self._found.values()):
@@ -179,14 +164,9 @@ class Simulations:
             scenario = load_scenario(job.scenario)
             data = load_data(scenario.dataset, job.seed, dense=scenario.model.dense)
             run = simulate(scenario, seed=job.seed, days=job.days, data=data, on_progress=progressed)
-        except SumchainError as exc:
+        except Exception as exc:  # one line for the page (a bug logged whole); the thread ends cleanly
             with job._lock:
-                job.state, job.error = "failed", _one_line(str(exc))
-            return
-        except Exception as exc:  # a bug: logged whole, one line for the page; the thread ends cleanly
-            _log.exception("simulation %s of %s failed", job.id, job.scenario)
-            with job._lock:
-                job.state, job.error = "failed", _one_line(f"unexpected {type(exc).__name__}: {exc}")
+                job.state, job.error = "failed", failure_message(exc)
             return
         with job._lock:
             job.state, job.day, job.run = "done", job.days, run.to_json()
