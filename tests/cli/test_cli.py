@@ -7,6 +7,9 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+
+from sumchain import gas
 from tests.helpers import run_sumchain
 
 ADDRESS = re.compile(r"^(0x[0-9a-fA-F]{40})$", re.MULTILINE)
@@ -214,21 +217,25 @@ def test_help_and_version_are_quick_answers(tmp_path) -> None:
     assert not (tmp_path / ".sumchain").exists()
 
 
-def test_paths_that_cannot_be_used_and_malformed_reference_files_are_one_line(tmp_path: Path) -> None:
+def test_paths_that_cannot_be_used_are_one_line(tmp_path: Path) -> None:
     deployed(tmp_path)
     (tmp_path / "afile").write_text("x")
     fails(tmp_path, "export", "dataset", "afile/d.csv", message="cannot write afile/d.csv: Not a directory")
     fails(tmp_path, "index", "--db", "afile/x.sqlite", message="FileExistsError: File exists: afile")
     fails(tmp_path, "index", "--follow", "--interval", "0", message="'--interval': Input should be greater than")
+    fails(tmp_path, "deploy", "--name", "", message="a model's name must not be empty")
+    fails(tmp_path, "market", "create", "--bounty", "1ether", "--name", " ", message="a model's name must not be empty")
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == ["afile"]
+
+
+@pytest.mark.skipif(
+    not (gas.BASELINE.is_file() and gas.IMDB_MODEL.is_file()),
+    reason="../shared/original is not next to the checkout (gas notes the missing defaults before the error)",
+)
+def test_malformed_reference_files_of_gas_are_one_line(tmp_path: Path) -> None:
     (tmp_path / "model.json").write_text("{")
     fails(tmp_path, "gas", "--imdb-model", "model.json", message="model.json is not a JSON model file")
     (tmp_path / "baseline.md").write_bytes(b"```json\n[{\n```\n")
     fails(tmp_path, "gas", "--baseline", "baseline.md", message="a JSON block of baseline rows that cannot be read")
     fails(tmp_path, "gas", "--baseline", "absent.md", message="no file at absent.md")
-    fails(tmp_path, "deploy", "--name", "", message="a model's name must not be empty")
-    fails(tmp_path, "market", "create", "--bounty", "1ether", "--name", " ", message="a model's name must not be empty")
-    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == [
-        "afile",
-        "baseline.md",
-        "model.json",
-    ]
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == ["baseline.md", "model.json"]
