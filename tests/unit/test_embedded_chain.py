@@ -15,6 +15,14 @@ def test_implements_the_chain_protocol() -> None:
     assert isinstance(EmbeddedChain(), Chain)
 
 
+def test_balances_are_read_in_one_look() -> None:
+    chain = EmbeddedChain(accounts=3, balance=100)
+    chain.transact(chain.accounts[2], b"", sender=chain.accounts[0], value=30)
+    stranger = "0x" + "ab" * 20
+    assert chain.balances([chain.accounts[2], stranger, chain.accounts[0], chain.accounts[2]]) == [130, 0, 70, 130]
+    assert chain.balances([]) == []
+
+
 def test_state_persists_across_instances(tmp_path) -> None:
     path = tmp_path / "chain.sqlite"
     first = EmbeddedChain(path, genesis_time=1_000)

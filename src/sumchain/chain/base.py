@@ -139,6 +139,10 @@ class Chain(Protocol):
         """Balance of an account, in wei."""
         ...
 
+    def balances(self, addresses: Sequence[str]) -> list[int]:
+        """Balances of many accounts, in wei, in one look (one JSON-RPC batch on a node)."""
+        ...
+
     def anchor(self) -> AbstractContextManager[None]:
         """Undo everything done inside the ``with`` block (dev chains only)."""
         ...

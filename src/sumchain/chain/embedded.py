@@ -350,6 +350,11 @@ class EmbeddedChain:
         with self._store.reading():
             return self._engine.state.account(_address(address)).balance
 
+    def balances(self, addresses: Sequence[str]) -> list[int]:
+        """Balances of ``addresses`` in wei."""
+        with self._store.reading():
+            return [self._engine.state.account(_address(a)).balance for a in addresses]
+
     @contextmanager
     def anchor(self) -> Iterator[None]:
         """Undo every transaction and time change made inside the block.

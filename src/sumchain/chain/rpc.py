@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 from eth_account import Account
@@ -52,8 +52,12 @@ from sumchain.keys import KeystoreAccount, key_from_env
 LOG_RANGE = 10_000
 """Most blocks asked for in one ``eth_getLogs`` (halved while a node refuses)."""
 _TOO_MANY_LOGS = re.compile(r"range|limit|too many|too large|exceed|more than|response size", re.IGNORECASE)
+
+_Call = TypeVar("_Call")
+"""What :meth:`RpcChain._in_batches` asks about: a call, an address."""
+
 BATCH_SIZE = 200
-"""Calls per JSON-RPC batch in :meth:`RpcChain.call_many`."""
+"""Requests per JSON-RPC batch: calls, estimates, sends, receipts, balances."""
 GAS_MARGIN = 1.2
 """Gas sent with a transaction, relative to its estimate."""
 DEV_CHAIN_ID = 31337
@@ -482,7 +486,7 @@ class RpcChain:
             raise ChainError(f"{self.url} refused a batch of {len(requests_)} requests: {error}")
         return [dict(answer) for answer in answers]
 
-    def _in_batches(self, calls: Sequence[dict[str, Any]], request: Callable[[dict[str, Any]], Any]) -> list[Any]:
+    def _in_batches(self, calls: Sequence[_Call], request: Callable[[_Call], Any]) -> list[Any]:
         """``request(call)`` for every call, in JSON-RPC batches of :data:`BATCH_SIZE`; a batch that
         fails is asked again call by call, so that the error names its cause."""
         answers: list[Any] = []
@@ -873,6 +877,14 @@ class RpcChain:
         """Balance of ``address`` in wei."""
         with self._errors():
             return int(self.w3.eth.get_balance(checksum(address)))
+
+    def balances(self, addresses: Sequence[str]) -> list[int]:
+        """Balances of ``addresses`` in wei, asked for in JSON-RPC batches of :data:`BATCH_SIZE` (against one
+        block, when they take more than one)."""
+        with self._errors():
+            block = int(self.w3.eth.block_number) if len(addresses) > BATCH_SIZE else "latest"
+        answers = self._in_batches(addresses, lambda address: self.w3.eth.get_balance(checksum(address), block))
+        return [int(answer) for answer in answers]
 
     @contextmanager
     def anchor(self) -> Iterator[None]:

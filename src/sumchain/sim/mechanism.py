@@ -225,8 +225,11 @@ class _ClaimRules(ABC):
         (the schedule does not ask again before)."""
 
     @abstractmethod
-    def _action(self, model: SharedModel, entry: Entry, account: str, accounts: list[str], agrees: bool) -> Action:
-        """``"refund"``, ``"report"`` or ``""`` (nothing): what ``account`` does with ``entry``."""
+    def _action(
+        self, entry: Entry, account: str, accounts: list[str], agrees: bool, clock: Callable[[], int]
+    ) -> Action:
+        """``"refund"``, ``"report"`` or ``""`` (nothing): what ``account`` does with ``entry``; ``clock()``
+        gives the chain's time (a claim is mined one second later)."""
 
     def settle(self, model: SharedModel, accounts: list[str], now: int, predict: Predict) -> Claims:
         """Refund and report what the rules allow the accounts to, oldest first.
@@ -244,20 +247,32 @@ class _ClaimRules(ABC):
         if not due:
             return claims
         predictions = predict([e.sample for _, e in due])
+        known: int | None = now
+
+        def clock() -> int:
+            """The chain's time, read again only after a claim was sent."""
+            nonlocal known
+            if known is None:
+                known = model.chain.time()
+            return known
+
         for (number, entry), predicted in zip(due, predictions, strict=True):
             before = claims.refunds + claims.reports
             for account in accounts:
                 if not self.open(entry):
                     break
+                action = self._action(entry, account, accounts, predicted == entry.label, clock)
+                if not action:
+                    continue
+                known = None
                 try:
-                    action = self._action(model, entry, account, accounts, predicted == entry.label)
                     if action == "refund":
                         amount = model.refund(entry.sample, entry.label, entry.added_time, sender=account)
                         entry.refunded, entry.claimable = True, entry.claimable - amount
                         self.num_valid[account] += 1
                         claims.refunds += 1
                         claims.refunded += amount
-                    elif action == "report":
+                    else:
                         amount = model.report(entry.sample, entry.label, entry.added_time, entry.author, sender=account)
                         entry.reported_by.add(account)
                         entry.claimable -= amount
@@ -355,12 +370,14 @@ class DepositRefundTakeRules(_ClaimRules):
             return not entry.refunded
         return age >= always or any(a not in entry.reported_by for a in accounts if self.num_valid[a])
 
-    def _action(self, model: SharedModel, entry: Entry, account: str, accounts: list[str], agrees: bool) -> Action:
+    def _action(
+        self, entry: Entry, account: str, accounts: list[str], agrees: bool, clock: Callable[[], int]
+    ) -> Action:
         """A refund of its own the model agrees with; a report of another's it rejects (once per
         account, by an account with refunds), or of anything old enough to take all of."""
         if account == entry.author:
             return "refund" if agrees and not entry.refunded else ""
-        expired = model.chain.time() + 1 - entry.added_time >= self._take_all(accounts)
+        expired = clock() + 1 - entry.added_time >= self._take_all(accounts)
         if expired or (not agrees and self.num_valid[account] and account not in entry.reported_by):
             return "report"
         return ""
@@ -399,7 +416,9 @@ class PointsRules(_ClaimRules):
         """Its own, and others' when an account has validated contributions."""
         return entry.author in accounts or any(self.num_valid[a] for a in accounts)
 
-    def _action(self, model: SharedModel, entry: Entry, account: str, accounts: list[str], agrees: bool) -> Action:
+    def _action(
+        self, entry: Entry, account: str, accounts: list[str], agrees: bool, clock: Callable[[], int]
+    ) -> Action:
         """Validate its own if the model agrees; report another's it rejects (from an account with validations)."""
         if account == entry.author:
             return "refund" if agrees else ""

@@ -30,7 +30,7 @@ BLOCK_SECONDS = 1
 
 class SteppedNode(RpcChain):
     """An anvil node whose clock the simulation steps: :meth:`advance_time` mines a block exactly
-    ``seconds`` after the latest one (``evm_setNextBlockTimestamp``), as the embedded chain does;
+    ``seconds`` after the latest one (``evm_mine`` with its time), as the embedded chain does;
     with :func:`on_node`'s interval, blocks in between follow one another by :data:`BLOCK_SECONDS`."""
 
     def advance_time(self, seconds: int) -> None:
@@ -43,8 +43,7 @@ class SteppedNode(RpcChain):
         """
         if seconds < 0:
             raise ChainError("time only moves forward")
-        self.request("evm_setNextBlockTimestamp", self.time() + seconds)
-        self.request("evm_mine")
+        self.request("evm_mine", self.time() + seconds)
 
 
 @contextmanager

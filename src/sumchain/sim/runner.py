@@ -346,8 +346,9 @@ def simulate(
         accuracy = float(mechanism.result(on_chain).score(x_test, y_test))
         run.times.append((at - start) / 86_400)
         run.accuracy.append(accuracy)
+        balances = iter(chain.balances([a for agent in agents for a in agent.accounts]))
         for agent in agents:
-            held = sum(chain.balance(a) for a in agent.accounts)
+            held = sum(next(balances) for _ in agent.accounts)
             agent.record.balance.append(100 * held / agent.start_wei if agent.start_wei else 0.0)
             points = mechanism.points(model, agent.accounts)
             if points is not None:
@@ -374,8 +375,8 @@ def simulate(
         at, i = heapq.heappop(turns)
         if not closed and close <= min(at, end):
             record_until(close - 1)
-            if close > chain.time():
-                chain.advance_time(round(close) - chain.time())
+            if close > (now := chain.time()):
+                chain.advance_time(round(close) - now)
             finished = mechanism.finish(model, [a.accounts for a in agents], list(entries.values()), local)
             for who, claims in zip(agents, finished, strict=True):
                 _book(who, claims, run)
@@ -383,10 +384,10 @@ def simulate(
         record_until(min(at, end))
         if at > end or (next_sample >= len(data.stream) and not entries):
             break
-        if at > chain.time():
-            chain.advance_time(at - chain.time())
+        if at > (now := chain.time()):
+            chain.advance_time(at - now)
         agent = agents[i]
-        held = [chain.balance(a) for a in agent.accounts]
+        held = chain.balances(agent.accounts)
         adding = at < min(close, start + agent.spec.end_day * 86_400) and next_sample < len(data.stream)
         if adding and sum(held) > 0 and agent.strategy.wants_to_add(accuracy, agent.rng):
             sample, true_label = data.stream[next_sample]
@@ -411,14 +412,15 @@ def simulate(
         _book(agent, claims, run)
         for entry in claims.closed:
             del entries[id(entry)]
+        now = chain.time()
         if (
-            sum(chain.balance(a) for a in agent.accounts) > 0
+            sum(chain.balances(agent.accounts)) > 0
             or (agent.strategy.collects and entries)
             or any(e.author in agent.accounts for e in entries.values())  # it has some to claim back
         ):
-            heapq.heappush(turns, (max(at, chain.time()) + agent.draw_wait(), i))
+            heapq.heappush(turns, (max(at, now) + agent.draw_wait(), i))
         if on_progress:
-            on_progress(Progress((chain.time() - start) / 86_400, days, run.transactions, run.contributions))
+            on_progress(Progress((now - start) / 86_400, days, run.transactions, run.contributions))
     last = min(chain.time(), end)
     if last > start + run.times[-1] * 86_400:
         record(last)

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from sumchain import DepositRefundTake, SharedModel, SparsePerceptron
+from sumchain.chain import rpc
 from sumchain.chain.base import ETHER
 from sumchain.chain.rpc import RpcChain
 from sumchain.errors import ChainError, PartlySent, TransactionDropped, TransactionReplaced
@@ -83,6 +84,18 @@ def test_replaced_and_dropped_transactions_are_told_apart() -> None:
         with pytest.raises(TransactionDropped, match="dropped by the node"):
             dropped.receipt()
         assert chain.balance(chain.accounts[1]) >= 10_000 * ETHER  # nothing of either was paid
+
+
+def test_balances_come_in_batches_against_one_block(chain: RpcChain, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rpc, "BATCH_SIZE", 3)  # seven addresses: three batches
+    given = [(i + 1) * 10**15 + i for i in range(6)]
+    addresses = ["0x" + f"{i + 1:040x}" for i in range(6)]
+    for address, wei in zip(addresses, given, strict=True):
+        chain.set_balance(address, wei)
+    stranger = "0x" + "cd" * 20
+    assert chain.balances([*addresses, stranger]) == [*given, 0]
+    assert chain.balances(addresses[:2]) == given[:2]  # one batch, at the latest block
+    assert chain.balances([]) == []
 
 
 def test_many_transactions_go_out_in_batches_and_come_back_in_order(chain: RpcChain) -> None:
