@@ -11,11 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from sumchain.chain.anvil import find_anvil
+from sumchain.chain.anvil import running_anvil as node
 from sumchain.sim import load_run, load_scenario, simulate
 from sumchain.sim.node import on_node
 from sumchain.sim.runner import account_funding, new_chain
 from sumchain.sim.scenario import DatasetSpec, ModelSpec, Scenario
-from tests.integration.network.anvil.conftest import running_anvil
+from tests.integration.network.anvil.conftest import REPO_ROOT, running_anvil
 
 pytestmark = pytest.mark.anvil
 
@@ -47,6 +49,20 @@ def test_a_run_on_anvil_is_the_run_on_the_embedded_chain(scenario: Scenario, day
         assert chain.balance(on_anvil.model) == memory.balance(in_memory.model)
     assert on_anvil.contributions > 10
     assert on_anvil.to_json() == in_memory.to_json()
+
+
+def test_the_error_that_ends_a_run_is_told_even_when_the_node_is_gone() -> None:
+    binary = find_anvil(REPO_ROOT)
+    if binary is None:
+        pytest.skip("anvil not installed: run `npm install` at the repo root")
+    with (
+        node(binary, ()) as started,
+        pytest.raises(KeyError, match="the run's own"),
+        on_node(load_scenario("smoke"), started.url),
+    ):
+        started.process.kill()
+        started.process.wait()
+        raise KeyError("the run's own")  # not "cannot reach", from putting the node's clock back
 
 
 def test_a_market_on_anvil_ends_with_every_wei_withdrawn() -> None:
