@@ -20,6 +20,9 @@ from sumchain.web.simulations import KEPT, Simulations
 from tests.web.browser import PHONE, UNLABELLED, WIDER_THAN, chromium_available
 from tests.web.conftest import Site, threaded_server
 
+LABEL_HEIGHT = "() => document.querySelector('#run-chart text').getBoundingClientRect().height"
+"""JavaScript: the height on screen of the chart's first label, in pixels."""
+
 
 def finished(site: Site, ident: str) -> dict[str, Any]:
     """The simulation once it is done or failed (polled as the page does)."""
@@ -134,8 +137,10 @@ def test_the_page_runs_a_scenario_and_draws_it(page: Page, site: Site) -> None:
     expect(page.locator("#run-result")).to_contain_text(f"→ {final}")
     honest = run.agents[0]
     expect(page.locator("#run-result tbody tr").first).to_contain_text(f"{honest.balance[-1]:.1f}%")
+    assert page.evaluate(LABEL_HEIGHT) > 10
     page.set_viewport_size(PHONE)
     assert page.evaluate(WIDER_THAN, PHONE["width"]) == []
+    assert page.evaluate(LABEL_HEIGHT) > 10  # drawn again at the phone's width, not shrunk
 
 
 @pytest.mark.skipif(not chromium_available(), reason="needs Debian's chromium at /usr/bin/chromium")

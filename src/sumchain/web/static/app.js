@@ -1,7 +1,7 @@
 // sumchain dashboard: one page, no framework, no build step. Every datum comes from the JSON API.
 "use strict";
 
-const state = { chain: null, account: 0, wallet: null, model: null };
+const state = { chain: null, account: 0, wallet: null, model: null, run: null };
 const WALLET = "wallet";
 
 function el(tag, attrs = {}, ...children) {
@@ -841,8 +841,10 @@ const LINE_COLORS = ["#1d232a", "#6e7781", "#0b5cad", "#a4000f", "#116329", "#82
 
 // Accuracy, the all-data baseline and each agent's balance (% of its start) over simulated days,
 // as sumchain simulate draws them; each line's last value is in its legend entry.
+// The run's chart, drawn as wide as the page has room for (280 to 720 px) so that its labels keep their size.
 function runChart(run) {
-  const width = 720, height = 300, left = 40, bottom = 24, top = 8;
+  const room = document.getElementById("sim-result").clientWidth;
+  const width = Math.round(Math.max(280, Math.min(720, room || 720))), height = 300, left = 40, bottom = 24, top = 8;
   const last = run.times[run.times.length - 1] || 1;
   const lines = [
     { label: "accuracy", values: run.accuracy.map((a) => 100 * a) },
@@ -862,7 +864,7 @@ function runChart(run) {
     points: line.values.map((v, k) => `${x(run.times[k]).toFixed(1)},${y(v).toFixed(1)}`).join(" "),
   }, svg("title", {}, line.label)));
   const label = lines.map((line) => `${line.label} ${line.values[line.values.length - 1].toFixed(1)}%`).join(", ");
-  return el("figure", {},
+  return el("figure", { id: "run-figure" },
     svg("svg", { id: "run-chart", viewBox: `0 0 ${width} ${height}`, width, height, role: "img", "aria-label": label, class: "chart" },
       ...ticks, days, ...drawn),
     el("figcaption", {}, el("ul", { class: "legend" }, lines.map((line, i) => el("li", {},
@@ -872,6 +874,7 @@ function runChart(run) {
 
 function runSummary(job) {
   const run = job.run;
+  state.run = run;
   const rows = run.agents.map((agent) => el("tr", {},
     el("td", { text: agent.name }), el("td", { class: "hide-narrow", text: agent.strategy }),
     el("td", { class: "num", text: `${agent.balance[agent.balance.length - 1].toFixed(1)}%` }),
@@ -1015,6 +1018,11 @@ async function render() {
   document.body.dataset.ready = "1";
   window.sumchainRendered = performance.now();
 }
+
+window.addEventListener("resize", () => {
+  const figure = document.getElementById("run-figure");
+  if (figure && state.run) figure.replaceWith(runChart(state.run));
+});
 
 document.addEventListener("DOMContentLoaded", () => {
   document.getElementById("account").addEventListener("change", async (event) => {
