@@ -15,11 +15,13 @@ sending transactions to it meanwhile would change the run.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
+from typing import Any
 
 from sumchain.chain.accounts import DEV_ACCOUNT_COUNT, dev_private_keys
-from sumchain.chain.rpc import RpcChain
+from sumchain.chain.base import Receipt
+from sumchain.chain.rpc import PendingTransaction, RpcChain
 from sumchain.errors import ChainError, SumchainError
 from sumchain.sim.runner import account_funding
 from sumchain.sim.scenario import Scenario
@@ -31,7 +33,41 @@ BLOCK_SECONDS = 1
 class SteppedNode(RpcChain):
     """An anvil node whose clock the simulation steps: :meth:`advance_time` mines a block exactly
     ``seconds`` after the latest one (``evm_mine`` with its time), as the embedded chain does;
-    with :func:`on_node`'s interval, blocks in between follow one another by :data:`BLOCK_SECONDS`."""
+    with :func:`on_node`'s interval, blocks in between follow one another by :data:`BLOCK_SECONDS`.
+
+    Only this chain mines on the node (a simulation needs a node of its own), so :meth:`time` asks
+    the node again only after this chain sent something: a simulation reads the time several times
+    a turn."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._now: int | None = None
+        """The latest block's time, while nothing was sent since it was read; None after."""
+
+    def time(self) -> int:
+        """Timestamp of the latest block (read again after each transaction or request this chain sends)."""
+        if self._now is None:
+            self._now = super().time()
+        return self._now
+
+    def request(self, method: str, *params: Any) -> Any:
+        """A raw JSON-RPC request; see :meth:`RpcChain.request`. It may mine: the time is read again after it."""
+        self._now = None
+        return super().request(method, *params)
+
+    def send(self, *args: Any, **kwargs: Any) -> PendingTransaction:
+        """See :meth:`RpcChain.send`; the time is read again after it."""
+        self._now = None
+        return super().send(*args, **kwargs)
+
+    def send_many(self, *args: Any, **kwargs: Any) -> list[PendingTransaction]:
+        """See :meth:`RpcChain.send_many`; the time is read again after them."""
+        self._now = None
+        return super().send_many(*args, **kwargs)
+
+    def _mined(self, pending: PendingTransaction, mined: Mapping[str, Any]) -> Receipt:
+        self._now = None  # it may have been read before the transaction was mined
+        return super()._mined(pending, mined)
 
     def advance_time(self, seconds: int) -> None:
         """Mine an empty block ``seconds`` after the latest one.
@@ -43,7 +79,9 @@ class SteppedNode(RpcChain):
         """
         if seconds < 0:
             raise ChainError("time only moves forward")
-        self.request("evm_mine", self.time() + seconds)
+        now = self.time() + seconds
+        self.request("evm_mine", now)
+        self._now = now
 
 
 @contextmanager

@@ -51,6 +51,26 @@ def test_a_run_on_anvil_is_the_run_on_the_embedded_chain(scenario: Scenario, day
     assert on_anvil.to_json() == in_memory.to_json()
 
 
+def test_the_stepped_clock_is_the_nodes_after_each_kind_of_step() -> None:
+    scenario = load_scenario("smoke")
+    with running_anvil() as url, on_node(scenario, url) as chain:
+        a, b = chain.accounts[:2]
+        steps = {
+            "advance": lambda: chain.advance_time(3_600),
+            "transact": lambda: chain.transact(b, b"", sender=a, value=1),
+            "request": lambda: chain.request("evm_mine"),
+            "send": lambda: chain.send(b, b"", sender=a, value=2).receipt(),
+            "send many": lambda: chain.receipts(chain.send_many(b, [b"", b""], sender=a, value=3)),
+            "advance 0": lambda: chain.advance_time(0),
+        }
+        for name, step in steps.items():
+            before = chain.time()
+            step()
+            latest = int(chain.w3.eth.get_block("latest")["timestamp"])
+            assert chain.time() == latest, name
+            assert latest > before or name == "advance 0", name
+
+
 def test_the_error_that_ends_a_run_is_told_even_when_the_node_is_gone() -> None:
     binary = find_anvil(REPO_ROOT)
     if binary is None:
