@@ -1,4 +1,4 @@
-"""Every benchmark in one run: ``python -m benchmarks`` from the repository root.
+"""The headline benchmarks in one run: ``python -m benchmarks`` from the repository root.
 
 Runs each benchmark of this folder as its own process with ``--json`` (so one
 that fails, or whose optional peer is missing, costs one line and the run goes
@@ -16,6 +16,7 @@ chain's engines, titanoboa and anvil), ``mirrors`` (``mirror_predict.py``),
 ``encoders`` (``encoders.py``), ``startup`` (``startup.py``), ``simulation``
 (``simulation.py``: the simulator's contributions/s on the paper's IMDB scenario) and
 ``simulation-node`` (``simulation_node.py``: one run on the embedded chain and on anvil).
+``audit_speed.py``, ``encoder_accuracy.py``, ``indexer.py`` and ``market_scenario.py`` run on their own.
 
 Usage: ``python -m benchmarks [--quick] [--only gas,engines,...] [--out DIR]``
 """

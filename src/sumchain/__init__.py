@@ -17,6 +17,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "Chain": "sumchain.chain.base",
     "EmbeddedChain": "sumchain.chain.embedded",
+    "RpcChain": "sumchain.chain.rpc",
     "Contribution": "sumchain.contributions",
     "SharedModel": "sumchain.client",
     "ContractReverted": "sumchain.errors",
@@ -24,6 +25,7 @@ _EXPORTS = {
     "InvalidSample": "sumchain.errors",
     "SumchainError": "sumchain.errors",
     "DepositRefundTake": "sumchain.incentives",
+    "Points": "sumchain.incentives",
     "ModelMetadata": "sumchain.metadata",
     "DensePerceptron": "sumchain.models",
     "NaiveBayes": "sumchain.models",
@@ -44,6 +46,8 @@ __all__ = [
     "ModelMetadata",
     "NaiveBayes",
     "NearestCentroid",
+    "Points",
+    "RpcChain",
     "SharedModel",
     "SparseNearestCentroid",
     "SparsePerceptron",
@@ -53,10 +57,11 @@ __all__ = [
 if TYPE_CHECKING:
     from sumchain.chain.base import Chain
     from sumchain.chain.embedded import EmbeddedChain
+    from sumchain.chain.rpc import RpcChain
     from sumchain.client import SharedModel
     from sumchain.contributions import Contribution
     from sumchain.errors import ContractReverted, InsufficientDeposit, InvalidSample, SumchainError
-    from sumchain.incentives import DepositRefundTake
+    from sumchain.incentives import DepositRefundTake, Points
     from sumchain.metadata import ModelMetadata
     from sumchain.models import DensePerceptron, NaiveBayes, NearestCentroid, SparseNearestCentroid, SparsePerceptron
 
