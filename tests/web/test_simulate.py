@@ -140,7 +140,7 @@ def test_the_page_runs_a_scenario_and_draws_it(page: Page, site: Site) -> None:
     assert page.evaluate(LABEL_HEIGHT) > 10
     page.set_viewport_size(PHONE)
     assert page.evaluate(WIDER_THAN, PHONE["width"]) == []
-    assert page.evaluate(LABEL_HEIGHT) > 10  # drawn again at the phone's width, not shrunk
+    page.wait_for_function(f"({LABEL_HEIGHT})() > 10", timeout=5_000)  # drawn again at the phone's width, not shrunk
 
 
 @pytest.mark.skipif(not chromium_available(), reason="needs Debian's chromium at /usr/bin/chromium")
