@@ -16,7 +16,8 @@ chain's engines, titanoboa and anvil), ``mirrors`` (``mirror_predict.py``),
 ``encoders`` (``encoders.py``), ``startup`` (``startup.py``), ``simulation``
 (``simulation.py``: the simulator's contributions/s on the paper's IMDB scenario) and
 ``simulation-node`` (``simulation_node.py``: one run on the embedded chain and on anvil).
-``audit_speed.py``, ``encoder_accuracy.py``, ``indexer.py`` and ``market_scenario.py`` run on their own.
+``gas_vs_reference.py``, ``audit_speed.py``, ``encoder_accuracy.py``, ``indexer.py`` and ``market_scenario.py``
+run on their own.
 
 Usage: ``python -m benchmarks [--quick] [--only gas,engines,...] [--out DIR]``
 """

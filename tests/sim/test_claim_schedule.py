@@ -94,3 +94,14 @@ def test_what_is_left_is_looked_at_again_when_it_may_be_taken_all_of() -> None:
     assert s.turn(2, expired - 1) == ([], 0)
     assert s.turn(2, expired) == ([rejected.sample], 1)  # took all that was left
     assert rejected.claimable == 0
+
+
+def test_a_claim_moves_the_clock_that_later_claims_of_the_turn_are_judged_by() -> None:
+    s = Setting()
+    first = s.add(2, agrees=True)
+    assert s.turn(2, first.added_time + DAY - 1) == ([first.sample], 1)  # validated: account 2 may report
+    own, other = s.add(2, agrees=True), s.add(1, agrees=True)
+    # Refunding its own, in the block after `at`, makes `other` old enough to take all of in the block after that.
+    at = other.added_time + 9 * DAY - 2
+    assert s.turn(2, at) == ([own.sample, other.sample], 2)
+    assert other.reported_by == {s.chain.accounts[2]} and other.claimable == 0

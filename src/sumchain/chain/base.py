@@ -140,7 +140,7 @@ class Chain(Protocol):
         ...
 
     def balances(self, addresses: Sequence[str]) -> list[int]:
-        """Balances of many accounts, in wei, in one look (one JSON-RPC batch on a node)."""
+        """Balances of many accounts, in wei (on a node: JSON-RPC batches, against one block when there are several)."""
         ...
 
     def anchor(self) -> AbstractContextManager[None]:

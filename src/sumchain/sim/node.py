@@ -16,7 +16,7 @@ sending transactions to it meanwhile would change the run.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from typing import Any
 
 from sumchain.chain.accounts import DEV_ACCOUNT_COUNT, dev_private_keys
@@ -39,10 +39,8 @@ class SteppedNode(RpcChain):
     the node again only after this chain sent something: a simulation reads the time several times
     a turn."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._now: int | None = None
-        """The latest block's time, while nothing was sent since it was read; None after."""
+    _now: int | None = None
+    """The latest block's time, while nothing was sent since it was read; None after."""
 
     def time(self) -> int:
         """Timestamp of the latest block (read again after each transaction or request this chain sends)."""
@@ -133,8 +131,10 @@ def on_node(
         for account in chain.accounts[:n_accounts]:
             chain.set_balance(account, balance)
         yield chain
-    except BaseException:
-        with suppress(ChainError):  # the node may be gone: the error that ended the run is the one to tell
+    except BaseException as exc:
+        try:  # the node may be gone: the error that ended the run is the one to tell
             chain.request("anvil_removeBlockTimestampInterval")
+        except ChainError as cleanup:
+            exc.add_note(f"and the node's clock could not be put back: {cleanup}")
         raise
     chain.request("anvil_removeBlockTimestampInterval")

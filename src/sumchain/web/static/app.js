@@ -841,10 +841,14 @@ const LINE_COLORS = ["#1d232a", "#6e7781", "#0b5cad", "#a4000f", "#116329", "#82
 
 // Accuracy, the all-data baseline and each agent's balance (% of its start) over simulated days,
 // as sumchain simulate draws them; each line's last value is in its legend entry.
-// The run's chart, drawn as wide as the page has room for (280 to 720 px) so that its labels keep their size.
+// How wide the run's chart is drawn: the room the page has for it, 280 to 720 px, so that its labels keep their size.
+function chartWidth() {
+  const room = document.getElementById("sim-result")?.clientWidth;
+  return Math.round(Math.max(280, Math.min(720, room || 720)));
+}
+
 function runChart(run) {
-  const room = document.getElementById("sim-result").clientWidth;
-  const width = Math.round(Math.max(280, Math.min(720, room || 720))), height = 300, left = 40, bottom = 24, top = 8;
+  const width = chartWidth(), height = 300, left = 40, bottom = 24, top = 8;
   const last = run.times[run.times.length - 1] || 1;
   const lines = [
     { label: "accuracy", values: run.accuracy.map((a) => 100 * a) },
@@ -1021,7 +1025,7 @@ async function render() {
 
 window.addEventListener("resize", () => {
   const figure = document.getElementById("run-figure");
-  if (figure && state.run) figure.replaceWith(runChart(state.run));
+  if (figure && state.run && Number(figure.querySelector("svg").getAttribute("width")) !== chartWidth()) figure.replaceWith(runChart(state.run));
 });
 
 document.addEventListener("DOMContentLoaded", () => {

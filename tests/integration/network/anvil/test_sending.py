@@ -93,8 +93,14 @@ def test_balances_come_in_batches_against_one_block(chain: RpcChain, monkeypatch
     for address, wei in zip(addresses, given, strict=True):
         chain.set_balance(address, wei)
     stranger = "0x" + "cd" * 20
+    asked = []
+    get_balance = chain.w3.eth.get_balance
+    monkeypatch.setattr(chain.w3.eth, "get_balance", lambda *args: asked.append(args[1]) or get_balance(*args))
     assert chain.balances([*addresses, stranger]) == [*given, 0]
-    assert chain.balances(addresses[:2]) == given[:2]  # one batch, at the latest block
+    assert asked == [chain.block_number()] * 7  # several batches: each against the same block
+    asked.clear()
+    assert chain.balances(addresses[:2]) == given[:2]
+    assert asked == ["latest"] * 2  # one batch: the latest block, no request to pin one
     assert chain.balances([]) == []
 
 

@@ -71,18 +71,32 @@ def test_the_stepped_clock_is_the_nodes_after_each_kind_of_step() -> None:
             assert latest > before or name == "advance 0", name
 
 
+def test_the_stepped_clock_is_read_again_once_a_transaction_is_mined() -> None:
+    with running_anvil("--no-mining") as url, on_node(load_scenario("smoke"), url) as chain:
+        a, b = chain.accounts[:2]
+        sent = chain.send(b, b"", sender=a, value=1)
+        waiting = chain.time()  # read while the transaction waits in the pool
+        chain.w3.provider.make_request(
+            "evm_mine", []
+        )  # mined behind the chain's back, as a node with a block time does
+        mined = sent.receipt()
+        assert chain.time() == mined.timestamp > waiting
+
+
 def test_the_error_that_ends_a_run_is_told_even_when_the_node_is_gone() -> None:
     binary = find_anvil(REPO_ROOT)
     if binary is None:
         pytest.skip("anvil not installed: run `npm install` at the repo root")
     with (
         node(binary, ()) as started,
-        pytest.raises(KeyError, match="the run's own"),
+        pytest.raises(KeyError, match="the run's own") as raised,
         on_node(load_scenario("smoke"), started.url),
     ):
         started.process.kill()
         started.process.wait()
         raise KeyError("the run's own")  # not "cannot reach", from putting the node's clock back
+    (note,) = raised.value.__notes__
+    assert note.startswith(f"and the node's clock could not be put back: cannot reach {started.url}")
 
 
 def test_a_market_on_anvil_ends_with_every_wei_withdrawn() -> None:
