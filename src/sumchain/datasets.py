@@ -91,8 +91,10 @@ def read_imdb_splits(archive: str | Path, splits: Sequence[str] = SPLITS) -> dic
                 texts, labels = found[match[1]]
                 texts.append(content.decode("utf-8"))
                 labels.append(int(match[2] == "pos"))
-    except (OSError, tarfile.TarError, UnicodeDecodeError) as exc:
-        raise SumchainError(f"cannot read the IMDB archive {archive}: {exc}") from None
+    except (OSError, tarfile.TarError, UnicodeDecodeError, EOFError) as exc:  # EOFError: a truncated gzip stream
+        raise SumchainError(
+            f"cannot read the IMDB archive {archive}: {exc or 'it ends too early (truncated?)'}"
+        ) from None
     for split, (texts, _) in found.items():
         if not texts:
             raise SumchainError(f"the IMDB archive {archive} holds no review of the {split} split")

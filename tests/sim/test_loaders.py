@@ -27,6 +27,15 @@ def test_imdb_folder_and_archive_give_the_same_reviews(tmp_path: Path) -> None:
     assert read_imdb(SAMPLES / "aclImdb", "test")[1] == [0, 1]
 
 
+def test_a_truncated_imdb_archive_is_one_error(tmp_path: Path) -> None:
+    archive = tmp_path / "imdb.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(SAMPLES / "aclImdb", arcname="aclImdb")
+    (tmp_path / "cut.tar.gz").write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
+    with pytest.raises(SumchainError, match=r"cannot read the IMDB archive .*cut\.tar\.gz"):
+        read_imdb(tmp_path / "cut.tar.gz", "train")
+
+
 def test_imdb_folder_without_aclimdb_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SumchainError, match="no aclImdb folder"):
         read_imdb(tmp_path, "train")

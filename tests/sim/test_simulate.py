@@ -104,6 +104,43 @@ def test_the_output_folder_is_checked_before_the_run_and_a_name_with_dots_is_kep
     assert written == [f"exp.v2-seed{seed}.{kind}" for seed in (0, 1) for kind in ("html", "json", "png")]
 
 
+def test_a_name_with_dollar_signs_is_drawn_as_written(tmp_path: Path) -> None:
+    (tmp_path / "dollar.toml").write_text(SMOKE.read_text().replace('name = "honest"', 'name = "$\\\\foo{$"'))
+    assert "$\\foo{$" in load_scenario(str(tmp_path / "dollar.toml")).agents[0].name
+    done = sumchain(tmp_path, "simulate", "dollar.toml", "--days", "0.5", "--out", "runs")
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.suffix for p in (tmp_path / "runs").iterdir()) == [".html", ".json", ".png"]
+
+
+def test_a_run_interrupted_while_its_files_are_written_leaves_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    import sumchain.sim.record
+    from sumchain.cli.app import app
+
+    written = sumchain.sim.record.write_atomic
+
+    def interrupted(path: Path, content: bytes) -> Path:
+        if path.suffix == ".png":  # the last of the three
+            raise KeyboardInterrupt
+        return written(path, content)
+
+    monkeypatch.setattr(sumchain.sim.record, "write_atomic", interrupted)
+    monkeypatch.chdir(tmp_path)
+    done = CliRunner().invoke(app, ["simulate", "smoke", "--days", "0.5", "--out", "runs"])
+    assert done.exit_code != 0
+    assert list((tmp_path / "runs").iterdir()) == []
+
+
+def test_days_beyond_a_hundred_years_are_refused(tmp_path: Path) -> None:
+    for days in ("inf", "40000"):
+        done = sumchain(tmp_path, "simulate", "smoke", "--days", days, "--out", "runs")
+        assert done.returncode == 1 and "--days must be at most 36,500" in done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1 and not (tmp_path / "runs").exists()
+
+
 def test_missing_scenario_and_bad_run_files_are_one_line(tmp_path: Path) -> None:
     done = sumchain(tmp_path, "simulate", "absent.toml")
     assert done.returncode == 1 and "no scenario file 'absent.toml'" in done.stderr

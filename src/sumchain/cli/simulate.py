@@ -57,16 +57,32 @@ def _beside(stem: Path, suffix: str) -> Path:
     return stem.with_name(stem.name + suffix)
 
 
-def _write(runs: list[Run], stem: Path) -> list[Path]:
-    """The figures of the runs next to ``stem``, HTML and PNG (PNG only with matplotlib)."""
-    from sumchain.sim.html import write_html
-    from sumchain.sim.plots import write_png
+def _figures(runs: list[Run], stem: Path) -> dict[Path, bytes]:
+    """The figures of the runs, HTML and PNG (PNG only with matplotlib), by the path each goes to beside ``stem``."""
+    from sumchain.sim.html import render_html
+    from sumchain.sim.plots import render_png
 
-    written = [write_html(runs, _beside(stem, ".html"))]
+    figures = {_beside(stem, ".html"): render_html(runs).encode()}
     try:
-        written.append(write_png(runs, _beside(stem, ".png")))
+        figures[_beside(stem, ".png")] = render_png(runs)
     except SumchainError as exc:
         out.print(f"No PNG: {exc}")
+    return figures
+
+
+def _write_all(files: dict[Path, bytes]) -> list[Path]:
+    """Write the files, all made before (each through a temporary file); when one fails, or Ctrl-C comes,
+    the ones written are removed: all or none."""
+    from sumchain.sim.record import write_atomic
+
+    written: list[Path] = []
+    try:
+        for path, content in files.items():
+            written.append(write_atomic(path, content))
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
     return written
 
 
@@ -120,7 +136,7 @@ def _run(scenario_name: str, seed: int | None, days: float | None, folder: Path,
         run = simulate(scenario, chain=chain, seed=seed, days=days, data=data, baseline=baseline, on_progress=step)
         elapsed = time.perf_counter() - started
         progress.update(task, completed=total, tx=run.transactions, rate=run.transactions / max(elapsed, 1e-9))
-    written = [run.save(_beside(stem, ".json")), *_write([run], stem)]
+    written = _write_all({_beside(stem, ".json"): run.dumps(), **_figures([run], stem)})
     out.print(
         f"{run.contributions:,} contributions, {run.transactions:,} transactions in {elapsed:.1f} s "
         f"({run.contributions / max(elapsed, 1e-9):,.0f} contributions/s); accuracy "
@@ -198,7 +214,10 @@ def simulate(
     ] = None,
 ) -> None:
     from sumchain.sim import load_run, scenario_names
+    from sumchain.sim.scenario import MAX_DAYS
 
+    if days is not None and days > MAX_DAYS:
+        raise SumchainError(f"--days must be at most {MAX_DAYS:,}, got {days:g}")
     if list_:
         out.print("\n".join(scenario_names()))
         return
@@ -207,7 +226,7 @@ def simulate(
         if len(words) < 2:
             raise SumchainError("combine needs at least one saved run: sumchain simulate combine RUN.json...")
         runs = [load_run(path) for path in words[1:]]
-        written = _write(runs, _writable(out_dir, "combined", (".html", ".png")))
+        written = _write_all(_figures(runs, _writable(out_dir, "combined", (".html", ".png"))))
         out.print("Wrote " + ", ".join(str(p) for p in written))
         return
     if words and words[0] == "sweep":

@@ -106,20 +106,35 @@ def _pyplot() -> Any:
     return plt
 
 
-def _save_png(plt: Any, figure: Any, path: str | Path) -> Path:
-    """Write ``figure`` as a PNG (without the software's name, so the same figure is the same
-    bytes) and close it."""
+def _png(plt: Any, figure: Any) -> bytes:
+    """``figure`` as a PNG (without the software's name, so the same figure is the same bytes); closes it."""
     try:
         figure.tight_layout()
         image = io.BytesIO()
         figure.savefig(image, format="png", metadata={"Software": None})
     finally:
         plt.close(figure)
-    return write_atomic(Path(path), image.getvalue())
+    return image.getvalue()
+
+
+def _plain(text: str) -> str:
+    """``text`` drawn as it is: matplotlib would read ``$...$`` (in an agent's name, say) as mathematics."""
+    return text.replace("$", r"\$")
 
 
 def write_png(runs: list[Run], path: str | Path) -> Path:
     """Draw ``runs`` into a PNG file (matplotlib, no display needed).
+
+    Raises
+    ------
+    SumchainError
+        When matplotlib is not installed (``pip install "sumchain[sim]"``).
+    """
+    return write_atomic(Path(path), render_png(runs))
+
+
+def render_png(runs: list[Run]) -> bytes:
+    """The PNG of :func:`write_png`, in memory.
 
     Raises
     ------
@@ -131,15 +146,17 @@ def write_png(runs: list[Run], path: str | Path) -> Path:
 
     figure, axes = plt.subplots(figsize=(10, 6), dpi=110)
     for line in series(runs):
-        axes.plot(line.days, line.percent, color=line.color, linestyle=line.dash, linewidth=1.8, label=line.label)
+        axes.plot(
+            line.days, line.percent, color=line.color, linestyle=line.dash, linewidth=1.8, label=_plain(line.label)
+        )
     axes.set_xlabel("time (days)")
     has_points = any(a.points for run in runs for a in run.agents)
     axes.set_ylabel(f"percent (balance: of its start{'; points: share of all' if has_points else ''})")
     axes.yaxis.set_major_formatter(PercentFormatter())
-    axes.set_title(title(runs))
+    axes.set_title(_plain(title(runs)))
     axes.grid(alpha=0.3)
     axes.legend(loc="best", fontsize=8)
-    return _save_png(plt, figure, path)
+    return _png(plt, figure)
 
 
 def write_sweep_png(outcomes: Sequence[Outcome], path: str | Path) -> Path:
@@ -191,4 +208,4 @@ def write_sweep_png(outcomes: Sequence[Outcome], path: str | Path) -> Path:
             axis.yaxis.set_major_formatter(PercentFormatter())
             axis.grid(alpha=0.3)
         top.legend(fontsize=8)
-    return _save_png(plt, figure, path)
+    return write_atomic(Path(path), _png(plt, figure))

@@ -98,7 +98,11 @@ class Run:
 
     def save(self, path: str | Path) -> Path:
         """Write the run as JSON to ``path`` (through a temporary file: never half-written)."""
-        return write_atomic(Path(path), json.dumps(self.to_json(), indent=1, sort_keys=True).encode())
+        return write_atomic(Path(path), self.dumps())
+
+    def dumps(self) -> bytes:
+        """The run as the JSON :meth:`save` writes."""
+        return json.dumps(self.to_json(), indent=1, sort_keys=True).encode()
 
 
 def write_atomic(path: Path, content: bytes) -> Path:

@@ -39,6 +39,8 @@ COIN = 10**18
 """Wei in one coin, the scenarios' unit of money."""
 MAX_COINS = 10**12
 """Largest amount of coins a scenario may give (a balance, a deposit, a weight, a bounty or a stake)."""
+MAX_DAYS = 36_500
+"""The longest simulation, in days (a hundred years)."""
 
 
 class ScenarioError(SumchainError, ValueError):
@@ -327,8 +329,8 @@ def parse_scenario(data: dict[str, Any], *, source: str = "scenario") -> Scenari
             raise ScenarioError(f"{source}: [mechanism] {key} must be at most {MAX_COINS:,} coins")
     if scenario.model.learning_rate < 1e-9 or scenario.model.max_iter < 1:
         raise ScenarioError(f"{source}: [model] learning_rate must be at least 1e-9 and max_iter at least 1")
-    if scenario.days <= 0:
-        raise ScenarioError(f"{source}: days must be above 0")
+    if not 0 < scenario.days <= MAX_DAYS:
+        raise ScenarioError(f"{source}: days must be above 0 and at most {MAX_DAYS:,}")
     if any(c in scenario.name for c in "/\\") or scenario.name.strip(".") == "":
         raise ScenarioError(f"{source}: name {scenario.name!r} must be usable as a file name (no / or \\)")
     if scenario.baseline is not None and scenario.baseline > 1:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import signal
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -198,6 +199,7 @@ _DATA: dict[bool, SimData] = {}
 
 
 def _start_worker(data: dict[bool, SimData]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the sweep
     _DATA.update(data)
 
 
@@ -261,11 +263,15 @@ def sweep(
         max_workers=jobs or os.cpu_count() or 1, initializer=_start_worker, initargs=(loaded,)
     ) as pool:
         futures = [pool.submit(_run_point, scenario, point) for scenario, point in zip(scenarios, points, strict=True)]
-        for future in futures:
-            outcome = future.result()
-            outcomes[outcome.point] = outcome
-            if on_done:
-                on_done(outcome)
+        try:
+            for future in futures:
+                outcome = future.result()
+                outcomes[outcome.point] = outcome
+                if on_done:
+                    on_done(outcome)
+        except BaseException:  # Ctrl-C or a failed run: the runs not started never start
+            pool.shutdown(cancel_futures=True)
+            raise
     return [outcomes[p] for p in points]
 
 
