@@ -120,8 +120,10 @@ def read_imdb_npz(path: str | Path, split: str) -> tuple[list[list[int]], list[i
     try:
         with np.load(path, allow_pickle=True) as archive:
             sequences, labels = archive[f"x_{split}"], archive[f"y_{split}"]
+            if len(sequences) != len(labels):
+                raise ValueError(f"{len(sequences):,} reviews (x_{split}) but {len(labels):,} labels (y_{split})")
             return [[int(i) for i in seq] for seq in sequences], [int(y) for y in labels]
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, pickle.UnpicklingError) as exc:
+    except (OSError, ValueError, TypeError, KeyError, EOFError, zipfile.BadZipFile, pickle.UnpicklingError) as exc:
         raise SumchainError(f"cannot read the Keras IMDB file {path}: {exc}") from None
 
 

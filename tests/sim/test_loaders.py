@@ -5,6 +5,7 @@ from __future__ import annotations
 import tarfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sumchain.datasets import read_endomondo, read_fake_news, read_imdb, read_imdb_npz, read_keras_word_index
@@ -53,6 +54,12 @@ def test_keras_npz_that_is_no_archive_is_one_error(tmp_path: Path) -> None:
     bad.write_text("not a zip")
     with pytest.raises(SumchainError, match="cannot read the Keras IMDB file"):
         read_imdb_npz(bad, "train")
+
+
+def test_keras_npz_with_more_reviews_than_labels_is_one_error(tmp_path: Path) -> None:
+    np.savez(tmp_path / "imdb.npz", x_train=np.array([[1, 2], [3, 4]]), y_train=np.array([1]))
+    with pytest.raises(SumchainError, match=r"2 reviews \(x_train\) but 1 labels \(y_train\)"):
+        read_imdb_npz(tmp_path / "imdb.npz", "train")
 
 
 def test_fake_news_keeps_rows_with_text_and_their_labels() -> None:

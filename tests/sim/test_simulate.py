@@ -74,6 +74,24 @@ def test_simulate_writes_the_run_and_its_figures_then_combine_draws_runs_togethe
             'start_balance = 10\n[[agents]]\nname = "a"\nstrategy = "honest"\n',
             "the bounty of 500 coins is more than its provider holds (10)",
         ),
+        (
+            "[mechanism]\nrefund_wait_days = 3\nowner_claim_wait_days = 2\n"
+            '[[agents]]\nname = "a"\nstrategy = "honest"\n',
+            "[mechanism] the waits must satisfy 0 <= refund_wait <= owner_claim_wait <= any_claim_wait",
+        ),
+        (
+            '[mechanism]\nkind = "prediction-market"\nstake = 0\n[[agents]]\nname = "o"\nstrategy = "owner"\n'
+            '[[agents]]\nname = "a"\nstrategy = "honest"\n',
+            "[mechanism] stake must be in",
+        ),
+        ('[[agents]]\nname = "a"\nstrategy = "sybil"\naccounts = 5000\n', "accounts must be from 1 to 1,000"),
+        ('[[agents]]\nname = " "\nstrategy = "honest"\n', "an agent's name must not be empty"),
+        ('name = "a\\u0000b"\n[[agents]]\nname = "a"\nstrategy = "honest"\n', "must be usable as a file name"),
+        ('seed = 18446744073709551616\n[[agents]]\nname = "a"\nstrategy = "honest"\n', "seed must be at most"),
+        (
+            '[dataset]\nname = "tiny-reviews"\ninitial_fraction = 0.001\n[[agents]]\nname = "a"\nstrategy = "honest"\n',
+            "give 0 to train on first (initial_fraction 0.001)",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path, content: str, message: str) -> None:

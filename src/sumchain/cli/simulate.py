@@ -214,10 +214,12 @@ def simulate(
     ] = None,
 ) -> None:
     from sumchain.sim import load_run, scenario_names
-    from sumchain.sim.scenario import MAX_DAYS
+    from sumchain.sim.scenario import MAX_DAYS, MAX_SEED
 
     if days is not None and days > MAX_DAYS:
         raise SumchainError(f"--days must be at most {MAX_DAYS:,}, got {days:g}")
+    if seed is not None and seed > MAX_SEED:
+        raise SumchainError("--seed must be at most 2**64 - 1")
     if list_:
         out.print("\n".join(scenario_names()))
         return

@@ -252,5 +252,9 @@ def load_data(spec: DatasetSpec, seed: int, *, dense: bool = False) -> SimData:
     rng = random.Random(seed)
     initial, stream = split_initial(train, spec.initial_fraction, rng)
     if not initial or not stream or not test:
-        raise SumchainError(f"the {spec.name} dataset is too small to split: {len(train)} training samples")
+        raise SumchainError(
+            f"the {spec.name} dataset is too small to split: {len(train):,} training samples give "
+            f"{len(initial):,} to train on first (initial_fraction {spec.initial_fraction:g}), "
+            f"{len(stream):,} to contribute, and {len(test):,} test samples"
+        )
     return SimData(initial, stream, [p for p in test if p[0]], n_features, names, dense)

@@ -39,6 +39,10 @@ COIN = 10**18
 """Wei in one coin, the scenarios' unit of money."""
 MAX_COINS = 10**12
 """Largest amount of coins a scenario may give (a balance, a deposit, a weight, a bounty or a stake)."""
+MAX_SEED = 2**64 - 1
+"""Largest seed of a run."""
+MAX_ACCOUNTS = 1_000
+"""Most accounts of one agent."""
 MAX_DAYS = 36_500
 """The longest simulation, in days (a hundred years)."""
 
@@ -263,8 +267,9 @@ def parse_scenario(data: dict[str, Any], *, source: str = "scenario") -> Scenari
     ------
     ScenarioError
         For an unknown key, a value of the wrong type, a negative number, an unknown
-        strategy or mechanism, a mechanism key that does not apply to its kind, a
-        probability over 1, no agents or two agents of one name.
+        strategy or mechanism, a mechanism key that does not apply to its kind, mechanism
+        parameters its contract would refuse, a probability over 1, no agents, two agents
+        of one name, or a name, seed, length or number of accounts out of range.
     """
     from sumchain.sim.mechanism import mechanism_kind
     from sumchain.sim.strategies import STRATEGIES
@@ -302,12 +307,14 @@ def parse_scenario(data: dict[str, Any], *, source: str = "scenario") -> Scenari
         where = f"{source}: agent {agent.name!r}"
         if agent.strategy not in STRATEGIES:
             raise ScenarioError(f"{where}: unknown strategy {agent.strategy!r} (known: {', '.join(STRATEGIES)})")
+        if not agent.name.strip():
+            raise ScenarioError(f"{source}: an agent's name must not be empty")
         if names.count(agent.name) > 1:
             raise ScenarioError(f"{where}: two agents have this name")
         if agent.mislabel > 1:
             raise ScenarioError(f"{where}: mislabel is a probability, got {agent.mislabel}")
-        if agent.accounts < 1:
-            raise ScenarioError(f"{where}: accounts must be at least 1")
+        if not 1 <= agent.accounts <= MAX_ACCOUNTS:
+            raise ScenarioError(f"{where}: accounts must be from 1 to {MAX_ACCOUNTS:,}, got {agent.accounts:,}")
         if agent.wait_mean < 1:
             raise ScenarioError(f"{where}: wait_mean must be at least 1 s, got {agent.wait_mean}")
         for key in ("start_balance", "deposit_mean", "deposit_sd"):
@@ -331,12 +338,22 @@ def parse_scenario(data: dict[str, Any], *, source: str = "scenario") -> Scenari
         raise ScenarioError(f"{source}: [model] learning_rate must be at least 1e-9 and max_iter at least 1")
     if not 0 < scenario.days <= MAX_DAYS:
         raise ScenarioError(f"{source}: days must be above 0 and at most {MAX_DAYS:,}")
-    if any(c in scenario.name for c in "/\\") or scenario.name.strip(".") == "":
-        raise ScenarioError(f"{source}: name {scenario.name!r} must be usable as a file name (no / or \\)")
+    name = scenario.name
+    if any(c in "/\\" or not c.isprintable() for c in name) or name.strip(".") == "" or len(name) > 100:
+        raise ScenarioError(
+            f"{source}: name {name[:100]!r} must be usable as a file name (up to 100 characters, "
+            "no /, \\ or control character)"
+        )
+    if scenario.seed > MAX_SEED:
+        raise ScenarioError(f"{source}: seed must be at most 2**64 - 1")
     if scenario.baseline is not None and scenario.baseline > 1:
         raise ScenarioError(f"{source}: baseline is an accuracy, at most 1, got {scenario.baseline}")
     if scenario.record_every < 60:
         raise ScenarioError(f"{source}: record_every must be at least 60 s")
+    try:  # the contract's own checks of its parameters (the waits' order, the stake's range), before data loads
+        mechanism_kind(kind)(parts["mechanism"])
+    except SumchainError as exc:
+        raise ScenarioError(f"{source}: [mechanism] {exc}") from None
     return scenario
 
 
