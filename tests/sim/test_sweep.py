@@ -4,7 +4,12 @@ where each line stops protecting accuracy, and ``sumchain simulate sweep`` end t
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -152,3 +157,58 @@ def test_a_saved_sweep_reads_back_and_anything_else_is_refused(tmp_path: Path) -
     (tmp_path / "run.json").write_text('{"format": "sumchain-simulation/1"}')
     with pytest.raises(SumchainError, match="is not a saved sweep"):
         load_outcomes(tmp_path / "run.json")
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc (Linux)")
+def test_ctrl_c_stops_a_sweep_and_its_workers(tmp_path: Path) -> None:
+    sweeping = subprocess.Popen(  # 112 runs: about a minute on two cores
+        [sys.executable, "-m", "sumchain", "simulate", "sweep", "smoke", "--days", "2", "--jobs", "2", "--out", "runs"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        _interrupt_once_running(sweeping, tmp_path)
+    finally:
+        if sweeping.poll() is None:
+            os.killpg(sweeping.pid, signal.SIGKILL)
+
+
+def _interrupt_once_running(sweeping: subprocess.Popen[str], tmp_path: Path) -> None:
+    workers: list[int] = []
+    for _ in range(600):  # until the workers run (the data and baselines come first)
+        workers = [p for p in _children(sweeping.pid) if _children(p) == [] and p != sweeping.pid]
+        if len(workers) >= 2 or sweeping.poll() is not None:
+            break
+        time.sleep(0.1)
+    assert len(workers) >= 2, sweeping.stderr.read() if sweeping.stderr else ""
+    time.sleep(1)
+    os.killpg(sweeping.pid, signal.SIGINT)  # Ctrl-C in a terminal: the sweep and its workers
+    sweeping.wait(timeout=20)  # the runs under way end; the others never start (they all ran before)
+    assert sweeping.returncode != 0
+    assert "Traceback" not in (sweeping.stderr.read() if sweeping.stderr else "")
+    time.sleep(0.5)
+    assert [p for p in workers if Path(f"/proc/{p}").exists() and "Z" not in _state(p)] == []
+    assert not (tmp_path / "runs").exists() or list((tmp_path / "runs").iterdir()) == []
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "Z"
