@@ -159,6 +159,27 @@ def test_days_beyond_a_hundred_years_are_refused(tmp_path: Path) -> None:
         assert len(done.stderr.strip().splitlines()) == 1 and not (tmp_path / "runs").exists()
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("times", None, "times must be list[float], got None"),
+        ("scenario", "x", "scenario must be dict[str, Any]"),
+        ("baseline", "high", "baseline must be float"),
+        ("accuracy", "every", "accuracies from 0 to 1"),
+        ("agents", [3], "agent 1: not an object"),
+    ],
+)
+def test_a_hand_edited_run_with_values_of_the_wrong_type_is_one_line(
+    tmp_path: Path, field: str, value: object, message: str
+) -> None:
+    saved = simulate(load_scenario("smoke"), days=0.5).to_json()
+    saved[field] = [2.0] * len(saved["times"]) if value == "every" else value
+    (tmp_path / "edited.json").write_text(json.dumps(saved))
+    done = sumchain(tmp_path, "simulate", "combine", "edited.json", "--out", "runs")
+    assert done.returncode == 1 and message in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "runs").exists()
+
+
 def test_missing_scenario_and_bad_run_files_are_one_line(tmp_path: Path) -> None:
     done = sumchain(tmp_path, "simulate", "absent.toml")
     assert done.returncode == 1 and "no scenario file 'absent.toml'" in done.stderr

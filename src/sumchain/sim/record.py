@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -85,10 +86,15 @@ class Run:
             raise SumchainError(f"not a saved sumchain simulation (no 'format': {FORMAT!r})")
         try:
             values = {k: v for k, v in data.items() if k != "format"}
+            _check_types(cls, values, "")
+            for i, agent in enumerate(values["agents"]):
+                _check_types(AgentRecord, agent, f"agent {i + 1}: ")
             values["agents"] = [AgentRecord(**a) for a in values["agents"]]
             run = cls(**values)
         except (TypeError, KeyError) as exc:
             raise SumchainError(f"a saved simulation with bad fields: {exc}") from None
+        if not run.times or not all(0 <= a <= 1 for a in [*run.accuracy, run.baseline]):
+            raise SumchainError("a saved simulation needs its times, and accuracies from 0 to 1")
         lengths = (
             [len(run.accuracy)] + [len(a.balance) for a in run.agents] + [len(a.points) for a in run.agents if a.points]
         )
@@ -103,6 +109,27 @@ class Run:
     def dumps(self) -> bytes:
         """The run as the JSON :meth:`save` writes."""
         return json.dumps(self.to_json(), indent=1, sort_keys=True).encode()
+
+
+def _is(kind: str, value: Any) -> bool:
+    """Whether a JSON value is of a field's annotated ``kind`` (``str``, ``list[float]``, ...)."""
+    if kind.startswith("list["):
+        return isinstance(value, list) and all(_is(kind[5:-1], v) for v in value)
+    if kind == "float":
+        return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    expected = {"str": str, "bool": bool, "int": int, "dict[str, Any]": dict}.get(kind)
+    if expected is None:  # a record of its own (an agent's), checked by its own fields
+        return True
+    return isinstance(value, expected) and (expected is bool or not isinstance(value, bool))
+
+
+def _check_types(cls: type, values: Any, where: str) -> None:
+    """Raise TypeError for values that are no dict, or a field whose value is not of its type."""
+    if not isinstance(values, dict):
+        raise TypeError(f"{where}not an object")
+    for f in fields(cls):
+        if f.name in values and not _is(str(f.type), values[f.name]):
+            raise TypeError(f"{where}{f.name} must be {f.type}, got {str(values[f.name])[:40]}")
 
 
 def write_atomic(path: Path, content: bytes) -> Path:
