@@ -147,9 +147,11 @@ def test_a_run_interrupted_while_its_files_are_written_leaves_none(
 
     monkeypatch.setattr(sumchain.sim.record, "write_atomic", interrupted)
     monkeypatch.chdir(tmp_path)
-    done = CliRunner().invoke(app, ["simulate", "smoke", "--days", "0.5", "--out", "runs"])
-    assert done.exit_code != 0
-    assert list((tmp_path / "runs").iterdir()) == []
+    sweep = ["sweep", "smoke", "--fractions", "0.5", "--mechanisms", "points", "--models", "naive bayes", "--jobs", "1"]
+    for command in (["smoke"], sweep):
+        done = CliRunner().invoke(app, ["simulate", *command, "--days", "0.5", "--out", "runs"])
+        assert done.exit_code != 0
+        assert list((tmp_path / "runs").iterdir()) == [], command
 
 
 def test_days_beyond_a_hundred_years_are_refused(tmp_path: Path) -> None:

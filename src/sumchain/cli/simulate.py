@@ -162,9 +162,8 @@ def _sweep(
 
     from sumchain.sim import load_scenario
     from sumchain.sim.mechanism import MECHANISMS
-    from sumchain.sim.plots import write_sweep_png
-    from sumchain.sim.record import write_atomic
-    from sumchain.sim.sweep import grid, roles, save, sweep, table
+    from sumchain.sim.plots import render_sweep_png
+    from sumchain.sim.sweep import dumps, grid, roles, sweep, table
 
     base = load_scenario(scenario_name)
     base = dataclasses.replace(base, seed=base.seed if seed is None else seed, days=base.days if days is None else days)
@@ -183,11 +182,12 @@ def _sweep(
         task = progress.add_task("sweep", total=len(points))
         outcomes = sweep(base, points, jobs=jobs, on_done=lambda _: progress.advance(task))
     summary = table(outcomes)
-    written = [save(base, outcomes, _beside(stem, ".json")), write_atomic(_beside(stem, ".md"), summary.encode())]
+    files = {_beside(stem, ".json"): dumps(base, outcomes), _beside(stem, ".md"): summary.encode()}
     try:
-        written.append(write_sweep_png(outcomes, _beside(stem, ".png")))
+        files[_beside(stem, ".png")] = render_sweep_png(outcomes)
     except SumchainError as exc:
         out.print(f"No PNG: {exc}")
+    written = _write_all(files)
     out.print(summary)
     out.print(f"{len(points)} runs in {time.perf_counter() - started:.0f} s. Wrote " + ", ".join(map(str, written)))
 

@@ -168,6 +168,17 @@ def write_sweep_png(outcomes: Sequence[Outcome], path: str | Path) -> Path:
     SumchainError
         When matplotlib is not installed.
     """
+    return write_atomic(Path(path), render_sweep_png(outcomes))
+
+
+def render_sweep_png(outcomes: Sequence[Outcome]) -> bytes:
+    """The PNG of :func:`write_sweep_png`, in memory.
+
+    Raises
+    ------
+    SumchainError
+        When matplotlib is not installed.
+    """
     plt = _pyplot()
     from matplotlib.ticker import PercentFormatter
 
@@ -208,4 +219,4 @@ def write_sweep_png(outcomes: Sequence[Outcome], path: str | Path) -> Path:
             axis.yaxis.set_major_formatter(PercentFormatter())
             axis.grid(alpha=0.3)
         top.legend(fontsize=8)
-    return write_atomic(Path(path), _png(plt, figure))
+    return _png(plt, figure)

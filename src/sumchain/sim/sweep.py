@@ -332,8 +332,12 @@ def load_outcomes(path: str | Path) -> list[Outcome]:
 
 def save(base: Scenario, outcomes: Sequence[Outcome], path: str | Path) -> Path:
     """Write the sweep's JSON (atomically)."""
-    text = json.dumps(to_json(base, outcomes), indent=1) + "\n"
-    return write_atomic(Path(path), text.encode())
+    return write_atomic(Path(path), dumps(base, outcomes))
+
+
+def dumps(base: Scenario, outcomes: Sequence[Outcome]) -> bytes:
+    """The sweep's JSON, as :func:`save` writes it."""
+    return (json.dumps(to_json(base, outcomes), indent=1) + "\n").encode()
 
 
 def table(outcomes: Sequence[Outcome]) -> str:
