@@ -158,12 +158,38 @@ def test_a_market_run_shorter_than_its_contribution_period_leaves_the_stakes_in_
             r"\[mechanism\] 'cost_weight' does not apply to points \(it takes: refund_wait_days\)",
         ),
         ({"stake": 2}, "'stake' does not apply to deposit-refund-take"),
+        # what the contracts would refuse, in the scenario's units (days and coins), not theirs
+        ({"any_claim_wait_days": 1e9}, r"any_claim_wait_days must be at most 36,500 days, got 1,000,000,000$"),
+        ({"refund_wait_days": 2, "owner_claim_wait_days": 3, "any_claim_wait_days": 2.5}, r"got 2, 3, 2\.5$"),
+        ({"cost_weight": 1_320_469_376}, r"cost_weight must be at most 1,320,469,375 coins .*got 1,320,469,376$"),
+        ({"kind": "points", "refund_wait_days": 36_501}, "refund_wait_days must be at most 36,500 days"),
+        ({"kind": "prediction-market", "stake": 1e-15}, r"stake must be at least 3\.2768e-14 coins .*got 1e-15$"),
+        ({"kind": "prediction-market", "stake": 1e11}, r"below 79,228,162,514 coins \(2\*\*96 wei\), got 1e\+11$"),
+        ({"kind": "prediction-market", "bounty": 0}, "bounty must be above 0 coins, got 0$"),
+        ({"kind": "prediction-market", "contribution_days": 4e4}, "contribution_days must be at most 36,500 days"),
+        ({"kind": "prediction-market", "reveal_window_days": 4e4}, "reveal_window_days must be at most 36,500 days"),
+        ({"kind": "prediction-market", "pieces": 1}, "pieces must be 0 .* or from 2 to 1,024, got 1$"),
+        ({"kind": "prediction-market", "pieces": 1_025}, "pieces must be 0 .* or from 2 to 1,024, got 1,025$"),
+        ({"kind": "prediction-market", "test_size": 1}, "test_size must be 0 .* or from 2 to 32,768, got 1$"),
+        ({"kind": "prediction-market", "test_size": 32_769}, "test_size must be 0 .* from 2 to 32,768, got 32,769$"),
     ],
 )
 def test_bad_mechanism_tables_are_one_clear_error(mechanism: dict[str, Any], message: str) -> None:
     with pytest.raises(ScenarioError, match=message) as refused:
         parse_scenario({"mechanism": mechanism, "agents": [{"name": "a", "strategy": "honest"}]}, source="bad.toml")
     assert str(refused.value).startswith("bad.toml: [mechanism]") and len(str(refused.value).splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "mechanism",
+    [
+        {"cost_weight": 1_320_469_375, "refund_wait_days": 0, "any_claim_wait_days": 36_500},
+        {"kind": "prediction-market", "stake": 3.2768e-14, "pieces": 1_024, "test_size": 32_768},
+        {"kind": "prediction-market", "stake": 79_228_162_513, "contribution_days": 36_500},
+    ],
+)
+def test_the_limits_in_coins_and_days_are_the_contracts_own(mechanism: dict[str, Any]) -> None:
+    parse_scenario({"mechanism": mechanism, "agents": [{"name": "a", "strategy": "honest"}]})
 
 
 def test_a_scenario_built_in_code_with_an_unknown_mechanism_is_refused_too() -> None:

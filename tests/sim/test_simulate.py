@@ -77,12 +77,19 @@ def test_simulate_writes_the_run_and_its_figures_then_combine_draws_runs_togethe
         (
             "[mechanism]\nrefund_wait_days = 3\nowner_claim_wait_days = 2\n"
             '[[agents]]\nname = "a"\nstrategy = "honest"\n',
-            "[mechanism] the waits must satisfy 0 <= refund_wait <= owner_claim_wait <= any_claim_wait",
+            "[mechanism] the waits must satisfy refund_wait_days <= owner_claim_wait_days <= any_claim_wait_days, "
+            "got 3, 2, 9",
         ),
         (
             '[mechanism]\nkind = "prediction-market"\nstake = 0\n[[agents]]\nname = "o"\nstrategy = "owner"\n'
             '[[agents]]\nname = "a"\nstrategy = "honest"\n',
-            "[mechanism] stake must be in",
+            "[mechanism] stake must be at least 3.2768e-14 coins",
+        ),
+        (
+            '[dataset]\nname = "iris"\n[model]\ntype = "naive bayes"\n[mechanism]\nkind = "prediction-market"\n'
+            'test_size = 2\npieces = 3\n[[agents]]\nname = "o"\nstrategy = "owner"\n[[agents]]\nname = "a"\n'
+            'strategy = "honest"\n',
+            "[mechanism] pieces: 2 test samples fit in 2 to 2 pieces of at most 32, not 3",
         ),
         ('[[agents]]\nname = "a"\nstrategy = "sybil"\naccounts = 5000\n', "accounts must be from 1 to 1,000"),
         ('[[agents]]\nname = " "\nstrategy = "honest"\n', "an agent's name must not be empty"),

@@ -23,14 +23,14 @@ from typing import ClassVar, Literal, Protocol
 from sumchain.chain.base import Chain
 from sumchain.client import SharedModel
 from sumchain.errors import ContractReverted, SumchainError
-from sumchain.incentives import DAY, DepositRefundTake, Points
-from sumchain.incentives.prediction_market import PredictionMarket
+from sumchain.incentives import DAY, MAX_COST_WEIGHT, DepositRefundTake, Points
+from sumchain.incentives.prediction_market import MAX_PIECES, MAX_TEST_SAMPLES, PredictionMarket
 from sumchain.market.client import HiddenTestSet, Market, split_test_set
 from sumchain.market.scenario import close_market, open_market
 from sumchain.metadata import ModelMetadata
 from sumchain.models import OnChainModel
 from sumchain.sim.data import SimData
-from sumchain.sim.scenario import COIN, MechanismSpec, ScenarioError
+from sumchain.sim.scenario import COIN, MAX_DAYS, MechanismSpec, ScenarioError
 
 Predict = Callable[[list[tuple[int, ...]]], list[int]]
 """The model's current class of each sample."""
@@ -39,6 +39,18 @@ Action = Literal["refund", "report", ""]
 LOOK_AGAIN = 3_600
 """Seconds before an agent looks again at a contribution it could claim nothing of (the model
 may change its mind meanwhile): agents check the open contributions hourly, not on every turn."""
+
+
+def _wei(coins: float) -> int:
+    """``coins`` in wei, rounded down."""
+    return int(Fraction(coins) * COIN)
+
+
+def _check_days(spec: MechanismSpec, *keys: str) -> None:
+    """Each of ``keys``, a duration in days, at most as long as the longest run (:data:`MAX_DAYS`)."""
+    for key in keys:
+        if getattr(spec, key) > MAX_DAYS:
+            raise ScenarioError(f"{key} must be at most {MAX_DAYS:,} days, got {getattr(spec, key):,.10g}")
 
 
 @dataclass
@@ -347,8 +359,19 @@ class DepositRefundTakeRules(_ClaimRules):
 
     def __init__(self, spec: MechanismSpec) -> None:
         super().__init__()
+        waits = self.keys[1:]
+        _check_days(spec, *waits)
+        if sorted(getattr(spec, key) for key in waits) != [getattr(spec, key) for key in waits]:
+            raise ScenarioError(
+                f"the waits must satisfy {' <= '.join(waits)}, got {', '.join(f'{getattr(spec, k):g}' for k in waits)}"
+            )
+        if _wei(spec.cost_weight) // 60 > MAX_COST_WEIGHT:
+            raise ScenarioError(
+                f"cost_weight must be at most {MAX_COST_WEIGHT * 60 // COIN:,} coins (the contract keeps every "
+                f"deposit below 2**96 wei), got {spec.cost_weight:,.10g}"
+            )
         self.parameters = DepositRefundTake(
-            cost_weight=int(Fraction(spec.cost_weight) * COIN / 60),
+            cost_weight=_wei(spec.cost_weight) // 60,
             refund_wait=round(spec.refund_wait_days * DAY),
             owner_claim_wait=round(spec.owner_claim_wait_days * DAY),
             any_claim_wait=round(spec.any_claim_wait_days * DAY),
@@ -402,6 +425,7 @@ class PointsRules(_ClaimRules):
 
     def __init__(self, spec: MechanismSpec) -> None:
         super().__init__()
+        _check_days(spec, "refund_wait_days")
         self.parameters = Points(refund_wait=round(spec.refund_wait_days * DAY), unsafe=True)
 
     def open(self, entry: Entry) -> bool:
@@ -459,13 +483,29 @@ class PredictionMarketRules:
     )
 
     def __init__(self, spec: MechanismSpec) -> None:
+        _check_days(spec, "contribution_days", "reveal_window_days")
+        if not MAX_TEST_SAMPLES <= _wei(spec.stake) < 2**96:
+            raise ScenarioError(
+                f"stake must be at least {MAX_TEST_SAMPLES / COIN:g} coins (a wei for each test sample a market "
+                f"may hold) and below {2**96 // COIN:,} coins (2**96 wei), got {spec.stake:,.10g}"
+            )
+        if _wei(spec.bounty) == 0:
+            raise ScenarioError(f"bounty must be above 0 coins, got {spec.bounty:,.10g}")
+        if spec.pieces == 1 or spec.pieces > MAX_PIECES:
+            raise ScenarioError(
+                f"pieces must be 0 (the fewest that fit) or from 2 to {MAX_PIECES:,}, got {spec.pieces:,}"
+            )
+        if spec.test_size == 1 or spec.test_size > MAX_TEST_SAMPLES:
+            raise ScenarioError(
+                f"test_size must be 0 (the whole test set) or from 2 to {MAX_TEST_SAMPLES:,}, got {spec.test_size:,}"
+            )
         self.parameters = PredictionMarket(
-            stake=int(Fraction(spec.stake) * COIN),
+            stake=_wei(spec.stake),
             min_duration=round(spec.contribution_days * DAY),
             reveal_window=round(spec.reveal_window_days * DAY),
         )
         self.period = float(self.parameters.min_duration)
-        self.bounty = int(Fraction(spec.bounty) * COIN)
+        self.bounty = _wei(spec.bounty)
         self.test_size, self.pieces = spec.test_size, spec.pieces
         self.provider = ""
         self.test_set = HiddenTestSet(())
@@ -491,9 +531,12 @@ class PredictionMarketRules:
             )
         rng = random.Random(seed)
         test = data.test[: self.test_size or None]
-        self.test_set = split_test_set(
-            [s for s, _ in test], [y for _, y in test], pieces=self.pieces or None, salt=lambda: rng.randbytes(32)
-        )
+        try:
+            self.test_set = split_test_set(
+                [s for s, _ in test], [y for _, y in test], pieces=self.pieces or None, salt=lambda: rng.randbytes(32)
+            )
+        except SumchainError as exc:
+            raise ScenarioError(f"[mechanism] pieces: {exc}") from None
         self.provider = owner
         self._market = open_market(
             chain,
