@@ -51,6 +51,30 @@ def test_simulate_writes_the_run_and_its_figures_then_combine_draws_runs_togethe
     assert (tmp_path / "runs" / "combined.png").stat().st_size > 1_000
 
 
+def test_combined_runs_are_told_apart_by_mechanism_and_by_place_when_name_and_seed_repeat() -> None:
+    drt, points = (simulate(load_scenario(name), days=0.3) for name in ("smoke", "smoke-points"))
+    points.scenario["name"] = "smoke"
+    page = render_html([drt, points, points])
+    assert "smoke (deposit-refund-take, seed 0): accuracy" in page
+    assert "smoke (points, seed 0) #2: accuracy" in page and "smoke (points, seed 0) #3: accuracy" in page
+    assert "smoke (seed 0)" not in page
+
+
+def test_a_run_whose_data_runs_out_says_on_which_day_it_ended(tmp_path: Path) -> None:
+    (tmp_path / "short.toml").write_text(
+        'days = 300\n[dataset]\nname = "iris"\n[model]\ntype = "naive bayes"\n[mechanism]\nkind = "points"\n'
+        '[[agents]]\nname = "a"\nstrategy = "honest"\naccounts = 3\n'
+    )
+    done = sumchain(tmp_path, "simulate", "short.toml", "--out", "runs")
+    assert done.returncode == 0, done.stderr
+    ended = load_run(tmp_path / "runs" / "short-seed0.json").times[-1]
+    assert ended < 10
+    assert f"day {ended:.1f} of 300 " in done.stdout and "day 300.0 of 300" not in done.stdout
+    assert f"The data ran out and no contribution was left open: the run ended at day {ended:.1f} of 300" in done.stdout
+    done = sumchain(tmp_path, "simulate", "short.toml", "--days", "1", "--out", "runs")
+    assert "day 1.0 of 1 " in done.stdout and "ran out" not in done.stdout
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

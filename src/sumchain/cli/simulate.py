@@ -135,8 +135,11 @@ def _run(scenario_name: str, seed: int | None, days: float | None, folder: Path,
 
         run = simulate(scenario, chain=chain, seed=seed, days=days, data=data, baseline=baseline, on_progress=step)
         elapsed = time.perf_counter() - started
-        progress.update(task, completed=total, tx=run.transactions, rate=run.transactions / max(elapsed, 1e-9))
+        ended = run.times[-1]
+        progress.update(task, completed=ended, tx=run.transactions, rate=run.transactions / max(elapsed, 1e-9))
     written = _write_all({_beside(stem, ".json"): run.dumps(), **_figures([run], stem)})
+    if round(ended * 86_400) < round(total * 86_400):
+        out.print(f"The data ran out and no contribution was left open: the run ended at day {ended:,.1f} of {total:g}")
     out.print(
         f"{run.contributions:,} contributions, {run.transactions:,} transactions in {elapsed:.1f} s "
         f"({run.contributions / max(elapsed, 1e-9):,.0f} contributions/s); accuracy "

@@ -9,7 +9,7 @@ import json
 import math
 from pathlib import Path
 
-from sumchain.sim.plots import Series, series, title
+from sumchain.sim.plots import Series, run_labels, series, title
 from sumchain.sim.record import Run, write_atomic
 
 _WIDTH, _HEIGHT = 900, 520
@@ -105,10 +105,10 @@ def render_html(runs: list[Run]) -> str:
     data = json.dumps([{"label": s.label, "days": s.days, "percent": s.percent, "color": s.color} for s in lines])
     payload = data.replace("</", "<\\/")  # no "</script>" inside the JSON
     summary = "".join(
-        f"<li>{html.escape(run.name)} (seed {run.seed}): {run.contributions:,} contributions, "
+        f"<li>{html.escape(label)}: {run.contributions:,} contributions, "
         f"{run.transactions:,} transactions, final accuracy {run.accuracy[-1]:.1%} "
         f"(all-data baseline {run.baseline:.1%})</li>"
-        for run in runs
+        for run, label in zip(runs, run_labels(runs), strict=True)
         if run.accuracy
     )
     heading = html.escape(title(runs))

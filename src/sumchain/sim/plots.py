@@ -46,9 +46,9 @@ def series(runs: list[Run]) -> list[Series]:
     dash, each label prefixed by the run's name and seed.
     """
     lines = []
-    for k, run in enumerate(runs):
+    for k, (run, label) in enumerate(zip(runs, run_labels(runs), strict=True)):
         single = len(runs) == 1
-        prefix = "" if single else f"{run.name} (seed {run.seed}): "
+        prefix = "" if single else f"{label}: "
         color = _RUN_COLORS[k % len(_RUN_COLORS)]
         times = tuple(run.times)
         span = (0.0, times[-1] if times else run.days)
@@ -79,6 +79,25 @@ def series(runs: list[Run]) -> list[Series]:
                     Series(f"{name} share of points ({agent.points[-1]:,} at the end)", times, share, hue, "solid")
                 )
     return lines
+
+
+def run_labels(runs: list[Run]) -> list[str]:
+    """What tells each of ``runs`` apart in a figure: its name and seed, with its mechanism when
+    the runs have several, and its place in the list when that is not enough.
+
+    Examples
+    --------
+    >>> from sumchain.sim.record import Run
+    >>> drt, points = ({"name": "a", "mechanism": {"kind": kind}} for kind in ("deposit-refund-take", "points"))
+    >>> run_labels([Run(drt, 0, 1.0, 0.5, []), Run(points, 0, 1.0, 0.5, []), Run(points, 0, 1.0, 0.5, [])])
+    ['a (deposit-refund-take, seed 0)', 'a (points, seed 0) #2', 'a (points, seed 0) #3']
+    """
+    kinds = [str(run.scenario.get("mechanism", {}).get("kind", "")) for run in runs]
+    labels = [
+        f"{run.name} ({kind + ', ' if len(set(kinds)) > 1 else ''}seed {run.seed})"
+        for run, kind in zip(runs, kinds, strict=True)
+    ]
+    return [f"{label} #{k + 1}" if labels.count(label) > 1 else label for k, label in enumerate(labels)]
 
 
 def title(runs: list[Run]) -> str:

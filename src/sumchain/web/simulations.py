@@ -169,6 +169,6 @@ class Simulations:
                 job.state, job.error = "failed", failure_message(exc)
             return
         with job._lock:
-            job.state, job.day, job.run = "done", job.days, run.to_json()
+            job.state, job.day, job.run = "done", run.times[-1], run.to_json()
             job.transactions, job.contributions = run.transactions, run.contributions
             job.seconds = time.perf_counter() - started

@@ -906,7 +906,10 @@ function showSimulation(job) {
   const rate = job.seconds > 0 ? `, ${Math.round(job.transactions / job.seconds).toLocaleString("en")} tx/s` : "";
   if (job.state === "loading") status.replaceChildren(`Loading the data of ${job.scenario} and training its baseline…`);
   else if (job.state === "running") status.replaceChildren(`Simulating ${job.scenario}: day ${job.day.toFixed(1)} of ${job.days}, ${job.transactions.toLocaleString("en")} transactions${rate}.`);
-  else if (job.state === "done") status.replaceChildren(`Simulated ${job.scenario}: ${job.days} days, ${job.transactions.toLocaleString("en")} transactions${rate}.`);
+  else if (job.state === "done") {
+    const span = job.day < job.days ? `${job.day.toFixed(1)} of ${job.days} days (then the data ran out)` : `${job.days} days`;
+    status.replaceChildren(`Simulated ${job.scenario}: ${span}, ${job.transactions.toLocaleString("en")} transactions${rate}.`);
+  }
   else status.replaceChildren(`Simulating ${job.scenario} failed.`);
   const result = document.getElementById("run-result");
   if (job.state === "done" && !result) document.getElementById("sim-result").replaceChildren(runSummary(job));
