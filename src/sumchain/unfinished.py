@@ -56,11 +56,15 @@ class ChainNotes:
         self.chain.remember(key, value)
 
 
-def fingerprint(mirror: OnChainModel, metadata: ModelMetadata, mechanism: Mechanism | PredictionMarket) -> str:
-    """What identifies a deploy, to recognise the same one run again."""
+def fingerprint(
+    mirror: OnChainModel, metadata: ModelMetadata, mechanism: Mechanism | PredictionMarket, sender: str
+) -> str:
+    """What identifies a deploy, to recognise the same one run again: the model and its settings, and
+    the account that deploys (only the contract's owner may load its parameters)."""
     from sumchain.chain.hashing import keccak
 
     described = [
+        sender.lower(),
         mirror.model_type,
         mirror.model_params(),
         mirror.to_words(),

@@ -72,6 +72,7 @@ def test_resume_finishes_the_remembered_deploy_and_refuses_another_model(tmp_pat
     fails(
         tmp_path, "deploy", "--resume", message=f"nothing to resume for this model (the ones remembered, at {address}"
     )
+    fails(tmp_path, "--account", "1", "import", str(path), "--resume", message="nothing to resume")  # not its own
     note = run(tmp_path, "deploy")  # a new deploy leaves the unfinished one as it is
     assert "the unfinished deploy at" in note.stderr
     finished = run(tmp_path, "import", str(path), "--resume").stdout

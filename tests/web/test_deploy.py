@@ -4,6 +4,8 @@ followed across a reload, and bad uploads shown on the page with nothing sent.""
 from __future__ import annotations
 
 import json
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -126,7 +128,7 @@ def test_a_deploy_stopped_half_way_is_resumed_not_repeated(page: Page, site: Sit
         {"source": "file", "file_text": model_file.read_text(), "name": "half"}
     )
     partial, _ = deploy_interrupted(site.chain, mirror, chunks=2, mechanism=mechanism, metadata=metadata, sender=0)
-    known = fingerprint(mirror, metadata, mechanism)
+    known = fingerprint(mirror, metadata, mechanism, site.chain.accounts[0])
     remember_unfinished(ChainNotes(site.chain), known, partial.address)
     loaded = partial.words_loaded()
     assert 0 < loaded < len(mirror.to_words())
@@ -168,3 +170,31 @@ def test_a_points_model_from_the_page_and_its_leaderboard(page: Page, site: Site
     expect(leader.locator("td").nth(1)).to_have_text("1")  # one point
     model = SharedModel(site.chain, page.url.rsplit("/", 1)[1])
     assert model.mechanism.title == "Points" and [s.score for s in model.standings()] == [1]
+
+
+def test_one_name_asked_by_several_accounts_at_once_is_deployed_once(site: Site) -> None:
+    """Four accounts deploy the same model under one name at once: one deploys it, the others are
+    refused before they send anything (not handed the first one's contract as theirs)."""
+    spec = model_to_spec(SparsePerceptron.from_weights([(i * 3) % 7 - 3 for i in range(60_000)]))
+    body = {"source": "file", "file_text": json.dumps(spec), "name": "race"}
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(
+            pool.map(
+                lambda account: requests.post(
+                    site.url + "/api/deployments", json={**body, "account": account}, timeout=60
+                ),
+                range(3, 7),
+            )
+        )
+    started = [k for k, answer in enumerate(answers) if answer.status_code == 202]
+    assert len(started) == 1, [answer.text for answer in answers]
+    assert all(answers[k].status_code in (400, 409) for k in range(4) if k not in started)
+    ident = answers[started[0]].json()["id"]
+    deadline = time.monotonic() + 120
+    while (job := requests.get(f"{site.url}/api/deployments/{ident}", timeout=30).json())["state"] == "running":
+        assert time.monotonic() < deadline, job
+        time.sleep(0.2)
+    assert job["state"] == "done" and job["resumed_from"] is None, job
+    assert SharedModel(site.chain, job["address"]).owner == site.chain.accounts[3 + started[0]]
+    names = [m["name"] for m in requests.get(site.url + "/api/models", timeout=30).json()["models"]]
+    assert names.count("race") == 1

@@ -156,10 +156,11 @@ def deploy_model(
 
     chain = session.chain()
     registry = session.registry_if_any() if register else None
+    from sumchain.chain.base import resolve_account
     from sumchain.unfinished import fingerprint as fingerprint_of
     from sumchain.unfinished import remember_unfinished, unfinished_deploys
 
-    fingerprint = fingerprint_of(mirror, metadata, mechanism)
+    fingerprint = fingerprint_of(mirror, metadata, mechanism, resolve_account(chain, session.account))
     unfinished = unfinished_deploys(session)
     words = mirror.to_words()
     total_gas = 0
@@ -191,7 +192,8 @@ def deploy_model(
                 on_listed(registry.register(model, name=metadata.name, sender=session.account))
             model.upload_parameters(words, sender=session.account, on_chunk=on_chunk)
         elif resume:
-            others = f" (the ones remembered, at {', '.join(unfinished.values())}, are of another model or settings)"
+            remembered = ", ".join(unfinished.values())
+            others = f" (the ones remembered, at {remembered}, are of another model, settings or account)"
             raise SumchainError(f"nothing to resume for this model{others if unfinished else ''}")
         else:
             for other in unfinished.values():

@@ -117,6 +117,8 @@ class Deployments:
     def __init__(self, board: Dashboard) -> None:
         self.board = board
         self._found: dict[str, Deployment] = {}
+        self._under_way: set[str] = set()  # the names being deployed, so that one name is deployed once at a time
+        self._names = threading.Lock()
 
     def get(self, ident: str) -> Deployment:
         """The deployment with this id.
@@ -137,12 +139,20 @@ class Deployments:
         ------
         SumchainError
             Before anything is sent: metadata that does not fit, a name the registry refuses or another owner holds.
+        ApiError
+            409 while another deployment of the same name runs on this server.
         """
         from sumchain.client import SharedModel
 
         SharedModel.creation_code(mirror, mechanism=mechanism, metadata=metadata)
         if self.board.registry is not None:
             self.board.registry.check_free(metadata.name, sender)
+        with self._names:
+            if metadata.name in self._under_way:
+                raise ApiError(
+                    409, f"a deployment named {metadata.name!r} is under way on this server: wait for its end"
+                )
+            self._under_way.add(metadata.name)
         job = Deployment(secrets.token_hex(8), metadata.name, mirror.model_type, len(mirror.to_words()))
         self._found[job.id] = job
         threading.Thread(target=self._run, args=(job, mirror, metadata, mechanism, sender), daemon=True).start()
@@ -159,7 +169,7 @@ class Deployments:
             from sumchain.unfinished import ChainNotes, fingerprint, remember_unfinished, unfinished_deploys
 
             notes = ChainNotes(chain) if isinstance(chain, EmbeddedChain) else self.board.notes
-            known = fingerprint(mirror, metadata, mechanism)
+            known = fingerprint(mirror, metadata, mechanism, sender)
             address = None if notes is None else unfinished_deploys(notes).get(known)
             listed = self.board.registry
             registry = None if listed is None else Registry(chain, listed.address)
@@ -205,6 +215,8 @@ class Deployments:
             close = getattr(handle, "close", None)
             if close is not None:
                 close()
+            with self._names:
+                self._under_way.discard(metadata.name)
 
 
 def wallet_step(board: Dashboard, body: dict[str, Any], sender: str) -> dict[str, Any]:
