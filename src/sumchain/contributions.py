@@ -21,8 +21,9 @@ from typing import Any
 
 from sumchain.chain.abi import encode_values
 from sumchain.chain.hashing import checksum, keccak
-from sumchain.errors import SumchainError
+from sumchain.errors import SumchainError, UnknownContribution
 from sumchain.incentives import Mechanism
+from sumchain.units import is_whole
 
 _KEY_TYPES = ("bytes", "uint8", "uint256", "address")
 MIN_KEY_PREFIX = 6
@@ -189,8 +190,10 @@ def find(contributions: Sequence[Contribution], reference: str | int) -> Contrib
 
     Raises
     ------
-    SumchainError
+    UnknownContribution
         When nothing, or more than one contribution, matches.
+    SumchainError
+        For a reference that is neither an id nor a key.
 
     Examples
     --------
@@ -199,13 +202,13 @@ def find(contributions: Sequence[Contribution], reference: str | int) -> Contrib
     >>> find(found, "#1")
     Traceback (most recent call last):
     ...
-    sumchain.errors.SumchainError: no contribution #1: the model has 0
+    sumchain.errors.UnknownContribution: no contribution #1: the model has 0
     """
     text = str(reference).strip().lower()
-    if isinstance(reference, int) or text.lstrip("#").isdigit():
+    if isinstance(reference, int) or is_whole(text.lstrip("#")):
         number = int(text.lstrip("#"))
         if not 1 <= number <= len(contributions):
-            raise SumchainError(f"no contribution #{number}: the model has {len(contributions)}")
+            raise UnknownContribution(f"no contribution #{number}: the model has {len(contributions)}")
         return contributions[number - 1]
     prefix = text.removeprefix("0x")
     if len(prefix) < MIN_KEY_PREFIX or any(c not in "0123456789abcdef" for c in prefix):
@@ -215,5 +218,5 @@ def find(contributions: Sequence[Contribution], reference: str | int) -> Contrib
     matches = [c for c in contributions if c.key.hex().startswith(prefix)]
     if len(matches) != 1:
         what = "no contribution has" if not matches else f"{len(matches)} contributions have"
-        raise SumchainError(f"{what} a key starting with 0x{prefix}")
+        raise UnknownContribution(f"{what} a key starting with 0x{prefix}")
     return matches[0]

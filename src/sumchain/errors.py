@@ -82,6 +82,14 @@ class ChainError(SumchainError):
     """The chain backend failed: unreachable node, corrupt state file, ..."""
 
 
+class UnknownContribution(SumchainError, LookupError):
+    """No contribution has this id or key (or several keys start so)."""
+
+
+class InsufficientFunds(ChainError):
+    """The sender holds less than the transaction sends (with its gas, on a node): nothing was sent."""
+
+
 class UnknownAccount(SumchainError, LookupError):
     """An account name, index or address that the chain cannot sign for."""
 

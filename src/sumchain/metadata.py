@@ -16,6 +16,7 @@ from typing import Any
 
 from sumchain import safe_json
 from sumchain.errors import InvalidSample, MetadataError
+from sumchain.units import is_whole
 
 METADATA_BYTES = 16_384
 """Largest metadata JSON, in bytes: the trainer's ``METADATA_BYTES`` (``contracts/trainer.vy``)."""
@@ -151,7 +152,7 @@ class ModelMetadata:
             exact = [i for i, n in enumerate(self.class_names) if n.casefold() == text]
             if exact:
                 return exact[0]
-            if text.isdigit():
+            if is_whole(text):
                 value = int(text)
             else:
                 found = [i for i, n in enumerate(self.class_names) if text and n.casefold().startswith(text)]
@@ -159,7 +160,8 @@ class ModelMetadata:
                     return found[0]
                 known = ", ".join(f"{i} ({n})" for i, n in enumerate(self.class_names)) or f"0 .. {count - 1}"
                 what = "is ambiguous" if found else "is not a class of this model"
-                raise InvalidSample(f"label {value!r} {what}; the classes are {known}")
+                shown = value if len(value) <= 40 else value[:40] + "..."
+                raise InvalidSample(f"label {shown!r} {what}; the classes are {known}")
         if not 0 <= value < count:
             raise InvalidSample(f"label must be in [0, {count}), got {value}")
         return value

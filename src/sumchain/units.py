@@ -25,8 +25,19 @@ UNITS: dict[str, int] = {
 """Each unit's power of ten in wei (names are case-insensitive)."""
 MAX_WEI = 2**256 - 1
 """The largest amount the EVM can hold (``uint256``)."""
-_AMOUNT = re.compile(r"\s*(?P<number>[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*(?P<unit>[A-Za-z]*)\s*")
+_AMOUNT = re.compile(r"\s*(?P<number>[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*(?P<unit>[A-Za-z]*)\s*", re.ASCII)
 _DIGITS = len(str(MAX_WEI))
+
+
+def is_whole(text: str, max_digits: int = _DIGITS) -> bool:
+    """Whether ``text`` is a whole number written in ASCII digits, at most ``max_digits`` of them (by
+    default 78, enough for any ``uint256``): what user input must be before ``int`` reads it (``int``
+    also takes other scripts' digits, and refuses more than 4,300 digits with a ValueError).
+
+    >>> is_whole("42"), is_whole("²"), is_whole("١٢"), is_whole("9" * 79), is_whole(""), is_whole("-1")
+    (True, False, False, False, False, False)
+    """
+    return 0 < len(text) <= max_digits and text.isascii() and text.isdigit()
 
 
 def parse_amount(text: str) -> int:

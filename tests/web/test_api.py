@@ -16,7 +16,7 @@ from sumchain.chain.accounts import dev_addresses
 from sumchain.incentives import DAY
 from sumchain.web.api import ROUTES
 from sumchain.web.app import LOOPBACK_NAMES, host_names
-from sumchain.web.errors import MAX_BODY, without_secrets
+from sumchain.web.errors import MAX_BODY, MAX_MESSAGE, without_secrets
 from sumchain.web.openapi import schema
 from tests.helpers import run_sumchain
 from tests.integration.network.anvil.conftest import running_anvil
@@ -128,6 +128,12 @@ def test_bad_bodies_are_json_errors_and_send_nothing(
     assert site.chain.block_number() == before
 
 
+def test_a_media_type_is_read_whatever_its_case(site: Site) -> None:
+    headers = {"Content-Type": "Application/JSON; charset=UTF-8"}
+    answer = site.post(f"/api/models/{site.features_model}/predict", data=b'{"features": "0"}', headers=headers)
+    assert answer.status_code == 200 and answer.json()["label"] in (0, 1)
+
+
 def test_an_oversized_body_without_a_length_is_refused_as_it_streams(site: Site) -> None:
     before = site.chain.block_number()
     chunks = (b'{"text": "' if i == 0 else b"y" * 8192 for i in range(20))
@@ -166,13 +172,57 @@ def test_wrong_urls_are_json_errors(
         ({"features": "0", "label": 1, "account": True}, 400, "dev account's number"),
         ({"features": "0", "label": 1}, 400, "dev account's number"),
         ({"features": "99", "label": 1, "account": 1}, 400, "InvalidSample"),
+        ({"features": "0", "label": "²", "account": 1}, 400, "label '²' is not a class"),
+        ({"features": "0", "label": "9" * 5_000, "account": 1}, 400, "is not a class"),
+        ({"features": "9" * 5_000, "label": 1, "account": 1}, 400, "takes feature indices"),
+        ({"features": "\u0661\u0662", "label": 1, "account": 1}, 400, "takes feature indices"),
     ],
-    ids=["not indices", "two samples", "unknown label", "account 10", "account true", "no account", "out of range"],
+    ids=[
+        "not indices",
+        "two samples",
+        "unknown label",
+        "account 10",
+        "account true",
+        "no account",
+        "out of range",
+        "a superscript label",
+        "a 5,000-digit label",
+        "a 5,000-digit index",
+        "other digits",
+    ],
 )
 def test_bad_contributions_send_nothing(site: Site, body: object, status: int, message: str) -> None:
     before = site.chain.block_number()
     response = site.post(f"/api/models/{site.features_model}/contributions", body)
-    assert message in _error(response, status)
+    assert message in _error(response, status) and len(response.json()["error"]) <= MAX_MESSAGE
+    assert site.chain.block_number() == before
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "message"),
+    [
+        ("/contributions/999/refund", 404, "UnknownContribution: no contribution #999: the model has"),
+        ("/contributions/" + "9" * 5_000 + "/report", 404, "UnknownContribution: no contribution has a key"),
+        (
+            "/contributions/0xabcdef00/refund",
+            404,
+            "UnknownContribution: no contribution has a key starting with 0xabcdef00",
+        ),
+        ("/contributions/xyz/refund", 400, "'xyz' is neither a contribution id (#12) nor a key"),
+    ],
+)
+def test_claims_on_no_contribution_are_refused(site: Site, path: str, status: int, message: str) -> None:
+    before = site.chain.block_number()
+    answer = site.post(f"/api/models/{site.features_model}{path}", {"account": 1})
+    assert message in _error(answer, status)
+    assert site.chain.block_number() == before
+
+
+def test_a_sender_short_of_funds_is_a_409_and_sends_nothing(site: Site) -> None:
+    before = site.chain.block_number()
+    body = {"from": "0x" + "11" * 20, "action": "add", "features": "0", "label": 1}
+    answer = site.post(f"/api/models/{site.features_model}/unsigned", body)
+    assert _error(answer, 409).startswith("InsufficientFunds: transaction rejected: sender 0x1111")
     assert site.chain.block_number() == before
 
 
@@ -246,6 +296,7 @@ def test_requests_for_another_host_name_are_refused(site: Site, host: str) -> No
     assert site.chain.block_number() == before
     port = site.url.rsplit(":", 1)[1]
     assert requests.get(f"{site.url}/api/chain", headers={"Host": f"localhost:{port}"}, timeout=30).ok
+    assert requests.get(f"{site.url}/api/chain", headers={"Host": f"LocalHost:{port}"}, timeout=30).ok
 
 
 @pytest.mark.parametrize(
@@ -334,6 +385,9 @@ def test_a_score_needs_a_test_set_and_the_owner(site: Site) -> None:
     url = f"/api/models/{site.features_model}/score"
     for body, message in [
         ({"account": 0}, "test_set must hold a JSON list"),
+        ({"account": 0, "test_set": [{"text": ["great"], "label": 1}]}, '"text" (a string)'),
+        ({"account": 0, "test_set": [{"sample": ["0,1"], "label": 1}]}, '"sample" (a list of numbers)'),
+        ({"account": 0, "test_set": [{"sample": [True], "label": 1}]}, '"sample" (a list of numbers)'),
         ({"account": 0, "test_set": [{"sample": 3, "label": 1}]}, 'test_set, item 0: give "label"'),
         ({"account": 0, "test_set": [{"text": "x", "sample": [0], "label": 1}]}, 'test_set, item 0: give "label"'),
         ({"account": 0, "test_set": [{"sample": [0], "label": "maybe"}]}, "maybe"),

@@ -166,6 +166,7 @@ def resolve_account(chain: Chain, account: str | int | None, *, signing: bool = 
     """
     from sumchain.chain.hashing import checksum, is_address
     from sumchain.errors import UnknownAccount
+    from sumchain.units import is_whole
 
     accounts = chain.accounts
     if account is None and not chain.is_dev:
@@ -178,7 +179,7 @@ def resolve_account(chain: Chain, account: str | int | None, *, signing: bool = 
         )
     if account is None:
         account = 0
-    if isinstance(account, str) and account.isdigit():
+    if isinstance(account, str) and is_whole(account):
         account = int(account)
     if isinstance(account, int):
         if not chain.is_dev:

@@ -20,7 +20,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from sumchain.chain.hashing import checksum
-from sumchain.errors import ChainError
+from sumchain.errors import ChainError, InsufficientFunds
 
 TX_BASE_GAS = 21_000
 CREATE_GAS = 32_000
@@ -174,7 +174,7 @@ def validate(tx: Transaction, *, balance: int, block_gas_limit: int) -> None:
     if tx.is_create and len(tx.data) > MAX_INITCODE_SIZE:
         raise ChainError(f"transaction rejected: creation code of {len(tx.data):,} bytes exceeds {MAX_INITCODE_SIZE:,}")
     if tx.value > balance:
-        raise ChainError(
+        raise InsufficientFunds(
             f"transaction rejected: sender {checksum(tx.sender)} has {balance:,} wei, cannot send {tx.value:,}"
         )
 

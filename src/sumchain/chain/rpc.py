@@ -40,6 +40,7 @@ from sumchain.chain.signing import sign
 from sumchain.errors import (
     ChainError,
     ContractReverted,
+    InsufficientFunds,
     PartlySent,
     SumchainError,
     TransactionDropped,
@@ -267,7 +268,8 @@ class RpcChain:
         except Web3RPCError as exc:
             error = (exc.rpc_response or {}).get("error")
             message = error.get("message") if isinstance(error, Mapping) else None
-            raise ChainError(f"{self.url}: {message or exc.message}") from None
+            failed = InsufficientFunds if _INSUFFICIENT_FUNDS.search(message or exc.message or "") else ChainError
+            raise failed(f"{self.url}: {message or exc.message}") from None
         except (Web3Exception, requests.RequestException) as exc:
             raise ChainError(f"{self.url}: {_one_line(exc)}") from None
 

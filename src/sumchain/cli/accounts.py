@@ -19,6 +19,7 @@ from sumchain.chain.hashing import is_address
 from sumchain.cli.app import app
 from sumchain.cli.output import err, out
 from sumchain.errors import KeystoreError, TransactionDeclined, UnknownAccount
+from sumchain.units import is_whole
 
 if TYPE_CHECKING:
     from sumchain.chain.confirm import TransactionPreview
@@ -176,7 +177,7 @@ class SigningOptions:
         UnknownAccount
             For a name that is not in the keystore.
         """
-        if self.account is None or self.account.isdigit():
+        if self.account is None or is_whole(self.account):
             return None
         from sumchain.keys import Keystore, KeystoreAccount
 

@@ -5,19 +5,23 @@ from __future__ import annotations
 import json
 import math
 import re
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sumchain.errors import InvalidSample, SumchainError
+from sumchain.units import is_whole
 
 if TYPE_CHECKING:
     from sumchain.client import SharedModel
 
-_INDEX = re.compile(r"\d+")
+
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
-def parse_sample(text: str, *, sparse: bool) -> list[int]:
-    """A ``--sample``: comma-separated feature indices, or real values (sent as ``round(x * 1e9)``).
+def parse_sample(text: str, *, sparse: bool, value_bits: int = 64) -> list[int]:
+    """A ``--sample``: comma-separated feature indices, or real values (sent as ``round(x * 1e9)``,
+    which must fit in ``value_bits`` signed bits).
 
     Raises
     ------
@@ -40,20 +44,24 @@ def parse_sample(text: str, *, sparse: bool) -> list[int]:
         return []
     if sparse:
         for part in parts:
-            if not _INDEX.fullmatch(part):
+            if not is_whole(part):
                 raise InvalidSample(f"--sample takes feature indices (whole numbers), got {part!r}")
         return [int(part) for part in parts]
     from sumchain.models.fixed_point import SCALE
 
+    most = 2 ** (value_bits - 1) - 1
     values = []
     for part in parts:
-        try:
-            value = float(part)
-        except ValueError:
-            raise InvalidSample(f"--sample takes numbers, got {part!r}") from None
-        if not math.isfinite(value) or not math.isfinite(value * SCALE):
-            raise InvalidSample(f"--sample takes finite numbers, got {part!r}")
-        values.append(round(value * SCALE))
+        if not _NUMBER.fullmatch(part):  # float() also reads 1_000, other scripts' digits, inf and nan
+            raise InvalidSample(f"--sample takes numbers, got {part!r}")
+        value = float(part) * SCALE
+        if not (math.isfinite(value) and abs(round(value)) <= most):
+            largest = f"{Decimal(most) / SCALE:,}"
+            raise InvalidSample(
+                f"--sample takes numbers from -{largest} to {largest} here (sent as billionths in {value_bits} "
+                f"signed bits), got {part!r}"
+            )
+        values.append(round(value))
     return values
 
 
@@ -69,7 +77,7 @@ def sample_from(model: SharedModel, text: str | None, sample: str | None, image:
     if sum(given is not None for given in (text, sample, image)) != 1:
         raise InvalidSample("give the sample as TEXT, with --image or with --sample (one of them)")
     if sample is not None:
-        return parse_sample(sample, sparse=model.codec.sparse)
+        return parse_sample(sample, sparse=model.codec.sparse, value_bits=model.codec.value_bits)
     return model.encode(text if image is None else image)
 
 
@@ -106,14 +114,21 @@ def labelled_samples(model: SharedModel, rows: object, *, where: str) -> tuple[l
         if (
             not isinstance(row, dict)
             or ("text" in row) == ("sample" in row)
+            or not isinstance(row.get("text", ""), str)
             or not isinstance(row.get("sample", []), list)
+            or not all(isinstance(x, int | float) and not isinstance(x, bool) for x in row.get("sample", []))
             or isinstance(row.get("label"), bool)
             or not isinstance(row.get("label"), int | str)
         ):
-            raise SumchainError(f'{where}, item {i}: give "label" and one of "text" or "sample" (a list)')
+            raise SumchainError(
+                f'{where}, item {i}: give "label" and one of "text" (a string) or "sample" (a list of numbers)'
+            )
         if "text" in row:
-            samples.append(model.encode(str(row["text"])))
+            samples.append(model.encode(row["text"]))
         else:
-            samples.append(parse_sample(",".join(map(str, row["sample"])), sparse=model.codec.sparse))
+            codec = model.codec
+            samples.append(
+                parse_sample(",".join(map(str, row["sample"])), sparse=codec.sparse, value_bits=codec.value_bits)
+            )
         labels.append(model.check_label(row["label"]))
     return samples, labels

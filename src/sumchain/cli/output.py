@@ -12,7 +12,7 @@ from sumchain.errors import SumchainError
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-_DURATION = re.compile(r"(\d+)([smhdw]?)")
+_DURATION = re.compile(r"([0-9]{1,78})([smhdw]?)")
 _SECONDS = {"": 1, "s": 1, "m": 60, "h": 3_600, "d": 86_400, "w": 604_800}
 
 

@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sumchain.chain.hashing import checksum, is_address
+from sumchain.units import is_whole
 from sumchain.web.dashboard import Dashboard
 from sumchain.web.errors import ApiError, read_json, shown
 from sumchain.web.mechanism import amount, contribution_count, contribution_views, mechanism_summary
@@ -78,7 +79,7 @@ def _viewer(board: Dashboard, value: str | None) -> str:
         return checksum(value)
     if not value and not board.dev_accounts():
         return NOBODY
-    return board.signer(0 if value is None else int(value) if value.isascii() and value.isdigit() else value)
+    return board.signer(0 if value is None else int(value) if is_whole(value) else value)
 
 
 def _input_kind(model: SharedModel) -> str:
@@ -224,7 +225,7 @@ def add_data(board: Dashboard, model: SharedModel, request: Request, body: dict[
 def refund(board: Dashboard, model: SharedModel, request: Request, body: dict[str, Any]) -> dict[str, Any]:
     """Get back the deposit of one's own contribution, as a dev account."""
     sender = board.signer(body.get("account"))
-    c = model.find_contribution(int(request.path_params["id"]))
+    c = model.find_contribution(request.path_params["id"])
     return {
         "id": c.id,
         "action": "refund",
@@ -235,7 +236,7 @@ def refund(board: Dashboard, model: SharedModel, request: Request, body: dict[st
 def report(board: Dashboard, model: SharedModel, request: Request, body: dict[str, Any]) -> dict[str, Any]:
     """Take (part of) the deposit of another's contribution that the model rejects, as a dev account."""
     sender = board.signer(body.get("account"))
-    c = model.find_contribution(int(request.path_params["id"]))
+    c = model.find_contribution(request.path_params["id"])
     paid = model.report(c.data, c.label, c.added_time, c.author, sender=sender)
     return {"id": c.id, "action": "report", "amount": amount(paid)}
 
@@ -440,8 +441,8 @@ ROUTES = [
     Route(_MODEL + "/predict", _on_model(predict, reads_body=True), methods=["POST"]),
     Route(_MODEL + "/contributions", _on_model(contributions, reads_body=False), methods=["GET"]),
     Route(_MODEL + "/contributions", _on_model(add_data, reads_body=True, status=201), methods=["POST"]),
-    Route(_MODEL + "/contributions/{id:int}/refund", _on_model(refund, reads_body=True), methods=["POST"]),
-    Route(_MODEL + "/contributions/{id:int}/report", _on_model(report, reads_body=True), methods=["POST"]),
+    Route(_MODEL + "/contributions/{id}/refund", _on_model(refund, reads_body=True), methods=["POST"]),
+    Route(_MODEL + "/contributions/{id}/report", _on_model(report, reads_body=True), methods=["POST"]),
     Route(_MODEL + "/score", _on_model(publish_score, reads_body=True), methods=["POST"]),
     Route(_MODEL + "/unsigned", _on_model(unsigned, reads_body=True), methods=["POST"]),
     Route(_MODEL + "/market", _on_model(market_info, reads_body=False), methods=["GET"]),

@@ -104,13 +104,13 @@ class HostCheck:
     """
 
     def __init__(self, app: ASGIApp, names: Sequence[str]) -> None:
-        self.app, self.names = app, frozenset(names)
+        self.app, self.names = app, frozenset(name.lower() for name in names)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and "*" not in self.names:
             host = Headers(scope=scope).get("host", "")
             name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-            if name not in self.names:
+            if name.lower() not in self.names:  # host names ignore case
                 refusal = error_response(421, f"this dashboard answers {', '.join(sorted(self.names))}, not {host!r}")
                 await refusal(scope, receive, send)
                 return

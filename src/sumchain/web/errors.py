@@ -18,7 +18,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from sumchain import safe_json
-from sumchain.errors import ChainError, ContractReverted, NotAModel, SumchainError, UnknownName
+from sumchain.errors import (
+    ChainError,
+    ContractReverted,
+    InsufficientFunds,
+    NotAModel,
+    SumchainError,
+    UnknownContribution,
+    UnknownName,
+)
+from sumchain.units import is_whole
 
 MAX_BODY = 64 * 1024
 """Largest request body the API reads, in bytes; a larger one is refused with 413 before it is parsed."""
@@ -96,21 +105,31 @@ def failure_message(exc: Exception) -> str:
 def status_of(exc: SumchainError) -> int:
     """The HTTP status that answers one of sumchain's errors.
 
-    >>> status_of(NotAModel("x")), status_of(ContractReverted("r")), status_of(SumchainError("s"))
-    (404, 409, 400)
+    >>> status_of(NotAModel("x")), status_of(ContractReverted("r")), status_of(InsufficientFunds("f"))
+    (404, 409, 409)
+    >>> status_of(SumchainError("s")), status_of(ChainError("c"))
+    (400, 503)
     """
-    if isinstance(exc, NotAModel | UnknownName):
+    if isinstance(exc, NotAModel | UnknownName | UnknownContribution):
         return 404
-    if isinstance(exc, ContractReverted):
+    if isinstance(exc, ContractReverted | InsufficientFunds):  # the chain's state refuses it, not the server
         return 409
     if isinstance(exc, ChainError):
         return 503
     return 400
 
 
+MAX_MESSAGE = 500
+"""Longest error message the API answers with, in characters (a long input repeated is cut)."""
+
+
 def error_response(status: int, message: str) -> JSONResponse:
-    """The JSON answer of every failure, its URLs cut to their host (see :func:`without_secrets`)."""
-    return JSONResponse({"error": without_secrets(message)}, status_code=status)
+    """The JSON answer of every failure, its URLs cut to their host (see :func:`without_secrets`), and cut
+    short after :data:`MAX_MESSAGE` characters."""
+    text = without_secrets(message)
+    return JSONResponse(
+        {"error": text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 3] + "..."}, status_code=status
+    )
 
 
 async def _api_error(request: Request, exc: Exception) -> JSONResponse:
@@ -153,10 +172,10 @@ async def read_json(request: Request, *, limit: int = MAX_BODY) -> dict[str, Any
         400 for malformed JSON or anything but an object.
     """
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    if declared is not None and is_whole(declared) and int(declared) > limit:
         raise ApiError(413, f"the request body has {int(declared):,} bytes; the API reads at most {limit:,} here")
     # required, not assumed: a page of another site can POST without a Content-Type and no preflight
-    kind = request.headers.get("content-type", "").split(";")[0].strip()
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()  # media types ignore case
     if kind != "application/json":
         raise ApiError(415, f"the API reads application/json, not {kind or 'a body without a Content-Type'}")
     body = bytearray()

@@ -25,7 +25,13 @@ def _account(description: str) -> dict[str, Any]:
     return {"name": "account", "in": "query", "schema": {"type": "string"}, "description": description}
 
 
-_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+_ID = {
+    "name": "id",
+    "in": "path",
+    "required": True,
+    "description": "The contribution: its number (from 1) or its key (0x and a hex prefix no other key has)",
+    "schema": {"type": "string", "pattern": "^([1-9][0-9]*|0x[0-9a-fA-F]+)$"},
+}
 _DEPLOYMENT = {
     "source": {"enum": ["builtin", "file"]},
     "file_text": {"type": "string", "description": "The model file's JSON, for file."},
