@@ -245,3 +245,20 @@ def test_malformed_reference_files_of_gas_are_one_line(tmp_path: Path) -> None:
     fails(tmp_path, "gas", "--baseline", "baseline.md", message="a JSON block of baseline rows that cannot be read")
     fails(tmp_path, "gas", "--baseline", "absent.md", message="no file at absent.md")
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == ["baseline.md", "model.json"]
+
+
+def refuses_a_deposit_over_the_maximum(cwd: Path, *chain: str) -> None:
+    """``--max-deposit`` refuses an add that would pay more, before anything is sent; a larger cap sends it."""
+    deployed(cwd, *chain)
+    before = run(cwd, *chain, "contributions", "--all", "--json").stdout
+    fails(
+        cwd, *chain, "--max-deposit", "1wei", "add", "great film", "--label", "positive", "--account", "1",
+        message="DepositLimitExceeded: the deposit",
+    )  # fmt: skip
+    assert run(cwd, *chain, "contributions", "--all", "--json").stdout == before
+    run(cwd, *chain, "--max-deposit", "100ether", "add", "great film", "--label", "positive", "--account", "1")
+    assert len(json.loads(run(cwd, *chain, "contributions", "--all", "--json").stdout)) == len(json.loads(before)) + 1
+
+
+def test_max_deposit_holds_on_the_embedded_chain(tmp_path) -> None:
+    refuses_a_deposit_over_the_maximum(tmp_path)

@@ -34,6 +34,8 @@ class TransactionPreview:
         The gas limit.
     max_fee_per_gas : int
         The highest price per gas the transaction accepts, in wei.
+    dev : bool
+        Whether the chain is a dev chain (the embedded chain, anvil), where nothing real is at stake.
 
     Examples
     --------
@@ -50,6 +52,7 @@ class TransactionPreview:
     value: int
     gas: int
     max_fee_per_gas: int
+    dev: bool = False
 
     @property
     def max_gas_fee(self) -> int:
@@ -78,13 +81,14 @@ class TransactionPreview:
 
 
 class Confirmation:
-    """The ``confirm`` hook: refuse a deposit above the limit, then ask.
+    """The ``confirm`` hook: refuse a deposit above the limit (on every chain), then ask (on a
+    chain that is not a dev chain).
 
     Parameters
     ----------
     ask : callable, optional
         Shows the preview and returns whether to send; None sends without
-        asking (``--yes``).
+        asking (``--yes``). Never called for a dev chain's transaction.
     max_deposit : int, optional
         The largest deposit (value) in wei that may be sent; no limit when None.
 
@@ -112,12 +116,12 @@ class Confirmation:
         DepositLimitExceeded
             When the deposit is above ``max_deposit`` (nothing is asked).
         TransactionDeclined
-            When ``ask`` says no.
+            When ``ask`` says no (not asked on a dev chain).
         """
         if self.max_deposit is not None and preview.value > self.max_deposit:
             raise DepositLimitExceeded(
                 f"the deposit {format_amount(preview.value)} is more than the maximum "
                 f"{format_amount(self.max_deposit)}: nothing was sent"
             )
-        if self.ask is not None and not self.ask(preview):
+        if self.ask is not None and not preview.dev and not self.ask(preview):
             raise TransactionDeclined("not confirmed: nothing was sent")

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import time as wallclock
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -30,6 +30,7 @@ from pathlib import Path
 from sumchain.chain.abi import decode_revert
 from sumchain.chain.accounts import dev_addresses
 from sumchain.chain.base import BLOCK_GAS_LIMIT, ETHER, Log, Receipt, Sent
+from sumchain.chain.confirm import TransactionPreview
 from sumchain.chain.engines import Engine, default_engine, make_engine
 from sumchain.chain.execution import (
     MAX_TIMESTAMP,
@@ -112,6 +113,10 @@ class EmbeddedChain:
         Seconds to wait for another process's write lock before giving up.
     durable : bool
         Flush every block of a chain file to disk (SQLite ``synchronous=FULL``).
+    confirm : callable, optional
+        Called with a :class:`~sumchain.chain.confirm.TransactionPreview` (``dev`` set) before each
+        transaction; it raises to stop it, as :class:`~sumchain.chain.confirm.Confirmation` does for
+        a deposit above ``--max-deposit``.
 
     Examples
     --------
@@ -135,7 +140,9 @@ class EmbeddedChain:
         engine: str | None = None,
         timeout: float = 10.0,
         durable: bool = True,
+        confirm: Callable[[TransactionPreview], None] | None = None,
     ) -> None:
+        self.confirm = confirm
         start = int(wallclock.time()) if genesis_time is None else _whole(genesis_time, "genesis_time")
         created = path is not None and not Path(path).exists()
         genesis = Genesis(chain_id, start, dict.fromkeys(dev_addresses(accounts), balance))
@@ -212,6 +219,8 @@ class EmbeddedChain:
         return execution
 
     def _mine(self, tx: Transaction) -> Receipt:
+        if self.confirm is not None:
+            self.confirm(TransactionPreview(self.chain_id, checksum(tx.sender), tx.to, tx.value, tx.gas, 0, dev=True))
         with self._store.writing() as head:
             nonce = self._engine.state.account(tx.sender).nonce
             execution = self._run(tx, self._block(head, next_block=True), diff=True)

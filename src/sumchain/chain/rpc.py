@@ -199,8 +199,9 @@ class RpcChain:
         may take minutes.
     confirm : callable, optional
         Called with a :class:`~sumchain.chain.confirm.TransactionPreview`
-        before each transaction on a chain that is not a dev chain; it raises
-        (e.g. :class:`~sumchain.errors.TransactionDeclined`) to stop it.
+        before each transaction (its ``dev`` says whether the node is a dev
+        chain); it raises (e.g. :class:`~sumchain.errors.TransactionDeclined`)
+        to stop it.
     priority_fee : int, optional
         Tip per unit of gas, in wei, of every EIP-1559 transaction; by default what the node
         suggests (``eth_maxPriorityFeePerGas``). A simulation on a dev node whose base fee is 0
@@ -394,9 +395,11 @@ class RpcChain:
             fees = self._fees()
             gas = self._gas_limit(estimate) if gas is None else gas
         tx = self._tx(to, data, None, value) | fees | {"gas": gas, "chainId": self.chain_id}
-        if self.confirm is not None and not self.is_dev:
+        if self.confirm is not None:
             max_fee = tx.get("maxFeePerGas", tx.get("gasPrice", 0))
-            self.confirm(TransactionPreview(self.chain_id, signer.address, tx.get("to"), value, gas, max_fee))
+            self.confirm(
+                TransactionPreview(self.chain_id, signer.address, tx.get("to"), value, gas, max_fee, dev=self.is_dev)
+            )
         for attempt in range(2):  # a wrong local nonce (another sender, a dropped transaction) is asked again once
             nonce = self._nonces.take(signer.address, lambda: self._count(signer.address, "pending"))
             raw, tx_hash = sign(signer, tx | {"nonce": nonce})
@@ -438,7 +441,7 @@ class RpcChain:
             fee = fees.get("maxFeePerGas", fees.get("gasPrice", 0))
             needed = sum(value + limit * fee for limit in gases)
             if needed > int(self.w3.eth.get_balance(signer.address)):
-                raise ChainError(
+                raise InsufficientFunds(
                     f"{signer.address} cannot pay for {len(calls)} transactions: they need up to {needed:,} wei"
                 )
         sent: list[PendingTransaction] = []
@@ -446,7 +449,7 @@ class RpcChain:
             signed = []
             for call, limit in zip(calls[start : start + BATCH_SIZE], gases[start : start + BATCH_SIZE], strict=True):
                 tx = {k: v for k, v in call.items() if k != "from"} | fees | {"gas": limit, "chainId": self.chain_id}
-                if self.confirm is not None and not self.is_dev:
+                if self.confirm is not None:
                     preview = TransactionPreview(
                         self.chain_id,
                         signer.address,
@@ -454,6 +457,7 @@ class RpcChain:
                         value,
                         limit,
                         tx.get("maxFeePerGas", tx.get("gasPrice", 0)),
+                        dev=self.is_dev,
                     )
                     self.confirm(preview)
                 nonce = self._nonces.take(signer.address, lambda: self._count(signer.address, "pending"))

@@ -22,7 +22,7 @@ from sumchain.errors import KeystoreError, TransactionDeclined, UnknownAccount
 from sumchain.units import is_whole
 
 if TYPE_CHECKING:
-    from sumchain.chain.confirm import TransactionPreview
+    from sumchain.chain.confirm import Confirmation, TransactionPreview
     from sumchain.keys import KeystoreAccount, KeystoreEntry
 
 account_app = typer.Typer(help="Keystore accounts, to sign on real networks.", no_args_is_help=True)
@@ -195,14 +195,18 @@ class SigningOptions:
         found = self.keystore_account()
         return found.address if found else self.account
 
-    def rpc_options(self) -> dict[str, Any]:
-        """Keyword arguments of :class:`~sumchain.chain.rpc.RpcChain`: the keystore key, timeout, confirmation."""
+    def confirmation(self) -> Confirmation:
+        """The ``confirm`` hook of a chain: ``--max-deposit`` on every chain, the question off dev chains."""
         from sumchain.chain.confirm import Confirmation
 
+        return Confirmation(None if self.yes else ask_on_terminal, max_deposit=self.max_deposit)
+
+    def rpc_options(self) -> dict[str, Any]:
+        """Keyword arguments of :class:`~sumchain.chain.rpc.RpcChain`: the keystore key, timeout, confirmation."""
         found = self.keystore_account()
         return {
             "keys": [found] if found else [],
             "receipt_timeout": self.receipt_timeout,
             "confirmations": self.confirmations,
-            "confirm": Confirmation(None if self.yes else ask_on_terminal, max_deposit=self.max_deposit),
+            "confirm": self.confirmation(),
         }

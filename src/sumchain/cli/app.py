@@ -72,7 +72,7 @@ def global_options(
         bool, typer.Option("--yes", "-y", help="On a real network, send without asking for confirmation.")
     ] = False,
     max_deposit: Annotated[
-        str | None, typer.Option(help="On a real network, refuse to send a larger deposit, e.g. 0.01ether.")
+        str | None, typer.Option(help="Refuse to send a larger deposit (or bounty), e.g. 0.01ether; on every chain.")
     ] = None,
     password_file: Annotated[
         Path | None, typer.Option(help="File whose first line is the keystore password (else a prompt asks).")

@@ -51,14 +51,11 @@ def open_chain(spec: str, signing: SigningOptions | None = None) -> Chain:
     ChainError
         For anything else, or a chain that cannot be opened.
     """
-    if spec == "memory":
+    if spec == "memory" or spec == "embedded" or spec.startswith("embedded:"):
         from sumchain.chain.embedded import EmbeddedChain
 
-        return EmbeddedChain()
-    if spec == "embedded" or spec.startswith("embedded:"):
-        from sumchain.chain.embedded import EmbeddedChain
-
-        return EmbeddedChain(Path(spec.partition(":")[2] or DEFAULT_CHAIN_FILE))
+        path = None if spec == "memory" else Path(spec.partition(":")[2] or DEFAULT_CHAIN_FILE)
+        return EmbeddedChain(path, confirm=None if signing is None else signing.confirmation())
     if _URL.match(spec):
         from sumchain.chain.rpc import RpcChain
         from sumchain.cli.accounts import SigningOptions

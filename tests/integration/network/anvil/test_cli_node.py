@@ -1,5 +1,5 @@
-"""``sumchain export dataset`` from a model on a real anvil node: CSV and Parquet rows are the
-contributions the command line sent, as the node's events tell them."""
+"""The command line on a real anvil node: ``sumchain export dataset`` (CSV and Parquet rows are the
+contributions the command line sent, as the node's events tell them) and ``--max-deposit``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sumchain import SharedModel
 from sumchain.chain.rpc import RpcChain
 from sumchain.dataset import read_dataset
 from tests.cli.test_audit_cli import SENT, mood_with_contributions
-from tests.cli.test_cli import run
+from tests.cli.test_cli import refuses_a_deposit_over_the_maximum, run
 
 pytestmark = pytest.mark.anvil
 
@@ -31,3 +31,7 @@ def test_export_dataset_from_a_node_to_csv_and_parquet(chain: RpcChain, tmp_path
         assert rows == [(sample, label, chain.accounts[1], "held") for sample, label in SENT]
         assert [c.deposit for c in written.contributions] == [c.deposit for c in expected] and expected[0].deposit > 0
         assert [c.block_number for c in written.contributions] == sorted({c.block_number for c in expected})
+
+
+def test_max_deposit_holds_on_a_dev_node(chain: RpcChain, tmp_path: Path) -> None:
+    refuses_a_deposit_over_the_maximum(tmp_path, "--chain", chain.url)
