@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from sumchain import EmbeddedChain, SharedModel
+from sumchain.cli.inputs import read_test_set
 from sumchain.data import tiny_reviews
+from sumchain.errors import SumchainError
+from sumchain.market import HiddenTestSet, Market, split_test_set
 from tests.cli.test_cli import deployed, fails, run
 
 
@@ -37,6 +43,8 @@ def test_a_market_from_create_to_withdrawals(tmp_path) -> None:
         "pos",
         message="prediction_market: not in this phase",
     )
+    fails(tmp_path, "market", "commit", "test.json", "--account", "1", message="only the market's provider, 0x")
+    assert not list((tmp_path / ".sumchain").glob("market-0x*.json"))  # nothing kept of a refused commit
     fails(tmp_path, "market", "commit", "broken.json", message="broken.json is not JSON")
     fails(tmp_path, "market", "commit", "test.json", "--pieces", "1", message="fit in 2 to 48 pieces")
     committed = run(tmp_path, "market", "commit", "test.json", "--pieces", "3").stdout
@@ -83,3 +91,25 @@ def test_market_commands_refuse_a_model_that_is_not_a_market(tmp_path) -> None:
     deployed(tmp_path)
     fails(tmp_path, "market", "status", message="runs Deposit, Refund and Take, not a prediction market")
     fails(tmp_path, "deploy", "--mechanism", "prediction_market", message="is created with `sumchain market create`")
+
+
+def test_a_commit_stopped_half_way_carries_on_with_its_file(tmp_path) -> None:
+    texts, labels = tiny_reviews()
+    rows = [{"text": t, "label": y} for t, y in zip(texts[:48], labels[:48], strict=True)]
+    (tmp_path / "test.json").write_text(json.dumps(rows))
+    run(tmp_path, "market", "create", "--bounty", "0.1ether", "--name", "halted")
+    chain = EmbeddedChain(tmp_path / ".sumchain" / "chain.sqlite")
+    try:  # as a commit stopped after its first transaction leaves it: the file, and one piece committed
+        market = Market(SharedModel(chain, chain.notes["model"]))
+        hidden = split_test_set(*read_test_set(market.model, tmp_path / "test.json"), pieces=3)
+        hidden.save(tmp_path / ".sumchain" / f"market-{market.address}.json")
+        market.commit(HiddenTestSet(hidden.pieces[:1]))
+        other = split_test_set(*read_test_set(market.model, tmp_path / "test.json"), pieces=3)  # other salts
+        with pytest.raises(SumchainError, match="holds 1 commitments of other pieces"):
+            market.commit(other)
+    finally:
+        chain.close()
+    fails(tmp_path, "market", "commit", "test.json", "--secret", "new.json", message="holds 1 commitments already")
+    carried = run(tmp_path, "market", "commit", "test.json").stdout
+    assert "1 of 3 pieces are committed already" in carried and "Committed 48 test samples in 3 pieces" in carried
+    assert "participation is open" in run(tmp_path, "market", "reveal").stdout  # the salts of the file reveal it

@@ -101,18 +101,35 @@ def commit(
     pieces: Annotated[int | None, typer.Option(help="Pieces to split it into (default: the fewest of 32).")] = None,
     secret: SecretOption = None,
 ) -> None:
-    """Split the test set into pieces, keep them (with their salts) in a file, commit their hashes and seal."""
+    """Split the test set into pieces, keep them (with their salts) in a file, commit their hashes and seal.
+
+    Run again after a commit that stopped half-way, it carries on with the pieces and salts of its file."""
     from rich.progress import Progress
 
-    from sumchain.market import split_test_set
+    from sumchain.chain.base import resolve_account
+    from sumchain.market import HiddenTestSet, split_test_set
 
     market = _market()
     if market.phase() != "commit":
         raise SumchainError(f"the market is in the {market.phase()} phase: its test set was committed already")
+    provider = market.model.owner
+    if resolve_account(market.chain, session.account) != provider:
+        raise SumchainError(f"only the market's provider, {provider}, commits its test set: nothing was written")
     samples, labels = read_test_set(market.model, test_set)
-    hidden = split_test_set(samples, labels, pieces=pieces)
     path = _secret_path(market, secret)
-    hidden.save(path)
+    kept = HiddenTestSet.load(path) if path.exists() else None
+    held = market.status()["num_pieces"]
+    if kept is not None and kept.holds(samples, labels) and (held or pieces in (None, len(kept.pieces))):
+        hidden = kept  # a commit that stopped half-way: the same pieces and salts
+        out.print(f"Carrying on the commit of {path}: {held} of {len(kept.pieces)} pieces are committed already.")
+    elif held:
+        raise SumchainError(
+            f"the market holds {held} commitments already, of the test set whose pieces and salts are in the file "
+            f"of that commit; {path} {'is missing' if kept is None else 'holds another'}: give that file with --secret"
+        )
+    else:
+        hidden = split_test_set(samples, labels, pieces=pieces)
+        hidden.save(path)  # refuses a file that exists: it may keep the salts of another commit
     with Progress(transient=True) as progress:
         task = progress.add_task("committing", total=len(hidden.pieces))
         market.commit(hidden, sender=session.account, on_step=lambda done, _: progress.update(task, completed=done))

@@ -73,6 +73,15 @@ class HiddenTestSet:
     def __len__(self) -> int:
         return sum(len(p.samples) for p in self.pieces)
 
+    def holds(self, samples: Sequence[Sequence[int]], labels: Sequence[int]) -> bool:
+        """Whether its pieces are these samples and labels, in this order.
+
+        >>> split_test_set([[1], [2], [3]], [0, 1, 0]).holds([[1], [2], [3]], [0, 1, 0])
+        True
+        """
+        held = [(s, y) for p in self.pieces for s, y in zip(p.samples, p.labels, strict=True)]
+        return held == [(tuple(s), y) for s, y in zip(samples, labels, strict=True)]
+
     def to_json(self) -> dict[str, Any]:
         """Every piece with its salt (keep this file secret until every piece is revealed)."""
         return {
@@ -308,9 +317,19 @@ class Market:
         sender: str | int | None = None,
         on_step: Callable[[int, int], None] | None = None,
     ) -> None:
-        """Commit every piece's hash, :data:`COMMITS_PER_CALL` per transaction."""
+        """Commit every piece's hash, :data:`COMMITS_PER_CALL` per transaction; a commit that stopped
+        half-way carries on after the pieces the market holds already.
+
+        Raises
+        ------
+        SumchainError
+            When the market holds commitments of other pieces (another test set, or other salts).
+        """
         hashes = [p.commitment(self.model.codec.encode) for p in test_set.pieces]
-        for start in range(0, len(hashes), COMMITS_PER_CALL):
+        held = int(self._read("num_pieces"))
+        if held > len(hashes) or any(bytes(self._read("commitments", i)) != hashes[i] for i in range(held)):
+            raise SumchainError(f"the market holds {held} commitments of other pieces than this test set's")
+        for start in range(held, len(hashes), COMMITS_PER_CALL):
             self._send("commit", hashes[start : start + COMMITS_PER_CALL], sender=sender)
             if on_step:
                 on_step(min(start + COMMITS_PER_CALL, len(hashes)), len(hashes))
