@@ -10,6 +10,7 @@ number, and printed by name.
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -48,6 +49,15 @@ def _check_int(value: Any, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise MetadataError(f"{what} must be an integer, got {value!r}")
     return value
+
+
+def _folded(text: str) -> str:
+    """A class name as names are compared: ``ñ`` and ``n`` with a combining tilde alike (NFKC), case ignored.
+
+    >>> _folded(" N\u0303o ") == _folded("\u00f1O")
+    True
+    """
+    return unicodedata.normalize("NFKC", text).strip().casefold()
 
 
 @dataclass(frozen=True)
@@ -102,11 +112,11 @@ class ModelMetadata:
         if self.feature_kind not in FEATURE_KINDS:
             raise MetadataError(f"feature_kind must be one of {FEATURE_KINDS}, got {self.feature_kind!r}")
         names = tuple(_check_text(n, "a class name", MAX_NAME) for n in self.class_names)
-        folded = [n.strip().casefold() for n in names]
+        folded = [_folded(n) for n in names]
         if any(not n for n in folded):
             raise MetadataError("class names must not be empty")
         if len(set(folded)) != len(folded):
-            raise MetadataError(f"class names must differ (ignoring case): {list(names)}")
+            raise MetadataError(f"class names must differ (ignoring case and Unicode spelling): {list(names)}")
         object.__setattr__(self, "class_names", names)
         if self.encoder is not None:
             _check_text(self.encoder, "encoder", MAX_NAME)
@@ -148,14 +158,14 @@ class ModelMetadata:
         if isinstance(value, bool) or not isinstance(value, int | str):
             raise InvalidSample(f"a label is a class name or number, got {value!r}")
         if isinstance(value, str):
-            text = value.strip().casefold()
-            exact = [i for i, n in enumerate(self.class_names) if n.casefold() == text]
+            text = _folded(value)
+            exact = [i for i, n in enumerate(self.class_names) if _folded(n) == text]
             if exact:
                 return exact[0]
             if is_whole(text):
                 value = int(text)
             else:
-                found = [i for i, n in enumerate(self.class_names) if text and n.casefold().startswith(text)]
+                found = [i for i, n in enumerate(self.class_names) if text and _folded(n).startswith(text)]
                 if len(found) == 1:
                     return found[0]
                 known = ", ".join(f"{i} ({n})" for i, n in enumerate(self.class_names)) or f"0 .. {count - 1}"

@@ -64,11 +64,19 @@ def test_naive_bayes_metadata_is_read_back_by_a_new_client(chain, mechanism) -> 
     assert found.label("Positive") == found.label("pos") == found.label("POSITIVE") == 2
     assert found.label("neu") == found.label("1") == found.label(1) == 1
     assert found.label(0) == 0
+    assert found.label("\uff30ositive") == 2  # a fullwidth P: the same name to Unicode (NFKC)
 
 
 @pytest.mark.parametrize(
     ("value", "problem"),
-    [("ne", "is ambiguous"), ("happy", "is not a class of this model"), (3, r"in \[0, 3\), got 3"), ("3", r"got 3")],
+    [
+        ("ne", "is ambiguous"),
+        ("happy", "is not a class of this model"),
+        (3, r"in \[0, 3\), got 3"),
+        ("3", r"got 3"),
+        ("\u0661", "is not a class of this model"),  # an Arabic-Indic 1: not a class number
+        ("9" * 5_000, r"label '9{40}\.\.\.' is not a class"),
+    ],
 )
 def test_labels_that_name_no_single_class_are_refused(chain, value, problem) -> None:
     deployed = SharedModel.deploy(chain, naive_bayes(), mechanism=FREE, metadata=SENTIMENT)
