@@ -161,19 +161,19 @@ class Keystore:
         self.iterations = iterations
 
     def entries(self) -> list[KeystoreEntry]:
-        """The accounts in the folder, sorted by name then address (none if the folder does not exist).
+        """The accounts in the folder, sorted by name then address (none if the folder does not exist); a
+        file that is no keystore file is left out (:meth:`unreadable` says which), not in the others' way.
 
         Raises
         ------
         KeystoreError
             When the keystore's path is a file, not a folder.
         """
-        if not self.folder.is_dir():
-            if self.folder.exists():
-                raise KeystoreError(f"the keystore {self.folder} is a file, not a folder")
-            return []
-        found = [self._read_entry(path) for path in self.folder.glob(f"*{_SUFFIX}")]
-        return sorted(found, key=lambda e: (e.name is None, e.name or "", e.address))
+        return self._scan()[0]
+
+    def unreadable(self) -> dict[Path, str]:
+        """The files of the folder that :meth:`entries` leaves out, with what is wrong with each."""
+        return self._scan()[1]
 
     def find(self, account: str) -> KeystoreEntry:
         """The entry with this name or address.
@@ -182,11 +182,17 @@ class Keystore:
         ------
         UnknownAccount
             When no entry matches.
+        KeystoreError
+            When the file of that name is no keystore file.
         """
         address = checksum(account) if is_address(account) else None
-        for entry in self.entries():
+        entries, unreadable = self._scan()
+        for entry in entries:
             if account == entry.name or address == entry.address:
                 return entry
+        problem = unreadable.get(self.folder / f"{account}{_SUFFIX}")
+        if problem is not None:
+            raise KeystoreError(problem)
         raise UnknownAccount(f"no account {account!r} in the keystore {self.folder} (see `sumchain account list`)")
 
     def new(self, password: str, *, name: str | None = None) -> KeystoreEntry:
@@ -232,6 +238,20 @@ class Keystore:
         return _account_class().from_key(key)
 
     # -- files ---------------------------------------------------------------
+
+    def _scan(self) -> tuple[list[KeystoreEntry], dict[Path, str]]:
+        """The entries of the folder, sorted, and the files that are none, with why."""
+        if not self.folder.is_dir():
+            if self.folder.exists():
+                raise KeystoreError(f"the keystore {self.folder} is a file, not a folder")
+            return [], {}
+        found, unreadable = [], {}
+        for path in self.folder.glob(f"*{_SUFFIX}"):
+            try:
+                found.append(self._read_entry(path))
+            except KeystoreError as exc:
+                unreadable[path] = str(exc)
+        return sorted(found, key=lambda e: (e.name is None, e.name or "", e.address)), unreadable
 
     def _read_json(self, path: Path) -> dict[str, object]:
         try:

@@ -52,6 +52,10 @@ def test_new_and_list(home: Path) -> None:
     listed = sumchain(home, "account", "list").stdout
     assert re.search(rf"alice\s*│\s*{address}\s*│\s*alice\.json", listed)
     fails(home, "account", "new", "--name", "alice", "--password-file", "password", message="named 'alice'")
+    (home / "keys" / "broken.json").write_text(json.dumps({"bad": 1}))
+    listed = sumchain(home, "account", "list")
+    assert re.search(rf"alice\s*│\s*{address}", listed.stdout) and "broken" not in listed.stdout
+    assert "Note: " in listed.stderr and "broken.json is not a keystore file (no address) (left out)" in listed.stderr
 
 
 def test_import_from_a_file_or_standard_input(home: Path) -> None:

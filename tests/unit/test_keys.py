@@ -133,11 +133,17 @@ def test_a_loose_folder_is_made_private(keystore: Keystore) -> None:
     assert mode(keystore.folder) == 0o700
 
 
-def test_unreadable_files_are_named(keystore: Keystore) -> None:
-    keystore.folder.mkdir()
+def test_unreadable_files_are_named_and_left_out(keystore: Keystore) -> None:
+    """A file that is no keystore file does not stand in the way of the others (it is named instead)."""
+    alice = keystore.new("pw", name="alice")
     (keystore.folder / "junk.json").write_text("{not json")
+    (keystore.folder / "empty.json").write_text(json.dumps({"bad": 1}))
+    assert keystore.entries() == [alice] and keystore.find("alice") == alice
+    problems = keystore.unreadable()
+    assert sorted(p.name for p in problems) == ["empty.json", "junk.json"]
+    assert problems[keystore.folder / "empty.json"].endswith("empty.json is not a keystore file (no address)")
     with pytest.raises(KeystoreError, match=r"junk\.json: it is not a keystore file"):
-        keystore.entries()
+        keystore.find("junk")
     (keystore.folder / "junk.json").write_text(json.dumps({"address": ADDRESS[2:].lower(), "crypto": {}}))
     with pytest.raises(KeystoreError, match=r"cannot decrypt .*junk\.json"):
         keystore.unlock("junk", "pw")

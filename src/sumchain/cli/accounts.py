@@ -107,6 +107,8 @@ def list_accounts() -> None:
 
     keystore = Keystore()
     entries = keystore.entries()
+    for problem in keystore.unreadable().values():
+        err.print(f"Note: {problem} (left out)", highlight=False, soft_wrap=True)
     if not entries:
         out.print(
             f"No accounts in {keystore.folder}: create one with `sumchain account new` or `sumchain account import`.",
