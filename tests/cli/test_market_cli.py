@@ -12,6 +12,7 @@ from sumchain.cli.inputs import read_test_set
 from sumchain.data import tiny_reviews
 from sumchain.errors import SumchainError
 from sumchain.market import HiddenTestSet, Market, split_test_set
+from tests.cli.test_audit_cli import MOOD
 from tests.cli.test_cli import deployed, fails, run
 
 
@@ -113,3 +114,35 @@ def test_a_commit_stopped_half_way_carries_on_with_its_file(tmp_path) -> None:
     carried = run(tmp_path, "market", "commit", "test.json").stdout
     assert "1 of 3 pieces are committed already" in carried and "Committed 48 test samples in 3 pieces" in carried
     assert "participation is open" in run(tmp_path, "market", "reveal").stdout  # the salts of the file reveal it
+
+
+def test_a_market_on_a_model_file_of_any_type(tmp_path) -> None:
+    """--model-file runs the market on a reference model file (here naive Bayes, three classes)."""
+    (tmp_path / "mood.json").write_text(json.dumps(MOOD))
+    rows = [{"sample": [2 * k + i % 2], "label": k} for i in range(4) for k in range(3)]
+    (tmp_path / "test.json").write_text(json.dumps(rows))
+    create = ("market", "create", "--bounty", "0.1ether", "--min-duration", "1h")
+    fails(tmp_path, *create, "--encoder", "IMDB vocab", message="--encoder goes with --model-file")
+    fails(tmp_path, *create, "--model-file", "absent.json", message="absent.json")
+    created = run(tmp_path, *create, "--model-file", "mood.json", "--name", "mood market").stdout
+    assert "Read a naive bayes model from mood.json" in created and "with Prediction market" in created
+    info = json.loads(run(tmp_path, "info", "--json").stdout)
+    assert (info["model_type"], info["classes"], info["name"]) == (
+        "naive bayes",
+        ["sad", "neutral", "happy"],
+        "mood market",
+    )
+    assert (info["mechanism"], info["phase"], info["mechanism_parameters"]["stake"]) == (
+        "prediction_market",
+        "commit",
+        10**15,
+    )
+    assert "Prediction market in the commit phase, a stake of 0.001 ETH" in run(tmp_path, "info").stdout
+    run(tmp_path, "market", "commit", "test.json")
+    run(tmp_path, "market", "reveal")
+    run(tmp_path, "market", "contribute", "--sample", "4", "--label", "happy", "--account", "1")
+    run(tmp_path, "time", "advance", "1h")
+    run(tmp_path, "market", "end")
+    run(tmp_path, "market", "reveal")
+    assert "Evaluated 1 contributions" in run(tmp_path, "market", "evaluate").stdout
+    assert json.loads(run(tmp_path, "market", "status", "--json").stdout)["phase"] == "done"

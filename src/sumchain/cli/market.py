@@ -1,6 +1,6 @@
 """``sumchain market``: a prediction market with a hidden test set, phase by phase.
 
-The provider runs ``create`` (deploys the sample sentiment model as a market and funds the
+The provider runs ``create`` (deploys the sample sentiment model, or a model file, as a market and funds the
 bounty), ``commit TEST_SET`` (splits the test set into pieces, keeps them with their salts in
 a file of its own, commits their hashes and seals), ``reveal`` (first the drawn piece, which
 opens participation; after ``end``, every other piece); contributors ``contribute``; anyone
@@ -19,7 +19,17 @@ import typer
 
 from sumchain.cli.app import app, session
 from sumchain.cli.inputs import describe, read_test_set, sample_from
-from sumchain.cli.models import Description, ImageOption, Name, SampleOption, Text, deploy_model, sample_model
+from sumchain.cli.models import (
+    Description,
+    EncoderOption,
+    ImageOption,
+    Name,
+    SampleOption,
+    Text,
+    deploy_model,
+    read_model,
+    sample_model,
+)
 from sumchain.cli.output import eth, out, parse_duration, when
 from sumchain.errors import SumchainError
 
@@ -63,10 +73,16 @@ def create(
     ] = 1,
     reveal_window: Annotated[str, typer.Option(help="The provider's time to reveal the rest once it ends.")] = "1d",
     claim_wait: Annotated[str, typer.Option(help="After the end, the provider may sweep what is left.")] = "366d",
+    model_file: Annotated[
+        Path | None,
+        typer.Option(help="A model file of the reference system (any type) to run the market on; default: the sample"),
+    ] = None,
+    encoder: EncoderOption = None,
     name: Name = None,
     description: Description = None,
 ) -> None:
-    """Deploy the sample sentiment model as a prediction market and fund its bounty (you are the provider)."""
+    """Deploy a model (the sample sentiment model, or --model-file) as a prediction market and fund its bounty
+    (you are the provider)."""
     from sumchain.chain.base import resolve_account
     from sumchain.incentives.deposit_refund_take import MIN_REFUND_WAIT
     from sumchain.market import PredictionMarket
@@ -86,7 +102,12 @@ def create(
     held = chain.balance(provider)
     if held < amount:  # checked before anything is deployed
         raise SumchainError(f"the bounty of {eth(amount)} is more than {provider} holds ({eth(held)})")
-    mirror, metadata = sample_model(name or "movie sentiment (market)", description)
+    if model_file is None:
+        if encoder is not None:
+            raise SumchainError("--encoder goes with --model-file (the sample model has its own)")
+        mirror, metadata = sample_model(name or "movie sentiment (market)", description)
+    else:
+        mirror, metadata = read_model(model_file, name, description, encoder)
     deploy_model(mirror, metadata, parameters, resume=False, command="market create", register=True)
     market = _market()
     market.fund(amount, sender=session.account)

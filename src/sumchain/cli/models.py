@@ -21,7 +21,7 @@ import typer
 
 from sumchain.cli.app import app, session
 from sumchain.cli.inputs import describe, sample_from
-from sumchain.cli.output import err, out, parse_duration
+from sumchain.cli.output import err, eth, out, parse_duration
 from sumchain.errors import InvalidName, NameTaken, SumchainError
 
 if TYPE_CHECKING:
@@ -51,6 +51,13 @@ RefundWait = Annotated[
 OwnerClaimWait = Annotated[str | None, typer.Option(help="Wait before the owner may take what is left (default 9d).")]
 AnyClaimWait = Annotated[str | None, typer.Option(help="Wait before anyone may take what is left (default 9d).")]
 Unsafe = Annotated[bool, typer.Option(help="Allow waits the client calls absurd (under a minute, over ten years).")]
+EncoderOption = Annotated[
+    str | None,
+    typer.Option(
+        help="A built-in encoder of raw input, 'IMDB vocab' or 'MurmurHash3' (reference files do not say; "
+        "a file's own encoder and encoderParams fields are kept otherwise)."
+    ),
+]
 Resume = Annotated[bool, typer.Option(help="Finish the remembered unfinished deploy of this model (an error if none).")]
 
 
@@ -252,13 +259,7 @@ def import_model(
     model_file: Annotated[Path, typer.Argument(help="A model file in the reference system's JSON format.")],
     name: Name = None,
     description: Description = None,
-    encoder: Annotated[
-        str | None,
-        typer.Option(
-            help="A built-in encoder of raw input, 'IMDB vocab' or 'MurmurHash3' (reference files do not say; "
-            "a file's own encoder and encoderParams fields are kept otherwise)."
-        ),
-    ] = None,
+    encoder: EncoderOption = None,
     mechanism: MechanismName = "deposit_refund_take",
     cost_weight: CostWeight = None,
     refund_wait: RefundWait = None,
@@ -269,6 +270,16 @@ def import_model(
     register: Register = True,
 ) -> None:
     """Deploy a model file of the reference system (any type), keeping its class names and features."""
+    chosen = mechanism_from_options(mechanism, unsafe, locals())
+    model, metadata = read_model(model_file, name, description, encoder)
+    deploy_model(model, metadata, chosen, resume=resume, command=f"import {model_file}", register=register)
+
+
+def read_model(
+    model_file: Path, name: str | None, description: str | None, encoder: str | None
+) -> tuple[OnChainModel, ModelMetadata]:
+    """A model file of the reference system and its metadata, ``--name``, ``--description`` and
+    ``--encoder`` given instead of the file's (an encoder this installation knows)."""
     from dataclasses import replace
 
     from sumchain.models.reference_file import read_model_file
@@ -284,9 +295,8 @@ def import_model(
         from sumchain.encoders import encoder_for
 
         encoder_for(encoder)  # an encoder this installation knows, before anything is sent
-    chosen = mechanism_from_options(mechanism, unsafe, locals())
     out.print(f"Read a {loaded.model.model_type} model from {model_file}.")
-    deploy_model(loaded.model, metadata, chosen, resume=resume, command=f"import {model_file}", register=register)
+    return loaded.model, metadata
 
 
 @app.command("export")
@@ -339,8 +349,13 @@ def info(
     as_json: Annotated[bool, typer.Option("--json", help="Print everything as one JSON object.")] = False,
 ) -> None:
     """Describe the current model: what it is, its classes and encoder, its mechanism."""
+    from dataclasses import asdict
+
+    from sumchain.incentives import Mechanism
+    from sumchain.market import Market
+
     model = session.model()
-    meta, mechanism = model.metadata, model.mechanism
+    meta = model.metadata
     facts: dict[str, Any] = {
         "address": model.address,
         "name": meta.name,
@@ -352,10 +367,27 @@ def info(
         "encoder_params": meta.encoder_params,
         "owner": model.owner,
         "deployed_at_block": model.deployed_at,
-        "mechanism": mechanism.mechanism_type,
-        "mechanism_parameters": mechanism.to_json(),
-        "deposit_now_wei": model.cost(),
     }
+    if issubclass(model.mechanism_class, Mechanism):
+        mechanism = model.mechanism
+        facts |= {
+            "mechanism": mechanism.mechanism_type,
+            "mechanism_parameters": mechanism.to_json(),
+            "deposit_now_wei": model.cost(),
+        }
+        summary = mechanism.summary(model.cost())
+    else:  # a prediction market: a stake a contribution, and phases
+        market = Market(model)
+        phase, parameters = market.phase(), market.parameters
+        facts |= {
+            "mechanism": parameters.mechanism_type,
+            "mechanism_parameters": asdict(parameters),
+            "phase": phase,
+        }
+        summary = (
+            f"{parameters.title} in the {phase} phase, a stake of {eth(parameters.stake)} a contribution "
+            "(sumchain market status)."
+        )
     if as_json:
         typer.echo(json.dumps(facts, indent=1))
         return
@@ -364,7 +396,7 @@ def info(
         out.print(meta.description)
     out.print(f"A {facts['model_type']} over {facts['features']}; classes: {', '.join(facts['classes'])}.")
     out.print(f"Encoder: {_encoder_line(model)}. Owner {model.owner}, block {model.deployed_at}.", markup=False)
-    out.print(mechanism.summary(model.cost()), markup=False)
+    out.print(summary, markup=False)
 
 
 def _encoder_line(model: SharedModel) -> str:
