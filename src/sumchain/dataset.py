@@ -76,6 +76,8 @@ def file_format(path: Path, given: str | None = None) -> str:
     ('csv', 'parquet')
     """
     name = (given or path.suffix.lstrip(".")).lower()
+    if given is not None and name not in FORMATS:
+        raise SumchainError(f"--format takes {' or '.join(FORMATS)}, not {given!r}")
     if name not in FORMATS:
         raise SumchainError(f"cannot tell the format of {path}: name it .csv or .parquet, or give --format csv|parquet")
     return name

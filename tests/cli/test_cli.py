@@ -167,6 +167,11 @@ def test_bad_input_gives_one_line_errors_and_changes_nothing(tmp_path) -> None:
     fails(tmp_path, "predict", "--image", "digit.png", message="this model's encoder reads texts, not images")
     fails(tmp_path, "add", "--sample", "1,2", message="Missing option '--label'")
     fails(tmp_path, "add", "--sample", "1,2", "--label", "7", message="label must be in [0, 2), got 7")
+    fails(tmp_path, "add", "--sample", "1", "--label", "\u0661", message="label '\u0661' is not a class of this model")
+    wrong_case = address[:2] + address[2:].swapcase()  # mixed case both ways: one of them is no checksum
+    fails(tmp_path, "--model", wrong_case, "info", message="does not match its checksum (EIP-55)")
+    fails(tmp_path, "--account", wrong_case, "balance", message="does not match its checksum (EIP-55)")
+    fails(tmp_path, "--model", "", "info", message="no model named ''")
     fails(tmp_path, "add", "--sample", "1,1", "--label", "1", message="indices must be sorted and unique")
     fails(
         tmp_path,

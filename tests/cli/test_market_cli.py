@@ -146,3 +146,7 @@ def test_a_market_on_a_model_file_of_any_type(tmp_path) -> None:
     run(tmp_path, "market", "reveal")
     assert "Evaluated 1 contributions" in run(tmp_path, "market", "evaluate").stdout
     assert json.loads(run(tmp_path, "market", "status", "--json").stdout)["phase"] == "done"
+    fails(tmp_path, "market", "evaluate", message="nothing to evaluate: the market is done")
+    fails(
+        tmp_path, "export", "dataset", "d.csv", "--format", "json", message="--format takes csv or parquet, not 'json'"
+    )

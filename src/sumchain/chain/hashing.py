@@ -35,6 +35,23 @@ def is_address(value: object) -> bool:
     return body in (body.lower(), body.upper()) or checksum(value) == value
 
 
+def miswritten_address(value: str) -> str | None:
+    """What is wrong with ``value`` when it has an address's shape but a wrong EIP-55 checksum, else None:
+    a mistyped address must not pass for a name.
+
+    >>> miswritten_address("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92267")[:44]
+    '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92267 i'
+    >>> miswritten_address("alice"), miswritten_address("0xf39fd6e51aad88f6f4ce6ab8827279cfffb92267")
+    (None, None)
+    """
+    if not _HEX_ADDRESS.fullmatch(value) or is_address(value):
+        return None
+    return (
+        f"{value} is not a valid address: the case of its letters does not match its checksum (EIP-55); "
+        "check it, or write it all in lower case"
+    )
+
+
 @lru_cache(maxsize=65_536)
 def checksum(address: str) -> str:
     """The EIP-55 form of a hex address (cached: the same few addresses recur).

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from sumchain.chain.hashing import is_address
+from sumchain.chain.hashing import is_address, miswritten_address
 from sumchain.cli.app import app
 from sumchain.cli.output import err, out
 from sumchain.errors import KeystoreError, TransactionDeclined, UnknownAccount
@@ -189,6 +189,8 @@ class SigningOptions:
         except UnknownAccount:
             if is_address(self.account):
                 return None  # a dev account, or the SUMCHAIN_PRIVATE_KEY one
+            if (problem := miswritten_address(self.account)) is not None:
+                raise UnknownAccount(problem) from None
             raise
         return KeystoreAccount(keystore, entry, lambda: password(self.password_file, f"Password for {entry.label}"))
 

@@ -229,7 +229,9 @@ def evaluate() -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     market = _market()
-    if market.phase() not in ("evaluate", "reward", "forfeited", "done"):
+    if market.phase() == "done":
+        raise SumchainError("nothing to evaluate: the market is done (its scores: sumchain market status)")
+    if market.phase() not in ("evaluate", "reward", "forfeited"):
         raise SumchainError(f"nothing to evaluate in the {market.phase()} phase: every piece is revealed first")
     total = int(market._read("num_contributions"))
     columns = (

@@ -137,7 +137,7 @@ class Session:
             When there is none, no listed model has the name, or the address
             (or the name's entry) holds no sumchain model.
         """
-        reference = self.model_ref or self.remembered("model")
+        reference = self.model_ref if self.model_ref is not None else self.remembered("model")
         if reference is None:
             raise SumchainError("no model given: pass --model NAME or ADDRESS, or deploy one first (sumchain deploy)")
         return self.model_named(reference)
@@ -150,9 +150,11 @@ class Session:
         SumchainError
             When no listed model has the name, or the address (or the name's entry) holds no sumchain model.
         """
-        from sumchain.chain.hashing import is_address
+        from sumchain.chain.hashing import is_address, miswritten_address
         from sumchain.client import SharedModel
 
+        if (problem := miswritten_address(reference)) is not None:
+            raise SumchainError(problem)
         if is_address(reference):
             return SharedModel(self.chain(), reference, index=_present_index())
         model = self.registry().model(reference)
