@@ -158,15 +158,19 @@ def deploy_model(
     register: bool,
 ) -> None:
     """Deploy (or finish deploying) a model, printing each transaction; it becomes the current model."""
+    from sumchain.chain.base import resolve_account
     from sumchain.cli.listing import print_listed
     from sumchain.client import SharedModel
-
-    chain = session.chain()
-    registry = session.registry_if_any() if register else None
-    from sumchain.chain.base import resolve_account
     from sumchain.unfinished import fingerprint as fingerprint_of
     from sumchain.unfinished import remember_unfinished, unfinished_deploys
 
+    chain = session.chain()
+    registry = session.registry_if_any() if register else None
+    if register and registry is None:
+        err.print(
+            "Note: no model registry is known for this node (give --registry ADDRESS; `sumchain node` starts a "
+            f"node with one), so {metadata.name!r} is deployed unlisted: reach it by its address."
+        )
     fingerprint = fingerprint_of(mirror, metadata, mechanism, resolve_account(chain, session.account))
     unfinished = unfinished_deploys(session)
     words = mirror.to_words()

@@ -35,3 +35,13 @@ def test_export_dataset_from_a_node_to_csv_and_parquet(chain: RpcChain, tmp_path
 
 def test_max_deposit_holds_on_a_dev_node(chain: RpcChain, tmp_path: Path) -> None:
     refuses_a_deposit_over_the_maximum(tmp_path, "--chain", chain.url)
+
+
+def test_a_deploy_on_a_node_without_a_known_registry_says_it_stays_unlisted(chain: RpcChain, tmp_path: Path) -> None:
+    deployed = run(tmp_path, "--chain", chain.url, "deploy", "--name", "alone")
+    assert (
+        "no model registry is known for this node" in deployed.stderr
+        and "'alone' is deployed unlisted" in deployed.stderr
+    )
+    quiet = run(tmp_path, "--chain", chain.url, "deploy", "--name", "alone", "--no-register")
+    assert "registry" not in quiet.stderr
