@@ -172,6 +172,8 @@ def test_bad_input_gives_one_line_errors_and_changes_nothing(tmp_path) -> None:
     fails(tmp_path, "--model", wrong_case, "info", message="does not match its checksum (EIP-55)")
     fails(tmp_path, "--account", wrong_case, "balance", message="does not match its checksum (EIP-55)")
     fails(tmp_path, "--model", "", "info", message="no model named ''")
+    fails(tmp_path, "--chain", "embedded:typo/dir/x.sqlite", "balance", message="no folder typo/dir for the chain file")
+    assert not (tmp_path / "typo").exists()
     fails(tmp_path, "add", "--sample", "1,1", "--label", "1", message="indices must be sorted and unique")
     fails(
         tmp_path,
@@ -198,7 +200,7 @@ def test_bad_input_gives_one_line_errors_and_changes_nothing(tmp_path) -> None:
     fails(tmp_path, "--chain", "ws://127.0.0.1:1", "balance", message="only http:// and https://")
     fails(tmp_path, "--chain", "embedded:.", "balance", message="is a folder, not a chain file")
     (tmp_path / "blocker").write_text("x")
-    fails(tmp_path, "--chain", "embedded:blocker/c.sqlite", "balance", message="cannot create the chain file")
+    fails(tmp_path, "--chain", "embedded:blocker/c.sqlite", "balance", message="no folder blocker for the chain file")
     fails(tmp_path, "--model", "0x" + "12" * 20, "predict", "good", message="is not a sumchain model")
     fails(tmp_path, "--model", "banana", "predict", "good", message="UnknownName: no model named 'banana'")
     fails(tmp_path, "--model", "3", "predict", "good", message="no model named '3' in the registry")

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sumchain.errors import SumchainError
+from sumchain.errors import ChainError, SumchainError
 
 if TYPE_CHECKING:
     from sumchain.chain.base import Chain
@@ -55,6 +55,8 @@ def open_chain(spec: str, signing: SigningOptions | None = None) -> Chain:
         from sumchain.chain.embedded import EmbeddedChain
 
         path = None if spec == "memory" else Path(spec.partition(":")[2] or DEFAULT_CHAIN_FILE)
+        if path is not None and path != DEFAULT_CHAIN_FILE and not path.parent.is_dir():  # a mistyped path
+            raise ChainError(f"no folder {path.parent} for the chain file {path.name}: check the path, or create it")
         return EmbeddedChain(path, confirm=None if signing is None else signing.confirmation())
     if _URL.match(spec):
         from sumchain.chain.rpc import RpcChain
