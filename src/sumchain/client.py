@@ -633,8 +633,10 @@ class SharedModel:
 
         Raises
         ------
-        SumchainError
+        UnknownContribution
             When no contribution, or several, match.
+        SumchainError
+            For a reference that is neither an id nor a key.
         """
         return find(self._replay(use_index), reference)
 

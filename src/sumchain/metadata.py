@@ -162,8 +162,8 @@ class ModelMetadata:
             exact = [i for i, n in enumerate(self.class_names) if _folded(n) == text]
             if exact:
                 return exact[0]
-            if is_whole(text):
-                value = int(text)
+            if is_whole(value.strip()):  # the raw digits: NFKC would make ASCII digits of superscripts
+                value = int(value)
             else:
                 found = [i for i, n in enumerate(self.class_names) if text and _folded(n).startswith(text)]
                 if len(found) == 1:

@@ -124,6 +124,8 @@ def test_a_market_on_a_model_file_of_any_type(tmp_path) -> None:
     create = ("market", "create", "--bounty", "0.1ether", "--min-duration", "1h")
     fails(tmp_path, *create, "--encoder", "IMDB vocab", message="--encoder goes with --model-file")
     fails(tmp_path, *create, "--model-file", "absent.json", message="absent.json")
+    fails(tmp_path, "--max-deposit", "0.01ether", *create, message="the bounty 0.1 ETH is more than --max-deposit")
+    assert "No model is listed" in run(tmp_path, "models").stdout  # refused before anything was deployed
     created = run(tmp_path, *create, "--model-file", "mood.json", "--name", "mood market").stdout
     assert "Read a naive bayes model from mood.json" in created and "with Prediction market" in created
     info = json.loads(run(tmp_path, "info", "--json").stdout)

@@ -58,9 +58,11 @@ def test_combined_runs_are_told_apart_by_mechanism_and_by_place_when_name_and_se
     assert "smoke (deposit-refund-take, seed 0): accuracy" in page
     assert "smoke (points, seed 0) #2: accuracy" in page and "smoke (points, seed 0) #3: accuracy" in page
     assert "smoke (seed 0)" not in page
+    drt.scenario["mechanism"] = None  # a hand-edited run file: drawn, named without a mechanism
+    assert "smoke (seed 0): accuracy" in render_html([drt, points])
 
 
-def test_a_run_whose_data_runs_out_says_on_which_day_it_ended(tmp_path: Path) -> None:
+def test_a_run_that_ends_early_says_on_which_day_and_why(tmp_path: Path) -> None:
     (tmp_path / "short.toml").write_text(
         'days = 300\n[dataset]\nname = "iris"\n[model]\ntype = "naive bayes"\n[mechanism]\nkind = "points"\n'
         '[[agents]]\nname = "a"\nstrategy = "honest"\naccounts = 3\n'
@@ -71,8 +73,17 @@ def test_a_run_whose_data_runs_out_says_on_which_day_it_ended(tmp_path: Path) ->
     assert ended < 10
     assert f"day {ended:.1f} of 300 " in done.stdout and "day 300.0 of 300" not in done.stdout
     assert f"The data ran out and no contribution was left open: the run ended at day {ended:.1f} of 300" in done.stdout
-    done = sumchain(tmp_path, "simulate", "short.toml", "--days", "1", "--out", "runs")
-    assert "day 1.0 of 1 " in done.stdout and "ran out" not in done.stdout
+    (tmp_path / "idle.toml").write_text(
+        'days = 10\n[dataset]\nname = "iris"\n[model]\ntype = "naive bayes"\n'
+        '[[agents]]\nname = "a"\nstrategy = "honest"\nstart_balance = 0\n'
+    )
+    done = sumchain(tmp_path, "simulate", "idle.toml", "--out", "runs")
+    assert (
+        "No agent had anything left to do (no coins, nothing to claim): the run ended at day 0.0 of 10" in done.stdout
+    )
+    done = sumchain(tmp_path, "simulate", "smoke", "--days", "1.1", "--out", "runs")  # a length that is no whole record
+    assert "day 1.1 of 1.1 " in done.stdout and "ended at" not in done.stdout, done.stdout
+    assert load_run(tmp_path / "runs" / "smoke-seed0.json").times[-1] == 1.1
 
 
 @pytest.mark.parametrize(

@@ -75,6 +75,8 @@ def test_naive_bayes_metadata_is_read_back_by_a_new_client(chain, mechanism) -> 
         (3, r"in \[0, 3\), got 3"),
         ("3", r"got 3"),
         ("\u0661", "is not a class of this model"),  # an Arabic-Indic 1: not a class number
+        ("\uff11", "is not a class of this model"),  # nor a fullwidth 1, which NFKC spells 1
+        ("\u00b2", "is not a class of this model"),  # nor a superscript 2
         ("9" * 5_000, r"label '9{40}\.\.\.' is not a class"),
     ],
 )

@@ -20,7 +20,7 @@ from sumchain.web.errors import MAX_BODY, MAX_MESSAGE, without_secrets
 from sumchain.web.openapi import schema
 from tests.helpers import run_sumchain
 from tests.integration.network.anvil.conftest import running_anvil
-from tests.web.conftest import Site, serving
+from tests.web.conftest import Site, deploy_models, serving
 
 NOT_A_MODEL = "0x" + "12" * 20
 
@@ -126,6 +126,26 @@ def test_bad_bodies_are_json_errors_and_send_nothing(
     response = site.post(f"/api/models/{site.features_model}/contributions", data=body, headers=headers)
     assert message in _error(response, status)
     assert site.chain.block_number() == before
+
+
+def test_dense_features_out_of_the_models_range_are_refused_in_its_units(site: Site) -> None:
+    answer = site.post(f"/api/models/{site.image_model}/predict", {"features": "1e30"})
+    assert (
+        "--sample takes numbers from -" in _error(answer, 400) and "(sent as billionths in " in answer.json()["error"]
+    )
+
+
+def test_the_dashboard_keeps_to_max_deposit(tmp_path: Path) -> None:
+    path = tmp_path / "chain.sqlite"
+    chain = EmbeddedChain(path)
+    _, features = deploy_models(chain)
+    before = chain.block_number()
+    with serving(tmp_path, "--chain", f"embedded:{path}", "--max-deposit", "1wei") as url:
+        body = {"features": "0", "label": 1, "account": 1}
+        answer = requests.post(f"{url}/api/models/{features}/contributions", json=body, timeout=30)
+        assert _error(answer, 400).startswith("DepositLimitExceeded: the deposit")
+    assert chain.block_number() == before
+    chain.close()
 
 
 def test_a_media_type_is_read_whatever_its_case(site: Site) -> None:

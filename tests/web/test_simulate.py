@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from playwright.sync_api import Browser, Page, expect
 import sumchain.sim
 from sumchain import EmbeddedChain
 from sumchain.sim import Run, load_scenario, simulate
+from sumchain.sim.html import write_html
 from sumchain.web.app import create_app
 from sumchain.web.simulations import KEPT, Simulations
 from tests.web.browser import PHONE, UNLABELLED, WIDER_THAN, chromium_available
@@ -187,3 +189,19 @@ def test_a_run_that_fails_ends_failed_in_one_line_and_frees_the_slot(monkeypatch
     assert (job.state, job.error) == ("failed", "unexpected error (RuntimeError): boom at http://node.example/…")
     monkeypatch.undo()
     assert simulations.start({"scenario": "smoke", "days": 0.01}).state in ("loading", "running", "done")
+
+
+@pytest.mark.skipif(not chromium_available(), reason="needs Debian's chromium at /usr/bin/chromium")
+def test_a_saved_runs_tooltip_shows_names_as_text(page: Page, tmp_path: Path) -> None:
+    """The figure a run file gives (``simulate combine`` reads any): its hover box writes names, never markup."""
+    run = simulate(load_scenario("smoke"), days=0.5)
+    run.agents[0].name = '<img src=x id=injected onerror="document.title=1">'
+    path = write_html([run], tmp_path / "run.html")
+    page.goto(path.as_uri())
+    box = page.locator("#plot").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    tip = page.locator("#tip")
+    expect(tip).to_be_visible()
+    expect(tip).to_contain_text('<img src=x id=injected onerror="document.title=1"> (honest) balance')
+    assert page.locator("#injected").count() == 0

@@ -220,7 +220,8 @@ class EmbeddedChain:
 
     def _mine(self, tx: Transaction) -> Receipt:
         if self.confirm is not None:
-            self.confirm(TransactionPreview(self.chain_id, checksum(tx.sender), tx.to, tx.value, tx.gas, 0, dev=True))
+            to = None if tx.to is None else checksum(tx.to)
+            self.confirm(TransactionPreview(self.chain_id, checksum(tx.sender), to, tx.value, tx.gas, 0, dev=True))
         with self._store.writing() as head:
             nonce = self._engine.state.account(tx.sender).nonce
             execution = self._run(tx, self._block(head, next_block=True), diff=True)

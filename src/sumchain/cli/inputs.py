@@ -55,7 +55,7 @@ def parse_sample(text: str, *, sparse: bool, value_bits: int = 64) -> list[int]:
         if not _NUMBER.fullmatch(part):  # float() also reads 1_000, other scripts' digits, inf and nan
             raise InvalidSample(f"--sample takes numbers, got {part!r}")
         value = float(part) * SCALE
-        if not (math.isfinite(value) and abs(round(value)) <= most):
+        if not (math.isfinite(value) and -most - 1 <= round(value) <= most):
             largest = f"{Decimal(most) / SCALE:,}"
             raise InvalidSample(
                 f"--sample takes numbers from -{largest} to {largest} here (sent as billionths in {value_bits} "
@@ -63,6 +63,11 @@ def parse_sample(text: str, *, sparse: bool, value_bits: int = 64) -> list[int]:
             )
         values.append(round(value))
     return values
+
+
+def model_sample(model: SharedModel, text: str) -> list[int]:
+    """A ``--sample`` as ``model`` takes it: feature indices, or values that fit its bits (:func:`parse_sample`)."""
+    return parse_sample(text, sparse=model.codec.sparse, value_bits=model.codec.value_bits)
 
 
 def sample_from(model: SharedModel, text: str | None, sample: str | None, image: Path | None = None) -> list[int]:
@@ -77,7 +82,7 @@ def sample_from(model: SharedModel, text: str | None, sample: str | None, image:
     if sum(given is not None for given in (text, sample, image)) != 1:
         raise InvalidSample("give the sample as TEXT, with --image or with --sample (one of them)")
     if sample is not None:
-        return parse_sample(sample, sparse=model.codec.sparse, value_bits=model.codec.value_bits)
+        return model_sample(model, sample)
     return model.encode(text if image is None else image)
 
 
@@ -126,9 +131,6 @@ def labelled_samples(model: SharedModel, rows: object, *, where: str) -> tuple[l
         if "text" in row:
             samples.append(model.encode(row["text"]))
         else:
-            codec = model.codec
-            samples.append(
-                parse_sample(",".join(map(str, row["sample"])), sparse=codec.sparse, value_bits=codec.value_bits)
-            )
+            samples.append(model_sample(model, ",".join(map(str, row["sample"]))))
         labels.append(model.check_label(row["label"]))
     return samples, labels

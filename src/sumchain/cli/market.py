@@ -31,7 +31,7 @@ from sumchain.cli.models import (
     sample_model,
 )
 from sumchain.cli.output import eth, out, parse_duration, when
-from sumchain.errors import SumchainError
+from sumchain.errors import DepositLimitExceeded, SumchainError
 
 if TYPE_CHECKING:
     from sumchain.market import HiddenTestSet, Market
@@ -102,6 +102,9 @@ def create(
     held = chain.balance(provider)
     if held < amount:  # checked before anything is deployed
         raise SumchainError(f"the bounty of {eth(amount)} is more than {provider} holds ({eth(held)})")
+    most = session.signing.max_deposit if session.signing else None
+    if most is not None and amount > most:
+        raise DepositLimitExceeded(f"the bounty {eth(amount)} is more than --max-deposit {eth(most)}: nothing was sent")
     if model_file is None:
         if encoder is not None:
             raise SumchainError("--encoder goes with --model-file (the sample model has its own)")

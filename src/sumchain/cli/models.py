@@ -209,7 +209,8 @@ def deploy_model(
         else:
             for other in unfinished.values():
                 err.print(
-                    f"Note: the unfinished deploy at {other} stays as it is (its command, run again, finishes it)."
+                    f"Note: the unfinished deploy at {other} stays as it is (its command, run again by the account "
+                    "that started it, finishes it)."
                 )
             model = SharedModel.deploy(
                 chain,

@@ -23,7 +23,8 @@ def serve(
         import uvicorn  # noqa: F401
     except ImportError:
         raise SumchainError(INSTALL_HINT) from None
-    session.use_chain(session.chain_spec, keyless_chain(session.chain_spec))
+    most = session.signing.max_deposit if session.signing else None
+    session.use_chain(session.chain_spec, keyless_chain(session.chain_spec, most))
     registry = session.registry_if_any()
     where = f"http://{host}:{port}/"
     ready = f"sumchain dashboard at {where} (Ctrl-C stops it)"

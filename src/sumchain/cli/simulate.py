@@ -139,7 +139,12 @@ def _run(scenario_name: str, seed: int | None, days: float | None, folder: Path,
         progress.update(task, completed=ended, tx=run.transactions, rate=run.transactions / max(elapsed, 1e-9))
     written = _write_all({_beside(stem, ".json"): run.dumps(), **_figures([run], stem)})
     if round(ended * 86_400) < round(total * 86_400):
-        out.print(f"The data ran out and no contribution was left open: the run ended at day {ended:,.1f} of {total:g}")
+        why = (
+            "The data ran out and no contribution was left open"
+            if run.contributions == len(data.stream) and not run.open_deposits
+            else "No agent had anything left to do (no coins, nothing to claim)"
+        )
+        out.print(f"{why}: the run ended at day {ended:,.1f} of {total:g}")
     out.print(
         f"{run.contributions:,} contributions, {run.transactions:,} transactions in {elapsed:.1f} s "
         f"({run.contributions / max(elapsed, 1e-9):,.0f} contributions/s); accuracy "

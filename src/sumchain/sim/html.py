@@ -31,13 +31,17 @@ svg.addEventListener("mousemove", (e) => {
   if (px < A.left || px > A.width - A.right) { hide(); return; }
   const day = A.x0 + (px - A.left) / (A.width - A.left - A.right) * (A.x1 - A.x0);
   cursor.setAttribute("x1", px); cursor.setAttribute("x2", px); cursor.setAttribute("visibility", "visible");
-  let rows = `<b>day ${day.toFixed(2)}</b>`;
+  const head = document.createElement("b");
+  head.textContent = `day ${day.toFixed(2)}`;
+  tip.replaceChildren(head);  // labels come from run files: text, never markup
   S.forEach((s, i) => {
     if (document.getElementById("line" + i).style.display === "none" || !s.days.length) return;
-    const k = nearest(s.days, day), mark = `<span style="color:${s.color}">&#9632;</span>`;
-    rows += `<br>${mark} ${s.label}: ${s.percent[k].toFixed(1)}%`;
+    const k = nearest(s.days, day), mark = document.createElement("span");
+    mark.style.color = s.color;
+    mark.textContent = "\u25a0";
+    tip.append(document.createElement("br"), mark, ` ${s.label}: ${s.percent[k].toFixed(1)}%`);
   });
-  tip.innerHTML = rows; tip.style.display = "block";
+  tip.style.display = "block";
   tip.style.left = (e.pageX + 14) + "px"; tip.style.top = (e.pageY + 10) + "px";
 });
 svg.addEventListener("mouseleave", hide);

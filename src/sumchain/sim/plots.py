@@ -43,7 +43,7 @@ def series(runs: list[Run]) -> list[Series]:
     One run: accuracy in black, the baseline in grey, honest agents green (balance dotted,
     share of points solid), attackers red (balance dashed, share of points solid) and the
     model's owner blue (dash-dot). Several: one colour per run, the kind of line by its
-    dash, each label prefixed by the run's name and seed.
+    dash, each label prefixed by what tells the run apart (:func:`run_labels`).
     """
     lines = []
     for k, (run, label) in enumerate(zip(runs, run_labels(runs), strict=True)):
@@ -92,9 +92,10 @@ def run_labels(runs: list[Run]) -> list[str]:
     >>> run_labels([Run(drt, 0, 1.0, 0.5, []), Run(points, 0, 1.0, 0.5, []), Run(points, 0, 1.0, 0.5, [])])
     ['a (deposit-refund-take, seed 0)', 'a (points, seed 0) #2', 'a (points, seed 0) #3']
     """
-    kinds = [str(run.scenario.get("mechanism", {}).get("kind", "")) for run in runs]
+    tables = [run.scenario.get("mechanism") for run in runs]
+    kinds = [str(t.get("kind", "")) if isinstance(t, dict) else "" for t in tables]  # a run file may lack it
     labels = [
-        f"{run.name} ({kind + ', ' if len(set(kinds)) > 1 else ''}seed {run.seed})"
+        f"{run.name} ({kind + ', ' if kind and len(set(kinds)) > 1 else ''}seed {run.seed})"
         for run, kind in zip(runs, kinds, strict=True)
     ]
     return [f"{label} #{k + 1}" if labels.count(label) > 1 else label for k, label in enumerate(labels)]

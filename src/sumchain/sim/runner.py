@@ -251,7 +251,8 @@ def simulate(
         Seed of every random draw (the scenario's by default).
     days : float, optional
         Simulated days (the scenario's by default); the run also ends once the data
-        stream is used up and no deposit is left to claim.
+        stream is used up and no contribution is left open, or once no agent has anything
+        left to do (no coins, nothing to claim). Its last record is at its end.
     chain : Chain, optional
         A fresh chain from :func:`new_chain` (to read its events afterwards), or a dev node
         made ready by :func:`sumchain.sim.node.on_node`; by default a fresh in-memory chain
@@ -370,7 +371,7 @@ def simulate(
             accuracy = record(next_record)
             next_record += round(scenario.record_every)
 
-    closed = False
+    closed, reached_end = False, False
     while turns:
         at, i = heapq.heappop(turns)
         if not closed and close <= min(at, end):
@@ -382,7 +383,10 @@ def simulate(
                 _book(who, claims, run)
             entries, closed = {k: e for k, e in entries.items() if mechanism.open(e)}, True
         record_until(min(at, end))
-        if at > end or (next_sample >= len(data.stream) and not entries):
+        if at > end:
+            reached_end = True
+            break
+        if next_sample >= len(data.stream) and not entries:
             break
         if at > (now := chain.time()):
             chain.advance_time(at - now)
@@ -421,7 +425,7 @@ def simulate(
             heapq.heappush(turns, (max(at, now) + agent.draw_wait(), i))
         if on_progress:
             on_progress(Progress((now - start) / 86_400, days, run.transactions, run.contributions))
-    last = min(chain.time(), end)
+    last = end if reached_end else min(chain.time(), end)  # its length, unless it stopped before it
     if last > start + run.times[-1] * 86_400:
         record(last)
     run.model = model.address

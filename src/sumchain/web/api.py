@@ -41,7 +41,7 @@ def _board(request: Request) -> Dashboard:
 def _features(model: SharedModel, body: dict[str, Any]) -> list[int]:
     """The sample of a request: ``text`` or ``image`` (base64 file bytes) through the model's encoder,
     or ``features`` as the CLI's ``--sample``."""
-    from sumchain.cli.inputs import parse_sample
+    from sumchain.cli.inputs import model_sample
 
     given = {key: body[key] for key in ("text", "image", "features") if body.get(key) is not None}
     if len(given) != 1:
@@ -53,7 +53,7 @@ def _features(model: SharedModel, body: dict[str, Any]) -> list[int]:
         return list(model.encode(value))
     if kind == "image":
         return _image_features(model, value)
-    return parse_sample(value, sparse=model.codec.sparse)
+    return model_sample(model, value)
 
 
 def _image_features(model: SharedModel, encoded: str) -> list[int]:

@@ -154,9 +154,18 @@ class Deployments:
                 )
             self._under_way.add(metadata.name)
         job = Deployment(secrets.token_hex(8), metadata.name, mirror.model_type, len(mirror.to_words()))
+        try:
+            threading.Thread(target=self._run, args=(job, mirror, metadata, mechanism, sender), daemon=True).start()
+        except BaseException:
+            self._release(metadata.name)
+            raise
         self._found[job.id] = job
-        threading.Thread(target=self._run, args=(job, mirror, metadata, mechanism, sender), daemon=True).start()
         return job
+
+    def _release(self, name: str) -> None:
+        """The deployment of ``name`` ended (or never started): another may begin."""
+        with self._names:
+            self._under_way.discard(name)
 
     def _run(
         self, job: Deployment, mirror: OnChainModel, metadata: ModelMetadata, mechanism: Mechanism, sender: str
@@ -212,11 +221,10 @@ class Deployments:
         else:
             job.finish(address, None)
         finally:
+            self._release(metadata.name)
             close = getattr(handle, "close", None)
             if close is not None:
                 close()
-            with self._names:
-                self._under_way.discard(metadata.name)
 
 
 def wallet_step(board: Dashboard, body: dict[str, Any], sender: str) -> dict[str, Any]:

@@ -18,23 +18,25 @@ INSTALL_HINT = 'the dashboard needs Starlette and uvicorn: pip install "sumchain
 _URL = re.compile(r"^https?://", re.IGNORECASE)
 
 
-def keyless_chain(spec: str) -> Chain:
+def keyless_chain(spec: str, max_deposit: int | None = None) -> Chain:
     """The chain of ``--chain`` as the dashboard opens it: a node with no key of its own.
 
     The key of ``SUMCHAIN_PRIVATE_KEY`` and keystore accounts are never loaded, so the
     server holds no key of a non-dev chain; on a dev chain it signs with the public dev
-    keys alone.
+    keys alone, and refuses to send more than ``max_deposit`` wei (``--max-deposit``) at once.
     """
+    from sumchain.cli.accounts import SigningOptions
     from sumchain.cli.session import open_chain
 
+    limit = SigningOptions(yes=True, max_deposit=max_deposit)  # nobody to ask: the limit alone
     if not _URL.match(spec):
-        return open_chain(spec)
+        return open_chain(spec, limit)
     from sumchain.chain.rpc import RpcChain
     from sumchain.keys import PRIVATE_KEY_VARIABLE
 
     saved = os.environ.pop(PRIVATE_KEY_VARIABLE, None)
     try:
-        return RpcChain(spec)
+        return RpcChain(spec, confirm=limit.confirmation())
     finally:
         if saved is not None:
             os.environ[PRIVATE_KEY_VARIABLE] = saved

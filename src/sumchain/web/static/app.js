@@ -886,13 +886,18 @@ function runSummary(job) {
     el("td", { class: "num hide-narrow", text: agent.refunds.toLocaleString("en") }),
     el("td", { class: "num hide-narrow", text: agent.reports.toLocaleString("en") })));
   return el("section", { id: "run-result", "aria-labelledby": "result-title" },
-    el("h2", { id: "result-title", text: `${job.scenario}, seed ${job.seed}: ${job.days} days` }),
+    el("h2", { id: "result-title", text: `${job.scenario}, seed ${job.seed}: ${simulatedSpan(job)}` }),
     el("p", { text: `Accuracy ${(100 * run.accuracy[0]).toFixed(1)}% → ${(100 * run.accuracy[run.accuracy.length - 1]).toFixed(1)}% ` +
       `(the same model on all the training data: ${(100 * run.baseline).toFixed(1)}%); ${run.contributions.toLocaleString("en")} contributions, ` +
       `${run.transactions.toLocaleString("en")} transactions in ${job.seconds.toFixed(1)} s.` }),
     runChart(run),
     table("Agents", [["Agent"], ["Strategy", "hide-narrow"], ["Balance (% of start)", "num"], ["Contributions", "num"], ["Refunds", "num hide-narrow"], ["Reports", "num hide-narrow"]], rows, ""),
     el("p", {}, el("a", { href: `/api/simulations/${encodeURIComponent(job.id)}/run`, download: `${job.scenario}-seed${job.seed}.json`, text: "The run as JSON (sumchain simulate combine reads it)" })));
+}
+
+// The days a finished run covered: those asked, or where it ended early (its data used up, its agents idle).
+function simulatedSpan(job) {
+  return job.day < job.days ? `${job.day.toFixed(1)} of ${job.days} days (it ended early)` : `${job.days} days`;
 }
 
 function showSimulation(job) {
@@ -906,10 +911,7 @@ function showSimulation(job) {
   const rate = job.seconds > 0 ? `, ${Math.round(job.transactions / job.seconds).toLocaleString("en")} tx/s` : "";
   if (job.state === "loading") status.replaceChildren(`Loading the data of ${job.scenario} and training its baseline…`);
   else if (job.state === "running") status.replaceChildren(`Simulating ${job.scenario}: day ${job.day.toFixed(1)} of ${job.days}, ${job.transactions.toLocaleString("en")} transactions${rate}.`);
-  else if (job.state === "done") {
-    const span = job.day < job.days ? `${job.day.toFixed(1)} of ${job.days} days (then the data ran out)` : `${job.days} days`;
-    status.replaceChildren(`Simulated ${job.scenario}: ${span}, ${job.transactions.toLocaleString("en")} transactions${rate}.`);
-  }
+  else if (job.state === "done") status.replaceChildren(`Simulated ${job.scenario}: ${simulatedSpan(job)}, ${job.transactions.toLocaleString("en")} transactions${rate}.`);
   else status.replaceChildren(`Simulating ${job.scenario} failed.`);
   const result = document.getElementById("run-result");
   if (job.state === "done" && !result) document.getElementById("sim-result").replaceChildren(runSummary(job));
