@@ -71,7 +71,9 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path) -> None:
     fails(tmp_path, "--model", account, "export", "dataset", "x.csv", message="is not a sumchain model")
     fails(tmp_path, "export", "dataset", message="say `sumchain export dataset FILE`")
     fails(tmp_path, "export", "dataset", "x.xlsx", message="cannot tell the format of x.xlsx")
-    fails(tmp_path, "export", "dataset", "x.csv", "--format", "json", message="give --format csv|parquet")
+    fails(
+        tmp_path, "export", "dataset", "x.csv", "--format", "json", message="--format takes csv or parquet, not 'json'"
+    )
     fails(tmp_path, "export", "m.json", "--format", "csv", message="--format is for `sumchain export dataset FILE`")
     no_pyarrow = tmp_path / "no_pyarrow"
     (no_pyarrow / "pyarrow").mkdir(parents=True)
