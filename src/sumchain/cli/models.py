@@ -296,10 +296,12 @@ def read_model(
         description=loaded.metadata.description if description is None else description,
         encoder=encoder or loaded.metadata.encoder,
     )
-    if encoder is not None:
-        from sumchain.encoders import encoder_for
+    if encoder is not None:  # a built-in encoder, before anything is sent
+        from sumchain.encoders import IMDB_VOCABULARY, MURMUR_HASH_3
+        from sumchain.errors import EncoderUnavailable
 
-        encoder_for(encoder)  # an encoder this installation knows, before anything is sent
+        if encoder.casefold() not in (IMDB_VOCABULARY.casefold(), MURMUR_HASH_3.casefold()):
+            raise EncoderUnavailable(f"--encoder takes {IMDB_VOCABULARY!r} or {MURMUR_HASH_3!r}, not {encoder!r}")
     out.print(f"Read a {loaded.model.model_type} model from {model_file}.")
     return loaded.model, metadata
 
