@@ -10,7 +10,7 @@ each (which also fills the OS file cache and the compiled-contract cache):
 - ``sumchain --version``, if the CLI has that option;
 - ``sumchain balance`` on an embedded chain file that exists (a read-only
   command: ``--chain embedded:<tmp>/c.sqlite``, created by the warm-up run), and
-  on a fresh temporary folder each run (the command creates the chain file).
+  on a new file each run (``<tmp>/new-N.sqlite``: the command creates the chain file).
 
 Every command runs in a temporary folder, with this process's environment, so
 ``sumchain`` imports the package the environment resolves (``PYTHONPATH`` first).
@@ -79,7 +79,7 @@ def has_option(script: str, option: str, folder: Path) -> bool:
 
 def commands(script: str, folder: Path) -> list[Command]:
     """The commands to time (``sumchain --version`` only if the CLI has it)."""
-    existing, new = "embedded:{folder}/c.sqlite", "embedded:{folder}/new-{run}/c.sqlite"
+    existing, new = "embedded:{folder}/c.sqlite", "embedded:{folder}/new-{run}.sqlite"
     found = [
         Command("python -c pass", (sys.executable, "-c", "pass")),
         Command('python -c "import sumchain"', (sys.executable, "-c", "import sumchain")),
