@@ -23,10 +23,10 @@ from sumchain.sim.sweep import (
     Outcome,
     Point,
     breaking_points,
+    dumps,
     grid,
     load_outcomes,
     point_scenario,
-    save,
     sweep,
     table,
 )
@@ -152,7 +152,8 @@ def _agent_table(agent: dict[str, Any]) -> str:
 
 def test_a_saved_sweep_reads_back_and_anything_else_is_refused(tmp_path: Path) -> None:
     outcomes = [outcome(0, 0.8), outcome(0.5, 0.6)]
-    path = save(base(HONEST, FLOOD), outcomes, tmp_path / "s.json")
+    path = tmp_path / "s.json"
+    path.write_bytes(dumps(base(HONEST, FLOOD), outcomes))  # as `sumchain simulate sweep` writes it
     assert load_outcomes(path) == outcomes
     (tmp_path / "run.json").write_text('{"format": "sumchain-simulation/1"}')
     with pytest.raises(SumchainError, match="is not a saved sweep"):

@@ -179,20 +179,9 @@ def render_png(runs: list[Run]) -> bytes:
     return _png(plt, figure)
 
 
-def write_sweep_png(outcomes: Sequence[Outcome], path: str | Path) -> Path:
-    """The sweep's summary: per model (a column), the final accuracy (top) and the attacker's
-    end balance (bottom) against the bad-data fraction, one line per mechanism and deposit weight.
-
-    Raises
-    ------
-    SumchainError
-        When matplotlib is not installed.
-    """
-    return write_atomic(Path(path), render_sweep_png(outcomes))
-
-
 def render_sweep_png(outcomes: Sequence[Outcome]) -> bytes:
-    """The PNG of :func:`write_sweep_png`, in memory.
+    """The sweep's summary as a PNG: per model (a column), the final accuracy (top) and the attacker's
+    end balance (bottom) against the bad-data fraction, one line per mechanism and deposit weight.
 
     Raises
     ------

@@ -31,7 +31,6 @@ from typing import Any
 from sumchain.errors import SumchainError
 from sumchain.sim.data import SimData, load_data
 from sumchain.sim.mechanism import MECHANISMS
-from sumchain.sim.record import write_atomic
 from sumchain.sim.runner import baseline_accuracy, simulate
 from sumchain.sim.scenario import MAX_COINS, AgentSpec, ModelSpec, Scenario, ScenarioError
 from sumchain.sim.strategies import STRATEGIES
@@ -314,7 +313,7 @@ def to_json(base: Scenario, outcomes: Sequence[Outcome]) -> dict[str, Any]:
 
 
 def load_outcomes(path: str | Path) -> list[Outcome]:
-    """The outcomes of a sweep saved by :func:`save`.
+    """The outcomes of a sweep saved by ``sumchain simulate sweep`` (:func:`dumps`).
 
     Raises
     ------
@@ -330,13 +329,8 @@ def load_outcomes(path: str | Path) -> list[Outcome]:
         raise SumchainError(f"{path} is not a saved sweep: {exc}") from None
 
 
-def save(base: Scenario, outcomes: Sequence[Outcome], path: str | Path) -> Path:
-    """Write the sweep's JSON (atomically)."""
-    return write_atomic(Path(path), dumps(base, outcomes))
-
-
 def dumps(base: Scenario, outcomes: Sequence[Outcome]) -> bytes:
-    """The sweep's JSON, as :func:`save` writes it."""
+    """The sweep's JSON, as ``sumchain simulate sweep`` writes it."""
     return (json.dumps(to_json(base, outcomes), indent=1) + "\n").encode()
 
 
