@@ -102,7 +102,7 @@ def create(
     held = chain.balance(provider)
     if held < amount:  # checked before anything is deployed
         raise SumchainError(f"the bounty of {eth(amount)} is more than {provider} holds ({eth(held)})")
-    most = session.signing.max_deposit if session.signing else None
+    most = session.max_deposit
     if most is not None and amount > most:
         raise DepositLimitExceeded(f"the bounty {eth(amount)} is more than --max-deposit {eth(most)}: nothing was sent")
     if model_file is None:
@@ -142,7 +142,7 @@ def commit(
     samples, labels = read_test_set(market.model, test_set)
     path = _secret_path(market, secret)
     kept = HiddenTestSet.load(path) if path.exists() else None
-    held = market.status()["num_pieces"]
+    held = market.committed_pieces()
     if kept is not None and kept.holds(samples, labels) and (held or pieces in (None, len(kept.pieces))):
         hidden = kept  # a commit that stopped half-way: the same pieces and salts
         out.print(f"Carrying on the commit of {path}: {held} of {len(kept.pieces)} pieces are committed already.")

@@ -23,8 +23,7 @@ def serve(
         import uvicorn  # noqa: F401
     except ImportError:
         raise SumchainError(INSTALL_HINT) from None
-    most = session.signing.max_deposit if session.signing else None
-    session.use_chain(session.chain_spec, keyless_chain(session.chain_spec, most))
+    session.use_chain(session.chain_spec, keyless_chain(session.chain_spec, session.max_deposit))
     registry = session.registry_if_any()
     where = f"http://{host}:{port}/"
     ready = f"sumchain dashboard at {where} (Ctrl-C stops it)"

@@ -118,6 +118,11 @@ class Session:
         chain ``opened`` from ``spec`` (``sumchain serve`` on the chain it opened without keys)."""
         self.chain_spec, self._chain, self.profile = spec, opened, None
 
+    @property
+    def max_deposit(self) -> int | None:
+        """``--max-deposit`` in wei, or None."""
+        return self.signing.max_deposit if self.signing else None
+
     def chain(self) -> Chain:
         """The chain, opened on first use."""
         if self._chain is None:

@@ -326,13 +326,17 @@ class Market:
             When the market holds commitments of other pieces (another test set, or other salts).
         """
         hashes = [p.commitment(self.model.codec.encode) for p in test_set.pieces]
-        held = int(self._read("num_pieces")) if self.phase() == "commit" else 0  # after it: the contract refuses
+        held = self.committed_pieces() if self.phase() == "commit" else 0  # after it: the contract refuses
         if held > len(hashes) or any(bytes(self._read("commitments", i)) != hashes[i] for i in range(held)):
             raise SumchainError(f"the market holds {held} commitments of other pieces than this test set's")
         for start in range(held, len(hashes), COMMITS_PER_CALL):
             self._send("commit", hashes[start : start + COMMITS_PER_CALL], sender=sender)
             if on_step:
                 on_step(min(start + COMMITS_PER_CALL, len(hashes)), len(hashes))
+
+    def committed_pieces(self) -> int:
+        """Pieces of the test set whose commitments the market holds."""
+        return int(self._read("num_pieces"))
 
     def seal(self, *, sender: str | int | None = None) -> None:
         """End the commitments (the model must be loaded and the bounty funded)."""

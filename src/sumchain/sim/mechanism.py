@@ -361,17 +361,17 @@ class DepositRefundTakeRules(_ClaimRules):
         super().__init__()
         waits = self.keys[1:]
         _check_days(spec, *waits)
-        if sorted(getattr(spec, key) for key in waits) != [getattr(spec, key) for key in waits]:
-            raise ScenarioError(
-                f"the waits must satisfy {' <= '.join(waits)}, got {', '.join(f'{getattr(spec, k):g}' for k in waits)}"
-            )
-        if _wei(spec.cost_weight) // 60 > MAX_COST_WEIGHT:
+        days = [getattr(spec, key) for key in waits]
+        if sorted(days) != days:
+            raise ScenarioError(f"the waits must satisfy {' <= '.join(waits)}, got {', '.join(f'{d:g}' for d in days)}")
+        cost_weight = _wei(spec.cost_weight) // 60  # coins an hour after the last contribution, in wei a minute
+        if cost_weight > MAX_COST_WEIGHT:
             raise ScenarioError(
                 f"cost_weight must be at most {MAX_COST_WEIGHT * 60 // COIN:,} coins (the contract keeps every "
                 f"deposit below 2**96 wei), got {spec.cost_weight:,.10g}"
             )
         self.parameters = DepositRefundTake(
-            cost_weight=_wei(spec.cost_weight) // 60,
+            cost_weight=cost_weight,
             refund_wait=round(spec.refund_wait_days * DAY),
             owner_claim_wait=round(spec.owner_claim_wait_days * DAY),
             any_claim_wait=round(spec.any_claim_wait_days * DAY),

@@ -80,8 +80,12 @@ def shown(value: Any) -> str:
     >>> shown("abc"), shown("x" * 100)[-6:]
     ("'abc'", 'xxx...')
     """
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return _cut(repr(value), 60)
+
+
+def _cut(text: str, most: int) -> str:
+    """``text``, cut to ``most`` characters (the last three an ellipsis) when it is longer."""
+    return text if len(text) <= most else text[: most - 3] + "..."
 
 
 def failure_message(exc: Exception) -> str:
@@ -99,7 +103,7 @@ def failure_message(exc: Exception) -> str:
         _log.error("unexpected error in a background job", exc_info=exc)
         text = f"unexpected error ({type(exc).__name__}): {exc}"
     first = (text.strip().splitlines() or [""])[0]
-    return without_secrets(first if len(first) <= 300 else first[:297] + "...")
+    return without_secrets(_cut(first, 300))
 
 
 def status_of(exc: SumchainError) -> int:
@@ -126,10 +130,7 @@ MAX_MESSAGE = 500
 def error_response(status: int, message: str) -> JSONResponse:
     """The JSON answer of every failure, its URLs cut to their host (see :func:`without_secrets`), and cut
     short after :data:`MAX_MESSAGE` characters."""
-    text = without_secrets(message)
-    return JSONResponse(
-        {"error": text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 3] + "..."}, status_code=status
-    )
+    return JSONResponse({"error": _cut(without_secrets(message), MAX_MESSAGE)}, status_code=status)
 
 
 async def _api_error(request: Request, exc: Exception) -> JSONResponse:
