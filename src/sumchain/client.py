@@ -51,11 +51,15 @@ class Call:
         The wei to send with it.
     estimate_excess : int
         Wei more than ``value`` to estimate its gas with (see :meth:`SharedModel.add_data_call`).
+    extra_gas : int
+        Gas to send beyond the estimate's margin, for a call whose gas depends on the block it is
+        mined in (see :meth:`Market.draw_call <sumchain.market.Market.draw_call>`).
     """
 
     data: bytes
     value: int = 0
     estimate_excess: int = 0
+    extra_gas: int = 0
 
 
 @dataclass(frozen=True)
@@ -163,8 +167,12 @@ class SharedModel:
         """Send an unsent call (:class:`Call`) to this model and wait until it is mined."""
         account = resolve_account(self.chain, sender)
         estimate_value = call.value + call.estimate_excess if call.estimate_excess else None
+        gas = None
+        if call.extra_gas:
+            estimate = self.chain.estimate_gas(self.address, call.data, sender=account, value=call.value)
+            gas = estimate * 6 // 5 + call.extra_gas  # the chains' own margin (20%), and the extra
         return self.chain.transact(
-            self.address, call.data, sender=account, value=call.value, estimate_value=estimate_value
+            self.address, call.data, sender=account, value=call.value, gas=gas, estimate_value=estimate_value
         )
 
     def _events(self, receipt: Receipt, name: str) -> list[dict[str, Any]]:

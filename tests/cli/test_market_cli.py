@@ -26,8 +26,8 @@ def test_a_market_from_create_to_withdrawals(tmp_path) -> None:
     fails(tmp_path, "market", "create", "--bounty", "10001ether", "--name", "too rich", message="is more than 0x")
     assert "too rich" not in run(tmp_path, "models").stdout  # refused before anything was deployed
     for option, value, message in [
-        ("--reveal-window", "0", "--reveal-window must be at least a minute, got 0"),
-        ("--claim-wait", "30", "--claim-wait must be at least a minute, got 30"),
+        ("--reveal-window", "0", "the reveal window must be at least a minute, got 0"),
+        ("--claim-wait", "30", "the claim wait must be at least a minute, got 30"),
         ("--min-contributions", "100001", "Input should be less than or equal to 100000"),
     ]:
         fails(tmp_path, "market", "create", "--bounty", "0.1ether", option, value, message=message)

@@ -20,27 +20,27 @@ import typer
 from sumchain.cli.app import app, session
 from sumchain.cli.inputs import describe, read_test_set, sample_from
 from sumchain.cli.models import (
+    MAX_MIN_CONTRIBUTIONS,
     Description,
     EncoderOption,
     ImageOption,
     Name,
     SampleOption,
     Text,
+    check_bounty,
     deploy_model,
+    market_from_options,
     read_model,
     sample_model,
 )
-from sumchain.cli.output import eth, out, parse_duration, when
-from sumchain.errors import DepositLimitExceeded, SumchainError
+from sumchain.cli.output import eth, out, when
+from sumchain.errors import SumchainError
 
 if TYPE_CHECKING:
     from sumchain.market import HiddenTestSet, Market
 
 market_app = typer.Typer(help="A prediction market: a bounty for data that improves a hidden test set.")
 app.add_typer(market_app, name="market", no_args_is_help=True)
-
-MAX_MIN_CONTRIBUTIONS = 100_000
-"""Most contributions ``market create`` lets a market wait for (each is one transaction to evaluate)."""
 
 SecretOption = Annotated[
     Path | None,
@@ -56,11 +56,12 @@ def _market() -> Market:
 
 def _secret_path(market: Market, secret: Path | None) -> Path:
     from sumchain.cli.session import WORKSPACE
+    from sumchain.market import hidden_set_file
 
     if secret is not None:
         return secret
     WORKSPACE.mkdir(exist_ok=True)
-    return WORKSPACE / f"market-{market.address}.json"
+    return hidden_set_file(WORKSPACE, market.address)
 
 
 @market_app.command("create")
@@ -84,27 +85,12 @@ def create(
     """Deploy a model (the sample sentiment model, or --model-file) as a prediction market and fund its bounty
     (you are the provider)."""
     from sumchain.chain.base import resolve_account
-    from sumchain.incentives.deposit_refund_take import MIN_REFUND_WAIT
-    from sumchain.market import PredictionMarket
     from sumchain.units import parse_amount
 
-    waits = {"min_duration": min_duration, "reveal_window": reveal_window, "claim_wait": claim_wait}
-    seconds = {key: parse_duration(given) for key, given in waits.items()}
-    for key, given in waits.items():
-        if seconds[key] < MIN_REFUND_WAIT:  # 0 would end, forfeit or sweep the market at once
-            raise SumchainError(f"--{key.replace('_', '-')} must be at least a minute, got {given}")
-    parameters = PredictionMarket(stake=parse_amount(stake), min_contributions=min_contributions, **seconds)
-    amount = parse_amount(bounty)
-    if amount <= 0:
-        raise SumchainError("the bounty must be more than 0")
+    parameters = market_from_options(stake, min_duration, min_contributions, reveal_window, claim_wait)
     chain = session.chain()
-    provider = resolve_account(chain, session.account)
-    held = chain.balance(provider)
-    if held < amount:  # checked before anything is deployed
-        raise SumchainError(f"the bounty of {eth(amount)} is more than {provider} holds ({eth(held)})")
-    most = session.max_deposit
-    if most is not None and amount > most:
-        raise DepositLimitExceeded(f"the bounty {eth(amount)} is more than --max-deposit {eth(most)}: nothing was sent")
+    amount = parse_amount(bounty)
+    check_bounty(chain, resolve_account(chain, session.account), amount, session.max_deposit)
     if model_file is None:
         if encoder is not None:
             raise SumchainError("--encoder goes with --model-file (the sample model has its own)")
@@ -131,7 +117,7 @@ def commit(
     from rich.progress import Progress
 
     from sumchain.chain.base import resolve_account
-    from sumchain.market import HiddenTestSet, split_test_set
+    from sumchain.market import kept_test_set
 
     market = _market()
     if market.phase() != "commit":
@@ -141,19 +127,12 @@ def commit(
         raise SumchainError(f"only the market's provider, {provider}, commits its test set: nothing was written")
     samples, labels = read_test_set(market.model, test_set)
     path = _secret_path(market, secret)
-    kept = HiddenTestSet.load(path) if path.exists() else None
-    held = market.committed_pieces()
-    if kept is not None and kept.holds(samples, labels) and (held or pieces in (None, len(kept.pieces))):
-        hidden = kept  # a commit that stopped half-way: the same pieces and salts
-        out.print(f"Carrying on the commit of {path}: {held} of {len(kept.pieces)} pieces are committed already.")
-    elif held:
-        raise SumchainError(
-            f"the market holds {held} commitments already, of the test set whose pieces and salts are in the file "
-            f"of that commit; {path} {'is missing' if kept is None else 'holds another'}: give that file with --secret"
+    hidden, carried_on = kept_test_set(market, samples, labels, path, pieces=pieces)
+    if carried_on:
+        out.print(
+            f"Carrying on the commit of {path}: {market.committed_pieces()} of {len(hidden.pieces)} pieces are "
+            "committed already."
         )
-    else:
-        hidden = split_test_set(samples, labels, pieces=pieces)
-        hidden.save(path)  # refuses a file that exists: it may keep the salts of another commit
     with Progress(transient=True) as progress:
         task = progress.add_task("committing", total=len(hidden.pieces))
         market.commit(hidden, sender=session.account, on_step=lambda done, _: progress.update(task, completed=done))
@@ -174,22 +153,19 @@ def reveal(secret: SecretOption = None) -> None:
     market = _market()
     hidden: HiddenTestSet = HiddenTestSet.load(_secret_path(market, secret))
     phase = market.phase()
-    if phase == "sealed":
-        market.draw(sender=session.account)
-        phase = market.phase()
-    if phase == "drawn":
-        first = int(market._read("first_piece"))
-        market.reveal(hidden, first, sender=session.account)
-        out.print(f"Revealed the drawn piece {first}; participation is open: sumchain market contribute TEXT --label L")
-        return
-    if phase != "reveal":
+    if phase not in ("sealed", "drawn", "reveal"):
         raise SumchainError(f"nothing to reveal in the {phase} phase")
     with Progress(transient=True) as progress:
-        task = progress.add_task("revealing", total=len(hidden.pieces) - 1)
-        market.reveal_rest(
-            hidden, sender=session.account, on_step=lambda done, _: progress.update(task, completed=done)
-        )
-    out.print("Revealed every piece; anyone may now run: sumchain market evaluate")
+        steps = {"sealed": 2, "drawn": 1}.get(phase) or len(market.unrevealed(hidden))  # draw and reveal, or the rest
+        task = progress.add_task("revealing", total=steps)
+        sent = market.provide(hidden, sender=session.account, on_step=lambda _: progress.advance(task))
+    if not sent:
+        raise SumchainError("nothing to reveal: the reveal deadline passed (anyone may run: sumchain market forfeit)")
+    if phase == "reveal":
+        out.print("Revealed every piece; anyone may now run: sumchain market evaluate")
+    else:
+        first = market.status()["first_piece"]
+        out.print(f"Revealed the drawn piece {first}; participation is open: sumchain market contribute TEXT --label L")
 
 
 @market_app.command("contribute")

@@ -25,7 +25,7 @@ from sumchain.cli.output import err, eth, out, parse_duration
 from sumchain.errors import InvalidName, NameTaken, SumchainError
 
 if TYPE_CHECKING:
-    from sumchain.chain.base import Receipt
+    from sumchain.chain.base import Chain, Receipt
     from sumchain.client import SharedModel
     from sumchain.incentives import Mechanism
     from sumchain.market import PredictionMarket
@@ -118,6 +118,73 @@ def mechanism_from_options(name: str, unsafe: bool, options: Mapping[str, Any]) 
         if option in known and text is not None
     }
     return chosen.from_options(given, unsafe=unsafe)
+
+
+MAX_MIN_CONTRIBUTIONS = 100_000
+"""Most contributions a prediction market may wait for (each is one transaction to evaluate)."""
+
+
+def market_from_options(
+    stake: str = "0.001ether",
+    min_duration: str = "1d",
+    min_contributions: int = 1,
+    reveal_window: str = "1d",
+    claim_wait: str = "366d",
+) -> PredictionMarket:
+    """A prediction market's parameters as ``sumchain market create`` and the dashboard take them: the
+    stake an amount (``0.001ether``), the waits durations (``90``, ``30m``, ``1d``), each at least a minute.
+
+    Raises
+    ------
+    SumchainError
+        For an amount or a duration that does not parse, a wait under a minute (0 would end,
+        forfeit or sweep the market at once), or a number of contributions out of 1 to
+        :data:`MAX_MIN_CONTRIBUTIONS`.
+    """
+    from sumchain.incentives.deposit_refund_take import MIN_REFUND_WAIT
+    from sumchain.market import PredictionMarket
+    from sumchain.units import parse_amount
+
+    waits = {"min_duration": min_duration, "reveal_window": reveal_window, "claim_wait": claim_wait}
+    seconds = {key: parse_duration(given) for key, given in waits.items()}
+    for key, given in waits.items():
+        if seconds[key] < MIN_REFUND_WAIT:
+            raise SumchainError(f"the {key.replace('_', ' ')} must be at least a minute, got {given}")
+    if isinstance(min_contributions, bool) or not 1 <= min_contributions <= MAX_MIN_CONTRIBUTIONS:
+        raise SumchainError(
+            f"the contributions to wait for must be 1 to {MAX_MIN_CONTRIBUTIONS:,}, got {min_contributions}"
+        )
+    return PredictionMarket(stake=parse_amount(stake), min_contributions=min_contributions, **seconds)
+
+
+def check_bounty(chain: Chain, provider: str, amount: int, most: int | None) -> None:
+    """Check a prediction market's bounty before anything is deployed.
+
+    Parameters
+    ----------
+    chain : Chain
+        Where the market goes.
+    provider : str
+        Who funds it.
+    amount : int
+        The bounty, in wei.
+    most : int, optional
+        The most one transaction may send (``--max-deposit``).
+
+    Raises
+    ------
+    SumchainError
+        For no bounty, more than the provider holds, or more than ``most`` (:class:`DepositLimitExceeded`).
+    """
+    from sumchain.errors import DepositLimitExceeded
+
+    if amount <= 0:
+        raise SumchainError("the bounty must be more than 0")
+    held = chain.balance(provider)
+    if held < amount:
+        raise SumchainError(f"the bounty of {eth(amount)} is more than {provider} holds ({eth(held)})")
+    if most is not None and amount > most:
+        raise DepositLimitExceeded(f"the bounty {eth(amount)} is more than --max-deposit {eth(most)}: nothing was sent")
 
 
 def sample_model(name: str | None = None, description: str | None = None) -> tuple[OnChainModel, ModelMetadata]:

@@ -9,7 +9,11 @@ push the evaluation and the settlement with :meth:`Market.evaluate` and
 
 Everyone's steps are also given unsent, as a :class:`~sumchain.client.Call` for a chain to send
 or a browser wallet to sign (:meth:`Market.add_data_call`, :meth:`Market.next_step_call`,
-:meth:`Market.end_call`, :meth:`Market.withdraw_call`); the methods that send them send these.
+:meth:`Market.end_call`, :meth:`Market.withdraw_call`), and so are the provider's
+(:meth:`Market.fund_call`, and :meth:`Market.provider_step_call`: the next commit, seal, draw or
+reveal from where the market stands); the methods that send them send these.
+:meth:`Market.provide` sends the provider's steps of a stage, and :func:`kept_test_set` keeps
+the test set in a file (:func:`hidden_set_file`) before anything is committed.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import json
 import os
 import secrets
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +45,9 @@ COMMITS_PER_CALL = 128
 """Commitments sent in one ``commit`` transaction, at most (the contract's ``MAX_COMMITS_PER_CALL``)."""
 SETTLE_PER_CALL = 256
 """Contributions credited in one ``settle`` transaction."""
+PROVIDER_STAGES = (("commit",), ("sealed", "drawn"), ("reveal",))
+"""The phases whose provider's steps :meth:`Market.provide` sends together: the commitments and the seal;
+the draw and the first reveal; the reveals of the rest."""
 DRAW_GAS_SPREAD = 20_000
 """Gas a ``draw`` may take beyond its estimate: the piece drawn depends on the block's randomness, and
 storing a nonzero index where zero was costs 20,000 gas more than storing zero (EIP-2200), so an
@@ -179,6 +186,73 @@ def split_test_set(
     )
 
 
+def hidden_set_file(folder: str | Path, address: str) -> Path:
+    """Where the provider of the market at ``address`` keeps its test set in ``folder`` by default
+    (``sumchain market`` and the dashboard keep it there, in the workspace).
+
+    >>> hidden_set_file(".sumchain", "0xAb").as_posix()
+    '.sumchain/market-0xAb.json'
+    """
+    return Path(folder) / f"market-{address}.json"
+
+
+def kept_test_set(
+    market: Market,
+    samples: Sequence[Sequence[int]],
+    labels: Sequence[int],
+    path: Path,
+    *,
+    pieces: int | None = None,
+    replace_unused: bool = False,
+) -> tuple[HiddenTestSet, bool]:
+    """The provider's test set for ``market``, split and kept in the file ``path`` before anything is committed.
+
+    A commit that stopped half-way left its pieces and salts in ``path``: given the same samples and
+    labels (and the same number of pieces, or none), the kept test set carries on.
+
+    Parameters
+    ----------
+    market : Market
+        The market, in its commit phase.
+    samples, labels : sequences
+        The test set, in order.
+    path : Path
+        The provider's file of pieces and salts (readable by its owner only; see :meth:`HiddenTestSet.save`).
+    pieces : int, optional
+        As :func:`split_test_set` takes it.
+    replace_unused : bool
+        Whether another test set kept in ``path`` is replaced while the market holds no commitment
+        (a file of this market's own: its salts serve nothing yet). Otherwise such a file is kept
+        and refused: it may hold the salts of another market's commit.
+
+    Returns
+    -------
+    tuple of HiddenTestSet and bool
+        The test set to commit, and whether it is the one ``path`` kept.
+
+    Raises
+    ------
+    SumchainError
+        When the market holds commitments already but ``path`` is missing or keeps another test set,
+        when ``path`` keeps another test set (it may hold the salts of an earlier commit), or for
+        sizes that do not fit.
+    """
+    kept = HiddenTestSet.load(path) if path.exists() else None
+    held = market.committed_pieces()
+    if kept is not None and kept.holds(samples, labels) and (held or pieces in (None, len(kept.pieces))):
+        return kept, True
+    if held:
+        raise SumchainError(
+            f"the market holds {held} commitments already, of the test set whose pieces and salts are in the file "
+            f"of that commit; {path} {'is missing' if kept is None else 'holds another'}: carry on with that file"
+        )
+    hidden = split_test_set(samples, labels, pieces=pieces)
+    if kept is not None and replace_unused:
+        path.unlink()
+    hidden.save(path)  # refuses a file that exists: it may keep the salts of another commit
+    return hidden, False
+
+
 class Market:
     """A deployed prediction market, through its :class:`~sumchain.client.SharedModel`.
 
@@ -306,9 +380,31 @@ class Market:
 
     # -- the provider's steps ----------------------------------------------------
 
+    def fund_call(self, amount: int) -> Call:
+        """The :meth:`fund` transaction, unsent."""
+        return self._call_of("fund", value=amount)
+
     def fund(self, amount: int, *, sender: str | int | None = None) -> None:
         """Add ``amount`` wei to the bounty (before the seal)."""
-        self._send("fund", sender=sender, value=amount)
+        self._send_call(self.fund_call(amount), sender=sender)
+
+    def _commit_calls(self, test_set: HiddenTestSet) -> list[Call]:
+        """The ``commit`` transactions still to send for ``test_set``, from where the market stands:
+        :data:`COMMITS_PER_CALL` hashes each, after the pieces the market holds already.
+
+        Raises
+        ------
+        SumchainError
+            When the market holds commitments of other pieces (another test set, or other salts).
+        """
+        hashes = [p.commitment(self.model.codec.encode) for p in test_set.pieces]
+        held = self.committed_pieces() if self.phase() == "commit" else 0  # after it: the contract refuses
+        if held > len(hashes) or any(bytes(self._read("commitments", i)) != hashes[i] for i in range(held)):
+            raise SumchainError(f"the market holds {held} commitments of other pieces than this test set's")
+        return [
+            self._call_of("commit", hashes[start : start + COMMITS_PER_CALL])
+            for start in range(held, len(hashes), COMMITS_PER_CALL)
+        ]
 
     def commit(
         self,
@@ -325,40 +421,46 @@ class Market:
         SumchainError
             When the market holds commitments of other pieces (another test set, or other salts).
         """
-        hashes = [p.commitment(self.model.codec.encode) for p in test_set.pieces]
-        held = self.committed_pieces() if self.phase() == "commit" else 0  # after it: the contract refuses
-        if held > len(hashes) or any(bytes(self._read("commitments", i)) != hashes[i] for i in range(held)):
-            raise SumchainError(f"the market holds {held} commitments of other pieces than this test set's")
-        for start in range(held, len(hashes), COMMITS_PER_CALL):
-            self._send("commit", hashes[start : start + COMMITS_PER_CALL], sender=sender)
+        for call in self._commit_calls(test_set):
+            self._send_call(call, sender=sender)
             if on_step:
-                on_step(min(start + COMMITS_PER_CALL, len(hashes)), len(hashes))
+                on_step(self.committed_pieces(), len(test_set.pieces))
 
     def committed_pieces(self) -> int:
         """Pieces of the test set whose commitments the market holds."""
         return int(self._read("num_pieces"))
 
+    def seal_call(self) -> Call:
+        """The :meth:`seal` transaction, unsent."""
+        return self._call_of("seal")
+
     def seal(self, *, sender: str | int | None = None) -> None:
         """End the commitments (the model must be loaded and the bounty funded)."""
-        self._send("seal", sender=sender)
+        self._send_call(self.seal_call(), sender=sender)
+
+    def draw_call(self) -> Call:
+        """The :meth:`draw` transaction, unsent, with :data:`DRAW_GAS_SPREAD` gas beyond the estimate's
+        margin: the block it is mined in may draw another piece than the block it was estimated in."""
+        return replace(self._call_of("draw"), extra_gas=DRAW_GAS_SPREAD)
 
     def draw(self, *, sender: str | int | None = None) -> int:
-        """Draw the piece revealed first (anyone, in a block after the seal); returns its index.
-
-        Sent with :data:`DRAW_GAS_SPREAD` more gas than the estimate's margin: the block it is mined
-        in may draw another piece than the block it was estimated in.
-        """
-        account = resolve_account(self.chain, sender)
-        data = self.model.abi.encode_call("draw")
-        gas = self.chain.estimate_gas(self.address, data, sender=account) * 6 // 5 + DRAW_GAS_SPREAD
-        self.chain.transact(self.address, data, sender=account, gas=gas)
+        """Draw the piece revealed first (anyone, in a block after the seal); returns its index."""
+        self._send_call(self.draw_call(), sender=sender)
         return int(self._read("first_piece"))
+
+    def reveal_call(self, test_set: HiddenTestSet, piece: int) -> Call:
+        """The :meth:`reveal` transaction of one piece, unsent."""
+        if not 0 <= piece < len(test_set.pieces):
+            raise SumchainError(f"the test set has {len(test_set.pieces)} pieces, not a piece {piece}")
+        return self._call_of("reveal", piece, *test_set.pieces[piece].arguments(self.model.codec.encode))
 
     def reveal(self, test_set: HiddenTestSet, piece: int, *, sender: str | int | None = None) -> None:
         """Reveal one piece of ``test_set``."""
-        if not 0 <= piece < len(test_set.pieces):
-            raise SumchainError(f"the test set has {len(test_set.pieces)} pieces, not a piece {piece}")
-        self._send("reveal", piece, *test_set.pieces[piece].arguments(self.model.codec.encode), sender=sender)
+        self._send_call(self.reveal_call(test_set, piece), sender=sender)
+
+    def unrevealed(self, test_set: HiddenTestSet) -> list[int]:
+        """The pieces of ``test_set`` the market has not seen revealed, in order."""
+        return [k for k in range(len(test_set.pieces)) if not self._read("revealed", k)]
 
     def reveal_rest(
         self,
@@ -368,11 +470,74 @@ class Market:
         on_step: Callable[[int, int], None] | None = None,
     ) -> None:
         """Reveal every piece not revealed yet (after participation ended, before the deadline)."""
-        todo = [k for k in range(len(test_set.pieces)) if not self._read("revealed", k)]
+        todo = self.unrevealed(test_set)
         for done, piece in enumerate(todo, 1):
             self.reveal(test_set, piece, sender=sender)
             if on_step:
                 on_step(done, len(todo))
+
+    def provider_step_call(self, test_set: HiddenTestSet) -> tuple[str, Call] | None:
+        """The provider's next transaction from where the market stands, unsent, with what it does.
+
+        In the commit phase, the next ``commit`` of ``test_set``'s hashes, then ``seal``; once
+        sealed, ``draw`` (anyone may send it); once drawn, the ``reveal`` of the drawn piece; after
+        participation, before the deadline, the ``reveal`` of the next piece not revealed.
+
+        Returns
+        -------
+        tuple of str and Call, or None
+            What the step does (``commit``, ``seal``, ``draw``, ``reveal piece K``) and its call;
+            None in any other phase (the provider has nothing to send).
+
+        Raises
+        ------
+        SumchainError
+            When the market holds commitments of other pieces than ``test_set``'s.
+        """
+        phase = self.phase()
+        if phase == "commit":
+            calls = self._commit_calls(test_set)
+            return ("commit", calls[0]) if calls else ("seal", self.seal_call())
+        if phase == "sealed":
+            return "draw", self.draw_call()
+        if phase == "drawn":
+            first = int(self._read("first_piece"))
+            return f"reveal piece {first}", self.reveal_call(test_set, first)
+        if phase == "reveal" and int(self._read("reveal_deadline")) >= self.chain.time():
+            todo = self.unrevealed(test_set)
+            if todo:
+                return f"reveal piece {todo[0]}", self.reveal_call(test_set, todo[0])
+        return None
+
+    def provide(
+        self,
+        test_set: HiddenTestSet,
+        *,
+        sender: str | int | None = None,
+        on_step: Callable[[str], None] | None = None,
+    ) -> list[str]:
+        """Send the provider's steps of the stage the market is in (:data:`PROVIDER_STAGES`), each as
+        :meth:`provider_step_call` gives it: in the commit phase, every commitment and the seal; once
+        sealed, the draw and the drawn piece's reveal (participation opens); after participation,
+        every piece not revealed yet.
+
+        Returns
+        -------
+        list of str
+            What each transaction sent did (``commit``, ``seal``, ``draw``, ``reveal piece K``), in
+            order; empty when the provider has nothing to send in this phase. ``on_step`` hears each.
+        """
+        stage = next((s for s in PROVIDER_STAGES if self.phase() in s), ())
+        sent: list[str] = []
+        while self.phase() in stage:
+            step = self.provider_step_call(test_set)
+            if step is None:
+                break
+            self._send_call(step[1], sender=sender)
+            sent.append(step[0])
+            if on_step:
+                on_step(step[0])
+        return sent
 
     # -- everyone's steps ------------------------------------------------------
 
