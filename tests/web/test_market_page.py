@@ -6,12 +6,14 @@ revert reasons on the page, with nothing sent; both widths, labels, no console e
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from sumchain import ModelMetadata, SparsePerceptron
+from sumchain import ModelMetadata, SharedModel, SparsePerceptron
 from sumchain.chain.accounts import dev_addresses
 from sumchain.incentives import DAY
 from sumchain.market import HiddenTestSet, Market, PredictionMarket, split_test_set
@@ -211,3 +213,85 @@ def test_the_market_page_on_a_phone(browser: Browser, site: Site, market: tuple[
     screenshot(phone, "dashboard-market-phone.png")
     context.close()
     assert console.unexpected() == []
+
+
+def test_the_provider_deploys_commits_and_reveals_from_the_pages(
+    page: Page, site: Site, console: Console, tmp_path: Path
+) -> None:
+    """Dev account 0 deploys the built-in model as a market from the deploy page (its bounty funded),
+    commits a test-set file and seals, draws and reveals the first piece and, after participation,
+    the rest, from the market's page; nobody else sees the provider's form; a file that is not JSON
+    or a label the model lacks is refused with nothing sent."""
+    console.expect(r"status of 400")
+    chain = site.chain
+    page.goto(site.url + "/deploy")
+    _ready(page)
+    expect(page.locator("#market-fields")).to_be_hidden()
+    page.select_option("#deploy-mechanism", "prediction_market")
+    expect(page.locator("#market-fields")).to_be_visible()
+    expect(page.locator("#claims-fields")).to_be_hidden()
+    assert page.evaluate(UNLABELLED) == []
+    page.fill("#deploy-name", "page market")
+    page.fill("#market-bounty-input", "0.2ether")
+    page.fill("#market-min-duration", "1h")
+    balance = chain.balance(ACCOUNTS[0])
+    page.get_by_role("button", name="Deploy").click()
+    status = page.locator("#deploy-status")
+    expect(status).to_have_attribute("data-state", "done", timeout=60_000)
+    expect(status).to_contain_text("; bounty 0.2 ETH funded.")
+    page.get_by_role("link", name="Open the model").click()
+    _ready(page)
+    m = Market(SharedModel(chain, page.url.rsplit("/", 1)[1]))
+    assert m.model.owner == ACCOUNTS[0] and m.status()["bounty"] == 2 * BOUNTY
+    assert chain.balance(ACCOUNTS[0]) == balance - 2 * BOUNTY
+    assert m.parameters.min_duration == 3600
+    expect(page.locator("#market-phase strong")).to_have_text("commit")
+
+    # the provider's form: a file that is not JSON, a label the model lacks: refused, nothing sent
+    form = page.locator("#provider-form")
+    expect(form).to_be_visible()
+    assert page.evaluate(UNLABELLED) == []
+    before = chain.block_number()
+    (tmp_path / "broken.json").write_text("[{")
+    page.set_input_files("#test-set-file", str(tmp_path / "broken.json"))
+    form.get_by_role("button", name="Commit and seal").click()
+    expect(page.locator("#error")).to_have_text("Committing the test set failed: broken.json is not JSON")
+    rows = [{"text": "a wonderful, brilliant movie", "label": "positive"}, {"text": "awful mess", "label": "bad"}]
+    (tmp_path / "labels.json").write_text(json.dumps(rows))
+    page.set_input_files("#test-set-file", str(tmp_path / "labels.json"))
+    form.get_by_role("button", name="Commit and seal").click()
+    expect(page.locator("#error")).to_contain_text("Committing the test set failed: ")
+    expect(page.locator("#error")).to_contain_text("bad")
+    assert chain.block_number() == before and m.committed_pieces() == 0
+
+    rows[1]["label"] = "negative"
+    (tmp_path / "test.json").write_text(json.dumps(rows * 2))
+    page.set_input_files("#test-set-file", str(tmp_path / "test.json"))
+    page.fill("#test-set-pieces", "2")
+    page.locator("#error").evaluate("box => { box.hidden = true; }")  # the screenshot shows the form alone
+    screenshot(page, "dashboard-market-provider.png")
+    form.get_by_role("button", name="Commit and seal").click()
+    expect(page.locator("#notice")).to_have_text("Sent commit, seal; phase sealed.")
+    expect(page.locator("#market-phase strong")).to_have_text("sealed")
+    assert m.phase() == "sealed" and m.committed_pieces() == 2
+
+    # only the provider sees its form
+    _account(page, 1)
+    expect(page.locator("#provider-form")).to_have_count(0)
+    _account(page, 0)
+    page.get_by_role("button", name="Draw and reveal the first piece").click()
+    expect(page.locator("#market-phase strong")).to_have_text("participation")
+    first = m.status()["first_piece"]
+    expect(page.locator("#notice")).to_have_text(f"Sent draw, reveal piece {first}; phase participation.")
+    expect(page.locator("#provider-form")).to_have_count(0)
+
+    # a stake, the end, then the provider reveals the rest from the page
+    m.add_data(m.model.encode("wonderful"), 1, sender=2)
+    chain.advance_time(3600)
+    m.end(sender=2)
+    page.reload()
+    _ready(page)
+    page.get_by_role("button", name="Reveal the rest").click()
+    expect(page.locator("#market-phase strong")).to_have_text("evaluate")
+    expect(page.locator("#notice")).to_have_text(f"Sent reveal piece {1 - first}; phase evaluate.")
+    assert m.status()["num_revealed"] == 2

@@ -26,6 +26,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sumchain import SharedModel, SparsePerceptron
 from sumchain.chain.accounts import dev_addresses
 from sumchain.chain.rpc import RpcChain
+from sumchain.market import Market
 from sumchain.models.reference_file import model_to_spec
 from sumchain.registry import Registry
 from tests.integration.network.anvil.conftest import connect, running_anvil
@@ -314,3 +315,48 @@ def test_the_server_opens_a_node_without_the_environment_key(node: Node, monkeyp
 def connect_with_environment(url: str) -> RpcChain:
     """An RpcChain as any other command opens it: the environment's key included."""
     return RpcChain(url, timeout=10)
+
+
+def test_a_wallet_provider_deploys_a_market_and_commits_and_reveals_from_the_pages(
+    browser: Browser, node: Node, tmp_path: Path
+) -> None:
+    """The wallet deploys the built-in model as a prediction market from the deploy page (create, list,
+    load, fund the bounty), then, on the market's page, commits a test-set file and seals, draws and
+    reveals the first piece, one transaction at a time; the bounty and the gas leave it, to the wei."""
+    start, balance = len(node.sent), node.chain.balance(WALLET)
+    context, page, console = _wallet_page(browser, node, rejecting=False, path="/deploy")
+    page.select_option("#deploy-mechanism", "prediction_market")
+    page.fill("#deploy-name", "wallet market")
+    page.fill("#market-bounty-input", "0.1ether")
+    page.get_by_role("button", name="Deploy").click()
+    status = page.locator("#deploy-status")
+    expect(status).to_have_attribute("data-state", "done", timeout=120_000)
+    expect(status).to_contain_text("; bounty 0.1 ETH funded.")
+    market = Market(SharedModel(node.chain, node.registry.find("wallet market").address))
+    assert market.model.owner == WALLET and market.status()["bounty"] == 10**17
+    created, listing, *loads, funding = node.sent[start:]
+    assert "to" not in created and listing["to"] == node.registry.address and loads
+    assert funding["to"] == market.address and int(funding["value"], 16) == 10**17
+    fees = sum(node.fee(h) for h in node.hashes[start:])
+    assert node.chain.balance(WALLET) == balance - 10**17 - fees
+
+    page.get_by_role("link", name="Open the model").click()
+    expect(page.locator("body[data-ready='1']")).to_be_attached()
+    expect(page.locator("#market-phase strong")).to_have_text("commit")
+    rows = [{"text": "a wonderful, brilliant movie", "label": "positive"}, {"text": "awful mess", "label": "negative"}]
+    (tmp_path / "test.json").write_text(json.dumps(rows * 3))
+    page.set_input_files("#test-set-file", str(tmp_path / "test.json"))
+    page.get_by_role("button", name="Commit and seal").click()
+    expect(page.locator("#market-phase strong")).to_have_text("sealed")
+    expect(page.locator("#notice")).to_have_text("Wallet: sent 2 transactions (commit, seal); phase sealed.")
+    page.get_by_role("button", name="Draw and reveal the first piece").click()
+    expect(page.locator("#market-phase strong")).to_have_text("participation")
+    first = market.status()["first_piece"]
+    expect(page.locator("#notice")).to_have_text(
+        f"Wallet: sent 2 transactions (draw, reveal piece {first}); phase participation."
+    )
+    steps = [market.model.abi.function_name(bytes.fromhex(tx["data"][2:])) for tx in node.sent[-4:]]
+    assert steps == ["commit", "seal", "draw", "reveal"] and {tx["from"] for tx in node.sent[start:]} == {WALLET}
+    assert set(market.revealed_pieces()) == {first} and market.committed_pieces() == 2
+    context.close()
+    assert console.unexpected() == []

@@ -15,7 +15,9 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
 ) -> None:
-    """Serve the web dashboard: find models, predict, contribute, refund and report (dev accounts sign)."""
+    """Serve the web dashboard: find models, predict, contribute, refund and report, deploy models and run
+    prediction markets (dev accounts sign, or a browser wallet)."""
+    from sumchain.cli.session import WORKSPACE
     from sumchain.web.server import INSTALL_HINT, keyless_chain, serve
 
     try:
@@ -27,4 +29,4 @@ def serve(
     registry = session.registry_if_any()
     where = f"http://{host}:{port}/"
     ready = f"sumchain dashboard at {where} (Ctrl-C stops it)"
-    serve(session.chain(), registry, host=host, port=port, on_ready=ready, notes=session)
+    serve(session.chain(), registry, host=host, port=port, on_ready=ready, notes=session, workspace=WORKSPACE)

@@ -289,6 +289,17 @@ def market_withdraw(board: Dashboard, model: SharedModel, request: Request, body
     return {"account": sender, "amount": amount(_market(model).withdraw(sender=sender))}
 
 
+def market_provide(board: Dashboard, model: SharedModel, request: Request, body: dict[str, Any]) -> dict[str, Any]:
+    """Send a prediction market's provider's steps of its stage, as the provider (a dev account): in the
+    commit phase, split the ``test_set`` into ``pieces``, keep them with their salts, commit and seal;
+    once sealed, draw and reveal the drawn piece; after participation, reveal every other piece."""
+    from sumchain.web.market import provide, provider_test_set
+
+    sender = board.signer(body.get("account"))
+    market = _market(model)
+    return provide(market, provider_test_set(board, market, sender, body), sender, board.chain.time())
+
+
 def _wallet(body: dict[str, Any]) -> str:
     """The browser wallet's address of a request (``from``), checksummed."""
     sender = body.get("from")
@@ -337,8 +348,9 @@ def unsigned(board: Dashboard, model: SharedModel, request: Request, body: dict[
 
 def market_unsigned(board: Dashboard, model: SharedModel, request: Request, body: dict[str, Any]) -> dict[str, Any]:
     """An unsigned transaction of a prediction market for a browser wallet: stake on a sample, the next
-    step of the evaluation or settlement (push), end participation, or withdraw; the server signs nothing."""
-    from sumchain.web.market import WALLET_ACTIONS, next_step
+    step of the evaluation or settlement (push), end participation, withdraw, or the provider's next
+    step (provide: a commit of the ``test_set``, the seal, the draw, a reveal); the server signs nothing."""
+    from sumchain.web.market import WALLET_ACTIONS, next_provider_step, next_step, provider_test_set
     from sumchain.web.wallet import wallet_transaction
 
     sender = _wallet(body)
@@ -350,18 +362,28 @@ def market_unsigned(board: Dashboard, model: SharedModel, request: Request, body
         call = market.add_data_call(_features(model, body), _label(model, body))
     elif action == "push":
         action, call = next_step(market, board.chain.time())
+    elif action == "provide":
+        action, call = next_provider_step(market, provider_test_set(board, market, sender, body), board.chain.time())
     elif action == "end":
         call = market.end_call()
     else:
         call = market.withdraw_call()
     return wallet_transaction(
-        model.chain, sender, model.address, call.data, action=action, value=call.value, excess=call.estimate_excess
+        model.chain,
+        sender,
+        model.address,
+        call.data,
+        action=action,
+        value=call.value,
+        excess=call.estimate_excess,
+        extra_gas=call.extra_gas,
     )
 
 
 async def start_deployment(request: Request) -> JSONResponse:
-    """Deploy the built-in model or a reference-format model file as a dev account; answers at once (202)."""
-    from sumchain.web.deployments import MAX_UPLOAD, model_from_request
+    """Deploy the built-in model or a reference-format model file as a dev account (a prediction market: its
+    bounty funded once the upload is done); answers at once (202)."""
+    from sumchain.web.deployments import MAX_UPLOAD, market_bounty, model_from_request
 
     board = _board(request)
     body = await read_json(request, limit=MAX_UPLOAD)
@@ -369,7 +391,7 @@ async def start_deployment(request: Request) -> JSONResponse:
     def work() -> dict[str, Any]:
         sender = board.signer(body.get("account"))
         mirror, metadata, mechanism = model_from_request(body)
-        return board.deployments.start(mirror, metadata, mechanism, sender).to_json()
+        return board.deployments.start(mirror, metadata, mechanism, sender, market_bounty(body, mechanism)).to_json()
 
     return JSONResponse(await board.run(work), status_code=202)
 
@@ -452,6 +474,7 @@ ROUTES = [
     Route(_MODEL + "/market/push", _on_model(market_push, reads_body=True), methods=["POST"]),
     Route(_MODEL + "/market/end", _on_model(market_end, reads_body=True), methods=["POST"]),
     Route(_MODEL + "/market/withdraw", _on_model(market_withdraw, reads_body=True), methods=["POST"]),
+    Route(_MODEL + "/market/provide", _on_model(market_provide, reads_body=True), methods=["POST"]),
     Route(_MODEL + "/market/unsigned", _on_model(market_unsigned, reads_body=True), methods=["POST"]),
 ]
 """Every API route (the static page and its assets are served beside them)."""

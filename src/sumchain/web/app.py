@@ -123,6 +123,7 @@ def create_app(
     *,
     hosts: Sequence[str] = LOOPBACK_NAMES,
     notes: Notes | None = None,
+    workspace: Path | None = None,
 ) -> Starlette:
     """The dashboard of a chain, as an ASGI app.
 
@@ -137,6 +138,8 @@ def create_app(
         loopback names by default.
     notes : Notes, optional
         Where deployments on a node are remembered until their upload is done (see :class:`Dashboard`).
+    workspace : Path, optional
+        Where a prediction market's provider keeps its hidden test set (see :class:`Dashboard`).
 
     Examples
     --------
@@ -158,5 +161,5 @@ def create_app(
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[Middleware(SecureHeaders), Middleware(HostCheck, names=tuple(hosts))],
     )
-    app.state.dashboard = Dashboard(chain, registry, notes=notes)
+    app.state.dashboard = Dashboard(chain, registry, notes=notes, workspace=workspace)
     return app

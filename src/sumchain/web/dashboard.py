@@ -19,6 +19,8 @@ from sumchain.chain.hashing import checksum, is_address
 from sumchain.web.errors import ApiError, shown
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from sumchain.chain.base import Chain
     from sumchain.client import SharedModel
     from sumchain.registry import Registry
@@ -41,6 +43,10 @@ class Dashboard:
         gives the workspace's notes, which ``sumchain deploy`` keeps too), so that the same
         deployment asked again after a restart finishes that model. An embedded chain file
         keeps its own.
+    workspace : Path, optional
+        The folder where a prediction market's provider keeps its hidden test set (its pieces and
+        salts) until it reveals it, in the file ``sumchain market`` uses (``sumchain serve``
+        gives the workspace, ``.sumchain``); without one, the page cannot commit or reveal a test set.
 
     Examples
     --------
@@ -50,10 +56,18 @@ class Dashboard:
     '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'
     """
 
-    def __init__(self, chain: Chain, registry: Registry | None = None, *, notes: Notes | None = None) -> None:
+    def __init__(
+        self,
+        chain: Chain,
+        registry: Registry | None = None,
+        *,
+        notes: Notes | None = None,
+        workspace: Path | None = None,
+    ) -> None:
         self.chain = chain
         self.registry = registry
         self.notes = notes
+        self.workspace = workspace
         self.lock = threading.Lock()
         """Held by every piece of work on :attr:`chain`."""
         self._models: dict[str, SharedModel] = {}

@@ -23,17 +23,22 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from sumchain.units import is_whole
 from sumchain.web.errors import ApiError, failure_message, shown
 
 if TYPE_CHECKING:
     from sumchain.chain.base import Chain, Receipt
+    from sumchain.client import SharedModel
     from sumchain.incentives import Mechanism
+    from sumchain.market import PredictionMarket
     from sumchain.metadata import ModelMetadata
     from sumchain.models import OnChainModel
     from sumchain.web.dashboard import Dashboard
 
 MECHANISM_OPTIONS = ("cost_weight", "refund_wait", "owner_claim_wait", "any_claim_wait")
 """The mechanism parameters a deployment request may give (each mechanism refuses the ones it does not take)."""
+MARKET_OPTIONS = ("bounty", "stake", "min_duration", "min_contributions", "reveal_window", "claim_wait")
+"""A prediction market's parameters a deployment request may give (see :func:`market_bounty`)."""
 MAX_UPLOAD = 16 * 2**20
 """Largest deployment request, in bytes (a model file travels inside it as text)."""
 
@@ -52,10 +57,14 @@ class Deployment:
     error: str | None = None
     transactions: int = 0
     resumed_from: int | None = None
+    bounty: int | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def to_json(self) -> dict[str, Any]:
-        """Its state: ``running``, ``done`` or ``failed``; words uploaded of the total; the address once created."""
+        """Its state: ``running``, ``done`` or ``failed``; words uploaded of the total; the address once
+        created; a prediction market's ``bounty`` (an amount, funded once the upload is done)."""
+        from sumchain.web.mechanism import amount
+
         with self._lock:
             return {
                 "id": self.id,
@@ -68,6 +77,7 @@ class Deployment:
                 "address": self.address,
                 "error": self.error,
                 "resumed_from": self.resumed_from,
+                "bounty": None if self.bounty is None else amount(self.bounty),
             }
 
     def progressed(self, done: int, total: int, receipt: Receipt) -> None:
@@ -89,6 +99,25 @@ class Deployment:
         with self._lock:
             self.state = "failed" if error else "done"
             self.address, self.error = address or self.address, error
+
+
+def unfunded(model: SharedModel) -> bool:
+    """Whether ``model`` is a prediction market whose bounty is not funded yet."""
+    from sumchain.market import Market, PredictionMarket
+
+    return model.mechanism_class is PredictionMarket and Market(model).status()["bounty"] == 0
+
+
+def _check_bounty(chain: Chain, sender: str, bounty: int) -> None:
+    """A dev account's bounty, checked before anything is deployed: the sender holds it, and the chain's
+    ``confirm`` hook (``sumchain serve --max-deposit``) lets it through."""
+    from sumchain.chain.confirm import TransactionPreview
+    from sumchain.cli.models import check_bounty
+
+    check_bounty(chain, sender, bounty, None)
+    confirm = getattr(chain, "confirm", None)
+    if confirm is not None:
+        confirm(TransactionPreview(int(getattr(chain, "chain_id", 0)), sender, None, bounty, 0, 0, dev=chain.is_dev))
 
 
 def second_handle(chain: Chain) -> Chain | None:
@@ -132,13 +161,24 @@ class Deployments:
             raise ApiError(404, f"no deployment {ident!r} on this server (a restarted server forgets them)")
         return self._found[ident]
 
-    def start(self, mirror: OnChainModel, metadata: ModelMetadata, mechanism: Mechanism, sender: str) -> Deployment:
+    def start(
+        self,
+        mirror: OnChainModel,
+        metadata: ModelMetadata,
+        mechanism: Mechanism | PredictionMarket,
+        sender: str,
+        bounty: int | None = None,
+    ) -> Deployment:
         """Check the model and its metadata, then deploy it in a thread; returns its progress at once.
+
+        A prediction market's ``bounty`` (wei) is funded once the upload is done.
 
         Raises
         ------
         SumchainError
-            Before anything is sent: metadata that does not fit, a name the registry refuses or another owner holds.
+            Before anything is sent: metadata that does not fit, a name the registry refuses or another
+            owner holds, a bounty the sender does not hold or that the chain's ``confirm`` hook refuses
+            (``sumchain serve --max-deposit``).
         ApiError
             409 while another deployment of the same name runs on this server.
         """
@@ -147,13 +187,15 @@ class Deployments:
         SharedModel.creation_code(mirror, mechanism=mechanism, metadata=metadata)
         if self.board.registry is not None:
             self.board.registry.check_free(metadata.name, sender)
+        if bounty is not None:
+            _check_bounty(self.board.chain, sender, bounty)
         with self._names:
             if metadata.name in self._under_way:
                 raise ApiError(
                     409, f"a deployment named {metadata.name!r} is under way on this server: wait for its end"
                 )
             self._under_way.add(metadata.name)
-        job = Deployment(secrets.token_hex(8), metadata.name, mirror.model_type, len(mirror.to_words()))
+        job = Deployment(secrets.token_hex(8), metadata.name, mirror.model_type, len(mirror.to_words()), bounty=bounty)
         try:
             threading.Thread(target=self._run, args=(job, mirror, metadata, mechanism, sender), daemon=True).start()
         except BaseException:
@@ -168,9 +210,15 @@ class Deployments:
             self._under_way.discard(name)
 
     def _run(
-        self, job: Deployment, mirror: OnChainModel, metadata: ModelMetadata, mechanism: Mechanism, sender: str
+        self,
+        job: Deployment,
+        mirror: OnChainModel,
+        metadata: ModelMetadata,
+        mechanism: Mechanism | PredictionMarket,
+        sender: str,
     ) -> None:
         from sumchain.client import SharedModel
+        from sumchain.market import Market
         from sumchain.registry import Registry
 
         def deploy(chain: Chain) -> str:
@@ -204,6 +252,8 @@ class Deployments:
                     on_chunk=on_chunk,
                     registry=registry or False,
                 )
+            if job.bounty is not None and unfunded(model):
+                Market(model).fund(job.bounty, sender=sender)
             if notes is not None:
                 remember_unfinished(notes, known, None)
             return model.address
@@ -233,13 +283,15 @@ def wallet_step(board: Dashboard, body: dict[str, Any], sender: str) -> dict[str
     ``body`` is a deployment request (see :func:`model_from_request`) and, once the
     contract exists, its ``address``. The steps: create the contract; list it in the
     registry (if the dashboard has one); load the parameters chunk by chunk, starting
-    at the words the contract holds (so a page reloaded half-way resumes); done.
+    at the words the contract holds (so a page reloaded half-way resumes); fund a prediction
+    market's bounty (:func:`market_bounty`); done.
 
     Returns
     -------
     dict
         ``state`` (``running`` or ``done``), ``name``, ``model_type``, ``words_done``,
-        ``words_total``, ``address`` (None before the creation) and ``transaction``, the
+        ``words_total``, ``address`` (None before the creation), ``bounty`` (a market's, as an
+        amount, or None) and ``transaction``, the
         unsigned transaction to send next (see :func:`~sumchain.web.wallet.wallet_transaction`), or None.
 
     Raises
@@ -248,10 +300,14 @@ def wallet_step(board: Dashboard, body: dict[str, Any], sender: str) -> dict[str
         Before anything is built: a malformed request, a name the registry refuses or another
         owner holds (400), an ``address`` that holds another model or another owner's (409).
     """
+    from sumchain.cli.models import check_bounty
     from sumchain.client import SharedModel
+    from sumchain.market import Market
+    from sumchain.web.mechanism import amount
     from sumchain.web.wallet import wallet_transaction
 
     mirror, metadata, mechanism = model_from_request(body)
+    bounty = market_bounty(body, mechanism)
     words = mirror.to_words()
     progress: dict[str, Any] = {
         "name": metadata.name,
@@ -259,12 +315,15 @@ def wallet_step(board: Dashboard, body: dict[str, Any], sender: str) -> dict[str
         "words_done": 0,
         "words_total": len(words),
         "address": None,
+        "bounty": None if bounty is None else amount(bounty),
     }
     chain, registry, address = board.chain, board.registry, body.get("address")
     if address is None:
         code = SharedModel.creation_code(mirror, mechanism=mechanism, metadata=metadata)
         if registry is not None:
             registry.check_free(metadata.name, sender)
+        if bounty is not None:
+            check_bounty(chain, sender, bounty, None)
         built = wallet_transaction(chain, sender, None, code, action="create")
         return progress | {"state": "running", "transaction": built}
     if not isinstance(address, str):
@@ -283,6 +342,10 @@ def wallet_step(board: Dashboard, body: dict[str, Any], sender: str) -> dict[str
         built = wallet_transaction(chain, sender, registry.address, data, action="register")
         return progress | {"state": "running", "transaction": built}
     chunk = model.next_load(words, sender=sender)
+    if chunk is None and bounty is not None and unfunded(model):
+        call = Market(model).fund_call(bounty)
+        built = wallet_transaction(chain, sender, model.address, call.data, action="fund the bounty", value=call.value)
+        return progress | {"state": "running", "transaction": built}
     if chunk is None:
         return progress | {"state": "done", "transaction": None}
     start, size, data = chunk
@@ -297,13 +360,14 @@ def _text(body: dict[str, Any], key: str, default: str | None) -> str | None:
     return value
 
 
-def model_from_request(body: dict[str, Any]) -> tuple[OnChainModel, ModelMetadata, Mechanism]:
+def model_from_request(body: dict[str, Any]) -> tuple[OnChainModel, ModelMetadata, Mechanism | PredictionMarket]:
     """The model, metadata and mechanism a deployment request asks for.
 
     ``source`` is ``builtin`` (the sample sentiment model) or ``file`` with ``file_text``, a
     reference-format model file (JSON: never a pickle); ``name`` and ``description`` replace
     the file's; ``cost_weight`` (``0.001ether``) and the waits (``90``, ``30m``, ``1d``) as the
-    CLI's options, for the ``mechanism`` named (``deposit_refund_take`` by default, or ``points``).
+    CLI's options, for the ``mechanism`` named (``deposit_refund_take`` by default, or ``points``);
+    for ``prediction_market``, :data:`MARKET_OPTIONS` as ``sumchain market create`` takes them.
 
     Raises
     ------
@@ -339,4 +403,47 @@ def model_from_request(body: dict[str, Any]) -> tuple[OnChainModel, ModelMetadat
         raise ApiError(400, f"source must be builtin or file, got {shown(source)}")
     name_of = _text(body, "mechanism", "deposit_refund_take") or ""
     options = {key: _text(body, key, None) for key in MECHANISM_OPTIONS}
+    market = {key: body[key] for key in MARKET_OPTIONS if body.get(key) is not None}
+    if name_of == "prediction_market":
+        given = [key for key, value in options.items() if value is not None]
+        if given:
+            raise ApiError(400, f"a prediction market takes {', '.join(MARKET_OPTIONS)}, not {', '.join(given)}")
+        return mirror, metadata, _market_parameters(market)
+    if market:
+        raise ApiError(400, f"the prediction market's parameters ({', '.join(market)}) do not go with {name_of}")
     return mirror, metadata, mechanism_from_options(name_of, False, options)
+
+
+def _market_parameters(given: dict[str, Any]) -> PredictionMarket:
+    """A prediction market's parameters from a deployment request (see :func:`model_from_request`)."""
+    from sumchain.cli.models import market_from_options
+
+    texts = {key: _text(given, key, None) for key in MARKET_OPTIONS if key not in ("min_contributions", "bounty")}
+    count = given.get("min_contributions", 1)
+    if isinstance(count, str) and is_whole(count):
+        count = int(count)
+    if isinstance(count, bool) or not isinstance(count, int):
+        raise ApiError(400, f"min_contributions must be a whole number, got {shown(count)}")
+    return market_from_options(**{key: text for key, text in texts.items() if text}, min_contributions=count)
+
+
+def market_bounty(body: dict[str, Any], mechanism: Mechanism | PredictionMarket) -> int | None:
+    """The bounty (wei) a prediction market's deployment request funds (``bounty``, as ``0.1ether``), or
+    None for another mechanism.
+
+    Raises
+    ------
+    ApiError
+        400 for a market without a bounty.
+    SumchainError
+        For an amount that does not parse (400).
+    """
+    from sumchain.market import PredictionMarket
+    from sumchain.units import parse_amount
+
+    if not isinstance(mechanism, PredictionMarket):
+        return None
+    bounty = _text(body, "bounty", None)
+    if not bounty:
+        raise ApiError(400, "a prediction market needs a bounty, e.g. 0.1ether")
+    return parse_amount(bounty)

@@ -11,6 +11,12 @@ A dev account's steps are sent here (:func:`push` sends batches); a browser wall
 unsent, one transaction at a time, from :class:`~sumchain.market.Market`'s unsent calls
 (:func:`next_step` is the next push), and the wallet sends them.
 
+The provider commits and reveals its hidden test set from the page too: the dashboard keeps the
+test set, split into pieces with their salts, in its workspace (:func:`provider_test_set`: the
+file ``sumchain market`` keeps, so either may carry on what the other began) until every piece is
+revealed, and sends the provider's steps (:func:`provide`) or builds them for its wallet
+(:meth:`Market.provider_step_call <sumchain.market.Market.provider_step_call>`).
+
 Amounts are as :func:`sumchain.web.mechanism.amount` gives them; times are chain seconds.
 """
 
@@ -19,19 +25,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sumchain.cli.output import countdown
-from sumchain.web.errors import ApiError
+from sumchain.web.errors import ApiError, shown
 from sumchain.web.mechanism import amount
 
 if TYPE_CHECKING:
     from sumchain.client import Call
-    from sumchain.market import Market
+    from sumchain.market import HiddenTestSet, Market
+    from sumchain.web.dashboard import Dashboard
 
 PUSH_LIMIT = 64
 """Most evaluation transactions one push sends (the page pushes again while there is more)."""
 PUSHED = ("evaluate", "reward", "forfeited")
 """The phases in which anyone may push the market forward (:func:`push`)."""
-WALLET_ACTIONS = ("stake", "push", "end", "withdraw")
-"""What a browser wallet may do on a market's page, one unsigned transaction at a time."""
+WALLET_ACTIONS = ("stake", "push", "end", "withdraw", "provide")
+"""What a browser wallet may do on a market's page, one unsigned transaction at a time (``provide``: the
+provider's next step)."""
 
 
 def phase_line(phase: str, figures: dict[str, Any], now: int) -> str:
@@ -159,9 +167,9 @@ def market_view(market: Market, viewer: str, now: int) -> dict[str, Any]:
     }
 
 
-def _nothing_to_push(market: Market, phase: str, now: int) -> ApiError:
-    """The refusal of a push in ``phase``, with what happens in it."""
-    return ApiError(409, f"nothing to push in the {phase} phase: {phase_line(phase, market.status(), now)}")
+def _nothing(what: str, market: Market, phase: str, now: int) -> ApiError:
+    """The refusal of a step in ``phase`` (``what``: "nothing to push"...), with what happens in it."""
+    return ApiError(409, f"{what} in the {phase} phase: {phase_line(phase, market.status(), now)}")
 
 
 def push(market: Market, sender: str, limit: int, now: int) -> dict[str, Any]:
@@ -192,7 +200,7 @@ def push(market: Market, sender: str, limit: int, now: int) -> dict[str, Any]:
     """
     phase = market.phase()
     if phase not in PUSHED:
-        raise _nothing_to_push(market, phase, now)
+        raise _nothing("nothing to push", market, phase, now)
     sent = market.evaluate(sender=sender, limit=limit)
     if sent < limit and market.phase() in ("reward", "forfeited"):
         sent += market.settle(sender=sender)
@@ -230,5 +238,97 @@ def next_step(market: Market, now: int) -> tuple[str, Call]:
     """
     call = market.next_step_call()
     if call is None:
-        raise _nothing_to_push(market, market.phase(), now)
+        raise _nothing("nothing to push", market, market.phase(), now)
     return market.model.abi.function_name(call.data) or "push", call
+
+
+def provider_test_set(board: Dashboard, market: Market, sender: str, body: dict[str, Any]) -> HiddenTestSet:
+    """The provider's hidden test set of ``market``, as the dashboard keeps it in its workspace.
+
+    In the commit phase, the request's ``test_set`` (a list of {"text" or "sample", "label"}, as
+    ``sumchain market commit`` reads it) is split into ``pieces`` (by default the fewest) and
+    kept first; without one, the test set kept by a commit that stopped half-way carries on.
+    Later, the kept test set is what the provider reveals.
+
+    Raises
+    ------
+    ApiError
+        403 for anyone but the provider; 409 on a dashboard without a workspace, for a test set
+        given after the commit phase, or with none kept for the market; 400 for a malformed test set
+        or ``pieces``. Nothing is written then.
+    SumchainError
+        For a test set the model refuses, or pieces that do not fit it (400).
+    """
+    from sumchain.cli.inputs import labelled_samples
+    from sumchain.market import HiddenTestSet, hidden_set_file, kept_test_set
+
+    provider = market.model.owner
+    if sender != provider:
+        raise ApiError(403, f"only the market's provider, {provider}, commits and reveals its test set")
+    if board.workspace is None:
+        raise ApiError(409, "this dashboard keeps no test sets (it has no workspace, as sumchain serve gives it)")
+    path = hidden_set_file(board.workspace, market.address)
+    phase, rows = market.phase(), body.get("test_set")
+    if rows is not None:
+        if phase != "commit":
+            raise ApiError(409, f"the market is in the {phase} phase: its test set was committed already")
+        pieces = body.get("pieces")
+        if pieces is not None and (isinstance(pieces, bool) or not isinstance(pieces, int)):
+            raise ApiError(400, f"pieces must be a whole number, got {shown(pieces)}")
+        samples, labels = labelled_samples(market.model, rows, where="test_set")
+        board.workspace.mkdir(exist_ok=True)
+        hidden, _ = kept_test_set(market, samples, labels, path, pieces=pieces, replace_unused=True)
+        return hidden
+    if path.exists():
+        return HiddenTestSet.load(path)
+    if phase == "commit":
+        raise ApiError(400, 'give the test_set to commit: a list of {"text" or "sample", "label"} objects')
+    raise ApiError(
+        409,
+        f"this dashboard keeps no test set of the market at {market.address}: its provider reveals with the file "
+        "of its commit (sumchain market reveal --secret FILE)",
+    )
+
+
+_NOTHING_TO_PROVIDE = "nothing for the provider to send"
+
+
+def provide(market: Market, test_set: HiddenTestSet, sender: str, now: int) -> dict[str, Any]:
+    """Send the provider's steps of the market's stage (:meth:`Market.provide <sumchain.market.Market.provide>`).
+
+    Returns
+    -------
+    dict
+        ``sent`` (what each transaction did, in order), ``phase`` after them, ``num_pieces`` and
+        ``num_revealed``.
+
+    Raises
+    ------
+    ApiError
+        409 when the provider has nothing to send in this phase, with what happens in it.
+    """
+    sent = market.provide(test_set, sender=sender)
+    figures = market.status()
+    if not sent:
+        raise _nothing(_NOTHING_TO_PROVIDE, market, figures["phase"], now)
+    return {
+        "sent": sent,
+        "phase": figures["phase"],
+        "num_pieces": figures["num_pieces"],
+        "num_revealed": figures["num_revealed"],
+    }
+
+
+def next_provider_step(market: Market, test_set: HiddenTestSet, now: int) -> tuple[str, Call]:
+    """The provider's next transaction, unsent, for a browser wallet (see :meth:`Market.provider_step_call
+    <sumchain.market.Market.provider_step_call>`).
+
+    Raises
+    ------
+    ApiError
+        409 when the provider has nothing to send in this phase, with what happens in it.
+    """
+    step = market.provider_step_call(test_set)
+    if step is None:
+        raise _nothing(_NOTHING_TO_PROVIDE, market, market.phase(), now)
+    return step

@@ -37,14 +37,28 @@ _DEPLOYMENT = {
     "file_text": {"type": "string", "description": "The model file's JSON, for file."},
     "name": {"type": "string"},
     "description": {"type": "string"},
-    "mechanism": {"enum": ["deposit_refund_take", "points"]},
+    "mechanism": {"enum": ["deposit_refund_take", "points", "prediction_market"]},
     "cost_weight": {"type": "string", "description": "e.g. 0.001ether"},
     "refund_wait": {"type": "string", "description": "e.g. 90, 30m, 1d"},
     "owner_claim_wait": {"type": "string"},
     "any_claim_wait": {"type": "string"},
+    "bounty": {"type": "string", "description": "A prediction market's (required there), e.g. 0.1ether."},
+    "stake": {"type": "string", "description": "A prediction market's stake per sample (default 0.001ether)."},
+    "min_duration": {"type": "string", "description": "A prediction market's shortest participation (default 1d)."},
+    "min_contributions": {"type": ["integer", "string"], "description": "Needed before it may end (default 1)."},
+    "reveal_window": {"type": "string", "description": "The provider's time to reveal the rest (default 1d)."},
+    "claim_wait": {"type": "string", "description": "After the end, the provider may sweep (default 366d)."},
 }
 """What a deployment request says of the model and its mechanism."""
 _ACCOUNT = {"type": "integer", "minimum": 0, "maximum": 9, "description": "A dev account's number (dev chains only)."}
+_TEST_SET = {
+    "test_set": {
+        "type": "array",
+        "items": {"type": "object"},
+        "description": 'The hidden test set, in the commit phase: a list of {"text" or "sample", "label"}.',
+    },
+    "pieces": {"type": "integer", "minimum": 2, "description": "Pieces to split it into (default: the fewest)."},
+}
 _SAMPLE = {
     "text": {"type": "string", "description": "Raw input, through the model's own encoder."},
     "image": {"type": "string", "description": "An image file's bytes in base64, through the model's own encoder."},
@@ -141,17 +155,37 @@ def _market_paths() -> dict[str, Any]:
                 body=_body(signer, ("account",)),
             )
         },
+        market + "/provide": {
+            "post": _operation(
+                "The provider's steps of the market's stage (the provider's dev account): commit the test set "
+                "(kept with its salts in the dashboard's workspace) and seal; draw and reveal the first piece; "
+                "reveal the rest",
+                {
+                    "type": "object",
+                    "properties": {
+                        "sent": {"type": "array", "items": {"type": "string"}, "description": "What each did."},
+                        "phase": {"type": "string"},
+                        "num_pieces": {"type": "integer"},
+                        "num_revealed": {"type": "integer"},
+                    },
+                },
+                parameters=[_ADDRESS],
+                body=_body(signer | _TEST_SET, ("account",)),
+            )
+        },
         market + "/unsigned": {
             "post": _operation(
                 "An unsigned transaction of the market for a browser wallet: stake, push (the next evaluate, "
-                "apply_next or settle, from where the chain stands; its action names it), end or withdraw; "
-                "a call that would revert now is refused (409, with the contract's reason)",
+                "apply_next or settle, from where the chain stands; its action names it), end, withdraw, or "
+                "provide (the provider's next commit, seal, draw or reveal); a call that would revert now is "
+                "refused (409, with the contract's reason)",
                 {"$ref": "#/components/schemas/UnsignedTransaction"},
                 parameters=[_ADDRESS],
                 body=_body(
                     _SAMPLE
+                    | _TEST_SET
                     | {
-                        "action": {"enum": ["stake", "push", "end", "withdraw"]},
+                        "action": {"enum": ["stake", "push", "end", "withdraw", "provide"]},
                         "from": {"type": "string", "description": "The wallet's address."},
                         "label": {"type": ["string", "integer"], "description": "For stake."},
                     },
@@ -340,6 +374,7 @@ def schema() -> dict[str, Any]:
                         "address": {"type": ["string", "null"]},
                         "error": {"type": ["string", "null"]},
                         "resumed_from": {"type": ["integer", "null"], "description": "Words already loaded."},
+                        "bounty": {"oneOf": [_AMOUNT, {"type": "null"}], "description": "A market's."},
                     },
                 },
                 "Simulation": {
@@ -370,9 +405,11 @@ def schema() -> dict[str, Any]:
                         "words_done": {"type": "integer"},
                         "words_total": {"type": "integer"},
                         "address": {"type": ["string", "null"]},
+                        "bounty": {"oneOf": [_AMOUNT, {"type": "null"}], "description": "A market's, funded last."},
                         "transaction": {
                             "oneOf": [{"$ref": "#/components/schemas/UnsignedTransaction"}, {"type": "null"}],
-                            "description": "To send next: create, register or load (no to for a creation).",
+                            "description": "To send next: create, register, load, or fund a market's bounty "
+                            "(no to for a creation).",
                         },
                     },
                 },
@@ -411,6 +448,8 @@ def schema() -> dict[str, Any]:
                         "contributions": {"type": "array", "items": {"type": "object"}},
                         "accounts": {"type": "array", "items": {"type": "object"}, "description": "Owed, by account."},
                         "owed": _AMOUNT,
+                        "viewer": {"type": "string", "description": "The account looking."},
+                        "now": {"type": "integer"},
                     },
                 },
                 "Amount": {

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 from sumchain.errors import SumchainError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from sumchain.chain.base import Chain
     from sumchain.registry import Registry
     from sumchain.unfinished import Notes
@@ -50,6 +52,7 @@ def serve(
     port: int,
     on_ready: str | None = None,
     notes: Notes | None = None,
+    workspace: Path | None = None,
 ) -> None:
     """Run the dashboard until interrupted.
 
@@ -67,6 +70,8 @@ def serve(
         A line to print before the server starts.
     notes : Notes, optional
         Where deployments on a node are remembered until done (see :class:`~sumchain.web.dashboard.Dashboard`).
+    workspace : Path, optional
+        Where a prediction market's provider keeps its hidden test set (see :class:`~sumchain.web.dashboard.Dashboard`).
 
     Raises
     ------
@@ -83,7 +88,7 @@ def serve(
     except OSError as exc:  # a bind error's strerror also repeats the address: its errno says it alone
         reason = os.strerror(exc.errno) if exc.errno and exc.errno > 0 else exc.strerror or str(exc)
         raise SumchainError(f"cannot listen on {host}:{port}: {reason}") from None
-    app = create_app(chain, registry, hosts=host_names(host), notes=notes)
+    app = create_app(chain, registry, hosts=host_names(host), notes=notes, workspace=workspace)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning")
     server = uvicorn.Server(config)
     if on_ready:

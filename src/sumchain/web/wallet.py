@@ -10,7 +10,8 @@ The calls themselves come from the client, unsent (:meth:`SharedModel.add_data_c
 <sumchain.client.SharedModel.add_data_call>`, ``refund_call``, ``report_call``,
 ``next_load``; :meth:`Registry.register_call <sumchain.registry.Registry.register_call>`; a
 prediction market's :meth:`Market.add_data_call <sumchain.market.Market.add_data_call>`,
-``end_call``, ``next_step_call``, ``withdraw_call``), as the client builds what it sends.
+``end_call``, ``next_step_call``, ``withdraw_call``, and its provider's ``fund_call`` and
+``provider_step_call``), as the client builds what it sends.
 """
 
 from __future__ import annotations
@@ -25,7 +26,15 @@ GAS_MARGIN_PERCENT = 120
 
 
 def wallet_transaction(
-    chain: Chain, sender: str, to: str | None, data: bytes, *, action: str, value: int = 0, excess: int = 0
+    chain: Chain,
+    sender: str,
+    to: str | None,
+    data: bytes,
+    *,
+    action: str,
+    value: int = 0,
+    excess: int = 0,
+    extra_gas: int = 0,
 ) -> dict[str, Any]:
     """A transaction for the wallet at ``sender`` to send, its gas estimated now, with hex quantities.
 
@@ -45,6 +54,8 @@ def wallet_transaction(
         Wei sent.
     excess : int
         Wei more than ``value`` to estimate the gas with.
+    extra_gas : int
+        Gas beyond the estimate's margin (see :attr:`Call.extra_gas <sumchain.client.Call>`).
 
     Returns
     -------
@@ -64,7 +75,7 @@ def wallet_transaction(
         "to": to,
         "data": "0x" + data.hex(),
         "value": hex(value),
-        "gas": hex(gas * GAS_MARGIN_PERCENT // 100),
+        "gas": hex(gas * GAS_MARGIN_PERCENT // 100 + extra_gas),
         "chainId": hex(int(getattr(chain, "chain_id", 0))),
     }
     return {key: v for key, v in built.items() if v is not None}

@@ -640,11 +640,79 @@ function withdrawForm(model) {
   });
 }
 
+// The provider's steps by phase: what its button says and what the page tells it.
+const PROVIDER_STEPS = {
+  commit: { button: "Commit and seal", busy: "Committing the test set",
+    note: "Split the hidden test set into pieces, commit their hashes and seal. The dashboard keeps the pieces with their salts in its workspace until you reveal them: use a dashboard you run yourself." },
+  sealed: { button: "Draw and reveal the first piece", busy: "Revealing the first piece",
+    note: "Draw the piece revealed first, and reveal it: participation opens." },
+  drawn: { button: "Reveal the drawn piece", busy: "Revealing the first piece",
+    note: "Reveal the drawn piece: participation opens." },
+  reveal: { button: "Reveal the rest", busy: "Revealing the test set",
+    note: "Reveal every other piece before the deadline; anyone may then push the evaluation." },
+};
+const PROVIDER_STAGE = { commit: ["commit"], sealed: ["sealed", "drawn"], drawn: ["sealed", "drawn"], reveal: ["reveal"] };
+
+// The provider's form: shown to the provider in a phase with a step of its own; a dev account's steps
+// of the stage are sent by the server at once, the browser wallet's one transaction after another.
+function providerForm(model, market) {
+  const step = market.viewer === model.owner ? PROVIDER_STEPS[market.phase] : undefined;
+  if (!step || (market.phase === "reveal" && market.reveal_deadline < market.now)) return null;
+  const committing = market.phase === "commit";
+  const form = el("form", { id: "provider-form", "aria-labelledby": "provider-title" },
+    el("h2", { id: "provider-title", text: "Hidden test set (provider)" }),
+    el("p", { class: "muted", text: step.note }),
+    committing ? field("Test set (JSON: a list of {\"text\" or \"sample\", \"label\"})",
+      el("input", { id: "test-set-file", type: "file", accept: ".json,application/json" })) : null,
+    committing ? field("Pieces (empty: the fewest)", el("input", { id: "test-set-pieces", type: "number", min: "2", inputmode: "numeric" })) : null,
+    el("button", { type: "submit", text: step.button, disabled: !canSign() }));
+  onSubmit(form, step.busy, async () => {
+    const payload = {};
+    if (committing) {
+      const file = form.querySelector("#test-set-file").files[0];
+      if (file) {
+        try { payload.test_set = JSON.parse(await file.text()); } catch (_) { throw new Error(`${file.name} is not JSON`); }
+      }
+      const pieces = form.querySelector("#test-set-pieces").value;
+      if (pieces !== "") payload.pieces = Number(pieces);
+    }
+    const stage = PROVIDER_STAGE[market.phase];
+    if (state.account === WALLET) {
+      const done = [];
+      let now = market;
+      do {
+        const { tx } = await marketByWallet(model, "provide", done.length ? {} : payload);
+        done.push(tx.action);
+        now = await refreshMarket();
+        notify(`Wallet: sent ${done.length} transaction${done.length === 1 ? "" : "s"} (${done.join(", ")}); phase ${now.phase}.`);
+      } while (stage.includes(now.phase));
+    } else {
+      const done = await api("POST", marketPath(model, "/provide"), { ...payload, account: state.account });
+      notify(`Sent ${done.sent.join(", ")}; phase ${done.phase}.`);
+      await refreshMarket();
+    }
+    await loadChain();
+  });
+  return form;
+}
+
+// The provider's form again when the phase (or who looks) changed; kept as it is otherwise.
+function showProvider(model, market) {
+  const holder = document.getElementById("provider");
+  const key = `${market.phase} ${market.viewer}`;
+  if (holder.dataset.key === key) return;
+  holder.dataset.key = key;
+  const form = providerForm(model, market);
+  holder.replaceChildren(...(form ? [form] : []));
+  holder.hidden = !form;
+}
+
 async function refreshMarket() {
   const model = state.model;
   const market = await api("GET", marketPath(model, `?account=${viewer()}`));
   document.getElementById("market").replaceChildren(marketFacts(market));
   document.getElementById("market-tables").replaceChildren(...marketTables(model, market));
+  showProvider(model, market);
   return market;
 }
 
@@ -654,9 +722,11 @@ async function renderMarket(main, model) {
     modelHeading(model, model.mechanism.name, "Provider"),
     el("h2", { id: "market-title", text: "Where the market stands" }),
     el("section", { id: "market", "aria-labelledby": "market-title", "aria-live": "polite" }, marketFacts(market)),
+    el("div", { id: "provider", hidden: true }),
     el("div", { class: "grid" }, predictForm(model), stakeForm(model, market), endForm(model), pushForm(model), withdrawForm(model)),
     el("section", { id: "market-tables" }, marketTables(model, market)),
     state.chain.is_dev ? timeForm() : null);
+  showProvider(model, market);
 }
 
 // -- the deploy page ----------------------------------------------------------------------
@@ -680,13 +750,23 @@ function deployForm() {
     field("Name", el("input", { id: "deploy-name", autocomplete: "off", placeholder: "the file's, or the built-in one's" })),
     field("Description", el("textarea", { id: "deploy-description" })),
     el("h2", { text: "Incentive mechanism" }),
-    field("Mechanism", el("select", { id: "deploy-mechanism" },
+    field("Mechanism", el("select", { id: "deploy-mechanism", onchange: (event) => showMechanismFields(form, event.target.value) },
       el("option", { value: "deposit_refund_take", text: "Deposit, Refund and Take", selected: true }),
-      el("option", { value: "points", text: "Points (no money; refund wait only)" }))),
-    field("Deposit scale (cost weight)", el("input", { id: "cost-weight", value: "0.001ether" })),
-    field("Refund wait", el("input", { id: "refund-wait", value: "1d" })),
-    field("Owner may take what is left after", el("input", { id: "owner-claim-wait", value: "9d" })),
-    field("Anyone may take what is left after", el("input", { id: "any-claim-wait", value: "9d" })),
+      el("option", { value: "points", text: "Points (no money; refund wait only)" }),
+      el("option", { value: "prediction_market", text: "Prediction market (a bounty on a hidden test set)" }))),
+    el("div", { id: "claims-fields", class: "fields" },
+      field("Deposit scale (cost weight)", el("input", { id: "cost-weight", value: "0.001ether" })),
+      field("Refund wait", el("input", { id: "refund-wait", value: "1d" })),
+      field("Owner may take what is left after", el("input", { id: "owner-claim-wait", value: "9d" })),
+      field("Anyone may take what is left after", el("input", { id: "any-claim-wait", value: "9d" }))),
+    el("div", { id: "market-fields", class: "fields", hidden: true },
+      el("p", { class: "muted", text: "You are the provider: you fund the bounty now, then commit your hidden test set on the market's page." }),
+      field("Bounty", el("input", { id: "market-bounty-input", value: "0.1ether" })),
+      field("Stake per sample", el("input", { id: "market-stake-input", value: "0.001ether" })),
+      field("Participation lasts at least", el("input", { id: "market-min-duration", value: "1d" })),
+      field("Contributions needed before it may end", el("input", { id: "market-min-contributions", type: "number", min: "1", value: "1" })),
+      field("Time to reveal the rest once it ends", el("input", { id: "market-reveal-window", value: "1d" })),
+      field("Provider may sweep what is left after", el("input", { id: "market-claim-wait", value: "366d" }))),
     el("button", { type: "submit", text: "Deploy" }));
   onSubmit(form, "Deploying", async () => {
     const source = form.querySelector("input[name=source]:checked").value;
@@ -695,12 +775,18 @@ function deployForm() {
       name: form.querySelector("#deploy-name").value,
       description: form.querySelector("#deploy-description").value || undefined,
       mechanism: form.querySelector("#deploy-mechanism").value,
-      refund_wait: form.querySelector("#refund-wait").value || undefined,
     };
+    const given = (fields) => {
+      for (const [key, id] of Object.entries(fields)) body[key] = form.querySelector(id).value || undefined;
+    };
+    if (body.mechanism === "prediction_market") {
+      given({ bounty: "#market-bounty-input", stake: "#market-stake-input", min_duration: "#market-min-duration",
+        min_contributions: "#market-min-contributions", reveal_window: "#market-reveal-window", claim_wait: "#market-claim-wait" });
+    } else {
+      given({ refund_wait: "#refund-wait" });
+    }
     if (body.mechanism === "deposit_refund_take") {
-      body.cost_weight = form.querySelector("#cost-weight").value || undefined;
-      body.owner_claim_wait = form.querySelector("#owner-claim-wait").value || undefined;
-      body.any_claim_wait = form.querySelector("#any-claim-wait").value || undefined;
+      given({ cost_weight: "#cost-weight", owner_claim_wait: "#owner-claim-wait", any_claim_wait: "#any-claim-wait" });
     }
     if (source === "file") {
       const file = form.querySelector("#model-file").files[0];
@@ -714,6 +800,12 @@ function deployForm() {
     await deployAsDevAccount({ ...body, account: state.account });
   });
   return form;
+}
+
+// A prediction market takes a bounty and its own parameters instead of the claims' ones.
+function showMechanismFields(form, mechanism) {
+  form.querySelector("#claims-fields").hidden = mechanism === "prediction_market";
+  form.querySelector("#market-fields").hidden = mechanism !== "prediction_market";
 }
 
 // Deploy as a dev account: the server uploads in a thread and the page follows it. The request is
@@ -749,7 +841,8 @@ function showProgress(job) {
   const words = `${job.words_done.toLocaleString("en")} of ${job.words_total.toLocaleString("en")} parameter words`;
   const resumed = job.resumed_from === null ? "" : ` (resumed an unfinished upload at ${job.resumed_from.toLocaleString("en")} words)`;
   if (job.state === "running") status.replaceChildren(`Deploying ${job.name} (${job.model_type})${resumed}: ${words}, ${job.transactions} transactions so far.`);
-  else if (job.state === "done") status.replaceChildren(`Deployed ${job.name}${resumed}: ${words} in ${job.transactions} transactions. `,
+  else if (job.state === "done") status.replaceChildren(`Deployed ${job.name}${resumed}: ${words} in ${job.transactions} transactions`
+    + `${job.bounty ? `; bounty ${job.bounty.text} funded` : ""}. `,
     el("a", { href: `/models/${job.address}`, text: "Open the model" }));
   else status.replaceChildren(`Deploying ${job.name} failed.`);
 }

@@ -1,0 +1,269 @@
+"""A prediction market's provider in the dashboard (a real ``sumchain serve`` on an embedded chain file):
+it deploys a market with its bounty, commits its hidden test set (kept with its salts in the serve's
+workspace, the file ``sumchain market`` reads), draws and reveals the first piece and, after
+participation, the rest; the market then runs to its end and every wei is accounted for. A browser
+wallet does the same one unsigned transaction at a time. Refusals are error JSON; nothing is
+written or sent then."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from sumchain.chain.accounts import dev_addresses
+from sumchain.chain.base import Receipt
+from sumchain.client import SharedModel
+from sumchain.market import HiddenTestSet, Market, hidden_set_file
+from sumchain.market.client import DRAW_GAS_SPREAD
+from sumchain.registry import Registry
+from tests.helpers import run_sumchain
+from tests.web.conftest import Site
+
+PROVIDER, CONTRIBUTOR = dev_addresses(3)[0], dev_addresses(3)[2]
+WALLET = dev_addresses(6)[5]
+"""A browser wallet's account (the server signs nothing for it; the test sends what it builds)."""
+BOUNTY = 10**17
+STAKE = 10**15
+TEST_SET = [
+    {"text": "a wonderful, brilliant movie", "label": "positive"},
+    {"text": "awful boring mess", "label": "negative"},
+    {"text": "brilliant acting, a wonderful story", "label": "positive"},
+    {"text": "boring, awful and a mess", "label": "negative"},
+]
+MARKET = {"source": "builtin", "mechanism": "prediction_market", "bounty": "0.1ether", "min_duration": "1h"}
+
+
+def _workspace(site: Site) -> Path:
+    """The workspace of the site's ``sumchain serve`` (it runs in the chain file's folder)."""
+    assert site.chain.path is not None
+    return site.chain.path.parent / ".sumchain"
+
+
+def _deployed(site: Site, body: dict[str, Any]) -> dict[str, Any]:
+    """Start a deployment as a dev account and follow it to its end."""
+    answer = site.post("/api/deployments", body)
+    assert answer.status_code == 202, answer.text
+    job: dict[str, Any] = answer.json()
+    deadline = time.monotonic() + 120
+    while job["state"] == "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+        job = site.get(f"/api/deployments/{job['id']}").json()
+    return job
+
+
+def _market(site: Site, address: str) -> Market:
+    return Market(SharedModel(site.chain, address))
+
+
+def test_the_provider_runs_a_market_from_the_dashboard_to_its_end(site: Site) -> None:
+    balance = site.chain.balance(PROVIDER)
+    job = _deployed(site, MARKET | {"name": "provider market", "account": 0})
+    assert job["state"] == "done" and job["bounty"] == {"wei": str(BOUNTY), "text": "0.1 ETH"}, job
+    market = _market(site, job["address"])
+    registry = Registry.configured(site.chain)
+    assert registry is not None and registry.find("provider market").address == market.address
+    assert market.phase() == "commit" and market.status()["bounty"] == BOUNTY
+    assert market.parameters.min_duration == 3600 and market.parameters.stake == STAKE
+    assert site.chain.balance(PROVIDER) == balance - BOUNTY  # the embedded chain charges no gas
+    base = f"/api/models/{market.address}/market"
+
+    # the commit: split, kept in the workspace (owner-only), committed and sealed
+    done = site.post(base + "/provide", {"account": 0, "test_set": TEST_SET, "pieces": 2}).json()
+    assert done == {"sent": ["commit", "seal"], "phase": "sealed", "num_pieces": 2, "num_revealed": 0}
+    kept = hidden_set_file(_workspace(site), market.address)
+    assert kept.stat().st_mode & 0o777 == 0o600
+    hidden = HiddenTestSet.load(kept)
+    model = market.model
+    assert hidden.holds([model.encode(row["text"]) for row in TEST_SET], [1, 0, 1, 0])
+    assert len(hidden.pieces) == 2
+    view = site.get(base + "?account=0").json()
+    assert view["phase"] == "sealed" and view["viewer"] == PROVIDER
+
+    # the CLI of the same workspace reveals the drawn piece with the dashboard's file
+    folder = kept.parent.parent
+    cli = run_sumchain(folder, "--chain", f"embedded:{site.chain.path}", "--model", market.address, "market", "reveal")
+    assert cli.returncode == 0, cli.stderr
+    assert "participation is open" in cli.stdout and market.phase() == "participation"
+    assert market.revealed_pieces()[market.status()["first_piece"]] == hidden.pieces[market.status()["first_piece"]]
+
+    # a contribution, the end, then the dashboard reveals the rest
+    assert site.post(base + "/contributions", {"account": 2, "text": "wonderful", "label": "positive"}).ok
+    site.chain.advance_time(3600)
+    assert site.post(base + "/end", {"account": 2}).json() == {"phase": "reveal"}
+    done = site.post(base + "/provide", {"account": 0}).json()
+    rest = 1 - market.status()["first_piece"]
+    assert done == {"sent": [f"reveal piece {rest}"], "phase": "evaluate", "num_pieces": 2, "num_revealed": 2}
+    assert market.revealed_pieces() == dict(enumerate(hidden.pieces))
+    refused = site.post(base + "/provide", {"account": 0})
+    assert refused.status_code == 409
+    assert refused.json()["error"].startswith("nothing for the provider to send in the evaluate phase: Anyone may")
+
+    # anyone pushes the evaluation and the settlement; every wei of the bounty and stake is owed
+    pushed = site.post(base + "/push", {"account": 2}).json()
+    assert pushed["phase"] == "done"
+    owed = market.owed(PROVIDER)
+    assert owed + market.owed(CONTRIBUTOR) == BOUNTY + STAKE and owed > 0
+    balance = site.chain.balance(PROVIDER)
+    withdrawn = site.post(base + "/withdraw", {"account": 0}).json()
+    assert withdrawn["amount"]["wei"] == str(owed) and site.chain.balance(PROVIDER) == balance + owed
+
+
+@pytest.fixture(scope="module")
+def committed(site: Site) -> Market:
+    """A market of the dashboard whose test set is committed and sealed (its file kept by the serve)."""
+    job = _deployed(site, MARKET | {"name": "sealed market", "account": 0})
+    market = _market(site, job["address"])
+    sent = site.post(f"/api/models/{market.address}/market/provide", {"account": 0, "test_set": TEST_SET})
+    assert sent.ok, sent.text
+    return market
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "message"),
+    [
+        ({"account": 1}, 403, f"only the market's provider, {PROVIDER}, commits and reveals its test set"),
+        ({"account": 0, "test_set": TEST_SET}, 409, "the market is in the sealed phase: its test set was committed"),
+    ],
+    ids=["not the provider", "a second test set"],
+)
+def test_provider_refusals_after_the_seal(
+    site: Site, committed: Market, body: dict[str, Any], status: int, message: str
+) -> None:
+    kept = hidden_set_file(_workspace(site), committed.address)
+    before, salts = site.chain.block_number(), kept.read_bytes()
+    answer = site.post(f"/api/models/{committed.address}/market/provide", body)
+    assert answer.status_code == status and message in answer.json()["error"]
+    assert site.chain.block_number() == before and kept.read_bytes() == salts
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "message"),
+    [
+        ({"account": 0}, 400, 'give the test_set to commit: a list of {"text" or "sample", "label"} objects'),
+        ({"account": 0, "test_set": []}, 400, "test_set must hold a JSON list of"),
+        ({"account": 0, "test_set": [{"text": 1, "label": 0}]}, 400, "test_set, item 0: give"),
+        ({"account": 0, "test_set": [{"text": "wonderful", "label": "maybe"}] * 2}, 400, "maybe"),
+        ({"account": 0, "test_set": TEST_SET, "pieces": True}, 400, "pieces must be a whole number, got True"),
+        ({"account": 0, "test_set": TEST_SET, "pieces": 5}, 400, "4 test samples fit in 2 to 4 pieces"),
+        ({"account": 1, "test_set": TEST_SET}, 403, "only the market's provider"),
+        ({"account": 11, "test_set": TEST_SET}, 400, "account must be a dev account's number"),
+    ],
+    ids=["no test set", "empty", "bad text", "bad label", "bad pieces", "many pieces", "not provider", "bad account"],
+)
+def test_a_bad_commit_writes_and_sends_nothing(
+    site: Site, body: dict[str, Any], status: int, message: str, unsealed: Market
+) -> None:
+    before = site.chain.block_number()
+    answer = site.post(f"/api/models/{unsealed.address}/market/provide", body)
+    assert answer.status_code == status and message in answer.json()["error"], answer.text
+    assert site.chain.block_number() == before and unsealed.committed_pieces() == 0
+    assert not hidden_set_file(_workspace(site), unsealed.address).exists()
+
+
+@pytest.fixture(scope="module")
+def unsealed(site: Site) -> Market:
+    """A market of the dashboard in its commit phase, nothing committed."""
+    return _market(site, _deployed(site, MARKET | {"name": "unsealed market", "account": 0})["address"])
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"bounty": None}, "a prediction market needs a bounty, e.g. 0.1ether"),
+        ({"bounty": "0"}, "the bounty must be more than 0"),
+        ({"bounty": "10001ether"}, f"the bounty of 10,001 ETH is more than {PROVIDER} holds"),
+        ({"bounty": "lots"}, "lots"),
+        ({"cost_weight": "1"}, "a prediction market takes bounty, stake, min_duration"),
+        ({"mechanism": "points"}, "the prediction market's parameters (bounty, min_duration) do not go with points"),
+        ({"min_duration": "0"}, "the min duration must be at least a minute, got 0"),
+        ({"min_contributions": "none"}, "min_contributions must be a whole number"),
+        ({"min_contributions": 0}, "the contributions to wait for must be 1 to 100,000, got 0"),
+    ],
+    ids=["no bounty", "zero", "more than held", "unparsed", "claims option", "not market", "short", "nan", "zero min"],
+)
+def test_a_bad_market_deployment_sends_nothing(site: Site, body: dict[str, Any], message: str) -> None:
+    before = site.chain.block_number()
+    request = {key: value for key, value in (MARKET | body | {"account": 0}).items() if value is not None}
+    answer = site.post("/api/deployments", request)
+    assert answer.status_code == 400 and message in answer.json()["error"], answer.text
+    assert site.chain.block_number() == before
+
+
+def _send(site: Site, tx: dict[str, Any]) -> Receipt:
+    """Send an unsigned transaction of the API as the wallet would (the embedded chain signs for dev account 5)."""
+    data, value, gas = bytes.fromhex(tx["data"][2:]), int(tx["value"], 16), int(tx["gas"], 16)
+    if "to" in tx:
+        return site.chain.transact(tx["to"], data, sender=tx["from"], value=value, gas=gas)
+    return site.chain.deploy(data, sender=tx["from"], value=value, gas=gas)
+
+
+def test_a_wallet_provider_deploys_funds_commits_and_reveals_one_transaction_at_a_time(site: Site) -> None:
+    request = MARKET | {"name": "wallet provider market", "from": WALLET}
+    actions: list[str] = []
+    address: str | None = None
+    while True:
+        step = site.post("/api/deployments/wallet", request | ({"address": address} if address else {})).json()
+        if step["state"] == "done":
+            break
+        actions.append(step["transaction"]["action"])
+        created = _send(site, step["transaction"]).contract_address
+        address = address or created
+        if actions[-1] != "create":
+            assert step["address"] == address
+    assert actions[0] == "create" and actions[1] == "register" and actions[-1] == "fund the bounty", actions
+    assert step["bounty"] == {"wei": str(BOUNTY), "text": "0.1 ETH"}
+    assert address is not None
+    market = _market(site, address)
+    assert market.model.owner == WALLET and market.status()["bounty"] == BOUNTY
+
+    base = f"/api/models/{market.address}/market/unsigned"
+    provide = {"action": "provide", "from": WALLET}
+    refused = site.post(base, provide | {"from": PROVIDER})
+    assert refused.status_code == 403 and "only the market's provider" in refused.json()["error"]
+    sent = []
+    while market.phase() != "participation":
+        tx = site.post(base, provide | ({"test_set": TEST_SET} if not sent else {})).json()
+        assert tx["from"] == WALLET and tx["to"] == market.address
+        if tx["action"] == "draw":
+            estimate = site.chain.estimate_gas(market.address, bytes.fromhex(tx["data"][2:]), sender=WALLET)
+            assert int(tx["gas"], 16) == estimate * 120 // 100 + DRAW_GAS_SPREAD
+        _send(site, tx)
+        sent.append(tx["action"])
+    first = market.status()["first_piece"]
+    assert sent == ["commit", "seal", "draw", f"reveal piece {first}"]
+    hidden = HiddenTestSet.load(hidden_set_file(_workspace(site), market.address))
+    assert market.revealed_pieces() == {first: hidden.pieces[first]}
+    nothing = site.post(base, provide)
+    assert nothing.status_code == 409 and "nothing for the provider to send in the participation phase" in nothing.text
+
+
+def test_the_openapi_names_the_provider_route(site: Site) -> None:
+    paths = site.get("/api/openapi.json").json()["paths"]
+    assert "provide" in json.dumps(paths["/api/models/{address}/market/unsigned"])
+    assert "/api/models/{address}/market/provide" in paths
+
+
+def test_a_dashboard_without_a_workspace_keeps_no_test_set() -> None:
+    """``create_app`` without a workspace (an app in another program): the provider's steps are refused,
+    nothing written or sent; the provider commits with ``Market`` or the CLI instead."""
+    from sumchain import EmbeddedChain, SparsePerceptron
+    from sumchain.market import PredictionMarket
+    from sumchain.web.app import create_app
+    from tests.web.conftest import threaded_server
+
+    chain = EmbeddedChain()
+    market = Market.create(
+        chain, SparsePerceptron.from_weights([1, -1]), PredictionMarket(stake=STAKE), bounty=BOUNTY, sender=0
+    )
+    before = chain.block_number()
+    with threaded_server(create_app(chain)) as url:
+        body = {"account": 0, "test_set": [{"sample": [0], "label": 1}, {"sample": [1], "label": 0}]}
+        answer = requests.post(f"{url}/api/models/{market.address}/market/provide", json=body, timeout=30)
+    assert answer.status_code == 409 and "this dashboard keeps no test sets" in answer.json()["error"]
+    assert chain.block_number() == before and market.phase() == "commit"
