@@ -267,3 +267,30 @@ def test_a_dashboard_without_a_workspace_keeps_no_test_set() -> None:
         answer = requests.post(f"{url}/api/models/{market.address}/market/provide", json=body, timeout=30)
     assert answer.status_code == 409 and "this dashboard keeps no test sets" in answer.json()["error"]
     assert chain.block_number() == before and market.phase() == "commit"
+
+
+def test_a_missed_reveal_deadline_is_pushed_to_the_contributors(site: Site) -> None:
+    """The provider reveals nothing after participation: once its deadline passed, anyone's push (a dev
+    account's, or the wallet's next step) forfeits the bounty to the contributors and settles."""
+    from sumchain.market import split_test_set
+
+    job = _deployed(site, MARKET | {"name": "abandoned market", "account": 0})
+    market = _market(site, job["address"])
+    hidden = split_test_set([market.model.encode(row["text"]) for row in TEST_SET], [1, 0, 1, 0])
+    market.commit(hidden, sender=0)
+    market.seal(sender=0)
+    market.reveal(hidden, market.draw(sender=0), sender=0)
+    market.add_data(market.model.encode("wonderful"), 1, sender=2)
+    site.chain.advance_time(3600)
+    market.end(sender=2)
+    base = f"/api/models/{market.address}/market"
+    early = site.post(base + "/push", {"account": 2})
+    assert early.status_code == 409 and "the provider reveals the rest of the test set" in early.json()["error"]
+    site.chain.advance_time(market.parameters.reveal_window)
+    view = site.get(base).json()
+    assert view["phase_line"].startswith("The provider missed the reveal deadline: anyone may push the market")
+    wallet = site.post(base + "/unsigned", {"action": "push", "from": WALLET}).json()
+    assert wallet["action"] == "forfeit" and wallet["data"] == "0x" + market.forfeit_call().data.hex()
+    pushed = site.post(base + "/push", {"account": 2}).json()
+    assert pushed["phase"] == "done" and pushed["sent"] >= 2
+    assert market.owed(CONTRIBUTOR) > STAKE and market.owed(CONTRIBUTOR) + market.owed(PROVIDER) == BOUNTY + STAKE

@@ -503,7 +503,7 @@ class Market:
         if phase == "drawn":
             first = int(self._read("first_piece"))
             return f"reveal piece {first}", self.reveal_call(test_set, first)
-        if phase == "reveal" and int(self._read("reveal_deadline")) >= self.chain.time():
+        if phase == "reveal" and not self.deadline_missed():
             todo = self.unrevealed(test_set)
             if todo:
                 return f"reveal piece {todo[0]}", self.reveal_call(test_set, todo[0])
@@ -565,9 +565,19 @@ class Market:
         """End participation (anyone, once it lasted long enough with enough contributions)."""
         self._send_call(self.end_call(), sender=sender)
 
+    def deadline_missed(self) -> bool:
+        """Whether participation ended and the provider's reveal deadline passed: the next block is
+        after it, and every reveal is refused (anyone may :meth:`forfeit` then)."""
+        deadline = int(self._read("reveal_deadline"))
+        return deadline > 0 and self.chain.time() >= deadline
+
+    def forfeit_call(self) -> Call:
+        """The :meth:`forfeit` transaction, unsent."""
+        return self._call_of("forfeit")
+
     def forfeit(self, *, sender: str | int | None = None) -> None:
         """Give the bounty to the contributors after a missed reveal deadline (anyone)."""
-        self._send("forfeit", sender=sender)
+        self._send_call(self.forfeit_call(), sender=sender)
 
     def _evaluation_call(
         self, pieces: dict[int, Piece], staked: Sequence[tuple[int, str, tuple[int, ...], int]]
@@ -601,9 +611,13 @@ class Market:
         Call or None
             In the evaluation, the next ``evaluate`` (a piece of the test set counted) or, once
             every piece is counted, the next ``apply_next`` (a contribution learned and scored); in
-            the reward or forfeited phase, ``settle``; in any other phase, None (nothing to push).
+            the reward or forfeited phase, ``settle``; once the provider missed its reveal
+            deadline, ``forfeit`` (the bounty goes to the contributors); in any other phase, None
+            (nothing to push).
         """
         phase = self.phase()
+        if phase == "reveal" and self.deadline_missed():
+            return self.forfeit_call()
         if phase == "evaluate":
             return self._evaluation_call(self.revealed_pieces(), self.contributions())
         if phase in ("reward", "forfeited"):

@@ -80,12 +80,15 @@ def phase_line(phase: str, figures: dict[str, Any], now: int) -> str:
         )
     if phase == "reveal":
         left = figures["reveal_deadline"] - now
-        if left >= 0:
+        if left > 0:
             return (
                 f"Participation ended: the provider reveals the rest of the test set, before the deadline "
                 f"({countdown(left)}); after it, anyone may give the bounty to the contributors."
             )
-        return "The provider missed the reveal deadline: anyone may give the bounty to the contributors."
+        return (
+            "The provider missed the reveal deadline: anyone may push the market, which gives the bounty to the "
+            "contributors."
+        )
     if phase == "evaluate":
         return (
             "Anyone may push the evaluation: each contribution is learned in turn and scored on the test set "
@@ -173,12 +176,13 @@ def _nothing(what: str, market: Market, phase: str, now: int) -> ApiError:
 
 
 def push(market: Market, sender: str, limit: int, now: int) -> dict[str, Any]:
-    """Push the evaluation, then the settlement, by at most ``limit`` transactions (anyone may).
+    """Push the evaluation, then the settlement, by at most ``limit`` transactions (anyone may); once the
+    provider missed its reveal deadline, forfeit the bounty to the contributors first.
 
     Parameters
     ----------
     market : Market
-        The market, in one of the phases of :data:`PUSHED`.
+        The market, in one of the phases of :data:`PUSHED`, or past its reveal deadline.
     sender : str
         Who sends (and pays the gas).
     limit : int
@@ -199,9 +203,14 @@ def push(market: Market, sender: str, limit: int, now: int) -> dict[str, Any]:
         409 in another phase, with what happens in it.
     """
     phase = market.phase()
-    if phase not in PUSHED:
+    missed = phase == "reveal" and market.deadline_missed()
+    if phase not in PUSHED and not missed:
         raise _nothing("nothing to push", market, phase, now)
-    sent = market.evaluate(sender=sender, limit=limit)
+    sent = 0
+    if missed:  # the bounty goes to the contributors, and the settlement follows
+        market.forfeit(sender=sender)
+        sent = 1
+    sent += market.evaluate(sender=sender, limit=limit)
     if sent < limit and market.phase() in ("reward", "forfeited"):
         sent += market.settle(sender=sender)
     phase = market.phase()

@@ -605,7 +605,7 @@ const PUSHED = ["evaluate", "reward", "forfeited"];
 function pushForm(model) {
   const form = el("form", { id: "push-form", "aria-labelledby": "push-title" },
     el("h2", { id: "push-title", text: "Evaluation and settlement (anyone)" }),
-    el("p", { class: "muted", text: "Each transaction counts a piece of the test set or learns the next contribution; the settlement then credits everyone." }),
+    el("p", { class: "muted", text: "Each transaction counts a piece of the test set or learns the next contribution; the settlement then credits everyone. Once the provider missed its reveal deadline, the first gives the bounty to the contributors." }),
     el("button", { type: "submit", class: "secondary", text: "Push evaluation and settlement", disabled: !canSign() }));
   onSubmit(form, "Pushing the market", async () => {
     if (state.account === WALLET) {
@@ -657,7 +657,7 @@ const PROVIDER_STAGE = { commit: ["commit"], sealed: ["sealed", "drawn"], drawn:
 // of the stage are sent by the server at once, the browser wallet's one transaction after another.
 function providerForm(model, market) {
   const step = market.viewer === model.owner ? PROVIDER_STEPS[market.phase] : undefined;
-  if (!step || (market.phase === "reveal" && market.reveal_deadline < market.now)) return null;
+  if (!step || (market.phase === "reveal" && market.reveal_deadline <= market.now)) return null;
   const committing = market.phase === "commit";
   const form = el("form", { id: "provider-form", "aria-labelledby": "provider-title" },
     el("h2", { id: "provider-title", text: "Hidden test set (provider)" }),
