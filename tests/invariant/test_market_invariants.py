@@ -14,7 +14,8 @@ After every step one invariant checks:
     what the accounts may still withdraw; payouts are zero-sum: what was withdrawn plus what
     is owed is every stake plus the bounty;
 (c) nothing is withdrawn twice (a second withdrawal reverts and pays nothing);
-(d) a provider that never revealed the rest keeps nothing of the bounty.
+(d) a provider that never revealed the rest keeps nothing of the bounty, unless (e) nobody staked:
+    participation then ends after the claim wait too, and the bounty goes back to the provider.
 
 Each CI run executes at least :data:`~tests.invariant.counting.OPERATIONS` rules (hypothesis's
 seed is printed in pytest's header, the number of operations in its summary).
@@ -47,11 +48,13 @@ PEOPLE = [1, 2, 3, 4]
 
 
 class MarketMachine(CountingMachine):
-    @initialize(reveals=st.integers(0, 3))
-    def open_market(self, reveals: int) -> None:
+    @initialize(reveals=st.integers(0, 3), empty=st.integers(0, 7))
+    def open_market(self, reveals: int, empty: int) -> None:
         """A market in participation; its provider will reveal the rest when asked (three times
-        in four), or never."""
+        in four), or never; the fast forward stakes once if nobody did (seven times in eight), or
+        waits out the claim wait and ends it empty."""
         self.reveals = reveals > 0
+        self.empty = empty == 0
         self.chain = EmbeddedChain(genesis_time=GENESIS)
         mirror = SparsePerceptron.from_weights(WEIGHTS, learning_rate=LEARNING_RATE, weight_bits=WEIGHT_BITS)
         self.market = Market.create(self.chain, mirror, PARAMETERS, bounty=BOUNTY, sender=0)
@@ -98,7 +101,9 @@ class MarketMachine(CountingMachine):
     def end(self, who: int) -> None:
         status = self.market.status()
         long_enough = self._now() >= status["opened_at"] + PARAMETERS.min_duration
-        allowed = self.phase == "participation" and long_enough and self.staked >= PARAMETERS.min_contributions
+        waited = self._now() >= status["opened_at"] + PARAMETERS.min_duration + PARAMETERS.claim_wait
+        enough = self.staked >= PARAMETERS.min_contributions or waited
+        allowed = self.phase == "participation" and long_enough and enough
         reason = (
             "not in this phase"
             if self.phase != "participation"
@@ -173,9 +178,9 @@ class MarketMachine(CountingMachine):
         """The natural next step of the current phase, through the other rules (hypothesis
         switches rules off at random in each run, so the later phases need a push)."""
         if self.phase == "participation":
-            if not self.staked:
+            if not self.staked and not self.empty:
                 self.stake(1, [0], 1, 0)
-            self.advance(3_600)
+            self.advance(3_600 if self.staked else 6 * DAY)
             self.end(2)
         elif self.phase == "reveal":
             if self.reveals:
@@ -205,9 +210,12 @@ class MarketMachine(CountingMachine):
             owed = sum(self.market.owed(a) for a in self.accounts)
             assert balance == owed
             assert owed + self.withdrawn == self.staked * STAKE + BOUNTY
-            if not self.revealed_rest:  # (d) a provider that did not reveal keeps nothing
+            if not self.revealed_rest and self.staked:  # (d) a provider that did not reveal keeps nothing
                 assert self.market.owed(self.accounts[0]) + self.withdrawn <= self.staked * STAKE + BOUNTY
                 assert self.market.status()["bounty_left"] == 0
+            if not self.staked:  # (e) nobody joined: the bounty goes back to the provider
+                event("done with nobody staked")
+                assert self.market.owed(self.accounts[0]) + self.withdrawn == BOUNTY
         else:
             assert self.withdrawn == 0
             assert balance == self.staked * STAKE + BOUNTY

@@ -414,6 +414,51 @@ def test_the_rest_is_revealed_up_to_the_deadline_second_and_forfeited_only_after
     assert market.phase() == "forfeited" and chain.time() == deadline + 1
 
 
+def test_too_few_contributions_end_participation_after_the_claim_wait_too_from_its_exact_second(chain) -> None:
+    """A market that fewer joined than its provider asked (2) does not keep the stake and the bounty
+    locked: participation ends once it lasted its minimum duration and the claim wait, and runs on."""
+    tests = pieces_of()
+    market = opened(chain, tests)
+    market.add_data([0], 1, sender=1)
+    latest = market.status()["opened_at"] + PARAMETERS.min_duration + PARAMETERS.claim_wait
+    chain.advance_time(latest - 2 - chain.time())  # the next block is mined a second early
+    with pytest.raises(ContractReverted, match="prediction_market: too few contributions"):
+        market.end(sender=2)
+    chain.advance_time(1)
+    market.end(sender=2)
+    assert market.phase() == "reveal" and chain.time() == latest
+    market.reveal_rest(tests, sender=0)
+    market.evaluate(sender=5)
+    market.settle(sender=5)
+    payout = rewards(market.scores(), stake=STAKE, bounty=BOUNTY, test_samples=market.status()["test_samples"])
+    assert market.owed(chain.accounts[1]) == payout.balances[0]
+    assert market.owed(market.model.owner) == payout.bounty_left
+    assert_holds(market, chain.accounts[1:2])
+
+
+@pytest.mark.parametrize("provider_reveals", [True, False], ids=["revealed", "forfeited"])
+def test_a_market_nobody_joined_gives_its_provider_the_bounty_back(chain, provider_reveals: bool) -> None:
+    """No contribution: after the minimum duration and the claim wait anyone ends participation, and the
+    bounty goes back to the provider, whether it reveals the rest (evaluated, settled) or not
+    (forfeited to no one: settled to the provider), never left in the contract."""
+    tests = pieces_of()
+    market = opened(chain, tests)
+    chain.advance_time(PARAMETERS.min_duration + PARAMETERS.claim_wait)
+    market.end(sender=1)
+    if provider_reveals:
+        market.reveal_rest(tests, sender=0)
+        assert market.evaluate(sender=5) == 3  # the initial model's count of the three other pieces
+    else:
+        chain.advance_time(PARAMETERS.reveal_window + 1)
+        market.forfeit(sender=1)
+    assert market.phase() == ("reward" if provider_reveals else "forfeited")
+    assert market.settle(sender=1) == 1 and market.phase() == "done"
+    assert market.owed(market.model.owner) == BOUNTY and market.status()["bounty_left"] == 0
+    balance = chain.balance(market.model.owner)
+    assert market.withdraw(sender=0) == BOUNTY and chain.balance(market.address) == 0
+    assert chain.balance(market.model.owner) == balance + BOUNTY  # the embedded chain charges no gas
+
+
 def test_a_provider_that_does_not_reveal_in_time_loses_the_bounty_to_the_contributors(chain) -> None:
     tests = pieces_of()
     market = opened(chain, tests)

@@ -73,7 +73,13 @@ def create(
         int, typer.Option(min=1, max=MAX_MIN_CONTRIBUTIONS, help="Contributions needed before participation may end.")
     ] = 1,
     reveal_window: Annotated[str, typer.Option(help="The provider's time to reveal the rest once it ends.")] = "1d",
-    claim_wait: Annotated[str, typer.Option(help="After the end, the provider may sweep what is left.")] = "366d",
+    claim_wait: Annotated[
+        str,
+        typer.Option(
+            help="After the end, the provider may sweep what is left; participation with too few contributions "
+            "may end this long after --min-duration."
+        ),
+    ] = "366d",
     model_file: Annotated[
         Path | None,
         typer.Option(help="A model file of the reference system (any type) to run the market on; default: the sample"),

@@ -12,7 +12,9 @@
         the number of test samples the model gets right. Good contributions
         are paid from the bounty and from the stakes of bad ones; what is
         left of the bounty goes back to the provider. A provider that does
-        not reveal in time loses the bounty to the contributors.
+        not reveal in time loses the bounty to the contributors (if any).
+        Participation with fewer contributions than the provider asked for
+        may still end once it also lasted the claim wait.
 @dev Phases only move forward (`phase`): COMMIT, SEALED, DRAWN,
      PARTICIPATION, REVEAL, EVALUATE, REWARD, FORFEITED, DONE.
      Commitments: piece `k` is `keccak256(abi_encode(samples, labels, salt))`
@@ -39,7 +41,8 @@
      `MAX_TEST_SAMPLES`, so that one round of any score fits in it), the
      least time and number of contributions before participation may end,
      the provider's time to reveal the rest, and the time after which the
-     provider may sweep what nobody withdrew.
+     provider may sweep what nobody withdrew (and after which, counted from
+     the least time, participation may end with fewer contributions).
 """
 
 from .. import reverts
@@ -293,11 +296,17 @@ def _stake(key: bytes32, contributor: address, paid: uint256):
 
 @internal
 def _end():
-    """@dev Ends participation once its minimum time and contributions are reached."""
+    """
+    @dev Ends participation once its minimum time and contributions are
+         reached; with fewer contributions (none too), once it also lasted the
+         claim wait, so that no stake and no bounty stays locked in a market
+         that too few joined.
+    """
     self._require(PARTICIPATION)
-    if block.timestamp < self.opened_at + min_duration:
+    opened: uint256 = self.opened_at
+    if block.timestamp < opened + min_duration:
         reverts._fail("prediction_market: participation too short")
-    if self.num_contributions < min_contributions:
+    if self.num_contributions < min_contributions and block.timestamp < opened + min_duration + claim_wait:
         reverts._fail("prediction_market: too few contributions")
     self.phase = REVEAL
     self.reveal_deadline = block.timestamp + reveal_window
@@ -461,7 +470,7 @@ def _settle(limit: uint256, provider: address) -> uint256:
     """
     @dev Credits up to `limit` contributions' balances to their contributors;
          after the last one, the provider gets the bounty left (none after a
-         forfeit) and the market is done.
+         forfeit, unless nobody contributed) and the market is done.
     @param limit Contributions to credit in this call, at most.
     @param provider The provider.
     @return Contributions left to credit.
@@ -476,7 +485,7 @@ def _settle(limit: uint256, provider: address) -> uint256:
         self.owed[contributor] += self._balance(i)
     self.settled = stop
     if stop == count:
-        if self.phase == REWARD:
+        if self.phase == REWARD or count == 0:
             self.owed[provider] += self.bounty_left
         self.bounty_left = 0
         self.ended_at = block.timestamp

@@ -254,14 +254,17 @@ def add_data(data: Bytes[model.SAMPLE_BYTES], label: uint8):
 
 @external
 def end():
-    """@notice Ends participation once it lasted long enough with enough contributions (anyone)."""
+    """
+    @notice Ends participation once it lasted long enough with enough
+            contributions, or, with fewer, once it also lasted the claim wait (anyone).
+    """
     market._end()
     log PhaseChanged(phase=market.REVEAL)
 
 
 @external
 def forfeit():
-    """@notice After a missed reveal deadline, gives the bounty to the contributors (anyone)."""
+    """@notice After a missed reveal deadline, gives the bounty to the contributors, if any (anyone)."""
     market._forfeit()
     log PhaseChanged(phase=market.FORFEITED)
 
