@@ -85,7 +85,7 @@ def test_stake_push_and_withdraw_from_the_market_page(
     expect(page.locator("#market-phase strong")).to_have_text("participation")
     expect(page.locator("#phase-line")).to_have_text(
         "Anyone may stake 0.001 ETH on a labelled sample. Anyone may end participation in 1d 0h once it has "
-        "1 contribution."
+        f"1 contribution, or with fewer in {1 + m.parameters.claim_wait // DAY}d 0h."
     )
     expect(page.locator("#market-bounty")).to_have_text("0.1 ETH (0.1 ETH left)")
     expect(page.locator("#market-stake")).to_have_text("0.001 ETH")

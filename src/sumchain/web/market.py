@@ -73,10 +73,12 @@ def phase_line(phase: str, figures: dict[str, Any], now: int) -> str:
         return "The provider reveals the drawn piece of the test set; participation opens then."
     if phase == "participation":
         closes = figures["opened_at"] + p["min_duration"]
+        fewer = figures["num_contributions"] < p["min_contributions"]
         return (
             f"Anyone may stake {amount(p['stake'])['text']} on a labelled sample. Anyone may end participation "
             f"{countdown(closes - now)} once it has {p['min_contributions']} contribution"
-            f"{'s' if p['min_contributions'] != 1 else ''}."
+            f"{'s' if p['min_contributions'] != 1 else ''}"
+            + (f", or with fewer {countdown(closes + p['claim_wait'] - now)}." if fewer else ".")
         )
     if phase == "reveal":
         left = figures["reveal_deadline"] - now
