@@ -78,6 +78,8 @@ def test_export_then_import_gives_the_same_model_with_the_chosen_incentive(tmp_p
     assert second != first
     run(tmp_path, "--model", second, "export", "again.json")
     assert (tmp_path / "again.json").read_text() == (tmp_path / "exported.json").read_text()
+    assert run(tmp_path, "export", "-").stdout == (tmp_path / "again.json").read_text()  # - is standard output
+    assert not (tmp_path / "-").exists()
     with chain_file(tmp_path) as chain:
         one, two = SharedModel(chain, first), SharedModel(chain, second)
         assert two.params == one.params and two.parameter_words() == one.parameter_words()

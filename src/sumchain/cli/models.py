@@ -376,7 +376,11 @@ def read_model(
 @app.command("export")
 def export_model(
     model_file: Annotated[
-        Path, typer.Argument(help="Where to write the model, in the reference JSON format; or `dataset`, then FILE.")
+        Path,
+        typer.Argument(
+            help="Where to write the model, in the reference JSON format (- for standard output); "
+            "or `dataset`, then FILE."
+        ),
     ],
     dataset_file: Annotated[
         Path | None, typer.Argument(help="After `dataset`: the CSV or Parquet file to write the contributions to.")
@@ -387,13 +391,16 @@ def export_model(
 ) -> None:
     """Write the current model, as it is now on chain, to a reference-format file (class names kept);
     `export dataset FILE` writes every contribution (sample, label, author, time, deposit, state)."""
-    from sumchain.models.reference_file import write_model_file
+    from sumchain.models.reference_file import model_to_spec, write_model_file
 
     if dataset_file is not None or file_format is not None or str(model_file) == "dataset":
         export_dataset(model_file, dataset_file, file_format)
         return
     model = session.model()
     mirror = model.mirror()
+    if str(model_file) == "-":  # the file alone on standard output, for a pipe
+        typer.echo(json.dumps(model_to_spec(mirror, model.metadata), indent=2))
+        return
     write_model_file(mirror, model_file, model.metadata)
     out.print(f"Wrote the {mirror.model_type} at {model.address} to {model_file}.")
 
