@@ -32,14 +32,30 @@ class ContractReverted(SumchainError):
 
     @classmethod
     def from_reason(cls, reason: str, *, data: bytes = b"") -> ContractReverted:
-        """The most specific error class for a revert reason."""
+        """The most specific error class for a revert reason.
+
+        >>> e = ContractReverted.from_reason("data_handler: contribution already recorded")
+        >>> type(e).__name__, str(e).endswith("in the same second: send it again a second later)")
+        ('ContributionRecorded', True)
+        """
         if reason.endswith("insufficient deposit"):
             return InsufficientDeposit(reason, data=data)
+        if reason.endswith("contribution already recorded"):
+            return ContributionRecorded(reason, data=data)
         return ContractReverted(reason, data=data)
 
 
 class InsufficientDeposit(ContractReverted):
     """The value sent with a contribution is below the current deposit."""
+
+
+class ContributionRecorded(ContractReverted):
+    """A contribution's key exists: the same sample and label from the same account in the same second
+    (a node mines blocks of one second; the key holds the block's time)."""
+
+    def __str__(self) -> str:
+        hint = "the same sample and label from this account in the same second: send it again a second later"
+        return f"{self.reason} ({hint})"
 
 
 class InvalidSample(SumchainError, ValueError):
