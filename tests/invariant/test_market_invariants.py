@@ -127,6 +127,13 @@ class MarketMachine(CountingMachine):
         if self._attempt(lambda: self.market.reveal(TEST, pending[0], sender=0), allowed, reason) and len(pending) == 1:
             self.phase, self.revealed_rest = "evaluate", True
 
+    @rule(who=st.sampled_from([0, *PEOPLE]))
+    @counted
+    def cancel(self, who: int) -> None:
+        """Participation is open from the start: nobody may cancel, the provider neither."""
+        reason = "market: caller is not the provider" if who else "prediction_market: participation opened"
+        self._attempt(lambda: self.market.cancel(sender=who), False, reason)
+
     @rule(who=st.sampled_from(PEOPLE))
     @counted
     def forfeit(self, who: int) -> None:

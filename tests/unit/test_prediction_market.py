@@ -257,14 +257,62 @@ def test_commitments_stop_at_the_largest_number_of_pieces(chain) -> None:
     market = Market.create(chain, mirror(), PARAMETERS, bounty=BOUNTY, sender=0)
     hashes = [keccak(i.to_bytes(32, "big")) for i in range(MAX_PIECES + 1)]
     for start in range(0, MAX_PIECES - 1, 128):  # all but one, 128 per call
-        market._send("commit", hashes[start : min(start + 128, MAX_PIECES - 1)], sender=0)
+        market._send("commit", start, hashes[start : min(start + 128, MAX_PIECES - 1)], sender=0)
     with pytest.raises(ContractReverted, match="prediction_market: too many pieces"):
-        market._send("commit", hashes[MAX_PIECES - 1 :], sender=0)  # two more: one past the largest number
+        market._send("commit", MAX_PIECES - 1, hashes[MAX_PIECES - 1 :], sender=0)  # one past the largest number
     assert int(market.model._call("num_pieces")) == MAX_PIECES - 1
-    market._send("commit", hashes[MAX_PIECES - 1 : MAX_PIECES], sender=0)  # exactly the largest number
+    market._send("commit", MAX_PIECES - 1, hashes[MAX_PIECES - 1 : MAX_PIECES], sender=0)  # exactly the largest
     assert int(market.model._call("num_pieces")) == MAX_PIECES
     with pytest.raises(ContractReverted, match="prediction_market: too many pieces"):
-        market._send("commit", hashes[MAX_PIECES:], sender=0)
+        market._send("commit", MAX_PIECES, hashes[MAX_PIECES:], sender=0)
+
+
+def test_a_commitment_sent_twice_is_refused_not_appended_again(chain) -> None:
+    """``commit`` names the first piece it gives: the same call sent again (by a wallet that asked a
+    node that had not seen the first yet) is refused, and the market can still be sealed and revealed."""
+    tests = pieces_of()
+    market = Market.create(chain, mirror(), PARAMETERS, bounty=BOUNTY, sender=0)
+    [call] = market._commit_calls(tests)
+    market._send_call(call, sender=0)
+    with pytest.raises(ContractReverted, match="prediction_market: not the next commitment"):
+        market._send_call(call, sender=0)
+    with pytest.raises(ContractReverted, match="prediction_market: not the next commitment"):
+        market._send("commit", 5, [bytes(32)], sender=0)  # a gap
+    assert market.committed_pieces() == len(tests.pieces) and market._commit_calls(tests) == []
+    market.seal(sender=0)
+    market.reveal(tests, market.draw(sender=1), sender=0)
+    assert market.phase() == "participation"
+
+
+@pytest.mark.parametrize("stage", ["commit", "sealed", "drawn"])
+def test_the_provider_cancels_before_participation_and_gets_the_bounty_back(chain, stage: str) -> None:
+    """A provider that lost its salts (or changed its mind) ends the market before anyone could stake:
+    the bounty is owed back; nobody else may cancel, nor anyone once participation opened."""
+    tests = pieces_of()
+    market = Market.create(chain, mirror(), PARAMETERS, bounty=BOUNTY, sender=0)
+    if stage != "commit":
+        market.commit(tests, sender=0)
+        market.seal(sender=0)
+    if stage == "drawn":
+        market.draw(sender=1)
+    assert market.phase() == stage
+    with pytest.raises(ContractReverted, match="market: caller is not the provider"):
+        market.cancel(sender=1)
+    assert market.cancel(sender=0) == BOUNTY
+    assert market.phase() == "done" and market.status()["bounty_left"] == 0
+    assert_holds(market, [])
+    balance = chain.balance(chain.accounts[0])
+    assert market.withdraw(sender=0) == BOUNTY and chain.balance(chain.accounts[0]) == balance + BOUNTY
+    assert chain.balance(market.address) == 0
+    with pytest.raises(ContractReverted, match="prediction_market: participation opened"):
+        market.cancel(sender=0)
+
+
+def test_the_provider_cannot_cancel_once_participation_opened(chain) -> None:
+    market = opened(chain, pieces_of())
+    with pytest.raises(ContractReverted, match="prediction_market: participation opened"):
+        market.cancel(sender=0)
+    assert market.phase() == "participation" and market.owed(market.model.owner) == 0
 
 
 def ended(chain: EmbeddedChain, tests: HiddenTestSet) -> Market:
@@ -324,7 +372,8 @@ def test_a_test_set_of_the_wrong_dimension_is_refused(chain) -> None:
     market = Market.create(chain, mirror(), PARAMETERS, bounty=BOUNTY, sender=0)
     encode = market.model.codec.encode
     raw = [([encode([0]), encode([1])], [1, 0], bytes(32)), ([encode([2]), (99).to_bytes(4, "big")], [1, 0], bytes(32))]
-    market._send("commit", [keccak(encode_values(("bytes[]", "uint8[]", "bytes32"), piece)) for piece in raw], sender=0)
+    hashes = [keccak(encode_values(("bytes[]", "uint8[]", "bytes32"), piece)) for piece in raw]
+    market._send("commit", 0, hashes, sender=0)
     market.seal(sender=0)
     first = market.draw(sender=1)
     if first == 0:  # the good piece opens participation; the bad one cannot be revealed after it

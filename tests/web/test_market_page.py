@@ -295,3 +295,22 @@ def test_the_provider_deploys_commits_and_reveals_from_the_pages(
     expect(page.locator("#market-phase strong")).to_have_text("evaluate")
     expect(page.locator("#notice")).to_have_text(f"Sent reveal piece {1 - first}; phase evaluate.")
     assert m.status()["num_revealed"] == 2
+
+
+def test_the_provider_cancels_from_the_page_before_participation(page: Page, site: Site, console: Console) -> None:
+    """Only the provider sees Cancel; it ends the market in its commit phase, and the bounty is owed back."""
+    mirror = SparsePerceptron.from_weights([1, -1, 1, -1], intercept=0, learning_rate=2)
+    metadata = ModelMetadata(name="cancelled market", n_features=4, class_names=("no", "yes"))
+    parameters = PredictionMarket(stake=STAKE, min_duration=DAY, min_contributions=1)
+    m = Market.create(site.chain, mirror, parameters, bounty=BOUNTY, metadata=metadata, sender=0)
+    page.goto(f"{site.url}/models/{m.address}")
+    _ready(page)
+    _account(page, 1)
+    expect(page.get_by_role("button", name="Cancel the market")).to_have_count(0)
+    _account(page, 0)
+    page.get_by_role("button", name="Cancel the market").click()
+    expect(page.locator("#notice")).to_have_text("Cancelled: 0.1 ETH owed to the provider; phase done.")
+    expect(page.locator("#market-phase strong")).to_have_text("done")
+    expect(page.locator("#market-owed")).to_have_text("0.1 ETH")
+    expect(page.get_by_role("button", name="Cancel the market")).to_have_count(0)
+    assert m.phase() == "done" and m.owed(ACCOUNTS[0]) == BOUNTY

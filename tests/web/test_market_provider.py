@@ -18,7 +18,7 @@ import requests
 from sumchain.chain.accounts import dev_addresses
 from sumchain.chain.base import Receipt
 from sumchain.client import SharedModel
-from sumchain.market import HiddenTestSet, Market, hidden_set_file
+from sumchain.market import HiddenTestSet, Market, find_kept_test_set
 from sumchain.market.client import DRAW_GAS_SPREAD
 from sumchain.registry import Registry
 from tests.helpers import run_sumchain
@@ -42,6 +42,18 @@ def _workspace(site: Site) -> Path:
     """The workspace of the site's ``sumchain serve`` (it runs in the chain file's folder)."""
     assert site.chain.path is not None
     return site.chain.path.parent / ".sumchain"
+
+
+def _kept(site: Site, market: Market) -> tuple[HiddenTestSet, Path]:
+    """The test set (and its file) the serve keeps for ``market``'s commitments."""
+    found = find_kept_test_set(_workspace(site), market)
+    assert found is not None
+    return found
+
+
+def _files(site: Site, market: Market) -> list[Path]:
+    """The files the serve keeps for ``market``."""
+    return sorted(_workspace(site).glob(f"market-{market.address}*.json"))
 
 
 def _deployed(site: Site, body: dict[str, Any]) -> dict[str, Any]:
@@ -76,9 +88,8 @@ def test_the_provider_runs_a_market_from_the_dashboard_to_its_end(site: Site) ->
     # the commit: split, kept in the workspace (owner-only), committed and sealed
     done = site.post(base + "/provide", {"account": 0, "test_set": TEST_SET, "pieces": 2}).json()
     assert done == {"sent": ["commit", "seal"], "phase": "sealed", "num_pieces": 2, "num_revealed": 0}
-    kept = hidden_set_file(_workspace(site), market.address)
-    assert kept.stat().st_mode & 0o777 == 0o600
-    hidden = HiddenTestSet.load(kept)
+    hidden, kept = _kept(site, market)
+    assert kept.stat().st_mode & 0o777 == 0o600 and _files(site, market) == [kept]
     model = market.model
     assert hidden.holds([model.encode(row["text"]) for row in TEST_SET], [1, 0, 1, 0])
     assert len(hidden.pieces) == 2
@@ -135,11 +146,11 @@ def committed(site: Site) -> Market:
 def test_provider_refusals_after_the_seal(
     site: Site, committed: Market, body: dict[str, Any], status: int, message: str
 ) -> None:
-    kept = hidden_set_file(_workspace(site), committed.address)
+    _, kept = _kept(site, committed)
     before, salts = site.chain.block_number(), kept.read_bytes()
     answer = site.post(f"/api/models/{committed.address}/market/provide", body)
     assert answer.status_code == status and message in answer.json()["error"]
-    assert site.chain.block_number() == before and kept.read_bytes() == salts
+    assert site.chain.block_number() == before and kept.read_bytes() == salts and _files(site, committed) == [kept]
 
 
 @pytest.mark.parametrize(
@@ -163,7 +174,7 @@ def test_a_bad_commit_writes_and_sends_nothing(
     answer = site.post(f"/api/models/{unsealed.address}/market/provide", body)
     assert answer.status_code == status and message in answer.json()["error"], answer.text
     assert site.chain.block_number() == before and unsealed.committed_pieces() == 0
-    assert not hidden_set_file(_workspace(site), unsealed.address).exists()
+    assert _files(site, unsealed) == []
 
 
 @pytest.fixture(scope="module")
@@ -237,7 +248,7 @@ def test_a_wallet_provider_deploys_funds_commits_and_reveals_one_transaction_at_
         sent.append(tx["action"])
     first = market.status()["first_piece"]
     assert sent == ["commit", "seal", "draw", f"reveal piece {first}"]
-    hidden = HiddenTestSet.load(hidden_set_file(_workspace(site), market.address))
+    hidden, _ = _kept(site, market)
     assert market.revealed_pieces() == {first: hidden.pieces[first]}
     nothing = site.post(base, provide)
     assert nothing.status_code == 409 and "nothing for the provider to send in the participation phase" in nothing.text
@@ -294,3 +305,44 @@ def test_a_missed_reveal_deadline_is_pushed_to_the_contributors(site: Site) -> N
     pushed = site.post(base + "/push", {"account": 2}).json()
     assert pushed["phase"] == "done" and pushed["sent"] >= 2
     assert market.owed(CONTRIBUTOR) > STAKE and market.owed(CONTRIBUTOR) + market.owed(PROVIDER) == BOUNTY + STAKE
+
+
+def test_another_test_set_before_any_commitment_gets_a_file_of_its_own(site: Site) -> None:
+    """Anyone may claim to be a wallet (``from`` is not signed): a test set given before any commitment
+    never replaces a kept one. Each has its own file; the one committed to is the one revealed."""
+    market = _market(site, _deployed(site, MARKET | {"name": "two test sets", "account": 0})["address"])
+    base = f"/api/models/{market.address}/market/unsigned"
+    first = site.post(base, {"action": "provide", "from": PROVIDER, "test_set": TEST_SET}).json()
+    other = TEST_SET[::-1]
+    second = site.post(base, {"action": "provide", "from": PROVIDER, "test_set": other}).json()
+    assert first["action"] == second["action"] == "commit" and first["data"] != second["data"]
+    files = _files(site, market)
+    assert len(files) == 2
+    kept = {path: path.read_bytes() for path in files}
+    again = site.post(base, {"action": "provide", "from": PROVIDER, "test_set": TEST_SET}).json()
+    assert again["data"] == first["data"]  # the same request carries on the same file
+    site.chain.transact(market.address, bytes.fromhex(second["data"][2:]), sender=PROVIDER)  # the other is sent
+    done = site.post(f"/api/models/{market.address}/market/provide", {"account": 0}).json()
+    assert done["sent"] == ["seal"]
+    assert {path: path.read_bytes() for path in _files(site, market)} == kept  # none written over
+    hidden, _ = _kept(site, market)
+    assert hidden.holds([market.model.encode(row["text"]) for row in other], [0, 1, 0, 1])
+    assert site.post(f"/api/models/{market.address}/market/provide", {"account": 0}).json()["phase"] == "participation"
+    assert hidden.pieces[market.status()["first_piece"]] in market.revealed_pieces().values()
+
+
+def test_the_provider_cancels_from_the_dashboard_and_withdraws_the_bounty(site: Site) -> None:
+    market = _market(site, _deployed(site, MARKET | {"name": "cancelled market", "account": 0})["address"])
+    base = f"/api/models/{market.address}/market"
+    wallet = site.post(base + "/unsigned", {"action": "cancel", "from": WALLET})
+    assert wallet.status_code == 409 and "market: caller is not the provider" in wallet.json()["error"]
+    built = site.post(base + "/unsigned", {"action": "cancel", "from": PROVIDER}).json()
+    assert built["data"] == "0x" + market.cancel_call().data.hex()
+    refused = site.post(base + "/cancel", {"account": 1})
+    assert refused.status_code == 409 and "caller is not the provider" in refused.json()["error"]
+    done = site.post(base + "/cancel", {"account": 0}).json()
+    assert done == {"phase": "done", "owed": {"wei": str(BOUNTY), "text": "0.1 ETH"}}
+    assert site.post(base + "/withdraw", {"account": 0}).json()["amount"]["wei"] == str(BOUNTY)
+    assert site.chain.balance(market.address) == 0
+    again = site.post(base + "/cancel", {"account": 0})
+    assert again.status_code == 409 and "prediction_market: participation opened" in again.json()["error"]

@@ -3,7 +3,8 @@
 The provider runs ``create`` (deploys the sample sentiment model, or a model file, as a market and funds the
 bounty), ``commit TEST_SET`` (splits the test set into pieces, keeps them with their salts in
 a file of its own, commits their hashes and seals), ``reveal`` (first the drawn piece, which
-opens participation; after ``end``, every other piece); contributors ``contribute``; anyone
+opens participation; after ``end``, every other piece), or ``cancel`` before participation opens
+(the bounty back); contributors ``contribute``; anyone
 ``end``s participation, pushes the ``evaluate``-ion and its settlement, and ``withdraw``s what
 it is owed; ``status`` shows where the market stands. The current model (``--model``) is the
 market.
@@ -44,7 +45,11 @@ app.add_typer(market_app, name="market", no_args_is_help=True)
 
 SecretOption = Annotated[
     Path | None,
-    typer.Option("--secret", help="The provider's file of pieces and salts (default: .sumchain/market-ADDRESS.json)."),
+    typer.Option(
+        "--secret",
+        help="The provider's file of pieces and salts (default: commit writes .sumchain/market-ADDRESS.json; "
+        "reveal finds the file in .sumchain the market committed to).",
+    ),
 ]
 
 
@@ -62,6 +67,22 @@ def _secret_path(market: Market, secret: Path | None) -> Path:
         return secret
     WORKSPACE.mkdir(exist_ok=True)
     return hidden_set_file(WORKSPACE, market.address)
+
+
+def _kept(market: Market, secret: Path | None) -> HiddenTestSet:
+    """The provider's test set: the file of ``--secret``, else the one in the workspace the market
+    committed to (``market commit``'s, or the dashboard's)."""
+    from sumchain.cli.session import WORKSPACE
+    from sumchain.market import HiddenTestSet, find_kept_test_set
+
+    if secret is not None:
+        return HiddenTestSet.load(secret)
+    found = find_kept_test_set(WORKSPACE, market) if WORKSPACE.is_dir() else None
+    if found is None:
+        raise SumchainError(
+            f"no file in {WORKSPACE} keeps the test set the market committed to: give its file with --secret"
+        )
+    return found[0]
 
 
 @market_app.command("create")
@@ -154,10 +175,8 @@ def reveal(secret: SecretOption = None) -> None:
     """Reveal what is due: the drawn piece (drawing it first), or, after the end, every other piece."""
     from rich.progress import Progress
 
-    from sumchain.market import HiddenTestSet
-
     market = _market()
-    hidden: HiddenTestSet = HiddenTestSet.load(_secret_path(market, secret))
+    hidden = _kept(market, secret)
     phase = market.phase()
     if phase not in ("sealed", "drawn", "reveal"):
         raise SumchainError(f"nothing to reveal in the {phase} phase")
@@ -172,6 +191,14 @@ def reveal(secret: SecretOption = None) -> None:
     else:
         first = market.status()["first_piece"]
         out.print(f"Revealed the drawn piece {first}; participation is open: sumchain market contribute TEXT --label L")
+
+
+@market_app.command("cancel")
+def cancel() -> None:
+    """End the market before participation opens and take the bounty back (the provider; nobody has staked
+    yet): for a provider that lost the file of its commit, or changed its mind."""
+    owed = _market().cancel(sender=session.account)
+    out.print(f"Cancelled the market: {eth(owed)} is owed to the provider (sumchain market withdraw).")
 
 
 @market_app.command("contribute")
@@ -191,7 +218,8 @@ def contribute(
 
 @market_app.command("end")
 def end() -> None:
-    """End participation (once it lasted long enough with enough contributions); the provider then reveals."""
+    """End participation (once it lasted long enough with enough contributions, or with fewer once it also
+    lasted the claim wait); the provider then reveals."""
     market = _market()
     market.end(sender=session.account)
     out.print(
@@ -201,11 +229,13 @@ def end() -> None:
 
 @market_app.command("forfeit")
 def forfeit() -> None:
-    """After a missed reveal deadline, give the bounty to the contributors, and settle."""
+    """After a missed reveal deadline, give the bounty to the contributors (back to the provider if there are
+    none), and settle."""
     market = _market()
     market.forfeit(sender=session.account)
     market.settle(sender=session.account)
-    out.print("The provider did not reveal in time: the bounty went to the contributors (sumchain market withdraw).")
+    went = "to the contributors" if market.contributions() else "back to the provider: nobody contributed"
+    out.print(f"The provider did not reveal in time: the bounty went {went} (sumchain market withdraw).")
 
 
 @market_app.command("evaluate")

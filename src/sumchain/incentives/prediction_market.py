@@ -30,11 +30,13 @@ class PredictionMarket:
     min_duration : int
         Seconds participation lasts at least.
     min_contributions : int
-        Contributions needed before participation may end (at least 1).
+        Contributions needed before participation may end (at least 1); with fewer, it may end once
+        it lasted ``min_duration`` plus ``claim_wait``.
     reveal_window : int
         Seconds the provider has, once participation ended, to reveal the rest of the test set.
     claim_wait : int
-        Seconds after the end after which the provider may sweep what nobody withdrew.
+        Seconds after the end after which the provider may sweep what nobody withdrew (and, after
+        ``min_duration``, before participation may end with too few contributions).
 
     Raises
     ------

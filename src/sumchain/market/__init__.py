@@ -10,7 +10,16 @@ every phase from Python (``sumchain market`` from the command line).
 
 from sumchain.incentives.prediction_market import PHASES, PIECE_SAMPLES, PredictionMarket
 from sumchain.market.accounting import Payout, evaluation_scores, rewards
-from sumchain.market.client import HiddenTestSet, Market, Piece, hidden_set_file, kept_test_set, split_test_set
+from sumchain.market.client import (
+    HiddenTestSet,
+    Market,
+    Piece,
+    find_kept_test_set,
+    hidden_set_file,
+    hidden_set_tag,
+    kept_test_set,
+    split_test_set,
+)
 
 __all__ = [
     "PHASES",
@@ -21,7 +30,9 @@ __all__ = [
     "Piece",
     "PredictionMarket",
     "evaluation_scores",
+    "find_kept_test_set",
     "hidden_set_file",
+    "hidden_set_tag",
     "kept_test_set",
     "rewards",
     "split_test_set",

@@ -12,8 +12,9 @@ or a browser wallet to sign (:meth:`Market.add_data_call`, :meth:`Market.next_st
 :meth:`Market.end_call`, :meth:`Market.withdraw_call`), and so are the provider's
 (:meth:`Market.fund_call`, and :meth:`Market.provider_step_call`: the next commit, seal, draw or
 reveal from where the market stands); the methods that send them send these.
-:meth:`Market.provide` sends the provider's steps of a stage, and :func:`kept_test_set` keeps
-the test set in a file (:func:`hidden_set_file`) before anything is committed.
+:meth:`Market.provide` sends the provider's steps of a stage, :func:`kept_test_set` keeps the
+test set in a file (:func:`hidden_set_file`) before anything is committed, and
+:func:`find_kept_test_set` finds the file a market's commitments are of.
 """
 
 from __future__ import annotations
@@ -186,14 +187,44 @@ def split_test_set(
     )
 
 
-def hidden_set_file(folder: str | Path, address: str) -> Path:
-    """Where the provider of the market at ``address`` keeps its test set in ``folder`` by default
-    (``sumchain market`` and the dashboard keep it there, in the workspace).
+def hidden_set_file(folder: str | Path, address: str, tag: str = "") -> Path:
+    """Where the provider of the market at ``address`` keeps its test set in ``folder``: ``sumchain
+    market`` keeps it in ``market-ADDRESS.json`` (``.sumchain``, by default); the dashboard keeps each
+    test set it is given in a file of its own, ``tag`` (see :func:`hidden_set_tag`) in its name.
 
-    >>> hidden_set_file(".sumchain", "0xAb").as_posix()
-    '.sumchain/market-0xAb.json'
+    >>> hidden_set_file(".sumchain", "0xAb").as_posix(), hidden_set_file(".sumchain", "0xAb", "12ef").name
+    ('.sumchain/market-0xAb.json', 'market-0xAb-12ef.json')
     """
-    return Path(folder) / f"market-{address}.json"
+    return Path(folder) / (f"market-{address}-{tag}.json" if tag else f"market-{address}.json")
+
+
+def hidden_set_tag(samples: Sequence[Sequence[int]], labels: Sequence[int], pieces: int | None) -> str:
+    """A short name for a test set and its number of pieces: the same request gives the same file,
+    another test set another file (none is ever written over).
+
+    >>> hidden_set_tag([[1], [2]], [0, 1], None) == hidden_set_tag([(1,), (2,)], [0, 1], None)
+    True
+    >>> hidden_set_tag([[1], [2]], [0, 1], None) == hidden_set_tag([[1], [2]], [1, 0], None)
+    False
+    """
+    described = json.dumps([[list(s) for s in samples], list(labels), pieces])
+    return keccak(described.encode()).hex()[:16]
+
+
+def find_kept_test_set(folder: str | Path, market: Market) -> tuple[HiddenTestSet, Path] | None:
+    """The test set kept in ``folder`` for ``market`` (in any of its files, see :func:`hidden_set_file`)
+    whose pieces the market's commitments are, with its file; None when none is.
+
+    Files that cannot be read are passed over: they cannot be what the market committed to.
+    """
+    for path in sorted(Path(folder).glob(f"market-{market.address}*.json")):
+        try:
+            hidden = HiddenTestSet.load(path)
+        except SumchainError:
+            continue
+        if market.commits_to(hidden):
+            return hidden, path
+    return None
 
 
 def kept_test_set(
@@ -203,7 +234,6 @@ def kept_test_set(
     path: Path,
     *,
     pieces: int | None = None,
-    replace_unused: bool = False,
 ) -> tuple[HiddenTestSet, bool]:
     """The provider's test set for ``market``, split and kept in the file ``path`` before anything is committed.
 
@@ -220,10 +250,6 @@ def kept_test_set(
         The provider's file of pieces and salts (readable by its owner only; see :meth:`HiddenTestSet.save`).
     pieces : int, optional
         As :func:`split_test_set` takes it.
-    replace_unused : bool
-        Whether another test set kept in ``path`` is replaced while the market holds no commitment
-        (a file of this market's own: its salts serve nothing yet). Otherwise such a file is kept
-        and refused: it may hold the salts of another market's commit.
 
     Returns
     -------
@@ -233,22 +259,23 @@ def kept_test_set(
     Raises
     ------
     SumchainError
-        When the market holds commitments already but ``path`` is missing or keeps another test set,
-        when ``path`` keeps another test set (it may hold the salts of an earlier commit), or for
-        sizes that do not fit.
+        When the market holds commitments of another test set than the one ``path`` keeps (or
+        ``path`` is missing), when ``path`` keeps another test set (it may hold the salts of an
+        earlier commit: it is never written over), or for sizes that do not fit.
     """
     kept = HiddenTestSet.load(path) if path.exists() else None
     held = market.committed_pieces()
     if kept is not None and kept.holds(samples, labels) and (held or pieces in (None, len(kept.pieces))):
+        if held and not market.commits_to(kept):
+            raise SumchainError(f"the market holds {held} commitments of another test set than the one in {path}")
         return kept, True
     if held:
         raise SumchainError(
             f"the market holds {held} commitments already, of the test set whose pieces and salts are in the file "
-            f"of that commit; {path} {'is missing' if kept is None else 'holds another'}: carry on with that file"
+            f"of that commit; {path} {'is missing' if kept is None else 'holds another'}: carry on with that file "
+            "(sumchain market commit --secret FILE), or cancel the market (sumchain market cancel)"
         )
     hidden = split_test_set(samples, labels, pieces=pieces)
-    if kept is not None and replace_unused:
-        path.unlink()
     hidden.save(path)  # refuses a file that exists: it may keep the salts of another commit
     return hidden, False
 
@@ -399,10 +426,10 @@ class Market:
         """
         hashes = [p.commitment(self.model.codec.encode) for p in test_set.pieces]
         held = self.committed_pieces() if self.phase() == "commit" else 0  # after it: the contract refuses
-        if held > len(hashes) or any(bytes(self._read("commitments", i)) != hashes[i] for i in range(held)):
+        if held and not self.commits_to(test_set):
             raise SumchainError(f"the market holds {held} commitments of other pieces than this test set's")
         return [
-            self._call_of("commit", hashes[start : start + COMMITS_PER_CALL])
+            self._call_of("commit", start, hashes[start : start + COMMITS_PER_CALL])
             for start in range(held, len(hashes), COMMITS_PER_CALL)
         ]
 
@@ -430,6 +457,18 @@ class Market:
         """Pieces of the test set whose commitments the market holds."""
         return int(self._read("num_pieces"))
 
+    def commits_to(self, test_set: HiddenTestSet) -> bool:
+        """Whether the market's commitments (at least one) are those of ``test_set``'s pieces: its first
+        pieces during the commit phase, all of them after it."""
+        held = self.committed_pieces()
+        count = len(test_set.pieces)
+        if held == 0 or held > count or (held < count and self.phase() != "commit"):
+            return False
+        datas = [self.model.abi.encode_call("commitments", i) for i in range(held)]
+        chained = [self.model.abi.decode_output("commitments", d) for d in self.chain.call_many(self.address, datas)]
+        encode = self.model.codec.encode
+        return all(bytes(h) == p.commitment(encode) for h, p in zip(chained, test_set.pieces, strict=False))
+
     def seal_call(self) -> Call:
         """The :meth:`seal` transaction, unsent."""
         return self._call_of("seal")
@@ -437,6 +476,19 @@ class Market:
     def seal(self, *, sender: str | int | None = None) -> None:
         """End the commitments (the model must be loaded and the bounty funded)."""
         self._send_call(self.seal_call(), sender=sender)
+
+    def cancel_call(self) -> Call:
+        """The :meth:`cancel` transaction, unsent."""
+        return self._call_of("cancel")
+
+    def cancel(self, *, sender: str | int | None = None) -> int:
+        """End the market before participation opens (the provider; nobody has staked yet): the bounty is
+        owed back to the provider, who withdraws it. Returns the amount owed to the provider.
+
+        For a provider that lost the salts it must reveal with, or that changed its mind.
+        """
+        self._send_call(self.cancel_call(), sender=sender)
+        return self.owed(self.model.owner)
 
     def draw_call(self) -> Call:
         """The :meth:`draw` transaction, unsent, with :data:`DRAW_GAS_SPREAD` gas beyond the estimate's
@@ -562,12 +614,14 @@ class Market:
         return self._call_of("end")
 
     def end(self, *, sender: str | int | None = None) -> None:
-        """End participation (anyone, once it lasted long enough with enough contributions)."""
+        """End participation (anyone, once it lasted long enough with enough contributions, or with fewer
+        once it also lasted the claim wait)."""
         self._send_call(self.end_call(), sender=sender)
 
     def deadline_missed(self) -> bool:
-        """Whether participation ended and the provider's reveal deadline passed: the next block is
-        after it, and every reveal is refused (anyone may :meth:`forfeit` then)."""
+        """Whether participation ended and the provider's reveal deadline passed (whatever the phase is
+        now): a block mined now is after it, so that in the reveal phase every reveal is refused and
+        anyone may :meth:`forfeit`."""
         deadline = int(self._read("reveal_deadline"))
         return deadline > 0 and self.chain.time() >= deadline
 

@@ -464,8 +464,9 @@ class PredictionMarketRules:
     withdraws what it is owed: an agent's withdrawals count as refunded. The model the market
     leaves is its initial one with the contributions the rewards kept
     (:meth:`~sumchain.market.client.Market.finalized_mirror`); the run records its accuracy
-    from then on. A market nobody contributed to cannot end, and a run shorter than
-    ``contribution_days`` leaves it open (the stakes and the bounty in it).
+    from then on. A market nobody contributed to is left open (the contract lets anyone end it
+    only once it also lasted its claim wait, and its bounty then goes back to the provider), and a
+    run shorter than ``contribution_days`` leaves it open (the stakes and the bounty in it).
 
     Parameters
     ----------

@@ -300,6 +300,14 @@ def market_provide(board: Dashboard, model: SharedModel, request: Request, body:
     return provide(market, provider_test_set(board, market, sender, body), sender, board.chain.time())
 
 
+def market_cancel(board: Dashboard, model: SharedModel, request: Request, body: dict[str, Any]) -> dict[str, Any]:
+    """End a prediction market before participation opens, its bounty owed back to the provider (a dev account)."""
+    sender = board.signer(body.get("account"))
+    market = _market(model)
+    owed = market.cancel(sender=sender)
+    return {"phase": market.phase(), "owed": amount(owed)}
+
+
 def _wallet(body: dict[str, Any]) -> str:
     """The browser wallet's address of a request (``from``), checksummed."""
     sender = body.get("from")
@@ -348,8 +356,9 @@ def unsigned(board: Dashboard, model: SharedModel, request: Request, body: dict[
 
 def market_unsigned(board: Dashboard, model: SharedModel, request: Request, body: dict[str, Any]) -> dict[str, Any]:
     """An unsigned transaction of a prediction market for a browser wallet: stake on a sample, the next
-    step of the evaluation or settlement (push), end participation, withdraw, or the provider's next
-    step (provide: a commit of the ``test_set``, the seal, the draw, a reveal); the server signs nothing."""
+    step of the evaluation or settlement (push), end participation, withdraw, the provider's next
+    step (provide: a commit of the ``test_set``, the seal, the draw, a reveal), or the provider's
+    cancel before participation opens; the server signs nothing."""
     from sumchain.web.market import WALLET_ACTIONS, next_provider_step, next_step, provider_test_set
     from sumchain.web.wallet import wallet_transaction
 
@@ -366,6 +375,8 @@ def market_unsigned(board: Dashboard, model: SharedModel, request: Request, body
         action, call = next_provider_step(market, provider_test_set(board, market, sender, body), board.chain.time())
     elif action == "end":
         call = market.end_call()
+    elif action == "cancel":
+        call = market.cancel_call()
     else:
         call = market.withdraw_call()
     return wallet_transaction(
@@ -475,6 +486,7 @@ ROUTES = [
     Route(_MODEL + "/market/end", _on_model(market_end, reads_body=True), methods=["POST"]),
     Route(_MODEL + "/market/withdraw", _on_model(market_withdraw, reads_body=True), methods=["POST"]),
     Route(_MODEL + "/market/provide", _on_model(market_provide, reads_body=True), methods=["POST"]),
+    Route(_MODEL + "/market/cancel", _on_model(market_cancel, reads_body=True), methods=["POST"]),
     Route(_MODEL + "/market/unsigned", _on_model(market_unsigned, reads_body=True), methods=["POST"]),
 ]
 """Every API route (the static page and its assets are served beside them)."""

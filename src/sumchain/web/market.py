@@ -37,9 +37,9 @@ PUSH_LIMIT = 64
 """Most evaluation transactions one push sends (the page pushes again while there is more)."""
 PUSHED = ("evaluate", "reward", "forfeited")
 """The phases in which anyone may push the market forward (:func:`push`)."""
-WALLET_ACTIONS = ("stake", "push", "end", "withdraw", "provide")
+WALLET_ACTIONS = ("stake", "push", "end", "withdraw", "provide", "cancel")
 """What a browser wallet may do on a market's page, one unsigned transaction at a time (``provide``: the
-provider's next step)."""
+provider's next step; ``cancel``: the provider's, before participation opens)."""
 
 
 def phase_line(phase: str, figures: dict[str, Any], now: int) -> str:
@@ -87,10 +87,8 @@ def phase_line(phase: str, figures: dict[str, Any], now: int) -> str:
                 f"Participation ended: the provider reveals the rest of the test set, before the deadline "
                 f"({countdown(left)}); after it, anyone may give the bounty to the contributors."
             )
-        return (
-            "The provider missed the reveal deadline: anyone may push the market, which gives the bounty to the "
-            "contributors."
-        )
+        to = "the contributors" if figures["num_contributions"] else "the provider (nobody contributed)"
+        return f"The provider missed the reveal deadline: anyone may push the market, which gives the bounty to {to}."
     if phase == "evaluate":
         return (
             "Anyone may push the evaluation: each contribution is learned in turn and scored on the test set "
@@ -99,6 +97,8 @@ def phase_line(phase: str, figures: dict[str, Any], now: int) -> str:
     if phase == "reward":
         return "Every contribution is scored: anyone may push the settlement, which credits each contributor."
     if phase == "forfeited":
+        if not figures["num_contributions"]:
+            return "Forfeited with no contributor: anyone may push the settlement, which gives the bounty back."
         return "The bounty is forfeited: anyone may push the settlement (each stake back with a share of the bounty)."
     return "The market is settled: each account withdraws what it is owed (the provider: the bounty left)."
 
@@ -258,27 +258,30 @@ def provider_test_set(board: Dashboard, market: Market, sender: str, body: dict[
 
     In the commit phase, the request's ``test_set`` (a list of {"text" or "sample", "label"}, as
     ``sumchain market commit`` reads it) is split into ``pieces`` (by default the fewest) and
-    kept first; without one, the test set kept by a commit that stopped half-way carries on.
-    Later, the kept test set is what the provider reveals.
+    kept first, in a file of its own (:func:`~sumchain.market.hidden_set_tag` names it: the same
+    request carries on the same file, and no file is ever written over). Later, the kept test
+    set whose pieces the market committed to (:func:`~sumchain.market.find_kept_test_set`, which
+    finds the file of ``sumchain market commit`` too) is what the provider reveals.
 
     Raises
     ------
     ApiError
         403 for anyone but the provider; 409 on a dashboard without a workspace, for a test set
-        given after the commit phase, or with none kept for the market; 400 for a malformed test set
-        or ``pieces``. Nothing is written then.
+        given after the commit phase, or with none kept for the market's commitments; 400 for a
+        malformed test set or ``pieces``, or none given in the commit phase. Nothing is written then.
     SumchainError
-        For a test set the model refuses, or pieces that do not fit it (400).
+        For a test set the model refuses, pieces that do not fit it, or another test set than
+        the one the market holds commitments of (400).
     """
     from sumchain.cli.inputs import labelled_samples
-    from sumchain.market import HiddenTestSet, hidden_set_file, kept_test_set
+    from sumchain.market import find_kept_test_set, hidden_set_file, hidden_set_tag, kept_test_set
 
     provider = market.model.owner
     if sender != provider:
         raise ApiError(403, f"only the market's provider, {provider}, commits and reveals its test set")
-    if board.workspace is None:
+    folder = board.workspace
+    if folder is None:
         raise ApiError(409, "this dashboard keeps no test sets (it has no workspace, as sumchain serve gives it)")
-    path = hidden_set_file(board.workspace, market.address)
     phase, rows = market.phase(), body.get("test_set")
     if rows is not None:
         if phase != "commit":
@@ -287,17 +290,19 @@ def provider_test_set(board: Dashboard, market: Market, sender: str, body: dict[
         if pieces is not None and (isinstance(pieces, bool) or not isinstance(pieces, int)):
             raise ApiError(400, f"pieces must be a whole number, got {shown(pieces)}")
         samples, labels = labelled_samples(market.model, rows, where="test_set")
-        board.workspace.mkdir(exist_ok=True)
-        hidden, _ = kept_test_set(market, samples, labels, path, pieces=pieces, replace_unused=True)
+        folder.mkdir(exist_ok=True)
+        path = hidden_set_file(folder, market.address, hidden_set_tag(samples, labels, pieces))
+        hidden, _ = kept_test_set(market, samples, labels, path, pieces=pieces)
         return hidden
-    if path.exists():
-        return HiddenTestSet.load(path)
-    if phase == "commit":
+    found = find_kept_test_set(folder, market) if folder.is_dir() else None
+    if found is not None:
+        return found[0]
+    if phase == "commit" and not market.committed_pieces():
         raise ApiError(400, 'give the test_set to commit: a list of {"text" or "sample", "label"} objects')
     raise ApiError(
         409,
-        f"this dashboard keeps no test set of the market at {market.address}: its provider reveals with the file "
-        "of its commit (sumchain market reveal --secret FILE)",
+        f"this dashboard keeps no test set the market at {market.address} committed to: its provider carries on "
+        "with the file of its commit (sumchain market commit or reveal --secret FILE)",
     )
 
 

@@ -141,7 +141,8 @@ def _market_paths() -> dict[str, Any]:
         },
         market + "/end": {
             "post": _operation(
-                "End participation (anyone, once it lasted long enough with enough contributions)",
+                "End participation (anyone, once it lasted long enough with enough contributions, or with "
+                "fewer once it also lasted the claim wait)",
                 {"type": "object", "properties": {"phase": {"type": "string"}}},
                 parameters=[_ADDRESS],
                 body=_body(signer, ("account",)),
@@ -173,19 +174,27 @@ def _market_paths() -> dict[str, Any]:
                 body=_body(signer | _TEST_SET, ("account",)),
             )
         },
+        market + "/cancel": {
+            "post": _operation(
+                "End the market before participation opens, its bounty owed back to the provider (the provider)",
+                {"type": "object", "properties": {"phase": {"type": "string"}, "owed": _AMOUNT}},
+                parameters=[_ADDRESS],
+                body=_body(signer, ("account",)),
+            )
+        },
         market + "/unsigned": {
             "post": _operation(
                 "An unsigned transaction of the market for a browser wallet: stake, push (the next evaluate, "
                 "apply_next or settle, from where the chain stands; its action names it), end, withdraw, or "
-                "provide (the provider's next commit, seal, draw or reveal); a call that would revert now is "
-                "refused (409, with the contract's reason)",
+                "provide (the provider's next commit, seal, draw or reveal) or cancel (the provider's, before "
+                "participation); a call that would revert now is refused (409, with the contract's reason)",
                 {"$ref": "#/components/schemas/UnsignedTransaction"},
                 parameters=[_ADDRESS],
                 body=_body(
                     _SAMPLE
                     | _TEST_SET
                     | {
-                        "action": {"enum": ["stake", "push", "end", "withdraw", "provide"]},
+                        "action": {"enum": ["stake", "push", "end", "withdraw", "provide", "cancel"]},
                         "from": {"type": "string", "description": "The wallet's address."},
                         "label": {"type": ["string", "integer"], "description": "For stake."},
                     },

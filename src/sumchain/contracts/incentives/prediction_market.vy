@@ -16,7 +16,9 @@
         Participation with fewer contributions than the provider asked for
         may still end once it also lasted the claim wait.
 @dev Phases only move forward (`phase`): COMMIT, SEALED, DRAWN,
-     PARTICIPATION, REVEAL, EVALUATE, REWARD, FORFEITED, DONE.
+     PARTICIPATION, REVEAL, EVALUATE, REWARD, FORFEITED, DONE; the provider
+     may cancel before participation opens (straight to DONE, the bounty
+     back), as when it lost the salts it must reveal with.
      Commitments: piece `k` is `keccak256(abi_encode(samples, labels, salt))`
      with `samples: DynArray[Bytes[SAMPLE_BYTES], PIECE_SAMPLES]`,
      `labels: DynArray[uint8, PIECE_SAMPLES]`. The piece revealed first is
@@ -187,13 +189,19 @@ def _fund(amount: uint256):
 
 
 @internal
-def _commit(hashes: DynArray[bytes32, MAX_COMMITS_PER_CALL]):
+def _commit(start: uint256, hashes: DynArray[bytes32, MAX_COMMITS_PER_CALL]):
     """
-    @dev Appends piece commitments, before the seal.
+    @dev Appends piece commitments, before the seal, from piece `start`:
+         the number committed so far, so that a commitment sent twice (a
+         wallet that asked a node that had not seen the first yet) is
+         refused instead of appended again.
+    @param start The index of the first piece given.
     @param hashes The commitments, in piece order.
     """
     self._require(COMMIT)
     count: uint256 = self.num_pieces
+    if start != count:
+        reverts._fail("prediction_market: not the next commitment")
     if count + len(hashes) > MAX_PIECES:
         reverts._fail("prediction_market: too many pieces")
     running: bytes32 = self._commitments_hash
@@ -215,6 +223,21 @@ def _seal():
         reverts._fail("prediction_market: no bounty")
     self.sealed_at = block.number
     self.phase = SEALED
+
+
+@internal
+def _cancel(provider: address):
+    """
+    @dev Ends the market before participation opens (nobody staked yet):
+         the bounty is owed back to the provider, and the market is done.
+    @param provider The provider.
+    """
+    if self.phase != COMMIT and self.phase != SEALED and self.phase != DRAWN:
+        reverts._fail("prediction_market: participation opened")
+    self.owed[provider] += self.bounty_left
+    self.bounty_left = 0
+    self.ended_at = block.timestamp
+    self.phase = DONE
 
 
 @internal

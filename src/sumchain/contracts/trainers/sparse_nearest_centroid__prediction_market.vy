@@ -176,13 +176,14 @@ def fund():
 
 
 @external
-def commit(hashes: DynArray[bytes32, market.MAX_COMMITS_PER_CALL]):
+def commit(start: uint256, hashes: DynArray[bytes32, market.MAX_COMMITS_PER_CALL]):
     """
     @notice Appends commitments of test-set pieces (provider only, before the seal).
+    @param start The index of the first piece given: the number committed so far.
     @param hashes `keccak256(abi_encode(samples, labels, salt))` of each piece, in order.
     """
     self._only_provider()
-    market._commit(hashes)
+    market._commit(start, hashes)
 
 
 @external
@@ -195,6 +196,17 @@ def seal():
     self._check_ready()
     market._seal()
     log PhaseChanged(phase=market.SEALED)
+
+
+@external
+def cancel():
+    """
+    @notice Ends the market before participation opens, the bounty owed back
+            to the provider (provider only; nobody has staked yet).
+    """
+    self._only_provider()
+    market._cancel(owner)
+    log PhaseChanged(phase=market.DONE)
 
 
 @external

@@ -589,11 +589,12 @@ function marketActionForm(model, { id, title, note, button, busy, action, path, 
   return form;
 }
 
-// Anyone may end participation once it lasted its minimum time with enough contributions.
+// Anyone may end participation once it lasted its minimum time with enough contributions (or with
+// fewer, once it also lasted the claim wait).
 function endForm(model) {
   return marketActionForm(model, {
     id: "end", title: "End participation (anyone)", button: "End participation", busy: "Ending participation",
-    note: "Once participation lasted its minimum time with enough contributions; the provider then reveals the rest of the test set.",
+    note: "Once participation lasted its minimum time with enough contributions (with fewer, once it also lasted the claim wait); the provider then reveals the rest of the test set.",
     action: "end", path: "/end", said: (done) => `Participation ended; phase ${done.phase}.`,
   });
 }
@@ -681,7 +682,8 @@ function providerForm(model, market) {
       const done = [];
       let now = market;
       do {
-        const { tx } = await marketByWallet(model, "provide", done.length ? {} : payload);
+        // the test set goes with every commit step: the server builds each from the chain and the file it names
+        const { tx } = await marketByWallet(model, "provide", now.phase === "commit" ? payload : {});
         done.push(tx.action);
         now = await refreshMarket();
         notify(`Wallet: sent ${done.length} transaction${done.length === 1 ? "" : "s"} (${done.join(", ")}); phase ${now.phase}.`);
@@ -696,15 +698,25 @@ function providerForm(model, market) {
   return form;
 }
 
-// The provider's form again when the phase (or who looks) changed; kept as it is otherwise.
+// Before participation opens the provider may cancel: the bounty is owed back (as when it lost its salts).
+function cancelForm(model, market) {
+  if (market.viewer !== model.owner || !["commit", "sealed", "drawn"].includes(market.phase)) return null;
+  return marketActionForm(model, {
+    id: "cancel", title: "Cancel the market (provider)", button: "Cancel the market", busy: "Cancelling the market",
+    note: "Before participation opens, nobody has staked: the bounty is owed back to you, to withdraw.",
+    action: "cancel", path: "/cancel", said: (done) => `Cancelled: ${done.owed.text} owed to the provider; phase ${done.phase}.`,
+  });
+}
+
+// The provider's forms again when the phase, who looks, or the reveal deadline's passing changed; kept otherwise.
 function showProvider(model, market) {
   const holder = document.getElementById("provider");
-  const key = `${market.phase} ${market.viewer}`;
+  const key = `${market.phase} ${market.viewer} ${market.reveal_deadline !== null && market.reveal_deadline <= market.now}`;
   if (holder.dataset.key === key) return;
   holder.dataset.key = key;
-  const form = providerForm(model, market);
-  holder.replaceChildren(...(form ? [form] : []));
-  holder.hidden = !form;
+  const forms = [providerForm(model, market), cancelForm(model, market)].filter(Boolean);
+  holder.replaceChildren(...forms);
+  holder.hidden = !forms.length;
 }
 
 async function refreshMarket() {
@@ -722,7 +734,7 @@ async function renderMarket(main, model) {
     modelHeading(model, model.mechanism.name, "Provider"),
     el("h2", { id: "market-title", text: "Where the market stands" }),
     el("section", { id: "market", "aria-labelledby": "market-title", "aria-live": "polite" }, marketFacts(market)),
-    el("div", { id: "provider", hidden: true }),
+    el("div", { id: "provider", class: "grid", hidden: true }),
     el("div", { class: "grid" }, predictForm(model), stakeForm(model, market), endForm(model), pushForm(model), withdrawForm(model)),
     el("section", { id: "market-tables" }, marketTables(model, market)),
     state.chain.is_dev ? timeForm() : null);
