@@ -346,3 +346,26 @@ def test_the_provider_cancels_from_the_dashboard_and_withdraws_the_bounty(site: 
     assert site.chain.balance(market.address) == 0
     again = site.post(base + "/cancel", {"account": 0})
     assert again.status_code == 409 and "prediction_market: participation opened" in again.json()["error"]
+
+
+def test_serve_max_deposit_refuses_a_bounty_above_it_before_anything_is_deployed(tmp_path: Path) -> None:
+    """``sumchain serve --max-deposit`` opens the chain with that limit: a market's bounty above it is refused
+    at the request, before the model is deployed (not after, with a market left without its bounty)."""
+    from sumchain.web.app import create_app
+    from sumchain.web.server import keyless_chain
+    from tests.web.conftest import threaded_server
+
+    chain = keyless_chain(f"embedded:{tmp_path / 'chain.sqlite'}", max_deposit=10**16)
+    before = chain.block_number()
+    with threaded_server(create_app(chain, workspace=tmp_path / ".sumchain")) as url:
+        answer = requests.post(f"{url}/api/deployments", json=MARKET | {"account": 0}, timeout=30)
+        assert answer.status_code == 400, answer.text
+        assert "the deposit 0.1 ETH is more than the maximum 0.01 ETH: nothing was sent" in answer.json()["error"]
+        assert chain.block_number() == before
+        job = requests.post(f"{url}/api/deployments", json=MARKET | {"account": 0, "bounty": "0.01ether"}, timeout=30)
+        assert job.status_code == 202, job.text
+        while job.json()["state"] == "running":
+            time.sleep(0.2)
+            job = requests.get(f"{url}/api/deployments/{job.json()['id']}", timeout=30)
+    assert job.json()["state"] == "done", job.text
+    assert Market(SharedModel(chain, job.json()["address"])).status()["bounty"] == 10**16
