@@ -153,3 +153,13 @@ def test_a_market_on_a_model_file_of_any_type(tmp_path) -> None:
     fails(
         tmp_path, "export", "dataset", "d.csv", "--format", "json", message="--format takes csv or parquet, not 'json'"
     )
+
+
+def test_the_provider_cancels_before_participation_and_withdraws_the_bounty(tmp_path) -> None:
+    run(tmp_path, "market", "create", "--bounty", "0.1ether", "--name", "cancelled")
+    fails(tmp_path, "market", "cancel", "--account", "1", message="market: caller is not the provider")
+    assert "Cancelled the market: 0.1 ETH is owed to the provider" in run(tmp_path, "market", "cancel").stdout
+    assert json.loads(run(tmp_path, "market", "status", "--json").stdout)["phase"] == "done"
+    fails(tmp_path, "market", "reveal", message="nothing to reveal in the done phase")
+    fails(tmp_path, "market", "cancel", message="prediction_market: too late to cancel")
+    assert "Withdrew 0.1 ETH." in run(tmp_path, "market", "withdraw").stdout

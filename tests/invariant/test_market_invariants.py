@@ -131,7 +131,7 @@ class MarketMachine(CountingMachine):
     @counted
     def cancel(self, who: int) -> None:
         """Participation is open from the start: nobody may cancel, the provider neither."""
-        reason = "market: caller is not the provider" if who else "prediction_market: participation opened"
+        reason = "market: caller is not the provider" if who else "prediction_market: too late to cancel"
         self._attempt(lambda: self.market.cancel(sender=who), False, reason)
 
     @rule(who=st.sampled_from(PEOPLE))

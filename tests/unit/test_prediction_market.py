@@ -287,7 +287,9 @@ def test_a_commitment_sent_twice_is_refused_not_appended_again(chain) -> None:
 @pytest.mark.parametrize("stage", ["commit", "sealed", "drawn"])
 def test_the_provider_cancels_before_participation_and_gets_the_bounty_back(chain, stage: str) -> None:
     """A provider that lost its salts (or changed its mind) ends the market before anyone could stake:
-    the bounty is owed back; nobody else may cancel, nor anyone once participation opened."""
+    the bounty is owed back; nobody else may cancel, nor anyone once participation opened. Once drawn,
+    only when the reveal window passed without the drawn piece's reveal (to the second): a provider may
+    not cancel at once to draw the public piece again on a new market."""
     tests = pieces_of()
     market = Market.create(chain, mirror(), PARAMETERS, bounty=BOUNTY, sender=0)
     if stage != "commit":
@@ -295,7 +297,15 @@ def test_the_provider_cancels_before_participation_and_gets_the_bounty_back(chai
         market.seal(sender=0)
     if stage == "drawn":
         market.draw(sender=1)
-    assert market.phase() == stage
+        assert not market.may_cancel()
+        with pytest.raises(ContractReverted, match=r"prediction_market: reveal the drawn piece \(or cancel after"):
+            market.cancel(sender=0)
+        opens = market.status()["drawn_at"] + PARAMETERS.reveal_window + 1
+        chain.advance_time(opens - 2 - chain.time())  # the next block is mined a second early
+        with pytest.raises(ContractReverted, match="prediction_market: reveal the drawn piece"):
+            market.cancel(sender=0)
+        chain.advance_time(1)
+    assert market.phase() == stage and market.may_cancel()
     with pytest.raises(ContractReverted, match="market: caller is not the provider"):
         market.cancel(sender=1)
     assert market.cancel(sender=0) == BOUNTY
@@ -303,14 +313,38 @@ def test_the_provider_cancels_before_participation_and_gets_the_bounty_back(chai
     assert_holds(market, [])
     balance = chain.balance(chain.accounts[0])
     assert market.withdraw(sender=0) == BOUNTY and chain.balance(chain.accounts[0]) == balance + BOUNTY
-    assert chain.balance(market.address) == 0
-    with pytest.raises(ContractReverted, match="prediction_market: participation opened"):
+    assert chain.balance(market.address) == 0 and not market.may_cancel()
+    with pytest.raises(ContractReverted, match="prediction_market: too late to cancel"):
         market.cancel(sender=0)
+
+
+def test_a_kept_test_set_carries_on_only_the_commit_it_is_of(chain, tmp_path) -> None:
+    """kept_test_set: a new split is kept before any commitment; once the market holds commitments, the
+    file they are of carries on (found in the folder, whatever the pieces asked), and another test set,
+    or one no file keeps, is refused; no file is written over."""
+    from sumchain.market import find_kept_test_set, hidden_set_file, kept_test_set
+
+    market = Market.create(chain, mirror(), PARAMETERS, bounty=BOUNTY, sender=0)
+    first = hidden_set_file(tmp_path, market.address, "a")
+    hidden, carried = kept_test_set(market, TEST_SAMPLES, TEST_LABELS, first, pieces=4, folder=tmp_path)
+    assert not carried and HiddenTestSet.load(first) == hidden and find_kept_test_set(tmp_path, market) is None
+    market.commit(HiddenTestSet(hidden.pieces[:1]), sender=0)  # a commit stopped after its first piece
+    assert find_kept_test_set(tmp_path, market) == (hidden, first)
+    other = hidden_set_file(tmp_path, market.address, "b")
+    again, carried = kept_test_set(market, TEST_SAMPLES, TEST_LABELS, other, pieces=2, folder=tmp_path)
+    assert carried and again == hidden and not other.exists()
+    with pytest.raises(SumchainError, match="holds 1 commitments already, of another test set"):
+        kept_test_set(market, TEST_SAMPLES, TEST_LABELS[::-1], other, folder=tmp_path)
+    with pytest.raises(SumchainError, match="holds 1 commitments already, of a test set whose pieces and salts"):
+        kept_test_set(market, TEST_SAMPLES, TEST_LABELS, other)  # no folder, and no such file
+    market.commit(hidden, sender=0)
+    assert market.committed_pieces() == 4 and find_kept_test_set(tmp_path, market) == (hidden, first)
 
 
 def test_the_provider_cannot_cancel_once_participation_opened(chain) -> None:
     market = opened(chain, pieces_of())
-    with pytest.raises(ContractReverted, match="prediction_market: participation opened"):
+    assert not market.may_cancel()
+    with pytest.raises(ContractReverted, match="prediction_market: too late to cancel"):
         market.cancel(sender=0)
     assert market.phase() == "participation" and market.owed(market.model.owner) == 0
 

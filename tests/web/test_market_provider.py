@@ -238,8 +238,8 @@ def test_a_wallet_provider_deploys_funds_commits_and_reveals_one_transaction_at_
     refused = site.post(base, provide | {"from": PROVIDER})
     assert refused.status_code == 403 and "only the market's provider" in refused.json()["error"]
     sent = []
-    while market.phase() != "participation":
-        tx = site.post(base, provide | ({"test_set": TEST_SET} if not sent else {})).json()
+    while market.phase() != "participation":  # as the page: the test set with every commit-phase step
+        tx = site.post(base, provide | ({"test_set": TEST_SET} if market.phase() == "commit" else {})).json()
         assert tx["from"] == WALLET and tx["to"] == market.address
         if tx["action"] == "draw":
             estimate = site.chain.estimate_gas(market.address, bytes.fromhex(tx["data"][2:]), sender=WALLET)
@@ -315,7 +315,7 @@ def test_another_test_set_before_any_commitment_gets_a_file_of_its_own(site: Sit
     first = site.post(base, {"action": "provide", "from": PROVIDER, "test_set": TEST_SET}).json()
     other = TEST_SET[::-1]
     second = site.post(base, {"action": "provide", "from": PROVIDER, "test_set": other}).json()
-    assert first["action"] == second["action"] == "commit" and first["data"] != second["data"]
+    assert first["action"] == second["action"] == "commit"
     files = _files(site, market)
     assert len(files) == 2
     kept = {path: path.read_bytes() for path in files}
@@ -345,7 +345,9 @@ def test_the_provider_cancels_from_the_dashboard_and_withdraws_the_bounty(site: 
     assert site.post(base + "/withdraw", {"account": 0}).json()["amount"]["wei"] == str(BOUNTY)
     assert site.chain.balance(market.address) == 0
     again = site.post(base + "/cancel", {"account": 0})
-    assert again.status_code == 409 and "prediction_market: participation opened" in again.json()["error"]
+    assert again.status_code == 409 and "prediction_market: too late to cancel" in again.json()["error"]
+    view = site.get(base + "?account=0").json()
+    assert not view["may_cancel"] and view["phase_line"].startswith("The provider cancelled the market before")
 
 
 def test_serve_max_deposit_refuses_a_bounty_above_it_before_anything_is_deployed(tmp_path: Path) -> None:
@@ -369,3 +371,20 @@ def test_serve_max_deposit_refuses_a_bounty_above_it_before_anything_is_deployed
             job = requests.get(f"{url}/api/deployments/{job.json()['id']}", timeout=30)
     assert job.json()["state"] == "done", job.text
     assert Market(SharedModel(chain, job.json()["address"])).status()["bounty"] == 10**16
+
+
+def test_the_test_sets_kept_before_any_commitment_are_bounded(site: Site) -> None:
+    """Anyone may send test sets in the provider's name through the wallet route: at most
+    MAX_KEPT_TEST_SETS files are kept for a market before one is committed to; the next is refused."""
+    from sumchain.web.market import MAX_KEPT_TEST_SETS
+
+    market = _market(site, _deployed(site, MARKET | {"name": "many test sets", "account": 0})["address"])
+    base = f"/api/models/{market.address}/market/unsigned"
+    for pieces in range(2, 2 + MAX_KEPT_TEST_SETS):
+        answer = site.post(base, {"action": "provide", "from": PROVIDER, "test_set": TEST_SET * 4, "pieces": pieces})
+        assert answer.status_code == 200, answer.text
+    refused = site.post(base, {"action": "provide", "from": PROVIDER, "test_set": TEST_SET, "pieces": 3})
+    assert refused.status_code == 409 and f"keeps {MAX_KEPT_TEST_SETS} test sets" in refused.json()["error"]
+    assert len(_files(site, market)) == MAX_KEPT_TEST_SETS
+    again = site.post(base, {"action": "provide", "from": PROVIDER, "test_set": TEST_SET * 4, "pieces": 2})
+    assert again.status_code == 200  # one of those kept carries on

@@ -144,6 +144,7 @@ def commit(
     from rich.progress import Progress
 
     from sumchain.chain.base import resolve_account
+    from sumchain.cli.session import WORKSPACE
     from sumchain.market import kept_test_set
 
     market = _market()
@@ -154,7 +155,9 @@ def commit(
         raise SumchainError(f"only the market's provider, {provider}, commits its test set: nothing was written")
     samples, labels = read_test_set(market.model, test_set)
     path = _secret_path(market, secret)
-    hidden, carried_on = kept_test_set(market, samples, labels, path, pieces=pieces)
+    hidden, carried_on = kept_test_set(
+        market, samples, labels, path, pieces=pieces, folder=WORKSPACE if secret is None else None
+    )
     if carried_on:
         out.print(
             f"Carrying on the commit of {path}: {market.committed_pieces()} of {len(hidden.pieces)} pieces are "
@@ -176,10 +179,10 @@ def reveal(secret: SecretOption = None) -> None:
     from rich.progress import Progress
 
     market = _market()
-    hidden = _kept(market, secret)
     phase = market.phase()
     if phase not in ("sealed", "drawn", "reveal"):
         raise SumchainError(f"nothing to reveal in the {phase} phase")
+    hidden = _kept(market, secret)
     with Progress(transient=True) as progress:
         steps = {"sealed": 2, "drawn": 1}.get(phase) or len(market.unrevealed(hidden))  # draw and reveal, or the rest
         task = progress.add_task("revealing", total=steps)

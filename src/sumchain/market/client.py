@@ -213,16 +213,21 @@ def hidden_set_tag(samples: Sequence[Sequence[int]], labels: Sequence[int], piec
 
 def find_kept_test_set(folder: str | Path, market: Market) -> tuple[HiddenTestSet, Path] | None:
     """The test set kept in ``folder`` for ``market`` (in any of its files, see :func:`hidden_set_file`)
-    whose pieces the market's commitments are, with its file; None when none is.
+    whose pieces the market's commitments are, with its file; None when none is (or nothing is
+    committed yet).
 
-    Files that cannot be read are passed over: they cannot be what the market committed to.
+    The commitments are read once; a file that cannot be read, or whose samples the model does not
+    take, is passed over: it cannot be what the market committed to.
     """
+    committed = market.committed()
+    if not committed[0] or not Path(folder).is_dir():
+        return None
     for path in sorted(Path(folder).glob(f"market-{market.address}*.json")):
         try:
             hidden = HiddenTestSet.load(path)
         except SumchainError:
             continue
-        if market.commits_to(hidden):
+        if market.commits_to(hidden, committed):
             return hidden, path
     return None
 
@@ -234,11 +239,10 @@ def kept_test_set(
     path: Path,
     *,
     pieces: int | None = None,
+    folder: str | Path | None = None,
 ) -> tuple[HiddenTestSet, bool]:
-    """The provider's test set for ``market``, split and kept in the file ``path`` before anything is committed.
-
-    A commit that stopped half-way left its pieces and salts in ``path``: given the same samples and
-    labels (and the same number of pieces, or none), the kept test set carries on.
+    """The provider's test set for ``market``: the one a commit that stopped half-way kept, or a new
+    split kept in the file ``path`` before anything is committed.
 
     Parameters
     ----------
@@ -250,31 +254,40 @@ def kept_test_set(
         The provider's file of pieces and salts (readable by its owner only; see :meth:`HiddenTestSet.save`).
     pieces : int, optional
         As :func:`split_test_set` takes it.
+    folder : str or Path, optional
+        Where else a commit begun elsewhere may have kept its file (:func:`find_kept_test_set`): once
+        the market holds commitments, the kept test set they are of carries on if it holds these
+        samples and labels, whatever its number of pieces.
 
     Returns
     -------
     tuple of HiddenTestSet and bool
-        The test set to commit, and whether it is the one ``path`` kept.
+        The test set to commit, and whether it is one kept by an earlier commit.
 
     Raises
     ------
     SumchainError
-        When the market holds commitments of another test set than the one ``path`` keeps (or
-        ``path`` is missing), when ``path`` keeps another test set (it may hold the salts of an
+        When the market holds commitments of a test set that neither ``path`` nor ``folder`` keeps
+        (or of another test set), when ``path`` keeps another test set (it may hold the salts of an
         earlier commit: it is never written over), or for sizes that do not fit.
     """
-    kept = HiddenTestSet.load(path) if path.exists() else None
     held = market.committed_pieces()
-    if kept is not None and kept.holds(samples, labels) and (held or pieces in (None, len(kept.pieces))):
-        if held and not market.commits_to(kept):
-            raise SumchainError(f"the market holds {held} commitments of another test set than the one in {path}")
-        return kept, True
     if held:
+        found = None if folder is None else find_kept_test_set(folder, market)
+        if found is None and path.exists():
+            own = HiddenTestSet.load(path)
+            found = (own, path) if market.commits_to(own) else None
+        if found is not None and found[0].holds(samples, labels):
+            return found[0], True
         raise SumchainError(
-            f"the market holds {held} commitments already, of the test set whose pieces and salts are in the file "
-            f"of that commit; {path} {'is missing' if kept is None else 'holds another'}: carry on with that file "
-            "(sumchain market commit --secret FILE), or cancel the market (sumchain market cancel)"
+            f"the market holds {held} commitments already, of "
+            f"{'another test set' if found else 'a test set whose pieces and salts ' + str(path) + ' does not keep'}: "
+            "carry on with the file of that commit (sumchain market commit --secret FILE), or cancel the market "
+            "(sumchain market cancel)"
         )
+    kept = HiddenTestSet.load(path) if path.exists() else None
+    if kept is not None and kept.holds(samples, labels) and pieces in (None, len(kept.pieces)):
+        return kept, True
     hidden = split_test_set(samples, labels, pieces=pieces)
     hidden.save(path)  # refuses a file that exists: it may keep the salts of another commit
     return hidden, False
@@ -367,8 +380,8 @@ class Market:
         """Every figure of the market, as JSON values (wei, seconds, counts)."""
         names = (
             "bounty", "bounty_left", "num_pieces", "num_revealed", "first_piece", "test_samples", "num_contributions",
-            "applied", "next_piece", "opened_at", "reveal_deadline", "ended_at", "first_rounds", "second_rounds",
-            "settled",
+            "applied", "next_piece", "drawn_at", "opened_at", "reveal_deadline", "ended_at", "first_rounds",
+            "second_rounds", "settled",
         )  # fmt: skip
         figures: dict[str, Any] = {"address": self.address, "phase": self.phase()}
         figures |= {name: int(self._read(name)) for name in names}
@@ -457,17 +470,32 @@ class Market:
         """Pieces of the test set whose commitments the market holds."""
         return int(self._read("num_pieces"))
 
-    def commits_to(self, test_set: HiddenTestSet) -> bool:
+    def committed(self) -> tuple[list[bytes], bool]:
+        """The commitments the market holds, in piece order, and whether more may come (the commit phase)."""
+        datas = [self.model.abi.encode_call("commitments", i) for i in range(self.committed_pieces())]
+        answers = self.chain.call_many(self.address, datas) if datas else []
+        return [bytes(self.model.abi.decode_output("commitments", a)) for a in answers], self.phase() == "commit"
+
+    def commits_to(self, test_set: HiddenTestSet, committed: tuple[list[bytes], bool] | None = None) -> bool:
         """Whether the market's commitments (at least one) are those of ``test_set``'s pieces: its first
-        pieces during the commit phase, all of them after it."""
-        held = self.committed_pieces()
+        pieces during the commit phase, all of them after it.
+
+        Parameters
+        ----------
+        test_set : HiddenTestSet
+            The test set.
+        committed : tuple, optional
+            :meth:`committed`, read once by a caller that checks several test sets.
+        """
+        hashes, more = self.committed() if committed is None else committed
         count = len(test_set.pieces)
-        if held == 0 or held > count or (held < count and self.phase() != "commit"):
+        if not hashes or len(hashes) > count or (len(hashes) < count and not more):
             return False
-        datas = [self.model.abi.encode_call("commitments", i) for i in range(held)]
-        chained = [self.model.abi.decode_output("commitments", d) for d in self.chain.call_many(self.address, datas)]
         encode = self.model.codec.encode
-        return all(bytes(h) == p.commitment(encode) for h, p in zip(chained, test_set.pieces, strict=False))
+        try:
+            return all(h == p.commitment(encode) for h, p in zip(hashes, test_set.pieces, strict=False))
+        except SumchainError:  # samples the model does not take: not its test set
+            return False
 
     def seal_call(self) -> Call:
         """The :meth:`seal` transaction, unsent."""
@@ -485,10 +513,19 @@ class Market:
         """End the market before participation opens (the provider; nobody has staked yet): the bounty is
         owed back to the provider, who withdraws it. Returns the amount owed to the provider.
 
-        For a provider that lost the salts it must reveal with, or that changed its mind.
+        Before the draw, or once the reveal window passed since it without the drawn piece's reveal
+        (:meth:`may_cancel`): for a provider that lost the salts it must reveal with, or that changed
+        its mind before the draw.
         """
         self._send_call(self.cancel_call(), sender=sender)
         return self.owed(self.model.owner)
+
+    def may_cancel(self) -> bool:
+        """Whether the provider may :meth:`cancel` in a block mined now."""
+        phase = self.phase()
+        if phase == "drawn":
+            return self.chain.time() >= int(self._read("drawn_at")) + self.parameters.reveal_window
+        return phase in ("commit", "sealed")
 
     def draw_call(self) -> Call:
         """The :meth:`draw` transaction, unsent, with :data:`DRAW_GAS_SPREAD` gas beyond the estimate's

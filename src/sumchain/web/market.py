@@ -11,11 +11,13 @@ A dev account's steps are sent here (:func:`push` sends batches); a browser wall
 unsent, one transaction at a time, from :class:`~sumchain.market.Market`'s unsent calls
 (:func:`next_step` is the next push), and the wallet sends them.
 
-The provider commits and reveals its hidden test set from the page too: the dashboard keeps the
-test set, split into pieces with their salts, in its workspace (:func:`provider_test_set`: the
-file ``sumchain market`` keeps, so either may carry on what the other began) until every piece is
-revealed, and sends the provider's steps (:func:`provide`) or builds them for its wallet
-(:meth:`Market.provider_step_call <sumchain.market.Market.provider_step_call>`).
+The provider commits and reveals its hidden test set from the page too: the dashboard keeps each
+test set it is given, split into pieces with their salts, in a file of its own in its workspace
+(:func:`provider_test_set`), finds the one the market committed to (the file of ``sumchain market
+commit`` too, and ``sumchain market reveal`` finds the dashboard's), and sends the provider's
+steps (:func:`provide`) or builds them for its wallet (:meth:`Market.provider_step_call
+<sumchain.market.Market.provider_step_call>`). Before participation opens the provider may
+cancel the market (its bounty back).
 
 Amounts are as :func:`sumchain.web.mechanism.amount` gives them; times are chain seconds.
 """
@@ -35,6 +37,10 @@ if TYPE_CHECKING:
 
 PUSH_LIMIT = 64
 """Most evaluation transactions one push sends (the page pushes again while there is more)."""
+MAX_KEPT_TEST_SETS = 8
+"""Most test sets the dashboard keeps for one market before any is committed to (the wallet's ``from`` is
+not signed: anyone may send a test set in the provider's name; it gets a file of its own, never chosen
+over the one the market commits to, and these files are bounded)."""
 PUSHED = ("evaluate", "reward", "forfeited")
 """The phases in which anyone may push the market forward (:func:`push`)."""
 WALLET_ACTIONS = ("stake", "push", "end", "withdraw", "provide", "cancel")
@@ -100,6 +106,8 @@ def phase_line(phase: str, figures: dict[str, Any], now: int) -> str:
         if not figures["num_contributions"]:
             return "Forfeited with no contributor: anyone may push the settlement, which gives the bounty back."
         return "The bounty is forfeited: anyone may push the settlement (each stake back with a share of the bounty)."
+    if not figures["opened_at"]:
+        return "The provider cancelled the market before participation opened: it withdraws its bounty."
     return "The market is settled: each account withdraws what it is owed (the provider: the bounty left)."
 
 
@@ -126,7 +134,8 @@ def market_view(market: Market, viewer: str, now: int) -> dict[str, Any]:
         ``reveal_deadline`` (None before participation ends);
         ``contributions`` (index, contributor, data, label, class name, score or None);
         ``accounts`` (each contributor and the provider with what it is owed now);
-        ``viewer`` and ``owed`` (the viewer's, as an amount); ``now``.
+        ``viewer`` and ``owed`` (the viewer's, as an amount); ``may_cancel`` (whether the provider may
+        cancel now, :meth:`Market.may_cancel <sumchain.market.Market.may_cancel>`); ``now``.
     """
     model = market.model
     figures = market.status()
@@ -169,6 +178,7 @@ def market_view(market: Market, viewer: str, now: int) -> dict[str, Any]:
         "accounts": [{"account": a, "provider": a == model.owner, "owed": amount(market.owed(a))} for a in accounts],
         "viewer": viewer,
         "owed": amount(market.owed(viewer)),
+        "may_cancel": market.may_cancel(),
     }
 
 
@@ -292,7 +302,14 @@ def provider_test_set(board: Dashboard, market: Market, sender: str, body: dict[
         samples, labels = labelled_samples(market.model, rows, where="test_set")
         folder.mkdir(exist_ok=True)
         path = hidden_set_file(folder, market.address, hidden_set_tag(samples, labels, pieces))
-        hidden, _ = kept_test_set(market, samples, labels, path, pieces=pieces)
+        kept = list(folder.glob(f"market-{market.address}*.json"))
+        if not path.exists() and not market.committed_pieces() and len(kept) >= MAX_KEPT_TEST_SETS:
+            raise ApiError(
+                409,
+                f"this dashboard keeps {len(kept)} test sets for the market at {market.address} already, none "
+                "committed to: commit one of them, or cancel the market",
+            )
+        hidden, _ = kept_test_set(market, samples, labels, path, pieces=pieces, folder=folder)
         return hidden
     found = find_kept_test_set(folder, market) if folder.is_dir() else None
     if found is not None:

@@ -18,7 +18,8 @@
 @dev Phases only move forward (`phase`): COMMIT, SEALED, DRAWN,
      PARTICIPATION, REVEAL, EVALUATE, REWARD, FORFEITED, DONE; the provider
      may cancel before participation opens (straight to DONE, the bounty
-     back), as when it lost the salts it must reveal with.
+     back), as when it lost the salts it must reveal with: before the draw,
+     or once `reveal_window` passed since it without the drawn piece's reveal.
      Commitments: piece `k` is `keccak256(abi_encode(samples, labels, salt))`
      with `samples: DynArray[Bytes[SAMPLE_BYTES], PIECE_SAMPLES]`,
      `labels: DynArray[uint8, PIECE_SAMPLES]`. The piece revealed first is
@@ -105,6 +106,9 @@ num_pieces: public(uint256)
 _commitments_hash: bytes32
 # @dev Block of the seal; the draw comes in a later block.
 sealed_at: public(uint256)
+# @dev Time of the draw (the provider may cancel a drawn market it did not
+#      reveal once `reveal_window` has passed since).
+drawn_at: public(uint256)
 # @dev The piece revealed before participation (left out of the evaluation).
 first_piece: public(uint256)
 # @dev Whether each piece was revealed, and how many are.
@@ -230,10 +234,16 @@ def _cancel(provider: address):
     """
     @dev Ends the market before participation opens (nobody staked yet):
          the bounty is owed back to the provider, and the market is done.
+         Once the first piece is drawn, only after `reveal_window` has
+         passed without its reveal (the provider lost its salts): a provider
+         may not cancel at once to draw again on a new market.
     @param provider The provider.
     """
-    if self.phase != COMMIT and self.phase != SEALED and self.phase != DRAWN:
-        reverts._fail("prediction_market: participation opened")
+    phase: uint256 = self.phase
+    if phase != COMMIT and phase != SEALED and phase != DRAWN:
+        reverts._fail("prediction_market: too late to cancel")
+    if phase == DRAWN and block.timestamp <= self.drawn_at + reveal_window:
+        reverts._fail("prediction_market: reveal the drawn piece (or cancel after the reveal window)")
     self.owed[provider] += self.bounty_left
     self.bounty_left = 0
     self.ended_at = block.timestamp
@@ -252,6 +262,7 @@ def _draw() -> uint256:
     seed: bytes32 = keccak256(concat(block.prevrandao, self._commitments_hash))
     piece: uint256 = convert(seed, uint256) % self.num_pieces
     self.first_piece = piece
+    self.drawn_at = block.timestamp
     self.phase = DRAWN
     return piece
 

@@ -202,7 +202,9 @@ def seal():
 def cancel():
     """
     @notice Ends the market before participation opens, the bounty owed back
-            to the provider (provider only; nobody has staked yet).
+            to the provider (provider only; nobody has staked yet): before
+            the draw, or once the reveal window passed since it without the
+            drawn piece's reveal.
     """
     self._only_provider()
     market._cancel(owner)

@@ -700,10 +700,10 @@ function providerForm(model, market) {
 
 // Before participation opens the provider may cancel: the bounty is owed back (as when it lost its salts).
 function cancelForm(model, market) {
-  if (market.viewer !== model.owner || !["commit", "sealed", "drawn"].includes(market.phase)) return null;
+  if (market.viewer !== model.owner || !market.may_cancel) return null;
   return marketActionForm(model, {
     id: "cancel", title: "Cancel the market (provider)", button: "Cancel the market", busy: "Cancelling the market",
-    note: "Before participation opens, nobody has staked: the bounty is owed back to you, to withdraw.",
+    note: "Before participation opens nobody has staked: the bounty is owed back to you, to withdraw (once drawn, only after the reveal window without the drawn piece's reveal).",
     action: "cancel", path: "/cancel", said: (done) => `Cancelled: ${done.owed.text} owed to the provider; phase ${done.phase}.`,
   });
 }
@@ -711,7 +711,7 @@ function cancelForm(model, market) {
 // The provider's forms again when the phase, who looks, or the reveal deadline's passing changed; kept otherwise.
 function showProvider(model, market) {
   const holder = document.getElementById("provider");
-  const key = `${market.phase} ${market.viewer} ${market.reveal_deadline !== null && market.reveal_deadline <= market.now}`;
+  const key = `${market.phase} ${market.viewer} ${market.may_cancel} ${market.reveal_deadline !== null && market.reveal_deadline <= market.now}`;
   if (holder.dataset.key === key) return;
   holder.dataset.key = key;
   const forms = [providerForm(model, market), cancelForm(model, market)].filter(Boolean);
