@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import requests
 
-from sumchain.chain.accounts import dev_addresses
+from sumchain.chain.accounts import dev_addresses, dev_private_keys
 from sumchain.chain.base import Receipt
 from sumchain.client import SharedModel
 from sumchain.market import HiddenTestSet, Market, find_kept_test_set
@@ -206,6 +206,26 @@ def test_a_bad_market_deployment_sends_nothing(site: Site, body: dict[str, Any],
     assert site.chain.block_number() == before
 
 
+def _signature(message: str, account: str) -> str:
+    """``personal_sign`` of ``message`` by a dev account, as a browser wallet answers it."""
+    from eth_account import Account
+    from eth_account.messages import encode_defunct
+
+    key = dict(zip(dev_addresses(6), dev_private_keys(6), strict=True))[account]
+    return "0x" + bytes(Account.sign_message(encode_defunct(text=message), private_key=key).signature).hex()
+
+
+def _provide(site: Site, market: Market, body: dict[str, Any]) -> requests.Response:
+    """A wallet's ``provide`` as the page sends it: signed by ``from`` when the server asks for a signature."""
+    base = f"/api/models/{market.address}/market/unsigned"
+    answer = site.post(base, body | {"action": "provide"})
+    if answer.status_code == 401:
+        answer = site.post(
+            base, body | {"action": "provide", "signature": _signature(answer.json()["sign"], body["from"])}
+        )
+    return answer
+
+
 def _send(site: Site, tx: dict[str, Any]) -> Receipt:
     """Send an unsigned transaction of the API as the wallet would (the embedded chain signs for dev account 5)."""
     data, value, gas = bytes.fromhex(tx["data"][2:]), int(tx["value"], 16), int(tx["gas"], 16)
@@ -234,12 +254,12 @@ def test_a_wallet_provider_deploys_funds_commits_and_reveals_one_transaction_at_
     assert market.model.owner == WALLET and market.status()["bounty"] == BOUNTY
 
     base = f"/api/models/{market.address}/market/unsigned"
-    provide = {"action": "provide", "from": WALLET}
-    refused = site.post(base, provide | {"from": PROVIDER})
+    refused = site.post(base, {"action": "provide", "from": PROVIDER})
     assert refused.status_code == 403 and "only the market's provider" in refused.json()["error"]
     sent = []
     while market.phase() != "participation":  # as the page: the test set with every commit-phase step
-        tx = site.post(base, provide | ({"test_set": TEST_SET} if market.phase() == "commit" else {})).json()
+        tx = _provide(site, market, {"from": WALLET} | ({"test_set": TEST_SET} if market.phase() == "commit" else {}))
+        tx = tx.json()
         assert tx["from"] == WALLET and tx["to"] == market.address
         if tx["action"] == "draw":
             estimate = site.chain.estimate_gas(market.address, bytes.fromhex(tx["data"][2:]), sender=WALLET)
@@ -250,7 +270,7 @@ def test_a_wallet_provider_deploys_funds_commits_and_reveals_one_transaction_at_
     assert sent == ["commit", "seal", "draw", f"reveal piece {first}"]
     hidden, _ = _kept(site, market)
     assert market.revealed_pieces() == {first: hidden.pieces[first]}
-    nothing = site.post(base, provide)
+    nothing = site.post(base, {"action": "provide", "from": WALLET})
     assert nothing.status_code == 409 and "nothing for the provider to send in the participation phase" in nothing.text
 
 
@@ -307,19 +327,43 @@ def test_a_missed_reveal_deadline_is_pushed_to_the_contributors(site: Site) -> N
     assert market.owed(CONTRIBUTOR) > STAKE and market.owed(CONTRIBUTOR) + market.owed(PROVIDER) == BOUNTY + STAKE
 
 
-def test_another_test_set_before_any_commitment_gets_a_file_of_its_own(site: Site) -> None:
-    """Anyone may claim to be a wallet (``from`` is not signed): a test set given before any commitment
-    never replaces a kept one. Each has its own file; the one committed to is the one revealed."""
-    market = _market(site, _deployed(site, MARKET | {"name": "two test sets", "account": 0})["address"])
+def test_a_wallets_new_test_set_needs_the_providers_signature(site: Site) -> None:
+    """A wallet's ``from`` is not proof: the dashboard keeps a new test set for it only with the provider's
+    signature of the message it answers with (401); none, a malformed one or another account's writes
+    nothing."""
+    market = _market(site, _deployed(site, MARKET | {"name": "signed test set", "account": 0})["address"])
     base = f"/api/models/{market.address}/market/unsigned"
-    first = site.post(base, {"action": "provide", "from": PROVIDER, "test_set": TEST_SET}).json()
+    body = {"action": "provide", "from": PROVIDER, "test_set": TEST_SET}
+    asked = site.post(base, body)
+    assert asked.status_code == 401 and "sign the message" in asked.json()["error"]
+    message = asked.json()["sign"]
+    assert message.startswith("sumchain: keep the hidden test set ") and market.address in message
+    for signature, status, error in [
+        ("0x1234", 400, "signature must be 0x and 65 bytes in hex"),
+        ("0x" + "00" * 65, 403, "the signature is not the provider's"),
+        (_signature(message, WALLET), 403, f"the signature is not the provider's ({PROVIDER})"),
+        (_signature(message + ".", PROVIDER), 403, "the signature is not the provider's"),
+    ]:
+        answer = site.post(base, body | {"signature": signature})
+        assert answer.status_code == status and error in answer.json()["error"], answer.text
+    assert _files(site, market) == []
+    signed = site.post(base, body | {"signature": _signature(message, PROVIDER)})
+    assert signed.status_code == 200 and signed.json()["action"] == "commit" and len(_files(site, market)) == 1
+    assert site.post(base, body).status_code == 200  # the same test set again: its file, no new signature
+
+
+def test_another_test_set_before_any_commitment_gets_a_file_of_its_own(site: Site) -> None:
+    """A second test set given before any commitment never replaces a kept one. Each has its own file;
+    the one committed to is the one revealed."""
+    market = _market(site, _deployed(site, MARKET | {"name": "two test sets", "account": 0})["address"])
+    first = _provide(site, market, {"from": PROVIDER, "test_set": TEST_SET}).json()
     other = TEST_SET[::-1]
-    second = site.post(base, {"action": "provide", "from": PROVIDER, "test_set": other}).json()
+    second = _provide(site, market, {"from": PROVIDER, "test_set": other}).json()
     assert first["action"] == second["action"] == "commit"
     files = _files(site, market)
     assert len(files) == 2
     kept = {path: path.read_bytes() for path in files}
-    again = site.post(base, {"action": "provide", "from": PROVIDER, "test_set": TEST_SET}).json()
+    again = _provide(site, market, {"from": PROVIDER, "test_set": TEST_SET}).json()
     assert again["data"] == first["data"]  # the same request carries on the same file
     site.chain.transact(market.address, bytes.fromhex(second["data"][2:]), sender=PROVIDER)  # the other is sent
     done = site.post(f"/api/models/{market.address}/market/provide", {"account": 0}).json()
@@ -374,17 +418,15 @@ def test_serve_max_deposit_refuses_a_bounty_above_it_before_anything_is_deployed
 
 
 def test_the_test_sets_kept_before_any_commitment_are_bounded(site: Site) -> None:
-    """Anyone may send test sets in the provider's name through the wallet route: at most
-    MAX_KEPT_TEST_SETS files are kept for a market before one is committed to; the next is refused."""
+    """At most MAX_KEPT_TEST_SETS files are kept for a market before one is committed to; the next is refused."""
     from sumchain.web.market import MAX_KEPT_TEST_SETS
 
     market = _market(site, _deployed(site, MARKET | {"name": "many test sets", "account": 0})["address"])
-    base = f"/api/models/{market.address}/market/unsigned"
     for pieces in range(2, 2 + MAX_KEPT_TEST_SETS):
-        answer = site.post(base, {"action": "provide", "from": PROVIDER, "test_set": TEST_SET * 4, "pieces": pieces})
+        answer = _provide(site, market, {"from": PROVIDER, "test_set": TEST_SET * 4, "pieces": pieces})
         assert answer.status_code == 200, answer.text
-    refused = site.post(base, {"action": "provide", "from": PROVIDER, "test_set": TEST_SET, "pieces": 3})
+    refused = _provide(site, market, {"from": PROVIDER, "test_set": TEST_SET, "pieces": 3})
     assert refused.status_code == 409 and f"keeps {MAX_KEPT_TEST_SETS} test sets" in refused.json()["error"]
     assert len(_files(site, market)) == MAX_KEPT_TEST_SETS
-    again = site.post(base, {"action": "provide", "from": PROVIDER, "test_set": TEST_SET * 4, "pieces": 2})
+    again = _provide(site, market, {"from": PROVIDER, "test_set": TEST_SET * 4, "pieces": 2})
     assert again.status_code == 200  # one of those kept carries on

@@ -81,8 +81,12 @@ class Node:
         """The hashes of the transactions sent, as the node answered them (in the order of :attr:`sent`)."""
         self.refuse_after: int | None = None
         """Once this many transactions are sent, the wallet refuses the next ones (None: never)."""
+        self.signed: list[str] = []
+        """The messages the wallet signed (``personal_sign``), in hex."""
 
     def forward(self, method: str, params: list[Any]) -> dict[str, Any]:
+        if method == "personal_sign":
+            self.signed.append(params[0])
         if method == "eth_sendTransaction":
             if self.refuse_after is not None and len(self.sent) >= self.refuse_after:
                 return {"jsonrpc": "2.0", "id": 1, "error": REFUSED}
@@ -321,10 +325,12 @@ def test_a_wallet_provider_deploys_a_market_and_commits_and_reveals_from_the_pag
     browser: Browser, node: Node, tmp_path: Path
 ) -> None:
     """The wallet deploys the built-in model as a prediction market from the deploy page (create, list,
-    load, fund the bounty), then, on the market's page, commits a test-set file and seals, draws and
-    reveals the first piece, one transaction at a time; the bounty and the gas leave it, to the wei."""
+    load, fund the bounty), then, on the market's page, commits a test-set file (signing, with anvil's
+    personal_sign, the message by which the server keeps it) and seals, draws and reveals the first
+    piece, one transaction at a time; the bounty and the gas leave it, to the wei."""
     start, balance = len(node.sent), node.chain.balance(WALLET)
     context, page, console = _wallet_page(browser, node, rejecting=False, path="/deploy")
+    console.expect("status of 401")  # the server asks for the provider's signature of its new test set
     page.select_option("#deploy-mechanism", "prediction_market")
     page.fill("#deploy-name", "wallet market")
     page.fill("#market-bounty-input", "0.1ether")
@@ -349,6 +355,9 @@ def test_a_wallet_provider_deploys_a_market_and_commits_and_reveals_from_the_pag
     page.get_by_role("button", name="Commit and seal").click()
     expect(page.locator("#market-phase strong")).to_have_text("sealed")
     expect(page.locator("#notice")).to_have_text("Wallet: sent 2 transactions (commit, seal); phase sealed.")
+    [signed] = node.signed
+    assert bytes.fromhex(signed[2:]).decode().startswith("sumchain: keep the hidden test set ")
+    assert market.address in bytes.fromhex(signed[2:]).decode()
     page.get_by_role("button", name="Draw and reveal the first piece").click()
     expect(page.locator("#market-phase strong")).to_have_text("participation")
     first = market.status()["first_piece"]

@@ -372,7 +372,8 @@ def market_unsigned(board: Dashboard, model: SharedModel, request: Request, body
     elif action == "push":
         action, call = next_step(market, board.chain.time())
     elif action == "provide":
-        action, call = next_provider_step(market, provider_test_set(board, market, sender, body), board.chain.time())
+        hidden = provider_test_set(board, market, sender, body, signed=False)
+        action, call = next_provider_step(market, hidden, board.chain.time())
     elif action == "end":
         call = market.end_call()
     elif action == "cancel":

@@ -62,6 +62,8 @@ class ApiError(Exception):
         The HTTP status code.
     message : str
         What went wrong, for the page to show.
+    extra : dict, optional
+        More fields of the answer, beside ``error`` (what the page needs to go on).
 
     Examples
     --------
@@ -69,9 +71,9 @@ class ApiError(Exception):
     404
     """
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, extra: dict[str, Any] | None = None) -> None:
         super().__init__(message)
-        self.status, self.message = status, message
+        self.status, self.message, self.extra = status, message, extra or {}
 
 
 def shown(value: Any) -> str:
@@ -127,15 +129,15 @@ MAX_MESSAGE = 500
 """Longest error message the API answers with, in characters (a long input repeated is cut)."""
 
 
-def error_response(status: int, message: str) -> JSONResponse:
+def error_response(status: int, message: str, extra: dict[str, Any] | None = None) -> JSONResponse:
     """The JSON answer of every failure, its URLs cut to their host (see :func:`without_secrets`), and cut
-    short after :data:`MAX_MESSAGE` characters."""
-    return JSONResponse({"error": _cut(without_secrets(message), MAX_MESSAGE)}, status_code=status)
+    short after :data:`MAX_MESSAGE` characters; ``extra`` fields beside it."""
+    return JSONResponse({"error": _cut(without_secrets(message), MAX_MESSAGE)} | (extra or {}), status_code=status)
 
 
 async def _api_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    return error_response(exc.status, exc.message)
+    return error_response(exc.status, exc.message, exc.extra)
 
 
 async def _sumchain_error(request: Request, exc: Exception) -> JSONResponse:

@@ -24,8 +24,10 @@ Amounts are as :func:`sumchain.web.mechanism.amount` gives them; times are chain
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
+from sumchain.chain.hashing import checksum
 from sumchain.cli.output import countdown
 from sumchain.web.errors import ApiError, shown
 from sumchain.web.mechanism import amount
@@ -38,9 +40,9 @@ if TYPE_CHECKING:
 PUSH_LIMIT = 64
 """Most evaluation transactions one push sends (the page pushes again while there is more)."""
 MAX_KEPT_TEST_SETS = 8
-"""Most test sets the dashboard keeps for one market before any is committed to (the wallet's ``from`` is
-not signed: anyone may send a test set in the provider's name; it gets a file of its own, never chosen
-over the one the market commits to, and these files are bounded)."""
+"""Most test sets the dashboard keeps for one market before any is committed to (each gets a file of its
+own, never chosen over the one the market commits to)."""
+_SIGNATURE = re.compile(r"^0x[0-9a-fA-F]{130}$")
 PUSHED = ("evaluate", "reward", "forfeited")
 """The phases in which anyone may push the market forward (:func:`push`)."""
 WALLET_ACTIONS = ("stake", "push", "end", "withdraw", "provide", "cancel")
@@ -263,7 +265,46 @@ def next_step(market: Market, now: int) -> tuple[str, Call]:
     return market.model.abi.function_name(call.data) or "push", call
 
 
-def provider_test_set(board: Dashboard, market: Market, sender: str, body: dict[str, Any]) -> HiddenTestSet:
+def upload_message(market: Market, tag: str) -> str:
+    """What a browser wallet signs (``personal_sign``) to give the dashboard a new test set in the provider's
+    name: the market, its chain and the test set (:func:`~sumchain.market.hidden_set_tag`), so that a
+    signature serves for nothing else."""
+    chain_id = int(getattr(market.chain, "chain_id", 0))
+    return f"sumchain: keep the hidden test set {tag} for the prediction market {market.address} on chain {chain_id}"
+
+
+def check_upload_signature(market: Market, tag: str, signature: object) -> None:
+    """Check that the provider signed :func:`upload_message` for this test set.
+
+    Raises
+    ------
+    ApiError
+        401 without a signature, with the message to sign (``sign``); 400 for a malformed one; 403
+        for another account's.
+    """
+    from eth_account import Account
+    from eth_account.messages import encode_defunct
+    from eth_keys.exceptions import BadSignature
+
+    message = upload_message(market, tag)
+    if signature is None:
+        raise ApiError(
+            401, "the dashboard keeps a new test set only for the provider: sign the message", {"sign": message}
+        )
+    if not isinstance(signature, str) or not _SIGNATURE.match(signature):
+        raise ApiError(400, f"signature must be 0x and 65 bytes in hex, got {shown(signature)}")
+    try:
+        signer = checksum(Account.recover_message(encode_defunct(text=message), signature=signature))
+    except (ValueError, BadSignature):
+        signer = None
+    provider = market.model.owner
+    if signer != provider:
+        raise ApiError(403, f"the signature is not the provider's ({provider}): nothing was written")
+
+
+def provider_test_set(
+    board: Dashboard, market: Market, sender: str, body: dict[str, Any], *, signed: bool = True
+) -> HiddenTestSet:
     """The provider's hidden test set of ``market``, as the dashboard keeps it in its workspace.
 
     In the commit phase, the request's ``test_set`` (a list of {"text" or "sample", "label"}, as
@@ -273,10 +314,15 @@ def provider_test_set(board: Dashboard, market: Market, sender: str, body: dict[
     set whose pieces the market committed to (:func:`~sumchain.market.find_kept_test_set`, which
     finds the file of ``sumchain market commit`` too) is what the provider reveals.
 
+    ``signed`` says whether ``sender`` is known to send the request (a dev account the dashboard
+    signs for); a browser wallet's ``from`` is not, so a new file is written for it only with the
+    provider's signature of :func:`upload_message` in ``signature`` (:func:`check_upload_signature`).
+
     Raises
     ------
     ApiError
-        403 for anyone but the provider; 409 on a dashboard without a workspace, for a test set
+        403 for anyone but the provider; 401, 400 or 403 for a missing, malformed or another's
+        signature of a wallet's new test set; 409 on a dashboard without a workspace, for a test set
         given after the commit phase, or with none kept for the market's commitments; 400 for a
         malformed test set or ``pieces``, or none given in the commit phase. Nothing is written then.
     SumchainError
@@ -301,9 +347,13 @@ def provider_test_set(board: Dashboard, market: Market, sender: str, body: dict[
             raise ApiError(400, f"pieces must be a whole number, got {shown(pieces)}")
         samples, labels = labelled_samples(market.model, rows, where="test_set")
         folder.mkdir(exist_ok=True)
-        path = hidden_set_file(folder, market.address, hidden_set_tag(samples, labels, pieces))
+        tag = hidden_set_tag(samples, labels, pieces)
+        path = hidden_set_file(folder, market.address, tag)
+        new = not path.exists() and not market.committed_pieces()
+        if new and not signed:
+            check_upload_signature(market, tag, body.get("signature"))
         kept = list(folder.glob(f"market-{market.address}*.json"))
-        if not path.exists() and not market.committed_pieces() and len(kept) >= MAX_KEPT_TEST_SETS:
+        if new and len(kept) >= MAX_KEPT_TEST_SETS:
             raise ApiError(
                 409,
                 f"this dashboard keeps {len(kept)} test sets for the market at {market.address} already, none "

@@ -58,6 +58,11 @@ _TEST_SET = {
         "description": 'The hidden test set, in the commit phase: a list of {"text" or "sample", "label"}.',
     },
     "pieces": {"type": "integer", "minimum": 2, "description": "Pieces to split it into (default: the fewest)."},
+    "signature": {
+        "type": "string",
+        "description": "A wallet's new test set: the provider's personal_sign of the message a 401 answer "
+        "gives in sign.",
+    },
 }
 _SAMPLE = {
     "text": {"type": "string", "description": "Raw input, through the model's own encoder."},

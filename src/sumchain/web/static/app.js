@@ -29,7 +29,7 @@ async function api(method, path, body) {
   try { data = await response.json(); } catch (_) { data = null; }
   if (!response.ok) {
     const message = data && typeof data.error === "string" ? data.error : `HTTP ${response.status}`;
-    throw Object.assign(new Error(message), { status: response.status });
+    throw Object.assign(new Error(message), { status: response.status, data });
   }
   return data;
 }
@@ -546,6 +546,16 @@ async function marketByWallet(model, action, payload = {}) {
   return { tx, receipt: await sendFromWallet(tx) };
 }
 
+// The browser wallet's personal_sign of a text (what the server asks the provider to sign).
+async function signByWallet(text) {
+  const hex = "0x" + Array.from(new TextEncoder().encode(text), (b) => b.toString(16).padStart(2, "0")).join("");
+  try {
+    return await window.ethereum.request({ method: "personal_sign", params: [hex, state.wallet] });
+  } catch (error) {
+    throw new Error(walletError(error));
+  }
+}
+
 function stakeForm(model, market) {
   const form = el("form", { id: "stake-form", "aria-labelledby": "stake-title" },
     el("h2", { id: "stake-title", text: "Stake a sample" }),
@@ -679,11 +689,20 @@ function providerForm(model, market) {
     }
     const stage = PROVIDER_STAGE[market.phase];
     if (state.account === WALLET) {
+      // a new test set is kept only with the provider's signature: asked when the server asks for it
+      const provide = async (body) => {
+        try {
+          return await marketByWallet(model, "provide", body);
+        } catch (error) {
+          if (error.status !== 401 || !error.data || !error.data.sign) throw error;
+          return marketByWallet(model, "provide", { ...body, signature: await signByWallet(error.data.sign) });
+        }
+      };
       const done = [];
       let now = market;
       do {
         // the test set goes with every commit step: the server builds each from the chain and the file it names
-        const { tx } = await marketByWallet(model, "provide", now.phase === "commit" ? payload : {});
+        const { tx } = await provide(now.phase === "commit" ? payload : {});
         done.push(tx.action);
         now = await refreshMarket();
         notify(`Wallet: sent ${done.length} transaction${done.length === 1 ? "" : "s"} (${done.join(", ")}); phase ${now.phase}.`);
