@@ -77,7 +77,7 @@ def _kept(market: Market, secret: Path | None) -> HiddenTestSet:
 
     if secret is not None:
         return HiddenTestSet.load(secret)
-    found = find_kept_test_set(WORKSPACE, market) if WORKSPACE.is_dir() else None
+    found = find_kept_test_set(WORKSPACE, market)
     if found is None:
         raise SumchainError(
             f"no file in {WORKSPACE} keeps the test set the market committed to: give its file with --secret"

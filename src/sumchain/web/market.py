@@ -346,7 +346,6 @@ def provider_test_set(
         if pieces is not None and (isinstance(pieces, bool) or not isinstance(pieces, int)):
             raise ApiError(400, f"pieces must be a whole number, got {shown(pieces)}")
         samples, labels = labelled_samples(market.model, rows, where="test_set")
-        folder.mkdir(exist_ok=True)
         tag = hidden_set_tag(samples, labels, pieces)
         path = hidden_set_file(folder, market.address, tag)
         new = not path.exists() and not market.committed_pieces()
@@ -359,9 +358,10 @@ def provider_test_set(
                 f"this dashboard keeps {len(kept)} test sets for the market at {market.address} already, none "
                 "committed to: commit one of them, or cancel the market",
             )
+        folder.mkdir(exist_ok=True)
         hidden, _ = kept_test_set(market, samples, labels, path, pieces=pieces, folder=folder)
         return hidden
-    found = find_kept_test_set(folder, market) if folder.is_dir() else None
+    found = find_kept_test_set(folder, market)
     if found is not None:
         return found[0]
     if phase == "commit" and not market.committed_pieces():
