@@ -184,7 +184,7 @@ def reveal(secret: SecretOption = None) -> None:
         raise SumchainError(f"nothing to reveal in the {phase} phase")
     hidden = _kept(market, secret)
     with Progress(transient=True) as progress:
-        steps = {"sealed": 2, "drawn": 1}.get(phase) or len(market.unrevealed(hidden))  # draw and reveal, or the rest
+        steps = {"sealed": 2, "drawn": 1}.get(phase) or len(hidden.pieces) - market.status()["num_revealed"]
         task = progress.add_task("revealing", total=steps)
         sent = market.provide(hidden, sender=session.account, on_step=lambda _: progress.advance(task))
     if not sent:

@@ -438,12 +438,14 @@ class Market:
             When the market holds commitments of other pieces (another test set, or other salts).
         """
         hashes = [p.commitment(self.model.codec.encode) for p in test_set.pieces]
-        held = self.committed_pieces() if self.phase() == "commit" else 0  # after it: the contract refuses
-        if held and not self.commits_to(test_set):
-            raise SumchainError(f"the market holds {held} commitments of other pieces than this test set's")
+        held, committing = self.committed()
+        if not committing:  # after the commit phase the contract refuses any
+            held = []
+        if held != hashes[: len(held)]:
+            raise SumchainError(f"the market holds {len(held)} commitments of other pieces than this test set's")
         return [
             self._call_of("commit", start, hashes[start : start + COMMITS_PER_CALL])
-            for start in range(held, len(hashes), COMMITS_PER_CALL)
+            for start in range(len(held), len(hashes), COMMITS_PER_CALL)
         ]
 
     def commit(
@@ -548,8 +550,10 @@ class Market:
         self._send_call(self.reveal_call(test_set, piece), sender=sender)
 
     def unrevealed(self, test_set: HiddenTestSet) -> list[int]:
-        """The pieces of ``test_set`` the market has not seen revealed, in order."""
-        return [k for k in range(len(test_set.pieces)) if not self._read("revealed", k)]
+        """The pieces of ``test_set`` the market has not seen revealed, in order (read in one batch)."""
+        datas = [self.model.abi.encode_call("revealed", k) for k in range(len(test_set.pieces))]
+        flags = self.chain.call_many(self.address, datas) if datas else []
+        return [k for k, flag in enumerate(flags) if not self.model.abi.decode_output("revealed", flag)]
 
     def reveal_rest(
         self,
@@ -617,15 +621,17 @@ class Market:
             order; empty when the provider has nothing to send in this phase. ``on_step`` hears each.
         """
         stage = next((s for s in PROVIDER_STAGES if self.phase() in s), ())
+        if stage == ("reveal",):  # every piece left, its flags read once rather than before each reveal
+            pieces = [] if self.deadline_missed() else self.unrevealed(test_set)
+            steps: Iterable[tuple[str, Call]] = ((f"reveal piece {k}", self.reveal_call(test_set, k)) for k in pieces)
+        else:  # each step depends on the one before (the seal on the commits, the reveal on the draw)
+            steps = iter(lambda: self.provider_step_call(test_set) if self.phase() in stage else None, None)
         sent: list[str] = []
-        while self.phase() in stage:
-            step = self.provider_step_call(test_set)
-            if step is None:
-                break
-            self._send_call(step[1], sender=sender)
-            sent.append(step[0])
+        for what, call in steps:
+            self._send_call(call, sender=sender)
+            sent.append(what)
             if on_step:
-                on_step(step[0])
+                on_step(what)
         return sent
 
     # -- everyone's steps ------------------------------------------------------
