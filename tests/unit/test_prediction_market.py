@@ -9,7 +9,7 @@ settled, and afterwards exactly what is still owed (``assert_holds``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pytest
 from hypothesis import HealthCheck, event, given, settings
@@ -92,6 +92,15 @@ def through_evaluation(chain: EmbeddedChain, market: Market, tests: HiddenTestSe
 def finish(chain: EmbeddedChain, market: Market, tests: HiddenTestSet) -> None:
     through_evaluation(chain, market, tests)
     market.settle(sender=6)
+
+
+def refused_until(chain: EmbeddedChain, second: int, action: Callable[[], object], reason: str) -> None:
+    """``action`` in a block mined a second before ``second`` reverts with ``reason``; the clock then stands
+    so that the next block is mined at ``second``, where the caller sends it again."""
+    chain.advance_time(second - 2 - chain.time())  # the next block is mined a second early
+    with pytest.raises(ContractReverted, match=reason):
+        action()
+    chain.advance_time(1)
 
 
 # -- the whole story --------------------------------------------------------------
@@ -301,10 +310,7 @@ def test_the_provider_cancels_before_participation_and_gets_the_bounty_back(chai
         with pytest.raises(ContractReverted, match=r"prediction_market: reveal the drawn piece \(or cancel after"):
             market.cancel(sender=0)
         opens = market.status()["drawn_at"] + PARAMETERS.reveal_window + 1
-        chain.advance_time(opens - 2 - chain.time())  # the next block is mined a second early
-        with pytest.raises(ContractReverted, match="prediction_market: reveal the drawn piece"):
-            market.cancel(sender=0)
-        chain.advance_time(1)
+        refused_until(chain, opens, lambda: market.cancel(sender=0), "prediction_market: reveal the drawn piece")
     assert market.phase() == stage and market.may_cancel()
     with pytest.raises(ContractReverted, match="market: caller is not the provider"):
         market.cancel(sender=1)
@@ -435,10 +441,7 @@ def test_participation_ends_from_the_second_its_minimum_duration_is_reached(chai
     for who in (1, 2):
         market.add_data([0], 1, sender=who)
     earliest = market.status()["opened_at"] + PARAMETERS.min_duration
-    chain.advance_time(earliest - 2 - chain.time())  # the next block is mined a second early
-    with pytest.raises(ContractReverted, match="prediction_market: participation too short"):
-        market.end(sender=1)
-    chain.advance_time(1)
+    refused_until(chain, earliest, lambda: market.end(sender=1), "prediction_market: participation too short")
     market.end(sender=1)
     assert market.phase() == "reveal" and chain.time() == earliest
 
@@ -504,10 +507,7 @@ def test_too_few_contributions_end_participation_after_the_claim_wait_too_from_i
     market = opened(chain, tests)
     market.add_data([0], 1, sender=1)
     latest = market.status()["opened_at"] + PARAMETERS.min_duration + PARAMETERS.claim_wait
-    chain.advance_time(latest - 2 - chain.time())  # the next block is mined a second early
-    with pytest.raises(ContractReverted, match="prediction_market: too few contributions"):
-        market.end(sender=2)
-    chain.advance_time(1)
+    refused_until(chain, latest, lambda: market.end(sender=2), "prediction_market: too few contributions")
     market.end(sender=2)
     assert market.phase() == "reveal" and chain.time() == latest
     market.reveal_rest(tests, sender=0)
@@ -605,10 +605,8 @@ def test_what_nobody_withdrew_is_swept_from_the_claim_waits_exact_second(chain) 
         market.add_data([0], 1, sender=who)
     finish(chain, market, tests)
     opens = market.status()["ended_at"] + PARAMETERS.claim_wait
-    chain.advance_time(opens - 2 - chain.time())  # the next block is mined a second early
-    with pytest.raises(ContractReverted, match="prediction_market: claim wait not over"):
-        market._send("sweep", people[0], sender=0)
-    chain.advance_time(1)
+    swept = "prediction_market: claim wait not over"
+    refused_until(chain, opens, lambda: market._send("sweep", people[0], sender=0), swept)
     market._send("sweep", people[0], sender=0)
     assert chain.time() == opens and market.owed(people[0]) == 0
 
