@@ -72,6 +72,25 @@ def test_register_move_and_delist(tmp_path: Path) -> None:
     assert json.loads(run(tmp_path, "models", "--json").stdout) == []
 
 
+def test_reading_a_folder_without_a_chain_leaves_it_empty(tmp_path: Path) -> None:
+    """Commands that only read say there is nothing yet, and do not create the chain file they would read."""
+    nothing = "No model is listed: there is no chain file .sumchain/chain.sqlite yet."
+    assert run(tmp_path, "models").stdout.strip() == nothing
+    assert json.loads(run(tmp_path, "models", "--json").stdout) == []
+    for command in (("predict", "good"), ("info",), ("contributions", "--all"), ("market", "status")):
+        fails(tmp_path, *command, message="no model given: pass --model NAME or ADDRESS, or deploy one first")
+    for command in (("delist", "sentiment"), ("register",), ("--model", "sentiment", "predict", "good")):
+        fails(tmp_path, *command, message="no model registry here: there is no chain file .sumchain/chain.sqlite yet")
+    fails(tmp_path, "--model", "0x" + "00" * 19 + "01", "info", message="there is no chain file .sumchain/chain.sqlite")
+    assert list(tmp_path.iterdir()) == []
+    other = tmp_path / "elsewhere.sqlite"
+    fails(tmp_path, "--chain", f"embedded:{other}", "delist", "x", message=f"there is no chain file {other} yet")
+    assert list(tmp_path.iterdir()) == []
+    address = deployed(tmp_path, "--name", "sentiment")  # once there is one, the same commands read it
+    assert listed(tmp_path) == {"sentiment": address}
+    assert run(tmp_path, "--model", "sentiment", "predict", "good").stdout.strip()
+
+
 def test_refusals_are_one_line_and_change_nothing(tmp_path: Path) -> None:
     address = deployed(tmp_path, "--name", "sentiment")
     before = block(tmp_path)

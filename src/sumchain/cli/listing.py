@@ -70,6 +70,12 @@ def list_models(
     """List the models in the chain's registry: name, type, encoder and mechanism, owner, address."""
     from rich.table import Table
 
+    if (missing := session.no_chain_yet()) is not None:
+        if as_json:
+            typer.echo("[]")
+        else:
+            out.print(f"No model is listed: there is no chain file {missing} yet.")
+        return
     registry = session.registry()
     entries = registry.entries()
     if as_json:

@@ -123,6 +123,15 @@ class Session:
         """``--max-deposit`` in wei, or None."""
         return self.signing.max_deposit if self.signing else None
 
+    def no_chain_yet(self) -> Path | None:
+        """The embedded chain file this invocation would create, if it does not exist yet: a command that
+        only reads has nothing to read there, and leaves no file behind (None for a node, or a file that exists)."""
+        spec = self.chain_spec
+        if self._chain is not None or not (spec == "embedded" or spec.startswith("embedded:")):
+            return None
+        path = Path(spec.partition(":")[2] or DEFAULT_CHAIN_FILE)
+        return None if path.exists() else path
+
     def chain(self) -> Chain:
         """The chain, opened on first use."""
         if self._chain is None:
@@ -144,7 +153,9 @@ class Session:
             When there is none, no listed model has the name, or the address
             (or the name's entry) holds no sumchain model.
         """
-        reference = self.model_ref if self.model_ref is not None else self.remembered("model")
+        reference = self.model_ref
+        if reference is None and self.no_chain_yet() is None:
+            reference = self.remembered("model")
         if reference is None:
             raise SumchainError("no model given: pass --model NAME or ADDRESS, or deploy one first (sumchain deploy)")
         return self.model_named(reference)
@@ -162,6 +173,11 @@ class Session:
 
         if (problem := miswritten_address(reference)) is not None:
             raise SumchainError(problem)
+        if is_address(reference) and (missing := self.no_chain_yet()) is not None:
+            raise SumchainError(
+                f"no model at {reference} here: there is no chain file {missing} yet; pass --chain, "
+                "or deploy one first (sumchain deploy)"
+            )
         if is_address(reference):
             return SharedModel(self.chain(), reference, index=_present_index())
         model = self.registry().model(reference)
@@ -191,6 +207,11 @@ class Session:
         """
         from sumchain.errors import RegistryError
 
+        if (missing := self.no_chain_yet()) is not None:
+            raise RegistryError(
+                f"no model registry here: there is no chain file {missing} yet; pass --chain, "
+                "or deploy a model first (sumchain deploy)"
+            )
         found = self.registry_if_any()
         if found is None:
             raise RegistryError(
