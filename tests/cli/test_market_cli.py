@@ -49,7 +49,7 @@ def test_a_market_from_create_to_withdrawals(tmp_path) -> None:
     fails(tmp_path, "market", "commit", "broken.json", message="broken.json is not JSON")
     fails(tmp_path, "market", "commit", "test.json", "--pieces", "1", message="fit in 2 to 48 pieces")
     committed = run(tmp_path, "market", "commit", "test.json", "--pieces", "3").stdout
-    assert "Committed 48 test samples in 3 pieces and sealed" in committed
+    assert committed.startswith("Committed 48 test samples in 3 pieces and sealed")  # no bar's leftovers first
     secret = next((tmp_path / ".sumchain").glob("market-0x*.json"))
     assert secret.stat().st_mode & 0o077 == 0  # the salts are the provider's alone
     salts = secret.read_bytes()
@@ -64,9 +64,9 @@ def test_a_market_from_create_to_withdrawals(tmp_path) -> None:
     fails(tmp_path, "market", "end", message="prediction_market: participation too short")
     run(tmp_path, "time", "advance", "1h")
     run(tmp_path, "market", "end", "--account", "3")
-    assert "Revealed every piece" in run(tmp_path, "market", "reveal").stdout
+    assert run(tmp_path, "market", "reveal").stdout.startswith("Revealed every piece")
     evaluated = run(tmp_path, "market", "evaluate", "--account", "3").stdout
-    assert "Evaluated 2 contributions" in evaluated
+    assert evaluated.startswith("Evaluated 2 contributions")
     status = json.loads(run(tmp_path, "market", "status", "--json", "--account", "1").stdout)
     assert status["phase"] == "done" and status["num_contributions"] == 2 and len(status["scores"]) == 2
     owed = {

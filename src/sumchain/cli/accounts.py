@@ -139,9 +139,13 @@ def ask_on_terminal(preview: TransactionPreview) -> bool:
         table.add_row(label, text)
     err.print(table)
     try:
-        return bool(typer.confirm("Send it?", default=False, err=True))
+        answer = bool(typer.confirm("Send it?", default=False, err=True))
     except typer.Abort:
+        err.print()  # end the prompt's line: no answer came to end it
         raise TransactionDeclined("no answer: nothing was sent (--yes sends without asking)") from None
+    if not sys.stdin.isatty():  # a piped answer is not echoed, nor is the end of its line
+        err.print()
+    return answer
 
 
 @dataclass(frozen=True)

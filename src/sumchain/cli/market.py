@@ -34,7 +34,7 @@ from sumchain.cli.models import (
     read_model,
     sample_model,
 )
-from sumchain.cli.output import eth, out, when
+from sumchain.cli.output import eth, out, progress_bar, when
 from sumchain.errors import SumchainError
 
 if TYPE_CHECKING:
@@ -141,8 +141,6 @@ def commit(
     """Split the test set into pieces, keep them (with their salts) in a file, commit their hashes and seal.
 
     Run again after a commit that stopped half-way, it carries on with the pieces and salts of its file."""
-    from rich.progress import Progress
-
     from sumchain.chain.base import resolve_account
     from sumchain.cli.session import WORKSPACE
     from sumchain.market import kept_test_set
@@ -163,7 +161,7 @@ def commit(
             f"Carrying on the commit of {path}: {market.committed_pieces()} of {len(hidden.pieces)} pieces are "
             "committed already."
         )
-    with Progress(transient=True) as progress:
+    with progress_bar() as progress:
         task = progress.add_task("committing", total=len(hidden.pieces))
         market.commit(hidden, sender=session.account, on_step=lambda done, _: progress.update(task, completed=done))
     market.seal(sender=session.account)
@@ -176,14 +174,12 @@ def commit(
 @market_app.command("reveal")
 def reveal(secret: SecretOption = None) -> None:
     """Reveal what is due: the drawn piece (drawing it first), or, after the end, every other piece."""
-    from rich.progress import Progress
-
     market = _market()
     phase = market.phase()
     if phase not in ("sealed", "drawn", "reveal"):
         raise SumchainError(f"nothing to reveal in the {phase} phase")
     hidden = _kept(market, secret)
-    with Progress(transient=True) as progress:
+    with progress_bar() as progress:
         steps = {"sealed": 2, "drawn": 1}.get(phase) or len(hidden.pieces) - market.status()["num_revealed"]
         task = progress.add_task("revealing", total=steps)
         sent = market.provide(hidden, sender=session.account, on_step=lambda _: progress.advance(task))
@@ -244,7 +240,7 @@ def forfeit() -> None:
 @market_app.command("evaluate")
 def evaluate() -> None:
     """Push the evaluation (one piece or one contribution per transaction) and the settlement to the end."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 
     market = _market()
     if market.phase() == "done":
@@ -259,7 +255,7 @@ def evaluate() -> None:
         TextColumn("contributions"),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, transient=True) as progress:
+    with progress_bar(*columns) as progress:
         task = progress.add_task("evaluate", total=total)
         sent = market.evaluate(sender=session.account, on_step=lambda done, _: progress.update(task, completed=done))
     sent += market.settle(sender=session.account)

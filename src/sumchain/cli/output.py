@@ -1,16 +1,29 @@
-"""How the command line prints: two consoles, amounts in ETH, times in UTC, durations."""
+"""How the command line prints: two consoles, progress bars, amounts in ETH, times in UTC, durations."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
 from sumchain.errors import SumchainError
 
+if TYPE_CHECKING:
+    from rich.progress import Progress, ProgressColumn
+
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def progress_bar(*columns: ProgressColumn | str) -> Progress:
+    """A bar on standard error while a command works, gone when it is done (none when that is not a terminal,
+    so that nothing but the command's output reaches a pipe or a file)."""
+    from rich.progress import Progress
+
+    return Progress(*columns, console=err, transient=True, disable=not err.is_terminal)
+
 
 _DURATION = re.compile(r"([0-9]{1,78})([smhdw]?)")
 _SECONDS = {"": 1, "s": 1, "m": 60, "h": 3_600, "d": 86_400, "w": 604_800}

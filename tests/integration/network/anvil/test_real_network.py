@@ -257,9 +257,9 @@ def test_command_line_on_a_public_network(
     block = network[1].block_number()
     declined = sumchain(tmp_path, *use, "add", "a wonderful movie", "--label", "positive", stdin="n\n", ok=False).stderr
     assert "deposit" in declined and "max gas fee" in declined and " ETH" in declined
-    assert declined.rstrip().endswith("TransactionDeclined: not confirmed: nothing was sent")
+    assert declined.rstrip().endswith("\nTransactionDeclined: not confirmed: nothing was sent")  # a line of its own
     closed = sumchain(tmp_path, *use, "add", "a wonderful movie", "--label", "positive", ok=False).stderr
-    assert closed.rstrip().endswith("no answer: nothing was sent (--yes sends without asking)")
+    assert closed.rstrip().endswith("\nTransactionDeclined: no answer: nothing was sent (--yes sends without asking)")
     limited = sumchain(
         tmp_path, *use, "--max-deposit", "1gwei", "add", "a wonderful movie", "--label", "positive", ok=False
     ).stderr
