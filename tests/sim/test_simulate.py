@@ -175,25 +175,49 @@ def test_a_name_with_dollar_signs_is_drawn_as_written(tmp_path: Path) -> None:
 def test_a_run_interrupted_while_its_files_are_written_leaves_none(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import tempfile
+
     from typer.testing import CliRunner
 
-    import sumchain.sim.record
     from sumchain.cli.app import app
 
-    written = sumchain.sim.record.write_atomic
+    make = tempfile.mkstemp
 
-    def interrupted(path: Path, content: bytes) -> Path:
-        if path.suffix == ".png":  # the last of the three
+    def interrupted(*args: object, **kwargs: str) -> tuple[int, str]:
+        if ".png." in kwargs["prefix"]:  # the last of the three
             raise KeyboardInterrupt
-        return written(path, content)
+        return make(*args, **kwargs)
 
-    monkeypatch.setattr(sumchain.sim.record, "write_atomic", interrupted)
+    monkeypatch.setattr(tempfile, "mkstemp", interrupted)
     monkeypatch.chdir(tmp_path)
     sweep = ["sweep", "smoke", "--fractions", "0.5", "--mechanisms", "points", "--models", "naive bayes", "--jobs", "1"]
     for command in (["smoke"], sweep):
-        done = CliRunner().invoke(app, ["simulate", *command, "--days", "0.5", "--out", "runs"])
+        done = CliRunner().invoke(app, ["simulate", *command, "--days", "0.5", "--out", "new/runs"])
         assert done.exit_code != 0
-        assert list((tmp_path / "runs").iterdir()) == [], command
+        assert list(tmp_path.iterdir()) == [], command  # not even the folders made for them
+
+
+def test_a_run_that_cannot_write_a_file_keeps_the_earlier_run_whole(tmp_path: Path) -> None:
+    assert sumchain(tmp_path, "simulate", "smoke", "--days", "0.5", "--out", "runs").returncode == 0
+    earlier = {p.name: p.read_bytes() for p in (tmp_path / "runs").iterdir()}
+    assert sorted(earlier) == ["smoke-seed0.html", "smoke-seed0.json", "smoke-seed0.png"]
+    limited = f"ulimit -f 16; exec {sys.executable} -m sumchain simulate smoke --days 1 --out runs"
+    done = subprocess.run(["bash", "-c", limited], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stderr
+    assert re.fullmatch(
+        r"SumchainError: cannot write runs/smoke-seed0\.\w+: File too large; nothing was written\n", done.stderr
+    )
+    assert {p.name: p.read_bytes() for p in (tmp_path / "runs").iterdir()} == earlier
+
+
+def test_an_output_folder_that_is_a_link_to_nothing_is_refused_before_the_run(tmp_path: Path) -> None:
+    (tmp_path / "runs").symlink_to(tmp_path / "gone")
+    done = sumchain(tmp_path, "simulate", "smoke", "--days", "0.5", "--out", "runs")
+    assert done.returncode == 1 and "Loading" not in done.stdout
+    assert (
+        done.stderr
+        == f"SumchainError: cannot write to runs: {tmp_path / 'runs'} is a link to nothing ({tmp_path / 'gone'})\n"
+    )
 
 
 def test_days_beyond_a_hundred_years_are_refused(tmp_path: Path) -> None:

@@ -41,6 +41,8 @@ def _writable(folder: Path, stem: str, suffixes: tuple[str, ...]) -> Path:
     none, and nothing is made before it succeeds."""
     existing = folder.absolute()
     while not existing.exists():
+        if existing.is_symlink():
+            raise SumchainError(f"cannot write to {folder}: {existing} is a link to nothing ({os.readlink(existing)})")
         existing = existing.parent
     if not existing.is_dir():
         raise SumchainError(f"cannot write to {folder}: {existing} is a file, not a folder")
@@ -70,27 +72,12 @@ def _figures(runs: list[Run], stem: Path) -> dict[Path, bytes]:
     return figures
 
 
-def _write_all(files: dict[Path, bytes]) -> list[Path]:
-    """Write the files, all made before (each through a temporary file); when one fails, or Ctrl-C comes,
-    the ones written are removed: all or none."""
-    from sumchain.sim.record import write_atomic
-
-    written: list[Path] = []
-    try:
-        for path, content in files.items():
-            written.append(write_atomic(path, content))
-    except BaseException:
-        for path in written:
-            path.unlink(missing_ok=True)
-        raise
-    return written
-
-
 def _run(scenario_name: str, seed: int | None, days: float | None, folder: Path, node: str | None) -> None:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from sumchain.sim import load_scenario, simulate
     from sumchain.sim.data import load_data
+    from sumchain.sim.record import write_all
     from sumchain.sim.runner import Progress as Step
     from sumchain.sim.runner import scenario_baseline
 
@@ -137,7 +124,7 @@ def _run(scenario_name: str, seed: int | None, days: float | None, folder: Path,
         elapsed = time.perf_counter() - started
         ended = run.times[-1]
         progress.update(task, completed=ended, tx=run.transactions, rate=run.transactions / max(elapsed, 1e-9))
-    written = _write_all({_beside(stem, ".json"): run.dumps(), **_figures([run], stem)})
+    written = write_all({_beside(stem, ".json"): run.dumps(), **_figures([run], stem)})
     if round(ended * 86_400) < round(total * 86_400):
         why = (
             "The data ran out and no contribution was left open"
@@ -171,6 +158,7 @@ def _sweep(
     from sumchain.sim import load_scenario
     from sumchain.sim.mechanism import MECHANISMS
     from sumchain.sim.plots import render_sweep_png
+    from sumchain.sim.record import write_all
     from sumchain.sim.sweep import dumps, grid, roles, sweep, table
 
     base = load_scenario(scenario_name)
@@ -195,7 +183,7 @@ def _sweep(
         files[_beside(stem, ".png")] = render_sweep_png(outcomes)
     except SumchainError as exc:
         out.print(f"No PNG: {exc}")
-    written = _write_all(files)
+    written = write_all(files)
     out.print(summary)
     out.print(f"{len(points)} runs in {time.perf_counter() - started:.0f} s. Wrote " + ", ".join(map(str, written)))
 
@@ -222,6 +210,7 @@ def simulate(
     ] = None,
 ) -> None:
     from sumchain.sim import load_run, scenario_names
+    from sumchain.sim.record import write_all
     from sumchain.sim.scenario import MAX_DAYS, MAX_SEED
 
     if days is not None and days > MAX_DAYS:
@@ -236,7 +225,7 @@ def simulate(
         if len(words) < 2:
             raise SumchainError("combine needs at least one saved run: sumchain simulate combine RUN.json...")
         runs = [load_run(path) for path in words[1:]]
-        written = _write_all(_figures(runs, _writable(out_dir, "combined", (".html", ".png"))))
+        written = write_all(_figures(runs, _writable(out_dir, "combined", (".html", ".png"))))
         out.print("Wrote " + ", ".join(str(p) for p in written))
         return
     if words and words[0] == "sweep":

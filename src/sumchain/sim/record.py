@@ -134,19 +134,47 @@ def _check_types(cls: type, values: Any, where: str) -> None:
 
 def write_atomic(path: Path, content: bytes) -> Path:
     """Write ``content`` to ``path`` through a temporary file in the same folder, then move it in place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    return write_all({path: content})[0]
+
+
+def write_all(files: dict[Path, bytes]) -> list[Path]:
+    """Write the files all or none: each to a temporary file beside it (making the folders it needs), then,
+    once every one is written, move them in place. When one cannot be written, or Ctrl-C comes, the
+    temporary files and the folders made for them are removed, and the files there before are left as
+    they were.
+
+    Raises
+    ------
+    SumchainError
+        Naming the file that could not be written, and why.
+    """
+    made: list[Path] = []
+    temporaries: dict[Path, Path] = {}
+    mask = os.umask(0)
+    os.umask(mask)
     try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(content)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(temporary, 0o666 & ~mask)
-        os.replace(temporary, path)
+        for path, content in files.items():
+            try:
+                for folder in reversed([path.parent, *path.parent.parents]):
+                    if not folder.is_dir():
+                        folder.mkdir()
+                        made.append(folder)
+                handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+                temporaries[path] = Path(name)
+                with os.fdopen(handle, "wb") as out:
+                    out.write(content)
+                os.chmod(name, 0o666 & ~mask)
+            except OSError as exc:
+                raise SumchainError(f"cannot write {path}: {exc.strerror or exc}; nothing was written") from None
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        for temporary in temporaries.values():
+            temporary.unlink(missing_ok=True)
+        for folder in reversed(made):
+            folder.rmdir()
         raise
-    return path
+    for path, temporary in temporaries.items():
+        os.replace(temporary, path)
+    return list(temporaries)
 
 
 def load_run(path: str | Path) -> Run:
