@@ -182,7 +182,8 @@ def read_endomondo(path: str | Path, *, limit: int = 10_000) -> tuple[list[list[
 
     Each workout gives the reference's six summaries: mean and median heart rate over the
     minimum, maximum, minimum, mean and median speed; with its gender and its label (0 bike,
-    1 run). Workouts of other sports, or without speed, are skipped.
+    1 run). Workouts of other sports, without speed, or whose summaries are not numbers (a heart
+    rate reading of 0 or less, a reading that is not finite) are skipped.
 
     Parameters
     ----------
@@ -210,6 +211,8 @@ def read_endomondo(path: str | Path, *, limit: int = 10_000) -> tuple[list[list[
                         continue
                     heart, speed = np.asarray(record["heart_rate"], float), np.asarray(record["speed"], float)
                     low = heart.min()
+                    if low <= 0 or not (np.isfinite(heart).all() and np.isfinite(speed).all()):
+                        continue
                     summary = [heart.mean() / low, np.median(heart) / low]
                     rows.append([*summary, speed.max(), speed.min(), speed.mean(), np.median(speed)])
                     genders.append(str(record["gender"]))

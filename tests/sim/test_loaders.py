@@ -124,3 +124,32 @@ def test_a_missing_dataset_path_is_one_error() -> None:
         load_data(DatasetSpec(name="fake-news", path="/nonexistent/train.csv"), seed=0)
     with pytest.raises(SumchainError, match="unknown dataset 'mnist'"):
         load_data(DatasetSpec(name="mnist"), seed=0)
+
+
+def test_endomondo_skips_workouts_whose_summaries_are_not_numbers(tmp_path: Path) -> None:
+    """A heart rate of 0 (the summaries divide by the lowest) or a reading that is not finite would turn
+    every dense sample into garbage once standardised: such a workout is skipped."""
+    good = (SAMPLES / "endomondo.json").read_text().splitlines()
+    bad = [
+        "{'speed': [10.0, 20.0], 'heart_rate': [0, 120], 'gender': 'male', 'sport': 'bike', 'id': 1}",
+        "{'speed': [10.0, 1e999], 'heart_rate': [100, 120], 'gender': 'male', 'sport': 'run', 'id': 2}",
+        "{'speed': [10.0, 20.0], 'heart_rate': [-5, 120], 'gender': 'male', 'sport': 'run', 'id': 3}",
+    ]
+    path = tmp_path / "endomondo.json"
+    path.write_text("\n".join([*bad, *good]) + "\n")
+    assert read_endomondo(path) == read_endomondo(SAMPLES / "endomondo.json")
+    path.write_text("\n".join(bad) + "\n")
+    with pytest.raises(SumchainError, match="holds no bike or run workout"):
+        read_endomondo(path)
+
+
+def test_dense_values_that_cannot_be_standardised_are_one_error() -> None:
+    from sumchain.sim.data import _numbers
+
+    rows = np.array([[1.0, 2.0], [1.5, 2.5], [2.0, 1e308], [1.2, -1e308]])
+    with pytest.raises(SumchainError, match="cannot be standardised"):
+        _numbers(rows, rows, dense=True)
+    outlier = np.array([[0.0], [1.0], [0.0], [1.0]])
+    with pytest.raises(SumchainError, match="more than 1,000,000 spreads"):
+        _numbers(np.array([[1e9]]), outlier, dense=True)
+    assert len(_numbers(outlier, outlier, dense=True)) == 4

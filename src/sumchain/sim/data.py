@@ -88,14 +88,26 @@ def _unit_rows(rows: np.ndarray) -> list[Sample]:
     return [tuple(unit_vector(row)) if any(row) else tuple(row) for row in scaled]
 
 
+MAX_DEVIATIONS = 1_000_000
+"""The most standard deviations a dense model's value may lie from its column's mean (at the models'
+scale, further would not fit the contracts' integers)."""
+
+
 def _numbers(rows: np.ndarray, reference: np.ndarray, dense: bool) -> list[Sample]:
     """Numeric rows as a model takes them: for a sparse model the indices of the values above
     ``reference``'s medians, for a dense one the values standardised by ``reference``'s mean
     and spread, as unit vectors."""
     if not dense:
         return _above_median(rows, reference)
-    spread = reference.std(axis=0)
-    return _unit_rows((rows - reference.mean(axis=0)) / np.where(spread > 0, spread, 1.0))
+    with np.errstate(over="ignore", invalid="ignore"):
+        spread = reference.std(axis=0)
+        standardised = (rows - reference.mean(axis=0)) / np.where(spread > 0, spread, 1.0)
+    if not (np.isfinite(spread).all() and (np.abs(standardised) <= MAX_DEVIATIONS).all()):  # NaN included
+        raise SumchainError(
+            f"the dataset's values cannot be standardised: one is more than {MAX_DEVIATIONS:,} spreads from "
+            "its column's mean, or they overflow a float"
+        )
+    return _unit_rows(standardised)
 
 
 def split_initial(pairs: list[tuple[Sample, int]], fraction: float, rng: random.Random) -> tuple[list, list]:
