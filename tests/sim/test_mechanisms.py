@@ -88,8 +88,13 @@ def test_the_market_pays_the_honest_agent_and_charges_the_flipper_to_the_wei() -
         == honest.deposited + flipper.deposited + status["bounty"]
     )
     assert honest.refunded > honest.deposited and flipper.refunded < flipper.deposited
-    # accuracy: the model as deployed during participation, then the model the market leaves
-    x_test, y_test = CheckedSparse([s for s, _ in data.test], data.n_features), [y for _, y in data.test]
+    # accuracy: the model as deployed during participation, then the model the market leaves, on the
+    # test samples the market does not hold (test_size 0: it holds the first half)
+    pieces = market.revealed_pieces().values()
+    held = [(s, y) for piece in pieces for s, y in zip(piece.samples, piece.labels, strict=True)]
+    assert sorted(held) == sorted(data.test[: len(data.test) // 2])
+    held_out = data.test[len(data.test) // 2 :]
+    x_test, y_test = CheckedSparse([s for s, _ in held_out], data.n_features), [y for _, y in held_out]
     closed = [k for k, t in enumerate(run.times) if t >= scenario.mechanism.contribution_days]
     assert closed and len(set(run.accuracy[: closed[0]])) == 1
     assert run.accuracy[-1] == float(market.finalized_mirror().score(x_test, y_test)) > run.accuracy[0]
@@ -168,6 +173,8 @@ def test_a_market_run_shorter_than_its_contribution_period_leaves_the_stakes_in_
         ({"kind": "prediction-market", "bounty": 0}, "bounty must be above 0 coins, got 0$"),
         ({"kind": "prediction-market", "contribution_days": 4e4}, "contribution_days must be at most 36,500 days"),
         ({"kind": "prediction-market", "reveal_window_days": 4e4}, "reveal_window_days must be at most 36,500 days"),
+        ({"kind": "prediction-market", "contribution_days": 0}, r"contribution_days must be at least a minute .*0$"),
+        ({"kind": "prediction-market", "reveal_window_days": 0.04}, r"at least an hour \(0\.0417 days\), got 0\.04$"),
         ({"kind": "prediction-market", "pieces": 1}, "pieces must be 0 .* or from 2 to 1,024, got 1$"),
         ({"kind": "prediction-market", "pieces": 1_025}, "pieces must be 0 .* or from 2 to 1,024, got 1,025$"),
         ({"kind": "prediction-market", "test_size": 1}, "test_size must be 0 .* or from 2 to 32,768, got 1$"),
@@ -196,3 +203,14 @@ def test_a_scenario_built_in_code_with_an_unknown_mechanism_is_refused_too() -> 
     scenario = replace(load_scenario("smoke"), mechanism=MechanismSpec(kind="lottery"))
     with pytest.raises(ScenarioError, match="unknown mechanism 'lottery'"):
         simulate(scenario, days=0.1)
+
+
+@pytest.mark.parametrize("test_size", [60, 1_000])
+def test_a_market_holding_every_test_sample_is_refused(test_size: int) -> None:
+    """The accuracy is measured on the test samples the market does not hold: there must be some."""
+    scenario = load_scenario("smoke-market")  # 60 test samples
+    scenario = replace(scenario, mechanism=replace(scenario.mechanism, test_size=test_size))
+    with pytest.raises(ScenarioError, match=f"the market holds {test_size:,} of the 60 test samples.*from 2 to 59"):
+        simulate(scenario, days=0.5)
+    scenario = replace(scenario, mechanism=replace(scenario.mechanism, test_size=59))
+    assert simulate(scenario, days=0.5).accuracy[0] in (0.0, 1.0)  # scored on the one sample left

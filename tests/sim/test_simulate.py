@@ -62,6 +62,24 @@ def test_combined_runs_are_told_apart_by_mechanism_and_by_place_when_name_and_se
     assert "smoke (seed 0): accuracy" in render_html([drt, points])
 
 
+def test_in_one_run_each_agent_of_a_side_has_a_colour_of_its_own() -> None:
+    import dataclasses
+
+    from sumchain.sim.plots import ATTACKER, HONEST, series
+
+    run = simulate(load_scenario("smoke"), days=0.3)
+    honest, flipper = run.agents
+    run.agents = [
+        honest,
+        dataclasses.replace(honest, name="second"),
+        flipper,
+        dataclasses.replace(flipper, name="flood"),
+    ]
+    hues = {line.label: line.color for line in series([run]) if line.label.endswith("balance")}
+    assert hues["honest (honest) balance"] == HONEST and hues["flipper (flipper) balance"] == ATTACKER
+    assert len(set(hues.values())) == 4  # the second of each side is told apart from the first
+
+
 def test_a_run_that_ends_early_says_on_which_day_and_why(tmp_path: Path) -> None:
     (tmp_path / "short.toml").write_text(
         'days = 300\n[dataset]\nname = "iris"\n[model]\ntype = "naive bayes"\n[mechanism]\nkind = "points"\n'
@@ -246,6 +264,25 @@ def test_a_hand_edited_run_with_values_of_the_wrong_type_is_one_line(
     done = sumchain(tmp_path, "simulate", "combine", "edited.json", "--out", "runs")
     assert done.returncode == 1 and message in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "runs").exists()
+
+
+def test_a_hand_edited_run_whose_values_no_run_gives_is_refused() -> None:
+    """Times that go back, and balances no figure can draw (matplotlib overflowed on 1e308)."""
+    from sumchain.errors import SumchainError
+    from sumchain.sim import Run
+
+    saved = simulate(load_scenario("smoke"), days=0.5).to_json()
+    assert Run.from_json(saved).to_json() == saved
+    for edit, message in [
+        (lambda run: run["times"].reverse(), "times go back"),
+        (lambda run: run["times"].__setitem__(0, -1.0), "start before day 0"),
+        (lambda run: run["agents"][0]["balance"].__setitem__(1, 1e308), "a balance outside 0 to"),
+        (lambda run: run["agents"][1]["balance"].__setitem__(0, -5.0), "a balance outside 0 to"),
+    ]:
+        edited = json.loads(json.dumps(saved))
+        edit(edited)
+        with pytest.raises(SumchainError, match=message):
+            Run.from_json(edited)
 
 
 def test_missing_scenario_and_bad_run_files_are_one_line(tmp_path: Path) -> None:

@@ -137,9 +137,10 @@ def test_simulate_sweep_writes_its_json_table_and_figure(tmp_path: Path) -> None
         (["--weights", "nan"], "a deposit weight must be"),
         (["--weights", "1e13"], "a deposit weight must be"),
         (["--out", "flood.toml"], "flood.toml is a file, not a folder"),
+        (["--weights", "1,0"], r"prediction-market at weight 0: stake must be at least 3\.2768e-14 coins"),
     ]:
         done = sumchain(tmp_path, "simulate", "sweep", str(scenario), *bad)
-        assert done.returncode != 0 and "Traceback" not in done.stderr
+        assert done.returncode != 0 and "Traceback" not in done.stderr and "Loading" not in done.stdout
         assert len(done.stderr.strip().splitlines()) == 1 and re.search(message, done.stderr)
     done = sumchain(tmp_path, "simulate", "sweep", "attacks", "--out", "out2")  # refused before loading its data
     assert done.returncode == 1 and "one honest agent and one attacker" in done.stderr and "Loading" not in done.stdout

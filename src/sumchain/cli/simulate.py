@@ -159,7 +159,7 @@ def _sweep(
     from sumchain.sim.mechanism import MECHANISMS
     from sumchain.sim.plots import render_sweep_png
     from sumchain.sim.record import write_all
-    from sumchain.sim.sweep import dumps, grid, roles, sweep, table
+    from sumchain.sim.sweep import dumps, grid, point_scenarios, roles, sweep, table
 
     base = load_scenario(scenario_name)
     base = dataclasses.replace(base, seed=base.seed if seed is None else seed, days=base.days if days is None else days)
@@ -170,6 +170,7 @@ def _sweep(
         _numbers(settings["weights"], "--weights"),
         _numbers(settings["fractions"], "--fractions"),
     )
+    point_scenarios(base, points)  # every point's parameters, before the data loads
     stem = _writable(folder, f"{base.name}-sweep", (".json", ".md", ".png"))
     out.print(f"Loading the {base.dataset.name} dataset ...")
     started = time.perf_counter()

@@ -29,7 +29,7 @@ from sumchain.market.client import HiddenTestSet, Market, split_test_set
 from sumchain.market.scenario import close_market, open_market
 from sumchain.metadata import ModelMetadata
 from sumchain.models import OnChainModel
-from sumchain.sim.data import SimData
+from sumchain.sim.data import Sample, SimData
 from sumchain.sim.scenario import COIN, MAX_DAYS, MechanismSpec, ScenarioError
 
 Predict = Callable[[list[tuple[int, ...]]], list[int]]
@@ -130,6 +130,10 @@ class Mechanism(Protocol):
         """The model this mechanism leaves, given the one on chain (whose accuracy the run records)."""
         ...
 
+    def scored(self, test: list[tuple[Sample, int]]) -> list[tuple[Sample, int]]:
+        """The test samples the run's accuracy (and its baseline) is measured on."""
+        ...
+
     def points(self, model: SharedModel, accounts: list[str]) -> int | None:
         """Points the accounts hold (None for a mechanism without points)."""
         ...
@@ -218,6 +222,10 @@ class _ClaimRules(ABC):
     def result(self, on_chain: OnChainModel) -> OnChainModel:
         """The model on chain."""
         return on_chain
+
+    def scored(self, test: list[tuple[Sample, int]]) -> list[tuple[Sample, int]]:
+        """The test samples a run's accuracy is measured on: all of them."""
+        return test
 
     def points(self, model: SharedModel, accounts: list[str]) -> int | None:
         """None: no points."""
@@ -454,7 +462,7 @@ class PredictionMarketRules:
     hidden test set; agents stake on their contributions, and the test set scores them at the end.
 
     On deployment the provider funds the bounty, commits the first ``test_size`` samples of the
-    simulation's test set in ``pieces`` (salts drawn from the seed) and reveals the piece drawn
+    simulation's test set (0: half of it) in ``pieces`` (salts drawn from the seed) and reveals the piece drawn
     (:func:`~sumchain.market.scenario.open_market`). An agent's contribution stakes exactly the
     stake when the deposit it is willing to pay covers it (else it offers what it is willing to
     pay, and the contract refuses it); the model does not learn during participation. Agents claim
@@ -485,6 +493,10 @@ class PredictionMarketRules:
 
     def __init__(self, spec: MechanismSpec) -> None:
         _check_days(spec, "contribution_days", "reveal_window_days")
+        for key, least, words in (("contribution_days", 60, "a minute"), ("reveal_window_days", 3_600, "an hour")):
+            given = getattr(spec, key)
+            if not given * DAY >= least:  # the reveal of up to 1,024 pieces takes a second each
+                raise ScenarioError(f"{key} must be at least {words} ({least / DAY:.3g} days), got {given:g}")
         if not MAX_TEST_SAMPLES <= _wei(spec.stake) < 2**96:
             raise ScenarioError(
                 f"stake must be at least {MAX_TEST_SAMPLES / COIN:g} coins (a wei for each test sample a market "
@@ -498,7 +510,7 @@ class PredictionMarketRules:
             )
         if spec.test_size == 1 or spec.test_size > MAX_TEST_SAMPLES:
             raise ScenarioError(
-                f"test_size must be 0 (the whole test set) or from 2 to {MAX_TEST_SAMPLES:,}, got {spec.test_size:,}"
+                f"test_size must be 0 (half of the test set) or from 2 to {MAX_TEST_SAMPLES:,}, got {spec.test_size:,}"
             )
         self.parameters = PredictionMarket(
             stake=_wei(spec.stake),
@@ -512,6 +524,28 @@ class PredictionMarketRules:
         self.test_set = HiddenTestSet(())
         self.final: OnChainModel | None = None
         self._market: Market | None = None
+
+    def market_size(self, n_test: int) -> int:
+        """How many of the ``n_test`` test samples the market holds: the first ``test_size``, or half of them
+        (at most :data:`MAX_TEST_SAMPLES`); the run's accuracy is measured on the others (:meth:`scored`).
+
+        Raises
+        ------
+        ScenarioError
+            When that leaves fewer than 2 for the market, or none to measure the accuracy on.
+        """
+        size = self.test_size or min(n_test // 2, MAX_TEST_SAMPLES)
+        if size < 2 or size >= n_test:
+            raise ScenarioError(
+                f"[mechanism] test_size: the market holds {size:,} of the {n_test:,} test samples, and the "
+                f"accuracy is measured on the others: give from 2 to {n_test - 1:,} (0: half of them)"
+            )
+        return size
+
+    def scored(self, test: list[tuple[Sample, int]]) -> list[tuple[Sample, int]]:
+        """The test samples the market does not hold (:meth:`market_size`): what the model learnt from the
+        market's test set is not measured on that set."""
+        return test[self.market_size(len(test)) :]
 
     @property
     def market(self) -> Market:
@@ -531,7 +565,7 @@ class PredictionMarketRules:
                 f"({held / COIN:,g}): lower [mechanism] bounty or raise the owner agent's start_balance"
             )
         rng = random.Random(seed)
-        test = data.test[: self.test_size or None]
+        test = data.test[: self.market_size(len(data.test))]
         try:
             self.test_set = split_test_set(
                 [s for s, _ in test], [y for _, y in test], pieces=self.pieces or None, salt=lambda: rng.randbytes(32)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import cycle
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from sumchain.sim.sweep import Outcome
 
 HONEST, ATTACKER, OWNER, ACCURACY, BASELINE = "#2ca02c", "#d62728", "#1f77b4", "#000000", "#7f7f7f"
+_HONEST_HUES = (HONEST, "#17becf", "#bcbd22", "#8c564b")
+_ATTACKER_HUES = (ATTACKER, "#ff7f0e", "#9467bd", "#e377c2", "#8b0000", "#ffbb78")
 _DASHES = ("solid", "dashed", "dotted", "dashdot")
 _RUN_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 
@@ -42,8 +45,9 @@ def series(runs: list[Run]) -> list[Series]:
 
     One run: accuracy in black, the baseline in grey, honest agents green (balance dotted,
     share of points solid), attackers red (balance dashed, share of points solid) and the
-    model's owner blue (dash-dot). Several: one colour per run, the kind of line by its
-    dash, each label prefixed by what tells the run apart (:func:`run_labels`).
+    model's owner blue (dash-dot); a second honest agent or attacker gets the next hue of its
+    side. Several: one colour per run, the kind of line by its dash, each label prefixed by
+    what tells the run apart (:func:`run_labels`).
     """
     lines = []
     for k, (run, label) in enumerate(zip(runs, run_labels(runs), strict=True)):
@@ -67,9 +71,10 @@ def series(runs: list[Run]) -> list[Series]:
             )
         )
         held = [sum(points) for points in zip(*(a.points for a in run.agents if a.points), strict=True)]
+        sides = {True: cycle(_ATTACKER_HUES), False: cycle(_HONEST_HUES)}
         for agent in run.agents:
             owner = agent.strategy == "owner"
-            hue = (OWNER if owner else ATTACKER if agent.attacks else HONEST) if single else color
+            hue = (OWNER if owner else next(sides[agent.attacks])) if single else color
             dash = "dashdot" if owner else "dashed" if agent.attacks else "dotted"
             name = f"{prefix}{agent.name} ({agent.strategy})"
             lines.append(Series(f"{name} balance", times, tuple(agent.balance), hue, dash))

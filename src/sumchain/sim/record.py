@@ -100,6 +100,10 @@ class Run:
         )
         if any(n != len(run.times) for n in lengths):
             raise SumchainError("a saved simulation whose series differ in length")
+        if run.times[0] < 0 or any(b < a for a, b in zip(run.times, run.times[1:], strict=False)):
+            raise SumchainError("a saved simulation whose times go back, or start before day 0")
+        if not all(0 <= b <= MAX_BALANCE for a in run.agents for b in a.balance):
+            raise SumchainError(f"a saved simulation with a balance outside 0 to {MAX_BALANCE:,.0f}% of its start")
         return run
 
     def save(self, path: str | Path) -> Path:
@@ -109,6 +113,10 @@ class Run:
     def dumps(self) -> bytes:
         """The run as the JSON :meth:`save` writes."""
         return json.dumps(self.to_json(), indent=1, sort_keys=True).encode()
+
+
+MAX_BALANCE = 1e12
+"""The largest balance a saved run may give, in % of its start (a figure's axis would not hold more)."""
 
 
 def _is(kind: str, value: Any) -> bool:

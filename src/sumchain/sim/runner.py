@@ -150,9 +150,17 @@ def baseline_accuracy(spec: ModelSpec, data: SimData, seed: int = 0) -> float:
     seed : int
         As :func:`make_mirror`'s.
     """
-    everything = dataclasses.replace(data, initial=data.initial + data.stream, stream=[])
-    mirror = make_mirror(spec, everything, seed)
-    return float(mirror.score([s for s, _ in data.test], [label for _, label in data.test]))
+    return accuracy_on_test(baseline_model(spec, data, seed), data)
+
+
+def baseline_model(spec: ModelSpec, data: SimData, seed: int = 0) -> OnChainModel:
+    """The model of :func:`baseline_accuracy`: ``spec``'s, fitted off-chain on ``data.initial`` and ``data.stream``."""
+    return make_mirror(spec, dataclasses.replace(data, initial=data.initial + data.stream, stream=[]), seed)
+
+
+def accuracy_on_test(model: OnChainModel, data: SimData) -> float:
+    """``model``'s accuracy on ``data.test``."""
+    return float(model.score([s for s, _ in data.test], [label for _, label in data.test]))
 
 
 def scenario_baseline(scenario: Scenario, data: SimData, seed: int) -> float:
@@ -161,13 +169,22 @@ def scenario_baseline(scenario: Scenario, data: SimData, seed: int) -> float:
     Parameters
     ----------
     scenario : Scenario
-        Its ``baseline`` when it gives one, else :func:`baseline_accuracy` of its model.
+        Its ``baseline`` when it gives one, else :func:`baseline_accuracy` of its model, on the test
+        samples the run measures its accuracy on (:func:`scored_data`).
     data : SimData
         The run's data.
     seed : int
         The run's seed.
     """
-    return scenario.baseline if scenario.baseline is not None else baseline_accuracy(scenario.model, data, seed)
+    if scenario.baseline is not None:
+        return scenario.baseline
+    return baseline_accuracy(scenario.model, scored_data(scenario, data), seed)
+
+
+def scored_data(scenario: Scenario, data: SimData) -> SimData:
+    """``data`` with only the test samples a run of ``scenario`` measures its accuracy on: a prediction
+    market holds some of them (:meth:`~sumchain.sim.mechanism.Mechanism.scored`)."""
+    return dataclasses.replace(data, test=mechanism_for(scenario.mechanism).scored(data.test))
 
 
 def _fund(chain: Chain, agents: list[_Agent], bank: str) -> None:
@@ -321,9 +338,10 @@ def simulate(
         class_names=data.class_names,
     )
     model = mechanism.deploy(chain, make_mirror(scenario.model, data, seed), metadata, owner, data, seed)
-    test_samples = [s for s, _ in data.test]  # sparse ones checked once, predicted every record
+    scored = mechanism.scored(data.test)
+    test_samples = [s for s, _ in scored]  # sparse ones checked once, predicted every record
     x_test = test_samples if data.dense else CheckedSparse(test_samples, data.n_features)
-    y_test = [label for _, label in data.test]
+    y_test = [label for _, label in scored]
     start = chain.time()
     end = start + round(days * 86_400)
     close = start + mechanism.period  # contributions close, and the mechanism finishes

@@ -45,6 +45,10 @@ MAX_ACCOUNTS = 1_000
 """Most accounts of one agent."""
 MAX_DAYS = 36_500
 """The longest simulation, in days (a hundred years)."""
+MIN_DAYS = 0.01
+"""The shortest simulation, in days (about a quarter of an hour)."""
+MAX_LEARNING_RATE = (2**63 - 1) // 10**9
+"""Largest perceptron learning rate (the contracts hold it in 64 bits at the models' scale of 1e9)."""
 
 
 class ScenarioError(SumchainError, ValueError):
@@ -196,6 +200,9 @@ class Scenario:
     days: float = 365.0
     seed: int = 0
     record_every: float = 86_400.0
+    """Seconds between records of accuracy and balances; the agents know the accuracy of the last record
+    (an honest agent contributes with probability accuracy + 0.15), so it changes the run, as the
+    reference's interval between evaluations did."""
     dataset: DatasetSpec = field(default_factory=DatasetSpec)
     model: ModelSpec = field(default_factory=ModelSpec)
     mechanism: MechanismSpec = field(default_factory=MechanismSpec)
@@ -252,7 +259,9 @@ def _build(cls: type, table: Any, where: str) -> Any:
             raise ScenarioError(f"{where}.{key} must be a whole number, got {value!r}")
         if wanted is str and not isinstance(value, str):
             raise ScenarioError(f"{where}.{key} must be a string, got {value!r}")
-        if isinstance(value, int | float) and (value < 0 or math.isnan(value)):
+        if isinstance(value, float) and math.isnan(value):
+            raise ScenarioError(f"{where}.{key} must be a number, got nan")
+        if isinstance(value, int | float) and value < 0:
             raise ScenarioError(f"{where}.{key} must not be negative, got {value!r}")
         if isinstance(value, float) and math.isinf(value) and default != math.inf:
             raise ScenarioError(f"{where}.{key} must be a finite number, got {value!r}")
@@ -334,10 +343,18 @@ def parse_scenario(data: dict[str, Any], *, source: str = "scenario") -> Scenari
     for key in ("cost_weight", "bounty", "stake"):
         if getattr(scenario.mechanism, key) > MAX_COINS:
             raise ScenarioError(f"{source}: [mechanism] {key} must be at most {MAX_COINS:,} coins")
-    if scenario.model.learning_rate < 1e-9 or scenario.model.max_iter < 1:
-        raise ScenarioError(f"{source}: [model] learning_rate must be at least 1e-9 and max_iter at least 1")
-    if not 0 < scenario.days <= MAX_DAYS:
-        raise ScenarioError(f"{source}: days must be above 0 and at most {MAX_DAYS:,}")
+    if not 1e-9 <= scenario.model.learning_rate <= MAX_LEARNING_RATE or scenario.model.max_iter < 1:
+        raise ScenarioError(
+            f"{source}: [model] learning_rate must be from 1e-9 to {MAX_LEARNING_RATE:,} (the contracts keep it "
+            f"in 64 bits at a scale of 1e9), got {scenario.model.learning_rate:g}; and max_iter at least 1"
+        )
+    from sumchain.sim.data import LOADERS  # the loaders' module reads this one's specs
+
+    if scenario.dataset.name not in LOADERS:
+        known = ", ".join(LOADERS)
+        raise ScenarioError(f"{source}: [dataset] unknown dataset {scenario.dataset.name!r} (known: {known})")
+    if not MIN_DAYS <= scenario.days <= MAX_DAYS:
+        raise ScenarioError(f"{source}: days must be from {MIN_DAYS} to {MAX_DAYS:,}, got {scenario.days:g}")
     name = scenario.name
     if any(c in "/\\" or not c.isprintable() for c in name) or name.strip(".") == "" or len(name) > 100:
         raise ScenarioError(

@@ -30,8 +30,8 @@ from typing import Any
 
 from sumchain.errors import SumchainError
 from sumchain.sim.data import SimData, load_data
-from sumchain.sim.mechanism import MECHANISMS
-from sumchain.sim.runner import baseline_accuracy, simulate
+from sumchain.sim.mechanism import MECHANISMS, mechanism_for
+from sumchain.sim.runner import accuracy_on_test, baseline_model, scored_data, simulate
 from sumchain.sim.scenario import MAX_COINS, AgentSpec, ModelSpec, Scenario, ScenarioError
 from sumchain.sim.strategies import STRATEGIES
 
@@ -42,8 +42,9 @@ WEIGHT_KEYS = {"deposit-refund-take": "cost_weight", "prediction-market": "stake
 """The ``[mechanism]`` key each mechanism's deposit weight sets (coins); one without (Points) runs
 at the first weight only."""
 MARKET = {"test_size": 128, "pieces": 4}
-"""The prediction market's test set in a sweep: its evaluation on chain scores every contribution
-on every revealed test sample, so it is kept small. Contributions close a day before the end."""
+"""The prediction market's test set in a sweep (at most half of the dataset's test samples; the
+accuracy is measured on the others): its evaluation on chain scores every contribution on every
+revealed test sample, so it is kept small. Contributions close a day before the end."""
 FORMAT = "sumchain-sweep/1"
 
 
@@ -149,6 +150,26 @@ def roles(base: Scenario) -> tuple[AgentSpec, AgentSpec]:
     return honest[0], attackers[0]
 
 
+def point_scenarios(base: Scenario, points: Sequence[Point]) -> list[Scenario]:
+    """The scenario of each point (:func:`point_scenario`), its mechanism's parameters checked: a weight
+    the mechanism refuses (a market's stake below its least) is one error before any data loads.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the mechanism and the weight refused.
+    """
+    scenarios = []
+    for point in points:
+        scenario = point_scenario(base, point)
+        try:
+            mechanism_for(scenario.mechanism)
+        except ScenarioError as exc:
+            raise ScenarioError(f"{point.mechanism} at weight {point.weight:g}: {exc}") from None
+        scenarios.append(scenario)
+    return scenarios
+
+
 def grid(
     mechanisms: Sequence[str], models: Sequence[str], weights: Sequence[float], fractions: Sequence[float]
 ) -> list[Point]:
@@ -250,13 +271,23 @@ def sweep(
         In the order of ``points``. Every run is reproducible alone: it is the scenario of
         :func:`point_scenario` with the base's seed.
     """
+    scenarios = point_scenarios(base, points)
     models = {model: dataclasses.replace(base.model, type=model) for model in {p.model for p in points}}
     loaded = {
         dense: data if data is not None and data.dense == dense else load_data(base.dataset, base.seed, dense=dense)
         for dense in {spec.dense for spec in models.values()}
     }
-    baselines = {model: baseline_accuracy(spec, loaded[spec.dense], base.seed) for model, spec in models.items()}
-    scenarios = [point_scenario(base, p, baselines[p.model]) for p in points]
+    fitted = {model: baseline_model(spec, loaded[spec.dense], base.seed) for model, spec in models.items()}
+    baselines: dict[tuple[str, str], float] = {}  # by model and mechanism: a market holds some test samples
+    for k, (scenario, point) in enumerate(zip(scenarios, points, strict=True)):
+        data_of_point = loaded[models[point.model].dense]
+        if point.mechanism == "prediction-market":  # a small dataset: half of its test set
+            size = min(MARKET["test_size"], len(data_of_point.test) // 2)
+            scenario = dataclasses.replace(scenario, mechanism=dataclasses.replace(scenario.mechanism, test_size=size))
+        if (key := (point.model, point.mechanism)) not in baselines:
+            scored = scored_data(scenario, data_of_point)
+            baselines[key] = accuracy_on_test(fitted[point.model], scored)
+        scenarios[k] = dataclasses.replace(scenario, baseline=baselines[key])
     outcomes: dict[Point, Outcome] = {}
     with ProcessPoolExecutor(
         max_workers=jobs or os.cpu_count() or 1, initializer=_start_worker, initargs=(loaded,)
