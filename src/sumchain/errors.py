@@ -6,6 +6,7 @@ never need to know whether an embedded EVM or a JSON-RPC node answered.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 
@@ -192,3 +193,25 @@ class PartlySent(ChainError):
 
 class IndexerError(SumchainError):
     """An event index that cannot be used: another chain's, damaged, locked, or not an index file."""
+
+
+_URL = re.compile(r"(?P<scheme>https?://)(?:[^/\s@'\"]*@)?(?P<host>[^/?#\s'\"]+)(?P<rest>[^\s'\"]*)", re.IGNORECASE)
+
+
+def without_secrets(message: str) -> str:
+    """``message`` with each URL cut to its scheme and host: a node's URL may carry an API key
+    (in its path, query or user part), and an error message may end in a log or on a shared screen
+    (the dashboard's answers and the command line's errors go through it).
+
+    >>> without_secrets("cannot reach https://user:pw@eth.example/v3/KEY?x=1: timed out")
+    'cannot reach https://eth.example/…: timed out'
+    >>> without_secrets("http://127.0.0.1:8545: nonce too low")
+    'http://127.0.0.1:8545: nonce too low'
+    """
+
+    def cut(match: re.Match[str]) -> str:
+        rest = match["rest"].rstrip(":.,;)")  # the sentence's punctuation is not the URL's
+        tail = match["rest"][len(rest) :]
+        return f"{match['scheme']}{match['host']}{'/…' if rest.strip('/') else rest}{tail}"
+
+    return _URL.sub(cut, message)

@@ -269,3 +269,10 @@ def refuses_a_deposit_over_the_maximum(cwd: Path, *chain: str) -> None:
 
 def test_max_deposit_holds_on_the_embedded_chain(tmp_path) -> None:
     refuses_a_deposit_over_the_maximum(tmp_path)
+
+
+def test_a_node_url_is_shown_without_its_secrets(tmp_path: Path) -> None:
+    """A node's URL often holds an API key (Infura's path, a user and password): an error shows its host only."""
+    proc = run(tmp_path, "--chain", "http://user:hunter2@127.0.0.1:1/v3/APIKEY?token=T0K", "balance", ok=False)
+    assert proc.returncode == 1 and proc.stderr.startswith("ChainError: cannot reach http://127.0.0.1:1/…: ")
+    assert not any(secret in proc.stdout + proc.stderr for secret in ("hunter2", "APIKEY", "T0K", "user"))

@@ -40,7 +40,7 @@ from sumchain.cli import (
 )
 from sumchain.cli.app import app
 from sumchain.cli.output import err
-from sumchain.errors import SumchainError
+from sumchain.errors import SumchainError, without_secrets
 
 __all__ = [
     "accounts",
@@ -96,7 +96,7 @@ def hoist_global_options(argv: list[str]) -> list[str]:
 
 
 def _fail(message: str, status: int) -> None:
-    err.print(message, markup=False)
+    err.print(without_secrets(message), markup=False)
     raise SystemExit(status)
 
 

@@ -10,7 +10,6 @@ one-line message, never a traceback.
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -26,31 +25,13 @@ from sumchain.errors import (
     SumchainError,
     UnknownContribution,
     UnknownName,
+    without_secrets,
 )
 from sumchain.units import is_whole
 
 MAX_BODY = 64 * 1024
 """Largest request body the API reads, in bytes; a larger one is refused with 413 before it is parsed."""
 _log = logging.getLogger("sumchain.web")
-_URL = re.compile(r"(?P<scheme>https?://)(?:[^/\s@'\"]*@)?(?P<host>[^/?#\s'\"]+)(?P<rest>[^\s'\"]*)", re.IGNORECASE)
-
-
-def without_secrets(message: str) -> str:
-    """``message`` with each URL cut to its scheme and host: a node's URL may carry an API key
-    (in its path, query or user part), and an error answer goes to whoever reaches the dashboard.
-
-    >>> without_secrets("cannot reach https://user:pw@eth.example/v3/KEY?x=1: timed out")
-    'cannot reach https://eth.example/…: timed out'
-    >>> without_secrets("http://127.0.0.1:8545: nonce too low")
-    'http://127.0.0.1:8545: nonce too low'
-    """
-
-    def cut(match: re.Match[str]) -> str:
-        rest = match["rest"].rstrip(":.,;)")  # the sentence's punctuation is not the URL's
-        tail = match["rest"][len(rest) :]
-        return f"{match['scheme']}{match['host']}{'/…' if rest.strip('/') else rest}{tail}"
-
-    return _URL.sub(cut, message)
 
 
 class ApiError(Exception):
