@@ -11,6 +11,7 @@ with ``--chain URL`` find it; a restart from the same state finds it there again
 from __future__ import annotations
 
 import signal
+import time
 from contextlib import ExitStack, suppress
 from pathlib import Path
 from types import FrameType
@@ -51,6 +52,7 @@ def node(
             last = (str(exc).strip().splitlines() or [""])[-1]
             raise ChainError(f"anvil did not start on port {port}: {last}") from None
         session.use_chain(started.url)
+        _clock_from_the_last_block()
         registry = _registry()
         chain_id = getattr(session.chain(), "chain_id", "?")
         out.print(f"anvil at {started.url} (chain id {chain_id}), its state in {state}", markup=False)
@@ -59,6 +61,18 @@ def node(
         with suppress(KeyboardInterrupt):
             started.process.wait()
     out.print(f"Node stopped; its chain is saved in {state}.", markup=False)
+
+
+def _clock_from_the_last_block() -> None:
+    """Set the node's clock to go on from its last block: anvil's state file keeps the blocks, not a clock
+    moved ahead (``sumchain time advance``), so a restarted node would mine blocks earlier than its last
+    one, and every wait counted on chain (refunds, deposits, markets) would go back."""
+    from sumchain.chain.rpc import RpcChain
+
+    chain = session.chain()
+    ahead = chain.time() - int(time.time())
+    if isinstance(chain, RpcChain) and ahead >= 0:
+        chain.request("evm_increaseTime", ahead + 1)
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

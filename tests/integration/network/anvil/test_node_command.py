@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import signal
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from sumchain.chain.anvil import find_anvil, free_port
+from sumchain.chain.rpc import RpcChain
 from tests.helpers import run_sumchain, start_sumchain
 
 from .conftest import REPO_ROOT
@@ -53,9 +55,16 @@ def test_a_node_keeps_its_chain_and_registry_across_restarts(tmp_path: Path) -> 
         assert lines[2].strip() == f"Use it with: sumchain --chain {url} ...   (Ctrl-C stops the node)"
         deployed = run_sumchain(tmp_path, *on_node, "deploy", "--name", "kept")
         assert f"listed as 'kept' in the registry at {registry}" in deployed.stdout, deployed.stderr
+        assert run_sumchain(tmp_path, *on_node, "time", "advance", "5d").returncode == 0
+        ahead = RpcChain(url).time()
+    assert ahead > time.time() + 4 * 86_400
     assert (tmp_path / ".sumchain" / "node-state.json").stat().st_size > 0
     with node(tmp_path, port) as lines:
         assert lines[1] == f"Model registry at {registry}.\n"  # found again, not deployed anew
+        # the clock goes on from the last block (the state file keeps blocks, not a clock moved ahead)
+        added = run_sumchain(tmp_path, *on_node, "--model", "kept", "add", "a fine film", "--label", "1")
+        assert added.returncode == 0, added.stderr
+        assert RpcChain(url).time() > ahead
         listed = json.loads(run_sumchain(tmp_path, *on_node, "models", "--json").stdout)
         assert [e["name"] for e in listed] == ["kept"]
         predicted = run_sumchain(tmp_path, *on_node, "--model", "kept", "predict", "a wonderful film")
