@@ -80,7 +80,7 @@ def check_name(name: str) -> str:
     if name != name.strip() or any(unicodedata.category(c).startswith("C") for c in name):
         raise InvalidName(f"the name {name!r} has leading or trailing spaces or control characters")
     if is_address(name):
-        raise InvalidName(f"the name {name!r} looks like an address; choose another")
+        raise InvalidName(f"the name {name!r} looks like an address")
     return name
 
 

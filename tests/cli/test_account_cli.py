@@ -81,7 +81,7 @@ def test_import_from_a_file_or_standard_input(home: Path) -> None:
 
 
 def test_bad_input_gives_one_line_errors(home: Path) -> None:
-    fails(home, "account", "import", "--password-file", "password", message="no terminal to ask on (private key")
+    fails(home, "account", "import", "--password-file", "password", message="(private key (hex)): give --key-file")
     (home / "key").write_text("0x1234\n")
     fails(
         home,

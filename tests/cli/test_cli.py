@@ -194,6 +194,9 @@ def test_bad_input_gives_one_line_errors_and_changes_nothing(tmp_path) -> None:
     fails(tmp_path, "--account", "12", "balance", message="account index 12 is not between 0 and 9")
     fails(tmp_path, "--account", "0x1234", "balance", message="no account '0x1234' in the keystore")
     fails(tmp_path, "time", "advance", "soon", message="is not a duration")
+    fails(tmp_path, "time", "advance", "0", message="time advance needs a duration of at least a second, got 0")
+    signer = "0x" + "ab" * 20
+    fails(tmp_path, "--account", signer, "add", "good", "--label", "1", message="it signs with its dev accounts (0-9)")
     fails(tmp_path, "time", "advance", f"{10**23}d", message="time cannot pass")
     fails(tmp_path, "--chain", "ftp://nowhere", "balance", message="only http:// and https://")
     fails(tmp_path, "--chain", "gopher", "balance", message="unknown chain")

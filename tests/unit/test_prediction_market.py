@@ -630,6 +630,8 @@ def test_parameters_are_checked(chain) -> None:
         PredictionMarket(min_contributions=0)
     with pytest.raises(SumchainError, match="fit in 2 to 8 pieces"):
         split_test_set(TEST_SAMPLES, TEST_LABELS, pieces=9)
+    with pytest.raises(SumchainError, match=r"needs at least 2 samples \(one piece is revealed first\), got 1"):
+        split_test_set(TEST_SAMPLES[:1], TEST_LABELS[:1])
     from sumchain.cli.models import mechanism_from_options
 
     with pytest.raises(InvalidIncentive, match="is created with `sumchain market create`"):

@@ -194,7 +194,8 @@ def resolve_account(chain: Chain, account: str | int | None, *, signing: bool = 
         raise UnknownAccount(f"{account!r} is neither an account index nor an address")
     address = checksum(account)
     if signing and address not in accounts:
-        raise UnknownAccount(f"this chain cannot sign for {address}")
+        hint = "; it signs with its dev accounts (0-9), a node (--chain URL) with keystore accounts too"
+        raise UnknownAccount(f"this chain cannot sign for {address}{hint if chain.is_dev else ''}")
     return address
 
 

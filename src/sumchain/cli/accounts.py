@@ -34,10 +34,10 @@ Name = Annotated[
 ]
 
 
-def _secret(prompt: str, *, confirm: bool = False) -> str:
-    """A hidden answer typed on the terminal."""
+def _secret(prompt: str, *, confirm: bool = False, instead: str = "--password-file") -> str:
+    """A hidden answer typed on the terminal (``instead``: the option that gives it without one)."""
     if not sys.stdin.isatty():
-        raise KeystoreError(f"no terminal to ask on ({prompt.lower()}): give --password-file or a file")
+        raise KeystoreError(f"no terminal to ask on ({prompt.lower()}): give {instead}")
     return str(typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True))
 
 
@@ -82,7 +82,7 @@ def import_key(
 ) -> None:
     """Store an existing private key encrypted (typed at a hidden prompt, or read from --key-file)."""
     if key_file is None:
-        key = _secret("Private key (hex)")
+        key = _secret("Private key (hex)", instead="--key-file (a file, or - for standard input)")
     elif str(key_file) == "-":
         key = sys.stdin.readline()
     else:

@@ -38,5 +38,8 @@ def time_advance(duration: Annotated[str, typer.Argument(help="How far: 90, 30m,
     chain = session.chain()
     if not chain.is_dev:
         raise SumchainError("time can only be advanced on a dev chain")
-    chain.advance_time(parse_duration(duration))
+    seconds = parse_duration(duration)
+    if seconds == 0:
+        raise SumchainError("time advance needs a duration of at least a second, got 0")
+    chain.advance_time(seconds)
     out.print(f"Chain time is now {when(chain.time())}.")

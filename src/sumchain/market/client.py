@@ -171,6 +171,8 @@ def split_test_set(
     """
     if len(samples) != len(labels):
         raise SumchainError(f"{len(samples)} samples but {len(labels)} labels")
+    if len(samples) < 2:
+        raise SumchainError(f"a test set needs at least 2 samples (one piece is revealed first), got {len(samples)}")
     needed = max(2, -(-len(samples) // PIECE_SAMPLES))
     count = needed if pieces is None else pieces
     if count < needed or count > len(samples):
