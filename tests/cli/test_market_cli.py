@@ -116,6 +116,29 @@ def test_a_commit_stopped_half_way_carries_on_with_its_file(tmp_path) -> None:
     assert "participation is open" in run(tmp_path, "market", "reveal").stdout  # the salts of the file reveal it
 
 
+def test_a_market_at_the_same_address_on_another_chain_never_gets_the_salts_of_the_first(tmp_path) -> None:
+    """The same provider on two chains gets the same address for its market: the salts of the first,
+    public once revealed there, must not hide the same test set on the second."""
+    texts, labels = tiny_reviews()
+    rows = [{"text": t, "label": y} for t, y in zip(texts[:8], labels[:8], strict=True)]
+    (tmp_path / "test.json").write_text(json.dumps(rows))
+    second = ("--chain", f"embedded:{tmp_path / 'second.sqlite'}")
+    addresses = []
+    for chain in ((), second):
+        created = run(tmp_path, *chain, "market", "create", "--bounty", "0.1ether", "--name", "same address")
+        addresses.append(created.stdout.splitlines()[-2])
+        run(tmp_path, *chain, "market", "commit", "test.json")
+        assert "participation is open" in run(tmp_path, *chain, "market", "reveal").stdout
+    assert addresses[0] == addresses[1]
+    kept = [json.loads(k.read_text()) for k in (tmp_path / ".sumchain").glob(f"market-{addresses[0]}*.json")]
+    assert len(kept) == 2 and kept[0]["market"] != kept[1]["market"]
+    assert not {p["salt"] for p in kept[0]["pieces"]} & {p["salt"] for p in kept[1]["pieces"]}
+    first = next((tmp_path / ".sumchain").glob(f"market-{addresses[0]}*.json"))
+    run(tmp_path, *second, "market", "create", "--bounty", "0.1ether", "--name", "third")
+    refused = ("market", "commit", "test.json", "--secret", str(first))
+    fails(tmp_path, *second, *refused, message="split for another market")
+
+
 def test_a_market_on_a_model_file_of_any_type(tmp_path) -> None:
     """--model-file runs the market on a reference model file (here naive Bayes, three classes)."""
     (tmp_path / "mood.json").write_text(json.dumps(MOOD))

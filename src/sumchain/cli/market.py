@@ -59,14 +59,16 @@ def _market() -> Market:
     return Market(session.model())
 
 
-def _secret_path(market: Market, secret: Path | None) -> Path:
+def _secret_path(market: Market, secret: Path | None, tag: str) -> Path:
+    """``--secret``, else the workspace's file of this test set for this market (``tag``: see
+    :func:`~sumchain.market.hidden_set_tag`), the one the dashboard would keep it in."""
     from sumchain.cli.session import WORKSPACE
     from sumchain.market import hidden_set_file
 
     if secret is not None:
         return secret
     WORKSPACE.mkdir(exist_ok=True)
-    return hidden_set_file(WORKSPACE, market.address)
+    return hidden_set_file(WORKSPACE, market.address, tag)
 
 
 def _kept(market: Market, secret: Path | None) -> HiddenTestSet:
@@ -143,7 +145,7 @@ def commit(
     Run again after a commit that stopped half-way, it carries on with the pieces and salts of its file."""
     from sumchain.chain.base import resolve_account
     from sumchain.cli.session import WORKSPACE
-    from sumchain.market import kept_test_set
+    from sumchain.market import hidden_set_tag, kept_test_set
 
     market = _market()
     if market.phase() != "commit":
@@ -152,7 +154,7 @@ def commit(
     if resolve_account(market.chain, session.account) != provider:
         raise SumchainError(f"only the market's provider, {provider}, commits its test set: nothing was written")
     samples, labels = read_test_set(market.model, test_set)
-    path = _secret_path(market, secret)
+    path = _secret_path(market, secret, hidden_set_tag(samples, labels, pieces, market.identity))
     hidden, carried_on = kept_test_set(
         market, samples, labels, path, pieces=pieces, folder=WORKSPACE if secret is None else None
     )

@@ -25,6 +25,7 @@ import os
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -77,6 +78,9 @@ class HiddenTestSet:
     """A test set split into pieces, with the salts that keep it hidden until revealed."""
 
     pieces: tuple[Piece, ...]
+    market: str = ""
+    """The :attr:`Market.identity` of the market it was split for ("" when not known): its salts are never
+    committed to another market, where they could be public already."""
 
     def __len__(self) -> int:
         return sum(len(p.samples) for p in self.pieces)
@@ -93,10 +97,11 @@ class HiddenTestSet:
     def to_json(self) -> dict[str, Any]:
         """Every piece with its salt (keep this file secret until every piece is revealed)."""
         return {
+            "market": self.market,
             "pieces": [
                 {"samples": [list(s) for s in p.samples], "labels": list(p.labels), "salt": "0x" + p.salt.hex()}
                 for p in self.pieces
-            ]
+            ],
         }
 
     @classmethod
@@ -111,9 +116,10 @@ class HiddenTestSet:
                         bytes.fromhex(str(p["salt"]).removeprefix("0x")),
                     )
                     for p in data["pieces"]
-                )
+                ),
+                str(data.get("market", "")),
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise SumchainError(f"not a test set file: {exc}") from None
 
     def save(self, path: str | Path) -> None:
@@ -200,16 +206,17 @@ def hidden_set_file(folder: str | Path, address: str, tag: str = "") -> Path:
     return Path(folder) / (f"market-{address}-{tag}.json" if tag else f"market-{address}.json")
 
 
-def hidden_set_tag(samples: Sequence[Sequence[int]], labels: Sequence[int], pieces: int | None) -> str:
-    """A short name for a test set and its number of pieces: the same request gives the same file,
-    another test set another file (none is ever written over).
+def hidden_set_tag(samples: Sequence[Sequence[int]], labels: Sequence[int], pieces: int | None, market: str) -> str:
+    """A short name for a test set, its number of pieces and the market it is for (:attr:`Market.identity`):
+    the same request gives the same file; another test set, or another market at the same address
+    (on another chain), another file (none is ever written over).
 
-    >>> hidden_set_tag([[1], [2]], [0, 1], None) == hidden_set_tag([(1,), (2,)], [0, 1], None)
+    >>> hidden_set_tag([[1], [2]], [0, 1], None, "1:0xAb") == hidden_set_tag([(1,), (2,)], [0, 1], None, "1:0xAb")
     True
-    >>> hidden_set_tag([[1], [2]], [0, 1], None) == hidden_set_tag([[1], [2]], [1, 0], None)
+    >>> hidden_set_tag([[1], [2]], [0, 1], None, "1:0xAb") == hidden_set_tag([[1], [2]], [0, 1], None, "5:0xAb")
     False
     """
-    described = json.dumps([[list(s) for s in samples], list(labels), pieces])
+    described = json.dumps([[list(s) for s in samples], list(labels), pieces, market])
     return keccak(described.encode()).hex()[:16]
 
 
@@ -288,9 +295,15 @@ def kept_test_set(
             "(sumchain market cancel)"
         )
     kept = HiddenTestSet.load(path) if path.exists() else None
+    if kept is not None and kept.market != market.identity:
+        raise SumchainError(
+            f"{path} keeps a test set split for another market ({kept.market or 'an unknown one'}, not "
+            f"{market.identity}): its salts may be public there, so they are not committed here; "
+            "give a new file (sumchain market commit --secret NEW.json)"
+        )
     if kept is not None and kept.holds(samples, labels) and pieces in (None, len(kept.pieces)):
         return kept, True
-    hidden = split_test_set(samples, labels, pieces=pieces)
+    hidden = replace(split_test_set(samples, labels, pieces=pieces), market=market.identity)
     hidden.save(path)  # refuses a file that exists: it may keep the salts of another commit
     return hidden, False
 
@@ -364,6 +377,15 @@ class Market:
         return found
 
     # -- reading -------------------------------------------------------------
+
+    @cached_property
+    def identity(self) -> str:
+        """What tells this market from any other at its address: its chain's id, and the number and hash
+        of the block that created it (a market at the same address on another chain, or on a dev chain
+        started anew, has another): ``CHAIN_ID:ADDRESS:BLOCK:HASH``."""
+        block = self.model.deployed_at
+        found = self.chain.block_hashes([block])[0]
+        return f"{getattr(self.chain, 'chain_id', 0)}:{self.address}:{block}:{found or ''}"
 
     @property
     def address(self) -> str:

@@ -346,7 +346,7 @@ def provider_test_set(
         if pieces is not None and (isinstance(pieces, bool) or not isinstance(pieces, int)):
             raise ApiError(400, f"pieces must be a whole number, got {shown(pieces)}")
         samples, labels = labelled_samples(market.model, rows, where="test_set")
-        tag = hidden_set_tag(samples, labels, pieces)
+        tag = hidden_set_tag(samples, labels, pieces, market.identity)
         path = hidden_set_file(folder, market.address, tag)
         new = not path.exists() and not market.committed_pieces()
         if new and not signed:
