@@ -23,7 +23,9 @@ IMDB_VOCABULARY = "IMDB vocab"
 """The id of the reference's 1000-word IMDB vocabulary (the reference's own name for it)."""
 MURMUR_HASH_3 = "MurmurHash3"
 """The id of the reference's feature hashing: a word's index is its unsigned 32-bit MurmurHash3."""
-GIVE_FEATURES = "give its features instead (integers; --sample on the command line)"
+GIVE_FEATURES = (
+    "give its features instead (--sample on the command line: indices for a sparse model, values for a dense one)"
+)
 NO_ENCODER = f"this model names no encoder for raw input: {GIVE_FEATURES}"
 
 

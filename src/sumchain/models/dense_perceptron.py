@@ -169,7 +169,7 @@ class DensePerceptron(BinaryPerceptron):
         return cls.from_weights(
             weights,
             intercept=fields.fixed(spec.get(intercept, 0), intercept),
-            learning_rate=fields.fixed(spec.get("learningRate", 1), "learningRate"),
+            learning_rate=fields.fixed_in(spec.get("learningRate", 1), "learningRate", 1, 2**63 - 1),
             feature_indices=indices,
             **cls.schedule_from_spec(spec),
         )

@@ -357,7 +357,7 @@ class NaiveBayes(OnChainModel):
         if len(feature_counts) != len(class_counts):
             raise ModelFileError(f"featureCounts has {len(feature_counts)} classes, classCounts {len(class_counts)}")
         fields.check_names(class_names, len(class_counts))
-        smoothing = fields.fixed(spec.get("smoothingFactor", 1), "smoothingFactor")
+        smoothing = fields.fixed_in(spec.get("smoothingFactor", 1), "smoothingFactor", 1, MAX_SMOOTHING)
         cls(n_features=n_features, n_classes=len(class_counts), smoothing=smoothing)._validate_params()
         fields.check_size(n_features, len(class_counts), "totalNumFeatures")
         rows = []

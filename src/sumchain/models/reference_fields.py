@@ -98,6 +98,22 @@ def fixed(value: Any, where: str) -> int:
     return round(scaled)
 
 
+def fixed_in(value: Any, where: str, low: int, high: int) -> int:
+    """:func:`fixed` of a parameter that must lie in ``[low, high]`` at the scale, refused in the file's units.
+
+    >>> fixed_in(0.5, "learningRate", 1, 2**63 - 1)
+    500000000
+    >>> fixed_in(1e-12, "learningRate", 1, 2**63 - 1)
+    Traceback (most recent call last):
+    ...
+    sumchain.errors.ModelFileError: learningRate must be from 1e-09 to 9.22337e+09, got 1e-12
+    """
+    scaled = fixed(value, where)
+    if not low <= scaled <= high:
+        raise ModelFileError(f"{where} must be from {low / SCALE:g} to {high / SCALE:g}, got {shown(value)}")
+    return scaled
+
+
 def _fixed_all(values: list[Any]) -> list[int] | None:
     """:func:`fixed` of every value in C, or None unless all are JSON numbers whose scaled values are
     finite and below ``2**63`` in magnitude (the caller then takes them one by one, which names a bad one).

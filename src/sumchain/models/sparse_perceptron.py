@@ -165,7 +165,7 @@ class SparsePerceptron(BinaryPerceptron):
         return cls.from_weights(
             weights,
             intercept=fields.fixed(spec.get("intercept", 0), "intercept"),
-            learning_rate=fields.fixed(spec.get("learningRate", 0.5), "learningRate"),
+            learning_rate=fields.fixed_in(spec.get("learningRate", 0.5), "learningRate", 1, 2**63 - 1),
             **cls.schedule_from_spec(spec),
         )
 
