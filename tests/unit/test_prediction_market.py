@@ -584,6 +584,28 @@ def test_a_provider_that_does_not_reveal_in_time_loses_the_bounty_to_the_contrib
     assert chain.balance(market.address) == 0
 
 
+def test_two_accounts_pushing_the_evaluation_at_once_both_finish_without_an_error(chain, monkeypatch) -> None:
+    """Anyone may push the evaluation and the settlement: when another account's identical step lands first,
+    the refused one is not an error, and the push carries on from where the market is."""
+    tests = pieces_of(4)
+    market = ended(chain, tests)
+    market.reveal_rest(tests, sender=0)
+    send = market._send_call
+    raced = []
+
+    def racing(call: object, *, sender: object) -> object:
+        send(call, sender=6)  # the other account's step, built from the same state, is mined first
+        raced.append(call)
+        return send(call, sender=sender)  # now refused: the market moved on
+
+    monkeypatch.setattr(market, "_send_call", racing)
+    assert market.evaluate(sender=5) == 0 and market.settle(sender=5) == 0
+    assert market.phase() == "done" and len(raced) > 2
+    monkeypatch.undo()
+    with pytest.raises(ContractReverted, match="not in this phase"):  # a refusal of its own still is one
+        market._send_call(market._settle_call(8), sender=5)
+
+
 def test_each_settle_step_returns_the_contributions_left_to_credit(chain) -> None:
     tests = pieces_of()
     market = opened(chain, tests)

@@ -33,7 +33,7 @@ from sumchain.chain.abi import encode_values
 from sumchain.chain.base import Receipt, resolve_account
 from sumchain.chain.hashing import keccak
 from sumchain.client import Call
-from sumchain.errors import SumchainError
+from sumchain.errors import ContractReverted, SumchainError
 from sumchain.incentives.prediction_market import PHASES, PIECE_SAMPLES, PredictionMarket
 
 if TYPE_CHECKING:
@@ -762,8 +762,8 @@ class Market:
         staked = self.contributions()
         sent = 0
         while self.phase() == "evaluate" and (limit is None or sent < limit):
-            self._send_call(self._evaluation_call(pieces, staked), sender=sender)
-            sent += 1
+            if self._pushed(self._evaluation_call(pieces, staked), sender):
+                sent += 1
             if on_step:
                 on_step(int(self._read("applied")), len(staked))
         return sent
@@ -773,9 +773,28 @@ class Market:
         number of transactions sent."""
         sent = 0
         while self.phase() in ("reward", "forfeited"):
-            self._send_call(self._settle_call(limit), sender=sender)
-            sent += 1
+            sent += self._pushed(self._settle_call(limit), sender)
         return sent
+
+    def _pushed(self, call: Call, sender: str | int | None) -> bool:
+        """Send one step of the evaluation or the settlement; False when another account's step came first
+        (anyone may push them: the same step, built from the same state, is then refused, and the caller
+        carries on from where the market now is).
+
+        Raises
+        ------
+        ContractReverted
+            When the step is refused and the market did not move: a refusal of its own.
+        """
+        progress = [self.model.abi.encode_call(name) for name in ("phase", "next_piece", "applied", "settled")]
+        before = self.chain.call_many(self.address, progress)
+        try:
+            self._send_call(call, sender=sender)
+        except ContractReverted:
+            if self.chain.call_many(self.address, progress) == before:
+                raise
+            return False
+        return True
 
     def kept(self) -> list[bool]:
         """Whether each contribution was kept to the end of the rewards (not dropped by the first pass)."""
