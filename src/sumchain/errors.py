@@ -107,6 +107,10 @@ class InsufficientFunds(ChainError):
     """The sender holds less than the transaction sends (with its gas, on a node): nothing was sent."""
 
 
+class TransactionRejected(ChainError):
+    """A transaction no block could include (its gas, its size, a sender that is a contract): nothing was sent."""
+
+
 class UnknownAccount(SumchainError, LookupError):
     """An account name, index or address that the chain cannot sign for."""
 

@@ -246,6 +246,32 @@ def test_a_sender_short_of_funds_is_a_409_and_sends_nothing(site: Site) -> None:
     assert site.chain.block_number() == before
 
 
+def test_a_contract_as_the_sender_is_a_409_and_sends_nothing(site: Site) -> None:
+    """Only an account with a key sends transactions (EIP-3607): a contract's address as the wallet's `from`."""
+    before = site.chain.block_number()
+    body = {"from": site.text_model, "action": "add", "features": "0", "label": 1}
+    answer = site.post(f"/api/models/{site.features_model}/unsigned", body)
+    message = _error(answer, 409)
+    assert message.startswith(f"TransactionRejected: transaction rejected: the sender {site.text_model} is a contract")
+    assert site.chain.block_number() == before
+
+
+def test_an_address_with_a_wrong_checksum_is_named_as_such(site: Site) -> None:
+    wrong = site.text_model[:2] + site.text_model[2:].swapcase()  # every letter's case changed
+    for answer in (
+        site.get(f"/api/models/{wrong}"),
+        requests.get(f"{site.url}/api/models/{site.text_model}/contributions", params={"account": wrong}, timeout=30),
+    ):
+        assert "does not match its checksum (EIP-55)" in _error(answer, 400)
+
+
+def test_contributions_past_the_year_9999_are_counted_by_day_number() -> None:
+    from sumchain.web.api import _utc_day
+
+    assert _utc_day(86_400 * 3 + 5) == "1970-01-04"
+    assert _utc_day(253_402_300_800) == "day 2932897"  # 10000-01-01: no date for it
+
+
 class _NotDev(EmbeddedChain):
     """An embedded chain that says it is no dev chain: what the dashboard sees of a public network."""
 

@@ -53,11 +53,31 @@ def test_a_file_that_is_no_image_is_refused(page: Page, site: Site, console: Con
     assert site.chain.block_number() == before
 
 
+def _encoded_png(width: int, height: int) -> str:
+    import io
+
+    buffer = io.BytesIO()
+    Image.new("L", (width, height)).save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+EPS = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 16 16\n"
+
+
 @pytest.mark.parametrize(
     ("image", "message"),
-    [("not base64!", "in base64"), (base64.b64encode(b"GIF89a").decode(), "is not an image file")],
-    ids=["not base64", "not an image"],
+    [
+        ("not base64!", "in base64"),
+        (base64.b64encode(b"GIF89a").decode(), "the image is not an image file that can be read"),
+        (base64.b64encode(EPS).decode(), "the image is not an image file that can be read"),  # no program is run
+        (_encoded_png(1025, 1024), "the image: 1025x1024 pixels, more than the 1,048,576 an image may have"),
+    ],
+    ids=["not base64", "not an image", "postscript", "too many pixels"],
 )
 def test_bad_images_through_the_api(site: Site, image: str, message: str) -> None:
+    before = site.chain.block_number()
     answer = site.post(f"/api/models/{site.image_model}/predict", {"image": image})
     assert answer.status_code == 400 and message in answer.json()["error"]
+    assert "/tmp" not in answer.json()["error"]  # the server's own paths stay its own
+    added = site.post(f"/api/models/{site.image_model}/contributions", {"image": image, "label": 0, "account": 1})
+    assert added.status_code == 400 and site.chain.block_number() == before

@@ -211,7 +211,8 @@ class EmbeddedChain:
         )
 
     def _run(self, tx: Transaction, block: BlockContext, *, diff: bool = False) -> Execution:
-        validate(tx, balance=self._engine.state.account(tx.sender).balance, block_gas_limit=BLOCK_GAS_LIMIT)
+        sender = self._engine.state.account(tx.sender)
+        validate(tx, balance=sender.balance, block_gas_limit=BLOCK_GAS_LIMIT, sender_has_code=bool(sender.code))
         execution = self._engine.execute(tx, block, diff=diff)
         if not execution.success:
             reason = decode_revert(execution.output) if execution.reverted else f"execution failed: {execution.halt}"

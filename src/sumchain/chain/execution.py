@@ -20,7 +20,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from sumchain.chain.hashing import checksum
-from sumchain.errors import ChainError, InsufficientFunds
+from sumchain.errors import InsufficientFunds, TransactionRejected
 
 TX_BASE_GAS = 21_000
 CREATE_GAS = 32_000
@@ -158,21 +158,32 @@ def floor_gas(data: bytes) -> int:
     return TX_BASE_GAS + FLOOR_GAS_PER_TOKEN * calldata_tokens(data)
 
 
-def validate(tx: Transaction, *, balance: int, block_gas_limit: int) -> None:
+def validate(tx: Transaction, *, balance: int, block_gas_limit: int, sender_has_code: bool = False) -> None:
     """Reject a transaction that no block could include, as a node would.
 
     Raises
     ------
-    ChainError
+    TransactionRejected
         ``transaction rejected: ...`` with the rule that failed.
+    InsufficientFunds
+        When the sender holds less than the value.
     """
+    if sender_has_code:
+        raise TransactionRejected(
+            f"transaction rejected: the sender {checksum(tx.sender)} is a contract, and only an account with a key "
+            "sends transactions (EIP-3607)"
+        )
     if tx.gas > block_gas_limit:
-        raise ChainError(f"transaction rejected: gas limit {tx.gas:,} exceeds the block gas limit {block_gas_limit:,}")
+        raise TransactionRejected(
+            f"transaction rejected: gas limit {tx.gas:,} exceeds the block gas limit {block_gas_limit:,}"
+        )
     needed = max(intrinsic_gas(tx.data, create=tx.is_create), floor_gas(tx.data))
     if tx.gas < needed:
-        raise ChainError(f"transaction rejected: gas limit {tx.gas:,} is below the intrinsic gas {needed:,}")
+        raise TransactionRejected(f"transaction rejected: gas limit {tx.gas:,} is below the intrinsic gas {needed:,}")
     if tx.is_create and len(tx.data) > MAX_INITCODE_SIZE:
-        raise ChainError(f"transaction rejected: creation code of {len(tx.data):,} bytes exceeds {MAX_INITCODE_SIZE:,}")
+        raise TransactionRejected(
+            f"transaction rejected: creation code of {len(tx.data):,} bytes exceeds {MAX_INITCODE_SIZE:,}"
+        )
     if tx.value > balance:
         raise InsufficientFunds(
             f"transaction rejected: sender {checksum(tx.sender)} has {balance:,} wei, cannot send {tx.value:,}"

@@ -32,6 +32,39 @@ MAX_ASPECT_ERROR = 0.1
 INKS = ("dark", "light")
 
 
+IMAGE_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "PPM", "TIFF", "WEBP")
+"""The file formats read (Pillow's names; PPM covers PGM): none whose reader runs another program (EPS)."""
+
+
+def _pillow() -> Any:
+    """Pillow's ``Image`` module (the ``images`` extra)."""
+    try:
+        from PIL import Image
+    except ImportError:
+        raise EncoderUnavailable('reading image files needs the images extra: pip install "sumchain[images]"') from None
+    return Image
+
+
+def check_image_size(path: str | os.PathLike[str], most: int = MAX_IMAGE_PIXELS) -> None:
+    """Refuse an image file of more than ``most`` pixels, from its header alone (before any decoding).
+
+    Raises
+    ------
+    EncoderUnavailable
+        When Pillow (the ``images`` extra) is not installed.
+    InvalidSample
+        When the file is not an image of :data:`IMAGE_FORMATS`, or has more than ``most`` pixels.
+    """
+    Image = _pillow()
+    try:
+        with Image.open(path, formats=IMAGE_FORMATS) as opened:
+            width, height = opened.size
+    except (OSError, Image.UnidentifiedImageError, Image.DecompressionBombError) as exc:
+        raise InvalidSample(f"{path} is not an image file that can be read: {exc}") from None
+    if width * height > most:
+        raise InvalidSample(f"{path}: {width}x{height} pixels, more than the {most:,} an image may have")
+
+
 def read_image(path: str | os.PathLike[str]) -> np.ndarray:
     """The grey levels of an image file: a 2-D ``uint8`` array (0 black, 255 white).
 
@@ -40,19 +73,13 @@ def read_image(path: str | os.PathLike[str]) -> np.ndarray:
     EncoderUnavailable
         When Pillow (the ``images`` extra) is not installed.
     InvalidSample
-        When the file cannot be read as an image, or has more than :data:`MAX_IMAGE_PIXELS` pixels.
+        When the file cannot be read as an image of :data:`IMAGE_FORMATS`, or has more than
+        :data:`MAX_IMAGE_PIXELS` pixels.
     """
+    check_image_size(path)
+    Image = _pillow()
     try:
-        from PIL import Image, UnidentifiedImageError
-    except ImportError:
-        raise EncoderUnavailable('reading image files needs the images extra: pip install "sumchain[images]"') from None
-    try:
-        with Image.open(path) as opened:
-            width, height = opened.size
-            if width * height > MAX_IMAGE_PIXELS:
-                raise InvalidSample(
-                    f"{path}: {width}x{height} pixels, more than the {MAX_IMAGE_PIXELS:,} an image may have"
-                )
+        with Image.open(path, formats=IMAGE_FORMATS) as opened:
             image = (
                 opened.convert("RGBA")
                 if opened.mode in ("RGBA", "LA", "PA") or "transparency" in opened.info
@@ -61,7 +88,7 @@ def read_image(path: str | os.PathLike[str]) -> np.ndarray:
             if image.mode == "RGBA":
                 image = Image.alpha_composite(Image.new("RGBA", image.size, "white"), image)
             return np.asarray(image.convert("L"), dtype=np.uint8)
-    except (OSError, UnidentifiedImageError, Image.DecompressionBombError) as exc:
+    except (OSError, Image.UnidentifiedImageError, Image.DecompressionBombError) as exc:
         raise InvalidSample(f"{path} is not an image file that can be read: {exc}") from None
 
 

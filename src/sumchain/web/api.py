@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sumchain.chain.hashing import checksum, is_address
+from sumchain.errors import InvalidSample
 from sumchain.units import is_whole
 from sumchain.web.dashboard import Dashboard
 from sumchain.web.errors import ApiError, read_json, shown
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
 
 NOBODY = "0x" + "00" * 20
 """The viewer of a read that names no account on a chain without dev accounts: every contribution is another's."""
+WEB_MAX_IMAGE_PIXELS = 1024 * 1024
+"""Largest image a request may send, in pixels (every request waits while one is decoded)."""
 MAX_ADVANCE = 10 * 365 * 86_400
 """Longest single time advance the API makes, in seconds (ten years)."""
 
@@ -63,6 +66,8 @@ def _image_features(model: SharedModel, encoded: str) -> list[int]:
     import tempfile
     from pathlib import Path
 
+    from sumchain.encoders.images import check_image_size
+
     try:
         data = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
@@ -70,7 +75,11 @@ def _image_features(model: SharedModel, encoded: str) -> list[int]:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "image"
         path.write_bytes(data)
-        return list(model.encode(path))
+        try:
+            check_image_size(path, WEB_MAX_IMAGE_PIXELS)
+            return list(model.encode(path))
+        except InvalidSample as exc:  # named by the server's temporary file: named as the request's
+            raise InvalidSample(str(exc).replace(str(path), "the image")) from None
 
 
 def _viewer(board: Dashboard, value: str | None) -> str:
@@ -80,6 +89,14 @@ def _viewer(board: Dashboard, value: str | None) -> str:
     if not value and not board.dev_accounts():
         return NOBODY
     return board.signer(0 if value is None else int(value) if is_whole(value) else value)
+
+
+def _utc_day(timestamp: int) -> str:
+    """The UTC day of a block time (``2026-12-02``); past year 9999, ``day N`` counted from 1970."""
+    try:
+        return datetime.fromtimestamp(timestamp, UTC).date().isoformat()
+    except (OverflowError, ValueError, OSError):
+        return f"day {timestamp // 86_400}"
 
 
 def _input_kind(model: SharedModel) -> str:
@@ -206,7 +223,7 @@ def contributions(board: Dashboard, model: SharedModel, request: Request, body: 
     (``?account=`` a dev number or an address)."""
     viewer = _viewer(board, request.query_params.get("account"))
     found = model.contributions(everyone=True)
-    per_day = Counter(datetime.fromtimestamp(c.added_time, UTC).date().isoformat() for c in found)
+    per_day = Counter(_utc_day(c.added_time) for c in found)
     return (
         {"viewer": viewer}
         | contribution_views(model, found, viewer=viewer, now=board.chain.time())

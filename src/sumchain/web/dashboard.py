@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from starlette.concurrency import run_in_threadpool
 
 from sumchain.chain.accounts import DEV_ACCOUNT_COUNT, dev_addresses
-from sumchain.chain.hashing import checksum, is_address
+from sumchain.chain.hashing import checksum, is_address, miswritten_address
 from sumchain.web.errors import ApiError, shown
 
 if TYPE_CHECKING:
@@ -100,7 +100,7 @@ class Dashboard:
         from sumchain.client import SharedModel
 
         if not is_address(address):
-            raise ApiError(400, f"{address!r} is not an address (0x and 40 hex digits)")
+            raise ApiError(400, miswritten_address(address) or f"{address!r} is not an address (0x and 40 hex digits)")
         key = checksum(address)
         if key not in self._models:
             self._models[key] = SharedModel(self.chain, key)
@@ -124,6 +124,8 @@ class Dashboard:
         accounts = self.dev_accounts()
         if not accounts:
             raise ApiError(403, "this dashboard signs only with dev accounts on a dev chain; this chain is not one")
+        if isinstance(account, str) and (problem := miswritten_address(account)) is not None:
+            raise ApiError(400, problem)
         if isinstance(account, bool) or not isinstance(account, int) or not 0 <= account < len(accounts):
             raise ApiError(
                 400, f"account must be a dev account's number, 0 to {len(accounts) - 1}, got {shown(account)}"

@@ -23,6 +23,7 @@ from sumchain.errors import (
     InsufficientFunds,
     NotAModel,
     SumchainError,
+    TransactionRejected,
     UnknownContribution,
     UnknownName,
     without_secrets,
@@ -99,7 +100,7 @@ def status_of(exc: SumchainError) -> int:
     """
     if isinstance(exc, NotAModel | UnknownName | UnknownContribution):
         return 404
-    if isinstance(exc, ContractReverted | InsufficientFunds):  # the chain's state refuses it, not the server
+    if isinstance(exc, ContractReverted | InsufficientFunds | TransactionRejected):  # the chain refuses it
         return 409
     if isinstance(exc, ChainError):
         return 503
