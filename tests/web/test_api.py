@@ -107,6 +107,25 @@ def test_the_deposit_falls_with_time(site: Site) -> None:
     assert wei == sorted(wei, reverse=True) and wei[0] > wei[2] > 0
 
 
+def test_an_add_pays_at_most_its_max_deposit_or_sends_nothing(site: Site) -> None:
+    """The deposit rises with every contribution made first: a client bounds what it pays."""
+    from sumchain.units import format_amount
+
+    path = f"/api/models/{site.features_model}/contributions"
+    due = int(site.get(f"/api/models/{site.features_model}").json()["mechanism"]["deposit_now"]["wei"])
+    assert due > 1
+    before = site.chain.block_number()
+    refused = site.post(path, {"features": "1", "label": 1, "account": 2, "max_deposit": f"{due // 2}wei"})
+    assert _error(refused, 409).endswith(f"more than max_deposit {format_amount(due // 2)}: nothing was sent")
+    assert "the deposit is now " in refused.json()["error"]
+    assert _error(site.post(path, {"features": "1", "label": 1, "account": 2, "max_deposit": 5}), 400).startswith(
+        "max_deposit must be an amount such as 0.01ether, got 5"
+    )
+    assert site.chain.block_number() == before
+    added = site.post(path, {"features": "1", "label": 1, "account": 2, "max_deposit": f"{due}wei"})
+    assert added.status_code == 201 and 0 < int(added.json()["deposit"]["wei"]) <= due
+
+
 @pytest.mark.parametrize(
     ("body", "headers", "status", "message"),
     [

@@ -232,9 +232,25 @@ def contributions(board: Dashboard, model: SharedModel, request: Request, body: 
 
 
 def add_data(board: Dashboard, model: SharedModel, request: Request, body: dict[str, Any]) -> dict[str, Any]:
-    """Add a labelled sample as a dev account, paying the deposit now."""
+    """Add a labelled sample as a dev account, paying the deposit now: at most ``max_deposit`` when the
+    body gives one (an amount, ``0.01ether``), else 409 with nothing sent (the deposit rises with every
+    contribution another request makes first)."""
     sender = board.signer(body.get("account"))
-    added = model.add_data(_features(model, body), _label(model, body), sender=sender)
+    sample, label = _features(model, body), _label(model, body)
+    value = None
+    if (most := body.get("max_deposit")) is not None:
+        from sumchain.units import format_amount, parse_amount
+
+        if not isinstance(most, str):
+            raise ApiError(400, f"max_deposit must be an amount such as 0.01ether, got {shown(most)}")
+        limit, value = parse_amount(most), model.cost()
+        if value > limit:
+            raise ApiError(
+                409,
+                f"the deposit is now {format_amount(value)}, more than max_deposit {format_amount(limit)}: "
+                "nothing was sent",
+            )
+    added = model.add_data(sample, label, sender=sender, value=value)
     c = added.contribution
     return {"id": c.id, "key": "0x" + c.key.hex(), "deposit": amount(added.cost), "time": added.time}
 

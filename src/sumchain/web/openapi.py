@@ -324,7 +324,16 @@ def schema() -> dict[str, Any]:
                     obj,
                     parameters=[_ADDRESS],
                     body=_body(
-                        _SAMPLE | {"label": {"type": ["string", "integer"]}, "account": _ACCOUNT}, ("label", "account")
+                        _SAMPLE
+                        | {
+                            "label": {"type": ["string", "integer"]},
+                            "account": _ACCOUNT,
+                            "max_deposit": {
+                                "type": "string",
+                                "description": "The most to pay (0.01ether): 409, nothing sent, if the deposit rose.",
+                            },
+                        },
+                        ("label", "account"),
                     ),
                     ok="201",
                 ),
