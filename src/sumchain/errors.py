@@ -49,6 +49,13 @@ class ContractReverted(SumchainError):
 class InsufficientDeposit(ContractReverted):
     """The value sent with a contribution is below the current deposit."""
 
+    def __str__(self) -> str:
+        hint = (
+            "less than the deposit due was sent: too little was given, or the deposit rose since it was read, "
+            "another contribution (maybe one of this account's, still pending) coming first"
+        )
+        return f"{self.reason} ({hint})"
+
 
 class ContributionRecorded(ContractReverted):
     """A contribution's key exists: the same sample and label from the same account in the same second

@@ -55,9 +55,10 @@ def test_cost_follows_the_formula(chain, model) -> None:
 def test_short_deposit_reverts(chain, model) -> None:
     cost = model.cost()
     before = observable_state(model)
-    with pytest.raises(InsufficientDeposit, match="deposit_refund_take: insufficient deposit"):
+    with pytest.raises(InsufficientDeposit, match="deposit_refund_take: insufficient deposit") as refused:
         model.add_data(POSITIVE, 1, sender=1, value=cost // 2)
     assert observable_state(model) == before
+    assert "the deposit rose since it was read, another contribution (maybe one of this account's" in str(refused.value)
 
 
 def test_add_data_emits_the_sample(chain, model) -> None:
