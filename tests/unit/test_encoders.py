@@ -338,7 +338,7 @@ def test_encoders_are_deterministic_across_processes() -> None:
     ("encoder_id", "params", "error", "problem"),
     [
         (None, None, EncoderUnavailable, "names no encoder for raw input"),
-        ("MobileNetV2", None, EncoderUnavailable, "'MobileNetV2' is unknown to this sumchain .* --sample"),
+        ("MobileNetV2", None, EncoderUnavailable, "'MobileNetV2' is unknown to this sumchain .*--sample on the"),
         ("colours:0123456789abcdef", {}, EncoderUnavailable, "unknown to this sumchain"),
         ("hashing:0123", {}, EncoderUnavailable, "unknown to this sumchain"),
         ("hashing:0123456789abcdef", None, EncoderError, "needs its parameters, and the model publishes none"),
