@@ -90,7 +90,7 @@ class Outcome:
     seconds: float
 
 
-def point_scenario(base: Scenario, point: Point, baseline: float | None = None) -> Scenario:
+def point_scenario(base: Scenario, point: Point, test_samples: int | None = None) -> Scenario:
     """The sweep's scenario at one cell of the grid (see the module's description).
 
     Parameters
@@ -99,8 +99,9 @@ def point_scenario(base: Scenario, point: Point, baseline: float | None = None) 
         The sweep's scenario: one honest agent and one attacker (and maybe an owner).
     point : Point
         The cell: mechanism, model, weight and bad-data fraction.
-    baseline : float, optional
-        The all-data baseline already computed, saved in the scenario.
+    test_samples : int, optional
+        The dataset's test samples, when known: a market holds at most half of them (:data:`MARKET`'s
+        otherwise), and the accuracy is measured on the others.
 
     Raises
     ------
@@ -119,6 +120,8 @@ def point_scenario(base: Scenario, point: Point, baseline: float | None = None) 
         settings[WEIGHT_KEYS[point.mechanism]] = point.weight
     if point.mechanism == "prediction-market":
         settings |= {**MARKET, "contribution_days": max(base.days - 1, base.days / 2)}
+        if test_samples is not None:
+            settings["test_size"] = min(MARKET["test_size"], test_samples // 2)
     mechanism = dataclasses.replace(base.mechanism, **settings)
     return dataclasses.replace(
         base,
@@ -126,7 +129,7 @@ def point_scenario(base: Scenario, point: Point, baseline: float | None = None) 
         agents=agents,
         mechanism=mechanism,
         model=dataclasses.replace(base.model, type=point.model),
-        baseline=baseline,
+        baseline=None,  # the base's is of another model, or of another test set
     )
 
 
@@ -269,9 +272,9 @@ def sweep(
     -------
     list of Outcome
         In the order of ``points``. Every run is reproducible alone: it is the scenario of
-        :func:`point_scenario` with the base's seed.
+        :func:`point_scenario` (given the dataset's number of test samples) with the base's seed.
     """
-    scenarios = point_scenarios(base, points)
+    point_scenarios(base, points)  # every point's parameters, before the data loads
     models = {model: dataclasses.replace(base.model, type=model) for model in {p.model for p in points}}
     loaded = {
         dense: data if data is not None and data.dense == dense else load_data(base.dataset, base.seed, dense=dense)
@@ -279,15 +282,13 @@ def sweep(
     }
     fitted = {model: baseline_model(spec, loaded[spec.dense], base.seed) for model, spec in models.items()}
     baselines: dict[tuple[str, str], float] = {}  # by model and mechanism: a market holds some test samples
-    for k, (scenario, point) in enumerate(zip(scenarios, points, strict=True)):
-        data_of_point = loaded[models[point.model].dense]
-        if point.mechanism == "prediction-market":  # a small dataset: half of its test set
-            size = min(MARKET["test_size"], len(data_of_point.test) // 2)
-            scenario = dataclasses.replace(scenario, mechanism=dataclasses.replace(scenario.mechanism, test_size=size))
+    scenarios = []
+    for point in points:
+        point_data = loaded[models[point.model].dense]
+        scenario = point_scenario(base, point, test_samples=len(point_data.test))
         if (key := (point.model, point.mechanism)) not in baselines:
-            scored = scored_data(scenario, data_of_point)
-            baselines[key] = accuracy_on_test(fitted[point.model], scored)
-        scenarios[k] = dataclasses.replace(scenario, baseline=baselines[key])
+            baselines[key] = accuracy_on_test(fitted[point.model], scored_data(scenario, point_data))
+        scenarios.append(dataclasses.replace(scenario, baseline=baselines[key]))
     outcomes: dict[Point, Outcome] = {}
     with ProcessPoolExecutor(
         max_workers=jobs or os.cpu_count() or 1, initializer=_start_worker, initargs=(loaded,)
