@@ -173,12 +173,12 @@ class Session:
 
         if (problem := miswritten_address(reference)) is not None:
             raise SumchainError(problem)
-        if is_address(reference) and (missing := self.no_chain_yet()) is not None:
-            raise SumchainError(
-                f"no model at {reference} here: there is no chain file {missing} yet; pass --chain, "
-                "or deploy one first (sumchain deploy)"
-            )
         if is_address(reference):
+            if (missing := self.no_chain_yet()) is not None:
+                raise SumchainError(
+                    f"no model at {reference} here: there is no chain file {missing} yet; pass --chain, "
+                    "or deploy one first (sumchain deploy)"
+                )
             return SharedModel(self.chain(), reference, index=_present_index())
         model = self.registry().model(reference)
         model.index = _present_index()
