@@ -78,10 +78,14 @@ def deploy_models(chain: Chain, registry: Registry | None = None) -> tuple[str, 
         encoder=IMDB_VOCABULARY,
     )
     text = SharedModel.deploy(chain, mirror, mechanism=DRT, metadata=meta, registry=registry, sender=_OWNER)
+    return text.address, deploy_features_model(chain, registry).address
+
+
+def deploy_features_model(chain: Chain, registry: Registry | None = None, name: str = "toy features") -> SharedModel:
+    """A sparse perceptron of :data:`FEATURE_WEIGHTS`, under Deposit, Refund and Take, named ``name``."""
     toy = SparsePerceptron.from_weights(FEATURE_WEIGHTS, intercept=0, learning_rate=2)
-    meta = ModelMetadata(name="toy features", n_features=10, class_names=("no", "yes"), description="Ten weights.")
-    features = SharedModel.deploy(chain, toy, mechanism=DRT, metadata=meta, registry=registry, sender=_OWNER)
-    return text.address, features.address
+    meta = ModelMetadata(name=name, n_features=10, class_names=("no", "yes"), description="Ten weights.")
+    return SharedModel.deploy(chain, toy, mechanism=DRT, metadata=meta, registry=registry, sender=_OWNER)
 
 
 SCORED = [("a wonderful, brilliant movie", 1), ("awful boring mess", 0), ("awful boring mess", 1)]

@@ -117,7 +117,12 @@ def test_an_add_pays_at_most_its_max_deposit_or_sends_nothing(site: Site) -> Non
     before = site.chain.block_number()
     refused = site.post(path, {"features": "1", "label": 1, "account": 2, "max_deposit": f"{due // 2}wei"})
     assert _error(refused, 409).endswith(f"more than max_deposit {format_amount(due // 2)}: nothing was sent")
-    assert "the deposit is now " in refused.json()["error"]
+    assert refused.json()["error"].startswith("DepositLimitExceeded: the deposit is now ")
+    wallet = {"action": "add", "from": site.chain.accounts[3], "features": "1", "label": 1}
+    unsigned = site.post(f"/api/models/{site.features_model}/unsigned", wallet | {"max_deposit": f"{due // 2}wei"})
+    assert _error(unsigned, 409).endswith(f"more than max_deposit {format_amount(due // 2)}: nothing was sent")
+    built = site.post(f"/api/models/{site.features_model}/unsigned", wallet | {"max_deposit": f"{due}wei"}).json()
+    assert int(built["value"], 16) == due
     assert _error(site.post(path, {"features": "1", "label": 1, "account": 2, "max_deposit": 5}), 400).startswith(
         "max_deposit must be an amount such as 0.01ether, got 5"
     )
@@ -162,7 +167,7 @@ def test_the_dashboard_keeps_to_max_deposit(tmp_path: Path) -> None:
     with serving(tmp_path, "--chain", f"embedded:{path}", "--max-deposit", "1wei") as url:
         body = {"features": "0", "label": 1, "account": 1}
         answer = requests.post(f"{url}/api/models/{features}/contributions", json=body, timeout=30)
-        assert _error(answer, 400).startswith("DepositLimitExceeded: the deposit")
+        assert _error(answer, 409).startswith("DepositLimitExceeded: the deposit")
     assert chain.block_number() == before
     chain.close()
 

@@ -15,7 +15,10 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from sumchain import EmbeddedChain, ModelMetadata, SharedModel, SparsePerceptron
+from sumchain.chain.accounts import dev_addresses
+from sumchain.incentives import DAY
 from sumchain.registry import Registry
+from sumchain.units import format_amount
 from tests.web.browser import (
     PHONE,
     UNLABELLED,
@@ -26,7 +29,7 @@ from tests.web.browser import (
     screenshot,
     tab_to,
 )
-from tests.web.conftest import Site
+from tests.web.conftest import Site, deploy_features_model
 
 pytestmark = pytest.mark.skipif(not chromium_available(), reason="needs Debian's chromium at /usr/bin/chromium")
 NOT_A_MODEL = "0x" + "34" * 20
@@ -158,6 +161,30 @@ def test_readable_on_a_phone(browser: Browser, site: Site) -> None:
     assert accuracy is not None and accuracy["x"] + accuracy["width"] <= PHONE["width"]  # the scores in sight
     context.close()
     assert console.unexpected() == []
+
+
+def test_an_add_pays_at_most_the_deposit_shown(page: Page, site: Site, console: Console) -> None:
+    """The page sends the deposit it shows as the most to pay: raised by another's contribution since,
+    the add is refused with nothing sent and the page shows the new deposit, which the next click pays."""
+    console.expect("status of 409")
+    model = deploy_features_model(site.chain, name="deposit shown")
+    site.chain.advance_time(DAY)  # the deposit falls while nobody contributes
+    open_model(page, site, model.address)
+    _account(page, 1)
+    shown = int(page.locator("#deposit-now").get_attribute("data-wei") or "")
+    model.add_data([0], 1, sender=2)  # another contribution first: the deposit is back up
+    risen = model.cost()
+    assert risen > shown
+    before = site.chain.block_number()
+    page.fill("#add-input", "0")
+    page.select_option("#add-label", "1")
+    page.get_by_role("button", name="Add with deposit").click()
+    expect(page.locator("#error")).to_contain_text(f"more than max_deposit {format_amount(shown)}: nothing was sent")
+    expect(page.locator("#deposit-now")).to_have_attribute("data-wei", str(risen))
+    assert site.chain.block_number() == before
+    page.get_by_role("button", name="Add with deposit").click()
+    expect(page.locator("#notice")).to_contain_text("Added contribution #2")
+    assert [c.author for c in model.contributions(everyone=True)] == [dev_addresses(3)[2], dev_addresses(3)[1]]
 
 
 def test_a_non_model_address_in_the_url_shows_the_error(page: Page, site: Site, console: Console) -> None:

@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sumchain.chain.hashing import checksum, is_address
-from sumchain.errors import InvalidSample
+from sumchain.errors import DepositLimitExceeded, InvalidSample
 from sumchain.units import is_whole
 from sumchain.web.dashboard import Dashboard
 from sumchain.web.errors import ApiError, read_json, shown
@@ -231,26 +231,36 @@ def contributions(board: Dashboard, model: SharedModel, request: Request, body: 
     )
 
 
+def _deposit(model: SharedModel, body: dict[str, Any]) -> int | None:
+    """The deposit an add pays now, checked against the body's ``max_deposit`` (an amount, ``0.01ether``);
+    None when it gives none (the current deposit then).
+
+    Raises
+    ------
+    DepositLimitExceeded
+        When the deposit is more (409, nothing sent): it rises with every contribution another
+        request makes first, as past the server's own ``--max-deposit``.
+    """
+    if (most := body.get("max_deposit")) is None:
+        return None
+    from sumchain.units import format_amount, parse_amount
+
+    if not isinstance(most, str):
+        raise ApiError(400, f"max_deposit must be an amount such as 0.01ether, got {shown(most)}")
+    limit, value = parse_amount(most), model.cost()
+    if value > limit:
+        raise DepositLimitExceeded(
+            f"the deposit is now {format_amount(value)}, more than max_deposit {format_amount(limit)}: nothing was sent"
+        )
+    return value
+
+
 def add_data(board: Dashboard, model: SharedModel, request: Request, body: dict[str, Any]) -> dict[str, Any]:
-    """Add a labelled sample as a dev account, paying the deposit now: at most ``max_deposit`` when the
-    body gives one (an amount, ``0.01ether``), else 409 with nothing sent (the deposit rises with every
-    contribution another request makes first)."""
+    """Add a labelled sample as a dev account, paying the deposit now, at most the body's ``max_deposit``
+    (see :func:`_deposit`)."""
     sender = board.signer(body.get("account"))
     sample, label = _features(model, body), _label(model, body)
-    value = None
-    if (most := body.get("max_deposit")) is not None:
-        from sumchain.units import format_amount, parse_amount
-
-        if not isinstance(most, str):
-            raise ApiError(400, f"max_deposit must be an amount such as 0.01ether, got {shown(most)}")
-        limit, value = parse_amount(most), model.cost()
-        if value > limit:
-            raise ApiError(
-                409,
-                f"the deposit is now {format_amount(value)}, more than max_deposit {format_amount(limit)}: "
-                "nothing was sent",
-            )
-    added = model.add_data(sample, label, sender=sender, value=value)
+    added = model.add_data(sample, label, sender=sender, value=_deposit(model, body))
     c = added.contribution
     return {"id": c.id, "key": "0x" + c.key.hex(), "deposit": amount(added.cost), "time": added.time}
 
@@ -369,7 +379,7 @@ def unsigned(board: Dashboard, model: SharedModel, request: Request, body: dict[
     sender = _wallet(body)
     action = body.get("action")
     if action == "add":
-        call = model.add_data_call(_features(model, body), _label(model, body))
+        call = model.add_data_call(_features(model, body), _label(model, body), value=_deposit(model, body))
         # the deposit falls while the wallet waits for its user (see SharedModel.add_data_call)
         return wallet_transaction(
             model.chain, sender, model.address, call.data, action=action, value=call.value, excess=call.estimate_excess

@@ -2,8 +2,8 @@
 
 :class:`ApiError` carries its own status; sumchain's errors are mapped at the
 boundary (as httpx maps its transports' errors): a model that is not there is
-404, a revert 409 (the chain refused in its current state), an unreachable node
-503, any other :class:`~sumchain.errors.SumchainError` 400. A bug is 500 with a
+404, a revert or a deposit above the limit 409 (the chain's current state refuses
+it), an unreachable node 503, any other :class:`~sumchain.errors.SumchainError` 400. A bug is 500 with a
 one-line message, never a traceback.
 """
 
@@ -20,6 +20,7 @@ from sumchain import safe_json
 from sumchain.errors import (
     ChainError,
     ContractReverted,
+    DepositLimitExceeded,
     InsufficientFunds,
     NotAModel,
     SumchainError,
@@ -93,14 +94,15 @@ def failure_message(exc: Exception) -> str:
 def status_of(exc: SumchainError) -> int:
     """The HTTP status that answers one of sumchain's errors.
 
-    >>> status_of(NotAModel("x")), status_of(ContractReverted("r")), status_of(InsufficientFunds("f"))
+    >>> status_of(NotAModel("x")), status_of(ContractReverted("r")), status_of(DepositLimitExceeded("d"))
     (404, 409, 409)
     >>> status_of(SumchainError("s")), status_of(ChainError("c"))
     (400, 503)
     """
     if isinstance(exc, NotAModel | UnknownName | UnknownContribution):
         return 404
-    if isinstance(exc, ContractReverted | InsufficientFunds | TransactionRejected):  # the chain refuses it
+    if isinstance(exc, ContractReverted | InsufficientFunds | TransactionRejected | DepositLimitExceeded):
+        # the chain refuses it, or asks more than the client or the server allows, in its current state
         return 409
     if isinstance(exc, ChainError):
         return 503

@@ -51,6 +51,10 @@ _DEPLOYMENT = {
 }
 """What a deployment request says of the model and its mechanism."""
 _ACCOUNT = {"type": "integer", "minimum": 0, "maximum": 9, "description": "A dev account's number (dev chains only)."}
+_MAX_DEPOSIT = {
+    "type": "string",
+    "description": "For add: the most to pay (0.01ether); 409 DepositLimitExceeded, nothing sent, past it.",
+}
 _TEST_SET = {
     "test_set": {
         "type": "array",
@@ -328,10 +332,7 @@ def schema() -> dict[str, Any]:
                         | {
                             "label": {"type": ["string", "integer"]},
                             "account": _ACCOUNT,
-                            "max_deposit": {
-                                "type": "string",
-                                "description": "The most to pay (0.01ether): 409, nothing sent, if the deposit rose.",
-                            },
+                            "max_deposit": _MAX_DEPOSIT,
                         },
                         ("label", "account"),
                     ),
@@ -373,6 +374,7 @@ def schema() -> dict[str, Any]:
                             "action": {"enum": ["add", "refund", "report"]},
                             "from": {"type": "string", "description": "The wallet's address."},
                             "label": {"type": ["string", "integer"], "description": "For add."},
+                            "max_deposit": _MAX_DEPOSIT,
                             "id": {"type": "integer", "description": "For refund and report: the contribution."},
                         },
                         ("action", "from"),

@@ -277,15 +277,27 @@ function addForm(model) {
     el("h2", { id: "add-title", text: "Add data" }),
     sampleField(model, "add-input"),
     labelField(model, "add-label"),
-    el("p", { id: "deposit-now", text: `Deposit now: ${model.mechanism.deposit_now.text}` }),
+    depositNow(model.mechanism),
     depositLater(model.mechanism),
     el("button", { type: "submit", text: "Add with deposit", disabled: !canSign() }));
   onSubmit(form, "Adding", async () => {
-    notify(await act("add", await labelledSample(model, form)));
+    // a dev account pays at most the deposit shown: one that rose since (another contribution came
+    // first) is a 409 with nothing sent, and the page shows the new one to agree to
+    const shown = document.getElementById("deposit-now").dataset.wei;
+    try {
+      notify(await act("add", { ...(await labelledSample(model, form)), max_deposit: `${shown}wei` }));
+    } catch (error) {
+      if (error.status === 409) await refreshModel();
+      throw error;
+    }
     form.querySelector("[name=text], [name=features], [name=image]").value = "";
     await refreshModel();
   });
   return form;
+}
+
+function depositNow(mechanism) {
+  return el("p", { id: "deposit-now", "data-wei": mechanism.deposit_now.wei, text: `Deposit now: ${mechanism.deposit_now.text}` });
 }
 
 function stepCell(contribution, step, action) {
@@ -437,7 +449,7 @@ async function refreshModel() {
     api("GET", `/api/models/${model.address}`),
     api("GET", `/api/models/${model.address}/contributions?account=${viewer()}`),
   ]);
-  document.getElementById("deposit-now").textContent = `Deposit now: ${info.mechanism.deposit_now.text}`;
+  document.getElementById("deposit-now").replaceWith(depositNow(info.mechanism));
   document.getElementById("deposit-later").replaceWith(depositLater(info.mechanism));
   document.getElementById("contributions").replaceChildren(...contributionTables(info, views));
 }
