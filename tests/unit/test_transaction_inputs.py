@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from sumchain import EmbeddedChain
+from sumchain.chain.base import BlockTag
 from sumchain.errors import ChainError
 from tests.conftest import GENESIS
 
@@ -36,3 +37,22 @@ def test_calls_against_a_past_block_are_refused() -> None:
     assert chain.call(chain.accounts[1], b"", block=1) == b""
     with pytest.raises(ChainError, match="keeps no past state"):
         chain.call(chain.accounts[1], b"", block=0)
+
+
+CLOCK = bytes.fromhex("6c" + "42600052436020526040" + "6000f3" + "600052600d6013f3")
+"""Creation code of a contract that answers every call with ``(block.timestamp, block.number)``."""
+
+
+def test_a_pending_call_sees_the_block_the_next_transaction_goes_into() -> None:
+    chain = EmbeddedChain(genesis_time=GENESIS)
+    clock = chain.deploy(CLOCK, sender=chain.accounts[0]).contract_address
+    assert clock is not None
+
+    def read(block: BlockTag) -> tuple[int, int]:
+        answer = chain.call(clock, b"", block=block)
+        return int.from_bytes(answer[:32], "big"), int.from_bytes(answer[32:], "big")
+
+    latest, pending = read(None), read("pending")
+    assert latest == (chain.time(), chain.block_number()) != pending
+    mined = chain.transact(clock, b"", sender=chain.accounts[1])
+    assert pending == (mined.timestamp, mined.block_number) == read(None)

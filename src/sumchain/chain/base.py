@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 ETHER = 10**18
 BLOCK_GAS_LIMIT = 30_000_000
 """Block gas limit of the embedded chain (and of anvil as .ci/run starts it)."""
 TX_GAS_CAP = 16_777_216
 """Largest gas of one transaction after Osaka (EIP-7825); chunked deploys stay below it."""
+BlockTag = int | Literal["pending"] | None
+"""Which state a read-only call sees: the latest block (None), a block's number, or ``"pending"``."""
 
 
 @dataclass(frozen=True)
@@ -95,9 +97,10 @@ class Chain(Protocol):
         """
         ...
 
-    def call(self, to: str, data: bytes, *, sender: str | None = None, block: int | None = None) -> bytes:
-        """Run a read-only call against the latest block, or the state after block ``block``
-        (a node that keeps past state; the embedded chain keeps only the latest)."""
+    def call(self, to: str, data: bytes, *, sender: str | None = None, block: BlockTag = None) -> bytes:
+        """Run a read-only call against the latest block, the state after block ``block`` (a node
+        that keeps past state; the embedded chain keeps only the latest), or ``"pending"``: the block
+        a transaction sent now goes into, after those a node holds for it (as gas is estimated)."""
         ...
 
     def call_many(self, to: str, datas: Iterable[bytes], *, sender: str | None = None) -> list[bytes]:

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from sumchain.chain.abi import decode_revert
 from sumchain.chain.accounts import dev_addresses
-from sumchain.chain.base import BLOCK_GAS_LIMIT, ETHER, Log, Receipt, Sent
+from sumchain.chain.base import BLOCK_GAS_LIMIT, ETHER, BlockTag, Log, Receipt, Sent
 from sumchain.chain.confirm import TransactionPreview
 from sumchain.chain.engines import Engine, default_engine, make_engine
 from sumchain.chain.execution import (
@@ -271,8 +271,9 @@ class EmbeddedChain:
         without ``gas`` a transaction may use up to the per-transaction cap)."""
         return self._mine(self._transaction(sender, to, data, value, gas))
 
-    def call(self, to: str, data: bytes, *, sender: str | None = None, block: int | None = None) -> bytes:
-        """Run a read-only call in the context of the latest block.
+    def call(self, to: str, data: bytes, *, sender: str | None = None, block: BlockTag = None) -> bytes:
+        """Run a read-only call in the context of the latest block, or of the next (``"pending"``:
+        with no pool, the same state at the next block's number and time).
 
         Raises
         ------
@@ -281,9 +282,9 @@ class EmbeddedChain:
         """
         tx = self._transaction(sender, to, data, 0, None)
         with self._store.reading() as head:
-            if block is not None and block != head.block:
+            if block not in (None, "pending", head.block):
                 raise ChainError(f"the embedded chain keeps no past state: it calls against block {head.block} only")
-            return self._run(tx, self._block(head, next_block=False)).output
+            return self._run(tx, self._block(head, next_block=block == "pending")).output
 
     def call_many(self, to: str, datas: Iterable[bytes], *, sender: str | None = None) -> list[bytes]:
         """Run read-only calls, all against the same latest block (one consistent state)."""

@@ -32,7 +32,7 @@ from web3.exceptions import ContractLogicError, Web3Exception, Web3RPCError
 
 from sumchain.chain.abi import decode_revert
 from sumchain.chain.accounts import dev_private_keys
-from sumchain.chain.base import TX_GAS_CAP, Log, Receipt, Sent
+from sumchain.chain.base import TX_GAS_CAP, BlockTag, Log, Receipt, Sent
 from sumchain.chain.confirm import TransactionPreview
 from sumchain.chain.hashing import checksum
 from sumchain.chain.nonces import NonceManager
@@ -749,8 +749,9 @@ class RpcChain:
         """
         return self.send(to, data, sender=sender, value=value, gas=gas, estimate_value=estimate_value).receipt()
 
-    def call(self, to: str, data: bytes, *, sender: str | None = None, block: int | None = None) -> bytes:
-        """Run a read-only call against the latest block, or block ``block`` (if the node keeps its state)."""
+    def call(self, to: str, data: bytes, *, sender: str | None = None, block: BlockTag = None) -> bytes:
+        """Run a read-only call against the latest block, block ``block`` (if the node keeps its state),
+        or ``"pending"``: with the transactions the node holds for the next block."""
         with self._errors():
             return bytes(self.w3.eth.call(self._tx(to, data, sender), "latest" if block is None else block))
 
