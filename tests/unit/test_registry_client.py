@@ -51,6 +51,22 @@ def test_a_new_chain_file_comes_with_a_registry_and_deploy_lists_into_it(tmp_pat
     assert EmbeddedChain(tmp_path / "other.sqlite").notes[NOTE] == registry.address  # the deployer's first contract
 
 
+def test_a_new_chain_file_appears_with_its_registry_in_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process that opens the file as soon as it exists finds the registry (it used to deploy unlisted,
+    once in about 35 races): the registry goes in under a temporary name, before the file is moved into place."""
+    path, seen = tmp_path / "chain.sqlite", []
+    ensure = Registry.ensure.__func__
+
+    def watched(cls: type[Registry], chain: EmbeddedChain) -> Registry:
+        seen.append(path.exists())
+        return ensure(cls, chain)
+
+    monkeypatch.setattr(Registry, "ensure", classmethod(watched))
+    chain = EmbeddedChain(path)
+    assert seen == [False] and Registry.configured(chain) is not None
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("chain.sqlite")) == []
+
+
 def test_an_older_chain_file_gets_its_registry_on_first_need(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with monkeypatch.context() as patch:
         patch.setattr(Registry, "ensure", classmethod(lambda cls, chain: None))

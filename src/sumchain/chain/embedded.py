@@ -89,6 +89,17 @@ def _block_hash(chain_id: int, number: int, timestamp: int, tx_hash: str | None)
     return "0x" + hashlib.blake2b(key, digest_size=32).hexdigest()
 
 
+def _with_registry(path: Path, engine: str | None) -> None:
+    """Deploy the model registry into a new chain file, before it is moved into place."""
+    from sumchain.registry import Registry
+
+    chain = EmbeddedChain(path, engine=engine)
+    try:
+        Registry.ensure(chain)
+    finally:
+        chain.close()
+
+
 class EmbeddedChain:
     """An in-process EVM chain with funded dev accounts and a movable clock.
 
@@ -96,8 +107,9 @@ class EmbeddedChain:
     ----------
     path : str or Path, optional
         SQLite file that holds the chain: created if missing (with a model
-        registry, see :mod:`sumchain.registry`), reopened if present, shared
-        safely with other processes. Without it the chain
+        registry, see :mod:`sumchain.registry`; it appears whole, so another
+        process that opens it meanwhile finds the registry too), reopened if
+        present, shared safely with other processes. Without it the chain
         lives in memory only.
     accounts : int
         Number of funded dev accounts (anvil's default keys); new chains only.
@@ -144,9 +156,14 @@ class EmbeddedChain:
     ) -> None:
         self.confirm = confirm
         start = int(wallclock.time()) if genesis_time is None else _whole(genesis_time, "genesis_time")
-        created = path is not None and not Path(path).exists()
         genesis = Genesis(chain_id, start, dict.fromkeys(dev_addresses(accounts), balance))
-        self._store = ChainStore.open(None if path is None else Path(path), genesis, timeout=timeout, durable=durable)
+        self._store = ChainStore.open(
+            None if path is None else Path(path),
+            genesis,
+            timeout=timeout,
+            durable=durable,
+            prepare=lambda new: _with_registry(new, engine),
+        )
         self._engine: Engine = make_engine(
             engine or default_engine(), chain_id=self._store.info["chain_id"], block_gas_limit=BLOCK_GAS_LIMIT
         )
@@ -154,10 +171,6 @@ class EmbeddedChain:
         self._store.on_change = self._taken_in
         self._undo: list[StateDiff] = []
         self._foreign = False
-        if created:
-            from sumchain.registry import Registry
-
-            Registry.ensure(self)
 
     # -- plumbing -------------------------------------------------------------------
 

@@ -164,9 +164,17 @@ class ChainStore:
 
     @classmethod
     def open(
-        cls, path: Path | None, genesis: Genesis, *, create: bool = True, timeout: float = 10.0, durable: bool = True
+        cls,
+        path: Path | None,
+        genesis: Genesis,
+        *,
+        create: bool = True,
+        timeout: float = 10.0,
+        durable: bool = True,
+        prepare: Callable[[Path], None] | None = None,
     ) -> ChainStore:
-        """Open the chain at ``path`` (created from ``genesis`` if missing), or in memory.
+        """Open the chain at ``path`` (created from ``genesis`` if missing, then given to ``prepare``
+        under a temporary name before it is moved into place whole), or in memory.
 
         Raises
         ------
@@ -185,7 +193,7 @@ class ChainStore:
         if not path.exists():
             if not create:
                 raise ChainError(f"{path} does not exist")
-            cls._create(path, genesis, timeout)
+            cls._create(path, genesis, timeout, prepare)
         elif path.stat().st_size == 0:
             raise ChainError(
                 f"{path} is empty (0 bytes), not a sumchain chain file: it may have been truncated; "
@@ -207,8 +215,8 @@ class ChainStore:
             raise ChainError(f"cannot open {path}: {exc}") from None
 
     @classmethod
-    def _create(cls, path: Path, genesis: Genesis, timeout: float) -> None:
-        """Write a new chain under a temporary name, then move it into place."""
+    def _create(cls, path: Path, genesis: Genesis, timeout: float, prepare: Callable[[Path], None] | None) -> None:
+        """Write a new chain under a temporary name, ``prepare`` it there, then move it into place."""
         temporary = path.with_name(f".{path.name}.{os.getpid()}.new")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -219,6 +227,8 @@ class ChainStore:
                 store._initialize(genesis)
             finally:
                 store.close()
+            if prepare is not None:
+                prepare(temporary)
             with suppress(FileExistsError):  # another process created it meanwhile: use theirs
                 os.link(temporary, path)
         except OSError as exc:
