@@ -74,6 +74,9 @@ POLL_MOST = 0.05
 """Most seconds between two looks for a receipt on a dev node (elsewhere: 1 s, blocks take seconds)."""
 _INSUFFICIENT_FUNDS = re.compile(r"insufficient funds", re.IGNORECASE)
 _NONCE_TROUBLE = re.compile(r"nonce too low|nonce too high|already known|replacement transaction", re.IGNORECASE)
+NONCE_TRIES = 5
+"""Times a transaction is signed with the node's next nonce when the node refuses its nonce (another
+process sending from the same account took it, a transaction was dropped) before giving up."""
 _URL = re.compile(r"https?://", re.IGNORECASE)
 
 
@@ -379,7 +382,8 @@ class RpcChain:
 
         The account's nonces are counted locally (:class:`NonceManager`), so one
         account may keep many transactions in flight: send them all, then ask
-        each :class:`PendingTransaction` for its receipt.
+        each :class:`PendingTransaction` for its receipt. A nonce the node refuses
+        is asked of the node again, up to :data:`NONCE_TRIES` times.
 
         Raises
         ------
@@ -387,6 +391,8 @@ class RpcChain:
             When the gas estimate reverts: nothing is sent.
         TransactionDeclined
             When the confirmation hook refuses it: nothing is sent.
+        ChainError
+            When the node refuses the nonce :data:`NONCE_TRIES` times in a row: nothing is sent.
         """
         signer = self._signer(sender)
         if gas is None:
@@ -400,7 +406,7 @@ class RpcChain:
             self.confirm(
                 TransactionPreview(self.chain_id, signer.address, tx.get("to"), value, gas, max_fee, dev=self.is_dev)
             )
-        for attempt in range(2):  # a wrong local nonce (another sender, a dropped transaction) is asked again once
+        for attempt in range(1, NONCE_TRIES + 1):
             nonce = self._nonces.take(signer.address, lambda: self._count(signer.address, "pending"))
             raw, tx_hash = sign(signer, tx | {"nonce": nonce})
             try:
@@ -408,8 +414,13 @@ class RpcChain:
                     self.w3.eth.send_raw_transaction(raw)
             except ChainError as exc:
                 self._nonces.forget(signer.address)
-                if attempt or not _NONCE_TROUBLE.search(str(exc)):
+                if not _NONCE_TROUBLE.search(str(exc)):
                     raise
+                if attempt == NONCE_TRIES:
+                    raise ChainError(
+                        f"{exc} ({NONCE_TRIES} times in a row: another process may be sending from "
+                        f"{signer.address}); nothing was sent"
+                    ) from None
                 continue
             call = self._tx(to, data, sender, value) | {"gas": gas}
             return PendingTransaction(self, "0x" + tx_hash.hex(), signer.address, nonce, call)

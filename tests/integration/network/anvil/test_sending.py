@@ -11,7 +11,7 @@ import pytest
 from sumchain import DepositRefundTake, SharedModel, SparsePerceptron
 from sumchain.chain import rpc
 from sumchain.chain.base import ETHER
-from sumchain.chain.rpc import RpcChain
+from sumchain.chain.rpc import NONCE_TRIES, RpcChain
 from sumchain.errors import ChainError, PartlySent, TransactionDropped, TransactionReplaced
 
 from .conftest import connect, running_anvil
@@ -43,6 +43,35 @@ def test_a_nonce_used_elsewhere_is_asked_again(chain: RpcChain) -> None:
     other.transact(chain.accounts[3], b"", sender=sender, value=1)
     receipt = chain.transact(chain.accounts[3], b"", sender=sender, value=1)
     assert chain.w3.eth.get_transaction(receipt.tx_hash)["nonce"] == chain.w3.eth.get_transaction_count(sender) - 1
+
+
+@pytest.mark.parametrize("races", [NONCE_TRIES - 1, NONCE_TRIES])
+def test_a_nonce_another_process_takes_again_and_again_is_asked_again_then_given_up(
+    chain: RpcChain, monkeypatch: pytest.MonkeyPatch, races: int
+) -> None:
+    """Each time this client asks the node for the next nonce, another process with the same key sends a
+    transaction first: the node refuses this client's nonce, which is asked again, up to NONCE_TRIES times."""
+    sender, receiver = chain.accounts[2], chain.accounts[3]
+    other, asked = connect(chain.url), chain._count
+    left = [races]
+
+    def raced(account: str, block: str) -> int:
+        count = asked(account, block)
+        if left[0]:
+            left[0] -= 1
+            other.transact(receiver, b"", sender=sender, value=1)
+        return count
+
+    monkeypatch.setattr(chain, "_count", raced)
+    chain._nonces.forget(sender)
+    before = chain.w3.eth.get_transaction_count(sender)
+    if races < NONCE_TRIES:
+        chain.transact(receiver, b"", sender=sender, value=2)
+        assert chain.w3.eth.get_transaction_count(sender) == before + races + 1
+    else:
+        with pytest.raises(ChainError, match=f"{NONCE_TRIES} times in a row: another process may be sending from"):
+            chain.transact(receiver, b"", sender=sender, value=2)
+        assert chain.w3.eth.get_transaction_count(sender) == before + races
 
 
 def test_confirmations_wait_for_later_blocks() -> None:
