@@ -66,7 +66,8 @@ def deploy_unchecked(
 def deploy_interrupted(
     chain: Chain, mirror: OnChainModel, *, chunks: int, **options: Any
 ) -> tuple[SharedModel, list[Receipt]]:
-    """Deploy ``mirror`` but stop after the creation and ``chunks`` parameter chunks.
+    """Deploy ``mirror`` but stop after the creation and ``chunks`` parameter chunks; the exception
+    that stopped it names the contract and the words loaded.
 
     Returns the partly loaded model and the receipts so far (creation first).
     """
@@ -80,9 +81,15 @@ def deploy_interrupted(
         if len(receipts) > chunks:
             raise Interrupted
 
-    with pytest.raises(Interrupted):
+    with pytest.raises(Interrupted) as stopped:
         SharedModel.deploy(chain, mirror, on_chunk=stop, **options)
-    return SharedModel(chain, receipts[0].contract_address), receipts
+    partial = SharedModel(chain, receipts[0].contract_address)
+    assert stopped.value.__notes__ == [
+        f"The model was created at {partial.address}, {partial.words_loaded()} of {len(mirror.to_words())} of its "
+        f"parameter words loaded: SharedModel(chain, {partial.address!r}).upload_parameters(words) goes on, with "
+        "the same words."
+    ]
+    return partial, receipts
 
 
 def sparse_bytes(*indices: int) -> bytes:

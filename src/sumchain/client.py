@@ -13,9 +13,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, cast
 
 from sumchain.chain.abi import ContractABI
-from sumchain.chain.base import TX_GAS_CAP, Chain, Receipt, read_view, resolve_account
+from sumchain.chain.base import TX_GAS_CAP, BlockTag, Chain, Receipt, read_view, resolve_account
 from sumchain.chain.compiler import compile_trainer
-from sumchain.chain.hashing import checksum
 from sumchain.contributions import Contribution, contribution_key, find, replay
 from sumchain.errors import InvalidSample, MetadataError, NotAModel, SumchainError
 from sumchain.incentives import MECHANISMS, DepositRefundTake, Mechanism, Standing
@@ -66,7 +65,7 @@ class Call:
 class Added:
     """What ``add_data`` did: when, under which key, the deposit kept, the receipt.
 
-    The full :class:`Contribution` (with its id) is looked up on first use of
+    The full :class:`Contribution` (with its id and state) is looked up on each use of
     :attr:`contribution`, so that a loop of contributions pays for none.
     """
 
@@ -77,9 +76,9 @@ class Added:
     receipt: Receipt
     model: SharedModel = field(repr=False, compare=False)
 
-    @cached_property
+    @property
     def contribution(self) -> Contribution:
-        """The contribution as the model's events describe it now."""
+        """The contribution as the model's events describe it now (refunded, reported...)."""
         return self.model.find_contribution("0x" + self.key.hex())
 
 
@@ -99,6 +98,14 @@ def _default_metadata(model: OnChainModel) -> ModelMetadata:
     return ModelMetadata(
         name=model.model_type, n_features=model.n_features, feature_kind="indices" if model.sparse else "values"
     )
+
+
+def _loaded(model: SharedModel, total: int) -> str:
+    """``"N of total"`` words loaded, for a message about a failure (in which the chain may fail too)."""
+    try:
+        return f"{model.words_loaded()} of {total}"
+    except SumchainError:
+        return f"some of {total}"
 
 
 class SharedModel:
@@ -154,7 +161,7 @@ class SharedModel:
 
     # -- plumbing ----------------------------------------------------------
 
-    def _call(self, name: str, *args: Any, block: int | None = None) -> Any:
+    def _call(self, name: str, *args: Any, block: BlockTag = None) -> Any:
         answer = self.chain.call(self.address, self.abi.encode_call(name, *args), block=block)
         if not answer:
             raise SumchainError(f"{self.address} returned nothing for {name}: is it a sumchain model?")
@@ -246,6 +253,10 @@ class SharedModel:
         InvalidName, NameTaken
             Before anything is sent, when the registry does not take the name or
             another owner's model holds it.
+        SumchainError
+            Once the contract is created, when listing or the upload fails (the node
+            refused, the owner ran out of ether): the exception's note names the
+            contract, and how many words are loaded.
         """
         from sumchain.registry import Registry
 
@@ -258,14 +269,22 @@ class SharedModel:
         words = model.to_words()
         receipt = chain.deploy(code, sender=account)
         assert receipt.contract_address is not None
-        if on_chunk:
-            on_chunk(0, len(words), receipt)
         shared = cls(chain, receipt.contract_address)
-        if listing is not None:
-            listed = listing.register(shared, name=name, sender=account)
-            if on_listed:
-                on_listed(listed)
-        shared.upload_parameters(words, sender=account, on_chunk=on_chunk)
+        try:
+            if on_chunk:
+                on_chunk(0, len(words), receipt)
+            if listing is not None:
+                listed = listing.register(shared, name=name, sender=account)
+                if on_listed:
+                    on_listed(listed)
+            shared.upload_parameters(words, sender=account, on_chunk=on_chunk)
+        except BaseException as exc:  # Ctrl-C too: the contract exists, and the owner must find it
+            exc.add_note(
+                f"The model was created at {shared.address}, {_loaded(shared, len(words))} of its parameter "
+                f"words loaded: SharedModel(chain, {shared.address!r}).upload_parameters(words) goes on, "
+                "with the same words."
+            )
+            raise
         return shared
 
     @staticmethod
@@ -311,13 +330,27 @@ class SharedModel:
         ----------
         words : sequence of int
             All parameter words (``model.to_words()``); the ones already on
-            chain (``words_loaded``) are skipped.
+            chain (``words_loaded``) are skipped, once checked to be theirs.
         sender : account index or address, optional
             The owner.
         on_chunk : callable, optional
             Called as ``on_chunk(words_done, words_total, receipt)``.
+
+        Raises
+        ------
+        SumchainError
+            When the words already on chain are not the first of ``words`` (the upload began
+            with another fit: a shuffled fit without ``random_state`` differs each time), or the
+            model holds another number of words; nothing is sent.
         """
         account = resolve_account(self.chain, sender)
+        done = self._loaded_of(words)
+        if 0 < done < len(words) and (on_chain := self._words(done)) != list(words[:done]):
+            first = next(i for i, (a, b) in enumerate(zip(on_chain, words, strict=False)) if a != b)
+            raise SumchainError(
+                f"the {done} words already loaded at {self.address} are not the first of these (word {first} "
+                "differs): its upload began with other parameters; resume with those, or deploy anew"
+            )
         while (chunk := self.next_load(words, sender=account)) is not None:
             start, size, data = chunk
             receipt = self.chain.transact(self.address, data, sender=account)
@@ -346,14 +379,18 @@ class SharedModel:
         SumchainError
             When the model holds another number of parameter words.
         """
-        total = int(self._call("total_words"))
-        if len(words) != total:
-            raise SumchainError(f"the model holds {total} parameter words, got {len(words)}")
-        done = self.words_loaded()
-        if done >= total:
+        done = self._loaded_of(words)
+        if done >= len(words):
             return None
         size = self._chunk_size(words[done:], sender, done)
         return done, size, self.abi.encode_call("load_parameters", done, list(words[done : done + size]))
+
+    def _loaded_of(self, words: Sequence[int]) -> int:
+        """How many of ``words`` are loaded, once checked to be as many as the model holds."""
+        total = int(self._call("total_words"))
+        if len(words) != total:
+            raise SumchainError(f"the model holds {total} parameter words, got {len(words)}")
+        return self.words_loaded()
 
     def _chunk_size(self, remaining: Sequence[int], account: str, start: int) -> int:
         """Largest chunk whose estimated gas stays within the budget."""
@@ -495,8 +532,14 @@ class SharedModel:
         )
 
     def class_name(self, label: int) -> str:
-        """The name of class ``label`` as the metadata gives it (its number when unnamed)."""
-        return self.metadata.class_name(label)
+        """The name of class ``label`` as the metadata gives it (its number when unnamed).
+
+        Raises
+        ------
+        InvalidSample
+            When the model has no class ``label``.
+        """
+        return self.metadata.class_name(check_label(label, self.n_classes))
 
     def label(self, value: str | int) -> int:
         """The class number of a class name, a unique prefix of one, or a number.
@@ -549,7 +592,10 @@ class SharedModel:
     def parameter_words(self, *, block: int | None = None) -> list[int]:
         """Every packed parameter word, as stored on chain now, or after block ``block``
         (on a node that keeps past state)."""
-        total = int(self._call("total_words"))
+        return self._words(int(self._call("total_words")), block=block)
+
+    def _words(self, total: int, *, block: int | None = None) -> list[int]:
+        """The first ``total`` parameter words."""
         words: list[int] = []
         while len(words) < total:
             count = min(MAX_WORDS_PER_CALL, total - len(words))
@@ -557,8 +603,20 @@ class SharedModel:
         return words
 
     def mirror(self) -> OnChainModel:
-        """A Python mirror holding exactly the on-chain state."""
-        return self.mirror_class.from_chain(self.params, self.parameter_words())
+        """A Python mirror holding exactly the on-chain state.
+
+        Raises
+        ------
+        SumchainError
+            While the parameters are not all loaded (the rest would read as zeros).
+        """
+        total = int(self._call("total_words"))
+        if (done := self.words_loaded()) < total:
+            raise SumchainError(
+                f"{self.address} has {done} of its {total} parameter words loaded: its upload is not finished "
+                "(upload_parameters goes on)"
+            )
+        return self.mirror_class.from_chain(self.params, self._words(total))
 
     def predict(self, sample: Iterable[int] | RawInput) -> int:
         """The model's class for one sample, or a text or image file through its encoder (a free call)."""
@@ -582,7 +640,9 @@ class SharedModel:
         return [int.from_bytes(answer, "big") for answer in self.chain.call_many(self.address, datas)]
 
     def cost(self) -> int:
-        """The deposit a contribution needs now, in wei.
+        """The deposit a contribution sent now needs, in wei: read in the block it goes into, after the
+        contributions a node holds for that block (another's, or the account's own still pending),
+        since each raises it.
 
         Raises
         ------
@@ -590,7 +650,7 @@ class SharedModel:
             For a prediction market, whose contributions are staked (see :attr:`mechanism`).
         """
         self._refuse_market()
-        return int(self._call("cost"))
+        return int(self._call("cost", block="pending"))
 
     def num_valid(self, account: str | int | None) -> int:
         """Refunded (validated) contributions of an account."""
@@ -648,16 +708,20 @@ class SharedModel:
         """
         return find(self._replay(use_index), reference)
 
-    def contribution(self, data: Iterable[int], label: int, added_time: int, author: str) -> Contribution:
-        """The contribution with this sample, label, time and author.
+    def contribution(
+        self, data: Iterable[int] | RawInput, label: int | str, added_time: int, author: str | int
+    ) -> Contribution:
+        """The contribution with this sample, label, time and author (in the forms :meth:`add_data`
+        and ``sender`` take).
 
         Raises
         ------
         SumchainError
             When there is no such contribution.
         """
-        key = contribution_key(self._encode(data), self.check_label(label), added_time, checksum(author))
-        return self.find_contribution("0x" + key.hex())
+        sample, number = self.labelled(data, label)
+        author = resolve_account(self.chain, author, signing=False)
+        return self.find_contribution("0x" + contribution_key(sample, number, added_time, author).hex())
 
     def _replay(self, use_index: bool = True) -> list[Contribution]:
         from sumchain.indexer import is_current
@@ -726,40 +790,51 @@ class SharedModel:
         InvalidSample
             For a sample or label the model does not take.
         """
-        data = self._encode(self._features(sample))
-        number = self.check_label(label)
+        data, number = self.labelled(sample, label)
         paid = self.cost() if value is None else value
         return Call(self.abi.encode_call("add_data", data, number), paid, estimate_excess=1)
 
-    def refund_call(self, sample: Iterable[int], label: int, added_time: int) -> Call:
-        """The :meth:`refund` transaction, unsent."""
-        return Call(self.abi.encode_call("refund", self._encode(sample), label, added_time))
-
-    def report_call(self, sample: Iterable[int], label: int, added_time: int, author: str) -> Call:
-        """The :meth:`report` transaction, unsent.
+    def labelled(self, sample: Iterable[int] | RawInput, label: int | str) -> tuple[bytes, int]:
+        """A sample (raw input through the encoder) packed, and its label's class number, both checked.
 
         Raises
         ------
-        SumchainError
-            When ``author`` is not an address.
+        InvalidSample
+            For a sample or label the model does not take.
         """
-        try:
-            author = checksum(author)
-        except ValueError:
-            raise SumchainError(f"{author!r} is not an address") from None
-        return Call(self.abi.encode_call("report", self._encode(sample), label, added_time, author))
+        return self._encode(self._features(sample)), self.check_label(label)
 
-    def refund(self, sample: Iterable[int], label: int, added_time: int, *, sender: str | int | None = None) -> int:
+    def refund_call(self, sample: Iterable[int] | RawInput, label: int | str, added_time: int) -> Call:
+        """The :meth:`refund` transaction, unsent (the sample and label as :meth:`add_data` takes them)."""
+        return Call(self.abi.encode_call("refund", *self.labelled(sample, label), added_time))
+
+    def report_call(
+        self, sample: Iterable[int] | RawInput, label: int | str, added_time: int, author: str | int
+    ) -> Call:
+        """The :meth:`report` transaction, unsent (the sample and label as :meth:`add_data` takes them,
+        the author as ``sender``).
+
+        Raises
+        ------
+        UnknownAccount
+            When ``author`` is neither an address nor a dev account's number.
+        """
+        author = resolve_account(self.chain, author, signing=False)
+        return Call(self.abi.encode_call("report", *self.labelled(sample, label), added_time, author))
+
+    def refund(
+        self, sample: Iterable[int] | RawInput, label: int | str, added_time: int, *, sender: str | int | None = None
+    ) -> int:
         """Get back the deposit of one's own contribution (or have it validated); returns the amount paid."""
         receipt = self._send_call(self.refund_call(sample, label, added_time), sender=sender)
         return int(self._events(receipt, "Refunded")[0]["amount"])
 
     def report(
         self,
-        sample: Iterable[int],
-        label: int,
+        sample: Iterable[int] | RawInput,
+        label: int | str,
         added_time: int,
-        author: str,
+        author: str | int,
         *,
         sender: str | int | None = None,
     ) -> int:

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from sumchain import ContractReverted, DepositRefundTake, InvalidSample, SharedModel
+from sumchain import ContractReverted, DepositRefundTake, InvalidSample, SharedModel, SumchainError
 from sumchain.chain.compiler import MODELS
 from sumchain.incentives import DAY
 from sumchain.market import Market, PredictionMarket, evaluation_scores, rewards, split_test_set
@@ -143,6 +143,8 @@ def test_interrupted_deploy_resumes_where_it_stopped(chain, model_type) -> None:
     assert not partial.ready()
     with pytest.raises(ContractReverted, match="trainer: parameters not loaded"):
         partial.predict(sample_for(partial, rng))
+    with pytest.raises(SumchainError, match=r"has 0 of its \d+ parameter words loaded: its upload is not finished"):
+        partial.mirror()
     partial.upload_parameters(mirror.to_words())
     assert partial.ready()
     assert partial.mirror().to_words() == mirror.to_words()

@@ -15,8 +15,9 @@ from sumchain.chain.abi import ContractABI
 from sumchain.chain.compiler import compile_trainer
 from sumchain.data import tiny_reviews
 from sumchain.encoders import HashingEncoder, PixelEncoder, VocabularyEncoder
-from sumchain.errors import EncoderError, EncoderUnavailable, InvalidSample, MetadataError
-from sumchain.incentives import DepositRefundTake
+from sumchain.errors import EncoderError, EncoderUnavailable, InvalidSample, MetadataError, UnknownAccount
+from sumchain.incentives import DAY, DepositRefundTake
+from sumchain.market import Market, PredictionMarket, split_test_set
 from sumchain.metadata import ModelMetadata
 from tests.unit.encoder_outputs import pictures
 
@@ -82,6 +83,51 @@ def test_raw_text_goes_through_the_models_own_encoder(chain) -> None:
         model.predict_many(["good", "!!!"])
     with pytest.raises(InvalidSample, match="this model's encoder reads texts, not images"):
         model.predict(Path("digit.png"))
+
+
+def test_refunds_and_reports_take_what_an_add_takes(chain) -> None:
+    """Text, class names, numpy's integers and account numbers, as add_data and sender take them; and
+    what an add returns follows its contribution."""
+    encoder = HashingEncoder(n_features=4_096)
+    texts, labels = tiny_reviews()
+    counts = NaiveBayes(n_features=encoder.n_features).fit(encoder.transform(texts), labels)  # one label moves little
+    meta = encoder.metadata("hashed", class_names=("negative", "positive"))
+    model = SharedModel.deploy(chain, counts, mechanism=DepositRefundTake(), metadata=meta)
+    good = model.add_data("a brilliant, touching film", "positive", sender=1)
+    bad = model.add_data("a wonderful, moving story", np.int64(0), sender=2)
+    assert model.contribution("a wonderful, moving story", "neg", bad.time, 2).author == chain.accounts[2]
+    assert model.class_name(np.int64(1)) == "positive"
+    with pytest.raises(InvalidSample, match=r"label must be in \[0, 2\), got 2"):
+        model.class_name(2)
+    chain.advance_time(DAY)
+    assert model.refund("a brilliant, touching film", "positive", good.time, sender=1) > 0
+    assert good.contribution.refunded
+    assert model.report("a wonderful, moving story", np.int64(0), bad.time, 2, sender=1) > 0
+    assert bad.contribution.claimable < bad.cost
+    block = chain.block_number()
+    with pytest.raises(InvalidSample, match=r"label must be in \[0, 2\), got 5"):
+        model.refund("a brilliant, touching film", 5, good.time, sender=1)
+    with pytest.raises(UnknownAccount, match="account index 12 is not between 0 and"):
+        model.report("a wonderful, moving story", 0, bad.time, 12, sender=1)
+    assert chain.block_number() == block
+
+
+def test_a_market_stakes_on_text_through_the_models_encoder(chain) -> None:
+    encoder = HashingEncoder(n_features=4_096)
+    parameters = PredictionMarket(stake=10**15, min_duration=DAY, min_contributions=1, reveal_window=DAY)
+    market = Market.create(
+        chain, sentiment(encoder), parameters, bounty=10**17, metadata=encoder.metadata("hashed market"), sender=0
+    )
+    samples = encoder.transform(["a brilliant film", "a dull mess"] * 2)
+    tests = split_test_set(samples, [1, 0, 1, 0], pieces=2)
+    market.commit(tests, sender=0)
+    market.seal(sender=0)
+    market.reveal(tests, market.draw(sender=3), sender=0)
+    index = market.add_data("a brilliant, touching film", "1", sender=1)
+    assert market.contributions()[index][1:3] == (
+        chain.accounts[1],
+        tuple(encoder.encode("a brilliant, touching film")),
+    )
 
 
 def test_parameters_that_do_not_hash_to_the_id_are_refused_before_anything_is_sent(chain) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sumchain import ContractReverted, DepositRefundTake, SharedModel, SparsePerceptron
+from sumchain import ContractReverted, DepositRefundTake, SharedModel, SparsePerceptron, SumchainError
 from sumchain.chain.abi import ContractABI
 from sumchain.chain.compiler import compile_trainer
 from sumchain.models.packing import pack, signed_range
@@ -150,3 +150,14 @@ def test_large_model_deploys_in_gas_sized_chunks_and_resumes(chain) -> None:
     assert all(r.gas_used < 16_777_216 for r in receipts)
     sample = sorted(rng.choice(4_000, size=50, replace=False).tolist())
     assert partial.predict(sample) == mirror.predict([sample])[0]
+
+
+def test_an_upload_resumed_with_other_words_is_refused_with_nothing_sent(chain) -> None:
+    """Resuming with another fit's words would leave a model of neither: the words loaded are checked."""
+    weights = np.random.default_rng(7).integers(-(10**12), 10**12, size=4_000).tolist()
+    partial, _ = deploy_interrupted(chain, SparsePerceptron.from_weights(weights, intercept=5), chunks=1)
+    loaded, block = partial.words_loaded(), chain.block_number()
+    other = SparsePerceptron.from_weights([w + (i == 7) for i, w in enumerate(weights)], intercept=5)
+    with pytest.raises(SumchainError, match=rf"the {loaded} words already loaded at .* \(word \d+ differs\)"):
+        partial.upload_parameters(other.to_words())
+    assert chain.block_number() == block and partial.words_loaded() == loaded

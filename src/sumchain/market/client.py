@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from sumchain.chain.abi import encode_values
 from sumchain.chain.base import Receipt, resolve_account
 from sumchain.chain.hashing import keccak
-from sumchain.client import Call
+from sumchain.client import Call, RawInput
 from sumchain.errors import ContractReverted, SumchainError
 from sumchain.incentives.prediction_market import PHASES, PIECE_SAMPLES, PredictionMarket
 
@@ -660,7 +660,7 @@ class Market:
 
     # -- everyone's steps ------------------------------------------------------
 
-    def add_data_call(self, sample: Iterable[int], label: int | str) -> Call:
+    def add_data_call(self, sample: Iterable[int] | RawInput, label: int | str) -> Call:
         """The :meth:`add_data` transaction, unsent: the sample and label checked and encoded, with the stake.
 
         Raises
@@ -668,11 +668,11 @@ class Market:
         InvalidSample
             For a sample or label the model does not take.
         """
-        data = self.model.codec.encode(sample)
-        return self._call_of("add_data", data, self.model.check_label(label), value=self.parameters.stake)
+        return self._call_of("add_data", *self.model.labelled(sample, label), value=self.parameters.stake)
 
-    def add_data(self, sample: Iterable[int], label: int | str, *, sender: str | int | None = None) -> int:
-        """Stake on a labelled sample during participation; returns its index."""
+    def add_data(self, sample: Iterable[int] | RawInput, label: int | str, *, sender: str | int | None = None) -> int:
+        """Stake on a labelled sample (or a text or image file, through the model's encoder) during
+        participation; returns its index."""
         receipt = self._send_call(self.add_data_call(sample, label), sender=sender)
         return int(self.model._events(receipt, "Staked")[0]["index"])
 

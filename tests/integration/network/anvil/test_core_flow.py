@@ -138,6 +138,30 @@ def test_short_deposit_is_refused(chain: RpcChain, model: SharedModel) -> None:
     assert chain.block_number() == block
 
 
+def test_an_add_pays_the_deposit_after_the_contributions_waiting_for_its_block(
+    chain: RpcChain, model: SharedModel
+) -> None:
+    """The node holds another contribution for the next block (mining paused, as a real node's
+    blocks are slow): the deposit is read after it, so an add sent behind it pays enough, where the
+    latest block's deposit would be refused."""
+    chain.advance_time(3_600)  # nobody contributed for an hour: the deposit fell
+    fallen = model.cost()
+    chain.request("evm_setAutomine", False)
+    try:
+        sent = []
+        for sender in chain.accounts[1:3]:
+            call = model.add_data_call([0], 1)
+            sent.append(
+                chain.send(model.address, call.data, sender=sender, value=call.value, estimate_value=call.value + 1)
+            )
+        assert call.value > fallen  # the first, waiting, raised it
+        chain.request("evm_mine")
+    finally:
+        chain.request("evm_setAutomine", True)
+    chain.receipts(sent)
+    assert [c.author for c in model.contributions(everyone=True)] == chain.accounts[1:3]
+
+
 def test_logs_are_chain_records(chain: RpcChain, model: SharedModel) -> None:
     added = model.add_data([0], 1, sender=1)
     (log,) = chain.logs(model.address, from_block=added.receipt.block_number)
