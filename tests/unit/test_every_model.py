@@ -127,6 +127,33 @@ def test_smallest_sample_is_accepted_by_predict_and_add_data(chain, model_type) 
 
 
 @pytest.mark.parametrize("model_type", TYPES)
+def test_a_scipy_sparse_matrix_is_read_as_its_rows(chain, model_type) -> None:
+    """A sparse model reads the columns that hold a value (CountVectorizer's counts), a dense one the
+    values: the same predictions and fit as from lists, in the mirror and on chain; labels in a float array."""
+    from scipy.sparse import csr_array, csr_matrix
+
+    rng = np.random.default_rng(RNG_SEED)
+    mirror = model_from_spec(spec_for(model_type, rng))
+    shared = SharedModel.deploy(chain, mirror, mechanism=DepositRefundTake(cost_weight=0))
+    samples = [sample_for(shared, rng) for _ in range(10)]
+    if shared.codec.sparse:
+        counts = np.zeros((len(samples), shared.n_features), dtype=np.int64)
+        for row, sample in zip(counts, samples, strict=True):
+            row[sample] = rng.integers(1, 4, size=len(sample))
+    else:
+        counts = np.array(samples, dtype=np.int64)
+    expected = mirror.predict(samples).tolist()
+    for matrix in (csr_matrix(counts), csr_array(counts)):
+        assert mirror.predict(matrix).tolist() == expected == shared.predict_many(matrix)
+    labels = [i % 2 for i in range(len(samples))]
+    from_lists = model_from_spec(spec_for(model_type, np.random.default_rng(RNG_SEED))).partial_fit(samples, labels)
+    from_matrix = mirror.partial_fit(csr_matrix(counts), np.array(labels, dtype=float))
+    assert from_matrix.to_words() == from_lists.to_words()
+    with pytest.raises(InvalidSample, match=r"a label is a class number, got 0\.5"):
+        mirror.partial_fit(samples[:1], [0.5])
+
+
+@pytest.mark.parametrize("model_type", TYPES)
 def test_empty_sample_is_refused_before_sending_and_on_chain(chain, model_type) -> None:
     """No index, or the zero vector: predicted from the intercept or prior alone, never refundable."""
     mirror = model_from_spec(spec_for(model_type, np.random.default_rng(RNG_SEED)))

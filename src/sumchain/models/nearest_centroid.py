@@ -23,7 +23,7 @@ from sumchain.errors import InvalidSample, ModelFileError
 from sumchain.models import reference_fields as fields
 from sumchain.models.base import SCALE, OnChainModel, truncated_div
 from sumchain.models.packing import pack, signed_range, unpack, words_for
-from sumchain.models.samples import MAX_SAMPLE, SampleCodec, check_prediction_size
+from sumchain.models.samples import MAX_SAMPLE, SampleCodec, check_prediction_size, class_number
 
 if TYPE_CHECKING:
     from sumchain.metadata import ModelMetadata
@@ -351,7 +351,7 @@ class _CentroidClassifier(OnChainModel):
         rounded to the nearest integer (halves up), and its data count their
         number; labels are 0 .. max(y). A class without samples keeps a zero
         centroid and count. (``partial_fit`` learns as the contract does.)"""
-        labels = [int(label) for label in y]
+        labels = [class_number(label) for label in y]
         if not labels or min(labels) < 0:
             raise ValueError("y must hold at least one label, all non-negative")
         self._init_state(max(labels) + 1)
@@ -379,7 +379,7 @@ class _CentroidClassifier(OnChainModel):
             self._init_state(len(classes))
             self._fix_auto_bits()
         for x, label in zip(X, y, strict=True):
-            self._learn(self.codec.check(x), self.check_label(int(label)))
+            self._learn(self.codec.check(x), self.check_label(class_number(label)))
         return self
 
     def _learn(self, sample: tuple[int, ...], label: int) -> None:

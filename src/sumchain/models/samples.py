@@ -69,8 +69,19 @@ def _integers(sample: Iterable[int], what: str) -> tuple[int, ...]:
     return tuple(values)
 
 
+def _scipy_row(sample: object, sparse: bool) -> object:
+    """A row of a SciPy sparse matrix (``CountVectorizer``'s, a row of which ``list(X)`` gives) as a
+    model reads it: for a sparse model the columns that hold a value, sorted, for a dense one its
+    values; anything else as it is."""
+    if not hasattr(sample, "tocsr"):
+        return sample
+    if sparse:
+        return sorted(int(i) for i in sample.nonzero()[-1])  # type: ignore[attr-defined]
+    return np.asarray(sample.toarray()).ravel()  # type: ignore[attr-defined]
+
+
 def check_sparse(sample: Iterable[int], n_features: int) -> tuple[int, ...]:
-    """Validate sparse indices as the contract does.
+    """Validate sparse indices as the contract does (a SciPy sparse row: the columns that hold a value).
 
     Raises
     ------
@@ -89,7 +100,7 @@ def check_sparse(sample: Iterable[int], n_features: int) -> tuple[int, ...]:
     ...
     sumchain.errors.InvalidSample: a sample needs at least one feature index (an empty one carries no information)
     """
-    indices = _integers(sample, "indices")
+    indices = _integers(cast(Iterable[int], _scipy_row(sample, sparse=True)), "indices")
     if not indices:
         raise InvalidSample("a sample needs at least one feature index (an empty one carries no information)")
     if len(indices) > MAX_SAMPLE:
@@ -238,7 +249,7 @@ def _starts(lengths: np.ndarray) -> np.ndarray:
 def check_dense(sample: Iterable[int], n_features: int, value_bits: int = 64) -> tuple[int, ...]:
     """Validate a dense vector of fixed-point integers as the contract does:
     ``n_features`` values, each within ``value_bits`` signed bits (64 travel on
-    the wire; a model may require fewer), not all zero.
+    the wire; a model may require fewer), not all zero (a SciPy sparse row: its values).
 
     >>> check_dense([1, 2], 3)
     Traceback (most recent call last):
@@ -253,7 +264,7 @@ def check_dense(sample: Iterable[int], n_features: int, value_bits: int = 64) ->
     ...
     sumchain.errors.InvalidSample: a sample needs a non-zero value (the zero vector carries no information)
     """
-    values = _integers(sample, "values")
+    values = _integers(cast(Iterable[int], _scipy_row(sample, sparse=False)), "values")
     if len(values) != n_features:
         raise InvalidSample(f"expected {n_features} values, got {len(values)}")
     low, high = signed_range(value_bits)
@@ -298,6 +309,24 @@ def check_label(label: int, n_classes: int) -> int:
         raise InvalidSample(f"a label is a class number, got {label!r:.40}")
     if not 0 <= label < n_classes:
         raise InvalidSample(f"label must be in [0, {n_classes}), got {label}")
+    return int(label)
+
+
+def class_number(label: object) -> int:
+    """A label given to a mirror's ``fit`` or ``partial_fit``: an int, a NumPy integer, or a float that
+    is a whole number (labels in a float array); never a string, a boolean or a fraction.
+
+    >>> class_number(np.float64(1.0)), class_number(np.int8(2))
+    (1, 2)
+    >>> class_number(1.5)
+    Traceback (most recent call last):
+    ...
+    sumchain.errors.InvalidSample: a label is a class number, got 1.5
+    """
+    if isinstance(label, float | np.floating) and float(label).is_integer():
+        return int(label)
+    if isinstance(label, bool) or not isinstance(label, int | np.integer):
+        raise InvalidSample(f"a label is a class number, got {label!r:.40}")
     return int(label)
 
 
