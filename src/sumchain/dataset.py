@@ -62,6 +62,29 @@ _TIMES = ("added_time", "refundable_from", "owner_claim_from", "any_claim_from")
 _AMOUNTS = ("deposit", "claimable")
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+"""How a cell a spreadsheet would run as a formula starts (and the quote that escapes one)."""
+
+
+def _spreadsheet_safe(name: str) -> str:
+    """A class name as a CSV cell: quoted with a leading ``'`` when a spreadsheet would run it as a
+    formula (class names come from whoever deployed the model; ``-1`` and ``+1`` stay numbers).
+
+    >>> _spreadsheet_safe("=HYPERLINK(1)"), _spreadsheet_safe("-1"), _spreadsheet_safe("positive")
+    ("'=HYPERLINK(1)", '-1', 'positive')
+    """
+    try:
+        float(name)
+    except ValueError:
+        return "'" + name if name.startswith(_FORMULA_STARTS) else name
+    return name
+
+
+def _from_spreadsheet_safe(cell: str) -> str:
+    """A class name read back from a CSV cell (see :func:`_spreadsheet_safe`)."""
+    return cell[1:] if cell.startswith("'") else cell
+
+
 def _utc(timestamp: int) -> str:
     try:
         return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S")
@@ -206,6 +229,7 @@ class Dataset:
                 row["reported_by"] = " ".join(row["reported_by"])
                 row["report_amounts"] = " ".join(map(str, row["report_amounts"]))
                 row["refunded"] = "yes" if row["refunded"] else "no"
+                row["class"] = _spreadsheet_safe(row["class"])
                 writer.writerow(row)
 
     def _arrow_table(self, pyarrow: Any) -> Any:
@@ -278,6 +302,7 @@ def read_dataset(path: str | Path, *, format: str | None = None) -> Dataset:
                 row["sample"] = row["sample"].split()
                 row["reported_by"] = row["reported_by"].split()
                 row["report_amounts"] = row["report_amounts"].split()
+                row["class"] = _from_spreadsheet_safe(row["class"])
         else:
             rows = _pyarrow().parquet.read_table(path).to_pylist()
         contributions = tuple(_contribution(row) for row in rows)

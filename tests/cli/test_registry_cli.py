@@ -57,6 +57,16 @@ def test_deploy_lists_and_names_work_wherever_an_address_does(tmp_path: Path) ->
     assert json.loads(run(tmp_path, "--model", "sentiment", "contributions", "--json").stdout)[0]["id"] == 1
 
 
+def test_a_description_never_reaches_the_terminal_as_controls(tmp_path: Path) -> None:
+    """Whoever deploys writes the description: its escape sequences (clear the screen, a link) and
+    bidirectional overrides are shown as U+FFFD, never obeyed; --json keeps them, escaped."""
+    hostile = "Nice\x1b[2J\x1b]8;;http://evil\x1b\\link\x1b]8;;\x1b\\ \u202eekaf"
+    run(tmp_path, "deploy", "--name", "sentiment", "--description", hostile)
+    for shown in (run(tmp_path, "models").stdout, run(tmp_path, "info").stdout):
+        assert "\x1b" not in shown and "\u202e" not in shown and "Nice\ufffd[2J" in shown, shown
+    assert json.loads(run(tmp_path, "models", "--json").stdout)[0]["description"] == hostile
+
+
 def test_register_move_and_delist(tmp_path: Path) -> None:
     first = deployed(tmp_path, "--name", "sentiment")
     second = deployed(tmp_path, "--name", "draft", "--no-register")
@@ -136,7 +146,9 @@ def test_an_entry_that_leads_nowhere_is_shown_and_refused_by_name(tmp_path: Path
         registry.address, registry.abi.encode_call("register", impostor.address, "fake"), sender=chain.accounts[0]
     )
     chain.close()
-    assert "unusable:" in run(tmp_path, "models").stdout
+    table = run(tmp_path, "models").stdout  # 80 columns: the long reason wraps, names and addresses stay
+    assert "unusable:" in table and re.search(r"^fake\s", table, re.M) and re.search(r"^real\s", table, re.M), table
+    assert table.count("0xf39F…2266") == 2
     fails(tmp_path, "--model", "fake", "predict", "good", message="NotAModel: the registry's entry 'fake' is unusable:")
     assert "Delisted 'fake'" in run(tmp_path, "delist", "fake").stdout
 

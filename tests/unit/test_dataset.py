@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -39,6 +40,16 @@ def test_csv_is_plain_text_anyone_can_read(chain, tmp_path) -> None:
     assert rows[0]["class"] == model.class_name(first.label) and rows[0]["author"] == first.author
     assert int(rows[0]["deposit"]) == first.deposit and rows[0]["status"] == first.status
     assert rows[0]["added_utc"].startswith("2023-11-")
+
+
+def test_a_class_name_a_spreadsheet_would_run_is_quoted_in_csv_and_read_back_as_it_was(chain, tmp_path) -> None:
+    data = busy_model(chain, "naive bayes").model.dataset()
+    hostile = replace(data, class_names=('=HYPERLINK("http://x","ok")', "-1", "'quoted"))
+    hostile.write(tmp_path / "data.csv")
+    with (tmp_path / "data.csv").open(newline="") as file:
+        cells = {row["class"] for row in csv.DictReader(file)}
+    assert cells <= {'\'=HYPERLINK("http://x","ok")', "-1", "''quoted"} and len(cells) > 1
+    assert read_dataset(tmp_path / "data.csv").class_names[: len(cells)] == hostile.class_names[: len(cells)]
 
 
 def test_samples_and_labels_for_numpy(chain) -> None:

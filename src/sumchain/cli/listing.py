@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from sumchain.cli.app import app, session
-from sumchain.cli.output import out
+from sumchain.cli.output import out, shown_safely
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -45,18 +45,21 @@ def score_text(score: PublishedScore) -> str:
 
 def _row(entry: RegistryEntry) -> tuple[Text, ...]:
     """A table row: the name over its description, the model type over its encoder, mechanism and
-    published score, owner, block, address."""
+    published score, owner, block, address; what the chain says shown safely (see
+    :func:`~sumchain.cli.output.shown_safely`: whoever deploys writes it)."""
     from rich.text import Text
 
     about = " ".join(entry.description.split())
     if len(about) > _DESCRIPTION_WIDTH:
         about = about[: _DESCRIPTION_WIDTH - 1] + "…"
-    name = Text(entry.name, style="bold")
+    name = Text(shown_safely(entry.name), style="bold")
     if about:
-        name.append("\n" + about, style="dim")
-    kind = Text(f"unusable: {entry.problem}", style="red") if entry.problem else Text(str(entry.model_type))
-    if not entry.problem:
-        kind.append("\n" + (entry.encoder or "no encoder"), style="dim")
+        name.append("\n" + shown_safely(about), style="dim")
+    if entry.problem:
+        kind = Text(shown_safely(f"unusable: {entry.problem}"), style="red")
+    else:
+        kind = Text(str(entry.model_type))
+        kind.append("\n" + shown_safely(entry.encoder or "no encoder"), style="dim")
         kind.append("\n" + str(entry.mechanism), style="dim")
         if entry.score is not None:
             kind.append("\n" + score_text(entry.score), style="dim")
@@ -85,8 +88,11 @@ def list_models(
         out.print(f"No model is listed in the registry at {registry.address}.")
         return
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("name", "model", "owner", "block", "address"):
-        table.add_column(column, no_wrap=column != "name")
+    longest = max(len(e.name) for e in entries)
+    table.add_column("name", min_width=min(longest, 24))  # kept readable beside a long "unusable: ..." to delist
+    table.add_column("model", overflow="fold")
+    for column in ("owner", "block", "address"):
+        table.add_column(column, no_wrap=True)
     for entry in entries:
         table.add_row(*_row(entry))
     out.print(table)

@@ -12,9 +12,33 @@ from sumchain.errors import SumchainError
 
 if TYPE_CHECKING:
     from rich.progress import Progress, ProgressColumn
+    from rich.text import Text
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""Characters a terminal obeys rather than shows (escape sequences: clearing the screen, links), and the
+bidirectional overrides that reorder what is shown; tabs and line breaks are kept."""
+
+
+def shown_safely(text: str) -> str:
+    """``text`` with every character a terminal would obey replaced by U+FFFD: descriptions and class
+    names come from whoever deployed a model.
+
+    >>> shown_safely("Nice\x1b[2J movie\u202e")
+    'Nice\ufffd[2J movie\ufffd'
+    """
+    return _CONTROLS.sub("\ufffd", text)
+
+
+class SafeConsole(Console):
+    """A rich console whose text (cells of tables included) never carries terminal controls (see
+    :func:`shown_safely`); its own styling still reaches the terminal."""
+
+    def render_str(self, text: str, **options: object) -> Text:
+        return super().render_str(shown_safely(text), **options)  # type: ignore[arg-type]
+
+
+out = SafeConsole(highlight=False, soft_wrap=True)
+err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)
 
 
 def progress_bar(*columns: ProgressColumn | str) -> Progress:
