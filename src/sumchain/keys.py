@@ -3,9 +3,10 @@
 A keystore is a folder of standard encrypted JSON files (Web3 Secret Storage,
 version 3, as geth and eth-account write them): ``$SUMCHAIN_KEYSTORE``, else
 ``$XDG_CONFIG_HOME/sumchain/keystore``, else ``~/.config/sumchain/keystore``.
-The folder is private to its owner (mode 0700) and so is each file (0600).
-An account may have a name; its file is then ``NAME.json``, else
-``0xADDRESS.json``.
+The folder is created private to its owner (mode 0700; a folder that exists
+keeps its mode) and each file is too (0600). An account may have a name; its
+file is then ``NAME.json``, else ``0xADDRESS.json``; geth's ``UTC--...`` files
+are read too, unnamed.
 
 Private keys and passwords are never printed, logged or put in an error
 message; only addresses are.
@@ -31,6 +32,8 @@ KEYSTORE_VARIABLE = "SUMCHAIN_KEYSTORE"
 PRIVATE_KEY_VARIABLE = "SUMCHAIN_PRIVATE_KEY"
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,63}")
 _SUFFIX = ".json"
+_GETH_PREFIX = "UTC--"
+"""How the files geth writes are named (``UTC--TIME--ADDRESS``, no suffix); they are read, unnamed."""
 
 
 def default_keystore() -> Path:
@@ -106,16 +109,20 @@ def read_password_file(path: str | os.PathLike[str]) -> str:
     Raises
     ------
     KeystoreError
-        When the file cannot be read or its first line is empty.
+        When the file cannot be read or its first line is empty; the path is not repeated, since
+        a password given in its place would be shown.
     """
     try:
         with open(path, encoding="utf-8") as file:
             password = file.readline().rstrip("\r\n")
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or exc
-        raise KeystoreError(f"cannot read the password file {path}: {reason}") from None
+        raise KeystoreError(
+            f"cannot read the password file: {reason} (--password-file takes the path of a file whose first "
+            "line is the password, not the password itself)"
+        ) from None
     if not password:
-        raise KeystoreError(f"the password file {path} is empty")
+        raise KeystoreError("the password file is empty: its first line is the password")
     return password
 
 
@@ -227,6 +234,9 @@ class Keystore:
             When no entry matches.
         WrongPassword
             When the password does not decrypt the file.
+        KeystoreError
+            When the key is not the address the file says (the file was altered): the account
+            listed, whose deposit was shown, would not be the one that signs.
         """
         entry = self.find(account)
         try:
@@ -235,7 +245,13 @@ class Keystore:
             if isinstance(exc, ValueError) and "MAC mismatch" in str(exc):
                 raise WrongPassword(f"wrong password for {entry.label}") from None
             raise KeystoreError(f"cannot decrypt {entry.path}: it is not a valid keystore file") from None
-        return _account_class().from_key(key)
+        unlocked = _account_class().from_key(key)
+        if unlocked.address != entry.address:
+            raise KeystoreError(
+                f"{entry.path} says it holds {entry.address}, but its key is {unlocked.address}'s: "
+                "the file was altered; nothing was signed"
+            )
+        return unlocked
 
     # -- files ---------------------------------------------------------------
 
@@ -246,7 +262,7 @@ class Keystore:
                 raise KeystoreError(f"the keystore {self.folder} is a file, not a folder")
             return [], {}
         found, unreadable = [], {}
-        for path in self.folder.glob(f"*{_SUFFIX}"):
+        for path in [*self.folder.glob(f"*{_SUFFIX}"), *self.folder.glob(f"{_GETH_PREFIX}*")]:
             try:
                 found.append(self._read_entry(path))
             except KeystoreError as exc:
@@ -265,7 +281,7 @@ class Keystore:
     def _read_entry(self, path: Path) -> KeystoreEntry:
         address = checksum(_hex_address(self._read_json(path)["address"]))
         stem = path.name.removesuffix(_SUFFIX)
-        return KeystoreEntry(address, None if is_address(stem) else stem, path)
+        return KeystoreEntry(address, None if is_address(stem) or stem.startswith(_GETH_PREFIX) else stem, path)
 
     def _store(self, account: LocalAccount, password: str, name: str | None) -> KeystoreEntry:
         if not password:
@@ -279,8 +295,12 @@ class Keystore:
                 raise KeystoreError(f"{account.address} is already in the keystore as {entry.path.name}")
         path = self.folder / f"{name or account.address}{_SUFFIX}"
         content = json.dumps(_account_class().encrypt(account.key, password, kdf="scrypt", iterations=self.iterations))
-        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        os.chmod(self.folder, 0o700)
+        try:
+            self.folder.mkdir(parents=True)
+        except FileExistsError:
+            pass  # a folder of the user's (a shared one, the home) keeps its mode
+        else:
+            os.chmod(self.folder, 0o700)
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:

@@ -93,8 +93,12 @@ def test_bad_input_gives_one_line_errors(home: Path) -> None:
         "password",
         message="InvalidPrivateKey: not a private key: expected 64 hexadecimal digits",
     )
-    fails(home, "account", "import", "--key-file", "nowhere", message="cannot read the key file nowhere")
-    fails(home, "account", "new", "--password-file", "nowhere", message="cannot read the password file nowhere")
+    key, secret = "0x" + "99" * 32, "hunter2-my-real-password"  # given where a file's path belongs: never shown
+    fails(home, "account", "import", "--key-file", key, message="cannot read the --key-file: No such file")
+    fails(home, "account", "new", "--password-file", secret, message="cannot read the password file: No such")
+    for args in (("account", "import", "--key-file", key), ("account", "new", "--password-file", secret)):
+        shown = sumchain(home, *args, ok=False)
+        assert args[-1] not in shown.stdout + shown.stderr
     fails(home, "--chain", "ws://127.0.0.1:8545", "balance", message="only http:// and https:// node URLs")
     fails(home, "--max-deposit", "5 dollars", "balance", message="InvalidAmount: '5 dollars': unknown unit")
     fails(home, "--chain", "memory", "--account", "carol", "balance", message="no account 'carol' in the keystore")

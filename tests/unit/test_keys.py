@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import stat
 from pathlib import Path
 
@@ -127,10 +128,33 @@ def test_duplicates_and_empty_passwords_are_refused(keystore: Keystore) -> None:
     assert sorted(p.name for p in keystore.folder.iterdir()) == ["alice.json"]
 
 
-def test_a_loose_folder_is_made_private(keystore: Keystore) -> None:
-    keystore.folder.mkdir(mode=0o755)
-    keystore.new("pw")
-    assert mode(keystore.folder) == 0o700
+def test_a_folder_that_exists_keeps_its_mode_and_its_files_are_private(keystore: Keystore) -> None:
+    """SUMCHAIN_KEYSTORE may name a shared folder, the home or the project: it is not locked down."""
+    keystore.folder.mkdir()
+    os.chmod(keystore.folder, 0o1777)
+    entry = keystore.new("pw")
+    assert mode(keystore.folder) == 0o1777 and mode(entry.path) == 0o600
+
+
+def test_a_file_whose_address_is_not_its_keys_is_refused_when_unlocked(keystore: Keystore) -> None:
+    """The listed account (whose deposit is shown, whose gas is estimated) must be the one that signs."""
+    entry = keystore.import_key(KEY, "pw", name="mallory")
+    content = json.loads(entry.path.read_text())
+    content["address"] = "11" * 20
+    entry.path.write_text(json.dumps(content))
+    (forged,) = keystore.entries()
+    assert forged.address == "0x" + "11" * 20
+    with pytest.raises(KeystoreError, match=f"says it holds 0x1{{40}}, but its key is {ADDRESS}'s: the file was"):
+        keystore.unlock("mallory", "pw")
+
+
+def test_geths_files_are_read_unnamed(keystore: Keystore) -> None:
+    keystore.import_key(KEY, "pw", name="alice")
+    geth = keystore.folder / f"UTC--2026-12-02T05-00-00.000000000Z--{ADDRESS[2:].lower()}"
+    (keystore.folder / "alice.json").rename(geth)
+    (entry,) = keystore.entries()
+    assert (entry.name, entry.address, entry.path) == (None, ADDRESS, geth)
+    assert keystore.unlock(ADDRESS, "pw").address == ADDRESS
 
 
 def test_unreadable_files_are_named_and_left_out(keystore: Keystore) -> None:
@@ -185,7 +209,7 @@ def test_password_file(tmp_path: Path) -> None:
     path.write_text("\n")
     with pytest.raises(KeystoreError, match="is empty"):
         read_password_file(path)
-    with pytest.raises(KeystoreError, match=r"cannot read the password file .*missing"):
+    with pytest.raises(KeystoreError, match=r"cannot read the password file: No such file"):
         read_password_file(tmp_path / "missing")
 
 

@@ -90,7 +90,10 @@ def import_key(
             key = key_file.read_text(encoding="utf-8").partition("\n")[0]
         except (OSError, UnicodeDecodeError) as exc:
             reason = getattr(exc, "strerror", None) or exc
-            raise KeystoreError(f"cannot read the key file {key_file}: {reason}") from None
+            raise KeystoreError(  # not named: a key given in its place would be shown
+                f"cannot read the --key-file: {reason} (it takes a file's path, or - for standard input, "
+                "not the key itself)"
+            ) from None
     from sumchain.keys import Keystore
 
     keystore = Keystore()
