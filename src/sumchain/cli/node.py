@@ -4,7 +4,7 @@
 The node is anvil (:mod:`sumchain.chain.anvil`: ``$ANVIL_BIN``, npm's binary below the
 current folder, or the one on the PATH), started with ``--state``: it loads the file if it
 exists and writes the chain back to it when it stops. The registry is deployed on the first
-start and noted for the node's URL in ``.sumchain/workspace.json``, so that later commands
+start and noted for the node's chain in ``.sumchain/workspace.json``, so that later commands
 with ``--chain URL`` find it; a restart from the same state finds it there again.
 """
 

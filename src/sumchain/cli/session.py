@@ -7,7 +7,9 @@ address; else the one this folder deployed last on that chain. The registry is
 on first need in an older chain file), else the one noted for a node. What a
 command remembers for the next one (the current model, an unfinished deploy)
 lives in the chain file itself for an embedded chain, and in
-``.sumchain/workspace.json`` for a node (keyed by its URL and chain id).
+``.sumchain/workspace.json`` for a node (keyed by its chain id and first block's
+hash: the same however the URL is spelled, and no URL, whose path may hold an
+API key, in the file).
 """
 
 from __future__ import annotations
@@ -79,6 +81,7 @@ class Session:
     account: str | None = None
     profile: Profile | None = None
     _chain: Chain | None = field(default=None, repr=False)
+    _identity: str | None = field(default=None, repr=False)
 
     def configure(
         self,
@@ -116,7 +119,7 @@ class Session:
     def use_chain(self, spec: str, opened: Chain | None = None) -> None:
         """Work on another chain from now on (``sumchain node`` on the node it started), or on the
         chain ``opened`` from ``spec`` (``sumchain serve`` on the chain it opened without keys)."""
-        self.chain_spec, self._chain, self.profile = spec, opened, None
+        self.chain_spec, self._chain, self.profile, self._identity = spec, opened, None, None
 
     @property
     def max_deposit(self) -> int | None:
@@ -222,9 +225,20 @@ class Session:
 
     # -- memory between invocations -------------------------------------------------
 
-    def _workspace_key(self) -> str:
+    def _workspace(self) -> tuple[dict[str, dict[str, str]], str]:
+        """The workspace file's notes of every node, and this node's key in them. The notes of an
+        older sumchain, kept under the node's URL and chain id, move to the key (and the URL
+        leaves the file)."""
         chain = self.chain()
-        return f"{self.chain_spec} {getattr(chain, 'chain_id', '')}"
+        if self._identity is None:
+            (genesis,) = chain.block_hashes([0])
+            self._identity = f"chain {getattr(chain, 'chain_id', '')} genesis {genesis}"
+        workspace = _read_workspace()
+        older = f"{self.chain_spec} {getattr(chain, 'chain_id', '')}"
+        if self._identity not in workspace and older in workspace:
+            workspace[self._identity] = workspace.pop(older)
+            _write_workspace(workspace)
+        return workspace, self._identity
 
     def remembered(self, key: str) -> str | None:
         """A note an earlier command left for this chain (None if there is none)."""
@@ -233,7 +247,8 @@ class Session:
         chain = self.chain()
         if isinstance(chain, EmbeddedChain):
             return chain.notes.get(key)
-        return _read_workspace().get(self._workspace_key(), {}).get(key)
+        workspace, identity = self._workspace()
+        return workspace.get(identity, {}).get(key)
 
     def remember(self, key: str, value: str | None) -> None:
         """Leave a note for later commands on this chain (None forgets it)."""
@@ -243,8 +258,8 @@ class Session:
         if isinstance(chain, EmbeddedChain):
             chain.remember(key, value)
             return
-        workspace = _read_workspace()
-        notes = workspace.setdefault(self._workspace_key(), {})
+        workspace, identity = self._workspace()
+        notes = workspace.setdefault(identity, {})
         if value is None:
             notes.pop(key, None)
         else:

@@ -3,6 +3,7 @@ contributions the command line sent, as the node's events tell them) and ``--max
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from sumchain import SharedModel
 from sumchain.chain.rpc import RpcChain
 from sumchain.dataset import read_dataset
+from sumchain.registry import NOTE, Registry
 from tests.cli.test_audit_cli import SENT, mood_with_contributions
 from tests.cli.test_cli import refuses_a_deposit_over_the_maximum, run
 
@@ -45,3 +47,17 @@ def test_a_deploy_on_a_node_without_a_known_registry_says_it_stays_unlisted(chai
     )
     quiet = run(tmp_path, "--chain", chain.url, "deploy", "--name", "alone", "--no-register")
     assert "registry" not in quiet.stderr
+
+
+def test_notes_are_the_nodes_however_its_url_is_spelled_and_keep_no_url(chain: RpcChain, tmp_path: Path) -> None:
+    """Keyed by the chain's id and first block: another spelling of the URL finds the current model, the file
+    holds no URL (whose path may carry an API key), and an older sumchain's notes under the URL move there."""
+    workspace = tmp_path / ".sumchain" / "workspace.json"
+    workspace.parent.mkdir()
+    registry = Registry.deploy(chain)
+    workspace.write_text(json.dumps({f"{chain.url} {chain.chain_id}": {NOTE: registry.address}}))
+    run(tmp_path, "--chain", chain.url, "deploy", "--name", "spelled")
+    port = chain.url.rsplit(":", 1)[1]
+    found = json.loads(run(tmp_path, "--chain", f"http://localhost:{port}/", "info", "--json").stdout)
+    assert found["address"] == registry.find("spelled").address
+    assert "http" not in workspace.read_text() and registry.address in workspace.read_text()
