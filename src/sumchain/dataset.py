@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -196,8 +197,9 @@ class Dataset:
     def write(self, path: str | Path, *, format: str | None = None) -> Path:
         """Write the dataset to ``path`` as CSV or Parquet (by its suffix, or ``format``).
 
-        The file is written under a temporary name and moved into place, so a failure
-        leaves no half-written file.
+        A file is written under a temporary name and moved into place, so a failure
+        leaves no half-written file; through a symbolic link, where the link points
+        (the link stays); into a pipe or a device (``/dev/stdout``), as it is.
 
         Raises
         ------
@@ -206,31 +208,45 @@ class Dataset:
         """
         path = Path(path)
         kind = file_format(path, format)
-        pyarrow = _pyarrow() if kind == "parquet" else None
-        temporary = path.with_name(f".{path.name}.partial")
+        target = path.resolve() if path.is_symlink() else path
+        if target.exists() and not target.is_file():
+            try:
+                with target.open("wb") as stream:
+                    self.dump(stream, kind)
+            except OSError as exc:
+                raise SumchainError(f"cannot write {path}: {exc.strerror or exc}") from None
+            return path
+        if kind == "parquet":
+            _pyarrow()  # missing: said before anything is written
+        temporary = target.with_name(f".{target.name}.partial")
         try:
-            if pyarrow is None:
-                self._write_csv(temporary)
-            else:
-                pyarrow.parquet.write_table(self._arrow_table(pyarrow), temporary)
-            temporary.replace(path)
+            with temporary.open("wb") as stream:
+                self.dump(stream, kind)
+            temporary.replace(target)
         except (OSError, ValueError, OverflowError) as exc:  # pyarrow's errors are ValueErrors
             with contextlib.suppress(OSError):  # in a folder that does not exist, or a file, there is none
                 temporary.unlink(missing_ok=True)
             raise SumchainError(f"cannot write {path}: {getattr(exc, 'strerror', None) or exc}") from None
         return path
 
-    def _write_csv(self, path: Path) -> None:
-        with path.open("w", newline="", encoding="utf-8") as file:
-            writer = csv.DictWriter(file, fieldnames=COLUMNS, lineterminator="\n")
-            writer.writeheader()
-            for row in self.rows():
-                row["sample"] = " ".join(map(str, row["sample"]))
-                row["reported_by"] = " ".join(row["reported_by"])
-                row["report_amounts"] = " ".join(map(str, row["report_amounts"]))
-                row["refunded"] = "yes" if row["refunded"] else "no"
-                row["class"] = _spreadsheet_safe(row["class"])
-                writer.writerow(row)
+    def dump(self, stream: BinaryIO, format: str) -> None:
+        """Write the dataset to an open binary stream (standard output's ``sys.stdout.buffer``) as
+        ``format``: ``csv`` or ``parquet``."""
+        if format == "parquet":
+            _pyarrow().parquet.write_table(self._arrow_table(_pyarrow()), stream)
+            return
+        text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
+        writer = csv.DictWriter(text, fieldnames=COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for row in self.rows():
+            row["sample"] = " ".join(map(str, row["sample"]))
+            row["reported_by"] = " ".join(row["reported_by"])
+            row["report_amounts"] = " ".join(map(str, row["report_amounts"]))
+            row["refunded"] = "yes" if row["refunded"] else "no"
+            row["class"] = _spreadsheet_safe(row["class"])
+            writer.writerow(row)
+        text.flush()
+        text.detach()  # the stream stays open, its owner's
 
     def _arrow_table(self, pyarrow: Any) -> Any:
         rows = self.rows()

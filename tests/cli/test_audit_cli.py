@@ -59,6 +59,8 @@ def test_export_dataset_to_csv_and_parquet_beside_the_model_export(tmp_path) -> 
     assert read_dataset(tmp_path / "mood.csv").contributions == expected
     assert read_dataset(tmp_path / "mood.out", format="parquet").contributions == expected
     assert read_dataset(tmp_path / "mood.csv").class_names == ("sad", "neutral", "happy")
+    piped = run(tmp_path, "export", "dataset", "-", "--format", "csv").stdout  # the file alone, for a pipe
+    assert piped == (tmp_path / "mood.csv").read_text()
     assert "Wrote the naive bayes" in run(tmp_path, "export", "mood-now.json").stdout  # the model, as before
     assert json.loads((tmp_path / "mood-now.json").read_text())["classCounts"] == [5, 5, 5]
 
@@ -71,6 +73,7 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path) -> None:
     fails(tmp_path, "--model", account, "export", "dataset", "x.csv", message="is not a sumchain model")
     fails(tmp_path, "export", "dataset", message="say `sumchain export dataset FILE`")
     fails(tmp_path, "export", "dataset", "x.xlsx", message="cannot tell the format of x.xlsx")
+    fails(tmp_path, "export", "dataset", "-", message="standard output (-) needs --format csv or --format parquet")
     fails(
         tmp_path, "export", "dataset", "x.csv", "--format", "json", message="--format takes csv or parquet, not 'json'"
     )

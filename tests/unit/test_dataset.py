@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import numpy as np
@@ -80,6 +82,22 @@ def test_parquet_without_pyarrow_names_the_extra_and_writes_nothing(chain, tmp_p
     with pytest.raises(SumchainError, match=r'Parquet needs pyarrow: pip install "sumchain\[parquet\]"'):
         data.write(tmp_path / "data.parquet")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_link_is_written_through_and_a_pipe_into(chain, tmp_path) -> None:
+    """Not replaced by a file: the link stays and its target gets the rows; a pipe's reader gets them."""
+    data = busy_model(chain, "naive bayes", contributions=2).model.dataset()
+    (tmp_path / "link.csv").symlink_to("target.csv")
+    data.write(tmp_path / "link.csv")
+    assert (tmp_path / "link.csv").is_symlink() and read_dataset(tmp_path / "target.csv") == data
+    os.mkfifo(tmp_path / "pipe")
+    with ThreadPoolExecutor(1) as reader:
+        read = reader.submit((tmp_path / "pipe").read_bytes)
+        data.write(tmp_path / "pipe", format="csv")
+        written = read.result(timeout=30)
+    (tmp_path / "copy.csv").write_bytes(written)
+    assert read_dataset(tmp_path / "copy.csv") == data
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["copy.csv", "link.csv", "pipe", "target.csv"]
 
 
 def test_bad_names_and_files_are_refused_in_one_line(chain, tmp_path) -> None:

@@ -13,6 +13,7 @@ checked before anything is sent); a resumed deploy lists it if it is not yet.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -383,7 +384,11 @@ def export_model(
         ),
     ],
     dataset_file: Annotated[
-        Path | None, typer.Argument(help="After `dataset`: the CSV or Parquet file to write the contributions to.")
+        Path | None,
+        typer.Argument(
+            help="After `dataset`: the CSV or Parquet file to write the contributions to (- for standard output, "
+            "with --format)."
+        ),
     ] = None,
     file_format: Annotated[
         str | None, typer.Option("--format", help="With `dataset`: csv or parquet (default: FILE's suffix).")
@@ -418,8 +423,13 @@ def export_dataset(word: Path, dataset_file: Path | None, file_format: str | Non
             "to export the contributions say `sumchain export dataset FILE` (.csv or .parquet); "
             "to write the model to a file named dataset, give its full path"
         )
+    if str(dataset_file) == "-" and file_format is None:
+        raise SumchainError("standard output (-) needs --format csv or --format parquet")
     kind = format_of(dataset_file, file_format)  # a wrong name fails before the chain is read
     data = session.model().dataset()
+    if str(dataset_file) == "-":  # the file alone on standard output, for a pipe
+        data.dump(sys.stdout.buffer, kind)
+        return
     data.write(dataset_file, format=kind)
     plural = "" if len(data) == 1 else "s"
     out.print(f"Wrote {len(data)} contribution{plural} to {dataset_file} ({kind}).")
