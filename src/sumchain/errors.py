@@ -206,6 +206,10 @@ class IndexerError(SumchainError):
     """An event index that cannot be used: another chain's, damaged, locked, or not an index file."""
 
 
+class CursorMoved(IndexerError):
+    """Another indexer stored a batch of the same contract first (two indexers on one file)."""
+
+
 _URL = re.compile(r"(?P<scheme>https?://)(?:[^/\s@'\"]*@)?(?P<host>[^/?#\s'\"]+)(?P<rest>[^\s'\"]*)", re.IGNORECASE)
 
 

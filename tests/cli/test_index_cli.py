@@ -33,11 +33,11 @@ def test_index_then_contributions_read_from_it(tmp_path) -> None:
     out = run(tmp_path, "index", "movie sentiment (sample)").stdout  # the model by its listed name
     assert out.startswith("indexed 3 events from ") and str(INDEX) in out  # its metadata and 2 added
     out = run(tmp_path, "index").stdout
-    assert out.startswith("indexed 1 events from ") and str(INDEX) in out  # the registry: the listing
+    assert out.startswith("indexed 1 event from ") and str(INDEX) in out  # the registry: the listing
     assert listed(tmp_path) == listed(tmp_path, "--from-chain")
     assert run(tmp_path, "index").stdout.startswith("indexed 0 events from 0 blocks")
     run(tmp_path, "add", "brilliant", "--label", "positive", "--account", "3")
-    assert run(tmp_path, "index").stdout.startswith("indexed 1 events from 2 blocks")  # one block, two contracts
+    assert run(tmp_path, "index").stdout.startswith("indexed 1 event from 2 blocks")  # one block, two contracts
     with closing(sqlite3.connect(tmp_path / INDEX)) as conn, conn:  # tamper: proves contributions reads the index
         conn.execute("DELETE FROM data_added WHERE block_number = (SELECT max(block_number) FROM data_added)")
     assert [c["id"] for c in listed(tmp_path)] == [1, 2]
@@ -108,3 +108,7 @@ def test_bad_input_gives_one_line_and_no_index(tmp_path) -> None:
     fails(tmp_path, "--chain", "http://127.0.0.1:1", "index", message="cannot reach http://127.0.0.1:1")
     fails(tmp_path, "index", "--confirmations", "-1", message="confirmations must be a whole number")
     assert not (tmp_path / INDEX).exists()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    fails(empty, "index", message="there is no chain file .sumchain/chain.sqlite yet: nothing to index")
+    assert list(empty.iterdir()) == []

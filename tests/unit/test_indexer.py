@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from sumchain import EmbeddedChain, SharedModel, SparsePerceptron
-from sumchain.errors import IndexerError, SumchainError
+from sumchain.errors import ChainError, CursorMoved, IndexerError, SumchainError
 from sumchain.indexer import EventIndex, Indexer, is_current
 from sumchain.indexer.kinds import DECLARED, contract_abis, event_kinds
 from tests.conftest import INCENTIVE, WEIGHTS
@@ -195,6 +195,47 @@ def test_two_indexers_on_one_file_never_store_a_batch_twice(chain, model, tmp_pa
     stale = second.index.sources()
     first.sync()
     before = first.index.table_rows()
-    with pytest.raises(IndexerError, match="another indexer moved the cursor"):
+    with pytest.raises(CursorMoved, match="another indexer moved the cursor"):
         second._index_batch(second.index, stale[0], stale[0].cursor + 1, chain.block_number())
     assert second.index.table_rows() == before
+    model.add_data(GOOD[0], 1, sender=2)
+    first.sync()
+    second.sync()  # the other's batch is not an error: it goes on from there
+    fresh = fresh_rows(chain, tmp_path / "fresh.sqlite", model.address)
+    assert second.index.table_rows() == first.index.table_rows() == fresh
+
+
+def test_a_follower_waits_out_a_failing_node_and_says_so(chain, model, tmp_path, monkeypatch) -> None:
+    indexer = Indexer(chain, tmp_path / "index.sqlite")
+    indexer.add(model.address)
+    real, failing, told = chain.block_number, [3], []
+
+    def block_number() -> int:
+        if failing[0]:
+            failing[0] -= 1
+            raise ChainError("cannot reach the node")
+        return real()
+
+    monkeypatch.setattr(chain, "block_number", block_number)
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)
+    polls = iter(range(5))
+    report = indexer.follow(
+        interval=1,
+        keep_going=lambda: next(polls, None) is not None,
+        on_chain_error=lambda e, s: told.append((str(e), s)),
+    )
+    assert told == [("cannot reach the node", 1), ("cannot reach the node", 2), ("cannot reach the node", 4)]
+    assert report.head == real() and is_current(indexer.index, chain, model.address)
+    failing[0] = 1
+    with pytest.raises(ChainError, match="cannot reach"):  # without on_chain_error, the error ends the follow
+        indexer.follow(interval=1)
+
+
+def test_the_head_reported_is_the_least_any_followed_contract_reached(chain, model, tmp_path) -> None:
+    other = SharedModel.deploy(chain, SparsePerceptron.from_weights(WEIGHTS), mechanism=INCENTIVE)
+    for sender in (1, 2):
+        model.add_data(GOOD[0], 1, sender=sender)
+    indexed(chain, tmp_path / "index.sqlite", model).close()  # the model to the head
+    indexer = Indexer(chain, tmp_path / "index.sqlite", confirmations=chain.block_number() - other.deployed_at + 1)
+    indexer.add(other.address)  # the other not yet
+    assert indexer.sync().head == other.deployed_at - 1 < max(s.cursor for s in indexer.index.sources())

@@ -11,7 +11,7 @@ import typer
 from sumchain.cli.app import app, session
 from sumchain.cli.output import err, out
 from sumchain.cli.session import DEFAULT_INDEX_FILE
-from sumchain.errors import SumchainError
+from sumchain.errors import ChainError, SumchainError, without_secrets
 
 if TYPE_CHECKING:
     from sumchain.indexer import Indexer
@@ -41,14 +41,21 @@ def index(
 
     if not math.isfinite(interval):
         raise SumchainError(f"--interval must be a number of seconds, got {interval}")
+    if (missing := session.no_chain_yet()) is not None:
+        raise SumchainError(f"there is no chain file {missing} yet: nothing to index")
     named = [ref if is_address(ref) else session.model_named(ref).address for ref in models or []]
     indexer = Indexer(session.chain(), db, confirmations=confirmations)
     try:
         indexer.add(*(named or _default_addresses(indexer)))
-        report = indexer.follow(interval=interval) if follow else indexer.sync()
+        report = indexer.follow(interval=interval, on_chain_error=_retrying) if follow else indexer.sync()
     finally:
         indexer.close()
     out.print(f"{report.summary()} into {db}")
+
+
+def _retrying(error: ChainError, seconds: float) -> None:
+    """A follower's line when the node fails a poll (it may be restarting): the poll is tried again."""
+    err.print(f"{without_secrets(str(error))}; trying again in {seconds:g} s (Ctrl-C stops)", markup=False)
 
 
 def _default_addresses(indexer: Indexer) -> list[str]:

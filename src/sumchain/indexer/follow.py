@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sumchain.chain.base import Chain
-from sumchain.errors import EncodingError, IndexerError
+from sumchain.errors import ChainError, CursorMoved, EncodingError, IndexerError
 from sumchain.indexer.index import Batch, EventIndex, Source
 from sumchain.indexer.kinds import event_decoder, family_kinds
 
@@ -23,6 +23,8 @@ BATCH_BLOCKS = 5_000
 """Blocks indexed, then committed with the cursor, in one transaction."""
 REORG_DEPTH = 64
 """Stored block hashes compared with the chain's at each poll (older ones when these all differ)."""
+MOST_BACKOFF = 60.0
+"""Longest wait, in seconds, between polls a node keeps failing (see :meth:`Indexer.follow`)."""
 
 
 @dataclass
@@ -38,7 +40,7 @@ class SyncReport:
     reorgs : int
         Reorganisations met (each rolled back to the common ancestor, then re-indexed).
     head : int
-        The last block indexed (``-1`` before any).
+        The last block indexed for every followed contract (``-1`` before any).
     """
 
     events: int = 0
@@ -49,7 +51,11 @@ class SyncReport:
     def summary(self) -> str:
         """One line for people: events, blocks, reorgs, the block reached."""
         reorgs = f", {self.reorgs} reorg{'s' * (self.reorgs != 1)} rolled back" if self.reorgs else ""
-        return f"indexed {self.events:,} events from {self.blocks:,} blocks{reorgs}; up to block {self.head:,}"
+        events, blocks = (
+            f"{self.events:,} event{'s' * (self.events != 1)}",
+            f"{self.blocks:,} block{'s' * (self.blocks != 1)}",
+        )
+        return f"indexed {events} from {blocks}{reorgs}; up to block {self.head:,}"
 
 
 class Indexer:
@@ -199,25 +205,55 @@ class Indexer:
             start = source.cursor + 1
             while start <= head:
                 end = min(start + self.batch_blocks - 1, head)
-                stored = self._index_batch(index, source, start, end)
+                try:
+                    stored = self._index_batch(index, source, start, end)
+                except CursorMoved:  # another indexer on this file stored it: the next poll goes on from there
+                    break
                 if stored is None:  # the chain got shorter meanwhile: the next poll rolls back
                     break
                 report.events += stored
                 report.blocks += end - start + 1
                 start = end + 1
-        report.head = max([report.head, *(s.cursor for s in index.sources())])
+        report.head = min((s.cursor for s in index.sources()), default=report.head)
         return report
 
-    def follow(self, *, interval: float = 2.0, keep_going: Callable[[], bool] = lambda: True) -> SyncReport:
+    def follow(
+        self,
+        *,
+        interval: float = 2.0,
+        keep_going: Callable[[], bool] = lambda: True,
+        on_chain_error: Callable[[ChainError, float], None] | None = None,
+    ) -> SyncReport:
         """Poll every ``interval`` seconds while ``keep_going()``, or until Ctrl-C.
 
         Ctrl-C is a clean stop: a batch being written is rolled back whole, and the next run
         resumes after the last committed one. Returns the counts of every poll.
+
+        Parameters
+        ----------
+        interval : float
+            Seconds between polls.
+        keep_going : callable, optional
+            Asked before each poll.
+        on_chain_error : callable, optional
+            With it, a poll the node fails (unreachable, restarting, rate-limited) is tried again:
+            ``on_chain_error(error, seconds)`` is told, then the poll waits ``seconds`` (the interval,
+            doubled at each failure in a row up to :data:`MOST_BACKOFF`). Without it, the error ends
+            the follow.
         """
-        total = SyncReport()
+        total, wait = SyncReport(), interval
         try:
             while keep_going():
-                self.sync(total)
+                try:
+                    self.sync(total)
+                except ChainError as exc:
+                    if on_chain_error is None:
+                        raise
+                    on_chain_error(exc, wait)
+                    time.sleep(wait)
+                    wait = min(2 * wait, max(interval, MOST_BACKOFF))
+                    continue
+                wait = interval
                 time.sleep(interval)
         except KeyboardInterrupt:
             pass

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sumchain.chain.store import sqlite_transaction
-from sumchain.errors import IndexerError
+from sumchain.errors import CursorMoved, IndexerError
 from sumchain.indexer.kinds import event_kinds
 
 FORMAT = 1
@@ -214,13 +214,13 @@ class EventIndex:
 
         Raises
         ------
-        IndexerError
+        CursorMoved
             When the cursor is no longer just before the batch: another indexer wrote meanwhile.
         """
         with self._errors(), self._transaction():
             (cursor,) = self._conn.execute("SELECT cursor FROM sources WHERE emitter = ?", (batch.emitter,)).fetchone()
             if cursor != batch.first - 1:
-                raise IndexerError(
+                raise CursorMoved(
                     f"{self.path}: another indexer moved the cursor of {batch.emitter} meanwhile; run one per file"
                 )
             for kind in event_kinds():

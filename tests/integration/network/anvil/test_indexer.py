@@ -5,6 +5,8 @@ index equals the registry's, also after a reorg that removes a registration."""
 
 from __future__ import annotations
 
+import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +18,10 @@ from sumchain.indexer import EventIndex, Indexer, is_current
 from sumchain.registry import Registry
 from tests.cli.test_cli import run
 from tests.conftest import INCENTIVE, WEIGHTS
+from tests.helpers import start_sumchain
 from tests.indexing import BAD, GOOD, fresh_rows, listed_model, realistic_history, registry_history
+
+from .conftest import connect, running_anvil
 
 pytestmark = pytest.mark.anvil
 
@@ -144,3 +149,23 @@ def test_an_unreachable_node_is_one_clear_error(tmp_path) -> None:
     with pytest.raises(ChainError, match=r"cannot reach http://127\.0\.0\.1:1"):
         Indexer(RpcChain("http://127.0.0.1:1", timeout=2), tmp_path / "index.sqlite")
     assert not (tmp_path / "index.sqlite").exists()
+
+
+def test_a_follower_outlives_its_node_going_away_and_stops_cleanly(tmp_path: Path) -> None:
+    """The node stops (restarting, a network hiccup): the follower says so and tries again, where it
+    used to exit; Ctrl-C then ends it with its summary."""
+    with running_anvil() as url:
+        chain = connect(url)
+        model = SharedModel.deploy(chain, SparsePerceptron.from_weights(WEIGHTS, learning_rate=2), mechanism=INCENTIVE)
+        follower = start_sumchain(tmp_path, "--chain", url, "index", model.address, "--follow", "--interval", "0.2")
+        deadline = time.monotonic() + 60
+        while not (tmp_path / ".sumchain" / "index.sqlite").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1)
+    assert follower.stderr is not None
+    said = follower.stderr.readline()  # the node is gone
+    assert "trying again in 0.2 s (Ctrl-C stops)" in said and follower.poll() is None, said
+    follower.send_signal(signal.SIGINT)
+    out, rest = follower.communicate(timeout=60)
+    assert follower.returncode == 0, rest
+    assert out.startswith("indexed 1 event from 2 blocks; up to block 2") and "Traceback" not in rest
