@@ -92,7 +92,8 @@ def test_bad_input_gives_one_line_errors(home: Path) -> None:
         "--password-file",
         "password",
         message="InvalidPrivateKey: not a private key: expected 64 hexadecimal digits",
-    )
+    )  # and before any password is asked for:
+    fails(home, "account", "import", "--key-file", "key", message="InvalidPrivateKey: not a private key")
     key, secret = "0x" + "99" * 32, "hunter2-my-real-password"  # given where a file's path belongs: never shown
     fails(home, "account", "import", "--key-file", key, message="cannot read the --key-file: No such file")
     fails(home, "account", "new", "--password-file", secret, message="cannot read the password file: No such")

@@ -107,6 +107,9 @@ def test_bad_input_gives_one_line_and_no_index(tmp_path) -> None:
     fails(tmp_path, "index", "nonsense", message="no model named 'nonsense' in the registry")
     fails(tmp_path, "--chain", "http://127.0.0.1:1", "index", message="cannot reach http://127.0.0.1:1")
     fails(tmp_path, "index", "--confirmations", "-1", message="confirmations must be a whole number")
+    fails(tmp_path, "index", "--db", ".", message=". is a folder, not an event index file (such as index.sqlite)")
+    miswritten = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92267"
+    fails(tmp_path, "--registry", miswritten, "models", message="--registry: " + miswritten + " is not a valid address")
     assert not (tmp_path / INDEX).exists()
     empty = tmp_path / "empty"
     empty.mkdir()

@@ -94,8 +94,9 @@ def import_key(
                 f"cannot read the --key-file: {reason} (it takes a file's path, or - for standard input, "
                 "not the key itself)"
             ) from None
-    from sumchain.keys import Keystore
+    from sumchain.keys import Keystore, parse_private_key
 
+    parse_private_key(key)  # not a key: said before the password is asked for, twice
     keystore = Keystore()
     secret = password(_password_file(ctx), "Password for the imported account", confirm=True)
     _created("Imported", keystore.import_key(key, secret, name=name))

@@ -190,8 +190,11 @@ class Session:
     def registry_if_any(self) -> Registry | None:
         """The registry: ``--registry``, else the embedded chain's own (deployed if missing), else the noted one."""
         from sumchain.chain.embedded import EmbeddedChain
+        from sumchain.chain.hashing import miswritten_address
         from sumchain.registry import Registry
 
+        if self.registry_ref is not None and (problem := miswritten_address(self.registry_ref)) is not None:
+            raise SumchainError(f"--registry: {problem}")
         chain = self.chain()
         if self.registry_ref is not None:
             return Registry(chain, self.registry_ref)

@@ -105,6 +105,10 @@ class EventIndex:
     def __init__(self, path: str | Path, *, create_for: str | None = None) -> None:
         self.path = Path(path)
         existed = self.path.is_file()
+        if self.path.is_dir():
+            raise IndexerError(
+                f"{self.path} is a folder, not an event index file (such as {self.path / 'index.sqlite'})"
+            )
         if create_for is None and not existed:
             raise IndexerError(f"no event index at {self.path}: run `sumchain index` first")
         with self._errors():
