@@ -58,12 +58,14 @@ def test_deploy_lists_and_names_work_wherever_an_address_does(tmp_path: Path) ->
 
 
 def test_a_description_never_reaches_the_terminal_as_controls(tmp_path: Path) -> None:
-    """Whoever deploys writes the description: its escape sequences (clear the screen, a link) and
-    bidirectional overrides are shown as U+FFFD, never obeyed; --json keeps them, escaped."""
-    hostile = "Nice\x1b[2J\x1b]8;;http://evil\x1b\\link\x1b]8;;\x1b\\ \u202eekaf"
-    run(tmp_path, "deploy", "--name", "sentiment", "--description", hostile)
+    """Whoever deploys writes the name and description: their escape sequences (clear the screen, a link)
+    and bidirectional overrides are shown as U+FFFD, never obeyed, and rich's markup as it is written
+    (a link, or a broken tag that made the command fail); --json keeps them, escaped."""
+    hostile = "Nice\x1b[2J\x1b]8;;http://evil\x1b\\link\x1b]8;;\x1b\\ \u202eekaf [link=http://evil]click[/link]"
+    run(tmp_path, "deploy", "--name", "senti[/b]ment", "--description", hostile)
     for shown in (run(tmp_path, "models").stdout, run(tmp_path, "info").stdout):
         assert "\x1b" not in shown and "\u202e" not in shown and "Nice\ufffd[2J" in shown, shown
+        assert "senti[/b]ment" in shown and "[link=http://ev" in shown, shown  # the table cuts it short
     assert json.loads(run(tmp_path, "models", "--json").stdout)[0]["description"] == hostile
 
 

@@ -96,7 +96,7 @@ def hoist_global_options(argv: list[str]) -> list[str]:
 
 
 def _fail(message: str, status: int) -> None:
-    err.print(without_secrets(message), markup=False)
+    err.print(without_secrets(message))
     raise SystemExit(status)
 
 

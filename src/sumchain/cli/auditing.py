@@ -29,8 +29,8 @@ def audit(
     shared = session.model_named(model) if model is not None else session.model()
     report = run_audit(shared)
     if as_json:
-        out.print(json.dumps(report.to_json()), markup=False)
+        out.print(json.dumps(report.to_json()))
     else:
-        out.print(report.summary(), markup=False)
+        out.print(report.summary())
     if not report.ok:
         raise typer.Exit(1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from sumchain.cli.app import app, session
 from sumchain.cli.output import eth, out
@@ -18,8 +19,12 @@ _ROW = "{:>6}  {:>9}  {:>11}  {:>12}  {:>13}  {:>14}"
 
 
 def _on_deploy(model: SharedModel, accuracy: float) -> None:
-    out.print(f"The owner trained a sparse perceptron on 40 reviews and deployed it at [cyan]{model.address}[/].")
-    out.print(f"Accuracy on 60 held-out reviews: [bold]{accuracy:.1%}[/]. Deposit now: {eth(model.cost())}.")
+    out.print(
+        f"The owner trained a sparse perceptron on 40 reviews and deployed it at [cyan]{model.address}[/].", markup=True
+    )
+    out.print(
+        f"Accuracy on 60 held-out reviews: [bold]{accuracy:.1%}[/]. Deposit now: {eth(model.cost())}.", markup=True
+    )
     out.print("Each day an honest contributor adds 10 correctly labelled reviews and a flipper 2 with flipped")
     out.print("labels, each with a deposit; after the 1-day wait each refunds its own data the model agrees")
     out.print("with and reports the other's data the model rejects, taking (part of) its deposit. The flipper")
@@ -55,7 +60,7 @@ def demo(
     chain = session.chain()
     if not chain.is_dev:
         raise SumchainError("the demo moves the clock: run it on the embedded chain or a dev node")
-    out.print("[bold]sumchain demo[/]: a shared sentiment model with Deposit, Refund and Take\n")
+    out.print("[bold]sumchain demo[/]: a shared sentiment model with Deposit, Refund and Take\n", markup=True)
     result = run_demo(chain, days=days, seed=seed, on_deploy=_on_deploy, on_day=lambda r, a: _on_day(r, a, days))
     session.remember("model", result.address)
     final = result.days[-1]
@@ -63,12 +68,14 @@ def demo(
         f"\nHonest contributor [green]{final.balances['honest'] / 10**18:+.4f} ETH[/], "
         f"label-flipper [red]{final.balances['flipper'] / 10**18:+.4f} ETH[/]; "
         f"accuracy {result.initial_accuracy:.1%} -> {final.accuracy:.1%} "
-        f"(with honest data alone: {final.honest_only_accuracy:.1%})."
+        f"(with honest data alone: {final.honest_only_accuracy:.1%}).",
+        markup=True,
     )
     model = SharedModel(chain, result.address)
     encoder = encoder_for(IMDB_VOCABULARY)
     for text in ("A wonderful film, I loved the music.", "Boring plot and awful acting. Avoid it."):
-        out.print(f"Free prediction: {text!r} -> [bold]{model.class_name(model.predict(encoder.encode(text)))}[/]")
+        label = escape(model.class_name(model.predict(encoder.encode(text))))
+        out.print(f"Free prediction: {text!r} -> [bold]{label}[/]", markup=True)
     where = "" if session.chain_spec == "embedded" else f" --chain {session.chain_spec}"
     out.print(f"\nThe model stays on the chain ({session.chain_spec}). Try next:")
     for command in (

@@ -55,7 +55,7 @@ def index(
 
 def _retrying(error: ChainError, seconds: float) -> None:
     """A follower's line when the node fails a poll (it may be restarting): the poll is tried again."""
-    err.print(f"{without_secrets(str(error))}; trying again in {seconds:g} s (Ctrl-C stops)", markup=False)
+    err.print(f"{without_secrets(str(error))}; trying again in {seconds:g} s (Ctrl-C stops)")
 
 
 def _default_addresses(indexer: Indexer) -> list[str]:
@@ -67,7 +67,7 @@ def _default_addresses(indexer: Indexer) -> list[str]:
         entries = registry.entries()
         for entry in entries:
             if entry.problem is not None:
-                err.print(f"skipped {entry.name!r} ({entry.address}): {entry.problem}", markup=False)
+                err.print(f"skipped {entry.name!r} ({entry.address}): {entry.problem}")
         found = [registry.address, *(entry.address for entry in entries if entry.problem is None)]
     nothing_followed = not (indexer.exists and indexer.index.sources())
     if session.model_ref or (nothing_followed and (session.remembered("model") or not found)):

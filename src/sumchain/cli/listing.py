@@ -28,8 +28,7 @@ def print_listed(listed: Listed, registry: Registry) -> None:
     instead = f", in place of {listed.replaced}" if listed.replaced else ""
     out.print(
         f"  listed as {listed.entry.name!r} in the registry at {registry.address}{instead} "
-        f"(tx gas {listed.receipt.gas_used:,})",
-        markup=False,
+        f"(tx gas {listed.receipt.gas_used:,})"
     )
 
 
@@ -118,7 +117,7 @@ def delist(
 ) -> None:
     """Remove a model from the registry (owner only); the model itself stays on chain, its name is free again."""
     entry = session.registry().delist(model, sender=session.account)
-    out.print(f"Delisted {entry.name!r} ({entry.address}); the model itself is unchanged.", markup=False)
+    out.print(f"Delisted {entry.name!r} ({entry.address}); the model itself is unchanged.")
 
 
 @app.command("publish-score")
@@ -133,6 +132,5 @@ def publish_score(
     score, receipt = registry.publish_score(model.address, samples, labels, sender=session.account)
     out.print(
         f"Published the score of {model.address}: {score_text(score)} in block {score.published_at}, "
-        f"test set {score.test_set} (tx gas {receipt.gas_used:,})",
-        markup=False,
+        f"test set {score.test_set} (tx gas {receipt.gas_used:,})"
     )

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from sumchain.cli.app import app, session
 from sumchain.cli.inputs import describe, read_test_set, sample_from
@@ -303,7 +304,9 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Print every fig
     if as_json:
         typer.echo(json.dumps(figures, indent=1))
         return
-    out.print(f"[bold]{market.model.metadata.name}[/] at {market.address}: phase {figures['phase']}")
+    out.print(
+        f"[bold]{escape(market.model.metadata.name)}[/] at {market.address}: phase {figures['phase']}", markup=True
+    )
     out.print(
         f"Bounty {eth(figures['bounty'])} ({eth(figures['bounty_left'])} left); "
         f"stake {eth(market.parameters.stake)}; {figures['num_revealed']}/{figures['num_pieces']} pieces revealed; "

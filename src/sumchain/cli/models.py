@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from sumchain.cli.app import app, session
 from sumchain.cli.inputs import describe, sample_from
@@ -482,12 +483,12 @@ def info(
     if as_json:
         typer.echo(json.dumps(facts, indent=1))
         return
-    out.print(f"[bold]{meta.name}[/] at {model.address}")
+    out.print(f"[bold]{escape(meta.name)}[/] at {model.address}", markup=True)
     if meta.description:
         out.print(meta.description)
     out.print(f"A {facts['model_type']} over {facts['features']}; classes: {', '.join(facts['classes'])}.")
-    out.print(f"Encoder: {_encoder_line(model)}. Owner {model.owner}, block {model.deployed_at}.", markup=False)
-    out.print(summary, markup=False)
+    out.print(f"Encoder: {_encoder_line(model)}. Owner {model.owner}, block {model.deployed_at}.")
+    out.print(summary)
 
 
 def _encoder_line(model: SharedModel) -> str:

@@ -55,12 +55,12 @@ def node(
         _clock_from_the_last_block()
         registry = _registry()
         chain_id = getattr(session.chain(), "chain_id", "?")
-        out.print(f"anvil at {started.url} (chain id {chain_id}), its state in {state}", markup=False)
+        out.print(f"anvil at {started.url} (chain id {chain_id}), its state in {state}")
         out.print(f"Model registry at {registry}.")
-        out.print(f"Use it with: sumchain --chain {started.url} ...   (Ctrl-C stops the node)", markup=False)
+        out.print(f"Use it with: sumchain --chain {started.url} ...   (Ctrl-C stops the node)")
         with suppress(KeyboardInterrupt):
             started.process.wait()
-    out.print(f"Node stopped; its chain is saved in {state}.", markup=False)
+    out.print(f"Node stopped; its chain is saved in {state}.")
 
 
 def _clock_from_the_last_block() -> None:

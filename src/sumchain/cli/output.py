@@ -31,14 +31,16 @@ def shown_safely(text: str) -> str:
 
 class SafeConsole(Console):
     """A rich console whose text (cells of tables included) never carries terminal controls (see
-    :func:`shown_safely`); its own styling still reaches the terminal."""
+    :func:`shown_safely`); its own styling still reaches the terminal. Markup is off unless a print
+    asks for it (``markup=True``, what the chain says then passed through :func:`rich.markup.escape`):
+    a name such as ``[link=http://...]`` is text, not a link."""
 
     def render_str(self, text: str, **options: object) -> Text:
         return super().render_str(shown_safely(text), **options)  # type: ignore[arg-type]
 
 
-out = SafeConsole(highlight=False, soft_wrap=True)
-err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)
+out = SafeConsole(highlight=False, soft_wrap=True, markup=False)
+err = SafeConsole(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 
 def progress_bar(*columns: ProgressColumn | str) -> Progress:
