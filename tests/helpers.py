@@ -130,7 +130,7 @@ def assert_empty_sample_refused(model: SharedModel, mirror: OnChainModel, label:
     assert observable_state(model) == before
 
 
-def _environment(env: Mapping[str, str] | None) -> dict[str, str]:
+def sumchain_environment(env: Mapping[str, str] | None) -> dict[str, str]:
     """The environment of a ``sumchain`` process in a test: wide plain output, no model or key inherited."""
     environment = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
     for name in ("SUMCHAIN_MODEL", "SUMCHAIN_PRIVATE_KEY"):
@@ -146,7 +146,7 @@ def run_sumchain(
     return subprocess.run(
         [sys.executable, "-m", "sumchain", *args],
         cwd=cwd,
-        env=_environment(env),
+        env=sumchain_environment(env),
         input=stdin,
         capture_output=True,
         text=True,
@@ -159,7 +159,7 @@ def start_sumchain(cwd: Path, *args: str, env: Mapping[str, str] | None = None) 
     return subprocess.Popen(
         [sys.executable, "-m", "sumchain", *args],
         cwd=cwd,
-        env=_environment(env),
+        env=sumchain_environment(env),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

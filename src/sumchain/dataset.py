@@ -199,7 +199,9 @@ class Dataset:
 
         A file is written under a temporary name and moved into place, so a failure
         leaves no half-written file; through a symbolic link, where the link points
-        (the link stays); into a pipe or a device (``/dev/stdout``), as it is.
+        (the link stays). A pipe, a device, or a name under ``/dev`` or ``/proc``
+        (``/dev/stdout``, whatever the shell made of it) is written into as it is,
+        appending (after what a ``>>`` kept).
 
         Raises
         ------
@@ -208,10 +210,14 @@ class Dataset:
         """
         path = Path(path)
         kind = file_format(path, format)
-        target = path.resolve() if path.is_symlink() else path
-        if target.exists() and not target.is_file():
+        try:
+            into = str(path.absolute()).startswith(("/dev/", "/proc/")) or (path.exists() and not path.is_file())
+            target = path.resolve() if path.is_symlink() else path
+        except (OSError, RuntimeError) as exc:  # a loop of links (RuntimeError before Python 3.13), no access
+            raise SumchainError(f"cannot write {path}: {getattr(exc, 'strerror', None) or exc}") from None
+        if into:
             try:
-                with target.open("wb") as stream:
+                with path.open("ab") as stream:
                     self.dump(stream, kind)
             except OSError as exc:
                 raise SumchainError(f"cannot write {path}: {exc.strerror or exc}") from None
@@ -231,7 +237,15 @@ class Dataset:
 
     def dump(self, stream: BinaryIO, format: str) -> None:
         """Write the dataset to an open binary stream (standard output's ``sys.stdout.buffer``) as
-        ``format``: ``csv`` or ``parquet``."""
+        ``format``: ``csv`` or ``parquet``.
+
+        Raises
+        ------
+        SumchainError
+            For another format, or Parquet without pyarrow.
+        """
+        if format not in FORMATS:
+            raise SumchainError(f"the format is csv or parquet, not {format!r}")
         if format == "parquet":
             _pyarrow().parquet.write_table(self._arrow_table(_pyarrow()), stream)
             return

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
+import subprocess
+import sys
 from pathlib import Path
 
 from sumchain import EmbeddedChain, SharedModel
 from sumchain.dataset import read_dataset
 from tests.cli.test_cli import fails, run
-from tests.helpers import run_sumchain
+from tests.helpers import run_sumchain, sumchain_environment
 from tests.unit.test_audit import poke
 
 MOOD = {
@@ -63,6 +67,26 @@ def test_export_dataset_to_csv_and_parquet_beside_the_model_export(tmp_path) -> 
     assert piped == (tmp_path / "mood.csv").read_text()
     assert "Wrote the naive bayes" in run(tmp_path, "export", "mood-now.json").stdout  # the model, as before
     assert json.loads((tmp_path / "mood-now.json").read_text())["classCounts"] == [5, 5, 5]
+
+
+def test_export_dataset_to_standard_output_is_refused_on_a_terminal(tmp_path) -> None:
+    """What the chain says (class names), or Parquet's bytes, would reach the terminal: - is for a pipe."""
+    mood_with_contributions(tmp_path)
+    terminal, attached = pty.openpty()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "sumchain", "export", "dataset", "-", "--format", "csv"],
+            cwd=tmp_path,
+            env=sumchain_environment(None),
+            stdout=attached,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(attached)
+        os.close(terminal)
+    assert proc.returncode == 1 and "- is for a pipe or a redirect (| or >)" in proc.stderr, proc.stderr
 
 
 def test_bad_input_is_one_line_and_writes_nothing(tmp_path) -> None:

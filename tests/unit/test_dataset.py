@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import io
 import os
+import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -11,7 +13,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from sumchain import SumchainError
+from sumchain import EmbeddedChain, SumchainError
 from sumchain.dataset import COLUMNS, read_dataset
 from tests.activity import busy_model
 from tests.unit.test_every_model import TYPES
@@ -98,6 +100,27 @@ def test_a_link_is_written_through_and_a_pipe_into(chain, tmp_path) -> None:
     (tmp_path / "copy.csv").write_bytes(written)
     assert read_dataset(tmp_path / "copy.csv") == data
     assert sorted(p.name for p in tmp_path.iterdir()) == ["copy.csv", "link.csv", "pipe", "target.csv"]
+    (tmp_path / "loop.csv").symlink_to("loop.csv")
+    with pytest.raises(SumchainError, match=r"cannot write .*loop\.csv"):
+        data.write(tmp_path / "loop.csv")
+    with pytest.raises(SumchainError, match="the format is csv or parquet, not 'json'"):
+        data.dump(io.BytesIO(), "json")
+
+
+def test_dev_stdout_is_written_into_whatever_the_shell_made_of_it(tmp_path) -> None:
+    """A pipe (resolved through /proc, it named no file) or a file opened by >> (replaced, it lost what it held)."""
+    script = (
+        "import sys; from sumchain.dataset import Dataset, read_dataset; "
+        "read_dataset(sys.argv[1]).write('/dev/stdout', format='csv')"
+    )
+    data = busy_model(EmbeddedChain(), "naive bayes", contributions=2).model.dataset()
+    data.write(tmp_path / "data.csv")
+    piped = subprocess.run([sys.executable, "-c", script, tmp_path / "data.csv"], capture_output=True, check=True)
+    assert piped.stdout == (tmp_path / "data.csv").read_bytes()
+    (tmp_path / "appended.csv").write_bytes(b"kept\n")
+    with (tmp_path / "appended.csv").open("ab") as shell:
+        subprocess.run([sys.executable, "-c", script, tmp_path / "data.csv"], stdout=shell, check=True)
+    assert (tmp_path / "appended.csv").read_bytes() == b"kept\n" + (tmp_path / "data.csv").read_bytes()
 
 
 def test_bad_names_and_files_are_refused_in_one_line(chain, tmp_path) -> None:

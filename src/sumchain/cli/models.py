@@ -426,6 +426,8 @@ def export_dataset(word: Path, dataset_file: Path | None, file_format: str | Non
         )
     if str(dataset_file) == "-" and file_format is None:
         raise SumchainError("standard output (-) needs --format csv or --format parquet")
+    if str(dataset_file) == "-" and sys.stdout.isatty():  # what the chain says, or Parquet's bytes, to a terminal
+        raise SumchainError("- is for a pipe or a redirect (| or >): standard output is a terminal here")
     kind = format_of(dataset_file, file_format)  # a wrong name fails before the chain is read
     data = session.model().dataset()
     if str(dataset_file) == "-":  # the file alone on standard output, for a pipe
