@@ -21,6 +21,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from sumchain.errors import ChainError, SumchainError
 
@@ -229,17 +230,20 @@ class Session:
     # -- memory between invocations -------------------------------------------------
 
     def _workspace(self) -> tuple[dict[str, dict[str, str]], str]:
-        """The workspace file's notes of every node, and this node's key in them. The notes of an
-        older sumchain, kept under the node's URL and chain id, move to the key (and the URL
-        leaves the file)."""
+        """The workspace file's notes of every node, and this node's key in them: its chain (id and
+        first block's hash) at its host (a fork of a network, on this machine, is not that network),
+        never the URL's path, user or query, where API keys go. The notes an older sumchain kept under
+        this URL and chain id move to the key."""
         chain = self.chain()
         if self._identity is None:
             (genesis,) = chain.block_hashes([0])
-            self._identity = f"chain {getattr(chain, 'chain_id', '')} genesis {genesis}"
+            url = urlsplit(str(getattr(chain, "url", "")))
+            host = f"{url.scheme}://{url.hostname}:{url.port or {'http': 80, 'https': 443}.get(url.scheme)}"
+            self._identity = f"chain {getattr(chain, 'chain_id', '')} genesis {genesis} at {host}"
         workspace = _read_workspace()
-        older = f"{self.chain_spec} {getattr(chain, 'chain_id', '')}"
-        if self._identity not in workspace and older in workspace:
-            workspace[self._identity] = workspace.pop(older)
+        if (older := f"{self.chain_spec} {getattr(chain, 'chain_id', '')}") in workspace:
+            moved = workspace.pop(older)
+            workspace.setdefault(self._identity, moved)
             _write_workspace(workspace)
         return workspace, self._identity
 

@@ -49,15 +49,15 @@ def test_a_deploy_on_a_node_without_a_known_registry_says_it_stays_unlisted(chai
     assert "registry" not in quiet.stderr
 
 
-def test_notes_are_the_nodes_however_its_url_is_spelled_and_keep_no_url(chain: RpcChain, tmp_path: Path) -> None:
-    """Keyed by the chain's id and first block: another spelling of the URL finds the current model, the file
-    holds no URL (whose path may carry an API key), and an older sumchain's notes under the URL move there."""
+def test_notes_are_the_chains_at_its_host_and_keep_no_url_path(chain: RpcChain, tmp_path: Path) -> None:
+    """Keyed by the chain's id and first block at the node's host: another path on it finds the current model,
+    the file holds no path (where API keys go), and an older sumchain's notes under the whole URL move there."""
     workspace = tmp_path / ".sumchain" / "workspace.json"
     workspace.parent.mkdir()
     registry = Registry.deploy(chain)
     workspace.write_text(json.dumps({f"{chain.url} {chain.chain_id}": {NOTE: registry.address}}))
     run(tmp_path, "--chain", chain.url, "deploy", "--name", "spelled")
-    port = chain.url.rsplit(":", 1)[1]
-    found = json.loads(run(tmp_path, "--chain", f"http://localhost:{port}/", "info", "--json").stdout)
+    found = json.loads(run(tmp_path, "--chain", chain.url + "/", "info", "--json").stdout)
     assert found["address"] == registry.find("spelled").address
-    assert "http" not in workspace.read_text() and registry.address in workspace.read_text()
+    (key,) = json.loads(workspace.read_text())
+    assert key == f"chain {chain.chain_id} genesis {chain.block_hashes([0])[0]} at {chain.url}"
