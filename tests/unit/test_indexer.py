@@ -186,7 +186,7 @@ def test_an_index_of_another_chain_or_no_index_at_all_is_refused(chain, model, t
         Indexer(chain, path, confirmations=-1)
 
 
-def test_two_indexers_on_one_file_never_store_a_batch_twice(chain, model, tmp_path) -> None:
+def test_two_indexers_on_one_file_never_store_a_batch_twice(chain, model, tmp_path, monkeypatch) -> None:
     model.add_data(GOOD[0], 1, sender=1)
     path = tmp_path / "index.sqlite"
     first, second = Indexer(chain, path), Indexer(chain, path)
@@ -199,8 +199,11 @@ def test_two_indexers_on_one_file_never_store_a_batch_twice(chain, model, tmp_pa
         second._index_batch(second.index, stale[0], stale[0].cursor + 1, chain.block_number())
     assert second.index.table_rows() == before
     model.add_data(GOOD[0], 1, sender=2)
+    stale = second.index.sources()  # read by the second, then the first stores the batch
     first.sync()
-    second.sync()  # the other's batch is not an error: it goes on from there
+    monkeypatch.setattr(second.index, "sources", lambda: stale)
+    second.sync()  # the other's batch is not an error: it goes on from there at the next poll
+    monkeypatch.undo()
     fresh = fresh_rows(chain, tmp_path / "fresh.sqlite", model.address)
     assert second.index.table_rows() == first.index.table_rows() == fresh
 
@@ -226,9 +229,16 @@ def test_a_follower_waits_out_a_failing_node_and_says_so(chain, model, tmp_path,
     )
     assert told == [("cannot reach the node", 1), ("cannot reach the node", 2), ("cannot reach the node", 4)]
     assert report.head == real() and is_current(indexer.index, chain, model.address)
+    failing[0], told[:] = 2, []
+    indexer.follow(interval=0, keep_going=lambda: len(told) < 2, on_chain_error=lambda e, s: told.append((str(e), s)))
+    assert [s for _, s in told] == [0, 1.0]  # no interval: a second, then twice as long
     failing[0] = 1
     with pytest.raises(ChainError, match="cannot reach"):  # without on_chain_error, the error ends the follow
         indexer.follow(interval=1)
+    failing[0] = 1  # the node comes back as another chain: its events must not go into this index
+    monkeypatch.setattr(chain, "block_hashes", lambda numbers: ["0x" + "ab" * 32 for _ in numbers])
+    with pytest.raises(IndexerError, match="the node came back as another chain"):
+        indexer.follow(interval=1, on_chain_error=lambda e, s: None)
 
 
 def test_the_head_reported_is_the_least_any_followed_contract_reached(chain, model, tmp_path) -> None:

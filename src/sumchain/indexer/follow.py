@@ -240,24 +240,40 @@ class Indexer:
             ``on_chain_error(error, seconds)`` is told, then the poll waits ``seconds`` (the interval,
             doubled at each failure in a row up to :data:`MOST_BACKOFF`). Without it, the error ends
             the follow.
+
+        Raises
+        ------
+        IndexerError
+            When the node answers again as another chain (restarted afresh, its first block another).
         """
-        total, wait = SyncReport(), interval
+        total, wait, failed = SyncReport(), interval, False
         try:
             while keep_going():
                 try:
+                    if failed:
+                        self._check_same_chain()
                     self.sync(total)
                 except ChainError as exc:
                     if on_chain_error is None:
                         raise
                     on_chain_error(exc, wait)
                     time.sleep(wait)
-                    wait = min(2 * wait, max(interval, MOST_BACKOFF))
+                    wait, failed = min(2 * wait or 1.0, max(interval, MOST_BACKOFF)), True
                     continue
-                wait = interval
+                wait, failed = interval, False
                 time.sleep(interval)
         except KeyboardInterrupt:
             pass
         return total
+
+    def _check_same_chain(self) -> None:
+        """Refuse a node that came back as another chain: its events would go into this chain's index."""
+        (genesis,) = self.chain.block_hashes([0])
+        if str(genesis) != self.genesis:
+            raise IndexerError(
+                f"the node came back as another chain (its block 0 is {str(genesis)[:12]}…, the index's "
+                f"{self.genesis[:12]}…): stopped; index it into another file"
+            )
 
     def _index_batch(self, index: EventIndex, source: Source, start: int, end: int) -> int | None:
         """Index the source's blocks ``start..end`` in one commit: the number of events, None if ``end`` is gone.
