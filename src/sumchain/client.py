@@ -330,7 +330,9 @@ class SharedModel:
         ----------
         words : sequence of int
             All parameter words (``model.to_words()``); the ones already on
-            chain (``words_loaded``) are skipped, once checked to be theirs.
+            chain (``words_loaded``) are skipped, once checked to be theirs. A
+            finished upload sends nothing and is not compared: the model may
+            have learned since.
         sender : account index or address, optional
             The owner.
         on_chunk : callable, optional
@@ -339,9 +341,9 @@ class SharedModel:
         Raises
         ------
         SumchainError
-            When the words already on chain are not the first of ``words`` (the upload began
-            with another fit: a shuffled fit without ``random_state`` differs each time), or the
-            model holds another number of words; nothing is sent.
+            When the words already on chain in an unfinished upload are not the first of ``words``
+            (the upload began with another fit: a shuffled fit without ``random_state`` differs each
+            time), or the model holds another number of words; nothing is sent.
         """
         account = resolve_account(self.chain, sender)
         done = self._loaded_of(words)

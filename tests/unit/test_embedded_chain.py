@@ -121,6 +121,17 @@ def test_an_empty_file_is_never_taken_for_a_new_chain(tmp_path) -> None:
     assert path.read_bytes() == b""
 
 
+def test_an_unknown_engine_leaves_no_file_behind(tmp_path) -> None:
+    """Found while the new file got its registry: neither the file nor its temporary one, nor their WAL."""
+    with pytest.raises(ChainError, match="unknown EVM engine 'bogus': use one of revm, py-evm"):
+        EmbeddedChain(tmp_path / "chain.sqlite", engine="bogus")
+    assert list(tmp_path.iterdir()) == []
+    EmbeddedChain(tmp_path / "chain.sqlite").close()
+    with pytest.raises(ChainError, match="unknown EVM engine"):  # an existing file: closed, left as it was
+        EmbeddedChain(tmp_path / "chain.sqlite", engine="bogus")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["chain.sqlite"]
+
+
 def test_a_foreign_sqlite_file_is_refused(tmp_path) -> None:
     path = tmp_path / "other.sqlite"
     with sqlite3.connect(path) as conn:

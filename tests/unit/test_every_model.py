@@ -149,6 +149,8 @@ def test_a_scipy_sparse_matrix_is_read_as_its_rows(chain, model_type) -> None:
     from_lists = model_from_spec(spec_for(model_type, np.random.default_rng(RNG_SEED))).partial_fit(samples, labels)
     from_matrix = mirror.partial_fit(csr_matrix(counts), np.array(labels, dtype=float))
     assert from_matrix.to_words() == from_lists.to_words()
+    with pytest.raises(InvalidSample, match="a sample is one row, got a matrix of 10 rows"):
+        shared.predict(csr_matrix(counts))
     with pytest.raises(InvalidSample, match=r"a label is a class number, got 0\.5"):
         mirror.partial_fit(samples[:1], [0.5])
 

@@ -89,11 +89,11 @@ def _block_hash(chain_id: int, number: int, timestamp: int, tx_hash: str | None)
     return "0x" + hashlib.blake2b(key, digest_size=32).hexdigest()
 
 
-def _with_registry(path: Path, engine: str | None) -> None:
+def _with_registry(path: Path, engine: str | None, timeout: float) -> None:
     """Deploy the model registry into a new chain file, before it is moved into place."""
     from sumchain.registry import Registry
 
-    chain = EmbeddedChain(path, engine=engine)
+    chain = EmbeddedChain(path, engine=engine, timeout=timeout)
     try:
         Registry.ensure(chain)
     finally:
@@ -162,12 +162,16 @@ class EmbeddedChain:
             genesis,
             timeout=timeout,
             durable=durable,
-            prepare=lambda new: _with_registry(new, engine),
+            prepare=lambda new: _with_registry(new, engine, timeout),
         )
-        self._engine: Engine = make_engine(
-            engine or default_engine(), chain_id=self._store.info["chain_id"], block_gas_limit=BLOCK_GAS_LIMIT
-        )
-        self._engine.apply(self._store.full_state())
+        try:
+            self._engine: Engine = make_engine(
+                engine or default_engine(), chain_id=self._store.info["chain_id"], block_gas_limit=BLOCK_GAS_LIMIT
+            )
+            self._engine.apply(self._store.full_state())
+        except BaseException:  # an unknown engine: the file is closed, not left open for the collector
+            self._store.close()
+            raise
         self._store.on_change = self._taken_in
         self._undo: list[StateDiff] = []
         self._foreign = False

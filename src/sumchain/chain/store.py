@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
@@ -217,7 +218,7 @@ class ChainStore:
     @classmethod
     def _create(cls, path: Path, genesis: Genesis, timeout: float, prepare: Callable[[Path], None] | None) -> None:
         """Write a new chain under a temporary name, ``prepare`` it there, then move it into place."""
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.new")
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.new")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             temporary.unlink(missing_ok=True)
@@ -234,8 +235,9 @@ class ChainStore:
         except OSError as exc:
             raise ChainError(f"cannot create the chain file {path}: {exc.strerror or exc}") from None
         finally:
-            with suppress(OSError):
-                temporary.unlink()
+            for leftover in (temporary, *(temporary.with_name(temporary.name + end) for end in ("-wal", "-shm"))):
+                with suppress(OSError):
+                    leftover.unlink()
 
     def _initialize(self, genesis: Genesis) -> None:
         with self._errors():

@@ -75,6 +75,8 @@ def _scipy_row(sample: object, sparse: bool) -> object:
     values; anything else as it is."""
     if not hasattr(sample, "tocsr"):
         return sample
+    if len(shape := sample.shape) == 2 and shape[0] != 1:  # type: ignore[attr-defined]
+        raise InvalidSample(f"a sample is one row, got a matrix of {shape[0]} rows (predict_many takes them all)")
     if sparse:
         return sorted(int(i) for i in sample.nonzero()[-1])  # type: ignore[attr-defined]
     return np.asarray(sample.toarray()).ravel()  # type: ignore[attr-defined]
