@@ -92,6 +92,21 @@ class Contribution:
         """The accounts whose reports of it the contract accepted."""
         return frozenset(reporter for reporter, _ in self.reports)
 
+    def check_refund_by(self, account: str) -> None:
+        """Refuse, before anything is sent, a refund asked by another account than the author (the
+        contract would answer only "unknown contribution": its key includes the author).
+
+        Raises
+        ------
+        SumchainError
+            When ``account`` is not the author.
+        """
+        if account != self.author:
+            raise SumchainError(
+                f"contribution #{self.id} is {self.author}'s: only its author refunds it (a report takes part "
+                "of another's deposit when the model disagrees with it)"
+            )
+
     @property
     def refund_amount(self) -> int:
         """What its author's refund paid (0 when not refunded): what reports had left."""

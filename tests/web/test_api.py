@@ -121,14 +121,20 @@ def test_an_add_pays_at_most_its_max_deposit_or_sends_nothing(site: Site) -> Non
     wallet = {"action": "add", "from": site.chain.accounts[3], "features": "1", "label": 1}
     unsigned = site.post(f"/api/models/{site.features_model}/unsigned", wallet | {"max_deposit": f"{due // 2}wei"})
     assert _error(unsigned, 409).endswith(f"more than max_deposit {format_amount(due // 2)}: nothing was sent")
-    built = site.post(f"/api/models/{site.features_model}/unsigned", wallet | {"max_deposit": f"{due}wei"}).json()
-    assert int(built["value"], 16) == due
+    built = site.post(f"/api/models/{site.features_model}/unsigned", wallet | {"max_deposit": f"{2 * due}wei"}).json()
+    assert int(built["value"], 16) == 2 * due  # the bound: a deposit that rises within it is still paid
     assert _error(site.post(path, {"features": "1", "label": 1, "account": 2, "max_deposit": 5}), 400).startswith(
         "max_deposit must be an amount such as 0.01ether, got 5"
     )
     assert site.chain.block_number() == before
-    added = site.post(path, {"features": "1", "label": 1, "account": 2, "max_deposit": f"{due}wei"})
-    assert added.status_code == 201 and 0 < int(added.json()["deposit"]["wei"]) <= due
+    added = site.post(path, {"features": "1", "label": 1, "account": 2, "max_deposit": f"{2 * due}wei"})
+    assert added.status_code == 201 and 0 < int(added.json()["deposit"]["wei"]) <= due  # the rest came back
+    other = site.post(f"{path}/{added.json()['id']}/refund", {"account": 3})
+    assert "only its author refunds it" in _error(other, 400)
+    unsigned = {"action": "refund", "id": added.json()["id"], "from": site.chain.accounts[3]}
+    assert "only its author refunds it" in _error(
+        site.post(f"/api/models/{site.features_model}/unsigned", unsigned), 400
+    )
 
 
 @pytest.mark.parametrize(

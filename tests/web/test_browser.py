@@ -185,6 +185,24 @@ def test_an_add_pays_at_most_the_deposit_shown(page: Page, site: Site, console: 
     page.get_by_role("button", name="Add with deposit").click()
     expect(page.locator("#notice")).to_contain_text("Added contribution #2")
     assert [c.author for c in model.contributions(everyone=True)] == [dev_addresses(3)[2], dev_addresses(3)[1]]
+    expect(page.locator("#chain")).to_contain_text(f"block {site.chain.block_number()} ")  # the header too
+
+
+def test_a_refund_another_tab_made_first_is_shown_as_it_now_is(page: Page, site: Site, console: Console) -> None:
+    """The chain refuses the second refund (409): the page then reads the contribution again, refunded."""
+    console.expect("status of 409")
+    model = deploy_features_model(site.chain, name="refunded elsewhere")
+    added = model.add_data([0], 1, sender=1)
+    site.chain.advance_time(DAY)
+    open_model(page, site, model.address)
+    _account(page, 1)
+    refund = page.get_by_role("button", name="Refund #1")
+    expect(refund).to_be_enabled()
+    model.refund([0], 1, added.time, sender=1)  # in another tab, or from the command line
+    refund.click()
+    expect(page.locator("#error")).to_contain_text("Refund failed: ContractReverted")
+    expect(page.locator("#contributions table").first).to_contain_text("refunded")
+    expect(page.get_by_role("button", name="Refund #1")).to_have_count(0)
 
 
 def test_a_non_model_address_in_the_url_shows_the_error(page: Page, site: Site, console: Console) -> None:

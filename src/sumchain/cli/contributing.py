@@ -16,7 +16,6 @@ from sumchain.cli.app import app, session
 from sumchain.cli.inputs import describe, sample_from
 from sumchain.cli.models import ImageOption, SampleOption, Text
 from sumchain.cli.output import countdown, eth, out, when
-from sumchain.errors import SumchainError
 
 if TYPE_CHECKING:
     from sumchain.client import SharedModel
@@ -108,11 +107,7 @@ def refund(reference: Reference) -> None:
 
     model = session.model()
     c = model.find_contribution(reference)
-    if resolve_account(model.chain, session.account) != c.author:
-        raise SumchainError(
-            f"contribution #{c.id} is {c.author}'s: only its author refunds it (sumchain report {c.id} takes "
-            "part of another's deposit when the model disagrees)"
-        )
+    c.check_refund_by(resolve_account(model.chain, session.account))
     amount = model.refund(c.data, c.label, c.added_time, sender=session.account)
     out.print(f"Contribution #{c.id}: {model.mechanism.refund_result(amount)}.")
 

@@ -232,8 +232,10 @@ def contributions(board: Dashboard, model: SharedModel, request: Request, body: 
 
 
 def _deposit(model: SharedModel, body: dict[str, Any]) -> int | None:
-    """The deposit an add pays now, checked against the body's ``max_deposit`` (an amount, ``0.01ether``);
-    None when it gives none (the current deposit then).
+    """What an add sends: the body's ``max_deposit`` (an amount, ``0.01ether``) once the deposit now is
+    checked to be no more, since the contract keeps the deposit due when the add is mined and sends
+    back the rest (so one that rose within the bound meanwhile, another's contribution first, is still
+    paid); None when the body gives none (the current deposit then).
 
     Raises
     ------
@@ -252,7 +254,7 @@ def _deposit(model: SharedModel, body: dict[str, Any]) -> int | None:
         raise DepositLimitExceeded(
             f"the deposit is now {format_amount(value)}, more than max_deposit {format_amount(limit)}: nothing was sent"
         )
-    return value
+    return limit
 
 
 def add_data(board: Dashboard, model: SharedModel, request: Request, body: dict[str, Any]) -> dict[str, Any]:
@@ -269,6 +271,7 @@ def refund(board: Dashboard, model: SharedModel, request: Request, body: dict[st
     """Get back the deposit of one's own contribution, as a dev account."""
     sender = board.signer(body.get("account"))
     c = model.find_contribution(request.path_params["id"])
+    c.check_refund_by(sender)
     return {
         "id": c.id,
         "action": "refund",
@@ -391,6 +394,7 @@ def unsigned(board: Dashboard, model: SharedModel, request: Request, body: dict[
         raise ApiError(400, f"id must be a contribution's number, got {shown(reference)}")
     c = model.find_contribution(reference)
     if action == "refund":
+        c.check_refund_by(sender)
         call = model.refund_call(c.data, c.label, c.added_time)
     else:
         call = model.report_call(c.data, c.label, c.added_time, c.author)

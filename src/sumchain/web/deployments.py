@@ -88,6 +88,11 @@ class Deployment:
             if receipt.contract_address and self.address is None:
                 self.address = receipt.contract_address
 
+    def sent(self, *_: object) -> None:
+        """One transaction more beside the upload's: the listing (``on_listed``), a market's funding."""
+        with self._lock:
+            self.transactions += 1
+
     def resumed(self, words_loaded: int, address: str) -> None:
         """The deploy continues an unfinished one (this dashboard's or ``sumchain deploy``'s) at ``address``."""
         with self._lock:
@@ -234,7 +239,7 @@ class Deployments:
                 model = SharedModel(chain, address)
                 job.resumed(model.words_loaded(), address)
                 if registry is not None and registry.entry_of(address) is None:
-                    registry.register(model, name=metadata.name, sender=sender)
+                    job.sent(registry.register(model, name=metadata.name, sender=sender))
                 model.upload_parameters(mirror.to_words(), sender=sender, on_chunk=job.progressed)
             else:
 
@@ -251,9 +256,11 @@ class Deployments:
                     sender=sender,
                     on_chunk=on_chunk,
                     registry=registry or False,
+                    on_listed=job.sent,
                 )
             if job.bounty is not None and unfunded(model):
                 Market(model).fund(job.bounty, sender=sender)
+                job.sent()
             if notes is not None:
                 remember_unfinished(notes, known, None)
             return model.address

@@ -158,7 +158,10 @@ async function sendFromWallet(tx, onSent) {
 
 async function minedReceipt(hash) {
   const receipt = await receiptOf(hash);
-  if (receipt.status !== "0x1") throw new Error(`transaction ${hash} failed on chain (block ${Number(receipt.blockNumber)})`);
+  if (receipt.status !== "0x1") {  // the chain refused it as it stood when mined: as the API's 409
+    const error = new Error(`transaction ${hash} failed on chain (block ${Number(receipt.blockNumber)})`);
+    throw Object.assign(error, { status: 409 });
+  }
   return receipt;
 }
 
@@ -236,10 +239,24 @@ function onSubmit(form, what, work) {
       await work();
     } catch (error) {
       showError(`${what} failed: ${error.message}`);
+      await refreshAfterConflict(error);
     } finally {
       busy(form, false);
     }
   });
+}
+
+// A 409 is the chain refusing in its current state: another tab, user or process acted first (a
+// refund already made, a deposit that rose, a market pushed on). What a model's page shows is then
+// stale: it is read again, the error staying on screen.
+async function refreshAfterConflict(error) {
+  if (error.status !== 409 || !state.model) return;
+  try {
+    await loadChain();
+    await refreshModel();
+  } catch (_) {
+    // the error shown is the one that matters
+  }
 }
 
 function predictForm(model) {
@@ -281,16 +298,12 @@ function addForm(model) {
     depositLater(model.mechanism),
     el("button", { type: "submit", text: "Add with deposit", disabled: !canSign() }));
   onSubmit(form, "Adding", async () => {
-    // a dev account pays at most the deposit shown: one that rose since (another contribution came
-    // first) is a 409 with nothing sent, and the page shows the new one to agree to
+    // at most the deposit shown: one that rose past it since (another contribution came first) is a
+    // 409 with nothing sent, and the page shows the new one to agree to
     const shown = document.getElementById("deposit-now").dataset.wei;
-    try {
-      notify(await act("add", { ...(await labelledSample(model, form)), max_deposit: `${shown}wei` }));
-    } catch (error) {
-      if (error.status === 409) await refreshModel();
-      throw error;
-    }
+    notify(await act("add", { ...(await labelledSample(model, form)), max_deposit: `${shown}wei` }));
     form.querySelector("[name=text], [name=features], [name=image]").value = "";
+    await loadChain();
     await refreshModel();
   });
   return form;
@@ -322,6 +335,7 @@ async function claim(button, action, id) {
   } catch (error) {
     showError(`${action === "refund" ? "Refund" : "Report"} failed: ${error.message}`);
     button.disabled = false;
+    await refreshAfterConflict(error);
   }
 }
 
