@@ -12,7 +12,7 @@ import numpy as np
 from sumchain.errors import NotFittedError
 from sumchain.models import reference_fields as fields
 from sumchain.models.fixed_point import SCALE, truncated_div
-from sumchain.models.samples import SampleCodec, check_label
+from sumchain.models.samples import SampleCodec, check_label, class_number
 
 if TYPE_CHECKING:
     from sumchain.metadata import ModelMetadata
@@ -106,9 +106,10 @@ class OnChainModel(ParamsMixin):
         self._check_fitted(self._fitted_attribute)
         return len(self.classes_)
 
-    def check_label(self, label: int) -> int:
-        """Validate a label as the contract does."""
-        return check_label(label, self.n_classes)
+    def check_label(self, label: object) -> int:
+        """A label given to ``fit`` or ``partial_fit`` as a class number (see
+        :func:`~sumchain.models.samples.class_number`), validated as the contract does."""
+        return check_label(class_number(label), self.n_classes)
 
     # -- reference files (see ``reference_file``) --------------------------------
 

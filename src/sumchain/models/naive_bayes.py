@@ -22,7 +22,7 @@ from sumchain.errors import InvalidSample, ModelFileError
 from sumchain.models import reference_fields as fields
 from sumchain.models.base import SCALE, OnChainModel
 from sumchain.models.packing import pack, unpack, words_for
-from sumchain.models.samples import CheckedSparse, check_prediction_size, class_number, sparse_batch
+from sumchain.models.samples import CheckedSparse, check_prediction_size, sparse_batch
 
 if TYPE_CHECKING:
     from sumchain.metadata import ModelMetadata
@@ -440,7 +440,7 @@ class NaiveBayes(OnChainModel):
         if not hasattr(self, "feature_count_"):
             self._init_state()
         for x, label in zip(X, y, strict=True):
-            self._learn(self.codec.check(x), self.check_label(class_number(label)))
+            self._learn(self.codec.check(x), self.check_label(label))
         return self
 
     def _learn(self, sample: tuple[int, ...], label: int) -> None:

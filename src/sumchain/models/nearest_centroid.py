@@ -379,7 +379,7 @@ class _CentroidClassifier(OnChainModel):
             self._init_state(len(classes))
             self._fix_auto_bits()
         for x, label in zip(X, y, strict=True):
-            self._learn(self.codec.check(x), self.check_label(class_number(label)))
+            self._learn(self.codec.check(x), self.check_label(label))
         return self
 
     def _learn(self, sample: tuple[int, ...], label: int) -> None:

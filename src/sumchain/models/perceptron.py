@@ -27,7 +27,6 @@ from sumchain.errors import ModelFileError, NotFittedError, SumchainError
 from sumchain.models import reference_fields as fields
 from sumchain.models.base import SCALE, OnChainModel
 from sumchain.models.packing import pack, signed_range, unpack, words_for
-from sumchain.models.samples import class_number
 
 if TYPE_CHECKING:
     from sumchain.metadata import ModelMetadata
@@ -445,7 +444,7 @@ class BinaryPerceptron(OnChainModel):
         lowest so far minus ``tol`` per sample."""
         self._init_state()
         samples = [self._prepared(self.codec.check(x)) for x in X]
-        labels = [self.check_label(class_number(label)) for label in y]
+        labels = [self.check_label(label) for label in y]
         if len(samples) != len(labels):
             raise ValueError(f"X has {len(samples)} samples but y has {len(labels)} labels")
         order = list(range(len(samples)))
@@ -470,7 +469,7 @@ class BinaryPerceptron(OnChainModel):
         if not hasattr(self, "coef_"):
             self._init_state()
         for x, label in zip(X, y, strict=True):
-            self._learn(self._prepared(self.codec.check(x)), self.check_label(class_number(label)))
+            self._learn(self._prepared(self.codec.check(x)), self.check_label(label))
         return self
 
     def _prepared(self, sample: tuple[int, ...]) -> Sample:
