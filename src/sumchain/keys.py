@@ -262,7 +262,7 @@ class Keystore:
                 raise KeystoreError(f"the keystore {self.folder} is a file, not a folder")
             return [], {}
         found, unreadable = [], {}
-        for path in [*self.folder.glob(f"*{_SUFFIX}"), *self.folder.glob(f"{_GETH_PREFIX}*")]:
+        for path in {*self.folder.glob(f"*{_SUFFIX}"), *self.folder.glob(f"{_GETH_PREFIX}*")}:  # once each
             try:
                 found.append(self._read_entry(path))
             except KeystoreError as exc:

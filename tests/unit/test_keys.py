@@ -155,6 +155,8 @@ def test_geths_files_are_read_unnamed(keystore: Keystore) -> None:
     (entry,) = keystore.entries()
     assert (entry.name, entry.address, entry.path) == (None, ADDRESS, geth)
     assert keystore.unlock(ADDRESS, "pw").address == ADDRESS
+    geth.rename(geth.with_name(geth.name + ".json"))  # both patterns: listed once
+    assert [e.address for e in keystore.entries()] == [ADDRESS]
 
 
 def test_unreadable_files_are_named_and_left_out(keystore: Keystore) -> None:
