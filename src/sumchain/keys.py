@@ -14,10 +14,12 @@ message; only addresses are.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -290,9 +292,7 @@ class Keystore:
             raise KeystoreError(
                 f"invalid account name {name!r}: a letter, then up to 63 letters, digits, '_', '.' or '-'"
             )
-        for entry in self.entries():
-            if entry.address == account.address:
-                raise KeystoreError(f"{account.address} is already in the keystore as {entry.path.name}")
+        self._check_new(account.address)  # before the slow encryption, to answer at once
         path = self.folder / f"{name or account.address}{_SUFFIX}"
         content = json.dumps(_account_class().encrypt(account.key, password, kdf="scrypt", iterations=self.iterations))
         try:
@@ -301,19 +301,37 @@ class Keystore:
             pass  # a folder of the user's (a shared one, the home) keeps its mode
         else:
             os.chmod(self.folder, 0o700)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-                file.write(content)
-                file.flush()
-                os.fsync(file.fileno())
-            os.link(temporary, path)  # fails if the name is taken: never overwrites a key
-        except FileExistsError:
-            raise KeystoreError(f"the keystore already has an account named {name!r}") from None
-        finally:
-            temporary.unlink(missing_ok=True)
+        with self._locked():  # another process may have stored the same key while this one encrypted
+            self._check_new(account.address)
+            temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+                    file.write(content)
+                    file.flush()
+                    os.fsync(file.fileno())
+                os.link(temporary, path)  # fails if the name is taken: never overwrites a key
+            except FileExistsError:
+                raise KeystoreError(f"the keystore already has an account named {name!r}") from None
+            finally:
+                temporary.unlink(missing_ok=True)
         return KeystoreEntry(account.address, name, path)
+
+    def _check_new(self, address: str) -> None:
+        for entry in self.entries():
+            if entry.address == address:
+                raise KeystoreError(f"{address} is already in the keystore as {entry.path.name}")
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold the keystore folder's lock while adding a file, so that two processes storing one
+        key under two names do not both succeed."""
+        descriptor = os.open(self.folder, os.O_RDONLY)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)  # released when the descriptor closes
+            yield
+        finally:
+            os.close(descriptor)
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import threading
 from pathlib import Path
 
 import pytest
@@ -126,6 +127,38 @@ def test_duplicates_and_empty_passwords_are_refused(keystore: Keystore) -> None:
         keystore.new("", name="bob")
     assert [e.name for e in keystore.entries()] == ["alice"]
     assert sorted(p.name for p in keystore.folder.iterdir()) == ["alice.json"]
+
+
+def test_one_key_stored_at_once_under_two_names_is_stored_once(
+    keystore: Keystore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two imports of one key that both find it absent, then encrypt (the slow part) side by side:
+    the second to write is refused, as if it had come later."""
+    both_encrypting = threading.Barrier(2, timeout=30)
+    encrypt = Account.encrypt
+
+    def encrypt_beside_the_other(key: bytes, password: str, **options: object) -> dict[str, object]:
+        both_encrypting.wait()
+        return encrypt(key, password, **options)
+
+    monkeypatch.setattr(Account, "encrypt", encrypt_beside_the_other)
+    outcomes: dict[str, str] = {}
+
+    def store(name: str) -> None:
+        try:
+            outcomes[name] = Keystore(iterations=LIGHT).import_key(KEY, "pw", name=name).path.name
+        except KeystoreError as exc:
+            outcomes[name] = str(exc)
+
+    threads = [threading.Thread(target=store, args=(name,)) for name in ("alice", "bob")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [e.address for e in keystore.entries()] == [ADDRESS]
+    stored = keystore.entries()[0].path.name
+    refused = next(outcome for name, outcome in outcomes.items() if f"{name}.json" != stored)
+    assert refused == f"{ADDRESS} is already in the keystore as {stored}"
 
 
 def test_a_folder_that_exists_keeps_its_mode_and_its_files_are_private(keystore: Keystore) -> None:
