@@ -52,7 +52,8 @@ class InsufficientDeposit(ContractReverted):
     def __str__(self) -> str:
         hint = (
             "less than the deposit due was sent: too little was given, or the deposit rose since it was read, "
-            "another contribution (maybe one of this account's, still pending) coming first"
+            "another contribution (maybe one of this account's, still pending) coming first; "
+            "sending more (value= in Python, --value in the CLI) covers a rise: the contract returns what is not due"
         )
         return f"{self.reason} ({hint})"
 

@@ -59,6 +59,7 @@ def test_short_deposit_reverts(chain, model) -> None:
         model.add_data(POSITIVE, 1, sender=1, value=cost // 2)
     assert observable_state(model) == before
     assert "the deposit rose since it was read, another contribution (maybe one of this account's" in str(refused.value)
+    assert "the contract returns what is not due" in str(refused.value)
 
 
 def test_add_data_emits_the_sample(chain, model) -> None:
