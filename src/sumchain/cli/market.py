@@ -48,7 +48,7 @@ SecretOption = Annotated[
     Path | None,
     typer.Option(
         "--secret",
-        help="The provider's file of pieces and salts (default: commit writes .sumchain/market-ADDRESS.json; "
+        help="The provider's file of pieces and salts (default: commit writes .sumchain/market-ADDRESS-TAG.json; "
         "reveal finds the file in .sumchain the market committed to).",
     ),
 ]
@@ -106,7 +106,10 @@ def create(
     ] = "366d",
     model_file: Annotated[
         Path | None,
-        typer.Option(help="A model file of the reference system (any type) to run the market on; default: the sample"),
+        typer.Option(
+            help="A model file of the reference system (any type) to run the market on; "
+            "default: the sample sentiment model."
+        ),
     ] = None,
     encoder: EncoderOption = None,
     name: Name = None,
@@ -138,7 +141,10 @@ def commit(
     test_set: Annotated[
         Path, typer.Argument(help='The hidden test set: a JSON list of {"text" or "sample", "label"}.')
     ],
-    pieces: Annotated[int | None, typer.Option(help="Pieces to split it into (default: the fewest of 32).")] = None,
+    pieces: Annotated[
+        int | None,
+        typer.Option(help="Pieces to split it into: at least 2, of at most 32 samples each (default: the fewest)."),
+    ] = None,
     secret: SecretOption = None,
 ) -> None:
     """Split the test set into pieces, keep them (with their salts) in a file, commit their hashes and seal.

@@ -196,9 +196,10 @@ def split_test_set(
 
 
 def hidden_set_file(folder: str | Path, address: str, tag: str = "") -> Path:
-    """Where the provider of the market at ``address`` keeps its test set in ``folder``: ``sumchain
-    market`` keeps it in ``market-ADDRESS.json`` (``.sumchain``, by default); the dashboard keeps each
-    test set it is given in a file of its own, ``tag`` (see :func:`hidden_set_tag`) in its name.
+    """Where the provider of the market at ``address`` keeps a test set in ``folder``: each test set
+    in a file of its own, ``market-ADDRESS-TAG.json``, its ``tag`` (see :func:`hidden_set_tag`) in its
+    name, so that ``sumchain market`` and the dashboard (in ``.sumchain``) find each other's;
+    ``market-ADDRESS.json`` without a tag.
 
     >>> hidden_set_file(".sumchain", "0xAb").as_posix(), hidden_set_file(".sumchain", "0xAb", "12ef").name
     ('.sumchain/market-0xAb.json', 'market-0xAb-12ef.json')
