@@ -363,7 +363,8 @@ class Workspace:
         self.root, self.compiled, self.sources, self.impacts = root, compiled, sources, impacts
         for tree in ("src", "tests"):  # the tests too: a run of hours must not see later edits
             shutil.copytree(REPO / tree, root / tree, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite*"))
-        shutil.copy2(REPO / "pyproject.toml", root / "pyproject.toml")
+        for name in ("pyproject.toml", "README.md"):  # the README too: tests run its examples
+            shutil.copy2(REPO / name, root / name)
         self.contracts = root / "src" / "sumchain" / "contracts"
         generated = [*(self.contracts / "compiled").glob("*.json"), *(self.contracts / "trainers").glob("*.vy")]
         self.shipped = {p: p.read_bytes() for p in generated}

@@ -186,3 +186,52 @@ def test_the_provider_cancels_before_participation_and_withdraws_the_bounty(tmp_
     fails(tmp_path, "market", "reveal", message="nothing to reveal in the done phase")
     fails(tmp_path, "market", "cancel", message="prediction_market: too late to cancel")
     assert "Withdrew 0.1 ETH." in run(tmp_path, "market", "withdraw").stdout
+
+
+def test_an_evaluation_that_cannot_go_on_is_abandoned_and_what_nobody_withdrew_is_swept(tmp_path) -> None:
+    """A provider's naive Bayes model whose class b has counted 2**64 - 1 samples cannot learn a sample of
+    class b: every evaluation step is refused. Past the claim wait after the reveal deadline anyone gives
+    the evaluation up, each stake goes back and the bounty to the provider; a claim wait after that, the
+    provider sweeps what a contributor left."""
+    full = {
+        "type": "naive bayes",
+        "classifications": ["a", "b"],
+        "classCounts": [5, 2**64 - 1],
+        "featureCounts": [[[0, 3], [1, 1], [2, 1]], [[1, 2], [2, 1], [3, 3]]],
+        "totalNumFeatures": 8,
+    }
+    (tmp_path / "full.json").write_text(json.dumps(full))
+    rows = [{"sample": [0], "label": "a"}, {"sample": [1], "label": "b"}, {"sample": [2, 3], "label": "b"}]
+    (tmp_path / "test.json").write_text(json.dumps([*rows, {"sample": [0, 2], "label": "a"}]))
+    run(
+        tmp_path, "market", "create", "--model-file", "full.json", "--bounty", "1ether", "--stake", "0.01ether",
+        "--min-duration", "1m", "--reveal-window", "1h", "--claim-wait", "1d",
+    )  # fmt: skip
+    run(tmp_path, "market", "commit", "test.json")
+    run(tmp_path, "market", "reveal")
+    run(tmp_path, "market", "contribute", "--sample", "1,3", "--label", "b", "--account", "1")
+    run(tmp_path, "market", "contribute", "--sample", "0", "--label", "a", "--account", "2")
+    run(tmp_path, "time", "advance", "1m")
+    run(tmp_path, "market", "end", "--account", "1")
+    run(tmp_path, "market", "reveal")
+    fails(
+        tmp_path, "market", "evaluate", message="naive_bayes: count overflows its field); if it stays refused, anyone"
+    )
+    fails(tmp_path, "market", "abandon", message="prediction_market: evaluation time not over")
+    run(tmp_path, "time", "advance", "1d")
+    run(tmp_path, "time", "advance", "1h")
+    fails(tmp_path, "market", "evaluate", message="anyone may give it up: sumchain market abandon")
+    abandoned = run(tmp_path, "market", "abandon", "--account", "3").stdout
+    assert "each stake and the bounty went back" in abandoned
+    owed = {who: json.loads(run(tmp_path, "market", "status", "--json", "--account", who).stdout) for who in "012"}
+    assert [owed[who]["owed_to_you"] for who in "012"] == [10**18, 10**16, 10**16]
+    assert owed["0"]["phase"] == "done"
+    run(tmp_path, "market", "withdraw", "--account", "1")
+    fails(tmp_path, "market", "sweep", message="prediction_market: claim wait not over")
+    fails(tmp_path, "market", "finalize", message="0 of 2 applied: a forfeit or an abandoned evaluation")
+    run(tmp_path, "time", "advance", "1d")
+    fails(tmp_path, "market", "sweep", "--account", "1", message="market: caller is not the provider")
+    swept = run(tmp_path, "market", "sweep").stdout
+    assert "Swept 0.01 ETH from 0x" in swept and "Swept 0.01 ETH in all" in swept
+    assert run(tmp_path, "market", "sweep").stdout.startswith("Nothing to sweep")
+    assert run(tmp_path, "market", "withdraw").stdout.startswith("Withdrew 1.01 ETH")

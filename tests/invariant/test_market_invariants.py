@@ -1,10 +1,11 @@
 """The prediction market keeps every wei accounted for, over long random sequences of its steps.
 
-A hypothesis state machine drives a real market (the test perceptron, a test set of 8 samples
-in 3 pieces, committed, sealed and drawn at the start) through random steps in random order:
-stakes from four accounts (exact or not), time passing, ending participation, the provider
-revealing the next piece (or never), forfeits, evaluation steps, settlements of random
-sizes, withdrawals and sweeps. Each step is predicted from the phase: done, or refused with
+A hypothesis state machine drives a real market (the test perceptron, or in one run of four a
+naive Bayes model that can learn nothing more, so that its evaluation is refused; a test set of
+8 samples in 3 pieces, committed, sealed and drawn at the start) through random steps in random
+order: stakes from four accounts (exact or not), time passing, ending participation, the provider
+revealing the next piece (or never), forfeits, evaluation steps, abandoning the evaluation,
+settlements of random sizes, withdrawals and sweeps. Each step is predicted from the phase: done, or refused with
 the contract's reason, changing nothing.
 
 After every step one invariant checks:
@@ -15,7 +16,9 @@ After every step one invariant checks:
     is owed is every stake plus the bounty;
 (c) nothing is withdrawn twice (a second withdrawal reverts and pays nothing);
 (d) a provider that never revealed the rest keeps nothing of the bounty, unless (e) nobody staked:
-    participation then ends after the claim wait too, and the bounty goes back to the provider.
+    participation then ends after the claim wait too, and the bounty goes back to the provider;
+(f) an abandoned evaluation gives each account back what it put in: its stakes, and the bounty to
+    the provider (counting what the provider swept as the swept account's).
 
 Each CI run executes at least :data:`~tests.invariant.counting.OPERATIONS` rules (hypothesis's
 seed is printed in pytest's header, the number of operations in its summary).
@@ -23,6 +26,7 @@ seed is printed in pytest's header, the number of operations in its summary).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 
 import pytest
@@ -30,8 +34,9 @@ from hypothesis import event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import initialize, invariant, precondition, rule
 
-from sumchain import ContractReverted, EmbeddedChain, SparsePerceptron
+from sumchain import ContractReverted, EmbeddedChain, NaiveBayes, SparsePerceptron
 from sumchain.incentives import DAY
+from sumchain.incentives.prediction_market import SETTLED
 from sumchain.market import PHASES, Market, PredictionMarket, split_test_set
 from tests.invariant.counting import CountingMachine, counted, run_counted
 from tests.invariant.test_deposit_invariants import GENESIS, LEARNING_RATE, WEIGHT_BITS, WEIGHTS, samples
@@ -43,20 +48,30 @@ PARAMETERS = PredictionMarket(
 TEST = split_test_set(
     [[0], [1], [0, 2], [1, 3], [2], [3], [0, 4], [1, 5]], [1, 0, 1, 0, 1, 0, 1, 0], pieces=3, salt=lambda: bytes(32)
 )
+ORDER = [*(phase for phase in PHASES if phase != "done"), "done"]
+"""The phases in the order they go ("abandoned", numbered after "done", comes before it)."""
+FULL = NaiveBayes.from_counts([2**64 - 1] * 2, [[1] * len(WEIGHTS)] * 2)
+"""A model that can learn nothing more: each class has counted 2**64 - 1 samples."""
 SETTINGS = settings(max_examples=160, stateful_step_count=100, deadline=None)
 PEOPLE = [1, 2, 3, 4]
 
 
 class MarketMachine(CountingMachine):
-    @initialize(reveals=st.integers(0, 3), empty=st.integers(0, 7))
-    def open_market(self, reveals: int, empty: int) -> None:
+    @initialize(reveals=st.integers(0, 3), empty=st.integers(0, 7), stuck=st.integers(0, 3))
+    def open_market(self, reveals: int, empty: int, stuck: int) -> None:
         """A market in participation; its provider will reveal the rest when asked (three times
         in four), or never; the fast forward stakes once if nobody did (seven times in eight), or
-        waits out the claim wait and ends it empty."""
+        waits out the claim wait and ends it empty; its model learns (three times in four), or
+        refuses every contribution's update, which the fast forward then abandons."""
         self.reveals = reveals > 0
         self.empty = empty == 0
+        self.stuck = stuck == 0
         self.chain = EmbeddedChain(genesis_time=GENESIS)
-        mirror = SparsePerceptron.from_weights(WEIGHTS, learning_rate=LEARNING_RATE, weight_bits=WEIGHT_BITS)
+        mirror = (
+            FULL
+            if self.stuck
+            else SparsePerceptron.from_weights(WEIGHTS, learning_rate=LEARNING_RATE, weight_bits=WEIGHT_BITS)
+        )
         self.market = Market.create(self.chain, mirror, PARAMETERS, bounty=BOUNTY, sender=0)
         self.market.commit(TEST, sender=0)
         self.market.seal(sender=0)
@@ -64,6 +79,9 @@ class MarketMachine(CountingMachine):
         self.accounts = [self.chain.accounts[i] for i in (0, *PEOPLE)]
         self.staked = 0
         self.withdrawn = 0
+        self.put_in = Counter({self.accounts[0]: BOUNTY})  # by account: its stakes, the bounty
+        self.taken_out: Counter[str] = Counter()  # by account: withdrawn, or swept from it
+        self.abandoned = False
         self.revealed_rest = False
         self.phase = "participation"
 
@@ -90,6 +108,7 @@ class MarketMachine(CountingMachine):
         data = self.market.model.codec.encode(sample)
         if self._attempt(lambda: self.market._send("add_data", data, label, sender=who, value=value), allowed, reason):
             self.staked += 1
+            self.put_in[self.chain.accounts[who]] += STAKE
 
     @rule(seconds=st.sampled_from([1, 3_600, 3_600, DAY, 4 * DAY, 6 * DAY]))
     @counted
@@ -147,14 +166,28 @@ class MarketMachine(CountingMachine):
     @rule(steps=st.integers(1, 12))
     @counted
     def evaluate_steps(self, steps: int) -> None:
-        """Up to ``steps`` transactions of the evaluation: a piece counted, or a contribution applied."""
-        self.market.evaluate(sender=5, limit=steps)
+        """Up to ``steps`` transactions of the evaluation: a piece counted, or a contribution applied
+        (refused by a model that can learn nothing more)."""
+        try:
+            self.market.evaluate(sender=5, limit=steps)
+        except ContractReverted as refused:
+            assert self.stuck and "count overflows its field" in (refused.reason or ""), refused.reason
+            event("evaluation refused")
         self.phase = self.market.phase()
+
+    @rule(who=st.sampled_from(PEOPLE))
+    @counted
+    def abandon(self, who: int) -> None:
+        late = self._now() > self.market.status()["reveal_deadline"] + PARAMETERS.claim_wait
+        allowed = self.phase == "evaluate" and late
+        reason = "not in this phase" if self.phase != "evaluate" else "evaluation time not over"
+        if self._attempt(lambda: self.market.abandon(sender=who), allowed, reason):
+            self.phase, self.abandoned = "abandoned", True
 
     @rule(limit=st.integers(1, 3))
     @counted
     def settle(self, limit: int) -> None:
-        allowed = self.phase in ("reward", "forfeited")
+        allowed = self.phase in SETTLED
         if self._attempt(lambda: self.market._send("settle", limit, sender=5), allowed, "not in this phase"):
             self.phase = self.market.phase()
 
@@ -166,6 +199,7 @@ class MarketMachine(CountingMachine):
         reason = "not in this phase" if self.phase != "done" else "nothing to withdraw"
         if self._attempt(lambda: self.market.withdraw(sender=who), allowed, reason):
             self.withdrawn += owed
+            self.taken_out[self.chain.accounts[who]] += owed
             assert self.market.owed(who) == 0
 
     @rule(who=st.sampled_from(PEOPLE))
@@ -178,7 +212,10 @@ class MarketMachine(CountingMachine):
             reason = "claim wait not over"
         else:
             reason = "" if self.market.owed(account) else "nothing to sweep"
-        self._attempt(lambda: self.market._send("sweep", account, sender=0), not reason, reason)
+        owed = self.market.owed(account)
+        if self._attempt(lambda: self.market.sweep(account, sender=0), not reason, reason):
+            self.taken_out[account] += owed
+            self.put_in[self.accounts[0]] -= owed  # the provider's now, though it was the account's
 
     @rule()
     def fast_forward(self) -> None:
@@ -198,7 +235,10 @@ class MarketMachine(CountingMachine):
                 self.forfeit(3)
         elif self.phase == "evaluate":
             self.evaluate_steps(12)
-        elif self.phase in ("reward", "forfeited"):
+            if self.stuck and self.phase == "evaluate":
+                self.advance(9 * DAY)  # past the claim wait after the reveal deadline
+                self.abandon(4)
+        elif self.phase in SETTLED:
             self.settle(3)
         elif self.phase == "done":
             for who in (0, *PEOPLE):
@@ -209,7 +249,7 @@ class MarketMachine(CountingMachine):
     @invariant()
     def every_wei_is_accounted_for(self) -> None:
         phase = self.market.phase()
-        assert PHASES.index(phase) >= PHASES.index(self.phase if self.phase in PHASES else phase)
+        assert ORDER.index(phase) >= ORDER.index(self.phase if self.phase in ORDER else phase)
         self.phase = phase
         event(f"reached {phase}")
         balance = self.chain.balance(self.market.address)
@@ -223,6 +263,10 @@ class MarketMachine(CountingMachine):
             if not self.staked:  # (e) nobody joined: the bounty goes back to the provider
                 event("done with nobody staked")
                 assert self.market.owed(self.accounts[0]) + self.withdrawn == BOUNTY
+            if self.abandoned:  # (f) each account gets back what it put in
+                event("done after an abandoned evaluation")
+                for account in self.accounts:
+                    assert self.market.owed(account) + self.taken_out[account] == self.put_in[account]
         else:
             assert self.withdrawn == 0
             assert balance == self.staked * STAKE + BOUNTY

@@ -15,13 +15,13 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from sumchain import ContractReverted, EmbeddedChain, SparsePerceptron
+from sumchain import ContractReverted, EmbeddedChain, NaiveBayes, SparsePerceptron
 from sumchain.chain.abi import ContractABI, encode_values
 from sumchain.chain.compiler import compile_trainer
 from sumchain.chain.hashing import keccak
 from sumchain.errors import InvalidIncentive, InvalidSample, SumchainError
 from sumchain.incentives import DAY
-from sumchain.incentives.prediction_market import MAX_PIECES, MAX_TEST_SAMPLES
+from sumchain.incentives.prediction_market import MAX_PIECES, MAX_TEST_SAMPLES, SETTLED
 from sumchain.market import (
     HiddenTestSet,
     Market,
@@ -32,6 +32,7 @@ from sumchain.market import (
     rewards,
     split_test_set,
 )
+from sumchain.models import OnChainModel
 from tests.conftest import WEIGHTS
 from tests.helpers import Impostor, assert_deployment_reverts, deploy_interrupted, sparse_bytes
 
@@ -62,17 +63,22 @@ def assert_holds(market: Market, accounts: Sequence[str]) -> None:
     balance = market.chain.balance(market.address)
     if status["phase"] == "done":
         assert balance == sum(market.owed(a) for a in {*accounts, market.model.owner})
-    elif status["phase"] in ("reward", "forfeited"):
+    elif status["phase"] in SETTLED:
         assert balance == status["num_contributions"] * STAKE + status["bounty"]
     else:
         assert balance == status["num_contributions"] * STAKE + status["bounty_left"]
 
 
 def opened(
-    chain: EmbeddedChain, tests: HiddenTestSet, *, bounty: int = BOUNTY, parameters: PredictionMarket = PARAMETERS
+    chain: EmbeddedChain,
+    tests: HiddenTestSet,
+    *,
+    bounty: int = BOUNTY,
+    parameters: PredictionMarket = PARAMETERS,
+    model: OnChainModel | None = None,
 ) -> Market:
-    """A market on the test perceptron, committed, sealed, drawn, with its first piece revealed."""
-    market = Market.create(chain, mirror(), parameters, bounty=bounty, sender=0)
+    """A market on the test perceptron (or ``model``), committed, sealed, drawn, with its first piece revealed."""
+    market = Market.create(chain, model or mirror(), parameters, bounty=bounty, sender=0)
     market.commit(tests, sender=0)
     market.seal(sender=0)
     first = market.draw(sender=3)
@@ -574,14 +580,87 @@ def test_a_provider_that_does_not_reveal_in_time_loses_the_bounty_to_the_contrib
     with pytest.raises(ContractReverted, match="prediction_market: nothing to withdraw"):
         market.withdraw(sender=1)
     with pytest.raises(ContractReverted, match="prediction_market: claim wait not over"):
-        market._send("sweep", people[1], sender=0)
+        market.sweep(people[1], sender=0)
     chain.advance_time(9 * DAY)
     with pytest.raises(ContractReverted, match="market: caller is not the provider"):
-        market._send("sweep", people[1], sender=1)
-    market._send("sweep", people[1], sender=0)
+        market.sweep(people[1], sender=1)
+    market.sweep(people[1], sender=0)
     assert market.owed(people[1]) == 0 and market.owed(market.model.owner) == 2 * (STAKE + share)
     market.withdraw(sender=0)
     assert chain.balance(market.address) == 0
+
+
+def stuck(chain: EmbeddedChain, tests: HiddenTestSet) -> Market:
+    """A market whose evaluation cannot go on, the rest revealed: its naive Bayes model has counted
+    2**64 - 1 samples of class 1, so that learning the first contribution (of class 1) would pass the
+    count's 64 bits, and every attempt is refused."""
+    full = NaiveBayes.from_counts([5, 2**64 - 1], [[3, 1, 1, 0, 2, 0, 1, 0], [0, 2, 1, 3, 0, 2, 0, 1]])
+    market = opened(chain, tests, model=full)
+    market.add_data([1, 3], 1, sender=1)
+    market.add_data([0], 0, sender=2)
+    market.add_data([0, 2], 0, sender=1)
+    chain.advance_time(DAY)
+    market.end(sender=3)
+    market.reveal_rest(tests, sender=0)
+    return market
+
+
+def test_an_evaluation_that_cannot_go_on_is_given_up_from_its_deadline_and_everyone_gets_back_what_it_put(
+    chain,
+) -> None:
+    """Without a way out, the stakes and the bounty of such a market stayed locked for ever: every step of
+    the evaluation reverts, and so did forfeit, cancel, withdraw."""
+    tests = pieces_of()
+    market = stuck(chain, tests)
+    people = chain.accounts[1:3]
+    with pytest.raises(ContractReverted, match="naive_bayes: count overflows its field"):
+        market.evaluate(sender=5)  # the initial state is counted; learning the first contribution is refused
+    before = market.status()
+    with pytest.raises(ContractReverted, match="naive_bayes: count overflows its field"):
+        market.evaluate(sender=5)
+    assert market.status() == before and before["applied"] == 0
+    for refused in (market.forfeit, market.cancel, market.withdraw):
+        with pytest.raises(ContractReverted):
+            refused(sender=0)
+    deadline = market.evaluation_deadline()
+    assert deadline == before["reveal_deadline"] + PARAMETERS.claim_wait
+    assert not market.evaluation_stuck()
+    assert market.next_step_call() != market.abandon_call()  # before its deadline, the evaluation is pushed
+    refused_until(chain, deadline + 1, lambda: market.abandon(sender=5), "prediction_market: evaluation time not over")
+    assert market.evaluation_stuck() and market.next_step_call() == market.abandon_call()
+    market.abandon(sender=5)
+    assert market.phase() == "abandoned" and market._events("PhaseChanged")[-1] == {"phase": 9}
+    assert_holds(market, people)
+    with pytest.raises(ContractReverted, match="prediction_market: not in this phase"):
+        market.abandon(sender=5)
+    assert market.settle(sender=5) == 1 and market.phase() == "done"
+    assert [market.owed(a) for a in (*people, market.model.owner)] == [2 * STAKE, STAKE, BOUNTY]
+    assert_holds(market, people)
+    with pytest.raises(SumchainError, match="0 of 3 applied: a forfeit or an abandoned evaluation scores none"):
+        market.finalized_mirror()
+    for who in (1, 2, 0):
+        market.withdraw(sender=who)
+    assert chain.balance(market.address) == 0
+
+
+def test_only_an_evaluation_is_given_up(chain) -> None:
+    """Before the evaluation and after it, abandon is refused: an evaluation that ran to its end pays
+    the rewards, however late its settlement."""
+    tests = pieces_of()
+    market = opened(chain, tests)
+    market.add_data([0], 1, sender=1)
+    market.add_data([1], 0, sender=2)
+    chain.advance_time(30 * DAY)
+    with pytest.raises(ContractReverted, match="prediction_market: not in this phase"):
+        market.abandon(sender=5)
+    market.end(sender=1)
+    market.reveal_rest(tests, sender=0)
+    chain.advance_time(30 * DAY)
+    assert not market.evaluation_stuck()  # past its deadline, but its next step goes through
+    market.evaluate(sender=5)
+    with pytest.raises(ContractReverted, match="prediction_market: not in this phase"):
+        market.abandon(sender=5)
+    assert market.phase() == "reward"
 
 
 def test_two_accounts_pushing_the_evaluation_at_once_both_finish_without_an_error(chain, monkeypatch) -> None:
@@ -628,9 +707,13 @@ def test_what_nobody_withdrew_is_swept_from_the_claim_waits_exact_second(chain) 
     finish(chain, market, tests)
     opens = market.status()["ended_at"] + PARAMETERS.claim_wait
     swept = "prediction_market: claim wait not over"
-    refused_until(chain, opens, lambda: market._send("sweep", people[0], sender=0), swept)
-    market._send("sweep", people[0], sender=0)
+    refused_until(chain, opens, lambda: market.sweep(people[0], sender=0), swept)
+    owed, kept = market.owed(people[0]), market.owed(market.model.owner)
+    assert market.sweep(people[0], sender=0) == owed > 0
     assert chain.time() == opens and market.owed(people[0]) == 0
+    assert market.owed(market.model.owner) == kept + owed  # the provider's now, to withdraw
+    with pytest.raises(ContractReverted, match="prediction_market: nothing to sweep"):
+        market.sweep(people[0], sender=0)
 
 
 def test_the_draw_comes_in_a_later_block_and_depends_on_the_commitments(chain) -> None:

@@ -430,3 +430,39 @@ def test_the_test_sets_kept_before_any_commitment_are_bounded(site: Site) -> Non
     assert len(_files(site, market)) == MAX_KEPT_TEST_SETS
     again = _provide(site, market, {"from": PROVIDER, "test_set": TEST_SET * 4, "pieces": 2})
     assert again.status_code == 200  # one of those kept carries on
+
+
+def test_an_evaluation_that_cannot_go_on_is_given_up_by_a_push_past_its_deadline(site: Site) -> None:
+    """A market whose naive Bayes model has counted 2**64 - 1 samples of class 1 cannot learn a sample of
+    class 1: each push is refused, in one line. Past the claim wait after the reveal deadline, anyone's push
+    (a dev account's, or the wallet's next step) gives the evaluation up and settles: each stake back, the
+    bounty to the provider."""
+    from sumchain import NaiveBayes
+    from sumchain.incentives import DAY, PredictionMarket
+    from sumchain.market import split_test_set
+
+    full = NaiveBayes.from_counts([5, 2**64 - 1], [[3, 1, 1, 0], [0, 2, 1, 3]])
+    parameters = PredictionMarket(
+        stake=STAKE, min_duration=3600, min_contributions=1, reveal_window=3600, claim_wait=DAY
+    )
+    market = Market.create(site.chain, full, parameters, bounty=BOUNTY, sender=0)
+    hidden = split_test_set([[0], [1], [2, 3], [0, 2]], [0, 1, 1, 0])
+    market.commit(hidden, sender=0)
+    market.seal(sender=0)
+    market.reveal(hidden, market.draw(sender=0), sender=0)
+    market.add_data([1, 3], 1, sender=2)
+    site.chain.advance_time(3600)
+    market.end(sender=2)
+    market.reveal_rest(hidden, sender=0)
+    base = f"/api/models/{market.address}/market"
+    refused = site.post(base + "/push", {"account": 2})
+    assert refused.status_code in (400, 409) and "naive_bayes: count overflows its field" in refused.json()["error"]
+    assert market.phase() == "evaluate"
+    site.chain.advance_time(DAY + 3600)
+    view = site.get(base).json()
+    assert "It is past its deadline: if its next step is refused, a push gives it up" in view["phase_line"]
+    wallet = site.post(base + "/unsigned", {"action": "push", "from": WALLET}).json()
+    assert wallet["action"] == "abandon" and wallet["data"] == "0x" + market.abandon_call().data.hex()
+    pushed = site.post(base + "/push", {"account": 2}).json()
+    assert pushed["phase"] == "done" and pushed["sent"] == 2  # abandon, then settle
+    assert (market.owed(CONTRIBUTOR), market.owed(PROVIDER)) == (STAKE, BOUNTY)

@@ -6,7 +6,9 @@ a file of its own, commits their hashes and seals), ``reveal`` (first the drawn 
 opens participation; after ``end``, every other piece), or ``cancel`` before participation opens
 (the bounty back); contributors ``contribute``; anyone
 ``end``s participation, pushes the ``evaluate``-ion and its settlement, and ``withdraw``s what
-it is owed; ``status`` shows where the market stands. The current model (``--model``) is the
+it is owed, or ``abandon``-s an evaluation whose steps are refused once past its deadline; the provider
+``sweep``-s what nobody withdrew after the claim wait;
+``status`` shows where the market stands. The current model (``--model``) is the
 market.
 """
 
@@ -36,7 +38,8 @@ from sumchain.cli.models import (
     sample_model,
 )
 from sumchain.cli.output import eth, out, progress_bar, when
-from sumchain.errors import SumchainError
+from sumchain.errors import ContractReverted, SumchainError
+from sumchain.incentives.prediction_market import SETTLED
 
 if TYPE_CHECKING:
     from sumchain.market import HiddenTestSet, Market
@@ -246,6 +249,27 @@ def forfeit() -> None:
     out.print(f"The provider did not reveal in time: the bounty went {went} (sumchain market withdraw).")
 
 
+@market_app.command("abandon")
+def abandon() -> None:
+    """Give up an evaluation whose steps are refused, once past its deadline (the claim wait after the reveal
+    deadline): each stake back to its contributor, the bounty to the provider; then settle."""
+    market = _market()
+    market.abandon(sender=session.account)
+    market.settle(sender=session.account)
+    out.print("The evaluation was given up: each stake and the bounty went back (sumchain market withdraw).")
+
+
+def _evaluation_refused(market: Market, refused: ContractReverted) -> SumchainError:
+    """A refused evaluation step, with the way out of an evaluation that cannot go on."""
+    deadline = market.evaluation_deadline() or 0  # set: the evaluation runs once participation ended
+    way_out = (
+        "anyone may give it up: sumchain market abandon (each stake back, the bounty to the provider)"
+        if market.evaluation_stuck()
+        else f"if it stays refused, anyone may give it up after {when(deadline)}: sumchain market abandon"
+    )
+    return SumchainError(f"the evaluation's next step is refused ({refused}); {way_out}")
+
+
 @market_app.command("evaluate")
 def evaluate() -> None:
     """Push the evaluation (one piece or one contribution per transaction) and the settlement to the end."""
@@ -254,7 +278,7 @@ def evaluate() -> None:
     market = _market()
     if market.phase() == "done":
         raise SumchainError("nothing to evaluate: the market is done (its scores: sumchain market status)")
-    if market.phase() not in ("evaluate", "reward", "forfeited"):
+    if market.phase() not in ("evaluate", *SETTLED):
         raise SumchainError(f"nothing to evaluate in the {market.phase()} phase: every piece is revealed first")
     total = int(market._read("num_contributions"))
     columns = (
@@ -266,7 +290,12 @@ def evaluate() -> None:
     )
     with progress_bar(*columns) as progress:
         task = progress.add_task("evaluate", total=total)
-        sent = market.evaluate(sender=session.account, on_step=lambda done, _: progress.update(task, completed=done))
+        try:
+            sent = market.evaluate(
+                sender=session.account, on_step=lambda done, _: progress.update(task, completed=done)
+            )
+        except ContractReverted as refused:
+            raise _evaluation_refused(market, refused) from None
     sent += market.settle(sender=session.account)
     scores = market.scores()
     out.print(f"Evaluated {len(scores)} contributions in {sent} transactions; scores (test samples): {scores}")
@@ -300,6 +329,34 @@ def withdraw() -> None:
     """Collect what you are owed once the market is done (stakes, rewards, or the provider's bounty left)."""
     amount = _market().withdraw(sender=session.account)
     out.print(f"Withdrew {eth(amount)}.")
+
+
+@market_app.command("sweep")
+def sweep(
+    accounts: Annotated[
+        list[str] | None,
+        typer.Argument(help="Accounts (addresses or dev numbers); default: every contributor still owed something."),
+    ] = None,
+) -> None:
+    """Move what contributors did not withdraw to you, the provider, once the claim wait after the end has passed;
+    then withdraw it (sumchain market withdraw)."""
+    from sumchain.chain.base import resolve_account
+
+    market = _market()
+    chain = market.chain
+    if accounts:
+        named = [resolve_account(chain, a, signing=False) for a in accounts]
+    else:
+        named = [a for a in dict.fromkeys(c for _, c, _, _ in market.contributions()) if market.owed(a)]
+        if not named:
+            out.print("Nothing to sweep: every contributor withdrew what it was owed.")
+            return
+    total = 0
+    for account in named:
+        amount = market.sweep(account, sender=session.account)
+        total += amount
+        out.print(f"Swept {eth(amount)} from {account}.")
+    out.print(f"Swept {eth(total)} in all: withdraw it with sumchain market withdraw.")
 
 
 @market_app.command("status")

@@ -15,8 +15,22 @@ MAX_PIECES = 1_024
 """Pieces of a test set, at most (the contract's ``MAX_PIECES``)."""
 MAX_TEST_SAMPLES = PIECE_SAMPLES * MAX_PIECES
 """Test samples, at most; also the least stake in wei (one round of any score fits in it)."""
-PHASES = ("commit", "sealed", "drawn", "participation", "reveal", "evaluate", "reward", "forfeited", "done")
-"""The market's phases, by their number on chain; they only move forward."""
+PHASES = (
+    "commit",
+    "sealed",
+    "drawn",
+    "participation",
+    "reveal",
+    "evaluate",
+    "reward",
+    "forfeited",
+    "done",
+    "abandoned",
+)
+"""The market's phases, by their number on chain; they only move forward, in this order but for
+"abandoned" (an evaluation given up, added later), which comes between "evaluate" and "done"."""
+SETTLED = ("reward", "forfeited", "abandoned")
+"""The phases whose balances ``settle`` credits (the market is then done)."""
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from sumchain.chain.base import Receipt, resolve_account
 from sumchain.chain.hashing import keccak
 from sumchain.client import Call, RawInput
 from sumchain.errors import ContractReverted, SumchainError
-from sumchain.incentives.prediction_market import PHASES, PIECE_SAMPLES, PredictionMarket
+from sumchain.incentives.prediction_market import PHASES, PIECE_SAMPLES, SETTLED, PredictionMarket
 
 if TYPE_CHECKING:
     from sumchain.chain.base import Chain
@@ -701,6 +701,38 @@ class Market:
         """Give the bounty to the contributors after a missed reveal deadline (anyone)."""
         self._send_call(self.forfeit_call(), sender=sender)
 
+    def evaluation_deadline(self) -> int | None:
+        """The time after which anyone may :meth:`abandon` an evaluation still running: the claim wait
+        after the reveal deadline; None before participation ended."""
+        deadline = int(self._read("reveal_deadline"))
+        return deadline + self.parameters.claim_wait if deadline else None
+
+    def evaluation_stuck(self) -> bool:
+        """Whether the evaluation runs, its deadline (:meth:`evaluation_deadline`) has passed (a block
+        mined now is after it), and its next step is refused: anyone may then :meth:`abandon` it."""
+        if self.phase() != "evaluate":
+            return False
+        deadline = self.evaluation_deadline()
+        if deadline is None or self.chain.time() < deadline:
+            return False
+        step = self._evaluation_call(self.revealed_pieces(), self.contributions())
+        try:
+            self.chain.call(self.address, step.data, block="pending")
+        except ContractReverted:
+            return True
+        return False
+
+    def abandon_call(self) -> Call:
+        """The :meth:`abandon` transaction, unsent."""
+        return self._call_of("abandon")
+
+    def abandon(self, *, sender: str | int | None = None) -> None:
+        """Give up an evaluation not finished by its deadline (:meth:`evaluation_deadline`; anyone): each
+        stake goes back to its contributor and the bounty to the provider, once settled (:meth:`settle`). For
+        an evaluation whose every step is refused (:meth:`evaluation_stuck`), such as a model that can
+        no longer learn, which would otherwise hold the stakes and the bounty for ever."""
+        self._send_call(self.abandon_call(), sender=sender)
+
     def _evaluation_call(
         self, pieces: dict[int, Piece], staked: Sequence[tuple[int, str, tuple[int, ...], int]]
     ) -> Call:
@@ -733,16 +765,18 @@ class Market:
         Call or None
             In the evaluation, the next ``evaluate`` (a piece of the test set counted) or, once
             every piece is counted, the next ``apply_next`` (a contribution learned and scored); in
-            the reward or forfeited phase, ``settle``; once the provider missed its reveal
-            deadline, ``forfeit`` (the bounty goes to the contributors); in any other phase, None
-            (nothing to push).
+            the reward, forfeited or abandoned phase, ``settle``; once the provider missed its reveal
+            deadline, ``forfeit`` (the bounty goes to the contributors); once the evaluation is
+            stuck (:meth:`evaluation_stuck`), ``abandon``; in any other phase, None (nothing to push).
         """
         phase = self.phase()
         if phase == "reveal" and self.deadline_missed():
             return self.forfeit_call()
         if phase == "evaluate":
+            if self.evaluation_stuck():
+                return self.abandon_call()
             return self._evaluation_call(self.revealed_pieces(), self.contributions())
-        if phase in ("reward", "forfeited"):
+        if phase in SETTLED:
             return self._settle_call(limit)
         return None
 
@@ -773,7 +807,7 @@ class Market:
         """Credit every contribution's balance and the provider's bounty left (anyone); returns the
         number of transactions sent."""
         sent = 0
-        while self.phase() in ("reward", "forfeited"):
+        while self.phase() in SETTLED:
             sent += self._pushed(self._settle_call(limit), sender)
         return sent
 
@@ -799,8 +833,13 @@ class Market:
 
     def kept(self) -> list[bool]:
         """Whether each contribution was kept to the end of the rewards (not dropped by the first pass)."""
-        if self.phase() != "done" or not int(self._read("applied")):
-            raise SumchainError(f"the market at {self.address} has no scored contributions (phase {self.phase()})")
+        progress = [int(self._read(name)) for name in ("applied", "num_contributions", "next_piece", "num_pieces")]
+        applied, contributions, following, pieces = progress
+        if self.phase() != "done" or not applied or applied < contributions or following < pieces:
+            raise SumchainError(
+                f"the market at {self.address} has no scored contributions (phase {self.phase()}; "
+                f"{applied} of {contributions} applied: a forfeit or an abandoned evaluation scores none)"
+            )
         first = int(self._read("first_rounds"))
         return [first == 0 or score >= 0 for score in self.scores()]
 
@@ -811,7 +850,8 @@ class Market:
         Raises
         ------
         SumchainError
-            Before the market is done with its evaluation (a forfeited market has no scores), or
+            Before the market is done with its evaluation (a forfeited market has no scores, nor has
+            an abandoned one), or
             when the chain has no record of the upload (see :func:`sumchain.audit.uploaded_words`).
         """
         from sumchain.audit import uploaded_words
@@ -834,3 +874,21 @@ class Market:
         """Collect what the sender is owed (once the market is done); returns the amount."""
         receipt = self._send_call(self.withdraw_call(), sender=sender)
         return int(self.model._events(receipt, "Withdrawn")[0]["amount"])
+
+    def sweep_call(self, account: str | int) -> Call:
+        """The :meth:`sweep` transaction, unsent."""
+        return self._call_of("sweep", resolve_account(self.chain, account, signing=False))
+
+    def sweep(self, account: str | int, *, sender: str | int | None = None) -> int:
+        """Move what ``account`` did not withdraw to the provider, who may then withdraw it (the provider,
+        once the claim wait after the end has passed); returns the amount.
+
+        Raises
+        ------
+        ContractReverted
+            Before the claim wait is over, with nothing to sweep, or from another account than the
+            provider's.
+        """
+        amount = self.owed(account)  # a withdrawal first leaves nothing, and the sweep is refused
+        self._send_call(self.sweep_call(account), sender=sender)
+        return amount

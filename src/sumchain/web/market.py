@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from sumchain.chain.hashing import checksum
 from sumchain.cli.output import countdown
+from sumchain.incentives.prediction_market import SETTLED
 from sumchain.web.errors import ApiError, shown
 from sumchain.web.mechanism import amount
 
@@ -43,7 +44,7 @@ MAX_KEPT_TEST_SETS = 8
 """Most test sets the dashboard keeps for one market before any is committed to (each gets a file of its
 own, never chosen over the one the market commits to)."""
 _SIGNATURE = re.compile(r"^0x[0-9a-fA-F]{130}$")
-PUSHED = ("evaluate", "reward", "forfeited")
+PUSHED = ("evaluate", *SETTLED)
 """The phases in which anyone may push the market forward (:func:`push`)."""
 WALLET_ACTIONS = ("stake", "push", "end", "withdraw", "provide", "cancel")
 """What a browser wallet may do on a market's page, one unsigned transaction at a time (``provide``: the
@@ -98,16 +99,24 @@ def phase_line(phase: str, figures: dict[str, Any], now: int) -> str:
         to = "the contributors" if figures["num_contributions"] else "the provider (nobody contributed)"
         return f"The provider missed the reveal deadline: anyone may push the market, which gives the bounty to {to}."
     if phase == "evaluate":
-        return (
+        line = (
             "Anyone may push the evaluation: each contribution is learned in turn and scored on the test set "
             f"({figures['applied']} of {figures['num_contributions']} applied)."
         )
+        if now >= figures["reveal_deadline"] + figures["parameters"]["claim_wait"]:
+            line += " It is past its deadline: if its next step is refused, a push gives it up (each stake back)."
+        return line
     if phase == "reward":
         return "Every contribution is scored: anyone may push the settlement, which credits each contributor."
     if phase == "forfeited":
         if not figures["num_contributions"]:
             return "Forfeited with no contributor: anyone may push the settlement, which gives the bounty back."
         return "The bounty is forfeited: anyone may push the settlement (each stake back with a share of the bounty)."
+    if phase == "abandoned":
+        return (
+            "The evaluation was given up (its steps were refused past its deadline): anyone may push the "
+            "settlement, which gives each stake back and the bounty to the provider."
+        )
     if not figures["opened_at"]:
         return "The provider cancelled the market before participation opened: it withdraws its bounty."
     return "The market is settled: each account withdraws what it is owed (the provider: the bounty left)."
@@ -191,7 +200,8 @@ def _nothing(what: str, market: Market, phase: str, now: int) -> ApiError:
 
 def push(market: Market, sender: str, limit: int, now: int) -> dict[str, Any]:
     """Push the evaluation, then the settlement, by at most ``limit`` transactions (anyone may); once the
-    provider missed its reveal deadline, forfeit the bounty to the contributors first.
+    provider missed its reveal deadline, forfeit the bounty to the contributors first; once the evaluation is
+    stuck past its deadline (:meth:`~sumchain.market.Market.evaluation_stuck`), give it up first.
 
     Parameters
     ----------
@@ -224,8 +234,11 @@ def push(market: Market, sender: str, limit: int, now: int) -> dict[str, Any]:
     if missed:  # the bounty goes to the contributors, and the settlement follows
         market.forfeit(sender=sender)
         sent = 1
+    elif market.evaluation_stuck():  # each stake back, the bounty to the provider, and the settlement follows
+        market.abandon(sender=sender)
+        sent = 1
     sent += market.evaluate(sender=sender, limit=limit)
-    if sent < limit and market.phase() in ("reward", "forfeited"):
+    if sent < limit and market.phase() in SETTLED:
         sent += market.settle(sender=sender)
     phase = market.phase()
     figures = market.status()
@@ -251,7 +264,8 @@ def next_step(market: Market, now: int) -> tuple[str, Call]:
     Returns
     -------
     tuple of str and Call
-        The contract function it calls (``evaluate``, ``apply_next`` or ``settle``) and the call
+        The contract function it calls (``evaluate``, ``apply_next``, ``settle``, ``forfeit`` or
+        ``abandon``) and the call
         (:meth:`Market.next_step_call`).
 
     Raises

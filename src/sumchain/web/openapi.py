@@ -459,6 +459,7 @@ def schema() -> dict[str, Any]:
                                 "reward",
                                 "forfeited",
                                 "done",
+                                "abandoned",
                             ]
                         },
                         "phase_line": {"type": "string", "description": "What happens now and who may act."},

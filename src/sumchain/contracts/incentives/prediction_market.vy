@@ -14,9 +14,13 @@
         left of the bounty goes back to the provider. A provider that does
         not reveal in time loses the bounty to the contributors (if any).
         Participation with fewer contributions than the provider asked for
-        may still end once it also lasted the claim wait.
+        may still end once it also lasted the claim wait. An evaluation
+        that does not finish within the claim wait after the reveal deadline
+        (a model that can no longer learn makes every step revert) may be
+        given up: each stake goes back, and the bounty to the provider.
 @dev Phases only move forward (`phase`): COMMIT, SEALED, DRAWN,
-     PARTICIPATION, REVEAL, EVALUATE, REWARD, FORFEITED, DONE; the provider
+     PARTICIPATION, REVEAL, EVALUATE, REWARD, FORFEITED, ABANDONED, DONE
+     (ABANDONED is numbered after DONE, added later); the provider
      may cancel before participation opens (straight to DONE, the bounty
      back), as when it lost the salts it must reveal with: before the draw,
      or once `reveal_window` passed since it without the drawn piece's reveal.
@@ -64,6 +68,7 @@ EVALUATE: constant(uint256) = 5
 REWARD: constant(uint256) = 6
 FORFEITED: constant(uint256) = 7
 DONE: constant(uint256) = 8
+ABANDONED: constant(uint256) = 9
 
 # @dev Samples in one piece of the test set, at most.
 PIECE_SAMPLES: constant(uint256) = 32
@@ -356,6 +361,21 @@ def _forfeit():
 
 
 @internal
+def _abandon():
+    """
+    @dev Gives up an evaluation not finished within `claim_wait` after the
+         reveal deadline (one whose every step reverts: a model that can no
+         longer learn, say): each stake goes back to its contributor and the
+         bounty to the provider, so that nothing stays locked and neither side
+         gains by making the evaluation fail.
+    """
+    self._require(EVALUATE)
+    if block.timestamp <= self.reveal_deadline + claim_wait:
+        reverts._fail("prediction_market: evaluation time not over")
+    self.phase = ABANDONED
+
+
+@internal
 @view
 def _next_piece(start: uint256) -> uint256:
     """
@@ -482,7 +502,8 @@ def _balance(index: uint256) -> uint256:
     """
     @dev A contribution's final balance: its stake, plus its score times the
          first pass's rounds, plus its score times the second pass's rounds
-         when it was kept (after a forfeit: its stake and its share of the bounty).
+         when it was kept (after a forfeit: its stake and its share of the
+         bounty; after an abandoned evaluation: its stake).
     @param index The contribution's index.
     @return Wei.
     """
@@ -491,6 +512,8 @@ def _balance(index: uint256) -> uint256:
         if index == 0:
             share += self.bounty % self.num_contributions
         return stake + share
+    if self.phase == ABANDONED:
+        return stake
     score: int256 = self._score(index)
     first: uint256 = self.first_rounds
     balance: int256 = convert(stake, int256) + score * convert(first, int256)
@@ -505,11 +528,13 @@ def _settle(limit: uint256, provider: address) -> uint256:
     @dev Credits up to `limit` contributions' balances to their contributors;
          after the last one, the provider gets the bounty left (none after a
          forfeit, unless nobody contributed) and the market is done.
+         In the reward, forfeited or abandoned phase.
     @param limit Contributions to credit in this call, at most.
     @param provider The provider.
     @return Contributions left to credit.
     """
-    if self.phase != REWARD and self.phase != FORFEITED:
+    phase: uint256 = self.phase
+    if phase != REWARD and phase != FORFEITED and phase != ABANDONED:
         reverts._fail("prediction_market: not in this phase")
     start: uint256 = self.settled
     count: uint256 = self.num_contributions
@@ -519,7 +544,7 @@ def _settle(limit: uint256, provider: address) -> uint256:
         self.owed[contributor] += self._balance(i)
     self.settled = stop
     if stop == count:
-        if self.phase == REWARD or count == 0:
+        if phase != FORFEITED or count == 0:
             self.owed[provider] += self.bounty_left
         self.bounty_left = 0
         self.ended_at = block.timestamp

@@ -284,6 +284,17 @@ def forfeit():
 
 
 @external
+def abandon():
+    """
+    @notice Gives up an evaluation not finished within the claim wait after
+            the reveal deadline (every step reverting, say): each stake goes
+            back to its contributor, the bounty to the provider (anyone).
+    """
+    market._abandon()
+    log PhaseChanged(phase=market.ABANDONED)
+
+
+@external
 def evaluate(
     piece: uint256,
     samples: DynArray[Bytes[model.SAMPLE_BYTES], market.PIECE_SAMPLES],

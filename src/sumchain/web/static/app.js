@@ -635,14 +635,14 @@ function endForm(model) {
   });
 }
 
-const PUSHED = ["evaluate", "reward", "forfeited"];
+const PUSHED = ["evaluate", "reward", "forfeited", "abandoned"];
 
 // Anyone may push the evaluation and then the settlement: batch after batch (a dev account), or one
 // transaction after another (the browser wallet), the progress shown.
 function pushForm(model) {
   const form = el("form", { id: "push-form", "aria-labelledby": "push-title" },
     el("h2", { id: "push-title", text: "Evaluation and settlement (anyone)" }),
-    el("p", { class: "muted", text: "Each transaction counts a piece of the test set or learns the next contribution; the settlement then credits everyone. Once the provider missed its reveal deadline, the first gives the bounty to the contributors." }),
+    el("p", { class: "muted", text: "Each transaction counts a piece of the test set or learns the next contribution; the settlement then credits everyone. Once the provider missed its reveal deadline, the first gives the bounty to the contributors; once an evaluation whose steps are refused is past its deadline, the first gives it up (each stake back, the bounty to the provider)." }),
     el("button", { type: "submit", class: "secondary", text: "Push evaluation and settlement", disabled: !canSign() }));
   onSubmit(form, "Pushing the market", async () => {
     if (state.account === WALLET) {
