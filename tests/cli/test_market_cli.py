@@ -235,3 +235,48 @@ def test_an_evaluation_that_cannot_go_on_is_abandoned_and_what_nobody_withdrew_i
     assert "Swept 0.01 ETH from 0x" in swept and "Swept 0.01 ETH in all" in swept
     assert run(tmp_path, "market", "sweep").stdout.startswith("Nothing to sweep")
     assert run(tmp_path, "market", "withdraw").stdout.startswith("Withdrew 1.01 ETH")
+
+
+def test_a_market_left_without_its_bounty_is_funded_and_a_resumed_commit_names_its_file(tmp_path) -> None:
+    """A creation stopped before the funding left a market that no commit could seal: the commit now says
+    so before writing anything, and ``market fund`` funds it. A test set the model cannot take writes
+    nothing. A commit that stopped half-way, run again without its --pieces, names the file it carries on."""
+    from sumchain.cli.models import sample_model
+    from sumchain.incentives import DAY, PredictionMarket
+    from sumchain.market import hidden_set_file, hidden_set_tag
+
+    texts, labels = tiny_reviews()
+    rows = [{"text": t, "label": y} for t, y in zip(texts[:48], labels[:48], strict=True)]
+    (tmp_path / "test.json").write_text(json.dumps(rows))
+    (tmp_path / "bad.json").write_text(json.dumps([{"sample": [1, 2, 5000], "label": 1}, {"sample": [3], "label": 0}]))
+    (tmp_path / ".sumchain").mkdir()
+    chain = EmbeddedChain(tmp_path / ".sumchain" / "chain.sqlite")
+    try:  # what a creation stopped after the deployment leaves
+        parameters = PredictionMarket(
+            stake=10**15, min_duration=3600, min_contributions=1, reveal_window=DAY, claim_wait=DAY
+        )
+        mirror, metadata = sample_model()
+        address = SharedModel.deploy(chain, mirror, mechanism=parameters, metadata=metadata).address
+    finally:
+        chain.close()
+    at = ("--model", address)
+    fails(tmp_path, *at, "market", "commit", "test.json", message="the market has no bounty (its creation stopped")
+    fails(tmp_path, *at, "market", "fund", "0", message="the bounty must be more than 0")
+    fails(tmp_path, *at, "market", "fund", "0.1ether", "--account", "1", message="market: caller is not the provider")
+    assert run(tmp_path, *at, "market", "fund", "0.1ether").stdout.startswith("Added 0.1 ETH to the bounty: 0.1 ETH")
+    fails(tmp_path, *at, "market", "commit", "bad.json", message="5000")
+    assert not list((tmp_path / ".sumchain").glob("market-*.json"))  # nothing kept of a refused commit
+    chain = EmbeddedChain(tmp_path / ".sumchain" / "chain.sqlite")
+    try:  # a commit of 3 pieces stopped after its first transaction: its file, one piece committed
+        market = Market(SharedModel(chain, address))
+        samples, numbers = read_test_set(market.model, tmp_path / "test.json")
+        hidden = split_test_set(samples, numbers, pieces=3)
+        kept = hidden_set_file(tmp_path / ".sumchain", address, hidden_set_tag(samples, numbers, 3, market.identity))
+        hidden.save(kept)
+        market.commit(HiddenTestSet(hidden.pieces[:1]))
+    finally:
+        chain.close()
+    carried = run(tmp_path, *at, "market", "commit", "test.json").stdout  # without --pieces 3
+    assert f"Carrying on the commit of {kept.relative_to(tmp_path)}" in " ".join(carried.split()), carried
+    assert "Committed 48 test samples in 3 pieces" in carried
+    assert [p.name for p in (tmp_path / ".sumchain").glob("market-*.json")] == [kept.name]

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from sumchain import ContractReverted, EmbeddedChain, NaiveBayes, SparsePerceptron
+from sumchain import ContractReverted, EmbeddedChain, NaiveBayes, SharedModel, SparsePerceptron
 from sumchain.chain.abi import ContractABI, encode_values
 from sumchain.chain.compiler import compile_trainer
 from sumchain.chain.hashing import keccak
@@ -245,7 +245,7 @@ def test_the_providers_steps_refuse_anyone_else_and_pieces_and_stakes_are_checke
 
 def test_the_seal_needs_a_bounty_and_happens_once_the_draw_needs_it_the_reveal_a_real_piece(chain) -> None:
     tests = pieces_of()
-    market = Market.create(chain, mirror(), PARAMETERS, bounty=0, sender=0)
+    market = Market(SharedModel.deploy(chain, mirror(), mechanism=PARAMETERS))  # not funded
     market.commit(tests, sender=0)
     with pytest.raises(ContractReverted, match="prediction_market: no bounty"):
         market.seal(sender=0)
@@ -330,6 +330,56 @@ def test_the_provider_cancels_before_participation_and_gets_the_bounty_back(chai
         market.cancel(sender=0)
 
 
+@pytest.mark.parametrize(
+    ("bounty", "message"),
+    [
+        (0, "the bounty must be more than 0"),
+        (-5, "the bounty must be more than 0"),
+        ("1ether", "the bounty must be a number of wei, got '1ether'"),
+        (True, "the bounty must be a number of wei, got True"),
+        (10**23, "the bounty of 100,000 ETH is more than 0x"),
+    ],
+)
+def test_a_bad_bounty_is_refused_before_anything_is_deployed(chain, bounty: object, message: str) -> None:
+    """Before, the market was deployed and loaded first, then left without a bounty (or with none at all,
+    for 0): it could never be sealed."""
+    before = chain.block_number()
+    with pytest.raises(SumchainError, match=message):
+        Market.create(chain, mirror(), PARAMETERS, bounty=bounty, sender=0)  # type: ignore[arg-type]
+    assert chain.block_number() == before
+
+
+def test_a_market_without_a_bounty_is_funded_before_its_commitments(chain) -> None:
+    """A market whose creation stopped before its funding: the provider's steps refuse to commit what
+    could never be sealed, and funding it lets them go on."""
+    model = SharedModel.deploy(chain, mirror(), mechanism=PARAMETERS)  # as Market.create stopped half-way
+    market = Market(model)
+    tests = pieces_of()
+    with pytest.raises(SumchainError, match="the market has no bounty, without which it cannot be sealed"):
+        market.provide(tests, sender=0)
+    assert market.committed_pieces() == 0
+    market.fund(BOUNTY, sender=0)
+    assert market.provide(tests, sender=0) == ["commit", "seal"] and market.phase() == "sealed"
+
+
+def test_the_provider_s_steps_send_nothing_for_another_account_or_another_test_set(chain) -> None:
+    """Before, a reveal with the wrong file, or from another account, sent the draw first and then was
+    refused: the market was drawn for nothing, and the provider could no longer cancel at once."""
+    tests = pieces_of()
+    market = Market.create(chain, mirror(), PARAMETERS, bounty=BOUNTY, sender=0)
+    market.provide(tests, sender=0)
+    other = split_test_set(TEST_SAMPLES, TEST_LABELS, pieces=4, salt=lambda: bytes([7]) * 32)  # other salts
+    before = chain.block_number()
+    with pytest.raises(SumchainError, match=r"not the one the market committed to .*: nothing was sent"):
+        market.provide(other, sender=0)
+    with pytest.raises(SumchainError, match="not the one the market committed to"):
+        market.provider_step_call(other)  # the wallet's next step
+    with pytest.raises(SumchainError, match=f"only the market's provider, {chain.accounts[0]}, sends its steps"):
+        market.provide(tests, sender=1)
+    assert chain.block_number() == before and market.phase() == "sealed"
+    assert market.cancel(sender=0) == BOUNTY  # still at once: nothing was drawn
+
+
 def test_a_kept_test_set_carries_on_only_the_commit_it_is_of(chain, tmp_path) -> None:
     """kept_test_set: a new split is kept before any commitment; once the market holds commitments, the
     file they are of carries on (found in the folder, whatever the pieces asked), and another test set,
@@ -338,13 +388,18 @@ def test_a_kept_test_set_carries_on_only_the_commit_it_is_of(chain, tmp_path) ->
 
     market = Market.create(chain, mirror(), PARAMETERS, bounty=BOUNTY, sender=0)
     first = hidden_set_file(tmp_path, market.address, "a")
-    hidden, carried = kept_test_set(market, TEST_SAMPLES, TEST_LABELS, first, pieces=4, folder=tmp_path)
-    assert not carried and HiddenTestSet.load(first) == hidden and find_kept_test_set(tmp_path, market) is None
+    for samples, labels in (([[0], [10]], [1, 0]), ([[0], [2, 1]], [1, 0]), ([[0], [1]], [1, 2])):
+        with pytest.raises(InvalidSample):  # a feature past the model's, out of order, a class it has not
+            kept_test_set(market, samples, labels, first, folder=tmp_path)
+        assert not first.exists()  # nothing written for a test set the model cannot take
+    hidden, path, carried = kept_test_set(market, TEST_SAMPLES, TEST_LABELS, first, pieces=4, folder=tmp_path)
+    assert not carried and path == first and HiddenTestSet.load(first) == hidden
+    assert find_kept_test_set(tmp_path, market) is None
     market.commit(HiddenTestSet(hidden.pieces[:1]), sender=0)  # a commit stopped after its first piece
     assert find_kept_test_set(tmp_path, market) == (hidden, first)
     other = hidden_set_file(tmp_path, market.address, "b")
-    again, carried = kept_test_set(market, TEST_SAMPLES, TEST_LABELS, other, pieces=2, folder=tmp_path)
-    assert carried and again == hidden and not other.exists()
+    again, path, carried = kept_test_set(market, TEST_SAMPLES, TEST_LABELS, other, pieces=2, folder=tmp_path)
+    assert carried and again == hidden and path == first and not other.exists()  # the file of the first commit
     with pytest.raises(SumchainError, match="holds 1 commitments already, of another test set"):
         kept_test_set(market, TEST_SAMPLES, TEST_LABELS[::-1], other, folder=tmp_path)
     with pytest.raises(SumchainError, match="holds 1 commitments already, of a test set whose pieces and salts"):
@@ -683,6 +738,23 @@ def test_two_accounts_pushing_the_evaluation_at_once_both_finish_without_an_erro
     monkeypatch.undo()
     with pytest.raises(ContractReverted, match="not in this phase"):  # a refusal of its own still is one
         market._send_call(market._settle_call(8), sender=5)
+
+
+def test_another_step_mined_between_building_a_step_and_sending_it_is_no_error(chain, monkeypatch) -> None:
+    """Two ``sumchain market evaluate`` at once on anvil: the other's step was mined after this one built
+    its own but before it read where the market stood, and the refusal was taken for one of its own."""
+    tests = pieces_of(4)
+    market = ended(chain, tests)
+    market.reveal_rest(tests, sender=0)
+    build = market._evaluation_call
+
+    def other_first(*args: object) -> object:
+        call = build(*args)  # type: ignore[arg-type]
+        market._send_call(call, sender=6)  # the other process's same step, mined first
+        return call
+
+    monkeypatch.setattr(market, "_evaluation_call", other_first)
+    assert market.evaluate(sender=5) == 0 and market.phase() == "reward"
 
 
 def test_each_settle_step_returns_the_contributions_left_to_credit(chain) -> None:

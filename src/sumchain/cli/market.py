@@ -1,8 +1,8 @@
 """``sumchain market``: a prediction market with a hidden test set, phase by phase.
 
 The provider runs ``create`` (deploys the sample sentiment model, or a model file, as a market and funds the
-bounty), ``commit TEST_SET`` (splits the test set into pieces, keeps them with their salts in
-a file of its own, commits their hashes and seals), ``reveal`` (first the drawn piece, which
+bounty; ``fund`` adds to it before the seal), ``commit TEST_SET`` (splits the test set into pieces, keeps
+them with their salts in a file of its own, commits their hashes and seals), ``reveal`` (first the drawn piece, which
 opens participation; after ``end``, every other piece), or ``cancel`` before participation opens
 (the bounty back); contributors ``contribute``; anyone
 ``end``s participation, pushes the ``evaluate``-ion and its settlement, and ``withdraw``s what
@@ -119,7 +119,7 @@ def create(
     description: Description = None,
 ) -> None:
     """Deploy a model (the sample sentiment model, or --model-file) as a prediction market and fund its bounty
-    (you are the provider)."""
+    (you are the provider; if it stops before the bounty is funded: sumchain market fund AMOUNT)."""
     from sumchain.chain.base import resolve_account
     from sumchain.units import parse_amount
 
@@ -137,6 +137,20 @@ def create(
     market = _market()
     market.fund(amount, sender=session.account)
     out.print(f"Funded a bounty of {eth(amount)}. Next: sumchain market commit TEST_SET.json")
+
+
+@market_app.command("fund")
+def fund(amount: Annotated[str, typer.Argument(help="Wei to add to the bounty, e.g. 0.1ether.")]) -> None:
+    """Add to the bounty before the test set is sealed (the provider): for a market whose creation stopped
+    before it was funded, or a larger bounty."""
+    from sumchain.chain.base import resolve_account
+    from sumchain.units import parse_amount
+
+    market = _market()
+    value = parse_amount(amount)
+    check_bounty(market.chain, resolve_account(market.chain, session.account), value, session.max_deposit)
+    market.fund(value, sender=session.account)
+    out.print(f"Added {eth(value)} to the bounty: {eth(int(market._read('bounty')))} in all.")
 
 
 @market_app.command("commit")
@@ -163,9 +177,14 @@ def commit(
     provider = market.model.owner
     if resolve_account(market.chain, session.account) != provider:
         raise SumchainError(f"only the market's provider, {provider}, commits its test set: nothing was written")
+    if not int(market._read("bounty")):
+        raise SumchainError(
+            "the market has no bounty (its creation stopped before funding it): sumchain market fund AMOUNT first; "
+            "nothing was written"
+        )
     samples, labels = read_test_set(market.model, test_set)
     path = _secret_path(market, secret, hidden_set_tag(samples, labels, pieces, market.identity))
-    hidden, carried_on = kept_test_set(
+    hidden, path, carried_on = kept_test_set(
         market, samples, labels, path, pieces=pieces, folder=WORKSPACE if secret is None else None
     )
     if carried_on:

@@ -179,12 +179,9 @@ def check_bounty(chain: Chain, provider: str, amount: int, most: int | None) -> 
         For no bounty, more than the provider holds, or more than ``most`` (:class:`DepositLimitExceeded`).
     """
     from sumchain.errors import DepositLimitExceeded
+    from sumchain.market.client import check_bounty as check_held
 
-    if amount <= 0:
-        raise SumchainError("the bounty must be more than 0")
-    held = chain.balance(provider)
-    if held < amount:
-        raise SumchainError(f"the bounty of {eth(amount)} is more than {provider} holds ({eth(held)})")
+    check_held(chain, provider, amount)
     if most is not None and amount > most:
         raise DepositLimitExceeded(f"the bounty {eth(amount)} is more than --max-deposit {eth(most)}: nothing was sent")
 

@@ -250,9 +250,10 @@ def kept_test_set(
     *,
     pieces: int | None = None,
     folder: str | Path | None = None,
-) -> tuple[HiddenTestSet, bool]:
+) -> tuple[HiddenTestSet, Path, bool]:
     """The provider's test set for ``market``: the one a commit that stopped half-way kept, or a new
-    split kept in the file ``path`` before anything is committed.
+    split kept in the file ``path`` before anything is committed (every sample and label checked
+    first, so that nothing is written for a test set the model cannot take).
 
     Parameters
     ----------
@@ -271,11 +272,14 @@ def kept_test_set(
 
     Returns
     -------
-    tuple of HiddenTestSet and bool
-        The test set to commit, and whether it is one kept by an earlier commit.
+    tuple of HiddenTestSet, Path and bool
+        The test set to commit, the file that keeps it (``path``, or the one in ``folder`` of a
+        commit begun elsewhere) and whether it is one kept by an earlier commit.
 
     Raises
     ------
+    InvalidSample
+        For a sample or label the model does not take (nothing is written).
     SumchainError
         When the market holds commitments of a test set that neither ``path`` nor ``folder`` keeps
         (or of another test set), when ``path`` keeps another test set (it may hold the salts of an
@@ -288,7 +292,7 @@ def kept_test_set(
             own = HiddenTestSet.load(path)
             found = (own, path) if market.commits_to(own) else None
         if found is not None and found[0].holds(samples, labels):
-            return found[0], True
+            return found[0], found[1], True
         raise SumchainError(
             f"the market holds {held} commitments already, of "
             f"{'another test set' if found else 'a test set whose pieces and salts ' + str(path) + ' does not keep'}: "
@@ -303,10 +307,34 @@ def kept_test_set(
             "give a new file (sumchain market commit --secret NEW.json)"
         )
     if kept is not None and kept.holds(samples, labels) and pieces in (None, len(kept.pieces)):
-        return kept, True
+        return kept, path, True
+    for sample, label in zip(samples, labels, strict=True):
+        market.model.labelled(sample, label)
     hidden = replace(split_test_set(samples, labels, pieces=pieces), market=market.identity)
     hidden.save(path)  # refuses a file that exists: it may keep the salts of another commit
-    return hidden, False
+    return hidden, path, False
+
+
+def check_bounty(chain: Chain, provider: str, amount: int) -> None:
+    """Check a prediction market's bounty before anything is deployed: a positive number of wei that
+    ``provider`` holds (a market without one could never be sealed).
+
+    Raises
+    ------
+    SumchainError
+        For another value, no bounty, or more than ``provider`` holds.
+    """
+    from sumchain.units import format_amount
+
+    if not isinstance(amount, int) or isinstance(amount, bool):
+        raise SumchainError(f"the bounty must be a number of wei, got {amount!r}")
+    if amount <= 0:
+        raise SumchainError("the bounty must be more than 0")
+    held = chain.balance(provider)
+    if held < amount:
+        raise SumchainError(
+            f"the bounty of {format_amount(amount)} is more than {provider} holds ({format_amount(held)})"
+        )
 
 
 class Market:
@@ -345,9 +373,16 @@ class Market:
         """Deploy a market on ``mirror`` (listed in the chain's registry if any) and fund its bounty.
 
         The test set is committed next (:meth:`commit`), then :meth:`seal`.
+
+        Raises
+        ------
+        SumchainError
+            Before anything is deployed, for a bounty that is not a positive number of wei or is more
+            than ``sender`` holds (:func:`check_bounty`).
         """
         from sumchain.client import SharedModel
 
+        check_bounty(chain, resolve_account(chain, sender), bounty)
         model = SharedModel.deploy(
             chain, mirror, mechanism=parameters, metadata=metadata, sender=sender, on_chunk=on_chunk
         )
@@ -610,12 +645,15 @@ class Market:
         Raises
         ------
         SumchainError
-            When the market holds commitments of other pieces than ``test_set``'s.
+            When the market holds commitments of other pieces than ``test_set``'s (once sealed, before
+            the draw: a draw for a test set that cannot be revealed would only hold the market up).
         """
         phase = self.phase()
         if phase == "commit":
             calls = self._commit_calls(test_set)
             return ("commit", calls[0]) if calls else ("seal", self.seal_call())
+        if phase in ("sealed", "drawn", "reveal"):
+            self._check_committed_to(test_set)
         if phase == "sealed":
             return "draw", self.draw_call()
         if phase == "drawn":
@@ -626,6 +664,13 @@ class Market:
             if todo:
                 return f"reveal piece {todo[0]}", self.reveal_call(test_set, todo[0])
         return None
+
+    def _check_committed_to(self, test_set: HiddenTestSet) -> None:
+        if not self.commits_to(test_set):
+            raise SumchainError(
+                "the test set given is not the one the market committed to (other pieces, or other salts): "
+                "nothing was sent"
+            )
 
     def provide(
         self,
@@ -644,9 +689,22 @@ class Market:
         list of str
             What each transaction sent did (``commit``, ``seal``, ``draw``, ``reveal piece K``), in
             order; empty when the provider has nothing to send in this phase. ``on_step`` hears each.
+
+        Raises
+        ------
+        SumchainError
+            Before anything is sent, from another account than the provider's, in the commit phase of a
+            market without a bounty (:meth:`fund`), or once sealed with a test set the market did not
+            commit to (a draw first would hold the market up for nothing).
         """
         stage = next((s for s in PROVIDER_STAGES if self.phase() in s), ())
+        provider = self.model.owner
+        if stage and resolve_account(self.chain, sender) != provider:
+            raise SumchainError(f"only the market's provider, {provider}, sends its steps: nothing was sent")
+        if stage == ("commit",) and not int(self._read("bounty")):
+            raise SumchainError("the market has no bounty, without which it cannot be sealed: fund it first")
         if stage == ("reveal",):  # every piece left, its flags read once rather than before each reveal
+            self._check_committed_to(test_set)
             pieces = [] if self.deadline_missed() else self.unrevealed(test_set)
             steps: Iterable[tuple[str, Call]] = ((f"reveal piece {k}", self.reveal_call(test_set, k)) for k in pieces)
         else:  # each step depends on the one before (the seal on the commits, the reveal on the draw)
@@ -797,7 +855,7 @@ class Market:
         staked = self.contributions()
         sent = 0
         while self.phase() == "evaluate" and (limit is None or sent < limit):
-            if self._pushed(self._evaluation_call(pieces, staked), sender):
+            if self._pushed(lambda: self._evaluation_call(pieces, staked), sender):
                 sent += 1
             if on_step:
                 on_step(int(self._read("applied")), len(staked))
@@ -808,13 +866,15 @@ class Market:
         number of transactions sent."""
         sent = 0
         while self.phase() in SETTLED:
-            sent += self._pushed(self._settle_call(limit), sender)
+            sent += self._pushed(lambda: self._settle_call(limit), sender)
         return sent
 
-    def _pushed(self, call: Call, sender: str | int | None) -> bool:
-        """Send one step of the evaluation or the settlement; False when another account's step came first
-        (anyone may push them: the same step, built from the same state, is then refused, and the caller
-        carries on from where the market now is).
+    def _pushed(self, step: Callable[[], Call], sender: str | int | None) -> bool:
+        """Send one step of the evaluation or the settlement, as ``step`` builds it from where the market
+        stands; False when another account's step came first (anyone may push them: the same step,
+        built from the same state, is then refused, and the caller carries on from where the market
+        now is). Where it stood is read before the step is built, so that another's step mined in
+        between is seen as such.
 
         Raises
         ------
@@ -824,7 +884,7 @@ class Market:
         progress = [self.model.abi.encode_call(name) for name in ("phase", "next_piece", "applied", "settled")]
         before = self.chain.call_many(self.address, progress)
         try:
-            self._send_call(call, sender=sender)
+            self._send_call(step(), sender=sender)
         except ContractReverted:
             if self.chain.call_many(self.address, progress) == before:
                 raise

@@ -373,7 +373,7 @@ def provider_test_set(
                 "committed to: commit one of them, or cancel the market",
             )
         folder.mkdir(exist_ok=True)
-        hidden, _ = kept_test_set(market, samples, labels, path, pieces=pieces, folder=folder)
+        hidden, _, _ = kept_test_set(market, samples, labels, path, pieces=pieces, folder=folder)
         return hidden
     found = find_kept_test_set(folder, market)
     if found is not None:
