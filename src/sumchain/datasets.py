@@ -31,17 +31,18 @@ SPLITS = ("train", "test")
 
 
 def _imdb_files(path: Path) -> Iterator[tuple[str, bytes]]:
-    """``(name, content)`` of every file of an IMDB archive or ``aclImdb`` folder, names as in the archive."""
+    """``(name, content)`` of every file of an IMDB archive (a tar, compressed or not) or ``aclImdb``
+    folder (under any name: the folder holding ``train`` and ``test``), names as in the archive."""
     if path.is_dir():
-        root = path if path.name == "aclImdb" else path / "aclImdb"
+        root = path if path.name == "aclImdb" or (path / "train").is_dir() else path / "aclImdb"
         if not root.is_dir():
-            raise SumchainError(f"{path} holds no aclImdb folder")
+            raise SumchainError(f"{path} holds no aclImdb folder (nor its train and test folders)")
         for split in SPLITS:
             for label in ("neg", "pos"):
                 for file in sorted((root / split / label).glob("*.txt")):
                     yield f"aclImdb/{split}/{label}/{file.name}", file.read_bytes()
         return
-    with tarfile.open(path, "r:gz") as tar:
+    with tarfile.open(path, "r:*") as tar:
         for member in tar:
             handle = tar.extractfile(member) if member.isfile() else None
             if handle is not None and member.name.endswith(".txt"):
@@ -51,8 +52,9 @@ def _imdb_files(path: Path) -> Iterator[tuple[str, bytes]]:
 def read_imdb(archive: str | Path, split: str) -> tuple[list[str], list[int]]:
     """The reviews of one split of the IMDB dataset and their labels (1 positive, 0 negative).
 
-    Reviews come in archive order (``neg`` before ``pos``); the ``<br />``
-    line breaks stay in the text (the text encoders remove them).
+    Reviews come in the order of their names (``neg`` before ``pos``, then the file names), in an
+    archive as in a folder, whatever order the archive stores them in; the ``<br />`` line breaks
+    stay in the text (the text encoders remove them).
 
     Parameters
     ----------
@@ -83,21 +85,22 @@ def read_imdb_splits(archive: str | Path, splits: Sequence[str] = SPLITS) -> dic
         if split not in SPLITS:
             raise SumchainError(f"the IMDB splits are {SPLITS}, got {split!r}")
     review = re.compile(rf"aclImdb/({'|'.join(splits)})/(pos|neg)/\d+_\d+\.txt")
-    found: dict[str, tuple[list[str], list[int]]] = {split: ([], []) for split in splits}
+    named: dict[str, list[tuple[str, str, int]]] = {split: [] for split in splits}
     try:
         for name, content in _imdb_files(Path(archive)):
             match = review.fullmatch(name)
             if match:
-                texts, labels = found[match[1]]
-                texts.append(content.decode("utf-8"))
-                labels.append(int(match[2] == "pos"))
+                named[match[1]].append((name, content.decode("utf-8"), int(match[2] == "pos")))
     except (OSError, tarfile.TarError, UnicodeDecodeError, EOFError) as exc:  # EOFError: a truncated gzip stream
         raise SumchainError(
             f"cannot read the IMDB archive {archive}: {exc or 'it ends too early (truncated?)'}"
         ) from None
-    for split, (texts, _) in found.items():
-        if not texts:
+    found: dict[str, tuple[list[str], list[int]]] = {}
+    for split, reviews in named.items():
+        if not reviews:
             raise SumchainError(f"the IMDB archive {archive} holds no review of the {split} split")
+        reviews.sort()  # by name: an archive and its unpacked folder give the same order, whatever the tar's
+        found[split] = ([text for _, text, _ in reviews], [label for _, _, label in reviews])
     return found
 
 
@@ -111,7 +114,7 @@ def read_imdb_npz(path: str | Path, split: str) -> tuple[list[list[int]], list[i
     Raises
     ------
     SumchainError
-        When the split is unknown or the file is no such archive.
+        When the split is unknown, the file is no such archive, or a label is not 0 or 1.
     """
     if split not in SPLITS:
         raise SumchainError(f"the IMDB splits are {SPLITS}, got {split!r}")
@@ -122,6 +125,10 @@ def read_imdb_npz(path: str | Path, split: str) -> tuple[list[list[int]], list[i
             sequences, labels = archive[f"x_{split}"], archive[f"y_{split}"]
             if len(sequences) != len(labels):
                 raise ValueError(f"{len(sequences):,} reviews (x_{split}) but {len(labels):,} labels (y_{split})")
+            given = labels.tolist()
+            wrong = next((i for i, y in enumerate(given) if y not in (0, 1) or isinstance(y, str)), None)
+            if wrong is not None:  # 0.5 or 1.7 would have been cut to a class, 5 refused much later
+                raise ValueError(f"label {given[wrong]!r} of review {wrong:,} (y_{split}) is not 0 or 1")
             return [[int(i) for i in seq] for seq in sequences], [int(y) for y in labels]
     except (OSError, ValueError, TypeError, KeyError, EOFError, zipfile.BadZipFile, pickle.UnpicklingError) as exc:
         raise SumchainError(f"cannot read the Keras IMDB file {path}: {exc}") from None

@@ -131,6 +131,10 @@ class NotFittedError(SumchainError, ValueError):
     """A model mirror was used before ``fit`` or ``partial_fit``."""
 
 
+class ModelOverflow(SumchainError, OverflowError):
+    """A model's numbers (weights, counts, centroids) do not fit the widths they are stored in on chain."""
+
+
 class ModelFileError(SumchainError, ValueError):
     """A model file is malformed or of an unsupported type."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tarfile
 from pathlib import Path
 
@@ -26,6 +27,31 @@ def test_imdb_folder_and_archive_give_the_same_reviews(tmp_path: Path) -> None:
     assert labels == [0, 0, 1, 1]  # neg before pos; urls_pos.txt is no review
     assert texts[2] == "A great film, wonderful acting and a brilliant story."
     assert read_imdb(SAMPLES / "aclImdb", "test")[1] == [0, 1]
+
+
+def test_an_imdb_archive_reads_in_the_order_of_names_whatever_order_it_stores_them_in(tmp_path: Path) -> None:
+    """An archive made from the unpacked folder stores the reviews in the order the file system lists them:
+    a run on it differed from a run on the folder."""
+    archive = tmp_path / "shuffled.tar.gz"
+    files = sorted((SAMPLES / "aclImdb").rglob("*.txt"), reverse=True)
+    with tarfile.open(archive, "w:gz") as tar:
+        for file in files:
+            tar.add(file, arcname=f"aclImdb/{file.relative_to(SAMPLES / 'aclImdb').as_posix()}")
+    with tarfile.open(archive) as tar:
+        assert tar.getnames()[0].startswith("aclImdb/train/urls")  # stored backwards
+    for split in ("train", "test"):
+        assert read_imdb(archive, split) == read_imdb(SAMPLES / "aclImdb", split)
+
+
+def test_an_uncompressed_imdb_archive_and_a_renamed_folder_read_as_the_folder(tmp_path: Path) -> None:
+    archive = tmp_path / "imdb.tar"
+    with tarfile.open(archive, "w") as tar:
+        tar.add(SAMPLES / "aclImdb", arcname="aclImdb")
+    (tmp_path / "reviews").symlink_to(SAMPLES / "aclImdb", target_is_directory=True)
+    for split in ("train", "test"):
+        assert read_imdb(archive, split) == read_imdb(tmp_path / "reviews", split) == read_imdb(SAMPLES, split)
+    with pytest.raises(SumchainError, match="holds no aclImdb folder"):
+        read_imdb(tmp_path, "train")
 
 
 def test_a_truncated_imdb_archive_is_one_error(tmp_path: Path) -> None:
@@ -59,6 +85,18 @@ def test_keras_npz_that_is_no_archive_is_one_error(tmp_path: Path) -> None:
 def test_keras_npz_with_more_reviews_than_labels_is_one_error(tmp_path: Path) -> None:
     np.savez(tmp_path / "imdb.npz", x_train=np.array([[1, 2], [3, 4]]), y_train=np.array([1]))
     with pytest.raises(SumchainError, match=r"2 reviews \(x_train\) but 1 labels \(y_train\)"):
+        read_imdb_npz(tmp_path / "imdb.npz", "train")
+
+
+@pytest.mark.parametrize(
+    ("labels", "shown"), [([0, 5], "5"), ([1, -1], "-1"), ([0.5, 1.0], "0.5"), (["1", "0"], "'1'")]
+)
+def test_keras_npz_labels_other_than_0_and_1_are_refused_as_the_file_is_read(
+    tmp_path: Path, labels: list[object], shown: str
+) -> None:
+    """A fraction was cut to a class silently, and a 5 refused only by the model, after the baseline."""
+    np.savez(tmp_path / "imdb.npz", x_train=np.array([[1, 2], [3, 4]]), y_train=np.array(labels))
+    with pytest.raises(SumchainError, match=rf"imdb.npz: label .*{re.escape(shown)}.* \(y_train\) is not 0 or 1"):
         read_imdb_npz(tmp_path / "imdb.npz", "train")
 
 

@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from sumchain.sim import load_run, load_scenario, simulate
 from sumchain.sim.data import load_data
 from sumchain.sim.html import render_html
 from sumchain.sim.runner import baseline_accuracy, scenario_baseline
+from sumchain.sim.scenario import ScenarioError, parse_scenario
 
 SMOKE = Path(__file__).resolve().parents[2] / "src" / "sumchain" / "sim" / "scenarios" / "smoke.toml"
 
@@ -152,6 +154,10 @@ def test_a_run_that_ends_early_says_on_which_day_and_why(tmp_path: Path) -> None
             '[dataset]\nname = "tiny-reviews"\ninitial_fraction = 0.001\n[[agents]]\nname = "a"\nstrategy = "honest"\n',
             "give 0 to train on first (initial_fraction 0.001)",
         ),
+        (  # checked by the contracts' range, the weights it gives outgrow 64 bits: it was an "Unexpected error"
+            '[model]\ntype = "sparse perceptron"\nlearning_rate = 1e7\n[[agents]]\nname = "a"\nstrategy = "honest"\n',
+            "[model] weights up to",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path, content: str, message: str) -> None:
@@ -160,6 +166,17 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path, content: str, 
     assert done.returncode == 1
     assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "runs").exists()
+
+
+def test_a_bounty_its_provider_cannot_pay_is_refused_before_the_data_loads() -> None:
+    """The owner's start balance and the market's bounty are both in the scenario: it was checked only once
+    the data was loaded and the baseline trained (about 20 s on IMDB)."""
+    text = (
+        '[mechanism]\nkind = "prediction-market"\nbounty = 500\n[[agents]]\nname = "o"\nstrategy = "owner"\n'
+        'start_balance = 10\n[[agents]]\nname = "a"\nstrategy = "honest"\n'
+    )
+    with pytest.raises(ScenarioError, match=re.escape("the bounty of 500 coins is more than its provider holds (10)")):
+        parse_scenario(tomllib.loads(text), source="bad.toml")
 
 
 def test_the_output_folder_is_checked_before_the_run_and_a_name_with_dots_is_kept_whole(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sumchain.errors import InvalidSample, ModelFileError
+from sumchain.errors import InvalidSample, ModelFileError, ModelOverflow
 from sumchain.models import reference_fields as fields
 from sumchain.models.base import SCALE, OnChainModel
 from sumchain.models.packing import pack, unpack, words_for
@@ -62,7 +62,7 @@ def auto_count_bits(counts: Iterable[int]) -> int:
     for bits in COUNT_BITS:
         if needed < 1 << bits:
             return bits
-    raise OverflowError(f"counts up to {largest} do not fit in 64 unsigned bits with headroom")
+    raise ModelOverflow(f"counts up to {largest} do not fit in 64 unsigned bits with headroom")
 
 
 def _normalize(x: int) -> tuple[int, int]:
@@ -286,10 +286,10 @@ class NaiveBayes(OnChainModel):
         for c, row in enumerate(rows):
             for f, count in enumerate(row):
                 if not 0 <= count <= limit:
-                    raise OverflowError(f"count {count} (class {c}, feature {f}) does not fit in {model._bits()} bits")
+                    raise ModelOverflow(f"count {count} (class {c}, feature {f}) does not fit in {model._bits()} bits")
         for name, values in (("class count", class_count), ("total count", totals)):
             if len(values) != len(rows) or not all(0 <= int(v) <= HEADER_MAX for v in values):
-                raise OverflowError(f"every {name} must be in [0, 2**64), one per class, got {list(values)}")
+                raise ModelOverflow(f"every {name} must be in [0, 2**64), one per class, got {list(values)}")
         model.class_count_ = np.array([int(v) for v in class_count], dtype=np.uint64)
         model.total_count_ = np.array(totals, dtype=np.uint64)
         model.feature_count_ = np.array(rows, dtype=np.uint64)

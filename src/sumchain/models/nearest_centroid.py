@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import numpy as np
 
-from sumchain.errors import InvalidSample, ModelFileError
+from sumchain.errors import InvalidSample, ModelFileError, ModelOverflow
 from sumchain.models import reference_fields as fields
 from sumchain.models.base import SCALE, OnChainModel, truncated_div
 from sumchain.models.packing import pack, signed_range, unpack, words_for
@@ -153,7 +153,7 @@ class _CentroidClassifier(OnChainModel):
         for k, row in enumerate(rows):
             for i, v in enumerate(row):
                 if not low <= v <= high:
-                    raise OverflowError(f"value {v} of class {k} at {i} does not fit in {model._bits()} signed bits")
+                    raise ModelOverflow(f"value {v} of class {k} at {i} does not fit in {model._bits()} signed bits")
         model.centroids_ = np.array(rows, dtype=np.int64)
         counts = [1] * len(rows) if counts is None else [int(n) for n in counts]
         if len(counts) != len(rows) or not all(0 <= n <= COUNT_MAX for n in counts):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sumchain.errors import ModelOverflow
+
 WORD_BITS = 256
 
 
@@ -54,7 +56,7 @@ def pack(values: Sequence[int], bits: int, *, signed: bool = True) -> list[int]:
         value = int(value)
         if not low <= value <= high:
             kind = "signed" if signed else "unsigned"
-            raise OverflowError(f"value {value} at position {i} does not fit in {bits} {kind} bits")
+            raise ModelOverflow(f"value {value} at position {i} does not fit in {bits} {kind} bits")
         words[i // per_word] |= (value % (1 << bits)) << (bits * (i % per_word))
     return words
 

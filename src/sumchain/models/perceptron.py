@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeAlias
 
 import numpy as np
 
-from sumchain.errors import ModelFileError, NotFittedError, SumchainError
+from sumchain.errors import ModelFileError, ModelOverflow, NotFittedError, SumchainError
 from sumchain.models import reference_fields as fields
 from sumchain.models.base import SCALE, OnChainModel
 from sumchain.models.packing import pack, signed_range, unpack, words_for
@@ -86,7 +86,7 @@ def auto_weight_bits(values: Iterable[int], learning_rate: int) -> int:
     for bits in WEIGHT_BITS:
         if largest <= signed_range(bits)[1]:
             return bits
-    raise OverflowError(f"weights up to {largest} do not fit in 64 signed bits with learning headroom")
+    raise ModelOverflow(f"weights up to {largest} do not fit in 64 signed bits with learning headroom")
 
 
 @dataclass(frozen=True)
@@ -282,7 +282,7 @@ class BinaryPerceptron(OnChainModel):
         low, high = signed_range(model._bits())
         for i, c in enumerate(coef):
             if not low <= int(c) <= high:
-                raise OverflowError(f"weight {c} of feature {i} does not fit in {model._bits()} signed bits")
+                raise ModelOverflow(f"weight {c} of feature {i} does not fit in {model._bits()} signed bits")
         model.coef_ = np.array([int(c) for c in coef], dtype=np.int64)
         return model
 

@@ -26,7 +26,7 @@ import numpy as np
 
 from sumchain.chain.base import Chain
 from sumchain.chain.embedded import EmbeddedChain
-from sumchain.errors import ContractReverted, SumchainError
+from sumchain.errors import ContractReverted, ModelOverflow, SumchainError
 from sumchain.metadata import ModelMetadata
 from sumchain.models import (
     SCALE,
@@ -98,7 +98,8 @@ def make_mirror(spec: ModelSpec, data: SimData, seed: int = 0) -> OnChainModel:
     ------
     SumchainError
         For a perceptron on a dataset that does not have two classes, a nearest centroid whose
-        initial data lacks a class, data of the wrong kind, or a parameter out of its range.
+        initial data lacks a class, data of the wrong kind, a parameter out of its range, or numbers
+        too wide for the chain (a learning rate so large that the weights outgrow 64 bits).
     """
     if data.dense != spec.dense:
         kind = "vectors of values" if spec.dense else "feature indices"
@@ -131,7 +132,11 @@ def make_mirror(spec: ModelSpec, data: SimData, seed: int = 0) -> OnChainModel:
             )
         model = (NearestCentroid if spec.dense else SparseNearestCentroid)(n_features=data.n_features)
     try:
-        return model.fit(x, y)
+        fitted = model.fit(x, y)
+        fitted.model_params()  # as deployed: numbers too wide for the chain are refused now, not mid-run
+        return fitted
+    except ModelOverflow as exc:  # a learning rate so large that the weights outgrow their 64 bits, say
+        raise SumchainError(f"[model] {exc}: the model cannot go on chain") from None
     except SumchainError:
         raise
     except ValueError as exc:  # a parameter out of the model's range

@@ -336,6 +336,12 @@ def parse_scenario(data: dict[str, Any], *, source: str = "scenario") -> Scenari
     owners = [a for a in agents if a.strategy == "owner"]
     if len(owners) > 1 or any(a.accounts != 1 for a in owners):
         raise ScenarioError(f"{source}: at most one agent may be the model's owner, with one account")
+    bounty = scenario.mechanism.bounty if kind == "prediction-market" else 0
+    if owners and owners[0].start_balance < bounty:  # without an owner, the bank provides it (funded for it)
+        raise ScenarioError(
+            f"{source}: [mechanism] the bounty of {bounty:,g} coins is more than its provider holds "
+            f"({owners[0].start_balance:,g}): lower [mechanism] bounty or raise the owner agent's start_balance"
+        )
     if not 0 < scenario.dataset.initial_fraction < 1:
         raise ScenarioError(f"{source}: [dataset] initial_fraction must be between 0 and 1")
     if scenario.model.decay > MAX_DECAY:
