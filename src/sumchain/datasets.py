@@ -190,7 +190,8 @@ def read_endomondo(path: str | Path, *, limit: int = 10_000) -> tuple[list[list[
     Each workout gives the reference's six summaries: mean and median heart rate over the
     minimum, maximum, minimum, mean and median speed; with its gender and its label (0 bike,
     1 run). Workouts of other sports, without speed, or whose summaries are not numbers (a heart
-    rate reading of 0 or less, a reading that is not finite) are skipped.
+    rate reading of 0 or less, a reading that is not finite, readings whose mean overflows a
+    float) are skipped.
 
     Parameters
     ----------
@@ -220,8 +221,12 @@ def read_endomondo(path: str | Path, *, limit: int = 10_000) -> tuple[list[list[
                     low = heart.min()
                     if low <= 0 or not (np.isfinite(heart).all() and np.isfinite(speed).all()):
                         continue
-                    summary = [heart.mean() / low, np.median(heart) / low]
-                    rows.append([*summary, speed.max(), speed.min(), speed.mean(), np.median(speed)])
+                    with np.errstate(over="ignore", invalid="ignore"):  # 1e308 readings: a mean past a float
+                        summary = [heart.mean() / low, np.median(heart) / low]
+                        summary += [speed.max(), speed.min(), speed.mean(), np.median(speed)]
+                    if not np.isfinite(summary).all():
+                        continue
+                    rows.append(summary)
                     genders.append(str(record["gender"]))
                     labels.append(ENDOMONDO_SPORTS.index(record["sport"]))
                 except (ValueError, SyntaxError, KeyError, TypeError) as exc:

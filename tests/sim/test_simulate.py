@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import re
 import shutil
@@ -80,6 +81,38 @@ def test_in_one_run_each_agent_of_a_side_has_a_colour_of_its_own() -> None:
     hues = {line.label: line.color for line in series([run]) if line.label.endswith("balance")}
     assert hues["honest (honest) balance"] == HONEST and hues["flipper (flipper) balance"] == ATTACKER
     assert len(set(hues.values())) == 4  # the second of each side is told apart from the first
+
+
+def test_among_several_runs_each_agent_of_a_run_has_a_mark_of_its_own() -> None:
+    """One colour per run: the attackers of a run, all dashed, were the same line but for their label."""
+    from sumchain.sim.plots import series
+
+    runs = [simulate(load_scenario("smoke"), seed=seed, days=0.3) for seed in (0, 1)]
+    marks = {line.label: line.marker for line in series(runs) if line.label.endswith("balance")}
+    assert len(marks) == 4 and all(marks.values())
+    assert marks["smoke (seed 0): honest (honest) balance"] != marks["smoke (seed 0): flipper (flipper) balance"]
+    assert not any(line.marker for line in series(runs[:1]))  # one run: its colours tell its agents apart
+
+
+def test_a_png_of_many_agents_has_its_legend_beside_the_plot(tmp_path: Path) -> None:
+    """60 agents: the legend ran off the figure, with matplotlib's warning that it could not lay it out."""
+    import dataclasses
+    import warnings
+
+    from PIL import Image
+
+    from sumchain.sim.plots import LEGEND_ROWS, render_png, series
+
+    run = simulate(load_scenario("smoke"), days=0.3)
+    run.agents = [dataclasses.replace(run.agents[k % 2], name=f"agent {k}") for k in range(60)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        few, many = (render_png([r]) for r in (simulate(load_scenario("smoke"), days=0.3), run))
+    (tmp_path / "many.png").write_bytes(many)
+    columns = -(-len(series([run])) // LEGEND_ROWS)
+    assert columns == 3
+    with Image.open(tmp_path / "many.png") as image, Image.open(io.BytesIO(few)) as small:
+        assert image.height == small.height and image.width > small.width + 2 * 300  # room for 2 more columns
 
 
 def test_a_run_that_ends_early_says_on_which_day_and_why(tmp_path: Path) -> None:

@@ -227,6 +227,8 @@ LOADERS: dict[str, Callable[[DatasetSpec, bool], Loaded]] = {
     **{name: _sklearn(name) for name in SKLEARN_SETS},
 }
 """Loader of each dataset name a scenario may give (the spec, and whether the model is dense)."""
+BUILT_IN = ("tiny-reviews", *SKLEARN_SETS)
+"""The datasets that come with the installed packages: they take no ``path``."""
 
 
 def load_data(spec: DatasetSpec, seed: int, *, dense: bool = False) -> SimData:

@@ -25,18 +25,24 @@ _HONEST_HUES = (HONEST, "#17becf", "#bcbd22", "#8c564b")
 _ATTACKER_HUES = (ATTACKER, "#ff7f0e", "#9467bd", "#e377c2", "#8b0000", "#ffbb78")
 _DASHES = ("solid", "dashed", "dotted", "dashdot")
 _RUN_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
+_MARKERS = ("o", "s", "^", "v", "D", "P", "X", "*")
+"""Marks that tell apart the agents of one run among several (one colour per run)."""
+LEGEND_ROWS = 30
+"""Entries in one column of a PNG's legend, which stands beside the plot."""
 
 
 @dataclass(frozen=True)
 class Series:
-    """One line of a figure: its label, points (days, percent), colour and dash (``solid``,
-    ``dotted``, ``dashed`` or ``dashdot``)."""
+    """One line of a figure: its label, points (days, percent), colour, dash (``solid``,
+    ``dotted``, ``dashed`` or ``dashdot``) and mark on its points (a matplotlib marker; none
+    when empty), which tells apart the agents of a run among several runs."""
 
     label: str
     days: tuple[float, ...]
     percent: tuple[float, ...]
     color: str
     dash: str
+    marker: str = ""
 
 
 def series(runs: list[Run]) -> list[Series]:
@@ -46,8 +52,8 @@ def series(runs: list[Run]) -> list[Series]:
     One run: accuracy in black, the baseline in grey, honest agents green (balance dotted,
     share of points solid), attackers red (balance dashed, share of points solid) and the
     model's owner blue (dash-dot); a second honest agent or attacker gets the next hue of its
-    side. Several: one colour per run, the kind of line by its dash, each label prefixed by
-    what tells the run apart (:func:`run_labels`).
+    side. Several: one colour per run, the kind of line by its dash, each agent of a run its own
+    mark, each label prefixed by what tells the run apart (:func:`run_labels`).
     """
     lines = []
     for k, (run, label) in enumerate(zip(runs, run_labels(runs), strict=True)):
@@ -72,17 +78,17 @@ def series(runs: list[Run]) -> list[Series]:
         )
         held = [sum(points) for points in zip(*(a.points for a in run.agents if a.points), strict=True)]
         sides = {True: cycle(_ATTACKER_HUES), False: cycle(_HONEST_HUES)}
-        for agent in run.agents:
+        for m, agent in enumerate(run.agents):
             owner = agent.strategy == "owner"
             hue = (OWNER if owner else next(sides[agent.attacks])) if single else color
             dash = "dashdot" if owner else "dashed" if agent.attacks else "dotted"
+            marker = "" if single else _MARKERS[m % len(_MARKERS)]
             name = f"{prefix}{agent.name} ({agent.strategy})"
-            lines.append(Series(f"{name} balance", times, tuple(agent.balance), hue, dash))
+            lines.append(Series(f"{name} balance", times, tuple(agent.balance), hue, dash, marker))
             if agent.points:
                 share = tuple(100 * p / total if total else 0.0 for p, total in zip(agent.points, held, strict=True))
-                lines.append(
-                    Series(f"{name} share of points ({agent.points[-1]:,} at the end)", times, share, hue, "solid")
-                )
+                label = f"{name} share of points ({agent.points[-1]:,} at the end)"
+                lines.append(Series(label, times, share, hue, "solid", marker))
     return lines
 
 
@@ -134,7 +140,8 @@ def _pyplot() -> Any:
 def _png(plt: Any, figure: Any) -> bytes:
     """``figure`` as a PNG (without the software's name, so the same figure is the same bytes); closes it."""
     try:
-        figure.tight_layout()
+        if figure.get_layout_engine() is None:
+            figure.tight_layout()
         image = io.BytesIO()
         figure.savefig(image, format="png", metadata={"Software": None})
     finally:
@@ -169,10 +176,20 @@ def render_png(runs: list[Run]) -> bytes:
     plt = _pyplot()
     from matplotlib.ticker import PercentFormatter
 
-    figure, axes = plt.subplots(figsize=(10, 6), dpi=110)
-    for line in series(runs):
+    lines = series(runs)
+    columns = -(-len(lines) // LEGEND_ROWS)  # the legend stands beside the plot, never over its lines
+    figure, axes = plt.subplots(figsize=(10 + 3.5 * columns, 6), dpi=110, layout="constrained")
+    for line in lines:
         axes.plot(
-            line.days, line.percent, color=line.color, linestyle=line.dash, linewidth=1.8, label=_plain(line.label)
+            line.days,
+            line.percent,
+            color=line.color,
+            linestyle=line.dash,
+            linewidth=1.8,
+            label=_plain(line.label),
+            marker=line.marker or None,
+            markevery=max(1, len(line.days) // 8),
+            markersize=5,
         )
     axes.set_xlabel("time (days)")
     has_points = any(a.points for run in runs for a in run.agents)
@@ -180,7 +197,7 @@ def render_png(runs: list[Run]) -> bytes:
     axes.yaxis.set_major_formatter(PercentFormatter())
     axes.set_title(_plain(title(runs)))
     axes.grid(alpha=0.3)
-    axes.legend(loc="best", fontsize=8)
+    figure.legend(loc="outside right upper", fontsize=8, ncols=columns)
     return _png(plt, figure)
 
 

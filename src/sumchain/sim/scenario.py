@@ -281,7 +281,7 @@ def parse_scenario(data: dict[str, Any], *, source: str = "scenario") -> Scenari
         of one name, or a name, seed, length or number of accounts out of range.
     """
     from sumchain.sim.mechanism import mechanism_kind
-    from sumchain.sim.strategies import STRATEGIES
+    from sumchain.sim.strategies import OWN_KEYS, STRATEGIES
 
     data = dict(data)
     tables = {"dataset": DatasetSpec, "model": ModelSpec, "mechanism": MechanismSpec}
@@ -312,10 +312,14 @@ def parse_scenario(data: dict[str, Any], *, source: str = "scenario") -> Scenari
     top["baseline"] = None if top["baseline"] < 0 else top["baseline"]
     scenario = Scenario(**{**top, "agents": agents, **parts})
     names = [a.name for a in agents]
-    for agent in agents:
+    for raw_agent, agent in zip(raw_agents, agents, strict=True):
         where = f"{source}: agent {agent.name!r}"
         if agent.strategy not in STRATEGIES:
             raise ScenarioError(f"{where}: unknown strategy {agent.strategy!r} (known: {', '.join(STRATEGIES)})")
+        for key in OWN_KEYS:
+            if key in raw_agent and key not in STRATEGIES[agent.strategy].takes:
+                users = ", ".join(name for name, cls in STRATEGIES.items() if key in cls.takes)
+                raise ScenarioError(f"{where}: {key!r} does not apply to the {agent.strategy} strategy (only {users})")
         if not agent.name.strip():
             raise ScenarioError(f"{source}: an agent's name must not be empty")
         if names.count(agent.name) > 1:
@@ -354,11 +358,15 @@ def parse_scenario(data: dict[str, Any], *, source: str = "scenario") -> Scenari
             f"{source}: [model] learning_rate must be from 1e-9 to {MAX_LEARNING_RATE:,} (the contracts keep it "
             f"in 64 bits at a scale of 1e9), got {scenario.model.learning_rate:g}; and max_iter at least 1"
         )
-    from sumchain.sim.data import LOADERS  # the loaders' module reads this one's specs
+    from sumchain.sim.data import BUILT_IN, LOADERS  # the loaders' module reads this one's specs
 
     if scenario.dataset.name not in LOADERS:
         known = ", ".join(LOADERS)
         raise ScenarioError(f"{source}: [dataset] unknown dataset {scenario.dataset.name!r} (known: {known})")
+    if scenario.dataset.path and scenario.dataset.name in BUILT_IN:
+        raise ScenarioError(
+            f"{source}: [dataset] path does not apply to {scenario.dataset.name}, which comes with the packages"
+        )
     if not MIN_DAYS <= scenario.days <= MAX_DAYS:
         raise ScenarioError(f"{source}: days must be from {MIN_DAYS} to {MAX_DAYS:,}, got {scenario.days:g}")
     name = scenario.name

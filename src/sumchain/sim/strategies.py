@@ -49,6 +49,8 @@ class Strategy:
     collects: ClassVar[bool] = False
     """Whether it keeps its turns while any contribution is open, whatever it holds (others stop
     once they hold nothing and have no contribution of their own open)."""
+    takes: ClassVar[tuple[str, ...]] = ()
+    """The agent keys of :data:`OWN_KEYS` it uses (a scenario that gives another is refused)."""
 
     def __init__(self, *, accounts: int = 1, mislabel: float = 0.0, farm_samples: int = 1) -> None:
         self.accounts, self.mislabel, self.farm_samples = accounts, mislabel, farm_samples
@@ -106,6 +108,8 @@ def _other(label: int, n_classes: int, rng: random.Random) -> int:
 class Honest(Strategy):
     """True labels, wrong only by mistake (``mislabel``)."""
 
+    takes = ("mislabel",)
+
 
 class LabelFlipper(Strategy):
     """Always a wrong label (``1 - y`` for two classes); contributes on every turn."""
@@ -156,6 +160,7 @@ class SybilFarmer(Strategy):
 
     name = "sybil"
     attacks = True
+    takes = ("farm_samples",)
 
     def wants_to_add(self, accuracy: float, rng: random.Random) -> bool:
         """Until every account has added its honest samples."""
@@ -188,6 +193,8 @@ class ModelOwner(Strategy):
         return False
 
 
+OWN_KEYS = ("mislabel", "farm_samples")
+"""Agent keys that only some strategies use (:attr:`Strategy.takes`)."""
 STRATEGIES: dict[str, type[Strategy]] = {
     cls.name: cls for cls in (Honest, LabelFlipper, RandomLabels, CheapSpam, SybilFarmer, Flood, ModelOwner)
 }
