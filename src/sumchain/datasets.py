@@ -90,8 +90,14 @@ def read_imdb_splits(archive: str | Path, splits: Sequence[str] = SPLITS) -> dic
         for name, content in _imdb_files(Path(archive)):
             match = review.fullmatch(name)
             if match:
-                named[match[1]].append((name, content.decode("utf-8"), int(match[2] == "pos")))
-    except (OSError, tarfile.TarError, UnicodeDecodeError, EOFError) as exc:  # EOFError: a truncated gzip stream
+                try:
+                    text = content.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise SumchainError(
+                        f"cannot read the IMDB archive {archive}: {name} is not UTF-8 text ({exc.reason})"
+                    ) from None
+                named[match[1]].append((name, text, int(match[2] == "pos")))
+    except (OSError, tarfile.TarError, EOFError) as exc:  # EOFError: a truncated gzip stream
         raise SumchainError(
             f"cannot read the IMDB archive {archive}: {exc or 'it ends too early (truncated?)'}"
         ) from None

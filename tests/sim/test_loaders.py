@@ -55,6 +55,16 @@ def test_an_uncompressed_imdb_archive_and_a_renamed_folder_read_as_the_folder(tm
         read_imdb(tmp_path, "train")
 
 
+def test_a_review_that_is_not_utf8_is_named(tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "aclImdb"
+    shutil.copytree(SAMPLES / "aclImdb", folder)
+    (folder / "train" / "pos" / "0_9.txt").write_bytes(b"caf\xe9 au lait")
+    with pytest.raises(SumchainError, match=re.escape("aclImdb/train/pos/0_9.txt is not UTF-8 text")):
+        read_imdb(folder, "train")
+
+
 def test_a_truncated_imdb_archive_is_one_error(tmp_path: Path) -> None:
     archive = tmp_path / "imdb.tar.gz"
     with tarfile.open(archive, "w:gz") as tar:

@@ -91,7 +91,9 @@ def test_a_file_is_read_and_named_by_its_stem(tmp_path: Path) -> None:
         ({"agents": [agent(deposit_mean=0, deposit_sd=0)]}, "deposit_mean and deposit_sd are both 0"),
         ({"agents": [agent(start_day=2, end_day=2)]}, "end_day must be after start_day"),
         ({"agents": [agent()], "days": 0}, "days must be from 0.01 to 36,500, got 0$"),
-        ({"agents": [agent()], "days": float("nan")}, r"bad\.toml\.days must be a number, got nan$"),
+        ({"agents": [agent()], "days": float("nan")}, r"bad\.toml: days must be a number, got nan$"),
+        ({"agents": [agent()], "model": {"tol": "x"}}, r"bad\.toml: \[model\] tol must be a number, got 'x'$"),
+        ({"agents": [agent(start_balance="x")]}, r"bad\.toml: agent 1: start_balance must be a number, got 'x'$"),
         ({"agents": [agent()], "days": 1e-300}, "days must be from 0.01 to 36,500, got 1e-300$"),
         ({"agents": [agent()], "model": {"type": "naive bayes", "tol": 0.1}}, "'tol' does not apply to naive bayes"),
         ({"agents": [agent()], "model": {"learning_rate": 0}}, "learning_rate must be from 1e-9 to 9,223,372,036 "),
@@ -108,6 +110,13 @@ def test_a_file_is_read_and_named_by_its_stem(tmp_path: Path) -> None:
 def test_bad_scenarios_are_refused_by_key(data: dict[str, Any], message: str) -> None:
     with pytest.raises(ScenarioError, match=message):
         parse_scenario(data, source="bad.toml")
+
+
+def test_a_file_saved_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    """Windows editors save UTF-8 with a byte-order mark: it was "not valid TOML" at line 1, column 1."""
+    path = tmp_path / "marked.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + b'days = 2\n[[agents]]\nname = "a"\nstrategy = "honest"\n')
+    assert load_scenario(path).days == 2.0
 
 
 def test_bad_toml_and_missing_files_are_one_error(tmp_path: Path) -> None:

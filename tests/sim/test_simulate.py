@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from sumchain.datasets import IMDB_ARCHIVE
 from sumchain.sim import load_run, load_scenario, simulate
 from sumchain.sim.data import load_data
 from sumchain.sim.html import render_html
@@ -210,6 +211,25 @@ def test_a_bounty_its_provider_cannot_pay_is_refused_before_the_data_loads() -> 
     )
     with pytest.raises(ScenarioError, match=re.escape("the bounty of 500 coins is more than its provider holds (10)")):
         parse_scenario(tomllib.loads(text), source="bad.toml")
+
+
+@pytest.mark.skipif(not IMDB_ARCHIVE.exists(), reason=f"the IMDB archive is not at {IMDB_ARCHIVE}")
+def test_ctrl_c_during_a_run_says_so_in_one_line_and_writes_nothing(tmp_path: Path) -> None:
+    """Typer answers Ctrl-C with a silent exit 130: the run stopped without a word. (The IMDB scenario
+    takes seconds to load and train its baseline: time to press Ctrl-C.)"""
+    import signal
+
+    from tests.helpers import start_sumchain
+
+    process = start_sumchain(tmp_path, "simulate", "paper-drt", "--days", "1", "--out", "runs")
+    assert process.stdout is not None
+    while "Loading the imdb dataset" not in (line := process.stdout.readline()):
+        assert line, process.communicate(timeout=60)
+    process.send_signal(signal.SIGINT)
+    _, errors = process.communicate(timeout=120)
+    assert process.returncode == 130
+    assert errors.strip() == "Interrupted: nothing more was done."
+    assert not (tmp_path / "runs").exists()
 
 
 def test_the_output_folder_is_checked_before_the_run_and_a_name_with_dots_is_kept_whole(tmp_path: Path) -> None:

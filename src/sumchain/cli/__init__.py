@@ -132,5 +132,7 @@ def main(argv: list[str] | None = None) -> None:
         if os.environ.get("SUMCHAIN_DEBUG"):
             raise
         _fail(f"Unexpected error ({type(exc).__name__}): {exc} (SUMCHAIN_DEBUG=1 shows the traceback)", UNEXPECTED)
+    if status == INTERRUPTED:  # typer's answer to Ctrl-C, without a word
+        _fail("Interrupted: nothing more was done.", INTERRUPTED)
     if isinstance(status, int) and status:
         raise SystemExit(status)

@@ -248,23 +248,24 @@ def _build(cls: type, table: Any, where: str) -> Any:
         raise ScenarioError(f"{where}: missing key {missing[0]!r}")
     values = {}
     for key, value in table.items():
+        at = f"{where} {key}" if where.endswith("]") else f"{where}: {key}"  # [model] learning_rate; days
         default = known[key].default
         wanted = str if default is MISSING else type(default) if isinstance(default, int | float | str) else None
         if wanted is bool:
             if not isinstance(value, bool):
-                raise ScenarioError(f"{where}.{key} must be true or false, got {value!r}")
+                raise ScenarioError(f"{at} must be true or false, got {value!r}")
         elif isinstance(value, bool) or (wanted in (int, float) and not isinstance(value, int | float)):
-            raise ScenarioError(f"{where}.{key} must be a number, got {value!r}")
+            raise ScenarioError(f"{at} must be a number, got {value!r}")
         if wanted is int and not isinstance(value, int):
-            raise ScenarioError(f"{where}.{key} must be a whole number, got {value!r}")
+            raise ScenarioError(f"{at} must be a whole number, got {value!r}")
         if wanted is str and not isinstance(value, str):
-            raise ScenarioError(f"{where}.{key} must be a string, got {value!r}")
+            raise ScenarioError(f"{at} must be a string, got {value!r}")
         if isinstance(value, float) and math.isnan(value):
-            raise ScenarioError(f"{where}.{key} must be a number, got nan")
+            raise ScenarioError(f"{at} must be a number, got nan")
         if isinstance(value, int | float) and value < 0:
-            raise ScenarioError(f"{where}.{key} must not be negative, got {value!r}")
+            raise ScenarioError(f"{at} must not be negative, got {value!r}")
         if isinstance(value, float) and math.isinf(value) and default != math.inf:
-            raise ScenarioError(f"{where}.{key} must be a finite number, got {value!r}")
+            raise ScenarioError(f"{at} must be a finite number, got {value!r}")
         values[key] = float(value) if wanted is float else value
     return cls(**values)
 
@@ -414,7 +415,7 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
         text, source = shipped.read_text(encoding="utf-8"), f"{name_or_path}.toml"
     else:
         try:
-            text, source = path.read_text(encoding="utf-8"), str(path)
+            text, source = path.read_text(encoding="utf-8-sig"), str(path)  # a byte-order mark too
         except FileNotFoundError:
             raise ScenarioError(f"no scenario file {str(path)!r}") from None
         except (OSError, UnicodeDecodeError) as exc:
