@@ -313,6 +313,10 @@ class FailsUnmutated(Exception):
     """A test that kills a mutant fails without it too: the run stops, its kills would be false."""
 
 
+class NoTestsRan(Exception):
+    """pytest ran none of the tests given (not found, or none collected): a broken run, not a kill."""
+
+
 def tree_hash() -> str:
     """A hash of every file the recording depends on: ``src/``, ``tests/`` and the plugin."""
     digest = hashlib.sha256()
@@ -455,6 +459,8 @@ class Workspace:
             return f"timed out after {limit:.0f} s"
         if done.returncode == 0:
             return ""
+        if done.returncode in (4, 5):  # tests not found, or none collected: no kill, a run gone wrong
+            raise NoTestsRan(f"pytest ran none of {len(tests)} tests: {done.stderr.strip()[-300:]}")
         failures = [line for line in done.stdout.splitlines() if line.startswith(("FAILED", "ERROR"))]
         return (failures or done.stdout.strip().splitlines()[-1:] or ["failed"])[0][:200]
 
@@ -502,16 +508,21 @@ class Impacts:
         self.lock = threading.Lock()
         self.impact: Impact | None = None
         """Set once known; until then, runs take the longest time limit."""
+        self.workspace: Workspace | None = None
+        """Where the impact is recorded, copied now with the workers' (the tests' names must be theirs)."""
         saved = json.loads(IMPACT.read_text()) if IMPACT.is_file() else {}
         if saved.get("tree") == self.tree:
             self.impact = Impact(**{key: value for key, value in saved.items() if key != "tree"})
+        else:
+            self.workspace = Workspace(folder / "impact", compiled, sources)
 
     def get(self) -> Impact:
         """The impact, recorded first when it is not known yet."""
         with self.lock:
             if self.impact is None:
                 print("recording which tests use which contract (one run of every test) ...", file=sys.stderr)
-                recorded = Workspace(self.folder / "impact", self.compiled, self.sources).record_impact()
+                assert self.workspace is not None  # made with the workers' copies when no impact was saved
+                recorded = self.workspace.record_impact()
                 IMPACT.parent.mkdir(parents=True, exist_ok=True)
                 IMPACT.write_text(json.dumps({"tree": self.tree, **recorded}) + "\n")
                 self.impact = Impact(**recorded)  # type: ignore[arg-type]
@@ -613,7 +624,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 space = free.pop()
             try:
                 record(space.run(mutant))
-            except FailsUnmutated as error:
+            except (FailsUnmutated, NoTestsRan) as error:
                 with lock:
                     stopped.append(str(error))
             finally:
