@@ -14,7 +14,6 @@ message; only addresses are.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import re
@@ -36,6 +35,8 @@ _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,63}")
 _SUFFIX = ".json"
 _GETH_PREFIX = "UTC--"
 """How the files geth writes are named (``UTC--TIME--ADDRESS``, no suffix); they are read, unnamed."""
+_LOCK = ".lock"
+"""The file locked while an account is added (see :meth:`Keystore._locked`)."""
 
 
 def default_keystore() -> Path:
@@ -324,11 +325,30 @@ class Keystore:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        """Hold the keystore folder's lock while adding a file, so that two processes storing one
-        key under two names do not both succeed."""
-        descriptor = os.open(self.folder, os.O_RDONLY)
+        """Hold the keystore's lock (its file ``.lock``, open for writing, as a lock over NFS needs)
+        while adding a file, so that two processes storing one key under two names do not both
+        succeed. Where there is no ``fcntl`` (Windows), the check again before the file is linked
+        is all there is.
+
+        Raises
+        ------
+        KeystoreError
+            When the lock file cannot be made or locked.
+        """
         try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX)  # released when the descriptor closes
+            import fcntl
+        except ImportError:
+            yield
+            return
+        try:
+            descriptor = os.open(self.folder / _LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise KeystoreError(f"cannot lock the keystore {self.folder}: {exc.strerror or exc}") from None
+        try:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX)  # released when the descriptor closes
+            except OSError as exc:
+                raise KeystoreError(f"cannot lock the keystore {self.folder}: {exc.strerror or exc}") from None
             yield
         finally:
             os.close(descriptor)

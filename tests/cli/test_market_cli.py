@@ -190,9 +190,9 @@ def test_the_provider_cancels_before_participation_and_withdraws_the_bounty(tmp_
 
 def test_an_evaluation_that_cannot_go_on_is_abandoned_and_what_nobody_withdrew_is_swept(tmp_path) -> None:
     """A provider's naive Bayes model whose class b has counted 2**64 - 1 samples cannot learn a sample of
-    class b: every evaluation step is refused. Past the claim wait after the reveal deadline anyone gives
-    the evaluation up, each stake goes back and the bounty to the provider; a claim wait after that, the
-    provider sweeps what a contributor left."""
+    class b: every evaluation step is refused. Once it has not moved for the claim wait anyone gives the
+    evaluation up, which pays as a forfeit; a claim wait after that, the provider sweeps what a
+    contributor left."""
     full = {
         "type": "naive bayes",
         "classifications": ["a", "b"],
@@ -217,14 +217,14 @@ def test_an_evaluation_that_cannot_go_on_is_abandoned_and_what_nobody_withdrew_i
     fails(
         tmp_path, "market", "evaluate", message="naive_bayes: count overflows its field); if it stays refused, anyone"
     )
-    fails(tmp_path, "market", "abandon", message="prediction_market: evaluation time not over")
+    fails(tmp_path, "market", "abandon", message="prediction_market: the evaluation moved within the claim wait")
     run(tmp_path, "time", "advance", "1d")
     run(tmp_path, "time", "advance", "1h")
     fails(tmp_path, "market", "evaluate", message="anyone may give it up: sumchain market abandon")
     abandoned = run(tmp_path, "market", "abandon", "--account", "3").stdout
-    assert "each stake and the bounty went back" in abandoned
+    assert "each contributor gets its stakes back with a share of the bounty" in abandoned
     owed = {who: json.loads(run(tmp_path, "market", "status", "--json", "--account", who).stdout) for who in "012"}
-    assert [owed[who]["owed_to_you"] for who in "012"] == [10**18, 10**16, 10**16]
+    assert [owed[who]["owed_to_you"] for who in "012"] == [0, 51 * 10**16, 51 * 10**16]
     assert owed["0"]["phase"] == "done"
     run(tmp_path, "market", "withdraw", "--account", "1")
     fails(tmp_path, "market", "sweep", message="prediction_market: claim wait not over")
@@ -232,9 +232,9 @@ def test_an_evaluation_that_cannot_go_on_is_abandoned_and_what_nobody_withdrew_i
     run(tmp_path, "time", "advance", "1d")
     fails(tmp_path, "market", "sweep", "--account", "1", message="market: caller is not the provider")
     swept = run(tmp_path, "market", "sweep").stdout
-    assert "Swept 0.01 ETH from 0x" in swept and "Swept 0.01 ETH in all" in swept
+    assert "Swept 0.51 ETH from 0x" in swept and "Swept 0.51 ETH in all" in swept
     assert run(tmp_path, "market", "sweep").stdout.startswith("Nothing to sweep")
-    assert run(tmp_path, "market", "withdraw").stdout.startswith("Withdrew 1.01 ETH")
+    assert run(tmp_path, "market", "withdraw").stdout.startswith("Withdrew 0.51 ETH")
 
 
 def test_a_market_left_without_its_bounty_is_funded_and_a_resumed_commit_names_its_file(tmp_path) -> None:

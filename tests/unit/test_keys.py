@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import sys
 import threading
 from pathlib import Path
 
@@ -61,7 +62,8 @@ def test_import_writes_a_standard_private_file(keystore: Keystore) -> None:
     assert content["version"] == 3 and content["crypto"]["kdf"] == "scrypt"
     assert KEY[2:] not in entry.path.read_text()
     assert bytes(Account.decrypt(content, "correct horse")).hex() == KEY[2:]  # any V3 reader opens it
-    assert [p.name for p in keystore.folder.iterdir()] == ["alice.json"]  # no temporary file left
+    assert sorted(p.name for p in keystore.folder.iterdir()) == [".lock", "alice.json"]  # no temporary file left
+    assert mode(keystore.folder / ".lock") == 0o600
 
 
 def test_new_keys_are_random_and_unnamed_ones_go_by_address(keystore: Keystore) -> None:
@@ -126,7 +128,16 @@ def test_duplicates_and_empty_passwords_are_refused(keystore: Keystore) -> None:
     with pytest.raises(KeystoreError, match="the password is empty"):
         keystore.new("", name="bob")
     assert [e.name for e in keystore.entries()] == ["alice"]
-    assert sorted(p.name for p in keystore.folder.iterdir()) == ["alice.json"]
+    assert sorted(p.name for p in keystore.folder.iterdir()) == [".lock", "alice.json"]  # no temporary file left
+
+
+def test_without_fcntl_the_keystore_still_stores(keystore: Keystore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows has no fcntl: the module must import and store there (the check before the link stays)."""
+    monkeypatch.setitem(sys.modules, "fcntl", None)
+    assert keystore.import_key(KEY, "pw", name="alice").path.name == "alice.json"
+    with pytest.raises(KeystoreError, match="already in the keystore"):
+        keystore.import_key(KEY, "pw", name="bob")
+    assert not (keystore.folder / ".lock").exists()
 
 
 def test_one_key_stored_at_once_under_two_names_is_stored_once(

@@ -661,11 +661,10 @@ def stuck(chain: EmbeddedChain, tests: HiddenTestSet) -> Market:
     return market
 
 
-def test_an_evaluation_that_cannot_go_on_is_given_up_from_its_deadline_and_everyone_gets_back_what_it_put(
-    chain,
-) -> None:
+def test_an_evaluation_that_cannot_go_on_is_given_up_once_it_has_not_moved_and_pays_as_a_forfeit(chain) -> None:
     """Without a way out, the stakes and the bounty of such a market stayed locked for ever: every step of
-    the evaluation reverts, and so did forfeit, cancel, withdraw."""
+    the evaluation reverts, and so did forfeit, cancel, withdraw. Only the provider's model can make every
+    step fail (contributions are checked when staked): it loses the bounty to the contributors."""
     tests = pieces_of()
     market = stuck(chain, tests)
     people = chain.accounts[1:3]
@@ -679,10 +678,11 @@ def test_an_evaluation_that_cannot_go_on_is_given_up_from_its_deadline_and_every
         with pytest.raises(ContractReverted):
             refused(sender=0)
     deadline = market.evaluation_deadline()
-    assert deadline == before["reveal_deadline"] + PARAMETERS.claim_wait
+    assert deadline == before["moved_at"] + PARAMETERS.claim_wait  # from the last piece counted
     assert not market.evaluation_stuck()
     assert market.next_step_call() != market.abandon_call()  # before its deadline, the evaluation is pushed
-    refused_until(chain, deadline + 1, lambda: market.abandon(sender=5), "prediction_market: evaluation time not over")
+    moved = "prediction_market: the evaluation moved within the claim wait"
+    refused_until(chain, deadline + 1, lambda: market.abandon(sender=5), moved)
     assert market.evaluation_stuck() and market.next_step_call() == market.abandon_call()
     market.abandon(sender=5)
     assert market.phase() == "abandoned" and market._events("PhaseChanged")[-1] == {"phase": 9}
@@ -690,13 +690,38 @@ def test_an_evaluation_that_cannot_go_on_is_given_up_from_its_deadline_and_every
     with pytest.raises(ContractReverted, match="prediction_market: not in this phase"):
         market.abandon(sender=5)
     assert market.settle(sender=5) == 1 and market.phase() == "done"
-    assert [market.owed(a) for a in (*people, market.model.owner)] == [2 * STAKE, STAKE, BOUNTY]
+    share = BOUNTY // 3  # account 1 staked twice, account 2 once; the first contribution takes the remainder
+    owed = [market.owed(a) for a in (*people, market.model.owner)]
+    assert owed == [2 * (STAKE + share) + BOUNTY % 3, STAKE + share, 0]
     assert_holds(market, people)
     with pytest.raises(SumchainError, match="0 of 3 applied: a forfeit or an abandoned evaluation scores none"):
         market.finalized_mirror()
-    for who in (1, 2, 0):
+    for who in (1, 2):
         market.withdraw(sender=who)
     assert chain.balance(market.address) == 0
+
+
+def test_a_healthy_evaluation_is_abandoned_only_once_nobody_pushed_it_for_the_claim_wait(chain) -> None:
+    """Each step puts the abandon off: those who would gain by it (the contributors whose data the model
+    rejects) cannot give up an evaluation that the others push on."""
+    tests = pieces_of()
+    market = opened(chain, tests)
+    market.add_data([0], 1, sender=1)
+    market.add_data([1], 0, sender=2)
+    chain.advance_time(DAY)
+    market.end(sender=1)
+    market.reveal_rest(tests, sender=0)
+    chain.advance_time(PARAMETERS.claim_wait - 10)
+    market.evaluate(sender=5, limit=1)  # one step, just in time
+    assert market.evaluation_deadline() == chain.time() + PARAMETERS.claim_wait
+    chain.advance_time(20)  # past the claim wait after the reveal, not after the step
+    with pytest.raises(ContractReverted, match="prediction_market: the evaluation moved within the claim wait"):
+        market.abandon(sender=2)
+    chain.advance_time(PARAMETERS.claim_wait)
+    assert not market.evaluation_stuck()  # nobody pushed it, but its next step goes through
+    market.abandon(sender=2)  # the contract allows it all the same: it has not moved for the claim wait
+    market.settle(sender=2)
+    assert market.owed(market.model.owner) == 0 and market.owed(chain.accounts[1]) == STAKE + BOUNTY // 2
 
 
 def test_only_an_evaluation_is_given_up(chain) -> None:

@@ -434,9 +434,9 @@ def test_the_test_sets_kept_before_any_commitment_are_bounded(site: Site) -> Non
 
 def test_an_evaluation_that_cannot_go_on_is_given_up_by_a_push_past_its_deadline(site: Site) -> None:
     """A market whose naive Bayes model has counted 2**64 - 1 samples of class 1 cannot learn a sample of
-    class 1: each push is refused, in one line. Past the claim wait after the reveal deadline, anyone's push
-    (a dev account's, or the wallet's next step) gives the evaluation up and settles: each stake back, the
-    bounty to the provider."""
+    class 1: each push is refused, in one line. Once it has not moved for the claim wait, anyone's push
+    (a dev account's, or the wallet's next step) gives the evaluation up and settles, as a forfeit: the
+    stake back with the bounty."""
     from sumchain import NaiveBayes
     from sumchain.incentives import DAY, PredictionMarket
     from sumchain.market import split_test_set
@@ -460,9 +460,9 @@ def test_an_evaluation_that_cannot_go_on_is_given_up_by_a_push_past_its_deadline
     assert market.phase() == "evaluate"
     site.chain.advance_time(DAY + 3600)
     view = site.get(base).json()
-    assert "It is past its deadline: if its next step is refused, a push gives it up" in view["phase_line"]
+    assert "It has not moved for the claim wait: if its next step is refused, a push gives it up" in view["phase_line"]
     wallet = site.post(base + "/unsigned", {"action": "push", "from": WALLET}).json()
     assert wallet["action"] == "abandon" and wallet["data"] == "0x" + market.abandon_call().data.hex()
     pushed = site.post(base + "/push", {"account": 2}).json()
     assert pushed["phase"] == "done" and pushed["sent"] == 2  # abandon, then settle
-    assert (market.owed(CONTRIBUTOR), market.owed(PROVIDER)) == (STAKE, BOUNTY)
+    assert (market.owed(CONTRIBUTOR), market.owed(PROVIDER)) == (STAKE + BOUNTY, 0)

@@ -6,7 +6,7 @@ them with their salts in a file of its own, commits their hashes and seals), ``r
 opens participation; after ``end``, every other piece), or ``cancel`` before participation opens
 (the bounty back); contributors ``contribute``; anyone
 ``end``s participation, pushes the ``evaluate``-ion and its settlement, and ``withdraw``s what
-it is owed, or ``abandon``-s an evaluation whose steps are refused once past its deadline; the provider
+it is owed, or ``abandon``-s an evaluation that has not moved for the claim wait; the provider
 ``sweep``-s what nobody withdrew after the claim wait;
 ``status`` shows where the market stands. The current model (``--model``) is the
 market.
@@ -104,7 +104,8 @@ def create(
         str,
         typer.Option(
             help="After the end, the provider may sweep what is left; participation with too few contributions "
-            "may end this long after --min-duration."
+            "may end this long after --min-duration; an evaluation that has not moved this long may be abandoned "
+            "(it then pays as a forfeit)."
         ),
     ] = "366d",
     model_file: Annotated[
@@ -270,19 +271,22 @@ def forfeit() -> None:
 
 @market_app.command("abandon")
 def abandon() -> None:
-    """Give up an evaluation whose steps are refused, once past its deadline (the claim wait after the reveal
-    deadline): each stake back to its contributor, the bounty to the provider; then settle."""
+    """Give up an evaluation that has not moved for the claim wait (its steps refused: the provider's model cannot
+    learn, say), then settle: as after a forfeit, each stake back with a share of the bounty."""
     market = _market()
     market.abandon(sender=session.account)
     market.settle(sender=session.account)
-    out.print("The evaluation was given up: each stake and the bounty went back (sumchain market withdraw).")
+    out.print(
+        "The evaluation was given up: each contributor gets its stakes back with a share of the bounty "
+        "(sumchain market withdraw)."
+    )
 
 
 def _evaluation_refused(market: Market, refused: ContractReverted) -> SumchainError:
     """A refused evaluation step, with the way out of an evaluation that cannot go on."""
-    deadline = market.evaluation_deadline() or 0  # set: the evaluation runs once participation ended
+    deadline = market.evaluation_deadline() or 0  # set: the evaluation runs
     way_out = (
-        "anyone may give it up: sumchain market abandon (each stake back, the bounty to the provider)"
+        "anyone may give it up: sumchain market abandon (each stake back with a share of the bounty)"
         if market.evaluation_stuck()
         else f"if it stays refused, anyone may give it up after {when(deadline)}: sumchain market abandon"
     )

@@ -50,7 +50,8 @@ class PredictionMarket:
         Seconds the provider has, once participation ended, to reveal the rest of the test set.
     claim_wait : int
         Seconds after the end after which the provider may sweep what nobody withdrew (and, after
-        ``min_duration``, before participation may end with too few contributions).
+        ``min_duration``, before participation may end with too few contributions; and, after the
+        evaluation's last step, before anyone may abandon it, which then pays as a forfeit).
 
     Raises
     ------

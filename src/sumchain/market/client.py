@@ -440,7 +440,7 @@ class Market:
         """Every figure of the market, as JSON values (wei, seconds, counts)."""
         names = (
             "bounty", "bounty_left", "num_pieces", "num_revealed", "first_piece", "test_samples", "num_contributions",
-            "applied", "next_piece", "drawn_at", "opened_at", "reveal_deadline", "ended_at", "first_rounds",
+            "applied", "next_piece", "drawn_at", "opened_at", "reveal_deadline", "ended_at", "moved_at", "first_rounds",
             "second_rounds", "settled",
         )  # fmt: skip
         figures: dict[str, Any] = {"address": self.address, "phase": self.phase()}
@@ -760,13 +760,13 @@ class Market:
         self._send_call(self.forfeit_call(), sender=sender)
 
     def evaluation_deadline(self) -> int | None:
-        """The time after which anyone may :meth:`abandon` an evaluation still running: the claim wait
-        after the reveal deadline; None before participation ended."""
-        deadline = int(self._read("reveal_deadline"))
-        return deadline + self.parameters.claim_wait if deadline else None
+        """The time after which anyone may :meth:`abandon` the evaluation unless it moves first: the claim
+        wait after its start or its last step; None before it started."""
+        moved = int(self._read("moved_at"))
+        return moved + self.parameters.claim_wait if moved else None
 
     def evaluation_stuck(self) -> bool:
-        """Whether the evaluation runs, its deadline (:meth:`evaluation_deadline`) has passed (a block
+        """Whether the evaluation runs, has not moved by its deadline (:meth:`evaluation_deadline`: a block
         mined now is after it), and its next step is refused: anyone may then :meth:`abandon` it."""
         if self.phase() != "evaluate":
             return False
@@ -785,10 +785,10 @@ class Market:
         return self._call_of("abandon")
 
     def abandon(self, *, sender: str | int | None = None) -> None:
-        """Give up an evaluation not finished by its deadline (:meth:`evaluation_deadline`; anyone): each
-        stake goes back to its contributor and the bounty to the provider, once settled (:meth:`settle`). For
-        an evaluation whose every step is refused (:meth:`evaluation_stuck`), such as a model that can
-        no longer learn, which would otherwise hold the stakes and the bounty for ever."""
+        """Give up an evaluation that has not moved by its deadline (:meth:`evaluation_deadline`; anyone):
+        it pays as a forfeit once settled (:meth:`settle`), each stake back with a share of the bounty.
+        For an evaluation whose every step is refused (:meth:`evaluation_stuck`), such as one of a
+        provider's model that cannot learn, which would otherwise hold the stakes and the bounty for ever."""
         self._send_call(self.abandon_call(), sender=sender)
 
     def _evaluation_call(

@@ -103,8 +103,11 @@ def phase_line(phase: str, figures: dict[str, Any], now: int) -> str:
             "Anyone may push the evaluation: each contribution is learned in turn and scored on the test set "
             f"({figures['applied']} of {figures['num_contributions']} applied)."
         )
-        if now >= figures["reveal_deadline"] + figures["parameters"]["claim_wait"]:
-            line += " It is past its deadline: if its next step is refused, a push gives it up (each stake back)."
+        if now >= figures["moved_at"] + figures["parameters"]["claim_wait"]:
+            line += (
+                " It has not moved for the claim wait: if its next step is refused, a push gives it up "
+                "(each stake back with a share of the bounty)."
+            )
         return line
     if phase == "reward":
         return "Every contribution is scored: anyone may push the settlement, which credits each contributor."
@@ -114,8 +117,8 @@ def phase_line(phase: str, figures: dict[str, Any], now: int) -> str:
         return "The bounty is forfeited: anyone may push the settlement (each stake back with a share of the bounty)."
     if phase == "abandoned":
         return (
-            "The evaluation was given up (its steps were refused past its deadline): anyone may push the "
-            "settlement, which gives each stake back and the bounty to the provider."
+            "The evaluation was given up (it had not moved for the claim wait): anyone may push the settlement, "
+            "which gives each stake back with a share of the bounty, as after a forfeit."
         )
     if not figures["opened_at"]:
         return "The provider cancelled the market before participation opened: it withdraws its bounty."
@@ -201,7 +204,7 @@ def _nothing(what: str, market: Market, phase: str, now: int) -> ApiError:
 def push(market: Market, sender: str, limit: int, now: int) -> dict[str, Any]:
     """Push the evaluation, then the settlement, by at most ``limit`` transactions (anyone may); once the
     provider missed its reveal deadline, forfeit the bounty to the contributors first; once the evaluation is
-    stuck past its deadline (:meth:`~sumchain.market.Market.evaluation_stuck`), give it up first.
+    stuck (:meth:`~sumchain.market.Market.evaluation_stuck`), give it up first.
 
     Parameters
     ----------
@@ -234,7 +237,7 @@ def push(market: Market, sender: str, limit: int, now: int) -> dict[str, Any]:
     if missed:  # the bounty goes to the contributors, and the settlement follows
         market.forfeit(sender=sender)
         sent = 1
-    elif market.evaluation_stuck():  # each stake back, the bounty to the provider, and the settlement follows
+    elif market.evaluation_stuck():  # paid as a forfeit, and the settlement follows
         market.abandon(sender=sender)
         sent = 1
     sent += market.evaluate(sender=sender, limit=limit)

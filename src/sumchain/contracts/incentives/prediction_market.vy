@@ -15,9 +15,10 @@
         not reveal in time loses the bounty to the contributors (if any).
         Participation with fewer contributions than the provider asked for
         may still end once it also lasted the claim wait. An evaluation
-        that does not finish within the claim wait after the reveal deadline
-        (a model that can no longer learn makes every step revert) may be
-        given up: each stake goes back, and the bounty to the provider.
+        that has not moved for the claim wait (the provider's model cannot
+        learn a contribution or predict, and every step reverts) may be
+        given up by anyone, and pays as a forfeit: the model is the
+        provider's, so the bounty goes to the contributors with their stakes.
 @dev Phases only move forward (`phase`): COMMIT, SEALED, DRAWN,
      PARTICIPATION, REVEAL, EVALUATE, REWARD, FORFEITED, ABANDONED, DONE
      (ABANDONED is numbered after DONE, added later); the provider
@@ -49,7 +50,8 @@
      least time and number of contributions before participation may end,
      the provider's time to reveal the rest, and the time after which the
      provider may sweep what nobody withdrew (and after which, counted from
-     the least time, participation may end with fewer contributions).
+     the least time, participation may end with fewer contributions, and,
+     counted from the evaluation's last step, anyone may abandon it).
 """
 
 from .. import reverts
@@ -96,7 +98,8 @@ min_duration: public(immutable(uint256))
 min_contributions: public(immutable(uint256))
 # @dev Seconds the provider has to reveal the rest once participation ended.
 reveal_window: public(immutable(uint256))
-# @dev Seconds after the end after which the provider may sweep what was not withdrawn.
+# @dev Seconds after the end after which the provider may sweep what was not
+#      withdrawn; and without a step, after which the evaluation may be abandoned.
 claim_wait: public(immutable(uint256))
 
 # @dev The current phase.
@@ -125,6 +128,8 @@ test_samples: public(uint256)
 opened_at: public(uint256)
 reveal_deadline: public(uint256)
 ended_at: public(uint256)
+# @dev Time of the evaluation's start (the last reveal) or of its last step.
+moved_at: public(uint256)
 
 # @dev Contributions: key `keccak256(abi_encode(data, label, contributor))`, and
 #      the contributor with the score (offset by `_SCORE_OFFSET`) above it.
@@ -312,6 +317,7 @@ def _reveal(piece: uint256, hash: bytes32, size: uint256):
         if self.num_revealed + 1 == self.num_pieces:
             self.phase = EVALUATE
             self.next_piece = self._next_piece(0)
+            self.moved_at = block.timestamp
     self.revealed[piece] = True
     self.num_revealed += 1
 
@@ -363,15 +369,16 @@ def _forfeit():
 @internal
 def _abandon():
     """
-    @dev Gives up an evaluation not finished within `claim_wait` after the
-         reveal deadline (one whose every step reverts: a model that can no
-         longer learn, say): each stake goes back to its contributor and the
-         bounty to the provider, so that nothing stays locked and neither side
-         gains by making the evaluation fail.
+    @dev Gives up an evaluation that has not moved for `claim_wait` (one
+         whose every step reverts: a model of the provider's that cannot
+         learn, say), so that nothing stays locked. Anyone may push a healthy
+         evaluation on, which puts this off. It pays as a forfeit: the bounty
+         goes to the contributors, since only the provider's model can make
+         every step revert; a provider gains nothing by it.
     """
     self._require(EVALUATE)
-    if block.timestamp <= self.reveal_deadline + claim_wait:
-        reverts._fail("prediction_market: evaluation time not over")
+    if block.timestamp <= self.moved_at + claim_wait:
+        reverts._fail("prediction_market: the evaluation moved within the claim wait")
     self.phase = ABANDONED
 
 
@@ -414,6 +421,7 @@ def _count(piece: uint256, right: uint256) -> bool:
     @param right How many of its samples the model got right.
     @return True when the state is fully counted.
     """
+    self.moved_at = block.timestamp
     correct: uint256 = self.correct + right
     following: uint256 = self._next_piece(piece + 1)
     if following < self.num_pieces:
@@ -450,6 +458,7 @@ def _apply(data_key: bytes32) -> uint256:
     index: uint256 = self.applied
     if self.contribution_key[index] != data_key:
         reverts._fail("prediction_market: not the next contribution")
+    self.moved_at = block.timestamp
     self.applied = index + 1
     self.next_piece = self._next_piece(0)
     return index
@@ -502,18 +511,16 @@ def _balance(index: uint256) -> uint256:
     """
     @dev A contribution's final balance: its stake, plus its score times the
          first pass's rounds, plus its score times the second pass's rounds
-         when it was kept (after a forfeit: its stake and its share of the
-         bounty; after an abandoned evaluation: its stake).
+         when it was kept (after a forfeit or an abandoned evaluation: its
+         stake and its share of the bounty).
     @param index The contribution's index.
     @return Wei.
     """
-    if self.phase == FORFEITED:
+    if self.phase == FORFEITED or self.phase == ABANDONED:
         share: uint256 = self.bounty // self.num_contributions
         if index == 0:
             share += self.bounty % self.num_contributions
         return stake + share
-    if self.phase == ABANDONED:
-        return stake
     score: int256 = self._score(index)
     first: uint256 = self.first_rounds
     balance: int256 = convert(stake, int256) + score * convert(first, int256)
@@ -527,8 +534,8 @@ def _settle(limit: uint256, provider: address) -> uint256:
     """
     @dev Credits up to `limit` contributions' balances to their contributors;
          after the last one, the provider gets the bounty left (none after a
-         forfeit, unless nobody contributed) and the market is done.
-         In the reward, forfeited or abandoned phase.
+         forfeit or an abandoned evaluation, unless nobody contributed) and the
+         market is done. In the reward, forfeited or abandoned phase.
     @param limit Contributions to credit in this call, at most.
     @param provider The provider.
     @return Contributions left to credit.
@@ -544,7 +551,7 @@ def _settle(limit: uint256, provider: address) -> uint256:
         self.owed[contributor] += self._balance(i)
     self.settled = stop
     if stop == count:
-        if phase != FORFEITED or count == 0:
+        if phase == REWARD or count == 0:
             self.owed[provider] += self.bounty_left
         self.bounty_left = 0
         self.ended_at = block.timestamp

@@ -286,9 +286,9 @@ def forfeit():
 @external
 def abandon():
     """
-    @notice Gives up an evaluation not finished within the claim wait after
-            the reveal deadline (every step reverting, say): each stake goes
-            back to its contributor, the bounty to the provider (anyone).
+    @notice Gives up an evaluation that has not moved for the claim wait
+            (the provider's model refusing every step, say), which then pays
+            as a forfeit: each stake back with a share of the bounty (anyone).
     """
     market._abandon()
     log PhaseChanged(phase=market.ABANDONED)

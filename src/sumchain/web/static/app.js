@@ -565,7 +565,7 @@ function marketTables(model, market) {
 }
 
 // Have the browser wallet send the market's transaction for `action` (stake, push, end, withdraw), as
-// the API builds it from where the chain stands (for push: the next evaluate, apply_next or settle).
+// the API builds it from where the chain stands (for push: the next evaluate, apply_next, settle, forfeit or abandon).
 // The API refuses a call that would revert, with the contract's reason, before the wallet is asked.
 async function marketByWallet(model, action, payload = {}) {
   const tx = await api("POST", marketPath(model, "/unsigned"), { ...payload, action, from: state.wallet });
@@ -642,7 +642,7 @@ const PUSHED = ["evaluate", "reward", "forfeited", "abandoned"];
 function pushForm(model) {
   const form = el("form", { id: "push-form", "aria-labelledby": "push-title" },
     el("h2", { id: "push-title", text: "Evaluation and settlement (anyone)" }),
-    el("p", { class: "muted", text: "Each transaction counts a piece of the test set or learns the next contribution; the settlement then credits everyone. Once the provider missed its reveal deadline, the first gives the bounty to the contributors; once an evaluation whose steps are refused is past its deadline, the first gives it up (each stake back, the bounty to the provider)." }),
+    el("p", { class: "muted", text: "Each transaction counts a piece of the test set or learns the next contribution; the settlement then credits everyone. Once the provider missed its reveal deadline, the first gives the bounty to the contributors; once an evaluation whose steps are refused has not moved for the claim wait, the first gives it up (as a forfeit)." }),
     el("button", { type: "submit", class: "secondary", text: "Push evaluation and settlement", disabled: !canSign() }));
   onSubmit(form, "Pushing the market", async () => {
     if (state.account === WALLET) {
