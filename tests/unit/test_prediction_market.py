@@ -323,6 +323,7 @@ def test_the_provider_cancels_before_participation_and_gets_the_bounty_back(chai
     assert market.cancel(sender=0) == BOUNTY
     assert market.phase() == "done" and market.status()["bounty_left"] == 0
     assert market.status()["ended_at"] == chain.time()  # the claim wait before a sweep counts from it
+    assert market._events("PhaseChanged")[-1] == {"phase": 8}  # DONE, for the index and the dashboard
     assert_holds(market, [])
     balance = chain.balance(chain.accounts[0])
     assert market.withdraw(sender=0) == BOUNTY and chain.balance(chain.accounts[0]) == balance + BOUNTY
@@ -711,12 +712,19 @@ def test_a_healthy_evaluation_is_abandoned_only_once_nobody_pushed_it_for_the_cl
     chain.advance_time(DAY)
     market.end(sender=1)
     market.reveal_rest(tests, sender=0)
-    chain.advance_time(PARAMETERS.claim_wait - 10)
-    market.evaluate(sender=5, limit=1)  # one step, just in time
-    assert market.evaluation_deadline() == chain.time() + PARAMETERS.claim_wait
-    chain.advance_time(20)  # past the claim wait after the reveal, not after the step
-    with pytest.raises(ContractReverted, match="prediction_market: the evaluation moved within the claim wait"):
+    moved = "prediction_market: the evaluation moved within the claim wait"
+    assert market.status()["moved_at"] == chain.time()  # the last reveal starts it
+    with pytest.raises(ContractReverted, match=moved):
         market.abandon(sender=2)
+    while market.status()["next_piece"] < len(tests.pieces):  # every piece of the initial state counted
+        market.evaluate(sender=5, limit=1)
+    for _ in range(2):  # a contribution learned, then a piece counted: each just in time
+        chain.advance_time(PARAMETERS.claim_wait - 10)
+        market.evaluate(sender=5, limit=1)
+        assert market.evaluation_deadline() == chain.time() + PARAMETERS.claim_wait
+        chain.advance_time(20)  # past the claim wait after the step before, not after this one
+        with pytest.raises(ContractReverted, match=moved):
+            market.abandon(sender=2)
     chain.advance_time(PARAMETERS.claim_wait)
     assert not market.evaluation_stuck()  # nobody pushed it, but its next step goes through
     market.abandon(sender=2)  # the contract allows it all the same: it has not moved for the claim wait
