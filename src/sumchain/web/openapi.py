@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sumchain import __version__
+from sumchain.incentives.prediction_market import PHASES
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 _AMOUNT = {"$ref": "#/components/schemas/Amount"}
@@ -448,20 +449,7 @@ def schema() -> dict[str, Any]:
                 "Market": {
                     "type": "object",
                     "properties": {
-                        "phase": {
-                            "enum": [
-                                "commit",
-                                "sealed",
-                                "drawn",
-                                "participation",
-                                "reveal",
-                                "evaluate",
-                                "reward",
-                                "forfeited",
-                                "done",
-                                "abandoned",
-                            ]
-                        },
+                        "phase": {"enum": list(PHASES)},
                         "phase_line": {"type": "string", "description": "What happens now and who may act."},
                         "figures": {"type": "object", "description": "As market status --json shows them."},
                         "bounty": _AMOUNT,
