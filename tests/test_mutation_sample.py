@@ -2,7 +2,11 @@
 
 ``scripts/mutation_test.py`` makes every mutant of every contract (the full run takes hours;
 its report is ``docs/mutation-report.md``). CI runs :data:`SAMPLE` of them, drawn with
-:data:`SEED`, each against the tests as the full run does; the sample is printed.
+:data:`SEED`, each against the tests as the full run does; the sample is printed. The draw
+follows ``--list``: when the contracts' mutants change, so does the sample, and a seed whose
+sample holds a mutant the report explains as equivalent (it cannot be killed) is replaced.
+Seed 0 drew ``sparse_perceptron.vy`` 159 (``CHUNK_INDICES - 1`` made ``- 2``, equivalent) once
+the market's mutants grew to 1,912.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLE, SEED = 3, 0
+SAMPLE, SEED = 3, 1
 
 
 def test_a_fixed_sample_of_mutants_is_killed(tmp_path: Path) -> None:

@@ -152,8 +152,8 @@ def test_a_market_run_shorter_than_its_contribution_period_leaves_the_stakes_in_
     ("mechanism", "message"),
     [
         ({"kind": "points", "refund_wait": 1}, r"\[mechanism\]: unknown key 'refund_wait'"),
-        ({"kind": "prediction-market", "stake": -1}, r"\[mechanism\]\.stake must not be negative, got -1"),
-        ({"kind": "prediction-market", "pieces": 2.5}, r"\[mechanism\]\.pieces must be a whole number"),
+        ({"kind": "prediction-market", "stake": -1}, r"\[mechanism\] stake must not be negative, got -1"),
+        ({"kind": "prediction-market", "pieces": 2.5}, r"\[mechanism\] pieces must be a whole number"),
         (
             {"kind": "lottery"},
             r"\[mechanism\] unknown mechanism 'lottery' \(known: deposit-refund-take, points, prediction-market\)",

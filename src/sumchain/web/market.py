@@ -70,7 +70,8 @@ def phase_line(phase: str, figures: dict[str, Any], now: int) -> str:
 
     Examples
     --------
-    >>> phase_line("evaluate", {"applied": 1, "num_contributions": 3}, 0)
+    >>> figures = {"applied": 1, "num_contributions": 3, "moved_at": 0, "parameters": {"claim_wait": 86_400}}
+    >>> phase_line("evaluate", figures, 0)
     'Anyone may push the evaluation: each contribution is learned in turn and scored on the test set (1 of 3 applied).'
     """
     p = figures.get("parameters", {})
