@@ -178,7 +178,7 @@ def commit(
     provider = market.model.owner
     if resolve_account(market.chain, session.account) != provider:
         raise SumchainError(f"only the market's provider, {provider}, commits its test set: nothing was written")
-    if not int(market._read("bounty")):
+    if not market.funded():
         raise SumchainError(
             "the market has no bounty (its creation stopped before funding it): sumchain market fund AMOUNT first; "
             "nothing was written"

@@ -484,6 +484,10 @@ class Market:
         """The :meth:`fund` transaction, unsent."""
         return self._call_of("fund", value=amount)
 
+    def funded(self) -> bool:
+        """Whether the market holds a bounty (a creation cut short may have left it without one)."""
+        return int(self._read("bounty")) > 0
+
     def fund(self, amount: int, *, sender: str | int | None = None) -> None:
         """Add ``amount`` wei to the bounty (before the seal)."""
         self._send_call(self.fund_call(amount), sender=sender)
@@ -701,7 +705,7 @@ class Market:
         provider = self.model.owner
         if stage and resolve_account(self.chain, sender) != provider:
             raise SumchainError(f"only the market's provider, {provider}, sends its steps: nothing was sent")
-        if stage == ("commit",) and not int(self._read("bounty")):
+        if stage == ("commit",) and not self.funded():
             raise SumchainError("the market has no bounty, without which it cannot be sealed: fund it first")
         if stage == ("reveal",):  # every piece left, its flags read once rather than before each reveal
             self._check_committed_to(test_set)
@@ -770,12 +774,16 @@ class Market:
         mined now is after it), and its next step is refused: anyone may then :meth:`abandon` it."""
         if self.phase() != "evaluate":
             return False
+        return self._refused_past_deadline(lambda: self._evaluation_call(self.revealed_pieces(), self.contributions()))
+
+    def _refused_past_deadline(self, step: Callable[[], Call]) -> bool:
+        """Whether the running evaluation's deadline passed and its next step, built by ``step`` only
+        then, is refused."""
         deadline = self.evaluation_deadline()
         if deadline is None or self.chain.time() < deadline:
             return False
-        step = self._evaluation_call(self.revealed_pieces(), self.contributions())
         try:
-            self.chain.call(self.address, step.data, block="pending")
+            self.chain.call(self.address, step().data, block="pending")
         except ContractReverted:
             return True
         return False
@@ -830,10 +838,9 @@ class Market:
         phase = self.phase()
         if phase == "reveal" and self.deadline_missed():
             return self.forfeit_call()
-        if phase == "evaluate":
-            if self.evaluation_stuck():
-                return self.abandon_call()
-            return self._evaluation_call(self.revealed_pieces(), self.contributions())
+        if phase == "evaluate":  # the step is built once, tried past the deadline
+            step = self._evaluation_call(self.revealed_pieces(), self.contributions())
+            return self.abandon_call() if self._refused_past_deadline(lambda: step) else step
         if phase in SETTLED:
             return self._settle_call(limit)
         return None
