@@ -840,6 +840,18 @@ def test_parameters_are_checked(chain) -> None:
         PredictionMarket(stake=1)
     with pytest.raises(InvalidIncentive, match="min_contributions must be at least 1"):
         PredictionMarket(min_contributions=0)
+    for wait in ("min_duration", "reveal_window", "claim_wait"):  # the contract takes 0; the client, with unsafe
+        with pytest.raises(InvalidIncentive, match=f"{wait} must be at least 60 s, got 59 s"):
+            PredictionMarket(**{wait: 59})
+    unsafe = PredictionMarket(STAKE, min_duration=0, reveal_window=0, claim_wait=0, unsafe=True)
+    deployed = Market.create(chain, mirror(), unsafe, bounty=BOUNTY, sender=0)
+    assert deployed.parameters == unsafe and deployed.parameters.to_json() == {
+        "stake": STAKE,
+        "min_duration": 0,
+        "min_contributions": 1,
+        "reveal_window": 0,
+        "claim_wait": 0,
+    }
     with pytest.raises(SumchainError, match="fit in 2 to 8 pieces"):
         split_test_set(TEST_SAMPLES, TEST_LABELS, pieces=9)
     with pytest.raises(SumchainError, match=r"needs at least 2 samples \(one piece is revealed first\), got 1"):

@@ -156,7 +156,13 @@ def market_from_options(
         raise SumchainError(
             f"the contributions to wait for must be 1 to {MAX_MIN_CONTRIBUTIONS:,}, got {min_contributions}"
         )
-    return PredictionMarket(stake=parse_amount(stake), min_contributions=min_contributions, **seconds)
+    return PredictionMarket(
+        stake=parse_amount(stake),
+        min_duration=seconds["min_duration"],
+        min_contributions=min_contributions,
+        reveal_window=seconds["reveal_window"],
+        claim_wait=seconds["claim_wait"],
+    )
 
 
 def check_bounty(chain: Chain, provider: str, amount: int, most: int | None) -> None:
@@ -440,7 +446,6 @@ def info(
     as_json: Annotated[bool, typer.Option("--json", help="Print everything as one JSON object.")] = False,
 ) -> None:
     """Describe the current model: what it is, its classes and encoder, its mechanism."""
-    from dataclasses import asdict
 
     from sumchain.incentives import Mechanism
     from sumchain.market import Market
@@ -472,7 +477,7 @@ def info(
         phase, parameters = market.phase(), market.parameters
         facts |= {
             "mechanism": parameters.mechanism_type,
-            "mechanism_parameters": asdict(parameters),
+            "mechanism_parameters": parameters.to_json(),
             "phase": phase,
         }
         summary = (

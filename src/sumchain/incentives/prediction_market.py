@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import ClassVar
 
 from sumchain.errors import InvalidIncentive
-from sumchain.incentives.deposit_refund_take import DAY, WAIT_LIMIT
+from sumchain.incentives.deposit_refund_take import DAY, MIN_REFUND_WAIT, WAIT_LIMIT
 
 PIECE_SAMPLES = 32
 """Samples in one piece of a test set, at most (the contract's ``PIECE_SAMPLES``)."""
@@ -52,6 +52,11 @@ class PredictionMarket:
         Seconds after the end after which the provider may sweep what nobody withdrew (and, after
         ``min_duration``, before participation may end with too few contributions; and, after the
         evaluation's last step, before anyone may abandon it, which then pays as a forfeit).
+    unsafe : bool, keyword-only
+        Allow a wait under a minute (:data:`~sumchain.incentives.deposit_refund_take.MIN_REFUND_WAIT`).
+        The contract takes 0, with which participation may end, the reveal deadline pass, an evaluation
+        be abandoned between two of its steps, or the sweep follow the end, at once. The contract's
+        limits apply whatever its value. It is not compared.
 
     Raises
     ------
@@ -62,6 +67,12 @@ class PredictionMarket:
     --------
     >>> PredictionMarket(stake=10**15).words()
     [1000000000000000, 86400, 1, 86400, 31622400]
+    >>> PredictionMarket(claim_wait=0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    sumchain.errors.InvalidIncentive: claim_wait must be at least 60 s, got 0 s: ...
+    >>> PredictionMarket(claim_wait=0, unsafe=True).claim_wait
+    0
     """
 
     mechanism_type: ClassVar[str] = "prediction_market"
@@ -72,6 +83,7 @@ class PredictionMarket:
     min_contributions: int = 1
     reveal_window: int = DAY
     claim_wait: int = 366 * DAY
+    unsafe: bool = field(default=False, compare=False, kw_only=True)
 
     def __post_init__(self) -> None:
         if not MAX_TEST_SAMPLES <= self.stake < 2**96:
@@ -81,12 +93,22 @@ class PredictionMarket:
         for name in ("min_duration", "reveal_window", "claim_wait"):
             if not 0 <= getattr(self, name) < WAIT_LIMIT:
                 raise InvalidIncentive(f"{name} must be in [0, 2**40) s, got {getattr(self, name)}")
+            if getattr(self, name) < MIN_REFUND_WAIT and not self.unsafe:
+                raise InvalidIncentive(
+                    f"{name} must be at least {MIN_REFUND_WAIT} s, got {getattr(self, name)} s: the market "
+                    "could move on within the block that opens the wait (unsafe=True allows it)"
+                )
 
     def words(self) -> list[int]:
         """The constructor's ``mechanism_params``, in the contract's order."""
-        return [getattr(self, f.name) for f in fields(self)]
+        return list(self.to_json().values())
+
+    def to_json(self) -> dict[str, int]:
+        """The parameters by name, in the contract's order (``unsafe`` is the client's, not one of them)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if not f.kw_only}
 
     @classmethod
     def from_chain(cls, read: Callable[[str], int]) -> PredictionMarket:
-        """The parameters of a deployed market, read through ``read(getter_name)``."""
-        return cls(**{f.name: int(read(f.name)) for f in fields(cls)})
+        """The parameters of a deployed market, read through ``read(getter_name)`` (only the contract's
+        limits apply)."""
+        return cls(**{f.name: int(read(f.name)) for f in fields(cls) if not f.kw_only}, unsafe=True)
