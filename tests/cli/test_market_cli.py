@@ -9,6 +9,7 @@ import pytest
 
 from sumchain import EmbeddedChain, SharedModel
 from sumchain.cli.inputs import read_test_set
+from sumchain.cli.output import when
 from sumchain.data import tiny_reviews
 from sumchain.errors import SumchainError
 from sumchain.market import HiddenTestSet, Market, split_test_set
@@ -158,10 +159,16 @@ def test_a_market_on_a_model_file_of_any_type(tmp_path) -> None:
         ["sad", "neutral", "happy"],
         "mood market",
     )
-    assert (info["mechanism"], info["phase"], info["mechanism_parameters"]["stake"]) == (
+    assert (info["mechanism"], info["phase"], info["mechanism_parameters"]) == (
         "prediction_market",
         "commit",
-        10**15,
+        {
+            "stake": 10**15,
+            "min_duration": 3_600,
+            "min_contributions": 1,
+            "reveal_window": 86_400,
+            "claim_wait": 366 * 86_400,
+        },
     )
     assert "Prediction market in the commit phase, a stake of 0.001 ETH" in run(tmp_path, "info").stdout
     run(tmp_path, "market", "commit", "test.json")
@@ -218,6 +225,12 @@ def test_an_evaluation_that_cannot_go_on_is_abandoned_and_what_nobody_withdrew_i
         tmp_path, "market", "evaluate", message="naive_bayes: count overflows its field); if it stays refused, anyone"
     )
     fails(tmp_path, "market", "abandon", message="prediction_market: the evaluation moved within the claim wait")
+    shown = run(tmp_path, "market", "status").stdout
+    moved_at = json.loads(run(tmp_path, "market", "status", "--json").stdout)["moved_at"]
+    shown = " ".join(shown.split())  # as wrapped to the terminal's width
+    assert "lasts at least 1m and needs 1 contribution(s), or lasts the claim wait more; reveal window 1h" in shown
+    deadline = when(moved_at + 86_400)
+    assert f"claim wait 1d. Unless a step moves the evaluation first, anyone may give it up after {deadline}" in shown
     run(tmp_path, "time", "advance", "1d")
     run(tmp_path, "time", "advance", "1h")
     fails(tmp_path, "market", "evaluate", message="anyone may give it up: sumchain market abandon")

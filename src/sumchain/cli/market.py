@@ -39,6 +39,7 @@ from sumchain.cli.models import (
 )
 from sumchain.cli.output import eth, out, progress_bar, when
 from sumchain.errors import ContractReverted, SumchainError
+from sumchain.incentives.deposit_refund_take import duration
 from sumchain.incentives.prediction_market import SETTLED
 
 if TYPE_CHECKING:
@@ -399,5 +400,16 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Print every fig
         f"{figures['num_contributions']} contributions, {figures['applied']} evaluated; "
         f"you are owed {eth(figures['owed_to_you'])}."
     )
+    p = market.parameters
+    out.print(
+        f"Participation lasts at least {duration(p.min_duration)} and needs {p.min_contributions} contribution(s), "
+        f"or lasts the claim wait more; reveal window {duration(p.reveal_window)}; claim wait {duration(p.claim_wait)}."
+    )
+    deadline = market.evaluation_deadline()
+    if figures["phase"] == "evaluate" and deadline is not None:
+        out.print(
+            f"Unless a step moves the evaluation first, anyone may give it up after {when(deadline)} "
+            "(sumchain market abandon; each stake back with a share of the bounty)."
+        )
     if figures["scores"]:
         out.print(f"Scores (test samples): {figures['scores']}")
