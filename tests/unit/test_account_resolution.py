@@ -93,7 +93,7 @@ def test_confirmation_asks_and_limits() -> None:
     assert asked == [PREVIEW, PREVIEW]
     with pytest.raises(TransactionDeclined, match=r"^not confirmed: nothing was sent$"):
         Confirmation(lambda preview: False)(PREVIEW)
-    with pytest.raises(DepositLimitExceeded, match=r"the deposit 0\.01 ETH is more than the maximum 0\.009 ETH"):
+    with pytest.raises(DepositLimitExceeded, match=r"sending 0\.01 ETH is more than the maximum 0\.009 ETH"):
         Confirmation(ask, max_deposit=9 * 10**15)(PREVIEW)
     assert len(asked) == 2  # over the limit: not even asked
     Confirmation()(PREVIEW)  # --yes

@@ -406,7 +406,7 @@ def test_serve_max_deposit_refuses_a_bounty_above_it_before_anything_is_deployed
     with threaded_server(create_app(chain, workspace=tmp_path / ".sumchain")) as url:
         answer = requests.post(f"{url}/api/deployments", json=MARKET | {"account": 0}, timeout=30)
         assert answer.status_code == 409, answer.text
-        assert "the deposit 0.1 ETH is more than the maximum 0.01 ETH: nothing was sent" in answer.json()["error"]
+        assert "sending 0.1 ETH is more than the maximum 0.01 ETH: nothing was sent" in answer.json()["error"]
         assert chain.block_number() == before
         job = requests.post(f"{url}/api/deployments", json=MARKET | {"account": 0, "bounty": "0.01ether"}, timeout=30)
         assert job.status_code == 202, job.text

@@ -98,7 +98,7 @@ class Confirmation:
     >>> Confirmation(max_deposit=10**15)(preview)
     Traceback (most recent call last):
     ...
-    sumchain.errors.DepositLimitExceeded: the deposit 0.01 ETH is more than the maximum 0.001 ETH: nothing was sent
+    sumchain.errors.DepositLimitExceeded: sending 0.01 ETH is more than the maximum 0.001 ETH: nothing was sent
     >>> Confirmation(ask=lambda preview: preview.max_total < 10**17)(preview)
     """
 
@@ -120,7 +120,7 @@ class Confirmation:
         """
         if self.max_deposit is not None and preview.value > self.max_deposit:
             raise DepositLimitExceeded(
-                f"the deposit {format_amount(preview.value)} is more than the maximum "
+                f"sending {format_amount(preview.value)} is more than the maximum "
                 f"{format_amount(self.max_deposit)}: nothing was sent"
             )
         if self.ask is not None and not preview.dev and not self.ask(preview):

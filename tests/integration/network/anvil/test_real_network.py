@@ -264,7 +264,7 @@ def test_command_line_on_a_public_network(
         tmp_path, *use, "--max-deposit", "1gwei", "add", "a wonderful movie", "--label", "positive", ok=False
     ).stderr
     assert re.fullmatch(
-        r"DepositLimitExceeded: the deposit [\d.]+ ETH is more than the maximum 0\.000000001 ETH: "
+        r"DepositLimitExceeded: sending [\d.]+ ETH is more than the maximum 0\.000000001 ETH: "
         r"nothing was sent\n",
         limited,
     )
