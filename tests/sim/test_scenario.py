@@ -10,6 +10,7 @@ import pytest
 from sumchain.models.perceptron import optimal_schedule
 from sumchain.sim.scenario import ScenarioError, load_scenario, parse_scenario, scenario_names
 from sumchain.sim.strategies import STRATEGIES
+from tests.sim.test_loaders import SAMPLES
 
 
 def agent(**changes: Any) -> dict[str, Any]:
@@ -110,6 +111,23 @@ def test_a_file_is_read_and_named_by_its_stem(tmp_path: Path) -> None:
 def test_bad_scenarios_are_refused_by_key(data: dict[str, Any], message: str) -> None:
     with pytest.raises(ScenarioError, match=message):
         parse_scenario(data, source="bad.toml")
+
+
+def test_a_relative_dataset_path_is_read_from_the_scenario_files_folder(tmp_path: Path, monkeypatch) -> None:
+    """A scenario and its data moved together run from anywhere; an absolute path and ``~`` stay as given."""
+    from sumchain.sim.data import load_data
+
+    folder = tmp_path / "study"
+    (folder / "data").mkdir(parents=True)
+    (folder / "data" / "news.csv").write_bytes((SAMPLES / "fake-news.csv").read_bytes())
+    body = "[dataset]\nname = 'fake-news'\npath = '{}'\ninitial_fraction = 0.5\n[[agents]]\nname='a'\nstrategy='spam'"
+    (folder / "mine.toml").write_text(body.format("data/news.csv"))
+    monkeypatch.chdir(tmp_path)  # not the scenario's folder
+    scenario = load_scenario("study/mine.toml")
+    assert Path(scenario.dataset.path) == Path("study/data/news.csv")
+    assert load_data(scenario.dataset, seed=0).stream  # read from there
+    (folder / "home.toml").write_text(body.format("~/news.csv"))
+    assert load_scenario(folder / "home.toml").dataset.path == str(Path("~/news.csv").expanduser())
 
 
 def test_a_file_saved_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import tomllib
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar
@@ -107,7 +107,8 @@ class DatasetSpec:
         scikit-learn bundled set (``breast_cancer``, ``digits``, ``iris``, ``wine``).
     path : str
         Local file or folder for the datasets that are not shipped (IMDB defaults to
-        ``../shared/datasets``); nothing is downloaded.
+        ``../shared/datasets``); nothing is downloaded. In a scenario file, a relative path is
+        read from the file's folder (:func:`load_scenario`).
     initial_fraction : float
         Part of the training split the owner trains on before deploying (the rest is
         what agents contribute).
@@ -396,7 +397,9 @@ def scenario_names() -> list[str]:
 
 
 def load_scenario(name_or_path: str | Path) -> Scenario:
-    """A scenario from a TOML file, or one shipped in the package by name.
+    """A scenario from a TOML file, or one shipped in the package by name. A relative ``[dataset] path``
+    in a file is read from the file's folder, so that a scenario and its data may be moved together
+    and run from anywhere.
 
     Raises
     ------
@@ -424,4 +427,10 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{source} is not valid TOML: {exc}") from None
-    return parse_scenario(data, source=source)
+    scenario = parse_scenario(data, source=source)
+    given = Path(scenario.dataset.path).expanduser()
+    if source == str(path) and scenario.dataset.path and not given.is_absolute():
+        given = path.parent / given
+    if scenario.dataset.path and str(given) != scenario.dataset.path:
+        scenario = replace(scenario, dataset=replace(scenario.dataset, path=str(given)))
+    return scenario
