@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sumchain.chain.base import Chain
-from sumchain.errors import ChainError, CursorMoved, EncodingError, IndexerError
+from sumchain.errors import ChainError, CursorMoved, EncodingError, IndexerError, SumchainError
 from sumchain.indexer.index import Batch, EventIndex, Source
 from sumchain.indexer.kinds import event_decoder, family_kinds
 
@@ -198,7 +198,8 @@ class Indexer:
         index, report = self.index, report or SyncReport()
         ancestor = self._reorg_ancestor(index)
         if ancestor is not None:
-            index.roll_back(ancestor)
+            self._check_same_chain()  # a node restarted afresh between two polls differs at every block
+            index.roll_back(ancestor, self._starts_after(index, ancestor))
             report.reorgs += 1
         head = self.chain.block_number() - self.confirmations
         for source in index.sources():
@@ -265,6 +266,21 @@ class Indexer:
         except KeyboardInterrupt:
             pass
         return total
+
+    def _starts_after(self, index: EventIndex, ancestor: int) -> dict[str, int]:
+        """Where the contracts followed from after block ``ancestor`` start on the chain as it is now: the
+        reorganisation replaced the blocks that deployed them, and the same address may hold another
+        deployment, from another block (the block after ``ancestor`` when none is there now)."""
+        starts = {}
+        for source in index.sources():
+            if source.from_block > ancestor:
+                try:
+                    starts[source.emitter] = self._recognise(source.emitter)[2]
+                except ChainError:
+                    raise
+                except SumchainError:  # nothing it recognises there now
+                    starts[source.emitter] = ancestor + 1
+        return starts
 
     def _check_same_chain(self) -> None:
         """Refuse a node that came back as another chain: its events would go into this chain's index."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import heapq
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -233,8 +233,12 @@ class EventIndex:
             self._conn.executemany("INSERT OR REPLACE INTO blocks VALUES (?, ?)", batch.hashes.items())
             self._conn.execute("UPDATE sources SET cursor = ? WHERE emitter = ?", (batch.cursor, batch.emitter))
 
-    def roll_back(self, ancestor: int) -> None:
-        """Forget everything after block ``ancestor`` (the last one still on the chain), all or nothing."""
+    def roll_back(self, ancestor: int, starts: Mapping[str, int] | None = None) -> None:
+        """Forget everything after block ``ancestor`` (the last one still on the chain), all or nothing.
+
+        ``starts`` gives the contracts whose deployment the reorganisation replaced the block they are
+        now followed from (each indexed again from there).
+        """
         with self._errors(), self._transaction():
             for kind in event_kinds():
                 self._conn.execute(f"DELETE FROM {kind.table} WHERE block_number > ?", (ancestor,))
@@ -242,6 +246,10 @@ class EventIndex:
             self._conn.execute(
                 "UPDATE sources SET cursor = max(from_block - 1, min(cursor, ?))",
                 (ancestor,),
+            )
+            self._conn.executemany(
+                "UPDATE sources SET from_block = ?, cursor = ? WHERE emitter = ?",
+                [(first, first - 1, emitter) for emitter, first in (starts or {}).items()],
             )
 
     # -- reading ---------------------------------------------------------------------

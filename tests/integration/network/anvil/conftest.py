@@ -24,12 +24,13 @@ def connect(url: str) -> RpcChain:
 
 
 @contextmanager
-def running_anvil(*args: str) -> Iterator[str]:
-    """A fresh anvil node with extra command-line ``args`` (skips the test when anvil is missing): its URL."""
+def running_anvil(*args: str, port: int | None = None) -> Iterator[str]:
+    """A fresh anvil node with extra command-line ``args``, on ``port`` (by default a free one; skips the
+    test when anvil is missing): its URL."""
     binary = find_anvil(REPO_ROOT)
     if binary is None:
         pytest.skip("anvil not installed: run `npm install` at the repo root")
-    with node(binary, args) as started:
+    with node(binary, args, port=port) as started:
         yield started.url
 
 

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from sumchain import SharedModel, SparsePerceptron
+from sumchain.chain.anvil import free_port
 from sumchain.chain.rpc import RpcChain
-from sumchain.errors import ChainError
+from sumchain.errors import ChainError, IndexerError
 from sumchain.indexer import EventIndex, Indexer, is_current
 from sumchain.registry import Registry
 from tests.cli.test_cli import run
@@ -83,6 +84,49 @@ def test_anvil_reorg_replaces_indexed_blocks(chain, model, tmp_path) -> None:
     rows = indexer.index.table_rows()
     assert rows == fresh_rows(chain, tmp_path / "fresh.sqlite", model.address)
     assert [row[4] for row in rows["data_added"]] == [model.codec.encode(s) for s in (GOOD[0], BAD)]
+
+
+def test_a_model_deployed_again_at_its_address_from_an_earlier_block_is_indexed_from_there(chain, tmp_path) -> None:
+    """A reorganisation can replace a model's deployment: the same account's same nonce deploys it at the
+    same address, in another block. The index follows it from its new block; it kept the old one, and
+    missed the new deployment's events before it, while it said it was up to date."""
+
+    def deploy() -> SharedModel:
+        return SharedModel.deploy(chain, SparsePerceptron.from_weights(WEIGHTS), mechanism=INCENTIVE)
+
+    indexer = Indexer(chain, tmp_path / "index.sqlite")
+    with chain.anchor():  # evm_snapshot ... evm_revert
+        for _ in range(8):
+            chain.request("evm_mine")
+        first = deploy()
+        indexer.add(first.address)
+        indexer.sync()
+        first_block = first.deployed_at
+    second = deploy()
+    assert second.address == first.address and second.deployed_at < first_block
+    second.add_data(GOOD[0], 1, sender=1)
+    for _ in range(10):
+        chain.request("evm_mine")
+    assert indexer.sync().reorgs == 1
+    assert indexer.index.table_rows() == fresh_rows(chain, tmp_path / "fresh.sqlite", second.address)
+    reader = SharedModel(chain, second.address, index=indexer.index)
+    assert is_current(indexer.index, chain, second.address) and len(reader.contributions(everyone=True)) == 1
+
+
+def test_a_node_restarted_as_another_chain_between_two_polls_is_refused(tmp_path: Path) -> None:
+    """A node restarted afresh differs from the index at every block: that is another chain, not a
+    reorganisation to roll back (its events went into this chain's index, which was then refused)."""
+    port = free_port()
+    with running_anvil(port=port) as url:
+        indexer = Indexer(connect(url), tmp_path / "index.sqlite")
+        indexer.add(SharedModel.deploy(indexer.chain, SparsePerceptron.from_weights(WEIGHTS)).address)
+        indexer.sync()
+        before = indexer.index.table_rows()
+    with running_anvil("--timestamp", "1000000", port=port) as url:  # its block 0 another
+        SharedModel.deploy(connect(url), SparsePerceptron.from_weights(WEIGHTS))  # at the same address
+        with pytest.raises(IndexerError, match="the node came back as another chain"):
+            indexer.sync()
+        assert indexer.index.table_rows() == before  # nothing of the other chain
 
 
 def test_the_registrys_listing_from_the_index_equals_the_registrys(chain, registry, tmp_path) -> None:
