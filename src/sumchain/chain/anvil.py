@@ -7,6 +7,7 @@ from the ``PATH``. The integration tests and the benchmarks start their nodes he
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -43,6 +44,28 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def keep_first_genesis(state: Path) -> None:
+    """Keep only the first block 0 in an anvil ``--state`` file.
+
+    anvil 1.7 makes a new block 0 at each start (its time the start's) and saves it beside the
+    loaded ones, and which of them is block 0 after the next load varies: the chain's first block
+    hash, by which sumchain knows a chain (its registry note, its event index), then changes. The
+    first block 0 is the earliest. A file of another form is left as it is.
+    """
+    try:
+        saved = json.loads(state.read_text())
+        blocks = saved["blocks"]
+        zeros = [block for block in blocks if block["header"]["number"] == "0x0"]
+        first = min(zeros, key=lambda block: int(block["header"]["timestamp"], 16))
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+    if len(zeros) > 1:
+        saved["blocks"] = [block for block in blocks if block is first or block["header"]["number"] != "0x0"]
+        spare = state.with_name(state.name + ".tmp")
+        spare.write_text(json.dumps(saved))
+        spare.replace(state)
 
 
 @dataclass(frozen=True)
@@ -103,6 +126,7 @@ def running_anvil(binary: str, args: Sequence[str] = (), *, port: int | None = N
                 [binary, "--host", "127.0.0.1", "--port", str(port), "--silent", *args],
                 stdout=out,
                 stderr=subprocess.STDOUT,
+                start_new_session=True,  # a closed terminal's hangup, which anvil dies of unsaved, goes to us
             )
         node = AnvilNode(f"http://127.0.0.1:{port}", process, log)
         try:

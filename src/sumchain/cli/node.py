@@ -1,11 +1,13 @@
 """``sumchain node``: a local anvil node with a model registry, kept in a state file until Ctrl-C
-(or SIGTERM).
+(or SIGTERM, or SIGHUP from a closed terminal; anvil runs in a session of its own, so that the
+hangup, which it dies of unsaved, reaches only the node, which stops it).
 
 The node is anvil (:mod:`sumchain.chain.anvil`: ``$ANVIL_BIN``, npm's binary below the
 current folder, or the one on the PATH), started with ``--state``: it loads the file if it
 exists and writes the chain back to it when it stops. The registry is deployed on the first
 start and noted for the node's chain in ``.sumchain/workspace.json``, so that later commands
-with ``--chain URL`` find it; a restart from the same state finds it there again.
+with ``--chain URL`` find it; a restart from the same state finds it there again, its first
+block kept (:func:`~sumchain.chain.anvil.keep_first_genesis`).
 """
 
 from __future__ import annotations
@@ -38,19 +40,22 @@ def node(
     ] = DEFAULT_STATE,
 ) -> None:
     """Run a local anvil node with a model registry, until Ctrl-C (its chain is kept in --state)."""
-    from sumchain.chain.anvil import find_anvil, running_anvil
+    from sumchain.chain.anvil import find_anvil, keep_first_genesis, running_anvil
 
     binary = find_anvil()
     if binary is None:
         raise SumchainError(INSTALL_ANVIL)
     state.parent.mkdir(parents=True, exist_ok=True)
-    signal.signal(signal.SIGTERM, _interrupt)  # stop as on Ctrl-C: anvil saves the chain and exits with us
+    keep_first_genesis(state)
+    for stop in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):  # a closed terminal sends SIGHUP
+        if stop is not None:
+            signal.signal(stop, _interrupt)  # stop as on Ctrl-C: anvil saves the chain and exits with us
+    died, log = None, ""
     with ExitStack() as stack:
         try:
             started = stack.enter_context(running_anvil(binary, ["--state", str(state)], port=port))
         except ChainError as exc:
-            last = (str(exc).strip().splitlines() or [""])[-1]
-            raise ChainError(f"anvil did not start on port {port}: {last}") from None
+            raise ChainError(f"anvil did not start on port {port}: {_reason(str(exc))}") from None
         session.use_chain(started.url)
         _clock_from_the_last_block()
         registry = _registry()
@@ -59,8 +64,21 @@ def node(
         out.print(f"Model registry at {registry}.")
         out.print(f"Use it with: sumchain --chain {started.url} ...   (Ctrl-C stops the node)")
         with suppress(KeyboardInterrupt):
-            started.process.wait()
+            died = started.process.wait()  # only when anvil ends by itself: killed, or failed
+            log = started.log.read_text(errors="replace")
+    if died is not None:
+        raise ChainError(
+            f"anvil stopped by itself (exit status {died}: {_reason(log)}): the chain since the node started was "
+            f"not saved to {state}"
+        )
     out.print(f"Node stopped; its chain is saved in {state}.")
+
+
+def _reason(log: str) -> str:
+    """The line of anvil's output that says what went wrong: its ``error:`` line, else its last one."""
+    lines = [line.strip() for line in log.splitlines() if line.strip()]
+    said = next((line[line.lower().index("error:") :] for line in lines if "error:" in line.lower()), None)
+    return said or (lines[-1] if lines else "no output")
 
 
 def _clock_from_the_last_block() -> None:

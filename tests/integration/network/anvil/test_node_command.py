@@ -4,15 +4,17 @@ and its registry found again on restart; one line when anvil is missing or canno
 from __future__ import annotations
 
 import json
+import os
 import signal
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from sumchain.chain.anvil import find_anvil, free_port
+from sumchain.chain.anvil import find_anvil, free_port, keep_first_genesis, running_anvil
 from sumchain.chain.rpc import RpcChain
 from tests.helpers import run_sumchain, start_sumchain
 
@@ -80,3 +82,53 @@ def test_a_missing_anvil_or_a_busy_port_gives_one_line(tmp_path: Path) -> None:
         busy = run_sumchain(tmp_path, "node", "--port", str(port), env={"ANVIL_BIN": anvil_binary()})
         assert busy.returncode == 1 and len(busy.stderr.strip().splitlines()) == 1, busy.stderr
         assert f"ChainError: anvil did not start on port {port}" in busy.stderr
+
+
+def test_restarts_keep_the_chains_first_block_and_its_registry(tmp_path: Path) -> None:
+    """anvil 1.7 saves a new block 0 at each start, and which one it loads as block 0 varies: the chain's
+    first block hash, by which sumchain knows a chain (its registry note, its index), then changed, and
+    a restart deployed another registry. ``sumchain node`` keeps the first block 0 of the file."""
+    port = free_port()
+    state = tmp_path / ".sumchain" / "node-state.json"
+    with node(tmp_path, port, stop=signal.SIGTERM) as lines:
+        registry = lines[1]
+        (first,) = RpcChain(f"http://127.0.0.1:{port}").block_hashes([0])
+    for later in range(1, 5):  # bare anvil restarts, as before the fix: a block 0 more in the file each time
+        started = ["--state", str(state), "--timestamp", str(int(time.time()) + 100 * later)]  # in other seconds
+        with running_anvil(anvil_binary(), started, port=port):
+            pass
+    assert len(block_zeros(state)) == 5
+    for _ in range(2):
+        with node(tmp_path, port, stop=signal.SIGTERM) as lines:
+            assert RpcChain(f"http://127.0.0.1:{port}").block_hashes([0]) == [first] and lines[1] == registry
+    keep_first_genesis(state)
+    (kept,) = block_zeros(state)
+    assert int(kept["header"]["timestamp"], 16) == min(int(b["header"]["timestamp"], 16) for b in block_zeros(state))
+
+
+def block_zeros(state: Path) -> list[dict[str, Any]]:
+    return [block for block in json.loads(state.read_text())["blocks"] if block["header"]["number"] == "0x0"]
+
+
+def test_an_anvil_that_dies_or_cannot_read_its_state_is_one_line(tmp_path: Path) -> None:
+    """anvil killed: the node said its chain was saved, and exited with 0; a state file anvil cannot read:
+    the error gave anvil's last line, "For more information, try '--help'", not its reason."""
+    port = free_port()
+    process = start_sumchain(tmp_path, "node", "--port", str(port), env={"ANVIL_BIN": anvil_binary()})
+    assert process.stdout is not None and all(process.stdout.readline() for _ in range(3))
+    (anvil,) = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+    os.kill(int(anvil), signal.SIGKILL)
+    said, errors = process.communicate(timeout=60)
+    assert process.returncode == 1 and "saved" not in said, said
+    assert errors.startswith("ChainError: anvil stopped by itself (exit status -9") and errors.count("\n") == 1
+    assert errors.rstrip().endswith("the chain since the node started was not saved to .sumchain/node-state.json")
+    (tmp_path / "bad.json").write_text("not json")
+    bad = run_sumchain(tmp_path, "node", "--port", str(port), "--state", "bad.json", env={"ANVIL_BIN": anvil_binary()})
+    assert bad.returncode == 1 and bad.stderr.count("\n") == 1, bad.stderr
+    assert "invalid value 'bad.json' for '--state <PATH>': failed to parse json file" in bad.stderr
+
+
+def test_a_hangup_stops_the_node_and_saves_its_chain(tmp_path: Path) -> None:
+    """A closed terminal or a dropped SSH session sends SIGHUP: it killed the node unsaved."""
+    with node(tmp_path, free_port(), stop=signal.SIGHUP):
+        pass
