@@ -65,6 +65,19 @@ def test_export_dataset_to_csv_and_parquet_beside_the_model_export(tmp_path) -> 
     assert read_dataset(tmp_path / "mood.csv").class_names == ("sad", "neutral", "happy")
     piped = run(tmp_path, "export", "dataset", "-", "--format", "csv").stdout  # the file alone, for a pipe
     assert piped == (tmp_path / "mood.csv").read_text()
+    assert run(tmp_path, "export", "dataset", "/dev/stdout", "--format", "csv").stdout == piped  # its line: stderr
+    with (tmp_path / "redirected.csv").open("w") as redirected:  # `> redirected.csv`: the line overwrote the header
+        done = subprocess.run(
+            [sys.executable, "-m", "sumchain", "export", "dataset", "/dev/stdout", "--format", "csv"],
+            cwd=tmp_path,
+            env=sumchain_environment(None),
+            stdout=redirected,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    assert done.stderr == "Wrote 3 contributions to /dev/stdout (csv).\n"
+    assert (tmp_path / "redirected.csv").read_text() == piped
     assert "Wrote the naive bayes" in run(tmp_path, "export", "mood-now.json").stdout  # the model, as before
     assert json.loads((tmp_path / "mood-now.json").read_text())["classCounts"] == [5, 5, 5]
 

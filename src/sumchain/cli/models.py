@@ -12,7 +12,9 @@ checked before anything is sent); a resumed deploy lists it if it is not yet.
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -438,7 +440,16 @@ def export_dataset(word: Path, dataset_file: Path | None, file_format: str | Non
         return
     data.write(dataset_file, format=kind)
     plural = "" if len(data) == 1 else "s"
-    out.print(f"Wrote {len(data)} contribution{plural} to {dataset_file} ({kind}).")
+    said = err if _is_standard_output(dataset_file) else out  # /dev/stdout: the line is not part of the file
+    said.print(f"Wrote {len(data)} contribution{plural} to {dataset_file} ({kind}).")
+
+
+def _is_standard_output(path: Path) -> bool:
+    """Whether ``path`` is where standard output goes (``/dev/stdout``, ``/proc/self/fd/1``, its file)."""
+    try:
+        return os.path.samestat(os.stat(path), os.fstat(sys.stdout.fileno()))
+    except (OSError, ValueError, io.UnsupportedOperation):  # no such file, or a captured output
+        return False
 
 
 @app.command()
