@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 from sumchain.chain.abi import ContractABI
 from sumchain.chain.base import Chain, Receipt, read_view, resolve_account
 from sumchain.chain.compiler import REGISTRY, compile_contract
-from sumchain.chain.hashing import checksum, is_address, keccak
+from sumchain.chain.hashing import checksum, is_address, keccak, miswritten_address
 from sumchain.errors import (
     InvalidName,
     NameTaken,
@@ -79,7 +79,7 @@ def check_name(name: str) -> str:
         raise InvalidName(f"the name {name!r} takes {size} bytes; the registry takes at most {MAX_NAME_BYTES}")
     if name != name.strip() or any(unicodedata.category(c).startswith("C") for c in name):
         raise InvalidName(f"the name {name!r} has leading or trailing spaces or control characters")
-    if is_address(name):
+    if is_address(name) or miswritten_address(name):  # a miswritten one too: --model reads it as an address
         raise InvalidName(f"the name {name!r} looks like an address")
     return name
 

@@ -263,7 +263,7 @@ def refuses_a_deposit_over_the_maximum(cwd: Path, *chain: str) -> None:
     before = run(cwd, *chain, "contributions", "--all", "--json").stdout
     fails(
         cwd, *chain, "--max-deposit", "1wei", "add", "great film", "--label", "positive", "--account", "1",
-        message="DepositLimitExceeded: the deposit",
+        message="DepositLimitExceeded: sending",
     )  # fmt: skip
     assert run(cwd, *chain, "contributions", "--all", "--json").stdout == before
     run(cwd, *chain, "--max-deposit", "100ether", "add", "great film", "--label", "positive", "--account", "1")

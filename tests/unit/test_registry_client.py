@@ -115,6 +115,7 @@ def test_a_name_moves_to_its_owners_new_model_and_no_one_else_takes_it(
         (" padded", "leading or trailing spaces"),
         ("two\nlines", "control characters"),
         ("0x" + "ab" * 20, "looks like an address"),
+        ("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92267", "looks like an address"),  # its case no checksum
     ],
 )
 def test_names_the_registry_refuses(

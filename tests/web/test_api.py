@@ -173,7 +173,7 @@ def test_the_dashboard_keeps_to_max_deposit(tmp_path: Path) -> None:
     with serving(tmp_path, "--chain", f"embedded:{path}", "--max-deposit", "1wei") as url:
         body = {"features": "0", "label": 1, "account": 1}
         answer = requests.post(f"{url}/api/models/{features}/contributions", json=body, timeout=30)
-        assert _error(answer, 409).startswith("DepositLimitExceeded: the deposit")
+        assert _error(answer, 409).startswith("DepositLimitExceeded: sending")
     assert chain.block_number() == before
     chain.close()
 
