@@ -46,6 +46,8 @@ def test_the_index_holds_every_event_and_gives_the_replayed_contributions(chain,
     indexer = indexed(chain, tmp_path / "index.sqlite", model)
     decoded = [model.abi.decode_event(list(log.topics), log.data) for log in chain.logs(model.address)]
     assert [(name, args) for name, args, _ in indexer.index.events(model.address)] == decoded
+    lower = model.address.lower()  # an address in any case (it gave no event, and no source)
+    assert indexer.index.events(lower) == indexer.index.events(model.address) and indexer.index.source(lower)
     tables = indexer.index.table_rows()
     assert [len(tables[t]) for t in ("data_added", "refunded", "reported")] == [6, 2, 2]
     reader = SharedModel(chain, model.address, index=EventIndex(tmp_path / "index.sqlite"))

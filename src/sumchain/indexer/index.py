@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sumchain.chain.hashing import checksum, is_address
 from sumchain.chain.store import sqlite_transaction
 from sumchain.errors import CursorMoved, IndexerError
 from sumchain.indexer.kinds import event_kinds
@@ -186,7 +187,8 @@ class EventIndex:
             return [Source(*row) for row in rows]
 
     def source(self, emitter: str) -> Source | None:
-        """The followed contract at ``emitter`` (a checksum address), or None."""
+        """The followed contract at ``emitter`` (an address, in any case), or None."""
+        emitter = _checksummed(emitter)
         return next((s for s in self.sources() if s.emitter == emitter), None)
 
     def add_source(self, emitter: str, family: str, from_block: int) -> None:
@@ -260,11 +262,11 @@ class EventIndex:
         Parameters
         ----------
         emitter : str
-            The contract's checksum address.
+            The contract's address (in any case).
         names : iterable of str, optional
             Only these kinds (all by default).
         """
-        wanted = None if names is None else set(names)
+        emitter, wanted = _checksummed(emitter), None if names is None else set(names)
         streams = []
         with self._errors():
             for kind in event_kinds():
@@ -282,7 +284,7 @@ class EventIndex:
         Parameters
         ----------
         registry : str
-            The registry's checksum address.
+            The registry's address (in any case).
 
         Returns
         -------
@@ -312,3 +314,8 @@ class EventIndex:
         tables: Sequence[str] = ["sources", *(kind.table for kind in event_kinds())]
         with self._errors():
             return {table: sorted(self._conn.execute(f"SELECT * FROM {table}")) for table in tables}
+
+
+def _checksummed(address: str) -> str:
+    """The EIP-55 form of an address (rows name their contracts so); anything else as it is."""
+    return checksum(address) if is_address(address) else address
