@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import signal
 import subprocess
 from pathlib import Path
@@ -23,9 +24,9 @@ def big_model(folder: Path) -> Path:
     return path
 
 
-def interrupted_import(cwd: Path, path: Path) -> tuple[str, subprocess.CompletedProcess[str]]:
+def interrupted_import(cwd: Path, path: Path, *options: str) -> tuple[str, subprocess.CompletedProcess[str]]:
     """Start an import, press Ctrl-C after the second parameter chunk; returns the address and the outcome."""
-    process = start_sumchain(cwd, "import", str(path))
+    process = start_sumchain(cwd, "import", str(path), *options)
     assert process.stdout is not None
     lines = []
     while sum(line.startswith("  parameters") for line in lines) < 2:
@@ -48,22 +49,24 @@ def words_loaded(cwd: Path, address: str) -> int:
 
 def test_ctrl_c_says_how_to_resume_and_the_same_command_finishes_the_upload(tmp_path) -> None:
     path = big_model(tmp_path)
-    address, stopped = interrupted_import(tmp_path, path)
+    options = ("--name", "my big model", "--cost-weight", "0.002ether")  # the hint gave the command without them
+    address, stopped = interrupted_import(tmp_path, path, *options)
     assert stopped.returncode == 130
     message = stopped.stderr.strip().splitlines()
     assert len(message) == 1 and f"the model at {address} is remembered" in message[0]
-    assert f"sumchain import {path} --resume" in message[0]
+    hinted = message[0].split("run the same command again to finish the upload: ")[1]
+    assert shlex.split(hinted) == ["sumchain", "import", str(path), *options]
     total = len(read_model_file(path).model.to_words())
     loaded = words_loaded(tmp_path, address)
     assert 0 < loaded < total
 
     fails(tmp_path, "predict", "--sample", "1", message="trainer: parameters not loaded")  # the current model
-    resumed = run(tmp_path, "import", str(path)).stdout  # the same command again
+    resumed = run(tmp_path, *shlex.split(hinted)[1:]).stdout  # the same command again
     assert f"Resuming the upload of the model at {address} ({loaded}/{total} words)." in resumed
     assert ADDRESS.fullmatch(resumed.splitlines()[-1])[1] == address
     assert words_loaded(tmp_path, address) == total
     assert run(tmp_path, "predict", "--sample", "1,2").stdout.strip() in ("0", "1")
-    fails(tmp_path, "import", str(path), "--resume", message="nothing to resume")
+    fails(tmp_path, "import", str(path), *options, "--resume", message="nothing to resume")
 
 
 def test_resume_finishes_the_remembered_deploy_and_refuses_another_model(tmp_path) -> None:

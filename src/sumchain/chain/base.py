@@ -142,6 +142,14 @@ class Chain(Protocol):
         """Balance of an account, in wei."""
         ...
 
+    def nonce(self, address: str) -> int:
+        """Transactions ``address`` has sent, those a node holds unmined included."""
+        ...
+
+    def unmined(self, address: str) -> int:
+        """Transactions ``address`` has sent that are not mined yet (always 0 on the embedded chain)."""
+        ...
+
     def balances(self, addresses: Sequence[str]) -> list[int]:
         """Balances of many accounts, in wei (on a node: JSON-RPC batches, against one block when there are several)."""
         ...

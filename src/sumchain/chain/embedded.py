@@ -435,6 +435,10 @@ class EmbeddedChain:
         with self._store.reading():
             return self._engine.state.account(_address(address)).nonce
 
+    def unmined(self, address: str) -> int:
+        """0: each transaction is mined as it is sent."""
+        return 0
+
     def block(self, number: int) -> BlockRecord | None:
         """The block ``number`` (its transaction, if any, and its time), or None."""
         return self._store.block(number)

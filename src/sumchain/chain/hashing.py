@@ -1,7 +1,7 @@
 """keccak256 and EIP-55 addresses, without importing eth_utils.
 
 eth_utils pulls in pydantic and takes about a third of a second to import;
-the embedded chain and the CLI need only these three functions.
+the embedded chain and the CLI need only these few functions.
 """
 
 from __future__ import annotations
@@ -50,6 +50,17 @@ def miswritten_address(value: str) -> str | None:
         f"{value} is not a valid address: the case of its letters does not match its checksum (EIP-55); "
         "check it, or write it all in lower case"
     )
+
+
+def created_address(sender: str, nonce: int) -> str:
+    """The address of the contract that ``sender``'s transaction number ``nonce`` creates (CREATE).
+
+    >>> created_address("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", 0)
+    '0x5FbDB2315678afecb367f032d93F642f64180aa3'
+    """
+    import rlp
+
+    return checksum("0x" + keccak(rlp.encode([bytes.fromhex(sender[2:]), nonce]))[12:].hex())
 
 
 @lru_cache(maxsize=65_536)

@@ -529,6 +529,14 @@ class RpcChain:
             for call, answer in zip(calls, answers, strict=True)
         ]
 
+    def nonce(self, address: str) -> int:
+        """Transactions ``address`` has sent, those the node holds unmined included."""
+        return self._count(checksum(address), "pending")
+
+    def unmined(self, address: str) -> int:
+        """Transactions ``address`` has sent that the node holds unmined."""
+        return max(0, self.nonce(address) - self._count(checksum(address), "latest"))
+
     def _count(self, address: str, block: str) -> int:
         """Transactions of ``address`` mined (``"latest"``), or mined and waiting (``"pending"``)."""
         with self._errors():

@@ -15,7 +15,9 @@ from __future__ import annotations
 import io
 import json
 import os
+import shlex
 import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -23,10 +25,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.markup import escape
 
+from sumchain.chain.hashing import created_address
 from sumchain.cli.app import app, session
 from sumchain.cli.inputs import describe, sample_from
 from sumchain.cli.output import err, eth, out, parse_duration
-from sumchain.errors import InvalidName, NameTaken, SumchainError
+from sumchain.errors import ChainError, InvalidName, NameTaken, NotAModel, SumchainError
 
 if TYPE_CHECKING:
     from sumchain.chain.base import Chain, Receipt
@@ -245,7 +248,8 @@ def deploy_model(
             "Note: no model registry is known for this node (give --registry ADDRESS; `sumchain node` starts a "
             f"node with one), so {metadata.name!r} is deployed unlisted: reach it by its address."
         )
-    fingerprint = fingerprint_of(mirror, metadata, mechanism, resolve_account(chain, session.account))
+    account = resolve_account(chain, session.account)
+    fingerprint = fingerprint_of(mirror, metadata, mechanism, account)
     unfinished = unfinished_deploys(session)
     words = mirror.to_words()
     total_gas = 0
@@ -268,9 +272,12 @@ def deploy_model(
         total_gas += listed.receipt.gas_used
         print_listed(listed, registry)
 
+    again = f"run the same command again to finish the upload: {_this_command()}"
+    first_nonce = chain.nonce(account) if address is None else 0  # to tell, if interrupted, whether it created
     try:
         if address is not None:
-            model = SharedModel(chain, address)
+            _wait_for_unmined(chain, account)  # the interrupted run's last transaction, or its creation
+            model = _remembered_model(address, fingerprint)
             session.remember("model", address)
             out.print(f"Resuming the upload of the model at {address} ({model.words_loaded()}/{len(words)} words).")
             if registry is not None and registry.entry_of(address) is None:
@@ -300,12 +307,23 @@ def deploy_model(
         unlisted = "" if command.startswith("market") else ", or deploy it unlisted with --no-register"  # markets list
         raise type(exc)(f"{exc}: choose another with --name{unlisted}") from None
     except KeyboardInterrupt:
+        if address is None and chain.nonce(account) > first_nonce:  # the creation was sent, mined or not yet
+            address = created_address(account, first_nonce)
+            remember_unfinished(session, fingerprint, address)
+            session.remember("model", address)
+            raise Interrupted(
+                f"interrupted once the contract's creation was sent: the model at {address} (once mined) is "
+                f"remembered; {again}"
+            ) from None
         if address is None:
-            raise Interrupted("interrupted before the contract existed: nothing was deployed") from None
+            raise Interrupted("interrupted before the contract's creation was sent: nothing was deployed") from None
         raise Interrupted(
-            f"interrupted: the model at {address} is remembered with its parameters partly loaded; "
-            f"run `sumchain {command} --resume` (or the same command again) to finish the upload"
+            f"interrupted: the model at {address} is remembered with its parameters partly loaded; {again}"
         ) from None
+    except ChainError as exc:  # out of ether, a node gone: what is loaded stays, and the same command goes on
+        if address is None:
+            raise
+        raise type(exc)(f"{exc}; the model at {address} is remembered: {again}") from None
     remember_unfinished(session, fingerprint, None)
     out.print(
         f"Deployed a {mirror.model_type} ({mirror.n_features} features, {mirror.n_classes} classes) "
@@ -414,6 +432,42 @@ def export_model(
         return
     write_model_file(mirror, model_file, model.metadata)
     out.print(f"Wrote the {mirror.model_type} at {model.address} to {model_file}.")
+
+
+def _this_command() -> str:
+    """The command line being run, quoted for a shell, to run again."""
+    return "sumchain " + shlex.join(sys.argv[1:])
+
+
+def _wait_for_unmined(chain: Chain, account: str) -> None:
+    """Wait until the node has mined ``account``'s transactions (an interrupted upload's last chunk, or its
+    contract's creation): a resume from before them would send a chunk out of order."""
+    waiting = chain.unmined(account)
+    if waiting:
+        out.print(f"Waiting for {waiting} earlier transaction(s) of {account} to be mined (Ctrl-C stops)...")
+    while chain.unmined(account):
+        time.sleep(1)
+
+
+def _remembered_model(address: str, fingerprint: str) -> SharedModel:
+    """The remembered unfinished model at ``address``.
+
+    Raises
+    ------
+    SumchainError
+        When nothing is there (its creation was dropped, or the chain was reset): the note is forgotten.
+    """
+    from sumchain.client import SharedModel
+    from sumchain.unfinished import remember_unfinished
+
+    try:
+        return SharedModel(session.chain(), address)
+    except NotAModel:
+        remember_unfinished(session, fingerprint, None)
+        raise SumchainError(
+            f"no model is at {address}, where an interrupted deploy was remembered (its creation was never "
+            "mined, or the chain was reset): forgotten; run the command again to deploy anew"
+        ) from None
 
 
 def export_dataset(word: Path, dataset_file: Path | None, file_format: str | None) -> None:
