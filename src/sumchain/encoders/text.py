@@ -2,9 +2,11 @@
 
 Tokenization, the same for fitting and encoding, for both encoders:
 
-1. HTML line breaks (``<br />``, as in the IMDB reviews) become spaces;
-2. the text is lower-cased (``str.lower``);
-3. the words are the runs of Unicode letters and digits (Python's ``re``
+1. the text is put in Unicode's composed form (NFC), so that "café" typed
+   with a combining accent is the same word as with the accented letter;
+2. HTML line breaks (``<br />``, as in the IMDB reviews) become spaces;
+3. the text is lower-cased (``str.lower``);
+4. the words are the runs of Unicode letters and digits (Python's ``re``
    classes), everything else separating them: punctuation never sticks to a
    word, and "don't" gives "don" and "t", as the Keras tokenizer that built
    the reference's IMDB vocabulary did.
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
@@ -42,8 +45,10 @@ def tokens(text: str) -> list[str]:
 
     >>> tokens("A great, GREAT movie!<br />Don't miss it... Café 10/10")
     ['a', 'great', 'great', 'movie', 'don', 't', 'miss', 'it', 'café', '10', '10']
+    >>> tokens("nai\u0308ve cafe\u0301") == tokens("naïve café") == ["naïve", "café"]
+    True
     """
-    return _TOKEN.findall(_BREAK.sub(" ", text).lower())
+    return _TOKEN.findall(_BREAK.sub(" ", unicodedata.normalize("NFC", text)).lower())
 
 
 class VocabularyEncoder(Encoder):
