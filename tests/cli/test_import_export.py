@@ -136,3 +136,24 @@ def test_bad_files_are_one_line_errors_and_deploy_nothing(tmp_path) -> None:
     with chain_file(tmp_path) as chain:
         assert chain.block_number() == height
         assert chain.notes["model"] == address
+
+
+def test_encoder_hashing_hashes_into_the_models_features_and_murmurhash3_says_so(tmp_path) -> None:
+    """``MurmurHash3`` gives 2**32 feature indices, which a model file's weights never are: it was offered
+    and always refused at the deployment; ``hashing`` takes the model's number of features."""
+    from sumchain.encoders import HashingEncoder
+
+    weights = [((i * 37) % 11 - 5) / 5 for i in range(64)]
+    (tmp_path / "small.json").write_text(json.dumps({"type": "sparse perceptron", "weights": weights}))
+    fails(
+        tmp_path, "import", "small.json", "--encoder", "MurmurHash3",
+        message="MurmurHash3 gives 2**32 feature indices (the reference's sparse weights), and this model takes 64: "
+        "--encoder hashing hashes each word modulo 64 instead",
+    )  # fmt: skip
+    run(tmp_path, "import", "small.json", "--encoder", "hashing", "--name", "hashed")
+    info = json.loads(run(tmp_path, "info", "--json").stdout)
+    hashing = HashingEncoder(n_features=64)
+    assert (info["encoder"], info["encoder_params"]) == (hashing.id, hashing.params())
+    text = "a splendid, moving film"
+    expected = read_model_file(tmp_path / "small.json").model.predict([hashing.encode(text)])[0]
+    assert run(tmp_path, "predict", text).stdout.split()[0] == str(expected)

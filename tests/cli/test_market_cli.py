@@ -147,7 +147,7 @@ def test_a_market_on_a_model_file_of_any_type(tmp_path) -> None:
     (tmp_path / "test.json").write_text(json.dumps(rows))
     create = ("market", "create", "--bounty", "0.1ether", "--min-duration", "1h")
     fails(tmp_path, *create, "--encoder", "IMDB vocab", message="--encoder goes with --model-file")
-    fails(tmp_path, *create, "--model-file", "mood.json", "--encoder", "foo", message="--encoder takes 'IMDB vocab' or")
+    fails(tmp_path, *create, "--model-file", "mood.json", "--encoder", "foo", message="'MurmurHash3' or 'hashing'")
     fails(tmp_path, *create, "--model-file", "absent.json", message="absent.json")
     fails(tmp_path, "--max-deposit", "0.01ether", *create, message="the bounty 0.1 ETH is more than --max-deposit")
     assert "No model is listed" in run(tmp_path, "models").stdout  # refused before anything was deployed

@@ -61,8 +61,9 @@ Unsafe = Annotated[bool, typer.Option(help="Allow waits the client calls absurd 
 EncoderOption = Annotated[
     str | None,
     typer.Option(
-        help="A built-in encoder of raw input, 'IMDB vocab' or 'MurmurHash3' (reference files do not say; "
-        "a file's own encoder and encoderParams fields are kept otherwise)."
+        help="An encoder of raw input: 'IMDB vocab', 'MurmurHash3' (2**32 features), or 'hashing' (each word's "
+        "MurmurHash3 modulo the model's features); reference files do not say, and a file's own encoder and "
+        "encoderParams fields are kept otherwise."
     ),
 ]
 Resume = Annotated[bool, typer.Option(help="Finish the remembered unfinished deploy of this model (an error if none).")]
@@ -389,13 +390,38 @@ def read_model(
         encoder=encoder or loaded.metadata.encoder,
     )
     if encoder is not None:  # a built-in encoder, before anything is sent
-        from sumchain.encoders import IMDB_VOCABULARY, MURMUR_HASH_3
-        from sumchain.errors import EncoderUnavailable
-
-        if encoder.casefold() not in (IMDB_VOCABULARY.casefold(), MURMUR_HASH_3.casefold()):
-            raise EncoderUnavailable(f"--encoder takes {IMDB_VOCABULARY!r} or {MURMUR_HASH_3!r}, not {encoder!r}")
+        metadata = _with_encoder(metadata, encoder, loaded.model.n_features)
     out.print(f"Read a {loaded.model.model_type} model from {model_file}.")
     return loaded.model, metadata
+
+
+def _with_encoder(metadata: ModelMetadata, encoder: str, n_features: int) -> ModelMetadata:
+    """``metadata`` with the ``--encoder`` given: a built-in name, or ``hashing`` for the model's features.
+
+    Raises
+    ------
+    EncoderUnavailable
+        For another name, or ``MurmurHash3`` for a model that does not take its 2**32 feature indices.
+    """
+    from dataclasses import replace
+
+    from sumchain.encoders import IMDB_VOCABULARY, MURMUR_HASH_3, HashingEncoder
+    from sumchain.errors import EncoderUnavailable
+
+    chosen = encoder.casefold()
+    if chosen == "hashing":
+        hashing = HashingEncoder(n_features=n_features)
+        return replace(metadata, encoder=hashing.id, encoder_params=hashing.params())
+    if chosen == MURMUR_HASH_3.casefold() and n_features != 2**32:
+        raise EncoderUnavailable(
+            f"{MURMUR_HASH_3} gives 2**32 feature indices (the reference's sparse weights), and this model takes "
+            f"{n_features:,}: --encoder hashing hashes each word modulo {n_features:,} instead"
+        )
+    if chosen != IMDB_VOCABULARY.casefold() and chosen != MURMUR_HASH_3.casefold():
+        raise EncoderUnavailable(
+            f"--encoder takes {IMDB_VOCABULARY!r}, {MURMUR_HASH_3!r} or 'hashing', not {encoder!r}"
+        )
+    return metadata
 
 
 @app.command("export")
