@@ -148,7 +148,7 @@ def test_a_dense_model_takes_real_values(tmp_path) -> None:
     fails(tmp_path, "predict", "--sample", "1,nan,0", message="--sample takes numbers, got 'nan'")
     fails(tmp_path, "predict", "--sample", "1_000,1,0", message="--sample takes numbers, got '1_000'")
     fails(tmp_path, "predict", "--sample", "\u0661,1,0", message="--sample takes numbers, got '\u0661'")
-    too_large = "--sample takes numbers from -2.147483647 to 2.147483647 here (sent as billionths in 32 signed bits)"
+    too_large = "--sample takes numbers from -2.147483648 to 2.147483647 here (sent as billionths in 32 signed bits)"
     fails(tmp_path, "predict", "--sample", "2.1474836475,1,0", message=f"{too_large}, got '2.1474836475'")
     fails(tmp_path, "predict", "--sample", "1,1e300,0", message=f"{too_large}, got '1e300'")
     assert run(tmp_path, "predict", "--sample", "2.147483647,1,0").stdout.strip() == "1 (high)"

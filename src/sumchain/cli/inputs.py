@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -34,6 +33,8 @@ def parse_sample(text: str, *, sparse: bool, value_bits: int = 64) -> list[int]:
     [3, 17, 250]
     >>> parse_sample("0.5,-1,2e-9", sparse=False)
     [500000000, -1000000000, 2]
+    >>> parse_sample("9223372036.854775807,-9223372036.854775808", sparse=False) == [2**63 - 1, -(2**63)]
+    True
     >>> parse_sample("1.5", sparse=True)
     Traceback (most recent call last):
     ...
@@ -48,20 +49,21 @@ def parse_sample(text: str, *, sparse: bool, value_bits: int = 64) -> list[int]:
                 raise InvalidSample(f"--sample takes feature indices (whole numbers), got {part!r}")
         return [int(part) for part in parts]
     from sumchain.models.fixed_point import SCALE
+    from sumchain.models.packing import signed_range
 
-    most = 2 ** (value_bits - 1) - 1
+    least, most = signed_range(value_bits)
     values = []
     for part in parts:
         if not _NUMBER.fullmatch(part):  # float() also reads 1_000, other scripts' digits, inf and nan
             raise InvalidSample(f"--sample takes numbers, got {part!r}")
-        value = float(part) * SCALE
-        if not (math.isfinite(value) and -most - 1 <= round(value) <= most):
-            largest = f"{Decimal(most) / SCALE:,}"
+        value = round(Decimal(part) * SCALE)  # exactly: a float is off by more than a billionth past 2**53
+        if not least <= value <= most:
+            smallest, largest = f"{Decimal(least) / SCALE:,}", f"{Decimal(most) / SCALE:,}"
             raise InvalidSample(
-                f"--sample takes numbers from -{largest} to {largest} here (sent as billionths in {value_bits} "
+                f"--sample takes numbers from {smallest} to {largest} here (sent as billionths in {value_bits} "
                 f"signed bits), got {part!r}"
             )
-        values.append(round(value))
+        values.append(value)
     return values
 
 
