@@ -587,14 +587,18 @@ class SharedModel:
         """Parameter words uploaded so far (all of them once the model is ready)."""
         return int(self._call("words_loaded"))
 
+    def total_words(self) -> int:
+        """Parameter words the model has in all, once uploaded."""
+        return int(self._call("total_words"))
+
     def ready(self) -> bool:
         """Whether every parameter word is loaded, so that the model takes predictions and data."""
-        return self.words_loaded() == int(self._call("total_words"))
+        return self.words_loaded() == self.total_words()
 
     def parameter_words(self, *, block: int | None = None) -> list[int]:
         """Every packed parameter word, as stored on chain now, or after block ``block``
         (on a node that keeps past state)."""
-        return self._words(int(self._call("total_words")), block=block)
+        return self._words(self.total_words(), block=block)
 
     def _words(self, total: int, *, block: int | None = None) -> list[int]:
         """The first ``total`` parameter words."""

@@ -61,10 +61,15 @@ def test_ctrl_c_says_how_to_resume_and_the_same_command_finishes_the_upload(tmp_
     assert 0 < loaded < total
 
     fails(tmp_path, "predict", "--sample", "1", message="trainer: parameters not loaded")  # the current model
+    shown = " ".join(run(tmp_path, "info").stdout.split())  # it looked usable, with a deposit
+    assert f"Unfinished: {loaded:,} of its {total:,} parameter words are loaded" in shown
     resumed = run(tmp_path, *shlex.split(hinted)[1:]).stdout  # the same command again
     assert f"Resuming the upload of the model at {address} ({loaded}/{total} words)." in resumed
     assert ADDRESS.fullmatch(resumed.splitlines()[-1])[1] == address
     assert words_loaded(tmp_path, address) == total
+    info = json.loads(run(tmp_path, "info", "--json").stdout)
+    assert (info["parameter_words_loaded"], info["parameter_words"]) == (total, total)
+    assert "Unfinished" not in run(tmp_path, "info").stdout
     assert run(tmp_path, "predict", "--sample", "1,2").stdout.strip() in ("0", "1")
     fails(tmp_path, "import", str(path), *options, "--resume", message="nothing to resume")
 

@@ -554,6 +554,8 @@ def info(
         "encoder_params": meta.encoder_params,
         "owner": model.owner,
         "deployed_at_block": model.deployed_at,
+        "parameter_words": model.total_words(),
+        "parameter_words_loaded": model.words_loaded(),
     }
     if issubclass(model.mechanism_class, Mechanism):
         mechanism = model.mechanism
@@ -583,6 +585,12 @@ def info(
         out.print(meta.description)
     out.print(f"A {facts['model_type']} over {facts['features']}; classes: {', '.join(facts['classes'])}.")
     out.print(f"Encoder: {_encoder_line(model)}. Owner {model.owner}, block {model.deployed_at}.")
+    if facts["parameter_words_loaded"] < facts["parameter_words"]:
+        out.print(
+            f"Unfinished: {facts['parameter_words_loaded']:,} of its {facts['parameter_words']:,} parameter words "
+            "are loaded, and it takes no prediction or data until they all are (its owner runs the deploy or "
+            "import command again)."
+        )
     out.print(summary)
 
 
