@@ -209,6 +209,9 @@ def test_dense_from_scikit_learn_on_the_digits(chain) -> None:
     model = deploy(chain, mirror)
     held_out = dense_to_fixed(X[1200:1230])
     assert [model.predict(x) for x in held_out] == mirror.predict(held_out).tolist()
+    narrow = NearestCentroid.from_sklearn(SkNearestCentroid().fit(X[:1200] / 16, y[:1200]))  # centroids below 1
+    with pytest.raises(InvalidSample, match=r"refuses a held-out sample .*: its values are 32-bit, set by its"):
+        conversion_report(estimator, narrow, X[1200:], y[1200:], to_samples=dense_to_fixed)  # a traceback
 
 
 @QUIET_SKLEARN

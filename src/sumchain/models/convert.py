@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from sumchain.errors import InvalidSample
 from sumchain.models.base import OnChainModel
 
 
@@ -78,10 +79,20 @@ def conversion_report(
     Returns
     -------
     ConversionReport
+
+    Raises
+    ------
+    InvalidSample
+        When the mirror refuses a held-out sample (a value wider than a nearest centroid's fields).
     """
     labels = np.asarray(y)
     float_pred = np.asarray(estimator.predict(X))
-    fixed_pred = mirror.predict(list(to_samples(X)))
+    try:
+        fixed_pred = mirror.predict(list(to_samples(X)))
+    except InvalidSample as exc:
+        bits = getattr(mirror, "value_bits_", None)
+        wider = f": its values are {bits}-bit, set by its centroids; convert with value_bits=64" if bits else ""
+        raise InvalidSample(f"the mirror refuses a held-out sample ({exc}){wider}") from None
     n = len(labels)
     if n == 0:
         raise ValueError("conversion_report needs at least one held-out sample")
