@@ -118,3 +118,8 @@ def test_unsupported_estimators_are_refused_with_a_clear_error(cls) -> None:
         cls.from_sklearn(DecisionTreeClassifier().fit(X, y))
     with pytest.raises(NotFittedError, match="not fitted"):
         cls.from_sklearn(Perceptron())
+    binary = (X[:100], y[:100])  # steps the contracts cannot take: each named, not a parameter never set
+    with pytest.raises(ValueError, match=r"eta0=1e-12 is a step under the contracts' smallest, 1e-9"):
+        cls.from_sklearn(Perceptron(eta0=1e-12).fit(*binary))
+    with pytest.raises(ValueError, match=r"alpha=10 gives the 'optimal' schedule a t0 of 0.178 samples"):
+        cls.from_sklearn(SGDClassifier(loss="perceptron", alpha=10).fit(*binary))

@@ -148,9 +148,16 @@ def linear_classifier_to_fixed(estimator: Any) -> FixedLinear:
     weights = [round(float(w) * SCALE) for w in coef[0]]
     bias = round(float(intercept[0]) * SCALE)
     if isinstance(estimator, Perceptron):
+        if round(float(estimator.eta0) * SCALE) < 1:
+            raise ValueError(f"eta0={estimator.eta0:g} is a step under the contracts' smallest, 1e-9")
         return FixedLinear(weights, bias, learning_rate=round(float(estimator.eta0) * SCALE))
     if estimator.loss == "perceptron" and estimator.learning_rate == "optimal":
         eta0, t0 = optimal_schedule(float(estimator.alpha))
+        if round(t0) < 1:
+            raise ValueError(
+                f"alpha={estimator.alpha:g} gives the 'optimal' schedule a t0 of {t0:.3g} samples, under the "
+                "contracts' smallest decay, 1: alpha must be at most about 2.5"
+            )
         seen = int(estimator.t_) - 1
         return FixedLinear(weights, bias, round(eta0 * SCALE), decay=round(t0), samples_seen=seen)
     return FixedLinear(weights, bias, learning_rate=None)
