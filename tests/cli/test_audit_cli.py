@@ -8,6 +8,7 @@ import pty
 import subprocess
 import sys
 from pathlib import Path
+from typing import IO
 
 from sumchain import EmbeddedChain, SharedModel
 from sumchain.dataset import read_dataset
@@ -67,19 +68,24 @@ def test_export_dataset_to_csv_and_parquet_beside_the_model_export(tmp_path) -> 
     assert piped == (tmp_path / "mood.csv").read_text()
     assert run(tmp_path, "export", "dataset", "/dev/stdout", "--format", "csv").stdout == piped  # its line: stderr
     with (tmp_path / "redirected.csv").open("w") as redirected:  # `> redirected.csv`: the line overwrote the header
-        done = subprocess.run(
-            [sys.executable, "-m", "sumchain", "export", "dataset", "/dev/stdout", "--format", "csv"],
-            cwd=tmp_path,
-            env=sumchain_environment(None),
-            stdout=redirected,
-            stderr=subprocess.PIPE,
-            text=True,
-            timeout=120,
-        )
+        done = export_csv_to(tmp_path, "/dev/stdout", redirected)
     assert done.stderr == "Wrote 3 contributions to /dev/stdout (csv).\n"
     assert (tmp_path / "redirected.csv").read_text() == piped
     assert "Wrote the naive bayes" in run(tmp_path, "export", "mood-now.json").stdout  # the model, as before
     assert json.loads((tmp_path / "mood-now.json").read_text())["classCounts"] == [5, 5, 5]
+
+
+def export_csv_to(cwd: Path, target: str, stdout: IO[str] | int) -> subprocess.CompletedProcess[str]:
+    """``sumchain export dataset TARGET --format csv`` with its standard output given (a file, a terminal)."""
+    return subprocess.run(
+        [sys.executable, "-m", "sumchain", "export", "dataset", target, "--format", "csv"],
+        cwd=cwd,
+        env=sumchain_environment(None),
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_export_dataset_to_standard_output_is_refused_on_a_terminal(tmp_path) -> None:
@@ -87,15 +93,7 @@ def test_export_dataset_to_standard_output_is_refused_on_a_terminal(tmp_path) ->
     mood_with_contributions(tmp_path)
     terminal, attached = pty.openpty()
     try:
-        proc = subprocess.run(
-            [sys.executable, "-m", "sumchain", "export", "dataset", "-", "--format", "csv"],
-            cwd=tmp_path,
-            env=sumchain_environment(None),
-            stdout=attached,
-            stderr=subprocess.PIPE,
-            text=True,
-            timeout=120,
-        )
+        proc = export_csv_to(tmp_path, "-", attached)
     finally:
         os.close(attached)
         os.close(terminal)
