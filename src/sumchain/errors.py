@@ -215,18 +215,28 @@ class CursorMoved(IndexerError):
     """Another indexer stored a batch of the same contract first (two indexers on one file)."""
 
 
-_URL = re.compile(r"(?P<scheme>https?://)(?:[^/\s@'\"]*@)?(?P<host>[^/?#\s'\"]+)(?P<rest>[^\s'\"]*)", re.IGNORECASE)
+_URL = re.compile(r"(?P<scheme>https?://)(?:[^/\s]*@)?(?P<host>[^/?#\s'\"@]+)(?P<rest>[^\s'\"]*)", re.IGNORECASE)
+_REQUEST_PATH = re.compile(r"(?P<said>\burl: )/\S*")
+"""The path and query that ``requests`` names a failed request by (``... with url: /v3/KEY?x=1``)."""
+_KEY = re.compile(r"(?<![0-9a-zA-Z])(?<!transaction )(?:0[xX])?[0-9a-fA-F]{64}(?![0-9a-zA-Z])")
+"""A private key's shape (32 bytes in hex), given where an account, a chain or a name goes; sumchain's own
+messages name transactions by their hash after the word "transaction"."""
 
 
 def without_secrets(message: str) -> str:
-    """``message`` with each URL cut to its scheme and host: a node's URL may carry an API key
-    (in its path, query or user part), and an error message may end in a log or on a shared screen
-    (the dashboard's answers and the command line's errors go through it).
+    """``message`` with each URL cut to its scheme and host, and without anything shaped like a private key:
+    a node's URL may carry an API key (in its path, query or user part), a key may be typed where an
+    account goes, and an error message may end in a log or on a shared screen (the dashboard's answers and
+    the command line's errors go through it).
 
     >>> without_secrets("cannot reach https://user:pw@eth.example/v3/KEY?x=1: timed out")
     'cannot reach https://eth.example/…: timed out'
     >>> without_secrets("http://127.0.0.1:8545: nonce too low")
     'http://127.0.0.1:8545: nonce too low'
+    >>> without_secrets("reach http://u:a'b@d@host:1/?k=K: Max retries exceeded with url: /v3/KEY?k=K (SSLError)")
+    'reach http://host:1/…: Max retries exceeded with url: … (SSLError)'
+    >>> without_secrets("no account '0x" + "5b" * 32 + "' in the keystore")
+    "no account '(64 hex digits: not shown)' in the keystore"
     """
 
     def cut(match: re.Match[str]) -> str:
@@ -234,4 +244,4 @@ def without_secrets(message: str) -> str:
         tail = match["rest"][len(rest) :]
         return f"{match['scheme']}{match['host']}{'/…' if rest.strip('/') else rest}{tail}"
 
-    return _URL.sub(cut, message)
+    return _KEY.sub("(64 hex digits: not shown)", _REQUEST_PATH.sub(r"\g<said>…", _URL.sub(cut, message)))

@@ -279,3 +279,10 @@ def test_a_node_url_is_shown_without_its_secrets(tmp_path: Path) -> None:
     proc = run(tmp_path, "--chain", "http://user:hunter2@127.0.0.1:1/v3/APIKEY?token=T0K", "balance", ok=False)
     assert proc.returncode == 1 and proc.stderr.startswith("ChainError: cannot reach http://127.0.0.1:1/…: ")
     assert not any(secret in proc.stdout + proc.stderr for secret in ("hunter2", "APIKEY", "T0K", "user"))
+    for url in ("http://user:hun'ter2@127.0.0.1:1/", "http://user:hun@ter2@127.0.0.1:1/"):  # a quote, an @
+        proc = run(tmp_path, "--chain", url, "balance", ok=False)
+        assert proc.returncode == 1 and "ter2" not in proc.stderr, proc.stderr
+    key = "0x" + "5b" * 32  # typed where an account, a chain or a registry goes: never echoed
+    for given in (("--account", key, "balance"), ("--chain", key, "info")):
+        proc = run(tmp_path, *given, ok=False)
+        assert proc.returncode == 1 and "5b5b5b" not in proc.stderr and "(64 hex digits: not shown)" in proc.stderr

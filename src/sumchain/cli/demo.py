@@ -9,7 +9,7 @@ from rich.markup import escape
 
 from sumchain.cli.app import app, session
 from sumchain.cli.output import eth, out
-from sumchain.errors import SumchainError
+from sumchain.errors import SumchainError, without_secrets
 
 if TYPE_CHECKING:
     from sumchain.client import SharedModel
@@ -76,8 +76,9 @@ def demo(
     for text in ("A wonderful film, I loved the music.", "Boring plot and awful acting. Avoid it."):
         label = escape(model.class_name(model.predict(encoder.encode(text))))
         out.print(f"Free prediction: {text!r} -> [bold]{label}[/]", markup=True)
-    where = "" if session.chain_spec == "embedded" else f" --chain {session.chain_spec}"
-    out.print(f"\nThe model stays on the chain ({session.chain_spec}). Try next:")
+    shown = without_secrets(session.chain_spec)  # a node's URL may carry an API key
+    where = "" if session.chain_spec == "embedded" else f" --chain {shown}"
+    out.print(f"\nThe model stays on the chain ({shown}). Try next:")
     for command in (
         "sumchain info",
         "sumchain contributions --all",

@@ -14,7 +14,7 @@ import typer
 
 from sumchain.cli.app import app, session
 from sumchain.cli.output import out
-from sumchain.errors import SumchainError
+from sumchain.errors import SumchainError, without_secrets
 
 if TYPE_CHECKING:
     from sumchain.sim import Run
@@ -98,7 +98,7 @@ def _run(scenario_name: str, seed: int | None, days: float | None, folder: Path,
 
             receipt_timeout = session.signing.receipt_timeout if session.signing else 300
             chain = stack.enter_context(on_node(scenario, node, receipt_timeout=receipt_timeout))
-        out.print(f"On the dev node at {node}" if chain else "On a fresh in-memory chain")
+        out.print(f"On the dev node at {without_secrets(node)}" if node is not None else "On a fresh in-memory chain")
         out.print(f"Loading the {scenario.dataset.name} dataset ...")
         data = load_data(scenario.dataset, seed, dense=scenario.model.dense)
         out.print(
