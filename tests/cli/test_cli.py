@@ -286,3 +286,10 @@ def test_a_node_url_is_shown_without_its_secrets(tmp_path: Path) -> None:
     for given in (("--account", key, "balance"), ("--chain", key, "info")):
         proc = run(tmp_path, *given, ok=False)
         assert proc.returncode == 1 and "5b5b5b" not in proc.stderr and "(64 hex digits: not shown)" in proc.stderr
+
+
+def test_an_options_value_shaped_like_yes_stays_its_value(tmp_path: Path) -> None:
+    """``--description -y`` made ``-y`` the global ``--yes`` (no confirmation on a real network) and the
+    description ``--no-register``."""
+    run(tmp_path, "deploy", "--description", "-y", "--no-register")
+    assert json.loads(run(tmp_path, "info", "--json").stdout)["description"] == "-y"

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import os
 import sys
+from functools import cache
+from typing import Any
 
 import typer
 from typer.exceptions import TyperException
@@ -78,21 +80,47 @@ def hoist_global_options(argv: list[str]) -> list[str]:
     ['gas', '--model', 'fitness-naive-bayes']
     >>> hoist_global_options(["add", "--yes", "text"])
     ['--yes', 'add', 'text']
+
+    The value of a command's own option, and what follows ``--``, stay where they are:
+
+    >>> hoist_global_options(["deploy", "--description", "-y", "--", "--yes"])
+    ['deploy', '--description', '-y', '--', '--yes']
     """
     front: list[str] = []
     rest: list[str] = []
-    command = ""
+    command = previous = ""
     args = iter(argv)
     for arg in args:
         name = arg.split("=", 1)[0]
-        if name in _GLOBAL_FLAGS:
+        if arg == "--":
+            rest += [arg, *args]
+        elif (name in _GLOBAL_FLAGS or name in _GLOBAL_OPTIONS) and previous and previous in _value_options():
+            rest.append(arg)  # the value of the option before it
+            previous = ""
+        elif name in _GLOBAL_FLAGS:
             front.append(arg)
         elif name in _GLOBAL_OPTIONS and name not in _OWN_OPTIONS.get(command, ()):
             front += [arg] if "=" in arg else [arg, next(args, "")]
         else:
             rest.append(arg)
             command = command or ("" if arg.startswith("-") else arg)
+            previous = arg if arg.startswith("-") and "=" not in arg else ""
     return front + rest
+
+
+@cache
+def _value_options() -> frozenset[str]:
+    """The commands' own options that take a value (asked only when such an option is followed by what
+    could be a global option: building the command tree takes some 20 ms)."""
+    names: set[str] = set()
+    commands: list[Any] = [typer.main.get_command(app)]  # typer's own click, or click's
+    while commands:
+        command = commands.pop()
+        for param in command.params:
+            if param.param_type_name == "option" and not param.is_flag and not param.count:
+                names.update(param.opts)
+        commands += list(getattr(command, "commands", {}).values())
+    return frozenset(names - set(_GLOBAL_OPTIONS))
 
 
 def _fail(message: str, status: int) -> None:
