@@ -2,8 +2,9 @@
 
 Transactions are signed locally (:mod:`sumchain.chain.signing`: coincurve, byte for byte as
 eth-account would) and sent raw, so the node
-needs no unlocked accounts. On a dev chain (chain id 31337, or a node that
-answers ``anvil_nodeInfo`` or ``hardhat_metadata``) the signers are anvil's ten
+needs no unlocked accounts. On a dev chain (chain id 31337 or 1337: a
+transaction signed for it is valid on no public network, whereas a fork of one
+keeps its id, whatever dev methods the node answers) the signers are anvil's ten
 public dev keys, accounts 0-9, then the given keys and the one in
 ``SUMCHAIN_PRIVATE_KEY``. Anywhere else the public dev keys would sign for
 anyone, so only the given keys and the environment one sign, and each
@@ -61,8 +62,8 @@ BATCH_SIZE = 200
 """Requests per JSON-RPC batch: calls, estimates, sends, receipts, balances."""
 GAS_MARGIN = 1.2
 """Gas sent with a transaction, relative to its estimate."""
-DEV_CHAIN_ID = 31337
-"""The chain id of anvil and Hardhat nodes unless told otherwise."""
+DEV_CHAIN_IDS = (31337, 1337)
+"""The chain ids of local dev nodes: anvil's and Hardhat's unless told otherwise, Ganache's and ``geth --dev``'s."""
 _REVERT_PREFIX = "execution reverted"
 _UNUSED_MIDDLEWARE = ("validation", "ens_name_to_address", "gas_price_strategy", "gas_estimate")
 """web3's default middleware that sumchain does without: it validates, estimates and prices itself."""
@@ -287,15 +288,6 @@ class RpcChain:
         """
         with self._errors():
             return self.w3.manager.request_blocking(method, list(params))
-
-    def _supports(self, method: str) -> bool:
-        """Whether the node answers ``method`` (called without parameters)."""
-        with self._errors():
-            try:
-                self.w3.manager.request_blocking(method, [])
-            except (Web3RPCError, requests.HTTPError):
-                return False
-        return True
 
     def _tx(self, to: str | None, data: bytes, sender: str | None, value: int = 0) -> dict[str, Any]:
         tx: dict[str, Any] = {"data": data, "value": value}
@@ -740,8 +732,10 @@ class RpcChain:
 
     @cached_property
     def is_dev(self) -> bool:
-        """Whether the node is a dev chain: chain id 31337, or it answers ``anvil_nodeInfo`` or ``hardhat_metadata``."""
-        return self.chain_id == DEV_CHAIN_ID or self._supports("anvil_nodeInfo") or self._supports("hardhat_metadata")
+        """Whether the node is a dev chain: its chain id one of :data:`DEV_CHAIN_IDS`. Answering ``anvil_nodeInfo``
+        does not make it one: an anvil fork of a public network keeps that network's id, and a transaction a real key
+        signs there, unconfirmed, would be valid on the network itself."""
+        return self.chain_id in DEV_CHAIN_IDS
 
     def deploy(self, bytecode: bytes, *, sender: str, value: int = 0, gas: int | None = None) -> Receipt:
         """Create a contract; see :class:`~sumchain.chain.base.Chain`."""

@@ -68,7 +68,8 @@ def refuse_or_forward(request: Any, upstream: str) -> Any:
 
 @pytest.fixture(scope="module")
 def network() -> Iterator[tuple[str, RpcChain]]:
-    """The proxy's URL (a public network, to sumchain), and a dev view of the anvil behind it to fund accounts."""
+    """The proxy's URL (a public network, to sumchain), and a view of the anvil behind it (to fund accounts with
+    ``anvil_setBalance``, and read blocks)."""
     with running_anvil("--chain-id", str(SEPOLIA), "--gas-limit", "30000000") as url:
         funder = connect(url)
 
@@ -111,7 +112,7 @@ def alice(network: tuple[str, RpcChain], keystore: Keystore) -> str:
     address = keystore.find("alice").address
     funder = network[1]
     if funder.balance(address) < ETHER:
-        funder.transact(address, b"", sender=funder.accounts[0], value=10 * ETHER)
+        funder.request("anvil_setBalance", address, hex(10 * ETHER))
     return address
 
 
@@ -124,7 +125,7 @@ def test_the_proxy_looks_like_a_public_network(network: tuple[str, RpcChain], mo
     chain = RpcChain(network[0])
     assert chain.chain_id == SEPOLIA
     assert not chain.is_dev
-    assert network[1].is_dev  # anvil itself, behind the proxy
+    assert not network[1].is_dev and network[1].accounts == []  # anvil itself: its methods make no dev chain
     assert chain.accounts == []
     with pytest.raises(UnknownAccount, match=r"dev accounts \(0-9\) exist only on dev chains"):
         resolve_account(chain, 0)
