@@ -241,9 +241,20 @@ class Keystore:
             When the key is not the address the file says (the file was altered): the account
             listed, whose deposit was shown, would not be the one that signs.
         """
-        entry = self.find(account)
+        return self.unlock_entry(self.find(account), password)
+
+    def unlock_entry(self, entry: KeystoreEntry, password: str) -> LocalAccount:
+        """Decrypt the key of ``entry``'s file (another file may hold the same key, with another password).
+
+        Raises
+        ------
+        WrongPassword, KeystoreError
+            As :meth:`unlock`.
+        """
         try:
             key = _account_class().decrypt(self._read_json(entry.path), password)
+        except NotImplementedError:  # eth-keyfile reads version 3 only
+            raise KeystoreError(f"cannot decrypt {entry.path}: only version 3 keystore files are read") from None
         except (ValueError, KeyError, TypeError) as exc:  # eth-keyfile's errors for a malformed file
             if isinstance(exc, ValueError) and "MAC mismatch" in str(exc):
                 raise WrongPassword(f"wrong password for {entry.label}") from None
@@ -387,5 +398,5 @@ class KeystoreAccount:
             When the password does not decrypt the file.
         """
         if self._unlocked is None:
-            self._unlocked = self.keystore.unlock(self.entry.address, self.password())
+            self._unlocked = self.keystore.unlock_entry(self.entry, self.password())
         return self._unlocked

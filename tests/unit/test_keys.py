@@ -275,6 +275,23 @@ def test_keystore_account_asks_for_the_password_once_and_only_to_sign(keystore: 
     assert KEY[2:] not in repr(account)
 
 
+def test_a_keystore_account_decrypts_its_own_file(keystore: Keystore) -> None:
+    """Another file may hold the same key under another password (a backup): the one named is decrypted, not
+    the first found by its address."""
+    work = keystore.import_key(KEY, "work-pw", name="work")
+    (keystore.folder / "backup.json").write_text(json.dumps(Account.encrypt(KEY, "backup-pw", iterations=2**4)))
+    backup = keystore.find("backup")
+    for entry, password in ((work, "work-pw"), (backup, "backup-pw")):
+        assert KeystoreAccount(keystore, entry, lambda password=password: password).unlock().address == ADDRESS
+
+
+def test_a_keystore_file_of_another_version_is_one_error(keystore: Keystore) -> None:
+    entry = keystore.import_key(KEY, "pw", name="old")
+    entry.path.write_text(json.dumps(json.loads(entry.path.read_text()) | {"version": 1}))
+    with pytest.raises(KeystoreError, match="only version 3 keystore files are read"):
+        keystore.unlock("old", "pw")
+
+
 def test_keystore_account_with_a_wrong_password(keystore: Keystore) -> None:
     entry = keystore.import_key(KEY, "pw", name="alice")
     with pytest.raises(WrongPassword):
