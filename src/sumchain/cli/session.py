@@ -19,6 +19,7 @@ import os
 import re
 import tempfile
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -79,7 +80,6 @@ class Session:
     model_ref: str | None = None
     registry_ref: str | None = None
     signing: SigningOptions | None = None
-    account: str | None = None
     profile: Profile | None = None
     _chain: Chain | None = field(default=None, repr=False)
     _identity: str | None = field(default=None, repr=False)
@@ -114,8 +114,14 @@ class Session:
             receipt_timeout=timeout,
             confirmations=1 if self.profile is None else self.profile.confirmations,
         )
-        self.account = self.signing.acting_account()
         self._chain = None
+        self.__dict__.pop("account", None)  # read again, from these options
+
+    @cached_property
+    def account(self) -> str | None:
+        """``--account`` as chains take it, a keystore name as its address: read when a command first needs it,
+        so that ``sumchain account ...`` works while it names an account not made yet."""
+        return None if self.signing is None else self.signing.acting_account()
 
     def use_chain(self, spec: str, opened: Chain | None = None) -> None:
         """Work on another chain from now on (``sumchain node`` on the node it started), or on the
