@@ -32,7 +32,7 @@ from web3 import HTTPProvider, Web3
 from web3.exceptions import ContractLogicError, Web3Exception, Web3RPCError
 
 from sumchain.chain.abi import decode_revert
-from sumchain.chain.accounts import dev_private_keys
+from sumchain.chain.accounts import dev_addresses, dev_private_keys
 from sumchain.chain.base import TX_GAS_CAP, BlockTag, Log, Receipt, Sent
 from sumchain.chain.confirm import TransactionPreview
 from sumchain.chain.hashing import checksum
@@ -170,6 +170,11 @@ def _revert_error(exc: ContractLogicError) -> ContractReverted:
         return ContractReverted.from_reason(decode_revert(data), data=data)
     message = str(exc.message or "").removeprefix(_REVERT_PREFIX).lstrip(": ")
     return ContractReverted.from_reason(message or decode_revert(b""), data=data)
+
+
+def _unlocked(signer: LocalAccount | KeystoreAccount) -> LocalAccount:
+    """The key to sign with: a keystore's decrypted (its password asked the first time)."""
+    return signer.unlock() if isinstance(signer, KeystoreAccount) else signer
 
 
 def _one_line(exc: BaseException) -> str:
@@ -351,12 +356,25 @@ class RpcChain:
             signers.setdefault(signer.address, signer)
         return signers
 
-    def _signer(self, sender: str) -> LocalAccount:
-        """The unlocked key of ``sender``."""
+    def _signer(self, sender: str) -> LocalAccount | KeystoreAccount:
+        """The key of ``sender``, still locked if it is a keystore's (:func:`_unlocked` unlocks it once the
+        transaction is confirmed: the password is asked only to sign).
+
+        Raises
+        ------
+        UnknownAccount
+            When no key signs for ``sender``, or, off a dev chain, its key is a public dev key (given in the
+            environment or a keystore): anyone can sign with it.
+        """
         signer = self._signers.get(checksum(sender))
         if signer is None:
             raise UnknownAccount(f"this chain cannot sign for {sender}")
-        return signer.unlock() if isinstance(signer, KeystoreAccount) else signer
+        if not self.is_dev and signer.address in dev_addresses():
+            raise UnknownAccount(
+                f"the key of {signer.address} is one of the public dev keys (anvil's test mnemonic): anyone can "
+                "sign with it, so it signs on dev chains only; nothing was sent"
+            )
+        return signer
 
     def send(
         self,
@@ -400,7 +418,7 @@ class RpcChain:
             )
         for attempt in range(1, NONCE_TRIES + 1):
             nonce = self._nonces.take(signer.address, lambda: self._count(signer.address, "pending"))
-            raw, tx_hash = sign(signer, tx | {"nonce": nonce})
+            raw, tx_hash = sign(_unlocked(signer), tx | {"nonce": nonce})
             try:
                 with self._errors():
                     self.w3.eth.send_raw_transaction(raw)
@@ -464,7 +482,7 @@ class RpcChain:
                     )
                     self.confirm(preview)
                 nonce = self._nonces.take(signer.address, lambda: self._count(signer.address, "pending"))
-                signed.append((sign(signer, tx | {"nonce": nonce}), nonce, call | {"gas": limit}))
+                signed.append((sign(_unlocked(signer), tx | {"nonce": nonce}), nonce, call | {"gas": limit}))
             answers = self._raw_batch([("eth_sendRawTransaction", ["0x" + raw.hex()]) for (raw, _), _, _ in signed])
             refused = [(nonce, a["error"]) for (_, nonce, _), a in zip(signed, answers, strict=True) if "error" in a]
             sent += [

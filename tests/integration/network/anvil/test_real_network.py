@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from sumchain import DepositRefundTake, SharedModel, SparsePerceptron
-from sumchain.chain.accounts import dev_addresses
+from sumchain.chain.accounts import dev_addresses, dev_private_keys
 from sumchain.chain.base import ETHER, resolve_account
 from sumchain.chain.confirm import Confirmation, TransactionPreview
 from sumchain.chain.rpc import RpcChain
@@ -138,15 +138,18 @@ def test_a_keystore_account_sends_after_confirmation(
 ) -> None:
     asked: list[TransactionPreview] = []
     answers = iter([True, True, False, True])  # deploy, load parameters, decline one add, accept one
+    order: list[str] = []
 
     def ask(preview: TransactionPreview) -> bool:
         asked.append(preview)
+        order.append("asked")
         return next(answers)
 
     passwords: list[str] = []
 
     def password() -> str:
         passwords.append("alice")
+        order.append("password")
         return PASSWORD
 
     signer = KeystoreAccount(keystore, keystore.find("alice"), password)
@@ -155,6 +158,7 @@ def test_a_keystore_account_sends_after_confirmation(
     model = SharedModel.deploy(chain, SparsePerceptron.from_weights([3, -3, 2, -2]), mechanism=INCENTIVE)
     assert model.owner == alice
     assert passwords == ["alice"]  # asked once, when it first signed
+    assert order[:2] == ["asked", "password"]  # the transaction shown first: the password is only to sign
     assert [p.to for p in asked] == [None, model.address]
     assert all(p.sender == alice and p.chain_id == SEPOLIA and p.value == 0 for p in asked)
 
@@ -175,6 +179,17 @@ def test_a_keystore_account_sends_after_confirmation(
         model.add_data([1], 0, value=ETHER // 10 + 1)
     assert chain.block_number() == block
     assert len(asked) == 4  # refused before asking
+
+
+def test_a_public_dev_key_never_signs_off_a_dev_chain(network: tuple[str, RpcChain], monkeypatch) -> None:
+    """Given in the environment (or a keystore), the test mnemonic's key signed on a public network: anyone
+    can sign with it."""
+    monkeypatch.setenv(PRIVATE_KEY_VARIABLE, "0x" + dev_private_keys()[0].hex())
+    chain = RpcChain(network[0], confirm=Confirmation(None))
+    block = network[1].block_number()
+    with pytest.raises(UnknownAccount, match=r"is one of the public dev keys .* signs on dev chains only; nothing"):
+        chain.transact(dev_addresses()[1], b"", sender=chain.accounts[0], value=1)
+    assert network[1].block_number() == block
 
 
 def test_receipts_without_a_time_take_it_from_their_blocks(
