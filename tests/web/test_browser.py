@@ -119,9 +119,13 @@ def test_add_refund_after_a_time_advance_then_report(page: Page, site: Site) -> 
     _account(page, 1)
     candidates = page.locator("#contributions table").nth(1)
     expect(candidates).to_contain_text("the refund wait is not over")
+    waits = "open after 1d; the owner may take what is left after 5d; anyone may take what is left after 9d"
+    expect(page.locator("dl.facts")).to_contain_text(waits)  # each wait was rounded to whole hours
     page.select_option("#advance-by", "86400")
     page.get_by_role("button", name="Advance time").click()
     expect(page.locator("#notice")).to_have_text("Chain time advanced.")
+    now = page.locator("#deposit-now").inner_text().removeprefix("Deposit now: ")
+    expect(page.locator("#summary")).to_contain_text(f"deposit now {now};")  # it kept the page load's
     refund = page.get_by_role("button", name="Refund #1")
     expect(refund).to_be_enabled()
     refund.click()

@@ -463,6 +463,7 @@ async function refreshModel() {
     api("GET", `/api/models/${model.address}`),
     api("GET", `/api/models/${model.address}/contributions?account=${viewer()}`),
   ]);
+  document.getElementById("summary").textContent = info.mechanism.summary;
   document.getElementById("deposit-now").replaceWith(depositNow(info.mechanism));
   document.getElementById("deposit-later").replaceWith(depositLater(info.mechanism));
   document.getElementById("contributions").replaceChildren(...contributionTables(info, views));
@@ -486,8 +487,16 @@ function modelHeading(model, mechanism, ownerTerm) {
       el("dt", { text: "Mechanism" }), el("dd", { text: mechanism }),
       el("dt", { text: ownerTerm }), el("dd", { class: "mono", text: model.owner }),
       el("dt", { text: "Address" }), el("dd", { class: "mono", text: model.address })),
-    el("p", { class: "muted", text: model.mechanism.summary }),
+    el("p", { id: "summary", class: "muted", text: model.mechanism.summary }),
   ];
+}
+
+// A wait as the command line writes it: the largest unit that divides it exactly ("1d", "36h", "90s").
+function duration(seconds) {
+  for (const [unit, size] of [["d", 86400], ["h", 3600], ["m", 60]]) {
+    if (seconds && seconds % size === 0) return `${seconds / size}${unit}`;
+  }
+  return `${seconds}s`;
 }
 
 async function renderModel(main, address) {
@@ -496,7 +505,7 @@ async function renderModel(main, address) {
   document.title = `${model.name} · sumchain`;
   if (model.mechanism.kind === "market") return renderMarket(main, model);
   const views = await api("GET", `/api/models/${model.address}/contributions?account=${viewer()}`);
-  const waits = model.mechanism.waits.map((w) => `${w.what} after ${Math.round(w.seconds / 3600)} h`).join("; ");
+  const waits = model.mechanism.waits.map((w) => `${w.what} after ${duration(w.seconds)}`).join("; ");
   fill(main,
     modelHeading(model, `${model.mechanism.name}: ${waits}`, "Owner"),
     el("div", { class: "grid" }, predictForm(model), addForm(model)),
