@@ -174,6 +174,13 @@ def test_the_dashboard_keeps_to_max_deposit(tmp_path: Path) -> None:
         body = {"features": "0", "label": 1, "account": 1}
         answer = requests.post(f"{url}/api/models/{features}/contributions", json=body, timeout=30)
         assert _error(answer, 409).startswith("DepositLimitExceeded: sending")
+        # a wallet's transactions too: its add, and a market's bounty before its creation is built
+        wallet = {"action": "add", "from": chain.accounts[3], "features": "0", "label": 1}
+        answer = requests.post(f"{url}/api/models/{features}/unsigned", json=wallet, timeout=30)
+        assert _error(answer, 409).startswith("DepositLimitExceeded: sending")
+        market = {"source": "builtin", "mechanism": "prediction_market", "bounty": "0.1ether", "from": wallet["from"]}
+        answer = requests.post(f"{url}/api/deployments/wallet", json=market, timeout=30)
+        assert _error(answer, 409).startswith("DepositLimitExceeded: sending 0.1 ETH")
     assert chain.block_number() == before
     chain.close()
 

@@ -114,15 +114,13 @@ def unfunded(model: SharedModel) -> bool:
 
 
 def _check_bounty(chain: Chain, sender: str, bounty: int) -> None:
-    """A dev account's bounty, checked before anything is deployed: the sender holds it, and the chain's
-    ``confirm`` hook (``sumchain serve --max-deposit``) lets it through."""
-    from sumchain.chain.confirm import TransactionPreview
+    """A bounty, checked before anything is deployed (by a dev account, or a wallet): the sender holds it,
+    and ``sumchain serve --max-deposit`` lets it through."""
     from sumchain.cli.models import check_bounty
+    from sumchain.web.wallet import check_limit
 
     check_bounty(chain, sender, bounty, None)
-    confirm = getattr(chain, "confirm", None)
-    if confirm is not None:
-        confirm(TransactionPreview(int(getattr(chain, "chain_id", 0)), sender, None, bounty, 0, 0, dev=chain.is_dev))
+    check_limit(chain, sender, None, bounty)
 
 
 def second_handle(chain: Chain) -> Chain | None:
@@ -307,7 +305,6 @@ def wallet_step(board: Dashboard, body: dict[str, Any], sender: str) -> dict[str
         Before anything is built: a malformed request, a name the registry refuses or another
         owner holds (400), an ``address`` that holds another model or another owner's (409).
     """
-    from sumchain.cli.models import check_bounty
     from sumchain.client import SharedModel
     from sumchain.market import Market
     from sumchain.web.mechanism import amount
@@ -330,7 +327,7 @@ def wallet_step(board: Dashboard, body: dict[str, Any], sender: str) -> dict[str
         if registry is not None:
             registry.check_free(metadata.name, sender)
         if bounty is not None:
-            check_bounty(chain, sender, bounty, None)
+            _check_bounty(chain, sender, bounty)
         built = wallet_transaction(chain, sender, None, code, action="create")
         return progress | {"state": "running", "transaction": built}
     if not isinstance(address, str):

@@ -67,7 +67,10 @@ def wallet_transaction(
     ------
     ContractReverted
         When it would revert now.
+    DepositLimitExceeded
+        When ``value`` is past ``sumchain serve --max-deposit`` (:func:`check_limit`).
     """
+    check_limit(chain, sender, to, value)
     gas = chain.estimate_gas(to, data, sender=sender, value=value + excess)
     built = {
         "action": action,
@@ -79,3 +82,19 @@ def wallet_transaction(
         "chainId": hex(int(getattr(chain, "chain_id", 0))),
     }
     return {key: v for key, v in built.items() if v is not None}
+
+
+def check_limit(chain: Chain, sender: str, to: str | None, value: int) -> None:
+    """Refuse to build or send ``value`` wei past the server's ``--max-deposit`` (the chain's ``confirm``
+    hook, asked for its limit alone: nobody is asked anything).
+
+    Raises
+    ------
+    DepositLimitExceeded
+        When ``value`` is more than the limit.
+    """
+    from sumchain.chain.confirm import TransactionPreview
+
+    confirm = getattr(chain, "confirm", None)
+    if confirm is not None and value:
+        confirm(TransactionPreview(int(getattr(chain, "chain_id", 0)), sender, to, value, 0, 0, dev=True))
