@@ -29,7 +29,7 @@ from tests.web.browser import (
     screenshot,
     tab_to,
 )
-from tests.web.conftest import Site, deploy_features_model
+from tests.web.conftest import DRT, Site, deploy_features_model
 
 pytestmark = pytest.mark.skipif(not chromium_available(), reason="needs Debian's chromium at /usr/bin/chromium")
 NOT_A_MODEL = "0x" + "34" * 20
@@ -207,6 +207,18 @@ def test_a_refund_another_tab_made_first_is_shown_as_it_now_is(page: Page, site:
     expect(page.locator("#error")).to_contain_text("Refund failed: ContractReverted")
     expect(page.locator("#contributions table").first).to_contain_text("refunded")
     expect(page.get_by_role("button", name="Refund #1")).to_have_count(0)
+
+
+def test_a_model_whose_upload_stopped_half_way_says_so(page: Page, site: Site) -> None:
+    """It looked like any model, with a deposit and forms, until an add failed "parameters not loaded"."""
+    mirror = SparsePerceptron.from_weights([1, -1, 2])
+    receipt = site.chain.deploy(SharedModel.creation_code(mirror, mechanism=DRT), sender=site.chain.accounts[0])
+    assert receipt.contract_address is not None
+    open_model(page, site, receipt.contract_address)
+    total = len(mirror.to_words())
+    expect(page.locator("#unfinished")).to_have_text(re.compile(rf"^Unfinished: 0 of its {total} parameter words"))
+    open_model(page, site, site.features_model)
+    expect(page.locator("#unfinished")).to_have_count(0)
 
 
 def test_a_non_model_address_in_the_url_shows_the_error(page: Page, site: Site, console: Console) -> None:

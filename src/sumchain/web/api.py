@@ -195,7 +195,8 @@ def _label(model: SharedModel, body: dict[str, Any]) -> int:
 
 
 def model_info(board: Dashboard, model: SharedModel, request: Request, body: dict[str, Any]) -> dict[str, Any]:
-    """One model: what it is, its classes, the input it takes, its mechanism."""
+    """One model: what it is, its classes, the input it takes, its mechanism, and how much of its upload is done
+    (it takes no prediction or data before it is)."""
     meta = model.metadata
     return {
         "address": model.address,
@@ -209,6 +210,8 @@ def model_info(board: Dashboard, model: SharedModel, request: Request, body: dic
         "encoder": meta.encoder,
         "input": _input_kind(model),
         "mechanism": mechanism_summary(model),
+        "parameter_words": model.total_words(),
+        "parameter_words_loaded": model.words_loaded(),
     }
 
 

@@ -491,6 +491,14 @@ function modelHeading(model, mechanism, ownerTerm) {
   ];
 }
 
+// A model whose upload stopped half-way takes nothing until its owner finishes it: said first (else null).
+function unfinished(model) {
+  if (model.parameter_words_loaded >= model.parameter_words) return null;
+  return el("p", { id: "unfinished", class: "error", text: `Unfinished: ${model.parameter_words_loaded.toLocaleString("en")} of its ` +
+    `${model.parameter_words.toLocaleString("en")} parameter words are loaded, and it takes no prediction or data until ` +
+    "they all are (its owner runs the deploy or import command again)." });
+}
+
 // A wait as the command line writes it: the largest unit that divides it exactly ("1d", "36h", "90s").
 function duration(seconds) {
   for (const [unit, size] of [["d", 86400], ["h", 3600], ["m", 60]]) {
@@ -508,6 +516,7 @@ async function renderModel(main, address) {
   const waits = model.mechanism.waits.map((w) => `${w.what} after ${duration(w.seconds)}`).join("; ");
   fill(main,
     modelHeading(model, `${model.mechanism.name}: ${waits}`, "Owner"),
+    unfinished(model),
     el("div", { class: "grid" }, predictForm(model), addForm(model)),
     el("section", { id: "contributions", "aria-live": "polite" }, contributionTables(model, views)),
     state.chain.accounts.length ? scoreForm(model) : null,
