@@ -135,6 +135,9 @@ def test_an_add_pays_at_most_its_max_deposit_or_sends_nothing(site: Site) -> Non
     assert "only its author refunds it" in _error(
         site.post(f"/api/models/{site.features_model}/unsigned", unsigned), 400
     )
+    by_text = unsigned | {"id": f"#{added.json()['id']}"}  # as the routes take it (a string was refused)
+    answer = site.post(f"/api/models/{site.features_model}/unsigned", by_text)
+    assert "only its author refunds it" in _error(answer, 400)
 
 
 @pytest.mark.parametrize(

@@ -392,9 +392,9 @@ def unsigned(board: Dashboard, model: SharedModel, request: Request, body: dict[
         )
     if action not in ("refund", "report"):
         raise ApiError(400, f"action must be add, refund or report, got {shown(action)}")
-    reference = body.get("id")
-    if isinstance(reference, bool) or not isinstance(reference, int):
-        raise ApiError(400, f"id must be a contribution's number, got {shown(reference)}")
+    reference = body.get("id")  # as the refund and report routes take it: 12, "12", "#12" or its key
+    if isinstance(reference, bool) or not isinstance(reference, int | str):
+        raise ApiError(400, f"id must be a contribution's number or key, got {shown(reference)}")
     c = model.find_contribution(reference)
     if action == "refund":
         c.check_refund_by(sender)

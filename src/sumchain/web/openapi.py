@@ -376,7 +376,10 @@ def schema() -> dict[str, Any]:
                             "from": {"type": "string", "description": "The wallet's address."},
                             "label": {"type": ["string", "integer"], "description": "For add."},
                             "max_deposit": _MAX_DEPOSIT,
-                            "id": {"type": "integer", "description": "For refund and report: the contribution."},
+                            "id": {
+                                "type": ["integer", "string"],
+                                "description": 'For refund and report: the contribution (12, "#12" or its key).',
+                            },
                         },
                         ("action", "from"),
                     ),
