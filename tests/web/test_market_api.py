@@ -9,6 +9,7 @@ from sumchain import SparsePerceptron
 from sumchain.chain.accounts import dev_addresses
 from sumchain.incentives import DAY
 from sumchain.market import Market, PredictionMarket, split_test_set
+from sumchain.web.mechanism import exact
 from tests.web.conftest import Site
 
 WALLET = dev_addresses(6)[5]
@@ -33,14 +34,15 @@ def test_a_market_is_listed_with_its_stakes_and_its_model_answer_says_so(site: S
     assert listed[market.address]["mechanism"] == "Prediction market"
     assert listed[market.address]["contributions"] == 1
     info = site.get(f"/api/models/{market.address}").json()
-    assert info["mechanism"]["kind"] == "market" and info["mechanism"]["parameters"]["stake"] == 10**15
+    assert info["mechanism"]["kind"] == "market" and info["mechanism"]["parameters"]["stake"] == str(10**15)
     assert site.get(f"/api/models/{site.features_model}").json()["mechanism"]["kind"] == "claims"
 
 
 def test_the_market_view(site: Site, market: Market) -> None:
     view = site.get(f"/api/models/{market.address}/market?account=2").json()
     figures = market.status()
-    assert view["phase"] == "participation" and view["figures"] == figures
+    assert view["phase"] == "participation" and view["figures"] == exact(figures)
+    assert view["figures"]["bounty"] == str(10**17) and view["figures"]["parameters"]["stake"] == str(10**15)
     assert view["phase_line"].startswith("Anyone may stake 0.001 ETH on a labelled sample.")
     assert view["bounty"] == {"wei": str(10**17), "text": "0.1 ETH"} and view["stake"]["wei"] == str(10**15)
     assert view["first_piece_size"] == 2

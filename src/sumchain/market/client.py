@@ -445,16 +445,7 @@ class Market:
         )  # fmt: skip
         figures: dict[str, Any] = {"address": self.address, "phase": self.phase()}
         figures |= {name: int(self._read(name)) for name in names}
-        return figures | {
-            "parameters": {
-                k: v
-                for k, v in zip(
-                    ("stake", "min_duration", "min_contributions", "reveal_window", "claim_wait"),
-                    self.parameters.words(),
-                    strict=True,
-                )
-            }
-        }
+        return figures | {"parameters": self.parameters.to_json()}
 
     def revealed_pieces(self) -> dict[int, Piece]:
         """Every revealed piece, by index, as the ``PieceRevealed`` events carry it."""

@@ -31,7 +31,7 @@ from sumchain.chain.hashing import checksum
 from sumchain.cli.output import countdown
 from sumchain.incentives.prediction_market import SETTLED
 from sumchain.web.errors import ApiError, shown
-from sumchain.web.mechanism import amount
+from sumchain.web.mechanism import amount, exact
 
 if TYPE_CHECKING:
     from sumchain.client import Call
@@ -180,7 +180,7 @@ def market_view(market: Market, viewer: str, now: int) -> dict[str, Any]:
         "now": now,
         "phase": phase,
         "phase_line": phase_line(phase, figures, now),
-        "figures": figures,
+        "figures": exact(figures),
         "bounty": amount(figures["bounty"]),
         "bounty_left": amount(figures["bounty_left"]),
         "stake": amount(parameters["stake"]),

@@ -33,6 +33,22 @@ def amount(wei: int) -> dict[str, str]:
     return {"wei": str(wei), "text": format_amount(wei)}
 
 
+WEI_FIGURES = ("stake", "cost_weight", "bounty", "bounty_left", "first_rounds", "second_rounds")
+"""Figures in wei, or counted in wei (a market's rounds), that may outgrow JavaScript's exact integers (2**53)."""
+
+
+def exact(figures: dict[str, Any]) -> dict[str, Any]:
+    """``figures`` with each of :data:`WEI_FIGURES` as a decimal string, nested ``parameters`` too.
+
+    >>> exact({"stake": 10**18, "min_duration": 3600, "parameters": {"cost_weight": 2**60}})
+    {'stake': '1000000000000000000', 'min_duration': 3600, 'parameters': {'cost_weight': '1152921504606846976'}}
+    """
+    shown: dict[str, Any] = {key: str(value) if key in WEI_FIGURES else value for key, value in figures.items()}
+    if isinstance(figures.get("parameters"), dict):
+        shown["parameters"] = exact(figures["parameters"])
+    return shown
+
+
 LATER = (("in 1 hour", 3_600), ("in 1 day", 86_400), ("in 1 week", 604_800))
 """When the page shows what a contribution would cost: the deposit falls as time passes without one."""
 
@@ -82,7 +98,7 @@ def mechanism_summary(model: SharedModel) -> dict[str, Any]:
         return {
             "name": model.mechanism_title,
             "kind": "market",
-            "parameters": market.status()["parameters"],
+            "parameters": exact(market.parameters.to_json()),
             "summary": "Contributors stake on labelled samples while participation is open; each is then "
             "scored on a hidden test set the provider reveals, and the bounty pays for the improvement.",
         }
@@ -101,7 +117,7 @@ def mechanism_summary(model: SharedModel) -> dict[str, Any]:
     return {
         "name": mechanism.title,
         "kind": "claims",
-        "parameters": mechanism.to_json(),
+        "parameters": exact(mechanism.to_json()),
         "deposit_now": amount(cost_now),
         "deposit_later": _deposit_later(model),
         "waits": waits,
