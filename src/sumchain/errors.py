@@ -215,12 +215,15 @@ class CursorMoved(IndexerError):
     """Another indexer stored a batch of the same contract first (two indexers on one file)."""
 
 
-_URL = re.compile(r"(?P<scheme>https?://)(?:[^/\s]*@)?(?P<host>[^/?#\s'\"@]+)(?P<rest>[^\s'\"]*)", re.IGNORECASE)
+_URL = re.compile(
+    r"(?P<scheme>(?:https?|wss?)://)(?:[^/\s]*@)?(?P<host>[^/?#\s'\"@]+)(?P<rest>[^\s'\"]*)", re.IGNORECASE
+)
 _REQUEST_PATH = re.compile(r"(?P<said>\burl: )/\S*")
 """The path and query that ``requests`` names a failed request by (``... with url: /v3/KEY?x=1``)."""
-_KEY = re.compile(r"(?<![0-9a-zA-Z])(?<!transaction )(?:0[xX])?[0-9a-fA-F]{64}(?![0-9a-zA-Z])")
-"""A private key's shape (32 bytes in hex), given where an account, a chain or a name goes; sumchain's own
-messages name transactions by their hash after the word "transaction"."""
+_KEY = re.compile(r"(?<![0-9a-zA-Z])(?:0[xX])?[0-9a-fA-F]{64}(?![0-9a-zA-Z])")
+"""A private key's shape (32 bytes in hex), given where an account, a chain or a name goes."""
+_NAMED_HASH = re.compile(r"(?:transaction|tx|hash|starting with)\s*['\"#:]?\s*$", re.IGNORECASE)
+"""What comes before a hash that messages show on purpose: a transaction's, a contribution key's start."""
 
 
 def without_secrets(message: str) -> str:
@@ -237,6 +240,10 @@ def without_secrets(message: str) -> str:
     'reach http://host:1/…: Max retries exceeded with url: … (SSLError)'
     >>> without_secrets("no account '0x" + "5b" * 32 + "' in the keystore")
     "no account '(64 hex digits: not shown)' in the keystore"
+    >>> without_secrets("Transaction 0x" + "ab" * 32 + " reverted")[:20]
+    'Transaction 0xababab'
+    >>> without_secrets("wss://eth.example/ws/v3/KEY: only http:// and https:// nodes")
+    'wss://eth.example/…: only http:// and https:// nodes'
     """
 
     def cut(match: re.Match[str]) -> str:
@@ -244,4 +251,8 @@ def without_secrets(message: str) -> str:
         tail = match["rest"][len(rest) :]
         return f"{match['scheme']}{match['host']}{'/…' if rest.strip('/') else rest}{tail}"
 
-    return _KEY.sub("(64 hex digits: not shown)", _REQUEST_PATH.sub(r"\g<said>…", _URL.sub(cut, message)))
+    def hide(match: re.Match[str]) -> str:
+        named = _NAMED_HASH.search(match.string, max(0, match.start() - 20), match.start())
+        return match[0] if named else "(64 hex digits: not shown)"
+
+    return _KEY.sub(hide, _REQUEST_PATH.sub(r"\g<said>…", _URL.sub(cut, message)))

@@ -65,6 +65,7 @@ def keep_first_genesis(state: Path) -> None:
         saved["blocks"] = [block for block in blocks if block is first or block["header"]["number"] != "0x0"]
         spare = state.with_name(state.name + ".tmp")
         spare.write_text(json.dumps(saved))
+        shutil.copymode(state, spare)
         spare.replace(state)
 
 

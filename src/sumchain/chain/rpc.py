@@ -416,9 +416,10 @@ class RpcChain:
             self.confirm(
                 TransactionPreview(self.chain_id, signer.address, tx.get("to"), value, gas, max_fee, dev=self.is_dev)
             )
+        key = _unlocked(signer)  # confirmed: the password now, before a nonce is taken (a wrong one leaves no gap)
         for attempt in range(1, NONCE_TRIES + 1):
             nonce = self._nonces.take(signer.address, lambda: self._count(signer.address, "pending"))
-            raw, tx_hash = sign(_unlocked(signer), tx | {"nonce": nonce})
+            raw, tx_hash = sign(key, tx | {"nonce": nonce})
             try:
                 with self._errors():
                     self.w3.eth.send_raw_transaction(raw)
@@ -481,8 +482,9 @@ class RpcChain:
                         dev=self.is_dev,
                     )
                     self.confirm(preview)
+                key = _unlocked(signer)  # before the nonce, as in send
                 nonce = self._nonces.take(signer.address, lambda: self._count(signer.address, "pending"))
-                signed.append((sign(_unlocked(signer), tx | {"nonce": nonce}), nonce, call | {"gas": limit}))
+                signed.append((sign(key, tx | {"nonce": nonce}), nonce, call | {"gas": limit}))
             answers = self._raw_batch([("eth_sendRawTransaction", ["0x" + raw.hex()]) for (raw, _), _, _ in signed])
             refused = [(nonce, a["error"]) for (_, nonce, _), a in zip(signed, answers, strict=True) if "error" in a]
             sent += [

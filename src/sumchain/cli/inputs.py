@@ -35,6 +35,10 @@ def parse_sample(text: str, *, sparse: bool, value_bits: int = 64) -> list[int]:
     [500000000, -1000000000, 2]
     >>> parse_sample("9223372036.854775807,-9223372036.854775808", sparse=False) == [2**63 - 1, -(2**63)]
     True
+    >>> parse_sample("1e999999999", sparse=False)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    sumchain.errors.InvalidSample: --sample takes numbers from -9,223,372,036.854775808 to ..., got '1e999999999'
     >>> parse_sample("1.5", sparse=True)
     Traceback (most recent call last):
     ...
@@ -56,7 +60,10 @@ def parse_sample(text: str, *, sparse: bool, value_bits: int = 64) -> list[int]:
     for part in parts:
         if not _NUMBER.fullmatch(part):  # float() also reads 1_000, other scripts' digits, inf and nan
             raise InvalidSample(f"--sample takes numbers, got {part!r}")
-        value = round(Decimal(part) * SCALE)  # exactly: a float is off by more than a billionth past 2**53
+        try:  # exactly: a float is off by more than a billionth past 2**53
+            value = round(Decimal(part) * SCALE)
+        except ArithmeticError:  # an exponent past Decimal's (1e999999999): out of any range
+            value = most + 1
         if not least <= value <= most:
             smallest, largest = f"{Decimal(least) / SCALE:,}", f"{Decimal(most) / SCALE:,}"
             raise InvalidSample(

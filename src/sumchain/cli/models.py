@@ -29,7 +29,7 @@ from sumchain.chain.hashing import created_address
 from sumchain.cli.app import app, session
 from sumchain.cli.inputs import describe, sample_from
 from sumchain.cli.output import err, eth, out, parse_duration
-from sumchain.errors import ChainError, InvalidName, NameTaken, NotAModel, SumchainError
+from sumchain.errors import ChainError, InvalidName, NameTaken, NotAModel, SumchainError, without_secrets
 
 if TYPE_CHECKING:
     from sumchain.chain.base import Chain, Receipt
@@ -308,12 +308,9 @@ def deploy_model(
         unlisted = "" if command.startswith("market") else ", or deploy it unlisted with --no-register"  # markets list
         raise type(exc)(f"{exc}: choose another with --name{unlisted}") from None
     except KeyboardInterrupt:
-        if address is None and chain.nonce(account) > first_nonce:  # the creation was sent, mined or not yet
-            address = created_address(account, first_nonce)
-            remember_unfinished(session, fingerprint, address)
-            session.remember("model", address)
+        if address is None and (created := _created(chain, account, first_nonce, fingerprint)) is not None:
             raise Interrupted(
-                f"interrupted once the contract's creation was sent: the model at {address} (once mined) is "
+                f"interrupted once the contract's creation was sent: the model at {created} (once mined) is "
                 f"remembered; {again}"
             ) from None
         if address is None:
@@ -321,10 +318,12 @@ def deploy_model(
         raise Interrupted(
             f"interrupted: the model at {address} is remembered with its parameters partly loaded; {again}"
         ) from None
-    except ChainError as exc:  # out of ether, a node gone: what is loaded stays, and the same command goes on
+    except ChainError as exc:  # out of ether, a node gone, a receipt late: the same command goes on
         if address is None:
-            raise
-        raise type(exc)(f"{exc}; the model at {address} is remembered: {again}") from None
+            address = _created(chain, account, first_nonce, fingerprint)
+        if address is not None:
+            exc.args = (f"{exc}; the model at {address} is remembered: {again}",)  # the error itself, its fields kept
+        raise
     remember_unfinished(session, fingerprint, None)
     out.print(
         f"Deployed a {mirror.model_type} ({mirror.n_features} features, {mirror.n_classes} classes) "
@@ -461,8 +460,27 @@ def export_model(
 
 
 def _this_command() -> str:
-    """The command line being run, quoted for a shell, to run again."""
-    return "sumchain " + shlex.join(sys.argv[1:])
+    """The command line being run, quoted for a shell, to run again (errors show a node's URL cut to its host:
+    the one given then goes in its place)."""
+    command = "sumchain " + shlex.join(sys.argv[1:])
+    return command if without_secrets(command) == command else f"{command} (with the node's URL you gave)"
+
+
+def _created(chain: Chain, account: str, first_nonce: int, fingerprint: str) -> str | None:
+    """The contract a deploy interrupted or failed before its creation's receipt makes, remembered, if its
+    creation was sent (mined or not yet); None if not, or if the node cannot tell now."""
+    from sumchain.unfinished import remember_unfinished
+
+    try:
+        sent = chain.nonce(account) > first_nonce
+    except SumchainError:  # the node is why it stopped: nothing is claimed
+        return None
+    if not sent:
+        return None
+    address = created_address(account, first_nonce)
+    remember_unfinished(session, fingerprint, address)
+    session.remember("model", address)
+    return address
 
 
 def _wait_for_unmined(chain: Chain, account: str) -> None:

@@ -94,7 +94,7 @@ def _clock_from_the_last_block() -> None:
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
-    """A SIGTERM handled as Ctrl-C (whose default handler would leave anvil running, unsaved)."""
+    """A SIGTERM or SIGHUP handled as Ctrl-C (their default handlers would leave anvil running, unsaved)."""
     raise KeyboardInterrupt
 
 

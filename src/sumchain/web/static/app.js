@@ -34,10 +34,12 @@ async function api(method, path, body) {
   return data;
 }
 
+// An error replaces the last notice: "Staked ..." beside "Ending participation failed" read as both done.
 function showError(message) {
   const box = document.getElementById("error");
   box.textContent = message;
   box.hidden = !message;
+  if (message) notify("");
 }
 
 function notify(message) {

@@ -25,7 +25,13 @@ from sumchain.chain.accounts import dev_addresses, dev_private_keys
 from sumchain.chain.base import ETHER, resolve_account
 from sumchain.chain.confirm import Confirmation, TransactionPreview
 from sumchain.chain.rpc import RpcChain
-from sumchain.errors import DepositLimitExceeded, TransactionDeclined, TransactionPending, UnknownAccount
+from sumchain.errors import (
+    DepositLimitExceeded,
+    TransactionDeclined,
+    TransactionPending,
+    UnknownAccount,
+    WrongPassword,
+)
 from sumchain.keys import KEYSTORE_VARIABLE, PRIVATE_KEY_VARIABLE, Keystore, KeystoreAccount
 from tests.helpers import run_sumchain
 
@@ -179,6 +185,19 @@ def test_a_keystore_account_sends_after_confirmation(
         model.add_data([1], 0, value=ETHER // 10 + 1)
     assert chain.block_number() == block
     assert len(asked) == 4  # refused before asking
+
+
+def test_a_wrong_password_leaves_no_gap_in_the_nonces(
+    network: tuple[str, RpcChain], keystore: Keystore, alice: str
+) -> None:
+    """The nonce was taken before the key was unlocked: after a wrong password the next transaction had
+    the nonce after an unsent one, and the node held it for ever."""
+    given = iter(["wrong", PASSWORD])
+    signer = KeystoreAccount(keystore, keystore.find("alice"), lambda: next(given))
+    chain = RpcChain(network[0], keys=[signer], confirm=Confirmation(None), receipt_timeout=20)
+    with pytest.raises(WrongPassword):
+        chain.transact(dev_addresses()[1], b"", sender=alice, value=1)
+    assert chain.transact(dev_addresses()[1], b"", sender=alice, value=1).block_number > 0
 
 
 def test_a_public_dev_key_never_signs_off_a_dev_chain(network: tuple[str, RpcChain], monkeypatch) -> None:

@@ -14,7 +14,7 @@ import pytest
 from sumchain.chain.hashing import created_address
 from tests.cli.test_cli import ADDRESS
 from tests.cli.test_resume import big_model
-from tests.helpers import start_sumchain
+from tests.helpers import run_sumchain, start_sumchain
 
 from .conftest import connect, running_anvil
 
@@ -50,3 +50,19 @@ def test_ctrl_c_while_the_creation_is_pending_remembers_it_and_a_resume_waits_fo
         assert resumed.returncode == 0, errors
         assert f"Resuming the upload of the model at {expected} (0/" in out
         assert ADDRESS.fullmatch(out.splitlines()[-1])[1] == expected
+
+
+def test_a_creation_whose_receipt_is_late_is_remembered_and_the_error_keeps_its_kind(tmp_path: Path) -> None:
+    """The receipt of the creation did not come within --timeout: the contract was forgotten (and rebuilding
+    the error for its hint failed on errors that carry a transaction hash, as "Unexpected error")."""
+    with running_anvil("--no-mining") as url:
+        chain = connect(url)
+        command = ("--chain", url, "--timeout", "1", "import", str(big_model(tmp_path)), "--no-register")
+        late = run_sumchain(tmp_path, *command)
+        expected = created_address(chain.accounts[0], 0)
+        assert late.returncode == 1 and late.stderr.startswith("TransactionPending: transaction 0x"), late.stderr
+        assert f"; the model at {expected} is remembered: run the same command again" in late.stderr
+        chain.request("evm_mine")
+        chain.request("evm_setAutomine", True)
+        resumed = run_sumchain(tmp_path, *command)
+        assert resumed.returncode == 0 and f"Resuming the upload of the model at {expected} (0/" in resumed.stdout
