@@ -267,19 +267,21 @@ class Indexer:
             pass
         return total
 
-    def _starts_after(self, index: EventIndex, ancestor: int) -> dict[str, int]:
-        """Where the contracts followed from after block ``ancestor`` start on the chain as it is now: the
-        reorganisation replaced the blocks that deployed them, and the same address may hold another
-        deployment, from another block (the block after ``ancestor`` when none is there now)."""
+    def _starts_after(self, index: EventIndex, ancestor: int) -> dict[str, tuple[str, int]]:
+        """The family and first block of the contracts followed from after block ``ancestor``, on the chain as
+        it is now: the reorganisation replaced the blocks that deployed them, and the same address may hold
+        another deployment, from another block, even of another kind (a market where a trainer was); the
+        block after ``ancestor``, the family kept, when nothing it recognises is there now."""
         starts = {}
         for source in index.sources():
             if source.from_block > ancestor:
                 try:
-                    starts[source.emitter] = self._recognise(source.emitter)[2]
+                    _, family, first = self._recognise(source.emitter)
                 except ChainError:
                     raise
                 except SumchainError:  # nothing it recognises there now
-                    starts[source.emitter] = ancestor + 1
+                    family, first = source.family, ancestor + 1
+                starts[source.emitter] = (family, first)
         return starts
 
     def _check_same_chain(self) -> None:

@@ -235,11 +235,11 @@ class EventIndex:
             self._conn.executemany("INSERT OR REPLACE INTO blocks VALUES (?, ?)", batch.hashes.items())
             self._conn.execute("UPDATE sources SET cursor = ? WHERE emitter = ?", (batch.cursor, batch.emitter))
 
-    def roll_back(self, ancestor: int, starts: Mapping[str, int] | None = None) -> None:
+    def roll_back(self, ancestor: int, starts: Mapping[str, tuple[str, int]] | None = None) -> None:
         """Forget everything after block ``ancestor`` (the last one still on the chain), all or nothing.
 
-        ``starts`` gives the contracts whose deployment the reorganisation replaced the block they are
-        now followed from (each indexed again from there).
+        ``starts`` gives, for each contract whose deployment the reorganisation replaced, its family and the
+        block it is now followed from (it is indexed again from there).
         """
         with self._errors(), self._transaction():
             for kind in event_kinds():
@@ -250,8 +250,8 @@ class EventIndex:
                 (ancestor,),
             )
             self._conn.executemany(
-                "UPDATE sources SET from_block = ?, cursor = ? WHERE emitter = ?",
-                [(first, first - 1, emitter) for emitter, first in (starts or {}).items()],
+                "UPDATE sources SET family = ?, from_block = ?, cursor = ? WHERE emitter = ?",
+                [(family, first, first - 1, emitter) for emitter, (family, first) in (starts or {}).items()],
             )
 
     # -- reading ---------------------------------------------------------------------

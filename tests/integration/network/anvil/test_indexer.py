@@ -16,6 +16,7 @@ from sumchain.chain.anvil import free_port
 from sumchain.chain.rpc import RpcChain
 from sumchain.errors import ChainError, IndexerError
 from sumchain.indexer import EventIndex, Indexer, is_current
+from sumchain.market import Market, PredictionMarket
 from sumchain.registry import Registry
 from tests.cli.test_cli import run
 from tests.conftest import INCENTIVE, WEIGHTS
@@ -111,6 +112,25 @@ def test_a_model_deployed_again_at_its_address_from_an_earlier_block_is_indexed_
     assert indexer.index.table_rows() == fresh_rows(chain, tmp_path / "fresh.sqlite", second.address)
     reader = SharedModel(chain, second.address, index=indexer.index)
     assert is_current(indexer.index, chain, second.address) and len(reader.contributions(everyone=True)) == 1
+
+
+def test_a_market_deployed_where_a_trainer_was_is_indexed_as_a_market(chain, tmp_path) -> None:
+    """The same address may hold another kind of contract after a reorganisation: its events are the
+    market's (they were read as a trainer's, and a market's were skipped)."""
+    indexer = Indexer(chain, tmp_path / "index.sqlite")
+    with chain.anchor():  # evm_snapshot ... evm_revert
+        for _ in range(3):
+            chain.request("evm_mine")
+        trainer = SharedModel.deploy(chain, SparsePerceptron.from_weights(WEIGHTS), mechanism=INCENTIVE)
+        indexer.add(trainer.address)
+        indexer.sync()
+    market = Market.create(chain, SparsePerceptron.from_weights(WEIGHTS), PredictionMarket(), bounty=10**17, sender=0)
+    assert market.address == trainer.address
+    for _ in range(5):
+        chain.request("evm_mine")
+    assert indexer.sync().reorgs == 1
+    assert [s.family for s in indexer.index.sources()] == ["market"]
+    assert indexer.index.table_rows() == fresh_rows(chain, tmp_path / "fresh.sqlite", market.address)
 
 
 def test_a_node_restarted_as_another_chain_between_two_polls_is_refused(tmp_path: Path) -> None:
