@@ -466,6 +466,8 @@ async function refreshModel() {
     api("GET", `/api/models/${model.address}/contributions?account=${viewer()}`),
   ]);
   document.getElementById("summary").textContent = info.mechanism.summary;
+  const wasUnfinished = document.getElementById("unfinished"), stillUnfinished = unfinished(info);
+  if (wasUnfinished) wasUnfinished.replaceWith(stillUnfinished || "");
   document.getElementById("deposit-now").replaceWith(depositNow(info.mechanism));
   document.getElementById("deposit-later").replaceWith(depositLater(info.mechanism));
   document.getElementById("contributions").replaceChildren(...contributionTables(info, views));
