@@ -278,7 +278,7 @@ def deploy_model(
     try:
         if address is not None:
             _wait_for_unmined(chain, account)  # the interrupted run's last transaction, or its creation
-            model = _remembered_model(address, fingerprint)
+            model = _remembered_model(chain, address, fingerprint)
             session.remember("model", address)
             out.print(f"Resuming the upload of the model at {address} ({model.words_loaded()}/{len(words)} words).")
             if registry is not None and registry.entry_of(address) is None:
@@ -489,11 +489,12 @@ def _wait_for_unmined(chain: Chain, account: str) -> None:
     waiting = chain.unmined(account)
     if waiting:
         out.print(f"Waiting for {waiting} earlier transaction(s) of {account} to be mined (Ctrl-C stops)...")
-    while chain.unmined(account):
+    while waiting:
         time.sleep(1)
+        waiting = chain.unmined(account)
 
 
-def _remembered_model(address: str, fingerprint: str) -> SharedModel:
+def _remembered_model(chain: Chain, address: str, fingerprint: str) -> SharedModel:
     """The remembered unfinished model at ``address``.
 
     Raises
@@ -505,7 +506,7 @@ def _remembered_model(address: str, fingerprint: str) -> SharedModel:
     from sumchain.unfinished import remember_unfinished
 
     try:
-        return SharedModel(session.chain(), address)
+        return SharedModel(chain, address)
     except NotAModel:
         remember_unfinished(session, fingerprint, None)
         raise SumchainError(
