@@ -88,3 +88,20 @@ def remember_unfinished(notes: Notes, fingerprint: str, address: str | None) -> 
     else:
         found[fingerprint] = address
     notes.remember(UNFINISHED, json.dumps(found) if found else None)
+
+
+def unfinished_line(loaded: int, total: int) -> str | None:
+    """What a model whose upload stopped half-way is, for people (``sumchain info``, the dashboard); None
+    once every parameter word is loaded.
+
+    >>> unfinished_line(1_200, 37_515)[:60]
+    'Unfinished: 1,200 of its 37,515 parameter words are loaded, '
+    >>> unfinished_line(5, 5) is None
+    True
+    """
+    if loaded >= total:
+        return None
+    return (
+        f"Unfinished: {loaded:,} of its {total:,} parameter words are loaded, and it takes no prediction or data "
+        "until they all are (its owner runs the deploy or import command again)."
+    )

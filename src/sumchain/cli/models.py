@@ -559,6 +559,7 @@ def info(
 
     from sumchain.incentives import Mechanism
     from sumchain.market import Market
+    from sumchain.unfinished import unfinished_line
 
     model = session.model()
     meta = model.metadata
@@ -604,12 +605,8 @@ def info(
         out.print(meta.description)
     out.print(f"A {facts['model_type']} over {facts['features']}; classes: {', '.join(facts['classes'])}.")
     out.print(f"Encoder: {_encoder_line(model)}. Owner {model.owner}, block {model.deployed_at}.")
-    if facts["parameter_words_loaded"] < facts["parameter_words"]:
-        out.print(
-            f"Unfinished: {facts['parameter_words_loaded']:,} of its {facts['parameter_words']:,} parameter words "
-            "are loaded, and it takes no prediction or data until they all are (its owner runs the deploy or "
-            "import command again)."
-        )
+    if unfinished := unfinished_line(facts["parameter_words_loaded"], facts["parameter_words"]):
+        out.print(unfinished)
     out.print(summary)
 
 

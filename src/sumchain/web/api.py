@@ -196,8 +196,10 @@ def _label(model: SharedModel, body: dict[str, Any]) -> int:
 
 def model_info(board: Dashboard, model: SharedModel, request: Request, body: dict[str, Any]) -> dict[str, Any]:
     """One model: what it is, its classes, the input it takes, its mechanism, and how much of its upload is done
-    (it takes no prediction or data before it is)."""
-    meta = model.metadata
+    (it takes no prediction or data before it is: ``unfinished`` says so, else None)."""
+    from sumchain.unfinished import unfinished_line
+
+    meta, loaded, total = model.metadata, model.words_loaded(), model.total_words()
     return {
         "address": model.address,
         "name": meta.name,
@@ -210,8 +212,9 @@ def model_info(board: Dashboard, model: SharedModel, request: Request, body: dic
         "encoder": meta.encoder,
         "input": _input_kind(model),
         "mechanism": mechanism_summary(model),
-        "parameter_words": model.total_words(),
-        "parameter_words_loaded": model.words_loaded(),
+        "parameter_words": total,
+        "parameter_words_loaded": loaded,
+        "unfinished": unfinished_line(loaded, total),
     }
 
 

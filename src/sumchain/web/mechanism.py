@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from sumchain.cli.output import countdown
+from sumchain.incentives.deposit_refund_take import duration
 from sumchain.units import format_amount
 
 if TYPE_CHECKING:
@@ -86,8 +87,9 @@ def mechanism_summary(model: SharedModel) -> dict[str, Any]:
         :mod:`sumchain.web.market`'s and whose summary has only ``name``, ``kind``,
         ``parameters`` and ``summary``), ``parameters`` (by name), ``deposit_now`` (see
         :func:`amount`), ``deposit_later`` (the deposit of a contribution sent after each of
-        :data:`LATER` if no other comes first), ``waits`` (a list of ``{"what", "seconds"}``,
-        those the mechanism has) and ``summary``, its sentence for people.
+        :data:`LATER` if no other comes first), ``waits`` (a list of ``{"what", "seconds", "text"}``,
+        those the mechanism has, the text as the command line writes it) and ``summary``, its sentence
+        for people.
     """
     from sumchain.incentives import Mechanism
 
@@ -106,7 +108,7 @@ def mechanism_summary(model: SharedModel) -> dict[str, Any]:
     cost_now = model.cost()
     windows = mechanism.windows(0)
     waits = [
-        {"what": what, "seconds": seconds}
+        {"what": what, "seconds": seconds, "text": duration(seconds)}
         for what, seconds in (
             ("refunds (validations) and reports open", windows.refundable_from),
             ("the owner may take what is left", windows.owner_claim_from),

@@ -497,18 +497,7 @@ function modelHeading(model, mechanism, ownerTerm) {
 
 // A model whose upload stopped half-way takes nothing until its owner finishes it: said first (else null).
 function unfinished(model) {
-  if (model.parameter_words_loaded >= model.parameter_words) return null;
-  return el("p", { id: "unfinished", class: "error", text: `Unfinished: ${model.parameter_words_loaded.toLocaleString("en")} of its ` +
-    `${model.parameter_words.toLocaleString("en")} parameter words are loaded, and it takes no prediction or data until ` +
-    "they all are (its owner runs the deploy or import command again)." });
-}
-
-// A wait as the command line writes it: the largest unit that divides it exactly ("1d", "36h", "90s").
-function duration(seconds) {
-  for (const [unit, size] of [["d", 86400], ["h", 3600], ["m", 60]]) {
-    if (seconds && seconds % size === 0) return `${seconds / size}${unit}`;
-  }
-  return `${seconds}s`;
+  return model.unfinished ? el("p", { id: "unfinished", class: "error", text: model.unfinished }) : null;
 }
 
 async function renderModel(main, address) {
@@ -517,7 +506,7 @@ async function renderModel(main, address) {
   document.title = `${model.name} · sumchain`;
   if (model.mechanism.kind === "market") return renderMarket(main, model);
   const views = await api("GET", `/api/models/${model.address}/contributions?account=${viewer()}`);
-  const waits = model.mechanism.waits.map((w) => `${w.what} after ${duration(w.seconds)}`).join("; ");
+  const waits = model.mechanism.waits.map((w) => `${w.what} after ${w.text}`).join("; ");
   fill(main,
     modelHeading(model, `${model.mechanism.name}: ${waits}`, "Owner"),
     unfinished(model),
